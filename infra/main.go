@@ -1,0 +1,55 @@
+// Command infra is the CDK app: `npx cdk synth` and `npx cdk deploy` run it
+// (see cdk.json). It builds each function's bootstrap binary for Lambda's
+// arm64 runtime first, so deploying needs no other command.
+package main
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/fangxian/fangxian/shared/manifest"
+)
+
+// stagePattern keeps stage names usable in stack names and tags.
+var stagePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,15}$`)
+
+func main() {
+	defer jsii.Close()
+	app := awscdk.NewApp(nil)
+
+	stage := "dev"
+	if v, ok := app.Node().TryGetContext(jsii.String("stage")).(string); ok && v != "" {
+		stage = v
+	}
+	if !stagePattern.MatchString(stage) {
+		fail(fmt.Errorf("stage %q: use lowercase letters, digits and dashes, e.g. -c stage=prod", stage))
+	}
+	if err := manifest.Validate(manifest.Functions); err != nil {
+		fail(err)
+	}
+	assets, err := buildBootstraps(manifest.Functions, ".cache/lambda")
+	if err != nil {
+		fail(err)
+	}
+
+	NewStack(app, "Fangxian-"+stage, &StackProps{
+		StackProps: awscdk.StackProps{
+			Description: jsii.String("Fangxian (防线) community epidemic-response backend, stage " + stage),
+			// Account and region come from the operator's AWS profile at deploy
+			// time; synth needs neither.
+		},
+		Stage:     stage,
+		Functions: manifest.Functions,
+		AssetDir:  func(name string) string { return assets[name] },
+	})
+	app.Synth(nil)
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "infra:", err)
+	os.Exit(1)
+}

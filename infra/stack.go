@@ -1,0 +1,217 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/store"
+)
+
+// StackProps configure the Fangxian stack.
+type StackProps struct {
+	awscdk.StackProps
+	// Stage is "prod" for a real deployment; anything else is disposable.
+	Stage string
+	// Functions is the declaration to deploy, normally manifest.Functions.
+	Functions []manifest.Function
+	// AssetDir returns the folder holding the bootstrap binary of a function,
+	// relative to the working directory of the synth.
+	AssetDir func(function string) string
+}
+
+// prodLike says whether the stage keeps its data when the stack goes.
+func (p *StackProps) prodLike() bool { return p.Stage == "prod" }
+
+// NewStack defines the whole backend: the table, one Lambda per function, the
+// HTTP API with the manifest's routes, and the functions' event triggers.
+func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.Stack {
+	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+	awscdk.Tags_Of(stack).Add(jsii.String("project"), jsii.String("fangxian"), nil)
+	awscdk.Tags_Of(stack).Add(jsii.String("stage"), jsii.String(props.Stage), nil)
+
+	removal := awscdk.RemovalPolicy_DESTROY
+	retention := awslogs.RetentionDays_ONE_WEEK
+	if props.prodLike() {
+		removal = awscdk.RemovalPolicy_RETAIN
+		// Long enough to investigate an incident, short enough for PIPL minimisation.
+		retention = awslogs.RetentionDays_THREE_MONTHS
+	}
+
+	table := newTable(stack, props.prodLike(), removal)
+
+	accessLogs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		Retention:     retention,
+		RemovalPolicy: removal,
+	})
+	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
+		Description:        jsii.String("Fangxian " + props.Stage + " API"),
+		CreateDefaultStage: jsii.Bool(true),
+	})
+	configureDefaultStage(api, accessLogs)
+
+	for _, fn := range props.Functions {
+		f := newFunction(stack, fn, props, table, retention, removal)
+		if len(fn.Routes) > 0 {
+			integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(logicalName(fn.Name)+"Integration"), f, nil)
+			for _, r := range fn.Routes {
+				api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+					Path:        jsii.String(r.Path),
+					Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(r.Method)},
+					Integration: integration,
+				})
+			}
+		}
+		for _, t := range fn.Triggers {
+			addTrigger(stack, fn, f, t)
+		}
+	}
+
+	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
+		Value:       api.ApiEndpoint(),
+		Description: jsii.String("Base URL of the API: curl $ApiUrl/v1/health"),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{
+		Value:       table.TableName(),
+		Description: jsii.String("The DynamoDB table, for the operator commands"),
+	})
+	return stack
+}
+
+func newTable(stack awscdk.Stack, prod bool, removal awscdk.RemovalPolicy) awsdynamodb.Table {
+	spec := store.Table
+	table := awsdynamodb.NewTable(stack, jsii.String("Table"), &awsdynamodb.TableProps{
+		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String(spec.PartitionKey), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:      &awsdynamodb.Attribute{Name: jsii.String(spec.SortKey), Type: awsdynamodb.AttributeType_STRING},
+		BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
+			PointInTimeRecoveryEnabled: jsii.Bool(true),
+		},
+		TimeToLiveAttribute: jsii.String(spec.TTLAttribute),
+		Encryption:          awsdynamodb.TableEncryption_AWS_MANAGED,
+		DeletionProtection:  jsii.Bool(prod),
+		RemovalPolicy:       removal,
+	})
+	for _, ix := range spec.Indexes {
+		table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+			IndexName:      jsii.String(ix.Name),
+			PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(ix.PartitionKey), Type: awsdynamodb.AttributeType_STRING},
+			SortKey:        &awsdynamodb.Attribute{Name: jsii.String(ix.SortKey), Type: awsdynamodb.AttributeType_STRING},
+			ProjectionType: awsdynamodb.ProjectionType_ALL,
+		})
+	}
+	return table
+}
+
+// configureDefaultStage turns on access logs (no source IPs: residents' data
+// stays out of logs) and a stage-wide throttle that shields the table from a
+// runaway client while leaving room for a whole community booking at once.
+func configureDefaultStage(api awsapigatewayv2.HttpApi, logs awslogs.LogGroup) {
+	stage := api.DefaultStage().Node().DefaultChild().(awsapigatewayv2.CfnStage)
+	stage.SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
+		DestinationArn: logs.LogGroupArn(),
+		Format: jsii.String(`{"requestId":"$context.requestId","routeKey":"$context.routeKey","status":"$context.status",` +
+			`"latencyMs":"$context.responseLatency","integrationError":"$context.integrationErrorMessage"}`),
+	})
+	stage.SetDefaultRouteSettings(&awsapigatewayv2.CfnStage_RouteSettingsProperty{
+		ThrottlingBurstLimit: jsii.Number(2000),
+		ThrottlingRateLimit:  jsii.Number(1000),
+	})
+}
+
+func newFunction(stack awscdk.Stack, fn manifest.Function, props *StackProps, table awsdynamodb.Table,
+	retention awslogs.RetentionDays, removal awscdk.RemovalPolicy) awslambda.Function {
+	name := logicalName(fn.Name)
+	logs := awslogs.NewLogGroup(stack, jsii.String(name+"Logs"), &awslogs.LogGroupProps{
+		Retention:     retention,
+		RemovalPolicy: removal,
+	})
+	f := awslambda.NewFunction(stack, jsii.String(name+"Function"), &awslambda.FunctionProps{
+		Description:  jsii.String(fn.Description),
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         awslambda.Code_FromAsset(jsii.String(props.AssetDir(fn.Name)), nil),
+		MemorySize:   jsii.Number(float64(fn.MemoryMB)),
+		Timeout:      awscdk.Duration_Seconds(jsii.Number(float64(fn.TimeoutSec))),
+		LogGroup:     logs,
+		Environment: &map[string]*string{
+			"TABLE_NAME": table.TableName(),
+			"STAGE":      jsii.String(props.Stage),
+			"LOG_LEVEL":  jsii.String("info"),
+		},
+	})
+	switch fn.Table {
+	case manifest.TableRead:
+		table.GrantReadData(f)
+	case manifest.TableReadWrite:
+		table.GrantReadWriteData(f)
+	}
+	return f
+}
+
+func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, t manifest.Trigger) {
+	id := logicalName(fn.Name) + logicalName(t.Name)
+	switch t.Kind {
+	case manifest.Schedule:
+		awsevents.NewRule(stack, jsii.String(id+"Schedule"), &awsevents.RuleProps{
+			Schedule: awsevents.Schedule_Expression(jsii.String(t.Expression)),
+			Targets:  &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(f, nil)},
+		})
+	case manifest.Queue:
+		dlq := awssqs.NewQueue(stack, jsii.String(id+"DeadLetters"), &awssqs.QueueProps{
+			RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+			Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		})
+		q := awssqs.NewQueue(stack, jsii.String(id+"Queue"), &awssqs.QueueProps{
+			// Six times the function's timeout, as Lambda's SQS guidance asks,
+			// so a message is not handed out again while it is being worked on.
+			VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(float64(6 * fn.TimeoutSec))),
+			Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
+			DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(5)},
+		})
+		batch := t.BatchSize
+		if batch == 0 {
+			batch = 10
+		}
+		f.AddEventSource(awslambdaeventsources.NewSqsEventSource(q, &awslambdaeventsources.SqsEventSourceProps{
+			BatchSize:               jsii.Number(float64(batch)),
+			ReportBatchItemFailures: jsii.Bool(true),
+		}))
+		awscloudwatch.NewAlarm(stack, jsii.String(id+"DeadLettersAlarm"), &awscloudwatch.AlarmProps{
+			AlarmDescription:   jsii.String(fmt.Sprintf("Messages of %s's %s queue are failing into the dead-letter queue", fn.Name, t.Name)),
+			Metric:             dlq.MetricApproximateNumberOfMessagesVisible(nil),
+			Threshold:          jsii.Number(1),
+			EvaluationPeriods:  jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+	case manifest.Topic:
+		topic := awssns.NewTopic(stack, jsii.String(id+"Topic"), nil)
+		f.AddEventSource(awslambdaeventsources.NewSnsEventSource(topic, nil))
+	}
+}
+
+// logicalName turns "sms-inbound" into "SmsInbound" for construct ids.
+func logicalName(s string) string {
+	var b strings.Builder
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '_' || r == ' ' }) {
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
+}

@@ -1,0 +1,342 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/store"
+)
+
+// One jsii runtime for the whole package: each restart costs seconds.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// cdkContext is the context of cdk.json, feature flags included, so these
+// tests build the stack exactly as `cdk synth` does.
+func cdkContext(t *testing.T, stage string) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "cdk.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		t.Fatalf("cdk.json: %v", err)
+	}
+	cfg.Context["stage"] = stage
+	return cfg.Context
+}
+
+// triggerManifest exercises every kind of trigger and table access, beyond
+// what the real manifest declares today.
+var triggerManifest = []manifest.Function{
+	{Name: "reader", MemoryMB: 256, TimeoutSec: 10, Table: manifest.TableRead,
+		Routes: []manifest.Route{{Method: "GET", Path: "/v1/things/{id}", Op: "getThing"}}},
+	{Name: "writer", MemoryMB: 512, TimeoutSec: 20, Table: manifest.TableReadWrite,
+		Routes:   []manifest.Route{{Method: "POST", Path: "/v1/things", Op: "addThing"}},
+		Triggers: []manifest.Trigger{{Kind: manifest.Queue, Name: "outbox", BatchSize: 5}}},
+	{Name: "ticker", MemoryMB: 128, TimeoutSec: 60,
+		Triggers: []manifest.Trigger{
+			{Kind: manifest.Schedule, Name: "reminders", Expression: "rate(5 minutes)"},
+			{Kind: manifest.Topic, Name: "inbound-sms"},
+		}},
+}
+
+type synthKey struct {
+	stage string
+	set   string
+}
+
+var (
+	synthMu   sync.Mutex
+	templates = map[synthKey]assertions.Template{}
+)
+
+// template synthesises (once per stage and function set) and returns the stack's template.
+func template(t *testing.T, stage, set string) assertions.Template {
+	t.Helper()
+	synthMu.Lock()
+	defer synthMu.Unlock()
+	key := synthKey{stage, set}
+	if tpl, ok := templates[key]; ok {
+		return tpl
+	}
+	fns := manifest.Functions
+	if set == "triggers" {
+		fns = triggerManifest
+	}
+	assets := t.TempDir()
+	for _, f := range fns {
+		dir := filepath.Join(assets, f.Name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "bootstrap"), []byte("binary of "+f.Name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := cdkContext(t, stage)
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+	stack := NewStack(app, "Test", &StackProps{
+		Stage:     stage,
+		Functions: fns,
+		AssetDir:  func(name string) string { return filepath.Join(assets, name) },
+	})
+	tpl := assertions.Template_FromStack(stack, nil)
+	templates[key] = tpl
+	return tpl
+}
+
+// check turns the panic of a failed CDK assertion into a test failure.
+func check(t *testing.T, what string, assertion func()) {
+	t.Helper()
+	defer func() {
+		if p := recover(); p != nil {
+			t.Errorf("%s: %v", what, p)
+		}
+	}()
+	assertion()
+}
+
+// resources returns the template's resources of one type, by logical id.
+func resources(t *testing.T, tpl assertions.Template, typ string) map[string]map[string]any {
+	t.Helper()
+	raw := tpl.FindResources(jsii.String(typ), nil)
+	out := map[string]map[string]any{}
+	for id, r := range *raw {
+		out[id] = *r
+	}
+	return out
+}
+
+func TestTable(t *testing.T) {
+	cases := []struct {
+		stage      string
+		policy     string
+		protection bool
+	}{
+		{"dev", "Delete", false},
+		{"prod", "Retain", true},
+	}
+	for _, c := range cases {
+		t.Run(c.stage, func(t *testing.T) {
+			tpl := template(t, c.stage, "real")
+			check(t, "one table", func() { tpl.ResourceCountIs(jsii.String("AWS::DynamoDB::Table"), jsii.Number(1)) })
+			check(t, "table properties", func() {
+				tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), map[string]any{
+					"BillingMode": "PAY_PER_REQUEST",
+					"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+					"TimeToLiveSpecification":          map[string]any{"AttributeName": store.Table.TTLAttribute, "Enabled": true},
+					"DeletionProtectionEnabled":        c.protection,
+					"KeySchema": []any{
+						map[string]any{"AttributeName": store.Table.PartitionKey, "KeyType": "HASH"},
+						map[string]any{"AttributeName": store.Table.SortKey, "KeyType": "RANGE"},
+					},
+				})
+			})
+			check(t, "removal policy", func() {
+				tpl.HasResource(jsii.String("AWS::DynamoDB::Table"), map[string]any{
+					"DeletionPolicy": c.policy, "UpdateReplacePolicy": c.policy,
+				})
+			})
+			for _, table := range resources(t, tpl, "AWS::DynamoDB::Table") {
+				props := table["Properties"].(map[string]any)
+				var names []string
+				for _, g := range props["GlobalSecondaryIndexes"].([]any) {
+					names = append(names, g.(map[string]any)["IndexName"].(string))
+				}
+				var want []string
+				for _, ix := range store.Table.Indexes {
+					want = append(want, ix.Name)
+				}
+				if !slices.Equal(names, want) {
+					t.Errorf("indexes %v, want %v", names, want)
+				}
+			}
+		})
+	}
+}
+
+func TestFunctionsFollowTheManifest(t *testing.T) {
+	tpl := template(t, "dev", "real")
+	check(t, "one Lambda per function", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(float64(len(manifest.Functions))))
+	})
+	for _, fn := range manifest.Functions {
+		check(t, fn.Name, func() {
+			tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+				"Runtime":       "provided.al2023",
+				"Architectures": []any{"arm64"},
+				"Handler":       "bootstrap",
+				"MemorySize":    fn.MemoryMB,
+				"Timeout":       fn.TimeoutSec,
+				"Description":   fn.Description,
+				"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+					"TABLE_NAME": assertions.Match_AnyValue(),
+					"STAGE":      "dev",
+				})},
+			})
+		})
+	}
+}
+
+func TestRoutesAreExactlyTheManifests(t *testing.T) {
+	tpl := template(t, "dev", "real")
+	var got []string
+	for _, r := range resources(t, tpl, "AWS::ApiGatewayV2::Route") {
+		got = append(got, r["Properties"].(map[string]any)["RouteKey"].(string))
+	}
+	var want []string
+	for _, r := range manifest.Routes(manifest.Functions) {
+		want = append(want, r.Pattern())
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("routes %v, want %v", got, want)
+	}
+	// The $default stage keeps paths free of a stage prefix, as the handlers expect.
+	check(t, "default stage", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Stage"), map[string]any{
+			"StageName":            "$default",
+			"AutoDeploy":           true,
+			"AccessLogSettings":    assertions.Match_ObjectLike(&map[string]any{"DestinationArn": assertions.Match_AnyValue()}),
+			"DefaultRouteSettings": assertions.Match_ObjectLike(&map[string]any{"ThrottlingRateLimit": 1000}),
+		})
+	})
+}
+
+func TestLogRetention(t *testing.T) {
+	for stage, days := range map[string]float64{"dev": 7, "prod": 90} {
+		tpl := template(t, stage, "real")
+		groups := resources(t, tpl, "AWS::Logs::LogGroup")
+		if want := len(manifest.Functions) + 1; len(groups) != want {
+			t.Errorf("%s: %d log groups, want %d (one per function and the API's)", stage, len(groups), want)
+		}
+		for id, g := range groups {
+			if got := g["Properties"].(map[string]any)["RetentionInDays"]; got != days {
+				t.Errorf("%s: log group %s keeps %v days, want %v", stage, id, got, days)
+			}
+		}
+	}
+}
+
+// tableActions returns, per function logical-id prefix, the DynamoDB actions
+// its role's policies allow.
+func tableActions(t *testing.T, tpl assertions.Template) map[string][]string {
+	t.Helper()
+	roleOfFunction := map[string]string{}
+	for id, f := range resources(t, tpl, "AWS::Lambda::Function") {
+		role := f["Properties"].(map[string]any)["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
+		roleOfFunction[role] = id[:strings.Index(id, "Function")]
+	}
+	out := map[string][]string{}
+	for _, p := range resources(t, tpl, "AWS::IAM::Policy") {
+		props := p["Properties"].(map[string]any)
+		for _, role := range props["Roles"].([]any) {
+			fn, ok := roleOfFunction[role.(map[string]any)["Ref"].(string)]
+			if !ok {
+				continue
+			}
+			for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				actions := st.(map[string]any)["Action"]
+				list, ok := actions.([]any)
+				if !ok {
+					list = []any{actions}
+				}
+				for _, a := range list {
+					if s := a.(string); strings.HasPrefix(s, "dynamodb:") {
+						out[fn] = append(out[fn], s)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestTableGrantsAreLeastPrivilege(t *testing.T) {
+	tpl := template(t, "dev", "triggers")
+	actions := tableActions(t, tpl)
+	writes := []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+	for _, a := range actions["Reader"] {
+		if slices.Contains(writes, a) || strings.Contains(a, "*") {
+			t.Errorf("the read-only function may %s", a)
+		}
+	}
+	if !slices.Contains(actions["Reader"], "dynamodb:GetItem") {
+		t.Errorf("the read-only function may not GetItem: %v", actions["Reader"])
+	}
+	for _, w := range writes {
+		if !slices.Contains(actions["Writer"], w) {
+			t.Errorf("the read-write function may not %s: %v", w, actions["Writer"])
+		}
+	}
+	if len(actions["Ticker"]) != 0 {
+		t.Errorf("a function without table access may %v", actions["Ticker"])
+	}
+}
+
+func TestTriggers(t *testing.T) {
+	tpl := template(t, "dev", "triggers")
+	check(t, "schedule", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+			"ScheduleExpression": "rate(5 minutes)", "State": "ENABLED",
+		})
+	})
+	check(t, "queue event source", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
+			"BatchSize":             5,
+			"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+		})
+	})
+	check(t, "queue and dead letters", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(2))
+		tpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), map[string]any{
+			"VisibilityTimeout": 120,
+			"RedrivePolicy":     assertions.Match_ObjectLike(&map[string]any{"maxReceiveCount": 5}),
+		})
+	})
+	check(t, "dead-letter alarm", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+			"MetricName": "ApproximateNumberOfMessagesVisible", "Threshold": 1,
+		})
+	})
+	check(t, "topic subscription", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{"Protocol": "lambda"})
+	})
+}
+
+func TestLogicalName(t *testing.T) {
+	cases := map[string]string{"system": "System", "sms-inbound": "SmsInbound", "a_b c": "ABC"}
+	for in, want := range cases {
+		if got := logicalName(in); got != want {
+			t.Errorf("logicalName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestStagePattern(t *testing.T) {
+	for stage, ok := range map[string]bool{"dev": true, "prod": true, "lanzhou-2": true, "Prod": false, "": false, "a b": false, strings.Repeat("a", 17): false} {
+		if got := stagePattern.MatchString(stage); got != ok {
+			t.Errorf("stage %q accepted = %v, want %v", stage, got, ok)
+		}
+	}
+}
+

@@ -1,0 +1,82 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/logging"
+)
+
+// statusOf is the one mapping from error kinds to HTTP statuses.
+func statusOf(k apperr.Kind) int {
+	switch k {
+	case apperr.KindInvalid:
+		return http.StatusBadRequest
+	case apperr.KindUnauthenticated:
+		return http.StatusUnauthorized
+	case apperr.KindForbidden:
+		return http.StatusForbidden
+	case apperr.KindNotFound:
+		return http.StatusNotFound
+	case apperr.KindMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case apperr.KindConflict:
+		return http.StatusConflict
+	case apperr.KindIdempotencyMismatch:
+		return http.StatusUnprocessableEntity
+	case apperr.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case apperr.KindUnsupportedMedia:
+		return http.StatusUnsupportedMediaType
+	case apperr.KindRateLimited:
+		return http.StatusTooManyRequests
+	case apperr.KindUnavailable:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// errorBody is the envelope of DESIGN.md §4.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code      string              `json:"code"`
+	Message   string              `json:"message"`
+	Fields    []apperr.FieldError `json:"fields,omitempty"`
+	RequestID string              `json:"requestId,omitempty"`
+}
+
+// WriteError answers with err's envelope and status. What the client sees is
+// the code and message only; the cause goes to the log with the request id.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	e := apperr.As(err)
+	status := statusOf(e.Kind)
+	log := logging.From(r.Context())
+	if status >= 500 {
+		log.Error("request failed", "code", e.Code, "err", err)
+	} else if e.Cause != nil {
+		log.Info("request refused", "code", e.Code, "err", err)
+	}
+	WriteJSON(w, status, errorBody{Error: errorDetail{
+		Code:      e.Code,
+		Message:   e.Message(Language(r)),
+		Fields:    e.Fields,
+		RequestID: RequestID(r.Context()),
+	}})
+}
+
+// Language is "en" when the client's first Accept-Language choice is English,
+// else "zh": the communities' language is the default.
+func Language(r *http.Request) string {
+	al := strings.TrimSpace(r.Header.Get("Accept-Language"))
+	first, _, _ := strings.Cut(al, ",")
+	first, _, _ = strings.Cut(first, ";")
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(first)), "en") {
+		return "en"
+	}
+	return "zh"
+}

@@ -1,0 +1,77 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+)
+
+// WriteJSON answers with v as JSON.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Only a programming error gets here; the envelope itself always marshals.
+		status = http.StatusInternalServerError
+		body = []byte(`{"error":{"code":"INTERNAL","message":"服务内部错误，请稍后重试"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// DecodeJSON reads a JSON object body into v. Unknown fields are refused so a
+// misspelt field is a clear error rather than a silent default.
+func DecodeJSON(r *http.Request, v any) error {
+	if err := requireMediaType(r, "application/json"); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return apperr.InvalidJSON.Wrap(errors.New("trailing data after the JSON value"))
+	}
+	return nil
+}
+
+// ReadBody reads a whole body of the given media type, within the route's limit.
+func ReadBody(r *http.Request, mediaType string) ([]byte, error) {
+	if err := requireMediaType(r, mediaType); err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, decodeError(err)
+	}
+	return b, nil
+}
+
+func requireMediaType(r *http.Request, want string) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" && want == "application/json" {
+		return nil // curl -d without -H is common; the body still has to parse
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || mt != want {
+		return apperr.UnsupportedMedia.Wrap(errors.New("content type " + ct))
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return apperr.BodyTooLarge.Wrap(err)
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return apperr.Validation.Wrap(err).WithFields(apperr.FieldError{Field: typeErr.Field, Reason: "wrong type, want " + typeErr.Type.String()})
+	}
+	return apperr.InvalidJSON.Wrap(err)
+}

@@ -1,0 +1,203 @@
+// Package httpapi is the HTTP plumbing every function shares: a router built
+// from the manifest's routes, request ids, access logs with masked phones,
+// panic recovery, body limits, the JSON error envelope, and the adapter that
+// serves the same net/http handlers behind API Gateway HTTP API payload 2.0.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/logging"
+	"github.com/fangxian/fangxian/shared/manifest"
+)
+
+// Authenticator checks a request's bearer token.
+type Authenticator interface {
+	// Authenticate returns a context that carries the caller, and the caller's role.
+	Authenticate(r *http.Request) (context.Context, manifest.Role, error)
+}
+
+// Options configure a router.
+type Options struct {
+	Logger *slog.Logger
+	// Auth guards every route that is not public; without it such routes answer 401.
+	Auth Authenticator
+}
+
+// Handlers maps a route's Op to the handler that serves it.
+type Handlers map[string]http.Handler
+
+type router struct {
+	mux *http.ServeMux
+	log *slog.Logger
+}
+
+// NewRouter serves exactly the given routes with the given handlers. It fails
+// when a route has no handler or a handler no route, so a function cannot drift
+// from the manifest.
+func NewRouter(routes []manifest.Route, handlers Handlers, opts Options) (http.Handler, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	mux := http.NewServeMux()
+	used := map[string]bool{}
+	for _, rt := range routes {
+		h, ok := handlers[rt.Op]
+		if !ok {
+			return nil, fmt.Errorf("httpapi: route %s (op %q) has no handler", rt.Pattern(), rt.Op)
+		}
+		used[rt.Op] = true
+		mux.Handle(rt.Pattern(), &guard{route: rt, next: h, auth: opts.Auth})
+	}
+	for op := range handlers {
+		if !used[op] {
+			return nil, fmt.Errorf("httpapi: handler %q has no route in the manifest", op)
+		}
+	}
+	return &router{mux: mux, log: log}, nil
+}
+
+func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := requestIDOf(r)
+	log := rt.log.With("requestId", id)
+	r = r.WithContext(logging.WithLogger(context.WithValue(r.Context(), requestIDKey{}, id), log))
+	w.Header().Set("X-Request-Id", id)
+	sw := &statusWriter{ResponseWriter: w}
+
+	h, pattern := rt.mux.Handler(r)
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			if sw.status == 0 {
+				WriteError(sw, r, apperr.Internal.Wrap(fmt.Errorf("panic: %v", p)))
+			}
+		}
+		// The query is left out on purpose: it may carry phone numbers.
+		log.Info("request", "method", r.Method, "route", pattern, "status", sw.status,
+			"ms", time.Since(start).Milliseconds())
+	}()
+	if pattern == "" {
+		rt.unmatched(sw, r, h)
+		return
+	}
+	rt.mux.ServeHTTP(sw, r) // sets the path values that Handler does not
+}
+
+// unmatched turns ServeMux's plain-text 404 and 405 into the JSON envelope.
+func (rt *router) unmatched(w http.ResponseWriter, r *http.Request, h http.Handler) {
+	rec := &headerRecorder{header: http.Header{}}
+	h.ServeHTTP(rec, r)
+	switch rec.status {
+	case http.StatusMethodNotAllowed:
+		w.Header().Set("Allow", rec.header.Get("Allow"))
+		WriteError(w, r, apperr.MethodNotAllowed)
+	case http.StatusNotFound:
+		WriteError(w, r, apperr.NotFound)
+	default: // a redirect to the cleaned path
+		h.ServeHTTP(w, r)
+	}
+}
+
+// guard applies a route's body limit and access rule before its handler.
+type guard struct {
+	route manifest.Route
+	next  http.Handler
+	auth  Authenticator
+}
+
+func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	limit := g.route.BodyLimit()
+	if r.ContentLength > limit {
+		WriteError(w, r, apperr.BodyTooLarge)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if !g.route.Access.Public {
+		if g.auth == nil {
+			WriteError(w, r, apperr.Unauthenticated.Wrap(errors.New("no authenticator configured")))
+			return
+		}
+		ctx, role, err := g.auth.Authenticate(r)
+		if err != nil {
+			WriteError(w, r, err)
+			return
+		}
+		if !g.route.Access.Allows(role) {
+			WriteError(w, r, apperr.Forbidden.Wrap(fmt.Errorf("role %s on %s", role, g.route.Pattern())))
+			return
+		}
+		r = r.WithContext(ctx)
+	}
+	g.next.ServeHTTP(w, r)
+}
+
+// statusWriter remembers the status for the access log and panic recovery.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (h *headerRecorder) Header() http.Header { return h.header }
+func (h *headerRecorder) WriteHeader(code int) {
+	if h.status == 0 {
+		h.status = code
+	}
+}
+func (h *headerRecorder) Write(b []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return len(b), nil
+}
+
+// HandlerFunc is a handler that returns its error instead of writing it, so
+// every failure goes through WriteError.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (f HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := f(w, r); err != nil {
+		WriteError(w, r, err)
+	}
+}
+
+// Merge joins the handler sets of the packages one function serves.
+func Merge(sets ...Handlers) Handlers {
+	out := Handlers{}
+	for _, s := range sets {
+		for op, h := range s {
+			out[op] = h
+		}
+	}
+	return out
+}

@@ -1,0 +1,203 @@
+// Package manifest is the one declaration of Fangxian's Lambda functions, their
+// HTTP routes and their event triggers. The CDK stack and the local runner both
+// read it, so the cloud and a developer machine cannot route differently.
+package manifest
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Role is what a signed-in user is allowed to be.
+type Role string
+
+// The roles of DESIGN.md §4.
+const (
+	RoleResident  Role = "resident"
+	RoleVolunteer Role = "volunteer"
+	RoleStaff     Role = "staff"
+	RoleAdmin     Role = "admin"
+)
+
+// Access says who may call a route. A nil Roles with Public false means any
+// signed-in user.
+type Access struct {
+	Public bool
+	Roles  []Role
+}
+
+// Anyone may call the route without a token.
+var Anyone = Access{Public: true}
+
+// SignedIn lets any user with a valid token call the route.
+var SignedIn = Access{}
+
+// Only lets the given roles call the route.
+func Only(roles ...Role) Access { return Access{Roles: roles} }
+
+// Allows reports whether a user with role may call a route with this access.
+func (a Access) Allows(role Role) bool {
+	if a.Public || len(a.Roles) == 0 {
+		return true
+	}
+	return slices.Contains(a.Roles, role)
+}
+
+// Route is one HTTP route. Path uses the `{name}` parameter syntax that both
+// API Gateway HTTP APIs and Go 1.22 ServeMux patterns understand.
+type Route struct {
+	Method string
+	Path   string
+	// Op names the handler that serves the route; unique across all functions.
+	Op     string
+	Access Access
+	// MaxBodyBytes overrides DefaultMaxBodyBytes for routes that take uploads.
+	MaxBodyBytes int64
+}
+
+// Pattern is the ServeMux pattern of the route, e.g. "GET /v1/health".
+func (r Route) Pattern() string { return r.Method + " " + r.Path }
+
+// DefaultMaxBodyBytes caps a request body unless the route says otherwise.
+const DefaultMaxBodyBytes int64 = 64 << 10
+
+// BodyLimit is the largest body the route accepts.
+func (r Route) BodyLimit() int64 {
+	if r.MaxBodyBytes > 0 {
+		return r.MaxBodyBytes
+	}
+	return DefaultMaxBodyBytes
+}
+
+// TriggerKind names an event source other than HTTP.
+type TriggerKind string
+
+// Event sources a function can be attached to.
+const (
+	// Schedule runs the function on an EventBridge schedule expression.
+	Schedule TriggerKind = "schedule"
+	// Queue delivers SQS messages of the named queue in batches.
+	Queue TriggerKind = "queue"
+	// Topic delivers SNS notifications of the named topic.
+	Topic TriggerKind = "topic"
+)
+
+// Trigger attaches a function to an event source.
+type Trigger struct {
+	Kind TriggerKind
+	// Name identifies the queue or topic inside the stack, or the schedule.
+	Name string
+	// Expression is the schedule, e.g. "rate(5 minutes)" or "cron(0 12 * * ? *)".
+	Expression string
+	// BatchSize is the number of queue messages handed over in one invocation.
+	BatchSize int
+}
+
+// TableAccess is what a function may do to the table.
+type TableAccess string
+
+// Table access levels, granted least-privilege by the stack.
+const (
+	TableNone      TableAccess = ""
+	TableRead      TableAccess = "read"
+	TableReadWrite TableAccess = "readwrite"
+)
+
+// Function is one Lambda function: a directory under functions/ with a main.go.
+type Function struct {
+	// Name is the directory under functions/ and part of the Lambda's logical id.
+	Name        string
+	Description string
+	MemoryMB    int
+	TimeoutSec  int
+	Table       TableAccess
+	Routes      []Route
+	Triggers    []Trigger
+}
+
+// Functions is the whole declaration. Add a function here and in functions/.
+var Functions = []Function{
+	{
+		Name:        "system",
+		Description: "Health check and the OpenAPI document",
+		MemoryMB:    256,
+		TimeoutSec:  10,
+		Table:       TableRead,
+		Routes: []Route{
+			{Method: "GET", Path: "/v1/health", Op: "health", Access: Anyone},
+			{Method: "GET", Path: "/v1/openapi.json", Op: "openapi", Access: Anyone},
+		},
+	},
+}
+
+// Lookup returns the function named name.
+func Lookup(name string) (Function, error) {
+	for _, f := range Functions {
+		if f.Name == name {
+			return f, nil
+		}
+	}
+	return Function{}, fmt.Errorf("manifest: no function %q", name)
+}
+
+// Routes lists the routes of all the given functions.
+func Routes(fns []Function) []Route {
+	var out []Route
+	for _, f := range fns {
+		out = append(out, f.Routes...)
+	}
+	return out
+}
+
+// Validate checks that names, ops and patterns are unique and well formed.
+func Validate(fns []Function) error {
+	names := map[string]bool{}
+	ops := map[string]bool{}
+	patterns := map[string]bool{}
+	for _, f := range fns {
+		if f.Name == "" || strings.ContainsAny(f.Name, "/ ") {
+			return fmt.Errorf("manifest: bad function name %q", f.Name)
+		}
+		if names[f.Name] {
+			return fmt.Errorf("manifest: function %q declared twice", f.Name)
+		}
+		names[f.Name] = true
+		if f.MemoryMB < 128 || f.TimeoutSec < 1 {
+			return fmt.Errorf("manifest: function %q needs memory ≥ 128 MB and a timeout", f.Name)
+		}
+		for _, r := range f.Routes {
+			if !strings.HasPrefix(r.Path, "/") || r.Op == "" {
+				return fmt.Errorf("manifest: route %q of %q needs a path and an op", r.Pattern(), f.Name)
+			}
+			switch r.Method {
+			case "GET", "POST", "PUT", "PATCH", "DELETE":
+			default:
+				return fmt.Errorf("manifest: route %q has method %q", r.Path, r.Method)
+			}
+			if ops[r.Op] {
+				return fmt.Errorf("manifest: op %q declared twice", r.Op)
+			}
+			ops[r.Op] = true
+			if patterns[r.Pattern()] {
+				return fmt.Errorf("manifest: route %q declared twice", r.Pattern())
+			}
+			patterns[r.Pattern()] = true
+		}
+		for _, t := range f.Triggers {
+			switch t.Kind {
+			case Schedule:
+				if t.Expression == "" {
+					return fmt.Errorf("manifest: schedule %q of %q has no expression", t.Name, f.Name)
+				}
+			case Queue, Topic:
+				if t.Name == "" {
+					return fmt.Errorf("manifest: %s trigger of %q has no name", t.Kind, f.Name)
+				}
+			default:
+				return fmt.Errorf("manifest: trigger kind %q of %q", t.Kind, f.Name)
+			}
+		}
+	}
+	return nil
+}
