@@ -140,7 +140,7 @@ func TestTable(t *testing.T) {
 			check(t, "one table", func() { tpl.ResourceCountIs(jsii.String("AWS::DynamoDB::Table"), jsii.Number(1)) })
 			check(t, "table properties", func() {
 				tpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), map[string]any{
-					"BillingMode": "PAY_PER_REQUEST",
+					"BillingMode":                      "PAY_PER_REQUEST",
 					"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
 					"TimeToLiveSpecification":          map[string]any{"AttributeName": store.Table.TTLAttribute, "Enabled": true},
 					"DeletionProtectionEnabled":        c.protection,
@@ -339,4 +339,3 @@ func TestStagePattern(t *testing.T) {
 		}
 	}
 }
-

@@ -1,0 +1,51 @@
+# Fangxian's two commands are `make run` and `make test`; the rest are their parts.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+export CDK_DISABLE_CLI_TELEMETRY := true
+export CDK_HOME := $(CURDIR)/.cache/cdk-home
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+CDK := npx --no-install cdk
+
+.PHONY: run test check vet unit infra-test synth bench deploy
+
+## run: the whole stack on this machine, on http://localhost:8080 (PORT changes it)
+run:
+	go run ./cmd/local
+
+## test: every test, against one DynamoDB Local, then a synth of both stages
+test: node_modules/.package-lock.json
+	go run ./cmd/withdynamodb -- $(MAKE) --no-print-directory check
+
+check: vet unit infra-test synth
+
+vet:
+	@unformatted=$$(gofmt -l $$(go list -f '{{.Dir}}' ./...)); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	go vet ./...
+
+# -race everywhere but the CDK app, whose jsii runtime makes it slow and racy-looking.
+unit:
+	go test -race -count=1 $$(go list ./... | grep -v '/infra$$')
+
+infra-test:
+	go test -count=1 ./infra/...
+
+synth: node_modules/.package-lock.json
+	rm -rf cdk.out
+	$(CDK) synth --quiet
+	$(CDK) synth --quiet -c stage=prod
+	@test -s cdk.out/Fangxian-dev.template.json && test -s cdk.out/Fangxian-prod.template.json
+	@echo "synth: Fangxian-dev and Fangxian-prod templates are in cdk.out/"
+
+## bench: the benchmarks whose figures are in docs/benchmarks.md
+bench:
+	go test -run '^$$' -bench ColdStart -benchtime 40x ./internal/lambdaharness/
+
+## deploy: what an operator runs (STAGE=prod for production)
+deploy: node_modules/.package-lock.json
+	$(CDK) deploy -c stage=$${STAGE:-dev}
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
