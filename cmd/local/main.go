@@ -1,14 +1,16 @@
 // Command local runs the whole Fangxian stack on one machine: DynamoDB Local
 // (unless DYNAMODB_ENDPOINT names a running one), the table built from the
-// same definition as the CDK stack, and every HTTP function of the manifest
-// on http://localhost:8080 (PORT changes it). `make run` starts it; Ctrl-C
-// stops everything it started.
+// same definition as the CDK stack, every HTTP function of the manifest on
+// http://localhost:8080 (PORT changes it), and the demo community. `make run`
+// starts it; Ctrl-C stops everything it started.
 package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,12 +21,16 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/fangxian/fangxian/internal/demo"
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/health"
 	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/openapi"
+	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
 )
 
@@ -42,7 +48,9 @@ type config struct {
 	Table    string
 	Endpoint string // empty: start DynamoDB Local
 	DataDir  string // empty: in memory
+	NoSeed   bool
 	LogLevel slog.Level
+	WeChat   auth.WeChatConfig
 }
 
 func configFromEnv() config {
@@ -51,7 +59,11 @@ func configFromEnv() config {
 		Table:    envOr("TABLE_NAME", "fangxian-local"),
 		Endpoint: os.Getenv("DYNAMODB_ENDPOINT"),
 		DataDir:  os.Getenv("FANGXIAN_DATA_DIR"),
+		NoSeed:   os.Getenv("FANGXIAN_NO_SEED") != "",
 		LogLevel: slog.LevelWarn,
+		WeChat: auth.WeChatConfig{
+			BaseURL: os.Getenv("WECHAT_BASE_URL"), AppID: os.Getenv("WECHAT_APP_ID"), Secret: os.Getenv("WECHAT_APP_SECRET"),
+		},
 	}
 	_ = c.LogLevel.UnmarshalText([]byte(os.Getenv("LOG_LEVEL")))
 	return c
@@ -65,8 +77,14 @@ func envOr(k, def string) string {
 }
 
 // run serves until ctx ends, then stops what it started.
-func run(ctx context.Context, c config, out *os.File) error {
+func run(ctx context.Context, c config, out io.Writer) error {
 	log := logging.New(os.Stderr, c.LogLevel)
+	// Take the port first: a busy port should fail before a JVM starts.
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (set PORT to use another port)", c.Addr, err)
+	}
+	defer ln.Close()
 	endpoint := c.Endpoint
 	if endpoint == "" {
 		fmt.Fprintln(out, "starting DynamoDB Local …")
@@ -80,44 +98,49 @@ func run(ctx context.Context, c config, out *os.File) error {
 		}()
 		endpoint = srv.Endpoint
 	}
-	db := store.NewClient(store.Config{TableName: c.Table, Region: "cn-northwest-1", Endpoint: endpoint})
+	db := store.NewClient(store.Config{TableName: c.Table, Endpoint: endpoint})
 	if err := store.CreateTable(ctx, db, c.Table); err != nil {
 		return err
 	}
+	st := &store.Store{DB: db, Table: c.Table}
 
-	var ready atomic.Bool
-	deps := deps{
-		pinger: store.Pinger{DB: db, Table: c.Table},
-		ready: func() error {
-			if !ready.Load() {
-				return errors.New("still seeding")
-			}
-			return nil
-		},
+	d, err := newDeps(st, c)
+	if err != nil {
+		return err
 	}
-	handlers := httpapi.Handlers{}
-	for _, fn := range manifest.Functions {
-		h, err := functionHandlers(fn.Name, deps)
-		if err != nil {
-			return err
+	var seeded atomic.Bool
+	d.ready = func() error {
+		if !seeded.Load() {
+			return errors.New("the demo community is still being seeded")
 		}
-		handlers = httpapi.Merge(handlers, h)
+		return nil
 	}
-	api, err := httpapi.NewRouter(manifest.Routes(manifest.Functions), handlers, httpapi.Options{Logger: log})
+	handler, err := newHandler(d, log)
 	if err != nil {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w (set PORT to use another port)", c.Addr, err)
-	}
-	server := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(ln) }()
+	base := "http://" + strings.Replace(ln.Addr().String(), "127.0.0.1", "localhost", 1)
+	fmt.Fprintf(out, "serving on %s; /v1/health answers 503 until the demo community is in\n", base)
 
-	ready.Store(true)
-	printBanner(out, ln.Addr().String(), endpoint, c)
+	var samples []string
+	if !c.NoSeed {
+		start := time.Now()
+		report, s, err := demo.Seed(ctx, st, time.Now())
+		if err != nil {
+			_ = server.Close()
+			return fmt.Errorf("seed the demo community: %w", err)
+		}
+		samples = s
+		fmt.Fprintf(out, "demo community seeded in %.1fs: %d buildings, %d households, %d residents imported\n",
+			time.Since(start).Seconds(), report.Buildings.Created+report.Buildings.Updated+report.Buildings.Unchanged,
+			report.Households.Created+report.Households.Updated+report.Households.Unchanged, report.Imported)
+	}
+	seeded.Store(true)
+	printBanner(out, base, endpoint, c, samples)
 
 	select {
 	case <-ctx.Done():
@@ -132,21 +155,85 @@ func run(ctx context.Context, c config, out *os.File) error {
 
 // deps are what the functions' handlers need, built once for all of them.
 type deps struct {
-	pinger health.Pinger
-	ready  health.ReadyFunc
+	store    *store.Store
+	ready    health.ReadyFunc
+	issuer   *auth.Issuer
+	outbox   *sms.Outbox
+	signIn   *auth.SignIn
+	wechat   *auth.WeChatSignIn
+	registry *registry.API
+}
+
+func newDeps(st *store.Store, c config) (*deps, error) {
+	// A fresh signing key each run: tokens from a previous run are void.
+	privatePEM, _, err := auth.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	issuer, err := auth.NewIssuer(privatePEM, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	codeKey := make([]byte, 32)
+	_, _ = rand.Read(codeKey)
+	outbox := &sms.Outbox{Signature: envOr("SMS_SIGNATURE", "防线"), Now: time.Now}
+	signIn := &auth.SignIn{Accounts: st, Challenges: st, Sender: outbox, Issuer: issuer, CodeKey: codeKey, Now: time.Now}
+	var wx auth.OpenIDExchanger
+	if client := auth.NewWeChatClient(c.WeChat); client != nil {
+		wx = client
+	}
+	return &deps{
+		store: st, issuer: issuer, outbox: outbox, signIn: signIn,
+		wechat:   &auth.WeChatSignIn{SignIn: signIn, WeChat: wx, Bindings: st},
+		registry: &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now},
+	}, nil
 }
 
 // functionHandlers wires each function the way its functions/<name>/main.go does.
-func functionHandlers(name string, d deps) (httpapi.Handlers, error) {
+func functionHandlers(name string, d *deps) (httpapi.Handlers, error) {
 	switch name {
 	case "system":
-		return httpapi.Merge(health.Handlers(d.pinger, d.ready), openapi.Handlers()), nil
+		return httpapi.Merge(health.Handlers(store.Pinger{DB: d.store.DB, Table: d.store.Table}, d.ready), openapi.Handlers()), nil
+	case "auth":
+		return auth.Handlers(d.signIn, d.wechat), nil
+	case "registry":
+		return d.registry.Handlers(), nil
 	}
 	return nil, fmt.Errorf("function %q of the manifest is not wired in cmd/local", name)
 }
 
-func printBanner(out *os.File, addr, endpoint string, c config) {
-	base := "http://" + strings.Replace(addr, "127.0.0.1", "localhost", 1)
+// devRoutes exist only on a developer machine.
+var devRoutes = []manifest.Route{
+	{Method: "GET", Path: "/dev/sms", Op: "devSms", Access: manifest.Anyone},
+}
+
+// newHandler serves every function's routes, as API Gateway would, plus the
+// developer routes.
+func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
+	handlers := httpapi.Handlers{}
+	for _, fn := range manifest.Functions {
+		h, err := functionHandlers(fn.Name, d)
+		if err != nil {
+			return nil, err
+		}
+		handlers = httpapi.Merge(handlers, h)
+	}
+	opts := httpapi.Options{Logger: log, Auth: &d.issuer.Verifier}
+	api, err := httpapi.NewRouter(manifest.Routes(manifest.Functions), handlers, opts)
+	if err != nil {
+		return nil, err
+	}
+	dev, err := httpapi.NewRouter(devRoutes, httpapi.Handlers{"devSms": d.outbox.DevHandler()}, opts)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", api)
+	mux.Handle("/dev/", dev)
+	return mux, nil
+}
+
+func printBanner(out io.Writer, base, endpoint string, c config, samples []string) {
 	storage := "in memory (gone when this stops; set FANGXIAN_DATA_DIR to keep it)"
 	if c.DataDir != "" {
 		storage = "kept in " + c.DataDir
@@ -154,12 +241,22 @@ func printBanner(out *os.File, addr, endpoint string, c config) {
 	fmt.Fprintf(out, `
 Fangxian is running on %s
   DynamoDB   %s, table %s, %s
-  functions  %d, routes %d
+  functions  %d, routes %d; SMS go to the outbox at %s/dev/sms?to=PHONE
 
-Try:
-  curl %s/v1/health
-  curl %s/v1/openapi.json
+Demo community %q (street %q):
+  street admin  %s
+  staff         %s
+  residents     %s
 
+Sign in (the code is in the outbox):
+  curl -X POST %s/v1/auth/otp -d '{"phone":"%s"}'
+  curl '%s/dev/sms?to=%s'
+  curl -X POST %s/v1/auth/token -d '{"phone":"%s","code":"CODE"}'
+  curl -H "Authorization: Bearer TOKEN" %s/v1/communities/%s/buildings
+
+Also: curl %s/v1/health, curl %s/v1/openapi.json
 Ctrl-C stops everything.
-`, base, endpoint, c.Table, storage, len(manifest.Functions), len(manifest.Routes(manifest.Functions)), base, base)
+`, base, endpoint, c.Table, storage, len(manifest.Functions), len(manifest.Routes(manifest.Functions)), base,
+		demo.CommunityID, demo.StreetID, demo.AdminPhone, demo.StaffPhone, strings.Join(samples, ", "),
+		base, demo.StaffPhone, base, demo.StaffPhone, base, demo.StaffPhone, base, demo.CommunityID, base, base)
 }

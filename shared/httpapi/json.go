@@ -54,10 +54,13 @@ func ReadBody(r *http.Request, mediaType string) ([]byte, error) {
 
 func requireMediaType(r *http.Request, want string) error {
 	ct := r.Header.Get("Content-Type")
-	if ct == "" && want == "application/json" {
-		return nil // curl -d without -H is common; the body still has to parse
-	}
 	mt, _, err := mime.ParseMediaType(ct)
+	// `curl -d` labels a body form-urlencoded unless told otherwise; a JSON
+	// route still parses it strictly as JSON, so accepting that label (or
+	// none) loses nothing and spares people a header.
+	if want == "application/json" && (ct == "" || mt == "application/x-www-form-urlencoded") {
+		return nil
+	}
 	if err != nil || mt != want {
 		return apperr.UnsupportedMedia.Wrap(errors.New("content type " + ct))
 	}

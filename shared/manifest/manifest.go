@@ -114,7 +114,37 @@ type Function struct {
 	Table       TableAccess
 	Routes      []Route
 	Triggers    []Trigger
+	// Secrets are SecureString parameters under /fangxian/<stage>/ that the
+	// function reads at cold start; it may read only these.
+	Secrets []string
+	// SendsSMS lets the function send text messages through the configured
+	// origination identity.
+	SendsSMS bool
 }
+
+// Authenticates says whether any route of f needs a token, and so the
+// function needs the token-verifying public key.
+func (f Function) Authenticates() bool {
+	for _, r := range f.Routes {
+		if !r.Access.Public {
+			return true
+		}
+	}
+	return false
+}
+
+// Parameter names under /fangxian/<stage>/.
+const (
+	// JWTPrivateKeyParameter (SecureString) signs tokens; only the auth function reads it.
+	JWTPrivateKeyParameter = "jwt-private-key"
+	// JWTPublicKeyParameter (String) verifies tokens; the stack passes it to every function.
+	JWTPublicKeyParameter = "jwt-public-key"
+	// WeChatSecretParameter (SecureString) is the mini-program's app secret.
+	WeChatSecretParameter = "wechat-app-secret"
+)
+
+// ParameterPath is the full SSM parameter name of one of a stage's parameters.
+func ParameterPath(stage, name string) string { return "/fangxian/" + stage + "/" + name }
 
 // Functions is the whole declaration. Add a function here and in functions/.
 var Functions = []Function{
@@ -127,6 +157,36 @@ var Functions = []Function{
 		Routes: []Route{
 			{Method: "GET", Path: "/v1/health", Op: "health", Access: Anyone},
 			{Method: "GET", Path: "/v1/openapi.json", Op: "openapi", Access: Anyone},
+		},
+	},
+	{
+		Name:        "auth",
+		Description: "Sign-in by SMS code and by WeChat mini-program",
+		MemoryMB:    256,
+		TimeoutSec:  10,
+		Table:       TableReadWrite,
+		Secrets:     []string{JWTPrivateKeyParameter, WeChatSecretParameter},
+		SendsSMS:    true,
+		Routes: []Route{
+			{Method: "POST", Path: "/v1/auth/otp", Op: "requestOtp", Access: Anyone},
+			{Method: "POST", Path: "/v1/auth/token", Op: "createToken", Access: Anyone},
+			{Method: "POST", Path: "/v1/auth/wechat", Op: "wechatToken", Access: Anyone},
+		},
+	},
+	{
+		Name:        "registry",
+		Description: "Communities, buildings, households, residents, staff, and the CSV import",
+		MemoryMB:    512,
+		TimeoutSec:  60,
+		Table:       TableReadWrite,
+		Routes: []Route{
+			{Method: "GET", Path: "/v1/me", Op: "getMe", Access: SignedIn},
+			{Method: "GET", Path: "/v1/communities/{communityId}", Op: "getCommunity", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/imports", Op: "importResidents", Access: Only(RoleStaff, RoleAdmin), MaxBodyBytes: 4 << 20},
+			{Method: "GET", Path: "/v1/communities/{communityId}/buildings", Op: "listBuildings", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/residents", Op: "findResidents", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/staff", Op: "createStaff", Access: Only(RoleAdmin)},
+			{Method: "POST", Path: "/v1/streets/{streetId}/communities", Op: "createCommunity", Access: Only(RoleAdmin)},
 		},
 	},
 }

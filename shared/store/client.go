@@ -1,12 +1,13 @@
 package store
 
 import (
-	"context"
 	"errors"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/fangxian/fangxian/shared/lambdaenv"
 )
 
 // Config says where the table is.
@@ -36,27 +37,14 @@ func ConfigFromEnv() (Config, error) {
 	return c, nil
 }
 
-// NewClient builds a DynamoDB client. It reads credentials from the
-// environment, which is where Lambda puts them, instead of linking the SDK's
-// whole credential chain (SSO, STS, profiles): that keeps the bootstrap
-// binaries small and their cold start short. DynamoDB Local takes any
-// credentials.
+// NewClient builds a DynamoDB client from the function's environment (see
+// package lambdaenv), or for DynamoDB Local when c.Endpoint is set.
 func NewClient(c Config, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
-	creds := aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-		id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
-		if c.Endpoint != "" && (id == "" || secret == "") {
-			id, secret = "local", "local"
-		}
-		if id == "" || secret == "" {
-			return aws.Credentials{}, errors.New("no AWS credentials in the environment")
-		}
-		return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret,
-			SessionToken: os.Getenv("AWS_SESSION_TOKEN"), Source: "environment"}, nil
-	})
-	return dynamodb.New(dynamodb.Options{
-		Region:      c.Region,
-		Credentials: aws.NewCredentialsCache(creds),
-	}, func(o *dynamodb.Options) {
+	cfg := lambdaenv.AWSConfig(c.Endpoint != "")
+	if c.Region != "" {
+		cfg.Region = c.Region
+	}
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		if c.Endpoint != "" {
 			o.BaseEndpoint = aws.String(c.Endpoint)
 			// DynamoDB Local's error responses carry no valid CRC32; without

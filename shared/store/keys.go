@@ -1,25 +1,79 @@
 package store
 
+import "github.com/fangxian/fangxian/shared/registry"
+
 // Key builders: every partition and sort key is made here, nowhere else, so
-// the layout in docs/access-patterns.md is the whole truth.
+// docs/access-patterns.md is the whole truth about the table's layout.
 
-// keySep joins the parts of a key; ids never contain it.
-const keySep = "#"
-
-func key(parts ...string) string {
-	n := 0
-	for _, p := range parts {
-		n += len(p) + 1
-	}
-	b := make([]byte, 0, n)
-	for i, p := range parts {
-		if i > 0 {
-			b = append(b, keySep...)
-		}
-		b = append(b, p...)
-	}
-	return string(b)
-}
+// Key is the primary key of one item.
+type Key struct{ PK, SK string }
 
 // HealthKey is the item the health check reads; it need not exist.
-func HealthKey() (pk, sk string) { return key("SYSTEM"), key("HEALTH") }
+func HealthKey() Key { return Key{"SYSTEM", "HEALTH"} }
+
+// FirstAdminKey marks that the deployment's first street admin exists.
+func FirstAdminKey() Key { return Key{"SYSTEM", "FIRST_ADMIN"} }
+
+// StreetKey is a street's own item.
+func StreetKey(streetID string) Key { return Key{"STREET#" + streetID, "STREET"} }
+
+// AdminKey is a street admin under their street.
+func AdminKey(streetID, userID string) Key { return Key{"STREET#" + streetID, "ADMIN#" + userID} }
+
+// CommunityKey is a community's own item.
+func CommunityKey(communityID string) Key { return Key{"COMMUNITY#" + communityID, "COMMUNITY"} }
+
+// StaffKey is a staff member under their community.
+func StaffKey(communityID, userID string) Key {
+	return Key{"COMMUNITY#" + communityID, "STAFF#" + userID}
+}
+
+// BuildingKey is a building, with its counts, under its community.
+func BuildingKey(communityID, buildingID string) Key {
+	return Key{"COMMUNITY#" + communityID, BuildingPrefix + buildingID}
+}
+
+// BuildingPrefix starts the sort key of every building of a community.
+const BuildingPrefix = "BUILDING#"
+
+// BuildingPartition holds a building's households and residents together, so
+// a household with its members is one Query and a building's counts another.
+func BuildingPartition(buildingID string) string { return "BUILDING#" + buildingID }
+
+// HouseholdKey is a household in its building's partition.
+func HouseholdKey(householdID string) Key {
+	return Key{BuildingPartition(registry.BuildingOf(householdID)), HouseholdPrefix + householdID}
+}
+
+// ResidentKey is a resident next to their household: resident ids start with
+// the household id, so one begins_with on "HH#<household>" reads both.
+func ResidentKey(residentID string) Key {
+	return Key{BuildingPartition(registry.BuildingOf(residentID)), HouseholdPrefix + residentID}
+}
+
+// HouseholdPrefix starts the sort key of households and residents.
+const HouseholdPrefix = "HH#"
+
+// NameIndex is GSI1 on residents: staff find people by name prefix.
+func NameIndex(communityID, name, residentID string) Key {
+	return Key{"NAMES#" + communityID, name + "#" + residentID}
+}
+
+// CommunitiesOfStreetIndex is GSI1 on communities.
+func CommunitiesOfStreetIndex(streetID, communityID string) Key {
+	return Key{"STREET#" + streetID, "COMMUNITY#" + communityID}
+}
+
+// PhoneIndex is GSI2 on residents: staff find people by exact phone.
+func PhoneIndex(communityID, phone, residentID string) Key {
+	return Key{"PHONE#" + communityID + "#" + phone, residentID}
+}
+
+// AccountKey is who a phone signs in as.
+func AccountKey(phone string) Key { return Key{"PHONE#" + phone, "ACCOUNT"} }
+
+// ChallengeKey holds a phone's one-time code and send counters.
+func ChallengeKey(phone string) Key { return Key{"PHONE#" + phone, "OTP"} }
+
+// BindingKey binds a WeChat openid to a phone.
+func BindingKey(openID string) Key { return Key{"WECHAT#" + openID, "BINDING"} }

@@ -38,6 +38,7 @@ var Table = TableSpec{
 	SortKey:      "SK",
 	Indexes: []Index{
 		{Name: "GSI1", PartitionKey: "GSI1PK", SortKey: "GSI1SK"},
+		{Name: "GSI2", PartitionKey: "GSI2PK", SortKey: "GSI2SK"},
 	},
 	TTLAttribute: "expiresAt",
 }

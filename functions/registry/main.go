@@ -1,0 +1,31 @@
+// Command registry is the Lambda behind /v1/me, communities, buildings,
+// residents, staff and the CSV import.
+package main
+
+import (
+	"os"
+	"time"
+
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/logging"
+	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/store"
+)
+
+func main() {
+	log := logging.FromEnv()
+	cfg, err := store.ConfigFromEnv()
+	if err != nil {
+		log.Error("bad configuration", "err", err)
+		os.Exit(1)
+	}
+	verifier, err := auth.NewVerifier([]byte(os.Getenv("JWT_PUBLIC_KEY")), time.Now)
+	if err != nil {
+		log.Error("bad JWT_PUBLIC_KEY", "err", err)
+		os.Exit(1)
+	}
+	st := &store.Store{DB: store.NewClient(cfg), Table: cfg.TableName}
+	api := &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now}
+	httpapi.ServeFunction("registry", api.Handlers(), httpapi.Options{Logger: log, Auth: verifier})
+}

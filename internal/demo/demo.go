@@ -1,0 +1,119 @@
+// Package demo makes the demo community that `make run` seeds, shaped like the
+// Lanzhou community of the seed report: about 40 buildings, 3,000 households
+// and 8,000 residents, a street admin and a staff member. The data is made up
+// and the same every time.
+package demo
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/store"
+)
+
+// The demo's fixed ids and sign-in phones.
+const (
+	StreetID    = "street-demo"
+	CommunityID = "community-demo"
+	AdminPhone  = "13900000000"
+	StaffPhone  = "13900000001"
+)
+
+// Shape of the generated community.
+const (
+	Buildings        = 40
+	UnitsPerBuilding = 3
+	RoomsPerUnit     = 25 // 40 × 3 × 25 = 3,000 households
+)
+
+var surnames = []rune("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢")
+var given = []rune("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红梅建国志文斌玲晨宇浩然欣怡子涵梓萱一诺嘉")
+
+// CSV returns the demo community's residents as an import file, and the
+// phones of a few residents to sign in with.
+func CSV(thisYear int) ([]byte, []string) {
+	r := rand.New(rand.NewPCG(2021, 10))
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"楼栋", "单元", "房号", "姓名", "手机号", "出生年份", "标记"})
+	phoneSeq := 0
+	var samples []string
+	for b := 1; b <= Buildings; b++ {
+		for u := 1; u <= UnitsPerBuilding; u++ {
+			for room := 1; room <= RoomsPerUnit; room++ {
+				floor, door := (room-1)/2+1, (room-1)%2+1
+				roomName := fmt.Sprintf("%d%02d", floor, door)
+				surname := surnames[r.IntN(len(surnames))]
+				// 1 to 5 members, about 2.67 on average: 8,000 in all.
+				members := []int{1, 2, 2, 3, 3, 3, 4, 4, 1, 2, 3, 4, 5}[r.IntN(13)]
+				used := map[string]bool{}
+				for m := 0; m < members; m++ {
+					name := string(surname) + string(given[r.IntN(len(given))])
+					if r.IntN(2) == 0 {
+						name += string(given[r.IntN(len(given))])
+					}
+					if used[name] {
+						continue
+					}
+					used[name] = true
+					age := 3 + r.IntN(88)
+					phone := ""
+					// Children under 12 and a third of those over 75 have no phone.
+					if age >= 12 && !(age > 75 && r.IntN(3) == 0) {
+						phoneSeq++
+						phone = fmt.Sprintf("137%08d", phoneSeq)
+						if len(samples) < 5 && phoneSeq%97 == 1 {
+							samples = append(samples, phone)
+						}
+					}
+					flags := ""
+					switch {
+					case age > 80 && r.IntN(4) == 0:
+						flags = "卧床"
+					case age > 70 && members == 1:
+						flags = "独居;慢病"
+					case age > 60 && r.IntN(3) == 0:
+						flags = "慢病"
+					case age > 22 && age < 40 && r.IntN(40) == 0:
+						flags = "孕妇"
+					}
+					_ = w.Write([]string{fmt.Sprintf("%d号楼", b), strconv.Itoa(u), roomName, name, phone,
+						strconv.Itoa(thisYear - age), flags})
+				}
+			}
+		}
+	}
+	w.Flush()
+	return buf.Bytes(), samples
+}
+
+// Seed creates the demo street, community, admin and staff member if they are
+// missing, and imports the demo residents (a no-op when they are in already).
+func Seed(ctx context.Context, st *store.Store, now time.Time) (registry.ImportReport, []string, error) {
+	err := st.CreateStreetWithAdmin(ctx, registry.Street{ID: StreetID, Name: "酒泉路街道（演示）"},
+		registry.Staff{ID: "u-demo-admin", Name: "街道管理员", Phone: AdminPhone, CreatedAt: now}, false, false)
+	if err != nil && !errors.Is(err, store.ErrStreetExists) {
+		return registry.ImportReport{}, nil, err
+	}
+	err = st.CreateCommunity(ctx, registry.Community{ID: CommunityID, StreetID: StreetID, Name: "杨家园社区（演示）"})
+	if err != nil && !errors.Is(err, store.ErrCommunityExists) {
+		return registry.ImportReport{}, nil, err
+	}
+	err = st.CreateStaff(ctx, registry.Staff{ID: "u-demo-staff", Name: "社区工作人员", Phone: StaffPhone, CommunityID: CommunityID, CreatedAt: now}, manifest.RoleStaff)
+	if err != nil && !errors.Is(err, registry.ErrPhoneTaken) {
+		return registry.ImportReport{}, nil, err
+	}
+	data, samples := CSV(now.Year())
+	im := &registry.Importer{Store: st, Now: func() time.Time { return now }}
+	report, err := im.Import(ctx, CommunityID, data)
+	return report, samples, err
+}

@@ -1,0 +1,92 @@
+package auth
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/phone"
+)
+
+// Handlers serves the sign-in routes of the auth function.
+func Handlers(s *SignIn, wx *WeChatSignIn) httpapi.Handlers {
+	return httpapi.Handlers{
+		"requestOtp": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			var in struct {
+				Phone string `json:"phone"`
+			}
+			if err := httpapi.DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			p, err := normalizePhone(in.Phone)
+			if err != nil {
+				return err
+			}
+			if err := s.SendCode(r.Context(), p); err != nil {
+				if apperr.As(err).Code == ErrSendLimited.Code {
+					w.Header().Set("Retry-After", strconv.Itoa(int(ResendInterval.Seconds())))
+				}
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusAccepted, map[string]int{"expiresInSeconds": int(CodeTTL.Seconds())})
+			return nil
+		}),
+		"createToken": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			var in struct {
+				Phone string `json:"phone"`
+				Code  string `json:"code"`
+			}
+			if err := httpapi.DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			p, err := normalizePhone(in.Phone)
+			if err != nil {
+				return err
+			}
+			if len(in.Code) != 6 {
+				return ErrCodeInvalid
+			}
+			sess, err := s.Token(r.Context(), p, in.Code)
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, sess)
+			return nil
+		}),
+		"wechatToken": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			var in struct {
+				Code  string `json:"code"`
+				Phone string `json:"phone"`
+				OTP   string `json:"otp"`
+			}
+			if err := httpapi.DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			if in.Code == "" || len(in.Code) > 128 {
+				return apperr.Validation.WithFields(apperr.FieldError{Field: "code", Reason: "required: the code from wx.login"})
+			}
+			p := ""
+			if in.Phone != "" || in.OTP != "" {
+				var err error
+				if p, err = normalizePhone(in.Phone); err != nil {
+					return err
+				}
+			}
+			sess, err := wx.Token(r.Context(), in.Code, p, in.OTP)
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, sess)
+			return nil
+		}),
+	}
+}
+
+func normalizePhone(s string) (string, error) {
+	p, err := phone.Normalize(s)
+	if err != nil {
+		return "", ErrInvalidPhone.WithFields(apperr.FieldError{Field: "phone", Reason: "11-digit mainland mobile number"})
+	}
+	return p, nil
+}

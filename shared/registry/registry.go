@@ -1,0 +1,142 @@
+// Package registry holds who lives where: streets, communities, buildings
+// with their units, households and residents, and the staff and street admins
+// who serve them; the CSV import that fills it; and the lookups every later
+// capability starts from.
+package registry
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"strings"
+	"time"
+)
+
+// Street is a sub-district office (街道) with its communities.
+type Street struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Community is the tenant (社区).
+type Community struct {
+	ID       string `json:"id"`
+	StreetID string `json:"streetId"`
+	Name     string `json:"name"`
+}
+
+// Building (楼栋) with its units and counts, as staff see it.
+type Building struct {
+	ID             string   `json:"id"`
+	CommunityID    string   `json:"communityId"`
+	Name           string   `json:"name"`
+	Units          []string `json:"units"`
+	HouseholdCount int      `json:"householdCount"`
+	ResidentCount  int      `json:"residentCount"`
+}
+
+// Household (户): building + unit + room.
+type Household struct {
+	ID           string `json:"id"`
+	CommunityID  string `json:"communityId"`
+	BuildingID   string `json:"buildingId"`
+	BuildingName string `json:"building"`
+	Unit         string `json:"unit"`
+	Room         string `json:"room"`
+	// ContactPhone is the first member phone of the household, where any.
+	ContactPhone string `json:"contactPhone,omitempty"`
+}
+
+// Flag marks a resident who needs care (sensitive: staff of the community only).
+type Flag string
+
+// The flags of the import's 标记 column.
+const (
+	FlagBedridden Flag = "bedridden"
+	FlagPregnant  Flag = "pregnant"
+	FlagChronic   Flag = "chronic"
+	FlagAlone     Flag = "alone"
+)
+
+// Resident (居民).
+type Resident struct {
+	ID          string `json:"id"`
+	CommunityID string `json:"communityId"`
+	HouseholdID string `json:"householdId"`
+	Name        string `json:"name"`
+	// Phone is empty for people without one (children, some elderly).
+	Phone     string `json:"phone,omitempty"`
+	BirthYear int    `json:"birthYear,omitempty"`
+	Flags     []Flag `json:"flags,omitempty"`
+}
+
+// Staff is a community worker or a street admin.
+type Staff struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Phone       string    `json:"phone"`
+	CommunityID string    `json:"communityId,omitempty"`
+	StreetID    string    `json:"streetId,omitempty"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
+// Ids of buildings, households and residents are derived from what the import
+// names them by, so importing the same file twice writes the same items. They
+// nest — a household id starts with its building's, a resident id with its
+// household's — so any of them leads to the partition that holds it.
+const idSep = "-"
+
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+func digest(n int, parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return idEncoding.EncodeToString(h[:])[:n]
+}
+
+// BuildingID is the id of the building named name in community.
+func BuildingID(community, name string) string { return "b" + digest(10, community, name) }
+
+// HouseholdID is the id of the household at unit and room of building.
+func HouseholdID(buildingID, unit, room string) string {
+	return buildingID + idSep + "h" + digest(8, buildingID, unit, room)
+}
+
+// ResidentID is the id of the resident named name in household.
+func ResidentID(householdID, name string) string {
+	return householdID + idSep + "r" + digest(6, householdID, name)
+}
+
+// BuildingOf returns the building id inside a household or resident id.
+func BuildingOf(id string) string {
+	b, _, _ := strings.Cut(id, idSep)
+	return b
+}
+
+// HouseholdOf returns the household id inside a resident id.
+func HouseholdOf(residentID string) string {
+	i := strings.LastIndex(residentID, idSep+"r")
+	if i < 0 {
+		return ""
+	}
+	return residentID[:i]
+}
+
+// ValidID says whether s could be one of our ids (guards keys built from input).
+func ValidID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// NewID returns a random id with a prefix, for things created through the API.
+func NewID(prefix string) string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	return prefix + idEncoding.EncodeToString(b[:])[:12]
+}

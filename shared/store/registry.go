@@ -1,0 +1,583 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/registry"
+)
+
+// Item types, in the "type" attribute of every item.
+const (
+	typeStreet    = "street"
+	typeCommunity = "community"
+	typeBuilding  = "building"
+	typeHousehold = "household"
+	typeResident  = "resident"
+	typeAccount   = "account"
+	typeStaff     = "staff"
+)
+
+// keys are the key attributes every item carries; index keys are left out
+// when empty, since an index key may not be an empty string.
+type keys struct {
+	PK     string
+	SK     string
+	GSI1PK string `dynamodbav:",omitempty"`
+	GSI1SK string `dynamodbav:",omitempty"`
+	GSI2PK string `dynamodbav:",omitempty"`
+	GSI2SK string `dynamodbav:",omitempty"`
+	Type   string `dynamodbav:"type"`
+}
+
+type communityItem struct {
+	keys
+	ID       string `dynamodbav:"id"`
+	StreetID string `dynamodbav:"streetId"`
+	Name     string `dynamodbav:"name"`
+}
+
+type buildingItem struct {
+	keys
+	ID             string   `dynamodbav:"id"`
+	CommunityID    string   `dynamodbav:"communityId"`
+	Name           string   `dynamodbav:"name"`
+	Units          []string `dynamodbav:"units"`
+	HouseholdCount int      `dynamodbav:"householdCount"`
+	ResidentCount  int      `dynamodbav:"residentCount"`
+}
+
+type householdItem struct {
+	keys
+	ID           string `dynamodbav:"id"`
+	CommunityID  string `dynamodbav:"communityId"`
+	BuildingID   string `dynamodbav:"buildingId"`
+	BuildingName string `dynamodbav:"building"`
+	Unit         string `dynamodbav:"unit"`
+	Room         string `dynamodbav:"room"`
+	ContactPhone string `dynamodbav:"contactPhone,omitempty"`
+}
+
+type residentItem struct {
+	keys
+	ID          string   `dynamodbav:"id"`
+	CommunityID string   `dynamodbav:"communityId"`
+	HouseholdID string   `dynamodbav:"householdId"`
+	Name        string   `dynamodbav:"name"`
+	Phone       string   `dynamodbav:"phone,omitempty"`
+	BirthYear   int      `dynamodbav:"birthYear,omitempty"`
+	Flags       []string `dynamodbav:"flags,omitempty"`
+}
+
+type accountItem struct {
+	keys
+	Phone       string `dynamodbav:"phone"`
+	UserID      string `dynamodbav:"userId"`
+	Role        string `dynamodbav:"role"`
+	Name        string `dynamodbav:"name"`
+	CommunityID string `dynamodbav:"communityId,omitempty"`
+	StreetID    string `dynamodbav:"streetId,omitempty"`
+	HouseholdID string `dynamodbav:"householdId,omitempty"`
+}
+
+type staffItem struct {
+	keys
+	ID          string `dynamodbav:"id"`
+	Name        string `dynamodbav:"name"`
+	Phone       string `dynamodbav:"phone"`
+	CommunityID string `dynamodbav:"communityId,omitempty"`
+	StreetID    string `dynamodbav:"streetId,omitempty"`
+	CreatedAt   string `dynamodbav:"createdAt"`
+}
+
+func toBuildingItem(b registry.Building) buildingItem {
+	k := BuildingKey(b.CommunityID, b.ID)
+	return buildingItem{keys: keys{PK: k.PK, SK: k.SK, Type: typeBuilding}, ID: b.ID, CommunityID: b.CommunityID,
+		Name: b.Name, Units: b.Units, HouseholdCount: b.HouseholdCount, ResidentCount: b.ResidentCount}
+}
+
+func (it buildingItem) domain() registry.Building {
+	units := it.Units
+	if units == nil {
+		units = []string{}
+	}
+	return registry.Building{ID: it.ID, CommunityID: it.CommunityID, Name: it.Name, Units: units,
+		HouseholdCount: it.HouseholdCount, ResidentCount: it.ResidentCount}
+}
+
+func toHouseholdItem(h registry.Household) householdItem {
+	k := HouseholdKey(h.ID)
+	return householdItem{keys: keys{PK: k.PK, SK: k.SK, Type: typeHousehold}, ID: h.ID, CommunityID: h.CommunityID,
+		BuildingID: h.BuildingID, BuildingName: h.BuildingName, Unit: h.Unit, Room: h.Room, ContactPhone: h.ContactPhone}
+}
+
+func (it householdItem) domain() registry.Household {
+	return registry.Household{ID: it.ID, CommunityID: it.CommunityID, BuildingID: it.BuildingID,
+		BuildingName: it.BuildingName, Unit: it.Unit, Room: it.Room, ContactPhone: it.ContactPhone}
+}
+
+func toResidentItem(r registry.Resident) residentItem {
+	k := ResidentKey(r.ID)
+	n := NameIndex(r.CommunityID, r.Name, r.ID)
+	it := residentItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: n.PK, GSI1SK: n.SK, Type: typeResident},
+		ID: r.ID, CommunityID: r.CommunityID, HouseholdID: r.HouseholdID, Name: r.Name, Phone: r.Phone, BirthYear: r.BirthYear}
+	if r.Phone != "" {
+		p := PhoneIndex(r.CommunityID, r.Phone, r.ID)
+		it.GSI2PK, it.GSI2SK = p.PK, p.SK
+	}
+	for _, f := range r.Flags {
+		it.Flags = append(it.Flags, string(f))
+	}
+	return it
+}
+
+func (it residentItem) domain() registry.Resident {
+	r := registry.Resident{ID: it.ID, CommunityID: it.CommunityID, HouseholdID: it.HouseholdID, Name: it.Name, Phone: it.Phone, BirthYear: it.BirthYear}
+	for _, f := range it.Flags {
+		r.Flags = append(r.Flags, registry.Flag(f))
+	}
+	return r
+}
+
+func toAccountItem(a auth.Account) accountItem {
+	k := AccountKey(a.Phone)
+	return accountItem{keys: keys{PK: k.PK, SK: k.SK, Type: typeAccount}, Phone: a.Phone, UserID: a.UserID, Role: string(a.Role),
+		Name: a.Name, CommunityID: a.CommunityID, StreetID: a.StreetID, HouseholdID: a.HouseholdID}
+}
+
+func (it accountItem) domain() auth.Account {
+	return auth.Account{Phone: it.Phone, UserID: it.UserID, Role: manifest.Role(it.Role), Name: it.Name,
+		CommunityID: it.CommunityID, StreetID: it.StreetID, HouseholdID: it.HouseholdID}
+}
+
+var _ registry.ImportStore = (*Store)(nil)
+var _ registry.Directory = (*Store)(nil)
+
+// Snapshot reads, in batches, the stored items an import names.
+func (s *Store) Snapshot(ctx context.Context, cid string, bids, hids, rids, phones []string) (registry.Snapshot, error) {
+	snap := registry.Snapshot{
+		Buildings: map[string]registry.Building{}, Households: map[string]registry.Household{},
+		Residents: map[string]registry.Resident{}, Accounts: map[string]auth.Account{},
+	}
+	var ks []Key
+	for _, id := range bids {
+		ks = append(ks, BuildingKey(cid, id))
+	}
+	for _, id := range hids {
+		ks = append(ks, HouseholdKey(id))
+	}
+	for _, id := range rids {
+		ks = append(ks, ResidentKey(id))
+	}
+	for _, p := range phones {
+		ks = append(ks, AccountKey(p))
+	}
+	items, err := s.batchGet(ctx, ks)
+	if err != nil {
+		return snap, err
+	}
+	for _, av := range items {
+		var k keys
+		if err := attributevalue.UnmarshalMap(av, &k); err != nil {
+			return snap, err
+		}
+		switch k.Type {
+		case typeBuilding:
+			var it buildingItem
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return snap, err
+			}
+			snap.Buildings[it.ID] = it.domain()
+		case typeHousehold:
+			var it householdItem
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return snap, err
+			}
+			snap.Households[it.ID] = it.domain()
+		case typeResident:
+			var it residentItem
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return snap, err
+			}
+			snap.Residents[it.ID] = it.domain()
+		case typeAccount:
+			var it accountItem
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return snap, err
+			}
+			snap.Accounts[it.Phone] = it.domain()
+		}
+	}
+	return snap, nil
+}
+
+// ApplyImport writes an import's changes. Accounts are created only where the
+// phone has none yet, so a staff member who is also a resident keeps signing
+// in as staff; released phones are deleted only while they still point at the
+// resident they were released from.
+func (s *Store) ApplyImport(ctx context.Context, c registry.ImportChanges) error {
+	var reqs []types.WriteRequest
+	put := func(v any) error {
+		av, err := attributevalue.MarshalMap(v)
+		if err != nil {
+			return err
+		}
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
+		return nil
+	}
+	for _, b := range c.Buildings {
+		if err := put(toBuildingItem(b)); err != nil {
+			return err
+		}
+	}
+	for _, h := range c.Households {
+		if err := put(toHouseholdItem(h)); err != nil {
+			return err
+		}
+	}
+	for _, r := range c.Residents {
+		if err := put(toResidentItem(r)); err != nil {
+			return err
+		}
+	}
+	if err := s.batchWrite(ctx, reqs); err != nil {
+		return err
+	}
+	for _, rel := range c.Releases {
+		cond, _ := expression.NewBuilder().WithCondition(expression.Name("userId").Equal(expression.Value(rel.ResidentID))).Build()
+		_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName: aws.String(s.Table), Key: AccountKey(rel.Phone).av(),
+			ConditionExpression: cond.Condition(), ExpressionAttributeNames: cond.Names(), ExpressionAttributeValues: cond.Values(),
+		})
+		var ccf *types.ConditionalCheckFailedException
+		if err != nil && !errors.As(err, &ccf) {
+			return unavailable(err)
+		}
+	}
+	for _, a := range c.Accounts {
+		av, err := attributevalue.MarshalMap(toAccountItem(a))
+		if err != nil {
+			return err
+		}
+		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: aws.String(s.Table), Item: av,
+			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		})
+		var ccf *types.ConditionalCheckFailedException
+		if err != nil && !errors.As(err, &ccf) {
+			return unavailable(err)
+		}
+	}
+	return nil
+}
+
+// Recount sets each building's counts from its partition: absolute figures,
+// so an import that was interrupted and run again still counts right.
+func (s *Store) Recount(ctx context.Context, cid string, bids []string) error {
+	sem := make(chan struct{}, writeWorkers)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for _, bid := range bids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := s.recountOne(ctx, cid, bid); err != nil {
+				mu.Lock()
+				firstErr = errors.Join(firstErr, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+func (s *Store) recountOne(ctx context.Context, cid, bid string) error {
+	households, residents := 0, 0
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.Table),
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :hh)"),
+		ProjectionExpression:      aws.String("#t"),
+		ExpressionAttributeNames:  map[string]string{"#t": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: BuildingPartition(bid)}, ":hh": &types.AttributeValueMemberS{Value: HouseholdPrefix}},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return unavailable(err)
+		}
+		for _, it := range page.Items {
+			switch it["type"].(*types.AttributeValueMemberS).Value {
+			case typeHousehold:
+				households++
+			case typeResident:
+				residents++
+			}
+		}
+	}
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           aws.String(s.Table),
+		Key:                 BuildingKey(cid, bid).av(),
+		UpdateExpression:    aws.String("SET householdCount = :h, residentCount = :r"),
+		ConditionExpression: aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":h": &types.AttributeValueMemberN{Value: itoa(households)}, ":r": &types.AttributeValueMemberN{Value: itoa(residents)},
+		},
+	})
+	return unavailableUnlessGone(err)
+}
+
+func unavailableUnlessGone(err error) error {
+	var ccf *types.ConditionalCheckFailedException
+	if err == nil || errors.As(err, &ccf) {
+		return nil
+	}
+	return unavailable(err)
+}
+
+// StreetOf implements auth.StreetResolver.
+func (s *Store) StreetOf(ctx context.Context, cid string) (string, error) {
+	c, err := s.Community(ctx, cid)
+	if errors.Is(err, registry.ErrNotFound) {
+		return "", auth.ErrNoCommunity
+	}
+	return c.StreetID, err
+}
+
+// Community reads one community.
+func (s *Store) Community(ctx context.Context, cid string) (registry.Community, error) {
+	var it communityItem
+	if err := s.get(ctx, CommunityKey(cid), &it); err != nil {
+		return registry.Community{}, err
+	}
+	return registry.Community{ID: it.ID, StreetID: it.StreetID, Name: it.Name}, nil
+}
+
+// get reads one item into v; registry.ErrNotFound when there is none.
+func (s *Store) get(ctx context.Context, k Key, v any) error {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: k.av()})
+	if err != nil {
+		return unavailable(err)
+	}
+	if out.Item == nil {
+		return registry.ErrNotFound
+	}
+	return attributevalue.UnmarshalMap(out.Item, v)
+}
+
+// Household reads a household and its members in one Query.
+func (s *Store) Household(ctx context.Context, hid string) (registry.Household, []registry.Resident, error) {
+	k := HouseholdKey(hid)
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.Table),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: k.PK}, ":sk": &types.AttributeValueMemberS{Value: k.SK},
+		},
+	})
+	if err != nil {
+		return registry.Household{}, nil, unavailable(err)
+	}
+	var h registry.Household
+	var members []registry.Resident
+	found := false
+	for _, av := range out.Items {
+		switch av["type"].(*types.AttributeValueMemberS).Value {
+		case typeHousehold:
+			var it householdItem
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return h, nil, err
+			}
+			h, found = it.domain(), true
+		case typeResident:
+			var it residentItem
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return h, nil, err
+			}
+			members = append(members, it.domain())
+		}
+	}
+	if !found {
+		return h, nil, registry.ErrNotFound
+	}
+	return h, members, nil
+}
+
+// Buildings lists a community's buildings with their counts.
+func (s *Store) Buildings(ctx context.Context, cid, cursor string, limit int) ([]registry.Building, string, error) {
+	pk := CommunityKey(cid).PK
+	start, err := decodeCursor(cursor, map[string]string{"PK": pk})
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.Table),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: pk}, ":sk": &types.AttributeValueMemberS{Value: BuildingPrefix},
+		},
+		ExclusiveStartKey: start,
+		Limit:             aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, "", unavailable(err)
+	}
+	var bs []registry.Building
+	for _, av := range out.Items {
+		var it buildingItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return nil, "", err
+		}
+		bs = append(bs, it.domain())
+	}
+	return bs, encodeCursor(out.LastEvaluatedKey), nil
+}
+
+// ResidentsByPhone finds the residents of a community with this phone (GSI2).
+func (s *Store) ResidentsByPhone(ctx context.Context, cid, phone string) ([]registry.Resident, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.Table),
+		IndexName:              aws.String("GSI2"),
+		KeyConditionExpression: aws.String("GSI2PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: PhoneIndex(cid, phone, "").PK},
+		},
+	})
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return residents(out.Items)
+}
+
+// ResidentsByName finds the residents of a community whose name starts with prefix (GSI1).
+func (s *Store) ResidentsByName(ctx context.Context, cid, prefix, cursor string, limit int) ([]registry.Resident, string, error) {
+	pk := NameIndex(cid, "", "").PK
+	start, err := decodeCursor(cursor, map[string]string{"GSI1PK": pk})
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.Table),
+		IndexName:              aws.String("GSI1"),
+		KeyConditionExpression: aws.String("GSI1PK = :pk AND begins_with(GSI1SK, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: pk}, ":prefix": &types.AttributeValueMemberS{Value: prefix},
+		},
+		ExclusiveStartKey: start,
+		Limit:             aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, "", unavailable(err)
+	}
+	rs, err := residents(out.Items)
+	return rs, encodeCursor(out.LastEvaluatedKey), err
+}
+
+func residents(items []map[string]types.AttributeValue) ([]registry.Resident, error) {
+	var rs []registry.Resident
+	for _, av := range items {
+		var it residentItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return nil, err
+		}
+		rs = append(rs, it.domain())
+	}
+	return rs, nil
+}
+
+// StaffMember reads the staff or admin record of p.
+func (s *Store) StaffMember(ctx context.Context, p auth.Principal) (registry.Staff, error) {
+	k := StaffKey(p.CommunityID, p.UserID)
+	if p.Role == manifest.RoleAdmin {
+		k = AdminKey(p.StreetID, p.UserID)
+	}
+	var it staffItem
+	if err := s.get(ctx, k, &it); err != nil {
+		return registry.Staff{}, err
+	}
+	return registry.Staff{ID: it.ID, Name: it.Name, Phone: it.Phone, CommunityID: it.CommunityID, StreetID: it.StreetID}, nil
+}
+
+// CreateCommunity adds a community to an existing street, in one transaction
+// with the check that the street exists.
+func (s *Store) CreateCommunity(ctx context.Context, c registry.Community) error {
+	k := CommunityKey(c.ID)
+	ix := CommunitiesOfStreetIndex(c.StreetID, c.ID)
+	av, err := attributevalue.MarshalMap(communityItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: typeCommunity},
+		ID: c.ID, StreetID: c.StreetID, Name: c.Name})
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: StreetKey(c.StreetID).av(), ConditionExpression: aws.String("attribute_exists(PK)")}},
+		{Put: &types.Put{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	}})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		if failed(tce, 0) {
+			return registry.ErrNotFound
+		}
+		if failed(tce, 1) {
+			return ErrCommunityExists
+		}
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// ErrCommunityExists: a community with this id exists.
+var ErrCommunityExists = errors.New("the community exists already")
+
+// CreateStaff writes a staff (or admin) record and the account its phone
+// signs in with, in one transaction; a phone that already signs in as
+// someone else is refused.
+func (s *Store) CreateStaff(ctx context.Context, st registry.Staff, role manifest.Role) error {
+	k := StaffKey(st.CommunityID, st.ID)
+	if role == manifest.RoleAdmin {
+		k = AdminKey(st.StreetID, st.ID)
+	}
+	staff, err := attributevalue.MarshalMap(staffItem{keys: keys{PK: k.PK, SK: k.SK, Type: typeStaff}, ID: st.ID, Name: st.Name,
+		Phone: st.Phone, CommunityID: st.CommunityID, StreetID: st.StreetID, CreatedAt: st.CreatedAt.Format("2006-01-02T15:04:05Z07:00")})
+	if err != nil {
+		return err
+	}
+	acct, err := attributevalue.MarshalMap(toAccountItem(auth.Account{Phone: st.Phone, UserID: st.ID, Role: role, Name: st.Name,
+		CommunityID: st.CommunityID, StreetID: st.StreetID}))
+	if err != nil {
+		return err
+	}
+	// A resident's account gives way to a staff account (staff sign in as
+	// staff); another staff or admin account does not.
+	notStaff := "attribute_not_exists(PK) OR #role = :resident"
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(s.Table), Item: staff, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{Put: &types.Put{TableName: aws.String(s.Table), Item: acct, ConditionExpression: aws.String(notStaff),
+			ExpressionAttributeNames:  map[string]string{"#role": "role"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":resident": &types.AttributeValueMemberS{Value: string(manifest.RoleResident)}}}},
+	}})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && (failed(tce, 0) || failed(tce, 1)) {
+		return registry.ErrPhoneTaken.Wrap(err)
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
