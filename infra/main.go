@@ -21,10 +21,7 @@ func main() {
 	defer jsii.Close()
 	app := awscdk.NewApp(nil)
 
-	stage := "dev"
-	if v, ok := app.Node().TryGetContext(jsii.String("stage")).(string); ok && v != "" {
-		stage = v
-	}
+	stage := contextString(app, "stage", "dev")
 	if !stagePattern.MatchString(stage) {
 		fail(fmt.Errorf("stage %q: use lowercase letters, digits and dashes, e.g. -c stage=prod", stage))
 	}
@@ -45,8 +42,22 @@ func main() {
 		Stage:     stage,
 		Functions: manifest.Functions,
 		AssetDir:  func(name string) string { return assets[name] },
+		Settings: Settings{
+			SMSSignature:           contextString(app, "smsSignature", "防线"),
+			SMSOriginationIdentity: contextString(app, "smsOriginationIdentity", ""),
+			SMSConfigurationSet:    contextString(app, "smsConfigurationSet", ""),
+			WeChatAppID:            contextString(app, "wechatAppId", ""),
+		},
 	})
 	app.Synth(nil)
+}
+
+// contextString reads a string from the CDK context (cdk.json or -c key=value).
+func contextString(app awscdk.App, key, def string) string {
+	if v, ok := app.Node().TryGetContext(jsii.String(key)).(string); ok && v != "" {
+		return v
+	}
+	return def
 }
 
 func fail(err error) {

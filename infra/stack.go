@@ -11,11 +11,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -33,6 +35,21 @@ type StackProps struct {
 	// AssetDir returns the folder holding the bootstrap binary of a function,
 	// relative to the working directory of the synth.
 	AssetDir func(function string) string
+	// Settings are the stage's choices from the CDK context.
+	Settings Settings
+}
+
+// Settings come from the CDK context (cdk.json or -c key=value).
+type Settings struct {
+	// SMSSignature is the 【signature】 registered for the origination identity.
+	SMSSignature string
+	// SMSOriginationIdentity is the phone number, sender id or pool to send
+	// from, as an ARN to scope the permission to it.
+	SMSOriginationIdentity string
+	// SMSConfigurationSet names the configuration set for delivery events.
+	SMSConfigurationSet string
+	// WeChatAppID is the mini-program's app id; empty turns WeChat sign-in off.
+	WeChatAppID string
 }
 
 // prodLike says whether the stage keeps its data when the stack goes.
@@ -65,8 +82,22 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	})
 	configureDefaultStage(api, accessLogs)
 
+	var publicKey *string
 	for _, fn := range props.Functions {
 		f := newFunction(stack, fn, props, table, retention, removal)
+		if fn.Authenticates() {
+			if publicKey == nil {
+				// Read at deploy time from the parameter the operator created
+				// (see README); synth needs no credentials.
+				publicKey = awsssm.StringParameter_ValueForStringParameter(stack,
+					jsii.String(manifest.ParameterPath(props.Stage, manifest.JWTPublicKeyParameter)), nil)
+			}
+			f.AddEnvironment(jsii.String("JWT_PUBLIC_KEY"), publicKey, nil)
+		}
+		grantSecrets(stack, fn, f, props.Stage)
+		if fn.SendsSMS {
+			grantSMS(stack, f, props.Settings)
+		}
 		if len(fn.Routes) > 0 {
 			integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(logicalName(fn.Name)+"Integration"), f, nil)
 			for _, r := range fn.Routes {
@@ -151,9 +182,11 @@ func newFunction(stack awscdk.Stack, fn manifest.Function, props *StackProps, ta
 		Timeout:      awscdk.Duration_Seconds(jsii.Number(float64(fn.TimeoutSec))),
 		LogGroup:     logs,
 		Environment: &map[string]*string{
-			"TABLE_NAME": table.TableName(),
-			"STAGE":      jsii.String(props.Stage),
-			"LOG_LEVEL":  jsii.String("info"),
+			"TABLE_NAME":      table.TableName(),
+			"STAGE":           jsii.String(props.Stage),
+			"LOG_LEVEL":       jsii.String("info"),
+			"WECHAT_APP_ID":   jsii.String(props.Settings.WeChatAppID),
+			"WECHAT_BASE_URL": jsii.String("https://api.weixin.qq.com"),
 		},
 	})
 	switch fn.Table {
@@ -163,6 +196,63 @@ func newFunction(stack awscdk.Stack, fn manifest.Function, props *StackProps, ta
 		table.GrantReadWriteData(f)
 	}
 	return f
+}
+
+// grantSecrets lets a function read exactly its own SecureString parameters
+// (decrypted with the account's aws/ssm key, whose policy already allows it)
+// and tells it their names.
+func grantSecrets(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, stage string) {
+	if len(fn.Secrets) == 0 {
+		return
+	}
+	var arns []*string
+	for _, name := range fn.Secrets {
+		path := manifest.ParameterPath(stage, name)
+		arns = append(arns, stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("ssm"), Resource: jsii.String("parameter"), ResourceName: jsii.String(strings.TrimPrefix(path, "/")),
+		}))
+		f.AddEnvironment(jsii.String(strings.ToUpper(strings.ReplaceAll(secretEnvName(name), "-", "_"))), jsii.String(path), nil)
+	}
+	f.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("ssm:GetParameter"),
+		Resources: &arns,
+	}))
+}
+
+// secretEnvName is the variable that carries a secret's parameter name, e.g.
+// JWT_PRIVATE_KEY_PARAMETER; the WeChat app secret is WECHAT_SECRET_PARAMETER.
+func secretEnvName(name string) string {
+	if name == manifest.WeChatSecretParameter {
+		return "wechat-secret-parameter"
+	}
+	return name + "-parameter"
+}
+
+// grantSMS lets a function send text messages, from the configured
+// origination identity and configuration set only when they are given as
+// ARNs, else from any identity of this account and region.
+func grantSMS(stack awscdk.Stack, f awslambda.Function, s Settings) {
+	var resources []*string
+	if strings.HasPrefix(s.SMSOriginationIdentity, "arn:") {
+		resources = append(resources, jsii.String(s.SMSOriginationIdentity))
+	}
+	if s.SMSConfigurationSet != "" {
+		resources = append(resources, stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("sms-voice"), Resource: jsii.String("configuration-set"), ResourceName: jsii.String(s.SMSConfigurationSet),
+		}))
+	}
+	if len(resources) == 0 {
+		resources = append(resources, stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("sms-voice"), Resource: jsii.String("*"),
+		}))
+	}
+	f.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("sms-voice:SendTextMessage"),
+		Resources: &resources,
+	}))
+	f.AddEnvironment(jsii.String("SMS_SIGNATURE"), jsii.String(s.SMSSignature), nil)
+	f.AddEnvironment(jsii.String("SMS_ORIGINATION_IDENTITY"), jsii.String(s.SMSOriginationIdentity), nil)
+	f.AddEnvironment(jsii.String("SMS_CONFIGURATION_SET"), jsii.String(s.SMSConfigurationSet), nil)
 }
 
 func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, t manifest.Trigger) {

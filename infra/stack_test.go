@@ -339,3 +339,91 @@ func TestStagePattern(t *testing.T) {
 		}
 	}
 }
+
+// policyActions returns, per function logical-id prefix, every action its
+// role's policies allow, with the resources of each.
+func policyActions(t *testing.T, tpl assertions.Template) map[string]map[string][]any {
+	t.Helper()
+	roleOfFunction := map[string]string{}
+	for id, f := range resources(t, tpl, "AWS::Lambda::Function") {
+		role := f["Properties"].(map[string]any)["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
+		roleOfFunction[role] = id[:strings.Index(id, "Function")]
+	}
+	out := map[string]map[string][]any{}
+	for _, p := range resources(t, tpl, "AWS::IAM::Policy") {
+		props := p["Properties"].(map[string]any)
+		for _, role := range props["Roles"].([]any) {
+			fn, ok := roleOfFunction[role.(map[string]any)["Ref"].(string)]
+			if !ok {
+				continue
+			}
+			if out[fn] == nil {
+				out[fn] = map[string][]any{}
+			}
+			for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				stmt := st.(map[string]any)
+				list, ok := stmt["Action"].([]any)
+				if !ok {
+					list = []any{stmt["Action"]}
+				}
+				res, ok := stmt["Resource"].([]any)
+				if !ok {
+					res = []any{stmt["Resource"]}
+				}
+				for _, a := range list {
+					out[fn][a.(string)] = append(out[fn][a.(string)], res...)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestSecretsAndSMSAreGrantedOnlyWhereDeclared(t *testing.T) {
+	tpl := template(t, "prod", "real")
+	actions := policyActions(t, tpl)
+	for _, fn := range manifest.Functions {
+		got := actions[logicalName(fn.Name)]
+		params, hasSSM := got["ssm:GetParameter"]
+		if hasSSM != (len(fn.Secrets) > 0) {
+			t.Errorf("%s: ssm:GetParameter granted = %v, declares secrets %v", fn.Name, hasSSM, fn.Secrets)
+		}
+		if len(params) != len(fn.Secrets) {
+			t.Errorf("%s: may read %d parameters, declares %d", fn.Name, len(params), len(fn.Secrets))
+		}
+		for _, p := range params {
+			raw, _ := json.Marshal(p)
+			if !strings.Contains(string(raw), "parameter/fangxian/prod/") {
+				t.Errorf("%s: may read parameter %s outside /fangxian/prod/", fn.Name, raw)
+			}
+		}
+		if _, sms := got["sms-voice:SendTextMessage"]; sms != fn.SendsSMS {
+			t.Errorf("%s: may send SMS = %v, declares %v", fn.Name, sms, fn.SendsSMS)
+		}
+		for a := range got {
+			if strings.Contains(a, "*") {
+				t.Errorf("%s: wildcard action %s", fn.Name, a)
+			}
+		}
+	}
+}
+
+func TestOnlyAuthenticatingFunctionsGetThePublicKey(t *testing.T) {
+	tpl := template(t, "dev", "real")
+	for id, f := range resources(t, tpl, "AWS::Lambda::Function") {
+		vars := f["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
+		name := id[:strings.Index(id, "Function")]
+		var fn manifest.Function
+		for _, m := range manifest.Functions {
+			if logicalName(m.Name) == name {
+				fn = m
+			}
+		}
+		if _, has := vars["JWT_PUBLIC_KEY"]; has != fn.Authenticates() {
+			t.Errorf("%s: JWT_PUBLIC_KEY present = %v, authenticates = %v", name, has, fn.Authenticates())
+		}
+		if _, has := vars["JWT_PRIVATE_KEY_PARAMETER"]; has != slices.Contains(fn.Secrets, manifest.JWTPrivateKeyParameter) {
+			t.Errorf("%s: JWT_PRIVATE_KEY_PARAMETER present = %v", name, has)
+		}
+	}
+}

@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -170,14 +169,13 @@ func newDeps(st *store.Store, c config) (*deps, error) {
 	if err != nil {
 		return nil, err
 	}
-	issuer, err := auth.NewIssuer(privatePEM, time.Now)
+	keys, err := auth.StaticKeys(privatePEM, time.Now)
 	if err != nil {
 		return nil, err
 	}
-	codeKey := make([]byte, 32)
-	_, _ = rand.Read(codeKey)
+	issuer, _ := keys.Issuer(context.Background())
 	outbox := &sms.Outbox{Signature: envOr("SMS_SIGNATURE", "防线"), Now: time.Now}
-	signIn := &auth.SignIn{Accounts: st, Challenges: st, Sender: outbox, Issuer: issuer, CodeKey: codeKey, Now: time.Now}
+	signIn := &auth.SignIn{Accounts: st, Challenges: st, Sender: outbox, Keys: keys, Now: time.Now}
 	var wx auth.OpenIDExchanger
 	if client := auth.NewWeChatClient(c.WeChat); client != nil {
 		wx = client

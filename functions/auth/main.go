@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"os"
 	"time"
 
@@ -37,15 +36,9 @@ func main() {
 	}
 	aws := lambdaenv.AWSConfig(false)
 	params := secrets.SSM{Client: ssm.NewFromConfig(aws)}
-	privateKey, err := params.Get(ctx, env["JWT_PRIVATE_KEY_PARAMETER"])
-	if err != nil {
-		fail("cannot read the token signing key", err)
-	}
-	issuer, err := auth.NewIssuer(privateKey, time.Now)
-	if err != nil {
-		fail("bad token signing key", err)
-	}
-	codeKey := sha256.Sum256(append([]byte("fangxian otp codes\x00"), privateKey...))
+	keys := &auth.Keys{Now: time.Now, Load: func(ctx context.Context) ([]byte, error) {
+		return params.Get(ctx, env["JWT_PRIVATE_KEY_PARAMETER"])
+	}}
 
 	var wechat auth.OpenIDExchanger
 	if name := os.Getenv("WECHAT_SECRET_PARAMETER"); name != "" && os.Getenv("WECHAT_APP_ID") != "" {
@@ -60,7 +53,7 @@ func main() {
 
 	st := &store.Store{DB: store.NewClient(cfg), Table: cfg.TableName}
 	signIn := &auth.SignIn{
-		Accounts: st, Challenges: st, Issuer: issuer, CodeKey: codeKey[:], Now: time.Now,
+		Accounts: st, Challenges: st, Keys: keys, Now: time.Now,
 		Sender: &sms.PinpointSender{
 			Client:              pinpointsmsvoicev2.NewFromConfig(aws),
 			OriginationIdentity: os.Getenv("SMS_ORIGINATION_IDENTITY"),

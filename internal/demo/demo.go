@@ -53,8 +53,8 @@ func CSV(thisYear int) ([]byte, []string) {
 				floor, door := (room-1)/2+1, (room-1)%2+1
 				roomName := fmt.Sprintf("%d%02d", floor, door)
 				surname := surnames[r.IntN(len(surnames))]
-				// 1 to 5 members, about 2.67 on average: 8,000 in all.
-				members := []int{1, 2, 2, 3, 3, 3, 4, 4, 1, 2, 3, 4, 5}[r.IntN(13)]
+				// 1 to 4 members, 2.67 on average: about 8,000 in all.
+				members := []int{1, 2, 2, 3, 3, 3, 4, 4, 1, 2, 3, 4}[r.IntN(12)]
 				used := map[string]bool{}
 				for m := 0; m < members; m++ {
 					name := string(surname) + string(given[r.IntN(len(given))])

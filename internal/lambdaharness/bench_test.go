@@ -24,11 +24,12 @@ import (
 func BenchmarkColdStart(b *testing.B) {
 	helloHost := buildHost(b, "internal/lambdaharness/hello")
 	helloSize := armSize(b, "internal/lambdaharness/hello")
+	aws, publicKey := fakeDeployment(b)
 	for _, fn := range manifest.Functions {
 		b.Run(fn.Name, func(b *testing.B) {
 			host := buildHost(b, "functions/"+fn.Name)
 			size := armSize(b, "functions/"+fn.Name)
-			env := []string{"TABLE_NAME=bench", "AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench"}
+			env := append(functionEnv(aws, publicKey), "TABLE_NAME=bench")
 			var fnInit, helloInit []time.Duration
 			b.ResetTimer()
 			for range b.N {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -15,6 +16,8 @@ import (
 	"github.com/fangxian/fangxian/internal/dynamolocal"
 	"github.com/fangxian/fangxian/internal/lambdabuild"
 	"github.com/fangxian/fangxian/internal/lambdaharness"
+	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/store"
 )
 
 const module = "github.com/fangxian/fangxian/"
@@ -102,5 +105,94 @@ func TestSystemBootstrapStopsWithoutConfig(t *testing.T) {
 	defer cancel()
 	if _, err := p.WaitReady(ctx); err == nil || !strings.Contains(err.Error(), "exited") {
 		t.Fatalf("want the binary to exit at init, got %v", err)
+	}
+}
+
+func jsonEvent(method, path, body, token string) []byte {
+	var ev events.APIGatewayV2HTTPRequest
+	_ = json.Unmarshal(httpEvent(method, path), &ev)
+	ev.Body = body
+	ev.Headers["content-type"] = "application/json"
+	if token != "" {
+		ev.Headers["authorization"] = "Bearer " + token
+	}
+	b, _ := json.Marshal(ev)
+	return b
+}
+
+func invoke(t *testing.T, p *lambdaharness.Process, event []byte) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := p.Invoke(ctx, event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Err != nil {
+		t.Fatalf("the function returned an error, API Gateway would answer 502: %s", res.Err)
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(res.Payload, &resp); err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func startBinary(t *testing.T, pkg string, env ...string) *lambdaharness.Process {
+	t.Helper()
+	p, err := lambdaharness.Start(buildHost(t, pkg), env...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := p.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestSignInThroughTheBinaries signs a staff member in through the real auth
+// binary (its SMS caught by a fake of the SMS API) and reads /v1/me through
+// the real registry binary with the token it issued.
+func TestSignInThroughTheBinaries(t *testing.T) {
+	db, table := dynamolocal.NewTable(t)
+	st := &store.Store{DB: db, Table: table}
+	ctx := context.Background()
+	if err := st.CreateStreetWithAdmin(ctx, registry.Street{ID: "s1", Name: "s"}, registry.Staff{ID: "u-a", Name: "管理员", Phone: "13900000000"}, false, false); err != nil {
+		t.Fatal(err)
+	}
+	aws, publicKey := fakeDeployment(t)
+	env := append(functionEnv(aws, publicKey), "TABLE_NAME="+table, "DYNAMODB_ENDPOINT="+os.Getenv("DYNAMODB_ENDPOINT"))
+	authFn := startBinary(t, "functions/auth", env...)
+	registryFn := startBinary(t, "functions/registry", env...)
+
+	if resp := invoke(t, authFn, jsonEvent("POST", "/v1/auth/otp", `{"phone":"139 0000 0000"}`, "")); resp.StatusCode != 202 {
+		t.Fatalf("otp: %d %s", resp.StatusCode, resp.Body)
+	}
+	sent := aws.sent()
+	if len(sent) != 1 || sent[0]["DestinationPhoneNumber"] != "+8613900000000" {
+		t.Fatalf("SMS sent: %v", sent)
+	}
+	body, _ := sent[0]["MessageBody"].(string)
+	m := regexp.MustCompile(`^【防线】.*验证码为(\d{6})`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("SMS body %q", body)
+	}
+	resp := invoke(t, authFn, jsonEvent("POST", "/v1/auth/token", `{"phone":"13900000000","code":"`+m[1]+`"}`, ""))
+	var sess struct {
+		Token string `json:"token"`
+		User  struct{ Role string }
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &sess); err != nil || resp.StatusCode != 200 || sess.User.Role != "admin" {
+		t.Fatalf("token: %d %s", resp.StatusCode, resp.Body)
+	}
+	me := invoke(t, registryFn, jsonEvent("GET", "/v1/me", "", sess.Token))
+	if me.StatusCode != 200 || !strings.Contains(me.Body, `"name":"管理员"`) {
+		t.Fatalf("me: %d %s", me.StatusCode, me.Body)
+	}
+	if denied := invoke(t, registryFn, jsonEvent("GET", "/v1/me", "", sess.Token+"x")); denied.StatusCode != 401 {
+		t.Fatalf("a broken token: %d %s", denied.StatusCode, denied.Body)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sync"
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
@@ -104,11 +105,58 @@ type SignIn struct {
 	Accounts   Accounts
 	Challenges Challenges
 	Sender     Sender
-	Issuer     *Issuer
-	// CodeKey keys the HMAC under which codes are stored, so a copy of the
-	// table does not reveal live codes.
-	CodeKey []byte
-	Now     func() time.Time
+	Keys       *Keys
+	Now        func() time.Time
+}
+
+// ErrKeysUnavailable is answered while the signing key cannot be read.
+var ErrKeysUnavailable = apperr.New(apperr.KindUnavailable, "SIGNIN_UNAVAILABLE", "登录服务暂不可用，请稍后重试", "Sign-in is unavailable, try again later")
+
+// Keys holds the token signing key and the key under which codes are hashed
+// (derived from it, so a copy of the table does not reveal live codes). In
+// Lambda they are read from SSM on first use rather than at cold start: a
+// failure then answers SIGNIN_UNAVAILABLE and is tried again on the next
+// request, instead of failing the whole function's init.
+type Keys struct {
+	// Load returns the PEM private key.
+	Load func(ctx context.Context) ([]byte, error)
+	Now  func() time.Time
+
+	mu      sync.Mutex
+	issuer  *Issuer
+	codeKey []byte
+}
+
+// StaticKeys are keys known up front (local runs, tests).
+func StaticKeys(privatePEM []byte, now func() time.Time) (*Keys, error) {
+	k := &Keys{Load: func(context.Context) ([]byte, error) { return privatePEM, nil }, Now: now}
+	_, _, err := k.get(context.Background())
+	return k, err
+}
+
+func (k *Keys) get(ctx context.Context) (*Issuer, []byte, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.issuer != nil {
+		return k.issuer, k.codeKey, nil
+	}
+	pemKey, err := k.Load(ctx)
+	if err != nil {
+		return nil, nil, ErrKeysUnavailable.Wrap(err)
+	}
+	iss, err := NewIssuer(pemKey, k.Now)
+	if err != nil {
+		return nil, nil, ErrKeysUnavailable.Wrap(err)
+	}
+	sum := sha256.Sum256(append([]byte("fangxian otp codes\x00"), pemKey...))
+	k.issuer, k.codeKey = iss, sum[:]
+	return k.issuer, k.codeKey, nil
+}
+
+// Issuer returns the token issuer, loading the key if needed.
+func (k *Keys) Issuer(ctx context.Context) (*Issuer, error) {
+	iss, _, err := k.get(ctx)
+	return iss, err
 }
 
 // SendCode texts a 6-digit code to phone if it has an account. An unknown
@@ -127,7 +175,9 @@ func (s *SignIn) SendCode(ctx context.Context, phone string) error {
 		if code, err = newCode(); err != nil {
 			return err
 		}
-		hash = s.hash(phone, code)
+		if hash, err = s.hash(ctx, phone, code); err != nil {
+			return err
+		}
 	}
 	if err := s.Challenges.Start(ctx, phone, hash, now, now.Add(CodeTTL)); err != nil {
 		if errors.Is(err, ErrRateLimited) {
@@ -159,7 +209,11 @@ func (s *SignIn) Verify(ctx context.Context, phone, code string) (Account, error
 	case err != nil:
 		return Account{}, err
 	}
-	if !hmac.Equal(stored, s.hash(phone, code)) {
+	want, err := s.hash(ctx, phone, code)
+	if err != nil {
+		return Account{}, err
+	}
+	if !hmac.Equal(stored, want) {
 		return Account{}, ErrCodeInvalid
 	}
 	if err := s.Challenges.Consume(ctx, phone, stored); err != nil {
@@ -181,22 +235,30 @@ func (s *SignIn) Token(ctx context.Context, phone, code string) (Session, error)
 	if err != nil {
 		return Session{}, err
 	}
-	return s.Session(acct)
+	return s.Session(ctx, acct)
 }
 
 // Session issues a token for acct.
-func (s *SignIn) Session(acct Account) (Session, error) {
-	tok, exp, err := s.Issuer.Issue(acct.Principal())
+func (s *SignIn) Session(ctx context.Context, acct Account) (Session, error) {
+	iss, err := s.Keys.Issuer(ctx)
+	if err != nil {
+		return Session{}, err
+	}
+	tok, exp, err := iss.Issue(acct.Principal())
 	if err != nil {
 		return Session{}, err
 	}
 	return Session{Token: tok, ExpiresAt: exp, User: User{ID: acct.UserID, Role: acct.Role, CommunityID: acct.CommunityID, StreetID: acct.StreetID}}, nil
 }
 
-func (s *SignIn) hash(phone, code string) []byte {
-	m := hmac.New(sha256.New, s.CodeKey)
+func (s *SignIn) hash(ctx context.Context, phone, code string) ([]byte, error) {
+	_, key, err := s.Keys.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(phone + ":" + code))
-	return m.Sum(nil)
+	return m.Sum(nil), nil
 }
 
 func newCode() (string, error) {

@@ -137,7 +137,7 @@ func (w *WeChatSignIn) Token(ctx context.Context, wxCode, phone, otp string) (Se
 		if err := w.Bindings.Bind(ctx, openID, phone, w.SignIn.Now()); err != nil {
 			return Session{}, err
 		}
-		return w.SignIn.Session(acct)
+		return w.SignIn.Session(ctx, acct)
 	}
 	bound, err := w.Bindings.PhoneOf(ctx, openID)
 	if errors.Is(err, ErrNoAccount) {
@@ -153,5 +153,5 @@ func (w *WeChatSignIn) Token(ctx context.Context, wxCode, phone, otp string) (Se
 	if err != nil {
 		return Session{}, err
 	}
-	return w.SignIn.Session(acct)
+	return w.SignIn.Session(ctx, acct)
 }

@@ -32,7 +32,13 @@ func AWSConfig(local bool) aws.Config {
 		return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret,
 			SessionToken: os.Getenv("AWS_SESSION_TOKEN"), Source: "environment"}, nil
 	})
-	return aws.Config{Region: region, Credentials: aws.NewCredentialsCache(creds)}
+	cfg := aws.Config{Region: region, Credentials: aws.NewCredentialsCache(creds)}
+	// The SDK's standard override, honoured here too since the config
+	// package that normally reads it is not linked: tests point it at fakes.
+	if e := os.Getenv("AWS_ENDPOINT_URL"); e != "" {
+		cfg.BaseEndpoint = aws.String(e)
+	}
+	return cfg
 }
 
 // Require returns the values of the named variables, or one error naming

@@ -10,11 +10,15 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // phonePattern finds mainland mobile numbers, with or without +86, not inside
-// longer digit runs (ids, timestamps).
-var phonePattern = regexp.MustCompile(`(^|[^0-9])((?:\+?86)?1[3-9][0-9])([0-9]{4})([0-9]{4})($|[^0-9])`)
+// longer digit runs (ids, timestamps). It is compiled on first use, not at
+// cold start.
+var phonePattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(^|[^0-9])((?:\+?86)?1[3-9][0-9])([0-9]{4})([0-9]{4})($|[^0-9])`)
+})
 
 // MaskPhones replaces every mobile number in s by its masked form.
 func MaskPhones(s string) string {
@@ -23,7 +27,7 @@ func MaskPhones(s string) string {
 	}
 	// Two passes: adjacent numbers share the separator the pattern consumes.
 	for range 2 {
-		s = phonePattern.ReplaceAllString(s, "$1$2****$4$5")
+		s = phonePattern().ReplaceAllString(s, "$1$2****$4$5")
 	}
 	return s
 }

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -253,19 +251,22 @@ func (s *Store) ApplyImport(ctx context.Context, c registry.ImportChanges) error
 	if err := s.batchWrite(ctx, reqs); err != nil {
 		return err
 	}
-	for _, rel := range c.Releases {
-		cond, _ := expression.NewBuilder().WithCondition(expression.Name("userId").Equal(expression.Value(rel.ResidentID))).Build()
+	err := parallel(ctx, len(c.Releases), func(ctx context.Context, i int) error {
+		rel := c.Releases[i]
 		_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 			TableName: aws.String(s.Table), Key: AccountKey(rel.Phone).av(),
-			ConditionExpression: cond.Condition(), ExpressionAttributeNames: cond.Names(), ExpressionAttributeValues: cond.Values(),
+			ConditionExpression:       aws.String("userId = :rid"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":rid": str(rel.ResidentID)},
 		})
-		var ccf *types.ConditionalCheckFailedException
-		if err != nil && !errors.As(err, &ccf) {
-			return unavailable(err)
-		}
+		return unavailableUnlessGone(err)
+	})
+	if err != nil {
+		return err
 	}
-	for _, a := range c.Accounts {
-		av, err := attributevalue.MarshalMap(toAccountItem(a))
+	// One by one, on condition: a phone that became a staff account since
+	// the snapshot keeps signing in as staff.
+	return parallel(ctx, len(c.Accounts), func(ctx context.Context, i int) error {
+		av, err := attributevalue.MarshalMap(toAccountItem(c.Accounts[i]))
 		if err != nil {
 			return err
 		}
@@ -273,35 +274,14 @@ func (s *Store) ApplyImport(ctx context.Context, c registry.ImportChanges) error
 			TableName: aws.String(s.Table), Item: av,
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),
 		})
-		var ccf *types.ConditionalCheckFailedException
-		if err != nil && !errors.As(err, &ccf) {
-			return unavailable(err)
-		}
-	}
-	return nil
+		return unavailableUnlessGone(err)
+	})
 }
 
 // Recount sets each building's counts from its partition: absolute figures,
 // so an import that was interrupted and run again still counts right.
 func (s *Store) Recount(ctx context.Context, cid string, bids []string) error {
-	sem := make(chan struct{}, writeWorkers)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	for _, bid := range bids {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := s.recountOne(ctx, cid, bid); err != nil {
-				mu.Lock()
-				firstErr = errors.Join(firstErr, err)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	return firstErr
+	return parallel(ctx, len(bids), func(ctx context.Context, i int) error { return s.recountOne(ctx, cid, bids[i]) })
 }
 
 func (s *Store) recountOne(ctx context.Context, cid, bid string) error {

@@ -98,47 +98,65 @@ func decodeCursor(c string, want map[string]string) (map[string]types.AttributeV
 	return out, nil
 }
 
-// writeWorkers is how many BatchWriteItem calls an import keeps in flight.
-const writeWorkers = 8
+// workers is how many requests an import keeps in flight.
+const workers = 8
 
-// batchWrite writes reqs 25 at a time on a few workers, retrying what
-// DynamoDB leaves unprocessed (throttling) with growing pauses.
-func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
-	var batches [][]types.WriteRequest
-	for len(reqs) > 0 {
-		n := min(25, len(reqs))
-		batches = append(batches, reqs[:n])
-		reqs = reqs[n:]
-	}
-	work := make(chan []types.WriteRequest)
+// parallel runs fn(0) … fn(n-1) on a few workers and returns the first error;
+// after an error the rest are skipped.
+func parallel(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan int)
 	var wg sync.WaitGroup
 	var once sync.Once
 	var firstErr error
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	for range min(writeWorkers, len(batches)) {
+	for range min(workers, n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for b := range work {
-				if err := s.writeBatch(ctx, b); err != nil {
+			for i := range next {
+				if err := fn(ctx, i); err != nil {
 					once.Do(func() { firstErr = err; cancel() })
 				}
 			}
 		}()
 	}
-	for _, b := range batches {
+feed:
+	for i := range n {
 		select {
-		case work <- b:
+		case next <- i:
 		case <-ctx.Done():
+			break feed
 		}
 	}
-	close(work)
+	close(next)
 	wg.Wait()
 	if firstErr != nil {
-		return unavailable(firstErr)
+		return firstErr
 	}
 	return ctx.Err()
+}
+
+// chunks splits n into runs of at most size: [start, end) pairs.
+func chunks(n, size int) [][2]int {
+	var out [][2]int
+	for start := 0; start < n; start += size {
+		out = append(out, [2]int{start, min(start+size, n)})
+	}
+	return out
+}
+
+// batchWrite writes reqs 25 at a time, in parallel, retrying what DynamoDB
+// leaves unprocessed (throttling) with growing pauses.
+func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest) error {
+	runs := chunks(len(reqs), 25)
+	err := parallel(ctx, len(runs), func(ctx context.Context, i int) error {
+		return s.writeBatch(ctx, reqs[runs[i][0]:runs[i][1]])
+	})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
 }
 
 func (s *Store) writeBatch(ctx context.Context, b []types.WriteRequest) error {
@@ -164,20 +182,19 @@ func (s *Store) writeBatch(ctx context.Context, b []types.WriteRequest) error {
 	return nil
 }
 
-// batchGet reads keys 100 at a time, retrying unprocessed keys.
+// batchGet reads keys 100 at a time, in parallel, retrying unprocessed keys.
 func (s *Store) batchGet(ctx context.Context, keys []Key) ([]map[string]types.AttributeValue, error) {
-	var out []map[string]types.AttributeValue
-	for len(keys) > 0 {
-		n := min(100, len(keys))
+	runs := chunks(len(keys), 100)
+	pages := make([][]map[string]types.AttributeValue, len(runs))
+	err := parallel(ctx, len(runs), func(ctx context.Context, i int) error {
 		var avs []map[string]types.AttributeValue
-		for _, k := range keys[:n] {
+		for _, k := range keys[runs[i][0]:runs[i][1]] {
 			avs = append(avs, k.av())
 		}
-		keys = keys[n:]
 		pause := 20 * time.Millisecond
 		for attempt := 0; len(avs) > 0; attempt++ {
 			if attempt > 8 {
-				return nil, unavailable(fmt.Errorf("batch get: %d keys still unprocessed", len(avs)))
+				return fmt.Errorf("batch get: %d keys still unprocessed", len(avs))
 			}
 			if attempt > 0 {
 				time.Sleep(pause)
@@ -187,14 +204,22 @@ func (s *Store) batchGet(ctx context.Context, keys []Key) ([]map[string]types.At
 				s.Table: {Keys: avs, ConsistentRead: aws.Bool(true)},
 			}})
 			if err != nil {
-				return nil, unavailable(err)
+				return err
 			}
-			out = append(out, res.Responses[s.Table]...)
+			pages[i] = append(pages[i], res.Responses[s.Table]...)
 			avs = nil
 			if u, ok := res.UnprocessedKeys[s.Table]; ok {
 				avs = u.Keys
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	var out []map[string]types.AttributeValue
+	for _, p := range pages {
+		out = append(out, p...)
 	}
 	return out, nil
 }

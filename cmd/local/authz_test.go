@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/logging"
+	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(dynamolocal.RunTests(m)) }
+
+// Callers of the matrix: the community under test is cA of street sA.
+const (
+	anonymous   = "anonymous"
+	residentA   = "resident of cA"
+	volunteerA  = "volunteer of cA"
+	staffA      = "staff of cA"
+	staffB      = "staff of cB"
+	adminA      = "admin of sA"
+	adminB      = "admin of sB"
+	forgedAdmin = "admin token signed by another key"
+)
+
+var callers = []string{anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin}
+
+// allowed lists, for every op of the manifest, who may call it on cA / sA.
+// A route missing here fails the test: new routes must state their rule.
+var allowed = map[string][]string{
+	"health":          {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
+	"openapi":         {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
+	"requestOtp":      {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
+	"createToken":     {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
+	"wechatToken":     {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
+	"getMe":           {residentA, volunteerA, staffA, staffB, adminA, adminB},
+	"getCommunity":    {staffA, adminA},
+	"importResidents": {staffA, adminA},
+	"listBuildings":   {staffA, adminA},
+	"findResidents":   {staffA, adminA},
+	"createStaff":     {adminA},
+	"createCommunity": {adminA},
+}
+
+// bodies are valid requests, so that an allowed call gets past validation.
+var bodies = map[string]struct{ contentType, body string }{
+	"requestOtp":      {"application/json", `{"phone":"13612345678"}`},
+	"createToken":     {"application/json", `{"phone":"13612345678","code":"123456"}`},
+	"wechatToken":     {"application/json", `{"code":"wx"}`},
+	"importResidents": {"text/csv", "building,unit,room,name\n9号楼,1,101,新居民\n"},
+	"createStaff":     {"application/json", `{"name":"新同事","phone":"13655556666"}`},
+	"createCommunity": {"application/json", `{"name":"新社区"}`},
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	db, table := dynamolocal.NewTable(t)
+	st := &store.Store{DB: db, Table: table}
+	ctx := context.Background()
+	now := time.Now()
+	for _, s := range []struct{ street, community, admin, staff string }{
+		{"sa", "ca", "13900000010", "13900000011"},
+		{"sb", "cb", "13900000020", "13900000021"},
+	} {
+		if err := st.CreateStreetWithAdmin(ctx, registry.Street{ID: s.street, Name: s.street},
+			registry.Staff{ID: "admin-" + s.street, Name: "a", Phone: s.admin, CreatedAt: now}, false, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateCommunity(ctx, registry.Community{ID: s.community, StreetID: s.street, Name: s.community}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateStaff(ctx, registry.Staff{ID: "staff-" + s.community, Name: "s", Phone: s.staff, CommunityID: s.community, CreatedAt: now}, manifest.RoleStaff); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := (&registry.Importer{Store: st, Now: time.Now}).Import(ctx, "ca", []byte("building,unit,room,name,phone\n1号楼,1,101,居民,13700000001\n")); err != nil {
+		t.Fatal(err)
+	}
+	resident, err := st.AccountByPhone(ctx, "13700000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	d, err := newDeps(st, config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.ready = func() error { return nil }
+	h, err := newHandler(d, logging.New(io.Discard, slog.LevelError))
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherKey, _, _ := auth.GenerateKey()
+	forger, _ := auth.NewIssuer(otherKey, time.Now)
+	principals := map[string]auth.Principal{
+		residentA:  resident.Principal(),
+		volunteerA: {UserID: "v1", Role: manifest.RoleVolunteer, CommunityID: "ca"},
+		staffA:     {UserID: "staff-ca", Role: manifest.RoleStaff, CommunityID: "ca"},
+		staffB:     {UserID: "staff-cb", Role: manifest.RoleStaff, CommunityID: "cb"},
+		adminA:     {UserID: "admin-sa", Role: manifest.RoleAdmin, StreetID: "sa"},
+		adminB:     {UserID: "admin-sb", Role: manifest.RoleAdmin, StreetID: "sb"},
+	}
+	tokens := map[string]string{}
+	for who, p := range principals {
+		tok, _, err := d.issuer.Issue(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens[who] = tok
+	}
+	tokens[forgedAdmin], _, _ = forger.Issue(principals[adminA])
+
+	for _, route := range manifest.Routes(manifest.Functions) {
+		want, ok := allowed[route.Op]
+		if !ok {
+			t.Errorf("%s (%s) has no row in the authorization matrix", route.Pattern(), route.Op)
+			continue
+		}
+		path := strings.NewReplacer("{communityId}", "ca", "{streetId}", "sa").Replace(route.Path)
+		for _, who := range callers {
+			b := bodies[route.Op]
+			req := httptest.NewRequest(route.Method, path, strings.NewReader(b.body))
+			if b.contentType != "" {
+				req.Header.Set("Content-Type", b.contentType)
+			}
+			if tok := tokens[who]; tok != "" {
+				req.Header.Set("Authorization", "Bearer "+tok)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			var env struct {
+				Error struct{ Code string } `json:"error"`
+			}
+			_ = json.Unmarshal(rec.Body.Bytes(), &env)
+			denied := env.Error.Code == "UNAUTHENTICATED" || env.Error.Code == "TOKEN_INVALID" || env.Error.Code == "FORBIDDEN"
+			shouldAllow := contains(want, who)
+			if denied == shouldAllow {
+				t.Errorf("%s as %s: %d %s, want allowed=%v", route.Pattern(), who, rec.Code, rec.Body.String(), shouldAllow)
+			}
+			if !shouldAllow && rec.Code != http.StatusUnauthorized && rec.Code != http.StatusForbidden {
+				t.Errorf("%s as %s: status %d for a denial", route.Pattern(), who, rec.Code)
+			}
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,81 @@
+package lambdaharness_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/fangxian/fangxian/shared/auth"
+)
+
+// fakeAWS answers the two AWS JSON-protocol calls the auth function makes:
+// SSM GetParameter (its signing key) and SendTextMessage (its SMS), so the
+// real binary can start and serve on this machine.
+type fakeAWS struct {
+	*httptest.Server
+	params map[string]string
+	mu     sync.Mutex
+	sms    []map[string]any
+}
+
+func newFakeAWS(t testing.TB, params map[string]string) *fakeAWS {
+	f := &fakeAWS{params: params}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in map[string]any
+		body, _ := io.ReadAll(r.Body)
+		_ = json.Unmarshal(body, &in)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		switch target := r.Header.Get("X-Amz-Target"); {
+		case strings.HasSuffix(target, ".GetParameter"):
+			name, _ := in["Name"].(string)
+			v, ok := f.params[name]
+			if !ok {
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(`{"__type":"ParameterNotFound","message":"not found"}`))
+				return
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"Parameter": map[string]any{"Name": name, "Value": v, "Type": "SecureString"}})
+		case strings.HasSuffix(target, ".SendTextMessage"):
+			f.mu.Lock()
+			f.sms = append(f.sms, in)
+			f.mu.Unlock()
+			_, _ = w.Write([]byte(`{"MessageId":"m-1"}`))
+		default:
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"__type":"UnknownOperationException"}`))
+		}
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakeAWS) sent() []map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]map[string]any(nil), f.sms...)
+}
+
+// fakeDeployment is what a deployed stage gives its functions: the signing
+// key pair in SSM (served by a fake) and the public key in the environment.
+func fakeDeployment(t testing.TB) (*fakeAWS, string) {
+	t.Helper()
+	private, public, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newFakeAWS(t, map[string]string{"/fangxian/test/jwt-private-key": string(private)}), string(public)
+}
+
+// functionEnv is the environment the stack gives every function, pointing
+// AWS calls at the fake.
+func functionEnv(aws *fakeAWS, publicKey string) []string {
+	return []string{
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL=" + aws.URL,
+		"JWT_PUBLIC_KEY=" + publicKey, "JWT_PRIVATE_KEY_PARAMETER=/fangxian/test/jwt-private-key",
+		"SMS_SIGNATURE=防线", "STAGE=test",
+	}
+}
