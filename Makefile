@@ -42,6 +42,7 @@ synth: node_modules/.package-lock.json
 ## bench: the benchmarks whose figures are in docs/benchmarks.md
 bench:
 	go test -run '^$$' -bench ColdStart -benchtime 40x ./internal/lambdaharness/
+	go test -run '^$$' -bench Import -benchtime 3x ./internal/demo/
 
 ## deploy: what an operator runs (STAGE=prod for production)
 deploy: node_modules/.package-lock.json
