@@ -56,9 +56,14 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.As(err)
 	status := statusOf(e.Kind)
 	log := logging.From(r.Context())
-	if status >= 500 {
+	switch {
+	case e.Code == apperr.Starting.Code:
+		log.Debug("not ready yet", "code", e.Code)
+	case e.Kind == apperr.KindUnavailable:
+		log.Warn("dependency unavailable", "code", e.Code, "err", err)
+	case status >= 500:
 		log.Error("request failed", "code", e.Code, "err", err)
-	} else if e.Cause != nil {
+	case e.Cause != nil:
 		log.Info("request refused", "code", e.Code, "err", err)
 	}
 	WriteJSON(w, status, errorBody{Error: errorDetail{
