@@ -241,30 +241,11 @@ func TestLogRetention(t *testing.T) {
 // its role's policies allow.
 func tableActions(t *testing.T, tpl assertions.Template) map[string][]string {
 	t.Helper()
-	roleOfFunction := map[string]string{}
-	for id, f := range resources(t, tpl, "AWS::Lambda::Function") {
-		role := f["Properties"].(map[string]any)["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
-		roleOfFunction[role] = id[:strings.Index(id, "Function")]
-	}
 	out := map[string][]string{}
-	for _, p := range resources(t, tpl, "AWS::IAM::Policy") {
-		props := p["Properties"].(map[string]any)
-		for _, role := range props["Roles"].([]any) {
-			fn, ok := roleOfFunction[role.(map[string]any)["Ref"].(string)]
-			if !ok {
-				continue
-			}
-			for _, st := range props["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-				actions := st.(map[string]any)["Action"]
-				list, ok := actions.([]any)
-				if !ok {
-					list = []any{actions}
-				}
-				for _, a := range list {
-					if s := a.(string); strings.HasPrefix(s, "dynamodb:") {
-						out[fn] = append(out[fn], s)
-					}
-				}
+	for fn, actions := range policyActions(t, tpl) {
+		for a := range actions {
+			if strings.HasPrefix(a, "dynamodb:") {
+				out[fn] = append(out[fn], a)
 			}
 		}
 	}
