@@ -14,6 +14,7 @@ import (
 
 	"github.com/fangxian/fangxian/internal/dynamolocal"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/registry"
@@ -39,28 +40,44 @@ var callers = []string{anonymous, residentA, volunteerA, staffA, staffB, adminA,
 // allowed lists, for every op of the manifest, who may call it on cA / sA.
 // A route missing here fails the test: new routes must state their rule.
 var allowed = map[string][]string{
-	"health":          {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
-	"openapi":         {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
-	"requestOtp":      {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
-	"createToken":     {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
-	"wechatToken":     {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
-	"getMe":           {residentA, volunteerA, staffA, staffB, adminA, adminB},
-	"getCommunity":    {staffA, adminA},
-	"importResidents": {staffA, adminA},
-	"listBuildings":   {staffA, adminA},
-	"findResidents":   {staffA, adminA},
-	"createStaff":     {adminA},
-	"createCommunity": {adminA},
+	"health":             {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
+	"openapi":            {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
+	"requestOtp":         {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
+	"createToken":        {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
+	"wechatToken":        {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
+	"getMe":              {residentA, volunteerA, staffA, staffB, adminA, adminB},
+	"getCommunity":       {staffA, adminA},
+	"importResidents":    {staffA, adminA},
+	"listBuildings":      {staffA, adminA},
+	"findResidents":      {staffA, adminA},
+	"createStaff":        {adminA},
+	"createCommunity":    {adminA},
+	"createRound":        {staffA, adminA},
+	"getRound":           {residentA, volunteerA, staffA, adminA},
+	"addSite":            {staffA, adminA},
+	"listSlots":          {residentA, volunteerA, staffA, adminA},
+	"createBookings":     {residentA, staffA, adminA},
+	"myBookings":         {residentA},
+	"cancelBooking":      {residentA, staffA, adminA},
+	"checkIn":            {staffA, adminA},
+	"roundProgress":      {staffA, adminA},
+	"listUnsampled":      {staffA, adminA},
+	"setUnsampledReason": {staffA, adminA},
 }
 
 // bodies are valid requests, so that an allowed call gets past validation.
 var bodies = map[string]struct{ contentType, body string }{
-	"requestOtp":      {"application/json", `{"phone":"13612345678"}`},
-	"createToken":     {"application/json", `{"phone":"13612345678","code":"123456"}`},
-	"wechatToken":     {"application/json", `{"code":"wx"}`},
-	"importResidents": {"text/csv", "building,unit,room,name\n9号楼,1,101,新居民\n"},
-	"createStaff":     {"application/json", `{"name":"新同事","phone":"13655556666"}`},
-	"createCommunity": {"application/json", `{"name":"新社区"}`},
+	"requestOtp":         {"application/json", `{"phone":"13612345678"}`},
+	"createToken":        {"application/json", `{"phone":"13612345678","code":"123456"}`},
+	"wechatToken":        {"application/json", `{"code":"wx"}`},
+	"importResidents":    {"text/csv", "building,unit,room,name\n9号楼,1,101,新居民\n"},
+	"createStaff":        {"application/json", `{"name":"新同事","phone":"13655556666"}`},
+	"createCommunity":    {"application/json", `{"name":"新社区"}`},
+	"createRound":        {"application/json", `{"name":"第5轮","startsAt":"2030-01-01T08:00:00+08:00","endsAt":"2030-01-01T12:00:00+08:00","slotMinutes":30}`},
+	"addSite":            {"application/json", `{"name":"西门","lanes":2,"perLanePerSlot":10}`},
+	"checkIn":            {"application/json", `{"residentId":"RESIDENT"}`},
+	"createBookings":     {"application/json", `{"slotId":"SLOT","residentIds":["RESIDENT"]}`},
+	"setUnsampledReason": {"application/json", `{"reason":"away"}`},
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
@@ -120,16 +137,29 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	tokens[forgedAdmin], _, _ = forger.Issue(principals[adminA])
 
+	staff := principals[staffA]
+	round, err := d.booking.CreateRound(ctx, staff, "ca", booking.RoundInput{Name: "r", StartsAt: now.Add(-time.Hour), EndsAt: now.Add(8 * time.Hour), SlotMinutes: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, slots, err := d.booking.AddSite(ctx, staff, round.ID, booking.SiteInput{Name: "东门", Lanes: 2, PerLanePerSlot: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := strings.NewReplacer("{communityId}", "ca", "{streetId}", "sa", "{roundId}", round.ID,
+		"{bookingId}", booking.BookingID(round.ID, resident.UserID), "{residentId}", resident.UserID,
+		"SLOT", slots[0].ID, "RESIDENT", resident.UserID)
+
 	for _, route := range manifest.Routes(manifest.Functions) {
 		want, ok := allowed[route.Op]
 		if !ok {
 			t.Errorf("%s (%s) has no row in the authorization matrix", route.Pattern(), route.Op)
 			continue
 		}
-		path := strings.NewReplacer("{communityId}", "ca", "{streetId}", "sa").Replace(route.Path)
+		path := ids.Replace(route.Path)
 		for _, who := range callers {
 			b := bodies[route.Op]
-			req := httptest.NewRequest(route.Method, path, strings.NewReader(b.body))
+			req := httptest.NewRequest(route.Method, path, strings.NewReader(ids.Replace(b.body)))
 			if b.contentType != "" {
 				req.Header.Set("Content-Type", b.contentType)
 			}

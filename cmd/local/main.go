@@ -23,6 +23,7 @@ import (
 	"github.com/fangxian/fangxian/internal/demo"
 	"github.com/fangxian/fangxian/internal/dynamolocal"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/health"
 	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/logging"
@@ -161,6 +162,7 @@ type deps struct {
 	signIn   *auth.SignIn
 	wechat   *auth.WeChatSignIn
 	registry *registry.API
+	booking  *booking.Service
 }
 
 func newDeps(st *store.Store, c config) (*deps, error) {
@@ -184,6 +186,7 @@ func newDeps(st *store.Store, c config) (*deps, error) {
 		store: st, issuer: issuer, outbox: outbox, signIn: signIn,
 		wechat:   &auth.WeChatSignIn{SignIn: signIn, WeChat: wx, Bindings: st},
 		registry: &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now},
+		booking:  &booking.Service{Store: st, Directory: st, Idempotency: st, Now: time.Now},
 	}, nil
 }
 
@@ -196,6 +199,8 @@ func functionHandlers(name string, d *deps) (httpapi.Handlers, error) {
 		return auth.Handlers(d.signIn, d.wechat), nil
 	case "registry":
 		return d.registry.Handlers(), nil
+	case "booking":
+		return d.booking.Handlers(), nil
 	}
 	return nil, fmt.Errorf("function %q of the manifest is not wired in cmd/local", name)
 }

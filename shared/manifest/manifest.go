@@ -189,6 +189,26 @@ var Functions = []Function{
 			{Method: "POST", Path: "/v1/streets/{streetId}/communities", Op: "createCommunity", Access: Only(RoleAdmin)},
 		},
 	},
+	{
+		Name:        "booking",
+		Description: "PCR-testing rounds, sites, slots, bookings, check-in and progress",
+		MemoryMB:    512,
+		TimeoutSec:  15,
+		Table:       TableReadWrite,
+		Routes: []Route{
+			{Method: "POST", Path: "/v1/communities/{communityId}/rounds", Op: "createRound", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/rounds/{roundId}", Op: "getRound", Access: SignedIn},
+			{Method: "POST", Path: "/v1/rounds/{roundId}/sites", Op: "addSite", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/rounds/{roundId}/slots", Op: "listSlots", Access: SignedIn},
+			{Method: "POST", Path: "/v1/rounds/{roundId}/bookings", Op: "createBookings", Access: Only(RoleResident, RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/me/bookings", Op: "myBookings", Access: Only(RoleResident)},
+			{Method: "DELETE", Path: "/v1/bookings/{bookingId}", Op: "cancelBooking", Access: Only(RoleResident, RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/rounds/{roundId}/checkins", Op: "checkIn", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/rounds/{roundId}/progress", Op: "roundProgress", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/rounds/{roundId}/unsampled", Op: "listUnsampled", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "PUT", Path: "/v1/rounds/{roundId}/residents/{residentId}/reason", Op: "setUnsampledReason", Access: Only(RoleStaff, RoleAdmin)},
+		},
+	},
 }
 
 // Lookup returns the function named name.

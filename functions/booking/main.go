@@ -1,0 +1,31 @@
+// Command booking is the Lambda behind testing rounds: sites, slots,
+// bookings, check-in, progress and the unsampled list.
+package main
+
+import (
+	"os"
+	"time"
+
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/logging"
+	"github.com/fangxian/fangxian/shared/store"
+)
+
+func main() {
+	log := logging.FromEnv()
+	cfg, err := store.ConfigFromEnv()
+	if err != nil {
+		log.Error("bad configuration", "err", err)
+		os.Exit(1)
+	}
+	verifier, err := auth.NewVerifier([]byte(os.Getenv("JWT_PUBLIC_KEY")), time.Now)
+	if err != nil {
+		log.Error("bad JWT_PUBLIC_KEY", "err", err)
+		os.Exit(1)
+	}
+	st := &store.Store{DB: store.NewClient(cfg), Table: cfg.TableName}
+	svc := &booking.Service{Store: st, Directory: st, Idempotency: st, Now: time.Now}
+	httpapi.ServeFunction("booking", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier})
+}

@@ -1,0 +1,404 @@
+package booking_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(dynamolocal.RunTests(m)) }
+
+// faultyDB wraps the real client and injects, into TransactWriteItems, what
+// DynamoDB Local never does: conflicts, throttling, and a response lost after
+// the write committed.
+type faultyDB struct {
+	store.DB
+	conflicts, throttles atomic.Int32 // failures still to inject, before the call
+	dropAfter            atomic.Int32 // commits whose answer is lost
+	calls                atomic.Int32
+}
+
+func (f *faultyDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	f.calls.Add(1)
+	if f.conflicts.Add(-1) >= 0 {
+		reasons := make([]types.CancellationReason, len(in.TransactItems))
+		for i := range reasons {
+			reasons[i].Code = aws.String("None")
+		}
+		reasons[1].Code = aws.String("TransactionConflict")
+		return nil, &types.TransactionCanceledException{Message: aws.String("conflict"), CancellationReasons: reasons}
+	}
+	if f.throttles.Add(-1) >= 0 {
+		return nil, &types.ProvisionedThroughputExceededException{Message: aws.String("throttled")}
+	}
+	out, err := f.DB.TransactWriteItems(ctx, in, opts...)
+	if err == nil && f.dropAfter.Add(-1) >= 0 {
+		return nil, errors.New("connection reset after the write") // the client never hears back
+	}
+	return out, err
+}
+
+type fixture struct {
+	svc       *booking.Service
+	db        *faultyDB
+	staff     auth.Principal
+	residents []auth.Principal // one per household
+	members   [][]string       // resident ids per household
+	round     booking.Round
+	slots     []booking.Slot
+}
+
+const households = 12
+
+func newFixture(t *testing.T, perLanePerSlot int) *fixture {
+	t.Helper()
+	raw, table := dynamolocal.NewTable(t)
+	db := &faultyDB{DB: raw}
+	st := &store.Store{DB: db, Table: table}
+	ctx := context.Background()
+	if err := st.CreateStreetWithAdmin(ctx, registry.Street{ID: "s1", Name: "s"}, registry.Staff{ID: "u-a", Name: "a", Phone: "13900000000"}, false, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateCommunity(ctx, registry.Community{ID: "c1", StreetID: "s1", Name: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	var csv strings.Builder
+	csv.WriteString("building,unit,room,name,phone\n")
+	for h := 0; h < households; h++ {
+		fmt.Fprintf(&csv, "%d号楼,1,%d01,户主%d,137%08d\n", h%3+1, h, h, h)
+		fmt.Fprintf(&csv, "%d号楼,1,%d01,家人%d,\n", h%3+1, h, h)
+	}
+	if _, err := (&registry.Importer{Store: st, Now: time.Now}).Import(ctx, "c1", []byte(csv.String())); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{db: db, staff: auth.Principal{UserID: "u-s", Role: manifest.RoleStaff, CommunityID: "c1"}}
+	for h := 0; h < households; h++ {
+		acct, err := st.AccountByPhone(ctx, fmt.Sprintf("137%08d", h))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.residents = append(f.residents, acct.Principal())
+		_, members, err := st.Household(ctx, acct.HouseholdID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, m := range members {
+			ids = append(ids, m.ID)
+		}
+		f.members = append(f.members, ids)
+	}
+	f.svc = &booking.Service{Store: st, Directory: st, Idempotency: st, Now: time.Now}
+	now := time.Now()
+	var err error
+	f.round, err = f.svc.CreateRound(ctx, f.staff, "c1", booking.RoundInput{Name: "第4轮", StartsAt: now.Add(-10 * time.Minute), EndsAt: now.Add(2 * time.Hour), SlotMinutes: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, f.slots, err = f.svc.AddSite(ctx, f.staff, f.round.ID, booking.SiteInput{Name: "东门", Lanes: 1, PerLanePerSlot: perLanePerSlot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func code(err error) string {
+	if err == nil {
+		return ""
+	}
+	return apperr.As(err).Code
+}
+
+func (f *fixture) booked(t *testing.T) map[string]int {
+	t.Helper()
+	slots, err := f.svc.Slots(context.Background(), f.staff, f.round.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, s := range slots {
+		out[s.ID] = s.Booked
+		if s.Booked > s.Capacity {
+			t.Fatalf("slot %s oversold: %d of %d", s.ID, s.Booked, s.Capacity)
+		}
+	}
+	return out
+}
+
+func TestNoSlotIsOversold(t *testing.T) {
+	f := newFixture(t, 7) // 12 households of 2 want 7 places
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	results := make(chan string, households)
+	for h := range households {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Two members each: a household needs 2 of the 7 places.
+			_, err := f.svc.Book(ctx, f.residents[h], f.round.ID, f.slots[0].ID, f.members[h], "")
+			results <- code(err)
+		}()
+	}
+	wg.Wait()
+	close(results)
+	n := map[string]int{}
+	for c := range results {
+		n[c]++
+	}
+	if n[""] != 3 || n["SLOT_FULL"] != households-3 {
+		t.Fatalf("outcomes %v: want 3 households in, the rest SLOT_FULL", n)
+	}
+	if got := f.booked(t)[f.slots[0].ID]; got != 6 {
+		t.Fatalf("booked %d, want 6", got)
+	}
+}
+
+func TestOneBookingPerResidentAndRound(t *testing.T) {
+	f := newFixture(t, 50)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var ok atomic.Int32
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slot := f.slots[i%len(f.slots)].ID
+			if _, err := f.svc.Book(ctx, f.residents[0], f.round.ID, slot, f.members[0][:1], ""); err == nil {
+				ok.Add(1)
+			} else if code(err) != "ALREADY_BOOKED" {
+				t.Errorf("unexpected %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 1 {
+		t.Fatalf("%d bookings for one resident", ok.Load())
+	}
+	total := 0
+	for _, b := range f.booked(t) {
+		total += b
+	}
+	if total != 1 {
+		t.Fatalf("%d places taken for one booking", total)
+	}
+}
+
+func TestResidentsBookOnlyTheirHousehold(t *testing.T) {
+	f := newFixture(t, 50)
+	ctx := context.Background()
+	_, err := f.svc.Book(ctx, f.residents[0], f.round.ID, f.slots[0].ID, f.members[1], "")
+	if code(err) != "FORBIDDEN" {
+		t.Fatalf("booking another household: %v", err)
+	}
+	fake := f.members[0][0][:len(f.members[0][0])-2] + "zz" // right household, nobody
+	if _, err := f.svc.Book(ctx, f.residents[0], f.round.ID, f.slots[0].ID, []string{fake}, ""); code(err) != "UNKNOWN_RESIDENT" {
+		t.Fatalf("a made-up resident: %v", err)
+	}
+	other := auth.Principal{UserID: "u-x", Role: manifest.RoleStaff, CommunityID: "c2"}
+	if _, err := f.svc.Book(ctx, other, f.round.ID, f.slots[0].ID, f.members[0], ""); code(err) != "FORBIDDEN" {
+		t.Fatalf("staff of another community: %v", err)
+	}
+	// Staff book anyone of their community, several households at once.
+	out, err := f.svc.Book(ctx, f.staff, f.round.ID, f.slots[0].ID, append(f.members[1], f.members[2]...), "")
+	if err != nil || len(out) != 4 {
+		t.Fatalf("staff booking: %v %v", out, err)
+	}
+	if _, err := f.svc.Book(ctx, f.staff, f.round.ID, "nope-t001", f.members[3], ""); code(err) != "SLOT_UNAVAILABLE" {
+		t.Fatalf("a slot of another round: %v", err)
+	}
+}
+
+func TestCancelReturnsThePlaceOnce(t *testing.T) {
+	f := newFixture(t, 50)
+	ctx := context.Background()
+	out, err := f.svc.Book(ctx, f.residents[0], f.round.ID, f.slots[0].ID, f.members[0], "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var ok atomic.Int32
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := f.svc.Cancel(ctx, f.residents[0], out[0].ID); err == nil {
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 1 {
+		t.Fatalf("%d cancels succeeded", ok.Load())
+	}
+	if got := f.booked(t)[f.slots[0].ID]; got != 1 {
+		t.Fatalf("booked %d after one of two cancelled", got)
+	}
+	// The cancelled resident can book again, elsewhere.
+	if _, err := f.svc.Book(ctx, f.residents[0], f.round.ID, f.slots[1].ID, f.members[0][:1], ""); err != nil {
+		t.Fatalf("rebooking after cancel: %v", err)
+	}
+}
+
+func TestConflictsAndThrottlingAreRetried(t *testing.T) {
+	f := newFixture(t, 50)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	f.db.conflicts.Store(3)
+	f.db.throttles.Store(2)
+	before := f.db.calls.Load()
+	out, err := f.svc.Book(ctx, f.residents[0], f.round.ID, f.slots[0].ID, f.members[0], "")
+	if err != nil || len(out) != 2 {
+		t.Fatalf("%v %v", out, err)
+	}
+	if calls := f.db.calls.Load() - before; calls != 6 {
+		t.Errorf("%d transaction calls, want 5 failures and 1 success", calls)
+	}
+	if got := f.booked(t)[f.slots[0].ID]; got != 2 {
+		t.Fatalf("booked %d", got)
+	}
+	// Past the deadline the failure is answered as unavailable, not a 500.
+	f.db.conflicts.Store(1000)
+	short, cancel2 := context.WithTimeout(context.Background(), 400*time.Millisecond)
+	defer cancel2()
+	_, err = f.svc.Book(short, f.residents[1], f.round.ID, f.slots[0].ID, f.members[1], "")
+	if e := apperr.As(err); e.Kind != apperr.KindUnavailable {
+		t.Fatalf("endless conflicts: %v (%s)", err, e.Code)
+	}
+	f.db.conflicts.Store(0)
+	if got := f.booked(t)[f.slots[0].ID]; got != 2 {
+		t.Fatalf("a failed booking took places: %d", got)
+	}
+}
+
+func TestIdempotentReplays(t *testing.T) {
+	f := newFixture(t, 50)
+	ctx := context.Background()
+	for h := 0; h < 4; h++ {
+		key := fmt.Sprintf("booking-key-%d", h)
+		replays := 2 + h // 2 to 5 tries of the same request
+		var first []booking.Booking
+		for try := 0; try < replays; try++ {
+			if try == 0 && h%2 == 1 {
+				f.db.dropAfter.Store(1) // the first answer is lost after the commit
+				if _, err := f.svc.Book(ctx, f.residents[h], f.round.ID, f.slots[0].ID, f.members[h], key); err == nil {
+					t.Fatal("the dropped answer arrived")
+				}
+				continue
+			}
+			out, err := f.svc.Book(ctx, f.residents[h], f.round.ID, f.slots[0].ID, f.members[h], key)
+			if err != nil {
+				t.Fatalf("household %d try %d: %v", h, try, err)
+			}
+			if first == nil {
+				first = out
+			} else if !reflect.DeepEqual(out, first) {
+				t.Fatalf("household %d try %d answered %+v, first %+v", h, try, out, first)
+			}
+		}
+	}
+	if got := f.booked(t)[f.slots[0].ID]; got != 8 {
+		t.Fatalf("booked %d, want 8 (4 households of 2, once each)", got)
+	}
+	// The same key with another request is refused.
+	_, err := f.svc.Book(ctx, f.residents[0], f.round.ID, f.slots[1].ID, f.members[0], "booking-key-0")
+	if code(err) != "IDEMPOTENCY_KEY_REUSED" {
+		t.Fatalf("reused key: %v", err)
+	}
+	// Without the key, a repeat is a conflict.
+	if _, err := f.svc.Book(ctx, f.residents[0], f.round.ID, f.slots[0].ID, f.members[0], ""); code(err) != "ALREADY_BOOKED" {
+		t.Fatalf("repeat without a key: %v", err)
+	}
+}
+
+func TestCheckInProgressAndUnsampled(t *testing.T) {
+	f := newFixture(t, 50)
+	ctx := context.Background()
+	out, err := f.svc.Book(ctx, f.residents[0], f.round.ID, f.slots[0].ID, f.members[0], "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, strings.ToLower(out[0].Code), "")
+	if err != nil || res.ResidentID != out[0].ResidentID || res.WalkIn {
+		t.Fatalf("check-in by code: %+v %v", res, err)
+	}
+	if _, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, "", out[0].ResidentID); code(err) != "ALREADY_SAMPLED" {
+		t.Fatalf("second check-in: %v", err)
+	}
+	walk, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, "", f.members[1][0])
+	if err != nil || !walk.WalkIn {
+		t.Fatalf("walk-in: %+v %v", walk, err)
+	}
+	if _, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, "ZZZZZZ", ""); code(err) != "UNKNOWN_CODE" {
+		t.Fatalf("unknown code: %v", err)
+	}
+	progress, err := f.svc.Progress(ctx, f.staff, f.round.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	totals := booking.Counts{}
+	residents := 0
+	for _, p := range progress {
+		totals.Booked += p.Booked
+		totals.Sampled += p.Sampled
+		residents += p.Residents
+	}
+	if totals.Booked != 2 || totals.Sampled != 2 || residents != 2*households || progress[0].Name != "1号楼" {
+		t.Fatalf("progress %+v", progress)
+	}
+	if err := f.svc.SetReason(ctx, f.staff, f.round.ID, f.members[2][0], "bedridden"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.SetReason(ctx, f.staff, f.round.ID, f.members[2][0], "lazy"); code(err) != "VALIDATION_FAILED" {
+		t.Fatalf("bad reason: %v", err)
+	}
+	list, err := f.svc.UnsampledList(ctx, f.staff, f.round.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2*households-2 {
+		t.Fatalf("%d unsampled, want %d", len(list), 2*households-2)
+	}
+	reasons := 0
+	for _, u := range list {
+		if u.ResidentID == out[0].ResidentID || u.ResidentID == f.members[1][0] {
+			t.Fatalf("a sampled resident is listed: %+v", u)
+		}
+		if u.Reason == "bedridden" {
+			reasons++
+		}
+	}
+	if reasons != 1 {
+		t.Fatalf("%d reasons shown", reasons)
+	}
+	// The CSV export opens in Excel: UTF-8 with a BOM.
+	h := f.svc.Handlers()["listUnsampled"]
+	req := httptest.NewRequest("GET", "/v1/rounds/"+f.round.ID+"/unsampled?format=csv", nil)
+	req.SetPathValue("roundId", f.round.ID)
+	req = req.WithContext(auth.WithPrincipal(req.Context(), f.staff))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	body := rec.Body.String()
+	if !strings.HasPrefix(body, "\ufeff楼栋,姓名") || !strings.Contains(body, "卧床") || strings.Count(body, "\r\n") != len(list)+1 {
+		t.Fatalf("csv: %q", body[:min(200, len(body))])
+	}
+}

@@ -1,0 +1,186 @@
+package booking
+
+import (
+	"bytes"
+	"encoding/csv"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/registry"
+)
+
+// idempotencyKeyPattern bounds what a client may send as Idempotency-Key.
+var idempotencyKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{8,128}$`)
+
+// Handlers serves the booking function's ops.
+func (s *Service) Handlers() httpapi.Handlers {
+	return httpapi.Handlers{
+		"createRound": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			cid := r.PathValue("communityId")
+			if !registry.ValidID(cid) {
+				return apperr.NotFound
+			}
+			var in RoundInput
+			if err := httpapi.DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			round, err := s.CreateRound(r.Context(), caller(r), cid, in)
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusCreated, round)
+			return nil
+		}),
+		"getRound": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			round, err := s.GetRound(r.Context(), caller(r), r.PathValue("roundId"))
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, round)
+			return nil
+		}),
+		"addSite": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			var in SiteInput
+			if err := httpapi.DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			site, slots, err := s.AddSite(r.Context(), caller(r), r.PathValue("roundId"), in)
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"id": site.ID, "site": site, "slots": slots})
+			return nil
+		}),
+		"listSlots": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			slots, err := s.Slots(r.Context(), caller(r), r.PathValue("roundId"))
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, map[string]any{"slots": slots})
+			return nil
+		}),
+		"createBookings": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			key := r.Header.Get("Idempotency-Key")
+			if key != "" && !idempotencyKeyPattern.MatchString(key) {
+				return apperr.Validation.WithFields(apperr.FieldError{Field: "Idempotency-Key", Reason: "8 to 128 letters, digits or _.:-"})
+			}
+			var in struct {
+				SlotID      string   `json:"slotId"`
+				ResidentIDs []string `json:"residentIds"`
+			}
+			if err := httpapi.DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			bookings, err := s.Book(r.Context(), caller(r), r.PathValue("roundId"), in.SlotID, in.ResidentIDs, key)
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"bookings": bookings})
+			return nil
+		}),
+		"myBookings": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			bookings, err := s.HouseholdBookings(r.Context(), caller(r))
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, map[string]any{"bookings": bookings})
+			return nil
+		}),
+		"cancelBooking": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			b, err := s.Cancel(r.Context(), caller(r), r.PathValue("bookingId"))
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, b)
+			return nil
+		}),
+		"checkIn": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			var in struct {
+				Code       string `json:"code"`
+				ResidentID string `json:"residentId"`
+			}
+			if err := httpapi.DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			res, err := s.CheckIn(r.Context(), caller(r), r.PathValue("roundId"), in.Code, in.ResidentID)
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusCreated, res)
+			return nil
+		}),
+		"roundProgress": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			rows, err := s.Progress(r.Context(), caller(r), r.PathValue("roundId"))
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, map[string]any{"buildings": rows})
+			return nil
+		}),
+		"listUnsampled": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			rows, err := s.UnsampledList(r.Context(), caller(r), r.PathValue("roundId"), r.URL.Query().Get("buildingId"))
+			if err != nil {
+				return err
+			}
+			if r.URL.Query().Get("format") == "csv" {
+				return writeUnsampledCSV(w, rows)
+			}
+			httpapi.WriteJSON(w, http.StatusOK, map[string]any{"residents": rows})
+			return nil
+		}),
+		"setUnsampledReason": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			var in struct {
+				Reason string `json:"reason"`
+			}
+			if err := httpapi.DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			if err := s.SetReason(r.Context(), caller(r), r.PathValue("roundId"), r.PathValue("residentId"), in.Reason); err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, map[string]string{"residentId": r.PathValue("residentId"), "reason": in.Reason})
+			return nil
+		}),
+	}
+}
+
+func caller(r *http.Request) auth.Principal {
+	p, _ := auth.PrincipalFrom(r.Context())
+	return p
+}
+
+// reasonNames are the list's reasons as Excel users read them.
+var reasonNames = map[string]string{"bedridden": "卧床", "away": "外出", "isolating": "隔离中", "refused": "拒绝"}
+
+// writeUnsampledCSV answers the list as a file Excel opens correctly: UTF-8
+// with a BOM, CRLF line ends.
+func writeUnsampledCSV(w http.ResponseWriter, rows []Unsampled) error {
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	cw := csv.NewWriter(&buf)
+	cw.UseCRLF = true
+	_ = cw.Write([]string{"楼栋", "姓名", "手机号", "未采样原因", "居民编号"})
+	for _, u := range rows {
+		_ = cw.Write([]string{cell(u.Building), cell(u.Name), u.Phone, reasonNames[u.Reason], u.ResidentID})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="unsampled.csv"`)
+	_, _ = w.Write(buf.Bytes())
+	return nil
+}
+
+// cell keeps Excel from reading imported text as a formula (CSV injection).
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,560 @@
+package booking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/registry"
+)
+
+// Directory is what booking reads of the registry.
+type Directory interface {
+	auth.StreetResolver
+	Buildings(ctx context.Context, communityID, cursor string, limit int) ([]registry.Building, string, error)
+	BuildingResidents(ctx context.Context, buildingID string) ([]registry.Resident, error)
+}
+
+// IdempotencyStore reads the key a resident's booking was made with.
+type IdempotencyStore interface {
+	IdempotencyKeyOf(ctx context.Context, roundID, residentID string) (string, error)
+}
+
+// Errors of requests.
+var (
+	ErrIdempotencyReused = apperr.New(apperr.KindIdempotencyMismatch, "IDEMPOTENCY_KEY_REUSED", "该请求标识已用于另一个请求", "This Idempotency-Key was used for another request")
+)
+
+// Service runs rounds and bookings.
+type Service struct {
+	Store       Store
+	Directory   Directory
+	Idempotency IdempotencyStore
+	Now         func() time.Time
+
+	// rounds caches what never changes about a round (community, times), so
+	// a booking costs one DynamoDB request after a function's first.
+	rounds sync.Map
+}
+
+// RoundInput is the body that creates a round.
+type RoundInput struct {
+	Name        string    `json:"name"`
+	StartsAt    time.Time `json:"startsAt"`
+	EndsAt      time.Time `json:"endsAt"`
+	SlotMinutes int       `json:"slotMinutes"`
+}
+
+// CreateRound creates a round in a community.
+func (s *Service) CreateRound(ctx context.Context, p auth.Principal, communityID string, in RoundInput) (Round, error) {
+	if err := auth.RequireCommunity(ctx, p, communityID, s.Directory); err != nil {
+		return Round{}, err
+	}
+	var fields []apperr.FieldError
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" || len([]rune(in.Name)) > 64 {
+		fields = append(fields, apperr.FieldError{Field: "name", Reason: "required, at most 64 characters"})
+	}
+	if in.SlotMinutes < 5 || in.SlotMinutes > 240 {
+		fields = append(fields, apperr.FieldError{Field: "slotMinutes", Reason: "from 5 to 240"})
+	}
+	if in.StartsAt.IsZero() || in.EndsAt.IsZero() || !in.EndsAt.After(in.StartsAt) {
+		fields = append(fields, apperr.FieldError{Field: "endsAt", Reason: "RFC 3339 times, endsAt after startsAt"})
+	} else if in.SlotMinutes > 0 && int(in.EndsAt.Sub(in.StartsAt)/time.Minute)/in.SlotMinutes > MaxSlotsPerSite {
+		fields = append(fields, apperr.FieldError{Field: "slotMinutes", Reason: fmt.Sprintf("at most %d slots per site: use longer slots or a shorter round", MaxSlotsPerSite)})
+	} else if in.SlotMinutes > 0 && int(in.EndsAt.Sub(in.StartsAt)/time.Minute) < in.SlotMinutes {
+		fields = append(fields, apperr.FieldError{Field: "endsAt", Reason: "the round is shorter than one slot"})
+	}
+	if len(fields) > 0 {
+		return Round{}, apperr.Validation.WithFields(fields...)
+	}
+	r := Round{ID: NewRoundID(), CommunityID: communityID, Name: in.Name, StartsAt: in.StartsAt.Truncate(time.Second),
+		EndsAt: in.EndsAt.Truncate(time.Second), SlotMinutes: in.SlotMinutes, CreatedAt: s.Now().UTC().Truncate(time.Second)}
+	return r, s.Store.CreateRound(ctx, r)
+}
+
+// round reads a round once per function instance.
+func (s *Service) round(ctx context.Context, id string) (Round, error) {
+	if v, ok := s.rounds.Load(id); ok {
+		return v.(Round), nil
+	}
+	if !registry.ValidID(id) {
+		return Round{}, ErrRoundNotFound
+	}
+	r, err := s.Store.Round(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Round{}, ErrRoundNotFound
+	}
+	if err != nil {
+		return Round{}, err
+	}
+	s.rounds.Store(id, r)
+	return r, nil
+}
+
+// visibleRound is a round the caller may see: staff and admins of its
+// community, its residents and volunteers.
+func (s *Service) visibleRound(ctx context.Context, p auth.Principal, id string) (Round, error) {
+	r, err := s.round(ctx, id)
+	if err != nil {
+		return Round{}, err
+	}
+	switch p.Role {
+	case manifest.RoleResident, manifest.RoleVolunteer:
+		if p.CommunityID != r.CommunityID {
+			return Round{}, ErrRoundNotFound
+		}
+		return r, nil
+	}
+	if err := auth.RequireCommunity(ctx, p, r.CommunityID, s.Directory); err != nil {
+		return Round{}, err
+	}
+	return r, nil
+}
+
+// managedRound is a round the caller may run: staff and admins only.
+func (s *Service) managedRound(ctx context.Context, p auth.Principal, id string) (Round, error) {
+	r, err := s.round(ctx, id)
+	if err != nil {
+		return Round{}, err
+	}
+	return r, auth.RequireCommunity(ctx, p, r.CommunityID, s.Directory)
+}
+
+// GetRound returns a round.
+func (s *Service) GetRound(ctx context.Context, p auth.Principal, id string) (Round, error) {
+	return s.visibleRound(ctx, p, id)
+}
+
+// SiteInput is the body that adds a site.
+type SiteInput struct {
+	Name           string `json:"name"`
+	Lanes          int    `json:"lanes"`
+	PerLanePerSlot int    `json:"perLanePerSlot"`
+}
+
+// AddSite adds a site and generates its slots: lanes × perLanePerSlot places
+// in each slot of the round. Slots that have already ended are left out, so
+// a site opened mid-round starts now.
+func (s *Service) AddSite(ctx context.Context, p auth.Principal, roundID string, in SiteInput) (Site, []Slot, error) {
+	r, err := s.managedRound(ctx, p, roundID)
+	if err != nil {
+		return Site{}, nil, err
+	}
+	var fields []apperr.FieldError
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" || len([]rune(in.Name)) > 64 {
+		fields = append(fields, apperr.FieldError{Field: "name", Reason: "required, at most 64 characters"})
+	}
+	if in.Lanes < 1 || in.Lanes > 50 {
+		fields = append(fields, apperr.FieldError{Field: "lanes", Reason: "from 1 to 50"})
+	}
+	if in.PerLanePerSlot < 1 || in.PerLanePerSlot > 500 {
+		fields = append(fields, apperr.FieldError{Field: "perLanePerSlot", Reason: "from 1 to 500"})
+	}
+	if len(fields) > 0 {
+		return Site{}, nil, apperr.Validation.WithFields(fields...)
+	}
+	site := Site{ID: NewSiteID(r.ID), RoundID: r.ID, Name: in.Name, Lanes: in.Lanes, PerLanePerSlot: in.PerLanePerSlot}
+	now := s.Now()
+	var slots []Slot
+	for i := 0; ; i++ {
+		start, end := slotTimes(r, i)
+		if end.After(r.EndsAt) {
+			break
+		}
+		if !end.After(now) {
+			continue
+		}
+		slots = append(slots, Slot{ID: SlotID(site.ID, i), SiteID: site.ID, StartsAt: start, EndsAt: end, Capacity: in.Lanes * in.PerLanePerSlot})
+	}
+	if len(slots) == 0 {
+		return Site{}, nil, apperr.Validation.WithFields(apperr.FieldError{Field: "round", Reason: "the round has no slot left"})
+	}
+	if err := s.Store.AddSite(ctx, site, slots); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return Site{}, nil, ErrRoundNotFound
+		}
+		return Site{}, nil, err
+	}
+	return site, slots, nil
+}
+
+func slotTimes(r Round, i int) (time.Time, time.Time) {
+	d := time.Duration(r.SlotMinutes) * time.Minute
+	start := r.StartsAt.Add(time.Duration(i) * d)
+	return start, start.Add(d)
+}
+
+// slotOf rebuilds a slot's times from its id, without a read.
+func slotOf(r Round, slotID string) (Slot, bool) {
+	if RoundOf(slotID) != r.ID || !registry.ValidID(slotID) {
+		return Slot{}, false
+	}
+	i := strings.LastIndex(slotID, idSep+"t")
+	if i < 0 {
+		return Slot{}, false
+	}
+	n, err := strconv.Atoi(slotID[i+2:])
+	if err != nil || n < 0 || n > MaxSlotsPerSite {
+		return Slot{}, false
+	}
+	start, end := slotTimes(r, n)
+	return Slot{ID: slotID, SiteID: SiteOf(slotID), StartsAt: start, EndsAt: end}, true
+}
+
+// Slots lists a round's open slots, by time.
+func (s *Service) Slots(ctx context.Context, p auth.Principal, roundID string) ([]Slot, error) {
+	if _, err := s.visibleRound(ctx, p, roundID); err != nil {
+		return nil, err
+	}
+	slots, err := s.Store.Slots(ctx, roundID)
+	if err != nil {
+		return nil, err
+	}
+	slots = slices.DeleteFunc(slots, func(sl Slot) bool { return sl.Closed })
+	sort.SliceStable(slots, func(i, j int) bool {
+		if !slots[i].StartsAt.Equal(slots[j].StartsAt) {
+			return slots[i].StartsAt.Before(slots[j].StartsAt)
+		}
+		return slots[i].ID < slots[j].ID
+	})
+	if slots == nil {
+		slots = []Slot{}
+	}
+	return slots, nil
+}
+
+// MaxPerBooking bounds one request: a household, or what staff book at once.
+const MaxPerBooking = 10
+
+// Book books residents into a slot: one TransactWriteItems. A resident books
+// members of their own household; staff anyone of the round's community.
+// With an Idempotency-Key, the same request again answers the same bookings,
+// and the key with another request answers 422.
+func (s *Service) Book(ctx context.Context, p auth.Principal, roundID, slotID string, residentIDs []string, key string) ([]Booking, error) {
+	r, err := s.round(ctx, roundID)
+	if err != nil {
+		return nil, err
+	}
+	residentIDs = dedupe(residentIDs)
+	if len(residentIDs) == 0 || len(residentIDs) > MaxPerBooking {
+		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "residentIds", Reason: fmt.Sprintf("1 to %d residents", MaxPerBooking)})
+	}
+	for _, id := range residentIDs {
+		if !registry.ValidID(id) || registry.HouseholdOf(id) == "" {
+			return nil, ErrUnknownResident
+		}
+	}
+	switch p.Role {
+	case manifest.RoleResident:
+		if p.CommunityID != r.CommunityID {
+			return nil, ErrRoundNotFound
+		}
+		for _, id := range residentIDs {
+			if registry.HouseholdOf(id) != p.HouseholdID {
+				return nil, apperr.Forbidden.Wrap(errors.New("a resident books only their own household"))
+			}
+		}
+	default:
+		if err := auth.RequireCommunity(ctx, p, r.CommunityID, s.Directory); err != nil {
+			return nil, err
+		}
+	}
+	slot, ok := slotOf(r, slotID)
+	if !ok {
+		return nil, ErrSlotUnavailable
+	}
+	now := s.Now()
+	if !slot.EndsAt.After(now) {
+		return nil, ErrSlotPassed
+	}
+	req := BookRequest{Round: r, Slot: slot, IdempotencyKey: key, At: now.UTC().Truncate(time.Second)}
+	for attempt := 0; ; attempt++ {
+		req.Residents = req.Residents[:0]
+		for _, id := range residentIDs {
+			req.Residents = append(req.Residents, Resident{ID: id, HouseholdID: registry.HouseholdOf(id), BuildingID: registry.BuildingOf(id), Code: NewCode()})
+		}
+		out, err := s.Store.Book(ctx, req)
+		if errors.Is(err, ErrCodeTaken) && attempt < 3 {
+			continue
+		}
+		if errors.Is(err, ErrAlreadyBooked) && key != "" {
+			return s.replay(ctx, r.ID, slotID, residentIDs, key, err)
+		}
+		return out, err
+	}
+}
+
+// replay answers a repeated request with the bookings the first one made.
+func (s *Service) replay(ctx context.Context, roundID, slotID string, residentIDs []string, key string, cause error) ([]Booking, error) {
+	existing, err := s.Store.BookingsOfResidents(ctx, roundID, residentIDs)
+	if err != nil {
+		return nil, err
+	}
+	byResident := map[string]Booking{}
+	for _, b := range existing {
+		byResident[b.ResidentID] = b
+	}
+	var out []Booking
+	mine := 0
+	for _, id := range residentIDs {
+		b, ok := byResident[id]
+		if !ok || b.Status != StatusBooked {
+			continue
+		}
+		k, err := s.Idempotency.IdempotencyKeyOf(ctx, roundID, id)
+		if err != nil {
+			return nil, err
+		}
+		if k == key {
+			mine++
+			out = append(out, b)
+		}
+	}
+	switch {
+	case mine == 0:
+		return nil, cause // booked by another request: a real conflict
+	case mine == len(residentIDs) && out[0].SlotID == slotID:
+		return out, nil
+	default:
+		return nil, ErrIdempotencyReused
+	}
+}
+
+func dedupe(ids []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// HouseholdBookings lists the caller's household's live bookings.
+func (s *Service) HouseholdBookings(ctx context.Context, p auth.Principal) ([]Booking, error) {
+	all, err := s.Store.HouseholdBookings(ctx, p.HouseholdID)
+	if err != nil {
+		return nil, err
+	}
+	out := []Booking{}
+	for _, b := range all {
+		if b.Status == StatusBooked {
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+// Cancel cancels a booking; its place returns once.
+func (s *Service) Cancel(ctx context.Context, p auth.Principal, bookingID string) (Booking, error) {
+	roundID, residentID, ok := SplitBookingID(bookingID)
+	if !ok || !registry.ValidID(roundID) || !registry.ValidID(residentID) {
+		return Booking{}, ErrNotBooked
+	}
+	r, err := s.round(ctx, roundID)
+	if err != nil {
+		return Booking{}, err
+	}
+	switch p.Role {
+	case manifest.RoleResident:
+		if registry.HouseholdOf(residentID) != p.HouseholdID {
+			return Booking{}, apperr.Forbidden
+		}
+	default:
+		if err := auth.RequireCommunity(ctx, p, r.CommunityID, s.Directory); err != nil {
+			return Booking{}, err
+		}
+	}
+	return s.Store.Cancel(ctx, roundID, residentID)
+}
+
+// CheckInResult says who was sampled.
+type CheckInResult struct {
+	ResidentID string    `json:"residentId"`
+	WalkIn     bool      `json:"walkIn"`
+	SampledAt  time.Time `json:"sampledAt"`
+}
+
+// CheckIn marks a resident sampled, by booking code or by resident id
+// (walk-ins too). A second check-in is reported, not counted.
+func (s *Service) CheckIn(ctx context.Context, p auth.Principal, roundID, code, residentID string) (CheckInResult, error) {
+	r, err := s.managedRound(ctx, p, roundID)
+	if err != nil {
+		return CheckInResult{}, err
+	}
+	if (code == "") == (residentID == "") {
+		return CheckInResult{}, apperr.Validation.WithFields(apperr.FieldError{Field: "code|residentId", Reason: "give one of them"})
+	}
+	if code != "" {
+		residentID, err = s.Store.ResidentOfCode(ctx, roundID, strings.ToUpper(strings.TrimSpace(code)))
+		if errors.Is(err, ErrNotFound) {
+			return CheckInResult{}, ErrUnknownCode
+		}
+		if err != nil {
+			return CheckInResult{}, err
+		}
+	}
+	if !registry.ValidID(residentID) || registry.HouseholdOf(residentID) == "" {
+		return CheckInResult{}, ErrUnknownResident
+	}
+	at := s.Now().UTC().Truncate(time.Second)
+	walkIn, err := s.Store.CheckIn(ctx, roundID, residentID, r.CommunityID, at, p.UserID)
+	if err != nil {
+		return CheckInResult{}, err
+	}
+	return CheckInResult{ResidentID: residentID, WalkIn: walkIn, SampledAt: at}, nil
+}
+
+// BuildingProgress is one row of the progress report.
+type BuildingProgress struct {
+	BuildingID string `json:"buildingId"`
+	Name       string `json:"name"`
+	Residents  int    `json:"residents"`
+	Booked     int    `json:"booked"`
+	Sampled    int    `json:"sampled"`
+}
+
+// Progress reports residents, booked and sampled per building.
+func (s *Service) Progress(ctx context.Context, p auth.Principal, roundID string) ([]BuildingProgress, error) {
+	r, err := s.managedRound(ctx, p, roundID)
+	if err != nil {
+		return nil, err
+	}
+	buildings, err := s.allBuildings(ctx, r.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := s.Store.Progress(ctx, roundID)
+	if err != nil {
+		return nil, err
+	}
+	out := []BuildingProgress{}
+	for _, b := range buildings {
+		c := counts[b.ID]
+		out = append(out, BuildingProgress{BuildingID: b.ID, Name: b.Name, Residents: b.ResidentCount, Booked: c.Booked, Sampled: c.Sampled})
+	}
+	return out, nil
+}
+
+func (s *Service) allBuildings(ctx context.Context, communityID string) ([]registry.Building, error) {
+	var all []registry.Building
+	cursor := ""
+	for {
+		page, next, err := s.Directory.Buildings(ctx, communityID, cursor, 200)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	sort.Slice(all, func(i, j int) bool { return naturalLess(all[i].Name, all[j].Name) })
+	return all, nil
+}
+
+// Unsampled is one resident still to be sampled.
+type Unsampled struct {
+	ResidentID  string `json:"residentId"`
+	Name        string `json:"name"`
+	Building    string `json:"building"`
+	BuildingID  string `json:"buildingId"`
+	HouseholdID string `json:"householdId"`
+	Phone       string `json:"phone,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+}
+
+// Reasons staff can give for a resident not sampled (door-to-door check).
+var Reasons = []string{"bedridden", "away", "isolating", "refused"}
+
+// UnsampledList lists the residents not yet sampled, building by building,
+// with the reason staff gave where any. buildingID limits it to one building.
+func (s *Service) UnsampledList(ctx context.Context, p auth.Principal, roundID, buildingID string) ([]Unsampled, error) {
+	r, err := s.managedRound(ctx, p, roundID)
+	if err != nil {
+		return nil, err
+	}
+	buildings, err := s.allBuildings(ctx, r.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	if buildingID != "" {
+		buildings = slices.DeleteFunc(buildings, func(b registry.Building) bool { return b.ID != buildingID })
+		if len(buildings) == 0 {
+			return nil, apperr.NotFound
+		}
+	}
+	out := []Unsampled{}
+	for _, b := range buildings {
+		residents, err := s.Directory.BuildingResidents(ctx, b.ID)
+		if err != nil {
+			return nil, err
+		}
+		sampled, err := s.Store.Sampled(ctx, roundID, b.ID)
+		if err != nil {
+			return nil, err
+		}
+		reasons, err := s.Store.Reasons(ctx, roundID, b.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, res := range residents {
+			if _, done := sampled[res.ID]; done {
+				continue
+			}
+			out = append(out, Unsampled{ResidentID: res.ID, Name: res.Name, Building: b.Name, BuildingID: b.ID,
+				HouseholdID: res.HouseholdID, Phone: res.Phone, Reason: reasons[res.ID]})
+		}
+	}
+	return out, nil
+}
+
+// SetReason records why a resident is not sampled.
+func (s *Service) SetReason(ctx context.Context, p auth.Principal, roundID, residentID, reason string) error {
+	if _, err := s.managedRound(ctx, p, roundID); err != nil {
+		return err
+	}
+	if !slices.Contains(Reasons, reason) {
+		return apperr.Validation.WithFields(apperr.FieldError{Field: "reason", Reason: "one of " + strings.Join(Reasons, ", ")})
+	}
+	if !registry.ValidID(residentID) || registry.HouseholdOf(residentID) == "" {
+		return ErrUnknownResident
+	}
+	return s.Store.SetReason(ctx, roundID, residentID, reason)
+}
+
+// naturalLess orders "2号楼" before "10号楼".
+func naturalLess(a, b string) bool {
+	na, ra := leadingNumber(a)
+	nb, rb := leadingNumber(b)
+	if na != nb {
+		return na < nb
+	}
+	return ra < rb
+}
+
+func leadingNumber(s string) (int, string) {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	n, err := strconv.Atoi(s[:i])
+	if err != nil {
+		return 1 << 30, s
+	}
+	return n, s[i:]
+}

@@ -1,0 +1,544 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/registry"
+)
+
+var _ booking.Store = (*Store)(nil)
+
+// Keys of a round's partition. Everything of a round lives under
+// ROUND#<roundId>; resident ids start with their building id, so the
+// bookings, samples and reasons of one building are one begins_with away.
+
+// RoundKey is a round's own item.
+func RoundKey(roundID string) Key { return Key{"ROUND#" + roundID, "ROUND"} }
+
+// SiteKey is a site of a round.
+func SiteKey(siteID string) Key { return Key{"ROUND#" + booking.RoundOf(siteID), "SITE#" + siteID} }
+
+// SlotKey is a slot of a round; its remaining capacity is what bookings take.
+func SlotKey(slotID string) Key { return Key{"ROUND#" + booking.RoundOf(slotID), "SLOT#" + slotID} }
+
+// RoundBookingKey is a resident's booking in a round: one per resident.
+func RoundBookingKey(roundID, residentID string) Key {
+	return Key{"ROUND#" + roundID, "BOOKING#" + residentID}
+}
+
+// CodeKey makes a booking code unique in its round.
+func CodeKey(roundID, code string) Key { return Key{"ROUND#" + roundID, "CODE#" + code} }
+
+// SampledKey records that a resident was sampled in a round.
+func SampledKey(roundID, residentID string) Key {
+	return Key{"ROUND#" + roundID, "SAMPLED#" + residentID}
+}
+
+// ReasonKey holds why a resident is not sampled (bed-bound, away, …).
+func ReasonKey(roundID, residentID string) Key {
+	return Key{"ROUND#" + roundID, "REASON#" + residentID}
+}
+
+// ProgressKey counts a building's bookings and samples in a round.
+func ProgressKey(roundID, buildingID string) Key {
+	return Key{"ROUND#" + roundID, "PROGRESS#" + buildingID}
+}
+
+// HouseholdBookingsIndex is GSI1 on bookings: a household's bookings.
+func HouseholdBookingsIndex(householdID, roundID, residentID string) Key {
+	return Key{"HOUSEHOLD#" + householdID, "BOOKING#" + roundID + "#" + residentID}
+}
+
+type roundItem struct {
+	keys
+	ID          string `dynamodbav:"id"`
+	CommunityID string `dynamodbav:"communityId"`
+	Name        string `dynamodbav:"name"`
+	StartsAt    string `dynamodbav:"startsAt"`
+	EndsAt      string `dynamodbav:"endsAt"`
+	SlotMinutes int    `dynamodbav:"slotMinutes"`
+	CreatedAt   string `dynamodbav:"createdAt"`
+	Status      string `dynamodbav:"status"`
+}
+
+type slotItem struct {
+	keys
+	ID        string `dynamodbav:"id"`
+	SiteID    string `dynamodbav:"siteId"`
+	StartsAt  string `dynamodbav:"startsAt"`
+	EndsAt    string `dynamodbav:"endsAt"`
+	Capacity  int    `dynamodbav:"capacity"`
+	Remaining int    `dynamodbav:"remaining"`
+	Closed    bool   `dynamodbav:"closed,omitempty"`
+}
+
+type siteItem struct {
+	keys
+	ID             string `dynamodbav:"id"`
+	RoundID        string `dynamodbav:"roundId"`
+	Name           string `dynamodbav:"name"`
+	Lanes          int    `dynamodbav:"lanes"`
+	PerLanePerSlot int    `dynamodbav:"perLanePerSlot"`
+	Closed         bool   `dynamodbav:"closed,omitempty"`
+}
+
+type bookingItem struct {
+	keys
+	ID             string `dynamodbav:"id"`
+	Code           string `dynamodbav:"code"`
+	RoundID        string `dynamodbav:"roundId"`
+	ResidentID     string `dynamodbav:"residentId"`
+	HouseholdID    string `dynamodbav:"householdId"`
+	SlotID         string `dynamodbav:"slotId"`
+	StartsAt       string `dynamodbav:"startsAt"`
+	Status         string `dynamodbav:"status"`
+	BookedAt       string `dynamodbav:"bookedAt"`
+	IdempotencyKey string `dynamodbav:"idempotencyKey,omitempty"`
+}
+
+func (it bookingItem) domain() booking.Booking {
+	return booking.Booking{ID: it.ID, Code: it.Code, RoundID: it.RoundID, ResidentID: it.ResidentID, HouseholdID: it.HouseholdID,
+		SlotID: it.SlotID, StartsAt: parseTime(it.StartsAt), Status: it.Status, BookedAt: parseTime(it.BookedAt)}
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339, s)
+	return t
+}
+
+// CreateRound writes a new round.
+func (s *Store) CreateRound(ctx context.Context, r booking.Round) error {
+	k := RoundKey(r.ID)
+	av, err := attributevalue.MarshalMap(roundItem{keys: keys{PK: k.PK, SK: k.SK, Type: "round"}, ID: r.ID, CommunityID: r.CommunityID,
+		Name: r.Name, StartsAt: formatTime(r.StartsAt), EndsAt: formatTime(r.EndsAt), SlotMinutes: r.SlotMinutes,
+		CreatedAt: formatTime(r.CreatedAt), Status: "open"})
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	return unavailableUnlessGone(err)
+}
+
+// Round reads a round.
+func (s *Store) Round(ctx context.Context, id string) (booking.Round, error) {
+	var it roundItem
+	err := s.get(ctx, RoundKey(id), &it)
+	if errors.Is(err, registry.ErrNotFound) {
+		return booking.Round{}, booking.ErrNotFound
+	}
+	if err != nil {
+		return booking.Round{}, err
+	}
+	return booking.Round{ID: it.ID, CommunityID: it.CommunityID, Name: it.Name, StartsAt: parseTime(it.StartsAt),
+		EndsAt: parseTime(it.EndsAt), SlotMinutes: it.SlotMinutes, CreatedAt: parseTime(it.CreatedAt)}, nil
+}
+
+// AddSite writes a site and all its slots in one transaction.
+func (s *Store) AddSite(ctx context.Context, site booking.Site, slots []booking.Slot) error {
+	k := SiteKey(site.ID)
+	av, err := attributevalue.MarshalMap(siteItem{keys: keys{PK: k.PK, SK: k.SK, Type: "site"}, ID: site.ID, RoundID: site.RoundID,
+		Name: site.Name, Lanes: site.Lanes, PerLanePerSlot: site.PerLanePerSlot})
+	if err != nil {
+		return err
+	}
+	items := []types.TransactWriteItem{
+		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: RoundKey(site.RoundID).av(), ConditionExpression: aws.String("attribute_exists(PK)")}},
+		{Put: &types.Put{TableName: aws.String(s.Table), Item: av}},
+	}
+	for _, sl := range slots {
+		sk := SlotKey(sl.ID)
+		av, err := attributevalue.MarshalMap(slotItem{keys: keys{PK: sk.PK, SK: sk.SK, Type: "slot"}, ID: sl.ID, SiteID: sl.SiteID,
+			StartsAt: formatTime(sl.StartsAt), EndsAt: formatTime(sl.EndsAt), Capacity: sl.Capacity, Remaining: sl.Capacity})
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av}})
+	}
+	err = withRetry(ctx, func() error {
+		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		return err
+	})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && failed(tce, 0) {
+		return booking.ErrNotFound
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Slots lists a round's slots with what is booked: one Query.
+func (s *Store) Slots(ctx context.Context, roundID string) ([]booking.Slot, error) {
+	var out []booking.Slot
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
+		TableName:              aws.String(s.Table),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str(RoundKey(roundID).PK), ":sk": str("SLOT#"),
+		},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		for _, av := range page.Items {
+			var it slotItem
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return nil, err
+			}
+			out = append(out, booking.Slot{ID: it.ID, SiteID: it.SiteID, StartsAt: parseTime(it.StartsAt), EndsAt: parseTime(it.EndsAt),
+				Capacity: it.Capacity, Booked: it.Capacity - it.Remaining, Closed: it.Closed})
+		}
+	}
+	return out, nil
+}
+
+// Book books residents into a slot in one TransactWriteItems: the round is
+// open, the slot has room (remaining ≥ n, taken in the same write), each
+// resident exists in the round's community and has no live booking, each code
+// is unique in the round, and each building's booked count grows.
+func (s *Store) Book(ctx context.Context, req booking.BookRequest) ([]booking.Booking, error) {
+	n := len(req.Residents)
+	round := req.Round
+	items := []types.TransactWriteItem{
+		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: RoundKey(round.ID).av(),
+			ConditionExpression:       aws.String("#status = :open"),
+			ExpressionAttributeNames:  map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":open": str("open")}}},
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: SlotKey(req.Slot.ID).av(),
+			UpdateExpression:                    aws.String("SET remaining = remaining - :n"),
+			ConditionExpression:                 aws.String("attribute_exists(PK) AND remaining >= :n AND attribute_not_exists(closed)"),
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":n": n64(n)},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}},
+	}
+	var out []booking.Booking
+	perBuilding := map[string]int{}
+	for _, r := range req.Residents {
+		b := booking.Booking{ID: booking.BookingID(round.ID, r.ID), Code: r.Code, RoundID: round.ID, ResidentID: r.ID,
+			HouseholdID: r.HouseholdID, SlotID: req.Slot.ID, StartsAt: req.Slot.StartsAt, Status: booking.StatusBooked, BookedAt: req.At}
+		out = append(out, b)
+		k := RoundBookingKey(round.ID, r.ID)
+		ix := HouseholdBookingsIndex(r.HouseholdID, round.ID, r.ID)
+		bav, err := attributevalue.MarshalMap(bookingItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "booking"},
+			ID: b.ID, Code: b.Code, RoundID: b.RoundID, ResidentID: b.ResidentID, HouseholdID: b.HouseholdID, SlotID: b.SlotID,
+			StartsAt: formatTime(b.StartsAt), Status: b.Status, BookedAt: formatTime(b.BookedAt), IdempotencyKey: req.IdempotencyKey})
+		if err != nil {
+			return nil, err
+		}
+		ck := CodeKey(round.ID, r.Code)
+		items = append(items,
+			types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: bav,
+				ConditionExpression:       aws.String("attribute_not_exists(PK) OR #status = :cancelled"),
+				ExpressionAttributeNames:  map[string]string{"#status": "status"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":cancelled": str(booking.StatusCancelled)}}},
+			types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), ConditionExpression: aws.String("attribute_not_exists(PK)"),
+				Item: map[string]types.AttributeValue{"PK": str(ck.PK), "SK": str(ck.SK), "type": str("code"), "residentId": str(r.ID)}}},
+			types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: ResidentKey(r.ID).av(),
+				ConditionExpression:       aws.String("communityId = :cid"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":cid": str(round.CommunityID)}}},
+		)
+		perBuilding[r.BuildingID]++
+	}
+	for bid, k := range perBuilding {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: ProgressKey(round.ID, bid).av(),
+			UpdateExpression:          aws.String("ADD booked :k SET #type = :t"),
+			ExpressionAttributeNames:  map[string]string{"#type": "type"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":k": n64(k), ":t": str("progress")}}})
+	}
+	err := withRetry(ctx, func() error {
+		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		return err
+	})
+	if err == nil {
+		return out, nil
+	}
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return nil, unavailable(err)
+	}
+	reasons := tce.CancellationReasons
+	switch {
+	case failed(tce, 0):
+		return nil, booking.ErrRoundNotFound.Wrap(err)
+	case failed(tce, 1):
+		if len(reasons) > 1 && reasons[1].Item != nil {
+			if _, closed := reasons[1].Item["closed"]; !closed {
+				return nil, booking.ErrSlotFull.Wrap(err)
+			}
+		}
+		return nil, booking.ErrSlotUnavailable.Wrap(err)
+	}
+	for i := range req.Residents {
+		base := 2 + 3*i
+		switch {
+		case failed(tce, base):
+			return nil, booking.ErrAlreadyBooked.Wrap(err)
+		case failed(tce, base+1):
+			return nil, errCodeTaken
+		case failed(tce, base+2):
+			return nil, booking.ErrUnknownResident.Wrap(err)
+		}
+	}
+	return nil, unavailable(err)
+}
+
+// errCodeTaken: a generated code is already used in the round; the service
+// draws new codes and tries again.
+var errCodeTaken = booking.ErrCodeTaken
+
+// BookingsOfResidents reads the bookings of residents in a round (any status).
+func (s *Store) BookingsOfResidents(ctx context.Context, roundID string, residentIDs []string) ([]booking.Booking, error) {
+	var ks []Key
+	for _, r := range residentIDs {
+		ks = append(ks, RoundBookingKey(roundID, r))
+	}
+	items, err := s.batchGet(ctx, ks)
+	if err != nil {
+		return nil, err
+	}
+	return bookingsOf(items)
+}
+
+func bookingsOf(items []map[string]types.AttributeValue) ([]booking.Booking, error) {
+	var out []booking.Booking
+	for _, av := range items {
+		var it bookingItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return nil, err
+		}
+		out = append(out, it.domain())
+	}
+	return out, nil
+}
+
+// IdempotencyKeyOf reads the Idempotency-Key a resident's booking was made with.
+func (s *Store) IdempotencyKeyOf(ctx context.Context, roundID, residentID string) (string, error) {
+	var it bookingItem
+	if err := s.get(ctx, RoundBookingKey(roundID, residentID), &it); err != nil {
+		return "", err
+	}
+	return it.IdempotencyKey, nil
+}
+
+// HouseholdBookings lists a household's bookings, all rounds (GSI1).
+func (s *Store) HouseholdBookings(ctx context.Context, householdID string) ([]booking.Booking, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(s.Table), IndexName: aws.String("GSI1"),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk AND begins_with(GSI1SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("HOUSEHOLD#" + householdID), ":sk": str("BOOKING#")},
+	})
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return bookingsOf(out.Items)
+}
+
+// Cancel cancels a live booking and gives its place back, once.
+func (s *Store) Cancel(ctx context.Context, roundID, residentID string) (booking.Booking, error) {
+	var it bookingItem
+	err := s.get(ctx, RoundBookingKey(roundID, residentID), &it)
+	if errors.Is(err, registry.ErrNotFound) {
+		return booking.Booking{}, booking.ErrNotBooked
+	}
+	if err != nil {
+		return booking.Booking{}, err
+	}
+	if it.Status != booking.StatusBooked {
+		return booking.Booking{}, booking.ErrNotBooked
+	}
+	items := []types.TransactWriteItem{
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: RoundBookingKey(roundID, residentID).av(),
+			UpdateExpression:          aws.String("SET #status = :cancelled"),
+			ConditionExpression:       aws.String("#status = :booked AND slotId = :slot"),
+			ExpressionAttributeNames:  map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":cancelled": str(booking.StatusCancelled), ":booked": str(booking.StatusBooked), ":slot": str(it.SlotID)}}},
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: SlotKey(it.SlotID).av(),
+			UpdateExpression: aws.String("ADD remaining :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": n64(1)}}},
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: ProgressKey(roundID, registry.BuildingOf(residentID)).av(),
+			UpdateExpression: aws.String("ADD booked :minus"), ExpressionAttributeValues: map[string]types.AttributeValue{":minus": n64(-1)}}},
+	}
+	err = withRetry(ctx, func() error {
+		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		return err
+	})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && failed(tce, 0) {
+		return booking.Booking{}, booking.ErrNotBooked.Wrap(err)
+	}
+	if err != nil {
+		return booking.Booking{}, unavailable(err)
+	}
+	b := it.domain()
+	b.Status = booking.StatusCancelled
+	return b, nil
+}
+
+// ResidentOfCode finds whose booking code this is.
+func (s *Store) ResidentOfCode(ctx context.Context, roundID, code string) (string, error) {
+	var it struct {
+		ResidentID string `dynamodbav:"residentId"`
+	}
+	err := s.get(ctx, CodeKey(roundID, code), &it)
+	if errors.Is(err, registry.ErrNotFound) {
+		return "", booking.ErrNotFound
+	}
+	return it.ResidentID, err
+}
+
+// CheckIn records a sample, once per resident and round; walkIn says the
+// resident had no live booking.
+func (s *Store) CheckIn(ctx context.Context, roundID, residentID, communityID string, at time.Time, by string) (bool, error) {
+	var b bookingItem
+	err := s.get(ctx, RoundBookingKey(roundID, residentID), &b)
+	if err != nil && !errors.Is(err, registry.ErrNotFound) {
+		return false, err
+	}
+	walkIn := b.Status != booking.StatusBooked
+	sk := SampledKey(roundID, residentID)
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(s.Table), ConditionExpression: aws.String("attribute_not_exists(PK)"),
+			Item: map[string]types.AttributeValue{"PK": str(sk.PK), "SK": str(sk.SK), "type": str("sampled"),
+				"residentId": str(residentID), "sampledAt": str(formatTime(at)), "by": str(by), "walkIn": &types.AttributeValueMemberBOOL{Value: walkIn}}}},
+		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: ResidentKey(residentID).av(),
+			ConditionExpression:       aws.String("communityId = :cid"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":cid": str(communityID)}}},
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: ProgressKey(roundID, registry.BuildingOf(residentID)).av(),
+			UpdateExpression:          aws.String("ADD sampled :one SET #type = :t"),
+			ExpressionAttributeNames:  map[string]string{"#type": "type"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":one": n64(1), ":t": str("progress")}}},
+	}
+	err = withRetry(ctx, func() error {
+		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		return err
+	})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		if failed(tce, 0) {
+			return walkIn, booking.ErrAlreadySampled.Wrap(err)
+		}
+		if failed(tce, 1) {
+			return walkIn, booking.ErrUnknownResident.Wrap(err)
+		}
+	}
+	if err != nil {
+		return walkIn, unavailable(err)
+	}
+	return walkIn, nil
+}
+
+// Progress reads every building's counts in a round: one Query.
+func (s *Store) Progress(ctx context.Context, roundID string) (map[string]booking.Counts, error) {
+	out := map[string]booking.Counts{}
+	err := s.queryPrefix(ctx, RoundKey(roundID).PK, "PROGRESS#", func(av map[string]types.AttributeValue) error {
+		var it struct {
+			SK      string
+			Booked  int `dynamodbav:"booked"`
+			Sampled int `dynamodbav:"sampled"`
+		}
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		out[strings.TrimPrefix(it.SK, "PROGRESS#")] = booking.Counts{Booked: it.Booked, Sampled: it.Sampled}
+		return nil
+	})
+	return out, err
+}
+
+// Sampled reads when each resident of a building was sampled in a round.
+func (s *Store) Sampled(ctx context.Context, roundID, buildingID string) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	err := s.queryPrefix(ctx, RoundKey(roundID).PK, "SAMPLED#"+buildingID, func(av map[string]types.AttributeValue) error {
+		var it struct {
+			ResidentID string `dynamodbav:"residentId"`
+			SampledAt  string `dynamodbav:"sampledAt"`
+		}
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		out[it.ResidentID] = parseTime(it.SampledAt)
+		return nil
+	})
+	return out, err
+}
+
+// SetReason records why a resident is not sampled.
+func (s *Store) SetReason(ctx context.Context, roundID, residentID, reason string) error {
+	k := ReasonKey(roundID, residentID)
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: map[string]types.AttributeValue{
+		"PK": str(k.PK), "SK": str(k.SK), "type": str("reason"), "residentId": str(residentID), "reason": str(reason),
+	}})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Reasons reads the reasons set for a building's residents in a round.
+func (s *Store) Reasons(ctx context.Context, roundID, buildingID string) (map[string]string, error) {
+	out := map[string]string{}
+	err := s.queryPrefix(ctx, RoundKey(roundID).PK, "REASON#"+buildingID, func(av map[string]types.AttributeValue) error {
+		var it struct {
+			ResidentID string `dynamodbav:"residentId"`
+			Reason     string `dynamodbav:"reason"`
+		}
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		out[it.ResidentID] = it.Reason
+		return nil
+	})
+	return out, err
+}
+
+// BuildingResidents lists the residents of a building (its partition).
+func (s *Store) BuildingResidents(ctx context.Context, buildingID string) ([]registry.Resident, error) {
+	var out []registry.Resident
+	err := s.queryPrefix(ctx, BuildingPartition(buildingID), HouseholdPrefix, func(av map[string]types.AttributeValue) error {
+		if t, _ := av["type"].(*types.AttributeValueMemberS); t == nil || t.Value != typeResident {
+			return nil
+		}
+		var it residentItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		out = append(out, it.domain())
+		return nil
+	})
+	return out, err
+}
+
+// queryPrefix walks every item of a partition whose sort key starts with prefix.
+func (s *Store) queryPrefix(ctx context.Context, pk, prefix string, each func(map[string]types.AttributeValue) error) error {
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.Table),
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":sk": str(prefix)},
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return unavailable(err)
+		}
+		for _, av := range page.Items {
+			if err := each(av); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func n64(v int) types.AttributeValue { return &types.AttributeValueMemberN{Value: strconv.Itoa(v)} }
