@@ -55,6 +55,7 @@ var allowed = map[string][]string{
 	"createRound":        {staffA, adminA},
 	"getRound":           {residentA, volunteerA, staffA, adminA},
 	"addSite":            {staffA, adminA},
+	"planRound":          {staffA, adminA},
 	"listSlots":          {residentA, volunteerA, staffA, adminA},
 	"createBookings":     {residentA, staffA, adminA},
 	"myBookings":         {residentA},

@@ -26,6 +26,6 @@ func main() {
 		os.Exit(1)
 	}
 	st := &store.Store{DB: store.NewClient(cfg), Table: cfg.TableName}
-	svc := &booking.Service{Store: st, Directory: st, Idempotency: st, Now: time.Now}
+	svc := &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Now: time.Now}
 	httpapi.ServeFunction("booking", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier})
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -108,7 +109,7 @@ func newFixture(t *testing.T, perLanePerSlot int) *fixture {
 		}
 		f.members = append(f.members, ids)
 	}
-	f.svc = &booking.Service{Store: st, Directory: st, Idempotency: st, Now: time.Now}
+	f.svc = &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Now: time.Now}
 	now := time.Now()
 	var err error
 	f.round, err = f.svc.CreateRound(ctx, f.staff, "c1", booking.RoundInput{Name: "第4轮", StartsAt: now.Add(-10 * time.Minute), EndsAt: now.Add(2 * time.Hour), SlotMinutes: 30})
@@ -400,5 +401,45 @@ func TestCheckInProgressAndUnsampled(t *testing.T) {
 	body := rec.Body.String()
 	if !strings.HasPrefix(body, "\ufeff楼栋,姓名") || !strings.Contains(body, "卧床") || strings.Count(body, "\r\n") != len(list)+1 {
 		t.Fatalf("csv: %q", body[:min(200, len(body))])
+	}
+}
+
+func TestPlanSteersResidents(t *testing.T) {
+	f := newFixture(t, 4) // 4 places a slot; buildings of 8 residents need 2 slots
+	ctx := context.Background()
+	plan, err := f.svc.PlanRound(ctx, f.staff, f.round.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Windows) == 0 {
+		t.Fatalf("plan %+v", plan)
+	}
+	b := registry.BuildingOf(f.members[0][0])
+	var w booking.Window
+	for _, x := range plan.Windows {
+		if x.BuildingID == b {
+			w = x
+		}
+	}
+	if w.BuildingID == "" {
+		t.Fatalf("no window for the first household's building in %+v", plan)
+	}
+	var outside string
+	for _, s := range f.slots {
+		if !slices.Contains(w.SlotIDs, s.ID) {
+			outside = s.ID
+		}
+	}
+	if _, _, err := f.svc.BookSteered(ctx, f.residents[0], f.round.ID, outside, f.members[0], ""); code(err) != "OUTSIDE_BUILDING_WINDOW" {
+		t.Fatalf("outside the window: %v", err)
+	}
+	_, st, err := f.svc.BookSteered(ctx, f.residents[0], f.round.ID, w.SlotIDs[0], f.members[0], "")
+	if err != nil || !st.InWindow || st.Window == nil {
+		t.Fatalf("inside the window: %+v %v", st, err)
+	}
+	// Staff may book outside the window; the answer says so.
+	_, st, err = f.svc.BookSteered(ctx, f.staff, f.round.ID, outside, f.members[3], "")
+	if err != nil || st.InWindow {
+		t.Fatalf("staff outside the window: %+v %v", st, err)
 	}
 }

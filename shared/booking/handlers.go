@@ -55,6 +55,14 @@ func (s *Service) Handlers() httpapi.Handlers {
 			httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"id": site.ID, "site": site, "slots": slots})
 			return nil
 		}),
+		"planRound": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			plan, err := s.PlanRound(r.Context(), caller(r), r.PathValue("roundId"))
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, plan)
+			return nil
+		}),
 		"listSlots": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			slots, err := s.Slots(r.Context(), caller(r), r.PathValue("roundId"))
 			if err != nil {
@@ -75,11 +83,11 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err := httpapi.DecodeJSON(r, &in); err != nil {
 				return err
 			}
-			bookings, err := s.Book(r.Context(), caller(r), r.PathValue("roundId"), in.SlotID, in.ResidentIDs, key)
+			bookings, steering, err := s.BookSteered(r.Context(), caller(r), r.PathValue("roundId"), in.SlotID, in.ResidentIDs, key)
 			if err != nil {
 				return err
 			}
-			httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"bookings": bookings})
+			httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"bookings": bookings, "steering": steering})
 			return nil
 		}),
 		"myBookings": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {

@@ -39,7 +39,11 @@ type Service struct {
 	Store       Store
 	Directory   Directory
 	Idempotency IdempotencyStore
+	Plans       PlanStore
 	Now         func() time.Time
+
+	// windows caches each building's planned window for windowTTL.
+	windows sync.Map
 
 	// rounds caches what never changes about a round (community, times), so
 	// a booking costs one DynamoDB request after a function's first.
@@ -242,41 +246,58 @@ const MaxPerBooking = 10
 // With an Idempotency-Key, the same request again answers the same bookings,
 // and the key with another request answers 422.
 func (s *Service) Book(ctx context.Context, p auth.Principal, roundID, slotID string, residentIDs []string, key string) ([]Booking, error) {
+	out, _, err := s.BookSteered(ctx, p, roundID, slotID, residentIDs, key)
+	return out, err
+}
+
+// BookSteered books like Book and says how the slot relates to the
+// building's planned window.
+func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, slotID string, residentIDs []string, key string) ([]Booking, Steering, error) {
+	out, st, err := s.book(ctx, p, roundID, slotID, residentIDs, key)
+	return out, st, err
+}
+
+func (s *Service) book(ctx context.Context, p auth.Principal, roundID, slotID string, residentIDs []string, key string) ([]Booking, Steering, error) {
+	none := Steering{InWindow: true}
 	r, err := s.round(ctx, roundID)
 	if err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	residentIDs = dedupe(residentIDs)
 	if len(residentIDs) == 0 || len(residentIDs) > MaxPerBooking {
-		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "residentIds", Reason: fmt.Sprintf("1 to %d residents", MaxPerBooking)})
+		return nil, none, apperr.Validation.WithFields(apperr.FieldError{Field: "residentIds", Reason: fmt.Sprintf("1 to %d residents", MaxPerBooking)})
 	}
 	for _, id := range residentIDs {
 		if !registry.ValidID(id) || registry.HouseholdOf(id) == "" {
-			return nil, ErrUnknownResident
+			return nil, none, ErrUnknownResident
 		}
 	}
 	switch p.Role {
 	case manifest.RoleResident:
 		if p.CommunityID != r.CommunityID {
-			return nil, ErrRoundNotFound
+			return nil, none, ErrRoundNotFound
 		}
 		for _, id := range residentIDs {
 			if registry.HouseholdOf(id) != p.HouseholdID {
-				return nil, apperr.Forbidden.Wrap(errors.New("a resident books only their own household"))
+				return nil, none, apperr.Forbidden.Wrap(errors.New("a resident books only their own household"))
 			}
 		}
 	default:
 		if err := auth.RequireCommunity(ctx, p, r.CommunityID, s.Directory); err != nil {
-			return nil, err
+			return nil, none, err
 		}
 	}
 	slot, ok := slotOf(r, slotID)
 	if !ok {
-		return nil, ErrSlotUnavailable
+		return nil, none, ErrSlotUnavailable
 	}
 	now := s.Now()
 	if !slot.EndsAt.After(now) {
-		return nil, ErrSlotPassed
+		return nil, none, ErrSlotPassed
+	}
+	steering, err := s.steer(ctx, p, r.ID, slotID, residentIDs)
+	if err != nil {
+		return nil, none, err
 	}
 	req := BookRequest{Round: r, Slot: slot, IdempotencyKey: key, At: now.UTC().Truncate(time.Second)}
 	for attempt := 0; ; attempt++ {
@@ -289,9 +310,9 @@ func (s *Service) Book(ctx context.Context, p auth.Principal, roundID, slotID st
 			continue
 		}
 		if errors.Is(err, ErrAlreadyBooked) && key != "" {
-			return s.replay(ctx, r.ID, slotID, residentIDs, key, err)
+			out, err = s.replay(ctx, r.ID, slotID, residentIDs, key, err)
 		}
-		return out, err
+		return out, steering, err
 	}
 }
 

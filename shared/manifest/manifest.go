@@ -199,6 +199,7 @@ var Functions = []Function{
 			{Method: "POST", Path: "/v1/communities/{communityId}/rounds", Op: "createRound", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/rounds/{roundId}", Op: "getRound", Access: SignedIn},
 			{Method: "POST", Path: "/v1/rounds/{roundId}/sites", Op: "addSite", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/rounds/{roundId}/plan", Op: "planRound", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/rounds/{roundId}/slots", Op: "listSlots", Access: SignedIn},
 			{Method: "POST", Path: "/v1/rounds/{roundId}/bookings", Op: "createBookings", Access: Only(RoleResident, RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/me/bookings", Op: "myBookings", Access: Only(RoleResident)},

@@ -542,3 +542,82 @@ func (s *Store) queryPrefix(ctx context.Context, pk, prefix string, each func(ma
 }
 
 func n64(v int) types.AttributeValue { return &types.AttributeValueMemberN{Value: strconv.Itoa(v)} }
+
+// PlanKey is a building's window in a round's plan.
+func PlanKey(roundID, buildingID string) Key { return Key{"ROUND#" + roundID, "PLAN#" + buildingID} }
+
+var _ booking.PlanStore = (*Store)(nil)
+
+type windowItem struct {
+	keys
+	BuildingID string   `dynamodbav:"buildingId"`
+	Building   string   `dynamodbav:"building"`
+	Residents  int      `dynamodbav:"residents"`
+	SiteID     string   `dynamodbav:"siteId"`
+	StartsAt   string   `dynamodbav:"startsAt"`
+	EndsAt     string   `dynamodbav:"endsAt"`
+	SlotIDs    []string `dynamodbav:"slotIds"`
+}
+
+// SavePlan replaces a round's plan: every old window goes, the new ones come.
+func (s *Store) SavePlan(ctx context.Context, roundID string, windows []booking.Window) error {
+	var reqs []types.WriteRequest
+	keep := map[string]bool{}
+	for _, w := range windows {
+		k := PlanKey(roundID, w.BuildingID)
+		keep[k.SK] = true
+		av, err := attributevalue.MarshalMap(windowItem{keys: keys{PK: k.PK, SK: k.SK, Type: "window"}, BuildingID: w.BuildingID,
+			Building: w.Building, Residents: w.Residents, SiteID: w.SiteID, StartsAt: formatTime(w.StartsAt), EndsAt: formatTime(w.EndsAt), SlotIDs: w.SlotIDs})
+		if err != nil {
+			return err
+		}
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
+	}
+	err := s.queryPrefix(ctx, RoundKey(roundID).PK, "PLAN#", func(av map[string]types.AttributeValue) error {
+		sk := av["SK"].(*types.AttributeValueMemberS).Value
+		if !keep[sk] {
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: Key{RoundKey(roundID).PK, sk}.av()}})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.batchWrite(ctx, reqs)
+}
+
+// Window reads a building's window.
+func (s *Store) Window(ctx context.Context, roundID, buildingID string) (booking.Window, error) {
+	var it windowItem
+	err := s.get(ctx, PlanKey(roundID, buildingID), &it)
+	if errors.Is(err, registry.ErrNotFound) {
+		return booking.Window{}, booking.ErrNotFound
+	}
+	if err != nil {
+		return booking.Window{}, err
+	}
+	return booking.Window{BuildingID: it.BuildingID, Building: it.Building, Residents: it.Residents, SiteID: it.SiteID,
+		StartsAt: parseTime(it.StartsAt), EndsAt: parseTime(it.EndsAt), SlotIDs: it.SlotIDs}, nil
+}
+
+// SlotsByID reads slots by id (one BatchGetItem).
+func (s *Store) SlotsByID(ctx context.Context, slotIDs []string) ([]booking.Slot, error) {
+	var ks []Key
+	for _, id := range slotIDs {
+		ks = append(ks, SlotKey(id))
+	}
+	items, err := s.batchGet(ctx, ks)
+	if err != nil {
+		return nil, err
+	}
+	var out []booking.Slot
+	for _, av := range items {
+		var it slotItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return nil, err
+		}
+		out = append(out, booking.Slot{ID: it.ID, SiteID: it.SiteID, StartsAt: parseTime(it.StartsAt), EndsAt: parseTime(it.EndsAt),
+			Capacity: it.Capacity, Booked: it.Capacity - it.Remaining, Closed: it.Closed})
+	}
+	return out, nil
+}

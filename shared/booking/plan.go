@@ -1,0 +1,226 @@
+package booking
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/registry"
+)
+
+// Window is a building's turn (整楼带进带出): consecutive slots of one site
+// with room for all its residents.
+type Window struct {
+	BuildingID string    `json:"buildingId"`
+	Building   string    `json:"building"`
+	Residents  int       `json:"residents"`
+	SiteID     string    `json:"siteId"`
+	StartsAt   time.Time `json:"startsAt"`
+	EndsAt     time.Time `json:"endsAt"`
+	SlotIDs    []string  `json:"slotIds"`
+}
+
+// Plan is the schedule of a round.
+type Plan struct {
+	Windows []Window `json:"windows"`
+	// Unplanned are buildings no site had room for.
+	Unplanned []string `json:"unplanned"`
+}
+
+// PlanStore keeps plans.
+type PlanStore interface {
+	SavePlan(ctx context.Context, roundID string, windows []Window) error
+	Window(ctx context.Context, roundID, buildingID string) (Window, error) // ErrNotFound without one
+	SlotsByID(ctx context.Context, slotIDs []string) ([]Slot, error)
+}
+
+// ErrOutsideWindow refuses a resident's booking outside their building's
+// window while the window still has room.
+var ErrOutsideWindow = apperr.New(apperr.KindConflict, "OUTSIDE_BUILDING_WINDOW",
+	"请预约本楼栋的检测时段", "Book a slot in your building's window")
+
+// MakePlan gives each building one contiguous window at one site, in the
+// order of the buildings' names (the order staff walk them), always at the
+// site that is free earliest, so the sites share the load. A slot may end one
+// building's window and start the next one's. Places already booked are left
+// out of the count.
+func MakePlan(buildings []registry.Building, slots []Slot) Plan {
+	bySite := map[string][]Slot{}
+	var sites []string
+	for _, s := range slots {
+		if s.Closed {
+			continue
+		}
+		if _, ok := bySite[s.SiteID]; !ok {
+			sites = append(sites, s.SiteID)
+		}
+		bySite[s.SiteID] = append(bySite[s.SiteID], s)
+	}
+	sort.Strings(sites)
+	type cursor struct {
+		i    int // current slot
+		left int // places left in it
+	}
+	cur := map[string]*cursor{}
+	for _, id := range sites {
+		ss := bySite[id]
+		sort.Slice(ss, func(i, j int) bool { return ss[i].StartsAt.Before(ss[j].StartsAt) })
+		c := &cursor{}
+		if len(ss) > 0 {
+			c.left = ss[0].Capacity - ss[0].Booked
+		}
+		cur[id] = c
+	}
+	// next free moment of a site: the start of its current slot.
+	freeAt := func(id string) (time.Time, bool) {
+		c := cur[id]
+		ss := bySite[id]
+		for c.i < len(ss) && c.left <= 0 {
+			c.i++
+			if c.i < len(ss) {
+				c.left = ss[c.i].Capacity - ss[c.i].Booked
+			}
+		}
+		if c.i >= len(ss) {
+			return time.Time{}, false
+		}
+		return ss[c.i].StartsAt, true
+	}
+	plan := Plan{Windows: []Window{}, Unplanned: []string{}}
+	ordered := slices.Clone(buildings)
+	sort.SliceStable(ordered, func(i, j int) bool { return naturalLess(ordered[i].Name, ordered[j].Name) })
+	for _, b := range ordered {
+		if b.ResidentCount == 0 {
+			continue
+		}
+		best := ""
+		var bestAt time.Time
+		for _, id := range sites {
+			at, ok := freeAt(id)
+			if ok && (best == "" || at.Before(bestAt)) && capacityFrom(bySite[id], cur[id].i, cur[id].left) >= b.ResidentCount {
+				best, bestAt = id, at
+			}
+		}
+		if best == "" {
+			plan.Unplanned = append(plan.Unplanned, b.ID)
+			continue
+		}
+		c, ss := cur[best], bySite[best]
+		w := Window{BuildingID: b.ID, Building: b.Name, Residents: b.ResidentCount, SiteID: best, StartsAt: ss[c.i].StartsAt}
+		need := b.ResidentCount
+		for need > 0 {
+			take := min(need, c.left)
+			need -= take
+			c.left -= take
+			w.SlotIDs = append(w.SlotIDs, ss[c.i].ID)
+			w.EndsAt = ss[c.i].EndsAt
+			if c.left == 0 && need > 0 {
+				c.i++
+				c.left = ss[c.i].Capacity - ss[c.i].Booked
+			}
+		}
+		plan.Windows = append(plan.Windows, w)
+	}
+	return plan
+}
+
+func capacityFrom(ss []Slot, i, left int) int {
+	total := left
+	for j := i + 1; j < len(ss); j++ {
+		total += ss[j].Capacity - ss[j].Booked
+	}
+	return total
+}
+
+// PlanRound makes and keeps the round's plan.
+func (s *Service) PlanRound(ctx context.Context, p auth.Principal, roundID string) (Plan, error) {
+	r, err := s.managedRound(ctx, p, roundID)
+	if err != nil {
+		return Plan{}, err
+	}
+	buildings, err := s.allBuildings(ctx, r.CommunityID)
+	if err != nil {
+		return Plan{}, err
+	}
+	slots, err := s.Store.Slots(ctx, roundID)
+	if err != nil {
+		return Plan{}, err
+	}
+	if len(slots) == 0 {
+		return Plan{}, apperr.Validation.WithFields(apperr.FieldError{Field: "sites", Reason: "add a site first"})
+	}
+	plan := MakePlan(buildings, slots)
+	if err := s.Plans.SavePlan(ctx, roundID, plan.Windows); err != nil {
+		return Plan{}, err
+	}
+	s.windows.Range(func(k, _ any) bool { s.windows.Delete(k); return true })
+	return plan, nil
+}
+
+// windowTTL bounds how long a function instance trusts a cached window.
+const windowTTL = 30 * time.Second
+
+type cachedWindow struct {
+	w     Window
+	found bool
+	at    time.Time
+}
+
+// window returns the building's window in a round, cached briefly.
+func (s *Service) window(ctx context.Context, roundID, buildingID string) (Window, bool, error) {
+	key := roundID + "/" + buildingID
+	if v, ok := s.windows.Load(key); ok {
+		c := v.(cachedWindow)
+		if s.Now().Sub(c.at) < windowTTL {
+			return c.w, c.found, nil
+		}
+	}
+	w, err := s.Plans.Window(ctx, roundID, buildingID)
+	found := err == nil
+	if err != nil && err != ErrNotFound {
+		return Window{}, false, err
+	}
+	s.windows.Store(key, cachedWindow{w: w, found: found, at: s.Now()})
+	return w, found, nil
+}
+
+// Steering tells a booking how it relates to the building's window.
+type Steering struct {
+	Window   *Window `json:"window,omitempty"`
+	InWindow bool    `json:"inWindow"`
+	// WindowFull: the booking is outside the window because the window had
+	// no room left.
+	WindowFull bool `json:"windowFull,omitempty"`
+}
+
+// steer checks a booking against the building's window. Residents must book
+// inside it while it has room; staff may book anywhere (they know why).
+func (s *Service) steer(ctx context.Context, p auth.Principal, roundID, slotID string, residentIDs []string) (Steering, error) {
+	buildingID := registry.BuildingOf(residentIDs[0])
+	w, found, err := s.window(ctx, roundID, buildingID)
+	if err != nil || !found {
+		return Steering{InWindow: true}, err
+	}
+	st := Steering{Window: &w, InWindow: slices.Contains(w.SlotIDs, slotID)}
+	if st.InWindow || p.Role != manifest.RoleResident {
+		return st, nil
+	}
+	slots, err := s.Plans.SlotsByID(ctx, w.SlotIDs)
+	if err != nil {
+		return st, err
+	}
+	for _, sl := range slots {
+		if !sl.Closed && sl.Capacity-sl.Booked >= len(residentIDs) && sl.EndsAt.After(s.Now()) {
+			return st, ErrOutsideWindow.WithFields(apperr.FieldError{Field: "slotId",
+				Reason: "your building's window is " + w.StartsAt.In(shanghai).Format("15:04") + "–" + w.EndsAt.In(shanghai).Format("15:04")})
+		}
+	}
+	st.WindowFull = true
+	return st, nil
+}
+
+var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
