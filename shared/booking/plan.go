@@ -216,11 +216,10 @@ func (s *Service) steer(ctx context.Context, p auth.Principal, roundID, slotID s
 	for _, sl := range slots {
 		if !sl.Closed && sl.Capacity-sl.Booked >= len(residentIDs) && sl.EndsAt.After(s.Now()) {
 			return st, ErrOutsideWindow.WithFields(apperr.FieldError{Field: "slotId",
-				Reason: "your building's window is " + w.StartsAt.In(shanghai).Format("15:04") + "–" + w.EndsAt.In(shanghai).Format("15:04")})
+				Reason: "your building's window is " + w.StartsAt.In(Shanghai).Format("15:04") + "–" + w.EndsAt.In(Shanghai).Format("15:04")})
 		}
 	}
 	st.WindowFull = true
 	return st, nil
 }
 
-var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)

@@ -81,8 +81,8 @@ func (s *Service) CreateRound(ctx context.Context, p auth.Principal, communityID
 	if len(fields) > 0 {
 		return Round{}, apperr.Validation.WithFields(fields...)
 	}
-	r := Round{ID: NewRoundID(), CommunityID: communityID, Name: in.Name, StartsAt: in.StartsAt.Truncate(time.Second),
-		EndsAt: in.EndsAt.Truncate(time.Second), SlotMinutes: in.SlotMinutes, CreatedAt: s.Now().UTC().Truncate(time.Second)}
+	r := Round{ID: NewRoundID(), CommunityID: communityID, Name: in.Name, StartsAt: in.StartsAt.Truncate(time.Second).In(Shanghai),
+		EndsAt: in.EndsAt.Truncate(time.Second).In(Shanghai), SlotMinutes: in.SlotMinutes, CreatedAt: s.Now().Truncate(time.Second).In(Shanghai)}
 	return r, s.Store.CreateRound(ctx, r)
 }
 
@@ -297,9 +297,15 @@ func (s *Service) book(ctx context.Context, p auth.Principal, roundID, slotID st
 	}
 	steering, err := s.steer(ctx, p, r.ID, slotID, residentIDs)
 	if err != nil {
+		if key != "" {
+			// A repeat of a request that booked before the plan changed
+			// still gets its answer; another request with its key gets 422.
+			out, rerr := s.replay(ctx, r.ID, slotID, residentIDs, key, err)
+			return out, steering, rerr
+		}
 		return nil, none, err
 	}
-	req := BookRequest{Round: r, Slot: slot, IdempotencyKey: key, At: now.UTC().Truncate(time.Second)}
+	req := BookRequest{Round: r, Slot: slot, IdempotencyKey: key, At: now.Truncate(time.Second).In(Shanghai)}
 	for attempt := 0; ; attempt++ {
 		req.Residents = req.Residents[:0]
 		for _, id := range residentIDs {
@@ -431,7 +437,7 @@ func (s *Service) CheckIn(ctx context.Context, p auth.Principal, roundID, code, 
 	if !registry.ValidID(residentID) || registry.HouseholdOf(residentID) == "" {
 		return CheckInResult{}, ErrUnknownResident
 	}
-	at := s.Now().UTC().Truncate(time.Second)
+	at := s.Now().Truncate(time.Second).In(Shanghai)
 	walkIn, err := s.Store.CheckIn(ctx, roundID, residentID, r.CommunityID, at, p.UserID)
 	if err != nil {
 		return CheckInResult{}, err

@@ -114,7 +114,7 @@ func (it bookingItem) domain() booking.Booking {
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 func parseTime(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339, s)
-	return t
+	return t.In(booking.Shanghai)
 }
 
 // CreateRound writes a new round.

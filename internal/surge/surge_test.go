@@ -1,0 +1,269 @@
+package surge_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/fangxian/fangxian/internal/demo"
+	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/internal/surge"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/logging"
+	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(dynamolocal.RunTests(m)) }
+
+// requestCounter counts every DynamoDB HTTP request, SDK retries included,
+// by operation.
+type requestCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *requestCounter) add(o *dynamodb.Options) {
+	o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+		return s.Finalize.Add(middleware.FinalizeMiddlewareFunc("countRequests",
+			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+				c.mu.Lock()
+				c.n[awsmiddleware.GetOperationName(ctx)]++
+				c.mu.Unlock()
+				return next.HandleFinalize(ctx, in)
+			}), middleware.After)
+	})
+}
+
+func (c *requestCounter) reset() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.n
+	c.n = map[string]int{}
+	return old
+}
+
+const clients = 64
+
+// BenchmarkSurge books the demo community's residents, each for themselves,
+// into a round with fewer places than residents, through the real HTTP
+// handlers, with 64 concurrent clients against DynamoDB Local. It fails on
+// any oversell. In the same run it measures bare TransactWriteItems of the
+// same shape at the same concurrency, the floor the handlers are held to.
+//
+//	go test -run '^$' -bench Surge -benchtime 1x ./internal/surge/
+func BenchmarkSurge(b *testing.B) {
+	ctx := context.Background()
+	endpoint := os.Getenv("DYNAMODB_ENDPOINT")
+	counter := &requestCounter{n: map[string]int{}}
+	_, table := dynamolocal.NewTable(b)
+	db := store.NewClient(store.Config{TableName: table, Endpoint: endpoint}, counter.add)
+	st := &store.Store{DB: db, Table: table}
+	if _, _, err := demo.Seed(ctx, st, time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	priv, pub, _ := auth.GenerateKey()
+	keys, _ := auth.StaticKeys(priv, time.Now)
+	issuer, _ := keys.Issuer(ctx)
+	verifier, _ := auth.NewVerifier(pub, time.Now)
+	svc := &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Now: time.Now}
+	fn, _ := manifest.Lookup("booking")
+	h, err := httpapi.NewRouter(fn.Routes, svc.Handlers(), httpapi.Options{Logger: logging.New(io.Discard, slog.LevelError), Auth: verifier})
+	if err != nil {
+		b.Fatal(err)
+	}
+	server := httptest.NewServer(h)
+	defer server.Close()
+
+	residents := demoResidents(b)
+	for range b.N {
+		staff := auth.Principal{UserID: "u-demo-staff", Role: manifest.RoleStaff, CommunityID: demo.CommunityID}
+		now := time.Now()
+		round, err := svc.CreateRound(ctx, staff, demo.CommunityID, booking.RoundInput{Name: "surge", StartsAt: now.Add(-time.Minute), EndsAt: now.Add(3 * time.Hour), SlotMinutes: 30})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var slotIDs []string
+		capacity := 0
+		for _, site := range []string{"东门", "西门"} {
+			// 2 sites × 6 slots × 500 places = 6,000 places for about 7,900 residents.
+			_, slots, err := svc.AddSite(ctx, staff, round.ID, booking.SiteInput{Name: site, Lanes: 10, PerLanePerSlot: 50})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, s := range slots {
+				slotIDs = append(slotIDs, s.ID)
+				capacity += s.Capacity
+			}
+		}
+		var households []surge.Household
+		for _, r := range residents {
+			tok, _, err := issuer.Issue(auth.Principal{UserID: r.ID, Role: manifest.RoleResident, CommunityID: demo.CommunityID, HouseholdID: r.HouseholdID})
+			if err != nil {
+				b.Fatal(err)
+			}
+			households = append(households, surge.Household{Token: tok, ResidentIDs: []string{r.ID}})
+		}
+		counter.reset()
+		b.ResetTimer()
+		res, err := surge.Run(ctx, surge.Config{BaseURL: server.URL, RoundID: round.ID, SlotIDs: slotIDs, Households: households, Clients: clients})
+		b.StopTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		requests := counter.reset()
+
+		checkNoOversell(b, st, db, table, round.ID, capacity, len(residents), res)
+
+		bare := bareTransactions(b, endpoint, res.Requests)
+		ddb := 0
+		for _, n := range requests {
+			ddb += n
+		}
+		b.ReportMetric(float64(res.Residents), "booked")
+		b.ReportMetric(float64(capacity), "capacity")
+		b.ReportMetric(float64(len(residents)), "demand")
+		b.ReportMetric(float64(res.Quantile(0.5))/1e6, "p50-ms")
+		b.ReportMetric(float64(res.Quantile(0.99))/1e6, "p99-ms")
+		b.ReportMetric(float64(ddb)/float64(res.Requests), "ddb-requests/booking-request")
+		b.ReportMetric(float64(requests["TransactWriteItems"])/float64(res.Requests), "transactions/booking-request")
+		handlerRate := float64(res.Requests) / res.Elapsed.Seconds()
+		b.ReportMetric(handlerRate, "booking-requests/s")
+		b.ReportMetric(bare, "bare-transactions/s")
+		b.ReportMetric(handlerRate/bare, "throughput-ratio")
+		b.Logf("DynamoDB requests during the surge: %v; errors: %v", requests, res.Errors)
+	}
+}
+
+// demoResidents are the demo community's residents, their ids rebuilt from
+// the demo file the way the import builds them.
+func demoResidents(b *testing.B) []registry.Resident {
+	data, _ := demo.CSV(time.Now().Year())
+	rows, _, err := registry.ParseCSV(data, time.Now().Year())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out []registry.Resident
+	for _, r := range rows {
+		hid := registry.HouseholdID(registry.BuildingID(demo.CommunityID, r.Building), r.Unit, r.Room)
+		out = append(out, registry.Resident{ID: registry.ResidentID(hid, r.Name), HouseholdID: hid})
+	}
+	return out
+}
+
+// checkNoOversell reads back every slot and every booking: for each slot the
+// places taken equal its live bookings and stay within capacity, and the
+// total is min(capacity, demand).
+func checkNoOversell(b *testing.B, st *store.Store, db *dynamodb.Client, table, roundID string, capacity, demand int, res surge.Result) {
+	b.Helper()
+	ctx := context.Background()
+	slots, err := st.Slots(ctx, roundID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	perSlot := map[string]int{}
+	p := dynamodb.NewQueryPaginator(db, &dynamodb.QueryInput{
+		TableName: aws.String(table), KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: store.RoundKey(roundID).PK}, ":sk": &types.AttributeValueMemberS{Value: "BOOKING#"},
+		},
+	})
+	bookings := 0
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, it := range page.Items {
+			if it["status"].(*types.AttributeValueMemberS).Value == booking.StatusBooked {
+				perSlot[it["slotId"].(*types.AttributeValueMemberS).Value]++
+				bookings++
+			}
+		}
+	}
+	total := 0
+	for _, s := range slots {
+		if s.Booked != perSlot[s.ID] || s.Booked > s.Capacity {
+			b.Fatalf("slot %s: counter %d, bookings %d, capacity %d", s.ID, s.Booked, perSlot[s.ID], s.Capacity)
+		}
+		total += s.Booked
+	}
+	if want := min(capacity, demand); total != want || bookings != want || res.Residents != want {
+		b.Fatalf("booked %d (bookings %d, clients saw %d), want min(capacity %d, demand %d) = %d", total, bookings, res.Residents, capacity, demand, want)
+	}
+}
+
+// bareTransactions runs n TransactWriteItems shaped like a one-resident
+// booking (round check, slot update with its condition, booking and code
+// puts, resident check, progress update) on 64 workers, in a table of their
+// own, and returns transactions per second.
+func bareTransactions(b *testing.B, endpoint string, n int) float64 {
+	b.Helper()
+	raw, table := dynamolocal.NewTable(b)
+	ctx := context.Background()
+	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+	num := func(v int) types.AttributeValue { return &types.AttributeValueMemberN{Value: fmt.Sprint(v)} }
+	put := func(item map[string]types.AttributeValue) {
+		if _, err := raw.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	put(map[string]types.AttributeValue{"PK": s("ROUND#bare"), "SK": s("ROUND"), "status": s("open")})
+	for i := 0; i < 12; i++ {
+		put(map[string]types.AttributeValue{"PK": s("ROUND#bare"), "SK": s(fmt.Sprintf("SLOT#%d", i)), "remaining": num(1 << 30)})
+	}
+	put(map[string]types.AttributeValue{"PK": s("BUILDING#b"), "SK": s("HH#r"), "communityId": s("c")})
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				_, err := raw.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+					{ConditionCheck: &types.ConditionCheck{TableName: aws.String(table), Key: map[string]types.AttributeValue{"PK": s("ROUND#bare"), "SK": s("ROUND")},
+						ConditionExpression: aws.String("#s = :open"), ExpressionAttributeNames: map[string]string{"#s": "status"},
+						ExpressionAttributeValues: map[string]types.AttributeValue{":open": s("open")}}},
+					{Update: &types.Update{TableName: aws.String(table), Key: map[string]types.AttributeValue{"PK": s("ROUND#bare"), "SK": s(fmt.Sprintf("SLOT#%d", i%12))},
+						UpdateExpression: aws.String("SET remaining = remaining - :n"), ConditionExpression: aws.String("remaining >= :n"),
+						ExpressionAttributeValues: map[string]types.AttributeValue{":n": num(1)}}},
+					{Put: &types.Put{TableName: aws.String(table), ConditionExpression: aws.String("attribute_not_exists(PK)"),
+						Item: map[string]types.AttributeValue{"PK": s("ROUND#bare"), "SK": s(fmt.Sprintf("BOOKING#%d", i)), "GSI1PK": s(fmt.Sprintf("HOUSEHOLD#%d", i/3)), "GSI1SK": s(fmt.Sprintf("BOOKING#%d", i)), "status": s("booked")}}},
+					{Put: &types.Put{TableName: aws.String(table), ConditionExpression: aws.String("attribute_not_exists(PK)"),
+						Item: map[string]types.AttributeValue{"PK": s("ROUND#bare"), "SK": s(fmt.Sprintf("CODE#%d", i))}}},
+					{ConditionCheck: &types.ConditionCheck{TableName: aws.String(table), Key: map[string]types.AttributeValue{"PK": s("BUILDING#b"), "SK": s("HH#r")},
+						ConditionExpression: aws.String("communityId = :c"), ExpressionAttributeValues: map[string]types.AttributeValue{":c": s("c")}}},
+					{Update: &types.Update{TableName: aws.String(table), Key: map[string]types.AttributeValue{"PK": s("ROUND#bare"), "SK": s(fmt.Sprintf("PROGRESS#%d", i%40))},
+						UpdateExpression: aws.String("ADD booked :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)}}},
+				}})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n) / time.Since(start).Seconds()
+}
