@@ -56,6 +56,7 @@ var allowed = map[string][]string{
 	"getRound":           {residentA, volunteerA, staffA, adminA},
 	"addSite":            {staffA, adminA},
 	"planRound":          {staffA, adminA},
+	"closeSite":          {staffA, adminA},
 	"listSlots":          {residentA, volunteerA, staffA, adminA},
 	"createBookings":     {residentA, staffA, adminA},
 	"myBookings":         {residentA},
@@ -149,7 +150,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	ids := strings.NewReplacer("{communityId}", "ca", "{streetId}", "sa", "{roundId}", round.ID,
 		"{bookingId}", booking.BookingID(round.ID, resident.UserID), "{residentId}", resident.UserID,
-		"SLOT", slots[0].ID, "RESIDENT", resident.UserID)
+		"{siteId}", booking.SiteOf(slots[0].ID), "SLOT", slots[0].ID, "RESIDENT", resident.UserID)
 
 	for _, route := range manifest.Routes(manifest.Functions) {
 		want, ok := allowed[route.Op]

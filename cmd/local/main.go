@@ -186,7 +186,7 @@ func newDeps(st *store.Store, c config) (*deps, error) {
 		store: st, issuer: issuer, outbox: outbox, signIn: signIn,
 		wechat:   &auth.WeChatSignIn{SignIn: signIn, WeChat: wx, Bindings: st},
 		registry: &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now},
-		booking:  &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Now: time.Now},
+		booking:  &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: outbox, Now: time.Now},
 	}, nil
 }
 

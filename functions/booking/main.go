@@ -6,10 +6,14 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
+
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/lambdaenv"
 	"github.com/fangxian/fangxian/shared/logging"
+	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
 )
 
@@ -26,6 +30,12 @@ func main() {
 		os.Exit(1)
 	}
 	st := &store.Store{DB: store.NewClient(cfg), Table: cfg.TableName}
-	svc := &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Now: time.Now}
+	sender := &sms.PinpointSender{
+		Client:              pinpointsmsvoicev2.NewFromConfig(lambdaenv.AWSConfig(false)),
+		OriginationIdentity: os.Getenv("SMS_ORIGINATION_IDENTITY"),
+		ConfigurationSet:    os.Getenv("SMS_CONFIGURATION_SET"),
+		Signature:           os.Getenv("SMS_SIGNATURE"),
+	}
+	svc := &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: sender, Now: time.Now}
 	httpapi.ServeFunction("booking", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier})
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
 )
 
@@ -60,6 +61,7 @@ func (f *faultyDB) TransactWriteItems(ctx context.Context, in *dynamodb.Transact
 }
 
 type fixture struct {
+	outbox    *sms.Outbox
 	svc       *booking.Service
 	db        *faultyDB
 	staff     auth.Principal
@@ -92,7 +94,7 @@ func newFixture(t *testing.T, perLanePerSlot int) *fixture {
 	if _, err := (&registry.Importer{Store: st, Now: time.Now}).Import(ctx, "c1", []byte(csv.String())); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{db: db, staff: auth.Principal{UserID: "u-s", Role: manifest.RoleStaff, CommunityID: "c1"}}
+	f := &fixture{db: db, outbox: &sms.Outbox{Signature: "防线", Now: time.Now}, staff: auth.Principal{UserID: "u-s", Role: manifest.RoleStaff, CommunityID: "c1"}}
 	for h := 0; h < households; h++ {
 		acct, err := st.AccountByPhone(ctx, fmt.Sprintf("137%08d", h))
 		if err != nil {
@@ -109,7 +111,7 @@ func newFixture(t *testing.T, perLanePerSlot int) *fixture {
 		}
 		f.members = append(f.members, ids)
 	}
-	f.svc = &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Now: time.Now}
+	f.svc = &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: f.outbox, Now: time.Now}
 	now := time.Now()
 	var err error
 	f.round, err = f.svc.CreateRound(ctx, f.staff, "c1", booking.RoundInput{Name: "第4轮", StartsAt: now.Add(-10 * time.Minute), EndsAt: now.Add(2 * time.Hour), SlotMinutes: 30})
@@ -441,5 +443,78 @@ func TestPlanSteersResidents(t *testing.T) {
 	_, st, err = f.svc.BookSteered(ctx, f.staff, f.round.ID, outside, f.members[3], "")
 	if err != nil || st.InWindow {
 		t.Fatalf("staff outside the window: %+v %v", st, err)
+	}
+}
+
+func TestClosingASiteMovesOrCancelsAndTells(t *testing.T) {
+	f := newFixture(t, 4) // site A: 4 places a slot
+	ctx := context.Background()
+	_, slotsB, err := f.svc.AddSite(ctx, f.staff, f.round.ID, booking.SiteInput{Name: "西门", Lanes: 1, PerLanePerSlot: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a0 := f.slots[0].ID
+	// Three households of two in A's first slot (4 places: two fit), one in A's last.
+	for h := 0; h < 2; h++ {
+		if _, err := f.svc.Book(ctx, f.staff, f.round.ID, a0, f.members[h], ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := f.slots[len(f.slots)-1].ID
+	if _, err := f.svc.Book(ctx, f.staff, f.round.ID, last, f.members[2], ""); err != nil {
+		t.Fatal(err)
+	}
+	// B's last slot is full already: the household in A's last slot has nowhere to go.
+	if _, err := f.svc.Book(ctx, f.staff, f.round.ID, slotsB[len(slotsB)-1].ID, f.members[3], ""); err != nil {
+		t.Fatal(err)
+	}
+
+	c, err := f.svc.CloseSite(ctx, f.staff, booking.SiteOf(a0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Moved) != 4 || len(c.Cancelled) != 2 {
+		t.Fatalf("moved %d, cancelled %d: %+v", len(c.Moved), len(c.Cancelled), c)
+	}
+	// The first household takes B's first slot (2 places); the second the next one.
+	if c.Moved[0].ToSlotID != slotsB[0].ID || c.Moved[2].ToSlotID != slotsB[1].ID {
+		t.Errorf("moves %+v", c.Moved)
+	}
+	for _, m := range c.Moved {
+		if m.StartsAt.Before(f.slots[0].StartsAt) {
+			t.Errorf("moved earlier than booked: %+v", m)
+		}
+	}
+	if c.Notified != 3 {
+		t.Errorf("%d phones told, want one per household", c.Notified)
+	}
+	msgs := f.outbox.To(fmt.Sprintf("137%08d", 0))
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Body, "东门") || !strings.HasPrefix(msgs[0].Body, "【防线】") {
+		t.Errorf("SMS %+v", msgs)
+	}
+	if msgs := f.outbox.To(fmt.Sprintf("137%08d", 2)); len(msgs) != 1 || !strings.Contains(msgs[0].Body, "取消") {
+		t.Errorf("cancel SMS %+v", msgs)
+	}
+	// The closed site's slots are gone from the list and take no bookings.
+	booked := f.booked(t)
+	if _, listed := booked[a0]; listed {
+		t.Error("a closed slot is still listed")
+	}
+	if booked[slotsB[0].ID] != 2 || booked[slotsB[1].ID] != 2 {
+		t.Errorf("B's slots %v", booked)
+	}
+	if _, err := f.svc.Book(ctx, f.staff, f.round.ID, f.slots[1].ID, f.members[5], ""); code(err) != "SLOT_UNAVAILABLE" {
+		t.Errorf("booking a closed slot: %v", err)
+	}
+	if _, err := f.svc.CloseSite(ctx, f.staff, booking.SiteOf(a0)); code(err) != "SITE_NOT_FOUND" {
+		t.Errorf("closing twice: %v", err)
+	}
+	// The moved keep their code and can check in with it.
+	mine, err := f.svc.HouseholdBookings(ctx, f.residents[0])
+	if err != nil || len(mine) != 2 || mine[0].SlotID != slotsB[0].ID {
+		t.Fatalf("after the move: %+v %v", mine, err)
+	}
+	if _, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, mine[0].Code, ""); err != nil {
+		t.Fatalf("check-in after the move: %v", err)
 	}
 }

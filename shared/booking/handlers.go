@@ -55,6 +55,14 @@ func (s *Service) Handlers() httpapi.Handlers {
 			httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"id": site.ID, "site": site, "slots": slots})
 			return nil
 		}),
+		"closeSite": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			c, err := s.CloseSite(r.Context(), caller(r), r.PathValue("siteId"))
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, c)
+			return nil
+		}),
 		"planRound": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			plan, err := s.PlanRound(r.Context(), caller(r), r.PathValue("roundId"))
 			if err != nil {

@@ -222,4 +222,3 @@ func (s *Service) steer(ctx context.Context, p auth.Principal, roundID, slotID s
 	st.WindowFull = true
 	return st, nil
 }
-

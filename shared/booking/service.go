@@ -40,7 +40,10 @@ type Service struct {
 	Directory   Directory
 	Idempotency IdempotencyStore
 	Plans       PlanStore
-	Now         func() time.Time
+	Sites       SiteStore
+	// SMS tells people when their booking moves; nil sends nothing.
+	SMS Sender
+	Now func() time.Time
 
 	// windows caches each building's planned window for windowTTL.
 	windows sync.Map

@@ -193,12 +193,14 @@ var Functions = []Function{
 		Name:        "booking",
 		Description: "PCR-testing rounds, sites, slots, bookings, check-in and progress",
 		MemoryMB:    512,
-		TimeoutSec:  15,
+		TimeoutSec:  30,
 		Table:       TableReadWrite,
+		SendsSMS:    true, // people whose site closes are told
 		Routes: []Route{
 			{Method: "POST", Path: "/v1/communities/{communityId}/rounds", Op: "createRound", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/rounds/{roundId}", Op: "getRound", Access: SignedIn},
 			{Method: "POST", Path: "/v1/rounds/{roundId}/sites", Op: "addSite", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "DELETE", Path: "/v1/sites/{siteId}", Op: "closeSite", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/rounds/{roundId}/plan", Op: "planRound", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/rounds/{roundId}/slots", Op: "listSlots", Access: SignedIn},
 			{Method: "POST", Path: "/v1/rounds/{roundId}/bookings", Op: "createBookings", Access: Only(RoleResident, RoleStaff, RoleAdmin)},

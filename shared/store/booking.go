@@ -621,3 +621,140 @@ func (s *Store) SlotsByID(ctx context.Context, slotIDs []string) ([]booking.Slot
 	}
 	return out, nil
 }
+
+var _ booking.SiteStore = (*Store)(nil)
+
+// CloseSite marks a site and all its slots closed, in one transaction.
+func (s *Store) CloseSite(ctx context.Context, siteID string) (booking.Site, error) {
+	var site siteItem
+	err := s.get(ctx, SiteKey(siteID), &site)
+	if errors.Is(err, registry.ErrNotFound) || (err == nil && site.Closed) {
+		return booking.Site{}, booking.ErrNotFound
+	}
+	if err != nil {
+		return booking.Site{}, err
+	}
+	items := []types.TransactWriteItem{{Update: &types.Update{TableName: aws.String(s.Table), Key: SiteKey(siteID).av(),
+		UpdateExpression: aws.String("SET closed = :t"), ConditionExpression: aws.String("attribute_not_exists(closed)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}}}}}
+	err = s.queryPrefix(ctx, RoundKey(site.RoundID).PK, "SLOT#"+siteID+"-", func(av map[string]types.AttributeValue) error {
+		sk := av["SK"].(*types.AttributeValueMemberS).Value
+		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: Key{RoundKey(site.RoundID).PK, sk}.av(),
+			UpdateExpression: aws.String("SET closed = :t"), ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}}}})
+		return nil
+	})
+	if err != nil {
+		return booking.Site{}, err
+	}
+	err = withRetry(ctx, func() error {
+		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		return err
+	})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && failed(tce, 0) {
+		return booking.Site{}, booking.ErrNotFound
+	}
+	if err != nil {
+		return booking.Site{}, unavailable(err)
+	}
+	return booking.Site{ID: site.ID, RoundID: site.RoundID, Name: site.Name, Lanes: site.Lanes, PerLanePerSlot: site.PerLanePerSlot, Closed: true}, nil
+}
+
+// LiveBookingsAt lists a round's live bookings in the given slots.
+func (s *Store) LiveBookingsAt(ctx context.Context, roundID string, slotIDs map[string]bool) ([]booking.Booking, error) {
+	var out []booking.Booking
+	err := s.queryPrefix(ctx, RoundKey(roundID).PK, "BOOKING#", func(av map[string]types.AttributeValue) error {
+		var it bookingItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		if it.Status == booking.StatusBooked && slotIDs[it.SlotID] {
+			out = append(out, it.domain())
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Move moves one household's bookings of one slot to another slot, in one
+// transaction: the bookings must still be live in the old slot, the new slot
+// open with room; the old slot gets its places back.
+func (s *Store) Move(ctx context.Context, bs []booking.Booking, to booking.Slot) error {
+	from := bs[0].SlotID
+	items := []types.TransactWriteItem{
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: SlotKey(to.ID).av(),
+			UpdateExpression:          aws.String("SET remaining = remaining - :n"),
+			ConditionExpression:       aws.String("remaining >= :n AND attribute_not_exists(closed)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":n": n64(len(bs))}}},
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: SlotKey(from).av(),
+			UpdateExpression: aws.String("ADD remaining :n"), ExpressionAttributeValues: map[string]types.AttributeValue{":n": n64(len(bs))}}},
+	}
+	for _, b := range bs {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: RoundBookingKey(b.RoundID, b.ResidentID).av(),
+			UpdateExpression:          aws.String("SET slotId = :to, startsAt = :at"),
+			ConditionExpression:       aws.String("#status = :booked AND slotId = :from"),
+			ExpressionAttributeNames:  map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":to": str(to.ID), ":at": str(formatTime(to.StartsAt)), ":booked": str(booking.StatusBooked), ":from": str(from)}}})
+	}
+	err := withRetry(ctx, func() error {
+		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		return err
+	})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && failed(tce, 0) {
+		return booking.ErrSlotFull.Wrap(err)
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// CancelMany cancels one slot's bookings of a household in one transaction.
+func (s *Store) CancelMany(ctx context.Context, bs []booking.Booking) error {
+	items := []types.TransactWriteItem{{Update: &types.Update{TableName: aws.String(s.Table), Key: SlotKey(bs[0].SlotID).av(),
+		UpdateExpression: aws.String("ADD remaining :n"), ExpressionAttributeValues: map[string]types.AttributeValue{":n": n64(len(bs))}}}}
+	perBuilding := map[string]int{}
+	for _, b := range bs {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: RoundBookingKey(b.RoundID, b.ResidentID).av(),
+			UpdateExpression: aws.String("SET #status = :cancelled"), ConditionExpression: aws.String("#status = :booked AND slotId = :slot"),
+			ExpressionAttributeNames:  map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":cancelled": str(booking.StatusCancelled), ":booked": str(booking.StatusBooked), ":slot": str(b.SlotID)}}})
+		perBuilding[registry.BuildingOf(b.ResidentID)]++
+	}
+	for bid, k := range perBuilding {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: ProgressKey(bs[0].RoundID, bid).av(),
+			UpdateExpression: aws.String("ADD booked :minus"), ExpressionAttributeValues: map[string]types.AttributeValue{":minus": n64(-k)}}})
+	}
+	err := withRetry(ctx, func() error {
+		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		return err
+	})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Phones reads the phones of residents (one BatchGetItem per 100).
+func (s *Store) Phones(ctx context.Context, residentIDs []string) (map[string]string, error) {
+	var ks []Key
+	for _, id := range residentIDs {
+		ks = append(ks, ResidentKey(id))
+	}
+	items, err := s.batchGet(ctx, ks)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, av := range items {
+		var it residentItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return nil, err
+		}
+		if it.Phone != "" {
+			out[it.ID] = it.Phone
+		}
+	}
+	return out, nil
+}

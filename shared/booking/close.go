@@ -1,0 +1,205 @@
+package booking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/registry"
+)
+
+// ErrSiteNotFound: no such site, or it is closed already.
+var ErrSiteNotFound = apperr.New(apperr.KindNotFound, "SITE_NOT_FOUND", "采样点不存在或已关闭", "No such site, or it is closed already")
+
+// SiteStore is what closing a site needs of storage.
+type SiteStore interface {
+	// CloseSite marks the site and its slots closed in one transaction
+	// (ErrNotFound when it does not exist or is closed already).
+	CloseSite(ctx context.Context, siteID string) (Site, error)
+	// LiveBookingsAt lists the live bookings in the given slots.
+	LiveBookingsAt(ctx context.Context, roundID string, slotIDs map[string]bool) ([]Booking, error)
+	// Move moves bookings (one household, one slot) to another slot in one
+	// transaction; ErrSlotFull when it has no room.
+	Move(ctx context.Context, bookings []Booking, to Slot) error
+	// CancelMany cancels bookings of one slot in one transaction.
+	CancelMany(ctx context.Context, bookings []Booking) error
+	// Phones returns the phone of each resident that has one.
+	Phones(ctx context.Context, residentIDs []string) (map[string]string, error)
+}
+
+// Sender sends one SMS (the body after the signature).
+type Sender interface {
+	Send(ctx context.Context, to, body string) error
+}
+
+// Moved is a booking that went to another slot.
+type Moved struct {
+	BookingID  string    `json:"bookingId"`
+	ResidentID string    `json:"residentId"`
+	FromSlotID string    `json:"fromSlotId"`
+	ToSlotID   string    `json:"toSlotId"`
+	StartsAt   time.Time `json:"startsAt"`
+}
+
+// Closure is the answer to closing a site.
+type Closure struct {
+	Site      Site      `json:"site"`
+	Moved     []Moved   `json:"moved"`
+	Cancelled []Booking `json:"cancelled"`
+	Notified  int       `json:"notified"`
+}
+
+// CloseSite closes a site mid-round. Its slots take no more bookings; each
+// household booked in a slot still to come moves, together, to the earliest
+// open slot of another site at the same time or later that has room for it,
+// or is cancelled when none has; everyone affected is told by SMS.
+func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string) (Closure, error) {
+	roundID := RoundOf(siteID)
+	if !registry.ValidID(siteID) || SiteOf(SlotID(siteID, 0)) != siteID {
+		return Closure{}, ErrSiteNotFound
+	}
+	if _, err := s.managedRound(ctx, p, roundID); errors.Is(err, ErrRoundNotFound) {
+		return Closure{}, ErrSiteNotFound
+	} else if err != nil {
+		return Closure{}, err
+	}
+	site, err := s.Sites.CloseSite(ctx, siteID)
+	if errors.Is(err, ErrNotFound) {
+		return Closure{}, ErrSiteNotFound
+	}
+	if err != nil {
+		return Closure{}, err
+	}
+	slots, err := s.Store.Slots(ctx, roundID)
+	if err != nil {
+		return Closure{}, err
+	}
+	now := s.Now()
+	closed := map[string]bool{}
+	var open []Slot
+	for _, sl := range slots {
+		switch {
+		case sl.SiteID == siteID:
+			if sl.EndsAt.After(now) {
+				closed[sl.ID] = true
+			}
+		case !sl.Closed && sl.EndsAt.After(now):
+			open = append(open, sl)
+		}
+	}
+	sort.Slice(open, func(i, j int) bool {
+		if !open[i].StartsAt.Equal(open[j].StartsAt) {
+			return open[i].StartsAt.Before(open[j].StartsAt)
+		}
+		return open[i].ID < open[j].ID
+	})
+	bookings, err := s.Sites.LiveBookingsAt(ctx, roundID, closed)
+	if err != nil {
+		return Closure{}, err
+	}
+	out := Closure{Site: site, Moved: []Moved{}, Cancelled: []Booking{}}
+	notices := map[string]string{} // resident id → what to tell them
+	for _, group := range byHouseholdAndSlot(bookings) {
+		from := group[0]
+		moved := false
+		for i := range open {
+			to := &open[i]
+			if to.StartsAt.Before(from.StartsAt) || to.Capacity-to.Booked < len(group) {
+				continue
+			}
+			err := s.Sites.Move(ctx, group, *to)
+			if errors.Is(err, ErrSlotFull) {
+				to.Booked = to.Capacity // someone took it meanwhile
+				continue
+			}
+			if err != nil {
+				return out, err
+			}
+			to.Booked += len(group)
+			for _, b := range group {
+				out.Moved = append(out.Moved, Moved{BookingID: b.ID, ResidentID: b.ResidentID, FromSlotID: b.SlotID, ToSlotID: to.ID, StartsAt: to.StartsAt})
+				notices[b.ResidentID] = fmt.Sprintf("因采样点“%s”关闭，您在%s的核酸检测预约已改到%s，预约码不变。", site.Name, clock(from.StartsAt), clock(to.StartsAt))
+			}
+			moved = true
+			break
+		}
+		if moved {
+			continue
+		}
+		if err := s.Sites.CancelMany(ctx, group); err != nil {
+			return out, err
+		}
+		for _, b := range group {
+			b.Status = StatusCancelled
+			out.Cancelled = append(out.Cancelled, b)
+			notices[b.ResidentID] = fmt.Sprintf("因采样点“%s”关闭且其他时段已满，您在%s的核酸检测预约已取消，请重新预约或联系社区。", site.Name, clock(from.StartsAt))
+		}
+	}
+	out.Notified, err = s.notify(ctx, notices)
+	return out, err
+}
+
+// notify texts each affected phone once; members who share a phone get one
+// message.
+func (s *Service) notify(ctx context.Context, notices map[string]string) (int, error) {
+	if len(notices) == 0 || s.SMS == nil {
+		return 0, nil
+	}
+	ids := make([]string, 0, len(notices))
+	for id := range notices {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	phones, err := s.Sites.Phones(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	sent := map[string]bool{}
+	for _, id := range ids {
+		ph := phones[id]
+		if ph == "" {
+			// No phone of their own: the household's first member with one.
+			for _, other := range ids {
+				if registry.HouseholdOf(other) == registry.HouseholdOf(id) && phones[other] != "" {
+					ph = phones[other]
+					break
+				}
+			}
+		}
+		if ph == "" || sent[ph] {
+			continue
+		}
+		if err := s.SMS.Send(ctx, ph, notices[id]); err != nil {
+			return len(sent), err
+		}
+		sent[ph] = true
+	}
+	return len(sent), nil
+}
+
+func byHouseholdAndSlot(bs []Booking) [][]Booking {
+	groups := map[string][]Booking{}
+	var keys []string
+	for _, b := range bs {
+		k := b.SlotID + "|" + b.HouseholdID
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], b)
+	}
+	// Earlier slots first, so those who were to come soonest get the
+	// nearest free places.
+	sort.Strings(keys)
+	out := make([][]Booking, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, groups[k])
+	}
+	return out
+}
+
+func clock(t time.Time) string { return strings.TrimLeft(t.In(Shanghai).Format("1月2日15:04"), "0") }
