@@ -57,6 +57,7 @@ var allowed = map[string][]string{
 	"addSite":            {staffA, adminA},
 	"planRound":          {staffA, adminA},
 	"closeSite":          {staffA, adminA},
+	"rescheduleBooking":  {residentA, staffA, adminA},
 	"listSlots":          {residentA, volunteerA, staffA, adminA},
 	"createBookings":     {residentA, staffA, adminA},
 	"myBookings":         {residentA},
@@ -78,6 +79,7 @@ var bodies = map[string]struct{ contentType, body string }{
 	"createRound":        {"application/json", `{"name":"第5轮","startsAt":"2030-01-01T08:00:00+08:00","endsAt":"2030-01-01T12:00:00+08:00","slotMinutes":30}`},
 	"addSite":            {"application/json", `{"name":"西门","lanes":2,"perLanePerSlot":10}`},
 	"checkIn":            {"application/json", `{"residentId":"RESIDENT"}`},
+	"rescheduleBooking":  {"application/json", `{"slotId":"SLOT"}`},
 	"createBookings":     {"application/json", `{"slotId":"SLOT","residentIds":["RESIDENT"]}`},
 	"setUnsampledReason": {"application/json", `{"reason":"away"}`},
 }

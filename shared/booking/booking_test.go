@@ -518,3 +518,32 @@ func TestClosingASiteMovesOrCancelsAndTells(t *testing.T) {
 		t.Fatalf("check-in after the move: %v", err)
 	}
 }
+
+func TestRescheduleReturnsThePlaceOnce(t *testing.T) {
+	f := newFixture(t, 3)
+	ctx := context.Background()
+	out, err := f.svc.Book(ctx, f.residents[0], f.round.ID, f.slots[0].ID, f.members[0][:1], "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var moved atomic.Int32
+	for i := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Everyone tries to move it to slot 1 or 2 at the same time.
+			if _, err := f.svc.Reschedule(ctx, f.residents[0], out[0].ID, f.slots[1+i%2].ID); err == nil {
+				moved.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	booked := f.booked(t)
+	if booked[f.slots[0].ID] != 0 || booked[f.slots[1].ID]+booked[f.slots[2].ID] != 1 {
+		t.Fatalf("after concurrent moves: %v (%d succeeded)", booked, moved.Load())
+	}
+	if _, err := f.svc.Reschedule(ctx, f.residents[1], out[0].ID, f.slots[0].ID); code(err) != "FORBIDDEN" {
+		t.Fatalf("another household's booking: %v", err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/registry"
 )
 
@@ -203,3 +204,55 @@ func byHouseholdAndSlot(bs []Booking) [][]Booking {
 }
 
 func clock(t time.Time) string { return strings.TrimLeft(t.In(Shanghai).Format("1月2日15:04"), "0") }
+
+// Reschedule moves a live booking to another slot of the same round, in one
+// transaction: the new slot loses a place only if the old one gets it back.
+func (s *Service) Reschedule(ctx context.Context, p auth.Principal, bookingID, slotID string) (Booking, error) {
+	roundID, residentID, ok := SplitBookingID(bookingID)
+	if !ok || !registry.ValidID(roundID) || !registry.ValidID(residentID) {
+		return Booking{}, ErrNotBooked
+	}
+	r, err := s.round(ctx, roundID)
+	if err != nil {
+		return Booking{}, err
+	}
+	switch {
+	case p.Role == manifest.RoleResident:
+		if registry.HouseholdOf(residentID) != p.HouseholdID {
+			return Booking{}, apperr.Forbidden
+		}
+	default:
+		if err := auth.RequireCommunity(ctx, p, r.CommunityID, s.Directory); err != nil {
+			return Booking{}, err
+		}
+	}
+	to, ok := slotOf(r, slotID)
+	if !ok {
+		return Booking{}, ErrSlotUnavailable
+	}
+	if !to.EndsAt.After(s.Now()) {
+		return Booking{}, ErrSlotPassed
+	}
+	if _, err := s.steer(ctx, p, roundID, slotID, []string{residentID}); err != nil {
+		return Booking{}, err
+	}
+	current, err := s.Store.BookingsOfResidents(ctx, roundID, []string{residentID})
+	if err != nil {
+		return Booking{}, err
+	}
+	if len(current) == 0 || current[0].Status != StatusBooked {
+		return Booking{}, ErrNotBooked
+	}
+	b := current[0]
+	if b.SlotID == slotID {
+		return b, nil
+	}
+	if err := s.Sites.Move(ctx, []Booking{b}, to); err != nil {
+		if errors.Is(err, ErrSlotFull) {
+			return Booking{}, ErrSlotFull // full, or closed: the slot has no place
+		}
+		return Booking{}, err
+	}
+	b.SlotID, b.StartsAt = slotID, to.StartsAt
+	return b, nil
+}

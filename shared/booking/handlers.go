@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/fangxian/fangxian/shared/apperr"
@@ -13,8 +12,19 @@ import (
 	"github.com/fangxian/fangxian/shared/registry"
 )
 
-// idempotencyKeyPattern bounds what a client may send as Idempotency-Key.
-var idempotencyKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{8,128}$`)
+// validIdempotencyKey bounds what a client may send as Idempotency-Key:
+// 8 to 128 of A-Z a-z 0-9 _ . : - (a UUID fits).
+func validIdempotencyKey(k string) bool {
+	if len(k) < 8 || len(k) > 128 {
+		return false
+	}
+	for _, c := range k {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_.:-", c)) {
+			return false
+		}
+	}
+	return true
+}
 
 // Handlers serves the booking function's ops.
 func (s *Service) Handlers() httpapi.Handlers {
@@ -81,7 +91,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 		}),
 		"createBookings": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			key := r.Header.Get("Idempotency-Key")
-			if key != "" && !idempotencyKeyPattern.MatchString(key) {
+			if key != "" && !validIdempotencyKey(key) {
 				return apperr.Validation.WithFields(apperr.FieldError{Field: "Idempotency-Key", Reason: "8 to 128 letters, digits or _.:-"})
 			}
 			var in struct {
@@ -108,6 +118,20 @@ func (s *Service) Handlers() httpapi.Handlers {
 		}),
 		"cancelBooking": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			b, err := s.Cancel(r.Context(), caller(r), r.PathValue("bookingId"))
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, b)
+			return nil
+		}),
+		"rescheduleBooking": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			var in struct {
+				SlotID string `json:"slotId"`
+			}
+			if err := httpapi.DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			b, err := s.Reschedule(r.Context(), caller(r), r.PathValue("bookingId"), in.SlotID)
 			if err != nil {
 				return err
 			}

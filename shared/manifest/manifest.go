@@ -206,6 +206,7 @@ var Functions = []Function{
 			{Method: "POST", Path: "/v1/rounds/{roundId}/bookings", Op: "createBookings", Access: Only(RoleResident, RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/me/bookings", Op: "myBookings", Access: Only(RoleResident)},
 			{Method: "DELETE", Path: "/v1/bookings/{bookingId}", Op: "cancelBooking", Access: Only(RoleResident, RoleStaff, RoleAdmin)},
+			{Method: "PUT", Path: "/v1/bookings/{bookingId}", Op: "rescheduleBooking", Access: Only(RoleResident, RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/rounds/{roundId}/checkins", Op: "checkIn", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/rounds/{roundId}/progress", Op: "roundProgress", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/rounds/{roundId}/unsampled", Op: "listUnsampled", Access: Only(RoleStaff, RoleAdmin)},

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -86,11 +87,14 @@ type Staff struct {
 // household's — so any of them leads to the partition that holds it.
 const idSep = "-"
 
-var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+// idEncoding is lower-case base32, built on first use rather than at cold start.
+var idEncoding = sync.OnceValue(func() *base32.Encoding {
+	return base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+})
 
 func digest(n int, parts ...string) string {
 	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	return idEncoding.EncodeToString(h[:])[:n]
+	return idEncoding().EncodeToString(h[:])[:n]
 }
 
 // BuildingID is the id of the building named name in community.
@@ -138,5 +142,5 @@ func ValidID(s string) bool {
 func NewID(prefix string) string {
 	var b [10]byte
 	_, _ = rand.Read(b[:])
-	return prefix + idEncoding.EncodeToString(b[:])[:12]
+	return prefix + idEncoding().EncodeToString(b[:])[:12]
 }

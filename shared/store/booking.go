@@ -701,8 +701,15 @@ func (s *Store) Move(ctx context.Context, bs []booking.Booking, to booking.Slot)
 		return err
 	})
 	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) && failed(tce, 0) {
-		return booking.ErrSlotFull.Wrap(err)
+	if errors.As(err, &tce) {
+		if failed(tce, 0) {
+			return booking.ErrSlotFull.Wrap(err)
+		}
+		for i := range bs {
+			if failed(tce, 2+i) {
+				return booking.ErrNotBooked.Wrap(err) // moved or cancelled meanwhile
+			}
+		}
 	}
 	if err != nil {
 		return unavailable(err)
