@@ -43,6 +43,7 @@ synth: node_modules/.package-lock.json
 bench:
 	go test -run '^$$' -bench ColdStart -benchtime 40x ./internal/lambdaharness/
 	go test -run '^$$' -bench Import -benchtime 3x ./internal/demo/
+	go test -run '^$$' -bench Surge -benchtime 1x -timeout 30m ./internal/surge/
 
 ## deploy: what an operator runs (STAGE=prod for production)
 deploy: node_modules/.package-lock.json
