@@ -19,17 +19,16 @@ import (
 
 func main() {
 	log := logging.FromEnv()
-	cfg, err := store.ConfigFromEnv()
+	st, err := store.FromEnv()
 	if err != nil {
 		log.Error("bad configuration", "err", err)
 		os.Exit(1)
 	}
-	verifier, err := auth.NewVerifier([]byte(os.Getenv("JWT_PUBLIC_KEY")), time.Now)
+	verifier, err := auth.VerifierFromEnv()
 	if err != nil {
 		log.Error("bad JWT_PUBLIC_KEY", "err", err)
 		os.Exit(1)
 	}
-	st := &store.Store{DB: store.NewClient(cfg), Table: cfg.TableName}
 	sender := &sms.PinpointSender{
 		Client:              pinpointsmsvoicev2.NewFromConfig(lambdaenv.AWSConfig(false)),
 		OriginationIdentity: os.Getenv("SMS_ORIGINATION_IDENTITY"),

@@ -15,17 +15,16 @@ import (
 
 func main() {
 	log := logging.FromEnv()
-	cfg, err := store.ConfigFromEnv()
+	st, err := store.FromEnv()
 	if err != nil {
 		log.Error("bad configuration", "err", err)
 		os.Exit(1)
 	}
-	verifier, err := auth.NewVerifier([]byte(os.Getenv("JWT_PUBLIC_KEY")), time.Now)
+	verifier, err := auth.VerifierFromEnv()
 	if err != nil {
 		log.Error("bad JWT_PUBLIC_KEY", "err", err)
 		os.Exit(1)
 	}
-	st := &store.Store{DB: store.NewClient(cfg), Table: cfg.TableName}
 	api := &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now}
 	httpapi.ServeFunction("registry", api.Handlers(), httpapi.Options{Logger: log, Auth: verifier})
 }

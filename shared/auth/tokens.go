@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -81,6 +82,11 @@ func NewVerifier(publicPEM []byte, now func() time.Time) (*Verifier, error) {
 		return nil, fmt.Errorf("auth: public key: %w", err)
 	}
 	return &Verifier{key: k, now: now}, nil
+}
+
+// VerifierFromEnv reads the public key the stack puts in JWT_PUBLIC_KEY.
+func VerifierFromEnv() (*Verifier, error) {
+	return NewVerifier([]byte(os.Getenv("JWT_PUBLIC_KEY")), time.Now)
 }
 
 // NewIssuer reads a PEM private key.

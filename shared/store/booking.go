@@ -165,10 +165,7 @@ func (s *Store) AddSite(ctx context.Context, site booking.Site, slots []booking.
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av}})
 	}
-	err = withRetry(ctx, func() error {
-		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		return err
-	})
+	err = s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) && failed(tce, 0) {
 		return booking.ErrNotFound
@@ -258,10 +255,7 @@ func (s *Store) Book(ctx context.Context, req booking.BookRequest) ([]booking.Bo
 			ExpressionAttributeNames:  map[string]string{"#type": "type"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":k": n64(k), ":t": str("progress")}}})
 	}
-	err := withRetry(ctx, func() error {
-		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		return err
-	})
+	err := s.transact(ctx, items)
 	if err == nil {
 		return out, nil
 	}
@@ -370,10 +364,7 @@ func (s *Store) Cancel(ctx context.Context, roundID, residentID string) (booking
 		{Update: &types.Update{TableName: aws.String(s.Table), Key: ProgressKey(roundID, registry.BuildingOf(residentID)).av(),
 			UpdateExpression: aws.String("ADD booked :minus"), ExpressionAttributeValues: map[string]types.AttributeValue{":minus": n64(-1)}}},
 	}
-	err = withRetry(ctx, func() error {
-		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		return err
-	})
+	err = s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) && failed(tce, 0) {
 		return booking.Booking{}, booking.ErrNotBooked.Wrap(err)
@@ -420,10 +411,7 @@ func (s *Store) CheckIn(ctx context.Context, roundID, residentID, communityID st
 			ExpressionAttributeNames:  map[string]string{"#type": "type"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":one": n64(1), ":t": str("progress")}}},
 	}
-	err = withRetry(ctx, func() error {
-		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		return err
-	})
+	err = s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
 		if failed(tce, 0) {
@@ -646,10 +634,7 @@ func (s *Store) CloseSite(ctx context.Context, siteID string) (booking.Site, err
 	if err != nil {
 		return booking.Site{}, err
 	}
-	err = withRetry(ctx, func() error {
-		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		return err
-	})
+	err = s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) && failed(tce, 0) {
 		return booking.Site{}, booking.ErrNotFound
@@ -696,10 +681,7 @@ func (s *Store) Move(ctx context.Context, bs []booking.Booking, to booking.Slot)
 			ExpressionAttributeNames:  map[string]string{"#status": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":to": str(to.ID), ":at": str(formatTime(to.StartsAt)), ":booked": str(booking.StatusBooked), ":from": str(from)}}})
 	}
-	err := withRetry(ctx, func() error {
-		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		return err
-	})
+	err := s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
 		if failed(tce, 0) {
@@ -733,10 +715,7 @@ func (s *Store) CancelMany(ctx context.Context, bs []booking.Booking) error {
 		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: ProgressKey(bs[0].RoundID, bid).av(),
 			UpdateExpression: aws.String("ADD booked :minus"), ExpressionAttributeValues: map[string]types.AttributeValue{":minus": n64(-k)}}})
 	}
-	err := withRetry(ctx, func() error {
-		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		return err
-	})
+	err := s.transact(ctx, items)
 	if err != nil {
 		return unavailable(err)
 	}

@@ -56,3 +56,13 @@ func NewClient(c Config, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 		}
 	})
 }
+
+// FromEnv is the store of a function: the table of TABLE_NAME through a
+// client built from the environment.
+func FromEnv() (*Store, error) {
+	c, err := ConfigFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	return &Store{DB: NewClient(c), Table: c.TableName}, nil
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 )
@@ -72,4 +73,13 @@ func withRetry(ctx context.Context, op func() error) error {
 		}
 		pause = min(2*pause, retryMax)
 	}
+}
+
+// transact runs one TransactWriteItems, retried while it loses to a conflict
+// or is throttled.
+func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) error {
+	return withRetry(ctx, func() error {
+		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		return err
+	})
 }
