@@ -151,6 +151,71 @@ func BenchmarkSurge(b *testing.B) {
 	}
 }
 
+// TestSmallSurgeNeverOversells runs a small surge through the real handlers:
+// 40 residents, 16 clients, 24 places.
+func TestSmallSurgeNeverOversells(t *testing.T) {
+	ctx := context.Background()
+	db, table := dynamolocal.NewTable(t)
+	st := &store.Store{DB: db, Table: table}
+	if err := st.CreateStreetWithAdmin(ctx, registry.Street{ID: "s1", Name: "s"}, registry.Staff{ID: "u-a", Name: "a", Phone: "13900000000"}, false, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateCommunity(ctx, registry.Community{ID: "c1", StreetID: "s1", Name: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	csv := "building,unit,room,name\n"
+	for i := 0; i < 40; i++ {
+		csv += fmt.Sprintf("%d号楼,1,%d,居民%d\n", i%4+1, 100+i/2, i)
+	}
+	if _, err := (&registry.Importer{Store: st, Now: time.Now}).Import(ctx, "c1", []byte(csv)); err != nil {
+		t.Fatal(err)
+	}
+	priv, pub, _ := auth.GenerateKey()
+	keys, _ := auth.StaticKeys(priv, time.Now)
+	issuer, _ := keys.Issuer(ctx)
+	verifier, _ := auth.NewVerifier(pub, time.Now)
+	svc := &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, Now: time.Now}
+	fn, _ := manifest.Lookup("booking")
+	h, err := httpapi.NewRouter(fn.Routes, svc.Handlers(), httpapi.Options{Logger: logging.New(io.Discard, slog.LevelError), Auth: verifier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := httptest.NewServer(h)
+	defer server.Close()
+	staff := auth.Principal{UserID: "u-s", Role: manifest.RoleStaff, CommunityID: "c1"}
+	now := time.Now()
+	round, err := svc.CreateRound(ctx, staff, "c1", booking.RoundInput{Name: "r", StartsAt: now.Add(-time.Minute), EndsAt: now.Add(2 * time.Hour), SlotMinutes: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, slots, err := svc.AddSite(ctx, staff, round.ID, booking.SiteInput{Name: "东门", Lanes: 2, PerLanePerSlot: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var slotIDs []string
+	capacity := 0
+	for _, s := range slots {
+		slotIDs = append(slotIDs, s.ID)
+		capacity += s.Capacity
+	}
+	rows, _, _ := registry.ParseCSV([]byte(csv), now.Year())
+	var households []surge.Household
+	for _, r := range rows {
+		hid := registry.HouseholdID(registry.BuildingID("c1", r.Building), r.Unit, r.Room)
+		rid := registry.ResidentID(hid, r.Name)
+		tok, _, _ := issuer.Issue(auth.Principal{UserID: rid, Role: manifest.RoleResident, CommunityID: "c1", HouseholdID: hid})
+		households = append(households, surge.Household{Token: tok, ResidentIDs: []string{rid}})
+	}
+	res, err := surge.Run(ctx, surge.Config{BaseURL: server.URL, RoundID: round.ID, SlotIDs: slotIDs, Households: households, Clients: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 0 || res.Full != len(households)-capacity {
+		t.Fatalf("result %+v", res)
+	}
+	checkNoOversell(t, st, db, table, round.ID, capacity, len(households), res)
+}
+
 // demoResidents are the demo community's residents, their ids rebuilt from
 // the demo file the way the import builds them.
 func demoResidents(b *testing.B) []registry.Resident {
@@ -170,7 +235,7 @@ func demoResidents(b *testing.B) []registry.Resident {
 // checkNoOversell reads back every slot and every booking: for each slot the
 // places taken equal its live bookings and stay within capacity, and the
 // total is min(capacity, demand).
-func checkNoOversell(b *testing.B, st *store.Store, db *dynamodb.Client, table, roundID string, capacity, demand int, res surge.Result) {
+func checkNoOversell(b testing.TB, st *store.Store, db *dynamodb.Client, table, roundID string, capacity, demand int, res surge.Result) {
 	b.Helper()
 	ctx := context.Background()
 	slots, err := st.Slots(ctx, roundID)
