@@ -47,6 +47,7 @@ func main() {
 			SMSOriginationIdentity: contextString(app, "smsOriginationIdentity", ""),
 			SMSConfigurationSet:    contextString(app, "smsConfigurationSet", ""),
 			WeChatAppID:            contextString(app, "wechatAppId", ""),
+			SMSPartsPerSecond:      contextString(app, "smsPartsPerSecond", "10"),
 		},
 	})
 	app.Synth(nil)

@@ -50,6 +50,9 @@ type Settings struct {
 	SMSConfigurationSet string
 	// WeChatAppID is the mini-program's app id; empty turns WeChat sign-in off.
 	WeChatAppID string
+	// SMSPartsPerSecond paces the dispatch function (about 10 by default for
+	// an origination identity).
+	SMSPartsPerSecond string
 }
 
 // prodLike says whether the stage keeps its data when the stack goes.
@@ -83,6 +86,8 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	configureDefaultStage(api, accessLogs)
 
 	var publicKey *string
+	queues := map[string]awssqs.Queue{}
+	lambdas := map[string]awslambda.Function{}
 	for _, fn := range props.Functions {
 		f := newFunction(stack, fn, props, table, retention, removal)
 		if fn.Authenticates() {
@@ -109,7 +114,20 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 			}
 		}
 		for _, t := range fn.Triggers {
-			addTrigger(stack, fn, f, t)
+			if q := addTrigger(stack, fn, f, t); q != nil {
+				queues[t.Name] = q
+			}
+		}
+		lambdas[fn.Name] = f
+	}
+	for _, fn := range props.Functions {
+		for _, name := range fn.SendsTo {
+			q, ok := queues[name]
+			if !ok {
+				panic(fmt.Sprintf("function %s sends to queue %q, which no function consumes", fn.Name, name))
+			}
+			q.GrantSendMessages(lambdas[fn.Name])
+			lambdas[fn.Name].AddEnvironment(jsii.String("QUEUE_URL_"+strings.ToUpper(name)), q.QueueUrl(), nil)
 		}
 	}
 
@@ -253,9 +271,12 @@ func grantSMS(stack awscdk.Stack, f awslambda.Function, s Settings) {
 	f.AddEnvironment(jsii.String("SMS_SIGNATURE"), jsii.String(s.SMSSignature), nil)
 	f.AddEnvironment(jsii.String("SMS_ORIGINATION_IDENTITY"), jsii.String(s.SMSOriginationIdentity), nil)
 	f.AddEnvironment(jsii.String("SMS_CONFIGURATION_SET"), jsii.String(s.SMSConfigurationSet), nil)
+	f.AddEnvironment(jsii.String("SMS_PARTS_PER_SECOND"), jsii.String(s.SMSPartsPerSecond), nil)
 }
 
-func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, t manifest.Trigger) {
+// addTrigger attaches a function to its event source; for a queue it
+// returns the queue, for producers to be granted.
+func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, t manifest.Trigger) awssqs.Queue {
 	id := logicalName(fn.Name) + logicalName(t.Name)
 	switch t.Kind {
 	case manifest.Schedule:
@@ -291,10 +312,12 @@ func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, 
 			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 		})
+		return q
 	case manifest.Topic:
 		topic := awssns.NewTopic(stack, jsii.String(id+"Topic"), nil)
 		f.AddEventSource(awslambdaeventsources.NewSnsEventSource(topic, nil))
 	}
+	return nil
 }
 
 // logicalName turns "sms-inbound" into "SmsInbound" for construct ids.

@@ -51,6 +51,7 @@ var triggerManifest = []manifest.Function{
 	{Name: "writer", MemoryMB: 512, TimeoutSec: 20, Table: manifest.TableReadWrite,
 		Routes:   []manifest.Route{{Method: "POST", Path: "/v1/things", Op: "addThing"}},
 		Triggers: []manifest.Trigger{{Kind: manifest.Queue, Name: "outbox", BatchSize: 5}}},
+	{Name: "producer", MemoryMB: 128, TimeoutSec: 5, SendsTo: []string{"outbox"}},
 	{Name: "ticker", MemoryMB: 128, TimeoutSec: 60,
 		Triggers: []manifest.Trigger{
 			{Kind: manifest.Schedule, Name: "reminders", Expression: "rate(5 minutes)"},
@@ -97,6 +98,7 @@ func template(t *testing.T, stage, set string) assertions.Template {
 		Stage:     stage,
 		Functions: fns,
 		AssetDir:  func(name string) string { return filepath.Join(assets, name) },
+		Settings:  Settings{SMSSignature: "防线", SMSPartsPerSecond: "10"},
 	})
 	tpl := assertions.Template_FromStack(stack, nil)
 	templates[key] = tpl
@@ -405,6 +407,24 @@ func TestOnlyAuthenticatingFunctionsGetThePublicKey(t *testing.T) {
 		}
 		if _, has := vars["JWT_PRIVATE_KEY_PARAMETER"]; has != slices.Contains(fn.Secrets, manifest.JWTPrivateKeyParameter) {
 			t.Errorf("%s: JWT_PRIVATE_KEY_PARAMETER present = %v", name, has)
+		}
+	}
+}
+
+func TestQueueProducersGetTheURLAndSendRights(t *testing.T) {
+	tpl := template(t, "dev", "triggers")
+	actions := policyActions(t, tpl)
+	if _, ok := actions["Producer"]["sqs:SendMessage"]; !ok {
+		t.Errorf("the producer may not send: %v", actions["Producer"])
+	}
+	if _, ok := actions["Reader"]["sqs:SendMessage"]; ok {
+		t.Error("a function that declares no queue may send")
+	}
+	for id, f := range resources(t, tpl, "AWS::Lambda::Function") {
+		vars, _ := f["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
+		_, has := vars["QUEUE_URL_OUTBOX"]
+		if has != strings.HasPrefix(id, "Producer") {
+			t.Errorf("%s: QUEUE_URL_OUTBOX present = %v", id, has)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/store"
 )
@@ -58,6 +59,12 @@ var allowed = map[string][]string{
 	"planRound":          {staffA, adminA},
 	"closeSite":          {staffA, adminA},
 	"rescheduleBooking":  {residentA, staffA, adminA},
+	"setZones":           {staffA, adminA},
+	"listZones":          {staffA, adminA},
+	"createNotice":       {staffA, adminA},
+	"myNotices":          {residentA},
+	"ackNotice":          {residentA},
+	"noticeDelivery":     {staffA, adminA},
 	"listSlots":          {residentA, volunteerA, staffA, adminA},
 	"createBookings":     {residentA, staffA, adminA},
 	"myBookings":         {residentA},
@@ -80,6 +87,8 @@ var bodies = map[string]struct{ contentType, body string }{
 	"addSite":            {"application/json", `{"name":"西门","lanes":2,"perLanePerSlot":10}`},
 	"checkIn":            {"application/json", `{"residentId":"RESIDENT"}`},
 	"rescheduleBooking":  {"application/json", `{"slotId":"SLOT"}`},
+	"setZones":           {"application/json", `{"buildingIds":["BUILDING"],"level":"sealed"}`},
+	"createNotice":       {"application/json", `{"title":"通知","body":"请居家","audience":{"all":true},"channels":["app"]}`},
 	"createBookings":     {"application/json", `{"slotId":"SLOT","residentIds":["RESIDENT"]}`},
 	"setUnsampledReason": {"application/json", `{"reason":"away"}`},
 }
@@ -150,9 +159,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	notice, err := d.notices.Create(ctx, staff, "ca", notices.NoticeInput{Title: "t", Body: "b", Audience: notices.Audience{All: true}, Channels: []string{"app"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ids := strings.NewReplacer("{communityId}", "ca", "{streetId}", "sa", "{roundId}", round.ID,
 		"{bookingId}", booking.BookingID(round.ID, resident.UserID), "{residentId}", resident.UserID,
-		"{siteId}", booking.SiteOf(slots[0].ID), "SLOT", slots[0].ID, "RESIDENT", resident.UserID)
+		"{siteId}", booking.SiteOf(slots[0].ID), "{noticeId}", notice.ID, "SLOT", slots[0].ID, "RESIDENT", resident.UserID,
+		"BUILDING", registry.BuildingOf(resident.UserID))
 
 	for _, route := range manifest.Routes(manifest.Functions) {
 		want, ok := allowed[route.Op]

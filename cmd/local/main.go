@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -28,7 +29,9 @@ import (
 	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/openapi"
+	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
@@ -126,6 +129,10 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	base := "http://" + strings.Replace(ln.Addr().String(), "127.0.0.1", "localhost", 1)
 	fmt.Fprintf(out, "serving on %s; /v1/health answers 503 until the demo community is in\n", base)
 
+	queues, stopQueues := context.WithCancel(context.Background())
+	defer stopQueues()
+	go d.queue.Run(queues, d.dispatch.Handle)
+
 	var samples []string
 	if !c.NoSeed {
 		start := time.Now()
@@ -163,6 +170,10 @@ type deps struct {
 	wechat   *auth.WeChatSignIn
 	registry *registry.API
 	booking  *booking.Service
+	notices  *notices.Service
+	// dispatch and its queue stand in for SQS and the dispatch Lambda.
+	queue    *queue.Local
+	dispatch *notices.Dispatcher
 }
 
 func newDeps(st *store.Store, c config) (*deps, error) {
@@ -177,6 +188,8 @@ func newDeps(st *store.Store, c config) (*deps, error) {
 	}
 	issuer, _ := keys.Issuer(context.Background())
 	outbox := &sms.Outbox{Signature: envOr("SMS_SIGNATURE", "防线"), Now: time.Now}
+	// Like the stack's dispatch queue: 5 receives, then the dead letters.
+	q := queue.NewLocal(5, 10, 2*time.Second)
 	signIn := &auth.SignIn{Accounts: st, Challenges: st, Sender: outbox, Keys: keys, Now: time.Now}
 	var wx auth.OpenIDExchanger
 	if client := auth.NewWeChatClient(c.WeChat); client != nil {
@@ -186,6 +199,9 @@ func newDeps(st *store.Store, c config) (*deps, error) {
 		store: st, issuer: issuer, outbox: outbox, signIn: signIn,
 		wechat:   &auth.WeChatSignIn{SignIn: signIn, WeChat: wx, Bindings: st},
 		registry: &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now},
+		notices:  &notices.Service{Store: st, Directory: st, Queue: q, Now: time.Now},
+		queue:    q,
+		dispatch: &notices.Dispatcher{Store: st, Directory: st, Queue: q, Sender: outbox, Signature: outbox.Signature, Pacer: notices.NewPacer(smsRate())},
 		booking:  &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: outbox, Now: time.Now},
 	}, nil
 }
@@ -201,6 +217,10 @@ func functionHandlers(name string, d *deps) (httpapi.Handlers, error) {
 		return d.registry.Handlers(), nil
 	case "booking":
 		return d.booking.Handlers(), nil
+	case "notices":
+		return d.notices.Handlers(), nil
+	case "dispatch":
+		return httpapi.Handlers{}, nil // a queue consumer: run by runQueues
 	}
 	return nil, fmt.Errorf("function %q of the manifest is not wired in cmd/local", name)
 }
@@ -234,6 +254,15 @@ func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 	mux.Handle("/", api)
 	mux.Handle("/dev/", dev)
 	return mux, nil
+}
+
+// smsRate is the pace of the local dispatcher in SMS parts per second: the
+// cloud's default origination identity sends about 10.
+func smsRate() float64 {
+	if r, err := strconv.ParseFloat(os.Getenv("SMS_PARTS_PER_SECOND"), 64); err == nil && r > 0 {
+		return r
+	}
+	return 200 // locally nothing is sent, so the demo need not wait
 }
 
 func printBanner(out io.Writer, base, endpoint string, c config, samples []string) {

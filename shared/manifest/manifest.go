@@ -120,6 +120,9 @@ type Function struct {
 	// SendsSMS lets the function send text messages through the configured
 	// origination identity.
 	SendsSMS bool
+	// SendsTo names the queues (of other functions' Queue triggers) the
+	// function puts messages on; it gets QUEUE_URL_<NAME> and send rights.
+	SendsTo []string
 }
 
 // Authenticates says whether any route of f needs a token, and so the
@@ -213,7 +216,37 @@ var Functions = []Function{
 			{Method: "PUT", Path: "/v1/rounds/{roundId}/residents/{residentId}/reason", Op: "setUnsampledReason", Access: Only(RoleStaff, RoleAdmin)},
 		},
 	},
+	{
+		Name:        "notices",
+		Description: "Lockdown zones, notices, acknowledgements and delivery",
+		MemoryMB:    512,
+		TimeoutSec:  30,
+		Table:       TableReadWrite,
+		SendsTo:     []string{DispatchQueue},
+		Routes: []Route{
+			{Method: "POST", Path: "/v1/communities/{communityId}/zones", Op: "setZones", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/zones", Op: "listZones", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/notices", Op: "createNotice", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/me/notices", Op: "myNotices", Access: Only(RoleResident)},
+			{Method: "POST", Path: "/v1/notices/{noticeId}/ack", Op: "ackNotice", Access: Only(RoleResident)},
+			{Method: "GET", Path: "/v1/notices/{noticeId}/delivery", Op: "noticeDelivery", Access: Only(RoleStaff, RoleAdmin)},
+		},
+	},
+	{
+		Name:        "dispatch",
+		Description: "Fans notices out to phones and sends the SMS, paced",
+		MemoryMB:    256,
+		// 10 messages paced at the sender's parts per second fit well inside.
+		TimeoutSec: 60,
+		Table:      TableReadWrite,
+		SendsSMS:   true,
+		SendsTo:    []string{DispatchQueue},
+		Triggers:   []Trigger{{Kind: Queue, Name: DispatchQueue, BatchSize: 10}},
+	},
 }
+
+// DispatchQueue carries notice fan-out and SMS sends to the dispatch function.
+const DispatchQueue = "dispatch"
 
 // Lookup returns the function named name.
 func Lookup(name string) (Function, error) {

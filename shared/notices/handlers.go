@@ -1,0 +1,103 @@
+package notices
+
+import (
+	"net/http"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/registry"
+)
+
+// Handlers serves the notices function's ops.
+func (s *Service) Handlers() httpapi.Handlers {
+	community := func(r *http.Request) (string, error) {
+		cid := r.PathValue("communityId")
+		if !registry.ValidID(cid) {
+			return "", apperr.NotFound
+		}
+		return cid, nil
+	}
+	return httpapi.Handlers{
+		"setZones": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			cid, err := community(r)
+			if err != nil {
+				return err
+			}
+			var in struct {
+				BuildingIDs []string `json:"buildingIds"`
+				Level       string   `json:"level"`
+			}
+			if err := httpapi.DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			zones, err := s.SetZones(r.Context(), caller(r), cid, in.BuildingIDs, in.Level)
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"zones": zones})
+			return nil
+		}),
+		"listZones": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			cid, err := community(r)
+			if err != nil {
+				return err
+			}
+			zones, err := s.Zones(r.Context(), caller(r), cid)
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, map[string]any{"zones": zones})
+			return nil
+		}),
+		"createNotice": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			cid, err := community(r)
+			if err != nil {
+				return err
+			}
+			var in NoticeInput
+			if err := httpapi.DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			n, err := s.Create(r.Context(), caller(r), cid, in)
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusCreated, n)
+			return nil
+		}),
+		"myNotices": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			feed, err := s.Feed(r.Context(), caller(r))
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, map[string]any{"notices": feed})
+			return nil
+		}),
+		"ackNotice": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			first, err := s.Acknowledge(r.Context(), caller(r), r.PathValue("noticeId"))
+			if err != nil {
+				return err
+			}
+			status := http.StatusCreated
+			if !first {
+				status = http.StatusOK // acknowledged before: once per household
+			}
+			httpapi.WriteJSON(w, status, map[string]any{"noticeId": r.PathValue("noticeId"), "acknowledged": true})
+			return nil
+		}),
+		"noticeDelivery": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			rep, err := s.Delivery(r.Context(), caller(r), r.PathValue("noticeId"))
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, rep)
+			return nil
+		}),
+	}
+}
+
+func caller(r *http.Request) auth.Principal {
+	p, _ := auth.PrincipalFrom(r.Context())
+	return p
+}

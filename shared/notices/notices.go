@@ -1,0 +1,379 @@
+// Package notices runs lockdown zones and the notices that reach residents:
+// staff seal, control or release buildings (with history); notices go to
+// everyone, to zones or to buildings, by app feed and by SMS; households
+// acknowledge; staff see delivery and who has not acknowledged.
+package notices
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/registry"
+)
+
+// Zone levels, strictest first; "none" releases a building.
+const (
+	LevelSealed     = "sealed"
+	LevelControlled = "controlled"
+	LevelPrecaution = "precaution"
+	LevelNone       = "none"
+)
+
+var levels = []string{LevelSealed, LevelControlled, LevelPrecaution, LevelNone}
+
+// Zone is a building's current level.
+type Zone struct {
+	BuildingID string    `json:"buildingId"`
+	Building   string    `json:"building"`
+	Level      string    `json:"level"`
+	Since      time.Time `json:"since"`
+	By         string    `json:"by"`
+}
+
+// Notice is a message from the community's staff.
+type Notice struct {
+	ID          string    `json:"id"`
+	CommunityID string    `json:"communityId"`
+	Title       string    `json:"title"`
+	Body        string    `json:"body"`
+	Urgent      bool      `json:"urgent"`
+	Channels    []string  `json:"channels"`
+	BuildingIDs []string  `json:"buildingIds"`
+	CreatedAt   time.Time `json:"createdAt"`
+	CreatedBy   string    `json:"createdBy"`
+}
+
+// Delivery counts of a notice.
+type Delivery struct {
+	Queued       int `json:"queued"`
+	Sent         int `json:"sent"`
+	Failed       int `json:"failed"`
+	Skipped      int `json:"skipped"` // opted-out phones
+	Acknowledged int `json:"acknowledged"`
+}
+
+// Store is what notices need of storage.
+type Store interface {
+	SetZones(ctx context.Context, communityID string, zones []Zone) error
+	Zones(ctx context.Context, communityID string) ([]Zone, error)
+	CreateNotice(ctx context.Context, n Notice) error
+	Notice(ctx context.Context, id string) (Notice, Delivery, error) // ErrNotFound
+	Feed(ctx context.Context, communityID string, limit int) ([]Notice, error)
+	Acknowledged(ctx context.Context, noticeID string, householdIDs []string) (map[string]bool, error)
+	Acknowledge(ctx context.Context, noticeID, householdID string, at time.Time) (bool, error)
+	AllAcknowledged(ctx context.Context, noticeID string) (map[string]bool, error)
+	CountQueued(ctx context.Context, noticeID string, n int) error
+	// ClaimSend marks phone as being sent notice, once: false when it was
+	// claimed before (a message delivered twice).
+	ClaimSend(ctx context.Context, noticeID, phone string) (bool, error)
+	FinishSend(ctx context.Context, noticeID, phone, outcome string) error
+	OptedOut(ctx context.Context, phone string) (bool, error)
+}
+
+// Directory is what notices read of the registry.
+type Directory interface {
+	auth.StreetResolver
+	Buildings(ctx context.Context, communityID, cursor string, limit int) ([]registry.Building, string, error)
+	BuildingResidents(ctx context.Context, buildingID string) ([]registry.Resident, error)
+	BuildingHouseholds(ctx context.Context, buildingID string) ([]registry.Household, error)
+}
+
+// Enqueuer puts messages on the dispatch queue, at most 10 a call.
+type Enqueuer interface {
+	SendBatch(ctx context.Context, bodies []string) error
+}
+
+// Errors of notices.
+var (
+	ErrNoticeNotFound = apperr.New(apperr.KindNotFound, "NOTICE_NOT_FOUND", "通知不存在", "No such notice")
+	ErrNotFound       = apperr.New(apperr.KindNotFound, "NOT_FOUND", "资源不存在", "Not found")
+)
+
+// Service runs zones and notices.
+type Service struct {
+	Store     Store
+	Directory Directory
+	Queue     Enqueuer
+	Now       func() time.Time
+}
+
+func (s *Service) buildings(ctx context.Context, cid string) (map[string]registry.Building, error) {
+	out := map[string]registry.Building{}
+	cursor := ""
+	for {
+		page, next, err := s.Directory.Buildings(ctx, cid, cursor, 200)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range page {
+			out[b.ID] = b
+		}
+		if next == "" {
+			return out, nil
+		}
+		cursor = next
+	}
+}
+
+// SetZones puts buildings at a level (or releases them with "none").
+func (s *Service) SetZones(ctx context.Context, p auth.Principal, cid string, buildingIDs []string, level string) ([]Zone, error) {
+	if err := auth.RequireCommunity(ctx, p, cid, s.Directory); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(levels, level) {
+		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "level", Reason: "one of " + strings.Join(levels, ", ")})
+	}
+	known, err := s.buildings(ctx, cid)
+	if err != nil {
+		return nil, err
+	}
+	if len(buildingIDs) == 0 || len(buildingIDs) > 45 {
+		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "buildingIds", Reason: "1 to 45 buildings"})
+	}
+	now := s.Now().Truncate(time.Second)
+	var zones []Zone
+	for _, id := range dedupe(buildingIDs) {
+		b, ok := known[id]
+		if !ok {
+			return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "buildingIds", Reason: "no building " + id + " in this community"})
+		}
+		zones = append(zones, Zone{BuildingID: id, Building: b.Name, Level: level, Since: now, By: p.UserID})
+	}
+	return zones, s.Store.SetZones(ctx, cid, zones)
+}
+
+// Zones is the community's current map: one Query.
+func (s *Service) Zones(ctx context.Context, p auth.Principal, cid string) ([]Zone, error) {
+	if err := auth.RequireCommunity(ctx, p, cid, s.Directory); err != nil {
+		return nil, err
+	}
+	zones, err := s.Store.Zones(ctx, cid)
+	if zones == nil {
+		zones = []Zone{}
+	}
+	return zones, err
+}
+
+// Audience says who a notice is for: exactly one of the three.
+type Audience struct {
+	All         bool     `json:"all"`
+	BuildingIDs []string `json:"buildingIds"`
+	ZoneLevels  []string `json:"zoneLevels"`
+}
+
+// NoticeInput is the body that creates a notice.
+type NoticeInput struct {
+	Title    string   `json:"title"`
+	Body     string   `json:"body"`
+	Audience Audience `json:"audience"`
+	Channels []string `json:"channels"`
+	Urgent   bool     `json:"urgent"`
+}
+
+// Create records a notice and, for SMS, queues its fan-out; it answers at
+// once, the dispatch function resolves and texts the recipients.
+func (s *Service) Create(ctx context.Context, p auth.Principal, cid string, in NoticeInput) (Notice, error) {
+	if err := auth.RequireCommunity(ctx, p, cid, s.Directory); err != nil {
+		return Notice{}, err
+	}
+	var fields []apperr.FieldError
+	in.Title, in.Body = strings.TrimSpace(in.Title), strings.TrimSpace(in.Body)
+	if in.Title == "" || utf8.RuneCountInString(in.Title) > 40 {
+		fields = append(fields, apperr.FieldError{Field: "title", Reason: "required, at most 40 characters"})
+	}
+	if in.Body == "" || utf8.RuneCountInString(in.Body) > 500 {
+		fields = append(fields, apperr.FieldError{Field: "body", Reason: "required, at most 500 characters"})
+	}
+	if len(in.Channels) == 0 {
+		fields = append(fields, apperr.FieldError{Field: "channels", Reason: `at least one of "app", "sms"`})
+	}
+	for _, c := range in.Channels {
+		if c != "app" && c != "sms" {
+			fields = append(fields, apperr.FieldError{Field: "channels", Reason: `only "app" and "sms"`})
+		}
+	}
+	a := in.Audience
+	chosen := 0
+	for _, set := range []bool{a.All, len(a.BuildingIDs) > 0, len(a.ZoneLevels) > 0} {
+		if set {
+			chosen++
+		}
+	}
+	if chosen != 1 {
+		fields = append(fields, apperr.FieldError{Field: "audience", Reason: `exactly one of {"all":true}, {"buildingIds":[…]}, {"zoneLevels":[…]}`})
+	}
+	if len(fields) > 0 {
+		return Notice{}, apperr.Validation.WithFields(fields...)
+	}
+	known, err := s.buildings(ctx, cid)
+	if err != nil {
+		return Notice{}, err
+	}
+	var targets []string
+	switch {
+	case a.All:
+		for id := range known {
+			targets = append(targets, id)
+		}
+	case len(a.BuildingIDs) > 0:
+		for _, id := range dedupe(a.BuildingIDs) {
+			if _, ok := known[id]; !ok {
+				return Notice{}, apperr.Validation.WithFields(apperr.FieldError{Field: "audience.buildingIds", Reason: "no building " + id + " in this community"})
+			}
+			targets = append(targets, id)
+		}
+	default:
+		for _, l := range a.ZoneLevels {
+			if !slices.Contains(levels[:3], l) {
+				return Notice{}, apperr.Validation.WithFields(apperr.FieldError{Field: "audience.zoneLevels", Reason: "sealed, controlled or precaution"})
+			}
+		}
+		zones, err := s.Store.Zones(ctx, cid)
+		if err != nil {
+			return Notice{}, err
+		}
+		for _, z := range zones {
+			if slices.Contains(a.ZoneLevels, z.Level) {
+				targets = append(targets, z.BuildingID)
+			}
+		}
+	}
+	slices.Sort(targets)
+	n := Notice{ID: "n" + randomID(12), CommunityID: cid, Title: in.Title, Body: in.Body, Urgent: in.Urgent,
+		Channels: dedupe(in.Channels), BuildingIDs: targets, CreatedAt: s.Now().Truncate(time.Second), CreatedBy: p.UserID}
+	if n.BuildingIDs == nil {
+		n.BuildingIDs = []string{}
+	}
+	if err := s.Store.CreateNotice(ctx, n); err != nil {
+		return Notice{}, err
+	}
+	if slices.Contains(n.Channels, "sms") && len(targets) > 0 {
+		body, _ := json.Marshal(Message{Kind: KindFanout, NoticeID: n.ID})
+		if err := s.Queue.SendBatch(ctx, []string{string(body)}); err != nil {
+			return Notice{}, apperr.StoreUnavailable.Wrap(err)
+		}
+	}
+	return n, nil
+}
+
+// FeedItem is a notice as a resident sees it.
+type FeedItem struct {
+	Notice
+	Acknowledged bool `json:"acknowledged"`
+}
+
+// Feed lists the notices for the caller's building, newest first.
+func (s *Service) Feed(ctx context.Context, p auth.Principal) ([]FeedItem, error) {
+	all, err := s.Store.Feed(ctx, p.CommunityID, 100)
+	if err != nil {
+		return nil, err
+	}
+	building := registry.BuildingOf(p.HouseholdID)
+	var mine []Notice
+	for _, n := range all {
+		if slices.Contains(n.BuildingIDs, building) && slices.Contains(n.Channels, "app") {
+			mine = append(mine, n)
+		}
+	}
+	out := []FeedItem{}
+	for _, n := range mine {
+		acked, err := s.Store.Acknowledged(ctx, n.ID, []string{p.HouseholdID})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, FeedItem{Notice: n, Acknowledged: acked[p.HouseholdID]})
+	}
+	return out, nil
+}
+
+// Acknowledge records the caller's household's acknowledgement, once.
+func (s *Service) Acknowledge(ctx context.Context, p auth.Principal, noticeID string) (bool, error) {
+	n, _, err := s.notice(ctx, noticeID)
+	if err != nil {
+		return false, err
+	}
+	if n.CommunityID != p.CommunityID || !slices.Contains(n.BuildingIDs, registry.BuildingOf(p.HouseholdID)) {
+		return false, ErrNoticeNotFound
+	}
+	return s.Store.Acknowledge(ctx, noticeID, p.HouseholdID, s.Now().Truncate(time.Second))
+}
+
+func (s *Service) notice(ctx context.Context, id string) (Notice, Delivery, error) {
+	if !registry.ValidID(id) {
+		return Notice{}, Delivery{}, ErrNoticeNotFound
+	}
+	n, d, err := s.Store.Notice(ctx, id)
+	if err == ErrNotFound {
+		return Notice{}, Delivery{}, ErrNoticeNotFound
+	}
+	return n, d, err
+}
+
+// Unacknowledged is a household to knock on.
+type Unacknowledged struct {
+	HouseholdID  string `json:"householdId"`
+	Building     string `json:"building"`
+	Unit         string `json:"unit"`
+	Room         string `json:"room"`
+	ContactPhone string `json:"contactPhone,omitempty"`
+}
+
+// DeliveryReport is the staff's view of a notice.
+type DeliveryReport struct {
+	Delivery
+	Households     int              `json:"households"`
+	Unacknowledged []Unacknowledged `json:"unacknowledged"`
+}
+
+// Delivery reports counts and the households that have not acknowledged,
+// building by building: the door-knock list.
+func (s *Service) Delivery(ctx context.Context, p auth.Principal, noticeID string) (DeliveryReport, error) {
+	n, d, err := s.notice(ctx, noticeID)
+	if err != nil {
+		return DeliveryReport{}, err
+	}
+	if err := auth.RequireCommunity(ctx, p, n.CommunityID, s.Directory); err != nil {
+		return DeliveryReport{}, err
+	}
+	acked, err := s.Store.AllAcknowledged(ctx, noticeID)
+	if err != nil {
+		return DeliveryReport{}, err
+	}
+	rep := DeliveryReport{Delivery: d, Unacknowledged: []Unacknowledged{}}
+	for _, bid := range n.BuildingIDs {
+		hs, err := s.Directory.BuildingHouseholds(ctx, bid)
+		if err != nil {
+			return DeliveryReport{}, err
+		}
+		for _, h := range hs {
+			rep.Households++
+			if !acked[h.ID] {
+				rep.Unacknowledged = append(rep.Unacknowledged, Unacknowledged{HouseholdID: h.ID, Building: h.BuildingName, Unit: h.Unit, Room: h.Room, ContactPhone: h.ContactPhone})
+			}
+		}
+	}
+	return rep, nil
+}
+
+func dedupe(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func randomID(n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}

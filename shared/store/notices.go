@@ -1,0 +1,307 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/registry"
+)
+
+var _ notices.Store = (*Store)(nil)
+var _ notices.Directory = (*Store)(nil)
+
+// ZoneKey is a building's current zone level in its community.
+func ZoneKey(communityID, buildingID string) Key {
+	return Key{"COMMUNITY#" + communityID, "ZONE#" + buildingID}
+}
+
+// ZoneLogKey is one change of a building's level, in time order.
+func ZoneLogKey(communityID string, at time.Time, buildingID string) Key {
+	return Key{"COMMUNITY#" + communityID, "ZONELOG#" + at.UTC().Format(time.RFC3339) + "#" + buildingID}
+}
+
+// NoticeKey is a notice with its delivery counters.
+func NoticeKey(noticeID string) Key { return Key{"NOTICE#" + noticeID, "NOTICE"} }
+
+// FeedKey lists a community's notices, newest last.
+func FeedKey(communityID string, at time.Time, noticeID string) Key {
+	return Key{"COMMUNITY#" + communityID, "FEED#" + at.UTC().Format(time.RFC3339) + "#" + noticeID}
+}
+
+// AckKey is a household's acknowledgement of a notice.
+func AckKey(noticeID, householdID string) Key { return Key{"NOTICE#" + noticeID, "ACK#" + householdID} }
+
+// SentKey keeps a notice to one SMS per phone.
+func SentKey(noticeID, phone string) Key { return Key{"NOTICE#" + noticeID, "SENT#" + phone} }
+
+// OptOutKey marks a phone that asked for no more SMS.
+func OptOutKey(phone string) Key { return Key{"PHONE#" + phone, "OPTOUT"} }
+
+type zoneItem struct {
+	keys
+	BuildingID string `dynamodbav:"buildingId"`
+	Building   string `dynamodbav:"building"`
+	Level      string `dynamodbav:"level"`
+	Since      string `dynamodbav:"since"`
+	By         string `dynamodbav:"by"`
+}
+
+// SetZones writes the buildings' new levels and their history in one transaction.
+func (s *Store) SetZones(ctx context.Context, cid string, zones []notices.Zone) error {
+	var items []types.TransactWriteItem
+	for _, z := range zones {
+		for _, k := range []Key{ZoneKey(cid, z.BuildingID), ZoneLogKey(cid, z.Since, z.BuildingID)} {
+			av, err := attributevalue.MarshalMap(zoneItem{keys: keys{PK: k.PK, SK: k.SK, Type: "zone"}, BuildingID: z.BuildingID,
+				Building: z.Building, Level: z.Level, Since: formatTime(z.Since), By: z.By})
+			if err != nil {
+				return err
+			}
+			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av}})
+		}
+	}
+	if err := s.transact(ctx, items); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Zones reads a community's current levels (released buildings left out).
+func (s *Store) Zones(ctx context.Context, cid string) ([]notices.Zone, error) {
+	var out []notices.Zone
+	err := s.queryPrefix(ctx, CommunityKey(cid).PK, "ZONE#", func(av map[string]types.AttributeValue) error {
+		var it zoneItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		if it.Level != notices.LevelNone {
+			out = append(out, notices.Zone{BuildingID: it.BuildingID, Building: it.Building, Level: it.Level, Since: parseTime(it.Since), By: it.By})
+		}
+		return nil
+	})
+	return out, err
+}
+
+type noticeItem struct {
+	keys
+	ID           string   `dynamodbav:"id"`
+	CommunityID  string   `dynamodbav:"communityId"`
+	Title        string   `dynamodbav:"title"`
+	Body         string   `dynamodbav:"body"`
+	Urgent       bool     `dynamodbav:"urgent"`
+	Channels     []string `dynamodbav:"channels"`
+	BuildingIDs  []string `dynamodbav:"buildingIds"`
+	CreatedAt    string   `dynamodbav:"createdAt"`
+	CreatedBy    string   `dynamodbav:"createdBy"`
+	Queued       int      `dynamodbav:"queued"`
+	Sent         int      `dynamodbav:"sent"`
+	Failed       int      `dynamodbav:"failed"`
+	Skipped      int      `dynamodbav:"skipped"`
+	Acknowledged int      `dynamodbav:"acknowledged"`
+}
+
+func (it noticeItem) domain() (notices.Notice, notices.Delivery) {
+	return notices.Notice{ID: it.ID, CommunityID: it.CommunityID, Title: it.Title, Body: it.Body, Urgent: it.Urgent,
+			Channels: it.Channels, BuildingIDs: it.BuildingIDs, CreatedAt: parseTime(it.CreatedAt), CreatedBy: it.CreatedBy},
+		notices.Delivery{Queued: it.Queued, Sent: it.Sent, Failed: it.Failed, Skipped: it.Skipped, Acknowledged: it.Acknowledged}
+}
+
+// CreateNotice writes a notice and its place in the community's feed.
+func (s *Store) CreateNotice(ctx context.Context, n notices.Notice) error {
+	var items []types.TransactWriteItem
+	for _, k := range []Key{NoticeKey(n.ID), FeedKey(n.CommunityID, n.CreatedAt, n.ID)} {
+		av, err := attributevalue.MarshalMap(noticeItem{keys: keys{PK: k.PK, SK: k.SK, Type: "notice"}, ID: n.ID, CommunityID: n.CommunityID,
+			Title: n.Title, Body: n.Body, Urgent: n.Urgent, Channels: n.Channels, BuildingIDs: n.BuildingIDs,
+			CreatedAt: formatTime(n.CreatedAt), CreatedBy: n.CreatedBy})
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av}})
+	}
+	if err := s.transact(ctx, items); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Notice reads a notice and its counters.
+func (s *Store) Notice(ctx context.Context, id string) (notices.Notice, notices.Delivery, error) {
+	var it noticeItem
+	err := s.get(ctx, NoticeKey(id), &it)
+	if errors.Is(err, registry.ErrNotFound) {
+		return notices.Notice{}, notices.Delivery{}, notices.ErrNotFound
+	}
+	if err != nil {
+		return notices.Notice{}, notices.Delivery{}, err
+	}
+	n, d := it.domain()
+	return n, d, nil
+}
+
+// Feed reads a community's latest notices, newest first: one Query.
+func (s *Store) Feed(ctx context.Context, cid string, limit int) ([]notices.Notice, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(s.Table), KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(CommunityKey(cid).PK), ":sk": str("FEED#")},
+		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	var ns []notices.Notice
+	for _, av := range out.Items {
+		var it noticeItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return nil, err
+		}
+		n, _ := it.domain()
+		ns = append(ns, n)
+	}
+	return ns, nil
+}
+
+// Acknowledged says which of the households acknowledged a notice.
+func (s *Store) Acknowledged(ctx context.Context, noticeID string, householdIDs []string) (map[string]bool, error) {
+	var ks []Key
+	for _, h := range householdIDs {
+		ks = append(ks, AckKey(noticeID, h))
+	}
+	items, err := s.batchGet(ctx, ks)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, av := range items {
+		out[strings.TrimPrefix(av["SK"].(*types.AttributeValueMemberS).Value, "ACK#")] = true
+	}
+	return out, nil
+}
+
+// AllAcknowledged lists every household that acknowledged a notice.
+func (s *Store) AllAcknowledged(ctx context.Context, noticeID string) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := s.queryPrefix(ctx, NoticeKey(noticeID).PK, "ACK#", func(av map[string]types.AttributeValue) error {
+		out[strings.TrimPrefix(av["SK"].(*types.AttributeValueMemberS).Value, "ACK#")] = true
+		return nil
+	})
+	return out, err
+}
+
+// Acknowledge records a household's acknowledgement once and counts it;
+// false when it was acknowledged before.
+func (s *Store) Acknowledge(ctx context.Context, noticeID, householdID string, at time.Time) (bool, error) {
+	k := AckKey(noticeID, householdID)
+	err := s.transact(ctx, []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(s.Table), ConditionExpression: aws.String("attribute_not_exists(PK)"),
+			Item: map[string]types.AttributeValue{"PK": str(k.PK), "SK": str(k.SK), "type": str("ack"), "at": str(formatTime(at))}}},
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: NoticeKey(noticeID).av(),
+			UpdateExpression: aws.String("ADD acknowledged :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": n64(1)}}},
+	})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && failed(tce, 0) {
+		return false, nil
+	}
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return true, nil
+}
+
+// CountQueued adds to a notice's queued count.
+func (s *Store) CountQueued(ctx context.Context, noticeID string, n int) error {
+	return s.count(ctx, noticeID, "queued", n)
+}
+
+func (s *Store) count(ctx context.Context, noticeID, field string, n int) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: NoticeKey(noticeID).av(),
+		UpdateExpression: aws.String("ADD #f :n"), ExpressionAttributeNames: map[string]string{"#f": field},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":n": n64(n)}})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// ClaimSend marks phone as taken for notice; false if it was before.
+func (s *Store) ClaimSend(ctx context.Context, noticeID, phone string) (bool, error) {
+	k := SentKey(noticeID, phone)
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), ConditionExpression: aws.String("attribute_not_exists(PK)"),
+		Item: map[string]types.AttributeValue{"PK": str(k.PK), "SK": str(k.SK), "type": str("sent"), "status": str("sending")}})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return false, nil
+	}
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return true, nil
+}
+
+// FinishSend records how a send ended: "sent", "skipped" (opted out), or
+// "retry", which gives the claim back so the redelivered message may try again.
+func (s *Store) FinishSend(ctx context.Context, noticeID, phone, outcome string) error {
+	k := SentKey(noticeID, phone)
+	if outcome == "retry" {
+		_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: k.av()})
+		if err != nil {
+			return unavailable(err)
+		}
+		return s.count(ctx, noticeID, "failed", 1)
+	}
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: k.av(),
+		UpdateExpression: aws.String("SET #s = :o"), ExpressionAttributeNames: map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":o": str(outcome)}})
+	if err != nil {
+		return unavailable(err)
+	}
+	field := "sent"
+	if outcome == "skipped" {
+		field = "skipped"
+	}
+	return s.count(ctx, noticeID, field, 1)
+}
+
+// OptedOut says whether a phone asked for no SMS.
+func (s *Store) OptedOut(ctx context.Context, phone string) (bool, error) {
+	var it struct{ PK string }
+	err := s.get(ctx, OptOutKey(phone), &it)
+	if errors.Is(err, registry.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// SetOptOut records that a phone wants no SMS (the STOP keyword).
+func (s *Store) SetOptOut(ctx context.Context, phone string, at time.Time) error {
+	k := OptOutKey(phone)
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table),
+		Item: map[string]types.AttributeValue{"PK": str(k.PK), "SK": str(k.SK), "type": str("optout"), "at": str(formatTime(at))}})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// BuildingHouseholds lists the households of a building.
+func (s *Store) BuildingHouseholds(ctx context.Context, buildingID string) ([]registry.Household, error) {
+	var out []registry.Household
+	err := s.queryPrefix(ctx, BuildingPartition(buildingID), HouseholdPrefix, func(av map[string]types.AttributeValue) error {
+		if t, _ := av["type"].(*types.AttributeValueMemberS); t == nil || t.Value != typeHousehold {
+			return nil
+		}
+		var it householdItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		out = append(out, it.domain())
+		return nil
+	})
+	return out, err
+}
