@@ -1,0 +1,265 @@
+package notices_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/queue"
+	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/sms"
+	"github.com/fangxian/fangxian/shared/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(dynamolocal.RunTests(m)) }
+
+type fixture struct {
+	st        *store.Store
+	svc       *notices.Service
+	dispatch  *notices.Dispatcher
+	queue     *queue.Local
+	outbox    *sms.Outbox
+	staff     auth.Principal
+	buildings map[string]string // name → id
+}
+
+// Four buildings of three households; in each household two members share
+// one phone and a child has none.
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	db, table := dynamolocal.NewTable(t)
+	st := &store.Store{DB: db, Table: table}
+	ctx := context.Background()
+	if err := st.CreateStreetWithAdmin(ctx, registry.Street{ID: "s1", Name: "s"}, registry.Staff{ID: "u-a", Name: "a", Phone: "13900000000"}, false, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateCommunity(ctx, registry.Community{ID: "c1", StreetID: "s1", Name: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	var csv strings.Builder
+	csv.WriteString("building,unit,room,name,phone\n")
+	for b := 1; b <= 4; b++ {
+		for h := 1; h <= 3; h++ {
+			p := fmt.Sprintf("1370000%02d%02d", b, h)
+			fmt.Fprintf(&csv, "%d号楼,1,%d01,户主%d%d,%s\n%d号楼,1,%d01,配偶%d%d,%s\n%d号楼,1,%d01,孩子%d%d,\n", b, h, b, h, p, b, h, b, h, p, b, h, b, h)
+		}
+	}
+	if _, err := (&registry.Importer{Store: st, Now: time.Now}).Import(ctx, "c1", []byte(csv.String())); err != nil {
+		t.Fatal(err)
+	}
+	bs, _, err := st.Buildings(ctx, "c1", "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{st: st, buildings: map[string]string{}, staff: auth.Principal{UserID: "u-s", Role: manifest.RoleStaff, CommunityID: "c1"}}
+	for _, b := range bs {
+		f.buildings[b.Name] = b.ID
+	}
+	f.queue = queue.NewLocal(3, 10, 10*time.Millisecond)
+	f.outbox = &sms.Outbox{Signature: "防线", Now: time.Now}
+	f.svc = &notices.Service{Store: st, Directory: st, Queue: f.queue, Now: time.Now}
+	f.dispatch = &notices.Dispatcher{Store: st, Directory: st, Queue: f.queue, Sender: f.outbox, Signature: "防线", Pacer: notices.NewPacer(1000)}
+	return f
+}
+
+// drain runs the queue until it is empty and nothing comes back.
+func (f *fixture) drain(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		f.queue.Drain(ctx, f.dispatch.Handle)
+		time.Sleep(50 * time.Millisecond) // failed messages come back after Retry
+		if f.queue.Len() == 0 {
+			time.Sleep(50 * time.Millisecond)
+			if f.queue.Len() == 0 {
+				return
+			}
+		}
+	}
+	t.Fatal("the queue did not drain")
+}
+
+func phone(b, h int) string { return fmt.Sprintf("1370000%02d%02d", b, h) }
+
+func TestSealedBuildingsGetOneSMSPerPhone(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.SetZones(ctx, f.staff, "c1", []string{f.buildings["1号楼"], f.buildings["3号楼"]}, notices.LevelSealed); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.SetOptOut(ctx, phone(3, 3), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	n, err := f.svc.Create(ctx, f.staff, "c1", notices.NoticeInput{Title: "封控通知", Body: "本楼即日起封控管理，请居家，物资送货到府。",
+		Audience: notices.Audience{ZoneLevels: []string{notices.LevelSealed}}, Channels: []string{"app", "sms"}, Urgent: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.drain(t)
+	for b := 1; b <= 4; b++ {
+		for h := 1; h <= 3; h++ {
+			got := len(f.outbox.To(phone(b, h)))
+			want := 0
+			if (b == 1 || b == 3) && !(b == 3 && h == 3) {
+				want = 1
+			}
+			if got != want {
+				t.Errorf("building %d household %d: %d SMS, want %d", b, h, got, want)
+			}
+		}
+	}
+	msg := f.outbox.To(phone(1, 1))[0].Body
+	if !strings.HasPrefix(msg, "【防线】【紧急通知】封控通知") {
+		t.Errorf("SMS %q", msg)
+	}
+	rep, err := f.svc.Delivery(ctx, f.staff, n.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Queued != 6 || rep.Sent != 5 || rep.Skipped != 1 || rep.Failed != 0 || rep.Households != 6 || len(rep.Unacknowledged) != 6 {
+		t.Fatalf("delivery %+v", rep)
+	}
+
+	// A message delivered twice sends nothing more.
+	before := len(f.outbox.To(phone(1, 1)))
+	f.queue.Redeliver(events.SQSMessage{MessageId: "dup", Body: fmt.Sprintf(`{"kind":"send","noticeId":%q,"phone":%q}`, n.ID, phone(1, 1)),
+		Attributes: map[string]string{"ApproximateReceiveCount": "1"}})
+	f.queue.Redeliver(events.SQSMessage{MessageId: "dup-fanout", Body: fmt.Sprintf(`{"kind":"fanout","noticeId":%q}`, n.ID),
+		Attributes: map[string]string{"ApproximateReceiveCount": "1"}})
+	f.drain(t)
+	if got := len(f.outbox.To(phone(1, 1))); got != before {
+		t.Fatalf("a redelivered message sent again: %d SMS", got)
+	}
+
+	// Residents see it in their feed and acknowledge once per household.
+	resident, err := f.st.AccountByPhone(ctx, phone(1, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := resident.Principal()
+	feed, err := f.svc.Feed(ctx, p)
+	if err != nil || len(feed) != 1 || feed[0].Acknowledged {
+		t.Fatalf("feed %+v %v", feed, err)
+	}
+	if first, err := f.svc.Acknowledge(ctx, p, n.ID); err != nil || !first {
+		t.Fatalf("ack: %v %v", first, err)
+	}
+	if first, err := f.svc.Acknowledge(ctx, p, n.ID); err != nil || first {
+		t.Fatalf("second ack: %v %v", first, err)
+	}
+	outsider, _ := f.st.AccountByPhone(ctx, phone(2, 1))
+	if _, err := f.svc.Acknowledge(ctx, outsider.Principal(), n.ID); apperr.As(err).Code != "NOTICE_NOT_FOUND" {
+		t.Fatalf("ack by a household outside the audience: %v", err)
+	}
+	rep, _ = f.svc.Delivery(ctx, f.staff, n.ID)
+	if rep.Acknowledged != 1 || len(rep.Unacknowledged) != 5 {
+		t.Fatalf("after one ack: %+v", rep)
+	}
+	for _, u := range rep.Unacknowledged {
+		if u.HouseholdID == p.HouseholdID {
+			t.Fatal("the household that acknowledged is on the door-knock list")
+		}
+	}
+}
+
+func TestPoisonMessageGoesDead(t *testing.T) {
+	f := newFixture(t)
+	if err := f.queue.SendBatch(context.Background(), []string{"not json", `{"kind":"send","noticeId":"nnope","phone":"13700000101"}`}); err != nil {
+		t.Fatal(err)
+	}
+	f.drain(t)
+	dead := f.queue.Dead()
+	if len(dead) != 2 {
+		t.Fatalf("%d dead letters, want 2: %+v", len(dead), dead)
+	}
+	for _, m := range dead {
+		if m.Attributes["ApproximateReceiveCount"] != "3" {
+			t.Errorf("dead after %s receives, want 3", m.Attributes["ApproximateReceiveCount"])
+		}
+	}
+}
+
+func TestZonesAndValidation(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.SetZones(ctx, f.staff, "c1", []string{f.buildings["2号楼"]}, notices.LevelControlled); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SetZones(ctx, f.staff, "c1", []string{f.buildings["2号楼"]}, notices.LevelNone); err != nil {
+		t.Fatal(err)
+	}
+	zones, err := f.svc.Zones(ctx, f.staff, "c1")
+	if err != nil || len(zones) != 0 {
+		t.Fatalf("released building still zoned: %+v %v", zones, err)
+	}
+	cases := []struct {
+		name string
+		in   notices.NoticeInput
+	}{
+		{"no audience", notices.NoticeInput{Title: "t", Body: "b", Channels: []string{"app"}}},
+		{"two audiences", notices.NoticeInput{Title: "t", Body: "b", Channels: []string{"app"}, Audience: notices.Audience{All: true, ZoneLevels: []string{"sealed"}}}},
+		{"bad channel", notices.NoticeInput{Title: "t", Body: "b", Channels: []string{"fax"}, Audience: notices.Audience{All: true}}},
+		{"unknown building", notices.NoticeInput{Title: "t", Body: "b", Channels: []string{"app"}, Audience: notices.Audience{BuildingIDs: []string{"bnope"}}}},
+		{"no title", notices.NoticeInput{Body: "b", Channels: []string{"app"}, Audience: notices.Audience{All: true}}},
+	}
+	for _, c := range cases {
+		if _, err := f.svc.Create(ctx, f.staff, "c1", c.in); apperr.As(err).Code != "VALIDATION_FAILED" {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+	other := auth.Principal{UserID: "x", Role: manifest.RoleStaff, CommunityID: "c2"}
+	if _, err := f.svc.SetZones(ctx, other, "c1", []string{f.buildings["2号楼"]}, notices.LevelSealed); apperr.As(err).Code != "FORBIDDEN" {
+		t.Errorf("staff of another community: %v", err)
+	}
+}
+
+func TestParts(t *testing.T) {
+	cases := []struct {
+		text string
+		want int
+	}{
+		{strings.Repeat("a", 160), 1},
+		{strings.Repeat("a", 161), 2},
+		{strings.Repeat("a", 306), 2},
+		{strings.Repeat("a", 307), 3},
+		{strings.Repeat("封", 70), 1},
+		{strings.Repeat("封", 71), 2},
+		{strings.Repeat("封", 134), 2},
+		{strings.Repeat("封", 135), 3},
+		{strings.Repeat("a", 69) + "封", 1},
+		{strings.Repeat("😷", 35), 1}, // 70 UTF-16 units
+		{strings.Repeat("😷", 36), 2},
+	}
+	for _, c := range cases {
+		if got := notices.Parts(c.text); got != c.want {
+			t.Errorf("Parts(%d runes of %q…) = %d, want %d", len([]rune(c.text)), []rune(c.text)[0], got, c.want)
+		}
+	}
+}
+
+func TestPacerHoldsTheRate(t *testing.T) {
+	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+	var slept time.Duration
+	p := &notices.Pacer{PartsPerSecond: 10, Now: func() time.Time { return now },
+		Sleep: func(_ context.Context, d time.Duration) error { slept = d; return nil }}
+	// 25 messages of 2 parts at 10 parts/s: the last may start after 4.8 s.
+	for range 25 {
+		if err := p.Wait(context.Background(), 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if slept != 4800*time.Millisecond {
+		t.Fatalf("the 25th message waited %v, want 4.8s", slept)
+	}
+}
