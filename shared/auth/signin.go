@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
 )
@@ -25,11 +26,8 @@ const (
 	DailySends     = 10
 )
 
-// China has one time zone and no daylight saving: a fixed zone needs no tzdata.
-var shanghai = time.FixedZone("Asia/Shanghai", 8*3600)
-
 // Day is the calendar day in Asia/Shanghai that the daily send limit counts in.
-func Day(t time.Time) string { return t.In(shanghai).Format("20060102") }
+func Day(t time.Time) string { return t.In(chinatime.Zone).Format("20060102") }
 
 // Errors of sign-in.
 var (

@@ -65,10 +65,6 @@ type Booking struct {
 	BookedAt    time.Time `json:"bookedAt"`
 }
 
-// Shanghai is the time zone answers are given in: communities run on
-// Beijing time (UTC+8, no daylight saving, so no tzdata is needed).
-var Shanghai = time.FixedZone("CST", 8*3600)
-
 // MaxSlotsPerSite keeps a site's creation to one transaction (100 items).
 const MaxSlotsPerSite = 96
 

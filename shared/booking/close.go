@@ -10,6 +10,7 @@ import (
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/registry"
 )
@@ -203,7 +204,9 @@ func byHouseholdAndSlot(bs []Booking) [][]Booking {
 	return out
 }
 
-func clock(t time.Time) string { return strings.TrimLeft(t.In(Shanghai).Format("1月2日15:04"), "0") }
+func clock(t time.Time) string {
+	return strings.TrimLeft(t.In(chinatime.Zone).Format("1月2日15:04"), "0")
+}
 
 // Reschedule moves a live booking to another slot of the same round, in one
 // transaction: the new slot loses a place only if the old one gets it back.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/registry"
 )
@@ -216,7 +217,7 @@ func (s *Service) steer(ctx context.Context, p auth.Principal, roundID, slotID s
 	for _, sl := range slots {
 		if !sl.Closed && sl.Capacity-sl.Booked >= len(residentIDs) && sl.EndsAt.After(s.Now()) {
 			return st, ErrOutsideWindow.WithFields(apperr.FieldError{Field: "slotId",
-				Reason: "your building's window is " + w.StartsAt.In(Shanghai).Format("15:04") + "–" + w.EndsAt.In(Shanghai).Format("15:04")})
+				Reason: "your building's window is " + w.StartsAt.In(chinatime.Zone).Format("15:04") + "–" + w.EndsAt.In(chinatime.Zone).Format("15:04")})
 		}
 	}
 	st.WindowFull = true

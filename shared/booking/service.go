@@ -13,6 +13,7 @@ import (
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/registry"
 )
@@ -84,8 +85,8 @@ func (s *Service) CreateRound(ctx context.Context, p auth.Principal, communityID
 	if len(fields) > 0 {
 		return Round{}, apperr.Validation.WithFields(fields...)
 	}
-	r := Round{ID: NewRoundID(), CommunityID: communityID, Name: in.Name, StartsAt: in.StartsAt.Truncate(time.Second).In(Shanghai),
-		EndsAt: in.EndsAt.Truncate(time.Second).In(Shanghai), SlotMinutes: in.SlotMinutes, CreatedAt: s.Now().Truncate(time.Second).In(Shanghai)}
+	r := Round{ID: NewRoundID(), CommunityID: communityID, Name: in.Name, StartsAt: in.StartsAt.Truncate(time.Second).In(chinatime.Zone),
+		EndsAt: in.EndsAt.Truncate(time.Second).In(chinatime.Zone), SlotMinutes: in.SlotMinutes, CreatedAt: s.Now().Truncate(time.Second).In(chinatime.Zone)}
 	return r, s.Store.CreateRound(ctx, r)
 }
 
@@ -308,7 +309,7 @@ func (s *Service) book(ctx context.Context, p auth.Principal, roundID, slotID st
 		}
 		return nil, none, err
 	}
-	req := BookRequest{Round: r, Slot: slot, IdempotencyKey: key, At: now.Truncate(time.Second).In(Shanghai)}
+	req := BookRequest{Round: r, Slot: slot, IdempotencyKey: key, At: now.Truncate(time.Second).In(chinatime.Zone)}
 	for attempt := 0; ; attempt++ {
 		req.Residents = req.Residents[:0]
 		for _, id := range residentIDs {
@@ -440,7 +441,7 @@ func (s *Service) CheckIn(ctx context.Context, p auth.Principal, roundID, code, 
 	if !registry.ValidID(residentID) || registry.HouseholdOf(residentID) == "" {
 		return CheckInResult{}, ErrUnknownResident
 	}
-	at := s.Now().Truncate(time.Second).In(Shanghai)
+	at := s.Now().Truncate(time.Second).In(chinatime.Zone)
 	walkIn, err := s.Store.CheckIn(ctx, roundID, residentID, r.CommunityID, at, p.UserID)
 	if err != nil {
 		return CheckInResult{}, err

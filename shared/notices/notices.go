@@ -15,6 +15,7 @@ import (
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/registry"
 )
 
@@ -137,7 +138,7 @@ func (s *Service) SetZones(ctx context.Context, p auth.Principal, cid string, bu
 	if len(buildingIDs) == 0 || len(buildingIDs) > 45 {
 		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "buildingIds", Reason: "1 to 45 buildings"})
 	}
-	now := s.Now().Truncate(time.Second)
+	now := chinatime.In(s.Now())
 	var zones []Zone
 	for _, id := range dedupe(buildingIDs) {
 		b, ok := known[id]
@@ -247,7 +248,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, cid string, in N
 	}
 	slices.Sort(targets)
 	n := Notice{ID: "n" + randomID(12), CommunityID: cid, Title: in.Title, Body: in.Body, Urgent: in.Urgent,
-		Channels: dedupe(in.Channels), BuildingIDs: targets, CreatedAt: s.Now().Truncate(time.Second), CreatedBy: p.UserID}
+		Channels: dedupe(in.Channels), BuildingIDs: targets, CreatedAt: chinatime.In(s.Now()), CreatedBy: p.UserID}
 	if n.BuildingIDs == nil {
 		n.BuildingIDs = []string{}
 	}

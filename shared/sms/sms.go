@@ -64,6 +64,13 @@ func (o *Outbox) To(to string) []Message {
 	return out
 }
 
+// All lists every message sent, oldest first.
+func (o *Outbox) All() []Message {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]Message{}, o.sent...)
+}
+
 // PinpointSender sends through the pinpointsmsvoicev2 API from one
 // origination identity, under one configuration set (which holds the
 // delivery-event destinations and the spend limit).

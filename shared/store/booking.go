@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/registry"
 )
 
@@ -114,7 +115,7 @@ func (it bookingItem) domain() booking.Booking {
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 func parseTime(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339, s)
-	return t.In(booking.Shanghai)
+	return t.In(chinatime.Zone)
 }
 
 // CreateRound writes a new round.
