@@ -65,6 +65,8 @@ var allowed = map[string][]string{
 	"myNotices":          {residentA},
 	"ackNotice":          {residentA},
 	"noticeDelivery":     {staffA, adminA},
+	"reportTemperature":  {residentA},
+	"listTemperatures":   {staffA, adminA},
 	"listSlots":          {residentA, volunteerA, staffA, adminA},
 	"createBookings":     {residentA, staffA, adminA},
 	"myBookings":         {residentA},
@@ -89,6 +91,7 @@ var bodies = map[string]struct{ contentType, body string }{
 	"rescheduleBooking":  {"application/json", `{"slotId":"SLOT"}`},
 	"setZones":           {"application/json", `{"buildingIds":["BUILDING"],"level":"sealed"}`},
 	"createNotice":       {"application/json", `{"title":"通知","body":"请居家","audience":{"all":true},"channels":["app"]}`},
+	"reportTemperature":  {"application/json", `{"celsius":36.6}`},
 	"createBookings":     {"application/json", `{"slotId":"SLOT","residentIds":["RESIDENT"]}`},
 	"setUnsampledReason": {"application/json", `{"reason":"away"}`},
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/fangxian/fangxian/internal/dynamolocal"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/health"
 	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/logging"
@@ -132,6 +133,7 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	queues, stopQueues := context.WithCancel(context.Background())
 	defer stopQueues()
 	go d.queue.Run(queues, d.dispatch.Handle)
+	go remindDaily(queues, d.notices, log)
 
 	var samples []string
 	if !c.NoSeed {
@@ -199,9 +201,9 @@ func newDeps(st *store.Store, c config) (*deps, error) {
 		store: st, issuer: issuer, outbox: outbox, signIn: signIn,
 		wechat:   &auth.WeChatSignIn{SignIn: signIn, WeChat: wx, Bindings: st},
 		registry: &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now},
-		notices:  &notices.Service{Store: st, Directory: st, Queue: q, Now: time.Now},
+		notices:  &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now},
 		queue:    q,
-		dispatch: &notices.Dispatcher{Store: st, Directory: st, Queue: q, Sender: outbox, Signature: outbox.Signature, Pacer: notices.NewPacer(smsRate())},
+		dispatch: &notices.Dispatcher{Store: st, Directory: st, Staff: st, Queue: q, Sender: outbox, Signature: outbox.Signature, Pacer: notices.NewPacer(smsRate())},
 		booking:  &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: outbox, Now: time.Now},
 	}, nil
 }
@@ -219,8 +221,8 @@ func functionHandlers(name string, d *deps) (httpapi.Handlers, error) {
 		return d.booking.Handlers(), nil
 	case "notices":
 		return d.notices.Handlers(), nil
-	case "dispatch":
-		return httpapi.Handlers{}, nil // a queue consumer: run by runQueues
+	case "dispatch", "reminders":
+		return httpapi.Handlers{}, nil // event consumers: see run
 	}
 	return nil, fmt.Errorf("function %q of the manifest is not wired in cmd/local", name)
 }
@@ -228,6 +230,7 @@ func functionHandlers(name string, d *deps) (httpapi.Handlers, error) {
 // devRoutes exist only on a developer machine.
 var devRoutes = []manifest.Route{
 	{Method: "GET", Path: "/dev/sms", Op: "devSms", Access: manifest.Anyone},
+	{Method: "POST", Path: "/dev/jobs/temperature-reminders", Op: "devReminders", Access: manifest.Anyone},
 }
 
 // newHandler serves every function's routes, as API Gateway would, plus the
@@ -246,7 +249,18 @@ func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	dev, err := httpapi.NewRouter(devRoutes, httpapi.Handlers{"devSms": d.outbox.DevHandler()}, opts)
+	dev, err := httpapi.NewRouter(devRoutes, httpapi.Handlers{
+		"devSms": d.outbox.DevHandler(),
+		// Runs the scheduled job now, as its EventBridge rule would.
+		"devReminders": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			n, err := d.notices.Remind(r.Context())
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, map[string]int{"queued": n})
+			return nil
+		}),
+	}, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -254,6 +268,30 @@ func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 	mux.Handle("/", api)
 	mux.Handle("/dev/", dev)
 	return mux, nil
+}
+
+// remindDaily is the local stand-in for the reminders schedule: once a day
+// at 10:00 Beijing time, as the stack's cron(0 2 * * ? *).
+func remindDaily(ctx context.Context, svc *notices.Service, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	last := ""
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			bj := now.In(chinatime.Zone)
+			if day := bj.Format("2006-01-02"); bj.Hour() == 10 && day != last {
+				last = day
+				if n, err := svc.Remind(ctx); err != nil {
+					log.Warn("temperature reminders", "err", err)
+				} else {
+					log.Info("temperature reminders queued", "count", n)
+				}
+			}
+		}
+	}
 }
 
 // smsRate is the pace of the local dispatcher in SMS parts per second: the

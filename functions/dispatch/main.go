@@ -37,7 +37,7 @@ func main() {
 	}
 	cfg := lambdaenv.AWSConfig(false)
 	d := &notices.Dispatcher{
-		Store: st, Directory: st,
+		Store: st, Directory: st, Staff: st,
 		Queue: &queue.SQS{Client: sqs.NewFromConfig(cfg), URL: env["QUEUE_URL_DISPATCH"]},
 		Sender: &sms.PinpointSender{
 			Client:              pinpointsmsvoicev2.NewFromConfig(cfg),

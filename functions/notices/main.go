@@ -34,6 +34,6 @@ func main() {
 		os.Exit(1)
 	}
 	q := &queue.SQS{Client: sqs.NewFromConfig(lambdaenv.AWSConfig(false)), URL: env["QUEUE_URL_DISPATCH"]}
-	svc := &notices.Service{Store: st, Directory: st, Queue: q, Now: time.Now}
+	svc := &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now}
 	httpapi.ServeFunction("notices", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier})
 }

@@ -230,7 +230,19 @@ var Functions = []Function{
 			{Method: "GET", Path: "/v1/me/notices", Op: "myNotices", Access: Only(RoleResident)},
 			{Method: "POST", Path: "/v1/notices/{noticeId}/ack", Op: "ackNotice", Access: Only(RoleResident)},
 			{Method: "GET", Path: "/v1/notices/{noticeId}/delivery", Op: "noticeDelivery", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/me/temperatures", Op: "reportTemperature", Access: Only(RoleResident)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/temperatures", Op: "listTemperatures", Access: Only(RoleStaff, RoleAdmin)},
 		},
+	},
+	{
+		Name:        "reminders",
+		Description: "Reminds residents of sealed and controlled buildings to report their temperature",
+		MemoryMB:    256,
+		TimeoutSec:  120,
+		Table:       TableRead,
+		SendsTo:     []string{DispatchQueue},
+		// 10:00 in Beijing (UTC+8).
+		Triggers: []Trigger{{Kind: Schedule, Name: "temperature-reminders", Expression: "cron(0 2 * * ? *)"}},
 	},
 	{
 		Name:        "dispatch",

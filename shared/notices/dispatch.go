@@ -20,13 +20,26 @@ const (
 	KindFanout = "fanout"
 	// KindSend texts a notice to one phone.
 	KindSend = "send"
+	// KindFever alerts a community's staff to a fever.
+	KindFever = "fever"
+	// KindReminder reminds a household to report temperatures.
+	KindReminder = "reminder"
 )
 
 // Message is one queue message.
 type Message struct {
-	Kind     string `json:"kind"`
-	NoticeID string `json:"noticeId"`
-	Phone    string `json:"phone,omitempty"`
+	Kind        string  `json:"kind"`
+	NoticeID    string  `json:"noticeId,omitempty"`
+	Phone       string  `json:"phone,omitempty"`
+	CommunityID string  `json:"communityId,omitempty"`
+	ResidentID  string  `json:"residentId,omitempty"`
+	Celsius     float64 `json:"celsius,omitempty"`
+	Day         string  `json:"day,omitempty"`
+}
+
+// StaffPhones lists who is alerted in a community.
+type StaffPhones interface {
+	StaffPhones(ctx context.Context, communityID string) ([]string, error)
 }
 
 // Sender sends one SMS; the body is the text after the signature.
@@ -43,6 +56,7 @@ type Dispatcher struct {
 	// Signature is counted in every message's length.
 	Signature string
 	Pacer     *Pacer
+	Staff     StaffPhones
 }
 
 // Handle processes a batch and reports the messages that failed, so SQS
@@ -70,6 +84,10 @@ func (d *Dispatcher) handle(ctx context.Context, body string) error {
 		return d.fanout(ctx, m.NoticeID)
 	case KindSend:
 		return d.send(ctx, m.NoticeID, m.Phone)
+	case KindFever:
+		return d.fever(ctx, m)
+	case KindReminder:
+		return d.text(ctx, m.Phone, "请今日完成体温报备：回复“体温 36.5”或在小程序中填报。")
 	}
 	return fmt.Errorf("unknown message kind %q", m.Kind)
 }
@@ -137,6 +155,33 @@ func (d *Dispatcher) send(ctx context.Context, noticeID, phone string) error {
 		return errors.Join(err, d.Store.FinishSend(ctx, noticeID, phone, "retry"))
 	}
 	return d.Store.FinishSend(ctx, noticeID, phone, "sent")
+}
+
+// fever texts every staff member of the community. A redelivered alert may
+// text them twice; for a fever that is the right side to err on.
+func (d *Dispatcher) fever(ctx context.Context, m Message) error {
+	phones, err := d.Staff.StaffPhones(ctx, m.CommunityID)
+	if err != nil {
+		return err
+	}
+	body := fmt.Sprintf("【发热预警】居民%s报备体温%.1f℃，请及时处置。", m.ResidentID, m.Celsius)
+	for _, p := range phones {
+		if err := d.text(ctx, p, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// text sends one paced message, unless the phone opted out.
+func (d *Dispatcher) text(ctx context.Context, phone, body string) error {
+	if out, err := d.Store.OptedOut(ctx, phone); err != nil || out {
+		return err
+	}
+	if err := d.Pacer.Wait(ctx, Parts(d.Signature+body)); err != nil {
+		return err
+	}
+	return d.Sender.Send(ctx, phone, body)
 }
 
 // Parts counts the SMS parts of a text as carriers bill them: GSM 7-bit

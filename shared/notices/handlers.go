@@ -86,6 +86,36 @@ func (s *Service) Handlers() httpapi.Handlers {
 			httpapi.WriteJSON(w, status, map[string]any{"noticeId": r.PathValue("noticeId"), "acknowledged": true})
 			return nil
 		}),
+		"reportTemperature": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			var in struct {
+				Celsius    *float64 `json:"celsius"`
+				ResidentID string   `json:"residentId"`
+			}
+			if err := httpapi.DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			if in.Celsius == nil {
+				return apperr.Validation.WithFields(apperr.FieldError{Field: "celsius", Reason: "required"})
+			}
+			reading, err := s.Report(r.Context(), caller(r), in.ResidentID, *in.Celsius)
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusCreated, reading)
+			return nil
+		}),
+		"listTemperatures": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			cid, err := community(r)
+			if err != nil {
+				return err
+			}
+			day, err := s.Temperatures(r.Context(), caller(r), cid, r.URL.Query().Get("day"))
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, day)
+			return nil
+		}),
 		"noticeDelivery": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			rep, err := s.Delivery(r.Context(), caller(r), r.PathValue("noticeId"))
 			if err != nil {

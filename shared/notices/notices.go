@@ -100,6 +100,7 @@ var (
 // Service runs zones and notices.
 type Service struct {
 	Store     Store
+	Readings  TemperatureStore
 	Directory Directory
 	Queue     Enqueuer
 	Now       func() time.Time
@@ -139,6 +140,11 @@ func (s *Service) SetZones(ctx context.Context, p auth.Principal, cid string, bu
 		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "buildingIds", Reason: "1 to 45 buildings"})
 	}
 	now := chinatime.In(s.Now())
+	if level == LevelSealed || level == LevelControlled {
+		if err := s.Readings.MarkZoned(ctx, cid); err != nil {
+			return nil, err
+		}
+	}
 	var zones []Zone
 	for _, id := range dedupe(buildingIDs) {
 		b, ok := known[id]

@@ -67,8 +67,11 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.queue = queue.NewLocal(3, 10, 10*time.Millisecond)
 	f.outbox = &sms.Outbox{Signature: "防线", Now: time.Now}
-	f.svc = &notices.Service{Store: st, Directory: st, Queue: f.queue, Now: time.Now}
-	f.dispatch = &notices.Dispatcher{Store: st, Directory: st, Queue: f.queue, Sender: f.outbox, Signature: "防线", Pacer: notices.NewPacer(1000)}
+	f.svc = &notices.Service{Store: st, Readings: st, Directory: st, Queue: f.queue, Now: time.Now}
+	f.dispatch = &notices.Dispatcher{Store: st, Directory: st, Staff: st, Queue: f.queue, Sender: f.outbox, Signature: "防线", Pacer: notices.NewPacer(1000)}
+	if err := st.CreateStaff(ctx, registry.Staff{ID: "u-s", Name: "s", Phone: "13900000001", CommunityID: "c1"}, manifest.RoleStaff); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 
@@ -261,5 +264,67 @@ func TestPacerHoldsTheRate(t *testing.T) {
 	}
 	if slept != 4800*time.Millisecond {
 		t.Fatalf("the 25th message waited %v, want 4.8s", slept)
+	}
+}
+
+func TestTemperatures(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.SetZones(ctx, f.staff, "c1", []string{f.buildings["1号楼"]}, notices.LevelSealed); err != nil {
+		t.Fatal(err)
+	}
+	holder, _ := f.st.AccountByPhone(ctx, phone(1, 1))
+	p := holder.Principal()
+	for _, c := range []float64{33.9, 43.1} {
+		if _, err := f.svc.Report(ctx, p, "", c); apperr.As(err).Code != "IMPLAUSIBLE_TEMPERATURE" {
+			t.Errorf("%.1f: %v", c, err)
+		}
+	}
+	if _, err := f.svc.Report(ctx, p, "", 36.6); err != nil {
+		t.Fatal(err)
+	}
+	// The holder reports for the child too: 37.3 is a fever.
+	_, members, _ := f.st.Household(ctx, p.HouseholdID)
+	var child string
+	for _, m := range members {
+		if m.Phone == "" {
+			child = m.ID
+		}
+	}
+	r, err := f.svc.Report(ctx, p, child, 37.3)
+	if err != nil || !r.Fever {
+		t.Fatalf("fever report: %+v %v", r, err)
+	}
+	other, _ := f.st.AccountByPhone(ctx, phone(2, 1))
+	if _, err := f.svc.Report(ctx, p, other.UserID, 36.5); apperr.As(err).Code != "FORBIDDEN" {
+		t.Errorf("reporting for another household: %v", err)
+	}
+	f.drain(t)
+	alerts := f.outbox.To("13900000001")
+	if len(alerts) != 1 || !strings.Contains(alerts[0].Body, "37.3") {
+		t.Fatalf("staff alerts %+v", alerts)
+	}
+	day, err := f.svc.Temperatures(ctx, f.staff, "c1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1号楼 has 9 residents: the holder and the child reported.
+	if day.Reported != 2 || len(day.Missing) != 7 || len(day.Fevers) != 1 || day.Fevers[0].ResidentID != child {
+		t.Fatalf("day %+v", day)
+	}
+	// The reminder texts each phone with a member missing, once: households
+	// 1 (the spouse), 2 and 3 of 1号楼.
+	n, err := f.svc.Remind(ctx)
+	if err != nil || n != 3 {
+		t.Fatalf("reminders queued %d, %v", n, err)
+	}
+	f.drain(t)
+	for h := 1; h <= 3; h++ {
+		if msgs := f.outbox.To(phone(1, h)); len(msgs) != 1 || !strings.Contains(msgs[0].Body, "体温") {
+			t.Errorf("household %d reminders %+v", h, msgs)
+		}
+	}
+	if msgs := f.outbox.To(phone(2, 1)); len(msgs) != 0 {
+		t.Errorf("a building outside the zones was reminded: %+v", msgs)
 	}
 }

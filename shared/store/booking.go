@@ -509,13 +509,19 @@ func (s *Store) BuildingResidents(ctx context.Context, buildingID string) ([]reg
 	return out, err
 }
 
-// queryPrefix walks every item of a partition whose sort key starts with prefix.
+// queryPrefix walks every item of a partition whose sort key starts with
+// prefix (the whole partition for "").
 func (s *Store) queryPrefix(ctx context.Context, pk, prefix string, each func(map[string]types.AttributeValue) error) error {
-	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
+	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.Table),
 		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":sk": str(prefix)},
-	})
+	}
+	if prefix == "" {
+		in.KeyConditionExpression = aws.String("PK = :pk")
+		delete(in.ExpressionAttributeValues, ":sk")
+	}
+	p := dynamodb.NewQueryPaginator(s.DB, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -301,6 +302,85 @@ func (s *Store) BuildingHouseholds(ctx context.Context, buildingID string) ([]re
 			return err
 		}
 		out = append(out, it.domain())
+		return nil
+	})
+	return out, err
+}
+
+var _ notices.TemperatureStore = (*Store)(nil)
+
+// ReadingKey is a resident's temperature on a day; a day of a community is
+// one partition, read whole for the missing list.
+func ReadingKey(communityID, day, residentID string) Key {
+	return Key{"TEMPS#" + communityID + "#" + day, residentID}
+}
+
+// ZonedKey lists the communities that have had sealed or controlled
+// buildings, for the daily reminder job (no scan).
+func ZonedKey(communityID string) Key { return Key{"ZONED", communityID} }
+
+// SaveReading writes (or overwrites) a resident's reading of the day; it
+// expires with the emergency's data (PIPL minimisation): 30 days.
+func (s *Store) SaveReading(ctx context.Context, cid, day string, r notices.Reading) error {
+	k := ReadingKey(cid, day, r.ResidentID)
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: map[string]types.AttributeValue{
+		"PK": str(k.PK), "SK": str(k.SK), "type": str("reading"), "residentId": str(r.ResidentID),
+		"celsius":   &types.AttributeValueMemberN{Value: strconv.FormatFloat(r.Celsius, 'f', 1, 64)},
+		"at":        str(formatTime(r.At)),
+		"expiresAt": n64(int(r.At.Add(30 * 24 * time.Hour).Unix())),
+	}})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Readings reads a community's readings of a day, by resident.
+func (s *Store) Readings(ctx context.Context, cid, day string) (map[string]notices.Reading, error) {
+	out := map[string]notices.Reading{}
+	err := s.queryPrefix(ctx, ReadingKey(cid, day, "").PK, "", func(av map[string]types.AttributeValue) error {
+		var it struct {
+			ResidentID string  `dynamodbav:"residentId"`
+			Celsius    float64 `dynamodbav:"celsius"`
+			At         string  `dynamodbav:"at"`
+		}
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		out[it.ResidentID] = notices.Reading{ResidentID: it.ResidentID, Celsius: it.Celsius, At: parseTime(it.At), Fever: it.Celsius >= notices.FeverCelsius}
+		return nil
+	})
+	return out, err
+}
+
+// MarkZoned records that a community has zones.
+func (s *Store) MarkZoned(ctx context.Context, cid string) error {
+	k := ZonedKey(cid)
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: map[string]types.AttributeValue{
+		"PK": str(k.PK), "SK": str(k.SK), "type": str("zoned")}})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// ZonedCommunities lists the communities that have had zones.
+func (s *Store) ZonedCommunities(ctx context.Context) ([]string, error) {
+	var out []string
+	err := s.queryPrefix(ctx, "ZONED", "", func(av map[string]types.AttributeValue) error {
+		out = append(out, av["SK"].(*types.AttributeValueMemberS).Value)
+		return nil
+	})
+	return out, err
+}
+
+// StaffPhones lists the phones of a community's staff.
+func (s *Store) StaffPhones(ctx context.Context, cid string) ([]string, error) {
+	var out []string
+	err := s.queryPrefix(ctx, CommunityKey(cid).PK, "STAFF#", func(av map[string]types.AttributeValue) error {
+		if p, ok := av["phone"].(*types.AttributeValueMemberS); ok {
+			out = append(out, p.Value)
+		}
 		return nil
 	})
 	return out, err

@@ -1,0 +1,40 @@
+// Command reminders runs on a schedule: it texts the households of sealed and
+// controlled buildings whose members have not reported today's temperature.
+package main
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/fangxian/fangxian/shared/lambdaenv"
+	"github.com/fangxian/fangxian/shared/logging"
+	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/queue"
+	"github.com/fangxian/fangxian/shared/store"
+)
+
+func main() {
+	log := logging.FromEnv()
+	st, err := store.FromEnv()
+	if err != nil {
+		log.Error("bad configuration", "err", err)
+		os.Exit(1)
+	}
+	env, err := lambdaenv.Require("QUEUE_URL_DISPATCH")
+	if err != nil {
+		log.Error("bad configuration", "err", err)
+		os.Exit(1)
+	}
+	svc := &notices.Service{Store: st, Readings: st, Directory: st, Now: time.Now,
+		Queue: &queue.SQS{Client: sqs.NewFromConfig(lambdaenv.AWSConfig(false)), URL: env["QUEUE_URL_DISPATCH"]}}
+	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) error {
+		n, err := svc.Remind(ctx)
+		log.Info("temperature reminders queued", "count", n, "err", err)
+		return err // a scheduled run may fail and be retried by EventBridge
+	})
+}
