@@ -303,7 +303,10 @@ func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, 
 		f.AddEventSource(awslambdaeventsources.NewSqsEventSource(q, &awslambdaeventsources.SqsEventSourceProps{
 			BatchSize:               jsii.Number(float64(batch)),
 			ReportBatchItemFailures: jsii.Bool(true),
+			// The fewest Lambda allows: a paced consumer divides its rate by it.
+			MaxConcurrency: jsii.Number(queueConcurrency),
 		}))
+		f.AddEnvironment(jsii.String("QUEUE_MAX_CONCURRENCY"), jsii.String(fmt.Sprint(queueConcurrency)), nil)
 		awscloudwatch.NewAlarm(stack, jsii.String(id+"DeadLettersAlarm"), &awscloudwatch.AlarmProps{
 			AlarmDescription:   jsii.String(fmt.Sprintf("Messages of %s's %s queue are failing into the dead-letter queue", fn.Name, t.Name)),
 			Metric:             dlq.MetricApproximateNumberOfMessagesVisible(nil),
@@ -319,6 +322,10 @@ func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, 
 	}
 	return nil
 }
+
+// queueConcurrency caps how many instances consume a queue at once (2 is
+// Lambda's minimum), so SMS pacing per instance adds up to the account's rate.
+const queueConcurrency = 2
 
 // logicalName turns "sms-inbound" into "SmsInbound" for construct ids.
 func logicalName(s string) string {

@@ -287,6 +287,7 @@ func TestTriggers(t *testing.T) {
 		tpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
 			"BatchSize":             5,
 			"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+			"ScalingConfig":         map[string]any{"MaximumConcurrency": 2},
 		})
 	})
 	check(t, "queue and dead letters", func() {

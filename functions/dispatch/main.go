@@ -25,16 +25,19 @@ func main() {
 		log.Error("bad configuration", "err", err)
 		os.Exit(1)
 	}
-	env, err := lambdaenv.Require("QUEUE_URL_DISPATCH", "SMS_PARTS_PER_SECOND")
+	env, err := lambdaenv.Require("QUEUE_URL_DISPATCH", "SMS_PARTS_PER_SECOND", "QUEUE_MAX_CONCURRENCY")
 	if err != nil {
 		log.Error("bad configuration", "err", err)
 		os.Exit(1)
 	}
 	rate, err := strconv.ParseFloat(env["SMS_PARTS_PER_SECOND"], 64)
-	if err != nil || rate <= 0 {
-		log.Error("bad SMS_PARTS_PER_SECOND", "value", env["SMS_PARTS_PER_SECOND"])
+	instances, err2 := strconv.Atoi(env["QUEUE_MAX_CONCURRENCY"])
+	if err != nil || err2 != nil || rate <= 0 || instances < 1 {
+		log.Error("bad SMS_PARTS_PER_SECOND or QUEUE_MAX_CONCURRENCY")
 		os.Exit(1)
 	}
+	// Up to that many instances send at once: each keeps its share.
+	rate /= float64(instances)
 	cfg := lambdaenv.AWSConfig(false)
 	d := &notices.Dispatcher{
 		Store: st, Directory: st, Staff: st,
