@@ -12,7 +12,9 @@ CDK := npx --no-install cdk
 
 ## run: the whole stack on this machine, on http://localhost:8080 (PORT changes it)
 run:
-	go run ./cmd/local
+	@mkdir -p .cache/bin
+	go build -o .cache/bin/fangxian-local ./cmd/local
+	@exec .cache/bin/fangxian-local
 
 ## test: every test, against one DynamoDB Local, then a synth of both stages
 test: node_modules/.package-lock.json
