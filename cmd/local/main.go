@@ -244,7 +244,7 @@ func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 		}
 		handlers = httpapi.Merge(handlers, h)
 	}
-	opts := httpapi.Options{Logger: log, Auth: &d.issuer.Verifier}
+	opts := httpapi.Options{Logger: log, Auth: &d.issuer.Verifier, Idempotency: d.store}
 	api, err := httpapi.NewRouter(manifest.Routes(manifest.Functions), handlers, opts)
 	if err != nil {
 		return nil, err

@@ -36,5 +36,5 @@ func main() {
 		Signature:           os.Getenv("SMS_SIGNATURE"),
 	}
 	svc := &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: sender, Now: time.Now}
-	httpapi.ServeFunction("booking", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier})
+	httpapi.ServeFunction("booking", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st})
 }

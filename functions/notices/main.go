@@ -35,5 +35,5 @@ func main() {
 	}
 	q := &queue.SQS{Client: sqs.NewFromConfig(lambdaenv.AWSConfig(false)), URL: env["QUEUE_URL_DISPATCH"]}
 	svc := &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now}
-	httpapi.ServeFunction("notices", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier})
+	httpapi.ServeFunction("notices", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st})
 }

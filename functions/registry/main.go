@@ -26,5 +26,5 @@ func main() {
 		os.Exit(1)
 	}
 	api := &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now}
-	httpapi.ServeFunction("registry", api.Handlers(), httpapi.Options{Logger: log, Auth: verifier})
+	httpapi.ServeFunction("registry", api.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st})
 }

@@ -12,20 +12,6 @@ import (
 	"github.com/fangxian/fangxian/shared/registry"
 )
 
-// validIdempotencyKey bounds what a client may send as Idempotency-Key:
-// 8 to 128 of A-Z a-z 0-9 _ . : - (a UUID fits).
-func validIdempotencyKey(k string) bool {
-	if len(k) < 8 || len(k) > 128 {
-		return false
-	}
-	for _, c := range k {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_.:-", c)) {
-			return false
-		}
-	}
-	return true
-}
-
 // Handlers serves the booking function's ops.
 func (s *Service) Handlers() httpapi.Handlers {
 	return httpapi.Handlers{
@@ -91,7 +77,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 		}),
 		"createBookings": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			key := r.Header.Get("Idempotency-Key")
-			if key != "" && !validIdempotencyKey(key) {
+			if key != "" && !httpapi.ValidIdempotencyKey(key) {
 				return apperr.Validation.WithFields(apperr.FieldError{Field: "Idempotency-Key", Reason: "8 to 128 letters, digits or _.:-"})
 			}
 			var in struct {

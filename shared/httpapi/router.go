@@ -6,6 +6,8 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,6 +31,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Auth guards every route that is not public; without it such routes answer 401.
 	Auth Authenticator
+	// Idempotency keeps answers for the routes marked Idempotent.
+	Idempotency IdempotencyStore
 }
 
 // Handlers maps a route's Op to the handler that serves it.
@@ -55,6 +59,9 @@ func NewRouter(routes []manifest.Route, handlers Handlers, opts Options) (http.H
 			return nil, fmt.Errorf("httpapi: route %s (op %q) has no handler", rt.Pattern(), rt.Op)
 		}
 		used[rt.Op] = true
+		if rt.Idempotent {
+			h = idempotent(opts.Idempotency, callerScope, h)
+		}
 		mux.Handle(rt.Pattern(), &guard{route: rt, next: h, auth: opts.Auth})
 	}
 	for op := range handlers {
@@ -138,6 +145,13 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(ctx)
 	}
 	g.next.ServeHTTP(w, r)
+}
+
+// callerScope keeps one caller's Idempotency-Keys apart from another's: it
+// is a digest of the credentials the request came with.
+func callerScope(r *http.Request) string {
+	sum := sha256.Sum256([]byte(r.Header.Get("Authorization")))
+	return hex.EncodeToString(sum[:12])
 }
 
 // statusWriter remembers the status for the access log and panic recovery.

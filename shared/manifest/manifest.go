@@ -54,6 +54,10 @@ type Route struct {
 	Access Access
 	// MaxBodyBytes overrides DefaultMaxBodyBytes for routes that take uploads.
 	MaxBodyBytes int64
+	// Idempotent routes answer a repeated request that carries the same
+	// Idempotency-Key with the first answer (and another request with the
+	// key with 422). Bookings do this inside their transaction instead.
+	Idempotent bool
 }
 
 // Pattern is the ServeMux pattern of the route, e.g. "GET /v1/health".
@@ -188,8 +192,8 @@ var Functions = []Function{
 			{Method: "POST", Path: "/v1/communities/{communityId}/imports", Op: "importResidents", Access: Only(RoleStaff, RoleAdmin), MaxBodyBytes: 4 << 20},
 			{Method: "GET", Path: "/v1/communities/{communityId}/buildings", Op: "listBuildings", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/residents", Op: "findResidents", Access: Only(RoleStaff, RoleAdmin)},
-			{Method: "POST", Path: "/v1/communities/{communityId}/staff", Op: "createStaff", Access: Only(RoleAdmin)},
-			{Method: "POST", Path: "/v1/streets/{streetId}/communities", Op: "createCommunity", Access: Only(RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/staff", Op: "createStaff", Idempotent: true, Access: Only(RoleAdmin)},
+			{Method: "POST", Path: "/v1/streets/{streetId}/communities", Op: "createCommunity", Idempotent: true, Access: Only(RoleAdmin)},
 		},
 	},
 	{
@@ -200,9 +204,9 @@ var Functions = []Function{
 		Table:       TableReadWrite,
 		SendsSMS:    true, // people whose site closes are told
 		Routes: []Route{
-			{Method: "POST", Path: "/v1/communities/{communityId}/rounds", Op: "createRound", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/rounds", Op: "createRound", Idempotent: true, Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/rounds/{roundId}", Op: "getRound", Access: SignedIn},
-			{Method: "POST", Path: "/v1/rounds/{roundId}/sites", Op: "addSite", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/rounds/{roundId}/sites", Op: "addSite", Idempotent: true, Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "DELETE", Path: "/v1/sites/{siteId}", Op: "closeSite", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/rounds/{roundId}/plan", Op: "planRound", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/rounds/{roundId}/slots", Op: "listSlots", Access: SignedIn},
@@ -226,7 +230,7 @@ var Functions = []Function{
 		Routes: []Route{
 			{Method: "POST", Path: "/v1/communities/{communityId}/zones", Op: "setZones", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/zones", Op: "listZones", Access: Only(RoleStaff, RoleAdmin)},
-			{Method: "POST", Path: "/v1/communities/{communityId}/notices", Op: "createNotice", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/notices", Op: "createNotice", Idempotent: true, Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/me/notices", Op: "myNotices", Access: Only(RoleResident)},
 			{Method: "POST", Path: "/v1/notices/{noticeId}/ack", Op: "ackNotice", Access: Only(RoleResident)},
 			{Method: "GET", Path: "/v1/notices/{noticeId}/delivery", Op: "noticeDelivery", Access: Only(RoleStaff, RoleAdmin)},
