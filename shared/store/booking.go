@@ -494,16 +494,26 @@ func (s *Store) Reasons(ctx context.Context, roundID, buildingID string) (map[st
 
 // BuildingResidents lists the residents of a building (its partition).
 func (s *Store) BuildingResidents(ctx context.Context, buildingID string) ([]registry.Resident, error) {
-	var out []registry.Resident
+	return buildingItems(ctx, s, buildingID, typeResident, residentItem.domain)
+}
+
+// BuildingHouseholds lists the households of a building.
+func (s *Store) BuildingHouseholds(ctx context.Context, buildingID string) ([]registry.Household, error) {
+	return buildingItems(ctx, s, buildingID, typeHousehold, householdItem.domain)
+}
+
+// buildingItems reads the items of one type from a building's partition.
+func buildingItems[I any, D any](ctx context.Context, s *Store, buildingID, typ string, domain func(I) D) ([]D, error) {
+	var out []D
 	err := s.queryPrefix(ctx, BuildingPartition(buildingID), HouseholdPrefix, func(av map[string]types.AttributeValue) error {
-		if t, _ := av["type"].(*types.AttributeValueMemberS); t == nil || t.Value != typeResident {
+		if t, _ := av["type"].(*types.AttributeValueMemberS); t == nil || t.Value != typ {
 			return nil
 		}
-		var it residentItem
+		var it I
 		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 			return err
 		}
-		out = append(out, it.domain())
+		out = append(out, domain(it))
 		return nil
 	})
 	return out, err

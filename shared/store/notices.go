@@ -290,23 +290,6 @@ func (s *Store) SetOptOut(ctx context.Context, phone string, at time.Time) error
 	return nil
 }
 
-// BuildingHouseholds lists the households of a building.
-func (s *Store) BuildingHouseholds(ctx context.Context, buildingID string) ([]registry.Household, error) {
-	var out []registry.Household
-	err := s.queryPrefix(ctx, BuildingPartition(buildingID), HouseholdPrefix, func(av map[string]types.AttributeValue) error {
-		if t, _ := av["type"].(*types.AttributeValueMemberS); t == nil || t.Value != typeHousehold {
-			return nil
-		}
-		var it householdItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-			return err
-		}
-		out = append(out, it.domain())
-		return nil
-	})
-	return out, err
-}
-
 var _ notices.TemperatureStore = (*Store)(nil)
 
 // ReadingKey is a resident's temperature on a day; a day of a community is
