@@ -55,6 +55,8 @@ var allowed = map[string][]string{
 	"createCommunity":    {adminA},
 	"createRound":        {staffA, adminA},
 	"getRound":           {residentA, volunteerA, staffA, adminA},
+	"listRounds":         {residentA, volunteerA, staffA, adminA},
+	"listNotices":        {staffA, adminA},
 	"addSite":            {staffA, adminA},
 	"planRound":          {staffA, adminA},
 	"closeSite":          {staffA, adminA},

@@ -153,6 +153,7 @@ var (
 type Store interface {
 	CreateRound(ctx context.Context, r Round) error
 	Round(ctx context.Context, roundID string) (Round, error)
+	Rounds(ctx context.Context, communityID string, limit int) ([]Round, error)
 	AddSite(ctx context.Context, s Site, slots []Slot) error
 	Slots(ctx context.Context, roundID string) ([]Slot, error)
 	// Book books residents into a slot; idempotencyKey is kept on the bookings

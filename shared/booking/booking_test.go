@@ -547,3 +547,22 @@ func TestRescheduleReturnsThePlaceOnce(t *testing.T) {
 		t.Fatalf("another household's booking: %v", err)
 	}
 }
+
+func TestRoundsAreListedByCommunity(t *testing.T) {
+	f := newFixture(t, 5)
+	ctx := context.Background()
+	second, err := f.svc.CreateRound(ctx, f.staff, "c1", booking.RoundInput{Name: "第5轮", StartsAt: time.Now().Add(24 * time.Hour), EndsAt: time.Now().Add(26 * time.Hour), SlotMinutes: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rounds, err := f.svc.Rounds(ctx, f.residents[0], "c1")
+	if err != nil || len(rounds) != 2 {
+		t.Fatalf("rounds %+v %v", rounds, err)
+	}
+	if rounds[0].ID != second.ID && rounds[1].ID != second.ID {
+		t.Fatalf("the new round is not listed: %+v", rounds)
+	}
+	if _, err := f.svc.Rounds(ctx, f.residents[0], "c2"); code(err) != "FORBIDDEN" {
+		t.Fatalf("another community's rounds: %v", err)
+	}
+}

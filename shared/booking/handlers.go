@@ -31,6 +31,18 @@ func (s *Service) Handlers() httpapi.Handlers {
 			httpapi.WriteJSON(w, http.StatusCreated, round)
 			return nil
 		}),
+		"listRounds": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			cid := r.PathValue("communityId")
+			if !registry.ValidID(cid) {
+				return apperr.NotFound
+			}
+			rounds, err := s.Rounds(r.Context(), caller(r), cid)
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, map[string]any{"rounds": rounds})
+			return nil
+		}),
 		"getRound": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			round, err := s.GetRound(r.Context(), caller(r), r.PathValue("roundId"))
 			if err != nil {

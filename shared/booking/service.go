@@ -90,6 +90,22 @@ func (s *Service) CreateRound(ctx context.Context, p auth.Principal, communityID
 	return r, s.Store.CreateRound(ctx, r)
 }
 
+// Rounds lists a community's latest rounds: staff and admins see them all,
+// residents and volunteers their own community's.
+func (s *Service) Rounds(ctx context.Context, p auth.Principal, communityID string) ([]Round, error) {
+	switch p.Role {
+	case manifest.RoleResident, manifest.RoleVolunteer:
+		if p.CommunityID != communityID {
+			return nil, apperr.Forbidden
+		}
+	default:
+		if err := auth.RequireCommunity(ctx, p, communityID, s.Directory); err != nil {
+			return nil, err
+		}
+	}
+	return s.Store.Rounds(ctx, communityID, 50)
+}
+
 // round reads a round once per function instance.
 func (s *Service) round(ctx context.Context, id string) (Round, error) {
 	if v, ok := s.rounds.Load(id); ok {

@@ -205,6 +205,7 @@ var Functions = []Function{
 		SendsSMS:    true, // people whose site closes are told
 		Routes: []Route{
 			{Method: "POST", Path: "/v1/communities/{communityId}/rounds", Op: "createRound", Idempotent: true, Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/rounds", Op: "listRounds", Access: SignedIn},
 			{Method: "GET", Path: "/v1/rounds/{roundId}", Op: "getRound", Access: SignedIn},
 			{Method: "POST", Path: "/v1/rounds/{roundId}/sites", Op: "addSite", Idempotent: true, Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "DELETE", Path: "/v1/sites/{siteId}", Op: "closeSite", Access: Only(RoleStaff, RoleAdmin)},
@@ -231,6 +232,7 @@ var Functions = []Function{
 			{Method: "POST", Path: "/v1/communities/{communityId}/zones", Op: "setZones", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/zones", Op: "listZones", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/communities/{communityId}/notices", Op: "createNotice", Idempotent: true, Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/notices", Op: "listNotices", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/me/notices", Op: "myNotices", Access: Only(RoleResident)},
 			{Method: "POST", Path: "/v1/notices/{noticeId}/ack", Op: "ackNotice", Access: Only(RoleResident)},
 			{Method: "GET", Path: "/v1/notices/{noticeId}/delivery", Op: "noticeDelivery", Access: Only(RoleStaff, RoleAdmin)},

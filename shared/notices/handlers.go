@@ -66,6 +66,18 @@ func (s *Service) Handlers() httpapi.Handlers {
 			httpapi.WriteJSON(w, http.StatusCreated, n)
 			return nil
 		}),
+		"listNotices": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			cid, err := community(r)
+			if err != nil {
+				return err
+			}
+			ns, err := s.List(r.Context(), caller(r), cid)
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, map[string]any{"notices": ns})
+			return nil
+		}),
 		"myNotices": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			feed, err := s.Feed(r.Context(), caller(r))
 			if err != nil {

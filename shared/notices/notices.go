@@ -270,6 +270,18 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, cid string, in N
 	return n, nil
 }
 
+// List is the community's latest notices, for staff.
+func (s *Service) List(ctx context.Context, p auth.Principal, cid string) ([]Notice, error) {
+	if err := auth.RequireCommunity(ctx, p, cid, s.Directory); err != nil {
+		return nil, err
+	}
+	ns, err := s.Store.Feed(ctx, cid, 50)
+	if ns == nil {
+		ns = []Notice{}
+	}
+	return ns, err
+}
+
 // FeedItem is a notice as a resident sees it.
 type FeedItem struct {
 	Notice

@@ -118,10 +118,16 @@ func parseTime(s string) time.Time {
 	return t.In(chinatime.Zone)
 }
 
+// RoundsIndex is GSI1 on rounds: a community's rounds, newest last.
+func RoundsIndex(communityID string, createdAt time.Time, roundID string) Key {
+	return Key{"COMMUNITY#" + communityID + "#ROUNDS", formatTime(createdAt) + "#" + roundID}
+}
+
 // CreateRound writes a new round.
 func (s *Store) CreateRound(ctx context.Context, r booking.Round) error {
 	k := RoundKey(r.ID)
-	av, err := attributevalue.MarshalMap(roundItem{keys: keys{PK: k.PK, SK: k.SK, Type: "round"}, ID: r.ID, CommunityID: r.CommunityID,
+	ix := RoundsIndex(r.CommunityID, r.CreatedAt, r.ID)
+	av, err := attributevalue.MarshalMap(roundItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "round"}, ID: r.ID, CommunityID: r.CommunityID,
 		Name: r.Name, StartsAt: formatTime(r.StartsAt), EndsAt: formatTime(r.EndsAt), SlotMinutes: r.SlotMinutes,
 		CreatedAt: formatTime(r.CreatedAt), Status: "open"})
 	if err != nil {
@@ -143,6 +149,29 @@ func (s *Store) Round(ctx context.Context, id string) (booking.Round, error) {
 	}
 	return booking.Round{ID: it.ID, CommunityID: it.CommunityID, Name: it.Name, StartsAt: parseTime(it.StartsAt),
 		EndsAt: parseTime(it.EndsAt), SlotMinutes: it.SlotMinutes, CreatedAt: parseTime(it.CreatedAt)}, nil
+}
+
+// Rounds lists a community's rounds, newest first (GSI1).
+func (s *Store) Rounds(ctx context.Context, cid string, limit int) ([]booking.Round, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(s.Table), IndexName: aws.String("GSI1"),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(RoundsIndex(cid, time.Time{}, "").PK)},
+		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	rounds := []booking.Round{}
+	for _, av := range out.Items {
+		var it roundItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return nil, err
+		}
+		rounds = append(rounds, booking.Round{ID: it.ID, CommunityID: it.CommunityID, Name: it.Name, StartsAt: parseTime(it.StartsAt),
+			EndsAt: parseTime(it.EndsAt), SlotMinutes: it.SlotMinutes, CreatedAt: parseTime(it.CreatedAt)})
+	}
+	return rounds, nil
 }
 
 // AddSite writes a site and all its slots in one transaction.
