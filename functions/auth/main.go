@@ -20,38 +20,21 @@ import (
 )
 
 func main() {
-	log := logging.FromEnv()
-	ctx := context.Background()
-	fail := func(msg string, err error) {
-		log.Error(msg, "err", err)
-		os.Exit(1)
-	}
-	cfg, err := store.ConfigFromEnv()
-	if err != nil {
-		fail("bad configuration", err)
-	}
-	env, err := lambdaenv.Require("JWT_PRIVATE_KEY_PARAMETER", "SMS_SIGNATURE")
-	if err != nil {
-		fail("bad configuration", err)
-	}
+	st := lambdaenv.Must(store.FromEnv())
+	env := lambdaenv.Must(lambdaenv.Require("JWT_PRIVATE_KEY_PARAMETER", "SMS_SIGNATURE"))
 	aws := lambdaenv.AWSConfig(false)
 	params := secrets.SSM{Client: ssm.NewFromConfig(aws)}
+	// Read on first use, not here: see auth.Keys.
 	keys := &auth.Keys{Now: time.Now, Load: func(ctx context.Context) ([]byte, error) {
 		return params.Get(ctx, env["JWT_PRIVATE_KEY_PARAMETER"])
 	}}
-
 	var wechat auth.OpenIDExchanger
-	if name := os.Getenv("WECHAT_SECRET_PARAMETER"); name != "" && os.Getenv("WECHAT_APP_ID") != "" {
-		secret, err := params.Get(ctx, name)
-		if err != nil {
-			fail("cannot read the WeChat app secret", err)
-		}
-		if c := auth.NewWeChatClient(auth.WeChatConfig{BaseURL: os.Getenv("WECHAT_BASE_URL"), AppID: os.Getenv("WECHAT_APP_ID"), Secret: string(secret)}); c != nil {
+	if name, appID := os.Getenv("WECHAT_SECRET_PARAMETER"), os.Getenv("WECHAT_APP_ID"); name != "" && appID != "" {
+		secret := lambdaenv.Must(params.Get(context.Background(), name))
+		if c := auth.NewWeChatClient(auth.WeChatConfig{BaseURL: os.Getenv("WECHAT_BASE_URL"), AppID: appID, Secret: string(secret)}); c != nil {
 			wechat = c
 		}
 	}
-
-	st := &store.Store{DB: store.NewClient(cfg), Table: cfg.TableName}
 	signIn := &auth.SignIn{
 		Accounts: st, Challenges: st, Keys: keys, Now: time.Now,
 		Sender: &sms.PinpointSender{
@@ -62,5 +45,5 @@ func main() {
 		},
 	}
 	httpapi.ServeFunction("auth", auth.Handlers(signIn, &auth.WeChatSignIn{SignIn: signIn, WeChat: wechat, Bindings: st}),
-		httpapi.Options{Logger: log})
+		httpapi.Options{Logger: logging.FromEnv()})
 }

@@ -18,17 +18,8 @@ import (
 )
 
 func main() {
-	log := logging.FromEnv()
-	st, err := store.FromEnv()
-	if err != nil {
-		log.Error("bad configuration", "err", err)
-		os.Exit(1)
-	}
-	verifier, err := auth.VerifierFromEnv()
-	if err != nil {
-		log.Error("bad JWT_PUBLIC_KEY", "err", err)
-		os.Exit(1)
-	}
+	st := lambdaenv.Must(store.FromEnv())
+	verifier := lambdaenv.Must(auth.VerifierFromEnv())
 	sender := &sms.PinpointSender{
 		Client:              pinpointsmsvoicev2.NewFromConfig(lambdaenv.AWSConfig(false)),
 		OriginationIdentity: os.Getenv("SMS_ORIGINATION_IDENTITY"),
@@ -36,5 +27,5 @@ func main() {
 		Signature:           os.Getenv("SMS_SIGNATURE"),
 	}
 	svc := &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: sender, Now: time.Now}
-	httpapi.ServeFunction("booking", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st})
+	httpapi.ServeFunction("booking", svc.Handlers(), httpapi.Options{Logger: logging.FromEnv(), Auth: verifier, Idempotency: st})
 }

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 
@@ -11,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/fangxian/fangxian/shared/lambdaenv"
-	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/sms"
@@ -19,25 +19,13 @@ import (
 )
 
 func main() {
-	log := logging.FromEnv()
-	st, err := store.FromEnv()
-	if err != nil {
-		log.Error("bad configuration", "err", err)
-		os.Exit(1)
+	st := lambdaenv.Must(store.FromEnv())
+	env := lambdaenv.Must(lambdaenv.Require("QUEUE_URL_DISPATCH", "SMS_PARTS_PER_SECOND", "QUEUE_MAX_CONCURRENCY"))
+	rate := lambdaenv.Must(strconv.ParseFloat(env["SMS_PARTS_PER_SECOND"], 64))
+	instances := lambdaenv.Must(strconv.Atoi(env["QUEUE_MAX_CONCURRENCY"]))
+	if rate <= 0 || instances < 1 {
+		lambdaenv.Must(0, fmt.Errorf("SMS_PARTS_PER_SECOND %v and QUEUE_MAX_CONCURRENCY %d must be positive", rate, instances))
 	}
-	env, err := lambdaenv.Require("QUEUE_URL_DISPATCH", "SMS_PARTS_PER_SECOND", "QUEUE_MAX_CONCURRENCY")
-	if err != nil {
-		log.Error("bad configuration", "err", err)
-		os.Exit(1)
-	}
-	rate, err := strconv.ParseFloat(env["SMS_PARTS_PER_SECOND"], 64)
-	instances, err2 := strconv.Atoi(env["QUEUE_MAX_CONCURRENCY"])
-	if err != nil || err2 != nil || rate <= 0 || instances < 1 {
-		log.Error("bad SMS_PARTS_PER_SECOND or QUEUE_MAX_CONCURRENCY")
-		os.Exit(1)
-	}
-	// Up to that many instances send at once: each keeps its share.
-	rate /= float64(instances)
 	cfg := lambdaenv.AWSConfig(false)
 	d := &notices.Dispatcher{
 		Store: st, Directory: st, Staff: st,
@@ -49,7 +37,8 @@ func main() {
 			Signature:           os.Getenv("SMS_SIGNATURE"),
 		},
 		Signature: os.Getenv("SMS_SIGNATURE"),
-		Pacer:     notices.NewPacer(rate),
+		// Up to that many instances send at once: each keeps its share.
+		Pacer: notices.NewPacer(rate / float64(instances)),
 	}
 	lambda.Start(d.Handle)
 }

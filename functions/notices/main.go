@@ -1,8 +1,8 @@
-// Command notices is the Lambda behind lockdown zones and notices.
+// Command notices is the Lambda behind lockdown zones, notices and
+// temperature reports.
 package main
 
 import (
-	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -17,23 +17,10 @@ import (
 )
 
 func main() {
-	log := logging.FromEnv()
-	st, err := store.FromEnv()
-	if err != nil {
-		log.Error("bad configuration", "err", err)
-		os.Exit(1)
-	}
-	verifier, err := auth.VerifierFromEnv()
-	if err != nil {
-		log.Error("bad JWT_PUBLIC_KEY", "err", err)
-		os.Exit(1)
-	}
-	env, err := lambdaenv.Require("QUEUE_URL_DISPATCH")
-	if err != nil {
-		log.Error("bad configuration", "err", err)
-		os.Exit(1)
-	}
+	st := lambdaenv.Must(store.FromEnv())
+	verifier := lambdaenv.Must(auth.VerifierFromEnv())
+	env := lambdaenv.Must(lambdaenv.Require("QUEUE_URL_DISPATCH"))
 	q := &queue.SQS{Client: sqs.NewFromConfig(lambdaenv.AWSConfig(false)), URL: env["QUEUE_URL_DISPATCH"]}
 	svc := &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now}
-	httpapi.ServeFunction("notices", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st})
+	httpapi.ServeFunction("notices", svc.Handlers(), httpapi.Options{Logger: logging.FromEnv(), Auth: verifier, Idempotency: st})
 }

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -20,21 +19,13 @@ import (
 
 func main() {
 	log := logging.FromEnv()
-	st, err := store.FromEnv()
-	if err != nil {
-		log.Error("bad configuration", "err", err)
-		os.Exit(1)
-	}
-	env, err := lambdaenv.Require("QUEUE_URL_DISPATCH")
-	if err != nil {
-		log.Error("bad configuration", "err", err)
-		os.Exit(1)
-	}
+	st := lambdaenv.Must(store.FromEnv())
+	env := lambdaenv.Must(lambdaenv.Require("QUEUE_URL_DISPATCH"))
 	svc := &notices.Service{Store: st, Readings: st, Directory: st, Now: time.Now,
 		Queue: &queue.SQS{Client: sqs.NewFromConfig(lambdaenv.AWSConfig(false)), URL: env["QUEUE_URL_DISPATCH"]}}
 	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) error {
 		n, err := svc.Remind(ctx)
 		log.Info("temperature reminders queued", "count", n, "err", err)
-		return err // a scheduled run may fail and be retried by EventBridge
+		return err // a failed run is retried by EventBridge
 	})
 }

@@ -2,25 +2,18 @@
 package main
 
 import (
-	"os"
-
 	"github.com/fangxian/fangxian/shared/health"
 	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/lambdaenv"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/openapi"
 	"github.com/fangxian/fangxian/shared/store"
 )
 
 func main() {
-	log := logging.FromEnv()
-	cfg, err := store.ConfigFromEnv()
-	if err != nil {
-		log.Error("bad configuration", "err", err)
-		os.Exit(1)
-	}
-	db := store.NewClient(cfg)
+	st := lambdaenv.Must(store.FromEnv())
 	httpapi.ServeFunction("system", httpapi.Merge(
-		health.Handlers(store.Pinger{DB: db, Table: cfg.TableName}, nil),
+		health.Handlers(store.Pinger{DB: st.DB, Table: st.Table}, nil),
 		openapi.Handlers(),
-	), httpapi.Options{Logger: log})
+	), httpapi.Options{Logger: logging.FromEnv()})
 }

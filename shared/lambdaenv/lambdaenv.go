@@ -12,6 +12,8 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/fangxian/fangxian/shared/logging"
 )
 
 // AWSConfig is the SDK configuration for clients inside a function, or on a
@@ -57,4 +59,15 @@ func Require(names ...string) (map[string]string, error) {
 		return out, fmt.Errorf("environment variables not set: %v", missing)
 	}
 	return out, nil
+}
+
+// Must returns v, or ends a cold start that cannot go on: the error is logged
+// (masked, as JSON) and the process exits, which Lambda reports as an init
+// error. For functions' main only, never on a request path.
+func Must[T any](v T, err error) T {
+	if err != nil {
+		logging.FromEnv().Error("cannot start", "err", err)
+		os.Exit(1)
+	}
+	return v
 }
