@@ -93,7 +93,7 @@ func MakePlan(buildings []registry.Building, slots []Slot) Plan {
 	}
 	plan := Plan{Windows: []Window{}, Unplanned: []string{}}
 	ordered := slices.Clone(buildings)
-	sort.SliceStable(ordered, func(i, j int) bool { return naturalLess(ordered[i].Name, ordered[j].Name) })
+	sort.SliceStable(ordered, func(i, j int) bool { return registry.NaturalLess(ordered[i].Name, ordered[j].Name) })
 	for _, b := range ordered {
 		if b.ResidentCount == 0 {
 			continue

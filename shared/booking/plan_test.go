@@ -93,12 +93,3 @@ func TestMakePlanLeavesBookedPlacesOut(t *testing.T) {
 		t.Fatalf("plan %+v: the full first slot must be skipped", plan)
 	}
 }
-
-func TestNaturalOrder(t *testing.T) {
-	cases := [][2]string{{"2号楼", "10号楼"}, {"1号楼", "1号楼A"}, {"9", "10"}, {"10号楼", "东区"}}
-	for _, c := range cases {
-		if !naturalLess(c[0], c[1]) || naturalLess(c[1], c[0]) {
-			t.Errorf("%q should come before %q", c[0], c[1])
-		}
-	}
-}

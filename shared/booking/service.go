@@ -510,7 +510,7 @@ func (s *Service) allBuildings(ctx context.Context, communityID string) ([]regis
 		}
 		cursor = next
 	}
-	sort.Slice(all, func(i, j int) bool { return naturalLess(all[i].Name, all[j].Name) })
+	sort.Slice(all, func(i, j int) bool { return registry.NaturalLess(all[i].Name, all[j].Name) })
 	return all, nil
 }
 
@@ -582,26 +582,4 @@ func (s *Service) SetReason(ctx context.Context, p auth.Principal, roundID, resi
 		return ErrUnknownResident
 	}
 	return s.Store.SetReason(ctx, roundID, residentID, reason)
-}
-
-// naturalLess orders "2号楼" before "10号楼".
-func naturalLess(a, b string) bool {
-	na, ra := leadingNumber(a)
-	nb, rb := leadingNumber(b)
-	if na != nb {
-		return na < nb
-	}
-	return ra < rb
-}
-
-func leadingNumber(s string) (int, string) {
-	i := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	n, err := strconv.Atoi(s[:i])
-	if err != nil {
-		return 1 << 30, s
-	}
-	return n, s[i:]
 }

@@ -117,3 +117,12 @@ func TestIDsNest(t *testing.T) {
 		t.Fatal("building ids must be stable and per community")
 	}
 }
+
+func TestNaturalLess(t *testing.T) {
+	cases := [][2]string{{"2号楼", "10号楼"}, {"1号楼", "1号楼A"}, {"9", "10"}, {"10号楼", "东区"}}
+	for _, c := range cases {
+		if !NaturalLess(c[0], c[1]) || NaturalLess(c[1], c[0]) {
+			t.Errorf("%q should come before %q", c[0], c[1])
+		}
+	}
+}

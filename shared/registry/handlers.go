@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -151,6 +152,9 @@ func (a *API) listBuildings(w http.ResponseWriter, r *http.Request) error {
 	if items == nil {
 		items = []Building{}
 	}
+	// Within a page, in the order staff walk them (a community's ~40
+	// buildings fit one page of up to 200).
+	sort.SliceStable(items, func(i, j int) bool { return NaturalLess(items[i].Name, items[j].Name) })
 	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"buildings": items, "cursor": next})
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -143,4 +144,26 @@ func NewID(prefix string) string {
 	var b [10]byte
 	_, _ = rand.Read(b[:])
 	return prefix + idEncoding().EncodeToString(b[:])[:12]
+}
+
+// NaturalLess orders names as people count them: "2号楼" before "10号楼".
+func NaturalLess(a, b string) bool {
+	na, ra := leadingNumber(a)
+	nb, rb := leadingNumber(b)
+	if na != nb {
+		return na < nb
+	}
+	return ra < rb
+}
+
+func leadingNumber(s string) (int, string) {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	n, err := strconv.Atoi(s[:i])
+	if err != nil {
+		return 1 << 30, s
+	}
+	return n, s[i:]
 }
