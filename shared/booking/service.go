@@ -273,11 +273,6 @@ func (s *Service) Book(ctx context.Context, p auth.Principal, roundID, slotID st
 // BookSteered books like Book and says how the slot relates to the
 // building's planned window.
 func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, slotID string, residentIDs []string, key string) ([]Booking, Steering, error) {
-	out, st, err := s.book(ctx, p, roundID, slotID, residentIDs, key)
-	return out, st, err
-}
-
-func (s *Service) book(ctx context.Context, p auth.Principal, roundID, slotID string, residentIDs []string, key string) ([]Booking, Steering, error) {
 	none := Steering{InWindow: true}
 	r, err := s.round(ctx, roundID)
 	if err != nil {
