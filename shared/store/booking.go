@@ -55,6 +55,15 @@ func ProgressKey(roundID, buildingID string) Key {
 	return Key{"ROUND#" + roundID, "PROGRESS#" + buildingID}
 }
 
+// progress is the transaction item that moves a building's booked or
+// sampled count by n in a round.
+func (s *Store) progress(roundID, buildingID, field string, n int) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: ProgressKey(roundID, buildingID).av(),
+		UpdateExpression:          aws.String("ADD #f :n SET #type = :t"),
+		ExpressionAttributeNames:  map[string]string{"#f": field, "#type": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":n": n64(n), ":t": str("progress")}}}
+}
+
 // HouseholdBookingsIndex is GSI1 on bookings: a household's bookings.
 func HouseholdBookingsIndex(householdID, roundID, residentID string) Key {
 	return Key{"HOUSEHOLD#" + householdID, "BOOKING#" + roundID + "#" + residentID}
@@ -81,6 +90,16 @@ type slotItem struct {
 	Capacity  int    `dynamodbav:"capacity"`
 	Remaining int    `dynamodbav:"remaining"`
 	Closed    bool   `dynamodbav:"closed,omitempty"`
+}
+
+func (it slotItem) domain() booking.Slot {
+	return booking.Slot{ID: it.ID, SiteID: it.SiteID, StartsAt: parseTime(it.StartsAt), EndsAt: parseTime(it.EndsAt),
+		Capacity: it.Capacity, Booked: it.Capacity - it.Remaining, Closed: it.Closed}
+}
+
+func (it roundItem) domain() booking.Round {
+	return booking.Round{ID: it.ID, CommunityID: it.CommunityID, Name: it.Name, StartsAt: parseTime(it.StartsAt),
+		EndsAt: parseTime(it.EndsAt), SlotMinutes: it.SlotMinutes, CreatedAt: parseTime(it.CreatedAt)}
 }
 
 type siteItem struct {
@@ -147,8 +166,7 @@ func (s *Store) Round(ctx context.Context, id string) (booking.Round, error) {
 	if err != nil {
 		return booking.Round{}, err
 	}
-	return booking.Round{ID: it.ID, CommunityID: it.CommunityID, Name: it.Name, StartsAt: parseTime(it.StartsAt),
-		EndsAt: parseTime(it.EndsAt), SlotMinutes: it.SlotMinutes, CreatedAt: parseTime(it.CreatedAt)}, nil
+	return it.domain(), nil
 }
 
 // Rounds lists a community's rounds, newest first (GSI1).
@@ -168,8 +186,7 @@ func (s *Store) Rounds(ctx context.Context, cid string, limit int) ([]booking.Ro
 		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 			return nil, err
 		}
-		rounds = append(rounds, booking.Round{ID: it.ID, CommunityID: it.CommunityID, Name: it.Name, StartsAt: parseTime(it.StartsAt),
-			EndsAt: parseTime(it.EndsAt), SlotMinutes: it.SlotMinutes, CreatedAt: parseTime(it.CreatedAt)})
+		rounds = append(rounds, it.domain())
 	}
 	return rounds, nil
 }
@@ -226,8 +243,7 @@ func (s *Store) Slots(ctx context.Context, roundID string) ([]booking.Slot, erro
 			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 				return nil, err
 			}
-			out = append(out, booking.Slot{ID: it.ID, SiteID: it.SiteID, StartsAt: parseTime(it.StartsAt), EndsAt: parseTime(it.EndsAt),
-				Capacity: it.Capacity, Booked: it.Capacity - it.Remaining, Closed: it.Closed})
+			out = append(out, it.domain())
 		}
 	}
 	return out, nil
@@ -280,10 +296,7 @@ func (s *Store) Book(ctx context.Context, req booking.BookRequest) ([]booking.Bo
 		perBuilding[r.BuildingID]++
 	}
 	for bid, k := range perBuilding {
-		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: ProgressKey(round.ID, bid).av(),
-			UpdateExpression:          aws.String("ADD booked :k SET #type = :t"),
-			ExpressionAttributeNames:  map[string]string{"#type": "type"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":k": n64(k), ":t": str("progress")}}})
+		items = append(items, s.progress(round.ID, bid, "booked", k))
 	}
 	err := s.transact(ctx, items)
 	if err == nil {
@@ -391,8 +404,7 @@ func (s *Store) Cancel(ctx context.Context, roundID, residentID string) (booking
 			ExpressionAttributeValues: map[string]types.AttributeValue{":cancelled": str(booking.StatusCancelled), ":booked": str(booking.StatusBooked), ":slot": str(it.SlotID)}}},
 		{Update: &types.Update{TableName: aws.String(s.Table), Key: SlotKey(it.SlotID).av(),
 			UpdateExpression: aws.String("ADD remaining :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": n64(1)}}},
-		{Update: &types.Update{TableName: aws.String(s.Table), Key: ProgressKey(roundID, registry.BuildingOf(residentID)).av(),
-			UpdateExpression: aws.String("ADD booked :minus"), ExpressionAttributeValues: map[string]types.AttributeValue{":minus": n64(-1)}}},
+		s.progress(roundID, registry.BuildingOf(residentID), "booked", -1),
 	}
 	err = s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
@@ -436,10 +448,7 @@ func (s *Store) CheckIn(ctx context.Context, roundID, residentID, communityID st
 		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: ResidentKey(residentID).av(),
 			ConditionExpression:       aws.String("communityId = :cid"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":cid": str(communityID)}}},
-		{Update: &types.Update{TableName: aws.String(s.Table), Key: ProgressKey(roundID, registry.BuildingOf(residentID)).av(),
-			UpdateExpression:          aws.String("ADD sampled :one SET #type = :t"),
-			ExpressionAttributeNames:  map[string]string{"#type": "type"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":one": n64(1), ":t": str("progress")}}},
+		s.progress(roundID, registry.BuildingOf(residentID), "sampled", 1),
 	}
 	err = s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
@@ -650,8 +659,7 @@ func (s *Store) SlotsByID(ctx context.Context, slotIDs []string) ([]booking.Slot
 		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 			return nil, err
 		}
-		out = append(out, booking.Slot{ID: it.ID, SiteID: it.SiteID, StartsAt: parseTime(it.StartsAt), EndsAt: parseTime(it.EndsAt),
-			Capacity: it.Capacity, Booked: it.Capacity - it.Remaining, Closed: it.Closed})
+		out = append(out, it.domain())
 	}
 	return out, nil
 }
@@ -758,8 +766,7 @@ func (s *Store) CancelMany(ctx context.Context, bs []booking.Booking) error {
 		perBuilding[registry.BuildingOf(b.ResidentID)]++
 	}
 	for bid, k := range perBuilding {
-		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: ProgressKey(bs[0].RoundID, bid).av(),
-			UpdateExpression: aws.String("ADD booked :minus"), ExpressionAttributeValues: map[string]types.AttributeValue{":minus": n64(-k)}}})
+		items = append(items, s.progress(bs[0].RoundID, bid, "booked", -k))
 	}
 	err := s.transact(ctx, items)
 	if err != nil {
