@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -15,7 +14,6 @@ import (
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
-	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/store"
 )
 
@@ -25,13 +23,7 @@ import (
 func TestIdempotencyKeysOnCreates(t *testing.T) {
 	db, table := dynamolocal.NewTable(t)
 	st := &store.Store{DB: db, Table: table}
-	ctx := context.Background()
-	if err := st.CreateStreetWithAdmin(ctx, registry.Street{ID: "sa", Name: "s"}, registry.Staff{ID: "a", Name: "a", Phone: "13900000010"}, false, false); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateCommunity(ctx, registry.Community{ID: "ca", StreetID: "sa", Name: "c"}); err != nil {
-		t.Fatal(err)
-	}
+	dynamolocal.SeedCommunity(t, st, "sa", "ca", "13900000010")
 	d, err := newDeps(st, config{})
 	if err != nil {
 		t.Fatal(err)

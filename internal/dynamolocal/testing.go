@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/store"
 )
 
@@ -52,4 +53,18 @@ func NewTable(t testing.TB) (*dynamodb.Client, string) {
 		_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)})
 	})
 	return db, name
+}
+
+// SeedCommunity creates a street with its admin (on adminPhone) and one
+// community in it: what most storage tests start from.
+func SeedCommunity(t testing.TB, st *store.Store, streetID, communityID, adminPhone string) {
+	t.Helper()
+	ctx := context.Background()
+	admin := registry.Staff{ID: "admin-" + streetID, Name: "管理员", Phone: adminPhone, CreatedAt: time.Now()}
+	if err := st.CreateStreetWithAdmin(ctx, registry.Street{ID: streetID, Name: streetID}, admin, false, false); err != nil {
+		t.Fatalf("seed street: %v", err)
+	}
+	if err := st.CreateCommunity(ctx, registry.Community{ID: communityID, StreetID: streetID, Name: communityID}); err != nil {
+		t.Fatalf("seed community: %v", err)
+	}
 }

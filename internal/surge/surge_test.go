@@ -157,12 +157,7 @@ func TestSmallSurgeNeverOversells(t *testing.T) {
 	ctx := context.Background()
 	db, table := dynamolocal.NewTable(t)
 	st := &store.Store{DB: db, Table: table}
-	if err := st.CreateStreetWithAdmin(ctx, registry.Street{ID: "s1", Name: "s"}, registry.Staff{ID: "u-a", Name: "a", Phone: "13900000000"}, false, false); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateCommunity(ctx, registry.Community{ID: "c1", StreetID: "s1", Name: "c"}); err != nil {
-		t.Fatal(err)
-	}
+	dynamolocal.SeedCommunity(t, st, "s1", "c1", "13900000000")
 	csv := "building,unit,room,name\n"
 	for i := 0; i < 40; i++ {
 		csv += fmt.Sprintf("%d号楼,1,%d,居民%d\n", i%4+1, 100+i/2, i)

@@ -40,12 +40,7 @@ func newFixture(t *testing.T) *fixture {
 	db, table := dynamolocal.NewTable(t)
 	st := &store.Store{DB: db, Table: table}
 	ctx := context.Background()
-	if err := st.CreateStreetWithAdmin(ctx, registry.Street{ID: "s1", Name: "s"}, registry.Staff{ID: "u-a", Name: "a", Phone: "13900000000"}, false, false); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateCommunity(ctx, registry.Community{ID: "c1", StreetID: "s1", Name: "c"}); err != nil {
-		t.Fatal(err)
-	}
+	dynamolocal.SeedCommunity(t, st, "s1", "c1", "13900000000")
 	var csv strings.Builder
 	csv.WriteString("building,unit,room,name,phone\n")
 	for b := 1; b <= 4; b++ {

@@ -23,15 +23,7 @@ func newStore(t *testing.T) *store.Store {
 
 func seedStreet(t *testing.T, st *store.Store, street, community string) {
 	t.Helper()
-	ctx := context.Background()
-	err := st.CreateStreetWithAdmin(ctx, registry.Street{ID: street, Name: street},
-		registry.Staff{ID: "admin-" + street, Name: "admin", Phone: "1390000" + fmt.Sprintf("%04d", len(street)), CreatedAt: time.Now()}, false, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateCommunity(ctx, registry.Community{ID: community, StreetID: street, Name: community}); err != nil {
-		t.Fatal(err)
-	}
+	dynamolocal.SeedCommunity(t, st, street, community, "1390000"+fmt.Sprintf("%04d", len(street)))
 }
 
 const importFile = "楼栋,单元,房号,姓名,手机号,出生年份,标记\n" +
