@@ -48,6 +48,12 @@ func main() {
 			SMSConfigurationSet:    contextString(app, "smsConfigurationSet", ""),
 			WeChatAppID:            contextString(app, "wechatAppId", ""),
 			SMSPartsPerSecond:      contextString(app, "smsPartsPerSecond", "10"),
+			AlarmEmail:             contextString(app, "alarmEmail", ""),
+			FunctionSettings: map[string]string{
+				"OTP_LIMIT_PER_IP_PER_HOUR":      contextString(app, "otpLimitPerIpPerHour", ""),
+				"OTP_LIMIT_PER_HOUR":             contextString(app, "otpLimitPerHour", ""),
+				"TOKEN_FAILURES_PER_IP_PER_HOUR": contextString(app, "tokenFailuresPerIpPerHour", ""),
+			},
 		},
 	})
 	app.Synth(nil)

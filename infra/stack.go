@@ -8,16 +8,18 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -53,6 +55,11 @@ type Settings struct {
 	// SMSPartsPerSecond paces the dispatch function (about 10 by default for
 	// an origination identity).
 	SMSPartsPerSecond string
+	// AlarmEmail, when set, is subscribed to the alarm topic.
+	AlarmEmail string
+	// FunctionSettings are the values of functions' declared settings, by
+	// environment variable name (e.g. OTP_LIMIT_PER_HOUR).
+	FunctionSettings map[string]string
 }
 
 // prodLike says whether the stage keeps its data when the stack goes.
@@ -85,20 +92,21 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	})
 	configureDefaultStage(api, accessLogs)
 
-	var publicKey *string
+	alarms := newAlarms(stack, props.Settings.AlarmEmail)
+	alarms.watch(stack, "Api5xx", "The API answered 5xx (server errors) 5 times or more in 5 minutes",
+		api.MetricServerError(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}), 5)
+
 	queues := map[string]awssqs.Queue{}
 	lambdas := map[string]awslambda.Function{}
+	var failures awssqs.Queue
 	for _, fn := range props.Functions {
 		f := newFunction(stack, fn, props, table, retention, removal)
-		if fn.Authenticates() {
-			if publicKey == nil {
-				// Read at deploy time from the parameter the operator created
-				// (see README); synth needs no credentials.
-				publicKey = awsssm.StringParameter_ValueForStringParameter(stack,
-					jsii.String(manifest.ParameterPath(props.Stage, manifest.JWTPublicKeyParameter)), nil)
+		for _, name := range fn.Settings {
+			if v := props.Settings.FunctionSettings[name]; v != "" {
+				f.AddEnvironment(jsii.String(name), jsii.String(v), nil)
 			}
-			f.AddEnvironment(jsii.String("JWT_PUBLIC_KEY"), publicKey, nil)
 		}
+		alarms.watchFunction(stack, fn, f)
 		grantSecrets(stack, fn, f, props.Stage)
 		if fn.SendsSMS {
 			grantSMS(stack, f, props.Settings)
@@ -114,7 +122,10 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 			}
 		}
 		for _, t := range fn.Triggers {
-			if q := addTrigger(stack, fn, f, t); q != nil {
+			if t.Kind == manifest.Schedule && failures == nil {
+				failures = newFailureQueue(stack, alarms)
+			}
+			if q := addTrigger(stack, fn, f, t, alarms, failures); q != nil {
 				queues[t.Name] = q
 			}
 		}
@@ -139,7 +150,62 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		Value:       table.TableName(),
 		Description: jsii.String("The DynamoDB table, for the operator commands"),
 	})
+	awscdk.NewCfnOutput(stack, jsii.String("AlarmTopicArn"), &awscdk.CfnOutputProps{
+		Value:       alarms.topic.TopicArn(),
+		Description: jsii.String("Every alarm of the stack notifies this topic: subscribe the on-call phone or address"),
+	})
 	return stack
+}
+
+// alarmSet sends every alarm of the stack to one topic.
+type alarmSet struct {
+	topic  awssns.Topic
+	action awscloudwatch.IAlarmAction
+}
+
+func newAlarms(stack awscdk.Stack, email string) *alarmSet {
+	topic := awssns.NewTopic(stack, jsii.String("Alarms"), &awssns.TopicProps{
+		DisplayName: jsii.String("Fangxian alarms"),
+	})
+	if email != "" {
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
+	}
+	return &alarmSet{topic: topic, action: awscloudwatchactions.NewSnsAction(topic)}
+}
+
+// watch raises an alarm on the topic when metric reaches threshold in one period.
+func (a *alarmSet) watch(stack awscdk.Stack, id, description string, metric awscloudwatch.IMetric, threshold float64) {
+	alarm := awscloudwatch.NewAlarm(stack, jsii.String(id+"Alarm"), &awscloudwatch.AlarmProps{
+		AlarmDescription:   jsii.String(description),
+		Metric:             metric,
+		Threshold:          jsii.Number(threshold),
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	alarm.AddAlarmAction(a.action)
+	alarm.AddOkAction(a.action)
+}
+
+// watchFunction alarms on a function's errors (an unhandled failure, a
+// timeout, a crash at init) and throttles (calls Lambda refused).
+func (a *alarmSet) watchFunction(stack awscdk.Stack, fn manifest.Function, f awslambda.Function) {
+	five := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}
+	name := logicalName(fn.Name)
+	a.watch(stack, name+"Errors", fmt.Sprintf("The %s function failed (error, timeout or crash)", fn.Name), f.MetricErrors(five), 1)
+	a.watch(stack, name+"Throttles", fmt.Sprintf("Calls of the %s function were throttled", fn.Name), f.MetricThrottles(five), 1)
+}
+
+// newFailureQueue keeps the events of scheduled and asynchronous invocations
+// that failed after their retries, for an operator to look at and replay.
+func newFailureQueue(stack awscdk.Stack, alarms *alarmSet) awssqs.Queue {
+	q := awssqs.NewQueue(stack, jsii.String("AsyncFailures"), &awssqs.QueueProps{
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+	})
+	alarms.watch(stack, "AsyncFailures", "A scheduled job failed after its retries (its event is in the AsyncFailures queue)",
+		q.MetricApproximateNumberOfMessagesVisible(nil), 1)
+	return q
 }
 
 func newTable(stack awscdk.Stack, prod bool, removal awscdk.RemovalPolicy) awsdynamodb.Table {
@@ -246,22 +312,26 @@ func secretEnvName(name string) string {
 	return name + "-parameter"
 }
 
-// grantSMS lets a function send text messages, from the configured
-// origination identity and configuration set only when they are given as
-// ARNs, else from any identity of this account and region.
+// grantSMS lets a function send text messages. SendTextMessage is
+// authorised against the origination identity and, when one is named, the
+// configuration set: both must be allowed. The identity is scoped to its ARN
+// when given as one; a phone number, sender id or pool given by id (or none,
+// the account's default) can only be allowed by type, in this account and
+// region.
 func grantSMS(stack awscdk.Stack, f awslambda.Function, s Settings) {
 	var resources []*string
 	if strings.HasPrefix(s.SMSOriginationIdentity, "arn:") {
 		resources = append(resources, jsii.String(s.SMSOriginationIdentity))
+	} else {
+		for _, kind := range []string{"phone-number", "sender-id", "pool"} {
+			resources = append(resources, stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("sms-voice"), Resource: jsii.String(kind), ResourceName: jsii.String("*"),
+			}))
+		}
 	}
 	if s.SMSConfigurationSet != "" {
 		resources = append(resources, stack.FormatArn(&awscdk.ArnComponents{
 			Service: jsii.String("sms-voice"), Resource: jsii.String("configuration-set"), ResourceName: jsii.String(s.SMSConfigurationSet),
-		}))
-	}
-	if len(resources) == 0 {
-		resources = append(resources, stack.FormatArn(&awscdk.ArnComponents{
-			Service: jsii.String("sms-voice"), Resource: jsii.String("*"),
 		}))
 	}
 	f.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -276,13 +346,27 @@ func grantSMS(stack awscdk.Stack, f awslambda.Function, s Settings) {
 
 // addTrigger attaches a function to its event source; for a queue it
 // returns the queue, for producers to be granted.
-func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, t manifest.Trigger) awssqs.Queue {
+func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, t manifest.Trigger, alarms *alarmSet, failures awssqs.Queue) awssqs.Queue {
 	id := logicalName(fn.Name) + logicalName(t.Name)
 	switch t.Kind {
 	case manifest.Schedule:
+		// EventBridge invokes asynchronously: Lambda retries a failed run
+		// twice, then hands the event to the failure queue; EventBridge
+		// itself retries a call Lambda refused, then dead-letters it there
+		// too. The jobs are idempotent per day and person, so a retry sends
+		// nothing twice.
+		f.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
+			OnFailure:     awslambdadestinations.NewSqsDestination(failures),
+			RetryAttempts: jsii.Number(2),
+			MaxEventAge:   awscdk.Duration_Hours(jsii.Number(1)),
+		})
 		awsevents.NewRule(stack, jsii.String(id+"Schedule"), &awsevents.RuleProps{
 			Schedule: awsevents.Schedule_Expression(jsii.String(t.Expression)),
-			Targets:  &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(f, nil)},
+			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(f, &awseventstargets.LambdaFunctionProps{
+				DeadLetterQueue: failures,
+				RetryAttempts:   jsii.Number(4),
+				MaxEventAge:     awscdk.Duration_Hours(jsii.Number(1)),
+			})},
 		})
 	case manifest.Queue:
 		dlq := awssqs.NewQueue(stack, jsii.String(id+"DeadLetters"), &awssqs.QueueProps{
@@ -307,14 +391,8 @@ func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, 
 			MaxConcurrency: jsii.Number(queueConcurrency),
 		}))
 		f.AddEnvironment(jsii.String("QUEUE_MAX_CONCURRENCY"), jsii.String(fmt.Sprint(queueConcurrency)), nil)
-		awscloudwatch.NewAlarm(stack, jsii.String(id+"DeadLettersAlarm"), &awscloudwatch.AlarmProps{
-			AlarmDescription:   jsii.String(fmt.Sprintf("Messages of %s's %s queue are failing into the dead-letter queue", fn.Name, t.Name)),
-			Metric:             dlq.MetricApproximateNumberOfMessagesVisible(nil),
-			Threshold:          jsii.Number(1),
-			EvaluationPeriods:  jsii.Number(1),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		})
+		alarms.watch(stack, id+"DeadLetters", fmt.Sprintf("Messages of %s's %s queue are failing into the dead-letter queue", fn.Name, t.Name),
+			dlq.MetricApproximateNumberOfMessagesVisible(nil), 1)
 		return q
 	case manifest.Topic:
 		topic := awssns.NewTopic(stack, jsii.String(id+"Topic"), nil)

@@ -94,11 +94,23 @@ func template(t *testing.T, stage, set string) assertions.Template {
 	}
 	ctx := cdkContext(t, stage)
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+	settings := Settings{SMSSignature: "防线", SMSPartsPerSecond: "10"}
+	switch set {
+	case "sms-by-id":
+		settings.SMSOriginationIdentity = "+8610690000"
+		settings.SMSConfigurationSet = "fangxian"
+	case "sms-by-arn":
+		settings.SMSOriginationIdentity = "arn:aws:sms-voice:ap-southeast-1:123456789012:phone-number/phone-abc"
+		settings.SMSConfigurationSet = "fangxian"
+	case "operator":
+		settings.AlarmEmail = "oncall@example.org"
+		settings.FunctionSettings = map[string]string{"OTP_LIMIT_PER_HOUR": "500", "TOKEN_FAILURES_PER_IP_PER_HOUR": ""}
+	}
 	stack := NewStack(app, "Test", &StackProps{
 		Stage:     stage,
 		Functions: fns,
 		AssetDir:  func(name string) string { return filepath.Join(assets, name) },
-		Settings:  Settings{SMSSignature: "防线", SMSPartsPerSecond: "10"},
+		Settings:  settings,
 	})
 	tpl := assertions.Template_FromStack(stack, nil)
 	templates[key] = tpl
@@ -291,7 +303,8 @@ func TestTriggers(t *testing.T) {
 		})
 	})
 	check(t, "queue and dead letters", func() {
-		tpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(2))
+		// The queue, its dead letters, and the failure queue of scheduled jobs.
+		tpl.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(3))
 		tpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), map[string]any{
 			"VisibilityTimeout": 120,
 			"RedrivePolicy":     assertions.Match_ObjectLike(&map[string]any{"maxReceiveCount": 5}),
@@ -392,7 +405,10 @@ func TestSecretsAndSMSAreGrantedOnlyWhereDeclared(t *testing.T) {
 	}
 }
 
-func TestOnlyAuthenticatingFunctionsGetThePublicKey(t *testing.T) {
+// TestOnlyAuthReadsThePrivateKey: verifiers read the published public keys
+// from the table (so a rotation needs no redeploy); no function has a key in
+// its environment, and only auth may read the private key's parameter.
+func TestOnlyAuthReadsThePrivateKey(t *testing.T) {
 	tpl := template(t, "dev", "real")
 	for id, f := range resources(t, tpl, "AWS::Lambda::Function") {
 		vars := f["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
@@ -403,11 +419,147 @@ func TestOnlyAuthenticatingFunctionsGetThePublicKey(t *testing.T) {
 				fn = m
 			}
 		}
-		if _, has := vars["JWT_PUBLIC_KEY"]; has != fn.Authenticates() {
-			t.Errorf("%s: JWT_PUBLIC_KEY present = %v, authenticates = %v", name, has, fn.Authenticates())
+		for k := range vars {
+			if strings.Contains(k, "PUBLIC_KEY") || strings.Contains(k, "PRIVATE_KEY") && !strings.HasSuffix(k, "_PARAMETER") {
+				t.Errorf("%s: a key in the environment (%s)", name, k)
+			}
 		}
 		if _, has := vars["JWT_PRIVATE_KEY_PARAMETER"]; has != slices.Contains(fn.Secrets, manifest.JWTPrivateKeyParameter) {
 			t.Errorf("%s: JWT_PRIVATE_KEY_PARAMETER present = %v", name, has)
+		}
+		if fn.Authenticates() && fn.Table == manifest.TableNone {
+			t.Errorf("%s checks tokens but cannot read the published keys in the table", name)
+		}
+	}
+}
+
+// TestHTTPFunctionsAnswerBeforeTheGatewayGivesUp: an HTTP API cuts every
+// request at 30 s; a function serving routes must time out before.
+func TestHTTPFunctionsAnswerBeforeTheGatewayGivesUp(t *testing.T) {
+	tpl := template(t, "dev", "real")
+	for id, f := range resources(t, tpl, "AWS::Lambda::Function") {
+		name := id[:strings.Index(id, "Function")]
+		for _, m := range manifest.Functions {
+			if logicalName(m.Name) != name || len(m.Routes) == 0 {
+				continue
+			}
+			if got := f["Properties"].(map[string]any)["Timeout"].(float64); got >= 29 {
+				t.Errorf("%s serves HTTP with a %v s timeout", m.Name, got)
+			}
+		}
+	}
+	bad := []manifest.Function{{Name: "slow", MemoryMB: 128, TimeoutSec: 60, Routes: []manifest.Route{{Method: "GET", Path: "/v1/x", Op: "x"}}}}
+	if err := manifest.Validate(bad); err == nil {
+		t.Error("the manifest accepts an HTTP function with a 60 s timeout")
+	}
+}
+
+// TestScheduledJobsEndInTheFailureQueue: an EventBridge run that fails after
+// Lambda's retries, or that Lambda refuses, leaves its event in a queue that
+// alarms, instead of vanishing.
+func TestScheduledJobsEndInTheFailureQueue(t *testing.T) {
+	tpl := template(t, "dev", "real")
+	var scheduled []string
+	for _, fn := range manifest.Functions {
+		for _, tr := range fn.Triggers {
+			if tr.Kind == manifest.Schedule {
+				scheduled = append(scheduled, fn.Name)
+			}
+		}
+	}
+	configs := resources(t, tpl, "AWS::Lambda::EventInvokeConfig")
+	if len(configs) != len(scheduled) {
+		t.Fatalf("%d async invoke configs for %d scheduled functions", len(configs), len(scheduled))
+	}
+	for id, c := range configs {
+		props := c["Properties"].(map[string]any)
+		dest, _ := json.Marshal(props["DestinationConfig"])
+		if !strings.Contains(string(dest), "AsyncFailures") || props["MaximumRetryAttempts"] != float64(2) {
+			t.Errorf("%s: %v", id, props)
+		}
+	}
+	for id, r := range resources(t, tpl, "AWS::Events::Rule") {
+		for _, target := range r["Properties"].(map[string]any)["Targets"].([]any) {
+			tg := target.(map[string]any)
+			dlq, _ := json.Marshal(tg["DeadLetterConfig"])
+			if !strings.Contains(string(dlq), "AsyncFailures") || tg["RetryPolicy"] == nil {
+				t.Errorf("rule %s target %v has no dead-letter queue and retry policy", id, tg)
+			}
+		}
+	}
+}
+
+// TestAlarmsReachSomeone: every alarm notifies the alarm topic, and there is
+// one for each function's errors and throttles, the API's 5xx, failed
+// scheduled jobs and dead letters.
+func TestAlarmsReachSomeone(t *testing.T) {
+	tpl := template(t, "prod", "operator")
+	topics := resources(t, tpl, "AWS::SNS::Topic")
+	var topicID string
+	for id := range topics {
+		if strings.HasPrefix(id, "Alarms") {
+			topicID = id
+		}
+	}
+	if topicID == "" {
+		t.Fatal("no alarm topic")
+	}
+	alarms := resources(t, tpl, "AWS::CloudWatch::Alarm")
+	metrics := map[string]int{}
+	for id, a := range alarms {
+		props := a["Properties"].(map[string]any)
+		actions, _ := json.Marshal(props["AlarmActions"])
+		if !strings.Contains(string(actions), topicID) {
+			t.Errorf("alarm %s notifies nobody: %s", id, actions)
+		}
+		metrics[props["MetricName"].(string)]++
+	}
+	n := len(manifest.Functions)
+	if metrics["Errors"] != n || metrics["Throttles"] != n || metrics["5xx"] != 1 || metrics["ApproximateNumberOfMessagesVisible"] < 2 {
+		t.Errorf("alarms by metric %v", metrics)
+	}
+	check(t, "e-mail subscription", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SNS::Subscription"), map[string]any{"Protocol": "email", "Endpoint": "oncall@example.org"})
+	})
+	check(t, "an operator's setting reaches its function", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
+			"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{"OTP_LIMIT_PER_HOUR": "500"})},
+		})
+	})
+	for id, f := range resources(t, tpl, "AWS::Lambda::Function") {
+		vars := f["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
+		if _, set := vars["TOKEN_FAILURES_PER_IP_PER_HOUR"]; set {
+			t.Errorf("%s: an unset setting is in the environment", id)
+		}
+		if _, set := vars["OTP_LIMIT_PER_HOUR"]; set != strings.HasPrefix(id, "Auth") {
+			t.Errorf("%s: OTP_LIMIT_PER_HOUR present = %v", id, set)
+		}
+	}
+}
+
+// TestSMSSendingIsAllowedOnBothResources: SendTextMessage is authorised
+// against the origination identity and the configuration set.
+func TestSMSSendingIsAllowedOnBothResources(t *testing.T) {
+	for set, want := range map[string][]string{
+		"sms-by-id":  {"phone-number/*", "sender-id/*", "pool/*", "configuration-set/fangxian"},
+		"sms-by-arn": {"phone-number/phone-abc", "configuration-set/fangxian"},
+		"real":       {"phone-number/*", "sender-id/*", "pool/*"},
+	} {
+		tpl := template(t, "dev", set)
+		for fn, actions := range policyActions(t, tpl) {
+			res, ok := actions["sms-voice:SendTextMessage"]
+			if !ok {
+				continue
+			}
+			raw, _ := json.Marshal(res)
+			for _, w := range want {
+				if !strings.Contains(string(raw), w) {
+					t.Errorf("%s, %s: may not send from %s: %s", set, fn, w, raw)
+				}
+			}
+			if set == "sms-by-arn" && strings.Contains(string(raw), "/*") {
+				t.Errorf("%s: a wildcard identity although an ARN is given: %s", fn, raw)
+			}
 		}
 	}
 }

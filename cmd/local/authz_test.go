@@ -103,30 +103,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 	st := &store.Store{DB: db, Table: table}
 	ctx := context.Background()
 	now := time.Now()
-	for _, s := range []struct{ street, community, admin, staff string }{
-		{"sa", "ca", "13900000010", "13900000011"},
-		{"sb", "cb", "13900000020", "13900000021"},
-	} {
-		if err := st.CreateStreetWithAdmin(ctx, registry.Street{ID: s.street, Name: s.street},
-			registry.Staff{ID: "admin-" + s.street, Name: "a", Phone: s.admin, CreatedAt: now}, false, false); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.CreateCommunity(ctx, registry.Community{ID: s.community, StreetID: s.street, Name: s.community}); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.CreateStaff(ctx, registry.Staff{ID: "staff-" + s.community, Name: "s", Phone: s.staff, CommunityID: s.community, CreatedAt: now}, manifest.RoleStaff); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := (&registry.Importer{Store: st, Now: time.Now}).Import(ctx, "ca", []byte("building,unit,room,name,phone\n1号楼,1,101,居民,13700000001\n")); err != nil {
-		t.Fatal(err)
-	}
+	seedTwoStreets(t, st, "building,unit,room,name,phone\n1号楼,1,101,居民,13700000001\n")
 	resident, err := st.AccountByPhone(ctx, "13700000001")
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	d, err := newDeps(st, config{})
+	d, err := newDeps(context.Background(), st, config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,14 +119,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	otherKey, _, _ := auth.GenerateKey()
-	forger, _ := auth.NewIssuer(otherKey, time.Now)
+	forger, _ := auth.NewIssuer(otherKey, auth.Audience(localStage), time.Now)
 	principals := map[string]auth.Principal{
-		residentA:  resident.Principal(),
+		residentA:  resident.Principal,
 		volunteerA: {UserID: "v1", Role: manifest.RoleVolunteer, CommunityID: "ca"},
 		staffA:     {UserID: "staff-ca", Role: manifest.RoleStaff, CommunityID: "ca"},
 		staffB:     {UserID: "staff-cb", Role: manifest.RoleStaff, CommunityID: "cb"},
 		adminA:     {UserID: "admin-sa", Role: manifest.RoleAdmin, StreetID: "sa"},
 		adminB:     {UserID: "admin-sb", Role: manifest.RoleAdmin, StreetID: "sb"},
+	}
+	for who, p := range principals {
+		principals[who] = p.Normalized()
 	}
 	tokens := map[string]string{}
 	for who, p := range principals {
@@ -156,7 +142,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	tokens[forgedAdmin], _, _ = forger.Issue(principals[adminA])
 
 	staff := principals[staffA]
-	round, err := d.booking.CreateRound(ctx, staff, "ca", booking.RoundInput{Name: "r", StartsAt: now.Add(-time.Hour), EndsAt: now.Add(8 * time.Hour), SlotMinutes: 30})
+	round, err := d.booking.CreateRound(ctx, staff, "ca", booking.RoundInput{Name: "r", StartsAt: now.Add(-time.Hour), EndsAt: now.Add(8 * time.Hour), SlotMinutes: 30, AllowPastStart: true})
 	if err != nil {
 		t.Fatal(err)
 	}

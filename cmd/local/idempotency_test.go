@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -24,7 +25,7 @@ func TestIdempotencyKeysOnCreates(t *testing.T) {
 	db, table := dynamolocal.NewTable(t)
 	st := &store.Store{DB: db, Table: table}
 	dynamolocal.SeedCommunity(t, st, "sa", "ca", "13900000010")
-	d, err := newDeps(st, config{})
+	d, err := newDeps(context.Background(), st, config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,11 +41,16 @@ func TestIdempotencyKeysOnCreates(t *testing.T) {
 		}
 		return tok
 	}
-	staff := token(auth.Principal{UserID: "s1", Role: manifest.RoleStaff, CommunityID: "ca"})
-	colleague := token(auth.Principal{UserID: "s2", Role: manifest.RoleStaff, CommunityID: "ca"})
+	var postAs func(authorization, key, body string) (int, string, http.Header)
+	staff := token(auth.Principal{UserID: "s1", Role: manifest.RoleStaff, CommunityID: "ca"}.Normalized())
+	colleague := token(auth.Principal{UserID: "s2", Role: manifest.RoleStaff, CommunityID: "ca"}.Normalized())
 	post := func(tok, key, body string) (int, string, http.Header) {
+		return postAs("Bearer "+tok, key, body)
+	}
+	postAs = func(authorization, key, body string) (int, string, http.Header) {
 		req := httptest.NewRequest("POST", "/v1/communities/ca/rounds", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", authorization)
 		if key != "" {
 			req.Header.Set("Idempotency-Key", key)
 		}
@@ -68,6 +74,19 @@ func TestIdempotencyKeysOnCreates(t *testing.T) {
 	}
 	if code, out, _ := post(staff, "short", body); code != 400 {
 		t.Fatalf("malformed key: %d %s", code, out)
+	}
+	// The same person is the same caller however the header is written and
+	// whichever sign-in the token comes from.
+	time.Sleep(1100 * time.Millisecond) // a later token (iat is in seconds)
+	again := token(auth.Principal{UserID: "s1", Role: manifest.RoleStaff, CommunityID: "ca"}.Normalized())
+	if again == staff {
+		t.Fatal("the second sign-in's token is the first's")
+	}
+	for _, h := range []string{"bearer " + staff, "Bearer   " + staff, "BEARER " + staff, "Bearer " + again} {
+		code, out, hdr := postAs(h, "round-key-0001", body)
+		if code != 201 || out != first || hdr.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("%.12q…: %d %s (a duplicate round)", h, code, out)
+		}
 	}
 	code3, third, _ := post(colleague, "round-key-0001", body)
 	if code3 != 201 || third == first {

@@ -108,7 +108,7 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	}
 	st := &store.Store{DB: db, Table: c.Table}
 
-	d, err := newDeps(st, c)
+	d, err := newDeps(ctx, st, c)
 	if err != nil {
 		return err
 	}
@@ -167,6 +167,7 @@ type deps struct {
 	store    *store.Store
 	ready    health.ReadyFunc
 	issuer   *auth.Issuer
+	verifier *auth.Verifier
 	outbox   *sms.Outbox
 	signIn   *auth.SignIn
 	wechat   *auth.WeChatSignIn
@@ -178,34 +179,70 @@ type deps struct {
 	dispatch *notices.Dispatcher
 }
 
-func newDeps(st *store.Store, c config) (*deps, error) {
-	// A fresh signing key each run: tokens from a previous run are void.
+// localStage names the tokens' audience on a developer machine.
+const localStage = "local"
+
+func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
+	// A fresh signing key each run, published in the table the way the
+	// operator publishes the deployment's; the keys of earlier runs are
+	// retired, so their tokens are void.
 	privatePEM, _, err := auth.GenerateKey()
 	if err != nil {
 		return nil, err
 	}
-	keys, err := auth.StaticKeys(privatePEM, time.Now)
+	keys, err := auth.StaticKeys(privatePEM, auth.Audience(localStage), time.Now)
 	if err != nil {
 		return nil, err
 	}
-	issuer, _ := keys.Issuer(context.Background())
-	outbox := &sms.Outbox{Signature: envOr("SMS_SIGNATURE", "防线"), Now: time.Now}
+	issuer, _ := keys.Issuer(ctx)
+	if err := publishOnly(ctx, st, issuer.PublicKey()); err != nil {
+		return nil, err
+	}
+	signature := envOr("SMS_SIGNATURE", "防线")
+	if err := sms.CheckSignature(signature); err != nil {
+		return nil, err
+	}
+	limits, err := auth.LimitsFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	outbox := &sms.Outbox{Signature: signature, Now: time.Now}
 	// Like the stack's dispatch queue: 5 receives, then the dead letters.
 	q := queue.NewLocal(5, 10, 2*time.Second)
-	signIn := &auth.SignIn{Accounts: st, Challenges: st, Sender: outbox, Keys: keys, Now: time.Now}
+	signIn := &auth.SignIn{Accounts: st, Challenges: st, Limiter: st, Limits: limits, Sender: outbox, Keys: keys, Now: time.Now}
 	var wx auth.OpenIDExchanger
 	if client := auth.NewWeChatClient(c.WeChat); client != nil {
 		wx = client
 	}
 	return &deps{
 		store: st, issuer: issuer, outbox: outbox, signIn: signIn,
+		verifier: auth.NewVerifier(auth.Audience(localStage), st, time.Now),
 		wechat:   &auth.WeChatSignIn{SignIn: signIn, WeChat: wx, Bindings: st},
 		registry: &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now},
 		notices:  &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now},
 		queue:    q,
-		dispatch: &notices.Dispatcher{Store: st, Directory: st, Staff: st, Queue: q, Sender: outbox, Signature: outbox.Signature, Pacer: notices.NewPacer(smsRate())},
+		dispatch: &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: q, Sender: outbox, Signature: signature, Pacer: notices.NewPacer(smsRate())},
 		booking:  &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: outbox, Now: time.Now},
 	}, nil
+}
+
+// publishOnly makes k the only published signing key.
+func publishOnly(ctx context.Context, st *store.Store, k auth.PublicKey) error {
+	state, err := st.TokenState(ctx)
+	if err != nil {
+		return err
+	}
+	if err := st.PublishSigningKey(ctx, k); err != nil {
+		return err
+	}
+	for _, old := range state.Keys {
+		if old.ID != k.ID {
+			if err := st.RetireSigningKey(ctx, old.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // functionHandlers wires each function the way its functions/<name>/main.go does.
@@ -244,7 +281,7 @@ func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 		}
 		handlers = httpapi.Merge(handlers, h)
 	}
-	opts := httpapi.Options{Logger: log, Auth: &d.issuer.Verifier, Idempotency: d.store}
+	opts := httpapi.Options{Logger: log, Auth: d.verifier, Idempotency: d.store}
 	api, err := httpapi.NewRouter(manifest.Routes(manifest.Functions), handlers, opts)
 	if err != nil {
 		return nil, err
@@ -318,10 +355,10 @@ Demo community %q (street %q):
   staff         %s
   residents     %s
 
-Sign in (the code is in the outbox):
-  curl -X POST %s/v1/auth/otp -d '{"phone":"%s"}'
+Sign in (the code is in the outbox; CODE and TOKEN are placeholders):
+  curl -H 'Content-Type: application/json' -X POST %s/v1/auth/otp -d '{"phone":"%s"}'
   curl '%s/dev/sms?to=%s'
-  curl -X POST %s/v1/auth/token -d '{"phone":"%s","code":"CODE"}'
+  curl -H 'Content-Type: application/json' -X POST %s/v1/auth/token -d '{"phone":"%s","code":"CODE"}'
   curl -H "Authorization: Bearer TOKEN" %s/v1/communities/%s/buildings
 
 Also: curl %s/v1/health, curl %s/v1/openapi.json

@@ -1,11 +1,15 @@
 // Command operator does the one-off jobs of a deployment, with the operator's
 // own AWS credentials (profile, SSO or environment):
 //
-//	go run ./cmd/operator init-keys -stage prod
+//	go run ./cmd/operator init-keys -stage prod -table TABLE
+//	go run ./cmd/operator rotate-keys -stage prod -table TABLE
 //	go run ./cmd/operator bootstrap-admin -table TABLE -street-name 酒泉路街道 -name 郭佳 -phone 13912345678
 //
-// init-keys creates the token signing key pair in SSM Parameter Store before
-// the first `cdk deploy` of a stage; bootstrap-admin creates the first street
+// init-keys creates the token signing key after the first `cdk deploy` of a
+// stage: the private key in SSM Parameter Store (only the auth function reads
+// it) and the public key in the table, where every function that checks
+// tokens reads it. rotate-keys replaces the signing key without a redeploy
+// and without signing anyone out. bootstrap-admin creates the first street
 // and its admin in a fresh deployment (the admin then adds communities and
 // staff through the API) and refuses when an admin exists, unless -force.
 package main
@@ -17,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -40,66 +45,163 @@ func main() {
 	}
 }
 
+// parameters is the part of SSM Parameter Store the key commands use; tests
+// give an in-memory one.
+type parameters interface {
+	Get(ctx context.Context, name string) (string, error) // errNoParameter when missing
+	Put(ctx context.Context, name, value string, overwrite bool) error
+}
+
+var errNoParameter = errors.New("no such parameter")
+
+// newParameters is SSM with the operator's credentials; tests replace it.
+var newParameters = func(ctx context.Context) (parameters, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ssmParameters{ssm.NewFromConfig(cfg)}, nil
+}
+
+type ssmParameters struct{ c *ssm.Client }
+
+func (p ssmParameters) Get(ctx context.Context, name string) (string, error) {
+	out, err := p.c.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+	var missing *ssmtypes.ParameterNotFound
+	if errors.As(err, &missing) {
+		return "", errNoParameter
+	}
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.Parameter.Value), nil
+}
+
+func (p ssmParameters) Put(ctx context.Context, name, value string, overwrite bool) error {
+	_, err := p.c.PutParameter(ctx, &ssm.PutParameterInput{
+		Name: aws.String(name), Value: aws.String(value), Type: ssmtypes.ParameterTypeSecureString, Overwrite: aws.Bool(overwrite),
+		Description: aws.String("Fangxian token signing key"),
+	})
+	return err
+}
+
 func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: operator init-keys|bootstrap-admin [flags] (-h for the flags)")
+		return errors.New("usage: operator init-keys|rotate-keys|bootstrap-admin [flags] (-h for the flags)")
 	}
 	switch args[0] {
 	case "init-keys":
-		return initKeys(ctx, args[1:], out)
+		return initKeys(ctx, args[1:], out, false)
+	case "rotate-keys":
+		return initKeys(ctx, args[1:], out, true)
 	case "bootstrap-admin":
 		return bootstrapAdmin(ctx, args[1:], out)
 	}
 	return fmt.Errorf("unknown command %q", args[0])
 }
 
-func initKeys(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("init-keys", flag.ContinueOnError)
-	stage := fs.String("stage", "dev", "the stage the keys are for")
-	rotate := fs.Bool("rotate", false, "replace existing keys (signs everyone out)")
-	if err := fs.Parse(args); err != nil {
-		return err
+// tableFlags are the flags that name the table.
+func tableFlags(fs *flag.FlagSet) (table, endpoint *string) {
+	return fs.String("table", "", "the table (the stack's TableName output)"),
+		fs.String("endpoint", os.Getenv("DYNAMODB_ENDPOINT"), "a DynamoDB Local endpoint instead of AWS")
+}
+
+func openTable(ctx context.Context, table, endpoint string) (*store.Store, error) {
+	if table == "" {
+		return nil, errors.New("-table is required (the stack's TableName output)")
+	}
+	if endpoint != "" {
+		return &store.Store{DB: store.NewClient(store.Config{TableName: table, Endpoint: endpoint}), Table: table}, nil
 	}
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
+		return nil, err
+	}
+	return &store.Store{DB: dynamodb.NewFromConfig(cfg), Table: table}, nil
+}
+
+// initKeys creates the first signing key, or with rotate a new one. Order
+// matters: the new public key is published before the private key changes,
+// so every token the auth function signs can be checked; the previous key
+// stays published, so tokens signed before keep working until they expire;
+// the one before that (a day old at least, if rotations are a day apart) is
+// withdrawn.
+func initKeys(ctx context.Context, args []string, out io.Writer, rotate bool) error {
+	name := "init-keys"
+	if rotate {
+		name = "rotate-keys"
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	stage := fs.String("stage", "dev", "the stage the keys are for")
+	table, endpoint := tableFlags(fs)
+	dropPrevious := fs.Bool("drop-previous", false, "rotate-keys: also withdraw the previous key at once (signs everyone out: for a leaked key)")
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	client := ssm.NewFromConfig(cfg)
-	privatePEM, publicPEM, err := auth.GenerateKey()
+	st, err := openTable(ctx, *table, *endpoint)
+	if err != nil {
+		return err
+	}
+	params, err := newParameters(ctx)
 	if err != nil {
 		return err
 	}
 	privateName := manifest.ParameterPath(*stage, manifest.JWTPrivateKeyParameter)
-	publicName := manifest.ParameterPath(*stage, manifest.JWTPublicKeyParameter)
-	// The private key first: a public key without its private key would let
-	// the stack deploy with tokens nobody can issue.
-	for _, p := range []struct {
-		name, value string
-		typ         ssmtypes.ParameterType
-	}{
-		{privateName, string(privatePEM), ssmtypes.ParameterTypeSecureString},
-		{publicName, string(publicPEM), ssmtypes.ParameterTypeString},
-	} {
-		_, err := client.PutParameter(ctx, &ssm.PutParameterInput{
-			Name: aws.String(p.name), Value: aws.String(p.value), Type: p.typ, Overwrite: aws.Bool(*rotate),
-			Description: aws.String("Fangxian token signing key (" + *stage + ")"),
-		})
-		var exists *ssmtypes.ParameterAlreadyExists
-		if errors.As(err, &exists) {
-			return fmt.Errorf("%s exists already; -rotate replaces the keys and signs everyone out", p.name)
-		}
+	current, err := params.Get(ctx, privateName)
+	switch {
+	case err == nil && !rotate:
+		return fmt.Errorf("%s exists already: rotate-keys replaces it", privateName)
+	case errors.Is(err, errNoParameter) && rotate:
+		return fmt.Errorf("%s does not exist: init-keys creates it", privateName)
+	case err != nil && !errors.Is(err, errNoParameter):
+		return err
+	}
+	keep := map[string]bool{}
+	if rotate && !*dropPrevious {
+		prev, err := auth.NewIssuer([]byte(current), "", time.Now)
 		if err != nil {
-			return fmt.Errorf("put %s: %w", p.name, err)
+			return fmt.Errorf("the current key in %s: %w", privateName, err)
 		}
-		fmt.Fprintf(out, "created %s (%s)\n", p.name, p.typ)
+		keep[prev.PublicKey().ID] = true
+	}
+	privatePEM, _, err := auth.GenerateKey()
+	if err != nil {
+		return err
+	}
+	next, err := auth.NewIssuer(privatePEM, "", time.Now)
+	if err != nil {
+		return err
+	}
+	pub := next.PublicKey()
+	keep[pub.ID] = true
+	if err := st.PublishSigningKey(ctx, pub); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "published public key %s in table %s\n", pub.ID, *table)
+	if err := params.Put(ctx, privateName, string(privatePEM), rotate); err != nil {
+		return fmt.Errorf("put %s: %w", privateName, err)
+	}
+	fmt.Fprintf(out, "stored the private key in %s (SecureString); auth functions sign with it within %s\n", privateName, "5 minutes")
+	state, err := st.TokenState(ctx)
+	if err != nil {
+		return err
+	}
+	sort.Slice(state.Keys, func(i, j int) bool { return state.Keys[i].CreatedAt.Before(state.Keys[j].CreatedAt) })
+	for _, k := range state.Keys {
+		if keep[k.ID] {
+			continue
+		}
+		if err := st.RetireSigningKey(ctx, k.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "withdrew key %s (published %s): tokens it signed no longer work\n", k.ID, k.CreatedAt.Format(time.RFC3339))
 	}
 	return nil
 }
 
 func bootstrapAdmin(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("bootstrap-admin", flag.ContinueOnError)
-	table := fs.String("table", "", "the table (the stack's TableName output)")
-	endpoint := fs.String("endpoint", os.Getenv("DYNAMODB_ENDPOINT"), "a DynamoDB Local endpoint instead of AWS")
+	table, endpoint := tableFlags(fs)
 	streetName := fs.String("street-name", "", "the street (街道) the admin runs")
 	name := fs.String("name", "", "the admin's name")
 	phoneNumber := fs.String("phone", "", "the admin's mobile number; they sign in with it")
@@ -112,17 +214,10 @@ func bootstrapAdmin(ctx context.Context, args []string, out io.Writer) error {
 		fs.Usage()
 		return errors.New("-table, -street-name, -name and a valid -phone are required")
 	}
-	var db *dynamodb.Client
-	if *endpoint != "" {
-		db = store.NewClient(store.Config{TableName: *table, Endpoint: *endpoint})
-	} else {
-		cfg, err := config.LoadDefaultConfig(ctx)
-		if err != nil {
-			return err
-		}
-		db = dynamodb.NewFromConfig(cfg)
+	st, err := openTable(ctx, *table, *endpoint)
+	if err != nil {
+		return err
 	}
-	st := &store.Store{DB: db, Table: *table}
 	street := registry.Street{ID: registry.NewID("s"), Name: *streetName}
 	admin := registry.Staff{ID: registry.NewID("u"), Name: *name, Phone: ph, CreatedAt: time.Now().UTC()}
 	switch err := st.CreateStreetWithAdmin(ctx, street, admin, true, *force); {

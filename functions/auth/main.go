@@ -8,36 +8,42 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/lambdaenv"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/secrets"
-	"github.com/fangxian/fangxian/shared/sms"
+	"github.com/fangxian/fangxian/shared/sms/pinpoint"
 	"github.com/fangxian/fangxian/shared/store"
 )
 
 func main() {
+	log := logging.Init()
 	st := lambdaenv.Must(store.FromEnv())
-	env := lambdaenv.Must(lambdaenv.Require("JWT_PRIVATE_KEY_PARAMETER", "SMS_SIGNATURE"))
+	env := lambdaenv.Must(lambdaenv.Require("STAGE", "JWT_PRIVATE_KEY_PARAMETER", "SMS_SIGNATURE"))
+	limits := lambdaenv.Must(auth.LimitsFromEnv())
 	aws := lambdaenv.AWSConfig(false)
-	params := secrets.SSM{Client: ssm.NewFromConfig(aws)}
+	params := secrets.SSM{Config: aws}
 	// Read on first use, not here: see auth.Keys.
-	keys := &auth.Keys{Now: time.Now, Load: func(ctx context.Context) ([]byte, error) {
+	keys := &auth.Keys{Audience: auth.Audience(env["STAGE"]), Now: time.Now, Load: func(ctx context.Context) ([]byte, error) {
 		return params.Get(ctx, env["JWT_PRIVATE_KEY_PARAMETER"])
 	}}
 	var wechat auth.OpenIDExchanger
 	if name, appID := os.Getenv("WECHAT_SECRET_PARAMETER"), os.Getenv("WECHAT_APP_ID"); name != "" && appID != "" {
-		secret := lambdaenv.Must(params.Get(context.Background(), name))
-		if c := auth.NewWeChatClient(auth.WeChatConfig{BaseURL: os.Getenv("WECHAT_BASE_URL"), AppID: appID, Secret: string(secret)}); c != nil {
+		// The secret is read when the first WeChat sign-in needs it: a missing
+		// parameter turns WeChat sign-in off, never SMS sign-in.
+		if c := auth.NewWeChatClient(auth.WeChatConfig{BaseURL: os.Getenv("WECHAT_BASE_URL"), AppID: appID,
+			LoadSecret: func(ctx context.Context) (string, error) {
+				b, err := params.Get(ctx, name)
+				return string(b), err
+			}}); c != nil {
 			wechat = c
 		}
 	}
 	signIn := &auth.SignIn{
-		Accounts: st, Challenges: st, Keys: keys, Now: time.Now,
-		Sender: &sms.PinpointSender{
+		Accounts: st, Challenges: st, Limiter: st, Limits: limits, Keys: keys, Now: time.Now,
+		Sender: &pinpoint.Sender{
 			Client:              pinpointsmsvoicev2.NewFromConfig(aws),
 			OriginationIdentity: os.Getenv("SMS_ORIGINATION_IDENTITY"),
 			ConfigurationSet:    os.Getenv("SMS_CONFIGURATION_SET"),
@@ -45,5 +51,5 @@ func main() {
 		},
 	}
 	httpapi.ServeFunction("auth", auth.Handlers(signIn, &auth.WeChatSignIn{SignIn: signIn, WeChat: wechat, Bindings: st}),
-		httpapi.Options{Logger: logging.FromEnv()})
+		httpapi.Options{Logger: log})
 }

@@ -17,10 +17,11 @@ import (
 )
 
 func main() {
+	log := logging.Init()
 	st := lambdaenv.Must(store.FromEnv())
-	verifier := lambdaenv.Must(auth.VerifierFromEnv())
+	verifier := lambdaenv.Must(auth.VerifierFromEnv(st))
 	env := lambdaenv.Must(lambdaenv.Require("QUEUE_URL_DISPATCH"))
 	q := &queue.SQS{Client: sqs.NewFromConfig(lambdaenv.AWSConfig(false)), URL: env["QUEUE_URL_DISPATCH"]}
 	svc := &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now}
-	httpapi.ServeFunction("notices", svc.Handlers(), httpapi.Options{Logger: logging.FromEnv(), Auth: verifier, Idempotency: st})
+	httpapi.ServeFunction("notices", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st})
 }

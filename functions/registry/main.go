@@ -14,8 +14,9 @@ import (
 )
 
 func main() {
+	log := logging.Init()
 	st := lambdaenv.Must(store.FromEnv())
-	verifier := lambdaenv.Must(auth.VerifierFromEnv())
+	verifier := lambdaenv.Must(auth.VerifierFromEnv(st))
 	api := &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now}
-	httpapi.ServeFunction("registry", api.Handlers(), httpapi.Options{Logger: logging.FromEnv(), Auth: verifier, Idempotency: st})
+	httpapi.ServeFunction("registry", api.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st})
 }

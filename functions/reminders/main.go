@@ -18,14 +18,16 @@ import (
 )
 
 func main() {
-	log := logging.FromEnv()
+	log := logging.Init()
 	st := lambdaenv.Must(store.FromEnv())
 	env := lambdaenv.Must(lambdaenv.Require("QUEUE_URL_DISPATCH"))
 	svc := &notices.Service{Store: st, Readings: st, Directory: st, Now: time.Now,
 		Queue: &queue.SQS{Client: sqs.NewFromConfig(lambdaenv.AWSConfig(false)), URL: env["QUEUE_URL_DISPATCH"]}}
 	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) error {
-		n, err := svc.Remind(ctx)
+		// A second run of the same day (EventBridge or Lambda retrying) queues
+		// the reminders again; the dispatcher sends each phone one a day.
+		n, err := svc.Remind(logging.WithLogger(ctx, log))
 		log.Info("temperature reminders queued", "count", n, "err", err)
-		return err // a failed run is retried by EventBridge
+		return err
 	})
 }

@@ -11,9 +11,10 @@ import (
 )
 
 func main() {
+	log := logging.Init()
 	st := lambdaenv.Must(store.FromEnv())
 	httpapi.ServeFunction("system", httpapi.Merge(
 		health.Handlers(store.Pinger{DB: st.DB, Table: st.Table}, nil),
 		openapi.Handlers(),
-	), httpapi.Options{Logger: logging.FromEnv()})
+	), httpapi.Options{Logger: log})
 }

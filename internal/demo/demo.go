@@ -25,6 +25,13 @@ const (
 	CommunityID = "community-demo"
 	AdminPhone  = "13900000000"
 	StaffPhone  = "13900000001"
+
+	// A small neighbouring street, so that the boundaries between tenants
+	// can be tried on a developer machine too.
+	OtherStreetID    = "street-east"
+	OtherCommunityID = "community-east"
+	OtherAdminPhone  = "13900000100"
+	OtherStaffPhone  = "13900000101"
 )
 
 // Shape of the generated community.
@@ -108,12 +115,36 @@ func Seed(ctx context.Context, st *store.Store, now time.Time) (registry.ImportR
 	if err != nil && !errors.Is(err, store.ErrCommunityExists) {
 		return registry.ImportReport{}, nil, err
 	}
-	err = st.CreateStaff(ctx, registry.Staff{ID: "u-demo-staff", Name: "社区工作人员", Phone: StaffPhone, CommunityID: CommunityID, CreatedAt: now}, manifest.RoleStaff)
+	err = st.CreateStaff(ctx, registry.Staff{ID: "u-demo-staff", Name: "社区工作人员", Phone: StaffPhone, CommunityID: CommunityID, CreatedAt: now}, manifest.RoleStaff, nil)
 	if err != nil && !errors.Is(err, registry.ErrPhoneTaken) {
+		return registry.ImportReport{}, nil, err
+	}
+	if err := seedOther(ctx, st, now); err != nil {
 		return registry.ImportReport{}, nil, err
 	}
 	data, samples := CSV(now.Year())
 	im := &registry.Importer{Store: st, Now: func() time.Time { return now }}
 	report, err := im.Import(ctx, CommunityID, data)
 	return report, samples, err
+}
+
+// OtherCSV is the neighbouring community's few residents.
+const OtherCSV = "楼栋,单元,房号,姓名,手机号\n1号楼,1,101,东岗居民甲,13600000001\n1号楼,1,102,东岗居民乙,13600000002\n"
+
+func seedOther(ctx context.Context, st *store.Store, now time.Time) error {
+	err := st.CreateStreetWithAdmin(ctx, registry.Street{ID: OtherStreetID, Name: "东岗街道（演示）"},
+		registry.Staff{ID: "u-east-admin", Name: "东岗街道管理员", Phone: OtherAdminPhone, CreatedAt: now}, false, false)
+	if err != nil && !errors.Is(err, store.ErrStreetExists) {
+		return err
+	}
+	err = st.CreateCommunity(ctx, registry.Community{ID: OtherCommunityID, StreetID: OtherStreetID, Name: "东岗社区（演示）"})
+	if err != nil && !errors.Is(err, store.ErrCommunityExists) {
+		return err
+	}
+	err = st.CreateStaff(ctx, registry.Staff{ID: "u-east-staff", Name: "东岗工作人员", Phone: OtherStaffPhone, CommunityID: OtherCommunityID, CreatedAt: now}, manifest.RoleStaff, nil)
+	if err != nil && !errors.Is(err, registry.ErrPhoneTaken) {
+		return err
+	}
+	_, err = (&registry.Importer{Store: st, Now: func() time.Time { return now }}).Import(ctx, OtherCommunityID, []byte(OtherCSV))
+	return err
 }

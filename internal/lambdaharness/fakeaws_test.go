@@ -1,6 +1,7 @@
 package lambdaharness_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/fangxian/fangxian/shared/auth"
 )
@@ -40,6 +42,11 @@ func newFakeAWS(t testing.TB, params map[string]string) *fakeAWS {
 			}
 			_ = json.NewEncoder(w).Encode(map[string]any{"Parameter": map[string]any{"Name": name, "Value": v, "Type": "SecureString"}})
 		case strings.HasSuffix(target, ".SendTextMessage"):
+			if to, _ := in["DestinationPhoneNumber"].(string); strings.HasSuffix(to, "9999") {
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(`{"__type":"ValidationException","message":"Destination ` + to + ` is blocked"}`))
+				return
+			}
 			f.mu.Lock()
 			f.sms = append(f.sms, in)
 			f.mu.Unlock()
@@ -59,24 +66,40 @@ func (f *fakeAWS) sent() []map[string]any {
 	return append([]map[string]any(nil), f.sms...)
 }
 
-// fakeDeployment is what a deployed stage gives its functions: the signing
-// key pair in SSM (served by a fake) and the public key in the environment.
-func fakeDeployment(t testing.TB) (*fakeAWS, string) {
+// fakeDeployment is what `operator init-keys` gives a stage: the private key
+// in SSM (served by a fake), the public key published in the table.
+func fakeDeployment(t testing.TB, keys publisher) *fakeAWS {
 	t.Helper()
-	private, public, err := auth.GenerateKey()
+	private, _, err := auth.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newFakeAWS(t, map[string]string{"/fangxian/test/jwt-private-key": string(private)}), string(public)
+	iss, err := auth.NewIssuer(private, auth.Audience("test"), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.PublishSigningKey(context.Background(), iss.PublicKey()); err != nil {
+		t.Fatal(err)
+	}
+	return newFakeAWS(t, map[string]string{"/fangxian/test/jwt-private-key": string(private)})
+}
+
+type publisher interface {
+	PublishSigningKey(ctx context.Context, k auth.PublicKey) error
 }
 
 // functionEnv is the environment the stack gives every function, pointing
 // AWS calls at the fake.
-func functionEnv(aws *fakeAWS, publicKey string) []string {
+func functionEnv(aws *fakeAWS) []string {
 	return []string{
 		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL=" + aws.URL,
-		"JWT_PUBLIC_KEY=" + publicKey, "JWT_PRIVATE_KEY_PARAMETER=/fangxian/test/jwt-private-key",
+		"JWT_PRIVATE_KEY_PARAMETER=/fangxian/test/jwt-private-key",
 		"SMS_SIGNATURE=防线", "STAGE=test",
 		"QUEUE_URL_DISPATCH=" + aws.URL + "/123456789012/dispatch", "SMS_PARTS_PER_SECOND=10", "QUEUE_MAX_CONCURRENCY=2",
 	}
 }
+
+// discard publishes nowhere.
+type discard struct{}
+
+func (discard) PublishSigningKey(context.Context, auth.PublicKey) error { return nil }

@@ -163,13 +163,13 @@ func TestSignInThroughTheBinaries(t *testing.T) {
 	if err := st.CreateStreetWithAdmin(ctx, registry.Street{ID: "s1", Name: "s"}, registry.Staff{ID: "u-a", Name: "管理员", Phone: "13900000000"}, false, false); err != nil {
 		t.Fatal(err)
 	}
-	aws, publicKey := fakeDeployment(t)
-	env := append(functionEnv(aws, publicKey), "TABLE_NAME="+table, "DYNAMODB_ENDPOINT="+os.Getenv("DYNAMODB_ENDPOINT"))
+	aws := fakeDeployment(t, st)
+	env := append(functionEnv(aws), "TABLE_NAME="+table, "DYNAMODB_ENDPOINT="+os.Getenv("DYNAMODB_ENDPOINT"))
 	authFn := startBinary(t, "functions/auth", env...)
 	registryFn := startBinary(t, "functions/registry", env...)
 
 	if resp := invoke(t, authFn, jsonEvent("POST", "/v1/auth/otp", `{"phone":"139 0000 0000"}`, "")); resp.StatusCode != 202 {
-		t.Fatalf("otp: %d %s", resp.StatusCode, resp.Body)
+		t.Fatalf("otp: %d %s\n%s", resp.StatusCode, resp.Body, authFn.Output())
 	}
 	sent := aws.sent()
 	if len(sent) != 1 || sent[0]["DestinationPhoneNumber"] != "+8613900000000" {
@@ -194,5 +194,53 @@ func TestSignInThroughTheBinaries(t *testing.T) {
 	}
 	if denied := invoke(t, registryFn, jsonEvent("GET", "/v1/me", "", sess.Token+"x")); denied.StatusCode != 401 {
 		t.Fatalf("a broken token: %d %s", denied.StatusCode, denied.Body)
+	}
+}
+
+// TestDispatchLogsAreJSONWithPhonesMasked runs the real dispatch binary on a
+// batch whose send fails with the provider naming the phone, and reads what
+// it wrote: every line JSON, no phone in full.
+func TestDispatchLogsAreJSONWithPhonesMasked(t *testing.T) {
+	db, table := dynamolocal.NewTable(t)
+	st := &store.Store{DB: db, Table: table}
+	aws := fakeDeployment(t, st)
+	env := append(functionEnv(aws), "TABLE_NAME="+table, "DYNAMODB_ENDPOINT="+os.Getenv("DYNAMODB_ENDPOINT"), "LOG_LEVEL=debug")
+	fn := startBinary(t, "functions/dispatch", env...)
+	batch, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{
+		{MessageId: "m1", Body: `{"kind":"reminder","phone":"13812349999","day":"2026-11-30"}`, Attributes: map[string]string{"ApproximateReceiveCount": "1"}},
+		{MessageId: "m2", Body: `not json 13812345678`, Attributes: map[string]string{"ApproximateReceiveCount": "1"}},
+	}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := fn.Invoke(ctx, batch)
+	if err != nil || res.Err != nil {
+		t.Fatalf("invoke: %v %s", err, res.Err)
+	}
+	var resp events.SQSEventResponse
+	if err := json.Unmarshal(res.Payload, &resp); err != nil || len(resp.BatchItemFailures) != 2 {
+		t.Fatalf("answer %s: %v", res.Payload, err)
+	}
+	// The binary's output reaches us through a pipe: give it a moment.
+	var out string
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if out = fn.Output(); strings.Count(out, "dispatch message failed") >= 2 {
+			break
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("the function logged %q", out)
+	}
+	for _, line := range lines {
+		var v map[string]any
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Errorf("not JSON: %q", line)
+		}
+	}
+	if regexp.MustCompile(`1381234\d{4}`).MatchString(out) {
+		t.Errorf("a phone in full in the logs:\n%s", out)
+	}
+	if !strings.Contains(out, "138****9999") {
+		t.Errorf("the failed send is not logged (masked):\n%s", out)
 	}
 }

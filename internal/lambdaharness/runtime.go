@@ -51,6 +51,27 @@ type Process struct {
 	polled  bool
 	initErr []byte
 	stderr  bytes.Buffer
+	output  lockedBuffer
+}
+
+// lockedBuffer collects what the binary writes, for tests that read its logs.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// Output is everything the binary wrote to stdout and stderr so far: its
+// logs, as CloudWatch would receive them.
+func (p *Process) Output() string {
+	p.output.mu.Lock()
+	defer p.output.mu.Unlock()
+	return p.output.buf.String()
 }
 
 // Start serves a Runtime API and execs binary with env added to a minimal
@@ -89,8 +110,8 @@ func Start(binary string, env ...string) (*Process, error) {
 		"AWS_REGION=cn-northwest-1",
 		"PATH=" + os.Getenv("PATH"),
 	}, env...)
-	p.cmd.Stdout = io.Discard
-	p.cmd.Stderr = &p.stderr
+	p.cmd.Stdout = &p.output
+	p.cmd.Stderr = io.MultiWriter(&p.stderr, &p.output)
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	p.started = time.Now()
 	if err := p.cmd.Start(); err != nil {

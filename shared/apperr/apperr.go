@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error for the transport; the HTTP mapping lives in httpapi.
@@ -43,7 +44,10 @@ type Error struct {
 	MessageZH string
 	MessageEN string
 	Fields    []FieldError
-	Cause     error
+	// RetryAfter, when set, is how long the client should wait before trying
+	// again: the Retry-After header of a 429 or 503.
+	RetryAfter time.Duration
+	Cause      error
 }
 
 // New declares an error of the catalogue. Call it at package level.
@@ -88,6 +92,21 @@ func (e *Error) WithFields(fields ...FieldError) *Error {
 	c := *e
 	c.Fields = append(append([]FieldError(nil), e.Fields...), fields...)
 	return &c
+}
+
+// WithRetryAfter returns a copy of e that tells the client to wait d.
+func (e *Error) WithRetryAfter(d time.Duration) *Error {
+	c := *e
+	c.RetryAfter = d
+	return &c
+}
+
+// RetryAfterSeconds is RetryAfter in whole seconds, rounded up (0 when unset).
+func (e *Error) RetryAfterSeconds() int {
+	if e.RetryAfter <= 0 {
+		return 0
+	}
+	return int((e.RetryAfter + time.Second - 1) / time.Second)
 }
 
 // As finds the *Error in err's chain; anything else is an internal error that

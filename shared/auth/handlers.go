@@ -2,7 +2,6 @@ package auth
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/httpapi"
@@ -23,10 +22,7 @@ func Handlers(s *SignIn, wx *WeChatSignIn) httpapi.Handlers {
 			if err != nil {
 				return err
 			}
-			if err := s.SendCode(r.Context(), p); err != nil {
-				if apperr.As(err).Code == ErrSendLimited.Code {
-					w.Header().Set("Retry-After", strconv.Itoa(int(ResendInterval.Seconds())))
-				}
+			if err := s.SendCode(r.Context(), p, httpapi.SourceIP(r)); err != nil {
 				return err
 			}
 			httpapi.WriteJSON(w, http.StatusAccepted, map[string]int{"expiresInSeconds": int(CodeTTL.Seconds())})
@@ -44,10 +40,10 @@ func Handlers(s *SignIn, wx *WeChatSignIn) httpapi.Handlers {
 			if err != nil {
 				return err
 			}
-			if len(in.Code) != 6 {
-				return ErrCodeInvalid
+			if !sixDigits(in.Code) {
+				return apperr.Validation.WithFields(apperr.FieldError{Field: "code", Reason: "the 6 digits of the SMS"})
 			}
-			sess, err := s.Token(r.Context(), p, in.Code)
+			sess, err := s.Token(r.Context(), p, in.Code, httpapi.SourceIP(r))
 			if err != nil {
 				return err
 			}
@@ -72,8 +68,11 @@ func Handlers(s *SignIn, wx *WeChatSignIn) httpapi.Handlers {
 				if p, err = normalizePhone(in.Phone); err != nil {
 					return err
 				}
+				if !sixDigits(in.OTP) {
+					return apperr.Validation.WithFields(apperr.FieldError{Field: "otp", Reason: "the 6 digits of the SMS"})
+				}
 			}
-			sess, err := wx.Token(r.Context(), in.Code, p, in.OTP)
+			sess, err := wx.Token(r.Context(), in.Code, p, in.OTP, httpapi.SourceIP(r))
 			if err != nil {
 				return err
 			}
@@ -81,6 +80,18 @@ func Handlers(s *SignIn, wx *WeChatSignIn) httpapi.Handlers {
 			return nil
 		}),
 	}
+}
+
+func sixDigits(s string) bool {
+	if len(s) != 6 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func normalizePhone(s string) (string, error) {

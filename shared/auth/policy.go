@@ -10,7 +10,8 @@ import (
 
 // The scope rules live here and nowhere else. Which role may call a route is
 // declared with the route in the manifest; which community, street or
-// household a caller may touch is decided by these functions.
+// household a caller may touch is decided by these functions. A person with
+// several roles gets the widest scope any of them gives.
 
 // StreetResolver tells which street a community belongs to.
 type StreetResolver interface {
@@ -25,12 +26,10 @@ var ErrNoCommunity = errors.New("no such community")
 // community, is forbidden; an unknown community is not found for an admin
 // and forbidden for staff, so staff cannot probe which ids exist.
 func RequireCommunity(ctx context.Context, p Principal, communityID string, streets StreetResolver) error {
-	switch p.Role {
-	case manifest.RoleStaff:
-		if p.CommunityID == communityID {
-			return nil
-		}
-	case manifest.RoleAdmin:
+	if p.Has(manifest.RoleStaff) && p.StaffCommunityID == communityID {
+		return nil
+	}
+	if p.Has(manifest.RoleAdmin) {
 		street, err := streets.StreetOf(ctx, communityID)
 		if errors.Is(err, ErrNoCommunity) {
 			return apperr.NotFound
@@ -47,7 +46,7 @@ func RequireCommunity(ctx context.Context, p Principal, communityID string, stre
 
 // RequireStreet lets a street admin act on their own street only.
 func RequireStreet(p Principal, streetID string) error {
-	if p.Role == manifest.RoleAdmin && p.StreetID == streetID {
+	if p.Has(manifest.RoleAdmin) && p.StreetID == streetID {
 		return nil
 	}
 	return apperr.Forbidden
@@ -56,22 +55,32 @@ func RequireStreet(p Principal, streetID string) error {
 // RequireHousehold lets a resident act on their own household, and staff on
 // any household of their community (householdCommunity is the household's).
 func RequireHousehold(p Principal, householdID, householdCommunity string) error {
-	switch p.Role {
-	case manifest.RoleResident:
-		if p.HouseholdID != "" && p.HouseholdID == householdID {
-			return nil
-		}
-	case manifest.RoleStaff:
-		if p.CommunityID == householdCommunity {
-			return nil
-		}
+	if OwnHousehold(p, householdID) {
+		return nil
+	}
+	if p.Has(manifest.RoleStaff) && p.StaffCommunityID == householdCommunity {
+		return nil
 	}
 	return apperr.Forbidden
+}
+
+// OwnHousehold says whether p is a resident of householdID.
+func OwnHousehold(p Principal, householdID string) bool {
+	return p.Has(manifest.RoleResident) && p.HouseholdID != "" && p.HouseholdID == householdID
+}
+
+// MemberOf says whether p belongs to community as a resident, a volunteer or
+// staff: who may see what the community publishes to its people (rounds,
+// slots). Street admins are checked with RequireCommunity.
+func MemberOf(p Principal, communityID string) bool {
+	return (p.Has(manifest.RoleResident) && p.ResidentCommunityID == communityID) ||
+		(p.Has(manifest.RoleVolunteer) && p.VolunteerCommunityID == communityID) ||
+		(p.Has(manifest.RoleStaff) && p.StaffCommunityID == communityID)
 }
 
 // SeesSensitiveFlags says whether p may see residents' health and
 // vulnerability flags in community: only that community's staff (PIPL:
 // collected for them, shown to them).
 func SeesSensitiveFlags(p Principal, community string) bool {
-	return p.Role == manifest.RoleStaff && p.CommunityID == community
+	return p.Has(manifest.RoleStaff) && p.StaffCommunityID == community
 }

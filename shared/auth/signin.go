@@ -5,9 +5,12 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -15,25 +18,44 @@ import (
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/sms"
 )
 
 // The limits of one-time codes. SMS cost money and a code is a key: OWASP
 // API4 (unrestricted resource consumption) and API2 (broken authentication).
 const (
-	CodeTTL        = 5 * time.Minute
-	MaxAttempts    = 5
+	CodeTTL     = 5 * time.Minute
+	MaxAttempts = 5
+	// ResendInterval is the wait after a phone's first sends.
 	ResendInterval = time.Minute
-	DailySends     = 10
+	// seriesGap ends a series of sends: after an hour without one, a phone
+	// starts again at the shortest wait.
+	seriesGap = time.Hour
 )
 
-// Day is the calendar day in Asia/Shanghai that the daily send limit counts in.
-func Day(t time.Time) string { return t.In(chinatime.Zone).Format("20060102") }
+// resendWaits is the wait after the n-th send of a series: short for the
+// first tries, then longer, but never more than MaxResendWait, so nobody can
+// keep a phone from signing in for long by asking for codes in its name.
+var resendWaits = []time.Duration{time.Minute, time.Minute, 2 * time.Minute, 5 * time.Minute, MaxResendWait}
 
-// Errors of sign-in.
+// MaxResendWait is the longest a phone ever waits for its next code.
+const MaxResendWait = 10 * time.Minute
+
+// ResendWait is the wait after the sends-th send of a series.
+func ResendWait(sends int) time.Duration {
+	if sends < 1 {
+		return 0
+	}
+	return resendWaits[min(sends, len(resendWaits))-1]
+}
+
+// Errors of sign-in. A known and an unknown phone get the same ones, with the
+// same headers, after the same number of tries.
 var (
 	ErrCodeInvalid  = apperr.New(apperr.KindUnauthenticated, "OTP_INVALID", "验证码错误或已过期", "The code is wrong or expired")
 	ErrCodeLocked   = apperr.New(apperr.KindRateLimited, "OTP_LOCKED", "验证码错误次数过多，请重新获取", "Too many wrong codes, request a new one")
 	ErrSendLimited  = apperr.New(apperr.KindRateLimited, "OTP_RATE_LIMITED", "发送过于频繁，请稍后再试", "Codes were sent too often, try again later")
+	ErrTooManyTries = apperr.New(apperr.KindRateLimited, "TOKEN_RATE_LIMITED", "登录尝试过于频繁，请稍后再试", "Too many failed sign-ins from here, try again later")
 	ErrInvalidPhone = apperr.New(apperr.KindInvalid, "INVALID_PHONE", "手机号格式不正确", "Not a mainland China mobile number")
 )
 
@@ -42,23 +64,14 @@ var (
 	ErrNoAccount   = errors.New("no account for this phone")
 	ErrNoChallenge = errors.New("no live code for this phone")
 	ErrLocked      = errors.New("too many attempts on this code")
-	ErrRateLimited = errors.New("send limit reached")
+	ErrConflict    = errors.New("changed meanwhile")
 )
 
-// Account is who a phone number signs in as.
+// Account is who a phone number signs in as, with every role the person holds.
 type Account struct {
-	Phone       string
-	UserID      string
-	Role        manifest.Role
-	Name        string
-	CommunityID string
-	StreetID    string
-	HouseholdID string
-}
-
-// Principal is what a token for the account carries.
-func (a Account) Principal() Principal {
-	return Principal{UserID: a.UserID, Role: a.Role, CommunityID: a.CommunityID, StreetID: a.StreetID, HouseholdID: a.HouseholdID}
+	Phone string
+	Name  string
+	Principal
 }
 
 // Accounts finds the account of a phone.
@@ -66,21 +79,116 @@ type Accounts interface {
 	AccountByPhone(ctx context.Context, phone string) (Account, error)
 }
 
-// Challenges keeps one-time codes and the send counters of each phone.
-type Challenges interface {
-	// Start records a send at now if the limits allow (else ErrRateLimited)
-	// and keeps codeHash until expires; a nil codeHash records the send only.
-	Start(ctx context.Context, phone string, codeHash []byte, now, expires time.Time) error
-	// Attempt uses up one attempt on the live code and returns its hash
-	// (ErrNoChallenge when there is none, ErrLocked when attempts are used up).
-	Attempt(ctx context.Context, phone string, now time.Time) ([]byte, error)
-	// Consume ends the code with this hash, once (ErrNoChallenge afterwards).
-	Consume(ctx context.Context, phone string, codeHash []byte) error
+// ChallengeSubject is whose code a challenge holds: a phone with an account,
+// or, for a phone without one, one of a fixed number of shadow buckets. The
+// buckets make unknown phones behave exactly like known ones (the same
+// waits, the same lock after the same number of tries) without writing an
+// item for every number someone types.
+type ChallengeSubject struct {
+	Phone  string
+	Bucket string
 }
 
-// Sender sends one SMS. The body is the text after the signature.
+// Challenge is the state of one subject's codes.
+type Challenge struct {
+	// Sends counts the sends of the current series.
+	Sends         int
+	LastSentAt    time.Time
+	NextSendAt    time.Time
+	CodeHash      []byte
+	CodeExpiresAt time.Time
+	Attempts      int
+	// Version guards read-modify-write: a save with a stale version fails.
+	Version int
+}
+
+// Challenges keeps one-time codes and their send schedule.
+type Challenges interface {
+	// Challenge reads a subject's state (the zero Challenge when none).
+	Challenge(ctx context.Context, s ChallengeSubject) (Challenge, error)
+	// SaveChallenge writes c if the stored version is still c.Version
+	// (ErrConflict otherwise), with Version incremented.
+	SaveChallenge(ctx context.Context, s ChallengeSubject, c Challenge, now time.Time) error
+	// Attempt uses up one attempt on the live code and returns its hash (nil
+	// for a shadow); ErrNoChallenge when there is none, ErrLocked (with the
+	// state) when attempts are used up.
+	Attempt(ctx context.Context, s ChallengeSubject, now time.Time) ([]byte, Challenge, error)
+	// Consume ends the code with this hash, once (ErrNoChallenge afterwards),
+	// and starts the send series again.
+	Consume(ctx context.Context, s ChallengeSubject, codeHash []byte) error
+}
+
+// Limiter counts requests in fixed windows, shared by every function
+// instance (the table holds the counters).
+type Limiter interface {
+	// Take counts one request against key in the window of length window
+	// that holds now, unless limit are counted already: then it counts
+	// nothing and returns the time until that window ends.
+	Take(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (time.Duration, error)
+	// Give returns one request taken in the window that holds now.
+	Give(ctx context.Context, key string, window time.Duration, now time.Time) error
+}
+
+// Limits of sign-in beyond each phone's own, from the environment
+// (OTP_LIMIT_PER_IP_PER_HOUR, OTP_LIMIT_PER_HOUR,
+// TOKEN_FAILURES_PER_IP_PER_HOUR); zero means the default.
+type Limits struct {
+	CodesPerIPPerHour         int
+	CodesPerHour              int
+	TokenFailuresPerIPPerHour int
+}
+
+// Default limits: an IP may be a whole carrier-grade NAT, so its share is
+// generous; the deployment's ceiling bounds what a spray of numbers can cost
+// (10,000 codes an hour is about ¥450 at mainland prices).
+const (
+	DefaultCodesPerIPPerHour         = 60
+	DefaultCodesPerHour              = 10000
+	DefaultTokenFailuresPerIPPerHour = 30
+)
+
+// LimitsFromEnv reads the limits from OTP_LIMIT_PER_IP_PER_HOUR,
+// OTP_LIMIT_PER_HOUR and TOKEN_FAILURES_PER_IP_PER_HOUR; unset ones keep
+// their defaults.
+func LimitsFromEnv() (Limits, error) {
+	var l Limits
+	for _, v := range []struct {
+		name string
+		to   *int
+	}{
+		{"OTP_LIMIT_PER_IP_PER_HOUR", &l.CodesPerIPPerHour},
+		{"OTP_LIMIT_PER_HOUR", &l.CodesPerHour},
+		{"TOKEN_FAILURES_PER_IP_PER_HOUR", &l.TokenFailuresPerIPPerHour},
+	} {
+		raw := os.Getenv(v.name)
+		if raw == "" {
+			continue
+		}
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			return Limits{}, fmt.Errorf("%s=%q: a positive whole number", v.name, raw)
+		}
+		*v.to = n
+	}
+	return l.withDefaults(), nil
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.CodesPerIPPerHour <= 0 {
+		l.CodesPerIPPerHour = DefaultCodesPerIPPerHour
+	}
+	if l.CodesPerHour <= 0 {
+		l.CodesPerHour = DefaultCodesPerHour
+	}
+	if l.TokenFailuresPerIPPerHour <= 0 {
+		l.TokenFailuresPerIPPerHour = DefaultTokenFailuresPerIPPerHour
+	}
+	return l
+}
+
+// Sender sends one catalogue SMS.
 type Sender interface {
-	Send(ctx context.Context, to, body string) error
+	Send(ctx context.Context, to string, m sms.Message) error
 }
 
 // Session is what a successful sign-in answers.
@@ -92,16 +200,28 @@ type Session struct {
 
 // User is the signed-in person as the client sees them.
 type User struct {
-	ID          string        `json:"id"`
-	Role        manifest.Role `json:"role"`
-	CommunityID string        `json:"communityId,omitempty"`
-	StreetID    string        `json:"streetId,omitempty"`
+	ID          string          `json:"id"`
+	Role        manifest.Role   `json:"role"`
+	Roles       []manifest.Role `json:"roles"`
+	CommunityID string          `json:"communityId,omitempty"`
+	StreetID    string          `json:"streetId,omitempty"`
+	HouseholdID string          `json:"householdId,omitempty"`
+	ResidentID  string          `json:"residentId,omitempty"`
+	VolunteerID string          `json:"volunteerId,omitempty"`
+}
+
+// UserOf is how p is shown to the client.
+func UserOf(p Principal) User {
+	return User{ID: p.UserID, Role: p.Role, Roles: p.Roles, CommunityID: p.CommunityID, StreetID: p.StreetID,
+		HouseholdID: p.HouseholdID, ResidentID: p.ResidentID, VolunteerID: p.VolunteerID}
 }
 
 // SignIn issues codes and exchanges them for tokens.
 type SignIn struct {
 	Accounts   Accounts
 	Challenges Challenges
+	Limiter    Limiter
+	Limits     Limits
 	Sender     Sender
 	Keys       *Keys
 	Now        func() time.Time
@@ -110,24 +230,30 @@ type SignIn struct {
 // ErrKeysUnavailable is answered while the signing key cannot be read.
 var ErrKeysUnavailable = apperr.New(apperr.KindUnavailable, "SIGNIN_UNAVAILABLE", "登录服务暂不可用，请稍后重试", "Sign-in is unavailable, try again later")
 
+// keyRefresh is how often the auth function reads its signing key again, so
+// a rotation reaches every instance without a redeploy.
+const keyRefresh = 5 * time.Minute
+
 // Keys holds the token signing key and the key under which codes are hashed
 // (derived from it, so a copy of the table does not reveal live codes). In
-// Lambda they are read from SSM on first use rather than at cold start: a
-// failure then answers SIGNIN_UNAVAILABLE and is tried again on the next
-// request, instead of failing the whole function's init.
+// Lambda they are read from SSM on first use and every keyRefresh rather than
+// at cold start: a failure then answers SIGNIN_UNAVAILABLE and is tried again
+// on the next request, instead of failing the whole function's init.
 type Keys struct {
 	// Load returns the PEM private key.
-	Load func(ctx context.Context) ([]byte, error)
-	Now  func() time.Time
+	Load     func(ctx context.Context) ([]byte, error)
+	Audience string
+	Now      func() time.Time
 
 	mu      sync.Mutex
 	issuer  *Issuer
 	codeKey []byte
+	readAt  time.Time
 }
 
 // StaticKeys are keys known up front (local runs, tests).
-func StaticKeys(privatePEM []byte, now func() time.Time) (*Keys, error) {
-	k := &Keys{Load: func(context.Context) ([]byte, error) { return privatePEM, nil }, Now: now}
+func StaticKeys(privatePEM []byte, audience string, now func() time.Time) (*Keys, error) {
+	k := &Keys{Load: func(context.Context) ([]byte, error) { return privatePEM, nil }, Audience: audience, Now: now}
 	_, _, err := k.get(context.Background())
 	return k, err
 }
@@ -135,20 +261,22 @@ func StaticKeys(privatePEM []byte, now func() time.Time) (*Keys, error) {
 func (k *Keys) get(ctx context.Context) (*Issuer, []byte, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.issuer != nil {
+	if k.issuer != nil && k.Now().Sub(k.readAt) < keyRefresh {
 		return k.issuer, k.codeKey, nil
 	}
 	pemKey, err := k.Load(ctx)
-	if err != nil {
-		return nil, nil, ErrKeysUnavailable.Wrap(err)
+	if err == nil {
+		var iss *Issuer
+		if iss, err = NewIssuer(pemKey, k.Audience, k.Now); err == nil {
+			sum := sha256.Sum256(append([]byte("fangxian otp codes\x00"), pemKey...))
+			k.issuer, k.codeKey, k.readAt = iss, sum[:], k.Now()
+			return k.issuer, k.codeKey, nil
+		}
 	}
-	iss, err := NewIssuer(pemKey, k.Now)
-	if err != nil {
-		return nil, nil, ErrKeysUnavailable.Wrap(err)
+	if k.issuer != nil {
+		return k.issuer, k.codeKey, nil // keep signing with the key read last
 	}
-	sum := sha256.Sum256(append([]byte("fangxian otp codes\x00"), pemKey...))
-	k.issuer, k.codeKey = iss, sum[:]
-	return k.issuer, k.codeKey, nil
+	return nil, nil, ErrKeysUnavailable.Wrap(err)
 }
 
 // Issuer returns the token issuer, loading the key if needed.
@@ -157,53 +285,136 @@ func (k *Keys) Issuer(ctx context.Context) (*Issuer, error) {
 	return iss, err
 }
 
-// SendCode texts a 6-digit code to phone if it has an account. An unknown
-// phone is answered exactly like a known one, and counts against the same
-// limits, so the endpoint does not tell who is registered.
-func (s *SignIn) SendCode(ctx context.Context, phone string) error {
-	now := s.Now()
-	acct, err := s.Accounts.AccountByPhone(ctx, phone)
-	known := err == nil
-	if err != nil && !errors.Is(err, ErrNoAccount) {
-		return err
+// shadowBuckets is how many shadow challenges unknown phones share.
+const shadowBuckets = 1 << 16
+
+// subject is whose challenge a phone uses.
+func (s *SignIn) subject(ctx context.Context, phone string) (ChallengeSubject, bool, error) {
+	_, err := s.Accounts.AccountByPhone(ctx, phone)
+	switch {
+	case err == nil:
+		return ChallengeSubject{Phone: phone}, true, nil
+	case !errors.Is(err, ErrNoAccount):
+		return ChallengeSubject{}, false, err
 	}
-	var code string
-	var hash []byte
-	if known {
-		if code, err = newCode(); err != nil {
+	_, key, err := s.Keys.get(ctx)
+	if err != nil {
+		return ChallengeSubject{}, false, err
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("shadow:" + phone))
+	sum := m.Sum(nil)
+	return ChallengeSubject{Bucket: hex.EncodeToString(sum[:2])[:4]}, false, nil
+}
+
+// SendCode texts a 6-digit code to phone if it has an account. An unknown
+// phone is answered exactly like a known one, and held to the same waits,
+// so the endpoint does not tell who is registered. ip is the client's
+// address; it and the whole deployment have hourly ceilings.
+func (s *SignIn) SendCode(ctx context.Context, phone, ip string) error {
+	now := s.Now()
+	lim := s.Limits.withDefaults()
+	for _, l := range []struct {
+		key   string
+		limit int
+	}{{"otp-ip#" + ip, lim.CodesPerIPPerHour}, {"otp-all", lim.CodesPerHour}} {
+		wait, err := s.Limiter.Take(ctx, l.key, l.limit, time.Hour, now)
+		if err != nil {
 			return err
 		}
+		if wait > 0 {
+			return ErrSendLimited.Wrap(fmt.Errorf("limit %s", l.key)).WithRetryAfter(wait)
+		}
+	}
+	subj, known, err := s.subject(ctx, phone)
+	if err != nil {
+		return err
+	}
+	code, err := newCode()
+	if err != nil {
+		return err
+	}
+	var hash []byte
+	if known {
 		if hash, err = s.hash(ctx, phone, code); err != nil {
 			return err
 		}
 	}
-	if err := s.Challenges.Start(ctx, phone, hash, now, now.Add(CodeTTL)); err != nil {
-		if errors.Is(err, ErrRateLimited) {
-			return ErrSendLimited.Wrap(err)
+	for try := 0; ; try++ {
+		c, err := s.Challenges.Challenge(ctx, subj)
+		if err != nil {
+			return err
 		}
-		return err
+		if now.Before(c.NextSendAt) {
+			return ErrSendLimited.WithRetryAfter(c.NextSendAt.Sub(now))
+		}
+		if now.Sub(c.LastSentAt) >= seriesGap {
+			c.Sends = 0
+		}
+		c.Sends++
+		c.LastSentAt, c.NextSendAt = now, now.Add(ResendWait(c.Sends))
+		c.CodeHash, c.CodeExpiresAt, c.Attempts = hash, now.Add(CodeTTL), 0
+		err = s.Challenges.SaveChallenge(ctx, subj, c, now)
+		if errors.Is(err, ErrConflict) && try < 3 {
+			continue // a parallel request saved first: read its state
+		}
+		if err != nil {
+			return err
+		}
+		break
 	}
 	if !known {
 		logging.From(ctx).Info("code requested for an unknown phone", "phone", logging.MaskPhone(phone))
 		return nil
 	}
-	body := fmt.Sprintf("您的登录验证码为%s，%d分钟内有效。如非本人操作，请忽略。", code, int(CodeTTL.Minutes()))
-	if err := s.Sender.Send(ctx, phone, body); err != nil {
-		return fmt.Errorf("send code to %s: %w", logging.MaskPhone(phone), err)
+	msg, err := sms.SignInCode(code, int(CodeTTL.Minutes()))
+	if err != nil {
+		return err
 	}
-	logging.From(ctx).Info("code sent", "phone", logging.MaskPhone(phone), "role", acct.Role)
+	if err := s.Sender.Send(ctx, phone, msg); err != nil {
+		return sms.ErrUnavailable.Wrap(fmt.Errorf("send code to %s: %w", logging.MaskPhone(phone), err))
+	}
+	logging.From(ctx).Info("code sent", "phone", logging.MaskPhone(phone))
 	return nil
 }
 
 // Verify checks code for phone, using up one attempt, and ends the code when
-// it matches: a code works once.
-func (s *SignIn) Verify(ctx context.Context, phone, code string) (Account, error) {
-	stored, err := s.Challenges.Attempt(ctx, phone, s.Now())
+// it matches: a code works once. Failed tries count against ip.
+func (s *SignIn) Verify(ctx context.Context, phone, code, ip string) (Account, error) {
+	now := s.Now()
+	lim := s.Limits.withDefaults()
+	ipKey := "token-ip#" + ip
+	// Every try is taken from the address's budget first and given back when
+	// it succeeds, so only failures count and parallel guesses cannot
+	// overshoot the limit.
+	wait, err := s.Limiter.Take(ctx, ipKey, lim.TokenFailuresPerIPPerHour, time.Hour, now)
+	if err != nil {
+		return Account{}, err
+	}
+	if wait > 0 {
+		return Account{}, ErrTooManyTries.WithRetryAfter(wait)
+	}
+	acct, err := s.verify(ctx, phone, code, now)
+	if err == nil {
+		if gerr := s.Limiter.Give(ctx, ipKey, time.Hour, now); gerr != nil {
+			logging.From(ctx).Warn("failed-try budget not given back", "err", gerr)
+		}
+	}
+	return acct, err
+}
+
+func (s *SignIn) verify(ctx context.Context, phone, code string, now time.Time) (Account, error) {
+	subj, known, err := s.subject(ctx, phone)
+	if err != nil {
+		return Account{}, err
+	}
+	stored, c, err := s.Challenges.Attempt(ctx, subj, now)
 	switch {
 	case errors.Is(err, ErrNoChallenge):
 		return Account{}, ErrCodeInvalid.Wrap(err)
 	case errors.Is(err, ErrLocked):
-		return Account{}, ErrCodeLocked.Wrap(err)
+		// The way out is a new code: say when one may be asked for.
+		return Account{}, ErrCodeLocked.Wrap(err).WithRetryAfter(max(c.NextSendAt.Sub(now), time.Second))
 	case err != nil:
 		return Account{}, err
 	}
@@ -211,10 +422,10 @@ func (s *SignIn) Verify(ctx context.Context, phone, code string) (Account, error
 	if err != nil {
 		return Account{}, err
 	}
-	if !hmac.Equal(stored, want) {
+	if !known || !hmac.Equal(stored, want) {
 		return Account{}, ErrCodeInvalid
 	}
-	if err := s.Challenges.Consume(ctx, phone, stored); err != nil {
+	if err := s.Challenges.Consume(ctx, subj, stored); err != nil {
 		if errors.Is(err, ErrNoChallenge) {
 			return Account{}, ErrCodeInvalid.Wrap(err) // used by a concurrent request
 		}
@@ -228,8 +439,8 @@ func (s *SignIn) Verify(ctx context.Context, phone, code string) (Account, error
 }
 
 // Token exchanges a code for a session.
-func (s *SignIn) Token(ctx context.Context, phone, code string) (Session, error) {
-	acct, err := s.Verify(ctx, phone, code)
+func (s *SignIn) Token(ctx context.Context, phone, code, ip string) (Session, error) {
+	acct, err := s.Verify(ctx, phone, code, ip)
 	if err != nil {
 		return Session{}, err
 	}
@@ -242,11 +453,11 @@ func (s *SignIn) Session(ctx context.Context, acct Account) (Session, error) {
 	if err != nil {
 		return Session{}, err
 	}
-	tok, exp, err := iss.Issue(acct.Principal())
+	tok, exp, err := iss.Issue(acct.Principal)
 	if err != nil {
 		return Session{}, err
 	}
-	return Session{Token: tok, ExpiresAt: exp, User: User{ID: acct.UserID, Role: acct.Role, CommunityID: acct.CommunityID, StreetID: acct.StreetID}}, nil
+	return Session{Token: tok, ExpiresAt: chinatime.In(exp), User: UserOf(acct.Principal.Normalized())}, nil
 }
 
 func (s *SignIn) hash(ctx context.Context, phone, code string) ([]byte, error) {

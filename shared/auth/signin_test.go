@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -47,25 +50,27 @@ type fixture struct {
 	clock  *clock
 }
 
-func newFixture(t *testing.T) *fixture {
+const ip = "198.51.100.7"
+
+func newFixture(t *testing.T, limits auth.Limits) *fixture {
 	t.Helper()
 	db, table := dynamolocal.NewTable(t)
 	st := &store.Store{DB: db, Table: table}
 	ctx := context.Background()
 	dynamolocal.SeedCommunity(t, st, "s1", "c1", "13900000000")
-	if err := st.CreateStaff(ctx, registry.Staff{ID: "u-s", Name: "s", Phone: staffPhone, CommunityID: "c1"}, manifest.RoleStaff); err != nil {
+	if err := st.CreateStaff(ctx, registry.Staff{ID: "u-s", Name: "s", Phone: staffPhone, CommunityID: "c1"}, manifest.RoleStaff, nil); err != nil {
 		t.Fatal(err)
 	}
 	// 08:00 in Shanghai on a fixed day.
 	c := &clock{t: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)}
 	priv, _, _ := auth.GenerateKey()
-	keys, err := auth.StaticKeys(priv, c.Now)
+	keys, err := auth.StaticKeys(priv, "fangxian-test", c.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := &sms.Outbox{Signature: "防线", Now: c.Now}
 	return &fixture{st: st, outbox: out, clock: c, signIn: &auth.SignIn{
-		Accounts: st, Challenges: st, Sender: out, Keys: keys, Now: c.Now,
+		Accounts: st, Challenges: st, Limiter: st, Limits: limits, Sender: out, Keys: keys, Now: c.Now,
 	}}
 }
 
@@ -91,48 +96,55 @@ func code(err error) string {
 	return apperr.As(err).Code
 }
 
+// wait is what a refusal tells the client to wait, in seconds.
+func wait(err error) int {
+	if err == nil {
+		return 0
+	}
+	return apperr.As(err).RetryAfterSeconds()
+}
+
 func TestCodeSignsInOnce(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, auth.Limits{})
 	ctx := context.Background()
-	if err := f.signIn.SendCode(ctx, staffPhone); err != nil {
+	if err := f.signIn.SendCode(ctx, staffPhone, ip); err != nil {
 		t.Fatal(err)
 	}
 	c := f.lastCode(t, staffPhone)
-	if body := f.outbox.To(staffPhone)[0].Body; body[:len("【防线】")] != "【防线】" {
-		t.Errorf("no signature: %q", body)
+	sent := f.outbox.To(staffPhone)[0]
+	if !strings.HasPrefix(sent.Body, "【防线】") || sent.Template != "signin_code" || sent.Params["code"] != c {
+		t.Errorf("the SMS: %+v", sent)
 	}
-	sess, err := f.signIn.Token(ctx, staffPhone, c)
+	sess, err := f.signIn.Token(ctx, staffPhone, c, ip)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sess.User.Role != manifest.RoleStaff || sess.User.CommunityID != "c1" || sess.Token == "" {
 		t.Errorf("session %+v", sess)
 	}
-	iss, _ := f.signIn.Keys.Issuer(ctx)
-	p, err := iss.Verify(sess.Token)
-	if err != nil || p.UserID != "u-s" {
-		t.Fatalf("token: %+v %v", p, err)
+	if _, off := sess.ExpiresAt.Zone(); off != 8*3600 {
+		t.Errorf("expiresAt %v is not in Beijing time", sess.ExpiresAt)
 	}
-	if _, err := f.signIn.Token(ctx, staffPhone, c); code(err) != "OTP_INVALID" {
+	if _, err := f.signIn.Token(ctx, staffPhone, c, ip); code(err) != "OTP_INVALID" {
 		t.Fatalf("a code worked twice: %v", err)
 	}
 }
 
 func TestCodeExpires(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, auth.Limits{})
 	ctx := context.Background()
-	_ = f.signIn.SendCode(ctx, staffPhone)
+	_ = f.signIn.SendCode(ctx, staffPhone, ip)
 	c := f.lastCode(t, staffPhone)
 	f.clock.Add(auth.CodeTTL + time.Second)
-	if _, err := f.signIn.Token(ctx, staffPhone, c); code(err) != "OTP_INVALID" {
+	if _, err := f.signIn.Token(ctx, staffPhone, c, ip); code(err) != "OTP_INVALID" {
 		t.Fatalf("an expired code: %v", err)
 	}
 }
 
 func TestCodeLocksAfterFiveWrongTries(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, auth.Limits{TokenFailuresPerIPPerHour: 1000})
 	ctx := context.Background()
-	_ = f.signIn.SendCode(ctx, staffPhone)
+	_ = f.signIn.SendCode(ctx, staffPhone, ip)
 	c := f.lastCode(t, staffPhone)
 	wrong := "000000"
 	if c == wrong {
@@ -146,7 +158,7 @@ func TestCodeLocksAfterFiveWrongTries(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := f.signIn.Token(ctx, staffPhone, wrong)
+			_, err := f.signIn.Token(ctx, staffPhone, wrong, ip)
 			codes <- code(err)
 		}()
 	}
@@ -159,64 +171,175 @@ func TestCodeLocksAfterFiveWrongTries(t *testing.T) {
 	if n["OTP_INVALID"] != auth.MaxAttempts || n["OTP_LOCKED"] != 20-auth.MaxAttempts {
 		t.Fatalf("outcomes %v", n)
 	}
-	if _, err := f.signIn.Token(ctx, staffPhone, c); code(err) != "OTP_LOCKED" {
+	_, err := f.signIn.Token(ctx, staffPhone, c, ip)
+	if code(err) != "OTP_LOCKED" {
 		t.Fatalf("the right code after the lock: %v", err)
 	}
-	// A new code (after the resend interval) works again.
-	f.clock.Add(auth.ResendInterval)
-	if err := f.signIn.SendCode(ctx, staffPhone); err != nil {
+	// The answer says when a new code may be asked for, truthfully.
+	if got := wait(err); got != int(auth.ResendInterval.Seconds()) {
+		t.Errorf("Retry-After %d s, want %v", got, auth.ResendInterval)
+	}
+	f.clock.Add(time.Duration(wait(err)) * time.Second)
+	if err := f.signIn.SendCode(ctx, staffPhone, ip); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.signIn.Token(ctx, staffPhone, f.lastCode(t, staffPhone)); err != nil {
+	if _, err := f.signIn.Token(ctx, staffPhone, f.lastCode(t, staffPhone), ip); err != nil {
 		t.Fatalf("a fresh code: %v", err)
 	}
 }
 
-func TestSendLimits(t *testing.T) {
-	f := newFixture(t)
+// TestNobodyCanBlockASignInForLong: someone asking for codes in a victim's
+// name again and again makes the victim wait at most MaxResendWait, and
+// every Retry-After is exactly the wait.
+func TestNobodyCanBlockASignInForLong(t *testing.T) {
+	f := newFixture(t, auth.Limits{})
 	ctx := context.Background()
-	if err := f.signIn.SendCode(ctx, staffPhone); err != nil {
-		t.Fatal(err)
-	}
-	f.clock.Add(30 * time.Second)
-	if err := f.signIn.SendCode(ctx, staffPhone); code(err) != "OTP_RATE_LIMITED" {
-		t.Fatalf("a second send within the minute: %v", err)
-	}
-	for i := 2; i <= auth.DailySends; i++ {
-		f.clock.Add(auth.ResendInterval)
-		if err := f.signIn.SendCode(ctx, staffPhone); err != nil {
-			t.Fatalf("send %d: %v", i, err)
+	for i := 1; i <= 40; i++ {
+		err := f.signIn.SendCode(ctx, staffPhone, ip)
+		if err != nil {
+			t.Fatalf("send %d after waiting as told: %v", i, err)
 		}
+		f.clock.Add(time.Second)
+		err = f.signIn.SendCode(ctx, staffPhone, ip)
+		if code(err) != "OTP_RATE_LIMITED" {
+			t.Fatalf("send %d again at once: %v", i, err)
+		}
+		w := time.Duration(wait(err)) * time.Second
+		if want := auth.ResendWait(i) - time.Second; w != want {
+			t.Fatalf("send %d: Retry-After %v, want %v", i, w, want)
+		}
+		if w > auth.MaxResendWait {
+			t.Fatalf("send %d: a wait of %v", i, w)
+		}
+		f.clock.Add(w - time.Second)
+		if err := f.signIn.SendCode(ctx, staffPhone, ip); code(err) != "OTP_RATE_LIMITED" {
+			t.Fatalf("send %d a second early: %v", i, err)
+		}
+		f.clock.Add(time.Second)
 	}
-	f.clock.Add(auth.ResendInterval)
-	if err := f.signIn.SendCode(ctx, staffPhone); code(err) != "OTP_RATE_LIMITED" {
-		t.Fatalf("send %d in a day: %v", auth.DailySends+1, err)
+	// The victim, after at most the longest wait, gets a code and signs in.
+	if err := f.signIn.SendCode(ctx, staffPhone, ip); err != nil {
+		t.Fatalf("the victim's code: %v", err)
 	}
-	if got := len(f.outbox.To(staffPhone)); got != auth.DailySends {
-		t.Fatalf("%d SMS sent, want %d", got, auth.DailySends)
+	if _, err := f.signIn.Token(ctx, staffPhone, f.lastCode(t, staffPhone), ip); err != nil {
+		t.Fatalf("sign-in after the attack: %v", err)
 	}
-	// The next day in Shanghai the count starts again.
-	f.clock.Add(24 * time.Hour)
-	if err := f.signIn.SendCode(ctx, staffPhone); err != nil {
-		t.Fatalf("next day: %v", err)
+	// A sign-in starts the series again: the next wait is the shortest.
+	f.clock.Add(auth.MaxResendWait)
+	_ = f.signIn.SendCode(ctx, staffPhone, ip)
+	if err := f.signIn.SendCode(ctx, staffPhone, ip); wait(err) != int(auth.ResendInterval.Seconds()) {
+		t.Fatalf("after a sign-in: %v (wait %d)", err, wait(err))
 	}
 }
 
+// TestUnknownPhoneLooksTheSame plays the same requests for a registered and
+// an unregistered phone and compares every answer: code, and Retry-After.
 func TestUnknownPhoneLooksTheSame(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, auth.Limits{TokenFailuresPerIPPerHour: 1000})
 	ctx := context.Background()
-	if err := f.signIn.SendCode(ctx, unknownPhone); err != nil {
-		t.Fatalf("unknown phone: %v", err)
+	play := func(phone string) []string {
+		var out []string
+		note := func(err error) { out = append(out, fmt.Sprintf("%s/%d", code(err), wait(err))) }
+		note(f.signIn.SendCode(ctx, phone, ip))
+		note(f.signIn.SendCode(ctx, phone, ip))
+		for range auth.MaxAttempts + 2 {
+			_, err := f.signIn.Token(ctx, phone, "000000", ip)
+			note(err)
+		}
+		f.clock.Add(auth.ResendInterval)
+		note(f.signIn.SendCode(ctx, phone, ip))
+		note(f.signIn.SendCode(ctx, phone, ip))
+		f.clock.Add(-auth.ResendInterval)
+		return out
+	}
+	known, unknown := play(staffPhone), play(unknownPhone)
+	if !slices.Equal(known, unknown) {
+		t.Fatalf("a registered phone answers\n %v\nan unknown one\n %v", known, unknown)
+	}
+	if !slices.Contains(known, "OTP_LOCKED/60") {
+		t.Errorf("no lock in %v", known)
 	}
 	if n := len(f.outbox.To(unknownPhone)); n != 0 {
 		t.Fatalf("%d SMS to an unknown phone", n)
 	}
-	// The same limits apply, so a 429 does not tell known from unknown.
-	if err := f.signIn.SendCode(ctx, unknownPhone); code(err) != "OTP_RATE_LIMITED" {
-		t.Fatalf("second send to an unknown phone: %v", err)
+	// No item is written for the unknown number itself.
+	if _, err := f.st.Challenge(ctx, auth.ChallengeSubject{Phone: unknownPhone}); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := f.signIn.Token(ctx, unknownPhone, "123456"); code(err) != "OTP_INVALID" {
-		t.Fatalf("token for an unknown phone: %v", err)
+	if c, _ := f.st.Challenge(ctx, auth.ChallengeSubject{Phone: unknownPhone}); c.Version != 0 {
+		t.Fatalf("an item for the unknown phone: %+v", c)
+	}
+}
+
+func TestCodeLimitsPerAddressAndDeployment(t *testing.T) {
+	f := newFixture(t, auth.Limits{CodesPerIPPerHour: 3, CodesPerHour: 5})
+	ctx := context.Background()
+	// 08:20 in the hour: the window ends in 40 minutes.
+	f.clock.Add(20 * time.Minute)
+	phones := []string{"13600000001", "13600000002", "13600000003", "13600000004", "13600000005", "13600000006"}
+	for i, p := range phones[:3] {
+		if err := f.signIn.SendCode(ctx, p, "203.0.113.1"); err != nil {
+			t.Fatalf("code %d from one address: %v", i+1, err)
+		}
+	}
+	err := f.signIn.SendCode(ctx, phones[3], "203.0.113.1")
+	if code(err) != "OTP_RATE_LIMITED" || wait(err) != 40*60 {
+		t.Fatalf("a 4th code from one address: %v, Retry-After %d", err, wait(err))
+	}
+	for i, p := range phones[3:5] {
+		if err := f.signIn.SendCode(ctx, p, "203.0.113.2"); err != nil {
+			t.Fatalf("code %d from another address: %v", i+1, err)
+		}
+	}
+	if err := f.signIn.SendCode(ctx, phones[5], "203.0.113.3"); code(err) != "OTP_RATE_LIMITED" || wait(err) != 40*60 {
+		t.Fatalf("over the deployment's ceiling: %v", err)
+	}
+	f.clock.Add(40 * time.Minute)
+	if err := f.signIn.SendCode(ctx, phones[5], "203.0.113.1"); err != nil {
+		t.Fatalf("the next hour: %v", err)
+	}
+}
+
+func TestFailedTriesAreLimitedPerAddress(t *testing.T) {
+	f := newFixture(t, auth.Limits{TokenFailuresPerIPPerHour: 4})
+	ctx := context.Background()
+	attacker := "203.0.113.66"
+	// Spraying guesses over many phones: four failures, then 429.
+	for i, p := range []string{"13600000001", "13600000002", staffPhone, "13600000004"} {
+		if _, err := f.signIn.Token(ctx, p, "123456", attacker); code(err) != "OTP_INVALID" {
+			t.Fatalf("guess %d: %v", i+1, err)
+		}
+	}
+	_, err := f.signIn.Token(ctx, "13600000005", "123456", attacker)
+	if code(err) != "TOKEN_RATE_LIMITED" || wait(err) != 3600 {
+		t.Fatalf("a 5th failure: %v (Retry-After %d)", err, wait(err))
+	}
+	// Successes do not count: a shared address keeps signing people in.
+	office := "203.0.113.8"
+	for i := 0; i < 6; i++ {
+		_ = f.signIn.SendCode(ctx, staffPhone, office)
+		if _, err := f.signIn.Token(ctx, staffPhone, f.lastCode(t, staffPhone), office); err != nil {
+			t.Fatalf("sign-in %d from a shared address: %v", i+1, err)
+		}
+		f.clock.Add(auth.MaxResendWait)
+	}
+}
+
+func TestWeChatSecretThatCannotBeReadTurnsOnlyWeChatOff(t *testing.T) {
+	f := newFixture(t, auth.Limits{})
+	ctx := context.Background()
+	wx := &auth.WeChatSignIn{SignIn: f.signIn, Bindings: f.st, WeChat: auth.NewWeChatClient(auth.WeChatConfig{
+		BaseURL: "http://127.0.0.1:1", AppID: "wxapp",
+		LoadSecret: func(context.Context) (string, error) { return "", errors.New("ParameterNotFound") },
+	})}
+	if _, err := wx.Token(ctx, "good", "", "", ip); code(err) != "WECHAT_NOT_CONFIGURED" {
+		t.Fatalf("WeChat without its secret: %v", err)
+	}
+	if err := f.signIn.SendCode(ctx, staffPhone, ip); err != nil {
+		t.Fatalf("SMS sign-in: %v", err)
+	}
+	if _, err := f.signIn.Token(ctx, staffPhone, f.lastCode(t, staffPhone), ip); err != nil {
+		t.Fatalf("SMS sign-in: %v", err)
 	}
 }
 
@@ -255,20 +378,20 @@ func fakeWeChat(t *testing.T) *httptest.Server {
 }
 
 func TestWeChatSignIn(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, auth.Limits{})
 	ctx := context.Background()
 	srv := fakeWeChat(t)
 	wx := &auth.WeChatSignIn{SignIn: f.signIn, Bindings: f.st,
 		WeChat: auth.NewWeChatClient(auth.WeChatConfig{BaseURL: srv.URL, AppID: "wxapp", Secret: "s3cret"})}
 
-	if _, err := wx.Token(ctx, "good", "", ""); code(err) != "WECHAT_NOT_BOUND" {
+	if _, err := wx.Token(ctx, "good", "", "", ip); code(err) != "WECHAT_NOT_BOUND" {
 		t.Fatalf("first sign-in without a phone: %v", err)
 	}
-	_ = f.signIn.SendCode(ctx, staffPhone)
-	if _, err := wx.Token(ctx, "good", staffPhone, "000000x"); code(err) != "OTP_INVALID" {
+	_ = f.signIn.SendCode(ctx, staffPhone, ip)
+	if _, err := wx.Token(ctx, "good", staffPhone, "000000", ip); code(err) != "OTP_INVALID" {
 		t.Fatalf("binding with a wrong code: %v", err)
 	}
-	sess, err := wx.Token(ctx, "good", staffPhone, f.lastCode(t, staffPhone))
+	sess, err := wx.Token(ctx, "good", staffPhone, f.lastCode(t, staffPhone), ip)
 	if err != nil || sess.User.ID != "u-s" {
 		t.Fatalf("binding: %+v %v", sess, err)
 	}
@@ -277,7 +400,7 @@ func TestWeChatSignIn(t *testing.T) {
 		t.Fatalf("the session key or app secret leaked: %s", raw)
 	}
 	// After binding, the code alone signs in.
-	if sess, err := wx.Token(ctx, "good", "", ""); err != nil || sess.User.ID != "u-s" {
+	if sess, err := wx.Token(ctx, "good", "", "", ip); err != nil || sess.User.ID != "u-s" {
 		t.Fatalf("bound sign-in: %+v %v", sess, err)
 	}
 	cases := map[string]string{
@@ -285,17 +408,17 @@ func TestWeChatSignIn(t *testing.T) {
 		"fast": "WECHAT_RATE_LIMITED", "busy": "WECHAT_UNAVAILABLE", "500": "WECHAT_UNAVAILABLE",
 	}
 	for wxCode, want := range cases {
-		if _, err := wx.Token(ctx, wxCode, "", ""); code(err) != want {
+		if _, err := wx.Token(ctx, wxCode, "", "", ip); code(err) != want {
 			t.Errorf("%s: %v, want %s", wxCode, err, want)
 		}
 	}
 	srv.Close()
-	_, err = wx.Token(ctx, "good", "", "")
+	_, err = wx.Token(ctx, "good", "", "", ip)
 	if code(err) != "WECHAT_UNAVAILABLE" || regexp.MustCompile("s3cret").MatchString(err.Error()) {
 		t.Fatalf("WeChat down: %v", err)
 	}
 	off := &auth.WeChatSignIn{SignIn: f.signIn, Bindings: f.st}
-	if _, err := off.Token(ctx, "good", "", ""); !errors.Is(err, auth.ErrWeChatOff) {
+	if _, err := off.Token(ctx, "good", "", "", ip); !errors.Is(err, auth.ErrWeChatOff) {
 		t.Fatalf("unconfigured: %v", err)
 	}
 }

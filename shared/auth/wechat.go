@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
@@ -29,6 +30,10 @@ type WeChatConfig struct {
 	BaseURL string
 	AppID   string
 	Secret  string
+	// LoadSecret reads the app secret on first use when Secret is empty (in
+	// Lambda, from SSM): a secret that cannot be read then turns WeChat
+	// sign-in off for that request only, never the whole function.
+	LoadSecret func(ctx context.Context) (string, error)
 }
 
 // WeChatClient exchanges wx.login codes at jscode2session. The session_key it
@@ -36,21 +41,45 @@ type WeChatConfig struct {
 type WeChatClient struct {
 	cfg  WeChatConfig
 	http *http.Client
+
+	mu     sync.Mutex
+	secret string
 }
 
 // NewWeChatClient returns nil when cfg is incomplete: WeChat sign-in is then off.
 func NewWeChatClient(cfg WeChatConfig) *WeChatClient {
-	if cfg.BaseURL == "" || cfg.AppID == "" || cfg.Secret == "" {
+	if cfg.BaseURL == "" || cfg.AppID == "" || (cfg.Secret == "" && cfg.LoadSecret == nil) {
 		return nil
 	}
-	return &WeChatClient{cfg: cfg, http: &http.Client{Timeout: 5 * time.Second}}
+	return &WeChatClient{cfg: cfg, http: &http.Client{Timeout: 5 * time.Second}, secret: cfg.Secret}
+}
+
+func (c *WeChatClient) appSecret(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.secret != "" {
+		return c.secret, nil
+	}
+	s, err := c.cfg.LoadSecret(ctx)
+	if err != nil {
+		return "", ErrWeChatOff.Wrap(err)
+	}
+	if s == "" {
+		return "", ErrWeChatOff.Wrap(errors.New("the app secret is empty"))
+	}
+	c.secret = s
+	return s, nil
 }
 
 // Exchange returns the openid of a wx.login code.
 func (c *WeChatClient) Exchange(ctx context.Context, code string) (string, error) {
+	secret, err := c.appSecret(ctx)
+	if err != nil {
+		return "", err
+	}
 	q := url.Values{
 		"appid":      {c.cfg.AppID},
-		"secret":     {c.cfg.Secret},
+		"secret":     {secret},
 		"js_code":    {code},
 		"grant_type": {"authorization_code"},
 	}
@@ -120,8 +149,9 @@ type WeChatSignIn struct {
 	Bindings Bindings
 }
 
-// Token signs in with wxCode, binding it to phone when otp is given.
-func (w *WeChatSignIn) Token(ctx context.Context, wxCode, phone, otp string) (Session, error) {
+// Token signs in with wxCode, binding it to phone when otp is given; ip is
+// the client's address, which failed codes count against.
+func (w *WeChatSignIn) Token(ctx context.Context, wxCode, phone, otp, ip string) (Session, error) {
 	if w.WeChat == nil {
 		return Session{}, ErrWeChatOff
 	}
@@ -130,7 +160,7 @@ func (w *WeChatSignIn) Token(ctx context.Context, wxCode, phone, otp string) (Se
 		return Session{}, err
 	}
 	if phone != "" || otp != "" {
-		acct, err := w.SignIn.Verify(ctx, phone, otp)
+		acct, err := w.SignIn.Verify(ctx, phone, otp, ip)
 		if err != nil {
 			return Session{}, err
 		}

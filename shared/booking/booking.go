@@ -120,6 +120,19 @@ func NewCode() string {
 	return string(b)
 }
 
+// ValidCode says whether s could be a booking code.
+func ValidCode(s string) bool {
+	if len(s) != 6 {
+		return false
+	}
+	for _, c := range s {
+		if !strings.ContainsRune(codeAlphabet, c) {
+			return false
+		}
+	}
+	return true
+}
+
 func random(n int) string {
 	const alphabet = "abcdefghijklmnopqrstuvwxyz234567"
 	b := make([]byte, n)

@@ -89,13 +89,13 @@ func newFixture(t *testing.T, perLanePerSlot int) *fixture {
 	if _, err := (&registry.Importer{Store: st, Now: time.Now}).Import(ctx, "c1", []byte(csv.String())); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{db: db, outbox: &sms.Outbox{Signature: "防线", Now: time.Now}, staff: auth.Principal{UserID: "u-s", Role: manifest.RoleStaff, CommunityID: "c1"}}
+	f := &fixture{db: db, outbox: &sms.Outbox{Signature: "防线", Now: time.Now}, staff: auth.Principal{UserID: "u-s", Role: manifest.RoleStaff, CommunityID: "c1"}.Normalized()}
 	for h := 0; h < households; h++ {
 		acct, err := st.AccountByPhone(ctx, fmt.Sprintf("137%08d", h))
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.residents = append(f.residents, acct.Principal())
+		f.residents = append(f.residents, acct.Principal)
 		_, members, err := st.Household(ctx, acct.HouseholdID)
 		if err != nil {
 			t.Fatal(err)
@@ -109,7 +109,7 @@ func newFixture(t *testing.T, perLanePerSlot int) *fixture {
 	f.svc = &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: f.outbox, Now: time.Now}
 	now := time.Now()
 	var err error
-	f.round, err = f.svc.CreateRound(ctx, f.staff, "c1", booking.RoundInput{Name: "第4轮", StartsAt: now.Add(-10 * time.Minute), EndsAt: now.Add(2 * time.Hour), SlotMinutes: 30})
+	f.round, err = f.svc.CreateRound(ctx, f.staff, "c1", booking.RoundInput{Name: "第4轮", StartsAt: now.Add(-10 * time.Minute), EndsAt: now.Add(2 * time.Hour), SlotMinutes: 30, AllowPastStart: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestResidentsBookOnlyTheirHousehold(t *testing.T) {
 	if _, err := f.svc.Book(ctx, f.residents[0], f.round.ID, f.slots[0].ID, []string{fake}, ""); code(err) != "UNKNOWN_RESIDENT" {
 		t.Fatalf("a made-up resident: %v", err)
 	}
-	other := auth.Principal{UserID: "u-x", Role: manifest.RoleStaff, CommunityID: "c2"}
+	other := auth.Principal{UserID: "u-x", Role: manifest.RoleStaff, CommunityID: "c2"}.Normalized()
 	if _, err := f.svc.Book(ctx, other, f.round.ID, f.slots[0].ID, f.members[0], ""); code(err) != "FORBIDDEN" {
 		t.Fatalf("staff of another community: %v", err)
 	}
@@ -546,7 +546,7 @@ func TestRescheduleReturnsThePlaceOnce(t *testing.T) {
 func TestRoundsAreListedByCommunity(t *testing.T) {
 	f := newFixture(t, 5)
 	ctx := context.Background()
-	second, err := f.svc.CreateRound(ctx, f.staff, "c1", booking.RoundInput{Name: "第5轮", StartsAt: time.Now().Add(24 * time.Hour), EndsAt: time.Now().Add(26 * time.Hour), SlotMinutes: 30})
+	second, err := f.svc.CreateRound(ctx, f.staff, "c1", booking.RoundInput{Name: "第5轮", StartsAt: time.Now().Add(24 * time.Hour), EndsAt: time.Now().Add(26 * time.Hour), SlotMinutes: 30, AllowPastStart: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,16 +3,13 @@ package booking
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
-	"github.com/fangxian/fangxian/shared/chinatime"
-	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/sms"
 )
 
 // ErrSiteNotFound: no such site, or it is closed already.
@@ -32,11 +29,13 @@ type SiteStore interface {
 	CancelMany(ctx context.Context, bookings []Booking) error
 	// Phones returns the phone of each resident that has one.
 	Phones(ctx context.Context, residentIDs []string) (map[string]string, error)
+	// Sites lists a round's sites, closed ones too.
+	Sites(ctx context.Context, roundID string) ([]Site, error)
 }
 
-// Sender sends one SMS (the body after the signature).
+// Sender sends one catalogue SMS.
 type Sender interface {
-	Send(ctx context.Context, to, body string) error
+	Send(ctx context.Context, to string, m sms.Message) error
 }
 
 // Moved is a booking that went to another slot.
@@ -104,8 +103,16 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	if err != nil {
 		return Closure{}, err
 	}
+	sites, err := s.Sites.Sites(ctx, roundID)
+	if err != nil {
+		return Closure{}, err
+	}
+	siteName := map[string]string{}
+	for _, st := range sites {
+		siteName[st.ID] = st.Name
+	}
 	out := Closure{Site: site, Moved: []Moved{}, Cancelled: []Booking{}}
-	notices := map[string]string{} // resident id → what to tell them
+	notices := map[string]sms.Message{} // resident id → what to tell them
 	for _, group := range byHouseholdAndSlot(bookings) {
 		from := group[0]
 		moved := false
@@ -125,7 +132,11 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 			to.Booked += len(group)
 			for _, b := range group {
 				out.Moved = append(out.Moved, Moved{BookingID: b.ID, ResidentID: b.ResidentID, FromSlotID: b.SlotID, ToSlotID: to.ID, StartsAt: to.StartsAt})
-				notices[b.ResidentID] = fmt.Sprintf("因采样点“%s”关闭，您在%s的核酸检测预约已改到%s，预约码不变。", site.Name, clock(from.StartsAt), clock(to.StartsAt))
+				msg, err := sms.BookingMoved(site.Name, siteName[to.SiteID], to.StartsAt, b.Code)
+				if err != nil {
+					return out, err
+				}
+				notices[b.ResidentID] = msg
 			}
 			moved = true
 			break
@@ -139,7 +150,11 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 		for _, b := range group {
 			b.Status = StatusCancelled
 			out.Cancelled = append(out.Cancelled, b)
-			notices[b.ResidentID] = fmt.Sprintf("因采样点“%s”关闭且其他时段已满，您在%s的核酸检测预约已取消，请重新预约或联系社区。", site.Name, clock(from.StartsAt))
+			msg, err := sms.BookingCancelled(site.Name, from.StartsAt)
+			if err != nil {
+				return out, err
+			}
+			notices[b.ResidentID] = msg
 		}
 	}
 	out.Notified, err = s.notify(ctx, notices)
@@ -148,7 +163,7 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 
 // notify texts each affected phone once; members who share a phone get one
 // message.
-func (s *Service) notify(ctx context.Context, notices map[string]string) (int, error) {
+func (s *Service) notify(ctx context.Context, notices map[string]sms.Message) (int, error) {
 	if len(notices) == 0 || s.SMS == nil {
 		return 0, nil
 	}
@@ -204,10 +219,6 @@ func byHouseholdAndSlot(bs []Booking) [][]Booking {
 	return out
 }
 
-func clock(t time.Time) string {
-	return strings.TrimLeft(t.In(chinatime.Zone).Format("1月2日15:04"), "0")
-}
-
 // Reschedule moves a live booking to another slot of the same round, in one
 // transaction: the new slot loses a place only if the old one gets it back.
 func (s *Service) Reschedule(ctx context.Context, p auth.Principal, bookingID, slotID string) (Booking, error) {
@@ -219,15 +230,12 @@ func (s *Service) Reschedule(ctx context.Context, p auth.Principal, bookingID, s
 	if err != nil {
 		return Booking{}, err
 	}
-	switch {
-	case p.Role == manifest.RoleResident:
-		if registry.HouseholdOf(residentID) != p.HouseholdID {
-			return Booking{}, apperr.Forbidden
-		}
-	default:
-		if err := auth.RequireCommunity(ctx, p, r.CommunityID, s.Directory); err != nil {
-			return Booking{}, err
-		}
+	if err := s.mayActFor(ctx, p, r, registry.HouseholdOf(residentID)); err != nil {
+		return Booking{}, err
+	}
+	staff, err := s.asStaff(ctx, p, r.CommunityID)
+	if err != nil {
+		return Booking{}, err
 	}
 	to, ok := slotOf(r, slotID)
 	if !ok {
@@ -236,7 +244,7 @@ func (s *Service) Reschedule(ctx context.Context, p auth.Principal, bookingID, s
 	if !to.EndsAt.After(s.Now()) {
 		return Booking{}, ErrSlotPassed
 	}
-	if _, err := s.steer(ctx, p, roundID, slotID, []string{residentID}); err != nil {
+	if _, err := s.steer(ctx, staff, roundID, slotID, []string{residentID}); err != nil {
 		return Booking{}, err
 	}
 	current, err := s.Store.BookingsOfResidents(ctx, roundID, []string{residentID})

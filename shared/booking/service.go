@@ -16,6 +16,7 @@ import (
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/safetext"
 )
 
 // Directory is what booking reads of the registry.
@@ -60,7 +61,14 @@ type RoundInput struct {
 	StartsAt    time.Time `json:"startsAt"`
 	EndsAt      time.Time `json:"endsAt"`
 	SlotMinutes int       `json:"slotMinutes"`
+	// AllowPastStart opens a round whose start has passed (one already under
+	// way); without it such a start is taken for a typing slip.
+	AllowPastStart bool `json:"allowPastStart"`
 }
+
+// pastStartGrace is how far in the past a start may be without
+// AllowPastStart: a form filled in over a minute or two.
+const pastStartGrace = 5 * time.Minute
 
 // CreateRound creates a round in a community.
 func (s *Service) CreateRound(ctx context.Context, p auth.Principal, communityID string, in RoundInput) (Round, error) {
@@ -68,9 +76,9 @@ func (s *Service) CreateRound(ctx context.Context, p auth.Principal, communityID
 		return Round{}, err
 	}
 	var fields []apperr.FieldError
-	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" || len([]rune(in.Name)) > 64 {
-		fields = append(fields, apperr.FieldError{Field: "name", Reason: "required, at most 64 characters"})
+	var problem safetext.Problem
+	if in.Name, problem = safetext.Line(in.Name, 64, true); problem != "" {
+		fields = append(fields, apperr.FieldError{Field: "name", Reason: string(problem)})
 	}
 	if in.SlotMinutes < 5 || in.SlotMinutes > 240 {
 		fields = append(fields, apperr.FieldError{Field: "slotMinutes", Reason: "from 5 to 240"})
@@ -81,6 +89,9 @@ func (s *Service) CreateRound(ctx context.Context, p auth.Principal, communityID
 		fields = append(fields, apperr.FieldError{Field: "slotMinutes", Reason: fmt.Sprintf("at most %d slots per site: use longer slots or a shorter round", MaxSlotsPerSite)})
 	} else if in.SlotMinutes > 0 && int(in.EndsAt.Sub(in.StartsAt)/time.Minute) < in.SlotMinutes {
 		fields = append(fields, apperr.FieldError{Field: "endsAt", Reason: "the round is shorter than one slot"})
+	}
+	if !in.StartsAt.IsZero() && in.StartsAt.Before(s.Now().Add(-pastStartGrace)) && !in.AllowPastStart {
+		fields = append(fields, apperr.FieldError{Field: "startsAt", Reason: "in the past: give allowPastStart true to open a round already under way"})
 	}
 	if len(fields) > 0 {
 		return Round{}, apperr.Validation.WithFields(fields...)
@@ -93,17 +104,44 @@ func (s *Service) CreateRound(ctx context.Context, p auth.Principal, communityID
 // Rounds lists a community's latest rounds: staff and admins see them all,
 // residents and volunteers their own community's.
 func (s *Service) Rounds(ctx context.Context, p auth.Principal, communityID string) ([]Round, error) {
-	switch p.Role {
-	case manifest.RoleResident, manifest.RoleVolunteer:
-		if p.CommunityID != communityID {
-			return nil, apperr.Forbidden
-		}
-	default:
+	if !auth.MemberOf(p, communityID) {
 		if err := auth.RequireCommunity(ctx, p, communityID, s.Directory); err != nil {
 			return nil, err
 		}
 	}
 	return s.Store.Rounds(ctx, communityID, 50)
+}
+
+// asStaff says whether p may run rounds of community: its staff, or an
+// admin of its street. Only a failure to find out is an error.
+func (s *Service) asStaff(ctx context.Context, p auth.Principal, communityID string) (bool, error) {
+	if !p.Has(manifest.RoleStaff) && !p.Has(manifest.RoleAdmin) {
+		return false, nil
+	}
+	err := auth.RequireCommunity(ctx, p, communityID, s.Directory)
+	if err == nil {
+		return true, nil
+	}
+	if k := apperr.As(err).Kind; k == apperr.KindForbidden || k == apperr.KindNotFound {
+		return false, nil
+	}
+	return false, err
+}
+
+// mayActFor lets staff act on anyone of the round's community, and a
+// resident on their own household.
+func (s *Service) mayActFor(ctx context.Context, p auth.Principal, r Round, householdID string) error {
+	if auth.OwnHousehold(p, householdID) {
+		return nil
+	}
+	staff, err := s.asStaff(ctx, p, r.CommunityID)
+	if err != nil {
+		return err
+	}
+	if !staff {
+		return apperr.Forbidden
+	}
+	return nil
 }
 
 // round reads a round once per function instance.
@@ -132,12 +170,11 @@ func (s *Service) visibleRound(ctx context.Context, p auth.Principal, id string)
 	if err != nil {
 		return Round{}, err
 	}
-	switch p.Role {
-	case manifest.RoleResident, manifest.RoleVolunteer:
-		if p.CommunityID != r.CommunityID {
-			return Round{}, ErrRoundNotFound
-		}
+	if auth.MemberOf(p, r.CommunityID) {
 		return r, nil
+	}
+	if !p.Has(manifest.RoleStaff) && !p.Has(manifest.RoleAdmin) {
+		return Round{}, ErrRoundNotFound
 	}
 	if err := auth.RequireCommunity(ctx, p, r.CommunityID, s.Directory); err != nil {
 		return Round{}, err
@@ -175,9 +212,9 @@ func (s *Service) AddSite(ctx context.Context, p auth.Principal, roundID string,
 		return Site{}, nil, err
 	}
 	var fields []apperr.FieldError
-	in.Name = strings.TrimSpace(in.Name)
-	if in.Name == "" || len([]rune(in.Name)) > 64 {
-		fields = append(fields, apperr.FieldError{Field: "name", Reason: "required, at most 64 characters"})
+	var problem safetext.Problem
+	if in.Name, problem = safetext.Line(in.Name, 64, true); problem != "" {
+		fields = append(fields, apperr.FieldError{Field: "name", Reason: string(problem)})
 	}
 	if in.Lanes < 1 || in.Lanes > 50 {
 		fields = append(fields, apperr.FieldError{Field: "lanes", Reason: "from 1 to 50"})
@@ -287,19 +324,21 @@ func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, sl
 			return nil, none, ErrUnknownResident
 		}
 	}
-	switch p.Role {
-	case manifest.RoleResident:
-		if p.CommunityID != r.CommunityID {
+	staff, err := s.asStaff(ctx, p, r.CommunityID)
+	if err != nil {
+		return nil, none, err
+	}
+	if !staff {
+		if !p.Has(manifest.RoleResident) || p.ResidentCommunityID != r.CommunityID {
+			if p.Has(manifest.RoleStaff) || p.Has(manifest.RoleAdmin) {
+				return nil, none, apperr.Forbidden
+			}
 			return nil, none, ErrRoundNotFound
 		}
 		for _, id := range residentIDs {
-			if registry.HouseholdOf(id) != p.HouseholdID {
+			if !auth.OwnHousehold(p, registry.HouseholdOf(id)) {
 				return nil, none, apperr.Forbidden.Wrap(errors.New("a resident books only their own household"))
 			}
-		}
-	default:
-		if err := auth.RequireCommunity(ctx, p, r.CommunityID, s.Directory); err != nil {
-			return nil, none, err
 		}
 	}
 	slot, ok := slotOf(r, slotID)
@@ -310,7 +349,7 @@ func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, sl
 	if !slot.EndsAt.After(now) {
 		return nil, none, ErrSlotPassed
 	}
-	steering, err := s.steer(ctx, p, r.ID, slotID, residentIDs)
+	steering, err := s.steer(ctx, staff, r.ID, slotID, residentIDs)
 	if err != nil {
 		if key != "" {
 			// A repeat of a request that booked before the plan changed
@@ -410,15 +449,8 @@ func (s *Service) Cancel(ctx context.Context, p auth.Principal, bookingID string
 	if err != nil {
 		return Booking{}, err
 	}
-	switch p.Role {
-	case manifest.RoleResident:
-		if registry.HouseholdOf(residentID) != p.HouseholdID {
-			return Booking{}, apperr.Forbidden
-		}
-	default:
-		if err := auth.RequireCommunity(ctx, p, r.CommunityID, s.Directory); err != nil {
-			return Booking{}, err
-		}
+	if err := s.mayActFor(ctx, p, r, registry.HouseholdOf(residentID)); err != nil {
+		return Booking{}, err
 	}
 	return s.Store.Cancel(ctx, roundID, residentID)
 }
@@ -441,7 +473,11 @@ func (s *Service) CheckIn(ctx context.Context, p auth.Principal, roundID, code, 
 		return CheckInResult{}, apperr.Validation.WithFields(apperr.FieldError{Field: "code|residentId", Reason: "give one of them"})
 	}
 	if code != "" {
-		residentID, err = s.Store.ResidentOfCode(ctx, roundID, strings.ToUpper(strings.TrimSpace(code)))
+		code = strings.ToUpper(strings.TrimSpace(code))
+		if !ValidCode(code) {
+			return CheckInResult{}, apperr.Validation.WithFields(apperr.FieldError{Field: "code", Reason: "the 6 letters and digits of a booking code"})
+		}
+		residentID, err = s.Store.ResidentOfCode(ctx, roundID, code)
 		if errors.Is(err, ErrNotFound) {
 			return CheckInResult{}, ErrUnknownCode
 		}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/fangxian/fangxian/shared/apperr"
@@ -65,6 +66,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		log.Error("request failed", "code", e.Code, "err", err)
 	case e.Cause != nil:
 		log.Info("request refused", "code", e.Code, "err", err)
+	}
+	if secs := e.RetryAfterSeconds(); secs > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
 	}
 	WriteJSON(w, status, errorBody{Error: errorDetail{
 		Code:      e.Code,

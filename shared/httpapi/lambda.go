@@ -40,6 +40,7 @@ func StartLambda(h http.Handler, log *slog.Logger) {
 // serves it in Lambda. A wiring mistake stops the cold start with a log line,
 // which Lambda reports as an init error.
 func ServeFunction(name string, handlers Handlers, opts Options) {
+	slog.SetDefault(opts.Logger)
 	fn, err := manifest.Lookup(name)
 	if err == nil {
 		var h http.Handler

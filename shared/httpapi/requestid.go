@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net"
 	"net/http"
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
@@ -30,6 +31,21 @@ func requestIDOf(r *http.Request) string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// SourceIP is the address the request came from: API Gateway's
+// requestContext.http.sourceIp in Lambda (the client as API Gateway saw it;
+// X-Forwarded-For is the client's to write and is not trusted), the peer
+// address on a developer machine.
+func SourceIP(r *http.Request) string {
+	if gw, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && gw.HTTP.SourceIP != "" {
+		return gw.HTTP.SourceIP
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 func wellFormedID(id string) bool {

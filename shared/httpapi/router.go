@@ -20,10 +20,26 @@ import (
 	"github.com/fangxian/fangxian/shared/manifest"
 )
 
+// Caller is who a request comes from, as far as routing needs to know.
+type Caller struct {
+	// ID is the person's user id: it scopes their Idempotency-Keys.
+	ID string
+	// Roles are every role the person holds; a route allows any of them.
+	Roles []manifest.Role
+}
+
 // Authenticator checks a request's bearer token.
 type Authenticator interface {
-	// Authenticate returns a context that carries the caller, and the caller's role.
-	Authenticate(r *http.Request) (context.Context, manifest.Role, error)
+	// Authenticate returns a context that carries the caller, and the caller.
+	Authenticate(r *http.Request) (context.Context, Caller, error)
+}
+
+type callerKey struct{}
+
+// CallerID is the signed-in caller's user id, "" on a public route.
+func CallerID(ctx context.Context) string {
+	id, _ := ctx.Value(callerKey{}).(string)
+	return id
 }
 
 // Options configure a router.
@@ -133,25 +149,30 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			WriteError(w, r, apperr.Unauthenticated.Wrap(errors.New("no authenticator configured")))
 			return
 		}
-		ctx, role, err := g.auth.Authenticate(r)
+		ctx, caller, err := g.auth.Authenticate(r)
 		if err != nil {
 			WriteError(w, r, err)
 			return
 		}
-		if !g.route.Access.Allows(role) {
-			WriteError(w, r, apperr.Forbidden.Wrap(fmt.Errorf("role %s on %s", role, g.route.Pattern())))
+		if !g.route.Access.Allows(caller.Roles...) {
+			WriteError(w, r, apperr.Forbidden.Wrap(fmt.Errorf("roles %v on %s", caller.Roles, g.route.Pattern())))
 			return
 		}
-		r = r.WithContext(ctx)
+		r = r.WithContext(context.WithValue(ctx, callerKey{}, caller.ID))
 	}
 	g.next.ServeHTTP(w, r)
 }
 
-// callerScope keeps one caller's Idempotency-Keys apart from another's: it
-// is a digest of the credentials the request came with.
+// callerScope keeps one person's Idempotency-Keys apart from another's: it
+// is their user id, so the same person retrying with a new sign-in or a
+// differently spelt header is still the same caller. Public routes have no
+// caller; their keys are scoped by the client address.
 func callerScope(r *http.Request) string {
-	sum := sha256.Sum256([]byte(r.Header.Get("Authorization")))
-	return hex.EncodeToString(sum[:12])
+	if id := CallerID(r.Context()); id != "" {
+		return "u:" + id
+	}
+	sum := sha256.Sum256([]byte(SourceIP(r)))
+	return "ip:" + hex.EncodeToString(sum[:12])
 }
 
 // statusWriter remembers the status for the access log and panic recovery.

@@ -59,6 +59,15 @@ func FromEnv() *slog.Logger {
 	return New(os.Stdout, level)
 }
 
+// Init makes the function's logger (see FromEnv) the process default, so
+// that anything logged through the standard library's log package (the
+// Lambda runtime's own messages among them) is JSON with phones masked too.
+func Init() *slog.Logger {
+	l := FromEnv()
+	slog.SetDefault(l)
+	return l
+}
+
 func maskAttr(_ []string, a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
 	switch v.Kind() {

@@ -36,12 +36,18 @@ var SignedIn = Access{}
 // Only lets the given roles call the route.
 func Only(roles ...Role) Access { return Access{Roles: roles} }
 
-// Allows reports whether a user with role may call a route with this access.
-func (a Access) Allows(role Role) bool {
+// Allows reports whether a user holding roles may call a route with this
+// access: any one of them is enough.
+func (a Access) Allows(roles ...Role) bool {
 	if a.Public || len(a.Roles) == 0 {
 		return true
 	}
-	return slices.Contains(a.Roles, role)
+	for _, r := range roles {
+		if slices.Contains(a.Roles, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // Route is one HTTP route. Path uses the `{name}` parameter syntax that both
@@ -62,6 +68,11 @@ type Route struct {
 
 // Pattern is the ServeMux pattern of the route, e.g. "GET /v1/health".
 func (r Route) Pattern() string { return r.Method + " " + r.Path }
+
+// MaxHTTPTimeoutSec bounds the timeout of a function with HTTP routes: an API
+// Gateway HTTP API answers 503 at 30 s whatever the function does, so a
+// function must give up (and answer) before that.
+const MaxHTTPTimeoutSec = 28
 
 // DefaultMaxBodyBytes caps a request body unless the route says otherwise.
 const DefaultMaxBodyBytes int64 = 64 << 10
@@ -127,6 +138,9 @@ type Function struct {
 	// SendsTo names the queues (of other functions' Queue triggers) the
 	// function puts messages on; it gets QUEUE_URL_<NAME> and send rights.
 	SendsTo []string
+	// Settings name the environment variables the function reads that an
+	// operator sets per stage (CDK context); unset ones keep their defaults.
+	Settings []string
 }
 
 // Authenticates says whether any route of f needs a token, and so the
@@ -144,8 +158,6 @@ func (f Function) Authenticates() bool {
 const (
 	// JWTPrivateKeyParameter (SecureString) signs tokens; only the auth function reads it.
 	JWTPrivateKeyParameter = "jwt-private-key"
-	// JWTPublicKeyParameter (String) verifies tokens; the stack passes it to every function.
-	JWTPublicKeyParameter = "jwt-public-key"
 	// WeChatSecretParameter (SecureString) is the mini-program's app secret.
 	WeChatSecretParameter = "wechat-app-secret"
 )
@@ -174,6 +186,7 @@ var Functions = []Function{
 		Table:       TableReadWrite,
 		Secrets:     []string{JWTPrivateKeyParameter, WeChatSecretParameter},
 		SendsSMS:    true,
+		Settings:    []string{"OTP_LIMIT_PER_IP_PER_HOUR", "OTP_LIMIT_PER_HOUR", "TOKEN_FAILURES_PER_IP_PER_HOUR"},
 		Routes: []Route{
 			{Method: "POST", Path: "/v1/auth/otp", Op: "requestOtp", Access: Anyone},
 			{Method: "POST", Path: "/v1/auth/token", Op: "createToken", Access: Anyone},
@@ -183,9 +196,11 @@ var Functions = []Function{
 	{
 		Name:        "registry",
 		Description: "Communities, buildings, households, residents, staff, and the CSV import",
-		MemoryMB:    512,
-		TimeoutSec:  60,
-		Table:       TableReadWrite,
+		// More memory is more CPU: a community's import parses and plans
+		// 8,000 lines and keeps 16 writes in flight.
+		MemoryMB:   1024,
+		TimeoutSec: MaxHTTPTimeoutSec,
+		Table:      TableReadWrite,
 		Routes: []Route{
 			{Method: "GET", Path: "/v1/me", Op: "getMe", Access: SignedIn},
 			{Method: "GET", Path: "/v1/communities/{communityId}", Op: "getCommunity", Access: Only(RoleStaff, RoleAdmin)},
@@ -200,7 +215,7 @@ var Functions = []Function{
 		Name:        "booking",
 		Description: "PCR-testing rounds, sites, slots, bookings, check-in and progress",
 		MemoryMB:    512,
-		TimeoutSec:  30,
+		TimeoutSec:  MaxHTTPTimeoutSec,
 		Table:       TableReadWrite,
 		SendsSMS:    true, // people whose site closes are told
 		Routes: []Route{
@@ -225,7 +240,7 @@ var Functions = []Function{
 		Name:        "notices",
 		Description: "Lockdown zones, notices, acknowledgements and delivery",
 		MemoryMB:    512,
-		TimeoutSec:  30,
+		TimeoutSec:  MaxHTTPTimeoutSec,
 		Table:       TableReadWrite,
 		SendsTo:     []string{DispatchQueue},
 		Routes: []Route{
@@ -300,6 +315,9 @@ func Validate(fns []Function) error {
 		names[f.Name] = true
 		if f.MemoryMB < 128 || f.TimeoutSec < 1 {
 			return fmt.Errorf("manifest: function %q needs memory ≥ 128 MB and a timeout", f.Name)
+		}
+		if len(f.Routes) > 0 && f.TimeoutSec > MaxHTTPTimeoutSec {
+			return fmt.Errorf("manifest: function %q serves HTTP routes with a %d s timeout; API Gateway cuts requests at 30 s (at most %d)", f.Name, f.TimeoutSec, MaxHTTPTimeoutSec)
 		}
 		for _, r := range f.Routes {
 			if !strings.HasPrefix(r.Path, "/") || r.Op == "" {

@@ -51,7 +51,7 @@ func BenchmarkFanout(b *testing.B) {
 	if _, _, err := demo.Seed(ctx, st, time.Now()); err != nil {
 		b.Fatal(err)
 	}
-	staff := auth.Principal{UserID: "u-demo-staff", Role: manifest.RoleStaff, CommunityID: demo.CommunityID}
+	staff := auth.Principal{UserID: "u-demo-staff", Role: manifest.RoleStaff, CommunityID: demo.CommunityID}.Normalized()
 	const rate = 10.0
 	for range b.N {
 		// Two queues so the phases can be timed apart: the notice's fan-out
@@ -87,7 +87,11 @@ func BenchmarkFanout(b *testing.B) {
 		if rep.Sent != recipients || len(sends.Dead()) != 0 || len(outbox.All()) != recipients {
 			b.Fatalf("sent %d of %d (outbox %d, dead %d)", rep.Sent, recipients, len(outbox.All()), len(sends.Dead()))
 		}
-		parts := notices.Parts("【防线】【紧急通知】" + in.Title + "：" + in.Body)
+		msg, err := sms.Notice(in.Title, in.Urgent)
+		if err != nil {
+			b.Fatal(err)
+		}
+		parts := msg.Parts(outbox.Signature)
 		floor := time.Duration(float64(recipients*parts) / rate * float64(time.Second))
 		b.ReportMetric(answered.Seconds()*1000, "create-answer-ms")
 		b.ReportMetric(enqueued.Seconds(), "enqueue-s")

@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"sync"
 	"time"
-	"unicode/utf16"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/fangxian/fangxian/shared/logging"
+	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/sms"
 )
 
 // Message kinds on the dispatch queue.
@@ -42,9 +43,19 @@ type StaffPhones interface {
 	StaffPhones(ctx context.Context, communityID string) ([]string, error)
 }
 
-// Sender sends one SMS; the body is the text after the signature.
+// Sender sends one catalogue SMS.
 type Sender interface {
-	Send(ctx context.Context, to, body string) error
+	Send(ctx context.Context, to string, m sms.Message) error
+}
+
+// Once keeps a message to one send per key and phone, however often its job
+// runs or its queue message arrives: reminders per day and phone, fever
+// alerts per resident, day and staff phone.
+type Once interface {
+	// ClaimOnce takes key for phone; false when it was taken before.
+	ClaimOnce(ctx context.Context, key, phone string) (bool, error)
+	// ReleaseOnce gives key back after a failed send, so a retry may send.
+	ReleaseOnce(ctx context.Context, key, phone string) error
 }
 
 // Dispatcher consumes the dispatch queue.
@@ -53,6 +64,7 @@ type Dispatcher struct {
 	Directory Directory
 	Queue     Enqueuer
 	Sender    Sender
+	Once      Once
 	// Signature is counted in every message's length.
 	Signature string
 	Pacer     *Pacer
@@ -87,7 +99,11 @@ func (d *Dispatcher) handle(ctx context.Context, body string) error {
 	case KindFever:
 		return d.fever(ctx, m)
 	case KindReminder:
-		return d.text(ctx, m.Phone, "请今日完成体温报备：回复“体温 36.5”或在小程序中填报。")
+		msg, err := sms.TemperatureReminder()
+		if err != nil {
+			return err
+		}
+		return d.textOnce(ctx, "reminder:"+m.Day, m.Phone, msg)
 	}
 	return fmt.Errorf("unknown message kind %q", m.Kind)
 }
@@ -135,6 +151,10 @@ func (d *Dispatcher) send(ctx context.Context, noticeID, phone string) error {
 	if err != nil {
 		return err
 	}
+	msg, err := sms.Notice(n.Title, n.Urgent)
+	if err != nil {
+		return err
+	}
 	first, err := d.Store.ClaimSend(ctx, noticeID, phone)
 	if err != nil || !first {
 		return err // a second delivery: already sent (or being sent)
@@ -144,65 +164,75 @@ func (d *Dispatcher) send(ctx context.Context, noticeID, phone string) error {
 	} else if out {
 		return d.Store.FinishSend(ctx, noticeID, phone, "skipped")
 	}
-	text := "【通知】" + n.Title + "：" + n.Body
-	if n.Urgent {
-		text = "【紧急通知】" + n.Title + "：" + n.Body
-	}
-	if err := d.Pacer.Wait(ctx, Parts(d.Signature+text)); err != nil {
+	if err := d.Pacer.Wait(ctx, msg.Parts(d.Signature)); err != nil {
 		return errors.Join(err, d.Store.FinishSend(ctx, noticeID, phone, "retry"))
 	}
-	if err := d.Sender.Send(ctx, phone, text); err != nil {
+	if err := d.Sender.Send(ctx, phone, msg); err != nil {
 		return errors.Join(err, d.Store.FinishSend(ctx, noticeID, phone, "retry"))
 	}
 	return d.Store.FinishSend(ctx, noticeID, phone, "sent")
 }
 
-// fever texts every staff member of the community. A redelivered alert may
-// text them twice; for a fever that is the right side to err on.
+// fever texts every staff member of the community, once per resident, day
+// and staff phone: the alert names the resident, where they live and their
+// masked phone.
 func (d *Dispatcher) fever(ctx context.Context, m Message) error {
+	h, members, err := d.Directory.Household(ctx, registry.HouseholdOf(m.ResidentID))
+	if err != nil {
+		return err
+	}
+	var who registry.Resident
+	for _, r := range members {
+		if r.ID == m.ResidentID {
+			who = r
+		}
+	}
+	contact := who.Phone
+	if contact == "" {
+		contact = h.ContactPhone
+	}
+	msg, err := sms.FeverAlert(who.Name, Address(h), m.Celsius, contact)
+	if err != nil {
+		return err
+	}
 	phones, err := d.Staff.StaffPhones(ctx, m.CommunityID)
 	if err != nil {
 		return err
 	}
-	body := fmt.Sprintf("【发热预警】居民%s报备体温%.1f℃，请及时处置。", m.ResidentID, m.Celsius)
 	for _, p := range phones {
-		if err := d.text(ctx, p, body); err != nil {
+		if err := d.textOnce(ctx, "fever:"+m.Day+":"+m.ResidentID, p, msg); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// text sends one paced message, unless the phone opted out.
-func (d *Dispatcher) text(ctx context.Context, phone, body string) error {
+// Address is where a household lives, as staff say it: 3号楼2单元101.
+func Address(h registry.Household) string {
+	unit := h.Unit
+	if unit != "" {
+		unit += "单元"
+	}
+	return h.BuildingName + unit + h.Room
+}
+
+// textOnce sends one paced message to phone, once per key, unless the phone
+// opted out.
+func (d *Dispatcher) textOnce(ctx context.Context, key, phone string, msg sms.Message) error {
 	if out, err := d.Store.OptedOut(ctx, phone); err != nil || out {
 		return err
 	}
-	if err := d.Pacer.Wait(ctx, Parts(d.Signature+body)); err != nil {
+	first, err := d.Once.ClaimOnce(ctx, key, phone)
+	if err != nil || !first {
 		return err
 	}
-	return d.Sender.Send(ctx, phone, body)
-}
-
-// Parts counts the SMS parts of a text as carriers bill them: GSM 7-bit
-// text is 160 characters in one part and 153 a part when split; anything
-// else (Chinese) is UCS-2, 70 in one part and 67 a part when split.
-func Parts(text string) int {
-	units, limit, split := 0, 160, 153
-	for _, r := range text {
-		if r > 0x7e || (r < 0x20 && r != '\n' && r != '\r') {
-			limit, split = 70, 67
-		}
+	if err := d.Pacer.Wait(ctx, msg.Parts(d.Signature)); err != nil {
+		return errors.Join(err, d.Once.ReleaseOnce(ctx, key, phone))
 	}
-	if limit == 70 {
-		units = len(utf16.Encode([]rune(text)))
-	} else {
-		units = len([]rune(text))
+	if err := d.Sender.Send(ctx, phone, msg); err != nil {
+		return errors.Join(err, d.Once.ReleaseOnce(ctx, key, phone))
 	}
-	if units <= limit {
-		return 1
-	}
-	return (units + split - 1) / split
+	return nil
 }
 
 // Pacer holds sending to a number of message parts per second across the

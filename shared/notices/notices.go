@@ -11,12 +11,12 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/safetext"
 )
 
 // Zone levels, strictest first; "none" releases a building.
@@ -84,6 +84,7 @@ type Directory interface {
 	Buildings(ctx context.Context, communityID, cursor string, limit int) ([]registry.Building, string, error)
 	BuildingResidents(ctx context.Context, buildingID string) ([]registry.Resident, error)
 	BuildingHouseholds(ctx context.Context, buildingID string) ([]registry.Household, error)
+	Household(ctx context.Context, householdID string) (registry.Household, []registry.Resident, error)
 }
 
 // Enqueuer puts messages on the dispatch queue, at most 10 a call.
@@ -191,12 +192,12 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, cid string, in N
 		return Notice{}, err
 	}
 	var fields []apperr.FieldError
-	in.Title, in.Body = strings.TrimSpace(in.Title), strings.TrimSpace(in.Body)
-	if in.Title == "" || utf8.RuneCountInString(in.Title) > 40 {
-		fields = append(fields, apperr.FieldError{Field: "title", Reason: "required, at most 40 characters"})
+	var problem safetext.Problem
+	if in.Title, problem = safetext.Line(in.Title, 40, true); problem != "" {
+		fields = append(fields, apperr.FieldError{Field: "title", Reason: string(problem)})
 	}
-	if in.Body == "" || utf8.RuneCountInString(in.Body) > 500 {
-		fields = append(fields, apperr.FieldError{Field: "body", Reason: "required, at most 500 characters"})
+	if in.Body, problem = safetext.Text(in.Body, 500, true); problem != "" {
+		fields = append(fields, apperr.FieldError{Field: "body", Reason: string(problem)})
 	}
 	if len(in.Channels) == 0 {
 		fields = append(fields, apperr.FieldError{Field: "channels", Reason: `at least one of "app", "sms"`})
@@ -290,7 +291,7 @@ type FeedItem struct {
 
 // Feed lists the notices for the caller's building, newest first.
 func (s *Service) Feed(ctx context.Context, p auth.Principal) ([]FeedItem, error) {
-	all, err := s.Store.Feed(ctx, p.CommunityID, 100)
+	all, err := s.Store.Feed(ctx, p.ResidentCommunityID, 100)
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +319,7 @@ func (s *Service) Acknowledge(ctx context.Context, p auth.Principal, noticeID st
 	if err != nil {
 		return false, err
 	}
-	if n.CommunityID != p.CommunityID || !slices.Contains(n.BuildingIDs, registry.BuildingOf(p.HouseholdID)) {
+	if n.CommunityID != p.ResidentCommunityID || !slices.Contains(n.BuildingIDs, registry.BuildingOf(p.HouseholdID)) {
 		return false, ErrNoticeNotFound
 	}
 	return s.Store.Acknowledge(ctx, noticeID, p.HouseholdID, s.Now().Truncate(time.Second))

@@ -56,15 +56,15 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{st: st, buildings: map[string]string{}, staff: auth.Principal{UserID: "u-s", Role: manifest.RoleStaff, CommunityID: "c1"}}
+	f := &fixture{st: st, buildings: map[string]string{}, staff: auth.Principal{UserID: "u-s", Role: manifest.RoleStaff, CommunityID: "c1"}.Normalized()}
 	for _, b := range bs {
 		f.buildings[b.Name] = b.ID
 	}
 	f.queue = queue.NewLocal(3, 10, 10*time.Millisecond)
 	f.outbox = &sms.Outbox{Signature: "防线", Now: time.Now}
 	f.svc = &notices.Service{Store: st, Readings: st, Directory: st, Queue: f.queue, Now: time.Now}
-	f.dispatch = &notices.Dispatcher{Store: st, Directory: st, Staff: st, Queue: f.queue, Sender: f.outbox, Signature: "防线", Pacer: notices.NewPacer(1000)}
-	if err := st.CreateStaff(ctx, registry.Staff{ID: "u-s", Name: "s", Phone: "13900000001", CommunityID: "c1"}, manifest.RoleStaff); err != nil {
+	f.dispatch = &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: f.queue, Sender: f.outbox, Signature: "防线", Pacer: notices.NewPacer(1000)}
+	if err := st.CreateStaff(ctx, registry.Staff{ID: "u-s", Name: "s", Phone: "13900000001", CommunityID: "c1"}, manifest.RoleStaff, nil); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -117,9 +117,11 @@ func TestSealedBuildingsGetOneSMSPerPhone(t *testing.T) {
 			}
 		}
 	}
-	msg := f.outbox.To(phone(1, 1))[0].Body
-	if !strings.HasPrefix(msg, "【防线】【紧急通知】封控通知") {
-		t.Errorf("SMS %q", msg)
+	// The SMS carries the title and points to the full text: a notice's free
+	// text is never sent.
+	sent := f.outbox.To(phone(1, 1))[0]
+	if sent.Template != "notice_urgent" || sent.Params["title"] != "封控通知" || !strings.HasPrefix(sent.Body, "【防线】紧急通知：封控通知。") || strings.Contains(sent.Body, "送货到府") {
+		t.Errorf("SMS %+v", sent)
 	}
 	rep, err := f.svc.Delivery(ctx, f.staff, n.ID)
 	if err != nil {
@@ -145,7 +147,7 @@ func TestSealedBuildingsGetOneSMSPerPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := resident.Principal()
+	p := resident.Principal
 	feed, err := f.svc.Feed(ctx, p)
 	if err != nil || len(feed) != 1 || feed[0].Acknowledged {
 		t.Fatalf("feed %+v %v", feed, err)
@@ -157,7 +159,7 @@ func TestSealedBuildingsGetOneSMSPerPhone(t *testing.T) {
 		t.Fatalf("second ack: %v %v", first, err)
 	}
 	outsider, _ := f.st.AccountByPhone(ctx, phone(2, 1))
-	if _, err := f.svc.Acknowledge(ctx, outsider.Principal(), n.ID); apperr.As(err).Code != "NOTICE_NOT_FOUND" {
+	if _, err := f.svc.Acknowledge(ctx, outsider.Principal, n.ID); apperr.As(err).Code != "NOTICE_NOT_FOUND" {
 		t.Fatalf("ack by a household outside the audience: %v", err)
 	}
 	rep, _ = f.svc.Delivery(ctx, f.staff, n.ID)
@@ -216,33 +218,9 @@ func TestZonesAndValidation(t *testing.T) {
 			t.Errorf("%s: %v", c.name, err)
 		}
 	}
-	other := auth.Principal{UserID: "x", Role: manifest.RoleStaff, CommunityID: "c2"}
+	other := auth.Principal{UserID: "x", Role: manifest.RoleStaff, CommunityID: "c2"}.Normalized()
 	if _, err := f.svc.SetZones(ctx, other, "c1", []string{f.buildings["2号楼"]}, notices.LevelSealed); apperr.As(err).Code != "FORBIDDEN" {
 		t.Errorf("staff of another community: %v", err)
-	}
-}
-
-func TestParts(t *testing.T) {
-	cases := []struct {
-		text string
-		want int
-	}{
-		{strings.Repeat("a", 160), 1},
-		{strings.Repeat("a", 161), 2},
-		{strings.Repeat("a", 306), 2},
-		{strings.Repeat("a", 307), 3},
-		{strings.Repeat("封", 70), 1},
-		{strings.Repeat("封", 71), 2},
-		{strings.Repeat("封", 134), 2},
-		{strings.Repeat("封", 135), 3},
-		{strings.Repeat("a", 69) + "封", 1},
-		{strings.Repeat("😷", 35), 1}, // 70 UTF-16 units
-		{strings.Repeat("😷", 36), 2},
-	}
-	for _, c := range cases {
-		if got := notices.Parts(c.text); got != c.want {
-			t.Errorf("Parts(%d runes of %q…) = %d, want %d", len([]rune(c.text)), []rune(c.text)[0], got, c.want)
-		}
 	}
 }
 
@@ -269,7 +247,7 @@ func TestTemperatures(t *testing.T) {
 		t.Fatal(err)
 	}
 	holder, _ := f.st.AccountByPhone(ctx, phone(1, 1))
-	p := holder.Principal()
+	p := holder.Principal
 	for _, c := range []float64{33.9, 43.1} {
 		if _, err := f.svc.Report(ctx, p, "", c); apperr.As(err).Code != "IMPLAUSIBLE_TEMPERATURE" {
 			t.Errorf("%.1f: %v", c, err)
@@ -291,27 +269,71 @@ func TestTemperatures(t *testing.T) {
 		t.Fatalf("fever report: %+v %v", r, err)
 	}
 	other, _ := f.st.AccountByPhone(ctx, phone(2, 1))
-	if _, err := f.svc.Report(ctx, p, other.UserID, 36.5); apperr.As(err).Code != "FORBIDDEN" {
+	if _, err := f.svc.Report(ctx, p, other.ResidentID, 36.5); apperr.As(err).Code != "NOT_A_HOUSEHOLD_MEMBER" {
 		t.Errorf("reporting for another household: %v", err)
+	}
+	// An id that looks like a member's but is nobody's.
+	invented := p.HouseholdID + "-rzzzzzz"
+	if _, err := f.svc.Report(ctx, p, invented, 39.0); apperr.As(err).Code != "NOT_A_HOUSEHOLD_MEMBER" {
+		t.Errorf("an invented member: %v", err)
+	}
+	// More fever readings of the child the same day: the list changes, the
+	// staff's phones do not ring again.
+	for _, c := range []float64{38.0, 38.4} {
+		if _, err := f.svc.Report(ctx, p, child, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.svc.Report(ctx, p, child, 40.5); apperr.As(err).Code != "IMPLAUSIBLE_TEMPERATURE_CHANGE" {
+		t.Errorf("a jump of 2.1 °C: %v", err)
+	}
+	// 37.25 rounds to 37.3, stored and alerted alike.
+	r, err = f.svc.Report(ctx, p, "", 37.25)
+	if err != nil || r.Celsius != 37.3 || !r.Fever {
+		t.Fatalf("37.25: %+v %v", r, err)
 	}
 	f.drain(t)
 	alerts := f.outbox.To("13900000001")
-	if len(alerts) != 1 || !strings.Contains(alerts[0].Body, "37.3") {
+	if len(alerts) != 2 {
 		t.Fatalf("staff alerts %+v", alerts)
+	}
+	var childName string
+	for _, m := range members {
+		if m.ID == child {
+			childName = m.Name
+		}
+	}
+	first := alerts[0]
+	if first.Template != "fever_alert" || first.Params["name"] != childName || first.Params["celsius"] != "37.3" ||
+		first.Params["address"] != "1号楼1单元101" || first.Params["phone"] != phone(1, 1)[:3]+"****"+phone(1, 1)[7:] {
+		t.Errorf("the alert does not say who and where: %+v", first)
+	}
+	if strings.Contains(first.Body, child) || strings.Contains(first.Body, phone(1, 1)) {
+		t.Errorf("the alert shows an id or a full phone: %s", first.Body)
 	}
 	day, err := f.svc.Temperatures(ctx, f.staff, "c1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// 1号楼 has 9 residents: the holder and the child reported.
-	if day.Reported != 2 || len(day.Missing) != 7 || len(day.Fevers) != 1 || day.Fevers[0].ResidentID != child {
+	if day.Reported != 2 || len(day.Missing) != 7 || len(day.Fevers) != 2 {
 		t.Fatalf("day %+v", day)
+	}
+	for _, fv := range day.Fevers {
+		if fv.ResidentID == child && (fv.Celsius != 38.4 || fv.Peak != 38.4 || fv.FeverAt == nil) {
+			t.Errorf("the child's fever %+v", fv)
+		}
 	}
 	// The reminder texts each phone with a member missing, once: households
 	// 1 (the spouse), 2 and 3 of 1号楼.
 	n, err := f.svc.Remind(ctx)
 	if err != nil || n != 3 {
 		t.Fatalf("reminders queued %d, %v", n, err)
+	}
+	// The job runs again the same day (a retry, a second schedule): nobody
+	// gets a second reminder.
+	if _, err := f.svc.Remind(ctx); err != nil {
+		t.Fatal(err)
 	}
 	f.drain(t)
 	for h := 1; h <= 3; h++ {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/registry"
 )
 
@@ -20,22 +22,40 @@ const FeverCelsius = 37.3
 const (
 	minCelsius = 34.0
 	maxCelsius = 43.0
+	// maxChange is the most a reading may differ from the same resident's
+	// previous one of the day: a body does not jump further between two
+	// measurements, a typing slip does.
+	maxChange = 2.0
 )
 
-// ErrImplausible refuses a reading no living person has.
-var ErrImplausible = apperr.New(apperr.KindInvalid, "IMPLAUSIBLE_TEMPERATURE", "体温数值不合理，请重新测量", "That temperature is implausible, measure again")
+// Errors of temperature reports.
+var (
+	ErrImplausible       = apperr.New(apperr.KindInvalid, "IMPLAUSIBLE_TEMPERATURE", "体温数值不合理，请重新测量", "That temperature is implausible, measure again")
+	ErrImplausibleChange = apperr.New(apperr.KindInvalid, "IMPLAUSIBLE_TEMPERATURE_CHANGE", "与今日上次报备相差过大，请重新测量", "Too far from today's previous reading, measure again")
+	ErrNotMember         = apperr.New(apperr.KindInvalid, "NOT_A_HOUSEHOLD_MEMBER", "该居民不是本户成员", "Not a member of your household")
+	ErrReportBusy        = apperr.New(apperr.KindConflict, "REPORT_IN_PROGRESS", "该居民的体温正在报备，请稍后重试", "A reading for this resident is being saved, try again")
+)
 
-// Reading is one resident's daily temperature.
+// Reading is one resident's temperature of a day: the latest reading, the
+// highest of the day, and when the first fever of the day was reported.
 type Reading struct {
 	ResidentID string    `json:"residentId"`
 	Celsius    float64   `json:"celsius"`
 	At         time.Time `json:"at"`
 	Fever      bool      `json:"fever"`
+	// Peak is the day's highest reading.
+	Peak float64 `json:"peak"`
+	// FeverAt is when the day's first fever was reported (staff were alerted then).
+	FeverAt *time.Time `json:"feverAt,omitempty"`
 }
 
 // TemperatureStore keeps readings, a day per community.
 type TemperatureStore interface {
-	SaveReading(ctx context.Context, communityID, day string, r Reading) error
+	// Reading is a resident's reading of the day (ErrNotFound without one).
+	Reading(ctx context.Context, communityID, day, residentID string) (Reading, error)
+	// SaveReading writes r if the stored reading is still prev (the zero
+	// Reading: none yet); ErrReportBusy otherwise.
+	SaveReading(ctx context.Context, communityID, day string, r, prev Reading) error
 	Readings(ctx context.Context, communityID, day string) (map[string]Reading, error)
 	MarkZoned(ctx context.Context, communityID string) error
 	ZonedCommunities(ctx context.Context) ([]string, error)
@@ -44,25 +64,55 @@ type TemperatureStore interface {
 // Day is the calendar day in Beijing, as readings are kept.
 func Day(t time.Time) string { return t.In(chinatime.Zone).Format("2006-01-02") }
 
-// Report records a reading for the caller or a member of their household; a
-// fever alerts the community's staff at once, through the dispatch queue.
+// RoundCelsius is the one rounding rule of readings, for storing and for
+// alerting alike: to a tenth of a degree, halves away from zero.
+func RoundCelsius(c float64) float64 { return math.Round(c*10) / 10 }
+
+// Report records a reading for the caller or a real member of their
+// household. The first fever of a resident's day alerts the community's
+// staff, through the dispatch queue; later readings update the list staff
+// see, not their phones.
 func (s *Service) Report(ctx context.Context, p auth.Principal, residentID string, celsius float64) (Reading, error) {
-	if residentID == "" {
-		residentID = p.UserID
-	}
-	if registry.HouseholdOf(residentID) != p.HouseholdID || !registry.ValidID(residentID) {
+	if !p.Has(manifest.RoleResident) {
 		return Reading{}, apperr.Forbidden
 	}
-	if celsius < minCelsius || celsius > maxCelsius {
+	if residentID == "" {
+		residentID = p.ResidentID
+	}
+	if !registry.ValidID(residentID) || registry.HouseholdOf(residentID) != p.HouseholdID {
+		return Reading{}, ErrNotMember.WithFields(apperr.FieldError{Field: "residentId", Reason: "a member of your household"})
+	}
+	if math.IsNaN(celsius) || celsius < minCelsius || celsius > maxCelsius {
 		return Reading{}, ErrImplausible.WithFields(apperr.FieldError{Field: "celsius", Reason: fmt.Sprintf("from %.0f to %.0f °C", minCelsius, maxCelsius)})
 	}
-	now := chinatime.In(s.Now())
-	r := Reading{ResidentID: residentID, Celsius: celsius, At: now, Fever: celsius >= FeverCelsius}
-	if err := s.Readings.SaveReading(ctx, p.CommunityID, Day(now), r); err != nil {
+	celsius = RoundCelsius(celsius)
+	_, members, err := s.Directory.Household(ctx, p.HouseholdID)
+	if err != nil {
 		return Reading{}, err
 	}
-	if r.Fever {
-		b, _ := json.Marshal(Message{Kind: KindFever, CommunityID: p.CommunityID, ResidentID: residentID, Celsius: celsius})
+	if !slices.ContainsFunc(members, func(m registry.Resident) bool { return m.ID == residentID }) {
+		return Reading{}, ErrNotMember.WithFields(apperr.FieldError{Field: "residentId", Reason: "a member of your household"})
+	}
+	now := chinatime.In(s.Now())
+	day := Day(now)
+	prev, err := s.Readings.Reading(ctx, p.ResidentCommunityID, day, residentID)
+	if err != nil && err != ErrNotFound {
+		return Reading{}, err
+	}
+	if err == nil && math.Abs(celsius-prev.Celsius) > maxChange {
+		return Reading{}, ErrImplausibleChange.WithFields(apperr.FieldError{Field: "celsius",
+			Reason: fmt.Sprintf("today's previous reading was %.1f °C", prev.Celsius)})
+	}
+	r := Reading{ResidentID: residentID, Celsius: celsius, At: now, Fever: celsius >= FeverCelsius, Peak: max(celsius, prev.Peak), FeverAt: prev.FeverAt}
+	firstFever := r.Fever && prev.FeverAt == nil
+	if firstFever {
+		r.FeverAt = &now
+	}
+	if err := s.Readings.SaveReading(ctx, p.ResidentCommunityID, day, r, prev); err != nil {
+		return Reading{}, err
+	}
+	if firstFever {
+		b, _ := json.Marshal(Message{Kind: KindFever, CommunityID: p.ResidentCommunityID, ResidentID: residentID, Celsius: celsius, Day: day})
 		if err := s.Queue.SendBatch(ctx, []string{string(b)}); err != nil {
 			return Reading{}, apperr.StoreUnavailable.Wrap(err)
 		}
@@ -111,7 +161,7 @@ func (s *Service) temperatureDay(ctx context.Context, cid, day string) (Temperat
 	}
 	out := TemperatureDay{Day: day, Fevers: []Reading{}, Missing: []Missing{}}
 	for _, r := range readings {
-		if r.Fever {
+		if r.Peak >= FeverCelsius {
 			out.Fevers = append(out.Fevers, r)
 		}
 	}

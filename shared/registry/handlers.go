@@ -6,22 +6,29 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/phone"
+	"github.com/fangxian/fangxian/shared/safetext"
 )
 
 // Errors of the registry.
 var (
-	ErrPhoneTaken = apperr.New(apperr.KindConflict, "PHONE_TAKEN", "该手机号已被其他账号使用", "This phone number already belongs to another account")
-	ErrNotFound   = errors.New("not found")
+	ErrPhoneTaken      = apperr.New(apperr.KindConflict, "PHONE_TAKEN", "该手机号已被其他账号使用", "This phone number already belongs to another account")
+	ErrPhoneIsResident = apperr.New(apperr.KindConflict, "PHONE_IS_RESIDENT", "该手机号属于本街道的居民；确认后可同时设为工作人员（confirmResident）", "This phone belongs to a resident of this street; confirm (confirmResident) to make them staff as well")
+	ErrNotFound        = errors.New("not found")
+	// ErrImportIncomplete: the import ran out of time; sending the same file
+	// again completes it (an import writes only what differs).
+	ErrImportIncomplete = apperr.New(apperr.KindUnavailable, "IMPORT_INCOMPLETE", "导入未在时限内完成，已导入的部分有效；请再次上传同一文件以完成导入", "The import ran out of time; what was imported stands. Upload the same file again to finish it")
 )
+
+// importMargin is kept free before the function's deadline to answer.
+const importMargin = 3 * time.Second
 
 // Directory is the storage the registry's reads and API writes need.
 type Directory interface {
@@ -34,9 +41,11 @@ type Directory interface {
 	Community(ctx context.Context, communityID string) (Community, error)
 	// CreateCommunity fails with ErrNotFound when the street does not exist.
 	CreateCommunity(ctx context.Context, c Community) error
-	// CreateStaff writes the staff record and its account; ErrPhoneTaken when
-	// the phone already signs in as someone.
-	CreateStaff(ctx context.Context, s Staff, role manifest.Role) error
+	// CreateStaff writes the staff record and its account; with merge, the
+	// phone's existing account (as read) gains the staff role. ErrPhoneTaken
+	// when the account is not (or no longer) what the caller saw.
+	CreateStaff(ctx context.Context, s Staff, role manifest.Role, merge *auth.Account) error
+	auth.Accounts
 }
 
 // API serves the registry's routes.
@@ -83,9 +92,8 @@ type meAnswer struct {
 
 func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	ans := meAnswer{User: auth.User{ID: p.UserID, Role: p.Role, CommunityID: p.CommunityID, StreetID: p.StreetID}}
-	switch p.Role {
-	case manifest.RoleResident:
+	ans := meAnswer{User: auth.UserOf(p)}
+	if p.Has(manifest.RoleResident) {
 		h, members, err := a.Dir.Household(r.Context(), p.HouseholdID)
 		if errors.Is(err, ErrNotFound) {
 			return apperr.NotFound.Wrap(err)
@@ -94,7 +102,7 @@ func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		for i := range members {
-			if members[i].ID == p.UserID {
+			if members[i].ID == p.ResidentID {
 				ans.Name = members[i].Name
 			}
 			// Flags are for the community's staff only, not for the household's
@@ -102,12 +110,15 @@ func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 			members[i].Flags = nil
 		}
 		ans.Household, ans.Members = &h, members
-	case manifest.RoleStaff, manifest.RoleAdmin:
+	}
+	if p.Has(manifest.RoleStaff) || p.Has(manifest.RoleAdmin) {
 		s, err := a.Dir.StaffMember(r.Context(), p)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		ans.Name = s.Name
+		if s.Name != "" {
+			ans.Name = s.Name
+		}
 	}
 	httpapi.WriteJSON(w, http.StatusOK, ans)
 	return nil
@@ -125,7 +136,19 @@ func (a *API) importResidents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	report, err := a.Importer.Import(r.Context(), cid, body)
+	// Stop a few seconds before the function's deadline and say so, rather
+	// than let API Gateway cut the request: what was written is whole items,
+	// and the same file again finishes the import.
+	ctx := r.Context()
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-importMargin))
+		defer cancel()
+	}
+	report, err := a.Importer.Import(ctx, cid, body)
+	if err != nil && ctx.Err() != nil && r.Context().Err() == nil {
+		return ErrImportIncomplete.Wrap(err).WithRetryAfter(time.Second)
+	}
 	if err != nil {
 		return err
 	}
@@ -181,9 +204,9 @@ func (a *API) findResidents(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	case q.Get("name") != "":
-		prefix := strings.TrimSpace(q.Get("name"))
-		if utf8.RuneCountInString(prefix) > 32 {
-			return apperr.Validation.WithFields(apperr.FieldError{Field: "name", Reason: "at most 32 characters"})
+		prefix, problem := safetext.Line(q.Get("name"), 32, true)
+		if problem != "" {
+			return apperr.Validation.WithFields(apperr.FieldError{Field: "name", Reason: "a name or its first characters: " + string(problem)})
 		}
 		limit, err := pageLimit(r)
 		if err != nil {
@@ -240,9 +263,9 @@ func (a *API) createCommunity(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	name := strings.TrimSpace(in.Name)
-	if name == "" || utf8.RuneCountInString(name) > 64 {
-		return apperr.Validation.WithFields(apperr.FieldError{Field: "name", Reason: "required, at most 64 characters"})
+	name, problem := safetext.Line(in.Name, 64, true)
+	if problem != "" {
+		return apperr.Validation.WithFields(apperr.FieldError{Field: "name", Reason: string(problem)})
 	}
 	c := Community{ID: NewID("c"), StreetID: sid, Name: name}
 	if err := a.Dir.CreateCommunity(r.Context(), c); err != nil {
@@ -261,23 +284,24 @@ func (a *API) createStaff(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := principal(r)
-	if p.Role != manifest.RoleAdmin {
+	if !p.Has(manifest.RoleAdmin) {
 		return apperr.Forbidden
 	}
 	if err := auth.RequireCommunity(r.Context(), p, cid, a.Dir); err != nil {
 		return err
 	}
 	var in struct {
-		Name  string `json:"name"`
-		Phone string `json:"phone"`
+		Name            string `json:"name"`
+		Phone           string `json:"phone"`
+		ConfirmResident bool   `json:"confirmResident"`
 	}
 	if err := httpapi.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	var fields []apperr.FieldError
-	name := strings.TrimSpace(in.Name)
-	if name == "" || utf8.RuneCountInString(name) > 32 {
-		fields = append(fields, apperr.FieldError{Field: "name", Reason: "required, at most 32 characters"})
+	name, problem := safetext.Line(in.Name, 32, true)
+	if problem != "" {
+		fields = append(fields, apperr.FieldError{Field: "name", Reason: string(problem)})
 	}
 	ph, err := phone.Normalize(in.Phone)
 	if err != nil {
@@ -286,12 +310,50 @@ func (a *API) createStaff(w http.ResponseWriter, r *http.Request) error {
 	if len(fields) > 0 {
 		return apperr.Validation.WithFields(fields...)
 	}
-	s := Staff{ID: NewID("u"), Name: name, Phone: ph, CommunityID: cid, CreatedAt: a.Now().UTC()}
-	if err := a.Dir.CreateStaff(r.Context(), s, manifest.RoleStaff); err != nil {
+	merge, err := a.mergeable(r.Context(), p, ph, in.ConfirmResident)
+	if err != nil {
+		return err
+	}
+	s := Staff{ID: NewID("u"), Name: name, Phone: ph, CommunityID: cid, CreatedAt: chinatime.In(a.Now())}
+	if err := a.Dir.CreateStaff(r.Context(), s, manifest.RoleStaff, merge); err != nil {
 		return err
 	}
 	httpapi.WriteJSON(w, http.StatusCreated, s)
 	return nil
+}
+
+// mergeable decides what happens to a phone that has an account already. A
+// staff or admin account, or anyone's outside the admin's street, is taken
+// (the answer does not say whose, or where); a resident or volunteer of the
+// admin's street becomes staff only when the admin confirms it, and keeps
+// their household.
+func (a *API) mergeable(ctx context.Context, admin auth.Principal, ph string, confirmed bool) (*auth.Account, error) {
+	acct, err := a.Dir.AccountByPhone(ctx, ph)
+	if errors.Is(err, auth.ErrNoAccount) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if acct.Has(manifest.RoleStaff) || acct.Has(manifest.RoleAdmin) {
+		return nil, ErrPhoneTaken
+	}
+	for _, cid := range []string{acct.ResidentCommunityID, acct.VolunteerCommunityID} {
+		if cid == "" {
+			continue
+		}
+		street, err := a.Dir.StreetOf(ctx, cid)
+		if err != nil && !errors.Is(err, auth.ErrNoCommunity) {
+			return nil, err
+		}
+		if street != admin.StreetID {
+			return nil, ErrPhoneTaken
+		}
+	}
+	if !confirmed {
+		return nil, ErrPhoneIsResident
+	}
+	return &acct, nil
 }
 
 func pageLimit(r *http.Request) (int, error) {

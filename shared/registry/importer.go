@@ -34,8 +34,12 @@ type ImportChanges struct {
 	Buildings   []Building
 	Households  []Household
 	Residents   []Resident
-	Accounts    []auth.Account
-	Releases    []PhoneRelease
+	// Accounts are new sign-ins for residents' phones.
+	Accounts []auth.Account
+	// Attach are existing accounts (staff or volunteers of the community)
+	// that gain the resident's household: one person, several roles.
+	Attach   []auth.Account
+	Releases []PhoneRelease
 }
 
 // ImportStore is the storage the import needs.
@@ -61,7 +65,13 @@ type ImportReport struct {
 	Households Counts              `json:"households"`
 	Residents  Counts              `json:"residents"`
 	Errors     []apperr.FieldError `json:"errors"`
+	// ErrorsOmitted counts the errors past MaxReportedErrors, left out so
+	// the answer stays small; fix the first ones and import again.
+	ErrorsOmitted int `json:"errorsOmitted"`
 }
+
+// MaxReportedErrors bounds the errors one import answers with.
+const MaxReportedErrors = 500
 
 // Importer creates or updates a community's buildings, households and
 // residents from a CSV file, in one pass.
@@ -98,6 +108,13 @@ func (im *Importer) Import(ctx context.Context, communityID string, data []byte)
 	report.Errors = append(errs, report.Errors...)
 	sort.SliceStable(report.Errors, func(i, j int) bool { return report.Errors[i].Line < report.Errors[j].Line })
 	report.Lines = len(rows) + countLines(errs)
+	if len(report.Errors) > MaxReportedErrors {
+		report.ErrorsOmitted = len(report.Errors) - MaxReportedErrors
+		report.Errors = report.Errors[:MaxReportedErrors]
+	}
+	if report.Errors == nil {
+		report.Errors = []apperr.FieldError{}
+	}
 	if err := im.Store.ApplyImport(ctx, changes); err != nil {
 		return ImportReport{}, err
 	}
@@ -146,7 +163,7 @@ func plan(cid string, rows []Row, snap Snapshot) (ImportChanges, ImportReport) {
 				fail(r, "phone", fmt.Sprintf("already given to another household on line %d", lineOfPhone[r.Phone]))
 				continue
 			}
-			if acct, held := snap.Accounts[r.Phone]; held && acct.Role == manifest.RoleResident && acct.HouseholdID != hid {
+			if acct, held := snap.Accounts[r.Phone]; held && acct.Has(manifest.RoleResident) && acct.HouseholdID != hid {
 				fail(r, "phone", "already belongs to a resident of another household")
 				continue
 			}
@@ -208,12 +225,16 @@ func plan(cid string, rows []Row, snap Snapshot) (ImportChanges, ImportReport) {
 		if exists && old.Phone != "" && old.Phone != res.Phone {
 			changes.Releases = append(changes.Releases, PhoneRelease{Phone: old.Phone, ResidentID: a.rid})
 		}
-		if res.Phone != "" {
-			if _, held := snap.Accounts[res.Phone]; !held && lineOfPhone[res.Phone] == a.row.Line {
-				changes.Accounts = append(changes.Accounts, auth.Account{
-					Phone: res.Phone, UserID: a.rid, Role: manifest.RoleResident, Name: res.Name,
-					CommunityID: cid, HouseholdID: a.hid,
-				})
+		if res.Phone != "" && lineOfPhone[res.Phone] == a.row.Line {
+			resident := auth.Principal{UserID: a.rid, Role: manifest.RoleResident, HouseholdID: a.hid, ResidentID: a.rid, ResidentCommunityID: cid}
+			acct, held := snap.Accounts[res.Phone]
+			switch {
+			case !held:
+				changes.Accounts = append(changes.Accounts, auth.Account{Phone: res.Phone, Name: res.Name, Principal: resident.Normalized()})
+			case !acct.Has(manifest.RoleResident) && (acct.StaffCommunityID == cid || acct.VolunteerCommunityID == cid):
+				p := acct.Principal
+				p.HouseholdID, p.ResidentID, p.ResidentCommunityID, p.Role, p.Roles = a.hid, a.rid, cid, "", nil
+				changes.Attach = append(changes.Attach, auth.Account{Phone: acct.Phone, Name: acct.Name, Principal: p.Normalized()})
 			}
 		}
 	}

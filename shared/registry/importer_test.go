@@ -28,8 +28,8 @@ func TestPlanPhoneRules(t *testing.T) {
 		"1号楼,1,103,王五,13800000002\n"+ // held by a resident elsewhere
 		"1号楼,1,104,赵六,13900000001\n") // held by staff: allowed, account untouched
 	snap := emptySnapshot()
-	snap.Accounts["13800000002"] = auth.Account{Phone: "13800000002", Role: manifest.RoleResident, HouseholdID: "elsewhere"}
-	snap.Accounts["13900000001"] = auth.Account{Phone: "13900000001", Role: manifest.RoleStaff}
+	snap.Accounts["13800000002"] = auth.Account{Phone: "13800000002", Principal: auth.Principal{UserID: "r-x", Role: manifest.RoleResident, HouseholdID: "elsewhere", CommunityID: "c1"}.Normalized()}
+	snap.Accounts["13900000001"] = auth.Account{Phone: "13900000001", Principal: auth.Principal{UserID: "u-x", Role: manifest.RoleStaff, CommunityID: "c2"}.Normalized()}
 	changes, report := plan("c1", rows, snap)
 
 	wantErrLines := []int{4, 5, 6}

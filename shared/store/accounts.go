@@ -18,15 +18,58 @@ import (
 )
 
 var (
-	_ auth.Accounts   = (*Store)(nil)
-	_ auth.Challenges = (*Store)(nil)
-	_ auth.Bindings   = (*Store)(nil)
+	_ auth.Accounts         = (*Store)(nil)
+	_ auth.Challenges       = (*Store)(nil)
+	_ auth.Bindings         = (*Store)(nil)
+	_ auth.Limiter          = (*Store)(nil)
+	_ auth.TokenStateSource = (*Store)(nil)
 )
+
+// accountItem is who a phone signs in as, with every role the person holds.
+type accountItem struct {
+	keys
+	Phone                string   `dynamodbav:"phone"`
+	UserID               string   `dynamodbav:"userId"`
+	Role                 string   `dynamodbav:"role"`
+	Roles                []string `dynamodbav:"roles,omitempty"`
+	Name                 string   `dynamodbav:"name"`
+	CommunityID          string   `dynamodbav:"communityId,omitempty"`
+	StreetID             string   `dynamodbav:"streetId,omitempty"`
+	StaffCommunityID     string   `dynamodbav:"staffCommunityId,omitempty"`
+	HouseholdID          string   `dynamodbav:"householdId,omitempty"`
+	ResidentID           string   `dynamodbav:"residentId,omitempty"`
+	ResidentCommunityID  string   `dynamodbav:"residentCommunityId,omitempty"`
+	VolunteerID          string   `dynamodbav:"volunteerId,omitempty"`
+	VolunteerCommunityID string   `dynamodbav:"volunteerCommunityId,omitempty"`
+}
+
+func toAccountItem(a auth.Account) accountItem {
+	p := a.Principal.Normalized()
+	k := AccountKey(a.Phone)
+	it := accountItem{keys: keys{PK: k.PK, SK: k.SK, Type: typeAccount}, Phone: a.Phone, UserID: p.UserID, Role: string(p.Role),
+		Name: a.Name, CommunityID: p.CommunityID, StreetID: p.StreetID, StaffCommunityID: p.StaffCommunityID,
+		HouseholdID: p.HouseholdID, ResidentID: p.ResidentID, ResidentCommunityID: p.ResidentCommunityID,
+		VolunteerID: p.VolunteerID, VolunteerCommunityID: p.VolunteerCommunityID}
+	for _, r := range p.Roles {
+		it.Roles = append(it.Roles, string(r))
+	}
+	return it
+}
+
+func (it accountItem) domain() auth.Account {
+	p := auth.Principal{UserID: it.UserID, Role: manifest.Role(it.Role), CommunityID: it.CommunityID, StreetID: it.StreetID,
+		StaffCommunityID: it.StaffCommunityID, HouseholdID: it.HouseholdID, ResidentID: it.ResidentID,
+		ResidentCommunityID: it.ResidentCommunityID, VolunteerID: it.VolunteerID, VolunteerCommunityID: it.VolunteerCommunityID}
+	for _, r := range it.Roles {
+		p.Roles = append(p.Roles, manifest.Role(r))
+	}
+	return auth.Account{Phone: it.Phone, Name: it.Name, Principal: p.Normalized()}
+}
 
 // AccountByPhone reads who phone signs in as.
 func (s *Store) AccountByPhone(ctx context.Context, phone string) (auth.Account, error) {
 	var it accountItem
-	err := s.get(ctx, AccountKey(phone), &it)
+	err := s.getConsistent(ctx, AccountKey(phone), &it)
 	if errors.Is(err, registry.ErrNotFound) {
 		return auth.Account{}, auth.ErrNoAccount
 	}
@@ -41,61 +84,81 @@ func n(v int64) types.AttributeValue {
 }
 func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 
-// Start records a code send. Two conditional updates decide it atomically,
-// whatever runs at the same time: the same day under the daily limit, or the
-// first send of a (new) day; both need a minute since the last send.
-func (s *Store) Start(ctx context.Context, phone string, codeHash []byte, now, expires time.Time) error {
-	values := map[string]types.AttributeValue{
-		":now": n(now.Unix()), ":zero": n(0), ":one": n(1), ":exp": n(expires.Unix()),
-		// Keep the counters to the end of the next day, then let TTL drop them.
-		":ttl":       n(now.Add(48 * time.Hour).Unix()),
-		":minuteAgo": n(now.Add(-auth.ResendInterval).Unix()),
-		":day":       str(auth.Day(now)),
-		":max":       n(auth.DailySends),
+func challengeKey(sub auth.ChallengeSubject) Key {
+	if sub.Phone != "" {
+		return ChallengeKey(sub.Phone)
 	}
-	expr := func(count string) string {
-		set := "SET lastSentAt = :now, expiresAt = :ttl, attempts = :zero, codeExpiresAt = :exp, " + count
-		if codeHash == nil {
-			return set + " REMOVE codeHash" // an unknown phone: counted, no code
-		}
-		values[":hash"] = &types.AttributeValueMemberB{Value: codeHash}
-		return set + ", codeHash = :hash"
-	}
-	err := s.update(ctx, ChallengeKey(phone), expr("dayCount = dayCount + :one"),
-		"#day = :day AND dayCount < :max AND lastSentAt <= :minuteAgo", values)
-	if errors.Is(err, errCondition) {
-		err = s.update(ctx, ChallengeKey(phone), expr("#day = :day, dayCount = :one"),
-			"attribute_not_exists(PK) OR (#day <> :day AND lastSentAt <= :minuteAgo)", values)
-	}
-	if errors.Is(err, errCondition) {
-		return auth.ErrRateLimited
-	}
-	return err
+	return ShadowChallengeKey(sub.Bucket)
 }
 
-var errCondition = errors.New("condition failed")
+type challengeItem struct {
+	keys
+	Sends         int    `dynamodbav:"sends"`
+	LastSentAt    int64  `dynamodbav:"lastSentAt"`
+	NextSendAt    int64  `dynamodbav:"nextSendAt"`
+	CodeHash      []byte `dynamodbav:"codeHash,omitempty"`
+	CodeExpiresAt int64  `dynamodbav:"codeExpiresAt,omitempty"`
+	Attempts      int    `dynamodbav:"attempts"`
+	Version       int    `dynamodbav:"version"`
+	ExpiresAt     int64  `dynamodbav:"expiresAt"`
+}
 
-// update runs a conditional UpdateItem; errCondition when the condition fails.
-// DynamoDB refuses unused values, so only those the expressions name are sent.
-func (s *Store) update(ctx context.Context, k Key, update, condition string, values map[string]types.AttributeValue) error {
-	used := map[string]types.AttributeValue{}
-	for name, v := range values {
-		if strings.Contains(update, name) || strings.Contains(condition, name) {
-			used[name] = v
-		}
+func unix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
 	}
-	names := map[string]string{}
-	if strings.Contains(update+condition, "#day") {
-		names["#day"] = "day"
+	return t.Unix()
+}
+
+func fromUnix(s int64) time.Time {
+	if s == 0 {
+		return time.Time{}
 	}
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table), Key: k.av(),
-		UpdateExpression: aws.String(update), ConditionExpression: aws.String(condition),
-		ExpressionAttributeNames: names, ExpressionAttributeValues: used,
-	})
+	return time.Unix(s, 0)
+}
+
+func (it challengeItem) domain() auth.Challenge {
+	return auth.Challenge{Sends: it.Sends, LastSentAt: fromUnix(it.LastSentAt), NextSendAt: fromUnix(it.NextSendAt),
+		CodeHash: it.CodeHash, CodeExpiresAt: fromUnix(it.CodeExpiresAt), Attempts: it.Attempts, Version: it.Version}
+}
+
+// Challenge reads a subject's codes and send schedule.
+func (s *Store) Challenge(ctx context.Context, sub auth.ChallengeSubject) (auth.Challenge, error) {
+	var it challengeItem
+	err := s.getConsistent(ctx, challengeKey(sub), &it)
+	if errors.Is(err, registry.ErrNotFound) {
+		return auth.Challenge{}, nil
+	}
+	if err != nil {
+		return auth.Challenge{}, err
+	}
+	return it.domain(), nil
+}
+
+// SaveChallenge writes the state read at c.Version, if nobody wrote since.
+func (s *Store) SaveChallenge(ctx context.Context, sub auth.ChallengeSubject, c auth.Challenge, now time.Time) error {
+	k := challengeKey(sub)
+	// Kept until its series could no longer matter, then TTL drops it.
+	keep := c.NextSendAt
+	if c.CodeExpiresAt.After(keep) {
+		keep = c.CodeExpiresAt
+	}
+	keep = keep.Add(2 * time.Hour)
+	av, err := attributevalue.MarshalMap(challengeItem{keys: keys{PK: k.PK, SK: k.SK, Type: "otp"}, Sends: c.Sends,
+		LastSentAt: unix(c.LastSentAt), NextSendAt: unix(c.NextSendAt), CodeHash: c.CodeHash, CodeExpiresAt: unix(c.CodeExpiresAt),
+		Attempts: c.Attempts, Version: c.Version + 1, ExpiresAt: keep.Unix()})
+	if err != nil {
+		return err
+	}
+	cond, values := "attribute_not_exists(version)", map[string]types.AttributeValue(nil)
+	if c.Version > 0 {
+		cond, values = "version = :v", map[string]types.AttributeValue{":v": n(int64(c.Version))}
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av,
+		ConditionExpression: aws.String(cond), ExpressionAttributeValues: values})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		return errCondition
+		return auth.ErrConflict
 	}
 	if err != nil {
 		return unavailable(err)
@@ -104,11 +167,11 @@ func (s *Store) update(ctx context.Context, k Key, update, condition string, val
 }
 
 // Attempt uses one attempt on a live code and returns its hash.
-func (s *Store) Attempt(ctx context.Context, phone string, now time.Time) ([]byte, error) {
+func (s *Store) Attempt(ctx context.Context, sub auth.ChallengeSubject, now time.Time) ([]byte, auth.Challenge, error) {
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table), Key: ChallengeKey(phone).av(),
+		TableName: aws.String(s.Table), Key: challengeKey(sub).av(),
 		UpdateExpression:    aws.String("SET attempts = attempts + :one"),
-		ConditionExpression: aws.String("attribute_exists(codeHash) AND codeExpiresAt > :now AND attempts < :max"),
+		ConditionExpression: aws.String("codeExpiresAt > :now AND attempts < :max"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":one": n(1), ":now": n(now.Unix()), ":max": n(auth.MaxAttempts),
 		},
@@ -117,44 +180,151 @@ func (s *Store) Attempt(ctx context.Context, phone string, now time.Time) ([]byt
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		var old struct {
-			CodeHash      []byte `dynamodbav:"codeHash"`
-			CodeExpiresAt int64  `dynamodbav:"codeExpiresAt"`
-			Attempts      int    `dynamodbav:"attempts"`
-		}
+		var old challengeItem
 		if ccf.Item != nil {
 			_ = attributevalue.UnmarshalMap(ccf.Item, &old)
 		}
-		if old.CodeHash != nil && old.CodeExpiresAt > now.Unix() && old.Attempts >= auth.MaxAttempts {
-			return nil, auth.ErrLocked
+		if old.CodeExpiresAt > now.Unix() && old.Attempts >= auth.MaxAttempts {
+			return nil, old.domain(), auth.ErrLocked
 		}
-		return nil, auth.ErrNoChallenge
+		return nil, old.domain(), auth.ErrNoChallenge
 	}
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, auth.Challenge{}, unavailable(err)
 	}
-	var it struct {
-		CodeHash []byte `dynamodbav:"codeHash"`
-	}
+	var it challengeItem
 	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
-		return nil, err
+		return nil, auth.Challenge{}, err
 	}
-	return it.CodeHash, nil
+	return it.CodeHash, it.domain(), nil
 }
 
-// Consume ends the code with this hash; the send counters stay.
-func (s *Store) Consume(ctx context.Context, phone string, codeHash []byte) error {
+// Consume ends the code with this hash and starts the send series again.
+func (s *Store) Consume(ctx context.Context, sub auth.ChallengeSubject, codeHash []byte) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table), Key: ChallengeKey(phone).av(),
-		UpdateExpression:          aws.String("REMOVE codeHash, codeExpiresAt"),
+		TableName: aws.String(s.Table), Key: challengeKey(sub).av(),
+		UpdateExpression:          aws.String("REMOVE codeHash, codeExpiresAt SET sends = :zero, version = version + :one"),
 		ConditionExpression:       aws.String("codeHash = :hash"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":hash": &types.AttributeValueMemberB{Value: codeHash}},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":hash": &types.AttributeValueMemberB{Value: codeHash}, ":zero": n(0), ":one": n(1)},
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		return auth.ErrNoChallenge
 	}
 	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Take counts one request in key's current fixed window, unless limit are
+// counted already; then it answers how long until the window ends.
+func (s *Store) Take(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (time.Duration, error) {
+	start := now.Truncate(window)
+	end := start.Add(window)
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: RateKey(key, start.Unix()).av(),
+		UpdateExpression:         aws.String("ADD #c :one SET expiresAt = :exp, #t = :t"),
+		ConditionExpression:      aws.String("attribute_not_exists(#c) OR #c < :limit"),
+		ExpressionAttributeNames: map[string]string{"#c": "count", "#t": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one": n(1), ":limit": n(int64(limit)), ":exp": n(end.Add(time.Hour).Unix()), ":t": str("rate"),
+		},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return max(end.Sub(now), time.Second), nil
+	}
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	return 0, nil
+}
+
+// Give returns one request taken in the current window.
+func (s *Store) Give(ctx context.Context, key string, window time.Duration, now time.Time) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: RateKey(key, now.Truncate(window).Unix()).av(),
+		UpdateExpression:          aws.String("ADD #c :minus"),
+		ConditionExpression:       aws.String("#c > :zero"),
+		ExpressionAttributeNames:  map[string]string{"#c": "count"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":minus": n(-1), ":zero": n(0)},
+	})
+	return unavailableUnlessGone(err)
+}
+
+type signingKeyItem struct {
+	keys
+	auth.PublicKey
+}
+
+type revocationItem struct {
+	keys
+	UserID    string `dynamodbav:"userId"`
+	RevokedAt int64  `dynamodbav:"revokedAt"`
+	ExpiresAt int64  `dynamodbav:"expiresAt"`
+}
+
+// TokenState reads the published keys and the live revocations: one Query.
+func (s *Store) TokenState(ctx context.Context) (auth.TokenState, error) {
+	st := auth.TokenState{Revoked: map[string]time.Time{}}
+	now := time.Now().Unix()
+	err := s.queryPrefix(ctx, TokensPartition, "", func(av map[string]types.AttributeValue) error {
+		sk, _ := av["SK"].(*types.AttributeValueMemberS)
+		switch {
+		case sk != nil && strings.HasPrefix(sk.Value, "KEY#"):
+			var it signingKeyItem
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return err
+			}
+			st.Keys = append(st.Keys, it.PublicKey)
+		case sk != nil && strings.HasPrefix(sk.Value, "REVOKED#"):
+			var it revocationItem
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return err
+			}
+			if it.ExpiresAt > now { // TTL deletes lazily
+				st.Revoked[it.UserID] = time.Unix(it.RevokedAt, 0)
+			}
+		}
+		return nil
+	})
+	return st, err
+}
+
+// PublishSigningKey adds a public key for verifiers.
+func (s *Store) PublishSigningKey(ctx context.Context, k auth.PublicKey) error {
+	key := SigningKeyKey(k.ID)
+	av, err := attributevalue.MarshalMap(signingKeyItem{keys: keys{PK: key.PK, SK: key.SK, Type: "signing-key"}, PublicKey: k})
+	if err != nil {
+		return err
+	}
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av}); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// RetireSigningKey withdraws a public key: tokens signed with it stop working.
+func (s *Store) RetireSigningKey(ctx context.Context, kid string) error {
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: SigningKeyKey(kid).av()})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Revoke voids every token userID got before at (rounded up to the second,
+// tokens' iat being whole seconds).
+func (s *Store) Revoke(ctx context.Context, userID string, at time.Time) error {
+	k := RevocationKey(userID)
+	secs := at.Add(time.Second - 1).Unix()
+	av, err := attributevalue.MarshalMap(revocationItem{keys: keys{PK: k.PK, SK: k.SK, Type: "revocation"}, UserID: userID,
+		RevokedAt: secs, ExpiresAt: time.Unix(secs, 0).Add(auth.TokenTTL + time.Hour).Unix()})
+	if err != nil {
+		return err
+	}
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av}); err != nil {
 		return unavailable(err)
 	}
 	return nil
@@ -180,7 +350,7 @@ func (s *Store) PhoneOf(ctx context.Context, openID string) (string, error) {
 // Bind binds (or rebinds) a WeChat openid to a phone.
 func (s *Store) Bind(ctx context.Context, openID, phone string, at time.Time) error {
 	k := BindingKey(openID)
-	av, err := attributevalue.MarshalMap(bindingItem{keys: keys{PK: k.PK, SK: k.SK, Type: "wechat"}, OpenID: openID, Phone: phone, BoundAt: at.UTC().Format(time.RFC3339)})
+	av, err := attributevalue.MarshalMap(bindingItem{keys: keys{PK: k.PK, SK: k.SK, Type: "wechat"}, OpenID: openID, Phone: phone, BoundAt: formatTime(at)})
 	if err != nil {
 		return err
 	}
@@ -232,7 +402,7 @@ func (s *Store) CreateStreetWithAdmin(ctx context.Context, st registry.Street, a
 		return unavailable(err)
 	}
 	admin.StreetID = st.ID
-	return s.CreateStaff(ctx, admin, manifest.RoleAdmin)
+	return s.CreateStaff(ctx, admin, manifest.RoleAdmin, nil)
 }
 
 // failed says whether item i of a cancelled transaction failed its condition.

@@ -797,3 +797,17 @@ func (s *Store) Phones(ctx context.Context, residentIDs []string) (map[string]st
 	}
 	return out, nil
 }
+
+// Sites lists a round's sites, closed ones too.
+func (s *Store) Sites(ctx context.Context, roundID string) ([]booking.Site, error) {
+	var out []booking.Site
+	err := s.queryPrefix(ctx, RoundKey(roundID).PK, "SITE#", func(av map[string]types.AttributeValue) error {
+		var it siteItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		out = append(out, booking.Site{ID: it.ID, RoundID: it.RoundID, Name: it.Name, Lanes: it.Lanes, PerLanePerSlot: it.PerLanePerSlot, Closed: it.Closed})
+		return nil
+	})
+	return out, err
+}

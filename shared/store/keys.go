@@ -1,6 +1,10 @@
 package store
 
-import "github.com/fangxian/fangxian/shared/registry"
+import (
+	"strconv"
+
+	"github.com/fangxian/fangxian/shared/registry"
+)
 
 // Key builders: every partition and sort key is made here, nowhere else, so
 // docs/access-patterns.md is the whole truth about the table's layout.
@@ -72,8 +76,28 @@ func PhoneIndex(communityID, phone, residentID string) Key {
 // AccountKey is who a phone signs in as.
 func AccountKey(phone string) Key { return Key{"PHONE#" + phone, "ACCOUNT"} }
 
-// ChallengeKey holds a phone's one-time code and send counters.
+// ChallengeKey holds a phone's one-time code and send schedule.
 func ChallengeKey(phone string) Key { return Key{"PHONE#" + phone, "OTP"} }
+
+// ShadowChallengeKey holds the send schedule and attempts shared by the
+// unknown phones whose keyed digest falls in bucket (at most 65,536 items).
+func ShadowChallengeKey(bucket string) Key { return Key{"OTPSHADOW#" + bucket, "OTP"} }
+
+// RateKey counts the requests of one limit (e.g. "otp-ip#203.0.113.9") in
+// the fixed window starting at windowStart (epoch seconds).
+func RateKey(limit string, windowStart int64) Key {
+	return Key{"RATE#" + limit, strconv.FormatInt(windowStart, 10)}
+}
+
+// TokensPartition holds what verifiers need: the published signing keys and
+// the revocations, read together in one Query.
+const TokensPartition = "TOKENS"
+
+// SigningKeyKey is one published public key.
+func SigningKeyKey(kid string) Key { return Key{TokensPartition, "KEY#" + kid} }
+
+// RevocationKey voids the tokens a user got before a moment.
+func RevocationKey(userID string) Key { return Key{TokensPartition, "REVOKED#" + userID} }
 
 // BindingKey binds a WeChat openid to a phone.
 func BindingKey(openID string) Key { return Key{"WECHAT#" + openID, "BINDING"} }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -232,9 +231,16 @@ func (s *Store) count(ctx context.Context, noticeID, field string, n int) error 
 
 // ClaimSend marks phone as taken for notice; false if it was before.
 func (s *Store) ClaimSend(ctx context.Context, noticeID, phone string) (bool, error) {
-	k := SentKey(noticeID, phone)
-	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), ConditionExpression: aws.String("attribute_not_exists(PK)"),
-		Item: map[string]types.AttributeValue{"PK": str(k.PK), "SK": str(k.SK), "type": str("sent"), "status": str("sending")}})
+	return s.claim(ctx, SentKey(noticeID, phone), map[string]types.AttributeValue{"type": str("sent"), "status": str("sending")})
+}
+
+// claim writes the item of k with attrs unless it exists: false when it did.
+func (s *Store) claim(ctx context.Context, k Key, attrs map[string]types.AttributeValue) (bool, error) {
+	item := k.av()
+	for name, v := range attrs {
+		item[name] = v
+	}
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), ConditionExpression: aws.String("attribute_not_exists(PK)"), Item: item})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		return false, nil
@@ -267,6 +273,28 @@ func (s *Store) FinishSend(ctx context.Context, noticeID, phone, outcome string)
 		field = "skipped"
 	}
 	return s.count(ctx, noticeID, field, 1)
+}
+
+var _ notices.Once = (*Store)(nil)
+
+// OnceKey marks that the message of key went to phone.
+func OnceKey(key, phone string) Key { return Key{"ONCE#" + key, phone} }
+
+// onceTTL keeps once-marks past any retry of the jobs that write them.
+const onceTTL = 3 * 24 * time.Hour
+
+// ClaimOnce takes key for phone, once.
+func (s *Store) ClaimOnce(ctx context.Context, key, phone string) (bool, error) {
+	return s.claim(ctx, OnceKey(key, phone), map[string]types.AttributeValue{"type": str("once"), "expiresAt": n(time.Now().Add(onceTTL).Unix())})
+}
+
+// ReleaseOnce gives key back for phone.
+func (s *Store) ReleaseOnce(ctx context.Context, key, phone string) error {
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: OnceKey(key, phone).av()})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
 }
 
 // OptedOut says whether a phone asked for no SMS.
@@ -302,16 +330,66 @@ func ReadingKey(communityID, day, residentID string) Key {
 // buildings, for the daily reminder job (no scan).
 func ZonedKey(communityID string) Key { return Key{"ZONED", communityID} }
 
-// SaveReading writes (or overwrites) a resident's reading of the day; it
-// expires with the emergency's data (PIPL minimisation): 30 days.
-func (s *Store) SaveReading(ctx context.Context, cid, day string, r notices.Reading) error {
+type readingItem struct {
+	keys
+	ResidentID string  `dynamodbav:"residentId"`
+	Celsius    float64 `dynamodbav:"celsius"`
+	Peak       float64 `dynamodbav:"peak"`
+	At         string  `dynamodbav:"at"`
+	FeverAt    string  `dynamodbav:"feverAt,omitempty"`
+	ExpiresAt  int64   `dynamodbav:"expiresAt"`
+}
+
+func (it readingItem) domain() notices.Reading {
+	r := notices.Reading{ResidentID: it.ResidentID, Celsius: it.Celsius, At: parseTime(it.At), Peak: max(it.Peak, it.Celsius),
+		Fever: it.Celsius >= notices.FeverCelsius}
+	if it.FeverAt != "" {
+		t := parseTime(it.FeverAt)
+		r.FeverAt = &t
+	}
+	return r
+}
+
+// Reading reads a resident's reading of the day.
+func (s *Store) Reading(ctx context.Context, cid, day, residentID string) (notices.Reading, error) {
+	var it readingItem
+	err := s.getConsistent(ctx, ReadingKey(cid, day, residentID), &it)
+	if errors.Is(err, registry.ErrNotFound) {
+		return notices.Reading{}, notices.ErrNotFound
+	}
+	if err != nil {
+		return notices.Reading{}, err
+	}
+	return it.domain(), nil
+}
+
+// SaveReading writes a resident's reading of the day if the stored one is
+// still prev; it expires with the emergency's data (PIPL minimisation): 30
+// days.
+func (s *Store) SaveReading(ctx context.Context, cid, day string, r, prev notices.Reading) error {
 	k := ReadingKey(cid, day, r.ResidentID)
-	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: map[string]types.AttributeValue{
-		"PK": str(k.PK), "SK": str(k.SK), "type": str("reading"), "residentId": str(r.ResidentID),
-		"celsius":   &types.AttributeValueMemberN{Value: strconv.FormatFloat(r.Celsius, 'f', 1, 64)},
-		"at":        str(formatTime(r.At)),
-		"expiresAt": n64(int(r.At.Add(30 * 24 * time.Hour).Unix())),
-	}})
+	it := readingItem{keys: keys{PK: k.PK, SK: k.SK, Type: "reading"}, ResidentID: r.ResidentID, Celsius: r.Celsius, Peak: r.Peak,
+		At: formatTime(r.At), ExpiresAt: r.At.Add(30 * 24 * time.Hour).Unix()}
+	if r.FeverAt != nil {
+		it.FeverAt = formatTime(*r.FeverAt)
+	}
+	av, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return err
+	}
+	cond, values := "attribute_not_exists(PK)", map[string]types.AttributeValue(nil)
+	if !prev.At.IsZero() {
+		cond, values = "#at = :prev", map[string]types.AttributeValue{":prev": str(formatTime(prev.At))}
+	}
+	in := &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String(cond), ExpressionAttributeValues: values}
+	if values != nil {
+		in.ExpressionAttributeNames = map[string]string{"#at": "at"}
+	}
+	_, err = s.DB.PutItem(ctx, in)
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return notices.ErrReportBusy
+	}
 	if err != nil {
 		return unavailable(err)
 	}
@@ -322,15 +400,11 @@ func (s *Store) SaveReading(ctx context.Context, cid, day string, r notices.Read
 func (s *Store) Readings(ctx context.Context, cid, day string) (map[string]notices.Reading, error) {
 	out := map[string]notices.Reading{}
 	err := s.queryPrefix(ctx, ReadingKey(cid, day, "").PK, "", func(av map[string]types.AttributeValue) error {
-		var it struct {
-			ResidentID string  `dynamodbav:"residentId"`
-			Celsius    float64 `dynamodbav:"celsius"`
-			At         string  `dynamodbav:"at"`
-		}
+		var it readingItem
 		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 			return err
 		}
-		out[it.ResidentID] = notices.Reading{ResidentID: it.ResidentID, Celsius: it.Celsius, At: parseTime(it.At), Fever: it.Celsius >= notices.FeverCelsius}
+		out[it.ResidentID] = it.domain()
 		return nil
 	})
 	return out, err

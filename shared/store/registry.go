@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -77,17 +78,6 @@ type residentItem struct {
 	Flags       []string `dynamodbav:"flags,omitempty"`
 }
 
-type accountItem struct {
-	keys
-	Phone       string `dynamodbav:"phone"`
-	UserID      string `dynamodbav:"userId"`
-	Role        string `dynamodbav:"role"`
-	Name        string `dynamodbav:"name"`
-	CommunityID string `dynamodbav:"communityId,omitempty"`
-	StreetID    string `dynamodbav:"streetId,omitempty"`
-	HouseholdID string `dynamodbav:"householdId,omitempty"`
-}
-
 type staffItem struct {
 	keys
 	ID          string `dynamodbav:"id"`
@@ -145,17 +135,6 @@ func (it residentItem) domain() registry.Resident {
 		r.Flags = append(r.Flags, registry.Flag(f))
 	}
 	return r
-}
-
-func toAccountItem(a auth.Account) accountItem {
-	k := AccountKey(a.Phone)
-	return accountItem{keys: keys{PK: k.PK, SK: k.SK, Type: typeAccount}, Phone: a.Phone, UserID: a.UserID, Role: string(a.Role),
-		Name: a.Name, CommunityID: a.CommunityID, StreetID: a.StreetID, HouseholdID: a.HouseholdID}
-}
-
-func (it accountItem) domain() auth.Account {
-	return auth.Account{Phone: it.Phone, UserID: it.UserID, Role: manifest.Role(it.Role), Name: it.Name,
-		CommunityID: it.CommunityID, StreetID: it.StreetID, HouseholdID: it.HouseholdID}
 }
 
 var _ registry.ImportStore = (*Store)(nil)
@@ -252,30 +231,108 @@ func (s *Store) ApplyImport(ctx context.Context, c registry.ImportChanges) error
 		return err
 	}
 	err := parallel(ctx, len(c.Releases), func(ctx context.Context, i int) error {
-		rel := c.Releases[i]
-		_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-			TableName: aws.String(s.Table), Key: AccountKey(rel.Phone).av(),
-			ConditionExpression:       aws.String("userId = :rid"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":rid": str(rel.ResidentID)},
-		})
-		return unavailableUnlessGone(err)
+		return s.releasePhone(ctx, c.Releases[i])
 	})
 	if err != nil {
 		return err
 	}
-	// One by one, on condition: a phone that became a staff account since
-	// the snapshot keeps signing in as staff.
-	return parallel(ctx, len(c.Accounts), func(ctx context.Context, i int) error {
-		av, err := attributevalue.MarshalMap(toAccountItem(c.Accounts[i]))
+	// On condition: a phone that became someone's account since the
+	// snapshot keeps signing in as them. A hundred to a transaction; a
+	// transaction that meets such a phone is done again one by one.
+	runs := chunks(len(c.Accounts), 100)
+	err = parallel(ctx, len(runs), func(ctx context.Context, i int) error {
+		return s.createAccounts(ctx, c.Accounts[runs[i][0]:runs[i][1]])
+	})
+	if err != nil {
+		return err
+	}
+	// A staff member or volunteer of the community who lives in it keeps one
+	// sign-in and gains their household: only while the account is still
+	// theirs and has no household yet.
+	return parallel(ctx, len(c.Attach), func(ctx context.Context, i int) error {
+		a := c.Attach[i]
+		av, err := attributevalue.MarshalMap(toAccountItem(a))
 		if err != nil {
 			return err
 		}
 		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: aws.String(s.Table), Item: av,
-			ConditionExpression: aws.String("attribute_not_exists(PK)"),
+			ConditionExpression:       aws.String("userId = :u AND attribute_not_exists(householdId)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":u": str(a.UserID)},
 		})
 		return unavailableUnlessGone(err)
 	})
+}
+
+// createAccounts writes accounts whose phones have none, in one transaction,
+// or one by one when some phone got an account meanwhile.
+func (s *Store) createAccounts(ctx context.Context, accounts []auth.Account) error {
+	items := make([]types.TransactWriteItem, len(accounts))
+	for i, a := range accounts {
+		av, err := attributevalue.MarshalMap(toAccountItem(a))
+		if err != nil {
+			return err
+		}
+		items[i] = types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av,
+			ConditionExpression: aws.String("attribute_not_exists(PK)")}}
+	}
+	err := s.transact(ctx, items)
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		if err != nil {
+			return unavailable(err)
+		}
+		return nil
+	}
+	for _, it := range items {
+		_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: it.Put.Item,
+			ConditionExpression: it.Put.ConditionExpression})
+		if err := unavailableUnlessGone(err); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// releasePhone takes the resident away from the account of a phone that no
+// longer is theirs: the account goes when that was all it was, else it keeps
+// its other roles; either way the tokens it had are revoked.
+func (s *Store) releasePhone(ctx context.Context, rel registry.PhoneRelease) error {
+	acct, err := s.AccountByPhone(ctx, rel.Phone)
+	if errors.Is(err, auth.ErrNoAccount) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if acct.ResidentID != rel.ResidentID {
+		return nil // the phone signs in as someone else now
+	}
+	cond := map[string]types.AttributeValue{":rid": str(rel.ResidentID)}
+	rest := acct.Principal
+	rest.Roles, rest.HouseholdID, rest.ResidentID, rest.ResidentCommunityID = nil, "", "", ""
+	rest = rest.Normalized()
+	if len(rest.Roles) == 0 {
+		_, err = s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName: aws.String(s.Table), Key: AccountKey(rel.Phone).av(),
+			ConditionExpression: aws.String("residentId = :rid OR (attribute_not_exists(residentId) AND userId = :rid)"), ExpressionAttributeValues: cond,
+		})
+	} else {
+		var av map[string]types.AttributeValue
+		if av, err = attributevalue.MarshalMap(toAccountItem(auth.Account{Phone: acct.Phone, Name: acct.Name, Principal: rest})); err != nil {
+			return err
+		}
+		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av,
+			ConditionExpression: aws.String("residentId = :rid"), ExpressionAttributeValues: cond})
+	}
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return nil
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	return s.Revoke(ctx, acct.UserID, time.Now())
 }
 
 // Recount sets each building's counts from its partition: absolute figures,
@@ -399,7 +456,7 @@ func (s *Store) Household(ctx context.Context, hid string) (registry.Household, 
 // Buildings lists a community's buildings with their counts.
 func (s *Store) Buildings(ctx context.Context, cid, cursor string, limit int) ([]registry.Building, string, error) {
 	pk := CommunityKey(cid).PK
-	start, err := decodeCursor(cursor, map[string]string{"PK": pk})
+	start, err := decodeCursor(cursor, tableCursor, map[string]string{"PK": pk})
 	if err != nil {
 		return nil, "", err
 	}
@@ -445,7 +502,7 @@ func (s *Store) ResidentsByPhone(ctx context.Context, cid, phone string) ([]regi
 // ResidentsByName finds the residents of a community whose name starts with prefix (GSI1).
 func (s *Store) ResidentsByName(ctx context.Context, cid, prefix, cursor string, limit int) ([]registry.Resident, string, error) {
 	pk := NameIndex(cid, "", "").PK
-	start, err := decodeCursor(cursor, map[string]string{"GSI1PK": pk})
+	start, err := decodeCursor(cursor, gsi1Cursor, map[string]string{"GSI1PK": pk})
 	if err != nil {
 		return nil, "", err
 	}
@@ -524,31 +581,43 @@ func (s *Store) CreateCommunity(ctx context.Context, c registry.Community) error
 var ErrCommunityExists = errors.New("the community exists already")
 
 // CreateStaff writes a staff (or admin) record and the account its phone
-// signs in with, in one transaction; a phone that already signs in as
-// someone else is refused.
-func (s *Store) CreateStaff(ctx context.Context, st registry.Staff, role manifest.Role) error {
+// signs in with, in one transaction. With merge nil the phone must have no
+// account yet; with merge, the phone's account must still be the one read
+// (same user, no staff or admin role) and becomes merge, which keeps the
+// person's household and volunteering. ErrPhoneTaken otherwise.
+func (s *Store) CreateStaff(ctx context.Context, st registry.Staff, role manifest.Role, merge *auth.Account) error {
 	k := StaffKey(st.CommunityID, st.ID)
 	if role == manifest.RoleAdmin {
 		k = AdminKey(st.StreetID, st.ID)
 	}
 	staff, err := attributevalue.MarshalMap(staffItem{keys: keys{PK: k.PK, SK: k.SK, Type: typeStaff}, ID: st.ID, Name: st.Name,
-		Phone: st.Phone, CommunityID: st.CommunityID, StreetID: st.StreetID, CreatedAt: st.CreatedAt.Format("2006-01-02T15:04:05Z07:00")})
+		Phone: st.Phone, CommunityID: st.CommunityID, StreetID: st.StreetID, CreatedAt: formatTime(st.CreatedAt)})
 	if err != nil {
 		return err
 	}
-	acct, err := attributevalue.MarshalMap(toAccountItem(auth.Account{Phone: st.Phone, UserID: st.ID, Role: role, Name: st.Name,
-		CommunityID: st.CommunityID, StreetID: st.StreetID}))
+	p := auth.Principal{UserID: st.ID, Role: role}
+	if role == manifest.RoleAdmin {
+		p.StreetID = st.StreetID
+	} else {
+		p.StaffCommunityID = st.CommunityID
+	}
+	account := auth.Account{Phone: st.Phone, Name: st.Name, Principal: p}
+	cond, values := "attribute_not_exists(PK)", map[string]types.AttributeValue(nil)
+	if merge != nil {
+		merged := merge.Principal
+		merged.UserID, merged.Role, merged.Roles = st.ID, "", nil
+		merged.StaffCommunityID, merged.StreetID = p.StaffCommunityID, p.StreetID
+		account = auth.Account{Phone: st.Phone, Name: st.Name, Principal: merged.Normalized()}
+		cond = "userId = :old AND attribute_not_exists(staffCommunityId) AND attribute_not_exists(streetId)"
+		values = map[string]types.AttributeValue{":old": str(merge.UserID)}
+	}
+	acct, err := attributevalue.MarshalMap(toAccountItem(account))
 	if err != nil {
 		return err
 	}
-	// A resident's account gives way to a staff account (staff sign in as
-	// staff); another staff or admin account does not.
-	notStaff := "attribute_not_exists(PK) OR #role = :resident"
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: aws.String(s.Table), Item: staff, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-		{Put: &types.Put{TableName: aws.String(s.Table), Item: acct, ConditionExpression: aws.String(notStaff),
-			ExpressionAttributeNames:  map[string]string{"#role": "role"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":resident": &types.AttributeValueMemberS{Value: string(manifest.RoleResident)}}}},
+		{Put: &types.Put{TableName: aws.String(s.Table), Item: acct, ConditionExpression: aws.String(cond), ExpressionAttributeValues: values}},
 	}})
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) && (failed(tce, 0) || failed(tce, 1)) {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -185,16 +186,51 @@ func TestStaffAndStreets(t *testing.T) {
 		t.Fatalf("StreetOf a missing community: %v", err)
 	}
 	staff := registry.Staff{ID: "u-s1", Name: "工作人员", Phone: "13900000001", CommunityID: "c1", CreatedAt: time.Now()}
-	if err := st.CreateStaff(ctx, staff, manifest.RoleStaff); err != nil {
+	if err := st.CreateStaff(ctx, staff, manifest.RoleStaff, nil); err != nil {
 		t.Fatal(err)
 	}
 	dup := staff
 	dup.ID = "u-s2"
-	if err := st.CreateStaff(ctx, dup, manifest.RoleStaff); !errors.Is(err, registry.ErrPhoneTaken) {
+	if err := st.CreateStaff(ctx, dup, manifest.RoleStaff, nil); !errors.Is(err, registry.ErrPhoneTaken) {
 		t.Fatalf("a second account on one phone: %v", err)
 	}
-	got, err := st.StaffMember(ctx, auth.Principal{UserID: "u-s1", Role: manifest.RoleStaff, CommunityID: "c1"})
+	got, err := st.StaffMember(ctx, auth.Principal{UserID: "u-s1", Role: manifest.RoleStaff, CommunityID: "c1"}.Normalized())
 	if err != nil || got.Name != "工作人员" {
 		t.Fatalf("%+v %v", got, err)
+	}
+}
+
+// TestImportErrorsAreBounded (issue 8, item 13): one line of 410 KB, and
+// thousands of bad lines, answer with a report of bounded size.
+func TestImportErrorsAreBounded(t *testing.T) {
+	st := newStore(t)
+	seedStreet(t, st, "s1", "c1")
+	ctx := context.Background()
+	var b strings.Builder
+	b.WriteString("楼栋,单元,房号,姓名,手机号,出生年份,标记\n")
+	b.WriteString("1号楼,1,101,张三,13800000001,1950," + strings.Repeat("飞;", 140000) + "\n")
+	for i := 0; i < 3000; i++ {
+		fmt.Fprintf(&b, "1号楼,1,%d,,not-a-phone,99,坏\n", 200+i)
+	}
+	if b.Len() > 4<<20 {
+		t.Fatalf("the file is %d bytes, over the route's limit", b.Len())
+	}
+	report, err := (&registry.Importer{Store: st, Now: time.Now}).Import(ctx, "c1", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(report)
+	if len(raw) > 200<<10 {
+		t.Fatalf("a %d-byte answer", len(raw))
+	}
+	if len(report.Errors) != registry.MaxReportedErrors || report.ErrorsOmitted == 0 {
+		t.Fatalf("%d errors, %d omitted", len(report.Errors), report.ErrorsOmitted)
+	}
+	first := report.Errors[0]
+	if first.Line != 2 || len(first.Reason) > 200 {
+		t.Fatalf("the long line's error: %+v", first)
+	}
+	if report.Lines != 3001 || report.Imported != 0 {
+		t.Fatalf("lines %d imported %d", report.Lines, report.Imported)
 	}
 }

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/fangxian/fangxian/shared/apperr"
 )
@@ -45,11 +47,17 @@ func (k Key) av() map[string]types.AttributeValue {
 }
 
 // unavailable marks a failed DynamoDB call as the store being unavailable to
-// the client; the cause goes to the logs.
+// the client; the cause goes to the logs. A request DynamoDB refuses as
+// malformed is not unavailability but a bug of ours (input is validated
+// before it reaches a key): that is an internal error, not a 503 to retry.
 func unavailable(err error) error {
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
 		return err
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) && api.ErrorCode() == "ValidationException" {
+		return apperr.Internal.Wrap(err)
 	}
 	return apperr.StoreUnavailable.Wrap(err)
 }
@@ -72,19 +80,38 @@ func encodeCursor(lek map[string]types.AttributeValue) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// decodeCursor reads a cursor back, refusing one whose partition is not
-// want[attr] for every attr given: a cursor cannot lead into another list.
-func decodeCursor(c string, want map[string]string) (map[string]types.AttributeValue, error) {
+// Key attributes of a cursor, per list: a Query of the table returns the
+// table's keys as LastEvaluatedKey, a Query of an index the index's keys and
+// the table's.
+var (
+	tableCursor = []string{"PK", "SK"}
+	gsi1Cursor  = []string{"GSI1PK", "GSI1SK", "PK", "SK"}
+)
+
+// decodeCursor reads a cursor back, refusing one that this list did not hand
+// out: exactly the key attributes the list's Query returns (attrs), each a
+// string DynamoDB takes as a key, and the partitions in want, so a cursor
+// cannot lead into another list nor make DynamoDB refuse the Query.
+func decodeCursor(c string, attrs []string, want map[string]string) (map[string]types.AttributeValue, error) {
 	if c == "" {
 		return nil, nil
+	}
+	if len(c) > 4096 {
+		return nil, ErrBadCursor.Wrap(errors.New("cursor too long"))
 	}
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
 		return nil, ErrBadCursor.Wrap(err)
 	}
 	var m map[string]string
-	if err := json.Unmarshal(b, &m); err != nil || len(m) > 6 {
+	if err := json.Unmarshal(b, &m); err != nil || len(m) != len(attrs) {
 		return nil, ErrBadCursor.Wrap(fmt.Errorf("cursor %q", c))
+	}
+	for _, attr := range attrs {
+		v, ok := m[attr]
+		if !ok || v == "" || len(v) > 1024 || !utf8.ValidString(v) {
+			return nil, ErrBadCursor.Wrap(fmt.Errorf("cursor attribute %s", attr))
+		}
 	}
 	for attr, v := range want {
 		if m[attr] != v {
@@ -98,8 +125,9 @@ func decodeCursor(c string, want map[string]string) (map[string]types.AttributeV
 	return out, nil
 }
 
-// workers is how many requests an import keeps in flight.
-const workers = 8
+// workers is how many requests an import keeps in flight: DynamoDB answers
+// in milliseconds, so a Lambda's import is bound by round trips, not CPU.
+const workers = 16
 
 // parallel runs fn(0) … fn(n-1) on a few workers and returns the first error;
 // after an error the rest are skipped.

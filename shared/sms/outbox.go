@@ -1,0 +1,89 @@
+package sms
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/phone"
+)
+
+// ErrUnavailable is a provider that did not take a message: a dependency
+// down, to be tried again, not a fault of the request.
+var ErrUnavailable = apperr.New(apperr.KindUnavailable, "SMS_UNAVAILABLE", "短信服务暂不可用，请稍后重试", "The SMS service is unavailable, try again later")
+
+// Sent is one message as the outbox keeps it: the template and its
+// parameters beside the text a phone would show.
+type Sent struct {
+	To       string            `json:"to"`
+	Template string            `json:"template"`
+	Params   map[string]string `json:"params"`
+	Body     string            `json:"body"`
+	Parts    int               `json:"parts"`
+	SentAt   time.Time         `json:"sentAt"`
+}
+
+// Outbox keeps the messages sent on a developer machine, for GET /dev/sms and
+// for tests. Nothing reaches a phone.
+type Outbox struct {
+	Signature string
+	Now       func() time.Time
+
+	mu   sync.Mutex
+	sent []Sent
+}
+
+// Send records the message.
+func (o *Outbox) Send(_ context.Context, to string, m Message) error {
+	if m.IsZero() {
+		return errors.New("sms: not a catalogue message")
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.sent = append(o.sent, Sent{To: to, Template: m.Template().Name, Params: m.Named(), Body: m.Render(o.Signature),
+		Parts: m.Parts(o.Signature), SentAt: chinatime.In(o.Now())})
+	return nil
+}
+
+// To lists the messages sent to a phone, oldest first.
+func (o *Outbox) To(to string) []Sent {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := []Sent{}
+	for _, m := range o.sent {
+		if m.To == to {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// All lists every message sent, oldest first.
+func (o *Outbox) All() []Sent {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]Sent{}, o.sent...)
+}
+
+// DevHandler serves GET /dev/sms?to=PHONE on a developer machine: the
+// messages the outbox holds for that phone, or every message without `to`.
+// It is never deployed.
+func (o *Outbox) DevHandler() http.Handler {
+	return httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		if !r.URL.Query().Has("to") {
+			httpapi.WriteJSON(w, http.StatusOK, map[string]any{"messages": o.All()})
+			return nil
+		}
+		to, err := phone.Normalize(r.URL.Query().Get("to"))
+		if err != nil {
+			return apperr.Validation.WithFields(apperr.FieldError{Field: "to", Reason: "11-digit mainland mobile number"})
+		}
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"messages": o.To(to)})
+		return nil
+	})
+}
