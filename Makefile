@@ -5,10 +5,12 @@ SHELL := /bin/bash
 export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_HOME := $(CURDIR)/.cache/cdk-home
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export REDOCLY_TELEMETRY := off
 
 CDK := npx --no-install cdk
+REDOCLY := npx --no-install redocly
 
-.PHONY: run test check vet unit infra-test synth bench deploy
+.PHONY: run test check vet lint-api unit infra-test synth bench deploy
 
 ## run: the whole stack on this machine, on http://localhost:8080 (PORT changes it)
 run:
@@ -20,12 +22,19 @@ run:
 test: node_modules/.package-lock.json
 	go run ./cmd/withdynamodb -- $(MAKE) --no-print-directory check
 
-check: vet unit infra-test synth
+check: vet lint-api unit infra-test synth
 
 vet:
 	@unformatted=$$(gofmt -l $$(go list -f '{{.Dir}}' ./...)); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
+
+# The API document: redocly's recommended rules, with no warning left.
+lint-api: node_modules/.package-lock.json
+	@mkdir -p .cache
+	$(REDOCLY) lint --max-problems 50 shared/openapi/openapi.json > .cache/redocly.log 2>&1 || { cat .cache/redocly.log; exit 1; }
+	@! grep -qE "You have [0-9]+ (warning|error)" .cache/redocly.log || { cat .cache/redocly.log; exit 1; }
+	@echo "lint-api: shared/openapi/openapi.json is valid, no warning"
 
 # -race everywhere but the CDK app, whose jsii runtime makes it slow and racy-looking.
 unit:

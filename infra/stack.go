@@ -378,7 +378,7 @@ func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, 
 			// so a message is not handed out again while it is being worked on.
 			VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(float64(6 * fn.TimeoutSec))),
 			Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
-			DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(5)},
+			DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(queueMaxReceives)},
 		})
 		batch := t.BatchSize
 		if batch == 0 {
@@ -391,6 +391,7 @@ func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, 
 			MaxConcurrency: jsii.Number(queueConcurrency),
 		}))
 		f.AddEnvironment(jsii.String("QUEUE_MAX_CONCURRENCY"), jsii.String(fmt.Sprint(queueConcurrency)), nil)
+		f.AddEnvironment(jsii.String("QUEUE_MAX_RECEIVES"), jsii.String(fmt.Sprint(queueMaxReceives)), nil)
 		alarms.watch(stack, id+"DeadLetters", fmt.Sprintf("Messages of %s's %s queue are failing into the dead-letter queue", fn.Name, t.Name),
 			dlq.MetricApproximateNumberOfMessagesVisible(nil), 1)
 		return q
@@ -400,6 +401,10 @@ func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, 
 	}
 	return nil
 }
+
+// queueMaxReceives is how often a message is handed out before it goes to
+// the dead letters; the consumer counts a send failed only on the last.
+const queueMaxReceives = 5
 
 // queueConcurrency caps how many instances consume a queue at once (2 is
 // Lambda's minimum), so SMS pacing per instance adds up to the account's rate.

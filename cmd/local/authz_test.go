@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fangxian/fangxian/internal/contract"
 	"github.com/fangxian/fangxian/internal/dynamolocal"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
@@ -22,7 +24,20 @@ import (
 	"github.com/fangxian/fangxian/shared/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(dynamolocal.RunTests(m)) }
+// checker holds every exchange of this package's tests to the API's document.
+var checker *contract.Checker
+
+// TestMain checks every exchange of every test against the API's document.
+func TestMain(m *testing.M) {
+	var err error
+	checker, err = contract.New()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: the API's document:", err)
+		os.Exit(1)
+	}
+	observe = checker.Middleware
+	os.Exit(contract.RunTests(checker, func() int { return dynamolocal.RunTests(m) }))
+}
 
 // Callers of the matrix: the community under test is cA of street sA.
 const (
@@ -43,6 +58,8 @@ var callers = []string{anonymous, residentA, volunteerA, staffA, staffB, adminA,
 var allowed = map[string][]string{
 	"health":             {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
 	"openapi":            {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
+	"apiDocs":            {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
+	"apiDocsScript":      {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
 	"requestOtp":         {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
 	"createToken":        {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
 	"wechatToken":        {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},

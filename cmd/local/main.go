@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/fangxian/fangxian/internal/demo"
+	"github.com/fangxian/fangxian/internal/docsasset"
 	"github.com/fangxian/fangxian/internal/dynamolocal"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
@@ -169,6 +170,8 @@ type deps struct {
 	issuer   *auth.Issuer
 	verifier *auth.Verifier
 	outbox   *sms.Outbox
+	// redoc is the reference page's renderer, fetched on first start.
+	redoc    string
 	signIn   *auth.SignIn
 	wechat   *auth.WeChatSignIn
 	registry *registry.API
@@ -207,6 +210,11 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 		return nil, err
 	}
 	outbox := &sms.Outbox{Signature: signature, Now: time.Now}
+	redoc, err := docsasset.Path()
+	if err != nil {
+		// The API works without its reference page: /v1/docs says so.
+		fmt.Fprintln(os.Stderr, "local: the API reference page is off:", err)
+	}
 	// Like the stack's dispatch queue: 5 receives, then the dead letters.
 	q := queue.NewLocal(5, 10, 2*time.Second)
 	signIn := &auth.SignIn{Accounts: st, Challenges: st, Limiter: st, Limits: limits, Sender: outbox, Keys: keys, Now: time.Now}
@@ -215,14 +223,15 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 		wx = client
 	}
 	return &deps{
-		store: st, issuer: issuer, outbox: outbox, signIn: signIn,
+		store: st, issuer: issuer, outbox: outbox, signIn: signIn, redoc: redoc,
 		verifier: auth.NewVerifier(auth.Audience(localStage), st, time.Now),
 		wechat:   &auth.WeChatSignIn{SignIn: signIn, WeChat: wx, Bindings: st},
 		registry: &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now},
 		notices:  &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now},
 		queue:    q,
-		dispatch: &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: q, Sender: outbox, Signature: signature, Pacer: notices.NewPacer(smsRate())},
-		booking:  &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: outbox, Now: time.Now},
+		dispatch: &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: q, Sender: outbox, Signature: signature,
+			Pacer: notices.NewPacer(smsRate()), MaxReceives: q.MaxReceives},
+		booking: &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: outbox, Now: time.Now},
 	}, nil
 }
 
@@ -249,7 +258,7 @@ func publishOnly(ctx context.Context, st *store.Store, k auth.PublicKey) error {
 func functionHandlers(name string, d *deps) (httpapi.Handlers, error) {
 	switch name {
 	case "system":
-		return httpapi.Merge(health.Handlers(store.Pinger{DB: d.store.DB, Table: d.store.Table}, d.ready), openapi.Handlers()), nil
+		return httpapi.Merge(health.Handlers(store.Pinger{DB: d.store.DB, Table: d.store.Table}, d.ready), openapi.Handlers(d.redoc)), nil
 	case "auth":
 		return auth.Handlers(d.signIn, d.wechat), nil
 	case "registry":
@@ -301,11 +310,21 @@ func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/", api)
-	mux.Handle("/dev/", dev)
-	return mux, nil
+	// By prefix, not with a ServeMux: one would clean and redirect paths
+	// before the API's router sees them, which API Gateway does not.
+	both := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/dev/") {
+			dev.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+	return observe(both), nil
 }
+
+// observe is where the tests put the contract check (internal/contract)
+// around every request they send.
+var observe = func(h http.Handler) http.Handler { return h }
 
 // remindDaily is the local stand-in for the reminders schedule: once a day
 // at 10:00 Beijing time, as the stack's cron(0 2 * * ? *).

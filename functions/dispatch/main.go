@@ -24,9 +24,10 @@ import (
 func main() {
 	log := logging.Init()
 	st := lambdaenv.Must(store.FromEnv())
-	env := lambdaenv.Must(lambdaenv.Require("QUEUE_URL_DISPATCH", "SMS_PARTS_PER_SECOND", "QUEUE_MAX_CONCURRENCY"))
+	env := lambdaenv.Must(lambdaenv.Require("QUEUE_URL_DISPATCH", "SMS_PARTS_PER_SECOND", "QUEUE_MAX_CONCURRENCY", "QUEUE_MAX_RECEIVES"))
 	rate := lambdaenv.Must(strconv.ParseFloat(env["SMS_PARTS_PER_SECOND"], 64))
 	instances := lambdaenv.Must(strconv.Atoi(env["QUEUE_MAX_CONCURRENCY"]))
+	receives := lambdaenv.Must(strconv.Atoi(env["QUEUE_MAX_RECEIVES"]))
 	if rate <= 0 || instances < 1 {
 		lambdaenv.Must(0, fmt.Errorf("SMS_PARTS_PER_SECOND %v and QUEUE_MAX_CONCURRENCY %d must be positive", rate, instances))
 	}
@@ -42,7 +43,8 @@ func main() {
 		},
 		Signature: os.Getenv("SMS_SIGNATURE"),
 		// Up to that many instances send at once: each keeps its share.
-		Pacer: notices.NewPacer(rate / float64(instances)),
+		Pacer:       notices.NewPacer(rate / float64(instances)),
+		MaxReceives: receives,
 	}
 	lambda.Start(func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		return d.Handle(logging.WithLogger(ctx, log), ev)

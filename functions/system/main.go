@@ -1,11 +1,16 @@
-// Command system is the Lambda behind GET /v1/health and GET /v1/openapi.json.
+// Command system is the Lambda behind GET /v1/health, the OpenAPI document
+// and its reference page.
 package main
 
 import (
+	"os"
+	"path/filepath"
+
 	"github.com/fangxian/fangxian/shared/health"
 	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/lambdaenv"
 	"github.com/fangxian/fangxian/shared/logging"
+	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/openapi"
 	"github.com/fangxian/fangxian/shared/store"
 )
@@ -15,6 +20,7 @@ func main() {
 	st := lambdaenv.Must(store.FromEnv())
 	httpapi.ServeFunction("system", httpapi.Merge(
 		health.Handlers(store.Pinger{DB: st.DB, Table: st.Table}, nil),
-		openapi.Handlers(),
+		// The CDK app deploys the renderer beside the bootstrap.
+		openapi.Handlers(filepath.Join(os.Getenv("LAMBDA_TASK_ROOT"), manifest.RedocAsset)),
 	), httpapi.Options{Logger: log})
 }

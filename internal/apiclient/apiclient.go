@@ -195,7 +195,19 @@ func (c *Client) SignIn(ctx context.Context, phone string) (Session, error) {
 	if err != nil {
 		return Session{}, err
 	}
-	if err := c.Call(ctx, "POST", "/v1/auth/otp", "", map[string]string{"phone": phone}, nil); err != nil {
+	err = c.Call(ctx, "POST", "/v1/auth/otp", "", map[string]string{"phone": phone}, nil)
+	var e *Error
+	if errors.As(err, &e) && e.Code == "OTP_RATE_LIMITED" && e.RetryAfter > 0 && e.RetryAfter <= 120 {
+		// The phone had a code moments ago (another tool, a second run):
+		// wait as told, once.
+		select {
+		case <-time.After(time.Duration(e.RetryAfter) * time.Second):
+		case <-ctx.Done():
+			return Session{}, ctx.Err()
+		}
+		err = c.Call(ctx, "POST", "/v1/auth/otp", "", map[string]string{"phone": phone}, nil)
+	}
+	if err != nil {
 		return Session{}, err
 	}
 	after, err := c.Outbox(ctx, phone)

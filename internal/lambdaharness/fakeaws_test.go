@@ -95,7 +95,7 @@ func functionEnv(aws *fakeAWS) []string {
 		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL=" + aws.URL,
 		"JWT_PRIVATE_KEY_PARAMETER=/fangxian/test/jwt-private-key",
 		"SMS_SIGNATURE=防线", "STAGE=test",
-		"QUEUE_URL_DISPATCH=" + aws.URL + "/123456789012/dispatch", "SMS_PARTS_PER_SECOND=10", "QUEUE_MAX_CONCURRENCY=2",
+		"QUEUE_URL_DISPATCH=" + aws.URL + "/123456789012/dispatch", "SMS_PARTS_PER_SECOND=10", "QUEUE_MAX_CONCURRENCY=2", "QUEUE_MAX_RECEIVES=5",
 	}
 }
 

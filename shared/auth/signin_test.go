@@ -332,7 +332,7 @@ func TestWeChatSecretThatCannotBeReadTurnsOnlyWeChatOff(t *testing.T) {
 		BaseURL: "http://127.0.0.1:1", AppID: "wxapp",
 		LoadSecret: func(context.Context) (string, error) { return "", errors.New("ParameterNotFound") },
 	})}
-	if _, err := wx.Token(ctx, "good", "", "", ip); code(err) != "WECHAT_NOT_CONFIGURED" {
+	if _, err := wx.Token(ctx, "good", "", "", ip); code(err) != "WECHAT_UNAVAILABLE" {
 		t.Fatalf("WeChat without its secret: %v", err)
 	}
 	if err := f.signIn.SendCode(ctx, staffPhone, ip); err != nil {

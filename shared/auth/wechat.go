@@ -16,7 +16,7 @@ import (
 
 // Errors of WeChat sign-in. WeChat's own error codes map onto these.
 var (
-	ErrWeChatOff       = apperr.New(apperr.KindUnavailable, "WECHAT_NOT_CONFIGURED", "未配置微信登录", "WeChat sign-in is not configured")
+	ErrWeChatOff       = apperr.New(apperr.KindNotFound, "WECHAT_NOT_CONFIGURED", "本系统未开通微信登录", "This deployment has no WeChat sign-in")
 	ErrWeChatCode      = apperr.New(apperr.KindUnauthenticated, "WECHAT_CODE_INVALID", "微信登录凭证无效，请重试", "The WeChat login code is invalid, try again")
 	ErrWeChatBlocked   = apperr.New(apperr.KindForbidden, "WECHAT_USER_BLOCKED", "微信账号存在风险，暂不能登录", "WeChat refuses this account for now")
 	ErrWeChatDown      = apperr.New(apperr.KindUnavailable, "WECHAT_UNAVAILABLE", "微信服务繁忙，请稍后再试", "WeChat is busy, try again later")
@@ -62,10 +62,10 @@ func (c *WeChatClient) appSecret(ctx context.Context) (string, error) {
 	}
 	s, err := c.cfg.LoadSecret(ctx)
 	if err != nil {
-		return "", ErrWeChatOff.Wrap(err)
+		return "", ErrWeChatDown.Wrap(fmt.Errorf("the app secret: %w", err))
 	}
 	if s == "" {
-		return "", ErrWeChatOff.Wrap(errors.New("the app secret is empty"))
+		return "", ErrWeChatDown.Wrap(errors.New("the app secret is empty"))
 	}
 	c.secret = s
 	return s, nil

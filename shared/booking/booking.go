@@ -22,7 +22,19 @@ type Round struct {
 	StartsAt    time.Time `json:"startsAt"`
 	EndsAt      time.Time `json:"endsAt"`
 	SlotMinutes int       `json:"slotMinutes"`
-	CreatedAt   time.Time `json:"createdAt"`
+	// CheckInOpensMinutesBefore: check-in is taken from this long before
+	// the start until the end.
+	CheckInOpensMinutesBefore int       `json:"checkInOpensMinutesBefore"`
+	CreatedAt                 time.Time `json:"createdAt"`
+}
+
+// DefaultCheckInOpensMinutesBefore lets a site open its queue half an hour
+// early, as sites do.
+const DefaultCheckInOpensMinutesBefore = 30
+
+// CheckInOpen says whether check-in is taken at t.
+func (r Round) CheckInOpen(t time.Time) bool {
+	return !t.Before(r.StartsAt.Add(-time.Duration(r.CheckInOpensMinutesBefore)*time.Minute)) && t.Before(r.EndsAt)
 }
 
 // Site is a sampling point with lanes.
@@ -154,6 +166,7 @@ var (
 	ErrAlreadySampled  = apperr.New(apperr.KindConflict, "ALREADY_SAMPLED", "该居民本轮已采样", "This resident was sampled in this round already")
 	ErrUnknownCode     = apperr.New(apperr.KindNotFound, "UNKNOWN_CODE", "预约码无效", "No booking has this code")
 	ErrSlotPassed      = apperr.New(apperr.KindConflict, "SLOT_PASSED", "该时段已结束", "This slot is over")
+	ErrRoundNotOpen    = apperr.New(apperr.KindConflict, "ROUND_NOT_OPEN", "不在本轮检测的采样时间内", "Not within this round's sampling hours")
 )
 
 // Outcomes the store reports; the service maps them to the errors above.
@@ -204,6 +217,8 @@ type Resident struct {
 type Counts struct {
 	Booked  int `json:"booked"`
 	Sampled int `json:"sampled"`
+	// WalkIns are the sampled who had no booking.
+	WalkIns int `json:"walkIns"`
 }
 
 // ErrCodeTaken is what a Store reports when a drawn booking code is in use.

@@ -396,7 +396,7 @@ func TestCheckInProgressAndUnsampled(t *testing.T) {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	body := rec.Body.String()
-	if !strings.HasPrefix(body, "\ufeff楼栋,姓名") || !strings.Contains(body, "卧床") || strings.Count(body, "\r\n") != len(list)+1 {
+	if !strings.HasPrefix(body, "\ufeff楼栋,单元,房号,姓名") || !strings.Contains(body, "卧床") || strings.Count(body, "\r\n") != len(list)+1 {
 		t.Fatalf("csv: %q", body[:min(200, len(body))])
 	}
 }
@@ -427,15 +427,17 @@ func TestPlanSteersResidents(t *testing.T) {
 			outside = s.ID
 		}
 	}
-	if _, _, err := f.svc.BookSteered(ctx, f.residents[0], f.round.ID, outside, f.members[0], ""); code(err) != "OUTSIDE_BUILDING_WINDOW" {
+	if _, err := f.svc.BookSteered(ctx, f.residents[0], f.round.ID, outside, f.members[0], ""); code(err) != "OUTSIDE_BUILDING_WINDOW" {
 		t.Fatalf("outside the window: %v", err)
 	}
-	_, st, err := f.svc.BookSteered(ctx, f.residents[0], f.round.ID, w.SlotIDs[0], f.members[0], "")
+	res, err := f.svc.BookSteered(ctx, f.residents[0], f.round.ID, w.SlotIDs[0], f.members[0], "")
+	st := res.Steering
 	if err != nil || !st.InWindow || st.Window == nil {
 		t.Fatalf("inside the window: %+v %v", st, err)
 	}
 	// Staff may book outside the window; the answer says so.
-	_, st, err = f.svc.BookSteered(ctx, f.staff, f.round.ID, outside, f.members[3], "")
+	res, err = f.svc.BookSteered(ctx, f.staff, f.round.ID, outside, f.members[3], "")
+	st = res.Steering
 	if err != nil || st.InWindow {
 		t.Fatalf("staff outside the window: %+v %v", st, err)
 	}

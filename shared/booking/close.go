@@ -3,6 +3,7 @@ package booking
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"time"
 
@@ -53,6 +54,8 @@ type Closure struct {
 	Moved     []Moved   `json:"moved"`
 	Cancelled []Booking `json:"cancelled"`
 	Notified  int       `json:"notified"`
+	// Plan is the round's plan for what is left after the closure.
+	Plan *Plan `json:"plan,omitempty"`
 }
 
 // CloseSite closes a site mid-round. Its slots take no more bookings; each
@@ -103,6 +106,13 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	if err != nil {
 		return Closure{}, err
 	}
+	// A sample is final: whoever was sampled keeps their booking as it is
+	// and is not texted.
+	sampled, err := s.Store.Sampled(ctx, roundID, "")
+	if err != nil {
+		return Closure{}, err
+	}
+	bookings = slices.DeleteFunc(bookings, func(b Booking) bool { _, done := sampled[b.ResidentID]; return done })
 	sites, err := s.Sites.Sites(ctx, roundID)
 	if err != nil {
 		return Closure{}, err
@@ -126,6 +136,10 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 				to.Booked = to.Capacity // someone took it meanwhile
 				continue
 			}
+			if errors.Is(err, ErrAlreadySampled) || errors.Is(err, ErrNotBooked) {
+				moved = true // sampled, moved or cancelled meanwhile: leave the household be
+				break
+			}
 			if err != nil {
 				return out, err
 			}
@@ -144,7 +158,9 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 		if moved {
 			continue
 		}
-		if err := s.Sites.CancelMany(ctx, group); err != nil {
+		if err := s.Sites.CancelMany(ctx, group); errors.Is(err, ErrAlreadySampled) || errors.Is(err, ErrNotBooked) {
+			continue
+		} else if err != nil {
 			return out, err
 		}
 		for _, b := range group {
@@ -158,6 +174,20 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 		}
 	}
 	out.Notified, err = s.notify(ctx, notices)
+	if err != nil {
+		return out, err
+	}
+	// The buildings' windows pointed at the closed site too: plan again
+	// for what is left, and steering follows the new windows.
+	if slots, err = s.Store.Slots(ctx, roundID); err != nil {
+		return out, err
+	}
+	r, err := s.round(ctx, roundID)
+	if err != nil {
+		return out, err
+	}
+	plan, err := s.replan(ctx, r, slices.DeleteFunc(slots, func(sl Slot) bool { return sl.Closed }))
+	out.Plan = &plan
 	return out, err
 }
 
@@ -241,6 +271,11 @@ func (s *Service) Reschedule(ctx context.Context, p auth.Principal, bookingID, s
 	if !ok {
 		return Booking{}, ErrSlotUnavailable
 	}
+	if done, err := s.Store.Sampled(ctx, roundID, residentID); err != nil {
+		return Booking{}, err
+	} else if _, sampled := done[residentID]; sampled {
+		return Booking{}, ErrAlreadySampled
+	}
 	if !to.EndsAt.After(s.Now()) {
 		return Booking{}, ErrSlotPassed
 	}
@@ -262,7 +297,7 @@ func (s *Service) Reschedule(ctx context.Context, p auth.Principal, bookingID, s
 		if errors.Is(err, ErrSlotFull) {
 			return Booking{}, ErrSlotFull // full, or closed: the slot has no place
 		}
-		return Booking{}, err
+		return Booking{}, err // ALREADY_SAMPLED: a sample is final
 	}
 	b.SlotID, b.StartsAt = slotID, to.StartsAt
 	return b, nil

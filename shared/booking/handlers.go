@@ -99,11 +99,15 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err := httpapi.DecodeJSON(r, &in); err != nil {
 				return err
 			}
-			bookings, steering, err := s.BookSteered(r.Context(), caller(r), r.PathValue("roundId"), in.SlotID, in.ResidentIDs, key)
+			res, err := s.BookSteered(r.Context(), caller(r), r.PathValue("roundId"), in.SlotID, in.ResidentIDs, key)
 			if err != nil {
 				return err
 			}
-			httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"bookings": bookings, "steering": steering})
+			if res.Replayed {
+				// As every other replay says (shared/httpapi's idempotent).
+				w.Header().Set("Idempotent-Replayed", "true")
+			}
+			httpapi.WriteJSON(w, http.StatusCreated, res)
 			return nil
 		}),
 		"myBookings": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
@@ -160,11 +164,15 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return nil
 		}),
 		"listUnsampled": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			format := r.URL.Query().Get("format")
+			if format != "" && format != "json" && format != "csv" {
+				return apperr.Validation.WithFields(apperr.FieldError{Field: "format", Reason: "one of json, csv"})
+			}
 			rows, err := s.UnsampledList(r.Context(), caller(r), r.PathValue("roundId"), r.URL.Query().Get("buildingId"))
 			if err != nil {
 				return err
 			}
-			if r.URL.Query().Get("format") == "csv" {
+			if format == "csv" {
 				return writeUnsampledCSV(w, rows)
 			}
 			httpapi.WriteJSON(w, http.StatusOK, map[string]any{"residents": rows})
@@ -201,9 +209,9 @@ func writeUnsampledCSV(w http.ResponseWriter, rows []Unsampled) error {
 	buf.WriteString("\ufeff")
 	cw := csv.NewWriter(&buf)
 	cw.UseCRLF = true
-	_ = cw.Write([]string{"楼栋", "姓名", "手机号", "未采样原因", "居民编号"})
+	_ = cw.Write([]string{"楼栋", "单元", "房号", "姓名", "手机号", "未采样原因", "居民编号"})
 	for _, u := range rows {
-		_ = cw.Write([]string{cell(u.Building), cell(u.Name), u.Phone, reasonNames[u.Reason], u.ResidentID})
+		_ = cw.Write([]string{cell(u.Building), cell(u.Unit), cell(u.Room), cell(u.Name), u.Phone, reasonNames[u.Reason], u.ResidentID})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -142,10 +142,6 @@ func (s *Service) PlanRound(ctx context.Context, p auth.Principal, roundID strin
 	if err != nil {
 		return Plan{}, err
 	}
-	buildings, err := s.allBuildings(ctx, r.CommunityID)
-	if err != nil {
-		return Plan{}, err
-	}
 	slots, err := s.Store.Slots(ctx, roundID)
 	if err != nil {
 		return Plan{}, err
@@ -153,8 +149,30 @@ func (s *Service) PlanRound(ctx context.Context, p auth.Principal, roundID strin
 	if len(slots) == 0 {
 		return Plan{}, apperr.Validation.WithFields(apperr.FieldError{Field: "sites", Reason: "add a site first"})
 	}
+	return s.replan(ctx, r, slots)
+}
+
+// replan gives each building a window for the residents it still has to
+// bring (neither booked nor sampled as walk-ins), in the slots still to come
+// of the sites still open, and keeps it: what planning does at first, and
+// again when a site closes.
+func (s *Service) replan(ctx context.Context, r Round, slots []Slot) (Plan, error) {
+	buildings, err := s.allBuildings(ctx, r.CommunityID)
+	if err != nil {
+		return Plan{}, err
+	}
+	counts, err := s.Store.Progress(ctx, r.ID)
+	if err != nil {
+		return Plan{}, err
+	}
+	for i, b := range buildings {
+		c := counts[b.ID]
+		buildings[i].ResidentCount = max(0, b.ResidentCount-c.Booked-c.WalkIns)
+	}
+	now := s.Now()
+	slots = slices.DeleteFunc(slices.Clone(slots), func(sl Slot) bool { return !sl.EndsAt.After(now) })
 	plan := MakePlan(buildings, slots)
-	if err := s.Plans.SavePlan(ctx, roundID, plan.Windows); err != nil {
+	if err := s.Plans.SavePlan(ctx, r.ID, plan.Windows); err != nil {
 		return Plan{}, err
 	}
 	s.windows.Range(func(k, _ any) bool { s.windows.Delete(k); return true })

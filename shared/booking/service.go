@@ -24,6 +24,7 @@ type Directory interface {
 	auth.StreetResolver
 	Buildings(ctx context.Context, communityID, cursor string, limit int) ([]registry.Building, string, error)
 	BuildingResidents(ctx context.Context, buildingID string) ([]registry.Resident, error)
+	BuildingHouseholds(ctx context.Context, buildingID string) ([]registry.Household, error)
 }
 
 // IdempotencyStore reads the key a resident's booking was made with.
@@ -61,6 +62,9 @@ type RoundInput struct {
 	StartsAt    time.Time `json:"startsAt"`
 	EndsAt      time.Time `json:"endsAt"`
 	SlotMinutes int       `json:"slotMinutes"`
+	// CheckInOpensMinutesBefore: check-in is taken from this long before
+	// the start (default 30 when nil).
+	CheckInOpensMinutesBefore *int `json:"checkInOpensMinutesBefore"`
 	// AllowPastStart opens a round whose start has passed (one already under
 	// way); without it such a start is taken for a typing slip.
 	AllowPastStart bool `json:"allowPastStart"`
@@ -90,6 +94,13 @@ func (s *Service) CreateRound(ctx context.Context, p auth.Principal, communityID
 	} else if in.SlotMinutes > 0 && int(in.EndsAt.Sub(in.StartsAt)/time.Minute) < in.SlotMinutes {
 		fields = append(fields, apperr.FieldError{Field: "endsAt", Reason: "the round is shorter than one slot"})
 	}
+	opens := DefaultCheckInOpensMinutesBefore
+	if in.CheckInOpensMinutesBefore != nil {
+		opens = *in.CheckInOpensMinutesBefore
+		if opens < 0 || opens > 240 {
+			fields = append(fields, apperr.FieldError{Field: "checkInOpensMinutesBefore", Reason: "from 0 to 240"})
+		}
+	}
 	if !in.StartsAt.IsZero() && in.StartsAt.Before(s.Now().Add(-pastStartGrace)) && !in.AllowPastStart {
 		fields = append(fields, apperr.FieldError{Field: "startsAt", Reason: "in the past: give allowPastStart true to open a round already under way"})
 	}
@@ -97,7 +108,8 @@ func (s *Service) CreateRound(ctx context.Context, p auth.Principal, communityID
 		return Round{}, apperr.Validation.WithFields(fields...)
 	}
 	r := Round{ID: NewRoundID(), CommunityID: communityID, Name: in.Name, StartsAt: in.StartsAt.Truncate(time.Second).In(chinatime.Zone),
-		EndsAt: in.EndsAt.Truncate(time.Second).In(chinatime.Zone), SlotMinutes: in.SlotMinutes, CreatedAt: s.Now().Truncate(time.Second).In(chinatime.Zone)}
+		EndsAt: in.EndsAt.Truncate(time.Second).In(chinatime.Zone), SlotMinutes: in.SlotMinutes, CheckInOpensMinutesBefore: opens,
+		CreatedAt: s.Now().Truncate(time.Second).In(chinatime.Zone)}
 	return r, s.Store.CreateRound(ctx, r)
 }
 
@@ -303,51 +315,59 @@ const MaxPerBooking = 10
 // With an Idempotency-Key, the same request again answers the same bookings,
 // and the key with another request answers 422.
 func (s *Service) Book(ctx context.Context, p auth.Principal, roundID, slotID string, residentIDs []string, key string) ([]Booking, error) {
-	out, _, err := s.BookSteered(ctx, p, roundID, slotID, residentIDs, key)
-	return out, err
+	res, err := s.BookSteered(ctx, p, roundID, slotID, residentIDs, key)
+	return res.Bookings, err
+}
+
+// Booked is the answer to a booking request.
+type Booked struct {
+	Bookings []Booking `json:"bookings"`
+	Steering Steering  `json:"steering"`
+	// Replayed: the answer of an earlier request with the same key.
+	Replayed bool `json:"-"`
 }
 
 // BookSteered books like Book and says how the slot relates to the
 // building's planned window.
-func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, slotID string, residentIDs []string, key string) ([]Booking, Steering, error) {
+func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, slotID string, residentIDs []string, key string) (Booked, error) {
 	none := Steering{InWindow: true}
 	r, err := s.round(ctx, roundID)
 	if err != nil {
-		return nil, none, err
+		return Booked{Steering: none}, err
 	}
 	residentIDs = dedupe(residentIDs)
 	if len(residentIDs) == 0 || len(residentIDs) > MaxPerBooking {
-		return nil, none, apperr.Validation.WithFields(apperr.FieldError{Field: "residentIds", Reason: fmt.Sprintf("1 to %d residents", MaxPerBooking)})
+		return Booked{Steering: none}, apperr.Validation.WithFields(apperr.FieldError{Field: "residentIds", Reason: fmt.Sprintf("1 to %d residents", MaxPerBooking)})
 	}
 	for _, id := range residentIDs {
 		if !registry.ValidID(id) || registry.HouseholdOf(id) == "" {
-			return nil, none, ErrUnknownResident
+			return Booked{Steering: none}, ErrUnknownResident
 		}
 	}
 	staff, err := s.asStaff(ctx, p, r.CommunityID)
 	if err != nil {
-		return nil, none, err
+		return Booked{Steering: none}, err
 	}
 	if !staff {
 		if !p.Has(manifest.RoleResident) || p.ResidentCommunityID != r.CommunityID {
 			if p.Has(manifest.RoleStaff) || p.Has(manifest.RoleAdmin) {
-				return nil, none, apperr.Forbidden
+				return Booked{Steering: none}, apperr.Forbidden
 			}
-			return nil, none, ErrRoundNotFound
+			return Booked{Steering: none}, ErrRoundNotFound
 		}
 		for _, id := range residentIDs {
 			if !auth.OwnHousehold(p, registry.HouseholdOf(id)) {
-				return nil, none, apperr.Forbidden.Wrap(errors.New("a resident books only their own household"))
+				return Booked{Steering: none}, apperr.Forbidden.Wrap(errors.New("a resident books only their own household"))
 			}
 		}
 	}
 	slot, ok := slotOf(r, slotID)
 	if !ok {
-		return nil, none, ErrSlotUnavailable
+		return Booked{Steering: none}, ErrSlotUnavailable
 	}
 	now := s.Now()
 	if !slot.EndsAt.After(now) {
-		return nil, none, ErrSlotPassed
+		return Booked{Steering: none}, ErrSlotPassed
 	}
 	steering, err := s.steer(ctx, staff, r.ID, slotID, residentIDs)
 	if err != nil {
@@ -355,9 +375,9 @@ func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, sl
 			// A repeat of a request that booked before the plan changed
 			// still gets its answer; another request with its key gets 422.
 			out, rerr := s.replay(ctx, r.ID, slotID, residentIDs, key, err)
-			return out, steering, rerr
+			return Booked{Bookings: out, Steering: steering, Replayed: rerr == nil}, rerr
 		}
-		return nil, none, err
+		return Booked{Steering: none}, err
 	}
 	req := BookRequest{Round: r, Slot: slot, IdempotencyKey: key, At: now.Truncate(time.Second).In(chinatime.Zone)}
 	for attempt := 0; ; attempt++ {
@@ -371,8 +391,9 @@ func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, sl
 		}
 		if errors.Is(err, ErrAlreadyBooked) && key != "" {
 			out, err = s.replay(ctx, r.ID, slotID, residentIDs, key, err)
+			return Booked{Bookings: out, Steering: steering, Replayed: err == nil}, err
 		}
-		return out, steering, err
+		return Booked{Bookings: out, Steering: steering}, err
 	}
 }
 
@@ -472,6 +493,11 @@ func (s *Service) CheckIn(ctx context.Context, p auth.Principal, roundID, code, 
 	if (code == "") == (residentID == "") {
 		return CheckInResult{}, apperr.Validation.WithFields(apperr.FieldError{Field: "code|residentId", Reason: "give one of them"})
 	}
+	if now := s.Now(); !r.CheckInOpen(now) {
+		opens := r.StartsAt.Add(-time.Duration(r.CheckInOpensMinutesBefore) * time.Minute)
+		return CheckInResult{}, ErrRoundNotOpen.WithFields(apperr.FieldError{Field: "round",
+			Reason: "check-in is taken from " + chinatime.In(opens).Format("01-02 15:04") + " to " + chinatime.In(r.EndsAt).Format("01-02 15:04")})
+	}
 	if code != "" {
 		code = strings.ToUpper(strings.TrimSpace(code))
 		if !ValidCode(code) {
@@ -552,6 +578,8 @@ type Unsampled struct {
 	Building    string `json:"building"`
 	BuildingID  string `json:"buildingId"`
 	HouseholdID string `json:"householdId"`
+	Unit        string `json:"unit"`
+	Room        string `json:"room"`
 	Phone       string `json:"phone,omitempty"`
 	Reason      string `json:"reason,omitempty"`
 }
@@ -590,13 +618,31 @@ func (s *Service) UnsampledList(ctx context.Context, p auth.Principal, roundID, 
 		if err != nil {
 			return nil, err
 		}
+		households, err := s.Directory.BuildingHouseholds(ctx, b.ID)
+		if err != nil {
+			return nil, err
+		}
+		where := map[string]registry.Household{}
+		for _, h := range households {
+			where[h.ID] = h
+		}
+		var rows []Unsampled
 		for _, res := range residents {
 			if _, done := sampled[res.ID]; done {
 				continue
 			}
-			out = append(out, Unsampled{ResidentID: res.ID, Name: res.Name, Building: b.Name, BuildingID: b.ID,
-				HouseholdID: res.HouseholdID, Phone: res.Phone, Reason: reasons[res.ID]})
+			h := where[res.HouseholdID]
+			rows = append(rows, Unsampled{ResidentID: res.ID, Name: res.Name, Building: b.Name, BuildingID: b.ID,
+				HouseholdID: res.HouseholdID, Unit: h.Unit, Room: h.Room, Phone: res.Phone, Reason: reasons[res.ID]})
 		}
+		// Door by door: unit, then room, as staff walk the stairs.
+		sort.SliceStable(rows, func(i, j int) bool {
+			if rows[i].Unit != rows[j].Unit {
+				return registry.NaturalLess(rows[i].Unit, rows[j].Unit)
+			}
+			return registry.NaturalLess(rows[i].Room, rows[j].Room)
+		})
+		out = append(out, rows...)
 	}
 	return out, nil
 }

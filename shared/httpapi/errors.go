@@ -70,10 +70,16 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if secs := e.RetryAfterSeconds(); secs > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 	}
+	lang := Language(r)
+	fields := make([]apperr.FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		f.Reason = apperr.ReasonIn(lang, f.Reason)
+		fields[i] = f
+	}
 	WriteJSON(w, status, errorBody{Error: errorDetail{
 		Code:      e.Code,
-		Message:   e.Message(Language(r)),
-		Fields:    e.Fields,
+		Message:   e.Message(lang),
+		Fields:    fields,
 		RequestID: RequestID(r.Context()),
 	}})
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/fangxian/fangxian/shared/apperr"
@@ -71,6 +73,26 @@ func requireMediaType(r *http.Request, want string) error {
 	return nil
 }
 
+// jsonType names a Go kind the way a JSON client knows it.
+func jsonType(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Map, reflect.Struct:
+		return "object"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Pointer:
+		return "a value"
+	default:
+		return "integer"
+	}
+}
+
 func decodeError(err error) error {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
@@ -78,7 +100,13 @@ func decodeError(err error) error {
 	}
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
-		return apperr.Validation.Wrap(err).WithFields(apperr.FieldError{Field: typeErr.Field, Reason: "wrong type, want " + typeErr.Type.String()})
+		return apperr.Validation.Wrap(err).WithFields(apperr.FieldError{Field: typeErr.Field, Reason: "wrong type, want " + jsonType(typeErr.Type.Kind())})
+	}
+	// encoding/json names an unknown field only in its message.
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		if field, uerr := strconv.Unquote(name); uerr == nil {
+			return apperr.Validation.Wrap(err).WithFields(apperr.FieldError{Field: field, Reason: "unknown field"})
+		}
 	}
 	return apperr.InvalidJSON.Wrap(err)
 }

@@ -192,7 +192,7 @@ func TestPayloadV2ErrorsBecomeJSON(t *testing.T) {
 		{"no route", withPath(get, "GET", "/v1/nothing"), 404, "NOT_FOUND"},
 		{"wrong method", withPath(get, "DELETE", "/v1/things"), 405, "METHOD_NOT_ALLOWED"},
 		{"malformed JSON", badJSON, 400, "INVALID_JSON"},
-		{"unknown field", unknownField, 400, "INVALID_JSON"},
+		{"unknown field", unknownField, 400, "VALIDATION_FAILED"},
 		{"wrong type", wrongType, 400, "VALIDATION_FAILED"},
 		{"not JSON", textBody, 415, "UNSUPPORTED_MEDIA_TYPE"},
 		{"too large", bigBody, 413, "BODY_TOO_LARGE"},
@@ -221,6 +221,9 @@ func TestPayloadV2ErrorsBecomeJSON(t *testing.T) {
 			}
 			if strings.Contains(logs.String(), "13812345678") {
 				t.Errorf("a full phone number reached the logs")
+			}
+			if c.name == "unknown field" && !strings.Contains(resp.Body, `"nmae"`) {
+				t.Errorf("the unknown field is not named: %s", resp.Body)
 			}
 		})
 	}

@@ -123,10 +123,10 @@ func (rt *router) unmatched(w http.ResponseWriter, r *http.Request, h http.Handl
 	case http.StatusMethodNotAllowed:
 		w.Header().Set("Allow", rec.header.Get("Allow"))
 		WriteError(w, r, apperr.MethodNotAllowed)
-	case http.StatusNotFound:
+	default:
+		// Not found, or a path ServeMux would redirect to its cleaned form
+		// ("/v1/rounds/../x"): an API answers what was asked, not a redirect.
 		WriteError(w, r, apperr.NotFound)
-	default: // a redirect to the cleaned path
-		h.ServeHTTP(w, r)
 	}
 }
 

@@ -141,7 +141,13 @@ type Function struct {
 	// Settings name the environment variables the function reads that an
 	// operator sets per stage (CDK context); unset ones keep their defaults.
 	Settings []string
+	// Assets are files deployed beside the function's bootstrap (in
+	// LAMBDA_TASK_ROOT), by name; the CDK app knows where each comes from.
+	Assets []string
 }
+
+// RedocAsset is the API reference page's renderer, served by system.
+const RedocAsset = "redoc.standalone.js"
 
 // Authenticates says whether any route of f needs a token, and so the
 // function needs the token-verifying public key.
@@ -169,13 +175,16 @@ func ParameterPath(stage, name string) string { return "/fangxian/" + stage + "/
 var Functions = []Function{
 	{
 		Name:        "system",
-		Description: "Health check and the OpenAPI document",
+		Description: "Health check, the OpenAPI document and its reference page",
 		MemoryMB:    256,
 		TimeoutSec:  10,
 		Table:       TableRead,
+		Assets:      []string{RedocAsset},
 		Routes: []Route{
 			{Method: "GET", Path: "/v1/health", Op: "health", Access: Anyone},
 			{Method: "GET", Path: "/v1/openapi.json", Op: "openapi", Access: Anyone},
+			{Method: "GET", Path: "/v1/docs", Op: "apiDocs", Access: Anyone},
+			{Method: "GET", Path: "/v1/docs/redoc.standalone.js", Op: "apiDocsScript", Access: Anyone},
 		},
 	},
 	{

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -69,6 +70,9 @@ type Dispatcher struct {
 	Signature string
 	Pacer     *Pacer
 	Staff     StaffPhones
+	// MaxReceives is the queue's receives before the dead letters: a send
+	// that fails on the last one is counted failed, earlier ones are retried.
+	MaxReceives int
 }
 
 // Handle processes a batch and reports the messages that failed, so SQS
@@ -77,7 +81,9 @@ type Dispatcher struct {
 func (d *Dispatcher) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var resp events.SQSEventResponse
 	for _, rec := range ev.Records {
-		if err := d.handle(ctx, rec.Body); err != nil {
+		receives, _ := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"])
+		last := d.MaxReceives > 0 && receives >= d.MaxReceives
+		if err := d.handle(ctx, rec.Body, last); err != nil {
 			logging.From(ctx).Warn("dispatch message failed", "messageId", rec.MessageId,
 				"receives", rec.Attributes["ApproximateReceiveCount"], "err", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
@@ -86,7 +92,7 @@ func (d *Dispatcher) Handle(ctx context.Context, ev events.SQSEvent) (events.SQS
 	return resp, nil
 }
 
-func (d *Dispatcher) handle(ctx context.Context, body string) error {
+func (d *Dispatcher) handle(ctx context.Context, body string, last bool) error {
 	var m Message
 	if err := json.Unmarshal([]byte(body), &m); err != nil {
 		return fmt.Errorf("not a dispatch message: %w", err)
@@ -95,7 +101,7 @@ func (d *Dispatcher) handle(ctx context.Context, body string) error {
 	case KindFanout:
 		return d.fanout(ctx, m.NoticeID)
 	case KindSend:
-		return d.send(ctx, m.NoticeID, m.Phone)
+		return d.send(ctx, m.NoticeID, m.Phone, last)
 	case KindFever:
 		return d.fever(ctx, m)
 	case KindReminder:
@@ -145,8 +151,10 @@ func (d *Dispatcher) fanout(ctx context.Context, noticeID string) error {
 	return nil
 }
 
-// send texts the notice to one phone at most once.
-func (d *Dispatcher) send(ctx context.Context, noticeID, phone string) error {
+// send texts the notice to one phone at most once. A failure gives the
+// claim back for the queue's retry, and is counted only when no retry is
+// left (last).
+func (d *Dispatcher) send(ctx context.Context, noticeID, phone string, last bool) error {
 	n, _, err := d.Store.Notice(ctx, noticeID)
 	if err != nil {
 		return err
@@ -159,16 +167,20 @@ func (d *Dispatcher) send(ctx context.Context, noticeID, phone string) error {
 	if err != nil || !first {
 		return err // a second delivery: already sent (or being sent)
 	}
+	failure := "retry"
+	if last {
+		failure = "failed"
+	}
 	if out, err := d.Store.OptedOut(ctx, phone); err != nil {
-		return errors.Join(err, d.Store.FinishSend(ctx, noticeID, phone, "retry"))
+		return errors.Join(err, d.Store.FinishSend(ctx, noticeID, phone, failure))
 	} else if out {
 		return d.Store.FinishSend(ctx, noticeID, phone, "skipped")
 	}
 	if err := d.Pacer.Wait(ctx, msg.Parts(d.Signature)); err != nil {
-		return errors.Join(err, d.Store.FinishSend(ctx, noticeID, phone, "retry"))
+		return errors.Join(err, d.Store.FinishSend(ctx, noticeID, phone, failure))
 	}
 	if err := d.Sender.Send(ctx, phone, msg); err != nil {
-		return errors.Join(err, d.Store.FinishSend(ctx, noticeID, phone, "retry"))
+		return errors.Join(err, d.Store.FinishSend(ctx, noticeID, phone, failure))
 	}
 	return d.Store.FinishSend(ctx, noticeID, phone, "sent")
 }

@@ -121,7 +121,11 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return err
 			}
-			day, err := s.Temperatures(r.Context(), caller(r), cid, r.URL.Query().Get("day"))
+			q := r.URL.Query()
+			if q.Has("day") && q.Get("day") == "" {
+				return apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "YYYY-MM-DD"})
+			}
+			day, err := s.Temperatures(r.Context(), caller(r), cid, q.Get("day"))
 			if err != nil {
 				return err
 			}

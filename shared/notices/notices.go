@@ -319,7 +319,8 @@ func (s *Service) Acknowledge(ctx context.Context, p auth.Principal, noticeID st
 	if err != nil {
 		return false, err
 	}
-	if n.CommunityID != p.ResidentCommunityID || !slices.Contains(n.BuildingIDs, registry.BuildingOf(p.HouseholdID)) {
+	// Only what the feed shows is acknowledged: an SMS-only notice is not.
+	if n.CommunityID != p.ResidentCommunityID || !slices.Contains(n.BuildingIDs, registry.BuildingOf(p.HouseholdID)) || !slices.Contains(n.Channels, "app") {
 		return false, ErrNoticeNotFound
 	}
 	return s.Store.Acknowledge(ctx, noticeID, p.HouseholdID, s.Now().Truncate(time.Second))

@@ -129,6 +129,34 @@ func ParseCSV(data []byte, thisYear int) ([]Row, []apperr.FieldError, error) {
 	return rows, errs, nil
 }
 
+// normalizeUnit makes the ways people write a unit number one: full-width
+// digits become ASCII, and a number loses its leading zeros ("01" is unit 1).
+func normalizeUnit(s string) string {
+	s = asciiDigits(s)
+	if s == "" {
+		return s
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return s
+		}
+	}
+	if t := strings.TrimLeft(s, "0"); t != "" {
+		return t
+	}
+	return "0"
+}
+
+// asciiDigits turns full-width digits (０-９, typed on Chinese keyboards) into ASCII.
+func asciiDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '０' && r <= '９' {
+			return '0' + (r - '０')
+		}
+		return r
+	}, s)
+}
+
 func blank(rec []string) bool {
 	for _, f := range rec {
 		if strings.TrimSpace(f) != "" {
@@ -149,7 +177,7 @@ func parseRow(rec []string, index map[string]int, line, thisYear int) (Row, []ap
 	fail := func(field, reason string) {
 		errs = append(errs, apperr.FieldError{Line: line, Field: field, Reason: reason})
 	}
-	row := Row{Line: line, Building: get("building"), Unit: get("unit"), Room: get("room"), Name: get("name")}
+	row := Row{Line: line, Building: get("building"), Unit: normalizeUnit(get("unit")), Room: asciiDigits(get("room")), Name: get("name")}
 
 	text := func(field, v string, required bool, max int) {
 		switch {

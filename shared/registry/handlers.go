@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"sort"
 	"strconv"
 	"time"
 
@@ -175,9 +174,6 @@ func (a *API) listBuildings(w http.ResponseWriter, r *http.Request) error {
 	if items == nil {
 		items = []Building{}
 	}
-	// Within a page, in the order staff walk them (a community's ~40
-	// buildings fit one page of up to 200).
-	sort.SliceStable(items, func(i, j int) bool { return NaturalLess(items[i].Name, items[j].Name) })
 	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"buildings": items, "cursor": next})
 	return nil
 }
@@ -194,6 +190,15 @@ func (a *API) findResidents(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var found []Resident
 	next := ""
+	limit, err := pageLimit(r)
+	if err != nil {
+		return err
+	}
+	for _, name := range []string{"phone", "name"} {
+		if q.Has(name) && q.Get(name) == "" {
+			return apperr.Validation.WithFields(apperr.FieldError{Field: name, Reason: "required"})
+		}
+	}
 	switch {
 	case q.Get("phone") != "":
 		ph, err := phone.Normalize(q.Get("phone"))
@@ -207,10 +212,6 @@ func (a *API) findResidents(w http.ResponseWriter, r *http.Request) error {
 		prefix, problem := safetext.Line(q.Get("name"), 32, true)
 		if problem != "" {
 			return apperr.Validation.WithFields(apperr.FieldError{Field: "name", Reason: "a name or its first characters: " + string(problem)})
-		}
-		limit, err := pageLimit(r)
-		if err != nil {
-			return err
 		}
 		if found, next, err = a.Dir.ResidentsByName(r.Context(), cid, prefix, q.Get("cursor"), limit); err != nil {
 			return err

@@ -56,11 +56,18 @@ func ProgressKey(roundID, buildingID string) Key {
 }
 
 // progress is the transaction item that moves a building's booked or
-// sampled count by n in a round.
-func (s *Store) progress(roundID, buildingID, field string, n int) types.TransactWriteItem {
+// sampled count by n in a round, and the counts named in also by n.
+func (s *Store) progress(roundID, buildingID, field string, n int, also ...string) types.TransactWriteItem {
+	names := map[string]string{"#f": field, "#type": "type"}
+	add := "ADD #f :n"
+	for i, a := range also {
+		k := "#a" + strconv.Itoa(i)
+		names[k] = a
+		add += ", " + k + " :n"
+	}
 	return types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: ProgressKey(roundID, buildingID).av(),
-		UpdateExpression:          aws.String("ADD #f :n SET #type = :t"),
-		ExpressionAttributeNames:  map[string]string{"#f": field, "#type": "type"},
+		UpdateExpression:          aws.String(add + " SET #type = :t"),
+		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: map[string]types.AttributeValue{":n": n64(n), ":t": str("progress")}}}
 }
 
@@ -77,6 +84,7 @@ type roundItem struct {
 	StartsAt    string `dynamodbav:"startsAt"`
 	EndsAt      string `dynamodbav:"endsAt"`
 	SlotMinutes int    `dynamodbav:"slotMinutes"`
+	CheckInOpen int    `dynamodbav:"checkInOpensMinutesBefore"`
 	CreatedAt   string `dynamodbav:"createdAt"`
 	Status      string `dynamodbav:"status"`
 }
@@ -99,7 +107,7 @@ func (it slotItem) domain() booking.Slot {
 
 func (it roundItem) domain() booking.Round {
 	return booking.Round{ID: it.ID, CommunityID: it.CommunityID, Name: it.Name, StartsAt: parseTime(it.StartsAt),
-		EndsAt: parseTime(it.EndsAt), SlotMinutes: it.SlotMinutes, CreatedAt: parseTime(it.CreatedAt)}
+		EndsAt: parseTime(it.EndsAt), SlotMinutes: it.SlotMinutes, CheckInOpensMinutesBefore: it.CheckInOpen, CreatedAt: parseTime(it.CreatedAt)}
 }
 
 type siteItem struct {
@@ -147,7 +155,7 @@ func (s *Store) CreateRound(ctx context.Context, r booking.Round) error {
 	k := RoundKey(r.ID)
 	ix := RoundsIndex(r.CommunityID, r.CreatedAt, r.ID)
 	av, err := attributevalue.MarshalMap(roundItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "round"}, ID: r.ID, CommunityID: r.CommunityID,
-		Name: r.Name, StartsAt: formatTime(r.StartsAt), EndsAt: formatTime(r.EndsAt), SlotMinutes: r.SlotMinutes,
+		Name: r.Name, StartsAt: formatTime(r.StartsAt), EndsAt: formatTime(r.EndsAt), SlotMinutes: r.SlotMinutes, CheckInOpen: r.CheckInOpensMinutesBefore,
 		CreatedAt: formatTime(r.CreatedAt), Status: "open"})
 	if err != nil {
 		return err
@@ -292,6 +300,7 @@ func (s *Store) Book(ctx context.Context, req booking.BookRequest) ([]booking.Bo
 			types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: ResidentKey(r.ID).av(),
 				ConditionExpression:       aws.String("communityId = :cid"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{":cid": str(round.CommunityID)}}},
+			s.notSampled(round.ID, r.ID),
 		)
 		perBuilding[r.BuildingID]++
 	}
@@ -319,7 +328,7 @@ func (s *Store) Book(ctx context.Context, req booking.BookRequest) ([]booking.Bo
 		return nil, booking.ErrSlotUnavailable.Wrap(err)
 	}
 	for i := range req.Residents {
-		base := 2 + 3*i
+		base := 2 + 4*i
 		switch {
 		case failed(tce, base):
 			return nil, booking.ErrAlreadyBooked.Wrap(err)
@@ -327,9 +336,19 @@ func (s *Store) Book(ctx context.Context, req booking.BookRequest) ([]booking.Bo
 			return nil, errCodeTaken
 		case failed(tce, base+2):
 			return nil, booking.ErrUnknownResident.Wrap(err)
+		case failed(tce, base+3):
+			return nil, booking.ErrAlreadySampled.Wrap(err)
 		}
 	}
 	return nil, unavailable(err)
+}
+
+// notSampled is the transaction item that holds only while a resident is
+// not sampled in a round: a sample is final, so nothing books, moves or
+// cancels a sampled resident's place.
+func (s *Store) notSampled(roundID, residentID string) types.TransactWriteItem {
+	return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table),
+		Key: SampledKey(roundID, residentID).av(), ConditionExpression: aws.String("attribute_not_exists(PK)")}}
 }
 
 // errCodeTaken: a generated code is already used in the round; the service
@@ -405,11 +424,15 @@ func (s *Store) Cancel(ctx context.Context, roundID, residentID string) (booking
 		{Update: &types.Update{TableName: aws.String(s.Table), Key: SlotKey(it.SlotID).av(),
 			UpdateExpression: aws.String("ADD remaining :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": n64(1)}}},
 		s.progress(roundID, registry.BuildingOf(residentID), "booked", -1),
+		s.notSampled(roundID, residentID),
 	}
 	err = s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) && failed(tce, 0) {
 		return booking.Booking{}, booking.ErrNotBooked.Wrap(err)
+	}
+	if errors.As(err, &tce) && failed(tce, 3) {
+		return booking.Booking{}, booking.ErrAlreadySampled.Wrap(err)
 	}
 	if err != nil {
 		return booking.Booking{}, unavailable(err)
@@ -450,6 +473,9 @@ func (s *Store) CheckIn(ctx context.Context, roundID, residentID, communityID st
 			ExpressionAttributeValues: map[string]types.AttributeValue{":cid": str(communityID)}}},
 		s.progress(roundID, registry.BuildingOf(residentID), "sampled", 1),
 	}
+	if walkIn {
+		items[2] = s.progress(roundID, registry.BuildingOf(residentID), "sampled", 1, "walkIns")
+	}
 	err = s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
@@ -474,11 +500,12 @@ func (s *Store) Progress(ctx context.Context, roundID string) (map[string]bookin
 			SK      string
 			Booked  int `dynamodbav:"booked"`
 			Sampled int `dynamodbav:"sampled"`
+			WalkIns int `dynamodbav:"walkIns"`
 		}
 		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 			return err
 		}
-		out[strings.TrimPrefix(it.SK, "PROGRESS#")] = booking.Counts{Booked: it.Booked, Sampled: it.Sampled}
+		out[strings.TrimPrefix(it.SK, "PROGRESS#")] = booking.Counts{Booked: it.Booked, Sampled: it.Sampled, WalkIns: it.WalkIns}
 		return nil
 	})
 	return out, err
@@ -729,6 +756,9 @@ func (s *Store) Move(ctx context.Context, bs []booking.Booking, to booking.Slot)
 			UpdateExpression: aws.String("ADD remaining :n"), ExpressionAttributeValues: map[string]types.AttributeValue{":n": n64(len(bs))}}},
 	}
 	for _, b := range bs {
+		items = append(items, s.notSampled(b.RoundID, b.ResidentID))
+	}
+	for _, b := range bs {
 		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: RoundBookingKey(b.RoundID, b.ResidentID).av(),
 			UpdateExpression:          aws.String("SET slotId = :to, startsAt = :at"),
 			ConditionExpression:       aws.String("#status = :booked AND slotId = :from"),
@@ -743,6 +773,9 @@ func (s *Store) Move(ctx context.Context, bs []booking.Booking, to booking.Slot)
 		}
 		for i := range bs {
 			if failed(tce, 2+i) {
+				return booking.ErrAlreadySampled.Wrap(err)
+			}
+			if failed(tce, 2+len(bs)+i) {
 				return booking.ErrNotBooked.Wrap(err) // moved or cancelled meanwhile
 			}
 		}
@@ -768,7 +801,19 @@ func (s *Store) CancelMany(ctx context.Context, bs []booking.Booking) error {
 	for bid, k := range perBuilding {
 		items = append(items, s.progress(bs[0].RoundID, bid, "booked", -k))
 	}
+	for _, b := range bs {
+		items = append(items, s.notSampled(b.RoundID, b.ResidentID))
+	}
 	err := s.transact(ctx, items)
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		for i := len(items) - len(bs); i < len(items); i++ {
+			if failed(tce, i) {
+				return booking.ErrAlreadySampled.Wrap(err)
+			}
+		}
+		return booking.ErrNotBooked.Wrap(err)
+	}
 	if err != nil {
 		return unavailable(err)
 	}

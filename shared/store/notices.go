@@ -251,8 +251,9 @@ func (s *Store) claim(ctx context.Context, k Key, attrs map[string]types.Attribu
 	return true, nil
 }
 
-// FinishSend records how a send ended: "sent", "skipped" (opted out), or
-// "retry", which gives the claim back so the redelivered message may try again.
+// FinishSend records how a send ended: "sent", "skipped" (opted out),
+// "failed" (for good: no retry left), or "retry", which gives the claim back
+// so the redelivered message may try again and counts nothing.
 func (s *Store) FinishSend(ctx context.Context, noticeID, phone, outcome string) error {
 	k := SentKey(noticeID, phone)
 	if outcome == "retry" {
@@ -260,7 +261,7 @@ func (s *Store) FinishSend(ctx context.Context, noticeID, phone, outcome string)
 		if err != nil {
 			return unavailable(err)
 		}
-		return s.count(ctx, noticeID, "failed", 1)
+		return nil
 	}
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: k.av(),
 		UpdateExpression: aws.String("SET #s = :o"), ExpressionAttributeNames: map[string]string{"#s": "status"},
@@ -268,11 +269,7 @@ func (s *Store) FinishSend(ctx context.Context, noticeID, phone, outcome string)
 	if err != nil {
 		return unavailable(err)
 	}
-	field := "sent"
-	if outcome == "skipped" {
-		field = "skipped"
-	}
-	return s.count(ctx, noticeID, field, 1)
+	return s.count(ctx, noticeID, outcome, 1) // sent, skipped or failed
 }
 
 var _ notices.Once = (*Store)(nil)

@@ -2,8 +2,13 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -453,34 +458,79 @@ func (s *Store) Household(ctx context.Context, hid string) (registry.Household, 
 	return h, members, nil
 }
 
-// Buildings lists a community's buildings with their counts.
+// Buildings lists a community's buildings with their counts, in the order
+// staff walk them (by name, numbers counted: 2号楼 before 10号楼), a page of
+// limit after cursor. A community has tens of buildings: they are read
+// whole (one Query) and paged here, so pages follow the walking order too.
 func (s *Store) Buildings(ctx context.Context, cid, cursor string, limit int) ([]registry.Building, string, error) {
-	pk := CommunityKey(cid).PK
-	start, err := decodeCursor(cursor, tableCursor, map[string]string{"PK": pk})
+	list := "buildings:" + cid
+	after, err := decodeAfter(cursor, list)
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
-		TableName:              aws.String(s.Table),
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: pk}, ":sk": &types.AttributeValueMemberS{Value: BuildingPrefix},
-		},
-		ExclusiveStartKey: start,
-		Limit:             aws.Int32(int32(limit)),
-	})
-	if err != nil {
-		return nil, "", unavailable(err)
-	}
-	var bs []registry.Building
-	for _, av := range out.Items {
+	var all []registry.Building
+	err = s.queryPrefix(ctx, CommunityKey(cid).PK, BuildingPrefix, func(av map[string]types.AttributeValue) error {
 		var it buildingItem
 		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-			return nil, "", err
+			return err
 		}
-		bs = append(bs, it.domain())
+		all = append(all, it.domain())
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
 	}
-	return bs, encodeCursor(out.LastEvaluatedKey), nil
+	// before orders buildings by name as people count, then by id.
+	before := func(aName, aID, bName, bID string) bool {
+		if aName != bName {
+			return registry.NaturalLess(aName, bName)
+		}
+		return aID < bID
+	}
+	sort.Slice(all, func(i, j int) bool { return before(all[i].Name, all[i].ID, all[j].Name, all[j].ID) })
+	start := 0
+	if after != nil {
+		start = sort.Search(len(all), func(i int) bool { return before(after.Name, after.ID, all[i].Name, all[i].ID) })
+	}
+	end := min(start+limit, len(all))
+	page := all[start:end]
+	next := ""
+	if end < len(all) && len(page) > 0 {
+		next = encodeAfter(list, page[len(page)-1].Name, page[len(page)-1].ID)
+	}
+	return page, next, nil
+}
+
+// afterCursor is the last item of the previous page of an ordered list;
+// List names the list, so a cursor cannot lead into another.
+type afterCursor struct {
+	List string `json:"l"`
+	Name string `json:"n"`
+	ID   string `json:"i"`
+}
+
+func encodeAfter(list, name, id string) string {
+	b, _ := json.Marshal(afterCursor{List: list, Name: name, ID: id})
+	return "a." + base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeAfter(c, list string) (*afterCursor, error) {
+	if c == "" {
+		return nil, nil
+	}
+	raw, ok := strings.CutPrefix(c, "a.")
+	if !ok || len(c) > 1024 {
+		return nil, ErrBadCursor.Wrap(errors.New("not a list cursor"))
+	}
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil {
+		return nil, ErrBadCursor.Wrap(err)
+	}
+	var a afterCursor
+	if err := json.Unmarshal(b, &a); err != nil || a.List != list || a.ID == "" || !registry.ValidID(a.ID) {
+		return nil, ErrBadCursor.Wrap(fmt.Errorf("cursor %q", c))
+	}
+	return &a, nil
 }
 
 // ResidentsByPhone finds the residents of a community with this phone (GSI2).

@@ -124,13 +124,14 @@ func TestBuildingsPaginate(t *testing.T) {
 	ctx := context.Background()
 	var b strings.Builder
 	b.WriteString("building,unit,room,name\n")
-	for i := 1; i <= 7; i++ {
+	for _, i := range []int{10, 2, 7, 1, 12, 3, 11} {
 		fmt.Fprintf(&b, "%d号楼,1,101,居民%d\n", i, i)
 	}
 	if _, err := (&registry.Importer{Store: st, Now: time.Now}).Import(ctx, "c1", []byte(b.String())); err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
+	var order []string
 	cursor := ""
 	for page := 0; page < 10; page++ {
 		bs, next, err := st.Buildings(ctx, "c1", cursor, 3)
@@ -139,6 +140,7 @@ func TestBuildingsPaginate(t *testing.T) {
 		}
 		for _, x := range bs {
 			seen[x.ID] = true
+			order = append(order, x.Name)
 		}
 		if next == "" {
 			break
@@ -147,6 +149,16 @@ func TestBuildingsPaginate(t *testing.T) {
 	}
 	if len(seen) != 7 {
 		t.Fatalf("saw %d buildings over the pages, want 7", len(seen))
+	}
+	// Page by page in the order staff walk them, as the whole list is.
+	all, _, _ := st.Buildings(ctx, "c1", "", 200)
+	var whole []string
+	for _, x := range all {
+		whole = append(whole, x.Name)
+	}
+	want := "1号楼 2号楼 3号楼 7号楼 10号楼 11号楼 12号楼"
+	if strings.Join(order, " ") != want || strings.Join(whole, " ") != want {
+		t.Fatalf("paged %v, whole %v, want %s", order, whole, want)
 	}
 	// A cursor of one community does not open another's list.
 	_, next, _ := st.Buildings(ctx, "c1", "", 3)

@@ -1,0 +1,176 @@
+package apidoc
+
+import "github.com/getkin/kin-openapi/openapi3"
+
+// components are the named schemas of answers; each mirrors the Go type the
+// server encodes, field by field (the contract tests hold them to it).
+func components() openapi3.Schemas {
+	roles := enum("resident", "volunteer", "staff", "admin")
+	return openapi3.Schemas{
+		"Error": S(object(props{
+			"error": S(object(props{
+				"code":      S(describe(pattern(`^[A-Z][A-Z0-9_]*$`, ""), "Stable upper-snake code: what a client acts on.")),
+				"message":   S(describe(openapi3.NewStringSchema(), "For people, in Simplified Chinese; English with Accept-Language: en.")),
+				"requestId": S(openapi3.NewStringSchema()),
+				"fields": S(arrayOf(object(props{
+					"line":   S(describe(integer(1, 1e6), "The line of an uploaded file.")),
+					"field":  S(openapi3.NewStringSchema()),
+					"reason": S(describe(openapi3.NewStringSchema(), "In the answer's language.")),
+				}, "field", "reason"))),
+			}, "code", "message", "requestId")),
+		}, "error")),
+		"User": S(object(props{
+			"id":          S(id("The person.")),
+			"role":        S(describe(roles, "The strongest role held.")),
+			"roles":       S(describe(arrayOf(roles), "Every role held: one person may be a resident, a volunteer and staff with one sign-in.")),
+			"communityId": S(id("The community of the strongest role.")),
+			"streetId":    S(id("For street admins.")),
+			"householdId": S(id("For residents.")),
+			"residentId":  S(id("For residents.")),
+			"volunteerId": S(id("For volunteers.")),
+		}, "id", "role", "roles")),
+		"Session": S(object(props{
+			"token":     S(describe(openapi3.NewStringSchema(), "Send as Authorization: Bearer <token>.")),
+			"expiresAt": S(beijingTime()),
+			"user":      ref("User"),
+		}, "token", "expiresAt", "user")),
+		"Community": S(object(props{
+			"id": S(id("")), "streetId": S(id("")), "name": S(str(1, 64)),
+		}, "id", "streetId", "name")),
+		"Building": S(object(props{
+			"id": S(id("")), "communityId": S(id("")), "name": S(str(1, 32)),
+			"units":          S(arrayOf(str(0, 16))),
+			"householdCount": S(integer(0, 1e6)), "residentCount": S(integer(0, 1e6)),
+		}, "id", "communityId", "name", "units", "householdCount", "residentCount")),
+		"Household": S(object(props{
+			"id": S(id("")), "communityId": S(id("")), "buildingId": S(id("")), "building": S(str(1, 32)),
+			"unit": S(str(0, 16)), "room": S(str(1, 16)),
+			"contactPhone": S(describe(phone(), "The first member phone, where any.")),
+		}, "id", "communityId", "buildingId", "building", "unit", "room")),
+		"Resident": S(object(props{
+			"id": S(id("")), "communityId": S(id("")), "householdId": S(id("")), "name": S(str(1, 32)),
+			"phone":     S(phone()),
+			"birthYear": S(integer(1900, 2100)),
+			"flags":     S(describe(arrayOf(enum("bedridden", "pregnant", "chronic", "alone")), "Care flags: shown to staff of the resident's community only.")),
+		}, "id", "communityId", "householdId", "name")),
+		"Staff": S(object(props{
+			"id": S(id("")), "name": S(str(1, 32)), "phone": S(phone()),
+			"communityId": S(id("")), "streetId": S(id("")), "createdAt": S(beijingTime()),
+		}, "id", "name", "phone", "createdAt")),
+		"ImportReport": S(object(props{
+			"lines": S(integer(0, 1e6)), "imported": S(integer(0, 1e6)),
+			"buildings": ref("Counts"), "households": ref("Counts"), "residents": ref("Counts"),
+			"errors":        S(describe(array(ref("FieldError")), "The lines refused and why; empty when none (at most 500).")),
+			"errorsOmitted": S(describe(integer(0, 1e6), "Errors past the first 500, left out.")),
+		}, "lines", "imported", "buildings", "households", "residents", "errors", "errorsOmitted")),
+		"Counts": S(object(props{
+			"created": S(integer(0, 1e6)), "updated": S(integer(0, 1e6)), "unchanged": S(integer(0, 1e6)),
+		}, "created", "updated", "unchanged")),
+		"FieldError": S(object(props{
+			"line": S(integer(1, 1e6)), "field": S(openapi3.NewStringSchema()), "reason": S(openapi3.NewStringSchema()),
+		}, "field", "reason")),
+		"Round": S(object(props{
+			"id": S(id("")), "communityId": S(id("")), "name": S(str(1, 64)),
+			"startsAt": S(beijingTime()), "endsAt": S(beijingTime()), "slotMinutes": S(integer(5, 240)),
+			"checkInOpensMinutesBefore": S(describe(integer(0, 240), "Check-in is taken from this long before the start until the end.")),
+			"createdAt":                 S(beijingTime()),
+		}, "id", "communityId", "name", "startsAt", "endsAt", "slotMinutes", "checkInOpensMinutesBefore", "createdAt")),
+		"Site": S(object(props{
+			"id": S(id("")), "roundId": S(id("")), "name": S(str(1, 64)),
+			"lanes": S(integer(1, 50)), "perLanePerSlot": S(integer(1, 500)), "closed": S(boolean()),
+		}, "id", "roundId", "name", "lanes", "perLanePerSlot", "closed")),
+		"Slot": S(object(props{
+			"id": S(id("")), "siteId": S(id("")), "startsAt": S(beijingTime()), "endsAt": S(beijingTime()),
+			"capacity": S(integer(1, 25000)), "booked": S(integer(0, 25000)),
+		}, "id", "siteId", "startsAt", "endsAt", "capacity", "booked")),
+		"Booking": S(object(props{
+			"id": S(id("")), "code": S(describe(pattern(`^[2-9A-HJKMNP-Z]{6}$`, ""), "The code the site scans (QR content).")),
+			"roundId": S(id("")), "residentId": S(id("")), "householdId": S(id("")), "slotId": S(id("")),
+			"startsAt": S(beijingTime()), "status": S(enum("booked", "cancelled")), "bookedAt": S(beijingTime()),
+		}, "id", "code", "roundId", "residentId", "householdId", "slotId", "startsAt", "status", "bookedAt")),
+		"Window": S(object(props{
+			"buildingId": S(id("")), "building": S(str(1, 32)), "residents": S(integer(0, 1e6)), "siteId": S(id("")),
+			"startsAt": S(beijingTime()), "endsAt": S(beijingTime()), "slotIds": S(array(S(id("")))),
+		}, "buildingId", "building", "residents", "siteId", "startsAt", "endsAt", "slotIds")),
+		"Steering": S(object(props{
+			"window":     ref("Window"),
+			"inWindow":   S(describe(boolean(), "The slot is in the building's window (整楼带进带出).")),
+			"windowFull": S(describe(boolean(), "Booked outside the window because the window had no room.")),
+		}, "inWindow")),
+		"Plan": S(object(props{
+			"windows":   S(array(ref("Window"))),
+			"unplanned": S(describe(array(S(id(""))), "Buildings no site had room for.")),
+		}, "windows", "unplanned")),
+		"Moved": S(object(props{
+			"bookingId": S(id("")), "residentId": S(id("")), "fromSlotId": S(id("")), "toSlotId": S(id("")), "startsAt": S(beijingTime()),
+		}, "bookingId", "residentId", "fromSlotId", "toSlotId", "startsAt")),
+		"Closure": S(object(props{
+			"site": ref("Site"), "moved": S(array(ref("Moved"))), "cancelled": S(array(ref("Booking"))),
+			"notified": S(describe(integer(0, 1e6), "Phones told by SMS.")),
+			"plan":     ref("Plan"),
+		}, "site", "moved", "cancelled", "notified")),
+		"CheckIn": S(object(props{
+			"residentId": S(id("")), "walkIn": S(describe(boolean(), "Sampled without a booking.")), "sampledAt": S(beijingTime()),
+		}, "residentId", "walkIn", "sampledAt")),
+		"BuildingProgress": S(object(props{
+			"buildingId": S(id("")), "name": S(str(1, 32)),
+			"residents": S(integer(0, 1e6)), "booked": S(integer(0, 1e6)), "sampled": S(integer(0, 1e6)),
+		}, "buildingId", "name", "residents", "booked", "sampled")),
+		"Unsampled": S(object(props{
+			"residentId": S(id("")), "name": S(str(1, 32)), "building": S(str(1, 32)), "buildingId": S(id("")),
+			"householdId": S(id("")), "unit": S(str(0, 16)), "room": S(str(1, 16)), "phone": S(phone()),
+			"reason": S(enum("bedridden", "away", "isolating", "refused")),
+		}, "residentId", "name", "building", "buildingId", "householdId", "unit", "room")),
+		"Zone": S(object(props{
+			"buildingId": S(id("")), "building": S(str(1, 32)),
+			"level": S(describe(enum("sealed", "controlled", "precaution", "none"), "none: released.")),
+			"since": S(beijingTime()), "by": S(id("Who set it.")),
+		}, "buildingId", "building", "level", "since", "by")),
+		"Notice": S(object(props{
+			"id": S(id("")), "communityId": S(id("")), "title": S(str(1, 40)), "body": S(str(1, 500)), "urgent": S(boolean()),
+			"channels":    S(arrayOf(enum("app", "sms"))),
+			"buildingIds": S(describe(array(S(id(""))), "The buildings it went to.")),
+			"createdAt":   S(beijingTime()), "createdBy": S(id("")),
+		}, "id", "communityId", "title", "body", "urgent", "channels", "buildingIds", "createdAt", "createdBy")),
+		"FeedItem": S(object(props{
+			"id": S(id("")), "communityId": S(id("")), "title": S(str(1, 40)), "body": S(str(1, 500)), "urgent": S(boolean()),
+			"channels": S(arrayOf(enum("app", "sms"))), "buildingIds": S(array(S(id("")))),
+			"createdAt": S(beijingTime()), "createdBy": S(id("")),
+			"acknowledged": S(describe(boolean(), "The household acknowledged it.")),
+		}, "id", "communityId", "title", "body", "urgent", "channels", "buildingIds", "createdAt", "createdBy", "acknowledged")),
+		"Delivery": S(object(props{
+			"queued":         S(describe(integer(0, 1e7), "SMS put on the queue (one per phone).")),
+			"sent":           S(integer(0, 1e7)),
+			"failed":         S(describe(integer(0, 1e7), "SMS that finally failed, after every retry.")),
+			"skipped":        S(describe(integer(0, 1e7), "Phones that opted out.")),
+			"acknowledged":   S(describe(integer(0, 1e7), "Households that acknowledged.")),
+			"households":     S(integer(0, 1e7)),
+			"unacknowledged": S(describe(array(ref("DoorKnock")), "Households to knock on, building by building.")),
+		}, "queued", "sent", "failed", "skipped", "acknowledged", "households", "unacknowledged")),
+		"DoorKnock": S(object(props{
+			"householdId": S(id("")), "building": S(str(1, 32)), "unit": S(str(0, 16)), "room": S(str(1, 16)),
+			"contactPhone": S(phone()),
+		}, "householdId", "building", "unit", "room")),
+		"Reading": S(object(props{
+			"residentId": S(id("")), "celsius": S(number(34, 43)), "at": S(beijingTime()),
+			"fever":   S(describe(boolean(), "37.3 °C or more, after rounding to a tenth.")),
+			"peak":    S(describe(number(34, 43), "The day's highest reading.")),
+			"feverAt": S(describe(beijingTime(), "When the day's first fever was reported: staff were alerted then, once.")),
+		}, "residentId", "celsius", "at", "fever", "peak")),
+		"TemperatureDay": S(object(props{
+			"day":      S(day()),
+			"fevers":   S(array(ref("Reading"))),
+			"missing":  S(array(ref("Missing"))),
+			"reported": S(describe(integer(0, 1e6), "Residents of sealed and controlled buildings who reported.")),
+		}, "day", "fevers", "missing", "reported")),
+		"Missing": S(object(props{
+			"residentId": S(id("")), "name": S(str(1, 32)), "building": S(str(1, 32)), "phone": S(phone()),
+		}, "residentId", "name", "building")),
+		"Me": S(object(props{
+			"user":      ref("User"),
+			"name":      S(str(1, 32)),
+			"household": ref("Household"),
+			"members":   S(describe(array(ref("Resident")), "The household's members, without care flags.")),
+		}, "user")),
+	}
+}

@@ -1,0 +1,220 @@
+package apidoc
+
+import "github.com/getkin/kin-openapi/openapi3"
+
+// param is a query parameter.
+type param struct {
+	name        string
+	schema      *openapi3.Schema
+	required    bool
+	description string
+}
+
+// answer is one success answer of an operation.
+type answer struct {
+	status      int
+	schema      *openapi3.SchemaRef
+	csv         bool   // text/csv instead of JSON (with ?format=csv)
+	media       string // another media type, with a string body
+	description string
+}
+
+// op is what the document says of an operation beyond the manifest.
+type op struct {
+	summary     string
+	description string
+	query       []param
+	body        *openapi3.Schema // a JSON body
+	csvBody     string           // a text/csv body: what it holds
+	answers     []answer
+	// codes are the error codes the operation answers, by status, beyond
+	// those every operation of its kind answers (see build.go).
+	codes map[int][]string
+}
+
+func ok(s *openapi3.SchemaRef) []answer      { return []answer{{status: 200, schema: s}} }
+func created(s *openapi3.SchemaRef) []answer { return []answer{{status: 201, schema: s}} }
+
+func list(name string, items *openapi3.SchemaRef, cursor bool) *openapi3.SchemaRef {
+	p := props{name: S(array(items))}
+	req := []string{name}
+	if cursor {
+		p["cursor"] = S(describe(openapi3.NewStringSchema(), "Pass as ?cursor= for the next page; empty on the last."))
+		req = append(req, "cursor")
+	}
+	return S(object(p, req...))
+}
+
+var (
+	cursorParam = param{name: "cursor", schema: str(1, 4096), description: "From the previous page's answer."}
+	limitParam  = param{name: "limit", schema: integer(1, 200), description: "Items a page (default 50)."}
+	formatParam = param{name: "format", schema: enum("json", "csv"), description: "csv: a file Excel opens (UTF-8 with BOM)."}
+)
+
+// ops describes every operation of the manifest, by op name.
+var ops = map[string]op{
+	"health": {summary: "Is the API up",
+		description: "200 when DynamoDB answers and the deployment is ready; 503 STARTING while `make run` seeds its demo.",
+		answers:     ok(S(object(props{"status": S(enum("ok")), "dynamodb": S(enum("reachable"))}, "status", "dynamodb"))),
+		codes:       map[int][]string{503: {"STARTING"}}},
+	"openapi": {summary: "This document",
+		answers: ok(S(describe(openapi3.NewObjectSchema(), "The OpenAPI 3 document.")))},
+	"apiDocs": {summary: "A readable reference of this document",
+		description: "An HTML page rendered from /v1/openapi.json by Redoc, served with the API (no CDN).",
+		answers:     []answer{{status: 200, media: "text/html", description: "HTML"}}},
+	"apiDocsScript": {summary: "The renderer of /v1/docs",
+		description: "Redoc's standalone bundle, pinned and checked, served from the API itself.",
+		answers:     []answer{{status: 200, media: "text/javascript", description: "JavaScript"}},
+		codes:       map[int][]string{503: {"DOCS_UNAVAILABLE"}}},
+
+	"requestOtp": {summary: "Send a sign-in code by SMS",
+		description: "An unknown phone is answered exactly like a known one (and held to the same waits), but gets no SMS. " +
+			"A phone waits a minute before its next code, then longer, never more than 10 minutes; a client address gets 60 codes an hour, the deployment 10,000. Every 429 has a truthful Retry-After.",
+		body:    object(props{"phone": S(phone())}, "phone"),
+		answers: []answer{{status: 202, schema: S(object(props{"expiresInSeconds": S(integer(1, 3600))}, "expiresInSeconds"))}},
+		codes:   map[int][]string{400: {"INVALID_PHONE"}, 429: {"OTP_RATE_LIMITED"}, 503: {"SIGNIN_UNAVAILABLE", "SMS_UNAVAILABLE"}}},
+	"createToken": {summary: "Exchange a code for a token",
+		description: "A code works once and locks after 5 wrong tries; a client address may try 30 wrong codes an hour.",
+		body:        object(props{"phone": S(phone()), "code": S(pattern(`^[0-9]{6}$`, "The 6 digits of the SMS."))}, "phone", "code"),
+		answers:     ok(ref("Session")),
+		codes:       map[int][]string{400: {"INVALID_PHONE"}, 401: {"OTP_INVALID"}, 429: {"OTP_LOCKED", "TOKEN_RATE_LIMITED"}, 503: {"SIGNIN_UNAVAILABLE"}}},
+	"wechatToken": {summary: "Sign in with WeChat",
+		description: "`code` is wx.login's. The first time, bind the WeChat account to a phone proven by an SMS code (`phone` and `otp`).",
+		body: &openapi3.Schema{OneOf: openapi3.SchemaRefs{
+			S(describe(object(props{"code": S(describe(str(1, 128), "From wx.login."))}, "code"), "A WeChat account bound before.")),
+			S(describe(object(props{
+				"code":  S(describe(str(1, 128), "From wx.login.")),
+				"phone": S(phone()),
+				"otp":   S(pattern(`^[0-9]{6}$`, "The SMS code sent to phone.")),
+			}, "code", "phone", "otp"), "The first time: bind the WeChat account to a phone proven by its SMS code.")),
+		}},
+		answers: ok(ref("Session")),
+		codes: map[int][]string{400: {"INVALID_PHONE"}, 401: {"WECHAT_CODE_INVALID", "WECHAT_NOT_BOUND", "OTP_INVALID"}, 403: {"WECHAT_USER_BLOCKED"},
+			404: {"WECHAT_NOT_CONFIGURED"}, 429: {"WECHAT_RATE_LIMITED", "OTP_LOCKED", "TOKEN_RATE_LIMITED"}, 503: {"WECHAT_UNAVAILABLE", "SIGNIN_UNAVAILABLE"}}},
+
+	"getMe": {summary: "Who am I", description: "The user; for a resident also the household and its members.",
+		answers: ok(ref("Me"))},
+	"getCommunity": {summary: "A community", answers: ok(ref("Community"))},
+	"importResidents": {summary: "Import buildings, households and residents",
+		description: "A CSV file, UTF-8 with or without BOM, one header row in Chinese or English: 楼栋/building, 单元/unit, 房号/room, 姓名/name, and optionally 手机号/phone, 出生年份/birthYear, 标记/flags. " +
+			"Each line that fails is reported and writes nothing; the same file twice changes nothing. At most 12,000 lines and 4 MiB.",
+		csvBody: "The community's residents.",
+		answers: ok(ref("ImportReport")),
+		codes:   map[int][]string{400: {"IMPORT_FILE_INVALID"}, 503: {"IMPORT_INCOMPLETE"}}},
+	"listBuildings": {summary: "Buildings with their counts, in walking order",
+		query: []param{cursorParam, limitParam}, answers: ok(list("buildings", ref("Building"), true)),
+		codes: map[int][]string{400: {"INVALID_CURSOR"}}},
+	"findResidents": {summary: "Find residents by exact phone or name prefix",
+		query: []param{
+			{name: "phone", schema: phone(), description: "An exact phone; or give name."},
+			{name: "name", schema: text(32, "The first characters of a name; or give phone."), description: "The first characters of a name; or give phone."},
+			cursorParam, limitParam,
+		},
+		answers: ok(list("residents", ref("Resident"), true)),
+		codes:   map[int][]string{400: {"INVALID_PHONE", "INVALID_CURSOR"}}},
+	"createStaff": {summary: "Add a staff member to a community",
+		description: "A phone that belongs to a staff member, an admin, or anyone outside the admin's street answers PHONE_TAKEN. A resident (or volunteer) of the admin's own street becomes staff only with confirmResident, and keeps their household.",
+		body:        object(props{"name": S(text(32, "The person's name.")), "phone": S(phone()), "confirmResident": S(boolean())}, "name", "phone"),
+		answers:     created(ref("Staff")),
+		codes:       map[int][]string{409: {"PHONE_TAKEN", "PHONE_IS_RESIDENT"}}},
+	"createCommunity": {summary: "Add a community to a street",
+		body: object(props{"name": S(text(64, "The community's name."))}, "name"), answers: created(ref("Community"))},
+
+	"createRound": {summary: "Open a testing round",
+		description: "endsAt after startsAt; at most 96 slots per site; a start more than 5 minutes in the past needs allowPastStart.",
+		body: object(props{
+			"name": S(text(64, "E.g. 第5轮.")), "startsAt": S(anyTime()), "endsAt": S(anyTime()),
+			"slotMinutes":               S(integer(5, 240)),
+			"checkInOpensMinutesBefore": S(describe(integer(0, 240), "Check-in opens this long before the start (default 30).")),
+			"allowPastStart":            S(describe(boolean(), "Open a round already under way.")),
+		}, "name", "startsAt", "endsAt", "slotMinutes"),
+		answers: created(ref("Round"))},
+	"listRounds": {summary: "A community's latest rounds", answers: ok(list("rounds", ref("Round"), false))},
+	"getRound":   {summary: "A round", answers: ok(ref("Round")), codes: map[int][]string{404: {"ROUND_NOT_FOUND"}}},
+	"addSite": {summary: "Add a sampling site",
+		description: "Its slots are generated: lanes × perLanePerSlot places in each slot of the round still to come.",
+		body:        object(props{"name": S(text(64, "E.g. 东门.")), "lanes": S(integer(1, 50)), "perLanePerSlot": S(integer(1, 500))}, "name", "lanes", "perLanePerSlot"),
+		answers:     created(S(object(props{"id": S(id("The site.")), "site": ref("Site"), "slots": S(array(ref("Slot")))}, "id", "site", "slots"))),
+		codes:       map[int][]string{404: {"ROUND_NOT_FOUND"}}},
+	"closeSite": {summary: "Close a site mid-round",
+		description: "Households booked in its slots still to come move, together, to the earliest open slot of another site with room, or are cancelled; they are told by SMS. Residents already sampled are left alone. The round is planned again for what is left.",
+		answers:     ok(ref("Closure")), codes: map[int][]string{404: {"SITE_NOT_FOUND"}}},
+	"planRound": {summary: "Give each building a window (整楼带进带出)", answers: ok(ref("Plan")),
+		codes: map[int][]string{404: {"ROUND_NOT_FOUND"}}},
+	"listSlots": {summary: "A round's open slots, by time", answers: ok(list("slots", ref("Slot"), false)),
+		codes: map[int][]string{404: {"ROUND_NOT_FOUND"}}},
+	"createBookings": {summary: "Book residents into a slot",
+		description: "One transaction: no slot holds more than its capacity, no resident two bookings in a round. A resident books their own household, inside the building's window while it has room; staff anyone of the community, anywhere.",
+		body: object(props{
+			"slotId":      S(id("")),
+			"residentIds": S(array(S(id(""))).WithMinItems(1).WithMaxItems(10)),
+		}, "slotId", "residentIds"),
+		answers: created(S(object(props{"bookings": S(array(ref("Booking"))), "steering": ref("Steering")}, "bookings", "steering"))),
+		codes: map[int][]string{400: {"UNKNOWN_RESIDENT"}, 404: {"ROUND_NOT_FOUND"},
+			409: {"SLOT_FULL", "SLOT_UNAVAILABLE", "SLOT_PASSED", "ALREADY_BOOKED", "ALREADY_SAMPLED", "OUTSIDE_BUILDING_WINDOW"}}},
+	"myBookings": {summary: "My household's live bookings", answers: ok(list("bookings", ref("Booking"), false))},
+	"cancelBooking": {summary: "Cancel a booking; its place returns once", answers: ok(ref("Booking")),
+		codes: map[int][]string{404: {"ROUND_NOT_FOUND"}, 409: {"NOT_BOOKED", "ALREADY_SAMPLED"}}},
+	"rescheduleBooking": {summary: "Move a booking to another slot, in one transaction",
+		body: object(props{"slotId": S(id(""))}, "slotId"), answers: ok(ref("Booking")),
+		codes: map[int][]string{404: {"ROUND_NOT_FOUND"}, 409: {"NOT_BOOKED", "ALREADY_SAMPLED", "SLOT_FULL", "SLOT_UNAVAILABLE", "SLOT_PASSED", "OUTSIDE_BUILDING_WINDOW"}}},
+	"checkIn": {summary: "Mark a resident sampled, by booking code or (walk-ins) resident id",
+		description: "Give exactly one of code and residentId. Taken from checkInOpensMinutesBefore the round's start to its end.",
+		body: &openapi3.Schema{OneOf: openapi3.SchemaRefs{
+			S(object(props{"code": S(pattern(`^[2-9A-HJKMNP-Za-hjkmnp-z]{6}$`, "The booking code (QR content)."))}, "code")),
+			S(object(props{"residentId": S(id("A walk-in."))}, "residentId")),
+		}},
+		answers: created(ref("CheckIn")),
+		codes:   map[int][]string{400: {"UNKNOWN_RESIDENT"}, 404: {"ROUND_NOT_FOUND", "UNKNOWN_CODE"}, 409: {"ALREADY_SAMPLED", "ROUND_NOT_OPEN"}}},
+	"roundProgress": {summary: "Per building: residents, booked, sampled",
+		answers: ok(list("buildings", ref("BuildingProgress"), false)), codes: map[int][]string{404: {"ROUND_NOT_FOUND"}}},
+	"listUnsampled": {summary: "Residents not yet sampled, by building (the door-to-door list)",
+		query: []param{{name: "buildingId", schema: id(""), description: "One building only."}, formatParam},
+		answers: []answer{{status: 200, schema: list("residents", ref("Unsampled"), false)},
+			{status: 200, csv: true, description: "With ?format=csv."}},
+		codes: map[int][]string{404: {"ROUND_NOT_FOUND"}}},
+	"setUnsampledReason": {summary: "Why a resident is not sampled",
+		body:    object(props{"reason": S(enum("bedridden", "away", "isolating", "refused"))}, "reason"),
+		answers: ok(S(object(props{"residentId": S(id("")), "reason": S(enum("bedridden", "away", "isolating", "refused"))}, "residentId", "reason"))),
+		codes:   map[int][]string{400: {"UNKNOWN_RESIDENT"}, 404: {"ROUND_NOT_FOUND"}}},
+
+	"setZones": {summary: "Seal, control or release buildings",
+		body: object(props{
+			"buildingIds": S(array(S(id(""))).WithMinItems(1).WithMaxItems(45)),
+			"level":       S(describe(enum("sealed", "controlled", "precaution", "none"), "none releases.")),
+		}, "buildingIds", "level"),
+		answers: created(list("zones", ref("Zone"), false))},
+	"listZones": {summary: "The community's current map", answers: ok(list("zones", ref("Zone"), false))},
+	"createNotice": {summary: "Send a notice",
+		description: "The app feed shows title and body; the SMS (channel sms) is a template with the title and a pointer to the app: free text cannot be sent by SMS in mainland China.",
+		body: object(props{
+			"title": S(text(40, "")),
+			"body":  S(describe(str(1, 500).WithPattern(`\S`), "At most 500 characters; line breaks allowed, other control, bidi and zero-width characters refused.")),
+			"audience": S(describe(&openapi3.Schema{OneOf: openapi3.SchemaRefs{
+				S(object(props{"all": S(constTrue())}, "all")),
+				S(object(props{"buildingIds": S(array(S(id(""))).WithMinItems(1).WithMaxItems(200))}, "buildingIds")),
+				S(object(props{"zoneLevels": S(arrayOf(enum("sealed", "controlled", "precaution")).WithMinItems(1).WithMaxItems(3))}, "zoneLevels")),
+			}}, `Exactly one of {"all":true}, {"buildingIds":[…]}, {"zoneLevels":[…]}.`)),
+			"channels": S(arrayOf(enum("app", "sms")).WithMinItems(1).WithMaxItems(2)),
+			"urgent":   S(boolean()),
+		}, "title", "body", "audience", "channels"),
+		answers: created(ref("Notice"))},
+	"listNotices": {summary: "The community's latest notices", answers: ok(list("notices", ref("Notice"), false))},
+	"myNotices":   {summary: "My building's notices, newest first", answers: ok(list("notices", ref("FeedItem"), false))},
+	"ackNotice": {summary: "Acknowledge a notice, once per household",
+		answers: []answer{
+			{status: 201, schema: S(object(props{"noticeId": S(id("")), "acknowledged": S(constTrue())}, "noticeId", "acknowledged")), description: "The first acknowledgement of the household."},
+			{status: 200, schema: S(object(props{"noticeId": S(id("")), "acknowledged": S(constTrue())}, "noticeId", "acknowledged")), description: "Acknowledged before."},
+		},
+		codes: map[int][]string{404: {"NOTICE_NOT_FOUND"}}},
+	"noticeDelivery": {summary: "Delivery counts and the households to knock on", answers: ok(ref("Delivery")),
+		codes: map[int][]string{404: {"NOTICE_NOT_FOUND"}}},
+	"reportTemperature": {summary: "Report today's temperature",
+		description: "For the caller or a member of their household (residentId). Rounded to a tenth; 37.3 °C or more is a fever, which alerts the community's staff once a day per resident.",
+		body:        object(props{"celsius": S(number(34, 43)), "residentId": S(id("A member of your household; default: you."))}, "celsius"),
+		answers:     created(ref("Reading")),
+		codes:       map[int][]string{400: {"IMPLAUSIBLE_TEMPERATURE", "IMPLAUSIBLE_TEMPERATURE_CHANGE", "NOT_A_HOUSEHOLD_MEMBER"}, 409: {"REPORT_IN_PROGRESS"}}},
+	"listTemperatures": {summary: "A day's fevers, and who in the zones has not reported",
+		query:   []param{{name: "day", schema: day(), description: "YYYY-MM-DD, Beijing time; default today."}},
+		answers: ok(ref("TemperatureDay"))},
+}

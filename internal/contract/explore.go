@@ -1,0 +1,394 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Explorer sends requests generated from the document: for every operation,
+// valid ones (values drawn inside each schema's bounds, patterns and enums)
+// and invalid ones (one rule broken), as every caller the document knows.
+// Every answer goes through the Checker; what the document calls valid but
+// the server refuses as malformed is recorded too.
+type Explorer struct {
+	Checker *Checker
+	// Send delivers a request and answers the status, headers and body.
+	Send func(r *http.Request) (int, http.Header, []byte, error)
+	// Tokens are bearer tokens by caller ("" for none is always tried).
+	Tokens map[string]string
+	// IDs are real ids to put in path parameters, by parameter name.
+	IDs  map[string][]string
+	Rand *rand.Rand
+	// Checked says Send goes through the Checker's middleware already.
+	Checked bool
+
+	Stats Stats
+}
+
+// Stats count what an exploration sent and got.
+type Stats struct {
+	Requests, Valid, Invalid int
+	ByStatus                 map[int]int
+	Codes                    map[string]int
+	// Refused are valid requests answered as malformed, by reason.
+	Refused   map[string]int
+	Errors5xx int
+}
+
+// semantic are the refusals of requests valid by their schema that no
+// schema can express: relations between fields, or with what is stored.
+var semantic = regexp.MustCompile(`endsAt after startsAt|in the past|give one of them|give an exact phone|slots per site|shorter than one slot|no building .* in this community|a member of your household|the round has no slot left|add a site first|check-in is taken|your building's window|` +
+	`结束晚于开始|开始时间已过|二者须给出其一|完整手机号或姓名开头|每个采样点最多|时长不足一个时段|本社区没有楼栋|须为本户成员|已没有可用时段|请先添加采样点|签到时间为|本楼栋的检测时段`)
+
+// Run sends n requests, spread over the operations.
+func (e *Explorer) Run(ctx context.Context, n int) error {
+	if e.Stats.ByStatus == nil {
+		e.Stats = Stats{ByStatus: map[int]int{}, Codes: map[string]int{}, Refused: map[string]int{}}
+	}
+	type target struct {
+		path, method string
+		op           *openapi3.Operation
+	}
+	var targets []target
+	for path, item := range e.Checker.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			targets = append(targets, target{path, method, op})
+		}
+	}
+	sort.Slice(targets, func(i, j int) bool { return targets[i].op.OperationID < targets[j].op.OperationID })
+	callers := []string{""}
+	for c := range e.Tokens {
+		callers = append(callers, c)
+	}
+	sort.Strings(callers)
+	for i := 0; i < n; i++ {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		t := targets[i%len(targets)]
+		caller := callers[e.Rand.IntN(len(callers))]
+		valid := e.Rand.IntN(3) > 0
+		req, err := e.request(ctx, t.method, t.path, t.op, caller, valid)
+		if err != nil {
+			return err
+		}
+		body, _ := io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		status, hdr, resp, err := e.Send(req)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", req.Method, req.URL, err)
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		if !e.Checked {
+			e.Checker.Check(req, body, status, hdr, resp)
+		}
+		e.Stats.Requests++
+		e.Stats.ByStatus[status]++
+		if valid {
+			e.Stats.Valid++
+		} else {
+			e.Stats.Invalid++
+		}
+		var env struct {
+			Error struct {
+				Code   string
+				Fields []struct{ Field, Reason string }
+			}
+		}
+		_ = json.Unmarshal(resp, &env)
+		if env.Error.Code != "" {
+			e.Stats.Codes[env.Error.Code]++
+		}
+		if status >= 500 && env.Error.Code != "SMS_UNAVAILABLE" {
+			e.Stats.Errors5xx++
+			e.Checker.fail("%s %s → %d: a server error for a generated request: %s", req.Method, req.URL.RequestURI(), status, snippet(resp))
+		}
+		// What the document takes decides, not what was meant to be sent.
+		docValid := e.Checker.ValidRequest(req, body)
+		if docValid && (status == 400 || status == 413 || status == 415) && e.malformedOnlyByServer(env.Error.Code, env.Error.Fields) {
+			key := env.Error.Code
+			for _, f := range env.Error.Fields {
+				key += " " + f.Field + ": " + f.Reason
+			}
+			e.Stats.Refused[t.op.OperationID+" "+key]++
+			e.Checker.fail("%s %s %s → %d: the document calls this valid, the server refuses it: %s", req.Method, req.URL.RequestURI(), snippet(body), status, snippet(resp))
+		}
+	}
+	return nil
+}
+
+// malformedOnlyByServer says whether a refusal is about the request's form
+// (which the document should have said) rather than its meaning.
+func (e *Explorer) malformedOnlyByServer(code string, fields []struct{ Field, Reason string }) bool {
+	switch code {
+	case "INVALID_JSON", "UNSUPPORTED_MEDIA_TYPE", "BODY_TOO_LARGE", "INVALID_PHONE":
+		return true
+	case "VALIDATION_FAILED":
+		for _, f := range fields {
+			if !semantic.MatchString(f.Reason) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// request builds one request for an operation, valid or with one rule broken.
+func (e *Explorer) request(ctx context.Context, method, path string, op *openapi3.Operation, caller string, valid bool) (*http.Request, error) {
+	// Which rule to break, when breaking one.
+	breakWhat := ""
+	if !valid {
+		choices := []string{"path"}
+		if op.RequestBody != nil {
+			choices = append(choices, "body", "body", "content-type")
+		}
+		for _, p := range op.Parameters {
+			if p.Value.In == "query" {
+				choices = append(choices, "query")
+				break
+			}
+		}
+		breakWhat = choices[e.Rand.IntN(len(choices))]
+	}
+	q := url.Values{}
+	headers := http.Header{}
+	for _, pr := range op.Parameters {
+		p := pr.Value
+		var v string
+		switch p.In {
+		case "path":
+			if ids := e.IDs[p.Name]; len(ids) > 0 && e.Rand.IntN(5) > 0 {
+				v = ids[e.Rand.IntN(len(ids))]
+			} else {
+				v = e.stringFor(p.Schema.Value)
+			}
+			if breakWhat == "path" {
+				v = e.pick("..", "A B", strings.Repeat("x", 80), "%00", "名")
+				breakWhat = "done"
+			}
+			path = strings.Replace(path, "{"+p.Name+"}", url.PathEscape(v), 1)
+			continue
+		case "query":
+			if !p.Required && e.Rand.IntN(2) == 0 && breakWhat != "query" {
+				continue
+			}
+			v = fmt.Sprint(e.value(p.Schema.Value, 0))
+			if breakWhat == "query" {
+				v = e.broken(p.Schema.Value)
+				breakWhat = "done"
+			}
+			q.Set(p.Name, v)
+		case "header":
+			if e.Rand.IntN(2) == 0 {
+				headers.Set(p.Name, e.stringFor(p.Schema.Value))
+			}
+		}
+	}
+	target := path
+	if len(q) > 0 {
+		target += "?" + q.Encode()
+	}
+	var body []byte
+	if op.RequestBody != nil {
+		for mt, media := range op.RequestBody.Value.Content {
+			headers.Set("Content-Type", mt)
+			if mt == "text/csv" {
+				body = []byte(e.pick("building,unit,room,name\n1号楼,1,101,探索者\n", "楼栋,单元,房号,姓名,手机号\n2号楼,01,202,新人,13612340000\n", "\ufeffbuilding,unit,room,name\n"))
+				if breakWhat == "body" {
+					body = []byte(e.pick("name\nx\n", "", "\xff\xfe", "楼栋,楼栋\n"))
+					breakWhat = "done"
+				}
+				continue
+			}
+			v := e.value(media.Schema.Value, 0)
+			if breakWhat == "body" {
+				v = e.breakObject(media.Schema.Value, v)
+				breakWhat = "done"
+			}
+			body, _ = json.Marshal(v)
+		}
+		if breakWhat == "content-type" {
+			headers.Set("Content-Type", e.pick("text/plain", "application/x-www-form-urlencoded", "", "application/json; charset=gbk"))
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header = headers
+	if tok := e.Tokens[caller]; tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	if e.Rand.IntN(4) == 0 {
+		req.Header.Set("Accept-Language", "en")
+	}
+	return req, nil
+}
+
+func (e *Explorer) pick(options ...string) string { return options[e.Rand.IntN(len(options))] }
+
+// value draws a valid value of s.
+func (e *Explorer) value(s *openapi3.Schema, depth int) any {
+	if len(s.OneOf) > 0 {
+		return e.value(s.OneOf[e.Rand.IntN(len(s.OneOf))].Value, depth)
+	}
+	if len(s.Enum) > 0 {
+		return s.Enum[e.Rand.IntN(len(s.Enum))]
+	}
+	switch {
+	case s.Type.Is("object"):
+		out := map[string]any{}
+		for name, p := range s.Properties {
+			if slices.Contains(s.Required, name) || (depth < 3 && e.Rand.IntN(2) == 0) {
+				out[name] = e.value(p.Value, depth+1)
+			}
+		}
+		return out
+	case s.Type.Is("array"):
+		lo, hi := int(s.MinItems), 3
+		if s.MaxItems != nil {
+			hi = min(hi, int(*s.MaxItems))
+		}
+		n := lo
+		if hi > lo {
+			n += e.Rand.IntN(hi - lo + 1)
+		}
+		out := []any{}
+		for range n {
+			out = append(out, e.value(s.Items.Value, depth+1))
+		}
+		return out
+	case s.Type.Is("integer"), s.Type.Is("number"):
+		lo, hi := 0.0, 1000.0
+		if s.Min != nil {
+			lo = *s.Min
+		}
+		if s.Max != nil {
+			hi = *s.Max
+		}
+		if s.Type.Is("integer") {
+			return int(lo) + e.Rand.IntN(int(hi-lo)+1)
+		}
+		return float64(int((lo+e.Rand.Float64()*(hi-lo))*10)) / 10
+	case s.Type.Is("boolean"):
+		return e.Rand.IntN(2) == 0
+	default:
+		return e.stringFor(s)
+	}
+}
+
+// stringFor draws a string that meets s: its format, pattern and lengths.
+func (e *Explorer) stringFor(s *openapi3.Schema) string {
+	switch s.Format {
+	case "date-time":
+		return fmt.Sprintf("20%d-0%d-1%dT0%d:30:00+08:00", 30+e.Rand.IntN(9), 1+e.Rand.IntN(9), e.Rand.IntN(9), e.Rand.IntN(9))
+	case "date":
+		return fmt.Sprintf("2026-1%d-0%d", e.Rand.IntN(3), 1+e.Rand.IntN(9))
+	}
+	digits := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteByte(byte('0' + e.Rand.IntN(10)))
+		}
+		return b.String()
+	}
+	from := func(alphabet string, n int) string {
+		r := []rune(alphabet)
+		var b strings.Builder
+		for range n {
+			b.WriteRune(r[e.Rand.IntN(len(r))])
+		}
+		return b.String()
+	}
+	lo, hi := int(s.MinLength), 12
+	if s.MaxLength != nil {
+		hi = min(hi, int(*s.MaxLength))
+	}
+	n := max(lo, 1)
+	if hi > n {
+		n += e.Rand.IntN(hi - n + 1)
+	}
+	switch s.Pattern {
+	case `^1[3-9][0-9]{9}$`:
+		return "1" + string(rune('3'+e.Rand.IntN(7))) + digits(9)
+	case `^[0-9]{6}$`:
+		return digits(6)
+	case `^[a-z0-9_-]+$`:
+		return from("abcdefghijklmnopqrstuvwxyz0123456789-_", n)
+	case `^[A-Za-z0-9_.:-]{8,128}$`:
+		return from("ABCabc0123456789_.:-", 8+e.Rand.IntN(20))
+	case `^[2-9A-HJKMNP-Za-hjkmnp-z]{6}$`:
+		return from("23456789ABCDEFGHJKMNPQRSTUVWXYZ", 6)
+	}
+	return from("东西南北门楼院采样点居民第轮abcXYZ 123", n)
+}
+
+// broken is a value of the wrong shape for a parameter.
+func (e *Explorer) broken(s *openapi3.Schema) string {
+	if s.Type.Is("integer") || s.Type.Is("number") {
+		return e.pick("abc", "-1", "1e9", "3.5x", "")
+	}
+	if len(s.Enum) > 0 {
+		return "not-in-enum"
+	}
+	if s.MaxLength != nil {
+		return strings.Repeat("长", int(*s.MaxLength)+1)
+	}
+	return e.pick("\x00", "\u202e", "")
+}
+
+// breakObject breaks one rule of an object body: a required field gone, an
+// unknown one, a wrong type, a bound passed.
+func (e *Explorer) breakObject(s *openapi3.Schema, v any) any {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return "not an object"
+	}
+	switch e.Rand.IntN(4) {
+	case 0:
+		if len(s.Required) > 0 {
+			delete(obj, s.Required[e.Rand.IntN(len(s.Required))])
+			return obj
+		}
+		fallthrough
+	case 1:
+		obj["unexpectedField"] = 1
+		return obj
+	case 2:
+		for name, p := range s.Properties {
+			if p.Value.Type.Is("string") {
+				obj[name] = 12345
+			} else {
+				obj[name] = "a string"
+			}
+			return obj
+		}
+	}
+	for name, p := range s.Properties {
+		ps := p.Value
+		switch {
+		case ps.MaxLength != nil:
+			obj[name] = strings.Repeat("长", int(*ps.MaxLength)+1)
+		case ps.Max != nil:
+			obj[name] = *ps.Max + 1
+		case len(ps.Enum) > 0:
+			obj[name] = "not-in-enum"
+		default:
+			continue
+		}
+		return obj
+	}
+	return []int{1, 2}
+}

@@ -1,0 +1,153 @@
+package apperr
+
+import (
+	"regexp"
+	"strings"
+	"sync"
+)
+
+// Field reasons are written in English where they are raised and told to
+// the client in its language: Chinese unless it asks for English. Each
+// entry pairs an English pattern with its Chinese; %d stands for a number,
+// %s for any text (translated in turn), %q for a quoted value, %t for a time
+// or a word kept as it is. Every reason the server gives has an entry: the
+// contract tests refuse a Chinese answer whose reason has no Chinese in it.
+var reasonsZH = [][2]string{
+	{"required", "必填"},
+	{"unknown field", "不认识的字段"},
+	{"at most %d characters", "最多%d个字符"},
+	{"longer than %d characters", "超过%d个字符"},
+	{"has an invisible or control character (%t)", "含有不可见字符或控制字符（%t）"},
+	{"has control characters", "含有控制字符"},
+	{"not valid UTF-8", "不是有效的UTF-8文本"},
+	{"a name or its first characters: %s", "姓名或姓名开头：%s"},
+	{"11-digit mainland mobile number", "11位中国大陆手机号"},
+	{"not a mainland mobile number", "不是中国大陆手机号"},
+	{"8 to 128 letters, digits or _.:-", "8到128个字母、数字或 _.:-"},
+	{"RFC 3339 times, endsAt after startsAt", "RFC 3339 时间，且结束晚于开始"},
+	{"YYYY-MM-DD", "格式为 YYYY-MM-DD"},
+	{"a member of your household", "须为本户成员"},
+	{"a number from %d to %d", "%d到%d之间的数字"},
+	{"from %d to %d", "%d到%d之间"},
+	{"from %d to %d °C", "%d到%d摄氏度之间"},
+	{"%d to %d buildings", "%d到%d栋楼"},
+	{"%d to %d residents", "%d到%d名居民"},
+	{"add a site first", "请先添加采样点"},
+	{"charset utf-8", "字符集须为 utf-8"},
+	{"send %t", "请以 %t 发送"},
+	{"check-in is taken from %t to %t", "签到时间为 %t 至 %t"},
+	{"empty file", "文件为空"},
+	{"give an exact phone or a name prefix", "请给出完整手机号或姓名开头"},
+	{"give one of them", "二者须给出其一"},
+	{"in the past: give allowPastStart true to open a round already under way", "开始时间已过；如本轮已在进行，请同时给出 allowPastStart: true"},
+	{"missing column %t", "缺少列 %t"},
+	{"no building %t in this community", "本社区没有楼栋 %t"},
+	{"not UTF-8: save the sheet as \"CSV UTF-8\"", "不是UTF-8编码：请将表格另存为“CSV UTF-8”"},
+	{"not a CSV header line", "不是CSV表头"},
+	{"one of %t", "须为以下之一：%t"},
+	{"sealed, controlled or precaution", "须为 sealed、controlled 或 precaution"},
+	{"required: the code from wx.login", "必填：wx.login 返回的 code"},
+	{"the 6 digits of the SMS", "短信中的6位数字"},
+	{"the 6 letters and digits of a booking code", "预约码的6位字母和数字"},
+	{"the round has no slot left", "本轮已没有可用时段"},
+	{"the round is shorter than one slot", "本轮时长不足一个时段"},
+	{"wrong type, want %t", "类型错误，应为 %t"},
+	{"your building's window is %t", "本楼栋的检测时段为 %t"},
+	{`at least one of "app", "sms"`, `至少选择 "app"、"sms" 之一`},
+	{`exactly one of {"all":true}, {"buildingIds":[…]}, {"zoneLevels":[…]}`, `须为 {"all":true}、{"buildingIds":[…]}、{"zoneLevels":[…]} 三者之一`},
+	{`only "app" and "sms"`, `只能是 "app" 或 "sms"`},
+	{"%d fields, the header has %d", "本行%d列，表头%d列"},
+	{"at most %d slots per site: use longer slots or a shorter round", "每个采样点最多%d个时段：请加长时段或缩短本轮"},
+	{"column %q twice", "列 %q 重复"},
+	{"more than %d lines: split the file", "超过%d行：请拆分文件"},
+	{"today's previous reading was %d °C", "今日上次报备为%d摄氏度"},
+	{"unknown column %q", "不认识的列 %q"},
+	{"a year from %d to %d", "%d到%d之间的年份"},
+	{"unknown flag %q (卧床/bedridden, 孕妇/pregnant, 慢病/chronic, 独居/alone)", "不认识的标记 %q（可用：卧床、孕妇、慢病、独居）"},
+	{"the same person in the same household as line %d", "与第%d行是同一户的同一人"},
+	{"already given to another household on line %d", "已在第%d行给了另一户"},
+	{"already belongs to a resident of another household", "已属于另一户的居民"},
+	{"the 6 digits of the SMS", "短信中的6位数字"},
+	{"in the future", "不能晚于现在"},
+	{"extraneous or missing \" in quoted-field", "引号不配对"},
+	{"bare \" in non-quoted-field", "未加引号的字段中有引号"},
+	{"wrong number of fields", "列数不对"},
+}
+
+type reasonPattern struct {
+	re    *regexp.Regexp
+	slots []byte // the kinds of the captures, in order: d, s, q, t
+	zh    string
+}
+
+// patterns compiles the table on first use, not at a function's cold start.
+var patterns = sync.OnceValue(func() []reasonPattern {
+	var out []reasonPattern
+	for _, e := range reasonsZH {
+		var expr strings.Builder
+		var slots []byte
+		rest := e[0]
+		for {
+			i := strings.IndexByte(rest, '%')
+			if i < 0 || i == len(rest)-1 {
+				expr.WriteString(regexp.QuoteMeta(rest))
+				break
+			}
+			expr.WriteString(regexp.QuoteMeta(rest[:i]))
+			switch k := rest[i+1]; k {
+			case 'd':
+				expr.WriteString(`(-?[0-9]+(?:\.[0-9]+)?)`)
+				slots = append(slots, k)
+			case 's', 't':
+				expr.WriteString(`(.+)`)
+				slots = append(slots, k)
+			case 'q':
+				expr.WriteString(`("(?:[^"\\]|\\.)*"?)`)
+				slots = append(slots, k)
+			default:
+				expr.WriteString(regexp.QuoteMeta(rest[i : i+2]))
+			}
+			rest = rest[i+2:]
+		}
+		out = append(out, reasonPattern{re: regexp.MustCompile("^" + expr.String() + "$"), slots: slots, zh: e[1]})
+	}
+	return out
+})
+
+// ReasonIn is a field reason in lang ("en" or "zh"). A reason without a
+// translation is given as it is.
+func ReasonIn(lang, reason string) string {
+	if lang == "en" {
+		return reason
+	}
+	zh, ok := translate(reason)
+	if !ok {
+		return reason
+	}
+	return zh
+}
+
+func translate(reason string) (string, bool) {
+	for _, p := range patterns() {
+		m := p.re.FindStringSubmatch(reason)
+		if m == nil {
+			continue
+		}
+		out := p.zh
+		for i, kind := range p.slots {
+			v := m[i+1]
+			if kind == 's' {
+				if t, ok := translate(v); ok {
+					v = t
+				}
+			}
+			j := strings.Index(out, "%"+string(kind))
+			if j < 0 {
+				continue
+			}
+			out = out[:j] + v + out[j+2:]
+		}
+		return out, true
+	}
+	return "", false
+}
