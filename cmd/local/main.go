@@ -380,7 +380,7 @@ Sign in (the code is in the outbox; CODE and TOKEN are placeholders):
   curl -H 'Content-Type: application/json' -X POST %s/v1/auth/token -d '{"phone":"%s","code":"CODE"}'
   curl -H "Authorization: Bearer TOKEN" %s/v1/communities/%s/buildings
 
-Also: curl %s/v1/health, curl %s/v1/openapi.json
+The API reference: %s/v1/docs (the document: %s/v1/openapi.json)
 Ctrl-C stops everything.
 `, base, endpoint, c.Table, storage, len(manifest.Functions), len(manifest.Routes(manifest.Functions)), base,
 		demo.CommunityID, demo.StreetID, demo.AdminPhone, demo.StaffPhone, strings.Join(samples, ", "),
