@@ -48,7 +48,11 @@ synth: node_modules/.package-lock.json
 	$(CDK) synth --quiet
 	$(CDK) synth --quiet -c stage=prod
 	@test -s cdk.out/Fangxian-dev.template.json && test -s cdk.out/Fangxian-prod.template.json
-	@echo "synth: Fangxian-dev and Fangxian-prod templates are in cdk.out/"
+	$(CDK) synth --quiet -c stage=prod -c partition=aws-cn -c smsProvider=tencent --output cdk.out/aws-cn
+	@test -s cdk.out/aws-cn/Fangxian-prod.template.json
+	@! grep -q 'sms-voice' cdk.out/aws-cn/Fangxian-prod.template.json || { echo "synth: the China stack mentions End User Messaging"; exit 1; }
+	@! grep -qE '"arn:aws:' cdk.out/aws-cn/Fangxian-prod.template.json || { echo "synth: the China stack has a global-partition ARN"; exit 1; }
+	@echo "synth: Fangxian-dev and Fangxian-prod in cdk.out/, Fangxian-prod for the China regions in cdk.out/aws-cn/"
 
 ## bench: the benchmarks whose figures are in docs/benchmarks.md
 bench:

@@ -28,33 +28,67 @@ func main() {
 	if err := manifest.Validate(manifest.Functions); err != nil {
 		fail(err)
 	}
-	assets, err := buildBootstraps(manifest.Functions, ".cache/lambda")
+
+	partition := contextString(app, "partition", "aws")
+	provider := manifest.SMSPinpoint
+	region := contextString(app, "region", "")
+	if partition == "aws-cn" {
+		// AWS offers no SMS in China: a mainland provider sends.
+		provider = manifest.SMSTencent
+		if region == "" {
+			region = "cn-northwest-1"
+		}
+		if region != "cn-north-1" && region != "cn-northwest-1" {
+			fail(fmt.Errorf("region %q is not in the aws-cn partition: cn-north-1 (Beijing) or cn-northwest-1 (Ningxia)", region))
+		}
+	}
+	settings := Settings{
+		Partition:        partition,
+		SMSProvider:      contextString(app, "smsProvider", provider),
+		TencentSMSAppID:  contextString(app, "tencentSmsAppId", ""),
+		TencentSMSRegion: contextString(app, "tencentSmsRegion", "ap-guangzhou"),
+		SMSTemplateIDs:   contextString(app, "smsTemplateIds", ""),
+		Domain: Domain{
+			Name:           contextString(app, "domainName", ""),
+			CertificateArn: contextString(app, "certificateArn", ""),
+			HostedZoneID:   contextString(app, "hostedZoneId", ""),
+			HostedZoneName: contextString(app, "hostedZoneName", ""),
+		},
+		SMSSignature:           contextString(app, "smsSignature", "防线"),
+		SMSOriginationIdentity: contextString(app, "smsOriginationIdentity", ""),
+		SMSConfigurationSet:    contextString(app, "smsConfigurationSet", ""),
+		WeChatAppID:            contextString(app, "wechatAppId", ""),
+		SMSPartsPerSecond:      contextString(app, "smsPartsPerSecond", "10"),
+		AlarmEmail:             contextString(app, "alarmEmail", ""),
+		FunctionSettings: map[string]string{
+			"OTP_LIMIT_PER_IP_PER_HOUR":      contextString(app, "otpLimitPerIpPerHour", ""),
+			"OTP_LIMIT_PER_HOUR":             contextString(app, "otpLimitPerHour", ""),
+			"TOKEN_FAILURES_PER_IP_PER_HOUR": contextString(app, "tokenFailuresPerIpPerHour", ""),
+		},
+	}
+	if err := settings.Check(); err != nil {
+		fail(err)
+	}
+	assets, err := buildBootstraps(manifest.ForProvider(manifest.Functions, settings.SMSProvider), ".cache/lambda")
 	if err != nil {
 		fail(err)
 	}
-
+	// A stack for one region when one is named (always in China, so that its
+	// ARNs say aws-cn); otherwise account and region come from the
+	// operator's AWS profile at deploy time, and synth needs neither.
+	var env *awscdk.Environment
+	if region != "" {
+		env = &awscdk.Environment{Region: jsii.String(region)}
+	}
 	NewStack(app, "Fangxian-"+stage, &StackProps{
 		StackProps: awscdk.StackProps{
 			Description: jsii.String("Fangxian (防线) community epidemic-response backend, stage " + stage),
-			// Account and region come from the operator's AWS profile at deploy
-			// time; synth needs neither.
+			Env:         env,
 		},
 		Stage:     stage,
 		Functions: manifest.Functions,
 		AssetDir:  func(name string) string { return assets[name] },
-		Settings: Settings{
-			SMSSignature:           contextString(app, "smsSignature", "防线"),
-			SMSOriginationIdentity: contextString(app, "smsOriginationIdentity", ""),
-			SMSConfigurationSet:    contextString(app, "smsConfigurationSet", ""),
-			WeChatAppID:            contextString(app, "wechatAppId", ""),
-			SMSPartsPerSecond:      contextString(app, "smsPartsPerSecond", "10"),
-			AlarmEmail:             contextString(app, "alarmEmail", ""),
-			FunctionSettings: map[string]string{
-				"OTP_LIMIT_PER_IP_PER_HOUR":      contextString(app, "otpLimitPerIpPerHour", ""),
-				"OTP_LIMIT_PER_HOUR":             contextString(app, "otpLimitPerHour", ""),
-				"TOKEN_FAILURES_PER_IP_PER_HOUR": contextString(app, "tokenFailuresPerIpPerHour", ""),
-			},
-		},
+		Settings:  settings,
 	})
 	app.Synth(nil)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
@@ -17,6 +18,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53targets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -24,6 +27,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
 )
 
@@ -43,8 +47,22 @@ type StackProps struct {
 
 // Settings come from the CDK context (cdk.json or -c key=value).
 type Settings struct {
-	// SMSSignature is the 【signature】 registered for the origination identity.
+	// Partition is "aws" (global regions) or "aws-cn" (Beijing, Ningxia).
+	Partition string
+	// SMSProvider is manifest.SMSPinpoint (AWS End User Messaging, global
+	// regions only) or manifest.SMSTencent (Tencent Cloud SMS).
+	SMSProvider string
+	// SMSSignature is the 【signature】 registered with the provider.
 	SMSSignature string
+	// TencentSMSAppID and TencentSMSRegion name Tencent Cloud's SMS
+	// application; SMSTemplateIDs map catalogue templates to its approved
+	// template ids (JSON).
+	TencentSMSAppID  string
+	TencentSMSRegion string
+	SMSTemplateIDs   string
+	// Domain puts the API on a domain of the operator's (WeChat calls only
+	// listed domains; in China only an ICP-filed one is reachable).
+	Domain Domain
 	// SMSOriginationIdentity is the phone number, sender id or pool to send
 	// from, as an ARN to scope the permission to it.
 	SMSOriginationIdentity string
@@ -60,6 +78,50 @@ type Settings struct {
 	// FunctionSettings are the values of functions' declared settings, by
 	// environment variable name (e.g. OTP_LIMIT_PER_HOUR).
 	FunctionSettings map[string]string
+}
+
+// Domain is the API's custom domain: a name with an ACM certificate's ARN,
+// or a Route 53 hosted zone in which a certificate is issued and the
+// record made.
+type Domain struct {
+	Name           string
+	CertificateArn string
+	HostedZoneID   string
+	HostedZoneName string
+}
+
+// Check refuses settings that cannot deploy: AWS's SMS in the China
+// partition, an unknown provider, a domain without a certificate, template
+// ids that name no template.
+func (s Settings) Check() error {
+	switch s.Partition {
+	case "", "aws", "aws-cn":
+	default:
+		return fmt.Errorf("partition %q: aws or aws-cn", s.Partition)
+	}
+	switch s.SMSProvider {
+	case manifest.SMSPinpoint:
+		if s.Partition == "aws-cn" {
+			return fmt.Errorf("AWS End User Messaging SMS is not offered in the China regions: use -c smsProvider=%s", manifest.SMSTencent)
+		}
+	case manifest.SMSTencent:
+	default:
+		return fmt.Errorf("smsProvider %q: %s or %s", s.SMSProvider, manifest.SMSPinpoint, manifest.SMSTencent)
+	}
+	if _, err := sms.ParseTemplateIDs(s.SMSTemplateIDs); err != nil {
+		return err
+	}
+	if err := sms.CheckSignature(s.SMSSignature); err != nil {
+		return err
+	}
+	d := s.Domain
+	if d.Name != "" && d.CertificateArn == "" && (d.HostedZoneID == "" || d.HostedZoneName == "") {
+		return fmt.Errorf("domainName %q needs certificateArn, or hostedZoneId and hostedZoneName to issue one", d.Name)
+	}
+	if d.Name == "" && (d.CertificateArn != "" || d.HostedZoneID != "") {
+		return fmt.Errorf("a certificate or hosted zone without domainName")
+	}
+	return nil
 }
 
 // prodLike says whether the stage keeps its data when the stack goes.
@@ -80,17 +142,30 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		retention = awslogs.RetentionDays_THREE_MONTHS
 	}
 
+	if err := props.Settings.Check(); err != nil {
+		panic(err)
+	}
+	fns := manifest.ForProvider(props.Functions, props.Settings.SMSProvider)
 	table := newTable(stack, props.prodLike(), removal)
 
 	accessLogs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
 		Retention:     retention,
 		RemovalPolicy: removal,
 	})
-	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
+	apiProps := &awsapigatewayv2.HttpApiProps{
 		Description:        jsii.String("Fangxian " + props.Stage + " API"),
 		CreateDefaultStage: jsii.Bool(true),
-	})
+	}
+	apiURL := newDomain(stack, props.Settings.Domain, apiProps)
+	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), apiProps)
 	configureDefaultStage(api, accessLogs)
+	if apiURL == nil {
+		apiURL = api.ApiEndpoint()
+	}
+	if missing := sms.MissingTemplateIDs(must(sms.ParseTemplateIDs(props.Settings.SMSTemplateIDs))); props.Settings.SMSProvider == manifest.SMSTencent && len(missing) > 0 {
+		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("fangxian:templates"), jsii.String(
+			"No Tencent Cloud template id for "+strings.Join(missing, ", ")+": those SMS cannot be sent until -c smsTemplateIds='{\"name\":\"id\",…}' names them (go run ./cmd/operator sms-templates lists the texts to register)"), nil)
+	}
 
 	alarms := newAlarms(stack, props.Settings.AlarmEmail)
 	alarms.watch(stack, "Api5xx", "The API answered 5xx (server errors) 5 times or more in 5 minutes",
@@ -99,7 +174,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	queues := map[string]awssqs.Queue{}
 	lambdas := map[string]awslambda.Function{}
 	var failures awssqs.Queue
-	for _, fn := range props.Functions {
+	for _, fn := range fns {
 		f := newFunction(stack, fn, props, table, retention, removal)
 		for _, name := range fn.Settings {
 			if v := props.Settings.FunctionSettings[name]; v != "" {
@@ -109,7 +184,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		alarms.watchFunction(stack, fn, f)
 		grantSecrets(stack, fn, f, props.Stage)
 		if fn.SendsSMS {
-			grantSMS(stack, f, props.Settings)
+			grantSMS(stack, fn, f, props)
 		}
 		if len(fn.Routes) > 0 {
 			integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(logicalName(fn.Name)+"Integration"), f, nil)
@@ -122,16 +197,23 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 			}
 		}
 		for _, t := range fn.Triggers {
-			if t.Kind == manifest.Schedule && failures == nil {
+			if (t.Kind == manifest.Schedule || t.Kind == manifest.Events) && failures == nil {
 				failures = newFailureQueue(stack, alarms)
 			}
-			if q := addTrigger(stack, fn, f, t, alarms, failures); q != nil {
+			q, topic := addTrigger(stack, fn, f, t, alarms, failures)
+			if q != nil {
 				queues[t.Name] = q
+			}
+			if topic != nil {
+				awscdk.NewCfnOutput(stack, jsii.String(logicalName(t.Name)+"TopicArn"), &awscdk.CfnOutputProps{
+					Value:       topic.TopicArn(),
+					Description: jsii.String("The SNS topic of trigger " + t.Name + ": set it as the two-way SMS destination of the origination number"),
+				})
 			}
 		}
 		lambdas[fn.Name] = f
 	}
-	for _, fn := range props.Functions {
+	for _, fn := range fns {
 		for _, name := range fn.SendsTo {
 			q, ok := queues[name]
 			if !ok {
@@ -143,9 +225,16 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	}
 
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
-		Value:       api.ApiEndpoint(),
+		Value:       apiURL,
 		Description: jsii.String("Base URL of the API: curl $ApiUrl/v1/health"),
 	})
+	if props.Settings.SMSProvider == manifest.SMSTencent {
+		awscdk.NewCfnOutput(stack, jsii.String("SmsCallbackUrls"), &awscdk.CfnOutputProps{
+			Value: awscdk.Fn_Join(jsii.String(""), &[]*string{apiURL, jsii.String("/v1/sms/callbacks/SECRET/receipts and …/replies")}),
+			Description: jsii.String("Register in Tencent Cloud's SMS console as the status and reply callbacks; SECRET is what " +
+				"go run ./cmd/operator rotate-callback-secret prints"),
+		})
+	}
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{
 		Value:       table.TableName(),
 		Description: jsii.String("The DynamoDB table, for the operator commands"),
@@ -271,6 +360,8 @@ func newFunction(stack awscdk.Stack, fn manifest.Function, props *StackProps, ta
 			"LOG_LEVEL":       jsii.String("info"),
 			"WECHAT_APP_ID":   jsii.String(props.Settings.WeChatAppID),
 			"WECHAT_BASE_URL": jsii.String("https://api.weixin.qq.com"),
+			// Every function may show an SMS as it will read (previews).
+			"SMS_SIGNATURE": jsii.String(props.Settings.SMSSignature),
 		},
 	})
 	switch fn.Table {
@@ -289,13 +380,20 @@ func grantSecrets(stack awscdk.Stack, fn manifest.Function, f awslambda.Function
 	if len(fn.Secrets) == 0 {
 		return
 	}
-	var arns []*string
 	for _, name := range fn.Secrets {
-		path := manifest.ParameterPath(stage, name)
+		f.AddEnvironment(jsii.String(strings.ToUpper(strings.ReplaceAll(secretEnvName(name), "-", "_"))), jsii.String(manifest.ParameterPath(stage, name)), nil)
+	}
+	grantParameters(stack, f, stage, fn.Secrets)
+}
+
+// grantParameters lets a function read the named parameters of its stage.
+func grantParameters(stack awscdk.Stack, f awslambda.Function, stage string, names []string) {
+	var arns []*string
+	for _, name := range names {
 		arns = append(arns, stack.FormatArn(&awscdk.ArnComponents{
-			Service: jsii.String("ssm"), Resource: jsii.String("parameter"), ResourceName: jsii.String(strings.TrimPrefix(path, "/")),
+			Service: jsii.String("ssm"), Resource: jsii.String("parameter"),
+			ResourceName: jsii.String(strings.TrimPrefix(manifest.ParameterPath(stage, name), "/")),
 		}))
-		f.AddEnvironment(jsii.String(strings.ToUpper(strings.ReplaceAll(secretEnvName(name), "-", "_"))), jsii.String(path), nil)
 	}
 	f.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("ssm:GetParameter"),
@@ -312,13 +410,30 @@ func secretEnvName(name string) string {
 	return name + "-parameter"
 }
 
-// grantSMS lets a function send text messages. SendTextMessage is
-// authorised against the origination identity and, when one is named, the
-// configuration set: both must be allowed. The identity is scoped to its ARN
-// when given as one; a phone number, sender id or pool given by id (or none,
-// the account's default) can only be allowed by type, in this account and
-// region.
-func grantSMS(stack awscdk.Stack, f awslambda.Function, s Settings) {
+// grantSMS lets a function send text messages through the stage's
+// provider, and only through it.
+func grantSMS(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, props *StackProps) {
+	s := props.Settings
+	f.AddEnvironment(jsii.String("SMS_PROVIDER"), jsii.String(s.SMSProvider), nil)
+	f.AddEnvironment(jsii.String("SMS_PARTS_PER_SECOND"), jsii.String(s.SMSPartsPerSecond), nil)
+	if s.SMSProvider == manifest.SMSTencent {
+		grantParameters(stack, f, props.Stage, []string{manifest.TencentSMSSecretParameter})
+		f.AddEnvironment(jsii.String("TENCENT_SMS_SECRET_PARAMETER"), jsii.String(manifest.ParameterPath(props.Stage, manifest.TencentSMSSecretParameter)), nil)
+		f.AddEnvironment(jsii.String("TENCENT_SMS_APP_ID"), jsii.String(s.TencentSMSAppID), nil)
+		f.AddEnvironment(jsii.String("TENCENT_SMS_REGION"), jsii.String(s.TencentSMSRegion), nil)
+		f.AddEnvironment(jsii.String("SMS_TEMPLATE_IDS"), jsii.String(s.SMSTemplateIDs), nil)
+		return
+	}
+	grantPinpoint(stack, f, s)
+}
+
+// grantPinpoint lets a function send through AWS End User Messaging SMS.
+// SendTextMessage is authorised against the origination identity and, when
+// one is named, the configuration set: both must be allowed. The identity
+// is scoped to its ARN when given as one; a phone number, sender id or pool
+// given by id (or none, the account's default) can only be allowed by type,
+// in this account and region.
+func grantPinpoint(stack awscdk.Stack, f awslambda.Function, s Settings) {
 	var resources []*string
 	if strings.HasPrefix(s.SMSOriginationIdentity, "arn:") {
 		resources = append(resources, jsii.String(s.SMSOriginationIdentity))
@@ -338,17 +453,78 @@ func grantSMS(stack awscdk.Stack, f awslambda.Function, s Settings) {
 		Actions:   jsii.Strings("sms-voice:SendTextMessage"),
 		Resources: &resources,
 	}))
-	f.AddEnvironment(jsii.String("SMS_SIGNATURE"), jsii.String(s.SMSSignature), nil)
 	f.AddEnvironment(jsii.String("SMS_ORIGINATION_IDENTITY"), jsii.String(s.SMSOriginationIdentity), nil)
 	f.AddEnvironment(jsii.String("SMS_CONFIGURATION_SET"), jsii.String(s.SMSConfigurationSet), nil)
-	f.AddEnvironment(jsii.String("SMS_PARTS_PER_SECOND"), jsii.String(s.SMSPartsPerSecond), nil)
+}
+
+// newDomain makes the API's custom domain when one is configured, and
+// returns its URL (nil without one). The default execute-api endpoint is
+// then turned off: clients reach the API on the domain only.
+func newDomain(stack awscdk.Stack, d Domain, apiProps *awsapigatewayv2.HttpApiProps) *string {
+	if d.Name == "" {
+		return nil
+	}
+	var cert awscertificatemanager.ICertificate
+	var zone awsroute53.IHostedZone
+	if d.HostedZoneID != "" {
+		zone = awsroute53.HostedZone_FromHostedZoneAttributes(stack, jsii.String("Zone"), &awsroute53.HostedZoneAttributes{
+			HostedZoneId: jsii.String(d.HostedZoneID), ZoneName: jsii.String(d.HostedZoneName),
+		})
+	}
+	if d.CertificateArn != "" {
+		cert = awscertificatemanager.Certificate_FromCertificateArn(stack, jsii.String("Certificate"), jsii.String(d.CertificateArn))
+	} else {
+		cert = awscertificatemanager.NewCertificate(stack, jsii.String("Certificate"), &awscertificatemanager.CertificateProps{
+			DomainName: jsii.String(d.Name),
+			Validation: awscertificatemanager.CertificateValidation_FromDns(zone),
+		})
+	}
+	dn := awsapigatewayv2.NewDomainName(stack, jsii.String("ApiDomain"), &awsapigatewayv2.DomainNameProps{
+		DomainName: jsii.String(d.Name), Certificate: cert,
+	})
+	apiProps.DefaultDomainMapping = &awsapigatewayv2.DomainMappingOptions{DomainName: dn}
+	apiProps.DisableExecuteApiEndpoint = jsii.Bool(true)
+	if zone != nil {
+		awsroute53.NewARecord(stack, jsii.String("ApiRecord"), &awsroute53.ARecordProps{
+			Zone: zone, RecordName: jsii.String(d.Name),
+			Target: awsroute53.RecordTarget_FromAlias(awsroute53targets.NewApiGatewayv2DomainProperties(dn.RegionalDomainName(), dn.RegionalHostedZoneId())),
+		})
+	}
+	return jsii.String("https://" + d.Name)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 // addTrigger attaches a function to its event source; for a queue it
 // returns the queue, for producers to be granted.
-func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, t manifest.Trigger, alarms *alarmSet, failures awssqs.Queue) awssqs.Queue {
+func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, t manifest.Trigger, alarms *alarmSet, failures awssqs.Queue) (awssqs.Queue, awssns.Topic) {
 	id := logicalName(fn.Name) + logicalName(t.Name)
 	switch t.Kind {
+	case manifest.Events:
+		// As a schedule: asynchronous, retried, then in the failure queue.
+		// Receipts and replies are idempotent, so a retry counts nothing twice.
+		f.ConfigureAsyncInvoke(&awslambda.EventInvokeConfigOptions{
+			OnFailure:     awslambdadestinations.NewSqsDestination(failures),
+			RetryAttempts: jsii.Number(2),
+			MaxEventAge:   awscdk.Duration_Hours(jsii.Number(6)),
+		})
+		pattern := &awsevents.EventPattern{Source: jsii.Strings(t.Source)}
+		if len(t.DetailTypes) > 0 {
+			pattern.DetailType = jsii.Strings(t.DetailTypes...)
+		}
+		awsevents.NewRule(stack, jsii.String(id+"Rule"), &awsevents.RuleProps{
+			EventPattern: pattern,
+			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(f, &awseventstargets.LambdaFunctionProps{
+				DeadLetterQueue: failures,
+				RetryAttempts:   jsii.Number(4),
+				MaxEventAge:     awscdk.Duration_Hours(jsii.Number(6)),
+			})},
+		})
 	case manifest.Schedule:
 		// EventBridge invokes asynchronously: Lambda retries a failed run
 		// twice, then hands the event to the failure queue; EventBridge
@@ -394,12 +570,22 @@ func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, 
 		f.AddEnvironment(jsii.String("QUEUE_MAX_RECEIVES"), jsii.String(fmt.Sprint(queueMaxReceives)), nil)
 		alarms.watch(stack, id+"DeadLetters", fmt.Sprintf("Messages of %s's %s queue are failing into the dead-letter queue", fn.Name, t.Name),
 			dlq.MetricApproximateNumberOfMessagesVisible(nil), 1)
-		return q
+		return q, nil
 	case manifest.Topic:
-		topic := awssns.NewTopic(stack, jsii.String(id+"Topic"), nil)
+		topic := awssns.NewTopic(stack, jsii.String(id+"Topic"), &awssns.TopicProps{EnforceSSL: jsii.Bool(true)})
+		if t.Publisher != "" {
+			// The service publishes on the account's behalf, for this account only.
+			topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(t.Publisher), nil)},
+				Actions:    jsii.Strings("sns:Publish"),
+				Resources:  jsii.Strings(*topic.TopicArn()),
+				Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
+			}))
+		}
 		f.AddEventSource(awslambdaeventsources.NewSnsEventSource(topic, nil))
+		return nil, topic
 	}
-	return nil
+	return nil, nil
 }
 
 // queueMaxReceives is how often a message is handed out before it goes to

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -94,8 +95,18 @@ func template(t *testing.T, stage, set string) assertions.Template {
 	}
 	ctx := cdkContext(t, stage)
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
-	settings := Settings{SMSSignature: "防线", SMSPartsPerSecond: "10"}
+	settings := Settings{SMSSignature: "防线", SMSPartsPerSecond: "10", SMSProvider: manifest.SMSPinpoint}
+	var env *awscdk.Environment
 	switch set {
+	case "china":
+		settings.Partition, settings.SMSProvider = "aws-cn", manifest.SMSTencent
+		settings.TencentSMSAppID, settings.TencentSMSRegion = "1400006666", "ap-guangzhou"
+		settings.SMSTemplateIDs = `{"signin_code":"2001001","notice":"2001002"}`
+		env = &awscdk.Environment{Region: jsii.String("cn-northwest-1")}
+	case "domain":
+		settings.Domain = Domain{Name: "api.fangxian.example.cn", CertificateArn: "arn:aws:acm:ap-east-1:123456789012:certificate/abc"}
+	case "domain-zone":
+		settings.Domain = Domain{Name: "api.fangxian.example.org", HostedZoneID: "Z0123456789ABCDEFGHIJ", HostedZoneName: "fangxian.example.org"}
 	case "sms-by-id":
 		settings.SMSOriginationIdentity = "+8610690000"
 		settings.SMSConfigurationSet = "fangxian"
@@ -107,15 +118,19 @@ func template(t *testing.T, stage, set string) assertions.Template {
 		settings.FunctionSettings = map[string]string{"OTP_LIMIT_PER_HOUR": "500", "TOKEN_FAILURES_PER_IP_PER_HOUR": ""}
 	}
 	stack := NewStack(app, "Test", &StackProps{
-		Stage:     stage,
-		Functions: fns,
-		AssetDir:  func(name string) string { return filepath.Join(assets, name) },
-		Settings:  settings,
+		StackProps: awscdk.StackProps{Env: env},
+		Stage:      stage,
+		Functions:  fns,
+		AssetDir:   func(name string) string { return filepath.Join(assets, name) },
+		Settings:   settings,
 	})
 	tpl := assertions.Template_FromStack(stack, nil)
 	templates[key] = tpl
 	return tpl
 }
+
+// pinpointFunctions are the functions the default (global) stage deploys.
+var pinpointFunctions = manifest.ForProvider(manifest.Functions, manifest.SMSPinpoint)
 
 // check turns the panic of a failed CDK assertion into a test failure.
 func check(t *testing.T, what string, assertion func()) {
@@ -190,9 +205,9 @@ func TestTable(t *testing.T) {
 func TestFunctionsFollowTheManifest(t *testing.T) {
 	tpl := template(t, "dev", "real")
 	check(t, "one Lambda per function", func() {
-		tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(float64(len(manifest.Functions))))
+		tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(float64(len(pinpointFunctions))))
 	})
-	for _, fn := range manifest.Functions {
+	for _, fn := range pinpointFunctions {
 		check(t, fn.Name, func() {
 			tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
 				"Runtime":       "provided.al2023",
@@ -217,7 +232,7 @@ func TestRoutesAreExactlyTheManifests(t *testing.T) {
 		got = append(got, r["Properties"].(map[string]any)["RouteKey"].(string))
 	}
 	var want []string
-	for _, r := range manifest.Routes(manifest.Functions) {
+	for _, r := range manifest.Routes(pinpointFunctions) {
 		want = append(want, r.Pattern())
 	}
 	sort.Strings(got)
@@ -240,7 +255,7 @@ func TestLogRetention(t *testing.T) {
 	for stage, days := range map[string]float64{"dev": 7, "prod": 90} {
 		tpl := template(t, stage, "real")
 		groups := resources(t, tpl, "AWS::Logs::LogGroup")
-		if want := len(manifest.Functions) + 1; len(groups) != want {
+		if want := len(pinpointFunctions) + 1; len(groups) != want {
 			t.Errorf("%s: %d log groups, want %d (one per function and the API's)", stage, len(groups), want)
 		}
 		for id, g := range groups {
@@ -379,7 +394,7 @@ func policyActions(t *testing.T, tpl assertions.Template) map[string]map[string]
 func TestSecretsAndSMSAreGrantedOnlyWhereDeclared(t *testing.T) {
 	tpl := template(t, "prod", "real")
 	actions := policyActions(t, tpl)
-	for _, fn := range manifest.Functions {
+	for _, fn := range pinpointFunctions {
 		got := actions[logicalName(fn.Name)]
 		params, hasSSM := got["ssm:GetParameter"]
 		if hasSSM != (len(fn.Secrets) > 0) {
@@ -460,9 +475,9 @@ func TestHTTPFunctionsAnswerBeforeTheGatewayGivesUp(t *testing.T) {
 func TestScheduledJobsEndInTheFailureQueue(t *testing.T) {
 	tpl := template(t, "dev", "real")
 	var scheduled []string
-	for _, fn := range manifest.Functions {
+	for _, fn := range pinpointFunctions {
 		for _, tr := range fn.Triggers {
-			if tr.Kind == manifest.Schedule {
+			if tr.Kind == manifest.Schedule || tr.Kind == manifest.Events {
 				scheduled = append(scheduled, fn.Name)
 			}
 		}
@@ -514,7 +529,7 @@ func TestAlarmsReachSomeone(t *testing.T) {
 		}
 		metrics[props["MetricName"].(string)]++
 	}
-	n := len(manifest.Functions)
+	n := len(pinpointFunctions)
 	if metrics["Errors"] != n || metrics["Throttles"] != n || metrics["5xx"] != 1 || metrics["ApproximateNumberOfMessagesVisible"] < 2 {
 		t.Errorf("alarms by metric %v", metrics)
 	}
@@ -579,5 +594,162 @@ func TestQueueProducersGetTheURLAndSendRights(t *testing.T) {
 		if has != strings.HasPrefix(id, "Producer") {
 			t.Errorf("%s: QUEUE_URL_OUTBOX present = %v", id, has)
 		}
+	}
+}
+
+// functionEnv is the environment of each function, by logical name.
+func functionEnv(t *testing.T, tpl assertions.Template) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	for id, f := range resources(t, tpl, "AWS::Lambda::Function") {
+		vars, _ := f["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
+		out[id[:strings.Index(id, "Function")]] = vars
+	}
+	return out
+}
+
+// TestChinaPartition: the stack for the China regions names aws-cn in every
+// ARN it spells out, sends SMS through Tencent Cloud with no End User
+// Messaging permission anywhere, lets only the sending functions read
+// Tencent Cloud's key, and serves the provider's callbacks.
+func TestChinaPartition(t *testing.T) {
+	tpl := template(t, "prod", "china")
+	raw, _ := json.Marshal(tpl.ToJSON())
+	body := string(raw)
+	for _, arn := range regexp.MustCompile(`arn:[a-z-]*:`).FindAllString(body, -1) {
+		if arn != "arn:aws-cn:" {
+			t.Errorf("an ARN outside aws-cn: %s", arn)
+		}
+	}
+	if !strings.Contains(body, "arn:aws-cn:ssm:cn-northwest-1:") {
+		t.Error("no parameter ARN in the China partition")
+	}
+	if strings.Contains(body, "sms-voice") {
+		t.Error("the China stack mentions AWS End User Messaging (sms-voice)")
+	}
+	actions := policyActions(t, tpl)
+	env := functionEnv(t, tpl)
+	deployed := manifest.ForProvider(manifest.Functions, manifest.SMSTencent)
+	if len(env) != len(deployed) {
+		t.Errorf("%d functions, want %d", len(env), len(deployed))
+	}
+	for _, fn := range deployed {
+		name := logicalName(fn.Name)
+		params, _ := json.Marshal(actions[name]["ssm:GetParameter"])
+		readsKey := strings.Contains(string(params), manifest.TencentSMSSecretParameter)
+		if readsKey != fn.SendsSMS {
+			t.Errorf("%s: may read Tencent Cloud's key = %v, sends SMS = %v", fn.Name, readsKey, fn.SendsSMS)
+		}
+		if fn.SendsSMS {
+			vars := env[name]
+			if vars["SMS_PROVIDER"] != manifest.SMSTencent || vars["TENCENT_SMS_APP_ID"] != "1400006666" ||
+				vars["TENCENT_SMS_SECRET_PARAMETER"] != "/fangxian/prod/"+manifest.TencentSMSSecretParameter || vars["SMS_TEMPLATE_IDS"] == "" {
+				t.Errorf("%s: environment %v", fn.Name, vars)
+			}
+		}
+	}
+	if _, ok := env["Inbound"]; !ok {
+		t.Error("no callback function")
+	}
+	if _, ok := env["Smsevents"]; ok {
+		t.Error("the End User Messaging events function is deployed in China")
+	}
+	check(t, "callback routes", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Route"), map[string]any{"RouteKey": "POST /v1/sms/callbacks/{secret}/receipts"})
+	})
+	check(t, "callback output", func() { tpl.HasOutput(jsii.String("SmsCallbackUrls"), map[string]any{}) })
+}
+
+// TestPinpointStage: in the global regions replies come by an SNS topic that
+// only End User Messaging (of this account) may publish to, and delivery
+// events by an EventBridge rule; there are no Tencent Cloud callbacks.
+func TestPinpointStage(t *testing.T) {
+	tpl := template(t, "dev", "real")
+	env := functionEnv(t, tpl)
+	if _, ok := env["Inbound"]; ok {
+		t.Error("Tencent Cloud's callback function is deployed with End User Messaging")
+	}
+	if _, ok := env["Smsevents"]; !ok {
+		t.Fatal("no function for End User Messaging's events")
+	}
+	check(t, "delivery events rule", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+			"EventPattern": map[string]any{"source": []any{"aws.sms-voice"}, "detail-type": []any{"Text Message Delivery Status Updated"}},
+		})
+	})
+	check(t, "topic policy", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::SNS::TopicPolicy"), map[string]any{
+			"PolicyDocument": assertions.Match_ObjectLike(&map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
+				assertions.Match_ObjectLike(&map[string]any{"Principal": map[string]any{"Service": "sms-voice.amazonaws.com"}, "Action": "sns:Publish"}),
+			})}),
+		})
+	})
+	check(t, "topic output", func() { tpl.HasOutput(jsii.String("SmsInboundTopicArn"), map[string]any{}) })
+	for name, vars := range env {
+		if vars["SMS_SIGNATURE"] != "防线" {
+			t.Errorf("%s: SMS_SIGNATURE %v", name, vars["SMS_SIGNATURE"])
+		}
+	}
+}
+
+func TestCustomDomain(t *testing.T) {
+	tpl := template(t, "prod", "domain")
+	check(t, "domain name", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::DomainName"), map[string]any{
+			"DomainName": "api.fangxian.example.cn",
+			"DomainNameConfigurations": []any{assertions.Match_ObjectLike(&map[string]any{
+				"CertificateArn": "arn:aws:acm:ap-east-1:123456789012:certificate/abc"})},
+		})
+	})
+	check(t, "mapping", func() { tpl.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::ApiMapping"), jsii.Number(1)) })
+	check(t, "only the domain", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{"DisableExecuteApiEndpoint": true})
+	})
+	check(t, "url", func() {
+		tpl.HasOutput(jsii.String("ApiUrl"), map[string]any{"Value": "https://api.fangxian.example.cn"})
+	})
+	zone := template(t, "prod", "domain-zone")
+	check(t, "certificate issued in the zone", func() {
+		zone.HasResourceProperties(jsii.String("AWS::CertificateManager::Certificate"), map[string]any{
+			"DomainName": "api.fangxian.example.org", "ValidationMethod": "DNS",
+		})
+	})
+	check(t, "alias record", func() {
+		zone.HasResourceProperties(jsii.String("AWS::Route53::RecordSet"), map[string]any{
+			"Name": "api.fangxian.example.org.", "Type": "A", "HostedZoneId": "Z0123456789ABCDEFGHIJ",
+		})
+	})
+	plain := template(t, "prod", "real")
+	check(t, "no domain by default", func() { plain.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::DomainName"), jsii.Number(0)) })
+}
+
+func TestSettingsThatCannotDeploy(t *testing.T) {
+	good := Settings{SMSProvider: manifest.SMSPinpoint, SMSSignature: "防线"}
+	cases := map[string]func(s *Settings){
+		"End User Messaging in China": func(s *Settings) { s.Partition = "aws-cn" },
+		"an unknown provider":         func(s *Settings) { s.SMSProvider = "carrier-pigeon" },
+		"an unknown partition":        func(s *Settings) { s.Partition = "aws-us-gov-moon" },
+		"a template id for no template": func(s *Settings) {
+			s.SMSProvider, s.SMSTemplateIDs = manifest.SMSTencent, `{"signin_kode":"1"}`
+		},
+		"template ids that are not JSON": func(s *Settings) { s.SMSTemplateIDs = `signin_code=1` },
+		"a domain without a certificate": func(s *Settings) { s.Domain = Domain{Name: "api.example.cn"} },
+		"a certificate without a domain": func(s *Settings) { s.Domain = Domain{CertificateArn: "arn:aws:acm:x"} },
+		"a bracketed signature":          func(s *Settings) { s.SMSSignature = "防[线]" },
+	}
+	if err := good.Check(); err != nil {
+		t.Fatalf("good settings: %v", err)
+	}
+	for name, change := range cases {
+		s := good
+		change(&s)
+		if err := s.Check(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	china := good
+	china.Partition, china.SMSProvider = "aws-cn", manifest.SMSTencent
+	if err := china.Check(); err != nil {
+		t.Errorf("China with Tencent Cloud: %v", err)
 	}
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/health"
 	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/inbound"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/notices"
@@ -56,7 +57,14 @@ type config struct {
 	NoSeed   bool
 	LogLevel slog.Level
 	WeChat   auth.WeChatConfig
+	// CallbackSecret is the secret in the local SMS callback URLs.
+	CallbackSecret string
 }
+
+// localCallbackSecret is the local callback URLs' secret unless
+// SMS_CALLBACK_SECRET sets one: fixed, so that the README's examples run as
+// they are (the server listens on 127.0.0.1 only).
+const localCallbackSecret = "local-callback-secret-change-me-in-the-cloud"
 
 func configFromEnv() config {
 	c := config{
@@ -69,6 +77,7 @@ func configFromEnv() config {
 		WeChat: auth.WeChatConfig{
 			BaseURL: os.Getenv("WECHAT_BASE_URL"), AppID: os.Getenv("WECHAT_APP_ID"), Secret: os.Getenv("WECHAT_APP_SECRET"),
 		},
+		CallbackSecret: envOr("SMS_CALLBACK_SECRET", localCallbackSecret),
 	}
 	_ = c.LogLevel.UnmarshalText([]byte(os.Getenv("LOG_LEVEL")))
 	return c
@@ -177,6 +186,9 @@ type deps struct {
 	registry *registry.API
 	booking  *booking.Service
 	notices  *notices.Service
+	inbound  *inbound.Handler
+	// callbacks checks the secret of the SMS callback URLs.
+	callbacks *inbound.Secrets
 	// dispatch and its queue stand in for SQS and the dispatch Lambda.
 	queue    *queue.Local
 	dispatch *notices.Dispatcher
@@ -210,6 +222,12 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 		return nil, err
 	}
 	outbox := &sms.Outbox{Signature: signature, Now: time.Now}
+	if c.CallbackSecret == "" {
+		c.CallbackSecret = localCallbackSecret
+	}
+	if _, err := inbound.ParseSecrets([]byte(c.CallbackSecret)); err != nil {
+		return nil, fmt.Errorf("SMS_CALLBACK_SECRET: %w", err)
+	}
 	redoc, err := docsasset.Path()
 	if err != nil {
 		// The API works without its reference page: /v1/docs says so.
@@ -224,11 +242,13 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 	}
 	return &deps{
 		store: st, issuer: issuer, outbox: outbox, signIn: signIn, redoc: redoc,
-		verifier: auth.NewVerifier(auth.Audience(localStage), st, time.Now),
-		wechat:   &auth.WeChatSignIn{SignIn: signIn, WeChat: wx, Bindings: st},
-		registry: &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now},
-		notices:  &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now},
-		queue:    q,
+		verifier:  auth.NewVerifier(auth.Audience(localStage), st, time.Now),
+		wechat:    &auth.WeChatSignIn{SignIn: signIn, WeChat: wx, Bindings: st},
+		registry:  &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now},
+		notices:   &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: signature},
+		inbound:   &inbound.Handler{Receipts: st, OptOuts: st, Once: st, Now: time.Now},
+		callbacks: &inbound.Secrets{Load: func(context.Context) ([]byte, error) { return []byte(c.CallbackSecret), nil }},
+		queue:     q,
 		dispatch: &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: q, Sender: outbox, Signature: signature,
 			Pacer: notices.NewPacer(smsRate()), MaxReceives: q.MaxReceives},
 		booking: &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: outbox, Now: time.Now},
@@ -267,7 +287,9 @@ func functionHandlers(name string, d *deps) (httpapi.Handlers, error) {
 		return d.booking.Handlers(), nil
 	case "notices":
 		return d.notices.Handlers(), nil
-	case "dispatch", "reminders":
+	case "inbound":
+		return d.inbound.TencentCallbacks(d.callbacks), nil
+	case "dispatch", "reminders", "smsevents":
 		return httpapi.Handlers{}, nil // event consumers: see run
 	}
 	return nil, fmt.Errorf("function %q of the manifest is not wired in cmd/local", name)
@@ -380,9 +402,12 @@ Sign in (the code is in the outbox; CODE and TOKEN are placeholders):
   curl -H 'Content-Type: application/json' -X POST %s/v1/auth/token -d '{"phone":"%s","code":"CODE"}'
   curl -H "Authorization: Bearer TOKEN" %s/v1/communities/%s/buildings
 
+SMS callbacks, as Tencent Cloud would post them (ids from the outbox):
+  %s/v1/sms/callbacks/%s/receipts and …/replies
+
 The API reference: %s/v1/docs (the document: %s/v1/openapi.json)
 Ctrl-C stops everything.
 `, base, endpoint, c.Table, storage, len(manifest.Functions), len(manifest.Routes(manifest.Functions)), base,
 		demo.CommunityID, demo.StreetID, demo.AdminPhone, demo.StaffPhone, strings.Join(samples, ", "),
-		base, demo.StaffPhone, base, demo.StaffPhone, base, demo.StaffPhone, base, demo.CommunityID, base, base)
+		base, demo.StaffPhone, base, demo.StaffPhone, base, demo.StaffPhone, base, demo.CommunityID, base, c.CallbackSecret, base, base)
 }

@@ -4,6 +4,9 @@
 //	go run ./cmd/operator init-keys -stage prod -table TABLE
 //	go run ./cmd/operator rotate-keys -stage prod -table TABLE
 //	go run ./cmd/operator bootstrap-admin -table TABLE -street-name 酒泉路街道 -name 郭佳 -phone 13912345678
+//	go run ./cmd/operator rotate-callback-secret -stage prod -api-url https://api.example.cn
+//	TENCENTCLOUD_SECRET_ID=… TENCENTCLOUD_SECRET_KEY=… go run ./cmd/operator put-tencent-key -stage prod
+//	go run ./cmd/operator sms-templates
 //
 // init-keys creates the token signing key after the first `cdk deploy` of a
 // stage: the private key in SSM Parameter Store (only the auth function reads
@@ -12,6 +15,11 @@
 // and without signing anyone out. bootstrap-admin creates the first street
 // and its admin in a fresh deployment (the admin then adds communities and
 // staff through the API) and refuses when an admin exists, unless -force.
+// rotate-callback-secret makes the secret of the SMS callback URLs (the
+// previous one keeps working until the next rotation, so the provider's
+// console can be updated without losing a callback); put-tencent-key stores
+// Tencent Cloud's API key pair for the functions that send; sms-templates
+// prints the catalogue as a provider registers it.
 package main
 
 import (
@@ -49,7 +57,7 @@ func main() {
 // give an in-memory one.
 type parameters interface {
 	Get(ctx context.Context, name string) (string, error) // errNoParameter when missing
-	Put(ctx context.Context, name, value string, overwrite bool) error
+	Put(ctx context.Context, name, value, description string, overwrite bool) error
 }
 
 var errNoParameter = errors.New("no such parameter")
@@ -77,17 +85,17 @@ func (p ssmParameters) Get(ctx context.Context, name string) (string, error) {
 	return aws.ToString(out.Parameter.Value), nil
 }
 
-func (p ssmParameters) Put(ctx context.Context, name, value string, overwrite bool) error {
+func (p ssmParameters) Put(ctx context.Context, name, value, description string, overwrite bool) error {
 	_, err := p.c.PutParameter(ctx, &ssm.PutParameterInput{
 		Name: aws.String(name), Value: aws.String(value), Type: ssmtypes.ParameterTypeSecureString, Overwrite: aws.Bool(overwrite),
-		Description: aws.String("Fangxian token signing key"),
+		Description: aws.String(description),
 	})
 	return err
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: operator init-keys|rotate-keys|bootstrap-admin [flags] (-h for the flags)")
+		return errors.New("usage: operator init-keys|rotate-keys|bootstrap-admin|rotate-callback-secret|put-tencent-key|sms-templates [flags] (-h for the flags)")
 	}
 	switch args[0] {
 	case "init-keys":
@@ -96,6 +104,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return initKeys(ctx, args[1:], out, true)
 	case "bootstrap-admin":
 		return bootstrapAdmin(ctx, args[1:], out)
+	case "rotate-callback-secret":
+		return rotateCallbackSecret(ctx, args[1:], out)
+	case "put-tencent-key":
+		return putTencentKey(ctx, args[1:], out)
+	case "sms-templates":
+		return smsTemplates(args[1:], out)
 	}
 	return fmt.Errorf("unknown command %q", args[0])
 }
@@ -178,7 +192,7 @@ func initKeys(ctx context.Context, args []string, out io.Writer, rotate bool) er
 		return err
 	}
 	fmt.Fprintf(out, "published public key %s in table %s\n", pub.ID, *table)
-	if err := params.Put(ctx, privateName, string(privatePEM), rotate); err != nil {
+	if err := params.Put(ctx, privateName, string(privatePEM), "Fangxian token signing key", rotate); err != nil {
 		return fmt.Errorf("put %s: %w", privateName, err)
 	}
 	fmt.Fprintf(out, "stored the private key in %s (SecureString); auth functions sign with it within %s\n", privateName, "5 minutes")

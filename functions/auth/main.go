@@ -7,14 +7,12 @@ import (
 	"os"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
-
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/lambdaenv"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/secrets"
-	"github.com/fangxian/fangxian/shared/sms/pinpoint"
+	"github.com/fangxian/fangxian/shared/sms/provider"
 	"github.com/fangxian/fangxian/shared/store"
 )
 
@@ -41,14 +39,9 @@ func main() {
 			wechat = c
 		}
 	}
+	sender := lambdaenv.Must(provider.FromEnv(aws, params, log))
 	signIn := &auth.SignIn{
-		Accounts: st, Challenges: st, Limiter: st, Limits: limits, Keys: keys, Now: time.Now,
-		Sender: &pinpoint.Sender{
-			Client:              pinpointsmsvoicev2.NewFromConfig(aws),
-			OriginationIdentity: os.Getenv("SMS_ORIGINATION_IDENTITY"),
-			ConfigurationSet:    os.Getenv("SMS_CONFIGURATION_SET"),
-			Signature:           env["SMS_SIGNATURE"],
-		},
+		Accounts: st, Challenges: st, Limiter: st, Limits: limits, Keys: keys, Now: time.Now, Sender: sender,
 	}
 	httpapi.ServeFunction("auth", auth.Handlers(signIn, &auth.WeChatSignIn{SignIn: signIn, WeChat: wechat, Bindings: st}),
 		httpapi.Options{Logger: log})

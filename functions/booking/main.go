@@ -3,17 +3,15 @@
 package main
 
 import (
-	"os"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
 
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/lambdaenv"
 	"github.com/fangxian/fangxian/shared/logging"
-	"github.com/fangxian/fangxian/shared/sms/pinpoint"
+	"github.com/fangxian/fangxian/shared/secrets"
+	"github.com/fangxian/fangxian/shared/sms/provider"
 	"github.com/fangxian/fangxian/shared/store"
 )
 
@@ -21,12 +19,8 @@ func main() {
 	log := logging.Init()
 	st := lambdaenv.Must(store.FromEnv())
 	verifier := lambdaenv.Must(auth.VerifierFromEnv(st))
-	sender := &pinpoint.Sender{
-		Client:              pinpointsmsvoicev2.NewFromConfig(lambdaenv.AWSConfig(false)),
-		OriginationIdentity: os.Getenv("SMS_ORIGINATION_IDENTITY"),
-		ConfigurationSet:    os.Getenv("SMS_CONFIGURATION_SET"),
-		Signature:           os.Getenv("SMS_SIGNATURE"),
-	}
+	cfg := lambdaenv.AWSConfig(false)
+	sender := lambdaenv.Must(provider.FromEnv(cfg, secrets.SSM{Config: cfg}, log))
 	svc := &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: sender, Now: time.Now}
 	httpapi.ServeFunction("booking", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st})
 }

@@ -5,26 +5,25 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/fangxian/fangxian/shared/lambdaenv"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/queue"
-	"github.com/fangxian/fangxian/shared/sms/pinpoint"
+	"github.com/fangxian/fangxian/shared/secrets"
+	"github.com/fangxian/fangxian/shared/sms/provider"
 	"github.com/fangxian/fangxian/shared/store"
 )
 
 func main() {
 	log := logging.Init()
 	st := lambdaenv.Must(store.FromEnv())
-	env := lambdaenv.Must(lambdaenv.Require("QUEUE_URL_DISPATCH", "SMS_PARTS_PER_SECOND", "QUEUE_MAX_CONCURRENCY", "QUEUE_MAX_RECEIVES"))
+	env := lambdaenv.Must(lambdaenv.Require("SMS_SIGNATURE", "QUEUE_URL_DISPATCH", "SMS_PARTS_PER_SECOND", "QUEUE_MAX_CONCURRENCY", "QUEUE_MAX_RECEIVES"))
 	rate := lambdaenv.Must(strconv.ParseFloat(env["SMS_PARTS_PER_SECOND"], 64))
 	instances := lambdaenv.Must(strconv.Atoi(env["QUEUE_MAX_CONCURRENCY"]))
 	receives := lambdaenv.Must(strconv.Atoi(env["QUEUE_MAX_RECEIVES"]))
@@ -34,14 +33,9 @@ func main() {
 	cfg := lambdaenv.AWSConfig(false)
 	d := &notices.Dispatcher{
 		Store: st, Directory: st, Staff: st, Once: st,
-		Queue: &queue.SQS{Client: sqs.NewFromConfig(cfg), URL: env["QUEUE_URL_DISPATCH"]},
-		Sender: &pinpoint.Sender{
-			Client:              pinpointsmsvoicev2.NewFromConfig(cfg),
-			OriginationIdentity: os.Getenv("SMS_ORIGINATION_IDENTITY"),
-			ConfigurationSet:    os.Getenv("SMS_CONFIGURATION_SET"),
-			Signature:           os.Getenv("SMS_SIGNATURE"),
-		},
-		Signature: os.Getenv("SMS_SIGNATURE"),
+		Queue:     &queue.SQS{Client: sqs.NewFromConfig(cfg), URL: env["QUEUE_URL_DISPATCH"]},
+		Sender:    lambdaenv.Must(provider.FromEnv(cfg, secrets.SSM{Config: cfg}, log)),
+		Signature: env["SMS_SIGNATURE"],
 		// Up to that many instances send at once: each keeps its share.
 		Pacer:       notices.NewPacer(rate / float64(instances)),
 		MaxReceives: receives,

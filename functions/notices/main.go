@@ -20,8 +20,8 @@ func main() {
 	log := logging.Init()
 	st := lambdaenv.Must(store.FromEnv())
 	verifier := lambdaenv.Must(auth.VerifierFromEnv(st))
-	env := lambdaenv.Must(lambdaenv.Require("QUEUE_URL_DISPATCH"))
+	env := lambdaenv.Must(lambdaenv.Require("QUEUE_URL_DISPATCH", "SMS_SIGNATURE"))
 	q := &queue.SQS{Client: sqs.NewFromConfig(lambdaenv.AWSConfig(false)), URL: env["QUEUE_URL_DISPATCH"]}
-	svc := &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now}
+	svc := &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: env["SMS_SIGNATURE"]}
 	httpapi.ServeFunction("notices", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st})
 }

@@ -108,8 +108,13 @@ func operation(r manifest.Route, o op) *openapi3.Operation {
 		op.Security = &openapi3.SecurityRequirements{}
 	}
 	for _, m := range pathParam.FindAllStringSubmatch(r.Path, -1) {
+		schema, desc := id(""), ""
+		if m[1] == "secret" && r.Access.PathSecret {
+			schema = pattern(`^[A-Za-z0-9_-]{32,128}$`, "The callback secret")
+			desc = "The callback secret: the current one or, during a rotation, the previous."
+		}
 		op.Parameters = append(op.Parameters, &openapi3.ParameterRef{Value: &openapi3.Parameter{
-			Name: m[1], In: "path", Required: true, Schema: S(id("")),
+			Name: m[1], In: "path", Required: true, Schema: S(schema), Description: desc,
 		}})
 	}
 	for _, q := range o.query {

@@ -81,7 +81,8 @@ func fakeDeployment(t testing.TB, keys publisher) *fakeAWS {
 	if err := keys.PublishSigningKey(context.Background(), iss.PublicKey()); err != nil {
 		t.Fatal(err)
 	}
-	return newFakeAWS(t, map[string]string{"/fangxian/test/jwt-private-key": string(private)})
+	return newFakeAWS(t, map[string]string{"/fangxian/test/jwt-private-key": string(private),
+		"/fangxian/test/sms-callback-secret": callbackSecret + "\n" + previousCallbackSecret})
 }
 
 type publisher interface {
@@ -94,10 +95,17 @@ func functionEnv(aws *fakeAWS) []string {
 	return []string{
 		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_ENDPOINT_URL=" + aws.URL,
 		"JWT_PRIVATE_KEY_PARAMETER=/fangxian/test/jwt-private-key",
+		"SMS_CALLBACK_SECRET_PARAMETER=/fangxian/test/sms-callback-secret", "SMS_PROVIDER=pinpoint",
 		"SMS_SIGNATURE=防线", "STAGE=test",
 		"QUEUE_URL_DISPATCH=" + aws.URL + "/123456789012/dispatch", "SMS_PARTS_PER_SECOND=10", "QUEUE_MAX_CONCURRENCY=2", "QUEUE_MAX_RECEIVES=5",
 	}
 }
+
+// The callback secrets of the fake deployment: the current and the previous.
+const (
+	callbackSecret         = "cb-secret-0123456789-0123456789-0123456789"
+	previousCallbackSecret = "cb-secret-previous-0123456789-0123456789"
+)
 
 // discard publishes nowhere.
 type discard struct{}

@@ -3,6 +3,7 @@ package lambdaharness_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -242,5 +243,54 @@ func TestDispatchLogsAreJSONWithPhonesMasked(t *testing.T) {
 	}
 	if !strings.Contains(out, "138****9999") {
 		t.Errorf("the failed send is not logged (masked):\n%s", out)
+	}
+}
+
+// TestSMSRepliesThroughTheBinaries sends Tencent Cloud's callbacks to the real
+// inbound binary (its secret read from the fake SSM) and End User Messaging's
+// events to the real smsevents binary: a wrong secret is a 404, the current
+// and the previous secret work, and TD by either way stops SMS to the phone.
+func TestSMSRepliesThroughTheBinaries(t *testing.T) {
+	db, table := dynamolocal.NewTable(t)
+	st := &store.Store{DB: db, Table: table}
+	ctx := context.Background()
+	aws := fakeDeployment(t, st)
+	env := append(functionEnv(aws), "TABLE_NAME="+table, "DYNAMODB_ENDPOINT="+os.Getenv("DYNAMODB_ENDPOINT"))
+	inboundFn := startBinary(t, "functions/inbound", env...)
+	reply := func(secret, phone string) int {
+		t.Helper()
+		body := fmt.Sprintf(`{"mobile":%q,"nationcode":"86","sign":"防线","text":"TD","time":%d}`, phone, time.Now().Unix())
+		resp := invoke(t, inboundFn, jsonEvent("POST", "/v1/sms/callbacks/"+secret+"/replies", body, ""))
+		return resp.StatusCode
+	}
+	if code := reply("cb-secret-wrong-0123456789-0123456789-0123", "13700000001"); code != 404 {
+		t.Fatalf("a wrong secret: %d\n%s", code, inboundFn.Output())
+	}
+	if code := reply(callbackSecret, "13700000001"); code != 200 {
+		t.Fatalf("the current secret: %d\n%s", code, inboundFn.Output())
+	}
+	if code := reply(previousCallbackSecret, "13700000002"); code != 200 {
+		t.Fatalf("the previous secret: %d", code)
+	}
+	for _, p := range []string{"13700000001", "13700000002"} {
+		if out, err := st.OptedOut(ctx, p); err != nil || !out {
+			t.Errorf("%s after TD: opted out %v %v", p, out, err)
+		}
+	}
+
+	eventsFn := startBinary(t, "functions/smsevents", env...)
+	msg, _ := json.Marshal(`{"originationNumber":"+8613700000003","destinationNumber":"+85230001234","messageBody":"退订","inboundMessageId":"in-1"}`)
+	sns := []byte(`{"Records":[{"EventSource":"aws:sns","Sns":{"MessageId":"s-1","Timestamp":"2026-11-30T02:00:00Z","Message":` + string(msg) + `}}]}`)
+	delivery := []byte(`{"id":"e-1","detail-type":"Text Message Delivery Status Updated","source":"aws.sms-voice","detail":{"messageId":"m-unknown","messageStatus":"DELIVERED","isFinal":true}}`)
+	for _, ev := range [][]byte{sns, delivery} {
+		ictx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		res, err := eventsFn.Invoke(ictx, ev)
+		cancel()
+		if err != nil || res.Err != nil {
+			t.Fatalf("smsevents: %v %s\n%s", err, res.Err, eventsFn.Output())
+		}
+	}
+	if out, _ := st.OptedOut(ctx, "13700000003"); !out {
+		t.Error("退订 through SNS did not opt the phone out")
 	}
 }

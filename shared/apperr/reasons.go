@@ -72,6 +72,7 @@ var reasonsZH = [][2]string{
 	{"extraneous or missing \" in quoted-field", "引号不配对"},
 	{"bare \" in non-quoted-field", "未加引号的字段中有引号"},
 	{"wrong number of fields", "列数不对"},
+	{"not sendable by SMS: no links, phone numbers, brackets or symbols such as ¥ ★ & ※", "无法用短信发送：不能含链接、电话号码、括号或 ¥ ★ & ※ 等符号"},
 }
 
 type reasonPattern struct {

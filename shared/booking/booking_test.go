@@ -485,11 +485,16 @@ func TestClosingASiteMovesOrCancelsAndTells(t *testing.T) {
 	if c.Notified != 3 {
 		t.Errorf("%d phones told, want one per household", c.Notified)
 	}
-	msgs := f.outbox.To(fmt.Sprintf("137%08d", 0))
+	// Staff booked these households, so each member had a confirmation with
+	// their own code; the closure then tells each household once.
+	if msgs := f.texts(fmt.Sprintf("137%08d", 0), "booking_confirmed"); len(msgs) != 2 || msgs[0].Params["code"] == msgs[1].Params["code"] {
+		t.Errorf("confirmations %+v", msgs)
+	}
+	msgs := f.texts(fmt.Sprintf("137%08d", 0), "booking_moved")
 	if len(msgs) != 1 || !strings.Contains(msgs[0].Body, "东门") || !strings.HasPrefix(msgs[0].Body, "【防线】") {
 		t.Errorf("SMS %+v", msgs)
 	}
-	if msgs := f.outbox.To(fmt.Sprintf("137%08d", 2)); len(msgs) != 1 || !strings.Contains(msgs[0].Body, "取消") {
+	if msgs := f.texts(fmt.Sprintf("137%08d", 2), "booking_cancelled"); len(msgs) != 1 || !strings.Contains(msgs[0].Body, "取消") {
 		t.Errorf("cancel SMS %+v", msgs)
 	}
 	// The closed site's slots are gone from the list and take no bookings.
@@ -561,5 +566,50 @@ func TestRoundsAreListedByCommunity(t *testing.T) {
 	}
 	if _, err := f.svc.Rounds(ctx, f.residents[0], "c2"); code(err) != "FORBIDDEN" {
 		t.Fatalf("another community's rounds: %v", err)
+	}
+}
+
+// texts are the messages of one template the outbox holds for a phone.
+func (f *fixture) texts(phone, template string) []sms.Sent {
+	var out []sms.Sent
+	for _, m := range f.outbox.To(phone) {
+		if m.Template == template {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestStaffBookingsAreConfirmedBySMS: staff book for people the app does not
+// reach, so each resident they book is texted a confirmation with their own
+// code (to the household's phone when they have none); residents booking in
+// the app are not texted.
+func TestStaffBookingsAreConfirmedBySMS(t *testing.T) {
+	f := newFixture(t, 10)
+	ctx := context.Background()
+	res, err := f.svc.BookSteered(ctx, f.residents[1], f.round.ID, f.slots[0].ID, f.members[1], "")
+	if err != nil || res.Notified != 0 {
+		t.Fatalf("a resident's own booking: %+v %v", res, err)
+	}
+	if got := f.texts(fmt.Sprintf("137%08d", 1), "booking_confirmed"); len(got) != 0 {
+		t.Errorf("a resident booking in the app was texted: %+v", got)
+	}
+	res, err = f.svc.BookSteered(ctx, f.staff, f.round.ID, f.slots[1].ID, f.members[4], "")
+	if err != nil || res.Notified != 2 {
+		t.Fatalf("a staff booking: notified %d, %v", res.Notified, err)
+	}
+	got := f.texts(fmt.Sprintf("137%08d", 4), "booking_confirmed")
+	codes := map[string]bool{}
+	for _, b := range res.Bookings {
+		codes[b.Code] = true
+	}
+	for _, m := range got {
+		if !codes[m.Params["code"]] || m.Params["site"] != "东门" || m.Parts != 1 {
+			t.Errorf("confirmation %+v", m)
+		}
+		delete(codes, m.Params["code"])
+	}
+	if len(got) != 2 || len(codes) != 0 {
+		t.Errorf("%d confirmations, codes not texted %v", len(got), codes)
 	}
 }

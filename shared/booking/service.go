@@ -14,9 +14,11 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/safetext"
+	"github.com/fangxian/fangxian/shared/sms"
 )
 
 // Directory is what booking reads of the registry.
@@ -325,6 +327,9 @@ type Booked struct {
 	Steering Steering  `json:"steering"`
 	// Replayed: the answer of an earlier request with the same key.
 	Replayed bool `json:"-"`
+	// Notified counts the confirmations texted when staff book: residents
+	// not counted have no phone and are to be told in person.
+	Notified int `json:"notified"`
 }
 
 // BookSteered books like Book and says how the slot relates to the
@@ -393,8 +398,61 @@ func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, sl
 			out, err = s.replay(ctx, r.ID, slotID, residentIDs, key, err)
 			return Booked{Bookings: out, Steering: steering, Replayed: err == nil}, err
 		}
-		return Booked{Bookings: out, Steering: steering}, err
+		if err != nil || !staff {
+			return Booked{Bookings: out, Steering: steering}, err
+		}
+		return Booked{Bookings: out, Steering: steering, Notified: s.confirm(ctx, r, slot, out)}, nil
 	}
+}
+
+// confirm texts each resident staff booked for their time, site and code:
+// staff book for the people the app does not reach. A resident without a
+// phone is told through a booked member of their household who has one. A
+// send that fails is logged and the booking stands; the answer's notified
+// tells staff who still has to be told in person.
+func (s *Service) confirm(ctx context.Context, r Round, slot Slot, bookings []Booking) int {
+	if s.SMS == nil || len(bookings) == 0 {
+		return 0
+	}
+	log := logging.From(ctx)
+	site := ""
+	sites, err := s.Sites.Sites(ctx, r.ID)
+	for _, st := range sites {
+		if st.ID == slot.SiteID {
+			site = st.Name
+		}
+	}
+	ids := make([]string, len(bookings))
+	for i, b := range bookings {
+		ids[i] = b.ResidentID
+	}
+	phones, perr := s.Sites.Phones(ctx, ids)
+	if err = errors.Join(err, perr); err != nil {
+		log.Warn("booking confirmations not sent", "round", r.ID, "err", err)
+		return 0
+	}
+	sent := 0
+	for _, b := range bookings {
+		ph := phones[b.ResidentID]
+		for _, other := range ids {
+			if ph == "" && registry.HouseholdOf(other) == b.HouseholdID {
+				ph = phones[other]
+			}
+		}
+		if ph == "" {
+			continue
+		}
+		msg, err := sms.BookingConfirmed(slot.StartsAt, site, b.Code)
+		if err == nil {
+			err = s.SMS.Send(ctx, ph, msg)
+		}
+		if err != nil {
+			log.Warn("a booking confirmation was not sent", "booking", b.ID, "err", err)
+			continue
+		}
+		sent++
+	}
+	return sent
 }
 
 // replay answers a repeated request with the bookings the first one made.

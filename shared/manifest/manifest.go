@@ -25,10 +25,16 @@ const (
 type Access struct {
 	Public bool
 	Roles  []Role
+	// PathSecret routes take no token: a provider calls them with a secret
+	// in the path ({secret}), which the handler checks.
+	PathSecret bool
 }
 
 // Anyone may call the route without a token.
 var Anyone = Access{Public: true}
+
+// Callback is a provider's callback: no token, a secret in the path.
+var Callback = Access{Public: true, PathSecret: true}
 
 // SignedIn lets any user with a valid token call the route.
 var SignedIn = Access{}
@@ -96,6 +102,9 @@ const (
 	Queue TriggerKind = "queue"
 	// Topic delivers SNS notifications of the named topic.
 	Topic TriggerKind = "topic"
+	// Events delivers the default event bus's events of Source (and of
+	// DetailTypes, when given).
+	Events TriggerKind = "events"
 )
 
 // Trigger attaches a function to an event source.
@@ -107,6 +116,12 @@ type Trigger struct {
 	Expression string
 	// BatchSize is the number of queue messages handed over in one invocation.
 	BatchSize int
+	// Source and DetailTypes select an Events trigger's events.
+	Source      string
+	DetailTypes []string
+	// Publisher is the AWS service principal that publishes to a Topic
+	// trigger's topic (e.g. sms-voice.amazonaws.com for two-way SMS).
+	Publisher string
 }
 
 // TableAccess is what a function may do to the table.
@@ -144,6 +159,26 @@ type Function struct {
 	// Assets are files deployed beside the function's bootstrap (in
 	// LAMBDA_TASK_ROOT), by name; the CDK app knows where each comes from.
 	Assets []string
+	// SMSProvider, when set, deploys the function only on stages whose SMS
+	// go through that provider (SMSPinpoint or SMSTencent).
+	SMSProvider string
+}
+
+// The SMS providers a stage can choose (CDK context smsProvider).
+const (
+	SMSPinpoint = "pinpoint"
+	SMSTencent  = "tencent"
+)
+
+// ForProvider is the functions a stage with the given SMS provider deploys.
+func ForProvider(fns []Function, provider string) []Function {
+	var out []Function
+	for _, f := range fns {
+		if f.SMSProvider == "" || f.SMSProvider == provider {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // RedocAsset is the API reference page's renderer, served by system.
@@ -166,6 +201,12 @@ const (
 	JWTPrivateKeyParameter = "jwt-private-key"
 	// WeChatSecretParameter (SecureString) is the mini-program's app secret.
 	WeChatSecretParameter = "wechat-app-secret"
+	// TencentSMSSecretParameter (SecureString) is Tencent Cloud's API key
+	// pair, {"secretId":"…","secretKey":"…"}; only functions that send read it.
+	TencentSMSSecretParameter = "tencent-sms-secret"
+	// SMSCallbackSecretParameter (SecureString) is the secret in the SMS
+	// callback URLs: the current one and, during a rotation, the previous.
+	SMSCallbackSecretParameter = "sms-callback-secret"
 )
 
 // ParameterPath is the full SSM parameter name of one of a stage's parameters.
@@ -256,6 +297,7 @@ var Functions = []Function{
 			{Method: "POST", Path: "/v1/communities/{communityId}/zones", Op: "setZones", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/zones", Op: "listZones", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/communities/{communityId}/notices", Op: "createNotice", Idempotent: true, Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/notices/preview", Op: "previewNotice", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/notices", Op: "listNotices", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/me/notices", Op: "myNotices", Access: Only(RoleResident)},
 			{Method: "POST", Path: "/v1/notices/{noticeId}/ack", Op: "ackNotice", Access: Only(RoleResident)},
@@ -284,6 +326,31 @@ var Functions = []Function{
 		SendsSMS:   true,
 		SendsTo:    []string{DispatchQueue},
 		Triggers:   []Trigger{{Kind: Queue, Name: DispatchQueue, BatchSize: 10}},
+	},
+	{
+		Name:        "inbound",
+		Description: "Tencent Cloud SMS callbacks: residents' replies and delivery receipts",
+		MemoryMB:    256,
+		TimeoutSec:  10,
+		Table:       TableReadWrite,
+		Secrets:     []string{SMSCallbackSecretParameter},
+		SMSProvider: SMSTencent,
+		Routes: []Route{
+			{Method: "POST", Path: "/v1/sms/callbacks/{secret}/receipts", Op: "smsReceipts", Access: Callback, MaxBodyBytes: 1 << 20},
+			{Method: "POST", Path: "/v1/sms/callbacks/{secret}/replies", Op: "smsReplies", Access: Callback},
+		},
+	},
+	{
+		Name:        "smsevents",
+		Description: "AWS End User Messaging SMS: residents' replies (two-way SNS topic) and delivery events",
+		MemoryMB:    256,
+		TimeoutSec:  30,
+		Table:       TableReadWrite,
+		SMSProvider: SMSPinpoint,
+		Triggers: []Trigger{
+			{Kind: Topic, Name: "sms-inbound", Publisher: "sms-voice.amazonaws.com"},
+			{Kind: Events, Name: "sms-delivery", Source: "aws.sms-voice", DetailTypes: []string{"Text Message Delivery Status Updated"}},
+		},
 	},
 }
 
@@ -325,6 +392,9 @@ func Validate(fns []Function) error {
 		if f.MemoryMB < 128 || f.TimeoutSec < 1 {
 			return fmt.Errorf("manifest: function %q needs memory ≥ 128 MB and a timeout", f.Name)
 		}
+		if f.SMSProvider != "" && f.SMSProvider != SMSPinpoint && f.SMSProvider != SMSTencent {
+			return fmt.Errorf("manifest: function %q is for SMS provider %q", f.Name, f.SMSProvider)
+		}
 		if len(f.Routes) > 0 && f.TimeoutSec > MaxHTTPTimeoutSec {
 			return fmt.Errorf("manifest: function %q serves HTTP routes with a %d s timeout; API Gateway cuts requests at 30 s (at most %d)", f.Name, f.TimeoutSec, MaxHTTPTimeoutSec)
 		}
@@ -355,6 +425,10 @@ func Validate(fns []Function) error {
 			case Queue, Topic:
 				if t.Name == "" {
 					return fmt.Errorf("manifest: %s trigger of %q has no name", t.Kind, f.Name)
+				}
+			case Events:
+				if t.Name == "" || t.Source == "" {
+					return fmt.Errorf("manifest: events trigger of %q needs a name and a source", f.Name)
 				}
 			default:
 				return fmt.Errorf("manifest: trigger kind %q of %q", t.Kind, f.Name)

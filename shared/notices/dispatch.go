@@ -20,7 +20,7 @@ import (
 const (
 	// KindFanout resolves a notice's recipients into KindSend messages.
 	KindFanout = "fanout"
-	// KindSend texts a notice to one phone.
+	// KindSend texts a notice to a batch of phones.
 	KindSend = "send"
 	// KindFever alerts a community's staff to a fever.
 	KindFever = "fever"
@@ -30,13 +30,16 @@ const (
 
 // Message is one queue message.
 type Message struct {
-	Kind        string  `json:"kind"`
-	NoticeID    string  `json:"noticeId,omitempty"`
-	Phone       string  `json:"phone,omitempty"`
-	CommunityID string  `json:"communityId,omitempty"`
-	ResidentID  string  `json:"residentId,omitempty"`
-	Celsius     float64 `json:"celsius,omitempty"`
-	Day         string  `json:"day,omitempty"`
+	Kind     string `json:"kind"`
+	NoticeID string `json:"noticeId,omitempty"`
+	Phone    string `json:"phone,omitempty"`
+	// Phones are a KindSend's batch: as many as one provider call takes
+	// and the pace lets one message send in a few seconds.
+	Phones      []string `json:"phones,omitempty"`
+	CommunityID string   `json:"communityId,omitempty"`
+	ResidentID  string   `json:"residentId,omitempty"`
+	Celsius     float64  `json:"celsius,omitempty"`
+	Day         string   `json:"day,omitempty"`
 }
 
 // StaffPhones lists who is alerted in a community.
@@ -44,9 +47,13 @@ type StaffPhones interface {
 	StaffPhones(ctx context.Context, communityID string) ([]string, error)
 }
 
-// Sender sends one catalogue SMS.
+// Sender sends catalogue SMS: one, or one message to a batch of phones in a
+// provider call (Tencent Cloud takes 200).
 type Sender interface {
 	Send(ctx context.Context, to string, m sms.Message) error
+	// SendBatch fails as a whole (nothing sent) or answers each phone.
+	SendBatch(ctx context.Context, to []string, m sms.Message) ([]sms.Result, error)
+	MaxBatch() int
 }
 
 // Once keeps a message to one send per key and phone, however often its job
@@ -101,7 +108,11 @@ func (d *Dispatcher) handle(ctx context.Context, body string, last bool) error {
 	case KindFanout:
 		return d.fanout(ctx, m.NoticeID)
 	case KindSend:
-		return d.send(ctx, m.NoticeID, m.Phone, last)
+		phones := m.Phones
+		if m.Phone != "" { // a message queued before batches
+			phones = append(phones, m.Phone)
+		}
+		return d.send(ctx, m.NoticeID, phones, last)
 	case KindFever:
 		return d.fever(ctx, m)
 	case KindReminder:
@@ -114,9 +125,9 @@ func (d *Dispatcher) handle(ctx context.Context, body string, last bool) error {
 	return fmt.Errorf("unknown message kind %q", m.Kind)
 }
 
-// fanout puts one KindSend message per distinct phone of the notice's
-// buildings on the queue, ten a call. Run twice (a redelivered fan-out), it
-// queues the phones twice, and ClaimSend keeps each to one SMS.
+// fanout puts the notice's distinct phones on the queue in KindSend
+// batches, ten messages a call. Run twice (a redelivered fan-out), it queues
+// the phones twice, and ClaimSend keeps each to one SMS.
 func (d *Dispatcher) fanout(ctx context.Context, noticeID string) error {
 	n, _, err := d.Store.Notice(ctx, noticeID)
 	if err != nil {
@@ -135,26 +146,55 @@ func (d *Dispatcher) fanout(ctx context.Context, noticeID string) error {
 		}
 	}
 	phones = dedupe(phones)
-	for start := 0; start < len(phones); start += 10 {
-		var bodies []string
-		for _, p := range phones[start:min(start+10, len(phones))] {
-			b, _ := json.Marshal(Message{Kind: KindSend, NoticeID: noticeID, Phone: p})
-			bodies = append(bodies, string(b))
+	per := d.phonesPerMessage()
+	var bodies []string
+	queued := 0
+	flush := func() error {
+		if len(bodies) == 0 {
+			return nil
 		}
 		if err := d.Queue.SendBatch(ctx, bodies); err != nil {
 			return err
 		}
-		if err := d.Store.CountQueued(ctx, noticeID, len(bodies)); err != nil {
+		if err := d.Store.CountQueued(ctx, noticeID, queued); err != nil {
 			return err
 		}
+		bodies, queued = nil, 0
+		return nil
 	}
-	return nil
+	for start := 0; start < len(phones); start += per {
+		batch := phones[start:min(start+per, len(phones))]
+		b, _ := json.Marshal(Message{Kind: KindSend, NoticeID: noticeID, Phones: batch})
+		bodies = append(bodies, string(b))
+		queued += len(batch)
+		if len(bodies) == 10 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }
 
-// send texts the notice to one phone at most once. A failure gives the
-// claim back for the queue's retry, and is counted only when no retry is
-// left (last).
-func (d *Dispatcher) send(ctx context.Context, noticeID, phone string, last bool) error {
+// sendSeconds is about how long one KindSend message may take at the pace:
+// ten of them (a queue batch) stay well inside the function's timeout.
+const sendSeconds = 4
+
+// phonesPerMessage is the batch of a KindSend: what one provider call takes,
+// and no more than the pace sends in sendSeconds.
+func (d *Dispatcher) phonesPerMessage() int {
+	per := d.Sender.MaxBatch()
+	if d.Pacer != nil && d.Pacer.PartsPerSecond > 0 {
+		per = min(per, int(d.Pacer.PartsPerSecond*sendSeconds))
+	}
+	return max(per, 1)
+}
+
+// send texts the notice to a batch of phones, each at most once. Phones
+// claimed here and not sent are given back for the queue's retry when the
+// provider call fails as a whole, or counted failed when no retry is left
+// (last); a phone the provider refuses is counted failed at once.
+func (d *Dispatcher) send(ctx context.Context, noticeID string, phones []string, last bool) error {
 	n, _, err := d.Store.Notice(ctx, noticeID)
 	if err != nil {
 		return err
@@ -163,26 +203,63 @@ func (d *Dispatcher) send(ctx context.Context, noticeID, phone string, last bool
 	if err != nil {
 		return err
 	}
-	first, err := d.Store.ClaimSend(ctx, noticeID, phone)
-	if err != nil || !first {
-		return err // a second delivery: already sent (or being sent)
-	}
 	failure := "retry"
 	if last {
 		failure = "failed"
 	}
-	if out, err := d.Store.OptedOut(ctx, phone); err != nil {
-		return errors.Join(err, d.Store.FinishSend(ctx, noticeID, phone, failure))
-	} else if out {
-		return d.Store.FinishSend(ctx, noticeID, phone, "skipped")
+	var pending []string
+	giveBack := func(err error) error {
+		for _, p := range pending {
+			err = errors.Join(err, d.Store.FinishSend(ctx, noticeID, p, failure, ""))
+		}
+		return err
 	}
-	if err := d.Pacer.Wait(ctx, msg.Parts(d.Signature)); err != nil {
-		return errors.Join(err, d.Store.FinishSend(ctx, noticeID, phone, failure))
+	for _, p := range phones {
+		first, err := d.Store.ClaimSend(ctx, noticeID, p)
+		if err != nil {
+			return giveBack(err)
+		}
+		if first { // otherwise a second delivery: already sent (or being sent)
+			pending = append(pending, p)
+		}
 	}
-	if err := d.Sender.Send(ctx, phone, msg); err != nil {
-		return errors.Join(err, d.Store.FinishSend(ctx, noticeID, phone, failure))
+	var to []string
+	for i, p := range pending {
+		out, err := d.Store.OptedOut(ctx, p)
+		if err != nil {
+			pending = append(to, pending[i:]...)
+			return giveBack(err)
+		}
+		if out {
+			if err := d.Store.FinishSend(ctx, noticeID, p, "skipped", ""); err != nil {
+				pending = append(to, pending[i:]...)
+				return giveBack(err)
+			}
+			continue
+		}
+		to = append(to, p)
 	}
-	return d.Store.FinishSend(ctx, noticeID, phone, "sent")
+	pending = to
+	if len(to) == 0 {
+		return nil
+	}
+	if err := d.Pacer.Wait(ctx, msg.Parts(d.Signature)*len(to)); err != nil {
+		return giveBack(err)
+	}
+	results, err := d.Sender.SendBatch(ctx, to, msg)
+	if err != nil {
+		return giveBack(err)
+	}
+	var errs []error
+	for _, r := range results {
+		outcome := "sent"
+		if r.Err != nil {
+			outcome = "failed"
+			logging.From(ctx).Warn("the provider refused a notice SMS", "notice", noticeID, "phone", r.To, "err", r.Err)
+		}
+		errs = append(errs, d.Store.FinishSend(ctx, noticeID, r.To, outcome, r.ID))
+	}
+	return errors.Join(errs...)
 }
 
 // fever texts every staff member of the community, once per resident, day

@@ -1,6 +1,7 @@
 package notices
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/fangxian/fangxian/shared/apperr"
@@ -50,21 +51,12 @@ func (s *Service) Handlers() httpapi.Handlers {
 			httpapi.WriteJSON(w, http.StatusOK, map[string]any{"zones": zones})
 			return nil
 		}),
-		"createNotice": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			cid, err := community(r)
-			if err != nil {
-				return err
-			}
-			var in NoticeInput
-			if err := httpapi.DecodeJSON(r, &in); err != nil {
-				return err
-			}
-			n, err := s.Create(r.Context(), caller(r), cid, in)
-			if err != nil {
-				return err
-			}
-			httpapi.WriteJSON(w, http.StatusCreated, n)
-			return nil
+		// A notice is sent, or previewed, from the same body.
+		"createNotice": s.noticeHandler(community, http.StatusCreated, func(ctx context.Context, p auth.Principal, cid string, in NoticeInput) (any, error) {
+			return s.Create(ctx, p, cid, in)
+		}),
+		"previewNotice": s.noticeHandler(community, http.StatusOK, func(ctx context.Context, p auth.Principal, cid string, in NoticeInput) (any, error) {
+			return s.Preview(ctx, p, cid, in)
 		}),
 		"listNotices": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			cid, err := community(r)
@@ -141,6 +133,28 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return nil
 		}),
 	}
+}
+
+// noticeHandler decodes a notice's body for the community of the path and
+// answers what do makes of it.
+func (s *Service) noticeHandler(community func(*http.Request) (string, error), status int,
+	do func(ctx context.Context, p auth.Principal, cid string, in NoticeInput) (any, error)) http.Handler {
+	return httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		cid, err := community(r)
+		if err != nil {
+			return err
+		}
+		var in NoticeInput
+		if err := httpapi.DecodeJSON(r, &in); err != nil {
+			return err
+		}
+		out, err := do(r.Context(), caller(r), cid, in)
+		if err != nil {
+			return err
+		}
+		httpapi.WriteJSON(w, status, out)
+		return nil
+	})
 }
 
 func caller(r *http.Request) auth.Principal {

@@ -8,15 +8,19 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/safetext"
+	"github.com/fangxian/fangxian/shared/sms"
 )
 
 // Zone levels, strictest first; "none" releases a building.
@@ -51,12 +55,17 @@ type Notice struct {
 	CreatedBy   string    `json:"createdBy"`
 }
 
-// Delivery counts of a notice.
+// Delivery counts of a notice's SMS, phone by phone: queued for sending;
+// sent (the provider took it); delivered (of those sent, the carrier's
+// receipt says it reached the phone); failed (it did not reach the phone:
+// refused, out of retries, or reported undelivered, which takes it off
+// sent); skipped (the phone opted out). Acknowledged counts households.
 type Delivery struct {
 	Queued       int `json:"queued"`
 	Sent         int `json:"sent"`
+	Delivered    int `json:"delivered"`
 	Failed       int `json:"failed"`
-	Skipped      int `json:"skipped"` // opted-out phones
+	Skipped      int `json:"skipped"`
 	Acknowledged int `json:"acknowledged"`
 }
 
@@ -74,7 +83,10 @@ type Store interface {
 	// ClaimSend marks phone as being sent notice, once: false when it was
 	// claimed before (a message delivered twice).
 	ClaimSend(ctx context.Context, noticeID, phone string) (bool, error)
-	FinishSend(ctx context.Context, noticeID, phone, outcome string) error
+	// FinishSend records how a claimed send ended ("sent" with the
+	// provider's message id, "skipped", "failed", or "retry" to give the
+	// claim back) and counts it.
+	FinishSend(ctx context.Context, noticeID, phone, outcome, providerID string) error
 	OptedOut(ctx context.Context, phone string) (bool, error)
 }
 
@@ -105,6 +117,8 @@ type Service struct {
 	Directory Directory
 	Queue     Enqueuer
 	Now       func() time.Time
+	// Signature is the 【signature】 the SMS go out with, for previews.
+	Signature string
 }
 
 func (s *Service) buildings(ctx context.Context, cid string) (map[string]registry.Building, error) {
@@ -185,15 +199,23 @@ type NoticeInput struct {
 	Urgent   bool     `json:"urgent"`
 }
 
-// Create records a notice and, for SMS, queues its fan-out; it answers at
-// once, the dispatch function resolves and texts the recipients.
-func (s *Service) Create(ctx context.Context, p auth.Principal, cid string, in NoticeInput) (Notice, error) {
+// plan is a checked notice input: its text, channels and target buildings.
+type plan struct {
+	in      NoticeInput
+	targets []string
+	sms     sms.Message // zero without the SMS channel
+}
+
+// check validates a notice input and resolves its audience to buildings.
+func (s *Service) check(ctx context.Context, p auth.Principal, cid string, in NoticeInput) (plan, error) {
 	if err := auth.RequireCommunity(ctx, p, cid, s.Directory); err != nil {
-		return Notice{}, err
+		return plan{}, err
 	}
 	var fields []apperr.FieldError
 	var problem safetext.Problem
-	if in.Title, problem = safetext.Line(in.Title, 40, true); problem != "" {
+	in.Title, problem = safetext.Line(in.Title, 40, true)
+	titleOK := problem == ""
+	if !titleOK {
 		fields = append(fields, apperr.FieldError{Field: "title", Reason: string(problem)})
 	}
 	if in.Body, problem = safetext.Text(in.Body, 500, true); problem != "" {
@@ -207,6 +229,16 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, cid string, in N
 			fields = append(fields, apperr.FieldError{Field: "channels", Reason: `only "app" and "sms"`})
 		}
 	}
+	var msg sms.Message
+	if slices.Contains(in.Channels, "sms") && titleOK {
+		// The title is the SMS's one variable: what a carrier would refuse
+		// is refused here, not at 3 a.m. in the dispatcher.
+		m, err := sms.Notice(in.Title, in.Urgent)
+		if err != nil {
+			fields = append(fields, apperr.FieldError{Field: "title", Reason: "not sendable by SMS: no links, phone numbers, brackets or symbols such as ¥ ★ & ※"})
+		}
+		msg = m
+	}
 	a := in.Audience
 	chosen := 0
 	for _, set := range []bool{a.All, len(a.BuildingIDs) > 0, len(a.ZoneLevels) > 0} {
@@ -218,11 +250,11 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, cid string, in N
 		fields = append(fields, apperr.FieldError{Field: "audience", Reason: `exactly one of {"all":true}, {"buildingIds":[…]}, {"zoneLevels":[…]}`})
 	}
 	if len(fields) > 0 {
-		return Notice{}, apperr.Validation.WithFields(fields...)
+		return plan{}, apperr.Validation.WithFields(fields...)
 	}
 	known, err := s.buildings(ctx, cid)
 	if err != nil {
-		return Notice{}, err
+		return plan{}, err
 	}
 	var targets []string
 	switch {
@@ -233,19 +265,19 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, cid string, in N
 	case len(a.BuildingIDs) > 0:
 		for _, id := range dedupe(a.BuildingIDs) {
 			if _, ok := known[id]; !ok {
-				return Notice{}, apperr.Validation.WithFields(apperr.FieldError{Field: "audience.buildingIds", Reason: "no building " + id + " in this community"})
+				return plan{}, apperr.Validation.WithFields(apperr.FieldError{Field: "audience.buildingIds", Reason: "no building " + id + " in this community"})
 			}
 			targets = append(targets, id)
 		}
 	default:
 		for _, l := range a.ZoneLevels {
 			if !slices.Contains(levels[:3], l) {
-				return Notice{}, apperr.Validation.WithFields(apperr.FieldError{Field: "audience.zoneLevels", Reason: "sealed, controlled or precaution"})
+				return plan{}, apperr.Validation.WithFields(apperr.FieldError{Field: "audience.zoneLevels", Reason: "sealed, controlled or precaution"})
 			}
 		}
 		zones, err := s.Store.Zones(ctx, cid)
 		if err != nil {
-			return Notice{}, err
+			return plan{}, err
 		}
 		for _, z := range zones {
 			if slices.Contains(a.ZoneLevels, z.Level) {
@@ -254,21 +286,113 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, cid string, in N
 		}
 	}
 	slices.Sort(targets)
-	n := Notice{ID: "n" + randomID(12), CommunityID: cid, Title: in.Title, Body: in.Body, Urgent: in.Urgent,
-		Channels: dedupe(in.Channels), BuildingIDs: targets, CreatedAt: chinatime.In(s.Now()), CreatedBy: p.UserID}
-	if n.BuildingIDs == nil {
-		n.BuildingIDs = []string{}
+	if targets == nil {
+		targets = []string{}
 	}
+	return plan{in: in, targets: targets, sms: msg}, nil
+}
+
+// Create records a notice and, for SMS, queues its fan-out; it answers at
+// once, the dispatch function resolves and texts the recipients.
+func (s *Service) Create(ctx context.Context, p auth.Principal, cid string, in NoticeInput) (Notice, error) {
+	pl, err := s.check(ctx, p, cid, in)
+	if err != nil {
+		return Notice{}, err
+	}
+	in = pl.in
+	n := Notice{ID: "n" + randomID(12), CommunityID: cid, Title: in.Title, Body: in.Body, Urgent: in.Urgent,
+		Channels: dedupe(in.Channels), BuildingIDs: pl.targets, CreatedAt: chinatime.In(s.Now()), CreatedBy: p.UserID}
 	if err := s.Store.CreateNotice(ctx, n); err != nil {
 		return Notice{}, err
 	}
-	if slices.Contains(n.Channels, "sms") && len(targets) > 0 {
+	if !pl.sms.IsZero() && len(pl.targets) > 0 {
 		body, _ := json.Marshal(Message{Kind: KindFanout, NoticeID: n.ID})
 		if err := s.Queue.SendBatch(ctx, []string{string(body)}); err != nil {
 			return Notice{}, apperr.StoreUnavailable.Wrap(err)
 		}
 	}
 	return n, nil
+}
+
+// Preview is what a notice would reach and cost, before staff send it.
+type Preview struct {
+	Buildings  int `json:"buildings"`
+	Households int `json:"households"`
+	// Phones are the distinct phones of the audience: each gets one SMS
+	// (fewer if some opted out since).
+	Phones int         `json:"phones"`
+	SMS    *SMSPreview `json:"sms"`
+}
+
+// SMSPreview is the exact SMS and its cost.
+type SMSPreview struct {
+	Template   string `json:"template"`
+	Text       string `json:"text"`
+	Characters int    `json:"characters"`
+	// Parts is what one phone's message takes (70 Chinese characters fit
+	// one part); TotalParts is what the audience costs, as providers bill.
+	Parts      int `json:"parts"`
+	TotalParts int `json:"totalParts"`
+}
+
+// Preview checks a notice as Create would and says whom it reaches and, by
+// SMS, the exact text, its parts and the parts for the whole audience.
+// Nothing is recorded or sent.
+func (s *Service) Preview(ctx context.Context, p auth.Principal, cid string, in NoticeInput) (Preview, error) {
+	pl, err := s.check(ctx, p, cid, in)
+	if err != nil {
+		return Preview{}, err
+	}
+	phones, households, err := s.audience(ctx, pl.targets)
+	if err != nil {
+		return Preview{}, err
+	}
+	out := Preview{Buildings: len(pl.targets), Households: households, Phones: phones}
+	if !pl.sms.IsZero() {
+		text := pl.sms.Render(s.Signature)
+		parts := pl.sms.Parts(s.Signature)
+		out.SMS = &SMSPreview{Template: pl.sms.Template().Name, Text: text, Characters: utf8.RuneCountInString(text),
+			Parts: parts, TotalParts: parts * phones}
+	}
+	return out, nil
+}
+
+// audience counts the distinct phones and the households of buildings,
+// reading a few buildings at a time.
+func (s *Service) audience(ctx context.Context, buildingIDs []string) (phones, households int, err error) {
+	var (
+		mu     sync.Mutex
+		seen   = map[string]bool{}
+		homes  = map[string]bool{}
+		wg     sync.WaitGroup
+		errs   []error
+		tokens = make(chan struct{}, 8)
+	)
+	for _, id := range buildingIDs {
+		wg.Add(1)
+		tokens <- struct{}{}
+		go func() {
+			defer func() { <-tokens; wg.Done() }()
+			rs, err := s.Directory.BuildingResidents(ctx, id)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			for _, r := range rs {
+				homes[r.HouseholdID] = true
+				if r.Phone != "" {
+					seen[r.Phone] = true
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return 0, 0, err
+	}
+	return len(seen), len(homes), nil
 }
 
 // List is the community's latest notices, for staff.

@@ -2,9 +2,11 @@ package notices_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -343,5 +345,103 @@ func TestTemperatures(t *testing.T) {
 	}
 	if msgs := f.outbox.To(phone(2, 1)); len(msgs) != 0 {
 		t.Errorf("a building outside the zones was reminded: %+v", msgs)
+	}
+}
+
+// flakySender stands in for a provider that takes few phones a call, fails
+// its first call as a whole and refuses one phone.
+type flakySender struct {
+	*sms.Outbox
+	batch  int
+	refuse string
+
+	mu      sync.Mutex
+	calls   []int // phones per call
+	failed1 bool
+}
+
+func (s *flakySender) MaxBatch() int { return s.batch }
+
+func (s *flakySender) SendBatch(ctx context.Context, to []string, m sms.Message) ([]sms.Result, error) {
+	s.mu.Lock()
+	s.calls = append(s.calls, len(to))
+	first := !s.failed1
+	s.failed1 = true
+	s.mu.Unlock()
+	if len(to) > s.batch {
+		return nil, fmt.Errorf("%d phones, at most %d", len(to), s.batch)
+	}
+	if first {
+		return nil, errors.New("the provider is down")
+	}
+	var keep []string
+	for _, p := range to {
+		if p != s.refuse {
+			keep = append(keep, p)
+		}
+	}
+	res, err := s.Outbox.SendBatch(ctx, keep, m)
+	if err != nil {
+		return nil, err
+	}
+	if len(keep) < len(to) {
+		res = append(res, sms.Result{To: s.refuse, Err: errors.New("InvalidParameterValue.IncorrectPhoneNumber")})
+	}
+	return res, nil
+}
+
+func TestBatchesRetriesRefusalsAndReceipts(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sender := &flakySender{Outbox: f.outbox, batch: 4, refuse: phone(2, 2)}
+	f.dispatch.Sender = sender
+	n, err := f.svc.Create(ctx, f.staff, "c1", notices.NoticeInput{Title: "全员核酸", Body: "今晚八点起全员核酸。",
+		Audience: notices.Audience{All: true}, Channels: []string{"sms"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.drain(t)
+	// 12 phones in batches of at most 4: three calls, and the first again
+	// after it failed as a whole.
+	if len(sender.calls) != 4 {
+		t.Errorf("provider calls %v, want 4", sender.calls)
+	}
+	for _, c := range sender.calls {
+		if c > 4 || c < 1 {
+			t.Errorf("a call with %d phones", c)
+		}
+	}
+	for b := 1; b <= 4; b++ {
+		for h := 1; h <= 3; h++ {
+			want := 1
+			if b == 2 && h == 2 {
+				want = 0
+			}
+			if got := len(f.outbox.To(phone(b, h))); got != want {
+				t.Errorf("%s: %d SMS, want %d", phone(b, h), got, want)
+			}
+		}
+	}
+	rep, _ := f.svc.Delivery(ctx, f.staff, n.ID)
+	if rep.Queued != 12 || rep.Sent != 11 || rep.Failed != 1 || rep.Delivered != 0 {
+		t.Fatalf("after sending: %+v", rep.Delivery)
+	}
+
+	// Carriers' receipts: one delivered (twice: counted once), one not
+	// delivered, and one for an id no notice sent.
+	delivered, undelivered := f.outbox.To(phone(1, 1))[0].ID, f.outbox.To(phone(3, 3))[0].ID
+	for _, c := range []struct {
+		id        string
+		delivered bool
+		want      bool
+	}{{delivered, true, true}, {delivered, true, false}, {undelivered, false, true}, {undelivered, true, false}, {"local-nope", true, false}} {
+		got, err := f.st.RecordReceipt(ctx, c.id, c.delivered)
+		if err != nil || got != c.want {
+			t.Errorf("receipt %s delivered=%v: %v %v, want %v", c.id, c.delivered, got, err, c.want)
+		}
+	}
+	rep, _ = f.svc.Delivery(ctx, f.staff, n.ID)
+	if rep.Queued != 12 || rep.Sent != 10 || rep.Delivered != 1 || rep.Failed != 2 {
+		t.Fatalf("after receipts: %+v", rep.Delivery)
 	}
 }

@@ -24,6 +24,11 @@ func Normalize(s string) (string, error) {
 		}
 	}
 	d := b.String()
+	// A number written with + names its country: only +86 is the mainland
+	// (+1 425 555 0182 has 11 digits that look like a mainland mobile).
+	if strings.HasPrefix(strings.TrimSpace(s), "+") && !strings.HasPrefix(d, "86") {
+		return "", ErrInvalid
+	}
 	for _, prefix := range []string{"0086", "86"} {
 		if len(d) == 11+len(prefix) && strings.HasPrefix(d, prefix) {
 			d = d[len(prefix):]

@@ -8,6 +8,7 @@
 package sms
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -219,12 +220,17 @@ func onlyRunes(s, allowed string) bool {
 	return true
 }
 
+// refusedSymbols are what mainland providers refuse in a template or a
+// variable because handsets garble them (Tencent Cloud's template rules name
+// ¥, ★ and typed symbol combinations such as ^_^, &, ☞, ✓ and ※).
+const refusedSymbols = "【】[]{}<>¥￥★☆☞✓✔※√^&"
+
 // plainText refuses what providers refuse in a variable, and what could make
 // a message say something else: invisible characters, brackets that look
-// like a signature, braces that look like a variable, links, and runs of
-// digits that could be a phone number.
+// like a signature, braces that look like a variable, symbols handsets
+// garble, links, and runs of digits that could be a phone number.
 func plainText(v string) bool {
-	if safetext.Unsafe(v) || strings.ContainsAny(v, "【】[]{}<>") {
+	if safetext.Unsafe(v) || strings.ContainsAny(v, refusedSymbols) {
 		return false
 	}
 	lower := strings.ToLower(v)
@@ -256,6 +262,58 @@ func maskPhone(phone string) string {
 		return ""
 	}
 	return phone[:3] + "****" + phone[7:]
+}
+
+// NumberedText is the template as providers that number their variables
+// register it: {1}, {2}, … in the order of Params.
+func (t *Template) NumberedText() string {
+	s := t.Text
+	for i, p := range t.Params {
+		s = strings.Replace(s, "{"+p.Name+"}", "{"+strconv.Itoa(i+1)+"}", 1)
+	}
+	return s
+}
+
+// Result is what a provider answered for one phone of a send: the id it
+// gave the message (for delivery receipts), or why it refused that phone.
+type Result struct {
+	To  string
+	ID  string
+	Err error
+}
+
+// ParseTemplateIDs reads the providers' template ids from configuration:
+// a JSON object from catalogue names to ids, e.g. {"signin_code":"1234567"}.
+// A name that is not in the catalogue, or an id that is not digits and
+// letters, is refused, so a typo is found at deploy time and not at 3 a.m.
+func ParseTemplateIDs(s string) (map[string]string, error) {
+	ids := map[string]string{}
+	if strings.TrimSpace(s) == "" {
+		return ids, nil
+	}
+	if err := json.Unmarshal([]byte(s), &ids); err != nil {
+		return nil, fmt.Errorf("sms: template ids: a JSON object of template name to id: %w", err)
+	}
+	for name, id := range ids {
+		if _, ok := Lookup(name); !ok {
+			return nil, fmt.Errorf("sms: template ids: no template %q in the catalogue", name)
+		}
+		if id == "" || len(id) > 32 || !onlyRunes(id, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-") {
+			return nil, fmt.Errorf("sms: template ids: %q for %s is not an id", id, name)
+		}
+	}
+	return ids, nil
+}
+
+// MissingTemplateIDs names the catalogue's templates that ids has no id for.
+func MissingTemplateIDs(ids map[string]string) []string {
+	var out []string
+	for _, t := range catalogue {
+		if ids[t.Name] == "" {
+			out = append(out, t.Name)
+		}
+	}
+	return out
 }
 
 // Catalogue lists every template, for the tests, the outbox and the

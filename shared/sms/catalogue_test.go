@@ -148,8 +148,9 @@ func TestSignature(t *testing.T) {
 }
 
 // TestNoFreeTextReachesASender reads every Go file of the project and fails
-// on a Message made any other way than by this package's constructors: the
-// senders take only Message, whose fields nobody else can set.
+// on a Message made any other way than by this package's constructors (the
+// senders take only Message, whose fields nobody else can set), and on a
+// provider's send API called anywhere but in an adapter of this package.
 func TestNoFreeTextReachesASender(t *testing.T) {
 	root := filepath.Join("..", "..")
 	fset := token.NewFileSet()
@@ -167,7 +168,19 @@ func TestNoFreeTextReachesASender(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		// Only the adapters under shared/sms call a provider's send API.
+		adapter := strings.HasPrefix(filepath.ToSlash(path), "../../shared/sms/")
 		ast.Inspect(f, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.SelectorExpr:
+				if x.Sel.Name == "SendTextMessage" && !adapter {
+					t.Errorf("%s: SendTextMessage outside the SMS adapters", fset.Position(x.Pos()))
+				}
+			case *ast.BasicLit:
+				if x.Value == `"SendSms"` && !adapter {
+					t.Errorf("%s: SendSms outside the SMS adapters", fset.Position(x.Pos()))
+				}
+			}
 			lit, ok := n.(*ast.CompositeLit)
 			if !ok {
 				return true

@@ -3,7 +3,9 @@ package sms
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -20,6 +22,9 @@ var ErrUnavailable = apperr.New(apperr.KindUnavailable, "SMS_UNAVAILABLE", "çŸ­ä
 // Sent is one message as the outbox keeps it: the template and its
 // parameters beside the text a phone would show.
 type Sent struct {
+	// ID is the message's id, as a provider's would be: delivery receipts
+	// for it can be posted to the local callback route.
+	ID       string            `json:"id"`
 	To       string            `json:"to"`
 	Template string            `json:"template"`
 	Params   map[string]string `json:"params"`
@@ -39,15 +44,36 @@ type Outbox struct {
 }
 
 // Send records the message.
-func (o *Outbox) Send(_ context.Context, to string, m Message) error {
+func (o *Outbox) Send(ctx context.Context, to string, m Message) error {
+	_, err := o.SendBatch(ctx, []string{to}, m)
+	return err
+}
+
+// OutboxBatch is how many phones the outbox takes in one call: as many as
+// Tencent Cloud's SendSms, so that a local run batches as the cloud does.
+const OutboxBatch = 200
+
+// MaxBatch is how many phones SendBatch takes at once.
+func (o *Outbox) MaxBatch() int { return OutboxBatch }
+
+// SendBatch records the message once per phone, each with its own id.
+func (o *Outbox) SendBatch(_ context.Context, to []string, m Message) ([]Result, error) {
 	if m.IsZero() {
-		return errors.New("sms: not a catalogue message")
+		return nil, errors.New("sms: not a catalogue message")
+	}
+	if len(to) > OutboxBatch {
+		return nil, fmt.Errorf("sms: %d phones in one call, at most %d", len(to), OutboxBatch)
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.sent = append(o.sent, Sent{To: to, Template: m.Template().Name, Params: m.Named(), Body: m.Render(o.Signature),
-		Parts: m.Parts(o.Signature), SentAt: chinatime.In(o.Now())})
-	return nil
+	out := make([]Result, len(to))
+	for i, phone := range to {
+		id := "local-" + strconv.Itoa(len(o.sent)+1)
+		o.sent = append(o.sent, Sent{ID: id, To: phone, Template: m.Template().Name, Params: m.Named(), Body: m.Render(o.Signature),
+			Parts: m.Parts(o.Signature), SentAt: chinatime.In(o.Now())})
+		out[i] = Result{To: phone, ID: id}
+	}
+	return out, nil
 }
 
 // To lists the messages sent to a phone, oldest first.

@@ -11,6 +11,9 @@ var (
 	signInCode = &Template{Name: "signin_code", Purpose: "signin", MaxParts: 1,
 		Text:   "您的登录验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略。",
 		Params: []Param{{"code", Digits, 6}, {"minutes", Digits, 2}}}
+	bookingConfirmed = &Template{Name: "booking_confirmed", Purpose: "booking", MaxParts: 1,
+		Text:   "社区已为您预约核酸检测：{time}，{site}，预约码{code}，请按时前往。",
+		Params: []Param{{"time", Clock, 11}, {"site", Text, 10}, {"code", Code, 6}}}
 	bookingMoved = &Template{Name: "booking_moved", Purpose: "booking", MaxParts: 1,
 		Text:   "{closed}采样点关闭，您的核酸预约改至{site}，{time}，预约码{code}。",
 		Params: []Param{{"closed", Text, 10}, {"site", Text, 10}, {"time", Clock, 11}, {"code", Code, 6}}}
@@ -30,11 +33,17 @@ var (
 		Params: []Param{{"title", Text, 20}}}
 )
 
-var catalogue = []*Template{signInCode, bookingMoved, bookingCancelled, temperatureReminder, feverAlert, notice, noticeUrgent}
+var catalogue = []*Template{signInCode, bookingConfirmed, bookingMoved, bookingCancelled, temperatureReminder, feverAlert, notice, noticeUrgent}
 
 // SignInCode is the one-time sign-in code.
 func SignInCode(code string, minutes int) (Message, error) {
 	return fill(signInCode, code, itoa(minutes))
+}
+
+// BookingConfirmed tells a resident that staff booked them a test: when,
+// where and the code to show at the site.
+func BookingConfirmed(at time.Time, site, code string) (Message, error) {
+	return fill(bookingConfirmed, clock(at), site, code)
 }
 
 // BookingMoved tells a resident their site closed and where and when their

@@ -42,6 +42,13 @@ func AckKey(noticeID, householdID string) Key { return Key{"NOTICE#" + noticeID,
 // SentKey keeps a notice to one SMS per phone.
 func SentKey(noticeID, phone string) Key { return Key{"NOTICE#" + noticeID, "SENT#" + phone} }
 
+// MessageKey maps a provider's message id to the notice and phone it was
+// sent for, so that a delivery receipt finds them.
+func MessageKey(providerID string) Key { return Key{"SMSID#" + providerID, "SMSID"} }
+
+// messageTTL keeps the map past the 72 hours in which carriers report.
+const messageTTL = 4 * 24 * time.Hour
+
 // OptOutKey marks a phone that asked for no more SMS.
 func OptOutKey(phone string) Key { return Key{"PHONE#" + phone, "OPTOUT"} }
 
@@ -102,6 +109,7 @@ type noticeItem struct {
 	CreatedBy    string   `dynamodbav:"createdBy"`
 	Queued       int      `dynamodbav:"queued"`
 	Sent         int      `dynamodbav:"sent"`
+	Delivered    int      `dynamodbav:"delivered"`
 	Failed       int      `dynamodbav:"failed"`
 	Skipped      int      `dynamodbav:"skipped"`
 	Acknowledged int      `dynamodbav:"acknowledged"`
@@ -110,7 +118,7 @@ type noticeItem struct {
 func (it noticeItem) domain() (notices.Notice, notices.Delivery) {
 	return notices.Notice{ID: it.ID, CommunityID: it.CommunityID, Title: it.Title, Body: it.Body, Urgent: it.Urgent,
 			Channels: it.Channels, BuildingIDs: it.BuildingIDs, CreatedAt: parseTime(it.CreatedAt), CreatedBy: it.CreatedBy},
-		notices.Delivery{Queued: it.Queued, Sent: it.Sent, Failed: it.Failed, Skipped: it.Skipped, Acknowledged: it.Acknowledged}
+		notices.Delivery{Queued: it.Queued, Sent: it.Sent, Delivered: it.Delivered, Failed: it.Failed, Skipped: it.Skipped, Acknowledged: it.Acknowledged}
 }
 
 // CreateNotice writes a notice and its place in the community's feed.
@@ -251,10 +259,13 @@ func (s *Store) claim(ctx context.Context, k Key, attrs map[string]types.Attribu
 	return true, nil
 }
 
-// FinishSend records how a send ended: "sent", "skipped" (opted out),
+// FinishSend records how a send ended: "sent" (with the provider's message
+// id, mapped back to the notice for its receipt), "skipped" (opted out),
 // "failed" (for good: no retry left), or "retry", which gives the claim back
-// so the redelivered message may try again and counts nothing.
-func (s *Store) FinishSend(ctx context.Context, noticeID, phone, outcome string) error {
+// so the redelivered message may try again and counts nothing. The outcome
+// and its count are one transaction, taken only from a send in progress, so
+// nothing is counted twice.
+func (s *Store) FinishSend(ctx context.Context, noticeID, phone, outcome, providerID string) error {
 	k := SentKey(noticeID, phone)
 	if outcome == "retry" {
 		_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: k.av()})
@@ -263,13 +274,81 @@ func (s *Store) FinishSend(ctx context.Context, noticeID, phone, outcome string)
 		}
 		return nil
 	}
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: k.av(),
-		UpdateExpression: aws.String("SET #s = :o"), ExpressionAttributeNames: map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":o": str(outcome)}})
+	set := map[string]types.AttributeValue{":o": str(outcome), ":sending": str("sending")}
+	expr := "SET #s = :o"
+	if providerID != "" {
+		expr += ", providerId = :id"
+		set[":id"] = str(providerID)
+	}
+	items := []types.TransactWriteItem{
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: k.av(), UpdateExpression: aws.String(expr),
+			ConditionExpression: aws.String("#s = :sending"), ExpressionAttributeNames: map[string]string{"#s": "status"},
+			ExpressionAttributeValues: set}},
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: NoticeKey(noticeID).av(),
+			UpdateExpression: aws.String("ADD #f :one"), ExpressionAttributeNames: map[string]string{"#f": outcome},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":one": n64(1)}}},
+	}
+	if outcome == "sent" && providerID != "" {
+		m := MessageKey(providerID)
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: map[string]types.AttributeValue{
+			"PK": str(m.PK), "SK": str(m.SK), "type": str("smsid"), "noticeId": str(noticeID), "phone": str(phone),
+			"expiresAt": n(time.Now().Add(messageTTL).Unix())}}})
+	}
+	err := s.transact(ctx, items)
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && failed(tce, 0) {
+		return nil // finished before: counted then
+	}
 	if err != nil {
 		return unavailable(err)
 	}
-	return s.count(ctx, noticeID, outcome, 1) // sent, skipped or failed
+	return nil
+}
+
+// RecordReceipt applies a carrier's delivery receipt for a provider's
+// message id: a notice's send goes from sent to delivered, or to failed
+// (off sent). It reports false for an id sent for no notice (a sign-in
+// code, an alert), for a receipt seen before, and for one that came too
+// late to be mapped.
+func (s *Store) RecordReceipt(ctx context.Context, providerID string, delivered bool) (bool, error) {
+	var m struct {
+		NoticeID string `dynamodbav:"noticeId"`
+		Phone    string `dynamodbav:"phone"`
+	}
+	err := s.get(ctx, MessageKey(providerID), &m)
+	if errors.Is(err, registry.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	status, counts := "delivered", "ADD delivered :one"
+	if !delivered {
+		status, counts = "undelivered", "ADD failed :one, sent :minus"
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: SentKey(m.NoticeID, m.Phone).av(),
+			UpdateExpression: aws.String("SET #s = :new"), ConditionExpression: aws.String("#s = :sent"),
+			ExpressionAttributeNames:  map[string]string{"#s": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":new": str(status), ":sent": str("sent")}}},
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: NoticeKey(m.NoticeID).av(), UpdateExpression: aws.String(counts),
+			ExpressionAttributeValues: receiptCounts(delivered)}},
+	})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && failed(tce, 0) {
+		return false, nil // a receipt seen before
+	}
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return true, nil
+}
+
+func receiptCounts(delivered bool) map[string]types.AttributeValue {
+	if delivered {
+		return map[string]types.AttributeValue{":one": n64(1)}
+	}
+	return map[string]types.AttributeValue{":one": n64(1), ":minus": n64(-1)}
 }
 
 var _ notices.Once = (*Store)(nil)
@@ -309,6 +388,15 @@ func (s *Store) SetOptOut(ctx context.Context, phone string, at time.Time) error
 	k := OptOutKey(phone)
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table),
 		Item: map[string]types.AttributeValue{"PK": str(k.PK), "SK": str(k.SK), "type": str("optout"), "at": str(formatTime(at))}})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// ClearOptOut lets a phone receive SMS again (the START keyword).
+func (s *Store) ClearOptOut(ctx context.Context, phone string) error {
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: OptOutKey(phone).av()})
 	if err != nil {
 		return unavailable(err)
 	}

@@ -1,0 +1,26 @@
+// Command smsevents takes what AWS End User Messaging SMS reports: replies
+// published to the two-way SMS topic, and delivery status events from the
+// default event bus.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/fangxian/fangxian/shared/inbound"
+	"github.com/fangxian/fangxian/shared/lambdaenv"
+	"github.com/fangxian/fangxian/shared/logging"
+	"github.com/fangxian/fangxian/shared/store"
+)
+
+func main() {
+	log := logging.Init()
+	st := lambdaenv.Must(store.FromEnv())
+	h := &inbound.Handler{Receipts: st, OptOuts: st, Once: st, Now: time.Now}
+	lambda.Start(func(ctx context.Context, raw json.RawMessage) error {
+		return h.HandleAWS(logging.WithLogger(ctx, log), raw)
+	})
+}

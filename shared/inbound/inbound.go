@@ -1,0 +1,162 @@
+// Package inbound takes what comes back from phones through the SMS
+// providers: the replies residents send, and the carriers' delivery
+// receipts. Each provider's way of delivering them (Tencent Cloud's HTTPS
+// callbacks; AWS End User Messaging's SNS topic and EventBridge events) is
+// parsed here into one Reply or Receipt, and one Handler acts on them.
+package inbound
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/fangxian/fangxian/shared/logging"
+	"github.com/fangxian/fangxian/shared/safetext"
+)
+
+// Reply is a text a phone sent to the deployment's SMS number.
+type Reply struct {
+	// From is the mainland mobile number, normalised (11 digits).
+	From string
+	Text string
+	At   time.Time
+	// Key identifies the reply across a provider's retries.
+	Key string
+}
+
+// Receipt is a carrier's final word on one message.
+type Receipt struct {
+	// ProviderID is the id the provider answered the send with.
+	ProviderID string
+	Delivered  bool
+}
+
+// Receipts counts receipts against the notices that sent the messages.
+type Receipts interface {
+	// RecordReceipt reports false for an id no notice sent, or one seen before.
+	RecordReceipt(ctx context.Context, providerID string, delivered bool) (bool, error)
+}
+
+// OptOuts keeps the phones that asked for no more SMS.
+type OptOuts interface {
+	SetOptOut(ctx context.Context, phone string, at time.Time) error
+	ClearOptOut(ctx context.Context, phone string) error
+}
+
+// Once keeps a reply to one handling however often a provider delivers it.
+type Once interface {
+	ClaimOnce(ctx context.Context, key, phone string) (bool, error)
+}
+
+// Handler acts on replies and receipts.
+type Handler struct {
+	Receipts Receipts
+	OptOuts  OptOuts
+	Once     Once
+	Now      func() time.Time
+}
+
+// What a reply did, for the log and the tests.
+const (
+	ActionOptOut    = "opt-out"
+	ActionOptIn     = "opt-in"
+	ActionIgnored   = "ignored"
+	ActionDuplicate = "duplicate"
+)
+
+// Keywords a resident replies to stop or resume SMS. Mainland carriers'
+// convention is TD (退订); the others are what people type.
+var (
+	optOutWords = []string{"TD", "T", "N", "STOP", "UNSUBSCRIBE", "退订", "退", "取消", "取消订阅", "不要再发"}
+	optInWords  = []string{"START", "订阅", "恢复", "恢复订阅"}
+)
+
+// MaxReplyRunes bounds what a reply may hold; a longer one is cut.
+const MaxReplyRunes = 500
+
+// Reply acts on one reply, once: the opt-out and opt-in keywords take
+// effect; anything else is logged (the phone masked) for the keyword flows
+// to come.
+func (h *Handler) Reply(ctx context.Context, r Reply) (string, error) {
+	first, err := h.Once.ClaimOnce(ctx, "reply:"+r.Key, r.From)
+	if err != nil {
+		return "", err
+	}
+	if !first {
+		return ActionDuplicate, nil
+	}
+	word := keyword(r.Text)
+	switch {
+	case contains(optOutWords, word):
+		return ActionOptOut, h.OptOuts.SetOptOut(ctx, r.From, h.Now())
+	case contains(optInWords, word):
+		return ActionOptIn, h.OptOuts.ClearOptOut(ctx, r.From)
+	}
+	logging.From(ctx).Info("SMS reply with no keyword", "from", r.From, "runes", len([]rune(r.Text)))
+	return ActionIgnored, nil
+}
+
+// Receipt counts one receipt; a receipt for a message no notice sent is
+// dropped, and one seen before counts nothing.
+func (h *Handler) Receipt(ctx context.Context, r Receipt) error {
+	_, err := h.Receipts.RecordReceipt(ctx, r.ProviderID, r.Delivered)
+	return err
+}
+
+// keyword is a reply as a keyword: trimmed of spaces and punctuation,
+// upper-cased, full-width letters made ASCII.
+func keyword(text string) string {
+	var b strings.Builder
+	for _, r := range text {
+		switch {
+		case r >= 'Ａ' && r <= 'Ｚ':
+			r = r - 'Ａ' + 'A'
+		case r >= 'ａ' && r <= 'ｚ':
+			r = r - 'ａ' + 'a'
+		}
+		if unicode.IsSpace(r) || unicode.IsPunct(r) {
+			continue
+		}
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
+}
+
+func contains(words []string, w string) bool {
+	for _, x := range words {
+		if x == w {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanText keeps a reply's text printable and bounded: control and
+// invisible characters become spaces, the rest is cut at MaxReplyRunes.
+func cleanText(s string) string {
+	s = strings.ToValidUTF8(s, " ")
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == MaxReplyRunes {
+			break
+		}
+		if safetext.Unsafe(string(r)) {
+			r = ' '
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// replyKey identifies a reply that a provider gives no id: its phone, time
+// and text.
+func replyKey(from string, at time.Time, text string) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s|%d|%s", from, at.Unix(), text)))
+	return hex.EncodeToString(sum[:12])
+}
