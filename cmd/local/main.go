@@ -222,6 +222,9 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 		return nil, err
 	}
 	outbox := &sms.Outbox{Signature: signature, Now: time.Now}
+	// What staff's actions cause goes out as the stack sends it: not to a
+	// phone that opted out, a daily share per phone.
+	guarded := sms.Guarded{Sender: outbox, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}
 	if c.CallbackSecret == "" {
 		c.CallbackSecret = localCallbackSecret
 	}
@@ -251,7 +254,7 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 		queue:     q,
 		dispatch: &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: q, Sender: outbox, Signature: signature,
 			Pacer: notices.NewPacer(smsRate()), MaxReceives: q.MaxReceives},
-		booking: &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: outbox, Now: time.Now},
+		booking: &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now},
 	}, nil
 }
 

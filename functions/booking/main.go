@@ -11,6 +11,7 @@ import (
 	"github.com/fangxian/fangxian/shared/lambdaenv"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/secrets"
+	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/sms/provider"
 	"github.com/fangxian/fangxian/shared/store"
 )
@@ -21,6 +22,7 @@ func main() {
 	verifier := lambdaenv.Must(auth.VerifierFromEnv(st))
 	cfg := lambdaenv.AWSConfig(false)
 	sender := lambdaenv.Must(provider.FromEnv(cfg, secrets.SSM{Config: cfg}, log))
-	svc := &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: sender, Now: time.Now}
+	guarded := sms.Guarded{Sender: sender, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}
+	svc := &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now}
 	httpapi.ServeFunction("booking", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st})
 }

@@ -197,7 +197,8 @@ var ops = map[string]op{
 		answers: ok(S(object(props{
 			"buildings":  S(integer(0, 1e5)),
 			"households": S(integer(0, 1e7)),
-			"phones":     S(describe(integer(0, 1e7), "Distinct phones: one SMS each (fewer if some opted out).")),
+			"phones":     S(describe(integer(0, 1e7), "Distinct phones that take SMS: one SMS each.")),
+			"optedOut":   S(describe(integer(0, 1e7), "Phones of the audience that replied TD: no SMS (counted with the sms channel only).")),
 			"sms": S(describe(object(props{
 				"template":   S(str(1, 64)),
 				"text":       S(describe(str(1, 500), "The SMS as a phone shows it, 【signature】 included.")),
@@ -205,7 +206,7 @@ var ops = map[string]op{
 				"parts":      S(describe(integer(1, 10), "Parts one message takes: 70 Chinese characters fit one, 67 a part beyond.")),
 				"totalParts": S(describe(integer(0, 1e8), "parts × phones.")),
 			}, "template", "text", "characters", "parts", "totalParts").WithNullable(), "null without the sms channel.")),
-		}, "buildings", "households", "phones", "sms")))},
+		}, "buildings", "households", "phones", "optedOut", "sms")))},
 	"listNotices": {summary: "The community's latest notices", answers: ok(list("notices", ref("Notice"), false))},
 	"myNotices":   {summary: "My building's notices, newest first", answers: ok(list("notices", ref("FeedItem"), false))},
 	"ackNotice": {summary: "Acknowledge a notice, once per household",
@@ -222,17 +223,17 @@ var ops = map[string]op{
 		answers:     created(ref("Reading")),
 		codes:       map[int][]string{400: {"IMPLAUSIBLE_TEMPERATURE", "IMPLAUSIBLE_TEMPERATURE_CHANGE", "NOT_A_HOUSEHOLD_MEMBER"}, 409: {"REPORT_IN_PROGRESS"}}},
 	"smsReceipts": {summary: "Tencent Cloud SMS delivery receipts (callback)",
-		description: "Registered in Tencent Cloud's SMS console as the status callback; deployed with smsProvider=tencent. The path carries the callback secret (cmd/operator rotate-callback-secret); a wrong one answers 404. Each receipt moves its notice SMS from sent to delivered or failed, once.",
-		body: &openapi3.Schema{Type: &openapi3.Types{"array"}, MaxItems: openapi3.Uint64Ptr(1000), Items: S(object(props{
+		description: "Registered in Tencent Cloud's SMS console as the status callback; deployed with smsProvider=tencent. The path carries the callback secret (cmd/operator rotate-callback-secret); a wrong one answers 404. Each receipt moves its notice SMS from sent to delivered or failed, once; a receipt that cannot be read (no sid, a status other than SUCCESS or FAIL in any case) is passed over, the others are taken; fields Tencent Cloud adds are passed over.",
+		body: &openapi3.Schema{Type: &openapi3.Types{"array"}, MaxItems: openapi3.Uint64Ptr(1000), Items: S(foreign(props{
 			"user_receive_time": S(str(0, 32)), "nationcode": S(str(0, 8)), "mobile": S(str(0, 20)),
-			"report_status": S(enum("SUCCESS", "FAIL")), "errmsg": S(str(0, 256)), "description": S(str(0, 256)),
-			"sid": S(describe(pattern(`^[!-~]{1,128}$`, "The SerialNo SendSms answered."), "The SerialNo SendSms answered.")),
-		}, "report_status", "sid"))},
+			"report_status": S(describe(str(0, 16), "SUCCESS or FAIL.")), "errmsg": S(str(0, 256)), "description": S(str(0, 256)),
+			"sid": S(describe(str(0, 256), "The SerialNo SendSms answered.")),
+		}))},
 		answers: ok(ref("CallbackAnswer")),
 		codes:   map[int][]string{503: {"CALLBACKS_UNAVAILABLE"}}},
 	"smsReplies": {summary: "A resident's SMS reply (Tencent Cloud callback)",
 		description: "Registered in Tencent Cloud's SMS console as the reply callback; deployed with smsProvider=tencent. TD (退订) stops SMS to the phone, 订阅 resumes them; a reply delivered twice acts once.",
-		body: object(props{
+		body: foreign(props{
 			"extend": S(str(0, 32)), "mobile": S(str(1, 20)), "nationcode": S(str(0, 8)), "sign": S(str(0, 32)),
 			"text": S(str(0, 2000)), "time": S(describe(integer(1, 1e11), "Unix seconds.")),
 		}, "mobile", "text", "time"),

@@ -77,6 +77,15 @@ type props map[string]*openapi3.SchemaRef
 
 // object is closed: an unknown field is an error in a request and a breach
 // of the contract in an answer.
+// foreign is an object whose shape a provider defines: fields it adds are
+// taken (and passed over), not refused.
+func foreign(p props, required ...string) *openapi3.Schema {
+	s := object(p, required...)
+	yes := true
+	s.AdditionalProperties = openapi3.AdditionalProperties{Has: &yes}
+	return s
+}
+
 func object(p props, required ...string) *openapi3.Schema {
 	s := openapi3.NewObjectSchema()
 	s.Properties = openapi3.Schemas(p)

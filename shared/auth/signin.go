@@ -71,6 +71,10 @@ var (
 type Account struct {
 	Phone string
 	Name  string
+	// WeChat says the person has bound the mini-program to this phone: the
+	// app reaches them, so news that SMS would otherwise carry can wait
+	// there.
+	WeChat bool
 	Principal
 }
 

@@ -75,6 +75,8 @@ type Booking struct {
 	StartsAt    time.Time `json:"startsAt"`
 	Status      string    `json:"status"`
 	BookedAt    time.Time `json:"bookedAt"`
+	// Texted: staff booked it and its confirmation was texted.
+	Texted bool `json:"-"`
 }
 
 // MaxSlotsPerSite keeps a site's creation to one transaction (100 items).

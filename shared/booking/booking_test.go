@@ -61,6 +61,7 @@ func (f *faultyDB) TransactWriteItems(ctx context.Context, in *dynamodb.Transact
 }
 
 type fixture struct {
+	st        *store.Store
 	outbox    *sms.Outbox
 	svc       *booking.Service
 	db        *faultyDB
@@ -106,7 +107,9 @@ func newFixture(t *testing.T, perLanePerSlot int) *fixture {
 		}
 		f.members = append(f.members, ids)
 	}
-	f.svc = &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: f.outbox, Now: time.Now}
+	f.st = st
+	f.svc = &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, Now: time.Now,
+		SMS: sms.Guarded{Sender: f.outbox, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}}
 	now := time.Now()
 	var err error
 	f.round, err = f.svc.CreateRound(ctx, f.staff, "c1", booking.RoundInput{Name: "第4轮", StartsAt: now.Add(-10 * time.Minute), EndsAt: now.Add(2 * time.Hour), SlotMinutes: 30, AllowPastStart: true})
@@ -482,19 +485,22 @@ func TestClosingASiteMovesOrCancelsAndTells(t *testing.T) {
 			t.Errorf("moved earlier than booked: %+v", m)
 		}
 	}
-	if c.Notified != 3 {
-		t.Errorf("%d phones told, want one per household", c.Notified)
+	if c.Notified != 6 {
+		t.Errorf("%d residents told, want each of the 6 (two a household, sharing its phone)", c.Notified)
 	}
 	// Staff booked these households, so each member had a confirmation with
 	// their own code; the closure then tells each household once.
 	if msgs := f.texts(fmt.Sprintf("137%08d", 0), "booking_confirmed"); len(msgs) != 2 || msgs[0].Params["code"] == msgs[1].Params["code"] {
 		t.Errorf("confirmations %+v", msgs)
 	}
+	// Each member is told with their name and their own code, on the
+	// household's one phone.
 	msgs := f.texts(fmt.Sprintf("137%08d", 0), "booking_moved")
-	if len(msgs) != 1 || !strings.Contains(msgs[0].Body, "东门") || !strings.HasPrefix(msgs[0].Body, "【防线】") {
+	if len(msgs) != 2 || msgs[0].Params["name"] == msgs[1].Params["name"] || msgs[0].Params["code"] == msgs[1].Params["code"] ||
+		!strings.Contains(msgs[0].Body, "东门") || !strings.HasPrefix(msgs[0].Body, "【防线】") {
 		t.Errorf("SMS %+v", msgs)
 	}
-	if msgs := f.texts(fmt.Sprintf("137%08d", 2), "booking_cancelled"); len(msgs) != 1 || !strings.Contains(msgs[0].Body, "取消") {
+	if msgs := f.texts(fmt.Sprintf("137%08d", 2), "booking_cancelled"); len(msgs) != 2 || !strings.Contains(msgs[0].Body, "取消") {
 		t.Errorf("cancel SMS %+v", msgs)
 	}
 	// The closed site's slots are gone from the list and take no bookings.
@@ -611,5 +617,52 @@ func TestStaffBookingsAreConfirmedBySMS(t *testing.T) {
 	}
 	if len(got) != 2 || len(codes) != 0 {
 		t.Errorf("%d confirmations, codes not texted %v", len(got), codes)
+	}
+
+	// The same request again (a staff tool retrying) answers the same.
+	first, err := f.svc.BookSteered(ctx, f.staff, f.round.ID, f.slots[1].ID, f.members[5], "staff-retry-0001")
+	if err != nil || first.Notified != 2 {
+		t.Fatalf("a keyed staff booking: %+v %v", first, err)
+	}
+	again, err := f.svc.BookSteered(ctx, f.staff, f.round.ID, f.slots[1].ID, f.members[5], "staff-retry-0001")
+	if err != nil || !again.Replayed || again.Notified != first.Notified {
+		t.Errorf("the replay answers notified %d (replayed %v), the first %d: %v", again.Notified, again.Replayed, first.Notified, err)
+	}
+	if n := len(f.texts(fmt.Sprintf("137%08d", 5), "booking_confirmed")); n != 2 {
+		t.Errorf("the replay texted again: %d confirmations", n)
+	}
+
+	// Staff move and cancel: the resident is told; a resident's own change
+	// in the app is not texted back.
+	b := res.Bookings[0]
+	if _, err := f.svc.Reschedule(ctx, f.staff, b.ID, f.slots[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	if changed := f.texts(fmt.Sprintf("137%08d", 4), "booking_changed"); len(changed) != 1 || changed[0].Params["code"] != b.Code {
+		t.Errorf("a staff reschedule: %+v", changed)
+	}
+	if _, err := f.svc.Cancel(ctx, f.staff, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if gone := f.texts(fmt.Sprintf("137%08d", 4), "booking_withdrawn"); len(gone) != 1 {
+		t.Errorf("a staff cancellation: %+v", gone)
+	}
+	own := f.svc
+	if _, err := own.Cancel(ctx, f.residents[1], booking.BookingID(f.round.ID, f.members[1][0])); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.texts(fmt.Sprintf("137%08d", 1), "booking_withdrawn")); n != 0 {
+		t.Errorf("a resident's own cancellation was texted back")
+	}
+
+	// A phone that replied TD gets no confirmation; the answer says so.
+	if err := f.st.SetOptOut(ctx, fmt.Sprintf("137%08d", 6), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := f.svc.BookSteered(ctx, f.staff, f.round.ID, f.slots[1].ID, f.members[6], ""); err != nil || res.Notified != 0 {
+		t.Errorf("an opted-out household: notified %d, %v", res.Notified, err)
+	}
+	if n := len(f.texts(fmt.Sprintf("137%08d", 6), "booking_confirmed")); n != 0 {
+		t.Errorf("an opted-out phone was texted %d confirmations", n)
 	}
 }

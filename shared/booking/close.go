@@ -9,6 +9,7 @@ import (
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
 )
@@ -28,16 +29,31 @@ type SiteStore interface {
 	Move(ctx context.Context, bookings []Booking, to Slot) error
 	// CancelMany cancels bookings of one slot in one transaction.
 	CancelMany(ctx context.Context, bookings []Booking) error
-	// Phones returns the phone of each resident that has one.
-	Phones(ctx context.Context, residentIDs []string) (map[string]string, error)
+	// Contacts says how each resident is reached: their name, and their
+	// phone or, when they have none, their household's.
+	Contacts(ctx context.Context, residentIDs []string) (map[string]Contact, error)
+	// MarkTexted records that a booking's confirmation was texted, so that
+	// a replay answers what the first request did.
+	MarkTexted(ctx context.Context, roundID, residentID string) error
 	// Sites lists a round's sites, closed ones too.
 	Sites(ctx context.Context, roundID string) ([]Site, error)
 }
 
-// Sender sends one catalogue SMS.
+// Sender sends one catalogue SMS. Booking's are the messages staff's
+// actions cause: deployed behind sms.Guarded (no SMS to a phone that opted
+// out, a daily share per phone).
 type Sender interface {
 	Send(ctx context.Context, to string, m sms.Message) error
 }
+
+// Contact is how a resident is reached.
+type Contact struct {
+	Name  string
+	Phone string
+}
+
+// message builds a resident's SMS once their name is known.
+type message func(name string) (sms.Message, error)
 
 // Moved is a booking that went to another slot.
 type Moved struct {
@@ -122,7 +138,7 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 		siteName[st.ID] = st.Name
 	}
 	out := Closure{Site: site, Moved: []Moved{}, Cancelled: []Booking{}}
-	notices := map[string]sms.Message{} // resident id → what to tell them
+	notices := map[string]message{} // resident id → what to tell them
 	for _, group := range byHouseholdAndSlot(bookings) {
 		from := group[0]
 		moved := false
@@ -146,11 +162,10 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 			to.Booked += len(group)
 			for _, b := range group {
 				out.Moved = append(out.Moved, Moved{BookingID: b.ID, ResidentID: b.ResidentID, FromSlotID: b.SlotID, ToSlotID: to.ID, StartsAt: to.StartsAt})
-				msg, err := sms.BookingMoved(site.Name, siteName[to.SiteID], to.StartsAt, b.Code)
-				if err != nil {
-					return out, err
+				newSite, at, code := siteName[to.SiteID], to.StartsAt, b.Code
+				notices[b.ResidentID] = func(name string) (sms.Message, error) {
+					return sms.BookingMoved(site.Name, name, newSite, at, code)
 				}
-				notices[b.ResidentID] = msg
 			}
 			moved = true
 			break
@@ -166,17 +181,12 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 		for _, b := range group {
 			b.Status = StatusCancelled
 			out.Cancelled = append(out.Cancelled, b)
-			msg, err := sms.BookingCancelled(site.Name, from.StartsAt)
-			if err != nil {
-				return out, err
-			}
-			notices[b.ResidentID] = msg
+			at := from.StartsAt
+			notices[b.ResidentID] = func(name string) (sms.Message, error) { return sms.BookingCancelled(site.Name, name, at) }
 		}
 	}
-	out.Notified, err = s.notify(ctx, notices)
-	if err != nil {
-		return out, err
-	}
+	// The moves stand whatever the SMS do: the answer says how many were told.
+	out.Notified = s.tell(ctx, notices)
 	// The buildings' windows pointed at the closed site too: plan again
 	// for what is left, and steering follows the new windows.
 	if slots, err = s.Store.Slots(ctx, roundID); err != nil {
@@ -191,42 +201,44 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	return out, err
 }
 
-// notify texts each affected phone once; members who share a phone get one
-// message.
-func (s *Service) notify(ctx context.Context, notices map[string]sms.Message) (int, error) {
-	if len(notices) == 0 || s.SMS == nil {
-		return 0, nil
+// tell texts each resident their own message: members who share a phone
+// each get theirs, since each has their own code. A phone that opted out or
+// had its share today is skipped; a send that fails is logged. It answers
+// how many were texted.
+func (s *Service) tell(ctx context.Context, msgs map[string]message) int {
+	if len(msgs) == 0 || s.SMS == nil {
+		return 0
 	}
-	ids := make([]string, 0, len(notices))
-	for id := range notices {
+	log := logging.From(ctx)
+	ids := make([]string, 0, len(msgs))
+	for id := range msgs {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	phones, err := s.Sites.Phones(ctx, ids)
+	contacts, err := s.Sites.Contacts(ctx, ids)
 	if err != nil {
-		return 0, err
+		log.Warn("residents not texted", "residents", len(ids), "err", err)
+		return 0
 	}
-	sent := map[string]bool{}
+	sent := 0
 	for _, id := range ids {
-		ph := phones[id]
-		if ph == "" {
-			// No phone of their own: the household's first member with one.
-			for _, other := range ids {
-				if registry.HouseholdOf(other) == registry.HouseholdOf(id) && phones[other] != "" {
-					ph = phones[other]
-					break
-				}
-			}
-		}
-		if ph == "" || sent[ph] {
+		c := contacts[id]
+		if c.Phone == "" {
 			continue
 		}
-		if err := s.SMS.Send(ctx, ph, notices[id]); err != nil {
-			return len(sent), err
+		msg, err := msgs[id](c.Name)
+		if err == nil {
+			err = s.SMS.Send(ctx, c.Phone, msg)
 		}
-		sent[ph] = true
+		switch {
+		case sms.Skipped(err):
+		case err != nil:
+			log.Warn("a resident was not texted", "resident", id, "err", err)
+		default:
+			sent++
+		}
 	}
-	return len(sent), nil
+	return sent
 }
 
 func byHouseholdAndSlot(bs []Booking) [][]Booking {
@@ -300,5 +312,25 @@ func (s *Service) Reschedule(ctx context.Context, p auth.Principal, bookingID, s
 		return Booking{}, err // ALREADY_SAMPLED: a sample is final
 	}
 	b.SlotID, b.StartsAt = slotID, to.StartsAt
+	if staff && !auth.OwnHousehold(p, b.HouseholdID) {
+		site := s.siteName(ctx, roundID, to.SiteID)
+		s.tell(ctx, map[string]message{b.ResidentID: func(name string) (sms.Message, error) {
+			return sms.BookingChanged(name, to.StartsAt, site, b.Code)
+		}})
+	}
 	return b, nil
+}
+
+// siteName is the name of a round's site, "" when it cannot be read.
+func (s *Service) siteName(ctx context.Context, roundID, siteID string) string {
+	sites, err := s.Sites.Sites(ctx, roundID)
+	if err != nil {
+		logging.From(ctx).Warn("site name unread", "round", roundID, "err", err)
+	}
+	for _, st := range sites {
+		if st.ID == siteID {
+			return st.Name
+		}
+	}
+	return ""
 }

@@ -229,6 +229,9 @@ func (s *Service) AddSite(ctx context.Context, p auth.Principal, roundID string,
 	var problem safetext.Problem
 	if in.Name, problem = safetext.Line(in.Name, 64, true); problem != "" {
 		fields = append(fields, apperr.FieldError{Field: "name", Reason: string(problem)})
+	} else if !sms.PlainText(in.Name) {
+		// A site's name is in the SMS that tell people where to go.
+		fields = append(fields, apperr.FieldError{Field: "name", Reason: "not sendable by SMS: no links, phone numbers, brackets or symbols such as ¥ ★ & ※"})
 	}
 	if in.Lanes < 1 || in.Lanes > 50 {
 		fields = append(fields, apperr.FieldError{Field: "lanes", Reason: "from 1 to 50"})
@@ -380,7 +383,7 @@ func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, sl
 			// A repeat of a request that booked before the plan changed
 			// still gets its answer; another request with its key gets 422.
 			out, rerr := s.replay(ctx, r.ID, slotID, residentIDs, key, err)
-			return Booked{Bookings: out, Steering: steering, Replayed: rerr == nil}, rerr
+			return Booked{Bookings: out, Steering: steering, Replayed: rerr == nil, Notified: texted(out)}, rerr
 		}
 		return Booked{Steering: none}, err
 	}
@@ -396,7 +399,7 @@ func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, sl
 		}
 		if errors.Is(err, ErrAlreadyBooked) && key != "" {
 			out, err = s.replay(ctx, r.ID, slotID, residentIDs, key, err)
-			return Booked{Bookings: out, Steering: steering, Replayed: err == nil}, err
+			return Booked{Bookings: out, Steering: steering, Replayed: err == nil, Notified: texted(out)}, err
 		}
 		if err != nil || !staff {
 			return Booked{Bookings: out, Steering: steering}, err
@@ -405,54 +408,42 @@ func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, sl
 	}
 }
 
-// confirm texts each resident staff booked for their time, site and code:
-// staff book for the people the app does not reach. A resident without a
-// phone is told through a booked member of their household who has one. A
-// send that fails is logged and the booking stands; the answer's notified
-// tells staff who still has to be told in person.
+// confirm texts each resident staff booked for their name, time, site and
+// code: staff book for the people the app does not reach. A resident
+// without a phone is told through their household's. What was texted is
+// marked on the booking, so that a replay answers the same; the booking
+// stands whatever the SMS do, and notified tells staff who still has to be
+// told in person.
 func (s *Service) confirm(ctx context.Context, r Round, slot Slot, bookings []Booking) int {
 	if s.SMS == nil || len(bookings) == 0 {
 		return 0
 	}
-	log := logging.From(ctx)
-	site := ""
-	sites, err := s.Sites.Sites(ctx, r.ID)
-	for _, st := range sites {
-		if st.ID == slot.SiteID {
-			site = st.Name
-		}
-	}
-	ids := make([]string, len(bookings))
-	for i, b := range bookings {
-		ids[i] = b.ResidentID
-	}
-	phones, perr := s.Sites.Phones(ctx, ids)
-	if err = errors.Join(err, perr); err != nil {
-		log.Warn("booking confirmations not sent", "round", r.ID, "err", err)
-		return 0
-	}
+	site := s.siteName(ctx, r.ID, slot.SiteID)
 	sent := 0
 	for _, b := range bookings {
-		ph := phones[b.ResidentID]
-		for _, other := range ids {
-			if ph == "" && registry.HouseholdOf(other) == b.HouseholdID {
-				ph = phones[other]
-			}
-		}
-		if ph == "" {
-			continue
-		}
-		msg, err := sms.BookingConfirmed(slot.StartsAt, site, b.Code)
-		if err == nil {
-			err = s.SMS.Send(ctx, ph, msg)
-		}
-		if err != nil {
-			log.Warn("a booking confirmation was not sent", "booking", b.ID, "err", err)
+		n := s.tell(ctx, map[string]message{b.ResidentID: func(name string) (sms.Message, error) {
+			return sms.BookingConfirmed(name, slot.StartsAt, site, b.Code)
+		}})
+		if n == 0 {
 			continue
 		}
 		sent++
+		if err := s.Sites.MarkTexted(ctx, r.ID, b.ResidentID); err != nil {
+			logging.From(ctx).Warn("a confirmation's mark was not written", "booking", b.ID, "err", err)
+		}
 	}
 	return sent
+}
+
+// texted counts the bookings whose confirmation was texted.
+func texted(bs []Booking) int {
+	n := 0
+	for _, b := range bs {
+		if b.Texted {
+			n++
+		}
+	}
+	return n
 }
 
 // replay answers a repeated request with the bookings the first one made.
@@ -531,7 +522,12 @@ func (s *Service) Cancel(ctx context.Context, p auth.Principal, bookingID string
 	if err := s.mayActFor(ctx, p, r, registry.HouseholdOf(residentID)); err != nil {
 		return Booking{}, err
 	}
-	return s.Store.Cancel(ctx, roundID, residentID)
+	b, err := s.Store.Cancel(ctx, roundID, residentID)
+	if err == nil && !auth.OwnHousehold(p, b.HouseholdID) {
+		// Staff cancelled it: the resident may not have the app to see it.
+		s.tell(ctx, map[string]message{residentID: func(name string) (sms.Message, error) { return sms.BookingWithdrawn(name, b.StartsAt) }})
+	}
+	return b, err
 }
 
 // CheckInResult says who was sampled.

@@ -28,12 +28,21 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 
 // DecodeJSON reads a JSON object body into v. Unknown fields are refused so a
 // misspelt field is a clear error rather than a silent default.
-func DecodeJSON(r *http.Request, v any) error {
+func DecodeJSON(r *http.Request, v any) error { return decodeJSON(r, v, true) }
+
+// DecodeForeignJSON reads a body whose shape a provider defines (an SMS
+// provider's callback): fields it adds later are passed over, not refused,
+// so that a change on their side does not stop our side.
+func DecodeForeignJSON(r *http.Request, v any) error { return decodeJSON(r, v, false) }
+
+func decodeJSON(r *http.Request, v any, strict bool) error {
 	if err := requireMediaType(r, "application/json"); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"time"
 
@@ -97,6 +98,12 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 
 	h, pattern := rt.mux.Handler(r)
+	if p := r.URL.Path; p == "" || p[0] != '/' || path.Clean(p) != p {
+		// ServeMux answers a path that is not in its clean form ("//x",
+		// "/a/./b") with a redirect, pattern and all: an API answers what
+		// was asked, and a path no route has is not found.
+		pattern, h = "", http.NotFoundHandler()
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			log.Error("panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))

@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -43,8 +44,9 @@ type Receipts interface {
 
 // OptOuts keeps the phones that asked for no more SMS.
 type OptOuts interface {
+	// Each records the phone's word as of at: the latest word wins.
 	SetOptOut(ctx context.Context, phone string, at time.Time) error
-	ClearOptOut(ctx context.Context, phone string) error
+	ClearOptOut(ctx context.Context, phone string, at time.Time) error
 }
 
 // Once keeps a reply to one handling however often a provider delivers it.
@@ -71,9 +73,34 @@ const (
 // Keywords a resident replies to stop or resume SMS. Mainland carriers'
 // convention is TD (退订); the others are what people type.
 var (
-	optOutWords = []string{"TD", "T", "N", "STOP", "UNSUBSCRIBE", "退订", "退", "取消", "取消订阅", "不要再发"}
-	optInWords  = []string{"START", "订阅", "恢复", "恢复订阅"}
+	// optOutWords stop SMS when they are the whole reply.
+	optOutWords = []string{"TD", "T", "N", "STOP", "UNSUBSCRIBE", "退订", "退", "取消", "取消订阅", "不要再发", "别发了"}
+	// optOutAnywhere stop SMS wherever they are in a reply (回复TD退订, TD 谢谢).
+	optOutAnywhere = []string{"退订", "取消订阅", "不要再发"}
+	// optOutTokens stop SMS as a word of their own among others.
+	optOutTokens = []string{"TD", "STOP", "UNSUBSCRIBE"}
+	optInWords   = []string{"START", "订阅", "恢复", "恢复订阅"}
 )
+
+// optsOut says whether a reply asks for no more SMS.
+func optsOut(text string) bool {
+	k := keyword(text)
+	if slices.Contains(optOutWords, k) {
+		return true
+	}
+	for _, w := range optOutAnywhere {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	words := strings.FieldsFunc(strings.ToUpper(width(text)), func(r rune) bool { return !(r >= 'A' && r <= 'Z') })
+	for _, w := range words {
+		if slices.Contains(optOutTokens, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // MaxReplyRunes bounds what a reply may hold; a longer one is cut.
 const MaxReplyRunes = 500
@@ -89,12 +116,15 @@ func (h *Handler) Reply(ctx context.Context, r Reply) (string, error) {
 	if !first {
 		return ActionDuplicate, nil
 	}
-	word := keyword(r.Text)
+	at := r.At
+	if at.IsZero() {
+		at = h.Now()
+	}
 	switch {
-	case contains(optOutWords, word):
-		return ActionOptOut, h.OptOuts.SetOptOut(ctx, r.From, h.Now())
-	case contains(optInWords, word):
-		return ActionOptIn, h.OptOuts.ClearOptOut(ctx, r.From)
+	case optsOut(r.Text):
+		return ActionOptOut, h.OptOuts.SetOptOut(ctx, r.From, at)
+	case slices.Contains(optInWords, keyword(r.Text)):
+		return ActionOptIn, h.OptOuts.ClearOptOut(ctx, r.From, at)
 	}
 	logging.From(ctx).Info("SMS reply with no keyword", "from", r.From, "runes", len([]rune(r.Text)))
 	return ActionIgnored, nil
@@ -107,18 +137,13 @@ func (h *Handler) Receipt(ctx context.Context, r Receipt) error {
 	return err
 }
 
-// keyword is a reply as a keyword: trimmed of spaces and punctuation,
-// upper-cased, full-width letters made ASCII.
+// keyword is a reply as a keyword: trimmed of spaces, punctuation,
+// symbols and invisible characters, upper-cased, full-width letters made
+// ASCII.
 func keyword(text string) string {
 	var b strings.Builder
-	for _, r := range text {
-		switch {
-		case r >= 'Ａ' && r <= 'Ｚ':
-			r = r - 'Ａ' + 'A'
-		case r >= 'ａ' && r <= 'ｚ':
-			r = r - 'ａ' + 'a'
-		}
-		if unicode.IsSpace(r) || unicode.IsPunct(r) {
+	for _, r := range width(text) {
+		if unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) || safetext.Unsafe(string(r)) {
 			continue
 		}
 		b.WriteRune(unicode.ToUpper(r))
@@ -126,13 +151,17 @@ func keyword(text string) string {
 	return b.String()
 }
 
-func contains(words []string, w string) bool {
-	for _, x := range words {
-		if x == w {
-			return true
+// width makes full-width ASCII letters half-width.
+func width(text string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'Ａ' && r <= 'Ｚ':
+			return r - 'Ａ' + 'A'
+		case r >= 'ａ' && r <= 'ｚ':
+			return r - 'ａ' + 'a'
 		}
-	}
-	return false
+		return r
+	}, text)
 }
 
 // cleanText keeps a reply's text printable and bounded: control and

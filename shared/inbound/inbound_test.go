@@ -38,10 +38,19 @@ func TestReplyKeywords(t *testing.T) {
 		{"Stop!", inbound.ActionOptOut, true},
 		{"start", inbound.ActionOptIn, false},
 		{"体温 36.5", inbound.ActionIgnored, false},
-		{"TD请帮我买菜", inbound.ActionIgnored, false},
+		{"TD~", inbound.ActionOptOut, true},
+		{"订阅", inbound.ActionOptIn, false},
+		{"TD 谢谢", inbound.ActionOptOut, true},
+		{"订阅", inbound.ActionOptIn, false},
+		{"回复TD退订", inbound.ActionOptOut, true},
+		{"订阅", inbound.ActionOptIn, false},
+		{"我要N95口罩两个", inbound.ActionIgnored, false},
+		{"STUDENT", inbound.ActionIgnored, false},
 	}
+	start := time.Now().Add(-time.Hour)
 	for i, c := range cases {
-		got, err := h.Reply(ctx, inbound.Reply{From: "13700000001", Text: c.text, At: time.Now(), Key: fmt.Sprint("k", i)})
+		at := start.Add(time.Duration(i) * time.Second)
+		got, err := h.Reply(ctx, inbound.Reply{From: "13700000001", Text: c.text, At: at, Key: fmt.Sprint("k", i)})
 		if err != nil || got != c.want {
 			t.Errorf("%q: %q %v, want %q", c.text, got, err, c.want)
 		}
@@ -56,6 +65,14 @@ func TestReplyKeywords(t *testing.T) {
 	}
 	if out, _ := st.OptedOut(ctx, "13700000001"); out {
 		t.Error("a retried TD opted the phone out again")
+	}
+	// A TD written before the last 订阅 but delivered after it (under
+	// another key) does not undo it: the latest word wins.
+	if got, _ := h.Reply(ctx, inbound.Reply{From: "13700000001", Text: "TD", At: start.Add(-time.Minute), Key: "late"}); got != inbound.ActionOptOut {
+		t.Errorf("a late TD: %q", got)
+	}
+	if out, _ := st.OptedOut(ctx, "13700000001"); out {
+		t.Error("a late, older TD undid a newer 订阅")
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/phone"
 )
 
@@ -139,28 +140,28 @@ func (h *Handler) TencentCallbacks(secrets *Secrets) httpapi.Handlers {
 				return err
 			}
 			var in []tencentReceipt
-			if err := httpapi.DecodeJSON(r, &in); err != nil {
+			if err := httpapi.DecodeForeignJSON(r, &in); err != nil {
 				return err
 			}
 			if len(in) > MaxReceiptsPerCallback {
 				return apperr.Validation.WithFields(apperr.FieldError{Field: "receipts", Reason: fmt.Sprintf("at most %d", MaxReceiptsPerCallback)})
 			}
-			var fields []apperr.FieldError
-			for i, rc := range in {
-				if rc.SID == "" || len(rc.SID) > 128 || strings.ContainsFunc(rc.SID, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
-					fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("[%d].sid", i), Reason: "required"})
-				}
-				if rc.ReportStatus != "SUCCESS" && rc.ReportStatus != "FAIL" {
-					fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("[%d].report_status", i), Reason: "one of SUCCESS, FAIL"})
-				}
-			}
-			if len(fields) > 0 {
-				return apperr.Validation.WithFields(fields...)
-			}
+			// A receipt that cannot be read is passed over (and logged), not
+			// allowed to drop the good ones beside it.
+			skipped := 0
 			for _, rc := range in {
-				if err := h.Receipt(r.Context(), Receipt{ProviderID: rc.SID, Delivered: rc.ReportStatus == "SUCCESS"}); err != nil {
+				status := strings.ToUpper(strings.TrimSpace(rc.ReportStatus))
+				if rc.SID == "" || len(rc.SID) > 128 || strings.ContainsFunc(rc.SID, func(r rune) bool { return r < 0x21 || r > 0x7e }) ||
+					(status != "SUCCESS" && status != "FAIL") {
+					skipped++
+					continue
+				}
+				if err := h.Receipt(r.Context(), Receipt{ProviderID: rc.SID, Delivered: status == "SUCCESS"}); err != nil {
 					return err // the provider retries the whole callback: receipts count once
 				}
+			}
+			if skipped > 0 {
+				logging.From(r.Context()).Warn("unreadable delivery receipts passed over", "skipped", skipped, "of", len(in))
 			}
 			answer(w)
 			return nil
@@ -170,7 +171,7 @@ func (h *Handler) TencentCallbacks(secrets *Secrets) httpapi.Handlers {
 				return err
 			}
 			var in tencentReply
-			if err := httpapi.DecodeJSON(r, &in); err != nil {
+			if err := httpapi.DecodeForeignJSON(r, &in); err != nil {
 				return err
 			}
 			from, err := phone.Normalize(in.Mobile)

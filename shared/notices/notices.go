@@ -88,6 +88,8 @@ type Store interface {
 	// claim back) and counts it.
 	FinishSend(ctx context.Context, noticeID, phone, outcome, providerID string) error
 	OptedOut(ctx context.Context, phone string) (bool, error)
+	// OptedOutAmong says which of phones opted out, in one batch.
+	OptedOutAmong(ctx context.Context, phones []string) (map[string]bool, error)
 }
 
 // Directory is what notices read of the registry.
@@ -318,10 +320,11 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, cid string, in N
 type Preview struct {
 	Buildings  int `json:"buildings"`
 	Households int `json:"households"`
-	// Phones are the distinct phones of the audience: each gets one SMS
-	// (fewer if some opted out since).
-	Phones int         `json:"phones"`
-	SMS    *SMSPreview `json:"sms"`
+	// Phones are the distinct phones of the audience that take SMS: each
+	// gets one; OptedOut are those that replied TD and get none.
+	Phones   int         `json:"phones"`
+	OptedOut int         `json:"optedOut"`
+	SMS      *SMSPreview `json:"sms"`
 }
 
 // SMSPreview is the exact SMS and its cost.
@@ -347,19 +350,32 @@ func (s *Service) Preview(ctx context.Context, p auth.Principal, cid string, in 
 	if err != nil {
 		return Preview{}, err
 	}
-	out := Preview{Buildings: len(pl.targets), Households: households, Phones: phones}
+	out := Preview{Buildings: len(pl.targets), Households: households, Phones: len(phones)}
+	if !pl.sms.IsZero() && len(phones) > 0 {
+		out.OptedOut, err = s.optedOut(ctx, phones)
+		if err != nil {
+			return Preview{}, err
+		}
+		out.Phones -= out.OptedOut
+	}
 	if !pl.sms.IsZero() {
 		text := pl.sms.Render(s.Signature)
 		parts := pl.sms.Parts(s.Signature)
 		out.SMS = &SMSPreview{Template: pl.sms.Template().Name, Text: text, Characters: utf8.RuneCountInString(text),
-			Parts: parts, TotalParts: parts * phones}
+			Parts: parts, TotalParts: parts * out.Phones}
 	}
 	return out, nil
 }
 
-// audience counts the distinct phones and the households of buildings,
-// reading a few buildings at a time.
-func (s *Service) audience(ctx context.Context, buildingIDs []string) (phones, households int, err error) {
+// optedOut counts the phones that opted out (batch reads).
+func (s *Service) optedOut(ctx context.Context, phones []string) (int, error) {
+	out, err := s.Store.OptedOutAmong(ctx, phones)
+	return len(out), err
+}
+
+// audience lists the distinct phones and counts the households of
+// buildings, reading a few buildings at a time.
+func (s *Service) audience(ctx context.Context, buildingIDs []string) (phones []string, households int, err error) {
 	var (
 		mu     sync.Mutex
 		seen   = map[string]bool{}
@@ -390,9 +406,13 @@ func (s *Service) audience(ctx context.Context, buildingIDs []string) (phones, h
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return 0, 0, err
+		return nil, 0, err
 	}
-	return len(seen), len(homes), nil
+	for p := range seen {
+		phones = append(phones, p)
+	}
+	slices.Sort(phones)
+	return phones, len(homes), nil
 }
 
 // List is the community's latest notices, for staff.

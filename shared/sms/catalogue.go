@@ -11,10 +11,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -221,36 +223,89 @@ func onlyRunes(s, allowed string) bool {
 }
 
 // refusedSymbols are what mainland providers refuse in a template or a
-// variable because handsets garble them (Tencent Cloud's template rules name
-// ¥, ★ and typed symbol combinations such as ^_^, &, ☞, ✓ and ※).
-const refusedSymbols = "【】[]{}<>¥￥★☆☞✓✔※√^&"
+// variable because handsets garble them or they pass for something else
+// (Tencent Cloud's template rules name ¥, ★ and typed symbol combinations
+// such as ^_^, &, ☞, ✓ and ※), in half and full width; other symbols
+// (emoji, ☑, ★) are refused by their Unicode category.
+const refusedSymbols = "【】[]{}<>¥￥^&※√［］｛｝＜＞＆〖〗〔〕"
+
+// linkPattern finds what reads as an address: a name, a dot (any width),
+// letters, as in example.org, bit.ly/x or example．com.
+var linkPattern = regexp.MustCompile(`(?i)(https?|www|://)|[a-z0-9-]+\s*[.．。·]\s*[a-z]{2,}`)
+
+// digitSeparators may stand between the digits of a number as people
+// write it: 138 0013 8000, 138-0013-8000.
+const digitSeparators = " -－—.·"
 
 // plainText refuses what providers refuse in a variable, and what could make
 // a message say something else: invisible characters, brackets that look
 // like a signature, braces that look like a variable, symbols handsets
-// garble, links, and runs of digits that could be a phone number.
+// garble (and every emoji), links, and runs of digits that could be a phone
+// number however they are spaced.
 func plainText(v string) bool {
 	if safetext.Unsafe(v) || strings.ContainsAny(v, refusedSymbols) {
 		return false
 	}
-	lower := strings.ToLower(v)
-	for _, link := range []string{"http", "www.", ".com", ".cn", ".net", "://"} {
-		if strings.Contains(lower, link) {
+	for _, r := range v {
+		if unicode.Is(unicode.So, r) || r > 0xFFFF {
 			return false
 		}
 	}
+	if linkPattern.MatchString(v) {
+		return false
+	}
 	run := 0
 	for _, r := range v {
-		if (r >= '0' && r <= '9') || (r >= '０' && r <= '９') {
+		switch {
+		case (r >= '0' && r <= '9') || (r >= '０' && r <= '９'):
 			run++
 			if run >= 7 {
 				return false
 			}
-		} else {
+		case run > 0 && strings.ContainsRune(digitSeparators, r):
+		default:
 			run = 0
 		}
 	}
 	return true
+}
+
+// PlainText says whether text typed now (a title, a site's name) can be a
+// text variable of an SMS as it is: what carriers refuse is refused where
+// it is typed, not found when the message fails to go out.
+func PlainText(v string) bool { return plainText(v) }
+
+// Soften makes text that people typed long ago (a name, an address in the
+// registry) fit a template's text variable: what plainText refuses becomes
+// a space, so that an alert about a person still goes out.
+func Soften(v string) string {
+	var b strings.Builder
+	for _, r := range v {
+		if strings.ContainsRune(refusedSymbols, r) || unicode.Is(unicode.So, r) || r > 0xFFFF || safetext.Unsafe(string(r)) {
+			r = ' '
+		}
+		b.WriteRune(r)
+	}
+	out := linkPattern.ReplaceAllString(b.String(), " ")
+	if !plainText(out) { // a digit run: keep the letters only
+		out = strings.Map(func(r rune) rune {
+			if (r >= '0' && r <= '9') || (r >= '０' && r <= '９') {
+				return -1
+			}
+			return r
+		}, out)
+	}
+	var words []string
+	for _, w := range strings.Fields(out) {
+		if strings.IndexFunc(w, func(r rune) bool { return !unicode.IsPunct(r) }) >= 0 {
+			words = append(words, w) // a word left of only dots and commas goes
+		}
+	}
+	out = strings.Join(words, " ")
+	if out == "" {
+		return "住户"
+	}
+	return out
 }
 
 // clock formats t for a Clock parameter.

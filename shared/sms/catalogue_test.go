@@ -103,7 +103,7 @@ func TestParametersAreChecked(t *testing.T) {
 	at := time.Date(2026, 11, 30, 9, 30, 0, 0, chinatime.Zone)
 	good := []func() (Message, error){
 		func() (Message, error) { return SignInCode("012345", 5) },
-		func() (Message, error) { return BookingMoved("东门", "西门", at, "A6AHRX") },
+		func() (Message, error) { return BookingMoved("东门", "王伟", "西门", at, "A6AHRX") },
 		func() (Message, error) { return FeverAlert("王伟", "3号楼2单元101", 37.3, "13812345678") },
 		func() (Message, error) { return Notice("今晚8点起全员核酸", true) },
 	}
@@ -115,17 +115,28 @@ func TestParametersAreChecked(t *testing.T) {
 	bad := map[string]func() (Message, error){
 		"code with letters":       func() (Message, error) { return SignInCode("12a456", 5) },
 		"code too long":           func() (Message, error) { return SignInCode("1234567", 5) },
-		"booking code lower-case": func() (Message, error) { return BookingMoved("东门", "西门", at, "a6ahrx") },
-		"site with a newline":     func() (Message, error) { return BookingMoved("东门\n【紧急】", "西门", at, "A6AHRX") },
-		"site with a link":        func() (Message, error) { return BookingMoved("东门", "点 http://x.cn", at, "A6AHRX") },
-		"site with www":           func() (Message, error) { return BookingMoved("www.x", "西门", at, "A6AHRX") },
+		"booking code lower-case": func() (Message, error) { return BookingMoved("东门", "王伟", "西门", at, "a6ahrx") },
+		"site with a newline":     func() (Message, error) { return BookingMoved("东门\n【紧急】", "王伟", "西门", at, "A6AHRX") },
+		"site with a link":        func() (Message, error) { return BookingMoved("东门", "王伟", "点 http://x.cn", at, "A6AHRX") },
+		"site with www":           func() (Message, error) { return BookingMoved("www.x", "王伟", "西门", at, "A6AHRX") },
 		"title with a phone":      func() (Message, error) { return Notice("请拨13812345678", false) },
 		"title with a bidi trick": func() (Message, error) { return Notice("通知\u202e", false) },
 		"title with braces":       func() (Message, error) { return Notice("{1}", false) },
 		"title with brackets":     func() (Message, error) { return Notice("【某银行】", false) },
 		"empty title":             func() (Message, error) { return Notice("  ", false) },
 		"bad phone for the alert": func() (Message, error) { return FeverAlert("王伟", "3号楼", 38, "123") },
-		"zero-width in a name":    func() (Message, error) { return FeverAlert("王\u200b伟", "3号楼", 38, "13812345678") },
+		"zero-width in a site":    func() (Message, error) { return BookingMoved("东\u200b门", "王伟", "西门", at, "A6AHRX") },
+		"a bare domain":           func() (Message, error) { return Notice("访问 example.org 了解", false) },
+		"a short link":            func() (Message, error) { return Notice("bit.ly/abc", false) },
+		"a full-width dot":        func() (Message, error) { return Notice("example．com", false) },
+		"an ideographic dot":      func() (Message, error) { return Notice("example。com", false) },
+		"a spaced phone":          func() (Message, error) { return Notice("电话 138 0013 8000", false) },
+		"a dashed phone":          func() (Message, error) { return Notice("138-0013-8000", false) },
+		"full-width brackets":     func() (Message, error) { return Notice("［紧急］", false) },
+		"a fake signature":        func() (Message, error) { return Notice("〖防线〗", false) },
+		"an emoji":                func() (Message, error) { return Notice("封控😷通知", false) },
+		"a full-width ampersand":  func() (Message, error) { return Notice("A＆B", false) },
+		"a ballot box":            func() (Message, error) { return Notice("☑已完成", false) },
 	}
 	for name, f := range bad {
 		if _, err := f(); !errors.Is(err, ErrParam) {
@@ -136,6 +147,28 @@ func TestParametersAreChecked(t *testing.T) {
 	m, err := Notice(strings.Repeat("长", 50), false)
 	if err != nil || utf8.RuneCountInString(m.Values()[0]) != 20 || !strings.HasSuffix(m.Values()[0], "…") {
 		t.Errorf("a long title: %v %v", m.Values(), err)
+	}
+}
+
+func TestSoftenKeepsAlertsGoing(t *testing.T) {
+	cases := map[string]string{
+		"王伟":               "王伟",
+		"王&伟★":             "王 伟",
+		"3号楼2单元1201":       "3号楼2单元1201",
+		"李【紧急】":            "李 紧急",
+		"张三 www.x.cn":      "张三",
+		"赵😷":               "赵",
+		"电话13812345678的住户": "电话的住户",
+		"★":                "住户",
+	}
+	for in, want := range cases {
+		got := Soften(in)
+		if got != want {
+			t.Errorf("Soften(%q) = %q, want %q", in, got, want)
+		}
+		if _, err := FeverAlert(got, got, 38.1, "13812345678"); err != nil {
+			t.Errorf("a softened %q is still refused: %v", in, err)
+		}
 	}
 }
 

@@ -41,6 +41,9 @@ type Outbox struct {
 
 	mu   sync.Mutex
 	sent []Sent
+	// run keeps ids apart across runs that keep their data: a receipt for
+	// an id of an earlier run must not count against this run's message.
+	run string
 }
 
 // Send records the message.
@@ -66,9 +69,12 @@ func (o *Outbox) SendBatch(_ context.Context, to []string, m Message) ([]Result,
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.run == "" {
+		o.run = strconv.FormatInt(time.Now().Unix()%1e6, 36)
+	}
 	out := make([]Result, len(to))
 	for i, phone := range to {
-		id := "local-" + strconv.Itoa(len(o.sent)+1)
+		id := "local-" + o.run + "-" + strconv.Itoa(len(o.sent)+1)
 		o.sent = append(o.sent, Sent{ID: id, To: phone, Template: m.Template().Name, Params: m.Named(), Body: m.Render(o.Signature),
 			Parts: m.Parts(o.Signature), SentAt: chinatime.In(o.Now())})
 		out[i] = Result{To: phone, ID: id}

@@ -12,19 +12,43 @@ var (
 		Text:   "您的登录验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略。",
 		Params: []Param{{"code", Digits, 6}, {"minutes", Digits, 2}}}
 	bookingConfirmed = &Template{Name: "booking_confirmed", Purpose: "booking", MaxParts: 1,
-		Text:   "社区已为您预约核酸检测：{time}，{site}，预约码{code}，请按时前往。",
-		Params: []Param{{"time", Clock, 11}, {"site", Text, 10}, {"code", Code, 6}}}
+		Text:   "社区已为{name}预约核酸检测：{time}，{site}，预约码{code}，请按时前往。",
+		Params: []Param{{"name", Text, 6}, {"time", Clock, 11}, {"site", Text, 10}, {"code", Code, 6}}}
+	bookingChanged = &Template{Name: "booking_changed", Purpose: "booking", MaxParts: 1,
+		Text:   "社区已将{name}的核酸预约改至{time}，{site}，预约码{code}。",
+		Params: []Param{{"name", Text, 6}, {"time", Clock, 11}, {"site", Text, 10}, {"code", Code, 6}}}
+	bookingWithdrawn = &Template{Name: "booking_withdrawn", Purpose: "booking", MaxParts: 1,
+		Text:   "社区已取消{name}（{time}）的核酸预约，如需检测请联系社区。",
+		Params: []Param{{"name", Text, 6}, {"time", Clock, 11}}}
 	bookingMoved = &Template{Name: "booking_moved", Purpose: "booking", MaxParts: 1,
-		Text:   "{closed}采样点关闭，您的核酸预约改至{site}，{time}，预约码{code}。",
-		Params: []Param{{"closed", Text, 10}, {"site", Text, 10}, {"time", Clock, 11}, {"code", Code, 6}}}
+		Text:   "{closed}采样点关闭，{name}的核酸预约改至{site}，{time}，预约码{code}。",
+		Params: []Param{{"closed", Text, 8}, {"name", Text, 6}, {"site", Text, 8}, {"time", Clock, 11}, {"code", Code, 6}}}
 	bookingCancelled = &Template{Name: "booking_cancelled", Purpose: "booking", MaxParts: 1,
-		Text:   "{closed}采样点关闭且他处已满，您{time}的核酸预约已取消，请在小程序或回复“预约”重新预约。",
-		Params: []Param{{"closed", Text, 10}, {"time", Clock, 11}}}
+		Text:   "{closed}采样点关闭且他处已满，{name}（{time}）的核酸预约已取消，请重新预约。",
+		Params: []Param{{"closed", Text, 8}, {"name", Text, 6}, {"time", Clock, 11}}}
 	temperatureReminder = &Template{Name: "temperature_reminder", Purpose: "temperature", MaxParts: 1,
 		Text: "请今日完成体温报备：回复“体温 36.5”或在小程序中填报。"}
 	feverAlert = &Template{Name: "fever_alert", Purpose: "temperature", MaxParts: 1,
 		Text:   "发热预警：{name}（{address}）报备体温{celsius}℃，电话{phone}，请及时处置。",
 		Params: []Param{{"name", Text, 8}, {"address", Text, 14}, {"celsius", Decimal, 4}, {"phone", MaskedPhone, 11}}}
+	orderUpdate = &Template{Name: "order_update", Purpose: "supplies", MaxParts: 1,
+		Text:   "您的物资订单{order}{status}。如有疑问请联系社区。",
+		Params: []Param{{"order", Code, 6}, {"status", Text, 6}}}
+	orderOnTheWay = &Template{Name: "order_on_the_way", Purpose: "supplies", MaxParts: 1,
+		Text:   "您的物资订单{order}正在配送，送达时请向配送人员出示取货码{code}。",
+		Params: []Param{{"order", Code, 6}, {"code", Digits, 4}}}
+	orderCancelled = &Template{Name: "order_cancelled", Purpose: "supplies", MaxParts: 1,
+		Text:   "您的物资订单{order}已取消，原因：{reason}。如有需要请联系社区。",
+		Params: []Param{{"order", Code, 6}, {"reason", Text, 20}}}
+	helpNew = &Template{Name: "help_new", Purpose: "help", MaxParts: 1,
+		Text:   "紧急求助：{kind}，{address}，{name}，电话{phone}，请{minutes}分钟内响应。",
+		Params: []Param{{"kind", Text, 4}, {"address", Text, 12}, {"name", Text, 6}, {"phone", MaskedPhone, 11}, {"minutes", Digits, 3}}}
+	helpOverdue = &Template{Name: "help_overdue", Purpose: "help", MaxParts: 1,
+		Text:   "超时未响应求助：{kind}，{address}，{name}，电话{phone}，已等{minutes}分钟，速处置。",
+		Params: []Param{{"kind", Text, 4}, {"address", Text, 12}, {"name", Text, 6}, {"phone", MaskedPhone, 11}, {"minutes", Digits, 3}}}
+	helpClaimed = &Template{Name: "help_claimed", Purpose: "help", MaxParts: 1,
+		Text:   "您的求助（{kind}）社区已响应，工作人员将尽快联系您，请保持电话畅通。",
+		Params: []Param{{"kind", Text, 4}}}
 	notice = &Template{Name: "notice", Purpose: "notice", MaxParts: 1,
 		Text:   "社区通知：{title}。详情请在小程序通知栏查看或咨询社区。",
 		Params: []Param{{"title", Text, 20}}}
@@ -33,29 +57,41 @@ var (
 		Params: []Param{{"title", Text, 20}}}
 )
 
-var catalogue = []*Template{signInCode, bookingConfirmed, bookingMoved, bookingCancelled, temperatureReminder, feverAlert, notice, noticeUrgent}
+var catalogue = []*Template{signInCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, temperatureReminder, feverAlert,
+	orderUpdate, orderOnTheWay, orderCancelled, helpNew, helpOverdue, helpClaimed, notice, noticeUrgent}
 
 // SignInCode is the one-time sign-in code.
 func SignInCode(code string, minutes int) (Message, error) {
 	return fill(signInCode, code, itoa(minutes))
 }
 
-// BookingConfirmed tells a resident that staff booked them a test: when,
-// where and the code to show at the site.
-func BookingConfirmed(at time.Time, site, code string) (Message, error) {
-	return fill(bookingConfirmed, clock(at), site, code)
+// BookingConfirmed tells a resident that staff booked them a test: who
+// (members of a household share a phone), when, where and the code to show
+// at the site.
+func BookingConfirmed(name string, at time.Time, site, code string) (Message, error) {
+	return fill(bookingConfirmed, Soften(name), clock(at), site, code)
+}
+
+// BookingChanged tells a resident that staff moved their booking.
+func BookingChanged(name string, at time.Time, site, code string) (Message, error) {
+	return fill(bookingChanged, Soften(name), clock(at), site, code)
+}
+
+// BookingWithdrawn tells a resident that staff cancelled their booking.
+func BookingWithdrawn(name string, at time.Time) (Message, error) {
+	return fill(bookingWithdrawn, Soften(name), clock(at))
 }
 
 // BookingMoved tells a resident their site closed and where and when their
 // booking is now.
-func BookingMoved(closedSite, newSite string, at time.Time, code string) (Message, error) {
-	return fill(bookingMoved, closedSite, newSite, clock(at), code)
+func BookingMoved(closedSite, name, newSite string, at time.Time, code string) (Message, error) {
+	return fill(bookingMoved, closedSite, Soften(name), newSite, clock(at), code)
 }
 
 // BookingCancelled tells a resident their site closed and no other slot had
 // room.
-func BookingCancelled(closedSite string, at time.Time) (Message, error) {
-	return fill(bookingCancelled, closedSite, clock(at))
+func BookingCancelled(closedSite, name string, at time.Time) (Message, error) {
+	return fill(bookingCancelled, closedSite, Soften(name), clock(at))
 }
 
 // TemperatureReminder asks a household to report today's temperatures.
@@ -64,7 +100,7 @@ func TemperatureReminder() (Message, error) { return fill(temperatureReminder) }
 // FeverAlert tells staff who reported a fever, where they live and how to
 // reach them (masked: the full number is in the app).
 func FeverAlert(name, address string, celsius float64, phone string) (Message, error) {
-	return fill(feverAlert, name, address, fmt.Sprintf("%.1f", celsius), maskPhone(phone))
+	return fill(feverAlert, Soften(name), Soften(address), fmt.Sprintf("%.1f", celsius), maskPhone(phone))
 }
 
 // Notice points a resident to a notice in the app: its title only, since a
@@ -75,3 +111,28 @@ func Notice(title string, urgent bool) (Message, error) {
 	}
 	return fill(notice, title)
 }
+
+// OrderUpdate tells a household how its order moved: status is one of the
+// few words a status reads as (已受理, 正在采购, 已送达).
+func OrderUpdate(ref, status string) (Message, error) { return fill(orderUpdate, ref, status) }
+
+// OrderOnTheWay tells a household its order is coming and the code to show
+// at the door.
+func OrderOnTheWay(ref, doorCode string) (Message, error) { return fill(orderOnTheWay, ref, doorCode) }
+
+// OrderCancelled tells a household its order was cancelled, and why.
+func OrderCancelled(ref, reason string) (Message, error) { return fill(orderCancelled, ref, reason) }
+
+// HelpNew alerts staff on duty to a help request: what, where, who, how to
+// reach them (masked: the full number is in the app), and the deadline.
+func HelpNew(kind, address, name, phone string, minutes int) (Message, error) {
+	return fill(helpNew, kind, Soften(address), Soften(name), maskPhone(phone), itoa(minutes))
+}
+
+// HelpOverdue escalates a help request nobody claimed in time.
+func HelpOverdue(kind, address, name, phone string, waited int) (Message, error) {
+	return fill(helpOverdue, kind, Soften(address), Soften(name), maskPhone(phone), itoa(waited))
+}
+
+// HelpClaimed tells the household that staff took its request.
+func HelpClaimed(kind string) (Message, error) { return fill(helpClaimed, kind) }

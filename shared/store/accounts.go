@@ -41,6 +41,8 @@ type accountItem struct {
 	ResidentCommunityID  string   `dynamodbav:"residentCommunityId,omitempty"`
 	VolunteerID          string   `dynamodbav:"volunteerId,omitempty"`
 	VolunteerCommunityID string   `dynamodbav:"volunteerCommunityId,omitempty"`
+	// WeChatBoundAt is set when the person binds the mini-program.
+	WeChatBoundAt string `dynamodbav:"wechatBoundAt,omitempty"`
 }
 
 func toAccountItem(a auth.Account) accountItem {
@@ -63,7 +65,7 @@ func (it accountItem) domain() auth.Account {
 	for _, r := range it.Roles {
 		p.Roles = append(p.Roles, manifest.Role(r))
 	}
-	return auth.Account{Phone: it.Phone, Name: it.Name, Principal: p.Normalized()}
+	return auth.Account{Phone: it.Phone, Name: it.Name, WeChat: it.WeChatBoundAt != "", Principal: p.Normalized()}
 }
 
 // AccountByPhone reads who phone signs in as.
@@ -355,6 +357,15 @@ func (s *Store) Bind(ctx context.Context, openID, phone string, at time.Time) er
 		return err
 	}
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av}); err != nil {
+		return unavailable(err)
+	}
+	// The account remembers that the app reaches this person.
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: AccountKey(phone).av(),
+		UpdateExpression:          aws.String("SET wechatBoundAt = :at"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(formatTime(at))}})
+	var ccf *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &ccf) {
 		return unavailable(err)
 	}
 	return nil

@@ -132,11 +132,12 @@ type bookingItem struct {
 	Status         string `dynamodbav:"status"`
 	BookedAt       string `dynamodbav:"bookedAt"`
 	IdempotencyKey string `dynamodbav:"idempotencyKey,omitempty"`
+	Texted         bool   `dynamodbav:"texted,omitempty"`
 }
 
 func (it bookingItem) domain() booking.Booking {
 	return booking.Booking{ID: it.ID, Code: it.Code, RoundID: it.RoundID, ResidentID: it.ResidentID, HouseholdID: it.HouseholdID,
-		SlotID: it.SlotID, StartsAt: parseTime(it.StartsAt), Status: it.Status, BookedAt: parseTime(it.BookedAt)}
+		SlotID: it.SlotID, StartsAt: parseTime(it.StartsAt), Status: it.Status, BookedAt: parseTime(it.BookedAt), Texted: it.Texted}
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -820,27 +821,57 @@ func (s *Store) CancelMany(ctx context.Context, bs []booking.Booking) error {
 	return nil
 }
 
-// Phones reads the phones of residents (one BatchGetItem per 100).
-func (s *Store) Phones(ctx context.Context, residentIDs []string) (map[string]string, error) {
+// Contacts reads residents and their households in one batch: each
+// resident's name and phone, or their household's when they have none.
+func (s *Store) Contacts(ctx context.Context, residentIDs []string) (map[string]booking.Contact, error) {
 	var ks []Key
+	homes := map[string]bool{}
 	for _, id := range residentIDs {
 		ks = append(ks, ResidentKey(id))
+		if h := registry.HouseholdOf(id); h != "" && !homes[h] {
+			homes[h] = true
+			ks = append(ks, HouseholdKey(h))
+		}
 	}
 	items, err := s.batchGet(ctx, ks)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]string{}
+	residents := map[string]residentItem{}
+	household := map[string]string{}
 	for _, av := range items {
-		var it residentItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-			return nil, err
-		}
-		if it.Phone != "" {
-			out[it.ID] = it.Phone
+		switch t, _ := av["type"].(*types.AttributeValueMemberS); {
+		case t != nil && t.Value == typeHousehold:
+			var it householdItem
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return nil, err
+			}
+			household[it.ID] = it.ContactPhone
+		default:
+			var it residentItem
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return nil, err
+			}
+			residents[it.ID] = it
 		}
 	}
+	out := map[string]booking.Contact{}
+	for id, it := range residents {
+		c := booking.Contact{Name: it.Name, Phone: it.Phone}
+		if c.Phone == "" {
+			c.Phone = household[it.HouseholdID]
+		}
+		out[id] = c
+	}
 	return out, nil
+}
+
+// MarkTexted marks a booking whose confirmation was texted.
+func (s *Store) MarkTexted(ctx context.Context, roundID, residentID string) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: RoundBookingKey(roundID, residentID).av(),
+		UpdateExpression: aws.String("SET texted = :t"), ConditionExpression: aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}}})
+	return unavailableUnlessGone(err)
 }
 
 // Sites lists a round's sites, closed ones too.

@@ -375,32 +375,58 @@ func (s *Store) ReleaseOnce(ctx context.Context, key, phone string) error {
 
 // OptedOut says whether a phone asked for no SMS.
 func (s *Store) OptedOut(ctx context.Context, phone string) (bool, error) {
-	var it struct{ PK string }
+	var it struct {
+		PK    string `dynamodbav:"PK"`
+		State string `dynamodbav:"state"`
+	}
 	err := s.get(ctx, OptOutKey(phone), &it)
 	if errors.Is(err, registry.ErrNotFound) {
 		return false, nil
 	}
-	return err == nil, err
+	return err == nil && it.State != "in", err
 }
 
-// SetOptOut records that a phone wants no SMS (the STOP keyword).
+// SetOptOut records that a phone wants no SMS (TD), as of at.
 func (s *Store) SetOptOut(ctx context.Context, phone string, at time.Time) error {
+	return s.setOptState(ctx, phone, "out", at)
+}
+
+// ClearOptOut lets a phone receive SMS again (订阅), as of at.
+func (s *Store) ClearOptOut(ctx context.Context, phone string, at time.Time) error {
+	return s.setOptState(ctx, phone, "in", at)
+}
+
+// setOptState keeps the latest word of a phone: a reply that arrives late
+// (a provider's retry of an older TD) does not undo a newer 订阅.
+func (s *Store) setOptState(ctx context.Context, phone, state string, at time.Time) error {
 	k := OptOutKey(phone)
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table),
-		Item: map[string]types.AttributeValue{"PK": str(k.PK), "SK": str(k.SK), "type": str("optout"), "at": str(formatTime(at))}})
-	if err != nil {
-		return unavailable(err)
-	}
-	return nil
+		Item:                      map[string]types.AttributeValue{"PK": str(k.PK), "SK": str(k.SK), "type": str("optout"), "state": str(state), "at": str(formatTime(at))},
+		ConditionExpression:       aws.String("attribute_not_exists(PK) OR #at <= :at"),
+		ExpressionAttributeNames:  map[string]string{"#at": "at"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(formatTime(at))}})
+	return unavailableUnlessGone(err)
 }
 
-// ClearOptOut lets a phone receive SMS again (the START keyword).
-func (s *Store) ClearOptOut(ctx context.Context, phone string) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: OptOutKey(phone).av()})
-	if err != nil {
-		return unavailable(err)
+// OptedOutAmong says which of phones asked for no SMS: one batch read.
+func (s *Store) OptedOutAmong(ctx context.Context, phones []string) (map[string]bool, error) {
+	var ks []Key
+	for _, p := range phones {
+		ks = append(ks, OptOutKey(p))
 	}
-	return nil
+	items, err := s.batchGet(ctx, ks)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, av := range items {
+		pk, _ := av["PK"].(*types.AttributeValueMemberS)
+		state, _ := av["state"].(*types.AttributeValueMemberS)
+		if pk != nil && (state == nil || state.Value != "in") {
+			out[strings.TrimPrefix(pk.Value, "PHONE#")] = true
+		}
+	}
+	return out, nil
 }
 
 var _ notices.TemperatureStore = (*Store)(nil)

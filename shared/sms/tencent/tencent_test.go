@@ -161,7 +161,7 @@ func TestSendBatchSignsAndSendsTheTemplate(t *testing.T) {
 	s := newSender(t, srv, "the-right-key", &loads)
 
 	at := time.Date(2026, 11, 30, 14, 30, 0, 0, chinatime.Zone)
-	msg, err := sms.BookingMoved("东门", "西门广场", at, "A6AHRX")
+	msg, err := sms.BookingMoved("东门", "王伟", "西门广场", at, "A6AHRX")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestSendBatchSignsAndSendsTheTemplate(t *testing.T) {
 		"SignName":         "防线",
 		"SmsSdkAppId":      "1400006666",
 		"TemplateId":       "2001234",
-		"TemplateParamSet": []string{"东门", "西门广场", "11月30日14:30", "A6AHRX"},
+		"TemplateParamSet": []string{"东门", "王伟", "西门广场", "11月30日14:30", "A6AHRX"},
 	})
 	if string(got) != string(want) {
 		t.Errorf("request body\n got %s\nwant %s", got, want)
