@@ -753,3 +753,15 @@ func TestSettingsThatCannotDeploy(t *testing.T) {
 		t.Errorf("China with Tencent Cloud: %v", err)
 	}
 }
+
+// TestHelpEscalatesEveryMinute: a childbirth request's deadline is minutes,
+// so the escalation job runs every minute, into the failure queue like
+// every scheduled job.
+func TestHelpEscalatesEveryMinute(t *testing.T) {
+	tpl := template(t, "dev", "real")
+	check(t, "escalations schedule", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
+			"ScheduleExpression": "rate(1 minute)", "State": "ENABLED",
+		})
+	})
+}

@@ -17,11 +17,13 @@ import (
 	"github.com/fangxian/fangxian/internal/dynamolocal"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/store"
+	"github.com/fangxian/fangxian/shared/supplies"
 )
 
 // checker holds every exchange of this package's tests to the API's document.
@@ -82,6 +84,27 @@ var allowed = map[string][]string{
 	"listZones":         {staffA, adminA},
 	"createNotice":      {staffA, adminA},
 	"previewNotice":     {staffA, adminA},
+	"createMerchant":    {staffA, adminA},
+	"listMerchants":     {staffA, adminA},
+	"createItem":        {staffA, adminA},
+	"listItems":         {residentA, volunteerA, staffA, adminA},
+	"updateItem":        {staffA, adminA},
+	"placeOrder":        {residentA},
+	"listOrders":        {staffA, adminA},
+	"myOrders":          {residentA},
+	"setOrderStatus":    {residentA, staffA, adminA}, // the household cancels it; staff then find it cancelled
+	"purchaseList":      {staffA, adminA},
+	"pickList":          {staffA, adminA},
+	"assignDeliveries":  {staffA, adminA},
+	"myDeliveries":      {volunteerA, staffA, staffB}, // each sees their own doors
+	"requestHelp":       {residentA},
+	"myHelp":            {residentA},
+	"listHelp":          {staffA, adminA},
+	"claimHelp":         {staffA, adminA},
+	"addHelpAction":     {staffA, adminA},
+	"closeHelp":         {staffA, adminA},
+	"getHelpSettings":   {staffA, adminA},
+	"setHelpSettings":   {staffA, adminA},
 	// The callbacks take no token: the secret in their path decides (see
 	// callbacks_test.go for a wrong one).
 	"smsReceipts":        {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
@@ -116,6 +139,16 @@ var bodies = map[string]struct{ contentType, body string }{
 	"setZones":           {"application/json", `{"buildingIds":["BUILDING"],"level":"sealed"}`},
 	"createNotice":       {"application/json", `{"title":"通知","body":"请居家","audience":{"all":true},"channels":["app"]}`},
 	"previewNotice":      {"application/json", `{"title":"通知","body":"请居家","audience":{"all":true},"channels":["app","sms"]}`},
+	"createMerchant":     {"application/json", `{"name":"平价超市","phone":"13800001111"}`},
+	"createItem":         {"application/json", `{"name":"大米","unit":"袋","priceFen":5000,"merchantId":"MERCHANT","stock":10,"limitPerHousehold":2}`},
+	"updateItem":         {"application/json", `{"addStock":5}`},
+	"placeOrder":         {"application/json", `{"lines":[{"itemId":"ITEM","quantity":1}]}`},
+	"setOrderStatus":     {"application/json", `{"status":"cancelled","reason":"测试"}`},
+	"assignDeliveries":   {"application/json", `{"buildingId":"BUILDING","delivererPhone":"13900000011"}`},
+	"requestHelp":        {"application/json", `{"kind":"other","note":"需要帮助"}`},
+	"addHelpAction":      {"application/json", `{"text":"已电话联系"}`},
+	"closeHelp":          {"application/json", `{"outcome":"已处理"}`},
+	"setHelpSettings":    {"application/json", `{"deadlines":{"childbirth":10}}`},
 	"smsReceipts":        {"application/json", `[{"sid":"local-1","report_status":"SUCCESS","mobile":"13700000001","nationcode":"86"}]`},
 	"smsReplies":         {"application/json", `{"mobile":"13700000001","nationcode":"86","text":"你好","time":1764460800}`},
 	"reportTemperature":  {"application/json", `{"celsius":36.6}`},
@@ -179,7 +212,30 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// An order of the resident's household (its building sealed), and a
+	// help request of it.
+	if _, err := d.notices.SetZones(ctx, staff, "ca", []string{registry.BuildingOf(resident.UserID)}, notices.LevelSealed); err != nil {
+		t.Fatal(err)
+	}
+	merchant, err := d.supplies.CreateMerchant(ctx, staff, "ca", supplies.MerchantInput{Name: "超市", Phone: "13800001111"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	item, err := d.supplies.CreateItem(ctx, staff, "ca", supplies.ItemInput{Name: ptr("大米"), Unit: ptr("袋"), PriceFen: ptr(5000),
+		MerchantID: &merchant.ID, Stock: ptr(100), LimitPerHousehold: ptr(0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	order, err := d.supplies.PlaceOrder(ctx, resident.Principal, "ca", supplies.OrderInput{Lines: []supplies.OrderLineInput{{ItemID: item.ID, Quantity: 1}}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	helpReq, err := d.help.Create(ctx, resident.Principal, help.Input{Kind: help.KindMedicalVisit})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ids := strings.NewReplacer("{communityId}", "ca", "{streetId}", "sa", "{roundId}", round.ID,
+		"{itemId}", item.ID, "{orderId}", order.ID, "{helpId}", helpReq.ID, "MERCHANT", merchant.ID, "ITEM", item.ID,
 		"{bookingId}", booking.BookingID(round.ID, resident.UserID), "{residentId}", resident.UserID,
 		"{siteId}", booking.SiteOf(slots[0].ID), "{noticeId}", notice.ID, "SLOT", slots[0].ID, "RESIDENT", resident.UserID,
 		"BUILDING", registry.BuildingOf(resident.UserID), "{secret}", localCallbackSecret)
@@ -217,6 +273,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

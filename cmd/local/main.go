@@ -24,10 +24,12 @@ import (
 	"github.com/fangxian/fangxian/internal/demo"
 	"github.com/fangxian/fangxian/internal/docsasset"
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/health"
+	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/inbound"
 	"github.com/fangxian/fangxian/shared/logging"
@@ -38,6 +40,7 @@ import (
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
+	"github.com/fangxian/fangxian/shared/supplies"
 )
 
 func main() {
@@ -144,6 +147,7 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	defer stopQueues()
 	go d.queue.Run(queues, d.dispatch.Handle)
 	go remindDaily(queues, d.notices, log)
+	go escalateEveryMinute(queues, d.help, log)
 
 	var samples []string
 	if !c.NoSeed {
@@ -187,6 +191,8 @@ type deps struct {
 	booking  *booking.Service
 	notices  *notices.Service
 	inbound  *inbound.Handler
+	supplies *supplies.Service
+	help     *help.Service
 	// callbacks checks the secret of the SMS callback URLs.
 	callbacks *inbound.Secrets
 	// dispatch and its queue stand in for SQS and the dispatch Lambda.
@@ -250,6 +256,8 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 		registry:  &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now},
 		notices:   &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: signature},
 		inbound:   &inbound.Handler{Receipts: st, OptOuts: st, Once: st, Now: time.Now},
+		supplies:  &supplies.Service{Store: st, Directory: st, Accounts: st, SMS: guarded, Now: time.Now},
+		help:      &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: outbox, Now: time.Now},
 		callbacks: &inbound.Secrets{Load: func(context.Context) ([]byte, error) { return []byte(c.CallbackSecret), nil }},
 		queue:     q,
 		dispatch: &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: q, Sender: outbox, Signature: signature,
@@ -292,7 +300,9 @@ func functionHandlers(name string, d *deps) (httpapi.Handlers, error) {
 		return d.notices.Handlers(), nil
 	case "inbound":
 		return d.inbound.TencentCallbacks(d.callbacks), nil
-	case "dispatch", "reminders", "smsevents":
+	case "supplies":
+		return httpapi.Merge(d.supplies.Handlers(), d.help.Handlers()), nil
+	case "dispatch", "reminders", "smsevents", "escalations":
 		return httpapi.Handlers{}, nil // event consumers: see run
 	}
 	return nil, fmt.Errorf("function %q of the manifest is not wired in cmd/local", name)
@@ -302,6 +312,7 @@ func functionHandlers(name string, d *deps) (httpapi.Handlers, error) {
 var devRoutes = []manifest.Route{
 	{Method: "GET", Path: "/dev/sms", Op: "devSms", Access: manifest.Anyone},
 	{Method: "POST", Path: "/dev/jobs/temperature-reminders", Op: "devReminders", Access: manifest.Anyone},
+	{Method: "POST", Path: "/dev/jobs/help-escalations", Op: "devEscalations", Access: manifest.Anyone},
 }
 
 // newHandler serves every function's routes, as API Gateway would, plus the
@@ -329,6 +340,24 @@ func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 				return err
 			}
 			httpapi.WriteJSON(w, http.StatusOK, map[string]int{"queued": n})
+			return nil
+		}),
+		// Runs the escalation job now, or as if at ?at= (RFC 3339), as its
+		// EventBridge schedule would every minute.
+		"devEscalations": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			at := time.Now()
+			if raw := r.URL.Query().Get("at"); raw != "" {
+				t, err := time.Parse(time.RFC3339, raw)
+				if err != nil {
+					return apperr.Validation.WithFields(apperr.FieldError{Field: "at", Reason: "RFC 3339 time"})
+				}
+				at = t
+			}
+			n, err := d.help.Escalate(r.Context(), at)
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, map[string]int{"escalated": n})
 			return nil
 		}),
 	}, opts)
@@ -370,6 +399,24 @@ func remindDaily(ctx context.Context, svc *notices.Service, log *slog.Logger) {
 				} else {
 					log.Info("temperature reminders queued", "count", n)
 				}
+			}
+		}
+	}
+}
+
+// escalateEveryMinute is the local stand-in for the escalations schedule.
+func escalateEveryMinute(ctx context.Context, svc *help.Service, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if n, err := svc.Escalate(ctx, now); err != nil {
+				log.Warn("help escalations", "err", err)
+			} else if n > 0 {
+				log.Info("help requests escalated", "count", n)
 			}
 		}
 	}

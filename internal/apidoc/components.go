@@ -5,6 +5,14 @@ import "github.com/getkin/kin-openapi/openapi3"
 // components are the named schemas of answers; each mirrors the Go type the
 // server encodes, field by field (the contract tests hold them to it).
 func components() openapi3.Schemas {
+	out := coreComponents()
+	for name, sc := range supplyComponents() {
+		out[name] = sc
+	}
+	return out
+}
+
+func coreComponents() openapi3.Schemas {
 	roles := enum("resident", "volunteer", "staff", "admin")
 	return openapi3.Schemas{
 		"Error": S(object(props{

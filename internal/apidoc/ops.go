@@ -52,7 +52,20 @@ var (
 )
 
 // ops describes every operation of the manifest, by op name.
-var ops = map[string]op{
+var ops = mergeOps(coreOps, suppliesOps)
+
+func mergeOps(sets ...map[string]op) map[string]op {
+	out := map[string]op{}
+	for _, set := range sets {
+		for name, o := range set {
+			out[name] = o
+		}
+	}
+	return out
+}
+
+// coreOps are the operations of sign-in, the registry, booking and notices.
+var coreOps = map[string]op{
 	"health": {summary: "Is the API up",
 		description: "200 when DynamoDB answers and the deployment is ready; 503 STARTING while `make run` seeds its demo.",
 		answers:     ok(S(object(props{"status": S(enum("ok")), "dynamodb": S(enum("reachable"))}, "status", "dynamodb"))),

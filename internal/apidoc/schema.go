@@ -75,8 +75,6 @@ func arrayOf(items *openapi3.Schema) *openapi3.Schema { return array(inline(item
 // props are an object's properties, as schemas or references.
 type props map[string]*openapi3.SchemaRef
 
-// object is closed: an unknown field is an error in a request and a breach
-// of the contract in an answer.
 // foreign is an object whose shape a provider defines: fields it adds are
 // taken (and passed over), not refused.
 func foreign(p props, required ...string) *openapi3.Schema {
@@ -86,6 +84,8 @@ func foreign(p props, required ...string) *openapi3.Schema {
 	return s
 }
 
+// object is closed: an unknown field is an error in a request and a breach
+// of the contract in an answer.
 func object(p props, required ...string) *openapi3.Schema {
 	s := openapi3.NewObjectSchema()
 	s.Properties = openapi3.Schemas(p)

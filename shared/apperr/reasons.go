@@ -73,6 +73,15 @@ var reasonsZH = [][2]string{
 	{"bare \" in non-quoted-field", "未加引号的字段中有引号"},
 	{"wrong number of fields", "列数不对"},
 	{"not sendable by SMS: no links, phone numbers, brackets or symbols such as ¥ ★ & ※", "无法用短信发送：不能含链接、电话号码、括号或 ¥ ★ & ※ 等符号"},
+	{"at most %d", "最多%d"},
+	{"%d to %d items", "%d到%d种物品"},
+	{"no such item in this community", "本社区没有该物品"},
+	{"no such merchant in this community", "本社区没有该商家"},
+	{"a mobile or fixed-line number", "手机号或固定电话号码"},
+	{"a change of stock, not with stock nor on create", "库存变化量：不能与 stock 同时给出，新建时不可用"},
+	{"the 4 digits the household shows", "住户出示的4位数字"},
+	{"not a staff member of this community", "不是本社区的工作人员"},
+	{"RFC 3339 time", "RFC 3339 时间"},
 }
 
 type reasonPattern struct {

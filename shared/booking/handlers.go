@@ -1,10 +1,7 @@
 package booking
 
 import (
-	"bytes"
-	"encoding/csv"
 	"net/http"
-	"strings"
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
@@ -202,31 +199,11 @@ func caller(r *http.Request) auth.Principal {
 // reasonNames are the list's reasons as Excel users read them.
 var reasonNames = map[string]string{"bedridden": "卧床", "away": "外出", "isolating": "隔离中", "refused": "拒绝"}
 
-// writeUnsampledCSV answers the list as a file Excel opens correctly: UTF-8
-// with a BOM, CRLF line ends.
+// writeUnsampledCSV answers the list as a file Excel opens.
 func writeUnsampledCSV(w http.ResponseWriter, rows []Unsampled) error {
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	cw := csv.NewWriter(&buf)
-	cw.UseCRLF = true
-	_ = cw.Write([]string{"楼栋", "单元", "房号", "姓名", "手机号", "未采样原因", "居民编号"})
+	var out [][]string
 	for _, u := range rows {
-		_ = cw.Write([]string{cell(u.Building), cell(u.Unit), cell(u.Room), cell(u.Name), u.Phone, reasonNames[u.Reason], u.ResidentID})
+		out = append(out, []string{u.Building, u.Unit, u.Room, u.Name, u.Phone, reasonNames[u.Reason], u.ResidentID})
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="unsampled.csv"`)
-	_, _ = w.Write(buf.Bytes())
-	return nil
-}
-
-// cell keeps Excel from reading imported text as a formula (CSV injection).
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	return httpapi.WriteCSV(w, "unsampled.csv", []string{"楼栋", "单元", "房号", "姓名", "手机号", "未采样原因", "居民编号"}, out)
 }

@@ -1,0 +1,76 @@
+package help
+
+import (
+	"net/http"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/registry"
+)
+
+type actionInput struct {
+	Text string `json:"text"`
+}
+
+type closeInput struct {
+	Outcome string `json:"outcome"`
+}
+
+// Handlers serves the help ops.
+func (s *Service) Handlers() httpapi.Handlers {
+	return httpapi.Handlers{
+		"requestHelp": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *Input) (any, error) {
+			return s.Create(r.Context(), caller(r), *in)
+		}),
+		"myHelp": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			return s.ForHousehold(r.Context(), caller(r))
+		}),
+		"listHelp": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			all, err := s.List(r.Context(), caller(r), cid)
+			return map[string]any{"requests": all}, err
+		}),
+		"claimHelp": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			return s.Claim(r.Context(), caller(r), r.PathValue("helpId"))
+		}),
+		"addHelpAction": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *actionInput) (any, error) {
+			return s.Act(r.Context(), caller(r), r.PathValue("helpId"), in.Text)
+		}),
+		"closeHelp": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *closeInput) (any, error) {
+			return s.CloseRequest(r.Context(), caller(r), r.PathValue("helpId"), in.Outcome)
+		}),
+		"getHelpSettings": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			return s.SettingsOf(r.Context(), caller(r), cid)
+		}),
+		"setHelpSettings": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *Settings) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			return s.SetSettings(r.Context(), caller(r), cid, *in)
+		}),
+	}
+}
+
+// community is the path's community id; an id that cannot be one is no
+// route's community.
+func community(r *http.Request) (string, error) {
+	cid := r.PathValue("communityId")
+	if !registry.ValidID(cid) {
+		return "", apperr.NotFound
+	}
+	return cid, nil
+}
+
+func caller(r *http.Request) auth.Principal {
+	p, _ := auth.PrincipalFrom(r.Context())
+	return p
+}

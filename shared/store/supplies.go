@@ -1,0 +1,502 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/supplies"
+)
+
+var _ supplies.Store = (*Store)(nil)
+
+// MerchantKey is a merchant in its community's partition.
+func MerchantKey(communityID, merchantID string) Key {
+	return Key{"COMMUNITY#" + communityID, "MERCHANT#" + merchantID}
+}
+
+// ItemKey is an item of the catalogue, in a partition of its own: orders
+// take its stock in their transactions.
+func ItemKey(itemID string) Key { return Key{"ITEM#" + itemID, "ITEM"} }
+
+// ItemsIndex is GSI1 on items: a community's catalogue.
+func ItemsIndex(communityID, itemID string) Key { return Key{"ITEMS#" + communityID, itemID} }
+
+// OrderKey is an order.
+func OrderKey(orderID string) Key { return Key{"ORDER#" + orderID, "ORDER"} }
+
+// OrderStatusIndex is GSI1 on orders: a community's orders in a status, by
+// building, then in time order. A move to another status moves the order
+// to that status's partition of the index.
+func OrderStatusIndex(communityID, status, buildingID string, createdAt time.Time, orderID string) Key {
+	return Key{"ORDERS#" + communityID + "#" + status, buildingID + "#" + formatTime(createdAt) + "#" + orderID}
+}
+
+// HouseholdOrdersIndex is GSI2 on orders: a household's orders in time order.
+func HouseholdOrdersIndex(householdID string, createdAt time.Time, orderID string) Key {
+	return Key{"HHORDERS#" + householdID, formatTime(createdAt) + "#" + orderID}
+}
+
+// LimitKey counts what a household ordered of a limited item on a day.
+func LimitKey(householdID, day, itemID string) Key {
+	return Key{"HHLIMIT#" + householdID, day + "#" + itemID}
+}
+
+// limitTTL keeps a day's counters past the day.
+const limitTTL = 3 * 24 * time.Hour
+
+type merchantItem struct {
+	keys
+	ID          string `dynamodbav:"id"`
+	CommunityID string `dynamodbav:"communityId"`
+	Name        string `dynamodbav:"name"`
+	Phone       string `dynamodbav:"phone"`
+	CreatedAt   string `dynamodbav:"createdAt"`
+}
+
+// CreateMerchant writes a merchant.
+func (s *Store) CreateMerchant(ctx context.Context, m supplies.Merchant) error {
+	k := MerchantKey(m.CommunityID, m.ID)
+	return s.putNew(ctx, merchantItem{keys: keys{PK: k.PK, SK: k.SK, Type: "merchant"}, ID: m.ID, CommunityID: m.CommunityID,
+		Name: m.Name, Phone: m.Phone, CreatedAt: formatTime(m.CreatedAt)})
+}
+
+// Merchants lists a community's merchants.
+func (s *Store) Merchants(ctx context.Context, cid string) ([]supplies.Merchant, error) {
+	out := []supplies.Merchant{}
+	err := s.queryPrefix(ctx, CommunityKey(cid).PK, "MERCHANT#", func(av map[string]types.AttributeValue) error {
+		var it merchantItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		out = append(out, supplies.Merchant{ID: it.ID, CommunityID: it.CommunityID, Name: it.Name, Phone: it.Phone, CreatedAt: parseTime(it.CreatedAt)})
+		return nil
+	})
+	return out, err
+}
+
+type catalogueItem struct {
+	keys
+	ID                string `dynamodbav:"id"`
+	CommunityID       string `dynamodbav:"communityId"`
+	MerchantID        string `dynamodbav:"merchantId"`
+	Name              string `dynamodbav:"name"`
+	Unit              string `dynamodbav:"unit"`
+	PriceFen          int    `dynamodbav:"priceFen"`
+	Stock             int    `dynamodbav:"stock"`
+	LimitPerHousehold int    `dynamodbav:"limitPerHousehold"`
+	Paused            bool   `dynamodbav:"paused"`
+	UpdatedAt         string `dynamodbav:"updatedAt"`
+	Version           int    `dynamodbav:"version"`
+}
+
+func toCatalogueItem(it supplies.Item) catalogueItem {
+	k, ix := ItemKey(it.ID), ItemsIndex(it.CommunityID, it.ID)
+	return catalogueItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "item"}, ID: it.ID, CommunityID: it.CommunityID,
+		MerchantID: it.MerchantID, Name: it.Name, Unit: it.Unit, PriceFen: it.PriceFen, Stock: it.Stock,
+		LimitPerHousehold: it.LimitPerHousehold, Paused: it.Paused, UpdatedAt: formatTime(it.UpdatedAt), Version: it.Version}
+}
+
+func (it catalogueItem) domain() supplies.Item {
+	return supplies.Item{ID: it.ID, CommunityID: it.CommunityID, MerchantID: it.MerchantID, Name: it.Name, Unit: it.Unit,
+		PriceFen: it.PriceFen, Stock: it.Stock, LimitPerHousehold: it.LimitPerHousehold, Paused: it.Paused,
+		UpdatedAt: parseTime(it.UpdatedAt), Version: it.Version}
+}
+
+// CreateItem writes a new item.
+func (s *Store) CreateItem(ctx context.Context, it supplies.Item) error {
+	return s.putNew(ctx, toCatalogueItem(it))
+}
+
+// putNew writes an item that must not exist yet.
+func (s *Store) putNew(ctx context.Context, v any) error {
+	av, err := attributevalue.MarshalMap(v)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Item reads an item, consistently.
+func (s *Store) Item(ctx context.Context, itemID string) (supplies.Item, error) {
+	if !registry.ValidID(itemID) {
+		return supplies.Item{}, supplies.ErrItemNotFound
+	}
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: ItemKey(itemID).av(), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return supplies.Item{}, unavailable(err)
+	}
+	if out.Item == nil {
+		return supplies.Item{}, supplies.ErrItemNotFound
+	}
+	var it catalogueItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return supplies.Item{}, err
+	}
+	return it.domain(), nil
+}
+
+// Items lists a community's catalogue (GSI1), by name.
+func (s *Store) Items(ctx context.Context, cid string) ([]supplies.Item, error) {
+	out := []supplies.Item{}
+	err := s.queryIndex(ctx, "GSI1", ItemsIndex(cid, "").PK, "", func(av map[string]types.AttributeValue) error {
+		var it catalogueItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		out = append(out, it.domain())
+		return nil
+	})
+	sortItems(out)
+	return out, err
+}
+
+func sortItems(items []supplies.Item) {
+	for i := 1; i < len(items); i++ {
+		for j := i; j > 0 && registry.NaturalLess(items[j].Name, items[j-1].Name); j-- {
+			items[j], items[j-1] = items[j-1], items[j]
+		}
+	}
+}
+
+// UpdateItem writes staff's change at the version it was read; the stock is
+// set (setStock) or added to (addStock), never read and written back, so
+// orders taken meanwhile are not lost.
+func (s *Store) UpdateItem(ctx context.Context, it supplies.Item, readVersion, addStock int, setStock bool) (supplies.Item, error) {
+	vals := map[string]types.AttributeValue{
+		":name": str(it.Name), ":unit": str(it.Unit), ":price": n64(it.PriceFen), ":merchant": str(it.MerchantID),
+		":limit": n64(it.LimitPerHousehold), ":paused": &types.AttributeValueMemberBOOL{Value: it.Paused}, ":at": str(formatTime(it.UpdatedAt)),
+		":v": n64(it.Version), ":read": n64(readVersion),
+	}
+	expr := "SET #n = :name, #u = :unit, priceFen = :price, merchantId = :merchant, limitPerHousehold = :limit, paused = :paused, updatedAt = :at, version = :v"
+	switch {
+	case setStock:
+		expr += ", stock = :stock"
+		vals[":stock"] = n64(it.Stock)
+	case addStock != 0:
+		expr += " ADD stock :add"
+		vals[":add"] = n64(addStock)
+	}
+	cond := "version = :read"
+	if !setStock && addStock < 0 {
+		// Taking stock away (a count found less) cannot go below nothing.
+		cond += " AND stock >= :need"
+		vals[":need"] = n64(-addStock)
+	}
+	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: ItemKey(it.ID).av(),
+		UpdateExpression: aws.String(expr), ConditionExpression: aws.String(cond),
+		ExpressionAttributeNames:  map[string]string{"#n": "name", "#u": "unit"},
+		ExpressionAttributeValues: vals, ReturnValues: types.ReturnValueAllNew})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		now, rerr := s.Item(ctx, it.ID)
+		if rerr == nil && now.Version == readVersion {
+			return supplies.Item{}, supplies.ErrOutOfStock // what is left is less than what is taken away
+		}
+		return supplies.Item{}, supplies.ErrItemChanged
+	}
+	if err != nil {
+		return supplies.Item{}, unavailable(err)
+	}
+	var saved catalogueItem
+	if err := attributevalue.UnmarshalMap(out.Attributes, &saved); err != nil {
+		return supplies.Item{}, err
+	}
+	return saved.domain(), nil
+}
+
+type orderItem struct {
+	keys
+	ID          string            `dynamodbav:"id"`
+	CommunityID string            `dynamodbav:"communityId"`
+	HouseholdID string            `dynamodbav:"householdId"`
+	BuildingID  string            `dynamodbav:"buildingId"`
+	PlacedBy    string            `dynamodbav:"placedBy"`
+	Lines       []supplies.Line   `dynamodbav:"lines"`
+	TotalFen    int               `dynamodbav:"totalFen"`
+	Note        string            `dynamodbav:"note"`
+	Status      string            `dynamodbav:"status"`
+	History     []supplies.Change `dynamodbav:"history"`
+	DelivererID string            `dynamodbav:"delivererId,omitempty"`
+	CreatedAt   string            `dynamodbav:"createdAt"`
+	Day         string            `dynamodbav:"day"`
+	DoorCode    string            `dynamodbav:"doorCode"`
+	CodeTries   int               `dynamodbav:"codeTries"`
+	// Limited are the items whose daily limit the order counted against.
+	Limited []string `dynamodbav:"limited,omitempty"`
+}
+
+func (it orderItem) domain() supplies.Order {
+	return supplies.Order{ID: it.ID, CommunityID: it.CommunityID, HouseholdID: it.HouseholdID, BuildingID: it.BuildingID,
+		PlacedBy: it.PlacedBy, Lines: it.Lines, TotalFen: it.TotalFen, Note: it.Note, Status: it.Status, History: it.History,
+		DelivererID: it.DelivererID, CreatedAt: parseTime(it.CreatedAt), Day: it.Day, DoorCode: it.DoorCode, CodeTries: it.CodeTries,
+		Limited: it.Limited}
+}
+
+// PlaceOrder writes the order in one TransactWriteItems: a check that the
+// building is sealed or controlled; the order; for each line the item's
+// stock taken at the version the price was read at; for each limited item
+// the household's counter of the day, which may not pass the limit.
+// Cancellation reasons say which failed.
+func (s *Store) PlaceOrder(ctx context.Context, o supplies.Order, items map[string]supplies.Item) error {
+	zone := ZoneKey(o.CommunityID, o.BuildingID)
+	k := OrderKey(o.ID)
+	ix := OrderStatusIndex(o.CommunityID, o.Status, o.BuildingID, o.CreatedAt, o.ID)
+	hx := HouseholdOrdersIndex(o.HouseholdID, o.CreatedAt, o.ID)
+	it := orderItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, GSI2PK: hx.PK, GSI2SK: hx.SK, Type: "order"},
+		ID: o.ID, CommunityID: o.CommunityID, HouseholdID: o.HouseholdID, BuildingID: o.BuildingID, PlacedBy: o.PlacedBy,
+		Lines: o.Lines, TotalFen: o.TotalFen, Note: o.Note, Status: o.Status, History: o.History, CreatedAt: formatTime(o.CreatedAt),
+		Day: o.Day, DoorCode: o.DoorCode}
+	for _, l := range o.Lines {
+		if items[l.ItemID].LimitPerHousehold > 0 {
+			it.Limited = append(it.Limited, l.ItemID)
+		}
+	}
+	av, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return err
+	}
+	tx := []types.TransactWriteItem{
+		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: zone.av(),
+			ConditionExpression:       aws.String("#l IN (:sealed, :controlled)"),
+			ExpressionAttributeNames:  map[string]string{"#l": "level"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":sealed": str("sealed"), ":controlled": str("controlled")}}},
+		{Put: &types.Put{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	}
+	type slot struct {
+		line  int
+		limit bool
+	}
+	slots := []slot{{-1, false}, {-1, false}}
+	for i, l := range o.Lines {
+		item := items[l.ItemID]
+		tx = append(tx, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: ItemKey(l.ItemID).av(),
+			UpdateExpression:    aws.String("ADD stock :take"),
+			ConditionExpression: aws.String("communityId = :cid AND version = :v AND paused = :no AND stock >= :q"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":take": n64(-l.Quantity), ":cid": str(o.CommunityID),
+				":v": n64(item.Version), ":no": &types.AttributeValueMemberBOOL{Value: false}, ":q": n64(l.Quantity)}}})
+		slots = append(slots, slot{i, false})
+		if item.LimitPerHousehold > 0 {
+			tx = append(tx, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table),
+				Key:                      LimitKey(o.HouseholdID, o.Day, l.ItemID).av(),
+				UpdateExpression:         aws.String("ADD #c :q SET expiresAt = :exp, #t = :type"),
+				ConditionExpression:      aws.String("attribute_not_exists(#c) OR #c <= :max"),
+				ExpressionAttributeNames: map[string]string{"#c": "count", "#t": "type"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":q": n64(l.Quantity), ":max": n64(item.LimitPerHousehold - l.Quantity),
+					":exp": n(o.CreatedAt.Add(limitTTL).Unix()), ":type": str("limit")}}})
+			slots = append(slots, slot{i, true})
+		}
+	}
+	err = s.transact(ctx, tx)
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && failed(tce, 1) {
+		return supplies.ErrOrderExists // placed before with this Idempotency-Key
+	}
+	if errors.As(err, &tce) {
+		for i := range tx {
+			if !failed(tce, i) {
+				continue
+			}
+			switch sl := slots[i]; {
+			case i == 0:
+				return supplies.ErrNotInZone
+			case sl.limit:
+				return &supplies.LineError{Index: sl.line, Err: supplies.ErrLimitExceeded}
+			default:
+				return &supplies.LineError{Index: sl.line, Err: supplies.ErrItemCondition}
+			}
+		}
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Order reads an order.
+func (s *Store) Order(ctx context.Context, orderID string) (supplies.Order, error) {
+	if !registry.ValidID(orderID) {
+		return supplies.Order{}, supplies.ErrOrderNotFound
+	}
+	var it orderItem
+	err := s.get(ctx, OrderKey(orderID), &it)
+	if errors.Is(err, registry.ErrNotFound) {
+		return supplies.Order{}, supplies.ErrOrderNotFound
+	}
+	if err != nil {
+		return supplies.Order{}, err
+	}
+	return it.domain(), nil
+}
+
+// HouseholdOrders lists a household's latest orders, newest first (GSI2).
+func (s *Store) HouseholdOrders(ctx context.Context, hid string, limit int) ([]supplies.Order, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(s.Table), IndexName: aws.String("GSI2"),
+		KeyConditionExpression:    aws.String("GSI2PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(HouseholdOrdersIndex(hid, time.Time{}, "").PK)},
+		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return ordersOf(out.Items)
+}
+
+func ordersOf(avs []map[string]types.AttributeValue) ([]supplies.Order, error) {
+	orders := []supplies.Order{}
+	for _, av := range avs {
+		var it orderItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return nil, err
+		}
+		orders = append(orders, it.domain())
+	}
+	return orders, nil
+}
+
+// OrdersByStatus lists a community's orders in a status, of a building when
+// given: one Query of the status's partition of GSI1 (its building's range).
+func (s *Store) OrdersByStatus(ctx context.Context, cid, status, buildingID string) ([]supplies.Order, error) {
+	prefix := ""
+	if buildingID != "" {
+		prefix = buildingID + "#"
+	}
+	var avs []map[string]types.AttributeValue
+	err := s.queryIndex(ctx, "GSI1", OrderStatusIndex(cid, status, "", time.Time{}, "").PK, prefix, func(av map[string]types.AttributeValue) error {
+		avs = append(avs, av)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ordersOf(avs)
+}
+
+// MoveOrder takes an order from one status to another in one transaction: the
+// order (only if still in from) with its change and its place in the status
+// index; on a cancellation, its items' stock back and, the same day, the
+// household's limits.
+func (s *Store) MoveOrder(ctx context.Context, o supplies.Order, from string, c supplies.Change, delivererID string) error {
+	ix := OrderStatusIndex(o.CommunityID, c.Status, o.BuildingID, o.CreatedAt, o.ID)
+	change, err := attributevalue.MarshalList([]supplies.Change{c})
+	if err != nil {
+		return err
+	}
+	vals := map[string]types.AttributeValue{":to": str(c.Status), ":from": str(from), ":c": &types.AttributeValueMemberL{Value: change},
+		":gpk": str(ix.PK)}
+	expr := "SET #s = :to, history = list_append(history, :c), GSI1PK = :gpk"
+	if delivererID != "" {
+		expr += ", delivererId = :d"
+		vals[":d"] = str(delivererID)
+	}
+	tx := []types.TransactWriteItem{{Update: &types.Update{TableName: aws.String(s.Table), Key: OrderKey(o.ID).av(),
+		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("#s = :from"),
+		ExpressionAttributeNames: map[string]string{"#s": "status"}, ExpressionAttributeValues: vals}}}
+	if c.Status == supplies.StatusCancelled {
+		// A day's limits matter that day only: an order cancelled later
+		// gives back its stock, not a past day's counts.
+		sameDay := o.Day == c.At.In(chinatime.Zone).Format(time.DateOnly)
+		for _, l := range o.Lines {
+			tx = append(tx, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: ItemKey(l.ItemID).av(),
+				UpdateExpression: aws.String("ADD stock :q"), ConditionExpression: aws.String("attribute_exists(PK)"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":q": n64(l.Quantity)}}})
+			if sameDay && slices.Contains(o.Limited, l.ItemID) {
+				tx = append(tx, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table),
+					Key:                       LimitKey(o.HouseholdID, o.Day, l.ItemID).av(),
+					UpdateExpression:          aws.String("ADD #c :back"),
+					ConditionExpression:       aws.String("#c >= :q"),
+					ExpressionAttributeNames:  map[string]string{"#c": "count"},
+					ExpressionAttributeValues: map[string]types.AttributeValue{":back": n64(-l.Quantity), ":q": n64(l.Quantity)}}})
+			}
+		}
+	}
+	err = s.transact(ctx, tx)
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && failed(tce, 0) {
+		return supplies.ErrOrderChanged
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// CountCodeTry counts a wrong door code; false once max are counted.
+func (s *Store) CountCodeTry(ctx context.Context, orderID string, max int) (bool, error) {
+	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: OrderKey(orderID).av(),
+		UpdateExpression: aws.String("ADD codeTries :one"), ConditionExpression: aws.String("attribute_exists(PK) AND (attribute_not_exists(codeTries) OR codeTries < :max)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": n64(1), ":max": n64(max)}, ReturnValues: types.ReturnValueUpdatedNew})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return false, nil
+	}
+	if err != nil {
+		return false, unavailable(err)
+	}
+	var v struct {
+		CodeTries int `dynamodbav:"codeTries"`
+	}
+	if err := attributevalue.UnmarshalMap(out.Attributes, &v); err != nil {
+		return false, err
+	}
+	return v.CodeTries < max, nil
+}
+
+// LimitsUsed reads a household's counters of a day: one Query.
+func (s *Store) LimitsUsed(ctx context.Context, hid, day string) (map[string]int, error) {
+	out := map[string]int{}
+	err := s.queryPrefix(ctx, LimitKey(hid, "", "").PK, day+"#", func(av map[string]types.AttributeValue) error {
+		var it struct {
+			SK    string `dynamodbav:"SK"`
+			Count int    `dynamodbav:"count"`
+		}
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return err
+		}
+		out[strings.TrimPrefix(it.SK, day+"#")] = it.Count
+		return nil
+	})
+	return out, err
+}
+
+// queryIndex reads a whole partition of an index (its SK range when prefix
+// is set).
+func (s *Store) queryIndex(ctx context.Context, index, pk, prefix string, each func(map[string]types.AttributeValue) error) error {
+	pkName, skName := index+"PK", index+"SK"
+	in := &dynamodb.QueryInput{
+		TableName: aws.String(s.Table), IndexName: aws.String(index),
+		KeyConditionExpression:    aws.String(pkName + " = :pk AND begins_with(" + skName + ", :sk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":sk": str(prefix)},
+	}
+	if prefix == "" {
+		in.KeyConditionExpression = aws.String(pkName + " = :pk")
+		delete(in.ExpressionAttributeValues, ":sk")
+	}
+	p := dynamodb.NewQueryPaginator(s.DB, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return unavailable(err)
+		}
+		for _, av := range page.Items {
+			if err := each(av); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

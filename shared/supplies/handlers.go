@@ -1,0 +1,185 @@
+package supplies
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/registry"
+)
+
+// Handlers serves the supplies ops.
+func (s *Service) Handlers() httpapi.Handlers {
+	return httpapi.Handlers{
+		"createMerchant": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *MerchantInput) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			return s.CreateMerchant(r.Context(), caller(r), cid, *in)
+		}),
+		"listMerchants": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			ms, err := s.Merchants(r.Context(), caller(r), cid)
+			return map[string]any{"merchants": ms}, err
+		}),
+		"createItem": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *ItemInput) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			return s.CreateItem(r.Context(), caller(r), cid, *in)
+		}),
+		"listItems": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			items, err := s.Items(r.Context(), caller(r), cid)
+			return map[string]any{"items": items}, err
+		}),
+		"updateItem": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *ItemInput) (any, error) {
+			return s.UpdateItem(r.Context(), caller(r), r.PathValue("itemId"), *in)
+		}),
+		"placeOrder": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *OrderInput) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			return s.PlaceOrder(r.Context(), caller(r), cid, *in, r.Header.Get("Idempotency-Key"))
+		}),
+		"listOrders": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			q := r.URL.Query()
+			status := q.Get("status")
+			if !q.Has("status") {
+				status = StatusPlaced
+			}
+			bid := q.Get("buildingId")
+			if q.Has("buildingId") && (!registry.ValidID(bid) || registry.BuildingOf(bid) != bid) {
+				return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "buildingId", Reason: "no building " + bid + " in this community"})
+			}
+			orders, err := s.Orders(r.Context(), caller(r), cid, status, bid)
+			return map[string]any{"orders": orders}, err
+		}),
+		"myOrders": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			orders, err := s.HouseholdOrders(r.Context(), caller(r))
+			return map[string]any{"orders": orders}, err
+		}),
+		"setOrderStatus": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *StatusInput) (any, error) {
+			return s.SetStatus(r.Context(), caller(r), r.PathValue("orderId"), *in)
+		}),
+		"purchaseList": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			cid, err := community(r)
+			if err != nil {
+				return err
+			}
+			csv, err := wantsCSV(r)
+			if err != nil {
+				return err
+			}
+			list, err := s.Purchases(r.Context(), caller(r), cid)
+			if err != nil {
+				return err
+			}
+			if csv {
+				var rows [][]string
+				for _, m := range list.Merchants {
+					for _, it := range m.Items {
+						rows = append(rows, []string{m.Merchant, m.Phone, it.Name, it.Unit, strconv.Itoa(it.Quantity), strconv.Itoa(it.Orders),
+							yuan(it.PriceFen), yuan(it.TotalFen)})
+					}
+				}
+				return httpapi.WriteCSV(w, "purchase-list.csv", []string{"商家", "联系电话", "物品", "单位", "数量", "订单数", "单价(元)", "金额(元)"}, rows)
+			}
+			httpapi.WriteJSON(w, http.StatusOK, list)
+			return nil
+		}),
+		"pickList": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			cid, err := community(r)
+			if err != nil {
+				return err
+			}
+			csv, err := wantsCSV(r)
+			if err != nil {
+				return err
+			}
+			list, err := s.Picks(r.Context(), caller(r), cid, r.URL.Query().Get("buildingId"))
+			if err != nil {
+				return err
+			}
+			if csv {
+				var rows [][]string
+				for _, p := range list.Picks {
+					var items []string
+					for _, l := range p.Lines {
+						items = append(items, fmt.Sprintf("%s×%d%s", l.Name, l.Quantity, l.Unit))
+					}
+					rows = append(rows, []string{list.Building, p.Unit, p.Room, p.Ref, strings.Join(items, "；"), p.Note, statusNames[p.Status], p.ContactPhone})
+				}
+				return httpapi.WriteCSV(w, "pick-list.csv", []string{"楼栋", "单元", "房号", "订单", "物品", "备注", "状态", "联系电话"}, rows)
+			}
+			httpapi.WriteJSON(w, http.StatusOK, list)
+			return nil
+		}),
+		"assignDeliveries": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *assignInput) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			return s.AssignBuilding(r.Context(), caller(r), cid, in.BuildingID, in.DelivererPhone)
+		}),
+		"myDeliveries": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			doors, err := s.Deliveries(r.Context(), caller(r))
+			return map[string]any{"deliveries": doors}, err
+		}),
+	}
+}
+
+type assignInput struct {
+	BuildingID     string `json:"buildingId"`
+	DelivererPhone string `json:"delivererPhone"`
+}
+
+// statusNames are the statuses as an Excel sheet says them.
+var statusNames = map[string]string{StatusAccepted: "已受理", StatusPurchasing: "采购中", StatusOutForDelivery: "配送中"}
+
+// yuan writes fen as yuan with two decimals.
+func yuan(fen int) string { return fmt.Sprintf("%d.%02d", fen/100, fen%100) }
+
+// wantsCSV reads ?format=: json (the default) or csv.
+func wantsCSV(r *http.Request) (bool, error) {
+	q := r.URL.Query()
+	switch f := q.Get("format"); {
+	case !q.Has("format") || f == "json":
+		return false, nil
+	case f == "csv":
+		return true, nil
+	}
+	return false, apperr.Validation.WithFields(apperr.FieldError{Field: "format", Reason: "one of json, csv"})
+}
+
+// community is the path's community id; an id that cannot be one is no
+// route's community.
+func community(r *http.Request) (string, error) {
+	cid := r.PathValue("communityId")
+	if !registry.ValidID(cid) {
+		return "", apperr.NotFound
+	}
+	return cid, nil
+}
+
+func caller(r *http.Request) auth.Principal {
+	p, _ := auth.PrincipalFrom(r.Context())
+	return p
+}
