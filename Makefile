@@ -61,6 +61,7 @@ bench:
 	go test -run '^$$' -bench Surge -benchtime 1x -timeout 30m ./internal/surge/
 	go test -run '^$$' -bench Fanout -benchtime 1x ./shared/notices/
 	go test -run '^$$' -bench Orders -benchtime 1x -timeout 30m ./shared/supplies/
+	go test -run '^$$' -bench Activation -benchtime 1x ./shared/volunteers/
 
 ## deploy: what an operator runs (STAGE=prod for production)
 deploy: node_modules/.package-lock.json

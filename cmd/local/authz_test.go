@@ -24,6 +24,7 @@ import (
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/store"
 	"github.com/fangxian/fangxian/shared/supplies"
+	"github.com/fangxian/fangxian/shared/volunteers"
 )
 
 // checker holds every exchange of this package's tests to the API's document.
@@ -92,6 +93,7 @@ var allowed = map[string][]string{
 	"placeOrder":        {residentA},
 	"listOrders":        {staffA, adminA},
 	"myOrders":          {residentA},
+	"getOrder":          {residentA, staffA, adminA},
 	"setOrderStatus":    {residentA, staffA, adminA}, // the household cancels it; staff then find it cancelled
 	"purchaseList":      {staffA, adminA},
 	"pickList":          {staffA, adminA},
@@ -105,6 +107,25 @@ var allowed = map[string][]string{
 	"closeHelp":         {staffA, adminA},
 	"getHelpSettings":   {staffA, adminA},
 	"setHelpSettings":   {staffA, adminA},
+	// Volunteers: signing up is anyone's (the phone's code decides).
+	"volunteerSignup":     {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
+	"listVolunteers":      {staffA, adminA},
+	"approveVolunteer":    {staffA, adminA},
+	"rejectVolunteer":     {staffA, adminA},
+	"deactivateVolunteer": {staffA, adminA},
+	"createPost":          {staffA, adminA},
+	"listPosts":           {volunteerA, staffA, adminA}, // a volunteer sees the posts they serve
+	"assignVolunteer":     {staffA, adminA},
+	"listAssignments":     {staffA, adminA},
+	"suggestVolunteers":   {staffA, adminA},
+	"activate":            {staffA, adminA},
+	"getActivation":       {staffA, adminA},
+	"respondActivation":   {volunteerA},
+	"postCode":            {staffA, adminA}, // and the post's squad leader (volunteers_test.go)
+	"postCheckIn":         {volunteerA},
+	"postCheckOut":        {volunteerA},
+	"myAssignments":       {volunteerA},
+	"volunteerHours":      {staffA, adminA},
 	// The callbacks take no token: the secret in their path decides (see
 	// callbacks_test.go for a wrong one).
 	"smsReceipts":        {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
@@ -154,6 +175,13 @@ var bodies = map[string]struct{ contentType, body string }{
 	"reportTemperature":  {"application/json", `{"celsius":36.6}`},
 	"createBookings":     {"application/json", `{"slotId":"SLOT","residentIds":["RESIDENT"]}`},
 	"setUnsampledReason": {"application/json", `{"reason":"away"}`},
+	"volunteerSignup":    {"application/json", `{"name":"新志愿者","phone":"13611112222","code":"123456","category":"individual"}`},
+	"createPost":         {"application/json", `{"kind":"checkpoint","name":"东门卡口","shifts":[{"startsAt":"2030-01-01T08:00:00+08:00","endsAt":"2030-01-01T12:00:00+08:00","need":2}]}`},
+	"assignVolunteer":    {"application/json", `{"volunteerId":"v1","shiftId":"s1","role":"B"}`},
+	"activate":           {"application/json", `{"all":true}`},
+	"respondActivation":  {"application/json", `{"answer":"accept"}`},
+	"postCheckIn":        {"application/json", `{"token":"not-a-code"}`},
+	"postCheckOut":       {"application/json", `{"token":"not-a-code"}`},
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
@@ -234,7 +262,27 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := strings.NewReplacer("{communityId}", "ca", "{streetId}", "sa", "{roundId}", round.ID,
+	// A volunteer of cA on a post's shift as A, asked by an activation.
+	if err := st.CreateVolunteer(ctx, volunteers.Volunteer{ID: "v1", CommunityID: "ca", Name: "志愿者", Phone: "13700000009",
+		Category: "individual", Skills: []string{}, Availability: []volunteers.Window{}, Status: volunteers.StatusPending, CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.volunteers.Decide(ctx, staff, "v1", volunteers.StatusApproved); err != nil {
+		t.Fatal(err)
+	}
+	post, err := d.volunteers.CreatePost(ctx, staff, "ca", volunteers.PostInput{Kind: "checkpoint", Name: "卡口", Shifts: []volunteers.ShiftInput{
+		{StartsAt: now.Add(-time.Hour), EndsAt: now.Add(3 * time.Hour), Need: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.volunteers.Assign(ctx, staff, post.ID, volunteers.AssignInput{VolunteerID: "v1", ShiftID: "s1", Role: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	activation, err := d.volunteers.Activate(ctx, staff, "ca", volunteers.ActivationInput{Scope: volunteers.Scope{All: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := strings.NewReplacer("{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
 		"{itemId}", item.ID, "{orderId}", order.ID, "{helpId}", helpReq.ID, "MERCHANT", merchant.ID, "ITEM", item.ID,
 		"{bookingId}", booking.BookingID(round.ID, resident.UserID), "{residentId}", resident.UserID,
 		"{siteId}", booking.SiteOf(slots[0].ID), "{noticeId}", notice.ID, "SLOT", slots[0].ID, "RESIDENT", resident.UserID,

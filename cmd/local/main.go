@@ -41,6 +41,7 @@ import (
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
 	"github.com/fangxian/fangxian/shared/supplies"
+	"github.com/fangxian/fangxian/shared/volunteers"
 )
 
 func main() {
@@ -147,7 +148,7 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	defer stopQueues()
 	go d.queue.Run(queues, d.dispatch.Handle)
 	go remindDaily(queues, d.notices, log)
-	go escalateEveryMinute(queues, d.help, log)
+	go escalateEveryMinute(queues, d.help, d.volunteers, log)
 
 	var samples []string
 	if !c.NoSeed {
@@ -184,15 +185,16 @@ type deps struct {
 	verifier *auth.Verifier
 	outbox   *sms.Outbox
 	// redoc is the reference page's renderer, fetched on first start.
-	redoc    string
-	signIn   *auth.SignIn
-	wechat   *auth.WeChatSignIn
-	registry *registry.API
-	booking  *booking.Service
-	notices  *notices.Service
-	inbound  *inbound.Handler
-	supplies *supplies.Service
-	help     *help.Service
+	redoc      string
+	signIn     *auth.SignIn
+	wechat     *auth.WeChatSignIn
+	registry   *registry.API
+	booking    *booking.Service
+	notices    *notices.Service
+	inbound    *inbound.Handler
+	supplies   *supplies.Service
+	help       *help.Service
+	volunteers *volunteers.Service
 	// callbacks checks the secret of the SMS callback URLs.
 	callbacks *inbound.Secrets
 	// dispatch and its queue stand in for SQS and the dispatch Lambda.
@@ -251,13 +253,15 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 	}
 	return &deps{
 		store: st, issuer: issuer, outbox: outbox, signIn: signIn, redoc: redoc,
-		verifier:  auth.NewVerifier(auth.Audience(localStage), st, time.Now),
-		wechat:    &auth.WeChatSignIn{SignIn: signIn, WeChat: wx, Bindings: st},
-		registry:  &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now},
-		notices:   &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: signature},
-		inbound:   &inbound.Handler{Receipts: st, OptOuts: st, Once: st, Now: time.Now},
-		supplies:  &supplies.Service{Store: st, Directory: st, Accounts: st, SMS: guarded, Now: time.Now},
-		help:      &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: outbox, Now: time.Now},
+		verifier: auth.NewVerifier(auth.Audience(localStage), st, time.Now),
+		wechat:   &auth.WeChatSignIn{SignIn: signIn, WeChat: wx, Bindings: st},
+		registry: &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now},
+		notices:  &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: signature},
+		inbound:  &inbound.Handler{Receipts: st, OptOuts: st, Once: st, Now: time.Now},
+		supplies: &supplies.Service{Store: st, Directory: st, Accounts: st, SMS: guarded, Now: time.Now},
+		help:     &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: outbox, Now: time.Now},
+		volunteers: &volunteers.Service{Store: st, Accounts: st, Directory: st, Phones: signIn, Queue: q, SMS: guarded,
+			Now: time.Now},
 		callbacks: &inbound.Secrets{Load: func(context.Context) ([]byte, error) { return []byte(c.CallbackSecret), nil }},
 		queue:     q,
 		dispatch: &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: q, Sender: outbox, Signature: signature,
@@ -291,7 +295,7 @@ func functionHandlers(name string, d *deps) (httpapi.Handlers, error) {
 	case "system":
 		return httpapi.Merge(health.Handlers(store.Pinger{DB: d.store.DB, Table: d.store.Table}, d.ready), openapi.Handlers(d.redoc)), nil
 	case "auth":
-		return auth.Handlers(d.signIn, d.wechat), nil
+		return httpapi.Merge(auth.Handlers(d.signIn, d.wechat), d.volunteers.SignupHandlers()), nil
 	case "registry":
 		return d.registry.Handlers(), nil
 	case "booking":
@@ -302,6 +306,8 @@ func functionHandlers(name string, d *deps) (httpapi.Handlers, error) {
 		return d.inbound.TencentCallbacks(d.callbacks), nil
 	case "supplies":
 		return httpapi.Merge(d.supplies.Handlers(), d.help.Handlers()), nil
+	case "volunteers":
+		return d.volunteers.Handlers(), nil
 	case "dispatch", "reminders", "smsevents", "escalations":
 		return httpapi.Handlers{}, nil // event consumers: see run
 	}
@@ -313,6 +319,7 @@ var devRoutes = []manifest.Route{
 	{Method: "GET", Path: "/dev/sms", Op: "devSms", Access: manifest.Anyone},
 	{Method: "POST", Path: "/dev/jobs/temperature-reminders", Op: "devReminders", Access: manifest.Anyone},
 	{Method: "POST", Path: "/dev/jobs/help-escalations", Op: "devEscalations", Access: manifest.Anyone},
+	{Method: "POST", Path: "/dev/jobs/activation-backups", Op: "devBackups", Access: manifest.Anyone},
 }
 
 // newHandler serves every function's routes, as API Gateway would, plus the
@@ -345,19 +352,29 @@ func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 		// Runs the escalation job now, or as if at ?at= (RFC 3339), as its
 		// EventBridge schedule would every minute.
 		"devEscalations": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			at := time.Now()
-			if raw := r.URL.Query().Get("at"); raw != "" {
-				t, err := time.Parse(time.RFC3339, raw)
-				if err != nil {
-					return apperr.Validation.WithFields(apperr.FieldError{Field: "at", Reason: "RFC 3339 time"})
-				}
-				at = t
+			at, err := devTime(r)
+			if err != nil {
+				return err
 			}
 			n, err := d.help.Escalate(r.Context(), at)
 			if err != nil {
 				return err
 			}
 			httpapi.WriteJSON(w, http.StatusOK, map[string]int{"escalated": n})
+			return nil
+		}),
+		// Runs the backup job now, or as if at ?at= (RFC 3339), as the same
+		// schedule would every minute.
+		"devBackups": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			at, err := devTime(r)
+			if err != nil {
+				return err
+			}
+			called, unfilled, err := d.volunteers.Backups(r.Context(), at)
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, map[string]int{"backupsCalled": called, "unfilled": unfilled})
 			return nil
 		}),
 	}, opts)
@@ -374,6 +391,19 @@ func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 		api.ServeHTTP(w, r)
 	})
 	return observe(both), nil
+}
+
+// devTime is a job's ?at= (RFC 3339), or now.
+func devTime(r *http.Request) (time.Time, error) {
+	raw := r.URL.Query().Get("at")
+	if raw == "" {
+		return time.Now(), nil
+	}
+	t, err := time.Parse(time.RFC3339, raw)
+	if err != nil {
+		return time.Time{}, apperr.Validation.WithFields(apperr.FieldError{Field: "at", Reason: "RFC 3339 time"})
+	}
+	return t, nil
 }
 
 // observe is where the tests put the contract check (internal/contract)
@@ -404,8 +434,9 @@ func remindDaily(ctx context.Context, svc *notices.Service, log *slog.Logger) {
 	}
 }
 
-// escalateEveryMinute is the local stand-in for the escalations schedule.
-func escalateEveryMinute(ctx context.Context, svc *help.Service, log *slog.Logger) {
+// escalateEveryMinute is the local stand-in for the escalations schedule:
+// help escalations and activation backups.
+func escalateEveryMinute(ctx context.Context, svc *help.Service, vols *volunteers.Service, log *slog.Logger) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
@@ -417,6 +448,11 @@ func escalateEveryMinute(ctx context.Context, svc *help.Service, log *slog.Logge
 				log.Warn("help escalations", "err", err)
 			} else if n > 0 {
 				log.Info("help requests escalated", "count", n)
+			}
+			if called, unfilled, err := vols.Backups(ctx, now); err != nil {
+				log.Warn("activation backups", "err", err)
+			} else if called+unfilled > 0 {
+				log.Info("activation backups", "called", called, "unfilled", unfilled)
 			}
 		}
 	}

@@ -1,5 +1,6 @@
 // Command auth is the Lambda behind sign-in: POST /v1/auth/otp, /v1/auth/token
-// and /v1/auth/wechat.
+// and /v1/auth/wechat; and a volunteer's sign-up, which proves the phone by
+// its code.
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 	"github.com/fangxian/fangxian/shared/secrets"
 	"github.com/fangxian/fangxian/shared/sms/provider"
 	"github.com/fangxian/fangxian/shared/store"
+	"github.com/fangxian/fangxian/shared/volunteers"
 )
 
 func main() {
@@ -43,6 +45,7 @@ func main() {
 	signIn := &auth.SignIn{
 		Accounts: st, Challenges: st, Limiter: st, Limits: limits, Keys: keys, Now: time.Now, Sender: sender,
 	}
-	httpapi.ServeFunction("auth", auth.Handlers(signIn, &auth.WeChatSignIn{SignIn: signIn, WeChat: wechat, Bindings: st}),
-		httpapi.Options{Logger: log})
+	signup := &volunteers.Service{Store: st, Accounts: st, Directory: st, Phones: signIn, Now: time.Now}
+	httpapi.ServeFunction("auth", httpapi.Merge(auth.Handlers(signIn, &auth.WeChatSignIn{SignIn: signIn, WeChat: wechat, Bindings: st}),
+		signup.SignupHandlers()), httpapi.Options{Logger: log})
 }

@@ -6,8 +6,10 @@ import "github.com/getkin/kin-openapi/openapi3"
 // server encodes, field by field (the contract tests hold them to it).
 func components() openapi3.Schemas {
 	out := coreComponents()
-	for name, sc := range supplyComponents() {
-		out[name] = sc
+	for _, more := range []openapi3.Schemas{supplyComponents(), volunteerComponents()} {
+		for name, sc := range more {
+			out[name] = sc
+		}
 	}
 	return out
 }

@@ -52,7 +52,7 @@ var (
 )
 
 // ops describes every operation of the manifest, by op name.
-var ops = mergeOps(coreOps, suppliesOps)
+var ops = mergeOps(coreOps, suppliesOps, volunteerOps)
 
 func mergeOps(sets ...map[string]op) map[string]op {
 	out := map[string]op{}
@@ -82,8 +82,10 @@ var coreOps = map[string]op{
 
 	"requestOtp": {summary: "Send a sign-in code by SMS",
 		description: "An unknown phone is answered exactly like a known one (and held to the same waits), but gets no SMS. " +
-			"A phone waits a minute before its next code, then longer, never more than 10 minutes; a client address gets 60 codes an hour, the deployment 10,000. Every 429 has a truthful Retry-After.",
-		body:    object(props{"phone": S(phone())}, "phone"),
+			"A phone waits a minute before its next code, then longer, never more than 10 minutes; a client address gets 60 codes an hour, the deployment 10,000. Every 429 has a truthful Retry-After. " +
+			"`purpose: signup` texts the code to any phone, for a person who proves their phone as they sign up (a volunteer); the limits are the same.",
+		body: object(props{"phone": S(phone()),
+			"purpose": S(describe(enum("signin", "signup"), "signin (the default) or signup."))}, "phone"),
 		answers: []answer{{status: 202, schema: S(object(props{"expiresInSeconds": S(integer(1, 3600))}, "expiresInSeconds"))}},
 		codes:   map[int][]string{400: {"INVALID_PHONE"}, 429: {"OTP_RATE_LIMITED"}, 503: {"SIGNIN_UNAVAILABLE", "SMS_UNAVAILABLE"}}},
 	"createToken": {summary: "Exchange a code for a token",

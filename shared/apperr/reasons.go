@@ -82,6 +82,16 @@ var reasonsZH = [][2]string{
 	{"the 4 digits the household shows", "住户出示的4位数字"},
 	{"not a staff member of this community", "不是本社区的工作人员"},
 	{"RFC 3339 time", "RFC 3339 时间"},
+	{"day 1 to 7, from before to, HH:MM", "day 为1到7，from 早于 to，格式 HH:MM"},
+	{"%d to %d shifts", "%d到%d个班次"},
+	{"RFC 3339 times, endsAt after startsAt, at most 12 hours, not over", "RFC 3339 时间，结束晚于开始，不超过12小时，且未结束"},
+	{"a shift of this post", "须为本岗位的班次"},
+	{"no such volunteer in this community", "本社区没有该志愿者"},
+	{"no such post in this community", "本社区没有该岗位"},
+	{`exactly one of {"all":true}, {"postIds":[…]}, {"categories":[…]}`, `须为 {"all":true}、{"postIds":[…]}、{"categories":[…]} 三者之一`},
+	{"YYYY-MM", "格式为 YYYY-MM"},
+	{"the price is now %d", "现价为%d分"},
+	{"give at least one field", "至少给出一个字段"},
 }
 
 type reasonPattern struct {

@@ -8,12 +8,20 @@ import (
 	"github.com/fangxian/fangxian/shared/phone"
 )
 
+// Purposes of a code: signing in to an account, or proving a phone to sign
+// up with (a volunteer who is nobody's account yet).
+const (
+	PurposeSignIn = "signin"
+	PurposeSignup = "signup"
+)
+
 // Handlers serves the sign-in routes of the auth function.
 func Handlers(s *SignIn, wx *WeChatSignIn) httpapi.Handlers {
 	return httpapi.Handlers{
 		"requestOtp": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
-				Phone string `json:"phone"`
+				Phone   string `json:"phone"`
+				Purpose string `json:"purpose"`
 			}
 			if err := httpapi.DecodeJSON(r, &in); err != nil {
 				return err
@@ -22,7 +30,15 @@ func Handlers(s *SignIn, wx *WeChatSignIn) httpapi.Handlers {
 			if err != nil {
 				return err
 			}
-			if err := s.SendCode(r.Context(), p, httpapi.SourceIP(r)); err != nil {
+			switch in.Purpose {
+			case "", PurposeSignIn:
+				err = s.SendCode(r.Context(), p, httpapi.SourceIP(r))
+			case PurposeSignup:
+				err = s.SendSignupCode(r.Context(), p, httpapi.SourceIP(r))
+			default:
+				err = apperr.Validation.WithFields(apperr.FieldError{Field: "purpose", Reason: "one of " + PurposeSignIn + ", " + PurposeSignup})
+			}
+			if err != nil {
 				return err
 			}
 			httpapi.WriteJSON(w, http.StatusAccepted, map[string]int{"expiresInSeconds": int(CodeTTL.Seconds())})

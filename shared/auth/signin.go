@@ -289,6 +289,18 @@ func (k *Keys) Issuer(ctx context.Context) (*Issuer, error) {
 	return iss, err
 }
 
+// Derive is a key for another purpose (the posts' check-in codes), derived
+// from the signing key like the code key: nothing new to store or rotate.
+func (k *Keys) Derive(ctx context.Context, purpose string) ([]byte, error) {
+	_, codeKey, err := k.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := hmac.New(sha256.New, codeKey)
+	m.Write([]byte("derive:" + purpose))
+	return m.Sum(nil), nil
+}
+
 // shadowBuckets is how many shadow challenges unknown phones share.
 const shadowBuckets = 1 << 16
 
@@ -316,6 +328,18 @@ func (s *SignIn) subject(ctx context.Context, phone string) (ChallengeSubject, b
 // so the endpoint does not tell who is registered. ip is the client's
 // address; it and the whole deployment have hourly ceilings.
 func (s *SignIn) SendCode(ctx context.Context, phone, ip string) error {
+	return s.sendCode(ctx, phone, ip, false)
+}
+
+// SendSignupCode texts a code to a phone whether or not it has an account:
+// how a person proves the phone they sign up with (as a volunteer), before
+// anyone has registered it. Every limit of SendCode holds; the answer says
+// nothing new, since every phone gets the code.
+func (s *SignIn) SendSignupCode(ctx context.Context, phone, ip string) error {
+	return s.sendCode(ctx, phone, ip, true)
+}
+
+func (s *SignIn) sendCode(ctx context.Context, phone, ip string, anyPhone bool) error {
 	now := s.Now()
 	lim := s.Limits.withDefaults()
 	for _, l := range []struct {
@@ -333,6 +357,9 @@ func (s *SignIn) SendCode(ctx context.Context, phone, ip string) error {
 	subj, known, err := s.subject(ctx, phone)
 	if err != nil {
 		return err
+	}
+	if anyPhone {
+		subj, known = ChallengeSubject{Phone: phone}, true
 	}
 	code, err := newCode()
 	if err != nil {
@@ -407,32 +434,34 @@ func (s *SignIn) Verify(ctx context.Context, phone, code, ip string) (Account, e
 	return acct, err
 }
 
+// VerifyPhone checks a code sent to phone by SendSignupCode (or SendCode)
+// and uses it up: the phone is proven, whether or not it has an account.
+// Failed tries count against ip as sign-in's do.
+func (s *SignIn) VerifyPhone(ctx context.Context, phone, code, ip string) error {
+	now := s.Now()
+	ipKey := "token-ip#" + ip
+	wait, err := s.Limiter.Take(ctx, ipKey, s.Limits.withDefaults().TokenFailuresPerIPPerHour, time.Hour, now)
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		return ErrTooManyTries.WithRetryAfter(wait)
+	}
+	if err := s.checkCode(ctx, ChallengeSubject{Phone: phone}, true, phone, code, now); err != nil {
+		return err
+	}
+	if gerr := s.Limiter.Give(ctx, ipKey, time.Hour, now); gerr != nil {
+		logging.From(ctx).Warn("failed-try budget not given back", "err", gerr)
+	}
+	return nil
+}
+
 func (s *SignIn) verify(ctx context.Context, phone, code string, now time.Time) (Account, error) {
 	subj, known, err := s.subject(ctx, phone)
 	if err != nil {
 		return Account{}, err
 	}
-	stored, c, err := s.Challenges.Attempt(ctx, subj, now)
-	switch {
-	case errors.Is(err, ErrNoChallenge):
-		return Account{}, ErrCodeInvalid.Wrap(err)
-	case errors.Is(err, ErrLocked):
-		// The way out is a new code: say when one may be asked for.
-		return Account{}, ErrCodeLocked.Wrap(err).WithRetryAfter(max(c.NextSendAt.Sub(now), time.Second))
-	case err != nil:
-		return Account{}, err
-	}
-	want, err := s.hash(ctx, phone, code)
-	if err != nil {
-		return Account{}, err
-	}
-	if !known || !hmac.Equal(stored, want) {
-		return Account{}, ErrCodeInvalid
-	}
-	if err := s.Challenges.Consume(ctx, subj, stored); err != nil {
-		if errors.Is(err, ErrNoChallenge) {
-			return Account{}, ErrCodeInvalid.Wrap(err) // used by a concurrent request
-		}
+	if err := s.checkCode(ctx, subj, known, phone, code, now); err != nil {
 		return Account{}, err
 	}
 	acct, err := s.Accounts.AccountByPhone(ctx, phone)
@@ -440,6 +469,35 @@ func (s *SignIn) verify(ctx context.Context, phone, code string, now time.Time) 
 		return Account{}, ErrCodeInvalid.Wrap(err) // the account went away meanwhile
 	}
 	return acct, err
+}
+
+// checkCode uses up one attempt on subj's code and ends the code when it
+// matches: a code works once.
+func (s *SignIn) checkCode(ctx context.Context, subj ChallengeSubject, known bool, phone, code string, now time.Time) error {
+	stored, c, err := s.Challenges.Attempt(ctx, subj, now)
+	switch {
+	case errors.Is(err, ErrNoChallenge):
+		return ErrCodeInvalid.Wrap(err)
+	case errors.Is(err, ErrLocked):
+		// The way out is a new code: say when one may be asked for.
+		return ErrCodeLocked.Wrap(err).WithRetryAfter(max(c.NextSendAt.Sub(now), time.Second))
+	case err != nil:
+		return err
+	}
+	want, err := s.hash(ctx, phone, code)
+	if err != nil {
+		return err
+	}
+	if !known || !hmac.Equal(stored, want) {
+		return ErrCodeInvalid
+	}
+	if err := s.Challenges.Consume(ctx, subj, stored); err != nil {
+		if errors.Is(err, ErrNoChallenge) {
+			return ErrCodeInvalid.Wrap(err) // used by a concurrent request
+		}
+		return err
+	}
+	return nil
 }
 
 // Token exchanges a code for a session.

@@ -114,8 +114,11 @@ type Store interface {
 	CreateHelp(ctx context.Context, r Request) error
 	// Help reads a request; ErrNotFound.
 	Help(ctx context.Context, id string) (Request, error)
-	// CommunityHelp lists a community's requests, newest first.
-	CommunityHelp(ctx context.Context, communityID string, limit int) ([]Request, error)
+	// CommunityHelp lists every open and claimed request of a community,
+	// and its latest closed ones, up to closed of them.
+	CommunityHelp(ctx context.Context, communityID string, closed int) ([]Request, error)
+	// HouseholdHelp lists a household's open and claimed requests.
+	HouseholdHelp(ctx context.Context, householdID string) ([]Request, error)
 	// Claim takes an open request; ErrAlreadyClaimed.
 	Claim(ctx context.Context, id, by string, at time.Time) error
 	// AddAction records an action on a request not closed; ErrClosed.
@@ -188,7 +191,7 @@ type Mine struct {
 }
 
 // ForHousehold lists the kinds in the order the household needs them and
-// its requests. A household with a pregnant member sees childbirth first;
+// its open requests. A household with a pregnant member sees childbirth first;
 // one with a chronically ill member, dialysis and medicine first.
 func (s *Service) ForHousehold(ctx context.Context, p auth.Principal) (Mine, error) {
 	if !p.Has(manifest.RoleResident) || p.HouseholdID == "" {
@@ -219,15 +222,14 @@ func (s *Service) ForHousehold(ctx context.Context, p auth.Principal) (Mine, err
 		out.Kinds = append(out.Kinds, KindView{Kind: k, Label: kindWords[k], DeadlineMinutes: settings.deadline(k)})
 	}
 	sort.SliceStable(out.Kinds, func(i, j int) bool { return first[out.Kinds[i].Kind] > first[out.Kinds[j].Kind] })
-	all, err := s.Store.CommunityHelp(ctx, cid, 200)
+	open, err := s.Store.HouseholdHelp(ctx, p.HouseholdID)
 	if err != nil {
 		return Mine{}, err
 	}
-	for _, r := range all {
-		if r.HouseholdID == p.HouseholdID {
-			r.ClaimedBy, r.Actions = "", []Action{} // who on the staff did what is for the staff
-			out.Requests = append(out.Requests, r)
-		}
+	sort.Slice(open, func(i, j int) bool { return open[i].CreatedAt.After(open[j].CreatedAt) })
+	for _, r := range open {
+		r.ClaimedBy, r.Actions = "", []Action{} // who on the staff did what is for the staff
+		out.Requests = append(out.Requests, r)
 	}
 	return out, nil
 }
@@ -357,7 +359,7 @@ func (s *Service) List(ctx context.Context, p auth.Principal, cid string) ([]Req
 	if err := auth.RequireCommunity(ctx, p, cid, s.Directory); err != nil {
 		return nil, err
 	}
-	all, err := s.Store.CommunityHelp(ctx, cid, 200)
+	all, err := s.Store.CommunityHelp(ctx, cid, ClosedListed)
 	if err != nil {
 		return nil, err
 	}
@@ -377,6 +379,10 @@ func (s *Service) List(ctx context.Context, p auth.Principal, cid string) ([]Req
 	}
 	return all, nil
 }
+
+// ClosedListed is how many closed requests the staff's list shows, newest
+// first, below every open one.
+const ClosedListed = 100
 
 // managed reads a request its caller manages.
 func (s *Service) managed(ctx context.Context, p auth.Principal, id string) (Request, error) {

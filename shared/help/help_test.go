@@ -326,3 +326,35 @@ func TestValidation(t *testing.T) {
 		t.Fatalf("refused requests left %d behind (%v)", len(list), err)
 	}
 }
+
+// TestOpenRequestsAreNeverCrowdedOut: after many more requests were made
+// and closed, an open request is still on the staff's list and the
+// household's, and the list keeps the latest closed ones only.
+func TestOpenRequestsAreNeverCrowdedOut(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	open, err := f.svc.Create(ctx, f.resident, help.Input{Kind: help.KindMedicalVisit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < help.ClosedListed+20; i++ {
+		r, err := f.svc.Create(ctx, f.resident, help.Input{Kind: help.KindOther})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.CloseRequest(ctx, f.staff[0], r.ID, "已处理"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := f.svc.List(ctx, f.staff[0], "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != help.ClosedListed+1 || list[0].ID != open.ID {
+		t.Fatalf("staff list of %d, first %s; want %d with the open request first", len(list), list[0].ID, help.ClosedListed+1)
+	}
+	mine, err := f.svc.ForHousehold(ctx, f.resident)
+	if err != nil || len(mine.Requests) != 1 || mine.Requests[0].ID != open.ID {
+		t.Fatalf("the household's requests %+v %v", mine.Requests, err)
+	}
+}

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"github.com/fangxian/fangxian/shared/apperr"
+
 	"bytes"
 	"encoding/csv"
 	"net/http"
@@ -38,4 +40,16 @@ func Cell(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// WantsCSV reads ?format=: json (the default) or csv.
+func WantsCSV(r *http.Request) (bool, error) {
+	q := r.URL.Query()
+	switch f := q.Get("format"); {
+	case !q.Has("format") || f == "json":
+		return false, nil
+	case f == "csv":
+		return true, nil
+	}
+	return false, apperr.Validation.WithFields(apperr.FieldError{Field: "format", Reason: "one of json, csv"})
 }

@@ -241,6 +241,9 @@ var Functions = []Function{
 			{Method: "POST", Path: "/v1/auth/otp", Op: "requestOtp", Access: Anyone},
 			{Method: "POST", Path: "/v1/auth/token", Op: "createToken", Access: Anyone},
 			{Method: "POST", Path: "/v1/auth/wechat", Op: "wechatToken", Access: Anyone},
+			// Signing up proves the phone by its code, which only this
+			// function can check (the code key is the signing key's).
+			{Method: "POST", Path: "/v1/communities/{communityId}/volunteers", Op: "volunteerSignup", Access: Anyone},
 		},
 	},
 	{
@@ -343,6 +346,7 @@ var Functions = []Function{
 			{Method: "POST", Path: "/v1/communities/{communityId}/orders", Op: "placeOrder", Idempotent: true, Access: Only(RoleResident, RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/orders", Op: "listOrders", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/me/orders", Op: "myOrders", Access: Only(RoleResident)},
+			{Method: "GET", Path: "/v1/orders/{orderId}", Op: "getOrder", Access: SignedIn},
 			{Method: "POST", Path: "/v1/orders/{orderId}/status", Op: "setOrderStatus", Access: SignedIn},
 			{Method: "GET", Path: "/v1/communities/{communityId}/purchase-list", Op: "purchaseList", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/pick-list", Op: "pickList", Access: Only(RoleStaff, RoleAdmin)},
@@ -359,14 +363,43 @@ var Functions = []Function{
 		},
 	},
 	{
+		Name:        "volunteers",
+		Description: "Volunteers: approval, posts and A/B shifts, one-click activation and response, check-in at the post, hours",
+		MemoryMB:    512,
+		TimeoutSec:  MaxHTTPTimeoutSec,
+		Table:       TableReadWrite,
+		SendsSMS:    true, // the approval; calls go through the dispatch queue
+		SendsTo:     []string{DispatchQueue},
+		Routes: []Route{
+			{Method: "GET", Path: "/v1/communities/{communityId}/volunteers", Op: "listVolunteers", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/volunteers/{volunteerId}/approve", Op: "approveVolunteer", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/volunteers/{volunteerId}/reject", Op: "rejectVolunteer", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/volunteers/{volunteerId}/deactivate", Op: "deactivateVolunteer", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/posts", Op: "createPost", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/posts", Op: "listPosts", Access: Only(RoleStaff, RoleAdmin, RoleVolunteer)},
+			{Method: "POST", Path: "/v1/posts/{postId}/assignments", Op: "assignVolunteer", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/posts/{postId}/assignments", Op: "listAssignments", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/posts/{postId}/suggestions", Op: "suggestVolunteers", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/activations", Op: "activate", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/activations/{activationId}", Op: "getActivation", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/activations/{activationId}/response", Op: "respondActivation", Access: Only(RoleVolunteer)},
+			{Method: "GET", Path: "/v1/posts/{postId}/qr", Op: "postCode", Access: Only(RoleStaff, RoleAdmin, RoleVolunteer)},
+			{Method: "POST", Path: "/v1/posts/{postId}/checkins", Op: "postCheckIn", Access: Only(RoleVolunteer)},
+			{Method: "POST", Path: "/v1/posts/{postId}/checkouts", Op: "postCheckOut", Access: Only(RoleVolunteer)},
+			{Method: "GET", Path: "/v1/me/assignments", Op: "myAssignments", Access: Only(RoleVolunteer)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/volunteer-hours", Op: "volunteerHours", Access: Only(RoleStaff, RoleAdmin)},
+		},
+	},
+	{
 		Name:        "escalations",
-		Description: "Escalates help requests nobody claimed in time, by SMS (every minute)",
+		Description: "Every minute: escalates help requests nobody claimed in time, and calls the B of shifts whose A declined or did not answer",
 		MemoryMB:    256,
-		// A run texts a few people about a few requests; the next starts a
-		// minute later.
+		// A run texts a few people about a few requests and queues a few
+		// backup calls; the next starts a minute later.
 		TimeoutSec: 50,
 		Table:      TableReadWrite,
 		SendsSMS:   true,
+		SendsTo:    []string{DispatchQueue},
 		Triggers:   []Trigger{{Kind: Schedule, Name: "help-escalations", Expression: "rate(1 minute)"}},
 	},
 	{

@@ -26,7 +26,50 @@ const (
 	KindFever = "fever"
 	// KindReminder reminds a household to report temperatures.
 	KindReminder = "reminder"
+	// KindTexts sends catalogue messages of other capabilities (volunteer
+	// calls), each to its phone once per key.
+	KindTexts = "texts"
 )
+
+// Text is one catalogue SMS to one phone, sent at most once per Key however
+// often its queue message arrives.
+type Text struct {
+	Key      string   `json:"key"`
+	Phone    string   `json:"phone"`
+	Template string   `json:"template"`
+	Values   []string `json:"values"`
+}
+
+// TextOf is the queue form of msg to phone, once per key.
+func TextOf(key, phone string, msg sms.Message) Text {
+	return Text{Key: key, Phone: phone, Template: msg.Template().Name, Values: msg.Values()}
+}
+
+// TextsPerMessage is how many texts one queue message carries: a few
+// seconds of sending at the pace, so a message finishes well inside the
+// queue's visibility timeout.
+const TextsPerMessage = 25
+
+// EnqueueTexts puts texts on the dispatch queue, TextsPerMessage to a
+// message and ten messages to a call. It answers the calls it made.
+func EnqueueTexts(ctx context.Context, q Enqueuer, texts []Text) (int, error) {
+	var bodies []string
+	for start := 0; start < len(texts); start += TextsPerMessage {
+		b, err := json.Marshal(Message{Kind: KindTexts, Texts: texts[start:min(start+TextsPerMessage, len(texts))]})
+		if err != nil {
+			return 0, err
+		}
+		bodies = append(bodies, string(b))
+	}
+	calls := 0
+	for start := 0; start < len(bodies); start += 10 {
+		calls++
+		if err := q.SendBatch(ctx, bodies[start:min(start+10, len(bodies))]); err != nil {
+			return calls, err
+		}
+	}
+	return calls, nil
+}
 
 // Message is one queue message.
 type Message struct {
@@ -40,6 +83,7 @@ type Message struct {
 	ResidentID  string   `json:"residentId,omitempty"`
 	Celsius     float64  `json:"celsius,omitempty"`
 	Day         string   `json:"day,omitempty"`
+	Texts       []Text   `json:"texts,omitempty"`
 }
 
 // StaffPhones lists who is alerted in a community.
@@ -121,6 +165,19 @@ func (d *Dispatcher) handle(ctx context.Context, body string, last bool) error {
 			return err
 		}
 		return d.textOnce(ctx, "reminder:"+m.Day, m.Phone, msg)
+	case KindTexts:
+		var errs []error
+		for _, t := range m.Texts {
+			msg, err := sms.Rebuild(t.Template, t.Values)
+			if err != nil {
+				// A message the catalogue refuses now never will: drop it
+				// rather than retry it into the dead letters.
+				logging.From(ctx).Warn("queued text refused", "template", t.Template, "err", err)
+				continue
+			}
+			errs = append(errs, d.textOnce(ctx, t.Key, t.Phone, msg))
+		}
+		return errors.Join(errs...)
 	}
 	return fmt.Errorf("unknown message kind %q", m.Kind)
 }

@@ -36,6 +36,19 @@ type Guarded struct {
 	}
 	PerPhonePerDay int
 	Now            func() time.Time
+	// essential marks the share of messages a household must get to act
+	// (a door code, a cancellation): counted apart from routine news, so
+	// that routine news cannot use up the day before them.
+	essential bool
+}
+
+// Essential is g for the messages a household needs in order to act (the
+// door code of an order on its way, why an order was cancelled): they
+// honour opt-outs and have a share of their own, three times the routine
+// one, so routine news earlier in the day never crowds them out.
+func (g Guarded) Essential() Guarded {
+	g.essential = true
+	return g
 }
 
 // Send sends m to to, unless to opted out or had its share today.
@@ -48,7 +61,11 @@ func (g Guarded) Send(ctx context.Context, to string, m Message) error {
 		return ErrOptedOut
 	}
 	if g.Limiter != nil && g.PerPhonePerDay > 0 {
-		wait, err := g.Limiter.Take(ctx, "sms-staff:"+to, g.PerPhonePerDay, 24*time.Hour, g.Now())
+		key, share := "sms-staff:"+to, g.PerPhonePerDay
+		if g.essential {
+			key, share = "sms-essential:"+to, 3*g.PerPhonePerDay
+		}
+		wait, err := g.Limiter.Take(ctx, key, share, 24*time.Hour, g.Now())
 		if err != nil {
 			return err
 		}

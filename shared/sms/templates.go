@@ -49,6 +49,18 @@ var (
 	helpClaimed = &Template{Name: "help_claimed", Purpose: "help", MaxParts: 1,
 		Text:   "您的求助（{kind}）社区已响应，工作人员将尽快联系您，请保持电话畅通。",
 		Params: []Param{{"kind", Text, 4}}}
+	volunteerApproved = &Template{Name: "volunteer_approved", Purpose: "volunteer", MaxParts: 1,
+		Text:   "{name}，您已成为{community}志愿者，请用本手机号登录小程序查看岗位。",
+		Params: []Param{{"name", Text, 6}, {"community", Text, 10}}}
+	volunteerCall = &Template{Name: "volunteer_call", Purpose: "volunteer", MaxParts: 1,
+		Text:   "{name}，{post}{time}需您到岗，请{minutes}分钟内在小程序回应，或回复“是”/“否”。",
+		Params: []Param{{"name", Text, 6}, {"post", Text, 10}, {"time", Clock, 11}, {"minutes", Digits, 2}}}
+	volunteerBackup = &Template{Name: "volunteer_backup", Purpose: "volunteer", MaxParts: 1,
+		Text:   "{name}，您是{post}{time}的B岗，A岗未到，请{minutes}分钟内回应，或回复“是”/“否”。",
+		Params: []Param{{"name", Text, 6}, {"post", Text, 10}, {"time", Clock, 11}, {"minutes", Digits, 2}}}
+	shiftUnfilled = &Template{Name: "shift_unfilled", Purpose: "volunteer", MaxParts: 1,
+		Text:   "岗位缺人：{post}{time}还差{missing}人，A、B岗均未响应，请尽快调配。",
+		Params: []Param{{"post", Text, 10}, {"time", Clock, 11}, {"missing", Digits, 2}}}
 	notice = &Template{Name: "notice", Purpose: "notice", MaxParts: 1,
 		Text:   "社区通知：{title}。详情请在小程序通知栏查看或咨询社区。",
 		Params: []Param{{"title", Text, 20}}}
@@ -58,7 +70,8 @@ var (
 )
 
 var catalogue = []*Template{signInCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, temperatureReminder, feverAlert,
-	orderUpdate, orderOnTheWay, orderCancelled, helpNew, helpOverdue, helpClaimed, notice, noticeUrgent}
+	orderUpdate, orderOnTheWay, orderCancelled, helpNew, helpOverdue, helpClaimed, volunteerApproved, volunteerCall, volunteerBackup,
+	shiftUnfilled, notice, noticeUrgent}
 
 // SignInCode is the one-time sign-in code.
 func SignInCode(code string, minutes int) (Message, error) {
@@ -136,3 +149,34 @@ func HelpOverdue(kind, address, name, phone string, waited int) (Message, error)
 
 // HelpClaimed tells the household that staff took its request.
 func HelpClaimed(kind string) (Message, error) { return fill(helpClaimed, kind) }
+
+// VolunteerApproved tells a new volunteer they may sign in.
+func VolunteerApproved(name, community string) (Message, error) {
+	return fill(volunteerApproved, Soften(name), Soften(community))
+}
+
+// VolunteerCall asks an A volunteer to their post's shift; backup asks the
+// B when the A declined or did not answer.
+func VolunteerCall(name, post string, at time.Time, minutes int, backup bool) (Message, error) {
+	t := volunteerCall
+	if backup {
+		t = volunteerBackup
+	}
+	return fill(t, Soften(name), Soften(post), clock(at), itoa(minutes))
+}
+
+// ShiftUnfilled tells the squad leader and staff that a shift is short.
+func ShiftUnfilled(post string, at time.Time, missing int) (Message, error) {
+	return fill(shiftUnfilled, Soften(post), clock(at), itoa(missing))
+}
+
+// Rebuild makes a catalogue message again from its template's name and
+// values, checked as when it was first made: how a message crosses a queue.
+func Rebuild(name string, values []string) (Message, error) {
+	for _, t := range catalogue {
+		if t.Name == name {
+			return fill(t, values...)
+		}
+	}
+	return Message{}, fmt.Errorf("%w: no template %q", ErrParam, name)
+}

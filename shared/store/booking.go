@@ -597,19 +597,7 @@ func (s *Store) queryPrefix(ctx context.Context, pk, prefix string, each func(ma
 		in.KeyConditionExpression = aws.String("PK = :pk")
 		delete(in.ExpressionAttributeValues, ":sk")
 	}
-	p := dynamodb.NewQueryPaginator(s.DB, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return unavailable(err)
-		}
-		for _, av := range page.Items {
-			if err := each(av); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return s.queryAll(ctx, in, each)
 }
 
 func n64(v int) types.AttributeValue { return &types.AttributeValueMemberN{Value: strconv.Itoa(v)} }

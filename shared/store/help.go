@@ -19,9 +19,15 @@ var _ help.Store = (*Store)(nil)
 // HelpKey is a help request.
 func HelpKey(helpID string) Key { return Key{"HELP#" + helpID, "HELP"} }
 
-// HelpsIndex is GSI1 on help requests: a community's, in time order.
-func HelpsIndex(communityID string, createdAt time.Time, helpID string) Key {
-	return Key{"HELPS#" + communityID, formatTime(createdAt) + "#" + helpID}
+// HelpsIndex is GSI1 on help requests: a community's, in time order, the
+// open (and claimed) apart from the closed, so that every open request is
+// listed however many were closed since.
+func HelpsIndex(communityID string, closed bool, createdAt time.Time, helpID string) Key {
+	pk := "HELPS#" + communityID + "#open"
+	if closed {
+		pk = "HELPS#" + communityID + "#closed"
+	}
+	return Key{pk, formatTime(createdAt) + "#" + helpID}
 }
 
 // HelpDueIndex is GSI2 on help requests nobody has claimed: by when they
@@ -82,7 +88,7 @@ func (it helpItem) domain() help.Request {
 // CreateHelp writes a request with its household's open mark for the kind,
 // in one transaction.
 func (s *Store) CreateHelp(ctx context.Context, r help.Request) error {
-	k, ix := HelpKey(r.ID), HelpsIndex(r.CommunityID, r.CreatedAt, r.ID)
+	k, ix := HelpKey(r.ID), HelpsIndex(r.CommunityID, false, r.CreatedAt, r.ID)
 	it := helpItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "help"}, ID: r.ID, CommunityID: r.CommunityID,
 		HouseholdID: r.HouseholdID, ResidentID: r.ResidentID, Kind: r.Kind, Note: r.Note, Status: r.Status, Name: r.Name,
 		Address: r.Address, Phone: r.Phone, CreatedAt: formatTime(r.CreatedAt), DeadlineAt: formatTime(r.DeadlineAt), Actions: r.Actions}
@@ -126,18 +132,54 @@ func (s *Store) Help(ctx context.Context, id string) (help.Request, error) {
 	return it.domain(), nil
 }
 
-// CommunityHelp lists a community's latest requests (GSI1), newest first.
-func (s *Store) CommunityHelp(ctx context.Context, cid string, limit int) ([]help.Request, error) {
+// CommunityHelp lists a community's open and claimed requests, all of
+// them, and its latest closed ones, newest first (GSI1).
+func (s *Store) CommunityHelp(ctx context.Context, cid string, closed int) ([]help.Request, error) {
+	var avs []map[string]types.AttributeValue
+	err := s.queryIndex(ctx, "GSI1", HelpsIndex(cid, false, time.Time{}, "").PK, "", func(av map[string]types.AttributeValue) error {
+		avs = append(avs, av)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
 		TableName: aws.String(s.Table), IndexName: aws.String("GSI1"),
 		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(HelpsIndex(cid, time.Time{}, "").PK)},
-		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit)),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(HelpsIndex(cid, true, time.Time{}, "").PK)},
+		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(closed)),
 	})
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	return helpsOf(out.Items)
+	return helpsOf(append(avs, out.Items...))
+}
+
+// HouseholdHelp lists a household's open requests: its marks, one per
+// kind, name them.
+func (s *Store) HouseholdHelp(ctx context.Context, hid string) ([]help.Request, error) {
+	var ids []string
+	err := s.queryPrefix(ctx, HelpOpenKey(hid, "").PK, "", func(av map[string]types.AttributeValue) error {
+		if id, ok := av["helpId"].(*types.AttributeValueMemberS); ok {
+			ids = append(ids, id.Value)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := []help.Request{}
+	for _, id := range ids {
+		r, err := s.Help(ctx, id)
+		if errors.Is(err, help.ErrNotFound) {
+			continue // closed between the two reads
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 func helpsOf(avs []map[string]types.AttributeValue) ([]help.Request, error) {
@@ -199,11 +241,11 @@ func (s *Store) AddAction(ctx context.Context, id string, a help.Action) error {
 func (s *Store) Close(ctx context.Context, r help.Request, by, outcome string, at time.Time) error {
 	err := s.transact(ctx, []types.TransactWriteItem{
 		{Update: &types.Update{TableName: aws.String(s.Table), Key: HelpKey(r.ID).av(),
-			UpdateExpression:         aws.String("SET #s = :closed, outcome = :o, closedAt = :at, closedBy = :by REMOVE GSI2PK, GSI2SK, nextAt"),
+			UpdateExpression:         aws.String("SET #s = :closed, outcome = :o, closedAt = :at, closedBy = :by, GSI1PK = :gpk REMOVE GSI2PK, GSI2SK, nextAt"),
 			ConditionExpression:      aws.String("#s <> :closed"),
 			ExpressionAttributeNames: map[string]string{"#s": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":closed": str(help.StatusClosed), ":o": str(outcome),
-				":at": str(formatTime(at)), ":by": str(by)}}},
+				":at": str(formatTime(at)), ":by": str(by), ":gpk": str(HelpsIndex(r.CommunityID, true, time.Time{}, "").PK)}}},
 		{Delete: &types.Delete{TableName: aws.String(s.Table), Key: HelpOpenKey(r.HouseholdID, r.Kind).av()}},
 	})
 	var tce *types.TransactionCanceledException

@@ -191,10 +191,14 @@ func (s *Store) UpdateItem(ctx context.Context, it supplies.Item, readVersion, a
 		vals[":add"] = n64(addStock)
 	}
 	cond := "version = :read"
-	if !setStock && addStock < 0 {
+	switch {
+	case !setStock && addStock < 0:
 		// Taking stock away (a count found less) cannot go below nothing.
 		cond += " AND stock >= :need"
 		vals[":need"] = n64(-addStock)
+	case !setStock && addStock > 0:
+		cond += " AND stock <= :room"
+		vals[":room"] = n64(supplies.MaxStock - addStock)
 	}
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: ItemKey(it.ID).av(),
 		UpdateExpression: aws.String(expr), ConditionExpression: aws.String(cond),
@@ -203,6 +207,9 @@ func (s *Store) UpdateItem(ctx context.Context, it supplies.Item, readVersion, a
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		now, rerr := s.Item(ctx, it.ID)
+		if rerr == nil && now.Version == readVersion && addStock > 0 {
+			return supplies.Item{}, supplies.ErrStockCeiling
+		}
 		if rerr == nil && now.Version == readVersion {
 			return supplies.Item{}, supplies.ErrOutOfStock // what is left is less than what is taken away
 		}
@@ -435,11 +442,11 @@ func (s *Store) MoveOrder(ctx context.Context, o supplies.Order, from string, c 
 	return nil
 }
 
-// CountCodeTry counts a wrong door code; false once max are counted.
+// CountCodeTry counts a door-code try unless max are counted already.
 func (s *Store) CountCodeTry(ctx context.Context, orderID string, max int) (bool, error) {
-	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: OrderKey(orderID).av(),
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: OrderKey(orderID).av(),
 		UpdateExpression: aws.String("ADD codeTries :one"), ConditionExpression: aws.String("attribute_exists(PK) AND (attribute_not_exists(codeTries) OR codeTries < :max)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": n64(1), ":max": n64(max)}, ReturnValues: types.ReturnValueUpdatedNew})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": n64(1), ":max": n64(max)}})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		return false, nil
@@ -447,13 +454,7 @@ func (s *Store) CountCodeTry(ctx context.Context, orderID string, max int) (bool
 	if err != nil {
 		return false, unavailable(err)
 	}
-	var v struct {
-		CodeTries int `dynamodbav:"codeTries"`
-	}
-	if err := attributevalue.UnmarshalMap(out.Attributes, &v); err != nil {
-		return false, err
-	}
-	return v.CodeTries < max, nil
+	return true, nil
 }
 
 // LimitsUsed reads a household's counters of a day: one Query.
@@ -486,17 +487,5 @@ func (s *Store) queryIndex(ctx context.Context, index, pk, prefix string, each f
 		in.KeyConditionExpression = aws.String(pkName + " = :pk")
 		delete(in.ExpressionAttributeValues, ":sk")
 	}
-	p := dynamodb.NewQueryPaginator(s.DB, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return unavailable(err)
-		}
-		for _, av := range page.Items {
-			if err := each(av); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return s.queryAll(ctx, in, each)
 }

@@ -54,13 +54,20 @@ func contactPhone(s string) (string, error) {
 	if p, err := phone.Normalize(s); err == nil {
 		return p, nil
 	}
-	if len(s) < 7 || len(s) > 16 {
+	if len(s) < 7 || len(s) > 16 || s[0] < '0' || s[0] > '9' {
 		return "", phone.ErrInvalid
 	}
+	digits := 0
 	for _, r := range s {
-		if (r < '0' || r > '9') && r != '-' {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r != '-':
 			return "", phone.ErrInvalid
 		}
+	}
+	if digits < 7 {
+		return "", phone.ErrInvalid
 	}
 	return s, nil
 }
@@ -182,6 +189,9 @@ func (s *Service) UpdateItem(ctx context.Context, p auth.Principal, itemID strin
 	}
 	if err := auth.RequireCommunity(ctx, p, it.CommunityID, s.Directory); err != nil {
 		return Item{}, err
+	}
+	if in == (ItemInput{}) {
+		return Item{}, apperr.Validation.WithFields(apperr.FieldError{Field: "body", Reason: "give at least one field"})
 	}
 	read := it.Version
 	if err := s.apply(ctx, it.CommunityID, &it, in, false); err != nil {

@@ -76,6 +76,9 @@ func (s *Service) Handlers() httpapi.Handlers {
 			orders, err := s.HouseholdOrders(r.Context(), caller(r))
 			return map[string]any{"orders": orders}, err
 		}),
+		"getOrder": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			return s.Order(r.Context(), caller(r), r.PathValue("orderId"))
+		}),
 		"setOrderStatus": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *StatusInput) (any, error) {
 			return s.SetStatus(r.Context(), caller(r), r.PathValue("orderId"), *in)
 		}),
@@ -84,7 +87,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return err
 			}
-			csv, err := wantsCSV(r)
+			csv, err := httpapi.WantsCSV(r)
 			if err != nil {
 				return err
 			}
@@ -110,7 +113,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return err
 			}
-			csv, err := wantsCSV(r)
+			csv, err := httpapi.WantsCSV(r)
 			if err != nil {
 				return err
 			}
@@ -156,18 +159,6 @@ var statusNames = map[string]string{StatusAccepted: "已受理", StatusPurchasin
 
 // yuan writes fen as yuan with two decimals.
 func yuan(fen int) string { return fmt.Sprintf("%d.%02d", fen/100, fen%100) }
-
-// wantsCSV reads ?format=: json (the default) or csv.
-func wantsCSV(r *http.Request) (bool, error) {
-	q := r.URL.Query()
-	switch f := q.Get("format"); {
-	case !q.Has("format") || f == "json":
-		return false, nil
-	case f == "csv":
-		return true, nil
-	}
-	return false, apperr.Validation.WithFields(apperr.FieldError{Field: "format", Reason: "one of json, csv"})
-}
 
 // community is the path's community id; an id that cannot be one is no
 // route's community.

@@ -35,6 +35,9 @@ const (
 type OrderLineInput struct {
 	ItemID   string `json:"itemId"`
 	Quantity int    `json:"quantity"`
+	// PriceFen, when given, is the price the household saw: the order is
+	// refused (ITEM_CHANGED) rather than charged at another.
+	PriceFen *int `json:"priceFen"`
 }
 
 // OrderInput is the body that places an order.
@@ -55,13 +58,14 @@ var ErrOrderExists = errors.New("supplies: the order exists")
 var ErrKeyReused = apperr.New(apperr.KindIdempotencyMismatch, "IDEMPOTENCY_KEY_REUSED", "该请求标识已用于另一个请求", "This Idempotency-Key was used for another request")
 
 // orderID is the id of an order: random, or with an Idempotency-Key the
-// same for the same household and key, so that a request tried again after
-// its answer was lost finds the order it placed instead of placing another.
-func orderID(householdID, key string) string {
+// same for the same person and key (keys are each person's own, as on
+// every route), so that a request tried again after its answer was lost
+// finds the order it placed instead of placing another.
+func orderID(userID, key string) string {
 	if key == "" {
 		return registry.NewID("o")
 	}
-	sum := sha256.Sum256([]byte(householdID + "\x00" + key))
+	sum := sha256.Sum256([]byte(userID + "\x00" + key))
 	return "o" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:]))[:12]
 }
 
@@ -78,8 +82,12 @@ func (s *Service) PlaceOrder(ctx context.Context, p auth.Principal, cid string, 
 		fields = append(fields, apperr.FieldError{Field: "lines", Reason: fmt.Sprintf("%d to %d items", 1, MaxLines)})
 	}
 	quantities := map[string]int{}
+	seen := map[string]int{}
 	var order []string
 	for i, l := range in.Lines {
+		if l.PriceFen != nil {
+			seen[l.ItemID] = *l.PriceFen
+		}
 		if !registry.ValidID(l.ItemID) {
 			fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("lines[%d].itemId", i), Reason: "required"})
 		}
@@ -90,6 +98,10 @@ func (s *Service) PlaceOrder(ctx context.Context, p auth.Principal, cid string, 
 			order = append(order, l.ItemID)
 		}
 		quantities[l.ItemID] += l.Quantity
+		if q := quantities[l.ItemID]; q > MaxQuantity && l.Quantity <= MaxQuantity {
+			// The same item on several lines counts as one line.
+			fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("lines[%d].quantity", i), Reason: fmt.Sprintf("from %d to %d", 1, MaxQuantity)})
+		}
 	}
 	note, problem := safetext.Text(in.Note, 200, false)
 	if problem != "" {
@@ -99,7 +111,7 @@ func (s *Service) PlaceOrder(ctx context.Context, p auth.Principal, cid string, 
 		return Order{}, apperr.Validation.WithFields(fields...)
 	}
 	now := chinatime.In(s.Now())
-	o := Order{ID: orderID(p.HouseholdID, key), CommunityID: cid, HouseholdID: p.HouseholdID, BuildingID: registry.BuildingOf(p.HouseholdID),
+	o := Order{ID: orderID(p.UserID, key), CommunityID: cid, HouseholdID: p.HouseholdID, BuildingID: registry.BuildingOf(p.HouseholdID),
 		PlacedBy: p.UserID, Note: note, Status: StatusPlaced, CreatedAt: now, Day: s.day(), DoorCode: doorCode(),
 		History: []Change{{Status: StatusPlaced, At: now, By: p.UserID}}}
 	fresh := false
@@ -115,6 +127,13 @@ func (s *Service) PlaceOrder(ctx context.Context, p auth.Principal, cid string, 
 				return Order{}, err
 			}
 			q := quantities[id]
+			if want, ok := seen[id]; ok && want != it.PriceFen {
+				if !fresh { // the cache may be behind: ask the table before refusing
+					fresh = true
+					break
+				}
+				return Order{}, ErrItemChanged.WithFields(apperr.FieldError{Field: fmt.Sprintf("lines[%d].priceFen", i), Reason: fmt.Sprintf("the price is now %d", it.PriceFen)})
+			}
 			if code, available := orderable(it, q); code != nil {
 				if !fresh { // the cache may be behind: ask the table before refusing
 					fresh = true
@@ -216,6 +235,27 @@ func (s *Service) HouseholdOrders(ctx context.Context, p auth.Principal) ([]Orde
 	return out, err
 }
 
+// Order reads one order: for its household (with the door code), its
+// community's staff and its deliverer.
+func (s *Service) Order(ctx context.Context, p auth.Principal, orderID string) (Order, error) {
+	if !registry.ValidID(orderID) {
+		return Order{}, ErrOrderNotFound
+	}
+	o, err := s.Store.Order(ctx, orderID)
+	if err != nil {
+		return Order{}, err
+	}
+	household := auth.OwnHousehold(p, o.HouseholdID)
+	deliverer := o.DelivererID != "" && o.DelivererID == p.UserID && auth.MemberOf(p, o.CommunityID)
+	if !household && !deliverer && auth.RequireCommunity(ctx, p, o.CommunityID, s.Directory) != nil {
+		return Order{}, apperr.Forbidden
+	}
+	if !household {
+		o.DoorCode = ""
+	}
+	return o, nil
+}
+
 // Orders lists a community's orders in a status (of one building when
 // given), for its staff; door codes are left out.
 func (s *Service) Orders(ctx context.Context, p auth.Principal, cid, status, buildingID string) ([]Order, error) {
@@ -273,6 +313,11 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, orderID strin
 	if problem != "" {
 		return Order{}, apperr.Validation.WithFields(apperr.FieldError{Field: "reason", Reason: string(problem)})
 	}
+	if reason != "" && !sms.PlainText(reason) {
+		// The reason goes to the household by SMS: one no carrier takes
+		// would leave them untold.
+		return Order{}, apperr.Validation.WithFields(apperr.FieldError{Field: "reason", Reason: "not sendable by SMS: no links, phone numbers, brackets or symbols such as ¥ ★ & ※"})
+	}
 	change := Change{Status: in.Status, At: chinatime.In(s.Now()), By: p.UserID, Reason: reason}
 	delivererID := ""
 	switch in.Status {
@@ -325,20 +370,22 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, orderID strin
 	return o, nil
 }
 
-// checkCode compares a door code, counting wrong ones.
+// checkCode compares a door code. Every try is counted before the code is
+// compared, so parallel guesses cannot get past the lock: at most
+// MaxCodeTries codes are ever compared.
 func (s *Service) checkCode(ctx context.Context, o Order, code string) error {
 	if o.CodeTries >= MaxCodeTries {
 		return ErrDoorCodeLocked
 	}
-	if code == o.DoorCode && code != "" {
-		return nil
-	}
-	left, err := s.Store.CountCodeTry(ctx, o.ID, MaxCodeTries)
+	counted, err := s.Store.CountCodeTry(ctx, o.ID, MaxCodeTries)
 	if err != nil {
 		return err
 	}
-	if !left {
+	if !counted {
 		return ErrDoorCodeLocked
+	}
+	if code == o.DoorCode && code != "" {
+		return nil
 	}
 	return ErrWrongDoorCode.WithFields(apperr.FieldError{Field: "code", Reason: "the 4 digits the household shows"})
 }
@@ -376,7 +423,7 @@ var statusWords = map[string]string{
 // not bound the mini-program (they sign in by SMS, or not at all), by SMS.
 // A send that fails is logged; the change stands.
 func (s *Service) notify(ctx context.Context, o Order, c Change, byHousehold bool) {
-	if s.SMS == nil || byHousehold {
+	if s.SMS.Sender == nil || byHousehold {
 		return
 	}
 	log := logging.From(ctx)
@@ -398,16 +445,19 @@ func (s *Service) notify(ctx context.Context, o Order, c Change, byHousehold boo
 		return
 	}
 	var msg sms.Message
+	sender := s.SMS
 	switch c.Status {
 	case StatusOutForDelivery:
 		msg, err = sms.OrderOnTheWay(o.Ref(), o.DoorCode)
+		sender = s.SMS.Essential() // without it the door stays shut
 	case StatusCancelled:
 		msg, err = sms.OrderCancelled(o.Ref(), c.Reason)
+		sender = s.SMS.Essential()
 	default:
 		msg, err = sms.OrderUpdate(o.Ref(), statusWords[c.Status])
 	}
 	if err == nil {
-		err = s.SMS.Send(ctx, to, msg)
+		err = sender.Send(ctx, to, msg)
 	}
 	if err != nil {
 		log.Warn("order change not texted", "order", o.ID, "status", c.Status, "err", err)

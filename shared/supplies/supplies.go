@@ -154,7 +154,8 @@ type Store interface {
 	// change; a cancellation gives back its stock and limits in the same
 	// transaction. ErrOrderChanged when it is no longer in from.
 	MoveOrder(ctx context.Context, o Order, from string, c Change, delivererID string) error
-	// CountCodeTry counts a wrong door code; false when the tries are used up.
+	// CountCodeTry counts a door-code try, before it is compared; false
+	// (nothing counted) when max were counted already.
 	CountCodeTry(ctx context.Context, orderID string, max int) (bool, error)
 	// LimitsUsed is what a household ordered of each limited item on a day.
 	LimitsUsed(ctx context.Context, householdID, day string) (map[string]int, error)
@@ -172,16 +173,12 @@ type Accounts interface {
 	AccountByPhone(ctx context.Context, phone string) (auth.Account, error)
 }
 
-// Sender sends one catalogue SMS.
-type Sender interface {
-	Send(ctx context.Context, to string, m sms.Message) error
-}
-
 // Errors of supplies.
 var (
 	ErrMerchantNotFound = apperr.New(apperr.KindNotFound, "MERCHANT_NOT_FOUND", "商家不存在", "No such merchant")
 	ErrItemNotFound     = apperr.New(apperr.KindNotFound, "ITEM_NOT_FOUND", "物品不存在", "No such item")
 	ErrItemChanged      = apperr.New(apperr.KindConflict, "ITEM_CHANGED", "物品信息已被他人修改，请刷新后重试", "The item changed meanwhile: read it again")
+	ErrStockCeiling     = apperr.New(apperr.KindConflict, "STOCK_CEILING", "库存不能超过1000000", "The stock cannot pass 1,000,000")
 	ErrItemPaused       = apperr.New(apperr.KindConflict, "ITEM_PAUSED", "该物品已暂停供应", "This item is paused")
 	ErrOutOfStock       = apperr.New(apperr.KindConflict, "OUT_OF_STOCK", "库存不足", "Not enough in stock")
 	ErrLimitExceeded    = apperr.New(apperr.KindConflict, "LIMIT_EXCEEDED", "超出每户每日限购数量", "Over the daily limit per household")
@@ -212,8 +209,9 @@ type Service struct {
 	Directory Directory
 	Accounts  Accounts
 	// SMS tells households who signed in only by SMS of each change of
-	// their orders; nil sends nothing.
-	SMS Sender
+	// their orders, within opt-outs and a daily share per phone; one
+	// without a Sender sends nothing.
+	SMS sms.Guarded
 	Now func() time.Time
 
 	// items caches the catalogue briefly, so an order is one DynamoDB

@@ -1,0 +1,163 @@
+package apidoc
+
+import "github.com/getkin/kin-openapi/openapi3"
+
+var (
+	volunteerCategories = []string{"party_member", "partner_unit", "veteran", "emergency_team", "individual"}
+	volunteerSkills     = []string{"medical", "driving", "registration", "disinfection", "delivery", "counselling", "other"}
+	postKinds           = []string{"queue_marshal", "checkpoint", "disinfection", "delivery", "site_assistant", "other"}
+	askStatuses         = []string{"asked", "accepted", "declined", "silent"}
+)
+
+// volunteerComponents are the schemas of volunteering.
+func volunteerComponents() openapi3.Schemas {
+	window := object(props{
+		"day":  S(describe(integer(1, 7), "1 is Monday, 7 Sunday.")),
+		"from": S(pattern(`^([01][0-9]|2[0-3]):[0-5][0-9]$`, "HH:MM, Beijing time.")),
+		"to":   S(pattern(`^([01][0-9]|2[0-3]):[0-5][0-9]$`, "HH:MM, after from.")),
+	}, "day", "from", "to")
+	shift := object(props{"id": S(id("")), "startsAt": S(beijingTime()), "endsAt": S(beijingTime()),
+		"need": S(describe(integer(1, 50), "People the shift needs: as many A roles, and as many B roles standing by."))},
+		"id", "startsAt", "endsAt", "need")
+	ask := object(props{
+		"activationId": S(id("")), "communityId": S(id("")), "postId": S(id("")), "post": S(str(1, 10)), "shiftId": S(id("")),
+		"startsAt": S(beijingTime()), "need": S(integer(1, 50)), "volunteerId": S(id("")), "name": S(str(1, 32)),
+		"phone": S(describe(phone(), "For staff only.")), "role": S(enum("A", "B")), "status": S(enum(askStatuses...)),
+		"askedAt": S(beijingTime()), "deadlineAt": S(beijingTime()), "answeredAt": S(beijingTime()), "minutes": S(integer(1, 60)),
+	}, "activationId", "communityId", "postId", "post", "shiftId", "startsAt", "need", "volunteerId", "name", "role", "status", "askedAt", "deadlineAt", "minutes")
+	return openapi3.Schemas{
+		"Volunteer": S(object(props{
+			"id": S(id("")), "communityId": S(id("")), "name": S(str(1, 32)), "phone": S(phone()),
+			"category": S(enum(volunteerCategories...)), "skills": S(array(S(enum(volunteerSkills...)))),
+			"availability": S(arrayOf(window)), "status": S(enum("pending", "approved", "rejected", "inactive")),
+			"buildingId": S(id("Where they live, when they are a resident of the community.")),
+			"createdAt":  S(beijingTime()), "decidedAt": S(beijingTime()), "decidedBy": S(id("")),
+		}, "id", "communityId", "name", "phone", "category", "skills", "availability", "status", "createdAt")),
+		"Post": S(object(props{
+			"id": S(id("")), "communityId": S(id("")), "kind": S(enum(postKinds...)), "name": S(str(1, 10)), "place": S(str(0, 64)),
+			"buildingId": S(id("")), "skills": S(array(S(enum(volunteerSkills...)))), "shifts": S(arrayOf(shift)),
+			"squadLeader": S(id("The volunteer who leads the post's team.")), "createdAt": S(beijingTime()),
+		}, "id", "communityId", "kind", "name", "place", "skills", "shifts", "createdAt")),
+		"Assignment": S(object(props{
+			"postId": S(id("")), "shiftId": S(id("")), "volunteerId": S(id("")), "role": S(enum("A", "B")), "name": S(str(1, 32)),
+			"phone": S(describe(phone(), "For staff only.")), "category": S(enum(volunteerCategories...)), "post": S(str(1, 10)),
+			"place": S(str(0, 64)), "startsAt": S(beijingTime()), "endsAt": S(beijingTime()), "squadLeader": S(boolean()),
+		}, "postId", "shiftId", "volunteerId", "role", "name", "category", "post", "place", "startsAt", "endsAt", "squadLeader")),
+		"Ask": S(ask),
+		"Activation": S(object(props{
+			"id": S(id("")), "communityId": S(id("")),
+			"scope":     S(object(props{"postIds": S(array(S(id("")))), "categories": S(array(S(enum(volunteerCategories...)))), "all": S(boolean())})),
+			"minutes":   S(describe(integer(1, 60), "An A's minutes to answer before the B is called.")),
+			"createdAt": S(beijingTime()), "createdBy": S(id("")),
+			"asked": S(integer(0, 1e6)), "accepted": S(integer(0, 1e6)), "declined": S(integer(0, 1e6)),
+			"silent":        S(describe(integer(0, 1e6), "Did not answer by the deadline.")),
+			"waiting":       S(describe(integer(0, 1e6), "Asked, deadline not yet passed.")),
+			"backupsCalled": S(integer(0, 1e6)),
+			"unfilled":      S(describe(integer(0, 1e6), "Shifts with fewer accepted than needed and nobody left to wait for.")),
+			"shifts": S(arrayOf(object(props{
+				"postId": S(id("")), "post": S(str(1, 10)), "shiftId": S(id("")), "startsAt": S(beijingTime()), "need": S(integer(1, 50)),
+				"accepted": S(integer(0, 100)), "waiting": S(integer(0, 100)), "unfilled": S(boolean()), "asks": S(array(ref("Ask"))),
+			}, "postId", "post", "shiftId", "startsAt", "need", "accepted", "waiting", "unfilled", "asks"))),
+		}, "id", "communityId", "scope", "minutes", "createdAt", "createdBy", "asked", "accepted", "declined", "silent", "waiting",
+			"backupsCalled", "shifts", "unfilled")),
+		"Checkin": S(object(props{
+			"volunteerId": S(id("")), "communityId": S(id("")), "name": S(str(1, 32)), "category": S(enum(volunteerCategories...)),
+			"postId": S(id("")), "post": S(str(1, 10)), "shiftId": S(id("")), "checkedInAt": S(beijingTime()),
+			"checkedOutAt": S(beijingTime()), "minutes": S(describe(integer(0, 1e5), "Served, counted to at most an hour after the shift's end.")),
+			"shiftEndsAt": S(beijingTime()),
+		}, "volunteerId", "communityId", "name", "category", "postId", "post", "shiftId", "checkedInAt", "minutes", "shiftEndsAt")),
+	}
+}
+
+var volunteerOps = map[string]op{
+	"volunteerSignup": {summary: "Sign up as a volunteer",
+		description: "The phone is proven by the code `POST /v1/auth/otp {phone, purpose: signup}` texted to it. The sign-up waits for staff approval; approved, the person signs in with that phone (a resident keeps their household: one sign-in, several roles).",
+		body: object(props{
+			"name": S(text(32, "")), "phone": S(phone()), "code": S(pattern(`^[0-9]{6}$`, "The 6 digits of the SMS.")),
+			"category":     S(enum(volunteerCategories...)),
+			"skills":       S(array(S(enum(volunteerSkills...))).WithMaxItems(7)),
+			"availability": S(arrayOf(object(props{"day": S(integer(1, 7)), "from": S(pattern(`^([01][0-9]|2[0-3]):[0-5][0-9]$`, "")), "to": S(pattern(`^([01][0-9]|2[0-3]):[0-5][0-9]$`, ""))}, "day", "from", "to")).WithMaxItems(21)),
+		}, "name", "phone", "code", "category"),
+		answers: created(ref("Volunteer")),
+		codes:   map[int][]string{401: {"OTP_INVALID"}, 409: {"ALREADY_SIGNED_UP"}, 429: {"OTP_LOCKED", "TOKEN_RATE_LIMITED"}, 503: {"SIGNIN_UNAVAILABLE"}}},
+	"listVolunteers": {summary: "The community's volunteers",
+		query:   []param{{name: "status", schema: enum("pending", "approved", "rejected", "inactive"), description: "Only these."}},
+		answers: ok(list("volunteers", ref("Volunteer"), false))},
+	"approveVolunteer": {summary: "Approve a volunteer (also one deactivated before)", answers: ok(ref("Volunteer")),
+		codes: map[int][]string{404: {"VOLUNTEER_NOT_FOUND"}, 409: {"VOLUNTEER_CHANGED"}}},
+	"rejectVolunteer": {summary: "Reject a pending sign-up", answers: ok(ref("Volunteer")),
+		codes: map[int][]string{404: {"VOLUNTEER_NOT_FOUND"}, 409: {"VOLUNTEER_CHANGED"}}},
+	"deactivateVolunteer": {summary: "Deactivate a volunteer", description: "Their volunteer role ends and their tokens stop working within 30 seconds; a resident keeps their household.",
+		answers: ok(ref("Volunteer")), codes: map[int][]string{404: {"VOLUNTEER_NOT_FOUND"}, 409: {"VOLUNTEER_CHANGED"}}},
+	"createPost": {summary: "Add a post with its shifts",
+		body: object(props{
+			"kind": S(enum(postKinds...)), "name": S(text(10, "As SMS say it: at most 10 characters.")), "place": S(str(0, 64)),
+			"buildingId": S(id("The building it is at, if any.")), "skills": S(array(S(enum(volunteerSkills...))).WithMaxItems(7)),
+			"shifts": S(arrayOf(object(props{"startsAt": S(anyTime()), "endsAt": S(anyTime()), "need": S(integer(1, 50))},
+				"startsAt", "endsAt", "need")).WithMinItems(1).WithMaxItems(42)),
+		}, "kind", "name", "shifts"),
+		answers: created(ref("Post"))},
+	"listPosts": {summary: "The community's posts", description: "Staff see all; a volunteer the posts they serve or lead.",
+		answers: ok(list("posts", ref("Post"), false))},
+	"assignVolunteer": {summary: "Put a volunteer on a shift as A or B",
+		description: "A shift takes as many A and as many B roles as it needs people. squadLeader makes the volunteer the post's squad leader.",
+		body: object(props{"volunteerId": S(id("")), "shiftId": S(id("")), "role": S(enum("A", "B")), "squadLeader": S(boolean())},
+			"volunteerId", "shiftId", "role"),
+		answers: created(ref("Assignment")),
+		codes:   map[int][]string{404: {"POST_NOT_FOUND"}, 409: {"SHIFT_FULL", "ALREADY_ASSIGNED", "VOLUNTEER_NOT_APPROVED"}}},
+	"listAssignments": {summary: "Who serves the post", answers: ok(list("assignments", ref("Assignment"), false)),
+		codes: map[int][]string{404: {"POST_NOT_FOUND"}}},
+	"suggestVolunteers": {summary: "Volunteers who could serve a shift, best first",
+		description: "Ranked by matching skills, then availability at the shift's time, then living in the post's building, then emergency teams and party members.",
+		query:       []param{{name: "shiftId", schema: id(""), required: true, description: "The shift."}},
+		answers: ok(list("suggestions", inline(object(props{
+			"volunteerId": S(id("")), "name": S(str(1, 32)), "category": S(enum(volunteerCategories...)), "score": S(integer(0, 1000)),
+			"matchingSkills": S(array(S(enum(volunteerSkills...)))), "available": S(boolean()), "sameBuilding": S(boolean()),
+		}, "volunteerId", "name", "category", "score", "matchingSkills", "available", "sameBuilding")), false)),
+		codes: map[int][]string{404: {"POST_NOT_FOUND"}}},
+	"activate": {summary: "One-click activation (一键启动)",
+		description: "Every A volunteer of the shifts in scope not yet over is asked at once, in the app and by SMS. An A who declines or does not answer within the minutes is replaced by a B of the shift, by the job that runs every minute; when no B comes either, the squad leader and the staff are told.",
+		body: describe(&openapi3.Schema{OneOf: openapi3.SchemaRefs{
+			S(object(props{"all": S(constTrue()), "minutes": S(minutes())}, "all")),
+			S(object(props{"postIds": S(array(S(id(""))).WithMinItems(1).WithMaxItems(100)), "minutes": S(minutes())}, "postIds")),
+			S(object(props{"categories": S(array(S(enum(volunteerCategories...))).WithMinItems(1).WithMaxItems(5)), "minutes": S(minutes())}, "categories")),
+		}}, `Exactly one of {"all":true}, {"postIds":[…]}, {"categories":[…]}; minutes (1 to 60, default 10) an A has to answer.`),
+		answers: created(ref("Activation")),
+		codes:   map[int][]string{409: {"NOTHING_TO_ACTIVATE"}}},
+	"getActivation": {summary: "Live view of an activation", answers: ok(ref("Activation")),
+		codes: map[int][]string{404: {"ACTIVATION_NOT_FOUND"}}},
+	"respondActivation": {summary: "One-click response (一键响应)",
+		description: "The answer applies to every open ask of yours in the activation. Accepting after the deadline still counts.",
+		body:        object(props{"answer": S(enum("accept", "decline"))}, "answer"),
+		answers:     ok(list("asks", ref("Ask"), false)),
+		codes:       map[int][]string{404: {"ACTIVATION_NOT_FOUND"}, 409: {"NOT_ASKED"}}},
+	"postCode": {summary: "The post's check-in code, for its device",
+		description: "Put token in a QR code and fetch a new one at refreshAt: a code is good for one to two minutes. Staff and the post's squad leader.",
+		answers: ok(S(object(props{"postId": S(id("")), "token": S(str(1, 128)), "expiresAt": S(beijingTime()), "refreshAt": S(beijingTime())},
+			"postId", "token", "expiresAt", "refreshAt"))),
+		codes: map[int][]string{404: {"POST_NOT_FOUND"}}},
+	"postCheckIn": {summary: "Check in at the post with its code",
+		description: "Only a volunteer on a shift of the post starting within 30 minutes or under way; one check-in at a time.",
+		body:        object(props{"token": S(str(1, 128))}, "token"),
+		answers:     created(ref("Checkin")),
+		codes:       map[int][]string{403: {"CHECKIN_CODE_INVALID", "NOT_ON_SHIFT"}, 404: {"POST_NOT_FOUND"}, 409: {"ALREADY_CHECKED_IN"}}},
+	"postCheckOut": {summary: "Check out at the post with its code",
+		body:    object(props{"token": S(str(1, 128))}, "token"),
+		answers: ok(ref("Checkin")),
+		codes:   map[int][]string{403: {"CHECKIN_CODE_INVALID"}, 404: {"POST_NOT_FOUND"}, 409: {"NOT_CHECKED_IN"}}},
+	"myAssignments": {summary: "My shifts and what I am asked",
+		answers: ok(S(object(props{"assignments": S(array(ref("Assignment"))), "asks": S(array(ref("Ask")))}, "assignments", "asks")))},
+	"volunteerHours": {summary: "Hours served in a month, by volunteer and by category",
+		query: []param{{name: "month", schema: pattern(`^20[0-9]{2}-(0[1-9]|1[0-2])$`, ""), required: true, description: "YYYY-MM, by the check-in's Beijing date."}, formatParam},
+		answers: []answer{{status: 200, schema: S(object(props{
+			"month": S(pattern(`^20[0-9]{2}-(0[1-9]|1[0-2])$`, "")),
+			"volunteers": S(arrayOf(object(props{"volunteerId": S(id("")), "name": S(str(1, 32)), "category": S(enum(volunteerCategories...)),
+				"shifts": S(integer(0, 1e4)), "minutes": S(integer(0, 1e6)), "hours": S(number(0, 1e5))},
+				"volunteerId", "name", "category", "shifts", "minutes", "hours"))),
+			"categories": S(arrayOf(object(props{"category": S(enum(volunteerCategories...)), "volunteers": S(integer(0, 1e5)),
+				"minutes": S(integer(0, 1e7)), "hours": S(number(0, 1e6))}, "category", "volunteers", "minutes", "hours"))),
+			"minutes": S(integer(0, 1e8)), "hours": S(number(0, 1e7)),
+		}, "month", "volunteers", "categories", "minutes", "hours"))}, {status: 200, csv: true}}},
+}
+
+func minutes() *openapi3.Schema { return describe(integer(1, 60), "Default 10.") }

@@ -1,0 +1,157 @@
+package supplies_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/sms"
+	"github.com/fangxian/fangxian/shared/supplies"
+)
+
+// These are the defects an attack on the supplies API found, each held shut.
+
+// TestDoorCodeGuessesInParallel: however many codes arrive at once, at most
+// MaxCodeTries are compared; the right one after them finds the order locked.
+func TestDoorCodeGuessesInParallel(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rice := f.item(t, "大米", 5000, 50, 0)
+	o, err := f.svc.PlaceOrder(ctx, f.sealed[0], "c1", order(rice.ID, 1), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []string{supplies.StatusAccepted, supplies.StatusPurchasing} {
+		if _, err := f.svc.SetStatus(ctx, f.staff, o.ID, supplies.StatusInput{Status: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.svc.AssignBuilding(ctx, f.staff, "c1", f.bldg["1号楼"], "13900000001"); err != nil {
+		t.Fatal(err)
+	}
+	var wrong, locked atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			guess := "0000"
+			if o.DoorCode == guess {
+				guess = "0001"
+			}
+			_, err := f.svc.SetStatus(ctx, f.staff, o.ID, supplies.StatusInput{Status: supplies.StatusDelivered, Code: guess})
+			switch code(err) {
+			case "WRONG_DOOR_CODE":
+				wrong.Add(1)
+			case "DOOR_CODE_LOCKED":
+				locked.Add(1)
+			default:
+				t.Errorf("a guess: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wrong.Load() != supplies.MaxCodeTries {
+		t.Fatalf("%d of 40 parallel guesses were compared, want %d", wrong.Load(), supplies.MaxCodeTries)
+	}
+	if _, err := f.svc.SetStatus(ctx, f.staff, o.ID, supplies.StatusInput{Status: supplies.StatusDelivered, Code: o.DoorCode}); code(err) != "DOOR_CODE_LOCKED" {
+		t.Fatalf("the right code after the lock: %v", err)
+	}
+}
+
+// TestOrderAndCatalogueBounds: what the contract bounds, the server holds.
+func TestOrderAndCatalogueBounds(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rice := f.item(t, "大米", 5000, 500, 0)
+	cases := []struct {
+		name, code, field string
+		run               func() error
+	}{
+		{"one item on several lines past 99", "VALIDATION_FAILED", "lines[1].quantity", func() error {
+			_, err := f.svc.PlaceOrder(ctx, f.sealed[0], "c1", supplies.OrderInput{Lines: []supplies.OrderLineInput{
+				{ItemID: rice.ID, Quantity: 60}, {ItemID: rice.ID, Quantity: 60}}}, "")
+			return err
+		}},
+		{"a price the household did not see", "ITEM_CHANGED", "lines[0].priceFen", func() error {
+			_, err := f.svc.PlaceOrder(ctx, f.sealed[0], "c1", supplies.OrderInput{Lines: []supplies.OrderLineInput{
+				{ItemID: rice.ID, Quantity: 1, PriceFen: ptr(4000)}}}, "")
+			return err
+		}},
+		{"stock past a million", "STOCK_CEILING", "", func() error {
+			_, err := f.svc.UpdateItem(ctx, f.staff, rice.ID, supplies.ItemInput{AddStock: ptr(999_900)})
+			return err
+		}},
+		{"an empty change", "VALIDATION_FAILED", "body", func() error {
+			_, err := f.svc.UpdateItem(ctx, f.staff, rice.ID, supplies.ItemInput{})
+			return err
+		}},
+		{"a merchant phone of dashes", "VALIDATION_FAILED", "phone", func() error {
+			_, err := f.svc.CreateMerchant(ctx, f.staff, "c1", supplies.MerchantInput{Name: "某店", Phone: "-------"})
+			return err
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.run()
+			if code(err) != c.code {
+				t.Fatalf("%v, want %s", err, c.code)
+			}
+			if c.field == "" {
+				return
+			}
+			for _, fe := range apperr.As(err).Fields {
+				if fe.Field == c.field {
+					return
+				}
+			}
+			t.Fatalf("fields %+v do not name %s", apperr.As(err).Fields, c.field)
+		})
+	}
+	it, err := f.st.Item(ctx, rice.ID)
+	if err != nil || it.Stock != 500 || it.Version != rice.Version {
+		t.Fatalf("refused changes changed the item: %+v %v", it, err)
+	}
+	// The price the household saw is the price: taken.
+	if _, err := f.svc.PlaceOrder(ctx, f.sealed[0], "c1", supplies.OrderInput{Lines: []supplies.OrderLineInput{
+		{ItemID: rice.ID, Quantity: 1, PriceFen: ptr(5000)}}}, ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCancelReasonsReachTheHousehold: a reason no carrier would take is
+// refused when typed, not lost when texted; the door code and the reason go
+// out even after routine news used up the phone's daily share.
+func TestCancelReasonsReachTheHousehold(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rice := f.item(t, "大米", 5000, 50, 0)
+	o, err := f.svc.PlaceOrder(ctx, f.sealed[0], "c1", order(rice.ID, 1), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"缺货 ★", "请看 http://x.cn", "电话 13912345678", "【紧急】"} {
+		if _, err := f.svc.SetStatus(ctx, f.staff, o.ID, supplies.StatusInput{Status: supplies.StatusCancelled, Reason: bad}); code(err) != "VALIDATION_FAILED" {
+			t.Errorf("reason %q: %v", bad, err)
+		}
+	}
+	// Routine news took the phone's whole share for the day.
+	for i := 0; i < sms.PerPhonePerDay; i++ {
+		msg, _ := sms.OrderUpdate("ABCDEF", "已受理")
+		if err := f.svc.SMS.Send(ctx, "13700000000", msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.svc.SetStatus(ctx, f.staff, o.ID, supplies.StatusInput{Status: supplies.StatusCancelled, Reason: "商家缺货"}); err != nil {
+		t.Fatal(err)
+	}
+	var told bool
+	for _, m := range f.outbox.To("13700000000") {
+		told = told || (m.Template == "order_cancelled" && m.Params["reason"] == "商家缺货")
+	}
+	if !told {
+		t.Fatal("the cancellation was crowded out by routine news")
+	}
+}

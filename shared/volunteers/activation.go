@@ -1,0 +1,408 @@
+package volunteers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/logging"
+	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/sms"
+)
+
+// Answers to a call.
+const (
+	AskAsked    = "asked"
+	AskAccepted = "accepted"
+	AskDeclined = "declined"
+	// AskSilent is an ask nobody answered by its deadline.
+	AskSilent = "silent"
+)
+
+// Default and bounds of the minutes an A has to answer.
+const (
+	DefaultMinutes = 10
+	MaxMinutes     = 60
+)
+
+// Scope is what an activation calls: some posts, the volunteers of some
+// categories, or every post.
+type Scope struct {
+	PostIDs    []string `json:"postIds,omitempty"`
+	Categories []string `json:"categories,omitempty"`
+	All        bool     `json:"all,omitempty"`
+}
+
+// ActivationInput starts an activation.
+type ActivationInput struct {
+	Scope
+	// Minutes an A has to answer before the B is called; default 10.
+	Minutes int `json:"minutes"`
+}
+
+// Activation is one click of 一键启动.
+type Activation struct {
+	ID          string    `json:"id"`
+	CommunityID string    `json:"communityId"`
+	Scope       Scope     `json:"scope"`
+	Minutes     int       `json:"minutes"`
+	CreatedAt   time.Time `json:"createdAt"`
+	CreatedBy   string    `json:"createdBy"`
+}
+
+// Ask is one volunteer called to one shift by an activation.
+type Ask struct {
+	ActivationID string     `json:"activationId"`
+	CommunityID  string     `json:"communityId"`
+	PostID       string     `json:"postId"`
+	Post         string     `json:"post"`
+	ShiftID      string     `json:"shiftId"`
+	StartsAt     time.Time  `json:"startsAt"`
+	Need         int        `json:"need"`
+	VolunteerID  string     `json:"volunteerId"`
+	Name         string     `json:"name"`
+	Phone        string     `json:"phone,omitempty"`
+	Role         string     `json:"role"`
+	Status       string     `json:"status"`
+	AskedAt      time.Time  `json:"askedAt"`
+	DeadlineAt   time.Time  `json:"deadlineAt"`
+	AnsweredAt   *time.Time `json:"answeredAt,omitempty"`
+	Minutes      int        `json:"minutes"`
+}
+
+// Activate calls every A volunteer of the shifts in scope that are not yet
+// over, at once: each ask is written, then their SMS are put on the
+// dispatch queue (the app shows the asks on GET /v1/me/assignments).
+func (s *Service) Activate(ctx context.Context, p auth.Principal, cid string, in ActivationInput) (ActivationView, error) {
+	if err := auth.RequireCommunity(ctx, p, cid, s.Directory); err != nil {
+		return ActivationView{}, err
+	}
+	scopes := b2i(len(in.PostIDs) > 0) + b2i(len(in.Categories) > 0) + b2i(in.All)
+	var fields []apperr.FieldError
+	if scopes != 1 {
+		fields = append(fields, apperr.FieldError{Field: "scope", Reason: `exactly one of {"all":true}, {"postIds":[…]}, {"categories":[…]}`})
+	}
+	if len(in.PostIDs) > 100 {
+		fields = append(fields, apperr.FieldError{Field: "postIds", Reason: fmt.Sprintf("at most %d", 100)})
+	}
+	for i, c := range in.Categories {
+		if !slices.Contains(Categories, c) {
+			fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("categories[%d]", i), Reason: fmt.Sprint("one of ", Categories)})
+		}
+	}
+	if in.Minutes == 0 {
+		in.Minutes = DefaultMinutes
+	}
+	if in.Minutes < 1 || in.Minutes > MaxMinutes {
+		fields = append(fields, apperr.FieldError{Field: "minutes", Reason: fmt.Sprintf("from %d to %d", 1, MaxMinutes)})
+	}
+	if len(fields) > 0 {
+		return ActivationView{}, apperr.Validation.WithFields(fields...)
+	}
+	posts, err := s.Store.Posts(ctx, cid)
+	if err != nil {
+		return ActivationView{}, err
+	}
+	for i, id := range in.PostIDs {
+		if !slices.ContainsFunc(posts, func(p Post) bool { return p.ID == id }) {
+			return ActivationView{}, apperr.Validation.WithFields(apperr.FieldError{Field: fmt.Sprintf("postIds[%d]", i), Reason: "no such post in this community"})
+		}
+	}
+	now := chinatime.In(s.Now())
+	act := Activation{ID: registry.NewID("a"), CommunityID: cid, Scope: in.Scope, Minutes: in.Minutes, CreatedAt: now, CreatedBy: p.UserID}
+	deadline := now.Add(time.Duration(in.Minutes) * time.Minute)
+	var asks []Ask
+	for _, post := range posts {
+		if len(in.PostIDs) > 0 && !slices.Contains(in.PostIDs, post.ID) {
+			continue
+		}
+		as, err := s.Store.Assignments(ctx, post.ID)
+		if err != nil {
+			return ActivationView{}, err
+		}
+		for _, a := range as {
+			sh, ok := post.shift(a.ShiftID)
+			if a.Role != RoleA || !ok || !sh.EndsAt.After(now) || (len(in.Categories) > 0 && !slices.Contains(in.Categories, a.Category)) {
+				continue
+			}
+			asks = append(asks, Ask{ActivationID: act.ID, CommunityID: cid, PostID: post.ID, Post: post.Name, ShiftID: sh.ID, StartsAt: sh.StartsAt,
+				Need: sh.Need, VolunteerID: a.VolunteerID, Name: a.Name, Phone: a.Phone, Role: RoleA, Status: AskAsked, AskedAt: now,
+				DeadlineAt: deadline, Minutes: in.Minutes})
+		}
+	}
+	if len(asks) == 0 {
+		return ActivationView{}, ErrNothingToActivate
+	}
+	if err := s.Store.CreateActivation(ctx, act, asks); err != nil {
+		return ActivationView{}, err
+	}
+	if _, err := s.call(ctx, asks); err != nil {
+		// The asks stand and show in the app; the SMS are what failed.
+		logging.From(ctx).Warn("activation SMS not queued", "activation", act.ID, "err", err)
+	}
+	return view(act, asks, now), nil
+}
+
+// call queues the SMS of asks; it answers the queue calls it made.
+func (s *Service) call(ctx context.Context, asks []Ask) (int, error) {
+	texts := make([]notices.Text, 0, len(asks))
+	for _, a := range asks {
+		msg, err := sms.VolunteerCall(a.Name, a.Post, a.StartsAt, a.Minutes, a.Role == RoleB)
+		if err != nil {
+			logging.From(ctx).Warn("volunteer call not sendable", "volunteer", a.VolunteerID, "err", err)
+			continue
+		}
+		texts = append(texts, notices.TextOf(askKey(a), a.Phone, msg))
+	}
+	return notices.EnqueueTexts(ctx, s.Queue, texts)
+}
+
+func askKey(a Ask) string { return "ask:" + a.ActivationID + ":" + a.ShiftID + ":" + a.VolunteerID }
+
+// Respond is a volunteer's one-click answer to an activation: every open
+// ask of theirs in it takes the answer. Accepting late (after the backup
+// was called) still counts: one more pair of hands.
+func (s *Service) Respond(ctx context.Context, p auth.Principal, activationID, answer string) ([]Ask, error) {
+	if p.VolunteerID == "" {
+		return nil, apperr.Forbidden
+	}
+	status := map[string]string{"accept": AskAccepted, "decline": AskDeclined}[answer]
+	if status == "" {
+		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "answer", Reason: "one of accept, decline"})
+	}
+	if !registry.ValidID(activationID) {
+		return nil, ErrActivationMissing
+	}
+	asks, err := s.Store.Answer(ctx, activationID, p.VolunteerID, status, chinatime.In(s.Now()))
+	if err != nil {
+		return nil, err
+	}
+	if len(asks) == 0 {
+		return nil, ErrNotAsked
+	}
+	for i := range asks {
+		asks[i].Phone = ""
+	}
+	return asks, nil
+}
+
+// ActivationView is the live view of an activation.
+type ActivationView struct {
+	Activation
+	Asked         int             `json:"asked"`
+	Accepted      int             `json:"accepted"`
+	Declined      int             `json:"declined"`
+	Silent        int             `json:"silent"`
+	Waiting       int             `json:"waiting"`
+	BackupsCalled int             `json:"backupsCalled"`
+	Shifts        []ShiftProgress `json:"shifts"`
+	Unfilled      int             `json:"unfilled"`
+}
+
+// ShiftProgress is one activated shift.
+type ShiftProgress struct {
+	PostID   string    `json:"postId"`
+	Post     string    `json:"post"`
+	ShiftID  string    `json:"shiftId"`
+	StartsAt time.Time `json:"startsAt"`
+	Need     int       `json:"need"`
+	Accepted int       `json:"accepted"`
+	Waiting  int       `json:"waiting"`
+	// Unfilled: fewer accepted than needed, and nobody left to wait for.
+	Unfilled bool  `json:"unfilled"`
+	Asks     []Ask `json:"asks"`
+}
+
+// View is an activation's live view, for its community's staff.
+func (s *Service) View(ctx context.Context, p auth.Principal, id string) (ActivationView, error) {
+	if !registry.ValidID(id) {
+		return ActivationView{}, ErrActivationMissing
+	}
+	act, asks, err := s.Store.Activation(ctx, id)
+	if err != nil {
+		return ActivationView{}, err
+	}
+	if err := auth.RequireCommunity(ctx, p, act.CommunityID, s.Directory); err != nil {
+		return ActivationView{}, err
+	}
+	return view(act, asks, s.Now()), nil
+}
+
+func view(act Activation, asks []Ask, now time.Time) ActivationView {
+	v := ActivationView{Activation: act, Shifts: []ShiftProgress{}}
+	byShift := map[string]*ShiftProgress{}
+	var order []string
+	for _, a := range asks {
+		key := a.PostID + "/" + a.ShiftID
+		sp, ok := byShift[key]
+		if !ok {
+			sp = &ShiftProgress{PostID: a.PostID, Post: a.Post, ShiftID: a.ShiftID, StartsAt: a.StartsAt, Need: a.Need}
+			byShift[key] = sp
+			order = append(order, key)
+		}
+		v.Asked++
+		if a.Role == RoleB {
+			v.BackupsCalled++
+		}
+		switch {
+		case a.Status == AskAccepted:
+			v.Accepted++
+			sp.Accepted++
+		case a.Status == AskDeclined:
+			v.Declined++
+		case a.Status == AskSilent || !now.Before(a.DeadlineAt):
+			v.Silent++
+		default:
+			v.Waiting++
+			sp.Waiting++
+		}
+		sp.Asks = append(sp.Asks, a)
+	}
+	sort.Strings(order)
+	for _, k := range order {
+		sp := byShift[k]
+		sp.Unfilled = sp.Accepted < sp.Need && sp.Waiting == 0
+		if sp.Unfilled {
+			v.Unfilled++
+		}
+		v.Shifts = append(v.Shifts, *sp)
+	}
+	return v
+}
+
+// Backups runs the backup job as of now: each A who declined, or has not
+// answered by the deadline, is replaced by asking a B of the same shift;
+// when no B is left (or a B does not come either) and the shift is still
+// short, its squad leader and the community's staff are told. Run twice,
+// or by two instances at once, it calls nobody twice. It answers the
+// backups it called and the shifts it reported unfilled.
+func (s *Service) Backups(ctx context.Context, now time.Time) (called, unfilled int, err error) {
+	due, err := s.Store.DueAsks(ctx, now)
+	if err != nil {
+		return 0, 0, err
+	}
+	var errs []error
+	var calls []Ask
+	// A run reads each post's assignments once, however many of its asks
+	// are due.
+	posts := map[string][]Assignment{}
+	for _, a := range due {
+		took, err := s.Store.SettleAsk(ctx, a)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !took {
+			continue // answered meanwhile, or another run has it
+		}
+		b, short, err := s.replace(ctx, a, now, posts)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if b != nil {
+			calls = append(calls, *b)
+			called++
+		}
+		if short > 0 {
+			unfilled++
+			if err := s.reportUnfilled(ctx, a, short); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if len(calls) > 0 {
+		if _, err := s.call(ctx, calls); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return called, unfilled, errors.Join(errs...)
+}
+
+// replace asks the next B of a's shift not asked yet in the activation.
+// With none left it answers how many the shift is short (0 when enough
+// accepted, or someone is still to answer).
+func (s *Service) replace(ctx context.Context, a Ask, now time.Time, posts map[string][]Assignment) (*Ask, int, error) {
+	if a.Role == RoleA {
+		as, ok := posts[a.PostID]
+		if !ok {
+			var err error
+			if as, err = s.Store.Assignments(ctx, a.PostID); err != nil {
+				return nil, 0, err
+			}
+			posts[a.PostID] = as
+		}
+		for _, b := range as {
+			if b.ShiftID != a.ShiftID || b.Role != RoleB {
+				continue
+			}
+			ask := Ask{ActivationID: a.ActivationID, CommunityID: a.CommunityID, PostID: a.PostID, Post: a.Post, ShiftID: a.ShiftID,
+				StartsAt: a.StartsAt, Need: a.Need, VolunteerID: b.VolunteerID, Name: b.Name, Phone: b.Phone, Role: RoleB,
+				Status: AskAsked, AskedAt: chinatime.In(now), DeadlineAt: chinatime.In(now).Add(time.Duration(a.Minutes) * time.Minute),
+				Minutes: a.Minutes}
+			added, err := s.Store.AddAsk(ctx, ask)
+			if err != nil {
+				return nil, 0, err
+			}
+			if added {
+				return &ask, 0, nil
+			}
+		}
+	}
+	_, asks, err := s.Store.Activation(ctx, a.ActivationID)
+	if err != nil {
+		return nil, 0, err
+	}
+	accepted, waiting := 0, 0
+	for _, x := range asks {
+		if x.ShiftID != a.ShiftID || x.PostID != a.PostID {
+			continue
+		}
+		switch {
+		case x.Status == AskAccepted:
+			accepted++
+		case x.Status == AskAsked && now.Before(x.DeadlineAt):
+			waiting++
+		}
+	}
+	if accepted >= a.Need || waiting > 0 {
+		return nil, 0, nil
+	}
+	return nil, a.Need - accepted, nil
+}
+
+// reportUnfilled texts the squad leader and the staff, once per shift and
+// activation.
+func (s *Service) reportUnfilled(ctx context.Context, a Ask, short int) error {
+	msg, err := sms.ShiftUnfilled(a.Post, a.StartsAt, min(short, 99))
+	if err != nil {
+		return err
+	}
+	phones, err := s.Directory.StaffPhones(ctx, a.CommunityID)
+	if err != nil {
+		return err
+	}
+	post, err := s.Store.Post(ctx, a.PostID)
+	if err != nil {
+		return err
+	}
+	if post.SquadLeader != "" {
+		if v, err := s.Store.Volunteer(ctx, post.SquadLeader); err == nil && v.Status == StatusApproved {
+			phones = append(phones, v.Phone)
+		}
+	}
+	key := "unfilled:" + a.ActivationID + ":" + a.PostID + ":" + a.ShiftID
+	texts := make([]notices.Text, 0, len(phones))
+	for _, ph := range phones {
+		texts = append(texts, notices.TextOf(key, ph, msg))
+	}
+	_, err = notices.EnqueueTexts(ctx, s.Queue, texts)
+	return err
+}

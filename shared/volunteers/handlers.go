@@ -1,0 +1,148 @@
+package volunteers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/registry"
+)
+
+type answerInput struct {
+	Answer string `json:"answer"`
+}
+
+type tokenInput struct {
+	Token string `json:"token"`
+}
+
+// Handlers serves the volunteer ops.
+func (s *Service) Handlers() httpapi.Handlers {
+	decide := func(to string) http.Handler {
+		return httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			return s.Decide(r.Context(), caller(r), r.PathValue("volunteerId"), to)
+		})
+	}
+	return httpapi.Handlers{
+		"listVolunteers": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			vs, err := s.List(r.Context(), caller(r), cid, r.URL.Query().Get("status"))
+			return map[string]any{"volunteers": vs}, err
+		}),
+		"approveVolunteer":    decide(StatusApproved),
+		"rejectVolunteer":     decide(StatusRejected),
+		"deactivateVolunteer": decide(StatusInactive),
+		"createPost": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *PostInput) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			return s.CreatePost(r.Context(), caller(r), cid, *in)
+		}),
+		"listPosts": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			ps, err := s.Posts(r.Context(), caller(r), cid)
+			return map[string]any{"posts": ps}, err
+		}),
+		"assignVolunteer": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *AssignInput) (any, error) {
+			return s.Assign(r.Context(), caller(r), r.PathValue("postId"), *in)
+		}),
+		"listAssignments": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			as, err := s.PostAssignments(r.Context(), caller(r), r.PathValue("postId"))
+			return map[string]any{"assignments": as}, err
+		}),
+		"suggestVolunteers": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			sg, err := s.Suggest(r.Context(), caller(r), r.PathValue("postId"), r.URL.Query().Get("shiftId"))
+			return map[string]any{"suggestions": sg}, err
+		}),
+		"activate": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *ActivationInput) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			return s.Activate(r.Context(), caller(r), cid, *in)
+		}),
+		"getActivation": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			return s.View(r.Context(), caller(r), r.PathValue("activationId"))
+		}),
+		"respondActivation": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *answerInput) (any, error) {
+			asks, err := s.Respond(r.Context(), caller(r), r.PathValue("activationId"), in.Answer)
+			return map[string]any{"asks": asks}, err
+		}),
+		"postCode": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			return s.Code(r.Context(), caller(r), r.PathValue("postId"))
+		}),
+		"postCheckIn": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *tokenInput) (any, error) {
+			return s.CheckIn(r.Context(), caller(r), r.PathValue("postId"), in.Token)
+		}),
+		"postCheckOut": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *tokenInput) (any, error) {
+			return s.CheckOut(r.Context(), caller(r), r.PathValue("postId"), in.Token)
+		}),
+		"myAssignments": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			return s.ForVolunteer(r.Context(), caller(r))
+		}),
+		"volunteerHours": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			cid, err := community(r)
+			if err != nil {
+				return err
+			}
+			csv, err := httpapi.WantsCSV(r)
+			if err != nil {
+				return err
+			}
+			m, err := s.Hours(r.Context(), caller(r), cid, r.URL.Query().Get("month"))
+			if err != nil {
+				return err
+			}
+			if !csv {
+				httpapi.WriteJSON(w, http.StatusOK, m)
+				return nil
+			}
+			var rows [][]string
+			for _, v := range m.Volunteers {
+				rows = append(rows, []string{m.Month, v.Name, CategoryNames[v.Category], strconv.Itoa(v.Shifts), strconv.FormatFloat(v.Hours, 'f', 1, 64)})
+			}
+			for _, c := range m.Categories {
+				rows = append(rows, []string{m.Month, "合计", CategoryNames[c.Category], strconv.Itoa(c.Volunteers) + "人", strconv.FormatFloat(c.Hours, 'f', 1, 64)})
+			}
+			return httpapi.WriteCSV(w, "volunteer-hours-"+m.Month+".csv", []string{"月份", "志愿者", "类别", "班次", "时长(小时)"}, rows)
+		}),
+	}
+}
+
+// SignupHandlers serves the sign-up, which the auth function serves: it
+// checks the phone's code.
+func (s *Service) SignupHandlers() httpapi.Handlers {
+	return httpapi.Handlers{
+		"volunteerSignup": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *SignupInput) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			return s.Signup(r.Context(), cid, *in, httpapi.SourceIP(r))
+		}),
+	}
+}
+
+// community is the path's community id; an id that cannot be one is no
+// route's community.
+func community(r *http.Request) (string, error) {
+	cid := r.PathValue("communityId")
+	if !registry.ValidID(cid) {
+		return "", apperr.NotFound
+	}
+	return cid, nil
+}
+
+func caller(r *http.Request) auth.Principal {
+	p, _ := auth.PrincipalFrom(r.Context())
+	return p
+}
