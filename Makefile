@@ -10,7 +10,7 @@ export REDOCLY_TELEMETRY := off
 CDK := npx --no-install cdk
 REDOCLY := npx --no-install redocly
 
-.PHONY: run test check vet lint-api unit infra-test synth bench deploy
+.PHONY: run test check vet lint-api unit fuzz infra-test synth bench deploy
 
 ## run: the whole stack on this machine, on http://localhost:8080 (PORT changes it)
 run:
@@ -22,7 +22,7 @@ run:
 test: node_modules/.package-lock.json
 	go run ./cmd/withdynamodb -- $(MAKE) --no-print-directory check
 
-check: vet lint-api unit infra-test synth
+check: vet lint-api unit fuzz infra-test synth
 
 vet:
 	@unformatted=$$(gofmt -l $$(go list -f '{{.Dir}}' ./...)); \
@@ -39,6 +39,13 @@ lint-api: node_modules/.package-lock.json
 # -race everywhere but the CDK app, whose jsii runtime makes it slow and racy-looking.
 unit:
 	go test -race -count=1 $$(go list ./... | grep -v '/infra$$')
+
+# The SMS keyword parser and the inbound decoding, fuzzed briefly (longer:
+# FUZZTIME=10m make fuzz). A failing input is kept in testdata/fuzz.
+FUZZTIME ?= 15s
+fuzz:
+	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./shared/smsflow/
+	go test -run '^$$' -fuzz '^FuzzInboundEvent$$' -fuzztime $(FUZZTIME) ./shared/smsflow/
 
 infra-test:
 	go test -count=1 ./infra/...
@@ -62,6 +69,7 @@ bench:
 	go test -run '^$$' -bench Fanout -benchtime 1x ./shared/notices/
 	go test -run '^$$' -bench Orders -benchtime 1x -timeout 30m ./shared/supplies/
 	go test -run '^$$' -bench Activation -benchtime 1x ./shared/volunteers/
+	go test -run '^$$' -bench Inbound -benchtime 1x -timeout 30m ./shared/smsflow/
 
 ## deploy: what an operator runs (STAGE=prod for production)
 deploy: node_modules/.package-lock.json

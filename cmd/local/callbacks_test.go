@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/sms"
 )
 
 // drainQueue runs the local dispatch queue until nothing is left.
@@ -151,8 +153,9 @@ func TestCallbacksCountReceiptsAndHonourOptOut(t *testing.T) {
 	reply("订阅", now+60, "86")
 	reply("TD", now+120, "1") // not a mainland number: nothing to do
 	notice("第三次通知")
-	if got := len(w.d.outbox.To("13700000001")); got != 3 {
-		t.Errorf("after 订阅 the phone got %d SMS in all, want 3", got)
+	// The third notice, and the confirmation that SMS resumed.
+	if got := w.d.outbox.To("13700000001"); len(got) != 4 || !slices.ContainsFunc(got, func(m sms.Sent) bool { return m.Template == "reply_started" }) {
+		t.Errorf("after 订阅 the phone got %d SMS in all, want 4 with reply_started", len(got))
 	}
 	if got := len(w.d.outbox.To("13700000002")); got != 4 {
 		t.Errorf("the other phone got %d SMS, want 4", got)

@@ -39,6 +39,7 @@ import (
 	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
+	"github.com/fangxian/fangxian/shared/smsflow"
 	"github.com/fangxian/fangxian/shared/store"
 	"github.com/fangxian/fangxian/shared/supplies"
 	"github.com/fangxian/fangxian/shared/volunteers"
@@ -251,13 +252,13 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 	if client := auth.NewWeChatClient(c.WeChat); client != nil {
 		wx = client
 	}
-	return &deps{
+	d := &deps{
 		store: st, issuer: issuer, outbox: outbox, signIn: signIn, redoc: redoc,
 		verifier: auth.NewVerifier(auth.Audience(localStage), st, time.Now),
 		wechat:   &auth.WeChatSignIn{SignIn: signIn, WeChat: wx, Bindings: st},
 		registry: &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now},
 		notices:  &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: signature},
-		inbound:  &inbound.Handler{Receipts: st, OptOuts: st, Once: st, Now: time.Now},
+		inbound:  &inbound.Handler{Receipts: st, OptOuts: st, Once: st, Keywords: notices.InboundQueue{Queue: q}, Now: time.Now},
 		supplies: &supplies.Service{Store: st, Directory: st, Accounts: st, SMS: guarded, Now: time.Now},
 		help:     &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: outbox, Now: time.Now},
 		volunteers: &volunteers.Service{Store: st, Accounts: st, Directory: st, Phones: signIn, Queue: q, SMS: guarded,
@@ -267,7 +268,19 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 		dispatch: &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: q, Sender: outbox, Signature: signature,
 			Pacer: notices.NewPacer(smsRate()), MaxReceives: q.MaxReceives},
 		booking: &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now},
-	}, nil
+	}
+	// The keyword flows run where the cloud runs them: on the dispatch queue.
+	d.dispatch.Inbound = &smsflow.Flow{Accounts: st, Households: st, Bookings: d.booking, Temps: d.notices, Supplies: d.supplies,
+		Helps: d.help, Volunteers: d.volunteers, Queue: q, Limiter: st, Once: st, RepliesPerHour: repliesPerHour(), Now: time.Now}
+	return d, nil
+}
+
+// repliesPerHour is SMS_REPLIES_PER_HOUR, or the default.
+func repliesPerHour() int {
+	if n, err := strconv.Atoi(os.Getenv("SMS_REPLIES_PER_HOUR")); err == nil && n > 0 {
+		return n
+	}
+	return smsflow.DefaultRepliesPerHour
 }
 
 // publishOnly makes k the only published signing key.
@@ -317,6 +330,7 @@ func functionHandlers(name string, d *deps) (httpapi.Handlers, error) {
 // devRoutes exist only on a developer machine.
 var devRoutes = []manifest.Route{
 	{Method: "GET", Path: "/dev/sms", Op: "devSms", Access: manifest.Anyone},
+	{Method: "POST", Path: "/dev/sms", Op: "devSmsInbound", Access: manifest.Anyone},
 	{Method: "POST", Path: "/dev/jobs/temperature-reminders", Op: "devReminders", Access: manifest.Anyone},
 	{Method: "POST", Path: "/dev/jobs/help-escalations", Op: "devEscalations", Access: manifest.Anyone},
 	{Method: "POST", Path: "/dev/jobs/activation-backups", Op: "devBackups", Access: manifest.Anyone},
@@ -340,6 +354,26 @@ func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 	}
 	dev, err := httpapi.NewRouter(devRoutes, httpapi.Handlers{
 		"devSms": d.outbox.DevHandler(),
+		// An SMS from a phone, delivered as AWS End User Messaging's two-way
+		// topic would: the same SNS event, to the same handler.
+		"devSmsInbound": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			var in struct {
+				From string `json:"from"`
+				Body string `json:"body"`
+			}
+			if err := httpapi.DecodeJSON(r, &in); err != nil {
+				return err
+			}
+			ev, err := inbound.LocalSNSEvent(in.From, in.Body, time.Now())
+			if err != nil {
+				return err
+			}
+			if err := d.inbound.HandleAWS(r.Context(), ev); err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusAccepted, map[string]string{"status": "accepted"})
+			return nil
+		}),
 		// Runs the scheduled job now, as its EventBridge rule would.
 		"devReminders": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			n, err := d.notices.Remind(r.Context())

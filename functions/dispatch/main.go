@@ -1,23 +1,33 @@
 // Command dispatch consumes the dispatch queue: it fans notices out to phones
-// and sends their SMS at the configured pace, reporting partial batch failures.
+// and sends their SMS at the configured pace, reporting partial batch
+// failures; and it acts on the SMS phones send (the keyword flows), through
+// the same services as the app.
 package main
 
 import (
 	"context"
 	"fmt"
+	"os"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/lambdaenv"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/secrets"
+	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/sms/provider"
+	"github.com/fangxian/fangxian/shared/smsflow"
 	"github.com/fangxian/fangxian/shared/store"
+	"github.com/fangxian/fangxian/shared/supplies"
+	"github.com/fangxian/fangxian/shared/volunteers"
 )
 
 func main() {
@@ -31,10 +41,23 @@ func main() {
 		lambdaenv.Must(0, fmt.Errorf("SMS_PARTS_PER_SECOND %v and QUEUE_MAX_CONCURRENCY %d must be positive", rate, instances))
 	}
 	cfg := lambdaenv.AWSConfig(false)
+	q := &queue.SQS{Client: sqs.NewFromConfig(cfg), URL: env["QUEUE_URL_DISPATCH"]}
+	sender := lambdaenv.Must(provider.FromEnv(cfg, secrets.SSM{Config: cfg}, log))
+	guarded := sms.Guarded{Sender: sender, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}
+	flow := &smsflow.Flow{Accounts: st, Households: st, Queue: q, Limiter: st, Once: st, Now: time.Now,
+		Bookings:   &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now},
+		Temps:      &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: env["SMS_SIGNATURE"]},
+		Supplies:   &supplies.Service{Store: st, Directory: st, Accounts: st, SMS: guarded, Now: time.Now},
+		Helps:      &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: sender, Now: time.Now},
+		Volunteers: &volunteers.Service{Store: st, Accounts: st, Directory: st, Queue: q, SMS: guarded, Now: time.Now},
+	}
+	if n, err := strconv.Atoi(os.Getenv("SMS_REPLIES_PER_HOUR")); err == nil {
+		flow.RepliesPerHour = n
+	}
 	d := &notices.Dispatcher{
-		Store: st, Directory: st, Staff: st, Once: st,
-		Queue:     &queue.SQS{Client: sqs.NewFromConfig(cfg), URL: env["QUEUE_URL_DISPATCH"]},
-		Sender:    lambdaenv.Must(provider.FromEnv(cfg, secrets.SSM{Config: cfg}, log)),
+		Store: st, Directory: st, Staff: st, Once: st, Inbound: flow,
+		Queue:     q,
+		Sender:    sender,
 		Signature: env["SMS_SIGNATURE"],
 		// Up to that many instances send at once: each keeps its share.
 		Pacer:       notices.NewPacer(rate / float64(instances)),

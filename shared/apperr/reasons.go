@@ -84,7 +84,7 @@ var reasonsZH = [][2]string{
 	{"RFC 3339 time", "RFC 3339 时间"},
 	{"day 1 to 7, from before to, HH:MM", "day 为1到7，from 早于 to，格式 HH:MM"},
 	{"%d to %d shifts", "%d到%d个班次"},
-	{"RFC 3339 times, endsAt after startsAt, at most 12 hours, not over", "RFC 3339 时间，结束晚于开始，不超过12小时，且未结束"},
+	{"RFC 3339 times, endsAt after startsAt, at most 12 hours, not over, within 90 days", "RFC 3339 时间，结束晚于开始，不超过12小时，未结束，且在90天内开始"},
 	{"a shift of this post", "须为本岗位的班次"},
 	{"no such volunteer in this community", "本社区没有该志愿者"},
 	{"no such post in this community", "本社区没有该岗位"},

@@ -359,7 +359,10 @@ func (s *SignIn) sendCode(ctx context.Context, phone, ip string, anyPhone bool) 
 		return err
 	}
 	if anyPhone {
-		subj, known = ChallengeSubject{Phone: phone}, true
+		// Sign-up codes keep their own series for every phone, registered
+		// or not: sharing sign-in's waits only for registered phones would
+		// tell them apart.
+		subj, known = signupSubject(phone), true
 	}
 	code, err := newCode()
 	if err != nil {
@@ -434,7 +437,11 @@ func (s *SignIn) Verify(ctx context.Context, phone, code, ip string) (Account, e
 	return acct, err
 }
 
-// VerifyPhone checks a code sent to phone by SendSignupCode (or SendCode)
+// signupSubject is where a phone's sign-up codes are kept, apart from its
+// sign-in codes.
+func signupSubject(phone string) ChallengeSubject { return ChallengeSubject{Phone: "signup:" + phone} }
+
+// VerifyPhone checks a code sent to phone by SendSignupCode
 // and uses it up: the phone is proven, whether or not it has an account.
 // Failed tries count against ip as sign-in's do.
 func (s *SignIn) VerifyPhone(ctx context.Context, phone, code, ip string) error {
@@ -447,7 +454,7 @@ func (s *SignIn) VerifyPhone(ctx context.Context, phone, code, ip string) error 
 	if wait > 0 {
 		return ErrTooManyTries.WithRetryAfter(wait)
 	}
-	if err := s.checkCode(ctx, ChallengeSubject{Phone: phone}, true, phone, code, now); err != nil {
+	if err := s.checkCode(ctx, signupSubject(phone), true, phone, code, now); err != nil {
 		return err
 	}
 	if gerr := s.Limiter.Give(ctx, ipKey, time.Hour, now); gerr != nil {

@@ -322,6 +322,11 @@ func (s *Service) Reschedule(ctx context.Context, p auth.Principal, bookingID, s
 }
 
 // siteName is the name of a round's site, "" when it cannot be read.
+// SiteName is a site's name, or "" when it cannot be read: for messages.
+func (s *Service) SiteName(ctx context.Context, roundID, siteID string) string {
+	return s.siteName(ctx, roundID, siteID)
+}
+
 func (s *Service) siteName(ctx context.Context, roundID, siteID string) string {
 	sites, err := s.Sites.Sites(ctx, roundID)
 	if err != nil {

@@ -2,13 +2,18 @@ package inbound
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/phone"
 )
@@ -106,4 +111,26 @@ func (h *Handler) HandleDeliveryEvent(ctx context.Context, ev events.CloudWatchE
 		return h.Receipt(ctx, Receipt{ProviderID: d.MessageID, Delivered: false})
 	}
 	return nil
+}
+
+// LocalSNSEvent is an SMS from phone as AWS End User Messaging's two-way
+// topic delivers it: for the local runner's POST /dev/sms and the tests.
+func LocalSNSEvent(from, body string, at time.Time) (json.RawMessage, error) {
+	ph, err := phone.Normalize(from)
+	if err != nil {
+		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "from", Reason: "11-digit mainland mobile number"})
+	}
+	if len([]rune(body)) > MaxReplyRunes || !utf8.ValidString(body) {
+		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "body", Reason: fmt.Sprintf("at most %d characters", MaxReplyRunes)})
+	}
+	var id [12]byte
+	_, _ = rand.Read(id[:])
+	msg, err := json.Marshal(twoWayMessage{OriginationNumber: "+86" + ph, DestinationNumber: "+8610690000", MessageKeyword: "KEYWORD_LOCAL",
+		MessageBody: body, InboundMessageID: hex.EncodeToString(id[:])})
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(events.SNSEvent{Records: []events.SNSEventRecord{{EventSource: "aws:sns", EventVersion: "1.0",
+		SNS: events.SNSEntity{MessageID: hex.EncodeToString(id[:]), Type: "Notification", Message: string(msg), Timestamp: at.UTC(),
+			TopicArn: "arn:aws:sns:local:000000000000:sms-inbound"}}}})
 }

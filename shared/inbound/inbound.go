@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"unicode"
 
 	"github.com/fangxian/fangxian/shared/logging"
+	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/safetext"
 )
 
@@ -52,6 +54,13 @@ type OptOuts interface {
 // Once keeps a reply to one handling however often a provider delivers it.
 type Once interface {
 	ClaimOnce(ctx context.Context, key, phone string) (bool, error)
+	ReleaseOnce(ctx context.Context, key, phone string) error
+}
+
+// Keywords takes the replies that are not TD: the keyword flows, through
+// the dispatch queue (notices.InboundQueue).
+type Keywords interface {
+	Forward(ctx context.Context, m notices.InboundSMS) error
 }
 
 // Handler acts on replies and receipts.
@@ -59,6 +68,8 @@ type Handler struct {
 	Receipts Receipts
 	OptOuts  OptOuts
 	Once     Once
+	// Keywords, when set, gets every reply but an opt-out.
+	Keywords Keywords
 	Now      func() time.Time
 }
 
@@ -68,13 +79,15 @@ const (
 	ActionOptIn     = "opt-in"
 	ActionIgnored   = "ignored"
 	ActionDuplicate = "duplicate"
+	ActionForwarded = "forwarded"
 )
 
 // Keywords a resident replies to stop or resume SMS. Mainland carriers'
 // convention is TD (退订); the others are what people type.
 var (
 	// optOutWords stop SMS when they are the whole reply.
-	optOutWords = []string{"TD", "T", "N", "STOP", "UNSUBSCRIBE", "退订", "退", "取消", "取消订阅", "不要再发", "别发了"}
+	// 取消 and N are keywords of their own (cancel a booking, no to a call).
+	optOutWords = []string{"TD", "T", "STOP", "UNSUBSCRIBE", "退订", "退", "取消订阅", "不要再发", "别发了"}
 	// optOutAnywhere stop SMS wherever they are in a reply (回复TD退订, TD 谢谢).
 	optOutAnywhere = []string{"退订", "取消订阅", "不要再发"}
 	// optOutTokens stop SMS as a word of their own among others.
@@ -105,9 +118,10 @@ func optsOut(text string) bool {
 // MaxReplyRunes bounds what a reply may hold; a longer one is cut.
 const MaxReplyRunes = 500
 
-// Reply acts on one reply, once: the opt-out and opt-in keywords take
-// effect; anything else is logged (the phone masked) for the keyword flows
-// to come.
+// Reply acts on one reply, once: an opt-out takes effect at once and is
+// not answered; an opt-in takes effect and, like every other reply, goes on
+// to the keyword flows, which answer it. A failure gives the reply back, so
+// that the provider's retry acts on it.
 func (h *Handler) Reply(ctx context.Context, r Reply) (string, error) {
 	first, err := h.Once.ClaimOnce(ctx, "reply:"+r.Key, r.From)
 	if err != nil {
@@ -116,18 +130,39 @@ func (h *Handler) Reply(ctx context.Context, r Reply) (string, error) {
 	if !first {
 		return ActionDuplicate, nil
 	}
+	action, err := h.reply(ctx, r)
+	if err != nil {
+		return "", errors.Join(err, h.Once.ReleaseOnce(ctx, "reply:"+r.Key, r.From))
+	}
+	return action, nil
+}
+
+func (h *Handler) reply(ctx context.Context, r Reply) (string, error) {
 	at := r.At
 	if at.IsZero() {
 		at = h.Now()
 	}
+	action := ActionIgnored
 	switch {
 	case optsOut(r.Text):
 		return ActionOptOut, h.OptOuts.SetOptOut(ctx, r.From, at)
 	case slices.Contains(optInWords, keyword(r.Text)):
-		return ActionOptIn, h.OptOuts.ClearOptOut(ctx, r.From, at)
+		if err := h.OptOuts.ClearOptOut(ctx, r.From, at); err != nil {
+			return "", err
+		}
+		action = ActionOptIn
 	}
-	logging.From(ctx).Info("SMS reply with no keyword", "from", r.From, "runes", len([]rune(r.Text)))
-	return ActionIgnored, nil
+	if h.Keywords == nil {
+		logging.From(ctx).Info("SMS reply not acted on", "from", r.From, "runes", len([]rune(r.Text)))
+		return action, nil
+	}
+	if err := h.Keywords.Forward(ctx, notices.InboundSMS{From: r.From, Text: r.Text, Key: r.Key, At: at}); err != nil {
+		return "", err
+	}
+	if action == ActionIgnored {
+		action = ActionForwarded
+	}
+	return action, nil
 }
 
 // Receipt counts one receipt; a receipt for a message no notice sent is

@@ -410,6 +410,7 @@ var Functions = []Function{
 		Table:       TableReadWrite,
 		Secrets:     []string{SMSCallbackSecretParameter},
 		SMSProvider: SMSTencent,
+		SendsTo:     []string{DispatchQueue}, // replies other than TD, for the keyword flows
 		Routes: []Route{
 			{Method: "POST", Path: "/v1/sms/callbacks/{secret}/receipts", Op: "smsReceipts", Access: Callback, MaxBodyBytes: 1 << 20},
 			{Method: "POST", Path: "/v1/sms/callbacks/{secret}/replies", Op: "smsReplies", Access: Callback},
@@ -422,6 +423,7 @@ var Functions = []Function{
 		TimeoutSec:  30,
 		Table:       TableReadWrite,
 		SMSProvider: SMSPinpoint,
+		SendsTo:     []string{DispatchQueue}, // replies other than TD, for the keyword flows
 		Triggers: []Trigger{
 			{Kind: Topic, Name: "sms-inbound", Publisher: "sms-voice.amazonaws.com"},
 			{Kind: Events, Name: "sms-delivery", Source: "aws.sms-voice", DetailTypes: []string{"Text Message Delivery Status Updated"}},

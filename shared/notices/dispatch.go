@@ -29,7 +29,38 @@ const (
 	// KindTexts sends catalogue messages of other capabilities (volunteer
 	// calls), each to its phone once per key.
 	KindTexts = "texts"
+	// KindInbound is an SMS a phone sent, for the keyword flows.
+	KindInbound = "inbound"
 )
+
+// InboundSMS is an SMS a phone sent, as the providers' callbacks and topic
+// deliver it: parsed, deduplicated by key, not yet acted on.
+type InboundSMS struct {
+	From string    `json:"from"`
+	Text string    `json:"text"`
+	Key  string    `json:"key"`
+	At   time.Time `json:"at"`
+}
+
+// InboundHandler acts on an inbound SMS: the keyword flows (package
+// smsflow). It fails only when the message is worth another try.
+type InboundHandler interface {
+	Handle(ctx context.Context, m InboundSMS) error
+}
+
+// InboundQueue puts inbound SMS on the dispatch queue: the functions that
+// receive them answer their provider at once, and the dispatcher acts on
+// them with the queue's retries.
+type InboundQueue struct{ Queue Enqueuer }
+
+// Forward queues one inbound SMS.
+func (q InboundQueue) Forward(ctx context.Context, m InboundSMS) error {
+	b, err := json.Marshal(Message{Kind: KindInbound, Inbound: &m})
+	if err != nil {
+		return err
+	}
+	return q.Queue.SendBatch(ctx, []string{string(b)})
+}
 
 // Text is one catalogue SMS to one phone, sent at most once per Key however
 // often its queue message arrives.
@@ -84,6 +115,8 @@ type Message struct {
 	Celsius     float64  `json:"celsius,omitempty"`
 	Day         string   `json:"day,omitempty"`
 	Texts       []Text   `json:"texts,omitempty"`
+	// Inbound is a KindInbound's SMS.
+	Inbound *InboundSMS `json:"inbound,omitempty"`
 }
 
 // StaffPhones lists who is alerted in a community.
@@ -124,6 +157,8 @@ type Dispatcher struct {
 	// MaxReceives is the queue's receives before the dead letters: a send
 	// that fails on the last one is counted failed, earlier ones are retried.
 	MaxReceives int
+	// Inbound acts on SMS phones sent; nil drops them (logged).
+	Inbound InboundHandler
 }
 
 // Handle processes a batch and reports the messages that failed, so SQS
@@ -165,6 +200,15 @@ func (d *Dispatcher) handle(ctx context.Context, body string, last bool) error {
 			return err
 		}
 		return d.textOnce(ctx, "reminder:"+m.Day, m.Phone, msg)
+	case KindInbound:
+		if m.Inbound == nil {
+			return nil
+		}
+		if d.Inbound == nil {
+			logging.From(ctx).Warn("inbound SMS dropped: no keyword flows here", "from", logging.MaskPhone(m.Inbound.From))
+			return nil
+		}
+		return d.Inbound.Handle(ctx, *m.Inbound)
 	case KindTexts:
 		var errs []error
 		for _, t := range m.Texts {

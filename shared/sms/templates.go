@@ -61,6 +61,48 @@ var (
 	shiftUnfilled = &Template{Name: "shift_unfilled", Purpose: "volunteer", MaxParts: 1,
 		Text:   "岗位缺人：{post}{time}还差{missing}人，A、B岗均未响应，请尽快调配。",
 		Params: []Param{{"post", Text, 10}, {"time", Clock, 11}, {"missing", Digits, 2}}}
+	replyKeywords = &Template{Name: "reply_keywords", Purpose: "reply", MaxParts: 1,
+		Text: "可回复：预约 取消 查询 体温36.5 订 求助+情况；志愿者：是 否 到岗/离岗+码；退订回TD"}
+	replyUnknown = &Template{Name: "reply_unknown", Purpose: "reply", MaxParts: 1,
+		Text: "本号码未在社区登记，无法办理。如需登记请联系社区工作人员。"}
+	replyChoose = &Template{Name: "reply_choose", Purpose: "reply", MaxParts: 1,
+		Text:   "为谁办理？{members}。请在关键词后加序号回复，如：{example}",
+		Params: []Param{{"members", Text, 24}, {"example", Text, 10}}}
+	replyBooked = &Template{Name: "reply_booked", Purpose: "reply", MaxParts: 1,
+		Text:   "{name}已约{time}，{site}，预约码{code}。回复“取消”可取消。",
+		Params: []Param{{"name", Text, 6}, {"time", Clock, 11}, {"site", Text, 8}, {"code", Code, 6}}}
+	replyCancelled = &Template{Name: "reply_cancelled", Purpose: "reply", MaxParts: 1,
+		Text:   "{name}{time}的核酸预约已取消。回复“预约”可重新预约。",
+		Params: []Param{{"name", Text, 6}, {"time", Clock, 11}}}
+	replyStatus = &Template{Name: "reply_status", Purpose: "reply", MaxParts: 1,
+		Text:   "预约：{bookings}；订单：{orders}",
+		Params: []Param{{"bookings", Text, 34}, {"orders", Text, 16}}}
+	replyTemperature = &Template{Name: "reply_temperature", Purpose: "reply", MaxParts: 1,
+		Text:   "{name}今日体温{celsius}℃已记录，{advice}。",
+		Params: []Param{{"name", Text, 6}, {"celsius", Decimal, 4}, {"advice", Text, 20}}}
+	replyMenu = &Template{Name: "reply_menu", Purpose: "reply", MaxParts: 2,
+		Text:   "可订：{menu}。回复如“订 1×2”下单。",
+		Params: []Param{{"menu", Text, 100}}}
+	replyOrdered = &Template{Name: "reply_ordered", Purpose: "reply", MaxParts: 1,
+		Text:   "已下单{order}：{items}，共{yuan}元，送达时出示取货码{code}。",
+		Params: []Param{{"order", Code, 6}, {"items", Text, 14}, {"yuan", Decimal, 8}, {"code", Digits, 4}}}
+	replyRefused = &Template{Name: "reply_refused", Purpose: "reply", MaxParts: 1,
+		Text:   "未能办理：{reason}。回复“帮助”查看可办事项。",
+		Params: []Param{{"reason", Text, 20}}}
+	replyHelp = &Template{Name: "reply_help", Purpose: "reply", MaxParts: 1,
+		Text:   "求助已收到，社区将在{minutes}分钟内联系您，请保持电话畅通。",
+		Params: []Param{{"minutes", Digits, 4}}}
+	replyAnswer = &Template{Name: "reply_answer", Purpose: "reply", MaxParts: 1,
+		Text:   "已记录您的答复：{answer}。谢谢！",
+		Params: []Param{{"answer", Text, 8}}}
+	replyCheckedIn = &Template{Name: "reply_checked_in", Purpose: "reply", MaxParts: 1,
+		Text:   "{post}签到成功，{time}。离岗时回复“离岗”加当时的码签退。",
+		Params: []Param{{"post", Text, 10}, {"time", Clock, 11}}}
+	replyCheckedOut = &Template{Name: "reply_checked_out", Purpose: "reply", MaxParts: 1,
+		Text:   "{post}签退成功，本次服务{minutes}分钟，谢谢！",
+		Params: []Param{{"post", Text, 10}, {"minutes", Digits, 4}}}
+	replyStarted = &Template{Name: "reply_started", Purpose: "reply", MaxParts: 1,
+		Text: "已恢复短信通知。回复TD可退订。"}
 	notice = &Template{Name: "notice", Purpose: "notice", MaxParts: 1,
 		Text:   "社区通知：{title}。详情请在小程序通知栏查看或咨询社区。",
 		Params: []Param{{"title", Text, 20}}}
@@ -71,7 +113,8 @@ var (
 
 var catalogue = []*Template{signInCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, temperatureReminder, feverAlert,
 	orderUpdate, orderOnTheWay, orderCancelled, helpNew, helpOverdue, helpClaimed, volunteerApproved, volunteerCall, volunteerBackup,
-	shiftUnfilled, notice, noticeUrgent}
+	shiftUnfilled, replyKeywords, replyUnknown, replyChoose, replyBooked, replyCancelled, replyStatus, replyTemperature, replyMenu,
+	replyOrdered, replyRefused, replyHelp, replyAnswer, replyCheckedIn, replyCheckedOut, replyStarted, notice, noticeUrgent}
 
 // SignInCode is the one-time sign-in code.
 func SignInCode(code string, minutes int) (Message, error) {
@@ -180,3 +223,70 @@ func Rebuild(name string, values []string) (Message, error) {
 	}
 	return Message{}, fmt.Errorf("%w: no template %q", ErrParam, name)
 }
+
+// Replies to SMS keywords (package smsflow). Each fits one part but the
+// menu, which may take two.
+
+// ReplyKeywords lists what can be done by SMS.
+func ReplyKeywords() (Message, error) { return fill(replyKeywords) }
+
+// ReplyUnknown answers a phone nobody registered.
+func ReplyUnknown() (Message, error) { return fill(replyUnknown) }
+
+// ReplyChoose asks which household member is meant.
+func ReplyChoose(members, example string) (Message, error) {
+	return fill(replyChoose, Soften(members), example)
+}
+
+// ReplyBooked confirms a booking made by SMS.
+func ReplyBooked(name string, at time.Time, site, code string) (Message, error) {
+	return fill(replyBooked, Soften(name), clock(at), Soften(site), code)
+}
+
+// ReplyCancelled confirms a cancellation made by SMS.
+func ReplyCancelled(name string, at time.Time) (Message, error) {
+	return fill(replyCancelled, Soften(name), clock(at))
+}
+
+// ReplyStatus answers QUERY: the household's bookings and orders.
+func ReplyStatus(bookings, orders string) (Message, error) {
+	return fill(replyStatus, Soften(bookings), Soften(orders))
+}
+
+// ReplyTemperature confirms a reading; advice is said on a fever.
+func ReplyTemperature(name string, celsius float64, advice string) (Message, error) {
+	if advice == "" {
+		advice = "谢谢配合"
+	}
+	return fill(replyTemperature, Soften(name), fmt.Sprintf("%.1f", celsius), advice)
+}
+
+// ReplyMenu lists what can be ordered, numbered.
+func ReplyMenu(menu string) (Message, error) { return fill(replyMenu, Soften(menu)) }
+
+// ReplyOrdered confirms an order made by SMS.
+func ReplyOrdered(ref, items string, fen int, doorCode string) (Message, error) {
+	return fill(replyOrdered, ref, Soften(items), fmt.Sprintf("%d.%02d", fen/100, fen%100), doorCode)
+}
+
+// ReplyRefused says why a keyword could not be acted on.
+func ReplyRefused(reason string) (Message, error) { return fill(replyRefused, reason) }
+
+// ReplyHelp confirms a help request made by SMS.
+func ReplyHelp(minutes int) (Message, error) { return fill(replyHelp, itoa(minutes)) }
+
+// ReplyAnswer confirms a volunteer's answer to a call.
+func ReplyAnswer(answer string) (Message, error) { return fill(replyAnswer, answer) }
+
+// ReplyCheckedIn confirms a volunteer's check-in by SMS.
+func ReplyCheckedIn(post string, at time.Time) (Message, error) {
+	return fill(replyCheckedIn, Soften(post), clock(at))
+}
+
+// ReplyCheckedOut confirms a volunteer's check-out by SMS.
+func ReplyCheckedOut(post string, minutes int) (Message, error) {
+	return fill(replyCheckedOut, Soften(post), itoa(min(minutes, 9999)))
+}
+
+// ReplyStarted confirms that SMS resume after 订阅/START.
+func ReplyStarted() (Message, error) { return fill(replyStarted) }

@@ -393,6 +393,27 @@ func (s *Store) Assign(ctx context.Context, p volunteers.Post, a volunteers.Assi
 	return nil
 }
 
+// Unassign removes an assignment and gives its place on the shift back, in
+// one transaction; an assignment gone already is no error.
+func (s *Store) Unassign(ctx context.Context, a volunteers.Assignment) error {
+	err := s.transact(ctx, []types.TransactWriteItem{
+		{Delete: &types.Delete{TableName: aws.String(s.Table), Key: AssignmentKey(a.PostID, a.ShiftID, a.VolunteerID).av(),
+			ConditionExpression: aws.String("attribute_exists(PK)")}},
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: ShiftKey(a.PostID, a.ShiftID).av(),
+			UpdateExpression: aws.String("ADD #r :less"), ConditionExpression: aws.String("#r > :zero"),
+			ExpressionAttributeNames:  map[string]string{"#r": "count" + a.Role},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":less": n64(-1), ":zero": n64(0)}}},
+	})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		return nil
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
 func assignmentsOf(out *[]volunteers.Assignment) func(map[string]types.AttributeValue) error {
 	return func(av map[string]types.AttributeValue) error {
 		var a volunteers.Assignment
@@ -425,8 +446,27 @@ func askItem(a volunteers.Ask) (map[string]types.AttributeValue, error) {
 	return jsonItem(keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, GSI2PK: due.PK, GSI2SK: due.SK, Type: "ask"}, a)
 }
 
-// CreateActivation writes an activation and its asks, 25 a request.
-func (s *Store) CreateActivation(ctx context.Context, a volunteers.Activation, asks []volunteers.Ask) error {
+// ActivationLockKey holds a community's scope while its calls are open: a
+// second activation of it meanwhile is refused.
+func ActivationLockKey(communityID, scope string) Key { return Key{"ACTLOCK#" + communityID, scope} }
+
+// CreateActivation takes the scope's lock until its calls close, then
+// writes the activation and its asks, 25 a request.
+func (s *Store) CreateActivation(ctx context.Context, a volunteers.Activation, asks []volunteers.Ask, scope string, until time.Time) error {
+	lock := ActivationLockKey(a.CommunityID, scope).av()
+	lock["type"], lock["activationId"] = str("activationLock"), str(a.ID)
+	lock["until"], lock["expiresAt"] = n(until.Unix()), n(until.Add(time.Hour).Unix())
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: lock,
+		ConditionExpression:       aws.String("attribute_not_exists(PK) OR #u < :now"),
+		ExpressionAttributeNames:  map[string]string{"#u": "until"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": n(a.CreatedAt.Unix())}})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return volunteers.ErrAlreadyCalled
+	}
+	if err != nil {
+		return unavailable(err)
+	}
 	k := ActivationKey(a.ID)
 	av, err := jsonItem(keys{PK: k.PK, SK: k.SK, Type: "activation"}, a)
 	if err != nil {
@@ -458,6 +498,7 @@ func asksOf(out *[]volunteers.Ask) func(map[string]types.AttributeValue) error {
 		if err := fromJSONItem(av, &a); err != nil {
 			return err
 		}
+		_, a.BackupDue = av["GSI2PK"]
 		*out = append(*out, chinaAsk(a))
 		return nil
 	}

@@ -24,61 +24,10 @@ import (
 	"github.com/fangxian/fangxian/shared/supplies"
 )
 
-// countingDB counts the DynamoDB requests that reach the real client. The
-// store's DB port has no Scan: a list that scanned could not be written.
-type countingDB struct {
-	store.DB
-	gets, puts, updates, deletes, queries, batchGets, batchWrites, transacts atomic.Int64
-}
-
-func (c *countingDB) total() int64 {
-	return c.gets.Load() + c.puts.Load() + c.updates.Load() + c.deletes.Load() + c.queries.Load() +
-		c.batchGets.Load() + c.batchWrites.Load() + c.transacts.Load()
-}
-
-func (c *countingDB) reset() {
-	for _, n := range []*atomic.Int64{&c.gets, &c.puts, &c.updates, &c.deletes, &c.queries, &c.batchGets, &c.batchWrites, &c.transacts} {
-		n.Store(0)
-	}
-}
-
-func (c *countingDB) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
-	c.gets.Add(1)
-	return c.DB.GetItem(ctx, in, o...)
-}
-func (c *countingDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput, o ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	c.puts.Add(1)
-	return c.DB.PutItem(ctx, in, o...)
-}
-func (c *countingDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	c.updates.Add(1)
-	return c.DB.UpdateItem(ctx, in, o...)
-}
-func (c *countingDB) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
-	c.deletes.Add(1)
-	return c.DB.DeleteItem(ctx, in, o...)
-}
-func (c *countingDB) Query(ctx context.Context, in *dynamodb.QueryInput, o ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
-	c.queries.Add(1)
-	return c.DB.Query(ctx, in, o...)
-}
-func (c *countingDB) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	c.batchGets.Add(1)
-	return c.DB.BatchGetItem(ctx, in, o...)
-}
-func (c *countingDB) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
-	c.batchWrites.Add(1)
-	return c.DB.BatchWriteItem(ctx, in, o...)
-}
-func (c *countingDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	c.transacts.Add(1)
-	return c.DB.TransactWriteItems(ctx, in, o...)
-}
-
 // benchWorld is the demo community (3,000 households in 40 buildings), all
 // sealed, with one merchant, on a counted client.
 type benchWorld struct {
-	db     *countingDB
+	db     *dynamolocal.Counting
 	st     *store.Store
 	svc    *supplies.Service
 	staff  auth.Principal
@@ -90,7 +39,7 @@ type benchWorld struct {
 func newBenchWorld(b *testing.B) *benchWorld {
 	ctx := context.Background()
 	raw, table := dynamolocal.NewTable(b)
-	db := &countingDB{DB: raw}
+	db := &dynamolocal.Counting{DB: raw}
 	st := &store.Store{DB: db, Table: table}
 	if _, _, err := demo.Seed(ctx, st, time.Now()); err != nil {
 		b.Fatal(err)
@@ -294,7 +243,7 @@ func BenchmarkOrders(b *testing.B) {
 		for round := 0; round < 3; round++ {
 			homes := w.homes[next : next+clients]
 			next += clients
-			w.db.reset()
+			w.db.Reset()
 			t0 := time.Now()
 			for _, h := range homes {
 				wg.Add(1)
@@ -310,7 +259,7 @@ func BenchmarkOrders(b *testing.B) {
 			}
 			wg.Wait()
 			svcTime += time.Since(t0)
-			svcRequests += w.db.total()
+			svcRequests += w.db.Total()
 
 			homes = w.homes[next : next+clients]
 			next += clients
@@ -353,22 +302,22 @@ func BenchmarkOrders(b *testing.B) {
 		}
 		wg.Wait()
 		// Accepted orders of the earlier phases are on the list too.
-		w.db.reset()
+		w.db.Reset()
 		t2 := time.Now()
 		list, err := w.svc.Purchases(ctx, w.staff, demo.CommunityID)
 		purchaseTime := time.Since(t2)
-		purchaseRequests := w.db.total()
+		purchaseRequests := w.db.Total()
 		if err != nil {
 			b.Fatal(err)
 		}
 		if list.Orders != 3000 {
 			b.Errorf("purchase list over %d orders, want 3,000", list.Orders)
 		}
-		w.db.reset()
+		w.db.Reset()
 		t3 := time.Now()
 		picks, err := w.svc.Picks(ctx, w.staff, demo.CommunityID, w.bldgs[0])
 		pickTime := time.Since(t3)
-		pickRequests := w.db.total()
+		pickRequests := w.db.Total()
 		if err != nil {
 			b.Fatal(err)
 		}

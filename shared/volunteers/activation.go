@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
@@ -44,7 +45,7 @@ type Scope struct {
 type ActivationInput struct {
 	Scope
 	// Minutes an A has to answer before the B is called; default 10.
-	Minutes int `json:"minutes"`
+	Minutes *int `json:"minutes"`
 }
 
 // Activation is one click of 一键启动.
@@ -75,6 +76,9 @@ type Ask struct {
 	DeadlineAt   time.Time  `json:"deadlineAt"`
 	AnsweredAt   *time.Time `json:"answeredAt,omitempty"`
 	Minutes      int        `json:"minutes"`
+	// BackupDue: the backup job has yet to act on it (a decline, or an
+	// answer that did not come): the store says so.
+	BackupDue bool `json:"-"`
 }
 
 // Activate calls every A volunteer of the shifts in scope that are not yet
@@ -97,10 +101,11 @@ func (s *Service) Activate(ctx context.Context, p auth.Principal, cid string, in
 			fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("categories[%d]", i), Reason: fmt.Sprint("one of ", Categories)})
 		}
 	}
-	if in.Minutes == 0 {
-		in.Minutes = DefaultMinutes
+	minutes := DefaultMinutes
+	if in.Minutes != nil {
+		minutes = *in.Minutes
 	}
-	if in.Minutes < 1 || in.Minutes > MaxMinutes {
+	if minutes < 1 || minutes > MaxMinutes {
 		fields = append(fields, apperr.FieldError{Field: "minutes", Reason: fmt.Sprintf("from %d to %d", 1, MaxMinutes)})
 	}
 	if len(fields) > 0 {
@@ -116,8 +121,18 @@ func (s *Service) Activate(ctx context.Context, p auth.Principal, cid string, in
 		}
 	}
 	now := chinatime.In(s.Now())
-	act := Activation{ID: registry.NewID("a"), CommunityID: cid, Scope: in.Scope, Minutes: in.Minutes, CreatedAt: now, CreatedBy: p.UserID}
-	deadline := now.Add(time.Duration(in.Minutes) * time.Minute)
+	act := Activation{ID: registry.NewID("a"), CommunityID: cid, Scope: in.Scope, Minutes: minutes, CreatedAt: now, CreatedBy: p.UserID}
+	deadline := now.Add(time.Duration(minutes) * time.Minute)
+	// Only approved volunteers are called: one deactivated since the
+	// assignment is not.
+	vols, err := s.Store.Volunteers(ctx, cid)
+	if err != nil {
+		return ActivationView{}, err
+	}
+	approved := map[string]bool{}
+	for _, v := range vols {
+		approved[v.ID] = v.Status == StatusApproved
+	}
 	var asks []Ask
 	for _, post := range posts {
 		if len(in.PostIDs) > 0 && !slices.Contains(in.PostIDs, post.ID) {
@@ -129,18 +144,21 @@ func (s *Service) Activate(ctx context.Context, p auth.Principal, cid string, in
 		}
 		for _, a := range as {
 			sh, ok := post.shift(a.ShiftID)
-			if a.Role != RoleA || !ok || !sh.EndsAt.After(now) || (len(in.Categories) > 0 && !slices.Contains(in.Categories, a.Category)) {
+			if a.Role != RoleA || !ok || !sh.EndsAt.After(now) || !approved[a.VolunteerID] ||
+				(len(in.Categories) > 0 && !slices.Contains(in.Categories, a.Category)) {
 				continue
 			}
 			asks = append(asks, Ask{ActivationID: act.ID, CommunityID: cid, PostID: post.ID, Post: post.Name, ShiftID: sh.ID, StartsAt: sh.StartsAt,
 				Need: sh.Need, VolunteerID: a.VolunteerID, Name: a.Name, Phone: a.Phone, Role: RoleA, Status: AskAsked, AskedAt: now,
-				DeadlineAt: deadline, Minutes: in.Minutes})
+				DeadlineAt: deadline, Minutes: minutes})
 		}
 	}
 	if len(asks) == 0 {
 		return ActivationView{}, ErrNothingToActivate
 	}
-	if err := s.Store.CreateActivation(ctx, act, asks); err != nil {
+	// A second click on the same scope while its calls are open is one too
+	// many: nobody is called twice.
+	if err := s.Store.CreateActivation(ctx, act, asks, scopeKey(in.Scope), deadline); err != nil {
 		return ActivationView{}, err
 	}
 	if _, err := s.call(ctx, asks); err != nil {
@@ -164,7 +182,20 @@ func (s *Service) call(ctx context.Context, asks []Ask) (int, error) {
 	return notices.EnqueueTexts(ctx, s.Queue, texts)
 }
 
-func askKey(a Ask) string { return "ask:" + a.ActivationID + ":" + a.ShiftID + ":" + a.VolunteerID }
+func askKey(a Ask) string {
+	return "ask:" + a.ActivationID + ":" + a.PostID + ":" + a.ShiftID + ":" + a.VolunteerID
+}
+
+// scopeKey names a scope whatever the order it was given in.
+func scopeKey(sc Scope) string {
+	if sc.All {
+		return "all"
+	}
+	ids := slices.Clone(sc.PostIDs)
+	ids = append(ids, sc.Categories...)
+	slices.Sort(ids)
+	return strings.Join(slices.Compact(ids), ",")
+}
 
 // Respond is a volunteer's one-click answer to an activation: every open
 // ask of theirs in it takes the answer. Accepting late (after the backup
@@ -185,12 +216,39 @@ func (s *Service) Respond(ctx context.Context, p auth.Principal, activationID, a
 		return nil, err
 	}
 	if len(asks) == 0 {
+		if _, _, err := s.Store.Activation(ctx, activationID); err != nil {
+			return nil, err // no such activation: 404
+		}
 		return nil, ErrNotAsked
 	}
 	for i := range asks {
 		asks[i].Phone = ""
 	}
 	return asks, nil
+}
+
+// RespondLatest answers the caller's latest activation that still waits
+// for them (an SMS 是/否 names none).
+func (s *Service) RespondLatest(ctx context.Context, p auth.Principal, answer string) ([]Ask, error) {
+	if p.VolunteerID == "" {
+		return nil, apperr.Forbidden
+	}
+	asks, err := s.Store.VolunteerAsks(ctx, p.VolunteerID, s.Now().Add(-24*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	latest := ""
+	var at time.Time
+	for _, a := range asks {
+		open := a.Status == AskAsked || (a.Status == AskSilent && answer == "accept")
+		if open && !a.AskedAt.Before(at) {
+			latest, at = a.ActivationID, a.AskedAt
+		}
+	}
+	if latest == "" {
+		return nil, ErrNotAsked
+	}
+	return s.Respond(ctx, p, latest, answer)
 }
 
 // ActivationView is the live view of an activation.
@@ -218,6 +276,8 @@ type ShiftProgress struct {
 	// Unfilled: fewer accepted than needed, and nobody left to wait for.
 	Unfilled bool  `json:"unfilled"`
 	Asks     []Ask `json:"asks"`
+
+	backupDue bool
 }
 
 // View is an activation's live view, for its community's staff.
@@ -263,12 +323,16 @@ func view(act Activation, asks []Ask, now time.Time) ActivationView {
 			v.Waiting++
 			sp.Waiting++
 		}
+		if a.BackupDue {
+			sp.backupDue = true
+		}
 		sp.Asks = append(sp.Asks, a)
 	}
 	sort.Strings(order)
 	for _, k := range order {
 		sp := byShift[k]
-		sp.Unfilled = sp.Accepted < sp.Need && sp.Waiting == 0
+		// Short, nobody left to wait for, and no backup about to be called.
+		sp.Unfilled = sp.Accepted < sp.Need && sp.Waiting == 0 && !sp.backupDue
 		if sp.Unfilled {
 			v.Unfilled++
 		}
@@ -342,6 +406,9 @@ func (s *Service) replace(ctx context.Context, a Ask, now time.Time, posts map[s
 		for _, b := range as {
 			if b.ShiftID != a.ShiftID || b.Role != RoleB {
 				continue
+			}
+			if v, err := s.Store.Volunteer(ctx, b.VolunteerID); err != nil || v.Status != StatusApproved {
+				continue // deactivated since: not called
 			}
 			ask := Ask{ActivationID: a.ActivationID, CommunityID: a.CommunityID, PostID: a.PostID, Post: a.Post, ShiftID: a.ShiftID,
 				StartsAt: a.StartsAt, Need: a.Need, VolunteerID: b.VolunteerID, Name: b.Name, Phone: b.Phone, Role: RoleB,

@@ -16,6 +16,7 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/registry"
 )
 
@@ -33,8 +34,11 @@ const (
 // QR is what the post's device shows: the code to put in a QR code, and
 // when to fetch the next.
 type QR struct {
-	PostID    string    `json:"postId"`
-	Token     string    `json:"token"`
+	PostID string `json:"postId"`
+	Token  string `json:"token"`
+	// Code is the same check-in as six digits, for a volunteer who texts
+	// 到岗 and the code instead of scanning.
+	Code      string    `json:"code"`
 	ExpiresAt time.Time `json:"expiresAt"`
 	RefreshAt time.Time `json:"refreshAt"`
 }
@@ -57,7 +61,53 @@ func (s *Service) Code(ctx context.Context, p auth.Principal, postID string) (QR
 	now := s.Now()
 	w := now.Unix() / int64(CodeWindow.Seconds())
 	next := time.Unix((w+1)*int64(CodeWindow.Seconds()), 0)
-	return QR{PostID: post.ID, Token: sign(key, post.ID, w), RefreshAt: chinatime.In(next), ExpiresAt: chinatime.In(next.Add(CodeWindow))}, nil
+	return QR{PostID: post.ID, Token: sign(key, post.ID, w), Code: shortCode(key, w), RefreshAt: chinatime.In(next),
+		ExpiresAt: chinatime.In(next.Add(CodeWindow))}, nil
+}
+
+// shortCode is a window's code as six digits: what a volunteer can text.
+func shortCode(key []byte, window int64) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("short:" + strconv.FormatInt(window, 36)))
+	sum := m.Sum(nil)
+	n := (uint32(sum[0])<<24 | uint32(sum[1])<<16 | uint32(sum[2])<<8 | uint32(sum[3])) % 1_000_000
+	return fmt.Sprintf("%06d", n)
+}
+
+// CheckInByCode checks the caller in with the six digits the post's device
+// shows: at the post of their shift under way (or starting within Early)
+// whose code it is. Six digits are guessable where a token is not, so a
+// volunteer has a few tries an hour (the SMS flow's reply limit).
+func (s *Service) CheckInByCode(ctx context.Context, p auth.Principal, code string) (Checkin, error) {
+	if p.VolunteerID == "" {
+		return Checkin{}, apperr.Forbidden
+	}
+	mine, err := s.Store.VolunteerAssignments(ctx, p.VolunteerID)
+	if err != nil {
+		return Checkin{}, err
+	}
+	now := s.Now()
+	w := now.Unix() / int64(CodeWindow.Seconds())
+	onShift := false
+	for _, a := range mine {
+		if now.Before(a.StartsAt.Add(-Early)) || !now.Before(a.EndsAt) {
+			continue
+		}
+		onShift = true
+		post, err := s.Store.Post(ctx, a.PostID)
+		if err != nil {
+			return Checkin{}, err
+		}
+		for _, win := range []int64{w, w - 1} {
+			if len(post.CodeSecret) > 0 && hmac.Equal([]byte(shortCode(post.CodeSecret, win)), []byte(code)) {
+				return s.CheckIn(ctx, p, post.ID, sign(post.CodeSecret, post.ID, win))
+			}
+		}
+	}
+	if !onShift {
+		return Checkin{}, ErrNotOnShift
+	}
+	return Checkin{}, ErrCodeRefused
 }
 
 // sign makes the code of a post for a window: the post, the window and a
@@ -140,12 +190,56 @@ func (s *Service) CheckIn(ctx context.Context, p auth.Principal, postID, token s
 		}
 		c := Checkin{VolunteerID: a.VolunteerID, CommunityID: post.CommunityID, Name: a.Name, Category: a.Category, PostID: postID,
 			Post: a.Post, ShiftID: a.ShiftID, In: chinatime.In(now), ShiftEnds: a.EndsAt}
-		if err := s.Store.StartServing(ctx, c); err != nil {
+		err := s.Store.StartServing(ctx, c)
+		if errors.Is(err, ErrCheckedIn) && s.closeForgotten(ctx, p.VolunteerID, now) {
+			err = s.Store.StartServing(ctx, c)
+		}
+		if err != nil {
 			return Checkin{}, err
 		}
 		return c, nil
 	}
 	return Checkin{}, ErrNotOnShift
+}
+
+// CheckOutByCode checks the caller out with the six digits the device of
+// the post they are checked in at shows.
+func (s *Service) CheckOutByCode(ctx context.Context, p auth.Principal, code string) (Checkin, error) {
+	if p.VolunteerID == "" {
+		return Checkin{}, apperr.Forbidden
+	}
+	open, err := s.Store.Serving(ctx, p.VolunteerID)
+	if err != nil {
+		return Checkin{}, err
+	}
+	post, err := s.Store.Post(ctx, open.PostID)
+	if err != nil {
+		return Checkin{}, err
+	}
+	w := s.Now().Unix() / int64(CodeWindow.Seconds())
+	for _, win := range []int64{w, w - 1} {
+		if len(post.CodeSecret) > 0 && hmac.Equal([]byte(shortCode(post.CodeSecret, win)), []byte(code)) {
+			return s.CheckOut(ctx, p, post.ID, sign(post.CodeSecret, post.ID, win))
+		}
+	}
+	return Checkin{}, ErrCodeRefused
+}
+
+// closeForgotten closes a check-in left open past its shift's end and Late:
+// it counts to the shift's end, and no longer keeps the volunteer from
+// checking in elsewhere. It says whether it closed one.
+func (s *Service) closeForgotten(ctx context.Context, vid string, now time.Time) bool {
+	open, err := s.Store.Serving(ctx, vid)
+	if err != nil || !now.After(open.ShiftEnds.Add(Late)) {
+		return false
+	}
+	out := open.ShiftEnds
+	open.Out, open.Minutes = &out, max(int(out.Sub(open.In).Minutes()), 0)
+	if err := s.Store.StopServing(ctx, open); err != nil {
+		logging.From(ctx).Warn("a forgotten check-in was not closed", "volunteer", vid, "err", err)
+		return false
+	}
+	return true
 }
 
 // CheckOut ends the caller's check-in at a post, with the post's code, and
@@ -193,6 +287,7 @@ type VolunteerHours struct {
 type CategoryHours struct {
 	Category   string  `json:"category"`
 	Volunteers int     `json:"volunteers"`
+	Shifts     int     `json:"shifts"`
 	Minutes    int     `json:"minutes"`
 	Hours      float64 `json:"hours"`
 }
@@ -238,6 +333,7 @@ func (s *Service) Hours(ctx context.Context, p auth.Principal, cid, month string
 			byCat[r.Category] = c
 		}
 		c.Minutes += r.Minutes
+		c.Shifts++
 		out.Minutes += r.Minutes
 	}
 	for _, v := range byVol {

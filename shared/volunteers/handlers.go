@@ -108,12 +108,12 @@ func (s *Service) Handlers() httpapi.Handlers {
 			}
 			var rows [][]string
 			for _, v := range m.Volunteers {
-				rows = append(rows, []string{m.Month, v.Name, CategoryNames[v.Category], strconv.Itoa(v.Shifts), strconv.FormatFloat(v.Hours, 'f', 1, 64)})
+				rows = append(rows, []string{m.Month, v.Name, CategoryNames[v.Category], "1", strconv.Itoa(v.Shifts), strconv.FormatFloat(v.Hours, 'f', 1, 64)})
 			}
 			for _, c := range m.Categories {
-				rows = append(rows, []string{m.Month, "合计", CategoryNames[c.Category], strconv.Itoa(c.Volunteers) + "人", strconv.FormatFloat(c.Hours, 'f', 1, 64)})
+				rows = append(rows, []string{m.Month, "合计", CategoryNames[c.Category], strconv.Itoa(c.Volunteers), strconv.Itoa(c.Shifts), strconv.FormatFloat(c.Hours, 'f', 1, 64)})
 			}
-			return httpapi.WriteCSV(w, "volunteer-hours-"+m.Month+".csv", []string{"月份", "志愿者", "类别", "班次", "时长(小时)"}, rows)
+			return httpapi.WriteCSV(w, "volunteer-hours-"+m.Month+".csv", []string{"月份", "志愿者", "类别", "人数", "班次", "时长(小时)"}, rows)
 		}),
 	}
 }

@@ -94,6 +94,8 @@ const (
 	MaxShifts   = 42 // three a day for a fortnight
 	MaxNeed     = 50
 	MaxShiftLen = 12 * time.Hour
+	// MaxAhead is how far ahead a shift may be planned.
+	MaxAhead = 90 * 24 * time.Hour
 )
 
 // CreatePost adds a post with its shifts.
@@ -127,8 +129,9 @@ func (s *Service) CreatePost(ctx context.Context, p auth.Principal, cid string, 
 		return Post{}, err
 	}
 	for i, sh := range in.Shifts {
-		if sh.StartsAt.IsZero() || !sh.EndsAt.After(sh.StartsAt) || sh.EndsAt.Sub(sh.StartsAt) > MaxShiftLen || sh.EndsAt.Before(now) {
-			fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("shifts[%d]", i), Reason: "RFC 3339 times, endsAt after startsAt, at most 12 hours, not over"})
+		if sh.StartsAt.IsZero() || !sh.EndsAt.After(sh.StartsAt) || sh.EndsAt.Sub(sh.StartsAt) > MaxShiftLen || sh.EndsAt.Before(now) ||
+			sh.StartsAt.After(now.Add(MaxAhead)) {
+			fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("shifts[%d]", i), Reason: "RFC 3339 times, endsAt after startsAt, at most 12 hours, not over, within 90 days"})
 		}
 		if sh.Need < 1 || sh.Need > MaxNeed {
 			fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("shifts[%d].need", i), Reason: fmt.Sprintf("from %d to %d", 1, MaxNeed)})
@@ -235,6 +238,15 @@ func (s *Service) Assign(ctx context.Context, p auth.Principal, postID string, i
 	}
 	if v.Status != StatusApproved {
 		return Assignment{}, ErrNotApproved
+	}
+	theirs, err := s.Store.VolunteerAssignments(ctx, v.ID)
+	if err != nil {
+		return Assignment{}, err
+	}
+	for _, o := range theirs {
+		if (o.PostID != post.ID || o.ShiftID != sh.ID) && o.StartsAt.Before(sh.EndsAt) && sh.StartsAt.Before(o.EndsAt) {
+			return Assignment{}, ErrOverlap
+		}
 	}
 	a := Assignment{PostID: post.ID, ShiftID: sh.ID, VolunteerID: v.ID, Role: in.Role, Name: v.Name, Phone: v.Phone, Category: v.Category,
 		Post: post.Name, Place: post.Place, StartsAt: sh.StartsAt, EndsAt: sh.EndsAt, SquadLeader: in.SquadLeader}

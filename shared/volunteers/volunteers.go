@@ -99,6 +99,8 @@ var (
 	ErrNothingToActivate = apperr.New(apperr.KindConflict, "NOTHING_TO_ACTIVATE", "所选范围内没有未结束班次的A岗志愿者", "No A volunteer of a shift not yet over in that scope")
 	ErrCodeRefused       = apperr.New(apperr.KindForbidden, "CHECKIN_CODE_INVALID", "签到码无效或已过期，请重新扫码", "The check-in code is invalid or expired: scan again")
 	ErrNotOnShift        = apperr.New(apperr.KindForbidden, "NOT_ON_SHIFT", "您不在该岗位当前班次", "You are not on a shift of this post now")
+	ErrOverlap           = apperr.New(apperr.KindConflict, "SHIFT_OVERLAP", "该志愿者同一时间已有其他班次", "The volunteer has another shift at that time")
+	ErrAlreadyCalled     = apperr.New(apperr.KindConflict, "ALREADY_CALLED", "同一范围的召集正在进行，请查看上次的启动记录", "A call of the same scope is under way: see the last activation")
 	ErrCheckedIn         = apperr.New(apperr.KindConflict, "ALREADY_CHECKED_IN", "您已签到，请先签退", "You are checked in already: check out first")
 	ErrNotCheckedIn      = apperr.New(apperr.KindConflict, "NOT_CHECKED_IN", "您未在该岗位签到", "You are not checked in at this post")
 )
@@ -121,10 +123,14 @@ type Store interface {
 	// Assign writes an assignment, counted against its shift's need for
 	// its role: ErrShiftFull, ErrAlreadyAssigned.
 	Assign(ctx context.Context, p Post, a Assignment, leader bool) error
+	// Unassign removes an assignment and gives its place back, once.
+	Unassign(ctx context.Context, a Assignment) error
 	Assignments(ctx context.Context, postID string) ([]Assignment, error)
 	VolunteerAssignments(ctx context.Context, volunteerID string) ([]Assignment, error)
 
-	CreateActivation(ctx context.Context, a Activation, asks []Ask) error
+	// CreateActivation writes an activation and its asks, unless one of the
+	// same community and scope is under way (until): ErrAlreadyCalled.
+	CreateActivation(ctx context.Context, a Activation, asks []Ask, scope string, until time.Time) error
 	Activation(ctx context.Context, id string) (Activation, []Ask, error)
 	// Answer records a volunteer's answer to every ask of theirs in the
 	// activation that is still open (asked, or silent when accepting).
@@ -323,6 +329,12 @@ func (s *Service) Decide(ctx context.Context, p auth.Principal, id, to string) (
 	if err := s.Store.DecideVolunteer(ctx, v, from); err != nil {
 		return Volunteer{}, err
 	}
+	if to == StatusInactive {
+		// Their places on shifts to come are free for others.
+		if err := s.unassignAll(ctx, v.ID); err != nil {
+			logging.From(ctx).Warn("a deactivated volunteer's shifts were not all freed", "volunteer", v.ID, "err", err)
+		}
+	}
 	if to == StatusApproved {
 		c, err := s.Directory.Community(ctx, v.CommunityID)
 		if err == nil {
@@ -349,4 +361,20 @@ func volunteerOf(p auth.Principal, cid string) string {
 		return p.VolunteerID
 	}
 	return ""
+}
+
+// unassignAll frees a volunteer's places on shifts not yet over.
+func (s *Service) unassignAll(ctx context.Context, vid string) error {
+	theirs, err := s.Store.VolunteerAssignments(ctx, vid)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	var errs []error
+	for _, a := range theirs {
+		if a.EndsAt.After(now) {
+			errs = append(errs, s.Store.Unassign(ctx, a))
+		}
+	}
+	return errors.Join(errs...)
 }

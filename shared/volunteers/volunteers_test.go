@@ -283,7 +283,7 @@ func TestActivationCallsBackups(t *testing.T) {
 	f.assign(t, first, b.ID, "B", false)
 	f.assign(t, second, c.ID, "A", false)
 	f.assign(t, second, leader.ID, "B", true) // the squad leader, B on the same shift
-	act, err := f.svc.Activate(ctx, f.staff, "c1", volunteers.ActivationInput{Scope: volunteers.Scope{PostIDs: []string{first.ID}}, Minutes: 5})
+	act, err := f.svc.Activate(ctx, f.staff, "c1", volunteers.ActivationInput{Scope: volunteers.Scope{PostIDs: []string{first.ID}}, Minutes: ptr(5)})
 	if err != nil || act.Asked != 1 {
 		t.Fatalf("activate: %+v %v", act, err)
 	}
@@ -326,7 +326,7 @@ func TestActivationCallsBackups(t *testing.T) {
 	}
 
 	// The second post: its A stays silent; its B (the squad leader) too.
-	act2, err := f.svc.Activate(ctx, f.staff, "c1", volunteers.ActivationInput{Scope: volunteers.Scope{PostIDs: []string{second.ID}}, Minutes: 5})
+	act2, err := f.svc.Activate(ctx, f.staff, "c1", volunteers.ActivationInput{Scope: volunteers.Scope{PostIDs: []string{second.ID}}, Minutes: ptr(5)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -417,5 +417,53 @@ func TestCheckInAtThePost(t *testing.T) {
 	h, err := f.svc.Hours(ctx, f.staff, "c1", month)
 	if err != nil || len(h.Volunteers) != 1 || h.Volunteers[0].Hours != 3 || h.Categories[0].Volunteers != 1 {
 		t.Fatalf("hours %+v %v", h, err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestSignupCodesTellNobodyApart: a sign-up code and then a sign-in code,
+// at once, are answered alike for a registered phone and an unknown one.
+func TestSignupCodesTellNobodyApart(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, ph := range []string{"13700000001", "13611110001"} {
+		if err := f.signIn.SendSignupCode(ctx, ph, "203.0.113.7"); err != nil {
+			t.Fatalf("%s sign-up code: %v", ph, err)
+		}
+		if err := f.signIn.SendCode(ctx, ph, "203.0.113.7"); err != nil {
+			t.Fatalf("%s sign-in code right after: %v", ph, err)
+		}
+	}
+}
+
+// TestDeactivatedVolunteersAreNotCalled: deactivation frees the shift and
+// an activation calls nobody who is not approved; a second click on the
+// same scope calls nobody twice.
+func TestDeactivatedVolunteersAreNotCalled(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a, _ := f.approved(t, "13600000001", "甲")
+	f.clock.add(2 * time.Minute)
+	b, _ := f.approved(t, "13600000002", "乙")
+	post := f.post(t, 1)
+	f.assign(t, post, a.ID, "A", false)
+	if _, err := f.svc.Decide(ctx, f.staff, a.ID, volunteers.StatusInactive); err != nil {
+		t.Fatal(err)
+	}
+	f.assign(t, post, b.ID, "A", false) // the freed place
+	act, err := f.svc.Activate(ctx, f.staff, "c1", volunteers.ActivationInput{Scope: volunteers.Scope{All: true}})
+	if err != nil || act.Asked != 1 || act.Shifts[0].Asks[0].VolunteerID != b.ID {
+		t.Fatalf("activation %+v %v", act, err)
+	}
+	if _, err := f.svc.Activate(ctx, f.staff, "c1", volunteers.ActivationInput{Scope: volunteers.Scope{All: true}}); code(err) != "ALREADY_CALLED" {
+		t.Fatalf("a second click: %v", err)
+	}
+	if _, err := f.svc.Activate(ctx, f.staff, "c1", volunteers.ActivationInput{Scope: volunteers.Scope{All: true}, Minutes: ptr(0)}); code(err) != "VALIDATION_FAILED" {
+		t.Fatalf("minutes 0: %v", err)
+	}
+	if _, err := f.svc.CreatePost(ctx, f.staff, "c1", volunteers.PostInput{Kind: "other", Name: "远", Shifts: []volunteers.ShiftInput{
+		{StartsAt: time.Date(9999, 12, 31, 20, 0, 0, 0, time.UTC), EndsAt: time.Date(9999, 12, 31, 23, 0, 0, 0, time.UTC), Need: 1}}}); code(err) != "VALIDATION_FAILED" {
+		t.Fatalf("a shift in the year 9999: %v", err)
 	}
 }

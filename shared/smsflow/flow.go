@@ -1,0 +1,554 @@
+package smsflow
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/help"
+	"github.com/fangxian/fangxian/shared/logging"
+	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/sms"
+	"github.com/fangxian/fangxian/shared/supplies"
+	"github.com/fangxian/fangxian/shared/volunteers"
+)
+
+// The services a reply acts through: the app's own, as the phone's person.
+
+// Accounts finds whose a phone is.
+type Accounts interface {
+	AccountByPhone(ctx context.Context, phone string) (auth.Account, error)
+}
+
+// Households reads a household and its members.
+type Households interface {
+	Household(ctx context.Context, householdID string) (registry.Household, []registry.Resident, error)
+}
+
+// Bookings is the booking service.
+type Bookings interface {
+	Rounds(ctx context.Context, p auth.Principal, communityID string) ([]booking.Round, error)
+	Slots(ctx context.Context, p auth.Principal, roundID string) ([]booking.Slot, error)
+	BookSteered(ctx context.Context, p auth.Principal, roundID, slotID string, residentIDs []string, key string) (booking.Booked, error)
+	HouseholdBookings(ctx context.Context, p auth.Principal) ([]booking.Booking, error)
+	Cancel(ctx context.Context, p auth.Principal, bookingID string) (booking.Booking, error)
+	SiteName(ctx context.Context, roundID, siteID string) string
+}
+
+// Temperatures takes readings.
+type Temperatures interface {
+	Report(ctx context.Context, p auth.Principal, residentID string, celsius float64) (notices.Reading, error)
+}
+
+// Supplies is the supply orders service.
+type Supplies interface {
+	Items(ctx context.Context, p auth.Principal, cid string) ([]supplies.ItemView, error)
+	PlaceOrder(ctx context.Context, p auth.Principal, cid string, in supplies.OrderInput, key string) (supplies.Order, error)
+	HouseholdOrders(ctx context.Context, p auth.Principal) ([]supplies.Order, error)
+}
+
+// Helps takes help requests.
+type Helps interface {
+	Create(ctx context.Context, p auth.Principal, in help.Input) (help.Request, error)
+}
+
+// Volunteers answers calls and checks in.
+type Volunteers interface {
+	RespondLatest(ctx context.Context, p auth.Principal, answer string) ([]volunteers.Ask, error)
+	CheckInByCode(ctx context.Context, p auth.Principal, code string) (volunteers.Checkin, error)
+	CheckOutByCode(ctx context.Context, p auth.Principal, code string) (volunteers.Checkin, error)
+}
+
+// Limiter counts replies per phone (the store's windows).
+type Limiter interface {
+	Take(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (time.Duration, error)
+}
+
+// Once keeps a message to one handling.
+type Once interface {
+	ClaimOnce(ctx context.Context, key, phone string) (bool, error)
+	ReleaseOnce(ctx context.Context, key, phone string) error
+}
+
+// none is no reply.
+var none sms.Message
+
+// DefaultRepliesPerHour ends loops with auto-responders: a phone gets at
+// most this many replies an hour (what it asks is still done).
+const DefaultRepliesPerHour = 10
+
+// Flow acts on the SMS phones send.
+type Flow struct {
+	Accounts   Accounts
+	Households Households
+	Bookings   Bookings
+	Temps      Temperatures
+	Supplies   Supplies
+	Helps      Helps
+	Volunteers Volunteers
+	// Queue takes the replies (the dispatch queue: paced, opt-outs honoured).
+	Queue          notices.Enqueuer
+	Limiter        Limiter
+	Once           Once
+	RepliesPerHour int
+	Now            func() time.Time
+}
+
+var _ notices.InboundHandler = (*Flow)(nil)
+
+// Handle acts on one inbound SMS, once per key however often it arrives,
+// and answers it. A failure worth retrying gives the key back.
+func (f *Flow) Handle(ctx context.Context, m notices.InboundSMS) error {
+	first, err := f.Once.ClaimOnce(ctx, "sms-flow:"+m.Key, m.From)
+	if err != nil || !first {
+		return err
+	}
+	reply, err := f.act(ctx, m)
+	if err != nil {
+		return errors.Join(err, f.Once.ReleaseOnce(ctx, "sms-flow:"+m.Key, m.From))
+	}
+	if reply.IsZero() {
+		return nil
+	}
+	limit := f.RepliesPerHour
+	if limit <= 0 {
+		limit = DefaultRepliesPerHour
+	}
+	wait, err := f.Limiter.Take(ctx, "sms-reply:"+m.From, limit, time.Hour, f.Now())
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		logging.From(ctx).Warn("SMS reply held back: the phone's replies this hour are used", "from", logging.MaskPhone(m.From))
+		return nil
+	}
+	_, err = notices.EnqueueTexts(ctx, f.Queue, []notices.Text{notices.TextOf("sms-answer:"+m.Key, m.From, reply)})
+	return err
+}
+
+// act does what the SMS asks and says what to reply (nothing, for an
+// unknown phone answered today already).
+func (f *Flow) act(ctx context.Context, m notices.InboundSMS) (sms.Message, error) {
+	cmd := Parse(m.Text)
+	acct, err := f.Accounts.AccountByPhone(ctx, m.From)
+	if errors.Is(err, auth.ErrNoAccount) {
+		// One polite reply a day, and never data.
+		day := chinatime.In(f.Now()).Format(time.DateOnly)
+		first, err := f.Once.ClaimOnce(ctx, "sms-unknown:"+day, m.From)
+		if err != nil || !first {
+			return none, err
+		}
+		return sms.ReplyUnknown()
+	}
+	if err != nil {
+		return none, err
+	}
+	p := acct.Principal
+	key := idempotencyKey(m.Key)
+	var msg sms.Message
+	switch cmd.Kind {
+	case Book:
+		msg, err = f.book(ctx, p, m.From, cmd, key)
+	case Cancel:
+		msg, err = f.cancel(ctx, p, m.From, cmd)
+	case Query:
+		msg, err = f.query(ctx, p, m.From)
+	case Temp:
+		msg, err = f.temperature(ctx, p, m.From, cmd)
+	case Order:
+		msg, err = f.order(ctx, p, cmd, key)
+	case Help:
+		msg, err = f.help(ctx, p, m.From, cmd)
+	case Yes, No:
+		msg, err = f.answer(ctx, p, cmd.Kind == Yes)
+	case CheckIn:
+		msg, err = f.checkIn(ctx, p, cmd.Code)
+	case CheckOut:
+		msg, err = f.checkOut(ctx, p, cmd.Code)
+	case Start:
+		msg, err = sms.ReplyStarted()
+	default:
+		msg, err = sms.ReplyKeywords()
+	}
+	if e := apperr.As(err); err != nil && e.Kind != apperr.KindInternal && e.Kind != apperr.KindUnavailable {
+		logging.From(ctx).Info("SMS keyword refused", "from", logging.MaskPhone(m.From), "kind", cmd.Kind, "code", e.Code)
+		return sms.ReplyRefused(reasonOf(e.Code))
+	}
+	return msg, err
+}
+
+// idempotencyKey makes an inbound message's key one the services take.
+func idempotencyKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "sms:" + hex.EncodeToString(sum[:12])
+}
+
+// refusal is a refusal of the flow's own, with its reason's code.
+func refusal(code string) error {
+	return apperr.New(apperr.KindConflict, code, code, code)
+}
+
+// reasons say refusals in a few words, as an SMS can.
+var reasons = map[string]string{
+	"SLOT_FULL": "该时段已满", "SLOT_UNAVAILABLE": "该时段已关闭", "SLOT_PASSED": "该时段已过",
+	"ROUND_NOT_OPEN": "不在采样时间内", "ROUND_NOT_FOUND": "当前没有检测安排", "ALREADY_SAMPLED": "本轮已采样",
+	"NOT_BOOKED": "没有可取消的预约", "NO_SLOT": "本轮暂无可约时段", "NO_ROUND": "当前没有检测安排",
+	"IMPLAUSIBLE_TEMPERATURE": "体温数值不合理，请复测", "IMPLAUSIBLE_TEMPERATURE_CHANGE": "与上次相差过大，请复测",
+	"REPORT_IN_PROGRESS": "请稍后再发", "OUT_OF_STOCK": "库存不足", "LIMIT_EXCEEDED": "超出每户每日限购",
+	"ITEM_PAUSED": "该物品已暂停供应", "ITEM_CHANGED": "物品已变动，请重新查看", "NOT_IN_ZONE": "本楼不在封控管控区",
+	"NO_ITEMS": "暂无可订物品", "NO_SUCH_NUMBER": "没有这个序号", "HELP_ALREADY_OPEN": "同类求助正在处理",
+	"NOT_ASKED": "当前没有待回复的召集", "NOT_ON_SHIFT": "当前没有您的班次", "CHECKIN_CODE_INVALID": "到岗码错误或已过期",
+	"ALREADY_CHECKED_IN": "您已签到", "NOT_CHECKED_IN": "您未在该岗位签到", "NOT_A_RESIDENT": "本号码未登记为居民", "NOT_A_VOLUNTEER": "本号码不是志愿者",
+	"FORBIDDEN": "无权办理", "VALIDATION_FAILED": "内容有误",
+}
+
+func reasonOf(code string) string {
+	if r, ok := reasons[code]; ok {
+		return r
+	}
+	return "暂时无法办理"
+}
+
+// candidates are who the phone acts for: its own resident, and, on the
+// household's phone, the members who have none. Numbered as replies list
+// them.
+func (f *Flow) candidates(ctx context.Context, p auth.Principal, phone string) ([]registry.Resident, error) {
+	if !p.Has(manifest.RoleResident) {
+		return nil, refusal("NOT_A_RESIDENT")
+	}
+	h, members, err := f.Households.Household(ctx, p.HouseholdID)
+	if err != nil {
+		return nil, err
+	}
+	var out []registry.Resident
+	for _, r := range members {
+		if r.ID == p.ResidentID {
+			out = append([]registry.Resident{r}, out...)
+		} else if r.Phone == "" && h.ContactPhone == phone {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil, refusal("NOT_A_RESIDENT")
+	}
+	return out[:min(len(out), 9)], nil
+}
+
+// pick is the member a command means, or a reply asking which.
+func (f *Flow) pick(ctx context.Context, p auth.Principal, phone string, cmd Command, example string) (registry.Resident, sms.Message, error) {
+	cands, err := f.candidates(ctx, p, phone)
+	if err != nil {
+		return registry.Resident{}, none, err
+	}
+	switch {
+	case cmd.Member > len(cands):
+		return registry.Resident{}, none, refusal("NO_SUCH_NUMBER")
+	case cmd.Member > 0:
+		return cands[cmd.Member-1], none, nil
+	case len(cands) == 1:
+		return cands[0], none, nil
+	}
+	var list []string
+	for i, c := range cands {
+		list = append(list, fmt.Sprintf("%d%s", i+1, c.Name))
+	}
+	ask, err := sms.ReplyChoose(strings.Join(list, " "), example)
+	return registry.Resident{}, ask, err
+}
+
+// currentRound is the community's round not yet over that started last.
+func (f *Flow) currentRound(ctx context.Context, p auth.Principal) (booking.Round, error) {
+	rounds, err := f.Bookings.Rounds(ctx, p, p.ResidentCommunityID)
+	if err != nil {
+		return booking.Round{}, err
+	}
+	now := f.Now()
+	var cur *booking.Round
+	for i, r := range rounds {
+		if r.EndsAt.After(now) && (cur == nil || r.StartsAt.After(cur.StartsAt)) {
+			cur = &rounds[i]
+		}
+	}
+	if cur == nil {
+		return booking.Round{}, refusal("NO_ROUND")
+	}
+	return *cur, nil
+}
+
+// maxTries bounds the slots one BOOK tries (those outside the building's
+// window or full are skipped).
+const maxTries = 24
+
+func (f *Flow) book(ctx context.Context, p auth.Principal, phone string, cmd Command, key string) (sms.Message, error) {
+	who, ask, err := f.pick(ctx, p, phone, cmd, "预约 2")
+	if err != nil || !ask.IsZero() {
+		return ask, err
+	}
+	r, err := f.currentRound(ctx, p)
+	if err != nil {
+		return none, err
+	}
+	live, err := f.Bookings.HouseholdBookings(ctx, p)
+	if err != nil {
+		return none, err
+	}
+	for _, b := range live {
+		if b.RoundID == r.ID && b.ResidentID == who.ID {
+			// Booked already (or this very message, retried): say so.
+			site := f.Bookings.SiteName(ctx, r.ID, booking.SiteOf(b.SlotID))
+			return sms.ReplyBooked(who.Name, b.StartsAt, site, b.Code)
+		}
+	}
+	slots, err := f.Bookings.Slots(ctx, p, r.ID)
+	if err != nil {
+		return none, err
+	}
+	now, tries := f.Now(), 0
+	for _, sl := range slots {
+		if sl.Booked >= sl.Capacity || !sl.EndsAt.After(now) {
+			continue
+		}
+		if tries++; tries > maxTries {
+			break
+		}
+		res, err := f.Bookings.BookSteered(ctx, p, r.ID, sl.ID, []string{who.ID}, key)
+		if err == nil && len(res.Bookings) > 0 {
+			b := res.Bookings[0]
+			return sms.ReplyBooked(who.Name, b.StartsAt, f.Bookings.SiteName(ctx, r.ID, sl.SiteID), b.Code)
+		}
+		switch apperr.As(err).Code {
+		case "SLOT_FULL", "SLOT_UNAVAILABLE", "SLOT_PASSED", "OUTSIDE_BUILDING_WINDOW":
+			continue
+		}
+		if err == nil {
+			err = errors.New("smsflow: a booking answered no booking")
+		}
+		return none, err
+	}
+	return none, refusal("NO_SLOT")
+}
+
+func (f *Flow) cancel(ctx context.Context, p auth.Principal, phone string, cmd Command) (sms.Message, error) {
+	who, ask, err := f.pick(ctx, p, phone, cmd, "取消 2")
+	if err != nil || !ask.IsZero() {
+		return ask, err
+	}
+	live, err := f.Bookings.HouseholdBookings(ctx, p)
+	if err != nil {
+		return none, err
+	}
+	for _, b := range live {
+		if b.ResidentID != who.ID {
+			continue
+		}
+		if _, err := f.Bookings.Cancel(ctx, p, b.ID); err != nil {
+			return none, err
+		}
+		return sms.ReplyCancelled(who.Name, b.StartsAt)
+	}
+	return none, refusal("NOT_BOOKED")
+}
+
+// statusWords say an order's status in an SMS.
+var statusWords = map[string]string{supplies.StatusPlaced: "待受理", supplies.StatusAccepted: "已受理", supplies.StatusPurchasing: "采购中",
+	supplies.StatusOutForDelivery: "配送中", supplies.StatusDelivered: "已送达", supplies.StatusConfirmed: "已收货", supplies.StatusCancelled: "已取消"}
+
+func (f *Flow) query(ctx context.Context, p auth.Principal, phone string) (sms.Message, error) {
+	if !p.Has(manifest.RoleResident) {
+		return none, refusal("NOT_A_RESIDENT")
+	}
+	_, members, err := f.Households.Household(ctx, p.HouseholdID)
+	if err != nil {
+		return none, err
+	}
+	names := map[string]string{}
+	for _, r := range members {
+		names[r.ID] = r.Name
+	}
+	live, err := f.Bookings.HouseholdBookings(ctx, p)
+	if err != nil {
+		return none, err
+	}
+	var bs []string
+	today := chinatime.In(f.Now()).Format(time.DateOnly)
+	for _, b := range live {
+		at := chinatime.In(b.StartsAt)
+		when := at.Format("15:04") // today's, as people say it
+		if at.Format(time.DateOnly) != today {
+			when = at.Format("1月2日15:04")
+		}
+		bs = append(bs, fmt.Sprintf("%s%s码%s", names[b.ResidentID], when, b.Code))
+	}
+	orders, err := f.Supplies.HouseholdOrders(ctx, p)
+	if err != nil {
+		return none, err
+	}
+	open, latest := 0, ""
+	for _, o := range orders {
+		if o.Status != supplies.StatusConfirmed && o.Status != supplies.StatusCancelled && o.Status != supplies.StatusDelivered {
+			open++
+			if latest == "" {
+				latest = statusWords[o.Status]
+			}
+		}
+	}
+	bookings, orderText := "无", "无"
+	if len(bs) > 0 {
+		bookings = strings.Join(bs, "，")
+	}
+	if open > 0 {
+		orderText = fmt.Sprintf("%d单未完成，最近%s", open, latest)
+	}
+	return sms.ReplyStatus(bookings, orderText)
+}
+
+func (f *Flow) temperature(ctx context.Context, p auth.Principal, phone string, cmd Command) (sms.Message, error) {
+	who, ask, err := f.pick(ctx, p, phone, cmd, "体温 36.5 2")
+	if err != nil || !ask.IsZero() {
+		return ask, err
+	}
+	reading, err := f.Temps.Report(ctx, p, who.ID, cmd.Celsius)
+	if err != nil {
+		return none, err
+	}
+	advice := ""
+	if reading.Fever {
+		advice = "体温偏高，社区将联系您"
+	} else {
+		advice = "谢谢配合"
+	}
+	return sms.ReplyTemperature(who.Name, reading.Celsius, advice)
+}
+
+func (f *Flow) order(ctx context.Context, p auth.Principal, cmd Command, key string) (sms.Message, error) {
+	if !p.Has(manifest.RoleResident) {
+		return none, refusal("NOT_A_RESIDENT")
+	}
+	items, err := f.Supplies.Items(ctx, p, p.ResidentCommunityID)
+	if err != nil {
+		return none, err
+	}
+	if len(items) == 0 {
+		return none, refusal("NO_ITEMS")
+	}
+	if len(cmd.Lines) == 0 {
+		var menu []string
+		for i, it := range items {
+			menu = append(menu, fmt.Sprintf("%d%s%s元", i+1, it.Name, yuan(it.PriceFen)))
+		}
+		return sms.ReplyMenu(strings.Join(menu, " "))
+	}
+	in := supplies.OrderInput{}
+	var names []string
+	for _, l := range cmd.Lines {
+		if l.Item > len(items) {
+			return none, refusal("NO_SUCH_NUMBER")
+		}
+		it := items[l.Item-1]
+		price := it.PriceFen
+		// The price the menu shows now is the price: a change meanwhile
+		// refuses the order rather than charge another.
+		in.Lines = append(in.Lines, supplies.OrderLineInput{ItemID: it.ID, Quantity: l.Quantity, PriceFen: &price})
+		names = append(names, fmt.Sprintf("%s×%d", it.Name, l.Quantity))
+	}
+	o, err := f.Supplies.PlaceOrder(ctx, p, p.ResidentCommunityID, in, key)
+	if err != nil {
+		return none, err
+	}
+	return sms.ReplyOrdered(o.Ref(), strings.Join(names, " "), o.TotalFen, o.DoorCode)
+}
+
+func yuan(fen int) string {
+	if fen%100 == 0 {
+		return strconv.Itoa(fen / 100)
+	}
+	return fmt.Sprintf("%d.%02d", fen/100, fen%100)
+}
+
+// helpKinds guess a help request's kind from its words; other otherwise.
+var helpKinds = []struct {
+	kind  string
+	words []string
+}{
+	{help.KindChildbirth, []string{"生", "产", "羊水", "分娩", "宫缩"}},
+	{help.KindDialysis, []string{"透析"}},
+	{help.KindChronicMedicine, []string{"药"}},
+	{help.KindMedicalVisit, []string{"医", "病", "看", "急诊", "疼", "痛", "晕"}},
+}
+
+func (f *Flow) help(ctx context.Context, p auth.Principal, phone string, cmd Command) (sms.Message, error) {
+	cands, err := f.candidates(ctx, p, phone)
+	if err != nil {
+		return none, err
+	}
+	// Help does not wait for a member's number: the phone's own person,
+	// unless a number was given.
+	who := cands[0]
+	if cmd.Member > 0 && cmd.Member <= len(cands) {
+		who = cands[cmd.Member-1]
+	}
+	kind := help.KindOther
+	for _, k := range helpKinds {
+		for _, w := range k.words {
+			if strings.Contains(cmd.Text, w) {
+				kind = k.kind
+				break
+			}
+		}
+		if kind != help.KindOther {
+			break
+		}
+	}
+	r, err := f.Helps.Create(ctx, p, help.Input{Kind: kind, Note: Clip(cmd.Text, 200), ResidentID: who.ID})
+	if err != nil {
+		return none, err
+	}
+	return sms.ReplyHelp(int(r.DeadlineAt.Sub(r.CreatedAt).Minutes()))
+}
+
+func (f *Flow) answer(ctx context.Context, p auth.Principal, yes bool) (sms.Message, error) {
+	if !p.Has(manifest.RoleVolunteer) {
+		return none, refusal("NOT_A_VOLUNTEER")
+	}
+	answer, words := "decline", "不能到岗"
+	if yes {
+		answer, words = "accept", "到岗"
+	}
+	if _, err := f.Volunteers.RespondLatest(ctx, p, answer); err != nil {
+		return none, err
+	}
+	return sms.ReplyAnswer(words)
+}
+
+func (f *Flow) checkIn(ctx context.Context, p auth.Principal, code string) (sms.Message, error) {
+	if !p.Has(manifest.RoleVolunteer) {
+		return none, refusal("NOT_A_VOLUNTEER")
+	}
+	c, err := f.Volunteers.CheckInByCode(ctx, p, code)
+	if err != nil {
+		return none, err
+	}
+	return sms.ReplyCheckedIn(c.Post, c.In)
+}
+
+func (f *Flow) checkOut(ctx context.Context, p auth.Principal, code string) (sms.Message, error) {
+	if !p.Has(manifest.RoleVolunteer) {
+		return none, refusal("NOT_A_VOLUNTEER")
+	}
+	c, err := f.Volunteers.CheckOutByCode(ctx, p, code)
+	if err != nil {
+		return none, err
+	}
+	return sms.ReplyCheckedOut(c.Post, c.Minutes)
+}

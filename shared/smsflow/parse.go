@@ -1,0 +1,258 @@
+// Package smsflow is everything a resident or volunteer can do by SMS (短信
+// 流程): a reply's keyword is parsed here, acted on through the same
+// services as the app, and answered with a catalogue SMS through the
+// dispatch queue.
+package smsflow
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Kinds of command a reply can be.
+const (
+	Unknown = ""
+	Book    = "book"
+	Cancel  = "cancel"
+	Query   = "query"
+	Temp    = "temp"
+	Order   = "order"
+	Help    = "help"
+	Yes     = "yes"
+	No      = "no"
+	CheckIn = "checkin"
+	// CheckOut is 离岗/CHECKOUT with the post's code.
+	CheckOut = "checkout"
+	// Keywords is the bare English HELP: what to reply, not a request.
+	Keywords = "keywords"
+	// Start is 订阅/START: SMS resume (the opt-out list is the inbound
+	// package's; this only answers it).
+	Start = "start"
+)
+
+// Line is one item of an SMS order: the menu's number and how many.
+type Line struct {
+	Item     int
+	Quantity int
+}
+
+// Command is a reply understood.
+type Command struct {
+	Kind string
+	// Member is the household member meant, by the number a reply listed
+	// (1-based); 0 when none was given.
+	Member int
+	// Celsius is a temperature report's reading.
+	Celsius float64
+	// Lines are an order's items; none asks for the menu.
+	Lines []Line
+	// Text is a help request's words, as typed (cleaned).
+	Text string
+	// Code is the post's check-in code.
+	Code string
+}
+
+// MaxLines bounds an SMS order.
+const MaxLines = 10
+
+// keywords maps the words a command starts with to its kind, longest first
+// where one is the start of another.
+var keywords = []struct {
+	word, kind string
+}{
+	{"订阅", Start}, {"恢复订阅", Start}, {"恢复", Start}, {"START", Start},
+	{"预约", Book}, {"BOOK", Book},
+	{"取消", Cancel}, {"CANCEL", Cancel},
+	{"查询", Query}, {"QUERY", Query},
+	{"体温", Temp}, {"TEMP", Temp},
+	{"订购", Order}, {"订", Order}, {"ORDER", Order},
+	{"求助", Help}, {"HELP", Help},
+	{"到岗", CheckIn}, {"CHECKIN", CheckIn}, {"CHECK IN", CheckIn},
+	{"离岗", CheckOut}, {"CHECKOUT", CheckOut}, {"CHECK OUT", CheckOut},
+	{"YES", Yes}, {"是", Yes}, {"NO", No}, {"否", No},
+}
+
+// Parse reads a reply. It is tolerant of full-width and half-width digits
+// and punctuation, extra spaces and case; what it does not understand is
+// Unknown.
+func Parse(text string) Command {
+	norm := Normalize(text)
+	for _, k := range keywords {
+		after, ok := cutPrefix(norm, k.word)
+		if !ok {
+			continue
+		}
+		// An English keyword is a word: BOOKS or YESTERDAY are not.
+		if isASCIILetter(k.word[0]) && after != "" && isASCIILetter(after[0]) {
+			continue
+		}
+		return parseArgs(k.kind, strings.TrimSpace(after))
+	}
+	return Command{}
+}
+
+// cutPrefix is what follows word at the start of s, compared rune by rune
+// without regard to case.
+func cutPrefix(s, word string) (string, bool) {
+	for _, w := range word {
+		r, size := utf8.DecodeRuneInString(s)
+		if size == 0 || unicode.ToUpper(r) != w {
+			return "", false
+		}
+		s = s[size:]
+	}
+	return s, true
+}
+
+func isASCIILetter(b byte) bool { return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') }
+
+func parseArgs(kind, rest string) Command {
+	c := Command{Kind: kind}
+	words := fields(rest)
+	switch kind {
+	case Book, Cancel, Query:
+		if len(words) > 1 {
+			return Command{}
+		}
+		if len(words) == 1 {
+			n, ok := member(words[0])
+			if !ok {
+				return Command{}
+			}
+			c.Member = n
+		}
+	case Temp:
+		for _, w := range words {
+			v, err := strconv.ParseFloat(w, 64)
+			switch {
+			case err != nil || v != v:
+				return Command{}
+			case v >= 30 && c.Celsius == 0:
+				c.Celsius = v
+			case v == float64(int(v)) && v >= 1 && v <= 9 && c.Member == 0:
+				c.Member = int(v)
+			default:
+				return Command{}
+			}
+		}
+		if c.Celsius == 0 {
+			return Command{}
+		}
+	case Order:
+		for _, w := range words {
+			item, qty, ok := orderLine(w)
+			if !ok || len(c.Lines) == MaxLines {
+				return Command{}
+			}
+			c.Lines = append(c.Lines, Line{Item: item, Quantity: qty})
+		}
+	case Help:
+		c.Text = rest
+		if c.Text == "" {
+			c.Kind = Keywords // HELP alone asks what to reply
+		}
+	case CheckIn, CheckOut:
+		if len(words) != 1 || !allDigits(words[0]) || len(words[0]) != 6 {
+			return Command{}
+		}
+		c.Code = words[0]
+	case Start:
+		if rest != "" {
+			return Command{}
+		}
+	case Yes, No:
+		// 是的, 否 谢谢: what follows does not change the answer.
+	}
+	return c
+}
+
+// member reads a member's number, 1 to 9.
+func member(w string) (int, bool) {
+	if len(w) != 1 || w[0] < '1' || w[0] > '9' {
+		return 0, false
+	}
+	return int(w[0] - '0'), true
+}
+
+// orderLine reads "3", "3x2", "3*2", "3×2": the menu's number and how many.
+func orderLine(w string) (int, int, bool) {
+	item, qty := w, "1"
+	for _, sep := range []string{"X", "x", "*", "×"} {
+		if i := strings.Index(w, sep); i > 0 {
+			item, qty = w[:i], w[i+len(sep):]
+			break
+		}
+	}
+	if !allDigits(item) || !allDigits(qty) || len(item) > 2 || len(qty) > 2 {
+		return 0, 0, false
+	}
+	a, _ := strconv.Atoi(item)
+	b, _ := strconv.Atoi(qty)
+	if a < 1 || b < 1 {
+		return 0, 0, false
+	}
+	return a, b, true
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// fields splits on spaces and the separators people type between numbers.
+func fields(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == ',' || r == ';' || r == ':' || r == '、' })
+}
+
+// Normalize makes full-width forms half-width (digits, letters and
+// punctuation; the ideographic space; 。 between digits is a decimal point),
+// drops invisible and control characters and collapses spaces.
+func Normalize(text string) string {
+	text = strings.ToValidUTF8(text, " ")
+	var b strings.Builder
+	runes := []rune(text)
+	for i, r := range runes {
+		switch {
+		case r >= 0xFF01 && r <= 0xFF5E:
+			r -= 0xFEE0
+		case r == 0x3000:
+			r = ' '
+		case r == '。' && i > 0 && i < len(runes)-1 && isDigit(runes[i-1]) && isDigit(fullToHalf(runes[i+1])):
+			r = '.'
+		case r == '，':
+			r = ','
+		case r == '；':
+			r = ';'
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			r = ' '
+		}
+		b.WriteRune(r)
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+func fullToHalf(r rune) rune {
+	if r >= 0xFF01 && r <= 0xFF5E {
+		return r - 0xFEE0
+	}
+	return r
+}
+
+func isDigit(r rune) bool { r = fullToHalf(r); return r >= '0' && r <= '9' }
+
+// Clip cuts text to n runes, for a message parameter.
+func Clip(text string, n int) string {
+	if utf8.RuneCountInString(text) <= n {
+		return text
+	}
+	return string([]rune(text)[:n])
+}
