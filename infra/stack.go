@@ -26,7 +26,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/metrics"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
 )
@@ -170,6 +172,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	alarms := newAlarms(stack, props.Settings.AlarmEmail)
 	alarms.watch(stack, "Api5xx", "The API answered 5xx (server errors) 5 times or more in 5 minutes",
 		api.MetricServerError(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}), 5)
+	newDashboard(stack, props.Stage, api, alarms)
 
 	queues := map[string]awssqs.Queue{}
 	lambdas := map[string]awslambda.Function{}
@@ -603,4 +606,60 @@ func logicalName(s string) string {
 		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
 	}
 	return b.String()
+}
+
+// productMetric is one of the figures the functions write (package metrics).
+func productMetric(stage, name, statistic string, dims map[string]string, label string) awscloudwatch.Metric {
+	d := map[string]*string{"Stage": jsii.String(stage)}
+	for k, v := range dims {
+		d[k] = jsii.String(v)
+	}
+	props := &awscloudwatch.MetricProps{Namespace: jsii.String(metrics.Namespace), MetricName: jsii.String(name),
+		DimensionsMap: &d, Statistic: jsii.String(statistic), Period: awscdk.Duration_Minutes(jsii.Number(5))}
+	if label != "" {
+		// A graph's legend; an alarm's metric has none (a label would
+		// turn it into a metric query).
+		props.Label = jsii.String(label)
+	}
+	return awscloudwatch.NewMetric(props)
+}
+
+// newDashboard is the stage's one page of how the community is doing:
+// bookings, orders, notices, SMS parts by purpose, help response times by
+// kind, and the API's errors; help answered later than an hour raises an
+// alarm on the alarm topic.
+func newDashboard(stack awscdk.Stack, stage string, api awsapigatewayv2.HttpApi, alarms *alarmSet) {
+	graph := func(title string, ms ...awscloudwatch.IMetric) awscloudwatch.IWidget {
+		return awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{Title: jsii.String(title), Left: &ms, Width: jsii.Number(12)})
+	}
+	var parts []awscloudwatch.IMetric
+	seen := map[string]bool{}
+	for _, t := range sms.Catalogue() {
+		if !seen[t.Purpose] {
+			seen[t.Purpose] = true
+			parts = append(parts, productMetric(stage, metrics.SMSParts, "Sum", map[string]string{"Purpose": t.Purpose}, t.Purpose))
+		}
+	}
+	var responses []awscloudwatch.IMetric
+	for _, k := range help.Kinds {
+		responses = append(responses, productMetric(stage, metrics.HelpResponse, "Maximum", map[string]string{"Kind": k}, k))
+	}
+	five := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}
+	awscloudwatch.NewDashboard(stack, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
+		DashboardName: jsii.String("Fangxian-" + stage),
+		Widgets: &[]*[]awscloudwatch.IWidget{
+			{graph("Bookings and check-ins", productMetric(stage, metrics.Bookings, "Sum", nil, "residents booked")),
+				graph("Supply orders", productMetric(stage, metrics.Orders, "Sum", nil, "placed"),
+					productMetric(stage, metrics.OrdersDelivered, "Sum", nil, "delivered"))},
+			{graph("Notices and SMS replies", productMetric(stage, metrics.Notices, "Sum", nil, "notices"),
+				productMetric(stage, metrics.InboundSMS, "Sum", nil, "SMS received")),
+				graph("SMS parts sent, by purpose", parts...)},
+			{graph("Help requests: slowest response (s), by kind", responses...),
+				graph("API errors", api.MetricServerError(five), api.MetricClientError(five))},
+		},
+	})
+	// A figure written with a second dimension is also published under
+	// Stage alone (EMF's dimension sets): all kinds together.
+	alarms.watch(stack, "HelpSlow", "A help request waited an hour or more before staff claimed it",
+		productMetric(stage, metrics.HelpResponse, "Maximum", nil, ""), 3600)
 }

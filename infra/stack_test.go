@@ -765,3 +765,24 @@ func TestHelpEscalatesEveryMinute(t *testing.T) {
 		})
 	})
 }
+
+// TestDashboardAndProductAlarm: one dashboard shows the product's figures
+// the functions write (bookings, orders, notices, SMS parts by purpose,
+// help response by kind), and slow help raises an alarm.
+func TestDashboardAndProductAlarm(t *testing.T) {
+	tpl := template(t, "dev", "real")
+	check(t, "one dashboard", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::CloudWatch::Dashboard"), jsii.Number(1))
+	})
+	body, _ := json.Marshal(resources(t, tpl, "AWS::CloudWatch::Dashboard"))
+	for _, want := range []string{"Bookings", "Orders", "Notices", "SMSParts", "HelpResponseSeconds", "childbirth", "booking"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("the dashboard does not show %s", want)
+		}
+	}
+	check(t, "slow help alarm", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
+			"Namespace": "Fangxian", "MetricName": "HelpResponseSeconds", "Threshold": 3600, "Statistic": "Maximum",
+		})
+	})
+}

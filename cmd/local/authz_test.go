@@ -73,6 +73,7 @@ var allowed = map[string][]string{
 	"findResidents":     {staffA, adminA},
 	"createStaff":       {adminA},
 	"createCommunity":   {adminA},
+	"streetAudit":       {adminA},
 	"createRound":       {staffA, adminA},
 	"getRound":          {residentA, volunteerA, staffA, adminA},
 	"listRounds":        {residentA, volunteerA, staffA, adminA},

@@ -25,6 +25,7 @@ import (
 	"github.com/fangxian/fangxian/internal/docsasset"
 	"github.com/fangxian/fangxian/internal/dynamolocal"
 	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/chinatime"
@@ -196,6 +197,7 @@ type deps struct {
 	supplies   *supplies.Service
 	help       *help.Service
 	volunteers *volunteers.Service
+	audit      *audit.Recorder
 	// callbacks checks the secret of the SMS callback URLs.
 	callbacks *inbound.Secrets
 	// dispatch and its queue stand in for SQS and the dispatch Lambda.
@@ -268,6 +270,7 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 		dispatch: &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: q, Sender: outbox, Signature: signature,
 			Pacer: notices.NewPacer(smsRate()), MaxReceives: q.MaxReceives},
 		booking: &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now},
+		audit:   &audit.Recorder{Store: st, Streets: st, Now: time.Now},
 	}
 	// The keyword flows run where the cloud runs them: on the dispatch queue.
 	d.dispatch.Inbound = &smsflow.Flow{Accounts: st, Households: st, Bookings: d.booking, Temps: d.notices, Supplies: d.supplies,
@@ -310,7 +313,7 @@ func functionHandlers(name string, d *deps) (httpapi.Handlers, error) {
 	case "auth":
 		return httpapi.Merge(auth.Handlers(d.signIn, d.wechat), d.volunteers.SignupHandlers()), nil
 	case "registry":
-		return d.registry.Handlers(), nil
+		return httpapi.Merge(d.registry.Handlers(), d.audit.Handlers()), nil
 	case "booking":
 		return d.booking.Handlers(), nil
 	case "notices":
@@ -347,7 +350,7 @@ func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 		}
 		handlers = httpapi.Merge(handlers, h)
 	}
-	opts := httpapi.Options{Logger: log, Auth: d.verifier, Idempotency: d.store}
+	opts := httpapi.Options{Logger: log, Auth: d.verifier, Idempotency: d.store, Audit: d.audit}
 	api, err := httpapi.NewRouter(manifest.Routes(manifest.Functions), handlers, opts)
 	if err != nil {
 		return nil, err

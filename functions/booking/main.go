@@ -5,6 +5,7 @@ package main
 import (
 	"time"
 
+	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/httpapi"
@@ -24,5 +25,5 @@ func main() {
 	sender := lambdaenv.Must(provider.FromEnv(cfg, secrets.SSM{Config: cfg}, log))
 	guarded := sms.Guarded{Sender: sender, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}
 	svc := &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now}
-	httpapi.ServeFunction("booking", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st})
+	httpapi.ServeFunction("booking", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st, Audit: &audit.Recorder{Store: st, Streets: st, Now: time.Now}})
 }

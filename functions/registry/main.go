@@ -5,6 +5,7 @@ package main
 import (
 	"time"
 
+	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/lambdaenv"
@@ -18,5 +19,7 @@ func main() {
 	st := lambdaenv.Must(store.FromEnv())
 	verifier := lambdaenv.Must(auth.VerifierFromEnv(st))
 	api := &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now}
-	httpapi.ServeFunction("registry", api.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st})
+	trail := &audit.Recorder{Store: st, Streets: st, Now: time.Now}
+	httpapi.ServeFunction("registry", httpapi.Merge(api.Handlers(), trail.Handlers()),
+		httpapi.Options{Logger: log, Auth: verifier, Idempotency: st, Audit: trail})
 }

@@ -5,6 +5,7 @@ package main
 import (
 	"time"
 
+	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/httpapi"
@@ -29,5 +30,5 @@ func main() {
 	orders := &supplies.Service{Store: st, Directory: st, Accounts: st, SMS: guarded, Now: time.Now}
 	helps := &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: sender, Now: time.Now}
 	httpapi.ServeFunction("supplies", httpapi.Merge(orders.Handlers(), helps.Handlers()),
-		httpapi.Options{Logger: log, Auth: verifier, Idempotency: st})
+		httpapi.Options{Logger: log, Auth: verifier, Idempotency: st, Audit: &audit.Recorder{Store: st, Streets: st, Now: time.Now}})
 }

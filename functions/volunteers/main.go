@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/lambdaenv"
@@ -31,5 +32,5 @@ func main() {
 	svc := &volunteers.Service{Store: st, Accounts: st, Directory: st, Now: time.Now,
 		Queue: &queue.SQS{Client: sqs.NewFromConfig(cfg), URL: env["QUEUE_URL_DISPATCH"]},
 		SMS:   sms.Guarded{Sender: sender, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}}
-	httpapi.ServeFunction("volunteers", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st})
+	httpapi.ServeFunction("volunteers", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st, Audit: &audit.Recorder{Store: st, Streets: st, Now: time.Now}})
 }

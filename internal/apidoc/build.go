@@ -11,6 +11,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/manifest"
 )
 
@@ -186,6 +187,9 @@ func operation(r manifest.Route, o op) *openapi3.Operation {
 		codes[401] = append(codes[401], "UNAUTHENTICATED", "TOKEN_INVALID")
 		codes[403] = append(codes[403], "FORBIDDEN")
 		codes[503] = append(codes[503], "SIGNIN_UNAVAILABLE")
+	}
+	if httpapi.RecordsChanges([]manifest.Route{r}) {
+		codes[503] = append(codes[503], "AUDIT_UNAVAILABLE") // the entry could not be written: nothing was done
 	}
 	if strings.Contains(r.Path, "{") {
 		codes[404] = append(codes[404], "NOT_FOUND")

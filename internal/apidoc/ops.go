@@ -52,7 +52,21 @@ var (
 )
 
 // ops describes every operation of the manifest, by op name.
-var ops = mergeOps(coreOps, suppliesOps, volunteerOps)
+var ops = mergeOps(coreOps, suppliesOps, volunteerOps, auditOps)
+
+// auditOps describe the street's audit log.
+var auditOps = map[string]op{
+	"streetAudit": {summary: "The street's audit log of a day",
+		description: "Every request of staff and admins that may change data, written before it runs (a request whose entry cannot be written is refused) with its outcome after: who, their roles, what (the operation), when, which ids, from which address. Entries are kept 400 days.",
+		query:       []param{{name: "day", schema: day(), description: "A Beijing day; default today."}},
+		answers: ok(list("entries", inline(object(props{
+			"at": S(beijingTime()), "requestId": S(str(1, 64)), "userId": S(id("")), "roles": S(array(S(enum("resident", "volunteer", "staff", "admin")))),
+			"streetId": S(id("")), "communityId": S(id("")), "op": S(str(1, 64)), "method": S(enum("POST", "PUT", "PATCH", "DELETE")),
+			"path": S(str(1, 512)), "ids": S(&openapi3.Schema{Type: &openapi3.Types{"object"}, AdditionalProperties: openapi3.AdditionalProperties{Schema: S(str(0, 64))}}),
+			"ip": S(str(0, 64)), "status": S(describe(integer(0, 599), "The answer's status; 0 when no outcome was recorded.")),
+		}, "at", "requestId", "userId", "roles", "streetId", "op", "method", "path", "ids", "ip", "status")), false)),
+		codes: map[int][]string{}},
+}
 
 func mergeOps(sets ...map[string]op) map[string]op {
 	out := map[string]op{}

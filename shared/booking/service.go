@@ -16,6 +16,7 @@ import (
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/metrics"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/safetext"
 	"github.com/fangxian/fangxian/shared/sms"
@@ -400,6 +401,9 @@ func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, sl
 		if errors.Is(err, ErrAlreadyBooked) && key != "" {
 			out, err = s.replay(ctx, r.ID, slotID, residentIDs, key, err)
 			return Booked{Bookings: out, Steering: steering, Replayed: err == nil, Notified: texted(out)}, err
+		}
+		if err == nil {
+			metrics.Count(metrics.Bookings, float64(len(out)))
 		}
 		if err != nil || !staff {
 			return Booked{Bookings: out, Steering: steering}, err

@@ -19,6 +19,7 @@ import (
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/metrics"
 	"github.com/fangxian/fangxian/shared/phone"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/safetext"
@@ -408,6 +409,7 @@ func (s *Service) Claim(ctx context.Context, p auth.Principal, id string) (Reque
 		return Request{}, err
 	}
 	r.Status, r.ClaimedBy, r.ClaimedAt, r.NextAt = StatusClaimed, p.UserID, &now, nil
+	metrics.Seconds(metrics.HelpResponse, now.Sub(r.CreatedAt), "Kind", r.Kind)
 	if msg, err := sms.HelpClaimed(kindWords[r.Kind]); err == nil && r.Phone != "" {
 		if err := s.text(ctx, "help:"+r.ID+":claimed", []string{r.Phone}, msg); err != nil {
 			logging.From(ctx).Warn("a claimed help request was not texted", "help", r.ID, "err", err)

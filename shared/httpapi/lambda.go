@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -42,6 +43,11 @@ func StartLambda(h http.Handler, log *slog.Logger) {
 func ServeFunction(name string, handlers Handlers, opts Options) {
 	slog.SetDefault(opts.Logger)
 	fn, err := manifest.Lookup(name)
+	if err == nil && opts.Audit == nil && RecordsChanges(fn.Routes) {
+		// Changes by staff must leave an entry: a function wired without
+		// the log does not start.
+		err = fmt.Errorf("function %s serves routes that change data for staff or admins, and has no audit log", name)
+	}
 	if err == nil {
 		var h http.Handler
 		if h, err = NewRouter(fn.Routes, handlers, opts); err == nil {
@@ -51,4 +57,16 @@ func ServeFunction(name string, handlers Handlers, opts Options) {
 	}
 	opts.Logger.Error("cannot start function", "function", name, "err", err)
 	os.Exit(1)
+}
+
+// RecordsChanges says whether routes include one that staff or admins may
+// call to change data: its function must record them (Options.Audit).
+func RecordsChanges(routes []manifest.Route) bool {
+	for _, r := range routes {
+		changes := r.Method != http.MethodGet && r.Method != http.MethodHead
+		if changes && !r.Access.Public && (r.Access.Allows(manifest.RoleStaff) || r.Access.Allows(manifest.RoleAdmin)) {
+			return true
+		}
+	}
+	return false
 }

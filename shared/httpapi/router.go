@@ -50,6 +50,17 @@ type Options struct {
 	Auth Authenticator
 	// Idempotency keeps answers for the routes marked Idempotent.
 	Idempotency IdempotencyStore
+	// Audit records the requests of staff and admins that may change data
+	// (package audit); a function that serves such routes must have one.
+	Audit Auditor
+}
+
+// Auditor records a request before it runs and its outcome after.
+type Auditor interface {
+	// Begin records a request about to run, when it is one to record, and
+	// returns how to record its outcome; an error refuses the request, so
+	// nothing changes that the log does not show.
+	Begin(r *http.Request, route manifest.Route, caller Caller) (done func(status int), err error)
 }
 
 // Handlers maps a route's Op to the handler that serves it.
@@ -79,7 +90,7 @@ func NewRouter(routes []manifest.Route, handlers Handlers, opts Options) (http.H
 		if rt.Idempotent {
 			h = idempotent(opts.Idempotency, callerScope, h)
 		}
-		mux.Handle(rt.Pattern(), &guard{route: rt, next: h, auth: opts.Auth})
+		mux.Handle(rt.Pattern(), &guard{route: rt, next: h, auth: opts.Auth, audit: opts.Audit})
 	}
 	for op := range handlers {
 		if !used[op] {
@@ -142,6 +153,7 @@ type guard struct {
 	route manifest.Route
 	next  http.Handler
 	auth  Authenticator
+	audit Auditor
 }
 
 func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -166,6 +178,20 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		r = r.WithContext(context.WithValue(ctx, callerKey{}, caller.ID))
+		if g.audit != nil {
+			done, err := g.audit.Begin(r, g.route, caller)
+			if err != nil {
+				WriteError(w, r, err)
+				return
+			}
+			sw := &statusWriter{ResponseWriter: w}
+			g.next.ServeHTTP(sw, r)
+			if sw.status == 0 {
+				sw.status = http.StatusOK
+			}
+			done(sw.status)
+			return
+		}
 	}
 	g.next.ServeHTTP(w, r)
 }

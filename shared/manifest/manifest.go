@@ -262,6 +262,7 @@ var Functions = []Function{
 			{Method: "GET", Path: "/v1/communities/{communityId}/residents", Op: "findResidents", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/communities/{communityId}/staff", Op: "createStaff", Idempotent: true, Access: Only(RoleAdmin)},
 			{Method: "POST", Path: "/v1/streets/{streetId}/communities", Op: "createCommunity", Idempotent: true, Access: Only(RoleAdmin)},
+			{Method: "GET", Path: "/v1/streets/{streetId}/audit", Op: "streetAudit", Access: Only(RoleAdmin)},
 		},
 	},
 	{

@@ -18,6 +18,7 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/metrics"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/safetext"
 	"github.com/fangxian/fangxian/shared/sms"
@@ -313,6 +314,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, cid string, in N
 			return Notice{}, apperr.StoreUnavailable.Wrap(err)
 		}
 	}
+	metrics.Count(metrics.Notices, 1)
 	return n, nil
 }
 

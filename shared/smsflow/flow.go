@@ -17,6 +17,7 @@ import (
 	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/metrics"
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
@@ -141,6 +142,11 @@ func (f *Flow) Handle(ctx context.Context, m notices.InboundSMS) error {
 // unknown phone answered today already).
 func (f *Flow) act(ctx context.Context, m notices.InboundSMS) (sms.Message, error) {
 	cmd := Parse(m.Text)
+	kind := cmd.Kind
+	if kind == Unknown {
+		kind = "unknown"
+	}
+	metrics.Count(metrics.InboundSMS, 1, "Keyword", kind)
 	acct, err := f.Accounts.AccountByPhone(ctx, m.From)
 	if errors.Is(err, auth.ErrNoAccount) {
 		// One polite reply a day, and never data.

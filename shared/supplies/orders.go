@@ -16,6 +16,7 @@ import (
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/metrics"
 	"github.com/fangxian/fangxian/shared/phone"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/safetext"
@@ -152,6 +153,7 @@ func (s *Service) PlaceOrder(ctx context.Context, p auth.Principal, cid string, 
 		var le *LineError
 		switch {
 		case err == nil:
+			metrics.Count(metrics.Orders, 1)
 			return o, nil
 		case errors.Is(err, ErrOrderExists):
 			return s.placedBefore(ctx, o, quantities)
@@ -362,6 +364,9 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, orderID strin
 	o.Status, o.History = change.Status, append(o.History, change)
 	if delivererID != "" {
 		o.DelivererID = delivererID
+	}
+	if o.Status == StatusDelivered {
+		metrics.Count(metrics.OrdersDelivered, 1)
 	}
 	s.notify(ctx, o, change, household)
 	if !household {

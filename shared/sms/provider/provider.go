@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
 
 	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/metrics"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/sms/pinpoint"
 	"github.com/fangxian/fangxian/shared/sms/tencent"
@@ -42,12 +43,12 @@ func FromEnv(cfg aws.Config, params Parameters, log *slog.Logger) (Sender, error
 	}
 	switch p := os.Getenv("SMS_PROVIDER"); p {
 	case "", manifest.SMSPinpoint:
-		return &pinpoint.Sender{
+		return counted{Sender: &pinpoint.Sender{
 			Client:              pinpointsmsvoicev2.NewFromConfig(cfg),
 			OriginationIdentity: os.Getenv("SMS_ORIGINATION_IDENTITY"),
 			ConfigurationSet:    os.Getenv("SMS_CONFIGURATION_SET"),
 			Signature:           signature,
-		}, nil
+		}, signature: signature}, nil
 	case manifest.SMSTencent:
 		ids, err := sms.ParseTemplateIDs(os.Getenv("SMS_TEMPLATE_IDS"))
 		if err != nil {
@@ -71,8 +72,44 @@ func FromEnv(cfg aws.Config, params Parameters, log *slog.Logger) (Sender, error
 		if missing := s.MissingTemplates(); len(missing) > 0 {
 			log.Warn("SMS templates without a Tencent Cloud template id cannot be sent", "templates", missing)
 		}
-		return s, nil
+		return counted{Sender: s, signature: signature}, nil
 	default:
 		return nil, fmt.Errorf("SMS_PROVIDER %q: %s or %s", p, manifest.SMSPinpoint, manifest.SMSTencent)
 	}
+}
+
+// counted records what the provider took: messages and their billed parts,
+// by the template's purpose (metrics.SMS, metrics.SMSParts).
+type counted struct {
+	Sender
+	signature string
+}
+
+func (c counted) Send(ctx context.Context, to string, m sms.Message) error {
+	err := c.Sender.Send(ctx, to, m)
+	if err == nil {
+		c.count(m, 1)
+	}
+	return err
+}
+
+func (c counted) SendBatch(ctx context.Context, to []string, m sms.Message) ([]sms.Result, error) {
+	res, err := c.Sender.SendBatch(ctx, to, m)
+	taken := 0
+	for _, r := range res {
+		if r.Err == nil {
+			taken++
+		}
+	}
+	c.count(m, taken)
+	return res, err
+}
+
+func (c counted) count(m sms.Message, n int) {
+	if n == 0 {
+		return
+	}
+	purpose := m.Template().Purpose
+	metrics.Count(metrics.SMS, float64(n), "Purpose", purpose)
+	metrics.Count(metrics.SMSParts, float64(n*m.Parts(c.signature)), "Purpose", purpose)
 }

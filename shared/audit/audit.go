@@ -1,0 +1,178 @@
+// Package audit is the log of what staff and admins change (留痕): who, what,
+// when, which ids, from which address. An entry is written before the
+// action runs — if it cannot be, the action does not run — and its outcome
+// is appended after. Entries are never changed; they expire after their own
+// retention. The street's admins read their street's log.
+package audit
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/logging"
+	"github.com/fangxian/fangxian/shared/manifest"
+)
+
+// Retention is how long an entry is kept: a year and a month, beyond the
+// personal data it describes (which expires sooner).
+const Retention = 400 * 24 * time.Hour
+
+// Entry is one action.
+type Entry struct {
+	At          time.Time `json:"at"`
+	RequestID   string    `json:"requestId"`
+	UserID      string    `json:"userId"`
+	Roles       []string  `json:"roles"`
+	StreetID    string    `json:"streetId"`
+	CommunityID string    `json:"communityId,omitempty"`
+	Op          string    `json:"op"`
+	Method      string    `json:"method"`
+	Path        string    `json:"path"`
+	// IDs are the ids the path names (communityId, orderId, …).
+	IDs map[string]string `json:"ids"`
+	IP  string            `json:"ip"`
+	// Status is the answer's HTTP status; 0 while the action had no
+	// outcome recorded (it failed to finish, or is running).
+	Status int `json:"status"`
+}
+
+// Store keeps the log.
+type Store interface {
+	// AppendAudit writes an entry, never over another.
+	AppendAudit(ctx context.Context, e Entry, expires time.Time) error
+	// AppendOutcome writes an entry's outcome beside it.
+	AppendOutcome(ctx context.Context, e Entry, status int, expires time.Time) error
+	// AuditDay lists a street's entries of a Beijing day, with outcomes.
+	AuditDay(ctx context.Context, streetID, day string) ([]Entry, error)
+}
+
+// Streets finds a community's street.
+type Streets interface {
+	StreetOf(ctx context.Context, communityID string) (string, error)
+}
+
+// Recorder is the httpapi.Auditor of the functions: it records every
+// staff or admin request that may change data.
+type Recorder struct {
+	Store   Store
+	Streets Streets
+	Now     func() time.Time
+
+	streets sync.Map // community → street, which never changes
+}
+
+var _ httpapi.Auditor = (*Recorder)(nil)
+
+// ErrUnavailable refuses an action whose entry could not be written.
+var ErrUnavailable = apperr.New(apperr.KindUnavailable, "AUDIT_UNAVAILABLE", "操作记录暂不可用，操作未执行，请稍后重试",
+	"The audit log is unavailable: nothing was done, try again later")
+
+// Audits says whether a request on route by caller is recorded: any that
+// may change data, by anyone holding a staff or admin role.
+func Audits(route manifest.Route, roles []manifest.Role) bool {
+	if route.Method == http.MethodGet || route.Method == http.MethodHead {
+		return false
+	}
+	return slices.Contains(roles, manifest.RoleStaff) || slices.Contains(roles, manifest.RoleAdmin)
+}
+
+var paramRE = regexp.MustCompile(`\{([A-Za-z]+)\}`)
+
+// Begin writes the entry of a request about to run and returns how to
+// record its outcome; an error refuses the request.
+func (rec *Recorder) Begin(r *http.Request, route manifest.Route, caller httpapi.Caller) (func(status int), error) {
+	if !Audits(route, caller.Roles) {
+		return func(int) {}, nil
+	}
+	ctx := r.Context()
+	p, _ := auth.PrincipalFrom(ctx)
+	e := Entry{At: chinatime.In(rec.Now()), RequestID: httpapi.RequestID(ctx), UserID: caller.ID, Op: route.Op, Method: route.Method,
+		Path: r.URL.Path, IDs: map[string]string{}, IP: httpapi.SourceIP(r), StreetID: p.StreetID, CommunityID: p.StaffCommunityID}
+	for _, role := range caller.Roles {
+		e.Roles = append(e.Roles, string(role))
+	}
+	for _, m := range paramRE.FindAllStringSubmatch(route.Path, -1) {
+		if m[1] == "secret" {
+			continue // never log a secret
+		}
+		e.IDs[m[1]] = r.PathValue(m[1])
+	}
+	if e.StreetID == "" && e.CommunityID != "" {
+		street, err := rec.streetOf(ctx, e.CommunityID)
+		if err != nil {
+			return nil, ErrUnavailable.Wrap(err)
+		}
+		e.StreetID = street
+	}
+	if e.StreetID == "" {
+		return nil, ErrUnavailable.Wrap(errors.New("audit: the caller has no street"))
+	}
+	expires := e.At.Add(Retention)
+	if err := rec.Store.AppendAudit(ctx, e, expires); err != nil {
+		return nil, ErrUnavailable.Wrap(err)
+	}
+	return func(status int) {
+		// The action ran: its outcome is kept even if the client went away.
+		ctx := context.WithoutCancel(ctx)
+		if err := rec.Store.AppendOutcome(ctx, e, status, expires); err != nil {
+			logging.From(ctx).Warn("audit outcome not written", "request", e.RequestID, "err", err)
+		}
+	}, nil
+}
+
+func (rec *Recorder) streetOf(ctx context.Context, cid string) (string, error) {
+	if s, ok := rec.streets.Load(cid); ok {
+		return s.(string), nil
+	}
+	s, err := rec.Streets.StreetOf(ctx, cid)
+	if err != nil {
+		return "", err
+	}
+	rec.streets.Store(cid, s)
+	return s, nil
+}
+
+var dayRE = regexp.MustCompile(`^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$`)
+
+// Day is a street's log of a Beijing day (today by default), for its
+// admins, oldest first.
+func (rec *Recorder) Day(ctx context.Context, p auth.Principal, streetID, day string) ([]Entry, error) {
+	if err := auth.RequireStreet(p, streetID); err != nil {
+		return nil, err
+	}
+	if day == "" {
+		day = chinatime.In(rec.Now()).Format(time.DateOnly)
+	}
+	if !dayRE.MatchString(day) {
+		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "YYYY-MM-DD"})
+	}
+	out, err := rec.Store.AuditDay(ctx, streetID, day)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out, nil
+}
+
+// Handlers serves the log to the street's admins.
+func (rec *Recorder) Handlers() httpapi.Handlers {
+	return httpapi.Handlers{
+		"streetAudit": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			p, _ := auth.PrincipalFrom(r.Context())
+			street := strings.TrimSpace(r.PathValue("streetId"))
+			entries, err := rec.Day(r.Context(), p, street, r.URL.Query().Get("day"))
+			return map[string]any{"entries": entries}, err
+		}),
+	}
+}
