@@ -64,6 +64,7 @@ func main() {
 			"OTP_LIMIT_PER_IP_PER_HOUR":      contextString(app, "otpLimitPerIpPerHour", ""),
 			"OTP_LIMIT_PER_HOUR":             contextString(app, "otpLimitPerHour", ""),
 			"TOKEN_FAILURES_PER_IP_PER_HOUR": contextString(app, "tokenFailuresPerIpPerHour", ""),
+			"SMS_REPLIES_PER_HOUR":           contextString(app, "smsRepliesPerHour", ""),
 		},
 	}
 	if err := settings.Check(); err != nil {

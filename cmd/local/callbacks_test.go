@@ -160,6 +160,9 @@ func TestCallbacksCountReceiptsAndHonourOptOut(t *testing.T) {
 	if got := len(w.d.outbox.To("13700000002")); got != 4 {
 		t.Errorf("the other phone got %d SMS, want 4", got)
 	}
+	if code, errCode, _ := w.json("POST", callbacks+"/replies", "", `{"mobile":"13700000001","text":"查询","time":99999999999999}`); code != 400 || errCode != "VALIDATION_FAILED" {
+		t.Errorf("a reply from the year 3 million: %d %s", code, errCode)
+	}
 	if code, errCode, _ := w.json("POST", callbacks+"/replies", "", `{"mobile":"12345","text":"TD","time":1}`); code != 400 || errCode != "VALIDATION_FAILED" {
 		t.Errorf("a reply from a malformed number: %d %s", code, errCode)
 	}

@@ -262,8 +262,8 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 		notices:  &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: signature},
 		inbound:  &inbound.Handler{Receipts: st, OptOuts: st, Once: st, Keywords: notices.InboundQueue{Queue: q}, Now: time.Now},
 		supplies: &supplies.Service{Store: st, Directory: st, Accounts: st, SMS: guarded, Now: time.Now},
-		help:     &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: outbox, Now: time.Now},
-		volunteers: &volunteers.Service{Store: st, Accounts: st, Directory: st, Phones: signIn, Queue: q, SMS: guarded,
+		help:     &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: outbox, OptOuts: st, Now: time.Now},
+		volunteers: &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st, Phones: signIn, Queue: q, SMS: guarded,
 			Now: time.Now},
 		callbacks: &inbound.Secrets{Load: func(context.Context) ([]byte, error) { return []byte(c.CallbackSecret), nil }},
 		queue:     q,
@@ -273,7 +273,7 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 		audit:   &audit.Recorder{Store: st, Streets: st, Now: time.Now},
 	}
 	// The keyword flows run where the cloud runs them: on the dispatch queue.
-	d.dispatch.Inbound = &smsflow.Flow{Accounts: st, Households: st, Bookings: d.booking, Temps: d.notices, Supplies: d.supplies,
+	d.dispatch.Inbound = &smsflow.Flow{Accounts: st, Households: st, Menus: st, Bookings: d.booking, Temps: d.notices, Supplies: d.supplies,
 		Helps: d.help, Volunteers: d.volunteers, Queue: q, Limiter: st, Once: st, RepliesPerHour: repliesPerHour(), Now: time.Now}
 	return d, nil
 }

@@ -44,12 +44,12 @@ func main() {
 	q := &queue.SQS{Client: sqs.NewFromConfig(cfg), URL: env["QUEUE_URL_DISPATCH"]}
 	sender := lambdaenv.Must(provider.FromEnv(cfg, secrets.SSM{Config: cfg}, log))
 	guarded := sms.Guarded{Sender: sender, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}
-	flow := &smsflow.Flow{Accounts: st, Households: st, Queue: q, Limiter: st, Once: st, Now: time.Now,
+	flow := &smsflow.Flow{Accounts: st, Households: st, Menus: st, Queue: q, Limiter: st, Once: st, Now: time.Now,
 		Bookings:   &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now},
 		Temps:      &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: env["SMS_SIGNATURE"]},
 		Supplies:   &supplies.Service{Store: st, Directory: st, Accounts: st, SMS: guarded, Now: time.Now},
-		Helps:      &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: sender, Now: time.Now},
-		Volunteers: &volunteers.Service{Store: st, Accounts: st, Directory: st, Queue: q, SMS: guarded, Now: time.Now},
+		Helps:      &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: sender, OptOuts: st, Now: time.Now},
+		Volunteers: &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st, Queue: q, SMS: guarded, Now: time.Now},
 	}
 	if n, err := strconv.Atoi(os.Getenv("SMS_REPLIES_PER_HOUR")); err == nil {
 		flow.RepliesPerHour = n

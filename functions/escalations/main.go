@@ -29,7 +29,7 @@ func main() {
 	cfg := lambdaenv.AWSConfig(false)
 	sender := lambdaenv.Must(provider.FromEnv(cfg, secrets.SSM{Config: cfg}, log))
 	env := lambdaenv.Must(lambdaenv.Require("QUEUE_URL_DISPATCH"))
-	svc := &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: sender, Now: time.Now}
+	svc := &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: sender, OptOuts: st, Now: time.Now}
 	vols := &volunteers.Service{Store: st, Accounts: st, Directory: st, Now: time.Now,
 		Queue: &queue.SQS{Client: sqs.NewFromConfig(cfg), URL: env["QUEUE_URL_DISPATCH"]}}
 	lambda.Start(func(ctx context.Context, ev events.CloudWatchEvent) error {

@@ -28,7 +28,7 @@ func main() {
 	// share per phone. Help alerts go to staff on duty as they are.
 	guarded := sms.Guarded{Sender: sender, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}
 	orders := &supplies.Service{Store: st, Directory: st, Accounts: st, SMS: guarded, Now: time.Now}
-	helps := &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: sender, Now: time.Now}
+	helps := &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: sender, OptOuts: st, Now: time.Now}
 	httpapi.ServeFunction("supplies", httpapi.Merge(orders.Handlers(), helps.Handlers()),
 		httpapi.Options{Logger: log, Auth: verifier, Idempotency: st, Audit: &audit.Recorder{Store: st, Streets: st, Now: time.Now}})
 }

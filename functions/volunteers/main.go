@@ -29,7 +29,7 @@ func main() {
 	env := lambdaenv.Must(lambdaenv.Require("QUEUE_URL_DISPATCH"))
 	cfg := lambdaenv.AWSConfig(false)
 	sender := lambdaenv.Must(provider.FromEnv(cfg, secrets.SSM{Config: cfg}, log))
-	svc := &volunteers.Service{Store: st, Accounts: st, Directory: st, Now: time.Now,
+	svc := &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st, Now: time.Now,
 		Queue: &queue.SQS{Client: sqs.NewFromConfig(cfg), URL: env["QUEUE_URL_DISPATCH"]},
 		SMS:   sms.Guarded{Sender: sender, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}}
 	httpapi.ServeFunction("volunteers", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st, Audit: &audit.Recorder{Store: st, Streets: st, Now: time.Now}})

@@ -62,7 +62,7 @@ var auditOps = map[string]op{
 		answers: ok(list("entries", inline(object(props{
 			"at": S(beijingTime()), "requestId": S(str(1, 64)), "userId": S(id("")), "roles": S(array(S(enum("resident", "volunteer", "staff", "admin")))),
 			"streetId": S(id("")), "communityId": S(id("")), "op": S(str(1, 64)), "method": S(enum("POST", "PUT", "PATCH", "DELETE")),
-			"path": S(str(1, 512)), "ids": S(&openapi3.Schema{Type: &openapi3.Types{"object"}, AdditionalProperties: openapi3.AdditionalProperties{Schema: S(str(0, 64))}}),
+			"path": S(str(1, 2048)), "ids": S(describe(&openapi3.Schema{Type: &openapi3.Types{"object"}, AdditionalProperties: openapi3.AdditionalProperties{Schema: S(str(0, 128))}}, "The path's ids by name, each at most 128 characters.")),
 			"ip": S(str(0, 64)), "status": S(describe(integer(0, 599), "The answer's status; 0 when no outcome was recorded.")),
 		}, "at", "requestId", "userId", "roles", "streetId", "op", "method", "path", "ids", "ip", "status")), false)),
 		codes: map[int][]string{}},

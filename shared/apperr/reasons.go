@@ -92,6 +92,7 @@ var reasonsZH = [][2]string{
 	{"YYYY-MM", "格式为 YYYY-MM"},
 	{"the price is now %d", "现价为%d分"},
 	{"give at least one field", "至少给出一个字段"},
+	{"Unix seconds", "Unix 时间（秒）"},
 }
 
 type reasonPattern struct {

@@ -98,7 +98,7 @@ func (rec *Recorder) Begin(r *http.Request, route manifest.Route, caller httpapi
 	ctx := r.Context()
 	p, _ := auth.PrincipalFrom(ctx)
 	e := Entry{At: chinatime.In(rec.Now()), RequestID: httpapi.RequestID(ctx), UserID: caller.ID, Op: route.Op, Method: route.Method,
-		Path: r.URL.Path, IDs: map[string]string{}, IP: httpapi.SourceIP(r), StreetID: p.StreetID, CommunityID: p.StaffCommunityID}
+		Path: clip(r.URL.Path, 2048), IDs: map[string]string{}, IP: httpapi.SourceIP(r), StreetID: p.StreetID, CommunityID: p.StaffCommunityID}
 	for _, role := range caller.Roles {
 		e.Roles = append(e.Roles, string(role))
 	}
@@ -106,7 +106,7 @@ func (rec *Recorder) Begin(r *http.Request, route manifest.Route, caller httpapi
 		if m[1] == "secret" {
 			continue // never log a secret
 		}
-		e.IDs[m[1]] = r.PathValue(m[1])
+		e.IDs[m[1]] = clip(r.PathValue(m[1]), 128) // an id is short; what is not, is kept in part
 	}
 	if e.StreetID == "" && e.CommunityID != "" {
 		street, err := rec.streetOf(ctx, e.CommunityID)
@@ -171,8 +171,19 @@ func (rec *Recorder) Handlers() httpapi.Handlers {
 		"streetAudit": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			p, _ := auth.PrincipalFrom(r.Context())
 			street := strings.TrimSpace(r.PathValue("streetId"))
-			entries, err := rec.Day(r.Context(), p, street, r.URL.Query().Get("day"))
+			q := r.URL.Query()
+			if q.Has("day") && q.Get("day") == "" {
+				return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "YYYY-MM-DD"})
+			}
+			entries, err := rec.Day(r.Context(), p, street, q.Get("day"))
 			return map[string]any{"entries": entries}, err
 		}),
 	}
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }

@@ -167,14 +167,33 @@ var (
 	ErrClosed         = apperr.New(apperr.KindConflict, "HELP_CLOSED", "该求助已关闭", "This request is closed")
 )
 
+// OptOuts says which phones replied TD.
+type OptOuts interface {
+	OptedOut(ctx context.Context, phone string) (bool, error)
+}
+
 // Service runs help requests.
 type Service struct {
 	Store     Store
 	People    People
 	Directory Directory
 	Once      Once
-	SMS       Sender
-	Now       func() time.Time
+	// SMS sends alerts to staff whatever their opt-outs (an emergency is
+	// not news one can unsubscribe from) and news to households within
+	// theirs (OptOuts).
+	SMS     Sender
+	OptOuts OptOuts
+	Now     func() time.Time
+}
+
+// optedOut says whether a household's phone asked for no SMS; in doubt,
+// no SMS.
+func (s *Service) optedOut(ctx context.Context, phone string) bool {
+	if s.OptOuts == nil {
+		return false
+	}
+	out, err := s.OptOuts.OptedOut(ctx, phone)
+	return err != nil || out
 }
 
 // KindView is a kind as a resident chooses it.
@@ -341,7 +360,8 @@ func (s *Service) text(ctx context.Context, key string, phones []string, msg sms
 			errs = append(errs, err)
 			continue
 		}
-		if err := s.SMS.Send(ctx, ph, msg); err != nil {
+		err = s.SMS.Send(ctx, ph, msg)
+		if err != nil {
 			errs = append(errs, err, s.Once.ReleaseOnce(ctx, key, ph))
 		}
 	}
@@ -410,7 +430,7 @@ func (s *Service) Claim(ctx context.Context, p auth.Principal, id string) (Reque
 	}
 	r.Status, r.ClaimedBy, r.ClaimedAt, r.NextAt = StatusClaimed, p.UserID, &now, nil
 	metrics.Seconds(metrics.HelpResponse, now.Sub(r.CreatedAt), "Kind", r.Kind)
-	if msg, err := sms.HelpClaimed(kindWords[r.Kind]); err == nil && r.Phone != "" {
+	if msg, err := sms.HelpClaimed(kindWords[r.Kind]); err == nil && r.Phone != "" && !s.optedOut(ctx, r.Phone) {
 		if err := s.text(ctx, "help:"+r.ID+":claimed", []string{r.Phone}, msg); err != nil {
 			logging.From(ctx).Warn("a claimed help request was not texted", "help", r.ID, "err", err)
 		}

@@ -73,7 +73,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.resident = a.Principal
-	f.svc = &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: f.outbox, Now: f.clock.Now}
+	f.svc = &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: f.outbox, OptOuts: st, Now: f.clock.Now}
 	if _, err := f.svc.SetSettings(ctx, f.staff[0], "c1", help.Settings{OnDuty: []string{onDutyPhone}}); err != nil {
 		t.Fatal(err)
 	}
@@ -356,5 +356,35 @@ func TestOpenRequestsAreNeverCrowdedOut(t *testing.T) {
 	mine, err := f.svc.ForHousehold(ctx, f.resident)
 	if err != nil || len(mine.Requests) != 1 || mine.Requests[0].ID != open.ID {
 		t.Fatalf("the household's requests %+v %v", mine.Requests, err)
+	}
+}
+
+// TestOptedOutStaffStillGetEmergencies: a staff phone that replied TD still
+// gets help alerts (an emergency is not news to unsubscribe from); a
+// household that replied TD is not texted that its request was claimed.
+func TestOptedOutStaffStillGetEmergencies(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if err := f.st.SetOptOut(ctx, onDutyPhone, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Create(ctx, f.resident, help.Input{Kind: help.KindChildbirth}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.svc.Escalate(ctx, f.clock.add(11*time.Minute)); err != nil || n != 1 {
+		t.Fatalf("escalation past an opted-out phone: %d %v", n, err)
+	}
+	if got := f.texts("help_overdue"); got[onDutyPhone] != 1 {
+		t.Fatalf("the opted-out staff phone was not alerted: %v", got)
+	}
+	if err := f.st.SetOptOut(ctx, "13700000001", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := f.svc.List(ctx, f.staff[0], "c1")
+	if _, err := f.svc.Claim(ctx, f.staff[0], list[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.texts("help_claimed"); len(got) != 0 {
+		t.Fatalf("an opted-out household was texted: %v", got)
 	}
 }

@@ -95,9 +95,19 @@ var (
 	optInWords   = []string{"START", "订阅", "恢复", "恢复订阅"}
 )
 
+// commands start a reply that asks for something (the keyword flows'):
+// such a reply is never read as an opt-out, whatever words follow
+// ("求助 血止不住 stop" is a help request).
+var commands = []string{"求助", "HELP", "预约", "BOOK", "查询", "QUERY", "体温", "TEMP", "订", "ORDER", "到岗", "离岗", "CHECK"}
+
 // optsOut says whether a reply asks for no more SMS.
 func optsOut(text string) bool {
 	k := keyword(text)
+	for _, c := range commands {
+		if strings.HasPrefix(k, c) && !strings.HasPrefix(k, "订阅") {
+			return false
+		}
+	}
 	if slices.Contains(optOutWords, k) {
 		return true
 	}

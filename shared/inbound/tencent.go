@@ -182,8 +182,9 @@ func (h *Handler) TencentCallbacks(secrets *Secrets) httpapi.Handlers {
 			if err != nil {
 				return apperr.Validation.WithFields(apperr.FieldError{Field: "mobile", Reason: "11-digit mainland mobile number"})
 			}
-			if in.Time <= 0 {
-				return apperr.Validation.WithFields(apperr.FieldError{Field: "time", Reason: "required"})
+			// Seconds since 1970, within a sane range (year 2000 to 2100).
+			if in.Time < 946684800 || in.Time > 4102444800 {
+				return apperr.Validation.WithFields(apperr.FieldError{Field: "time", Reason: "Unix seconds"})
 			}
 			at := time.Unix(in.Time, 0)
 			text := cleanText(in.Text)

@@ -322,13 +322,14 @@ var Functions = []Function{
 	},
 	{
 		Name:        "dispatch",
-		Description: "Fans notices out to phones and sends the SMS, paced",
+		Description: "Fans notices out to phones and sends the SMS, paced; acts on the SMS phones send (keyword flows)",
 		MemoryMB:    256,
 		// 10 messages paced at the sender's parts per second fit well inside.
 		TimeoutSec: 60,
 		Table:      TableReadWrite,
 		SendsSMS:   true,
 		SendsTo:    []string{DispatchQueue},
+		Settings:   []string{"SMS_REPLIES_PER_HOUR"}, // the keyword flows run here
 		Triggers:   []Trigger{{Kind: Queue, Name: DispatchQueue, BatchSize: 10}},
 	},
 	{

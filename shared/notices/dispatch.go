@@ -390,7 +390,8 @@ func (d *Dispatcher) fever(ctx context.Context, m Message) error {
 		return err
 	}
 	for _, p := range phones {
-		if err := d.textOnce(ctx, "fever:"+m.Day+":"+m.ResidentID, p, msg); err != nil {
+		// Staff are alerted whatever their opt-outs: an alert is work.
+		if err := d.sendOnce(ctx, "fever:"+m.Day+":"+m.ResidentID, p, msg); err != nil {
 			return err
 		}
 	}
@@ -412,6 +413,11 @@ func (d *Dispatcher) textOnce(ctx context.Context, key, phone string, msg sms.Me
 	if out, err := d.Store.OptedOut(ctx, phone); err != nil || out {
 		return err
 	}
+	return d.sendOnce(ctx, key, phone, msg)
+}
+
+// sendOnce sends one paced message to phone, once per key.
+func (d *Dispatcher) sendOnce(ctx context.Context, key, phone string, msg sms.Message) error {
 	first, err := d.Once.ClaimOnce(ctx, key, phone)
 	if err != nil || !first {
 		return err

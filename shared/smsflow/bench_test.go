@@ -47,10 +47,10 @@ func BenchmarkInbound(b *testing.B) {
 	guarded := sms.Guarded{Sender: outbox, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}
 	bookings := &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now}
 	temps := &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: "防线"}
-	flow := &smsflow.Flow{Accounts: st, Households: st, Bookings: bookings, Temps: temps, Queue: q, Limiter: st, Once: st, Now: time.Now,
+	flow := &smsflow.Flow{Accounts: st, Households: st, Menus: st, Bookings: bookings, Temps: temps, Queue: q, Limiter: st, Once: st, Now: time.Now,
 		Supplies:   &supplies.Service{Store: st, Directory: st, Accounts: st, SMS: guarded, Now: time.Now},
 		Helps:      &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: outbox, Now: time.Now},
-		Volunteers: &volunteers.Service{Store: st, Accounts: st, Directory: st, Queue: q, SMS: guarded, Now: time.Now}}
+		Volunteers: &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st, Queue: q, SMS: guarded, Now: time.Now}}
 	now := time.Now()
 	round, err := bookings.CreateRound(ctx, staff, demo.CommunityID, booking.RoundInput{Name: "短信开约", StartsAt: now.Add(time.Hour),
 		EndsAt: now.Add(5 * time.Hour), SlotMinutes: 30})

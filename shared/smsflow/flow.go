@@ -71,6 +71,20 @@ type Volunteers interface {
 	CheckOutByCode(ctx context.Context, p auth.Principal, code string) (volunteers.Checkin, error)
 }
 
+// MenuItem is one numbered line of the supply menu a phone was texted.
+type MenuItem struct {
+	ItemID   string `json:"itemId"`
+	Name     string `json:"name"`
+	PriceFen int    `json:"priceFen"`
+}
+
+// Menus keeps the menu each phone was last texted, so that "订 2" means
+// the second item of the menu the person read, whatever changed since.
+type Menus interface {
+	SaveMenu(ctx context.Context, phone string, menu []MenuItem, expires time.Time) error
+	Menu(ctx context.Context, phone string, now time.Time) ([]MenuItem, error)
+}
+
 // Limiter counts replies per phone (the store's windows).
 type Limiter interface {
 	Take(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (time.Duration, error)
@@ -98,6 +112,7 @@ type Flow struct {
 	Supplies   Supplies
 	Helps      Helps
 	Volunteers Volunteers
+	Menus      Menus
 	// Queue takes the replies (the dispatch queue: paced, opt-outs honoured).
 	Queue          notices.Enqueuer
 	Limiter        Limiter
@@ -173,7 +188,7 @@ func (f *Flow) act(ctx context.Context, m notices.InboundSMS) (sms.Message, erro
 	case Temp:
 		msg, err = f.temperature(ctx, p, m.From, cmd)
 	case Order:
-		msg, err = f.order(ctx, p, cmd, key)
+		msg, err = f.order(ctx, p, m.From, cmd, key)
 	case Help:
 		msg, err = f.help(ctx, p, m.From, cmd)
 	case Yes, No:
@@ -212,10 +227,10 @@ var reasons = map[string]string{
 	"NOT_BOOKED": "没有可取消的预约", "NO_SLOT": "本轮暂无可约时段", "NO_ROUND": "当前没有检测安排",
 	"IMPLAUSIBLE_TEMPERATURE": "体温数值不合理，请复测", "IMPLAUSIBLE_TEMPERATURE_CHANGE": "与上次相差过大，请复测",
 	"REPORT_IN_PROGRESS": "请稍后再发", "OUT_OF_STOCK": "库存不足", "LIMIT_EXCEEDED": "超出每户每日限购",
-	"ITEM_PAUSED": "该物品已暂停供应", "ITEM_CHANGED": "物品已变动，请重新查看", "NOT_IN_ZONE": "本楼不在封控管控区",
-	"NO_ITEMS": "暂无可订物品", "NO_SUCH_NUMBER": "没有这个序号", "HELP_ALREADY_OPEN": "同类求助正在处理",
+	"ITEM_PAUSED": "该物品已暂停供应", "ITEM_CHANGED": "价格已变，请回复“订”看新菜单", "NOT_IN_ZONE": "本楼不在封控管控区",
+	"NO_ITEMS": "暂无可订物品", "ITEM_GONE": "该物品已售罄或暂停，请回复“订”看新菜单", "NO_SUCH_NUMBER": "没有这个序号", "HELP_ALREADY_OPEN": "同类求助正在处理",
 	"NOT_ASKED": "当前没有待回复的召集", "NOT_ON_SHIFT": "当前没有您的班次", "CHECKIN_CODE_INVALID": "到岗码错误或已过期",
-	"ALREADY_CHECKED_IN": "您已签到", "NOT_CHECKED_IN": "您未在该岗位签到", "NOT_A_RESIDENT": "本号码未登记为居民", "NOT_A_VOLUNTEER": "本号码不是志愿者",
+	"ALREADY_CHECKED_IN": "您已签到", "CHECKIN_CODE_TRIES": "错误次数过多，请稍后再试", "NOT_CHECKED_IN": "您未在该岗位签到", "NOT_A_RESIDENT": "本号码未登记为居民", "NOT_A_VOLUNTEER": "本号码不是志愿者",
 	"FORBIDDEN": "无权办理", "VALIDATION_FAILED": "内容有误",
 }
 
@@ -325,7 +340,7 @@ func (f *Flow) book(ctx context.Context, p auth.Principal, phone string, cmd Com
 		if sl.Booked >= sl.Capacity || !sl.EndsAt.After(now) {
 			continue
 		}
-		if tries++; tries > maxTries {
+		if tries > maxTries {
 			break
 		}
 		res, err := f.Bookings.BookSteered(ctx, p, r.ID, sl.ID, []string{who.ID}, key)
@@ -334,7 +349,10 @@ func (f *Flow) book(ctx context.Context, p auth.Principal, phone string, cmd Com
 			return sms.ReplyBooked(who.Name, b.StartsAt, f.Bookings.SiteName(ctx, r.ID, sl.SiteID), b.Code)
 		}
 		switch apperr.As(err).Code {
-		case "SLOT_FULL", "SLOT_UNAVAILABLE", "SLOT_PASSED", "OUTSIDE_BUILDING_WINDOW":
+		case "OUTSIDE_BUILDING_WINDOW":
+			continue // refused before any write: outside the window costs nothing
+		case "SLOT_FULL", "SLOT_UNAVAILABLE", "SLOT_PASSED":
+			tries++ // a race for the place: try the next, a few times
 			continue
 		}
 		if err == nil {
@@ -437,7 +455,7 @@ func (f *Flow) temperature(ctx context.Context, p auth.Principal, phone string, 
 	return sms.ReplyTemperature(who.Name, reading.Celsius, advice)
 }
 
-func (f *Flow) order(ctx context.Context, p auth.Principal, cmd Command, key string) (sms.Message, error) {
+func (f *Flow) order(ctx context.Context, p auth.Principal, phone string, cmd Command, key string) (sms.Message, error) {
 	if !p.Has(manifest.RoleResident) {
 		return none, refusal("NOT_A_RESIDENT")
 	}
@@ -445,27 +463,44 @@ func (f *Flow) order(ctx context.Context, p auth.Principal, cmd Command, key str
 	if err != nil {
 		return none, err
 	}
-	if len(items) == 0 {
-		return none, refusal("NO_ITEMS")
+	menu, err := f.Menus.Menu(ctx, phone, f.Now())
+	if err != nil {
+		return none, err
 	}
-	if len(cmd.Lines) == 0 {
-		var menu []string
-		for i, it := range items {
-			menu = append(menu, fmt.Sprintf("%d%s%s元", i+1, it.Name, yuan(it.PriceFen)))
+	if len(cmd.Lines) == 0 || len(menu) == 0 {
+		// The menu, numbered as this phone will order from it.
+		if len(items) == 0 {
+			return none, refusal("NO_ITEMS")
 		}
-		return sms.ReplyMenu(strings.Join(menu, " "))
+		menu = menu[:0]
+		var lines []string
+		for i, it := range items {
+			menu = append(menu, MenuItem{ItemID: it.ID, Name: it.Name, PriceFen: it.PriceFen})
+			lines = append(lines, fmt.Sprintf("%d%s%s元", i+1, it.Name, yuan(it.PriceFen)))
+		}
+		if err := f.Menus.SaveMenu(ctx, phone, menu, f.Now().Add(menuLife)); err != nil {
+			return none, err
+		}
+		return sms.ReplyMenu(strings.Join(lines, " "))
+	}
+	orderable := map[string]bool{}
+	for _, it := range items {
+		orderable[it.ID] = true
 	}
 	in := supplies.OrderInput{}
 	var names []string
 	for _, l := range cmd.Lines {
-		if l.Item > len(items) {
+		if l.Item > len(menu) {
 			return none, refusal("NO_SUCH_NUMBER")
 		}
-		it := items[l.Item-1]
+		it := menu[l.Item-1]
+		if !orderable[it.ItemID] {
+			return none, refusal("ITEM_GONE")
+		}
 		price := it.PriceFen
-		// The price the menu shows now is the price: a change meanwhile
-		// refuses the order rather than charge another.
-		in.Lines = append(in.Lines, supplies.OrderLineInput{ItemID: it.ID, Quantity: l.Quantity, PriceFen: &price})
+		// The price the menu showed is the price: a change since refuses
+		// the order rather than charge another.
+		in.Lines = append(in.Lines, supplies.OrderLineInput{ItemID: it.ItemID, Quantity: l.Quantity, PriceFen: &price})
 		names = append(names, fmt.Sprintf("%s×%d", it.Name, l.Quantity))
 	}
 	o, err := f.Supplies.PlaceOrder(ctx, p, p.ResidentCommunityID, in, key)
@@ -475,6 +510,9 @@ func (f *Flow) order(ctx context.Context, p auth.Principal, cmd Command, key str
 	return sms.ReplyOrdered(o.Ref(), strings.Join(names, " "), o.TotalFen, o.DoorCode)
 }
 
+// menuLife is how long a texted menu's numbers hold.
+const menuLife = 24 * time.Hour
+
 func yuan(fen int) string {
 	if fen%100 == 0 {
 		return strconv.Itoa(fen / 100)
@@ -482,15 +520,16 @@ func yuan(fen int) string {
 	return fmt.Sprintf("%d.%02d", fen/100, fen%100)
 }
 
-// helpKinds guess a help request's kind from its words; other otherwise.
+// helpKinds guess a help request's kind from its words, most urgent
+// first; other otherwise.
 var helpKinds = []struct {
 	kind  string
 	words []string
 }{
-	{help.KindChildbirth, []string{"生", "产", "羊水", "分娩", "宫缩"}},
+	{help.KindChildbirth, []string{"要生了", "生孩子", "临产", "羊水", "破水", "分娩", "宫缩", "阵痛", "待产", "见红"}},
 	{help.KindDialysis, []string{"透析"}},
+	{help.KindMedicalVisit, []string{"医院", "看病", "医生", "急诊", "就医", "发烧", "发热", "疼", "痛", "晕", "血", "摔"}},
 	{help.KindChronicMedicine, []string{"药"}},
-	{help.KindMedicalVisit, []string{"医", "病", "看", "急诊", "疼", "痛", "晕"}},
 }
 
 func (f *Flow) help(ctx context.Context, p auth.Principal, phone string, cmd Command) (sms.Message, error) {

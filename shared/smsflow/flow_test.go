@@ -3,6 +3,7 @@ package smsflow_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -61,8 +62,8 @@ func newWorld(t *testing.T) *world {
 	temps := &notices.Service{Store: st, Readings: st, Directory: st, Queue: w.q, Now: time.Now, Signature: "防线"}
 	orders := &supplies.Service{Store: st, Directory: st, Accounts: st, SMS: guarded, Now: time.Now}
 	helps := &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: w.outbox, Now: time.Now}
-	w.vols = &volunteers.Service{Store: st, Accounts: st, Directory: st, Queue: w.q, SMS: guarded, Now: time.Now}
-	w.flow = &smsflow.Flow{Accounts: st, Households: st, Bookings: bookings, Temps: temps, Supplies: orders, Helps: helps,
+	w.vols = &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st, Queue: w.q, SMS: guarded, Now: time.Now}
+	w.flow = &smsflow.Flow{Accounts: st, Households: st, Menus: st, Bookings: bookings, Temps: temps, Supplies: orders, Helps: helps,
 		Volunteers: w.vols, Queue: w.q, Limiter: st, Once: st, RepliesPerHour: 30, Now: time.Now}
 	w.dispatch = &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: w.q, Sender: w.outbox, Signature: "防线",
 		Pacer: notices.NewPacer(1000), MaxReceives: 5, Inbound: w.flow}
@@ -170,8 +171,11 @@ func TestAResidentWithoutTheApp(t *testing.T) {
 		t.Fatalf("no door code in %q", ordered.Body)
 	}
 	only(t, w.text(t, "13700000001", "订 9"), "reply_refused", "没有这个序号")
+	only(t, w.text(t, "13700000002", "订 1"), "reply_menu") // no menu texted yet: the menu first
 	only(t, w.text(t, "13700000002", "订 1"), "reply_refused", "本楼不在封控管控区")
 	only(t, w.text(t, "13700000001", "求助 老伴需要透析"), "reply_help", "30分钟")
+	// Words that would opt out elsewhere do not swallow a help request.
+	only(t, w.text(t, "13700000001", "求助 血止不住 stop"), "reply_help", "60分钟")
 	only(t, w.text(t, "13700000001", "你好"), "reply_keywords")
 	staff := 0
 	for _, m := range w.outbox.To("13900000001") {
@@ -179,8 +183,8 @@ func TestAResidentWithoutTheApp(t *testing.T) {
 			staff++
 		}
 	}
-	if staff != 2 {
-		t.Fatalf("staff got %d alerts, want the fever and the help request", staff)
+	if staff != 3 {
+		t.Fatalf("staff got %d alerts, want the fever and the two help requests", staff)
 	}
 }
 
@@ -254,9 +258,15 @@ func TestAVolunteerBySMS(t *testing.T) {
 		wrong = "000001"
 	}
 	only(t, w.text(t, "13600000001", "到岗 "+wrong), "reply_refused", "到岗码错误")
+	for i := 0; i < 2; i++ {
+		only(t, w.text(t, "13600000001", fmt.Sprintf("到岗 %06d", (i+1)*111111%1000000)), "reply_refused")
+	}
 	only(t, w.text(t, "13600000001", "到岗 "+qr.Code), "reply_checked_in", "东门卡口")
 	only(t, w.text(t, "13600000001", "离岗 "+wrong), "reply_refused", "到岗码错误")
 	only(t, w.text(t, "13600000001", "离岗 "+qr.Code), "reply_checked_out", "东门卡口", "分钟")
+	// Five wrong codes in the hour, and even the right one is refused.
+	only(t, w.text(t, "13600000001", "到岗 "+wrong), "reply_refused", "到岗码错误")
+	only(t, w.text(t, "13600000001", "到岗 "+qr.Code), "reply_refused", "错误次数过多")
 	only(t, w.text(t, "13700000001", "到岗 "+qr.Code), "reply_refused", "不是志愿者")
 }
 
@@ -322,3 +332,24 @@ func (forwardCheck) Forward(_ context.Context, m notices.InboundSMS) error {
 	smsflow.Parse(m.Text)
 	return nil
 }
+
+// TestMenuNumbersHold: "订 1" means the first item of the menu the phone
+// read; sold out since, it is refused, not replaced by the next item.
+func TestMenuNumbersHold(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	only(t, w.text(t, "13700000001", "订"), "reply_menu", "1大米")
+	// Someone else buys all the rice.
+	staff := w.staff
+	items, err := w.flow.Supplies.Items(ctx, staff, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := w.flow.Supplies.(*supplies.Service)
+	if _, err := svc.UpdateItem(ctx, staff, items[0].ID, supplies.ItemInput{Paused: ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	only(t, w.text(t, "13700000001", "订 1"), "reply_refused", "售罄或暂停")
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -5,6 +5,7 @@
 package smsflow
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -53,6 +54,9 @@ type Command struct {
 	// Code is the post's check-in code.
 	Code string
 }
+
+// decimalComma is a comma between a temperature's digits.
+var decimalComma = regexp.MustCompile(`^([34][0-9]),([0-9])\b`)
 
 // MaxLines bounds an SMS order.
 const MaxLines = 10
@@ -124,6 +128,10 @@ func parseArgs(kind, rest string) Command {
 			c.Member = n
 		}
 	case Temp:
+		// 38,2 is 38.2 as people type it; ℃, 度 and °C are the unit.
+		rest = decimalComma.ReplaceAllString(rest, "$1.$2")
+		rest = strings.NewReplacer("℃", " ", "°C", " ", "°c", " ", "度", " ", "°", " ").Replace(rest)
+		words = fields(rest)
 		for _, w := range words {
 			v, err := strconv.ParseFloat(w, 64)
 			switch {
@@ -232,7 +240,9 @@ func Normalize(text string) string {
 			r = ','
 		case r == '；':
 			r = ';'
-		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+		case unicode.Is(unicode.Cf, r):
+			continue // zero-width and bidi marks: as if absent (预\u200b约 is 预约)
+		case unicode.IsControl(r):
 			r = ' '
 		}
 		b.WriteRune(r)

@@ -74,13 +74,40 @@ func shortCode(key []byte, window int64) string {
 	return fmt.Sprintf("%06d", n)
 }
 
+// CodeTriesPerHour bounds the six-digit codes a volunteer tries: six
+// digits are guessable where a signed token is not.
+const CodeTriesPerHour = 5
+
+// tryCode counts a try of a six-digit code; a right one is given back.
+func (s *Service) tryCode(ctx context.Context, vid string) (func(), error) {
+	if s.Limiter == nil {
+		return func() {}, nil
+	}
+	key, now := "checkin-code#"+vid, s.Now()
+	wait, err := s.Limiter.Take(ctx, key, CodeTriesPerHour, time.Hour, now)
+	if err != nil {
+		return nil, err
+	}
+	if wait > 0 {
+		return nil, ErrCodeTries.WithRetryAfter(wait)
+	}
+	return func() {
+		if err := s.Limiter.Give(ctx, key, time.Hour, now); err != nil {
+			logging.From(ctx).Warn("a right check-in code's try was not given back", "err", err)
+		}
+	}, nil
+}
+
 // CheckInByCode checks the caller in with the six digits the post's device
 // shows: at the post of their shift under way (or starting within Early)
-// whose code it is. Six digits are guessable where a token is not, so a
-// volunteer has a few tries an hour (the SMS flow's reply limit).
+// whose code it is. Wrong codes count: CodeTriesPerHour.
 func (s *Service) CheckInByCode(ctx context.Context, p auth.Principal, code string) (Checkin, error) {
 	if p.VolunteerID == "" {
 		return Checkin{}, apperr.Forbidden
+	}
+	right, err := s.tryCode(ctx, p.VolunteerID)
+	if err != nil {
+		return Checkin{}, err
 	}
 	mine, err := s.Store.VolunteerAssignments(ctx, p.VolunteerID)
 	if err != nil {
@@ -100,6 +127,7 @@ func (s *Service) CheckInByCode(ctx context.Context, p auth.Principal, code stri
 		}
 		for _, win := range []int64{w, w - 1} {
 			if len(post.CodeSecret) > 0 && hmac.Equal([]byte(shortCode(post.CodeSecret, win)), []byte(code)) {
+				right()
 				return s.CheckIn(ctx, p, post.ID, sign(post.CodeSecret, post.ID, win))
 			}
 		}
@@ -208,6 +236,10 @@ func (s *Service) CheckOutByCode(ctx context.Context, p auth.Principal, code str
 	if p.VolunteerID == "" {
 		return Checkin{}, apperr.Forbidden
 	}
+	right, err := s.tryCode(ctx, p.VolunteerID)
+	if err != nil {
+		return Checkin{}, err
+	}
 	open, err := s.Store.Serving(ctx, p.VolunteerID)
 	if err != nil {
 		return Checkin{}, err
@@ -219,6 +251,7 @@ func (s *Service) CheckOutByCode(ctx context.Context, p auth.Principal, code str
 	w := s.Now().Unix() / int64(CodeWindow.Seconds())
 	for _, win := range []int64{w, w - 1} {
 		if len(post.CodeSecret) > 0 && hmac.Equal([]byte(shortCode(post.CodeSecret, win)), []byte(code)) {
+			right()
 			return s.CheckOut(ctx, p, post.ID, sign(post.CodeSecret, post.ID, win))
 		}
 	}

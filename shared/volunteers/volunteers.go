@@ -101,6 +101,7 @@ var (
 	ErrNotOnShift        = apperr.New(apperr.KindForbidden, "NOT_ON_SHIFT", "您不在该岗位当前班次", "You are not on a shift of this post now")
 	ErrOverlap           = apperr.New(apperr.KindConflict, "SHIFT_OVERLAP", "该志愿者同一时间已有其他班次", "The volunteer has another shift at that time")
 	ErrAlreadyCalled     = apperr.New(apperr.KindConflict, "ALREADY_CALLED", "同一范围的召集正在进行，请查看上次的启动记录", "A call of the same scope is under way: see the last activation")
+	ErrCodeTries         = apperr.New(apperr.KindRateLimited, "CHECKIN_CODE_TRIES", "到岗码错误次数过多，请稍后再试或扫码签到", "Too many wrong check-in codes: try later, or scan")
 	ErrCheckedIn         = apperr.New(apperr.KindConflict, "ALREADY_CHECKED_IN", "您已签到，请先签退", "You are checked in already: check out first")
 	ErrNotCheckedIn      = apperr.New(apperr.KindConflict, "NOT_CHECKED_IN", "您未在该岗位签到", "You are not checked in at this post")
 )
@@ -168,6 +169,12 @@ type Phones interface {
 	VerifyPhone(ctx context.Context, phone, code, ip string) error
 }
 
+// Limiter counts requests in fixed windows (the store's).
+type Limiter interface {
+	Take(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (time.Duration, error)
+	Give(ctx context.Context, key string, window time.Duration, now time.Time) error
+}
+
 // Sender sends one catalogue SMS.
 type Sender interface {
 	Send(ctx context.Context, to string, m sms.Message) error
@@ -183,7 +190,9 @@ type Service struct {
 	Queue notices.Enqueuer
 	// SMS sends the few single messages (approval).
 	SMS Sender
-	Now func() time.Time
+	// Limiter counts the six-digit check-in codes a volunteer tries.
+	Limiter Limiter
+	Now     func() time.Time
 }
 
 var clockRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)

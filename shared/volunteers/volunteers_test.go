@@ -76,7 +76,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{st: st, outbox: &sms.Outbox{Signature: "防线", Now: time.Now}, clock: c, queue: queue.NewLocal(5, 10, time.Millisecond),
 		staff: auth.Principal{UserID: "u-s", Role: manifest.RoleStaff, CommunityID: "c1"}.Normalized()}
 	f.signIn = &auth.SignIn{Accounts: st, Challenges: st, Limiter: st, Sender: f.outbox, Keys: keys, Now: c.Now}
-	f.svc = &volunteers.Service{Store: st, Accounts: st, Directory: st, Phones: f.signIn, Queue: f.queue, SMS: f.outbox, Now: c.Now}
+	f.svc = &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st, Phones: f.signIn, Queue: f.queue, SMS: f.outbox, Now: c.Now}
 	f.dispatch = &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: f.queue, Sender: f.outbox, Signature: "防线",
 		Pacer: notices.NewPacer(1000), MaxReceives: 5}
 	return f
