@@ -74,9 +74,11 @@ var (
 	replyCancelled = &Template{Name: "reply_cancelled", Purpose: "reply", MaxParts: 1,
 		Text:   "{name}{time}的核酸预约已取消。回复“预约”可重新预约。",
 		Params: []Param{{"name", Text, 6}, {"time", Clock, 11}}}
-	replyStatus = &Template{Name: "reply_status", Purpose: "reply", MaxParts: 1,
+	// A household's bookings may take a second part: a code cut off is no
+	// use at the site.
+	replyStatus = &Template{Name: "reply_status", Purpose: "reply", MaxParts: 2,
 		Text:   "预约：{bookings}；订单：{orders}",
-		Params: []Param{{"bookings", Text, 34}, {"orders", Text, 16}}}
+		Params: []Param{{"bookings", Text, 100}, {"orders", Text, 16}}}
 	replyTemperature = &Template{Name: "reply_temperature", Purpose: "reply", MaxParts: 1,
 		Text:   "{name}今日体温{celsius}℃已记录，{advice}。",
 		Params: []Param{{"name", Text, 6}, {"celsius", Decimal, 4}, {"advice", Text, 20}}}
