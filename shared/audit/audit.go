@@ -169,7 +169,7 @@ func (rec *Recorder) Day(ctx context.Context, p auth.Principal, streetID, day st
 func (rec *Recorder) Handlers() httpapi.Handlers {
 	return httpapi.Handlers{
 		"streetAudit": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			p, _ := auth.PrincipalFrom(r.Context())
+			p := auth.Caller(r)
 			street := strings.TrimSpace(r.PathValue("streetId"))
 			q := r.URL.Query()
 			if q.Has("day") && q.Get("day") == "" {

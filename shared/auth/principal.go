@@ -6,6 +6,7 @@ package auth
 
 import (
 	"context"
+	"net/http"
 	"slices"
 
 	"github.com/fangxian/fangxian/shared/manifest"
@@ -138,6 +139,13 @@ type principalKey struct{}
 // WithPrincipal stores p in ctx.
 func WithPrincipal(ctx context.Context, p Principal) context.Context {
 	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// Caller is the principal of a request the router authenticated (the zero
+// Principal on a public route): what every handler acts as.
+func Caller(r *http.Request) Principal {
+	p, _ := PrincipalFrom(r.Context())
+	return p
 }
 
 // PrincipalFrom returns the caller; ok is false on a public route.

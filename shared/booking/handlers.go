@@ -21,7 +21,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err := httpapi.DecodeJSON(r, &in); err != nil {
 				return err
 			}
-			round, err := s.CreateRound(r.Context(), caller(r), cid, in)
+			round, err := s.CreateRound(r.Context(), auth.Caller(r), cid, in)
 			if err != nil {
 				return err
 			}
@@ -33,7 +33,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if !registry.ValidID(cid) {
 				return apperr.NotFound
 			}
-			rounds, err := s.Rounds(r.Context(), caller(r), cid)
+			rounds, err := s.Rounds(r.Context(), auth.Caller(r), cid)
 			if err != nil {
 				return err
 			}
@@ -41,7 +41,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return nil
 		}),
 		"getRound": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			round, err := s.GetRound(r.Context(), caller(r), r.PathValue("roundId"))
+			round, err := s.GetRound(r.Context(), auth.Caller(r), r.PathValue("roundId"))
 			if err != nil {
 				return err
 			}
@@ -53,7 +53,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err := httpapi.DecodeJSON(r, &in); err != nil {
 				return err
 			}
-			site, slots, err := s.AddSite(r.Context(), caller(r), r.PathValue("roundId"), in)
+			site, slots, err := s.AddSite(r.Context(), auth.Caller(r), r.PathValue("roundId"), in)
 			if err != nil {
 				return err
 			}
@@ -61,7 +61,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return nil
 		}),
 		"closeSite": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			c, err := s.CloseSite(r.Context(), caller(r), r.PathValue("siteId"))
+			c, err := s.CloseSite(r.Context(), auth.Caller(r), r.PathValue("siteId"))
 			if err != nil {
 				return err
 			}
@@ -69,7 +69,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return nil
 		}),
 		"planRound": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			plan, err := s.PlanRound(r.Context(), caller(r), r.PathValue("roundId"))
+			plan, err := s.PlanRound(r.Context(), auth.Caller(r), r.PathValue("roundId"))
 			if err != nil {
 				return err
 			}
@@ -77,7 +77,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return nil
 		}),
 		"listSlots": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			slots, err := s.Slots(r.Context(), caller(r), r.PathValue("roundId"))
+			slots, err := s.Slots(r.Context(), auth.Caller(r), r.PathValue("roundId"))
 			if err != nil {
 				return err
 			}
@@ -96,7 +96,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err := httpapi.DecodeJSON(r, &in); err != nil {
 				return err
 			}
-			res, err := s.BookSteered(r.Context(), caller(r), r.PathValue("roundId"), in.SlotID, in.ResidentIDs, key)
+			res, err := s.BookSteered(r.Context(), auth.Caller(r), r.PathValue("roundId"), in.SlotID, in.ResidentIDs, key)
 			if err != nil {
 				return err
 			}
@@ -108,7 +108,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return nil
 		}),
 		"myBookings": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			bookings, err := s.HouseholdBookings(r.Context(), caller(r))
+			bookings, err := s.HouseholdBookings(r.Context(), auth.Caller(r))
 			if err != nil {
 				return err
 			}
@@ -116,7 +116,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return nil
 		}),
 		"cancelBooking": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			b, err := s.Cancel(r.Context(), caller(r), r.PathValue("bookingId"))
+			b, err := s.Cancel(r.Context(), auth.Caller(r), r.PathValue("bookingId"))
 			if err != nil {
 				return err
 			}
@@ -130,7 +130,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err := httpapi.DecodeJSON(r, &in); err != nil {
 				return err
 			}
-			b, err := s.Reschedule(r.Context(), caller(r), r.PathValue("bookingId"), in.SlotID)
+			b, err := s.Reschedule(r.Context(), auth.Caller(r), r.PathValue("bookingId"), in.SlotID)
 			if err != nil {
 				return err
 			}
@@ -145,7 +145,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err := httpapi.DecodeJSON(r, &in); err != nil {
 				return err
 			}
-			res, err := s.CheckIn(r.Context(), caller(r), r.PathValue("roundId"), in.Code, in.ResidentID)
+			res, err := s.CheckIn(r.Context(), auth.Caller(r), r.PathValue("roundId"), in.Code, in.ResidentID)
 			if err != nil {
 				return err
 			}
@@ -153,7 +153,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return nil
 		}),
 		"roundProgress": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			rows, err := s.Progress(r.Context(), caller(r), r.PathValue("roundId"))
+			rows, err := s.Progress(r.Context(), auth.Caller(r), r.PathValue("roundId"))
 			if err != nil {
 				return err
 			}
@@ -165,7 +165,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if format != "" && format != "json" && format != "csv" {
 				return apperr.Validation.WithFields(apperr.FieldError{Field: "format", Reason: "one of json, csv"})
 			}
-			rows, err := s.UnsampledList(r.Context(), caller(r), r.PathValue("roundId"), r.URL.Query().Get("buildingId"))
+			rows, err := s.UnsampledList(r.Context(), auth.Caller(r), r.PathValue("roundId"), r.URL.Query().Get("buildingId"))
 			if err != nil {
 				return err
 			}
@@ -182,18 +182,13 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err := httpapi.DecodeJSON(r, &in); err != nil {
 				return err
 			}
-			if err := s.SetReason(r.Context(), caller(r), r.PathValue("roundId"), r.PathValue("residentId"), in.Reason); err != nil {
+			if err := s.SetReason(r.Context(), auth.Caller(r), r.PathValue("roundId"), r.PathValue("residentId"), in.Reason); err != nil {
 				return err
 			}
 			httpapi.WriteJSON(w, http.StatusOK, map[string]string{"residentId": r.PathValue("residentId"), "reason": in.Reason})
 			return nil
 		}),
 	}
-}
-
-func caller(r *http.Request) auth.Principal {
-	p, _ := auth.PrincipalFrom(r.Context())
-	return p
 }
 
 // reasonNames are the list's reasons as Excel users read them.

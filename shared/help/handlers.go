@@ -21,41 +21,41 @@ type closeInput struct {
 func (s *Service) Handlers() httpapi.Handlers {
 	return httpapi.Handlers{
 		"requestHelp": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *Input) (any, error) {
-			return s.Create(r.Context(), caller(r), *in)
+			return s.Create(r.Context(), auth.Caller(r), *in)
 		}),
 		"myHelp": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			return s.ForHousehold(r.Context(), caller(r))
+			return s.ForHousehold(r.Context(), auth.Caller(r))
 		}),
 		"listHelp": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			cid, err := community(r)
 			if err != nil {
 				return nil, err
 			}
-			all, err := s.List(r.Context(), caller(r), cid)
+			all, err := s.List(r.Context(), auth.Caller(r), cid)
 			return map[string]any{"requests": all}, err
 		}),
 		"claimHelp": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			return s.Claim(r.Context(), caller(r), r.PathValue("helpId"))
+			return s.Claim(r.Context(), auth.Caller(r), r.PathValue("helpId"))
 		}),
 		"addHelpAction": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *actionInput) (any, error) {
-			return s.Act(r.Context(), caller(r), r.PathValue("helpId"), in.Text)
+			return s.Act(r.Context(), auth.Caller(r), r.PathValue("helpId"), in.Text)
 		}),
 		"closeHelp": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *closeInput) (any, error) {
-			return s.CloseRequest(r.Context(), caller(r), r.PathValue("helpId"), in.Outcome)
+			return s.CloseRequest(r.Context(), auth.Caller(r), r.PathValue("helpId"), in.Outcome)
 		}),
 		"getHelpSettings": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			cid, err := community(r)
 			if err != nil {
 				return nil, err
 			}
-			return s.SettingsOf(r.Context(), caller(r), cid)
+			return s.SettingsOf(r.Context(), auth.Caller(r), cid)
 		}),
 		"setHelpSettings": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *Settings) (any, error) {
 			cid, err := community(r)
 			if err != nil {
 				return nil, err
 			}
-			return s.SetSettings(r.Context(), caller(r), cid, *in)
+			return s.SetSettings(r.Context(), auth.Caller(r), cid, *in)
 		}),
 	}
 }
@@ -68,9 +68,4 @@ func community(r *http.Request) (string, error) {
 		return "", apperr.NotFound
 	}
 	return cid, nil
-}
-
-func caller(r *http.Request) auth.Principal {
-	p, _ := auth.PrincipalFrom(r.Context())
-	return p
 }

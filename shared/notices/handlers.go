@@ -32,7 +32,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err := httpapi.DecodeJSON(r, &in); err != nil {
 				return err
 			}
-			zones, err := s.SetZones(r.Context(), caller(r), cid, in.BuildingIDs, in.Level)
+			zones, err := s.SetZones(r.Context(), auth.Caller(r), cid, in.BuildingIDs, in.Level)
 			if err != nil {
 				return err
 			}
@@ -44,7 +44,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return err
 			}
-			zones, err := s.Zones(r.Context(), caller(r), cid)
+			zones, err := s.Zones(r.Context(), auth.Caller(r), cid)
 			if err != nil {
 				return err
 			}
@@ -63,7 +63,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return err
 			}
-			ns, err := s.List(r.Context(), caller(r), cid)
+			ns, err := s.List(r.Context(), auth.Caller(r), cid)
 			if err != nil {
 				return err
 			}
@@ -71,7 +71,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return nil
 		}),
 		"myNotices": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			feed, err := s.Feed(r.Context(), caller(r))
+			feed, err := s.Feed(r.Context(), auth.Caller(r))
 			if err != nil {
 				return err
 			}
@@ -79,7 +79,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return nil
 		}),
 		"ackNotice": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			first, err := s.Acknowledge(r.Context(), caller(r), r.PathValue("noticeId"))
+			first, err := s.Acknowledge(r.Context(), auth.Caller(r), r.PathValue("noticeId"))
 			if err != nil {
 				return err
 			}
@@ -101,7 +101,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if in.Celsius == nil {
 				return apperr.Validation.WithFields(apperr.FieldError{Field: "celsius", Reason: "required"})
 			}
-			reading, err := s.Report(r.Context(), caller(r), in.ResidentID, *in.Celsius)
+			reading, err := s.Report(r.Context(), auth.Caller(r), in.ResidentID, *in.Celsius)
 			if err != nil {
 				return err
 			}
@@ -117,7 +117,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if q.Has("day") && q.Get("day") == "" {
 				return apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "YYYY-MM-DD"})
 			}
-			day, err := s.Temperatures(r.Context(), caller(r), cid, q.Get("day"))
+			day, err := s.Temperatures(r.Context(), auth.Caller(r), cid, q.Get("day"))
 			if err != nil {
 				return err
 			}
@@ -125,7 +125,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return nil
 		}),
 		"noticeDelivery": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			rep, err := s.Delivery(r.Context(), caller(r), r.PathValue("noticeId"))
+			rep, err := s.Delivery(r.Context(), auth.Caller(r), r.PathValue("noticeId"))
 			if err != nil {
 				return err
 			}
@@ -148,16 +148,11 @@ func (s *Service) noticeHandler(community func(*http.Request) (string, error), s
 		if err := httpapi.DecodeJSON(r, &in); err != nil {
 			return err
 		}
-		out, err := do(r.Context(), caller(r), cid, in)
+		out, err := do(r.Context(), auth.Caller(r), cid, in)
 		if err != nil {
 			return err
 		}
 		httpapi.WriteJSON(w, status, out)
 		return nil
 	})
-}
-
-func caller(r *http.Request) auth.Principal {
-	p, _ := auth.PrincipalFrom(r.Context())
-	return p
 }

@@ -268,13 +268,12 @@ func (s *Store) Due(ctx context.Context, now time.Time) ([]help.Request, error) 
 		// '~' sorts after every character of an id: everything due at now.
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str("HELPDUE"), ":upto": str(formatTime(now) + "#~")},
 	}
-	p := dynamodb.NewQueryPaginator(s.DB, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, unavailable(err)
-		}
-		avs = append(avs, page.Items...)
+	err := s.queryAll(ctx, in, func(av map[string]types.AttributeValue) error {
+		avs = append(avs, av)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return helpsOf(avs)
 }

@@ -251,3 +251,20 @@ func (s *Store) batchGet(ctx context.Context, keys []Key) ([]map[string]types.At
 	}
 	return out, nil
 }
+
+// queryAll walks every page of a Query.
+func (s *Store) queryAll(ctx context.Context, in *dynamodb.QueryInput, each func(map[string]types.AttributeValue) error) error {
+	p := dynamodb.NewQueryPaginator(s.DB, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return unavailable(err)
+		}
+		for _, av := range page.Items {
+			if err := each(av); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

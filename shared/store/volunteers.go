@@ -590,22 +590,6 @@ func (s *Store) DueAsks(ctx context.Context, now time.Time) ([]volunteers.Ask, e
 	return out, s.queryAll(ctx, in, asksOf(&out))
 }
 
-func (s *Store) queryAll(ctx context.Context, in *dynamodb.QueryInput, each func(map[string]types.AttributeValue) error) error {
-	p := dynamodb.NewQueryPaginator(s.DB, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return unavailable(err)
-		}
-		for _, av := range page.Items {
-			if err := each(av); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // SettleAsk takes a due ask off the index, an unanswered one becoming
 // silent, only if it is still as the job read it.
 func (s *Store) SettleAsk(ctx context.Context, a volunteers.Ask) (bool, error) {

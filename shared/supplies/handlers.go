@@ -20,14 +20,14 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			return s.CreateMerchant(r.Context(), caller(r), cid, *in)
+			return s.CreateMerchant(r.Context(), auth.Caller(r), cid, *in)
 		}),
 		"listMerchants": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			cid, err := community(r)
 			if err != nil {
 				return nil, err
 			}
-			ms, err := s.Merchants(r.Context(), caller(r), cid)
+			ms, err := s.Merchants(r.Context(), auth.Caller(r), cid)
 			return map[string]any{"merchants": ms}, err
 		}),
 		"createItem": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *ItemInput) (any, error) {
@@ -35,25 +35,25 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			return s.CreateItem(r.Context(), caller(r), cid, *in)
+			return s.CreateItem(r.Context(), auth.Caller(r), cid, *in)
 		}),
 		"listItems": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			cid, err := community(r)
 			if err != nil {
 				return nil, err
 			}
-			items, err := s.Items(r.Context(), caller(r), cid)
+			items, err := s.Items(r.Context(), auth.Caller(r), cid)
 			return map[string]any{"items": items}, err
 		}),
 		"updateItem": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *ItemInput) (any, error) {
-			return s.UpdateItem(r.Context(), caller(r), r.PathValue("itemId"), *in)
+			return s.UpdateItem(r.Context(), auth.Caller(r), r.PathValue("itemId"), *in)
 		}),
 		"placeOrder": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *OrderInput) (any, error) {
 			cid, err := community(r)
 			if err != nil {
 				return nil, err
 			}
-			return s.PlaceOrder(r.Context(), caller(r), cid, *in, r.Header.Get("Idempotency-Key"))
+			return s.PlaceOrder(r.Context(), auth.Caller(r), cid, *in, r.Header.Get("Idempotency-Key"))
 		}),
 		"listOrders": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			cid, err := community(r)
@@ -69,18 +69,18 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if q.Has("buildingId") && (!registry.ValidID(bid) || registry.BuildingOf(bid) != bid) {
 				return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "buildingId", Reason: "no building " + bid + " in this community"})
 			}
-			orders, err := s.Orders(r.Context(), caller(r), cid, status, bid)
+			orders, err := s.Orders(r.Context(), auth.Caller(r), cid, status, bid)
 			return map[string]any{"orders": orders}, err
 		}),
 		"myOrders": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			orders, err := s.HouseholdOrders(r.Context(), caller(r))
+			orders, err := s.HouseholdOrders(r.Context(), auth.Caller(r))
 			return map[string]any{"orders": orders}, err
 		}),
 		"getOrder": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			return s.Order(r.Context(), caller(r), r.PathValue("orderId"))
+			return s.Order(r.Context(), auth.Caller(r), r.PathValue("orderId"))
 		}),
 		"setOrderStatus": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *StatusInput) (any, error) {
-			return s.SetStatus(r.Context(), caller(r), r.PathValue("orderId"), *in)
+			return s.SetStatus(r.Context(), auth.Caller(r), r.PathValue("orderId"), *in)
 		}),
 		"purchaseList": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			cid, err := community(r)
@@ -91,7 +91,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return err
 			}
-			list, err := s.Purchases(r.Context(), caller(r), cid)
+			list, err := s.Purchases(r.Context(), auth.Caller(r), cid)
 			if err != nil {
 				return err
 			}
@@ -117,7 +117,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return err
 			}
-			list, err := s.Picks(r.Context(), caller(r), cid, r.URL.Query().Get("buildingId"))
+			list, err := s.Picks(r.Context(), auth.Caller(r), cid, r.URL.Query().Get("buildingId"))
 			if err != nil {
 				return err
 			}
@@ -140,10 +140,10 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			return s.AssignBuilding(r.Context(), caller(r), cid, in.BuildingID, in.DelivererPhone)
+			return s.AssignBuilding(r.Context(), auth.Caller(r), cid, in.BuildingID, in.DelivererPhone)
 		}),
 		"myDeliveries": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			doors, err := s.Deliveries(r.Context(), caller(r))
+			doors, err := s.Deliveries(r.Context(), auth.Caller(r))
 			return map[string]any{"deliveries": doors}, err
 		}),
 	}
@@ -168,9 +168,4 @@ func community(r *http.Request) (string, error) {
 		return "", apperr.NotFound
 	}
 	return cid, nil
-}
-
-func caller(r *http.Request) auth.Principal {
-	p, _ := auth.PrincipalFrom(r.Context())
-	return p
 }

@@ -22,7 +22,7 @@ type tokenInput struct {
 func (s *Service) Handlers() httpapi.Handlers {
 	decide := func(to string) http.Handler {
 		return httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			return s.Decide(r.Context(), caller(r), r.PathValue("volunteerId"), to)
+			return s.Decide(r.Context(), auth.Caller(r), r.PathValue("volunteerId"), to)
 		})
 	}
 	return httpapi.Handlers{
@@ -31,7 +31,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			vs, err := s.List(r.Context(), caller(r), cid, r.URL.Query().Get("status"))
+			vs, err := s.List(r.Context(), auth.Caller(r), cid, r.URL.Query().Get("status"))
 			return map[string]any{"volunteers": vs}, err
 		}),
 		"approveVolunteer":    decide(StatusApproved),
@@ -42,25 +42,25 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			return s.CreatePost(r.Context(), caller(r), cid, *in)
+			return s.CreatePost(r.Context(), auth.Caller(r), cid, *in)
 		}),
 		"listPosts": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			cid, err := community(r)
 			if err != nil {
 				return nil, err
 			}
-			ps, err := s.Posts(r.Context(), caller(r), cid)
+			ps, err := s.Posts(r.Context(), auth.Caller(r), cid)
 			return map[string]any{"posts": ps}, err
 		}),
 		"assignVolunteer": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *AssignInput) (any, error) {
-			return s.Assign(r.Context(), caller(r), r.PathValue("postId"), *in)
+			return s.Assign(r.Context(), auth.Caller(r), r.PathValue("postId"), *in)
 		}),
 		"listAssignments": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			as, err := s.PostAssignments(r.Context(), caller(r), r.PathValue("postId"))
+			as, err := s.PostAssignments(r.Context(), auth.Caller(r), r.PathValue("postId"))
 			return map[string]any{"assignments": as}, err
 		}),
 		"suggestVolunteers": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			sg, err := s.Suggest(r.Context(), caller(r), r.PathValue("postId"), r.URL.Query().Get("shiftId"))
+			sg, err := s.Suggest(r.Context(), auth.Caller(r), r.PathValue("postId"), r.URL.Query().Get("shiftId"))
 			return map[string]any{"suggestions": sg}, err
 		}),
 		"activate": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *ActivationInput) (any, error) {
@@ -68,26 +68,26 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			return s.Activate(r.Context(), caller(r), cid, *in)
+			return s.Activate(r.Context(), auth.Caller(r), cid, *in)
 		}),
 		"getActivation": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			return s.View(r.Context(), caller(r), r.PathValue("activationId"))
+			return s.View(r.Context(), auth.Caller(r), r.PathValue("activationId"))
 		}),
 		"respondActivation": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *answerInput) (any, error) {
-			asks, err := s.Respond(r.Context(), caller(r), r.PathValue("activationId"), in.Answer)
+			asks, err := s.Respond(r.Context(), auth.Caller(r), r.PathValue("activationId"), in.Answer)
 			return map[string]any{"asks": asks}, err
 		}),
 		"postCode": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			return s.Code(r.Context(), caller(r), r.PathValue("postId"))
+			return s.Code(r.Context(), auth.Caller(r), r.PathValue("postId"))
 		}),
 		"postCheckIn": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *tokenInput) (any, error) {
-			return s.CheckIn(r.Context(), caller(r), r.PathValue("postId"), in.Token)
+			return s.CheckIn(r.Context(), auth.Caller(r), r.PathValue("postId"), in.Token)
 		}),
 		"postCheckOut": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *tokenInput) (any, error) {
-			return s.CheckOut(r.Context(), caller(r), r.PathValue("postId"), in.Token)
+			return s.CheckOut(r.Context(), auth.Caller(r), r.PathValue("postId"), in.Token)
 		}),
 		"myAssignments": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			return s.ForVolunteer(r.Context(), caller(r))
+			return s.ForVolunteer(r.Context(), auth.Caller(r))
 		}),
 		"volunteerHours": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			cid, err := community(r)
@@ -98,7 +98,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return err
 			}
-			m, err := s.Hours(r.Context(), caller(r), cid, r.URL.Query().Get("month"))
+			m, err := s.Hours(r.Context(), auth.Caller(r), cid, r.URL.Query().Get("month"))
 			if err != nil {
 				return err
 			}
@@ -140,9 +140,4 @@ func community(r *http.Request) (string, error) {
 		return "", apperr.NotFound
 	}
 	return cid, nil
-}
-
-func caller(r *http.Request) auth.Principal {
-	p, _ := auth.PrincipalFrom(r.Context())
-	return p
 }
