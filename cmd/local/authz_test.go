@@ -21,6 +21,7 @@ import (
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/playbook"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/store"
 	"github.com/fangxian/fangxian/shared/supplies"
@@ -127,6 +128,16 @@ var allowed = map[string][]string{
 	"postCheckOut":        {volunteerA},
 	"myAssignments":       {volunteerA},
 	"volunteerHours":      {staffA, adminA},
+	"getPlaybook":         {staffA, adminA},
+	"putPlaybook":         {staffA, adminA},
+	"getMode":             {staffA, adminA},
+	"switchMode":          {staffA, adminA},
+	"getRun":              {staffA, adminA},
+	"tickStep":            {staffA, adminA},
+	"runReport":           {staffA, adminA},
+	"drillOutbox":         {staffA, adminA},
+	"removeDrillData":     {staffA, adminA},
+	"setDrillOptIn":       {residentA},
 	// The callbacks take no token: the secret in their path decides (see
 	// callbacks_test.go for a wrong one).
 	"smsReceipts":        {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},
@@ -183,6 +194,9 @@ var bodies = map[string]struct{ contentType, body string }{
 	"respondActivation":  {"application/json", `{"answer":"accept"}`},
 	"postCheckIn":        {"application/json", `{"token":"not-a-code"}`},
 	"postCheckOut":       {"application/json", `{"token":"not-a-code"}`},
+	"putPlaybook":        {"application/json", `{"emergency":[{"id":"s1","title":"上报"}],"normal":[],"version":1}`},
+	"switchMode":         {"application/json", `{"mode":"emergency","drill":true}`},
+	"setDrillOptIn":      {"application/json", `{"optIn":true}`},
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
@@ -283,7 +297,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := strings.NewReplacer("{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
+	// A drill under way, its playbook with one step to tick.
+	if _, err := d.playbook.Put(ctx, staff, "ca", playbook.Playbook{Emergency: []playbook.Step{{ID: "s1", Title: "上报"}}}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := d.playbook.Switch(ctx, staff, "ca", playbook.ModeInput{Mode: playbook.ModeEmergency, Drill: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := strings.NewReplacer("{runId}", run.ID, "{stepId}", "s1", "{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
 		"{itemId}", item.ID, "{orderId}", order.ID, "{helpId}", helpReq.ID, "MERCHANT", merchant.ID, "ITEM", item.ID,
 		"{bookingId}", booking.BookingID(round.ID, resident.UserID), "{residentId}", resident.UserID,
 		"{siteId}", booking.SiteOf(slots[0].ID), "{noticeId}", notice.ID, "SLOT", slots[0].ID, "RESIDENT", resident.UserID,

@@ -29,6 +29,7 @@ import (
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/health"
 	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/httpapi"
@@ -37,6 +38,7 @@ import (
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/openapi"
+	"github.com/fangxian/fangxian/shared/playbook"
 	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
@@ -197,6 +199,7 @@ type deps struct {
 	supplies   *supplies.Service
 	help       *help.Service
 	volunteers *volunteers.Service
+	playbook   *playbook.Service
 	audit      *audit.Recorder
 	// callbacks checks the secret of the SMS callback URLs.
 	callbacks *inbound.Secrets
@@ -233,9 +236,12 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 		return nil, err
 	}
 	outbox := &sms.Outbox{Signature: signature, Now: time.Now}
+	// Every sender is under the drill guard, as provider.FromEnv builds it
+	// in the stack: a drill's messages go to its drill outbox, not here.
+	sender := drill.Guarded(outbox, st, signature)
 	// What staff's actions cause goes out as the stack sends it: not to a
 	// phone that opted out, a daily share per phone.
-	guarded := sms.Guarded{Sender: outbox, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}
+	guarded := sms.Guarded{Sender: sender, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}
 	if c.CallbackSecret == "" {
 		c.CallbackSecret = localCallbackSecret
 	}
@@ -249,7 +255,7 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 	}
 	// Like the stack's dispatch queue: 5 receives, then the dead letters.
 	q := queue.NewLocal(5, 10, 2*time.Second)
-	signIn := &auth.SignIn{Accounts: st, Challenges: st, Limiter: st, Limits: limits, Sender: outbox, Keys: keys, Now: time.Now}
+	signIn := &auth.SignIn{Accounts: st, Challenges: st, Limiter: st, Limits: limits, Sender: sender, Keys: keys, Now: time.Now}
 	var wx auth.OpenIDExchanger
 	if client := auth.NewWeChatClient(c.WeChat); client != nil {
 		wx = client
@@ -259,19 +265,21 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 		verifier: auth.NewVerifier(auth.Audience(localStage), st, time.Now),
 		wechat:   &auth.WeChatSignIn{SignIn: signIn, WeChat: wx, Bindings: st},
 		registry: &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now},
-		notices:  &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: signature},
+		notices:  &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: signature, Drills: st},
 		inbound:  &inbound.Handler{Receipts: st, OptOuts: st, Once: st, Keywords: notices.InboundQueue{Queue: q}, Now: time.Now},
 		supplies: &supplies.Service{Store: st, Directory: st, Accounts: st, SMS: guarded, Now: time.Now},
-		help:     &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: outbox, OptOuts: st, Now: time.Now},
+		help:     &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: sender, OptOuts: st, Now: time.Now},
 		volunteers: &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st, Phones: signIn, Queue: q, SMS: guarded,
 			Now: time.Now},
 		callbacks: &inbound.Secrets{Load: func(context.Context) ([]byte, error) { return []byte(c.CallbackSecret), nil }},
 		queue:     q,
-		dispatch: &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: q, Sender: outbox, Signature: signature,
+		dispatch: &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: q, Sender: sender, Signature: signature,
 			Pacer: notices.NewPacer(smsRate()), MaxReceives: q.MaxReceives},
-		booking: &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now},
+		booking: &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now, Drills: st},
 		audit:   &audit.Recorder{Store: st, Streets: st, Now: time.Now},
 	}
+	d.playbook = &playbook.Service{Store: st, Directory: st, Audit: d.audit, Now: time.Now,
+		Rounds: d.booking, Notices: d.notices, Activations: d.volunteers}
 	// The keyword flows run where the cloud runs them: on the dispatch queue.
 	d.dispatch.Inbound = &smsflow.Flow{Accounts: st, Households: st, Menus: st, Bookings: d.booking, Temps: d.notices, Supplies: d.supplies,
 		Helps: d.help, Volunteers: d.volunteers, Queue: q, Limiter: st, Once: st, RepliesPerHour: repliesPerHour(), Now: time.Now}
@@ -324,6 +332,8 @@ func functionHandlers(name string, d *deps) (httpapi.Handlers, error) {
 		return httpapi.Merge(d.supplies.Handlers(), d.help.Handlers()), nil
 	case "volunteers":
 		return d.volunteers.Handlers(), nil
+	case "playbooks":
+		return d.playbook.Handlers(), nil
 	case "dispatch", "reminders", "smsevents", "escalations":
 		return httpapi.Handlers{}, nil // event consumers: see run
 	}

@@ -41,7 +41,7 @@ func main() {
 			wechat = c
 		}
 	}
-	sender := lambdaenv.Must(provider.FromEnv(aws, params, log))
+	sender := lambdaenv.Must(provider.FromEnv(aws, params, st, log))
 	signIn := &auth.SignIn{
 		Accounts: st, Challenges: st, Limiter: st, Limits: limits, Keys: keys, Now: time.Now, Sender: sender,
 	}

@@ -42,7 +42,7 @@ func main() {
 	}
 	cfg := lambdaenv.AWSConfig(false)
 	q := &queue.SQS{Client: sqs.NewFromConfig(cfg), URL: env["QUEUE_URL_DISPATCH"]}
-	sender := lambdaenv.Must(provider.FromEnv(cfg, secrets.SSM{Config: cfg}, log))
+	sender := lambdaenv.Must(provider.FromEnv(cfg, secrets.SSM{Config: cfg}, st, log))
 	guarded := sms.Guarded{Sender: sender, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}
 	flow := &smsflow.Flow{Accounts: st, Households: st, Menus: st, Queue: q, Limiter: st, Once: st, Now: time.Now,
 		Bookings:   &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now},

@@ -27,7 +27,7 @@ func main() {
 	log := logging.Init()
 	st := lambdaenv.Must(store.FromEnv())
 	cfg := lambdaenv.AWSConfig(false)
-	sender := lambdaenv.Must(provider.FromEnv(cfg, secrets.SSM{Config: cfg}, log))
+	sender := lambdaenv.Must(provider.FromEnv(cfg, secrets.SSM{Config: cfg}, st, log))
 	env := lambdaenv.Must(lambdaenv.Require("QUEUE_URL_DISPATCH"))
 	svc := &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: sender, OptOuts: st, Now: time.Now}
 	vols := &volunteers.Service{Store: st, Accounts: st, Directory: st, Now: time.Now,

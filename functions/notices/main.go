@@ -23,6 +23,6 @@ func main() {
 	verifier := lambdaenv.Must(auth.VerifierFromEnv(st))
 	env := lambdaenv.Must(lambdaenv.Require("QUEUE_URL_DISPATCH", "SMS_SIGNATURE"))
 	q := &queue.SQS{Client: sqs.NewFromConfig(lambdaenv.AWSConfig(false)), URL: env["QUEUE_URL_DISPATCH"]}
-	svc := &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: env["SMS_SIGNATURE"]}
+	svc := &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: env["SMS_SIGNATURE"], Drills: st}
 	httpapi.ServeFunction("notices", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st, Audit: &audit.Recorder{Store: st, Streets: st, Now: time.Now}})
 }

@@ -23,7 +23,7 @@ func main() {
 	st := lambdaenv.Must(store.FromEnv())
 	verifier := lambdaenv.Must(auth.VerifierFromEnv(st))
 	cfg := lambdaenv.AWSConfig(false)
-	sender := lambdaenv.Must(provider.FromEnv(cfg, secrets.SSM{Config: cfg}, log))
+	sender := lambdaenv.Must(provider.FromEnv(cfg, secrets.SSM{Config: cfg}, st, log))
 	// Order news is staff-caused: not to a phone that opted out, a daily
 	// share per phone. Help alerts go to staff on duty as they are.
 	guarded := sms.Guarded{Sender: sender, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}

@@ -28,7 +28,7 @@ func main() {
 	verifier := lambdaenv.Must(auth.VerifierFromEnv(st))
 	env := lambdaenv.Must(lambdaenv.Require("QUEUE_URL_DISPATCH"))
 	cfg := lambdaenv.AWSConfig(false)
-	sender := lambdaenv.Must(provider.FromEnv(cfg, secrets.SSM{Config: cfg}, log))
+	sender := lambdaenv.Must(provider.FromEnv(cfg, secrets.SSM{Config: cfg}, st, log))
 	svc := &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st, Now: time.Now,
 		Queue: &queue.SQS{Client: sqs.NewFromConfig(cfg), URL: env["QUEUE_URL_DISPATCH"]},
 		SMS:   sms.Guarded{Sender: sender, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}}

@@ -134,7 +134,7 @@ func operation(r manifest.Route, o op) *openapi3.Operation {
 	body := o.body != nil || o.csvBody != ""
 	switch {
 	case o.body != nil:
-		op.RequestBody = &openapi3.RequestBodyRef{Value: &openapi3.RequestBody{Required: true,
+		op.RequestBody = &openapi3.RequestBodyRef{Value: &openapi3.RequestBody{Required: !o.optionalBody,
 			Content: openapi3.Content{"application/json": &openapi3.MediaType{Schema: S(o.body)}}}}
 	case o.csvBody != "":
 		op.RequestBody = &openapi3.RequestBodyRef{Value: &openapi3.RequestBody{Required: true, Description: o.csvBody,

@@ -6,7 +6,7 @@ import "github.com/getkin/kin-openapi/openapi3"
 // server encodes, field by field (the contract tests hold them to it).
 func components() openapi3.Schemas {
 	out := coreComponents()
-	for _, more := range []openapi3.Schemas{supplyComponents(), volunteerComponents()} {
+	for _, more := range []openapi3.Schemas{supplyComponents(), volunteerComponents(), playbookComponents()} {
 		for name, sc := range more {
 			out[name] = sc
 		}
@@ -84,6 +84,7 @@ func coreComponents() openapi3.Schemas {
 			"startsAt": S(beijingTime()), "endsAt": S(beijingTime()), "slotMinutes": S(integer(5, 240)),
 			"checkInOpensMinutesBefore": S(describe(integer(0, 240), "Check-in is taken from this long before the start until the end.")),
 			"createdAt":                 S(beijingTime()),
+			"drill":                     S(describe(id(""), "The drill run that opened it: shown to residents who opted into drills only.")),
 		}, "id", "communityId", "name", "startsAt", "endsAt", "slotMinutes", "checkInOpensMinutesBefore", "createdAt")),
 		"Site": S(object(props{
 			"id": S(id("")), "roundId": S(id("")), "name": S(str(1, 64)),
@@ -141,11 +142,13 @@ func coreComponents() openapi3.Schemas {
 			"channels":    S(arrayOf(enum("app", "sms"))),
 			"buildingIds": S(describe(array(S(id(""))), "The buildings it went to.")),
 			"createdAt":   S(beijingTime()), "createdBy": S(id("")),
+			"drill": S(describe(id(""), "The drill run that sent it: its SMS went to the drill's outbox.")),
 		}, "id", "communityId", "title", "body", "urgent", "channels", "buildingIds", "createdAt", "createdBy")),
 		"FeedItem": S(object(props{
 			"id": S(id("")), "communityId": S(id("")), "title": S(str(1, 40)), "body": S(str(1, 500)), "urgent": S(boolean()),
 			"channels": S(arrayOf(enum("app", "sms"))), "buildingIds": S(array(S(id("")))),
 			"createdAt": S(beijingTime()), "createdBy": S(id("")),
+			"drill":        S(describe(id(""), "A drill's notice: shown only to residents who opted into drills.")),
 			"acknowledged": S(describe(boolean(), "The household acknowledged it.")),
 		}, "id", "communityId", "title", "body", "urgent", "channels", "buildingIds", "createdAt", "createdBy", "acknowledged")),
 		"CallbackAnswer": S(object(props{"result": S(describe(integer(0, 0), "0: taken.")), "errmsg": S(enum("OK"))}, "result", "errmsg")),

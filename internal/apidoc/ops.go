@@ -25,8 +25,10 @@ type op struct {
 	description string
 	query       []param
 	body        *openapi3.Schema // a JSON body
-	csvBody     string           // a text/csv body: what it holds
-	answers     []answer
+	// optionalBody: the JSON body may be left out.
+	optionalBody bool
+	csvBody      string // a text/csv body: what it holds
+	answers      []answer
 	// codes are the error codes the operation answers, by status, beyond
 	// those every operation of its kind answers (see build.go).
 	codes map[int][]string
@@ -52,7 +54,7 @@ var (
 )
 
 // ops describes every operation of the manifest, by op name.
-var ops = mergeOps(coreOps, suppliesOps, volunteerOps, auditOps)
+var ops = mergeOps(coreOps, suppliesOps, volunteerOps, auditOps, playbookOps)
 
 // auditOps describe the street's audit log.
 var auditOps = map[string]op{
@@ -60,8 +62,8 @@ var auditOps = map[string]op{
 		description: "Every request of staff and admins that may change data, written before it runs (a request whose entry cannot be written is refused) with its outcome after: who, their roles, what (the operation), when, which ids, from which address. Entries are kept 400 days.",
 		query:       []param{{name: "day", schema: day(), description: "A Beijing day; default today."}},
 		answers: ok(list("entries", inline(object(props{
-			"at": S(beijingTime()), "requestId": S(str(1, 64)), "userId": S(id("")), "roles": S(array(S(enum("resident", "volunteer", "staff", "admin")))),
-			"streetId": S(id("")), "communityId": S(id("")), "op": S(str(1, 64)), "method": S(enum("POST", "PUT", "PATCH", "DELETE")),
+			"at": S(beijingTime()), "requestId": S(describe(str(1, 256), "The request's; an action a request took (a playbook's step) adds its time and op.")), "userId": S(id("")), "roles": S(array(S(enum("resident", "volunteer", "staff", "admin")))),
+			"streetId": S(id("")), "communityId": S(id("")), "op": S(str(1, 64)), "method": S(describe(enum("POST", "PUT", "PATCH", "DELETE", "ACTION"), "ACTION: an action the request took (a playbook step's).")),
 			"path": S(str(1, 2048)), "ids": S(describe(&openapi3.Schema{Type: &openapi3.Types{"object"}, AdditionalProperties: openapi3.AdditionalProperties{Schema: S(str(0, 128))}}, "The path's ids by name, each at most 128 characters.")),
 			"ip": S(str(0, 64)), "status": S(describe(integer(0, 599), "The answer's status; 0 when no outcome was recorded.")),
 		}, "at", "requestId", "userId", "roles", "streetId", "op", "method", "path", "ids", "ip", "status")), false)),
@@ -246,6 +248,10 @@ var coreOps = map[string]op{
 		codes: map[int][]string{404: {"NOTICE_NOT_FOUND"}}},
 	"noticeDelivery": {summary: "Delivery counts and the households to knock on", answers: ok(ref("Delivery")),
 		codes: map[int][]string{404: {"NOTICE_NOT_FOUND"}}},
+	"setDrillOptIn": {summary: "Take part in drills, or not",
+		description: "A resident who opts in sees drills' (演练) notices and rounds in the app; nobody gets a drill's SMS.",
+		body:        object(props{"optIn": S(boolean())}, "optIn"),
+		answers:     ok(S(object(props{"optIn": S(boolean())}, "optIn")))},
 	"reportTemperature": {summary: "Report today's temperature",
 		description: "For the caller or a member of their household (residentId). Rounded to a tenth; 37.3 °C or more is a fever, which alerts the community's staff once a day per resident.",
 		body:        object(props{"celsius": S(number(34, 43)), "residentId": S(id("A member of your household; default: you."))}, "celsius"),

@@ -24,6 +24,7 @@ func volunteerComponents() openapi3.Schemas {
 		"startsAt": S(beijingTime()), "need": S(integer(1, 50)), "volunteerId": S(id("")), "name": S(str(1, 32)),
 		"phone": S(describe(phone(), "For staff only.")), "role": S(enum("A", "B")), "status": S(enum(askStatuses...)),
 		"askedAt": S(beijingTime()), "deadlineAt": S(beijingTime()), "answeredAt": S(beijingTime()), "minutes": S(integer(1, 60)),
+		"drill": S(describe(id(""), "The drill run that called: its SMS went to the drill's outbox.")),
 	}, "activationId", "communityId", "postId", "post", "shiftId", "startsAt", "need", "volunteerId", "name", "role", "status", "askedAt", "deadlineAt", "minutes")
 	return openapi3.Schemas{
 		"Volunteer": S(object(props{
@@ -49,6 +50,7 @@ func volunteerComponents() openapi3.Schemas {
 			"scope":     S(object(props{"postIds": S(array(S(id("")))), "categories": S(array(S(enum(volunteerCategories...)))), "all": S(boolean())})),
 			"minutes":   S(describe(integer(1, 60), "An A's minutes to answer before the B is called.")),
 			"createdAt": S(beijingTime()), "createdBy": S(id("")),
+			"drill": S(describe(id(""), "The drill run that called.")),
 			"asked": S(integer(0, 1e6)), "accepted": S(integer(0, 1e6)), "declined": S(integer(0, 1e6)),
 			"silent":        S(describe(integer(0, 1e6), "Did not answer by the deadline.")),
 			"waiting":       S(describe(integer(0, 1e6), "Asked, deadline not yet passed.")),

@@ -125,7 +125,10 @@ func Seed(ctx context.Context, st *store.Store, now time.Time) (registry.ImportR
 	data, samples := CSV(now.Year())
 	im := &registry.Importer{Store: st, Now: func() time.Time { return now }}
 	report, err := im.Import(ctx, CommunityID, data)
-	return report, samples, err
+	if err != nil {
+		return report, samples, err
+	}
+	return report, samples, seedPlaybook(ctx, st, now)
 }
 
 // OtherCSV is the neighbouring community's few residents.

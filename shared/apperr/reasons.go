@@ -93,6 +93,14 @@ var reasonsZH = [][2]string{
 	{"the price is now %d", "现价为%d分"},
 	{"give at least one field", "至少给出一个字段"},
 	{"Unix seconds", "Unix 时间（秒）"},
+	{"1 to 20 of a-z, 0-9 and -", "1到20个字符，只能是 a-z、0-9 和 -"},
+	{"used twice", "重复使用"},
+	{"staff or admin", "须为 staff 或 admin"},
+	{"sealed or controlled", "须为 sealed 或 controlled"},
+	{"emergency or normal", "须为 emergency 或 normal"},
+	{"not taken by %t", "%t 不接受此字段"},
+	{"%d to %d", "%d到%d个"},
+	{`exactly one of {"all":true}, {"buildingIds":[…]}, {"toSealed":true}`, `须为 {"all":true}、{"buildingIds":[…]}、{"toSealed":true} 三者之一`},
 }
 
 type reasonPattern struct {

@@ -8,6 +8,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -108,6 +109,12 @@ func (rec *Recorder) Begin(r *http.Request, route manifest.Route, caller httpapi
 		}
 		e.IDs[m[1]] = clip(r.PathValue(m[1]), 128) // an id is short; what is not, is kept in part
 	}
+	return rec.append(ctx, e)
+}
+
+// append writes e, finding its street from its community when the caller
+// has none, and returns how to record its outcome.
+func (rec *Recorder) append(ctx context.Context, e Entry) (func(status int), error) {
 	if e.StreetID == "" && e.CommunityID != "" {
 		street, err := rec.streetOf(ctx, e.CommunityID)
 		if err != nil {
@@ -129,6 +136,33 @@ func (rec *Recorder) Begin(r *http.Request, route manifest.Route, caller httpapi
 			logging.From(ctx).Warn("audit outcome not written", "request", e.RequestID, "err", err)
 		}
 	}, nil
+}
+
+// Action writes the entry of an action the system takes for p inside a
+// request (a playbook's step): its request id is the request's, suffixed
+// with the op and ids, so the request's own entry (with the address it came
+// from) and its actions read together. An error refuses the action.
+func (rec *Recorder) Action(ctx context.Context, p auth.Principal, communityID, op string, ids map[string]string) (func(status int), error) {
+	now := rec.Now()
+	e := Entry{At: chinatime.In(now), UserID: p.UserID, StreetID: p.StreetID, CommunityID: communityID, Op: op,
+		Method: "ACTION", IDs: map[string]string{"communityId": communityID}}
+	for _, role := range p.Roles {
+		e.Roles = append(e.Roles, string(role))
+	}
+	// Entries of one second read in the order of their ids: the sub-second
+	// keeps a request's actions in the order they ran, after the request.
+	e.RequestID = fmt.Sprintf("%s/%09d/%s", httpapi.RequestID(ctx), now.Nanosecond(), op)
+	names := make([]string, 0, len(ids))
+	for k := range ids {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		e.IDs[k] = clip(ids[k], 128)
+		e.RequestID += "/" + e.IDs[k]
+		e.Path += "/" + k + "/" + e.IDs[k]
+	}
+	return rec.append(ctx, e)
 }
 
 func (rec *Recorder) streetOf(ctx context.Context, cid string) (string, error) {

@@ -26,6 +26,9 @@ type Round struct {
 	// the start until the end.
 	CheckInOpensMinutesBefore int       `json:"checkInOpensMinutesBefore"`
 	CreatedAt                 time.Time `json:"createdAt"`
+	// Drill is the drill run that opened it (演练): its SMS go to the
+	// drill's outbox, and only residents who opted into drills see it.
+	Drill string `json:"drill,omitempty"`
 }
 
 // DefaultCheckInOpensMinutesBefore lets a site open its queue half an hour

@@ -186,7 +186,7 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 		}
 	}
 	// The moves stand whatever the SMS do: the answer says how many were told.
-	out.Notified = s.tell(ctx, notices)
+	out.Notified = s.tell(s.inDrill(ctx, roundID), notices)
 	// The buildings' windows pointed at the closed site too: plan again
 	// for what is left, and steering follows the new windows.
 	if slots, err = s.Store.Slots(ctx, roundID); err != nil {
@@ -314,7 +314,7 @@ func (s *Service) Reschedule(ctx context.Context, p auth.Principal, bookingID, s
 	b.SlotID, b.StartsAt = slotID, to.StartsAt
 	if staff && !auth.OwnHousehold(p, b.HouseholdID) {
 		site := s.siteName(ctx, roundID, to.SiteID)
-		s.tell(ctx, map[string]message{b.ResidentID: func(name string) (sms.Message, error) {
+		s.tell(s.inDrill(ctx, roundID), map[string]message{b.ResidentID: func(name string) (sms.Message, error) {
 			return sms.BookingChanged(name, to.StartsAt, site, b.Code)
 		}})
 	}

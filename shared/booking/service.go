@@ -14,6 +14,7 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/metrics"
@@ -50,6 +51,10 @@ type Service struct {
 	// SMS tells people when their booking moves; nil sends nothing.
 	SMS Sender
 	Now func() time.Time
+	// Drills says who opted into drills; nil shows drills' rounds to staff only.
+	Drills interface {
+		DrillOptIn(ctx context.Context, residentID string) (bool, error)
+	}
 
 	// windows caches each building's planned window for windowTTL.
 	windows sync.Map
@@ -112,7 +117,7 @@ func (s *Service) CreateRound(ctx context.Context, p auth.Principal, communityID
 	}
 	r := Round{ID: NewRoundID(), CommunityID: communityID, Name: in.Name, StartsAt: in.StartsAt.Truncate(time.Second).In(chinatime.Zone),
 		EndsAt: in.EndsAt.Truncate(time.Second).In(chinatime.Zone), SlotMinutes: in.SlotMinutes, CheckInOpensMinutesBefore: opens,
-		CreatedAt: s.Now().Truncate(time.Second).In(chinatime.Zone)}
+		CreatedAt: s.Now().Truncate(time.Second).In(chinatime.Zone), Drill: drill.RunOf(ctx)}
 	return r, s.Store.CreateRound(ctx, r)
 }
 
@@ -124,7 +129,24 @@ func (s *Service) Rounds(ctx context.Context, p auth.Principal, communityID stri
 			return nil, err
 		}
 	}
-	return s.Store.Rounds(ctx, communityID, 50)
+	rounds, err := s.Store.Rounds(ctx, communityID, 50)
+	if err != nil || p.Has(manifest.RoleStaff) || p.Has(manifest.RoleAdmin) {
+		return rounds, err
+	}
+	drills, err := s.seesDrills(ctx, p, rounds)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(rounds, func(r Round) bool { return r.Drill != "" && !drills }), nil
+}
+
+// seesDrills says whether a resident or volunteer sees drills' rounds: only
+// those who opted into drills do. It asks only when rounds hold a drill's.
+func (s *Service) seesDrills(ctx context.Context, p auth.Principal, rounds []Round) (bool, error) {
+	if s.Drills == nil || !slices.ContainsFunc(rounds, func(r Round) bool { return r.Drill != "" }) {
+		return false, nil
+	}
+	return s.Drills.DrillOptIn(ctx, p.UserID)
 }
 
 // asStaff says whether p may run rounds of community: its staff, or an
@@ -174,8 +196,21 @@ func (s *Service) round(ctx context.Context, id string) (Round, error) {
 	if err != nil {
 		return Round{}, err
 	}
-	s.rounds.Store(id, r)
+	if r.Drill == "" {
+		// A drill's round is removed with the drill: not kept past a read.
+		s.rounds.Store(id, r)
+	}
 	return r, nil
+}
+
+// inDrill marks ctx as the work of the round's drill, when it is a drill's
+// round: its SMS go to the drill's outbox.
+func (s *Service) inDrill(ctx context.Context, roundID string) context.Context {
+	r, err := s.round(ctx, roundID)
+	if err != nil {
+		return ctx
+	}
+	return drill.With(ctx, r.Drill)
 }
 
 // visibleRound is a round the caller may see: staff and admins of its
@@ -184,6 +219,12 @@ func (s *Service) visibleRound(ctx context.Context, p auth.Principal, id string)
 	r, err := s.round(ctx, id)
 	if err != nil {
 		return Round{}, err
+	}
+	if auth.MemberOf(p, r.CommunityID) && !p.Has(manifest.RoleStaff) {
+		if drills, err := s.seesDrills(ctx, p, []Round{r}); err != nil || (r.Drill != "" && !drills) {
+			return Round{}, errors.Join(err, ErrRoundNotFound)
+		}
+		return r, nil
 	}
 	if auth.MemberOf(p, r.CommunityID) {
 		return r, nil
@@ -423,6 +464,7 @@ func (s *Service) confirm(ctx context.Context, r Round, slot Slot, bookings []Bo
 		return 0
 	}
 	site := s.siteName(ctx, r.ID, slot.SiteID)
+	ctx = drill.With(ctx, r.Drill)
 	sent := 0
 	for _, b := range bookings {
 		n := s.tell(ctx, map[string]message{b.ResidentID: func(name string) (sms.Message, error) {
@@ -529,7 +571,7 @@ func (s *Service) Cancel(ctx context.Context, p auth.Principal, bookingID string
 	b, err := s.Store.Cancel(ctx, roundID, residentID)
 	if err == nil && !auth.OwnHousehold(p, b.HouseholdID) {
 		// Staff cancelled it: the resident may not have the app to see it.
-		s.tell(ctx, map[string]message{residentID: func(name string) (sms.Message, error) { return sms.BookingWithdrawn(name, b.StartsAt) }})
+		s.tell(s.inDrill(ctx, roundID), map[string]message{residentID: func(name string) (sms.Message, error) { return sms.BookingWithdrawn(name, b.StartsAt) }})
 	}
 	return b, err
 }

@@ -9,6 +9,9 @@ import (
 	"github.com/fangxian/fangxian/shared/logging"
 )
 
+// StatusOf is the HTTP status err is answered with.
+func StatusOf(err error) int { return statusOf(apperr.As(err).Kind) }
+
 // statusOf is the one mapping from error kinds to HTTP statuses.
 func statusOf(k apperr.Kind) int {
 	switch k {

@@ -308,6 +308,7 @@ var Functions = []Function{
 			{Method: "GET", Path: "/v1/notices/{noticeId}/delivery", Op: "noticeDelivery", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/me/temperatures", Op: "reportTemperature", Access: Only(RoleResident)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/temperatures", Op: "listTemperatures", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "PUT", Path: "/v1/me/drills", Op: "setDrillOptIn", Access: Only(RoleResident)},
 		},
 	},
 	{
@@ -390,6 +391,26 @@ var Functions = []Function{
 			{Method: "POST", Path: "/v1/posts/{postId}/checkouts", Op: "postCheckOut", Access: Only(RoleVolunteer)},
 			{Method: "GET", Path: "/v1/me/assignments", Op: "myAssignments", Access: Only(RoleVolunteer)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/volunteer-hours", Op: "volunteerHours", Access: Only(RoleStaff, RoleAdmin)},
+		},
+	},
+	{
+		Name:        "playbooks",
+		Description: "Peace/war switch: playbooks, mode switches and their runs, drills and their removal, data retention",
+		MemoryMB:    512,
+		TimeoutSec:  MaxHTTPTimeoutSec,
+		Table:       TableReadWrite,
+		// The actions' SMS (notices, volunteer calls) go through the queue.
+		SendsTo: []string{DispatchQueue},
+		Routes: []Route{
+			{Method: "GET", Path: "/v1/communities/{communityId}/playbook", Op: "getPlaybook", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "PUT", Path: "/v1/communities/{communityId}/playbook", Op: "putPlaybook", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/mode", Op: "getMode", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/mode", Op: "switchMode", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/runs/{runId}", Op: "getRun", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/runs/{runId}/steps/{stepId}/done", Op: "tickStep", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/runs/{runId}/report", Op: "runReport", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/runs/{runId}/outbox", Op: "drillOutbox", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "DELETE", Path: "/v1/runs/{runId}/drill-data", Op: "removeDrillData", Access: Only(RoleStaff, RoleAdmin)},
 		},
 	},
 	{

@@ -70,6 +70,12 @@ func (s *Service) Handlers() httpapi.Handlers {
 			httpapi.WriteJSON(w, http.StatusOK, map[string]any{"notices": ns})
 			return nil
 		}),
+		"setDrillOptIn": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *DrillOptInInput) (any, error) {
+			if in.OptIn == nil {
+				return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "optIn", Reason: "required"})
+			}
+			return DrillOptInInput{OptIn: in.OptIn}, s.SetDrillOptIn(r.Context(), auth.Caller(r), *in.OptIn)
+		}),
 		"myNotices": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			feed, err := s.Feed(r.Context(), auth.Caller(r))
 			if err != nil {

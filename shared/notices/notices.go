@@ -18,6 +18,7 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/metrics"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/safetext"
@@ -54,6 +55,9 @@ type Notice struct {
 	BuildingIDs []string  `json:"buildingIds"`
 	CreatedAt   time.Time `json:"createdAt"`
 	CreatedBy   string    `json:"createdBy"`
+	// Drill is the drill run that sent it (演练); its SMS went to the
+	// drill's outbox, and residents see it only if they opted into drills.
+	Drill string `json:"drill,omitempty"`
 }
 
 // Delivery counts of a notice's SMS, phone by phone: queued for sending;
@@ -122,6 +126,37 @@ type Service struct {
 	Now       func() time.Time
 	// Signature is the 【signature】 the SMS go out with, for previews.
 	Signature string
+	// Drills keeps who opted into drills; nil shows drills to nobody.
+	Drills DrillOptIns
+}
+
+// DrillOptIns keeps the residents who take part in drills: only they see a
+// drill's notices in the app.
+type DrillOptIns interface {
+	DrillOptIn(ctx context.Context, residentID string) (bool, error)
+	SetDrillOptIn(ctx context.Context, residentID string, in bool) error
+}
+
+// DrillOptInInput is whether a resident takes part in drills (演练): sees
+// drills' notices and rounds in the app.
+type DrillOptInInput struct {
+	OptIn *bool `json:"optIn"`
+}
+
+// SetDrillOptIn records whether the caller sees drills' notices.
+func (s *Service) SetDrillOptIn(ctx context.Context, p auth.Principal, in bool) error {
+	if s.Drills == nil {
+		return apperr.Forbidden.Wrap(errors.New("drills are not kept here"))
+	}
+	return s.Drills.SetDrillOptIn(ctx, p.UserID, in)
+}
+
+// seesDrills says whether a resident opted into drills.
+func (s *Service) seesDrills(ctx context.Context, p auth.Principal) (bool, error) {
+	if s.Drills == nil {
+		return false, nil
+	}
+	return s.Drills.DrillOptIn(ctx, p.UserID)
 }
 
 func (s *Service) buildings(ctx context.Context, cid string) (map[string]registry.Building, error) {
@@ -144,6 +179,22 @@ func (s *Service) buildings(ctx context.Context, cid string) (map[string]registr
 
 // SetZones puts buildings at a level (or releases them with "none").
 func (s *Service) SetZones(ctx context.Context, p auth.Principal, cid string, buildingIDs []string, level string) ([]Zone, error) {
+	zones, err := s.PlanZones(ctx, p, cid, buildingIDs, level)
+	if err != nil {
+		return nil, err
+	}
+	if level == LevelSealed || level == LevelControlled {
+		if err := s.Readings.MarkZoned(ctx, cid); err != nil {
+			return nil, err
+		}
+	}
+	return zones, s.Store.SetZones(ctx, cid, zones)
+}
+
+// PlanZones checks a change of zones as SetZones does and answers the zones
+// it would set, changing nothing: a drill seals buildings on paper only, so
+// that real residents' orders, reminders and feeds stay as they are.
+func (s *Service) PlanZones(ctx context.Context, p auth.Principal, cid string, buildingIDs []string, level string) ([]Zone, error) {
 	if err := auth.RequireCommunity(ctx, p, cid, s.Directory); err != nil {
 		return nil, err
 	}
@@ -158,11 +209,6 @@ func (s *Service) SetZones(ctx context.Context, p auth.Principal, cid string, bu
 		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "buildingIds", Reason: "1 to 45 buildings"})
 	}
 	now := chinatime.In(s.Now())
-	if level == LevelSealed || level == LevelControlled {
-		if err := s.Readings.MarkZoned(ctx, cid); err != nil {
-			return nil, err
-		}
-	}
 	var zones []Zone
 	for _, id := range dedupe(buildingIDs) {
 		b, ok := known[id]
@@ -171,7 +217,7 @@ func (s *Service) SetZones(ctx context.Context, p auth.Principal, cid string, bu
 		}
 		zones = append(zones, Zone{BuildingID: id, Building: b.Name, Level: level, Since: now, By: p.UserID})
 	}
-	return zones, s.Store.SetZones(ctx, cid, zones)
+	return zones, nil
 }
 
 // Zones is the community's current map: one Query.
@@ -304,12 +350,12 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, cid string, in N
 	}
 	in = pl.in
 	n := Notice{ID: "n" + randomID(12), CommunityID: cid, Title: in.Title, Body: in.Body, Urgent: in.Urgent,
-		Channels: dedupe(in.Channels), BuildingIDs: pl.targets, CreatedAt: chinatime.In(s.Now()), CreatedBy: p.UserID}
+		Channels: dedupe(in.Channels), BuildingIDs: pl.targets, CreatedAt: chinatime.In(s.Now()), CreatedBy: p.UserID, Drill: drill.RunOf(ctx)}
 	if err := s.Store.CreateNotice(ctx, n); err != nil {
 		return Notice{}, err
 	}
 	if !pl.sms.IsZero() && len(pl.targets) > 0 {
-		body, _ := json.Marshal(Message{Kind: KindFanout, NoticeID: n.ID})
+		body, _ := json.Marshal(Message{Kind: KindFanout, NoticeID: n.ID, Drill: n.Drill})
 		if err := s.Queue.SendBatch(ctx, []string{string(body)}); err != nil {
 			return Notice{}, apperr.StoreUnavailable.Wrap(err)
 		}
@@ -443,8 +489,18 @@ func (s *Service) Feed(ctx context.Context, p auth.Principal) ([]FeedItem, error
 	}
 	building := registry.BuildingOf(p.HouseholdID)
 	var mine []Notice
+	drills, asked := false, false
 	for _, n := range all {
-		if slices.Contains(n.BuildingIDs, building) && slices.Contains(n.Channels, "app") {
+		if !slices.Contains(n.BuildingIDs, building) || !slices.Contains(n.Channels, "app") {
+			continue
+		}
+		if n.Drill != "" && !asked {
+			if drills, err = s.seesDrills(ctx, p); err != nil {
+				return nil, err
+			}
+			asked = true
+		}
+		if n.Drill == "" || drills {
 			mine = append(mine, n)
 		}
 	}
@@ -468,6 +524,11 @@ func (s *Service) Acknowledge(ctx context.Context, p auth.Principal, noticeID st
 	// Only what the feed shows is acknowledged: an SMS-only notice is not.
 	if n.CommunityID != p.ResidentCommunityID || !slices.Contains(n.BuildingIDs, registry.BuildingOf(p.HouseholdID)) || !slices.Contains(n.Channels, "app") {
 		return false, ErrNoticeNotFound
+	}
+	if n.Drill != "" {
+		if sees, err := s.seesDrills(ctx, p); err != nil || !sees {
+			return false, errors.Join(err, ErrNoticeNotFound)
+		}
 	}
 	return s.Store.Acknowledge(ctx, noticeID, p.HouseholdID, s.Now().Truncate(time.Second))
 }

@@ -288,7 +288,9 @@ func (f *Flow) pick(ctx context.Context, p auth.Principal, phone string, cmd Com
 	return registry.Resident{}, ask, err
 }
 
-// currentRound is the community's round not yet over that started last.
+// currentRound is the community's round not yet over that started last. A
+// drill's round is never it: a text to the service is real, and so is its
+// answer.
 func (f *Flow) currentRound(ctx context.Context, p auth.Principal) (booking.Round, error) {
 	rounds, err := f.Bookings.Rounds(ctx, p, p.ResidentCommunityID)
 	if err != nil {
@@ -297,7 +299,7 @@ func (f *Flow) currentRound(ctx context.Context, p auth.Principal) (booking.Roun
 	now := f.Now()
 	var cur *booking.Round
 	for i, r := range rounds {
-		if r.EndsAt.After(now) && (cur == nil || r.StartsAt.After(cur.StartsAt)) {
+		if r.Drill == "" && r.EndsAt.After(now) && (cur == nil || r.StartsAt.After(cur.StartsAt)) {
 			cur = &rounds[i]
 		}
 	}

@@ -87,6 +87,7 @@ type roundItem struct {
 	CheckInOpen int    `dynamodbav:"checkInOpensMinutesBefore"`
 	CreatedAt   string `dynamodbav:"createdAt"`
 	Status      string `dynamodbav:"status"`
+	Drill       string `dynamodbav:"drill,omitempty"`
 }
 
 type slotItem struct {
@@ -107,7 +108,7 @@ func (it slotItem) domain() booking.Slot {
 
 func (it roundItem) domain() booking.Round {
 	return booking.Round{ID: it.ID, CommunityID: it.CommunityID, Name: it.Name, StartsAt: parseTime(it.StartsAt),
-		EndsAt: parseTime(it.EndsAt), SlotMinutes: it.SlotMinutes, CheckInOpensMinutesBefore: it.CheckInOpen, CreatedAt: parseTime(it.CreatedAt)}
+		EndsAt: parseTime(it.EndsAt), SlotMinutes: it.SlotMinutes, CheckInOpensMinutesBefore: it.CheckInOpen, CreatedAt: parseTime(it.CreatedAt), Drill: it.Drill}
 }
 
 type siteItem struct {
@@ -157,7 +158,7 @@ func (s *Store) CreateRound(ctx context.Context, r booking.Round) error {
 	ix := RoundsIndex(r.CommunityID, r.CreatedAt, r.ID)
 	av, err := attributevalue.MarshalMap(roundItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "round"}, ID: r.ID, CommunityID: r.CommunityID,
 		Name: r.Name, StartsAt: formatTime(r.StartsAt), EndsAt: formatTime(r.EndsAt), SlotMinutes: r.SlotMinutes, CheckInOpen: r.CheckInOpensMinutesBefore,
-		CreatedAt: formatTime(r.CreatedAt), Status: "open"})
+		CreatedAt: formatTime(r.CreatedAt), Status: "open", Drill: r.Drill})
 	if err != nil {
 		return err
 	}

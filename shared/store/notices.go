@@ -113,11 +113,12 @@ type noticeItem struct {
 	Failed       int      `dynamodbav:"failed"`
 	Skipped      int      `dynamodbav:"skipped"`
 	Acknowledged int      `dynamodbav:"acknowledged"`
+	Drill        string   `dynamodbav:"drill,omitempty"`
 }
 
 func (it noticeItem) domain() (notices.Notice, notices.Delivery) {
 	return notices.Notice{ID: it.ID, CommunityID: it.CommunityID, Title: it.Title, Body: it.Body, Urgent: it.Urgent,
-			Channels: it.Channels, BuildingIDs: it.BuildingIDs, CreatedAt: parseTime(it.CreatedAt), CreatedBy: it.CreatedBy},
+			Channels: it.Channels, BuildingIDs: it.BuildingIDs, CreatedAt: parseTime(it.CreatedAt), CreatedBy: it.CreatedBy, Drill: it.Drill},
 		notices.Delivery{Queued: it.Queued, Sent: it.Sent, Delivered: it.Delivered, Failed: it.Failed, Skipped: it.Skipped, Acknowledged: it.Acknowledged}
 }
 
@@ -127,7 +128,7 @@ func (s *Store) CreateNotice(ctx context.Context, n notices.Notice) error {
 	for _, k := range []Key{NoticeKey(n.ID), FeedKey(n.CommunityID, n.CreatedAt, n.ID)} {
 		av, err := attributevalue.MarshalMap(noticeItem{keys: keys{PK: k.PK, SK: k.SK, Type: "notice"}, ID: n.ID, CommunityID: n.CommunityID,
 			Title: n.Title, Body: n.Body, Urgent: n.Urgent, Channels: n.Channels, BuildingIDs: n.BuildingIDs,
-			CreatedAt: formatTime(n.CreatedAt), CreatedBy: n.CreatedBy})
+			CreatedAt: formatTime(n.CreatedAt), CreatedBy: n.CreatedBy, Drill: n.Drill})
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/registry"
@@ -56,6 +57,9 @@ type Activation struct {
 	Minutes     int       `json:"minutes"`
 	CreatedAt   time.Time `json:"createdAt"`
 	CreatedBy   string    `json:"createdBy"`
+	// Drill is the drill run that called (演练): its SMS go to the drill's
+	// outbox, its backups too.
+	Drill string `json:"drill,omitempty"`
 }
 
 // Ask is one volunteer called to one shift by an activation.
@@ -76,6 +80,8 @@ type Ask struct {
 	DeadlineAt   time.Time  `json:"deadlineAt"`
 	AnsweredAt   *time.Time `json:"answeredAt,omitempty"`
 	Minutes      int        `json:"minutes"`
+	// Drill is the activation's drill run, if any.
+	Drill string `json:"drill,omitempty"`
 	// BackupDue: the backup job has yet to act on it (a decline, or an
 	// answer that did not come): the store says so.
 	BackupDue bool `json:"-"`
@@ -121,7 +127,8 @@ func (s *Service) Activate(ctx context.Context, p auth.Principal, cid string, in
 		}
 	}
 	now := chinatime.In(s.Now())
-	act := Activation{ID: registry.NewID("a"), CommunityID: cid, Scope: in.Scope, Minutes: minutes, CreatedAt: now, CreatedBy: p.UserID}
+	act := Activation{ID: registry.NewID("a"), CommunityID: cid, Scope: in.Scope, Minutes: minutes, CreatedAt: now, CreatedBy: p.UserID,
+		Drill: drill.RunOf(ctx)}
 	deadline := now.Add(time.Duration(minutes) * time.Minute)
 	// Only approved volunteers are called: one deactivated since the
 	// assignment is not.
@@ -150,7 +157,7 @@ func (s *Service) Activate(ctx context.Context, p auth.Principal, cid string, in
 			}
 			asks = append(asks, Ask{ActivationID: act.ID, CommunityID: cid, PostID: post.ID, Post: post.Name, ShiftID: sh.ID, StartsAt: sh.StartsAt,
 				Need: sh.Need, VolunteerID: a.VolunteerID, Name: a.Name, Phone: a.Phone, Role: RoleA, Status: AskAsked, AskedAt: now,
-				DeadlineAt: deadline, Minutes: minutes})
+				DeadlineAt: deadline, Minutes: minutes, Drill: act.Drill})
 		}
 	}
 	if len(asks) == 0 {
@@ -158,7 +165,7 @@ func (s *Service) Activate(ctx context.Context, p auth.Principal, cid string, in
 	}
 	// A second click on the same scope while its calls are open is one too
 	// many: nobody is called twice.
-	if err := s.Store.CreateActivation(ctx, act, asks, scopeKey(in.Scope), deadline); err != nil {
+	if err := s.Store.CreateActivation(ctx, act, asks, LockScope(act), deadline); err != nil {
 		return ActivationView{}, err
 	}
 	if _, err := s.call(ctx, asks); err != nil {
@@ -184,6 +191,15 @@ func (s *Service) call(ctx context.Context, asks []Ask) (int, error) {
 
 func askKey(a Ask) string {
 	return "ask:" + a.ActivationID + ":" + a.PostID + ":" + a.ShiftID + ":" + a.VolunteerID
+}
+
+// LockScope is what an activation locks while its calls are open: its
+// scope, and a drill's apart, so a drill never holds up a real call.
+func LockScope(a Activation) string {
+	if a.Drill != "" {
+		return "drill:" + a.Drill + ":" + scopeKey(a.Scope)
+	}
+	return scopeKey(a.Scope)
 }
 
 // scopeKey names a scope whatever the order it was given in.
@@ -353,7 +369,7 @@ func (s *Service) Backups(ctx context.Context, now time.Time) (called, unfilled 
 		return 0, 0, err
 	}
 	var errs []error
-	var calls []Ask
+	calls := map[string][]Ask{} // by drill run: a drill's go to its outbox
 	// A run reads each post's assignments once, however many of its asks
 	// are due.
 	posts := map[string][]Assignment{}
@@ -372,18 +388,18 @@ func (s *Service) Backups(ctx context.Context, now time.Time) (called, unfilled 
 			continue
 		}
 		if b != nil {
-			calls = append(calls, *b)
+			calls[a.Drill] = append(calls[a.Drill], *b)
 			called++
 		}
 		if short > 0 {
 			unfilled++
-			if err := s.reportUnfilled(ctx, a, short); err != nil {
+			if err := s.reportUnfilled(drill.With(ctx, a.Drill), a, short); err != nil {
 				errs = append(errs, err)
 			}
 		}
 	}
-	if len(calls) > 0 {
-		if _, err := s.call(ctx, calls); err != nil {
+	for run, asks := range calls {
+		if _, err := s.call(drill.With(ctx, run), asks); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -413,7 +429,7 @@ func (s *Service) replace(ctx context.Context, a Ask, now time.Time, posts map[s
 			ask := Ask{ActivationID: a.ActivationID, CommunityID: a.CommunityID, PostID: a.PostID, Post: a.Post, ShiftID: a.ShiftID,
 				StartsAt: a.StartsAt, Need: a.Need, VolunteerID: b.VolunteerID, Name: b.Name, Phone: b.Phone, Role: RoleB,
 				Status: AskAsked, AskedAt: chinatime.In(now), DeadlineAt: chinatime.In(now).Add(time.Duration(a.Minutes) * time.Minute),
-				Minutes: a.Minutes}
+				Minutes: a.Minutes, Drill: a.Drill}
 			added, err := s.Store.AddAsk(ctx, ask)
 			if err != nil {
 				return nil, 0, err

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
 
+	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/metrics"
 	"github.com/fangxian/fangxian/shared/sms"
@@ -32,15 +33,24 @@ type Parameters interface {
 	Get(ctx context.Context, name string) ([]byte, error)
 }
 
-// FromEnv builds the sender the environment names. Nothing is read from
+// FromEnv builds the sender the environment names, under the drill guard:
+// what a drill sends goes to drills, never to the provider. Nothing is read from
 // Parameter Store here: Tencent Cloud's key pair is read on the first send,
 // so a missing parameter fails that send (and shows in the alarms) instead
 // of every cold start.
-func FromEnv(cfg aws.Config, params Parameters, log *slog.Logger) (Sender, error) {
+func FromEnv(cfg aws.Config, params Parameters, drills drill.Outbox, log *slog.Logger) (Sender, error) {
 	signature := os.Getenv("SMS_SIGNATURE")
 	if err := sms.CheckSignature(signature); err != nil {
 		return nil, err
 	}
+	real, err := fromEnv(cfg, params, signature, log)
+	if err != nil {
+		return nil, err
+	}
+	return drill.Guarded(real, drills, signature), nil
+}
+
+func fromEnv(cfg aws.Config, params Parameters, signature string, log *slog.Logger) (Sender, error) {
 	switch p := os.Getenv("SMS_PROVIDER"); p {
 	case "", manifest.SMSPinpoint:
 		return counted{Sender: &pinpoint.Sender{

@@ -1,0 +1,140 @@
+package apidoc
+
+import "github.com/getkin/kin-openapi/openapi3"
+
+var (
+	actionKinds  = []string{"seal_buildings", "release_buildings", "open_round", "activate_posts", "send_notice"}
+	stepStatuses = []string{"pending", "running", "done", "failed"}
+)
+
+func stepID() *openapi3.Schema {
+	return pattern(`^[a-z0-9][a-z0-9-]{0,19}$`, "1 to 20 of a-z, 0-9 and -, unique in its list.")
+}
+
+// step is a playbook step, in a playbook and (with more) in a run.
+func step() props {
+	return props{
+		"id": S(stepID()), "title": S(text(64, "")),
+		"owner":      S(describe(enum("staff", "admin"), "Who answers for it: staff (staff or admins tick it) or admin (street admins only). Default staff.")),
+		"dueMinutes": S(describe(integer(0, 10080), "Late this long after the switch.")),
+		"checklist":  S(array(S(text(100, ""))).WithMaxItems(20)),
+		"action":     ref("PlaybookAction"),
+	}
+}
+
+// playbookComponents are the schemas of playbooks and their runs.
+func playbookComponents() openapi3.Schemas {
+	run := step()
+	extra := props{
+		"status": S(enum(stepStatuses...)), "doneAt": S(beijingTime()), "doneBy": S(id("")), "note": S(str(0, 200)),
+		"result":            S(describe(str(0, 500), "What the action did, or why it failed (in Chinese).")),
+		"error":             S(describe(pattern(`^[A-Z][A-Z0-9_]*$`, ""), "The failed action's error code; tick the step to run it again.")),
+		"startedAt":         S(describe(beijingTime(), "When its action last started.")),
+		"secondsFromSwitch": S(describe(integer(0, 1e8), "How long after the switch it was done.")),
+		"late":              S(describe(boolean(), "Done after its due time, or not done and past it.")),
+		"lateBySeconds":     S(integer(0, 1e8)),
+	}
+	for k, v := range extra {
+		run[k] = v
+	}
+	return openapi3.Schemas{
+		"PlaybookAction": S(describe(object(props{
+			"kind":        S(enum(actionKinds...)),
+			"buildingIds": S(describe(array(S(id(""))).WithMaxItems(45), "seal_buildings: 1 to 45; release_buildings: none releases what the emergency being ended sealed.")),
+			"level":       S(describe(enum("sealed", "controlled"), "seal_buildings; default sealed.")),
+			"round": S(describe(object(props{
+				"name": S(text(64, "")), "startInMinutes": S(describe(integer(0, 1440), "From the switch.")),
+				"hours": S(integer(1, 24)), "slotMinutes": S(integer(5, 240)),
+				"sites": S(arrayOf(object(props{"name": S(text(64, "Sendable by SMS.")), "lanes": S(integer(1, 50)), "perLanePerSlot": S(integer(1, 500))},
+					"name", "lanes", "perLanePerSlot")).WithMinItems(1).WithMaxItems(10)),
+			}, "name", "startInMinutes", "hours", "slotMinutes", "sites"), "open_round: the round opens with its sites and every building's window.")),
+			"activation": S(describe(object(props{
+				"all": S(boolean()), "postIds": S(array(S(id(""))).WithMaxItems(100)),
+				"categories": S(array(S(enum(volunteerCategories...))).WithMaxItems(5)), "minutes": S(integer(1, 60)),
+			}), `activate_posts: exactly one of all, postIds, categories, as POST /activations takes them.`)),
+			"notice": S(describe(object(props{
+				"title": S(text(40, "")), "body": S(describe(str(1, 500), "")), "channels": S(arrayOf(enum("app", "sms")).WithMinItems(1).WithMaxItems(2)),
+				"urgent": S(boolean()), "all": S(boolean()), "buildingIds": S(array(S(id(""))).WithMaxItems(200)),
+				"toSealed": S(describe(boolean(), "To the buildings the run sealed so far (or, ending an emergency, those it sealed).")),
+			}, "title", "body", "channels"), "send_notice: exactly one of all, buildingIds, toSealed.")),
+		}, "kind"), "What the system does for the step, when the run reaches it.")),
+		"Playbook": S(object(props{
+			"communityId":   S(id("")),
+			"emergency":     S(describe(arrayOf(object(step(), "id", "title", "owner", "dueMinutes")).WithMaxItems(30), "Run on switching to emergency, in order.")),
+			"normal":        S(describe(arrayOf(object(step(), "id", "title", "owner", "dueMinutes")).WithMaxItems(30), "Run on switching back.")),
+			"retentionDays": S(describe(integer(1, 365), "Personal data of an emergency expires this many days after it ends (default 30).")),
+			"updatedAt":     S(beijingTime()), "updatedBy": S(id("")),
+			"version": S(describe(integer(0, 1e9), "Give back the version you read: a save over someone else's is refused (CHANGED_MEANWHILE).")),
+		}, "communityId", "emergency", "normal", "retentionDays", "version")),
+		"Run": S(object(props{
+			"id": S(id("")), "communityId": S(id("")), "mode": S(enum("emergency", "normal")),
+			"drill":     S(describe(boolean(), "A drill (演练): SMS go to its outbox, zones are set on paper, its data is removed in one call.")),
+			"startedAt": S(beijingTime()), "startedBy": S(id("")),
+			"ends":    S(describe(id(""), "The emergency (or drill) run this run ends.")),
+			"endedBy": S(describe(id(""), "The run that ended this one.")),
+			"steps":   S(arrayOf(object(run, "id", "title", "owner", "dueMinutes", "status", "late"))),
+			"sealed":  S(describe(array(S(id(""))), "Buildings the run sealed.")),
+			"zones":   S(describe(array(ref("Zone")), "A drill's zones, set on paper only.")),
+			"created": S(describe(object(props{"rounds": S(array(S(id("")))), "notices": S(array(S(id("")))), "activations": S(array(S(id(""))))}),
+				"What its actions created.")),
+			"drillDataRemoved": S(object(props{"at": S(beijingTime()), "by": S(id("")), "items": S(integer(0, 1e8))}, "at", "by", "items")),
+			"version":          S(integer(1, 1e9)),
+		}, "id", "communityId", "mode", "drill", "startedAt", "startedBy", "steps", "created", "version")),
+	}
+}
+
+var playbookOps = map[string]op{
+	"getPlaybook": {summary: "The community's playbook (预案)", answers: ok(ref("Playbook"))},
+	"putPlaybook": {summary: "Save the community's playbook",
+		description: "Steps are checked as they will run: buildings must be the community's, a notice's text and channels must be sendable, a site's name must be sendable by SMS. `version` is the version read (0 for the first save).",
+		body: object(props{
+			"emergency":     S(arrayOf(object(step(), "id", "title")).WithMaxItems(30)),
+			"normal":        S(arrayOf(object(step(), "id", "title")).WithMaxItems(30)),
+			"retentionDays": S(integer(1, 365)), "version": S(integer(0, 1e9)),
+			"communityId": S(describe(id(""), "Ignored: the path's.")), "updatedAt": S(anyTime()), "updatedBy": S(id("Ignored.")),
+		}, "emergency", "normal", "version"),
+		answers: ok(ref("Playbook")),
+		codes:   map[int][]string{409: {"CHANGED_MEANWHILE"}}},
+	"getMode": {summary: "The community's mode and its latest runs",
+		answers: ok(S(object(props{
+			"communityId": S(id("")), "mode": S(enum("normal", "emergency")), "since": S(beijingTime()),
+			"runId": S(describe(id(""), "The run that put it in its mode.")), "drillRunId": S(describe(id(""), "The drill under way.")),
+			"version": S(integer(0, 1e9)), "runs": S(array(ref("Run"))),
+		}, "communityId", "mode", "version", "runs")))},
+	"switchMode": {summary: "Switch to emergency or back (平战转换), or start or end a drill",
+		description: "Runs the playbook's list for the switch: the steps with an action run at once, in order, under the caller's rights, each with its audit entry; a failed action is a failed step (its code in `error`), the others still run. " +
+			"`drill: true` runs it as a drill (演练): the community's real mode does not change, SMS go to the drill's outbox (GET /v1/runs/{runId}/outbox), zones are set on paper only, residents see its notices and rounds only if they opted into drills; `{mode: normal, drill: true}` ends the drill with the normal list. " +
+			"Ending a real emergency starts the expiry of its personal data (see the retention report).",
+		body:    object(props{"mode": S(enum("emergency", "normal")), "drill": S(boolean())}, "mode"),
+		answers: created(ref("Run")),
+		codes:   map[int][]string{409: {"ALREADY_IN_MODE", "DRILL_RUNNING", "NO_DRILL_RUNNING", "CHANGED_MEANWHILE"}}},
+	"getRun": {summary: "A run: who did what when, and what is late", answers: ok(ref("Run")),
+		codes: map[int][]string{404: {"RUN_NOT_FOUND"}}},
+	"tickStep": {summary: "Mark a step done",
+		description:  "A step with an action not yet done runs its action (again, after a failure). A step done already is answered as it is. A step owned by admin is ticked by street admins only. The body is optional.",
+		body:         object(props{"note": S(text(200, ""))}),
+		optionalBody: true,
+		answers:      ok(ref("Run")),
+		codes:        map[int][]string{403: {"NOT_STEP_OWNER"}, 404: {"RUN_NOT_FOUND", "STEP_NOT_FOUND"}, 409: {"STEP_RUNNING", "CHANGED_MEANWHILE"}}},
+	"runReport": {summary: "A run's after-action report (复盘)",
+		description: "Each step's time from the switch, lateness, who and result; for a drill, the SMS its outbox holds by template. `?format=csv` gives the steps as a file Excel opens.",
+		query:       []param{formatParam},
+		answers: []answer{{status: 200, schema: S(object(props{
+			"run": ref("Run"),
+			"sms": S(object(props{"messages": S(integer(0, 1e8)), "parts": S(integer(0, 1e8)),
+				"byTemplate": S(&openapi3.Schema{Type: &openapi3.Types{"object"}, AdditionalProperties: openapi3.AdditionalProperties{Schema: S(integer(0, 1e8))}})},
+				"messages", "parts", "byTemplate")),
+		}, "run"))}, {status: 200, csv: true}},
+		codes: map[int][]string{404: {"RUN_NOT_FOUND"}}},
+	"drillOutbox": {summary: "What a drill sent, instead of texting anyone",
+		description: "Every SMS of the drill, oldest first, with the phone masked.",
+		answers: ok(S(object(props{"runId": S(id("The drill's first run.")), "messages": S(arrayOf(object(props{
+			"runId": S(id("")), "id": S(str(1, 64)), "to": S(describe(pattern(`^1[0-9]{2}\*{4}[0-9]{4}$`, ""), "Masked.")),
+			"template": S(str(1, 64)), "purpose": S(str(1, 32)), "body": S(str(1, 500)), "parts": S(integer(1, 10)), "at": S(beijingTime()),
+		}, "runId", "id", "to", "template", "purpose", "body", "parts", "at")))}, "runId", "messages"))),
+		codes: map[int][]string{404: {"RUN_NOT_FOUND"}, 409: {"NOT_A_DRILL"}}},
+	"removeDrillData": {summary: "Remove a drill's data",
+		description: "Deletes what the drill created — its rounds with their bookings and check-ins, its notices, its activations and asks, its outbox — and ends the drill if it is under way. The runs and the audit log stay for the review. A second call answers the first's removal.",
+		answers:     ok(ref("Run")),
+		codes:       map[int][]string{404: {"RUN_NOT_FOUND"}, 409: {"NOT_A_DRILL"}}},
+}

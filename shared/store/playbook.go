@@ -1,0 +1,285 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/fangxian/fangxian/shared/drill"
+	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/playbook"
+	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/volunteers"
+)
+
+var (
+	_ playbook.Store      = (*Store)(nil)
+	_ drill.Outbox        = (*Store)(nil)
+	_ notices.DrillOptIns = (*Store)(nil)
+)
+
+// PlaybookKey is a community's playbook.
+func PlaybookKey(communityID string) Key { return Key{"COMMUNITY#" + communityID, "PLAYBOOK"} }
+
+// ModeKey is a community's mode (normal or emergency) and drill under way.
+func ModeKey(communityID string) Key { return Key{"COMMUNITY#" + communityID, "MODE"} }
+
+// RunKey is one run of a playbook.
+func RunKey(runID string) Key { return Key{"RUN#" + runID, "RUN"} }
+
+// RunsIndex is GSI1 on runs: a community's, newest last.
+func RunsIndex(communityID string, startedAt time.Time, runID string) Key {
+	return Key{"RUNS#" + communityID, formatTime(startedAt) + "#" + runID}
+}
+
+// DrillSMSKey is one message of a drill's outbox, in the drill's partition.
+func DrillSMSKey(tag string, at time.Time, id string) Key {
+	return Key{"DRILL#" + tag, "SMS#" + at.UTC().Format(time.RFC3339Nano) + "#" + id}
+}
+
+// DrillOptInKey marks a resident who takes part in drills.
+func DrillOptInKey(userID string) Key { return Key{"DRILLOPTIN#" + userID, "OPTIN"} }
+
+// versioned is the condition of a write over version prev (0: none yet).
+func versioned(prev int) (string, map[string]types.AttributeValue) {
+	if prev == 0 {
+		return "attribute_not_exists(PK)", nil
+	}
+	return "version = :prev", map[string]types.AttributeValue{":prev": n64(prev)}
+}
+
+func (s *Store) putVersioned(ctx context.Context, item map[string]types.AttributeValue, prev int) error {
+	cond, vals := versioned(prev)
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: item,
+		ConditionExpression: aws.String(cond), ExpressionAttributeValues: vals})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return playbook.ErrChanged
+	}
+	return unavailableUnlessGone(err)
+}
+
+// Playbook reads a community's playbook; false when none was saved.
+func (s *Store) Playbook(ctx context.Context, cid string) (playbook.Playbook, bool, error) {
+	av, err := s.getItem(ctx, PlaybookKey(cid))
+	if errors.Is(err, registry.ErrNotFound) {
+		return playbook.Playbook{}, false, nil
+	}
+	if err != nil {
+		return playbook.Playbook{}, false, err
+	}
+	var pb playbook.Playbook
+	return pb, true, fromJSONItem(av, &pb)
+}
+
+// PutPlaybook saves a playbook over version prev.
+func (s *Store) PutPlaybook(ctx context.Context, pb playbook.Playbook, prev int) error {
+	k := PlaybookKey(pb.CommunityID)
+	item, err := jsonItem(keys{PK: k.PK, SK: k.SK, Type: "playbook"}, pb)
+	if err != nil {
+		return err
+	}
+	return s.putVersioned(ctx, item, prev)
+}
+
+// Mode reads a community's state; normal when it never switched.
+func (s *Store) Mode(ctx context.Context, cid string) (playbook.State, error) {
+	av, err := s.getItem(ctx, ModeKey(cid))
+	if errors.Is(err, registry.ErrNotFound) {
+		return playbook.State{CommunityID: cid, Mode: playbook.ModeNormal}, nil
+	}
+	if err != nil {
+		return playbook.State{}, err
+	}
+	var st playbook.State
+	return st, fromJSONItem(av, &st)
+}
+
+func runItem(r playbook.Run) (map[string]types.AttributeValue, error) {
+	k, ix := RunKey(r.ID), RunsIndex(r.CommunityID, r.StartedAt, r.ID)
+	return jsonItem(keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "run"}, r)
+}
+
+// StartRun writes a new run and the community's new state together, if
+// the state is still at version prev.
+func (s *Store) StartRun(ctx context.Context, st playbook.State, prev int, run playbook.Run) error {
+	k := ModeKey(st.CommunityID)
+	state, err := jsonItem(keys{PK: k.PK, SK: k.SK, Type: "mode"}, st)
+	if err != nil {
+		return err
+	}
+	ri, err := runItem(run)
+	if err != nil {
+		return err
+	}
+	cond, vals := versioned(prev)
+	err = s.transact(ctx, []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(s.Table), Item: state, ConditionExpression: aws.String(cond), ExpressionAttributeValues: vals}},
+		{Put: &types.Put{TableName: aws.String(s.Table), Item: ri, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && failed(tce, 0) {
+		return playbook.ErrChanged
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// SetMode writes a community's state over version prev.
+func (s *Store) SetMode(ctx context.Context, st playbook.State, prev int) error {
+	k := ModeKey(st.CommunityID)
+	item, err := jsonItem(keys{PK: k.PK, SK: k.SK, Type: "mode"}, st)
+	if err != nil {
+		return err
+	}
+	return s.putVersioned(ctx, item, prev)
+}
+
+// Run reads a run.
+func (s *Store) Run(ctx context.Context, id string) (playbook.Run, error) {
+	av, err := s.getItem(ctx, RunKey(id))
+	if errors.Is(err, registry.ErrNotFound) {
+		return playbook.Run{}, playbook.ErrRunNotFound
+	}
+	if err != nil {
+		return playbook.Run{}, err
+	}
+	var r playbook.Run
+	return r, fromJSONItem(av, &r)
+}
+
+// SaveRun writes a run over version prev.
+func (s *Store) SaveRun(ctx context.Context, r playbook.Run, prev int) error {
+	item, err := runItem(r)
+	if err != nil {
+		return err
+	}
+	return s.putVersioned(ctx, item, prev)
+}
+
+// Runs lists a community's latest runs, newest first (GSI1).
+func (s *Store) Runs(ctx context.Context, cid string, limit int) ([]playbook.Run, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(s.Table), IndexName: aws.String("GSI1"),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(RunsIndex(cid, time.Time{}, "").PK)},
+		ScanIndexForward:          aws.Bool(false), Limit: aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	runs := []playbook.Run{}
+	for _, av := range out.Items {
+		var r playbook.Run
+		if err := fromJSONItem(av, &r); err != nil {
+			return nil, err
+		}
+		runs = append(runs, r)
+	}
+	return runs, nil
+}
+
+// AppendDrillSMS keeps messages in their drill's outbox.
+func (s *Store) AppendDrillSMS(ctx context.Context, sent []drill.Sent) error {
+	reqs := make([]types.WriteRequest, 0, len(sent))
+	for _, m := range sent {
+		k := DrillSMSKey(m.RunID, m.At, m.ID)
+		item, err := jsonItem(keys{PK: k.PK, SK: k.SK, Type: "drillSms"}, m)
+		if err != nil {
+			return err
+		}
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+	}
+	return s.batchWrite(ctx, reqs)
+}
+
+// DrillOutbox lists a drill's messages, oldest first.
+func (s *Store) DrillOutbox(ctx context.Context, tag string) ([]drill.Sent, error) {
+	var out []drill.Sent
+	err := s.queryPrefix(ctx, "DRILL#"+tag, "SMS#", func(av map[string]types.AttributeValue) error {
+		var m drill.Sent
+		if err := fromJSONItem(av, &m); err != nil {
+			return err
+		}
+		out = append(out, m)
+		return nil
+	})
+	return out, err
+}
+
+// DrillOptIn says whether a resident takes part in drills.
+func (s *Store) DrillOptIn(ctx context.Context, userID string) (bool, error) {
+	_, err := s.getItem(ctx, DrillOptInKey(userID))
+	if errors.Is(err, registry.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// SetDrillOptIn records whether a resident takes part in drills.
+func (s *Store) SetDrillOptIn(ctx context.Context, userID string, in bool) error {
+	k := DrillOptInKey(userID)
+	var err error
+	if in {
+		item := k.av()
+		item["type"] = str("drillOptIn")
+		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: item})
+	} else {
+		_, err = s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: k.av()})
+	}
+	return unavailableUnlessGone(err)
+}
+
+// RemoveDrillData deletes a drill's rounds (with their sites, slots,
+// bookings, codes, check-ins and plans), notices (with their feed entries,
+// acknowledgements and sends), activations (with their asks and scope
+// locks) and its outbox. It answers the items deleted; run twice, the
+// second finds nothing.
+func (s *Store) RemoveDrillData(ctx context.Context, tag string, c playbook.Created) (int, error) {
+	var doomed []Key
+	partition := func(pk string) error {
+		return s.queryPrefix(ctx, pk, "", func(av map[string]types.AttributeValue) error {
+			doomed = append(doomed, Key{PK: av["PK"].(*types.AttributeValueMemberS).Value, SK: av["SK"].(*types.AttributeValueMemberS).Value})
+			return nil
+		})
+	}
+	for _, id := range c.Rounds {
+		if err := partition(RoundKey(id).PK); err != nil {
+			return 0, err
+		}
+	}
+	for _, id := range c.Notices {
+		n, _, err := s.Notice(ctx, id)
+		if err == nil {
+			doomed = append(doomed, FeedKey(n.CommunityID, n.CreatedAt, n.ID))
+		} else if !errors.Is(err, notices.ErrNotFound) {
+			return 0, err
+		}
+		if err := partition(NoticeKey(id).PK); err != nil {
+			return 0, err
+		}
+	}
+	for _, id := range c.Activations {
+		a, _, err := s.Activation(ctx, id)
+		if err == nil && a.Drill != "" {
+			doomed = append(doomed, ActivationLockKey(a.CommunityID, volunteers.LockScope(a)))
+		}
+		if err := partition(ActivationKey(id).PK); err != nil {
+			return 0, err
+		}
+	}
+	if err := partition("DRILL#" + tag); err != nil {
+		return 0, err
+	}
+	reqs := make([]types.WriteRequest, 0, len(doomed))
+	for _, k := range doomed {
+		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k.av()}})
+	}
+	return len(doomed), s.batchWrite(ctx, reqs)
+}
