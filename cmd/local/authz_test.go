@@ -138,6 +138,9 @@ var allowed = map[string][]string{
 	"drillOutbox":         {staffA, adminA},
 	"removeDrillData":     {staffA, adminA},
 	"setDrillOptIn":       {residentA},
+	"retentionReport":     {staffA, adminA},
+	"exportResident":      {staffA, adminA},
+	"eraseResident":       {staffA, adminA},
 	// The callbacks take no token: the secret in their path decides (see
 	// callbacks_test.go for a wrong one).
 	"smsReceipts":        {anonymous, residentA, volunteerA, staffA, staffB, adminA, adminB, forgedAdmin},

@@ -41,6 +41,7 @@ import (
 	"github.com/fangxian/fangxian/shared/playbook"
 	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/retention"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/smsflow"
 	"github.com/fangxian/fangxian/shared/store"
@@ -152,7 +153,7 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	defer stopQueues()
 	go d.queue.Run(queues, d.dispatch.Handle)
 	go remindDaily(queues, d.notices, log)
-	go escalateEveryMinute(queues, d.help, d.volunteers, log)
+	go escalateEveryMinute(queues, d, log)
 
 	var samples []string
 	if !c.NoSeed {
@@ -200,6 +201,7 @@ type deps struct {
 	help       *help.Service
 	volunteers *volunteers.Service
 	playbook   *playbook.Service
+	retention  *retention.Service
 	audit      *audit.Recorder
 	// callbacks checks the secret of the SMS callback URLs.
 	callbacks *inbound.Secrets
@@ -278,7 +280,8 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 		booking: &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now, Drills: st},
 		audit:   &audit.Recorder{Store: st, Streets: st, Now: time.Now},
 	}
-	d.playbook = &playbook.Service{Store: st, Directory: st, Audit: d.audit, Now: time.Now,
+	d.retention = &retention.Service{Store: st, People: st, Playbooks: st, Directory: st, Now: time.Now}
+	d.playbook = &playbook.Service{Store: st, Directory: st, Audit: d.audit, Expiry: d.retention, Now: time.Now,
 		Rounds: d.booking, Notices: d.notices, Activations: d.volunteers}
 	// The keyword flows run where the cloud runs them: on the dispatch queue.
 	d.dispatch.Inbound = &smsflow.Flow{Accounts: st, Households: st, Menus: st, Bookings: d.booking, Temps: d.notices, Supplies: d.supplies,
@@ -333,7 +336,7 @@ func functionHandlers(name string, d *deps) (httpapi.Handlers, error) {
 	case "volunteers":
 		return d.volunteers.Handlers(), nil
 	case "playbooks":
-		return d.playbook.Handlers(), nil
+		return httpapi.Merge(d.playbook.Handlers(), d.retention.Handlers()), nil
 	case "dispatch", "reminders", "smsevents", "escalations":
 		return httpapi.Handlers{}, nil // event consumers: see run
 	}
@@ -347,6 +350,7 @@ var devRoutes = []manifest.Route{
 	{Method: "POST", Path: "/dev/jobs/temperature-reminders", Op: "devReminders", Access: manifest.Anyone},
 	{Method: "POST", Path: "/dev/jobs/help-escalations", Op: "devEscalations", Access: manifest.Anyone},
 	{Method: "POST", Path: "/dev/jobs/activation-backups", Op: "devBackups", Access: manifest.Anyone},
+	{Method: "POST", Path: "/dev/jobs/data-expiry", Op: "devExpiry", Access: manifest.Anyone},
 }
 
 // newHandler serves every function's routes, as API Gateway would, plus the
@@ -424,6 +428,14 @@ func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 			httpapi.WriteJSON(w, http.StatusOK, map[string]int{"backupsCalled": called, "unfilled": unfilled})
 			return nil
 		}),
+		"devExpiry": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			marked, err := d.retention.Continue(r.Context(), retention.Budget)
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, map[string]int{"marked": marked})
+			return nil
+		}),
 	}, opts)
 	if err != nil {
 		return nil, err
@@ -482,8 +494,9 @@ func remindDaily(ctx context.Context, svc *notices.Service, log *slog.Logger) {
 }
 
 // escalateEveryMinute is the local stand-in for the escalations schedule:
-// help escalations and activation backups.
-func escalateEveryMinute(ctx context.Context, svc *help.Service, vols *volunteers.Service, log *slog.Logger) {
+// help escalations, activation backups and personal data's expiry.
+func escalateEveryMinute(ctx context.Context, d *deps, log *slog.Logger) {
+	svc, vols := d.help, d.volunteers
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
@@ -500,6 +513,11 @@ func escalateEveryMinute(ctx context.Context, svc *help.Service, vols *volunteer
 				log.Warn("activation backups", "err", err)
 			} else if called+unfilled > 0 {
 				log.Info("activation backups", "called", called, "unfilled", unfilled)
+			}
+			if marked, err := d.retention.Continue(ctx, retention.Budget); err != nil {
+				log.Warn("personal data expiry", "err", err)
+			} else if marked > 0 {
+				log.Info("personal data marked for expiry", "items", marked)
 			}
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/fangxian/fangxian/shared/lambdaenv"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/queue"
+	"github.com/fangxian/fangxian/shared/retention"
 	"github.com/fangxian/fangxian/shared/secrets"
 	"github.com/fangxian/fangxian/shared/sms/provider"
 	"github.com/fangxian/fangxian/shared/store"
@@ -32,6 +33,7 @@ func main() {
 	svc := &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: sender, OptOuts: st, Now: time.Now}
 	vols := &volunteers.Service{Store: st, Accounts: st, Directory: st, Now: time.Now,
 		Queue: &queue.SQS{Client: sqs.NewFromConfig(cfg), URL: env["QUEUE_URL_DISPATCH"]}}
+	keep := &retention.Service{Store: st, People: st, Playbooks: st, Directory: st, Now: time.Now}
 	lambda.Start(func(ctx context.Context, ev events.CloudWatchEvent) error {
 		// A run that fails is retried by Lambda; what it texted or called
 		// is not again.
@@ -41,6 +43,8 @@ func main() {
 		log.Info("help escalations", "escalated", n, "err", err)
 		called, unfilled, berr := vols.Backups(ctx, now)
 		log.Info("activation backups", "called", called, "unfilled", unfilled, "err", berr)
-		return errors.Join(err, berr)
+		marked, xerr := keep.Continue(ctx, retention.Budget)
+		log.Info("personal data expiry", "marked", marked, "err", xerr)
+		return errors.Join(err, berr, xerr)
 	})
 }

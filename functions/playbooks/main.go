@@ -17,6 +17,7 @@ import (
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/playbook"
 	"github.com/fangxian/fangxian/shared/queue"
+	"github.com/fangxian/fangxian/shared/retention"
 	"github.com/fangxian/fangxian/shared/store"
 	"github.com/fangxian/fangxian/shared/volunteers"
 )
@@ -30,10 +31,11 @@ func main() {
 	trail := &audit.Recorder{Store: st, Streets: st, Now: time.Now}
 	// The actions' SMS all go through the dispatch queue, whose consumer
 	// sends under the drill guard; this function sends none itself.
-	svc := &playbook.Service{Store: st, Directory: st, Audit: trail, Now: time.Now,
+	keep := &retention.Service{Store: st, People: st, Playbooks: st, Directory: st, Now: time.Now}
+	svc := &playbook.Service{Store: st, Directory: st, Audit: trail, Expiry: keep, Now: time.Now,
 		Rounds:      &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, Now: time.Now, Drills: st},
 		Notices:     &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: env["SMS_SIGNATURE"], Drills: st},
 		Activations: &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st, Now: time.Now, Queue: q},
 	}
-	httpapi.ServeFunction("playbooks", svc.Handlers(), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st, Audit: trail})
+	httpapi.ServeFunction("playbooks", httpapi.Merge(svc.Handlers(), keep.Handlers()), httpapi.Options{Logger: log, Auth: verifier, Idempotency: st, Audit: trail})
 }

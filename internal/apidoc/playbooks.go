@@ -138,3 +138,42 @@ var playbookOps = map[string]op{
 		answers:     ok(ref("Run")),
 		codes:       map[int][]string{404: {"RUN_NOT_FOUND"}, 409: {"NOT_A_DRILL"}}},
 }
+
+var retentionSets = []string{"bookings", "temperatures", "help", "orders", "checkins", "noticeSends"}
+
+var retentionOps = map[string]op{
+	"retentionReport": {summary: "What personal data the community holds, and when it expires",
+		description: "When an emergency ends (POST /mode {mode: normal}), each set of its personal data gets a DynamoDB TTL `retentionDays` (the playbook's) after the end; a job marks the items a few thousand at a time. The report gives each set's expiry, how many items are marked and whether the set is marked whole, and the records kept under their own rules.",
+		answers: ok(S(object(props{
+			"communityId":   S(id("")),
+			"retentionDays": S(describe(integer(1, 365), "What the next end of an emergency sets.")),
+			"expiry": S(describe(object(props{
+				"communityId": S(id("")), "from": S(beijingTime()), "endedAt": S(beijingTime()), "days": S(integer(1, 365)),
+				"expiresAt": S(beijingTime()), "status": S(enum("marking", "done")),
+				"marked": S(&openapi3.Schema{Type: &openapi3.Types{"object"}, AdditionalProperties: openapi3.AdditionalProperties{Schema: S(integer(0, 1e9))}}),
+				"done":   S(array(S(enum(retentionSets...)))), "updatedAt": S(beijingTime()),
+			}, "communityId", "from", "endedAt", "days", "expiresAt", "status", "marked", "done", "updatedAt"), "The last emergency's expiry; absent until one ended.")),
+			"sets": S(arrayOf(object(props{
+				"name": S(enum(retentionSets...)), "holds": S(str(1, 200)),
+				"expiresAt": S(describe(beijingTime(), "DynamoDB deletes the items within about two days after.")),
+				"marked":    S(integer(0, 1e9)), "complete": S(boolean()),
+			}, "name", "holds", "marked", "complete"))),
+			"kept": S(arrayOf(object(props{"data": S(str(1, 200)), "rule": S(str(1, 200))}, "data", "rule"))),
+		}, "communityId", "retentionDays", "sets", "kept")))},
+	"exportResident": {summary: "Everything held of one resident, for their request (PIPL)",
+		description: "The register entry, bookings, temperature reports, orders they placed and help requests for them. A POST so that the audit log keeps who handed out whose data.",
+		answers: ok(S(object(props{
+			"resident": ref("Resident"), "address": S(str(1, 200)), "bookings": S(array(ref("Booking"))),
+			"temperatures": S(array(ref("Reading"))), "orders": S(array(ref("Order"))), "help": S(array(ref("HelpRequest"))),
+			"exportedAt": S(beijingTime()),
+		}, "resident", "address", "bookings", "temperatures", "orders", "help", "exportedAt"))),
+		codes: map[int][]string{404: {"RESIDENT_NOT_FOUND"}}},
+	"eraseResident": {summary: "Erase one resident's emergency data on their request (PIPL)",
+		description: "Deletes their bookings (with codes and check-ins; a booking to come gives its place back first), temperature reports, finished orders they placed and closed help requests for them. The register entry stays (changed by import), as do orders and help still in progress: `kept` says which. Refused during an emergency. The audit log keeps that it was done.",
+		answers: ok(S(object(props{
+			"residentId": S(id("")), "bookings": S(integer(0, 1e6)), "temperatures": S(integer(0, 1e6)), "orders": S(integer(0, 1e6)),
+			"help": S(integer(0, 1e6)), "items": S(describe(integer(0, 1e7), "Every item deleted.")),
+			"kept": S(array(S(str(1, 200)))), "erasedAt": S(beijingTime()),
+		}, "residentId", "bookings", "temperatures", "orders", "help", "items", "kept", "erasedAt"))),
+		codes: map[int][]string{404: {"RESIDENT_NOT_FOUND"}, 409: {"EMERGENCY_ONGOING"}}},
+}

@@ -411,11 +411,16 @@ var Functions = []Function{
 			{Method: "GET", Path: "/v1/runs/{runId}/report", Op: "runReport", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/runs/{runId}/outbox", Op: "drillOutbox", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "DELETE", Path: "/v1/runs/{runId}/drill-data", Op: "removeDrillData", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/retention", Op: "retentionReport", Access: Only(RoleStaff, RoleAdmin)},
+			// POST, not GET: handing out a person's data is an action the
+			// audit log keeps.
+			{Method: "POST", Path: "/v1/residents/{residentId}/data-export", Op: "exportResident", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/residents/{residentId}/erasure", Op: "eraseResident", Access: Only(RoleStaff, RoleAdmin)},
 		},
 	},
 	{
 		Name:        "escalations",
-		Description: "Every minute: escalates help requests nobody claimed in time, and calls the B of shifts whose A declined or did not answer",
+		Description: "Every minute: escalates help requests nobody claimed in time, calls the B of shifts whose A declined or did not answer, and marks ended emergencies' personal data for expiry",
 		MemoryMB:    256,
 		// A run texts a few people about a few requests and queues a few
 		// backup calls; the next starts a minute later.

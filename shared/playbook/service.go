@@ -72,9 +72,10 @@ type Auditor interface {
 	Action(ctx context.Context, p auth.Principal, communityID, op string, ids map[string]string) (func(status int), error)
 }
 
-// Expiry starts personal data's expiry when an emergency ends.
+// Expiry starts personal data's expiry when an emergency that began at
+// from ends at endedAt (retention.Service).
 type Expiry interface {
-	ScheduleExpiry(ctx context.Context, cid string, endedAt time.Time, days int) error
+	ScheduleExpiry(ctx context.Context, cid string, from, endedAt time.Time, days int) error
 }
 
 // Service runs playbooks.
@@ -279,7 +280,11 @@ func (s *Service) Switch(ctx context.Context, p auth.Principal, cid string, in M
 		if days == 0 {
 			days = DefaultRetention
 		}
-		if err := s.Expiry.ScheduleExpiry(ctx, cid, now, days); err != nil {
+		from := now
+		if st.Since != nil {
+			from = *st.Since
+		}
+		if err := s.Expiry.ScheduleExpiry(ctx, cid, from, now, days); err != nil {
 			// The switch stands; the retention report shows expiry not set.
 			logging.From(ctx).Error("personal data expiry not scheduled", "community", cid, "err", err)
 		}

@@ -1,0 +1,204 @@
+package retention
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/help"
+	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/playbook"
+	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/supplies"
+)
+
+// People reads and erases one resident's data.
+type People interface {
+	Household(ctx context.Context, hid string) (registry.Household, []registry.Resident, error)
+	HouseholdBookings(ctx context.Context, hid string) ([]booking.Booking, error)
+	HouseholdOrders(ctx context.Context, hid string, limit int) ([]supplies.Order, error)
+	ResidentHelp(ctx context.Context, cid, residentID string) ([]help.Request, error)
+	ResidentReadings(ctx context.Context, cid, residentID string, days []string) ([]notices.Reading, error)
+	// Cancel gives a booking's place back before it is erased.
+	Cancel(ctx context.Context, roundID, residentID string) (booking.Booking, error)
+	EraseResident(ctx context.Context, cid, residentID string, days []string, bookings []booking.Booking,
+		orders []supplies.Order, helps []help.Request) (int, error)
+	Mode(ctx context.Context, cid string) (playbook.State, error)
+}
+
+// lookback is how far back a person's temperature reports are looked for:
+// longer than any expiry, so none is missed.
+const lookback = 400
+
+// Export is what the service holds of one resident.
+type Export struct {
+	Resident     registry.Resident `json:"resident"`
+	Address      string            `json:"address"`
+	Bookings     []booking.Booking `json:"bookings"`
+	Temperatures []notices.Reading `json:"temperatures"`
+	// Orders and Help are those the resident placed or that were for them.
+	Orders     []supplies.Order `json:"orders"`
+	Help       []help.Request   `json:"help"`
+	ExportedAt time.Time        `json:"exportedAt"`
+}
+
+// ErrResidentNotFound is a resident id that names nobody.
+var ErrResidentNotFound = apperr.New(apperr.KindNotFound, "RESIDENT_NOT_FOUND", "居民不存在", "No such resident")
+
+// person finds a resident that p may act on.
+func (s *Service) person(ctx context.Context, p auth.Principal, residentID string) (registry.Household, registry.Resident, error) {
+	if !registry.ValidID(residentID) {
+		return registry.Household{}, registry.Resident{}, ErrResidentNotFound
+	}
+	h, members, err := s.People.Household(ctx, registry.HouseholdOf(residentID))
+	if err != nil {
+		if apperr.As(err).Kind == apperr.KindNotFound || err == registry.ErrNotFound {
+			return registry.Household{}, registry.Resident{}, ErrResidentNotFound
+		}
+		return registry.Household{}, registry.Resident{}, err
+	}
+	i := slices.IndexFunc(members, func(r registry.Resident) bool { return r.ID == residentID })
+	if i < 0 {
+		return registry.Household{}, registry.Resident{}, ErrResidentNotFound
+	}
+	if err := auth.RequireCommunity(ctx, p, h.CommunityID, s.Directory); err != nil {
+		return registry.Household{}, registry.Resident{}, err
+	}
+	return h, members[i], nil
+}
+
+// days are the Beijing days a person's reports are looked for on.
+func (s *Service) days() []string {
+	now := chinatime.In(s.Now())
+	out := make([]string, 0, lookback)
+	for i := 0; i < lookback; i++ {
+		out = append(out, now.AddDate(0, 0, -i).Format(time.DateOnly))
+	}
+	return out
+}
+
+// theirs are the household's records that are the resident's.
+func (s *Service) theirs(ctx context.Context, h registry.Household, r registry.Resident) ([]booking.Booking, []supplies.Order, []help.Request, error) {
+	bs, err := s.People.HouseholdBookings(ctx, h.ID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	os, err := s.People.HouseholdOrders(ctx, h.ID, 1000)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	hs, err := s.People.ResidentHelp(ctx, h.CommunityID, r.ID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	bs = slices.DeleteFunc(bs, func(b booking.Booking) bool { return b.ResidentID != r.ID })
+	os = slices.DeleteFunc(os, func(o supplies.Order) bool { return o.PlacedBy != r.ID })
+	return bs, os, hs, nil
+}
+
+// Export is everything the service holds of a resident, for their request
+// to see it (PIPL). The request is staff's, and audited.
+func (s *Service) Export(ctx context.Context, p auth.Principal, residentID string) (Export, error) {
+	h, r, err := s.person(ctx, p, residentID)
+	if err != nil {
+		return Export{}, err
+	}
+	bs, os, hs, err := s.theirs(ctx, h, r)
+	if err != nil {
+		return Export{}, err
+	}
+	temps, err := s.People.ResidentReadings(ctx, h.CommunityID, r.ID, s.days())
+	if err != nil {
+		return Export{}, err
+	}
+	return Export{Resident: r, Address: notices.Address(h), Bookings: nonNil(bs), Temperatures: nonNil(temps), Orders: nonNil(os),
+		Help: nonNil(hs), ExportedAt: chinatime.In(s.Now())}, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// Erasure says what an erasure deleted and what it kept.
+type Erasure struct {
+	ResidentID   string `json:"residentId"`
+	Bookings     int    `json:"bookings"`
+	Temperatures int    `json:"temperatures"`
+	Orders       int    `json:"orders"`
+	Help         int    `json:"help"`
+	// Items is every item deleted (a booking is its code and check-in too).
+	Items int `json:"items"`
+	// Kept says what was not erased, and why.
+	Kept     []string  `json:"kept"`
+	ErasedAt time.Time `json:"erasedAt"`
+}
+
+// Erase deletes a resident's emergency data on their request: bookings
+// (with codes and check-ins), temperature reports, finished orders they
+// placed and closed help requests for them. The register entry stays (the
+// committee keeps its household register by import), as do orders and help
+// still in progress; the audit log keeps that it was done. Refused during
+// an emergency, when that data is the work under way.
+func (s *Service) Erase(ctx context.Context, p auth.Principal, residentID string) (Erasure, error) {
+	h, r, err := s.person(ctx, p, residentID)
+	if err != nil {
+		return Erasure{}, err
+	}
+	st, err := s.People.Mode(ctx, h.CommunityID)
+	if err != nil {
+		return Erasure{}, err
+	}
+	if st.Mode == playbook.ModeEmergency {
+		return Erasure{}, ErrEmergency
+	}
+	bs, os, hs, err := s.theirs(ctx, h, r)
+	if err != nil {
+		return Erasure{}, err
+	}
+	out := Erasure{ResidentID: r.ID, Kept: []string{"the register entry (姓名、住址、手机号): changed by the community's import"}}
+	now := s.Now()
+	for _, b := range bs {
+		if b.Status == booking.StatusBooked && b.StartsAt.After(now) {
+			// Its place goes back to the slot before the booking goes.
+			if _, err := s.People.Cancel(ctx, b.RoundID, b.ResidentID); err != nil && apperr.As(err).Kind != apperr.KindConflict {
+				return Erasure{}, err
+			}
+		}
+	}
+	finished := []string{supplies.StatusDelivered, supplies.StatusConfirmed, supplies.StatusCancelled}
+	var orders []supplies.Order
+	for _, o := range os {
+		if slices.Contains(finished, o.Status) {
+			orders = append(orders, o)
+		} else {
+			out.Kept = append(out.Kept, "order "+o.ID+": in progress ("+o.Status+")")
+		}
+	}
+	var helps []help.Request
+	for _, x := range hs {
+		if x.Status == help.StatusClosed {
+			helps = append(helps, x)
+		} else {
+			out.Kept = append(out.Kept, "help request "+x.ID+": open")
+		}
+	}
+	days := s.days()
+	temps, err := s.People.ResidentReadings(ctx, h.CommunityID, r.ID, days)
+	if err != nil {
+		return Erasure{}, err
+	}
+	items, err := s.People.EraseResident(ctx, h.CommunityID, r.ID, days, bs, orders, helps)
+	if err != nil {
+		return Erasure{}, err
+	}
+	out.Bookings, out.Temperatures, out.Orders, out.Help, out.Items = len(bs), len(temps), len(orders), len(helps), items
+	out.ErasedAt = chinatime.In(now)
+	return out, nil
+}

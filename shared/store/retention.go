@@ -1,0 +1,281 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/help"
+	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/retention"
+	"github.com/fangxian/fangxian/shared/supplies"
+)
+
+var _ retention.Store = (*Store)(nil)
+
+// RetentionKey is a community's expiry after its last emergency.
+func RetentionKey(communityID string) Key { return Key{"COMMUNITY#" + communityID, "RETENTION"} }
+
+// RetentionPendingKey lists an expiry still marking, among all
+// communities' (a handful at any time), for the job's one Query.
+func RetentionPendingKey(communityID string) Key { return Key{"RETENTION#pending", communityID} }
+
+// PutRetention writes a community's expiry, and its place on the pending
+// list while it marks.
+func (s *Store) PutRetention(ctx context.Context, r retention.Record) error {
+	k := RetentionKey(r.CommunityID)
+	item, err := jsonItem(keys{PK: k.PK, SK: k.SK, Type: "retention"}, r)
+	if err != nil {
+		return err
+	}
+	pending := types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: RetentionPendingKey(r.CommunityID).av()}}
+	if r.Status != retention.StatusDone {
+		p := RetentionPendingKey(r.CommunityID).av()
+		p["type"] = str("retentionPending")
+		pending = types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: p}}
+	}
+	err = s.transact(ctx, []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(s.Table), Item: item}}, pending})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Retention reads a community's expiry; false when no emergency ended.
+func (s *Store) Retention(ctx context.Context, cid string) (retention.Record, bool, error) {
+	av, err := s.getItem(ctx, RetentionKey(cid))
+	if errors.Is(err, registry.ErrNotFound) {
+		return retention.Record{}, false, nil
+	}
+	if err != nil {
+		return retention.Record{}, false, err
+	}
+	var r retention.Record
+	if err := fromJSONItem(av, &r); err != nil {
+		return retention.Record{}, false, err
+	}
+	if r.Marked == nil {
+		r.Marked = map[string]int{}
+	}
+	return r, true, nil
+}
+
+// PendingRetention lists the expiries still marking.
+func (s *Store) PendingRetention(ctx context.Context) ([]retention.Record, error) {
+	var out []retention.Record
+	var cids []string
+	err := s.queryPrefix(ctx, RetentionPendingKey("").PK, "", func(av map[string]types.AttributeValue) error {
+		cids = append(cids, av["SK"].(*types.AttributeValueMemberS).Value)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, cid := range cids {
+		r, ok, err := s.Retention(ctx, cid)
+		if err != nil {
+			return nil, err
+		}
+		if ok && r.Status != retention.StatusDone {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// target is what a set marks: whole partitions, or the items of a
+// partition under a sort key prefix.
+type target struct{ pk, prefix string }
+
+// MarkExpiry gives a set's items without a TTL the record's expiry, until
+// the set is marked whole or the deadline passes.
+func (s *Store) MarkExpiry(ctx context.Context, r retention.Record, set string, deadline time.Time) (int, bool, error) {
+	targets, err := s.expiryTargets(ctx, r, set)
+	if err != nil {
+		return 0, false, err
+	}
+	marked := 0
+	for _, t := range targets {
+		if time.Now().After(deadline) {
+			return marked, false, nil
+		}
+		var ks []Key
+		in := &dynamodb.QueryInput{TableName: aws.String(s.Table),
+			KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"), FilterExpression: aws.String("attribute_not_exists(expiresAt)"),
+			ProjectionExpression:      aws.String("PK, SK"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(t.pk), ":sk": str(t.prefix)}}
+		if t.prefix == "" {
+			in.KeyConditionExpression = aws.String("PK = :pk")
+			delete(in.ExpressionAttributeValues, ":sk")
+		}
+		err := s.queryAll(ctx, in, func(av map[string]types.AttributeValue) error {
+			ks = append(ks, Key{PK: av["PK"].(*types.AttributeValueMemberS).Value, SK: av["SK"].(*types.AttributeValueMemberS).Value})
+			return nil
+		})
+		if err != nil {
+			return marked, false, err
+		}
+		at := n(r.ExpiresAt.Unix())
+		err = parallel(ctx, len(ks), func(ctx context.Context, i int) error {
+			_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: ks[i].av(),
+				UpdateExpression: aws.String("SET expiresAt = :t"), ConditionExpression: aws.String("attribute_exists(PK)"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":t": at}})
+			return unavailableUnlessGone(err)
+		})
+		if err != nil {
+			return marked, false, err
+		}
+		marked += len(ks)
+	}
+	return marked, true, nil
+}
+
+// expiryTargets lists where a set's items are.
+func (s *Store) expiryTargets(ctx context.Context, r retention.Record, set string) ([]target, error) {
+	cid := r.CommunityID
+	var out []target
+	whole := func(av map[string]types.AttributeValue) error {
+		out = append(out, target{pk: av["PK"].(*types.AttributeValueMemberS).Value})
+		return nil
+	}
+	switch set {
+	case "bookings":
+		return out, s.queryIndex(ctx, "GSI1", RoundsIndex(cid, time.Time{}, "").PK, "", whole)
+	case "temperatures":
+		for d := chinatime.In(r.From).Truncate(24 * time.Hour).Add(-24 * time.Hour); !d.After(r.EndedAt.Add(24 * time.Hour)); d = d.Add(24 * time.Hour) {
+			out = append(out, target{pk: ReadingKey(cid, chinatime.In(d).Format(time.DateOnly), "").PK})
+		}
+		return out, nil
+	case "help":
+		for _, closed := range []bool{false, true} {
+			if err := s.queryIndex(ctx, "GSI1", HelpsIndex(cid, closed, time.Time{}, "").PK, "", whole); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	case "orders":
+		for _, st := range supplies.Statuses {
+			if err := s.queryIndex(ctx, "GSI1", OrderStatusIndex(cid, st, "", time.Time{}, "").PK, "", whole); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	case "checkins":
+		seen := map[string]bool{}
+		for m := chinatime.In(r.From); !m.After(r.EndedAt.AddDate(0, 1, 0)); m = m.AddDate(0, 0, 28) {
+			month := m.Format("2006-01")
+			if seen[month] {
+				continue
+			}
+			seen[month] = true
+			err := s.queryIndex(ctx, "GSI1", HoursIndex(cid, month, "", time.Time{}).PK, "", func(av map[string]types.AttributeValue) error {
+				out = append(out, target{pk: av["PK"].(*types.AttributeValueMemberS).Value, prefix: av["SK"].(*types.AttributeValueMemberS).Value})
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	case "noticeSends":
+		err := s.queryPrefix(ctx, CommunityKey(cid).PK, "FEED#", func(av map[string]types.AttributeValue) error {
+			id, _ := av["id"].(*types.AttributeValueMemberS)
+			if id != nil {
+				out = append(out, target{pk: NoticeKey(id.Value).PK, prefix: "SENT#"}, target{pk: NoticeKey(id.Value).PK, prefix: "ACK#"})
+			}
+			return nil
+		})
+		return out, err
+	}
+	return nil, errors.New("store: no such set of personal data: " + set)
+}
+
+// ResidentReadings reads a resident's temperature reports of the days.
+func (s *Store) ResidentReadings(ctx context.Context, cid, residentID string, days []string) ([]notices.Reading, error) {
+	ks := make([]Key, len(days))
+	for i, d := range days {
+		ks[i] = ReadingKey(cid, d, residentID)
+	}
+	items, err := s.batchGet(ctx, ks)
+	if err != nil {
+		return nil, err
+	}
+	out := []notices.Reading{}
+	for _, av := range items {
+		var it readingItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return nil, err
+		}
+		out = append(out, it.domain())
+	}
+	return out, nil
+}
+
+// ResidentHelp lists the help requests for a resident, open and closed,
+// from the community's lists (GSI1).
+func (s *Store) ResidentHelp(ctx context.Context, cid, residentID string) ([]help.Request, error) {
+	var avs []map[string]types.AttributeValue
+	for _, closed := range []bool{false, true} {
+		in := &dynamodb.QueryInput{TableName: aws.String(s.Table), IndexName: aws.String("GSI1"),
+			KeyConditionExpression: aws.String("GSI1PK = :pk"), FilterExpression: aws.String("residentId = :r"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(HelpsIndex(cid, closed, time.Time{}, "").PK), ":r": str(residentID)}}
+		err := s.queryAll(ctx, in, func(av map[string]types.AttributeValue) error {
+			avs = append(avs, av)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return helpsOf(avs)
+}
+
+// EraseResident deletes what staff erase of a resident: the temperature
+// reports of the days, the bookings (with codes, check-ins and reasons),
+// the orders and help requests given.
+func (s *Store) EraseResident(ctx context.Context, cid, residentID string, days []string, bookings []booking.Booking,
+	orders []supplies.Order, helps []help.Request) (int, error) {
+	var doomed []Key
+	for _, d := range days {
+		doomed = append(doomed, ReadingKey(cid, d, residentID))
+	}
+	for _, b := range bookings {
+		doomed = append(doomed, RoundBookingKey(b.RoundID, b.ResidentID), CodeKey(b.RoundID, b.Code),
+			SampledKey(b.RoundID, b.ResidentID), ReasonKey(b.RoundID, b.ResidentID))
+	}
+	for _, o := range orders {
+		doomed = append(doomed, OrderKey(o.ID))
+	}
+	for _, h := range helps {
+		err := s.queryPrefix(ctx, HelpKey(h.ID).PK, "", func(av map[string]types.AttributeValue) error {
+			doomed = append(doomed, Key{PK: HelpKey(h.ID).PK, SK: av["SK"].(*types.AttributeValueMemberS).Value})
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	// Only what exists is counted: a day without a report deletes nothing.
+	present, err := s.batchGet(ctx, doomed)
+	if err != nil {
+		return 0, err
+	}
+	reqs := make([]types.WriteRequest, 0, len(present))
+	for _, av := range present {
+		k := Key{PK: av["PK"].(*types.AttributeValueMemberS).Value, SK: av["SK"].(*types.AttributeValueMemberS).Value}
+		if strings.HasPrefix(k.SK, "CODE#") || strings.HasPrefix(k.SK, "BOOKING#") || strings.HasPrefix(k.PK, "TEMPS#") ||
+			strings.HasPrefix(k.PK, "ORDER#") || strings.HasPrefix(k.PK, "HELP#") || strings.HasPrefix(k.SK, "SAMPLED#") || strings.HasPrefix(k.SK, "REASON#") {
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k.av()}})
+		}
+	}
+	return len(reqs), s.batchWrite(ctx, reqs)
+}
