@@ -60,14 +60,15 @@ var ops = mergeOps(coreOps, suppliesOps, volunteerOps, auditOps, playbookOps, re
 var auditOps = map[string]op{
 	"streetAudit": {summary: "The street's audit log of a day",
 		description: "Every request of staff and admins that may change data, written before it runs (a request whose entry cannot be written is refused) with its outcome after: who, their roles, what (the operation), when, which ids, from which address. Entries are kept 400 days.",
-		query:       []param{{name: "day", schema: day(), description: "A Beijing day; default today."}},
+		query: []param{{name: "day", schema: day(), description: "A Beijing day; default today."}, cursorParam,
+			{name: "limit", schema: integer(1, 500), description: "Entries a page (default 200)."}},
 		answers: ok(list("entries", inline(object(props{
 			"at": S(beijingTime()), "requestId": S(describe(str(1, 256), "The request's; an action a request took (a playbook's step) adds its time and op.")), "userId": S(id("")), "roles": S(array(S(enum("resident", "volunteer", "staff", "admin")))),
 			"streetId": S(id("")), "communityId": S(id("")), "op": S(str(1, 64)), "method": S(describe(enum("POST", "PUT", "PATCH", "DELETE", "ACTION"), "ACTION: an action the request took (a playbook step's).")),
 			"path": S(str(1, 2048)), "ids": S(describe(&openapi3.Schema{Type: &openapi3.Types{"object"}, AdditionalProperties: openapi3.AdditionalProperties{Schema: S(str(0, 128))}}, "The path's ids by name, each at most 128 characters.")),
 			"ip": S(str(0, 64)), "status": S(describe(integer(0, 599), "The answer's status; 0 when no outcome was recorded.")),
-		}, "at", "requestId", "userId", "roles", "streetId", "op", "method", "path", "ids", "ip", "status")), false)),
-		codes: map[int][]string{}},
+		}, "at", "requestId", "userId", "roles", "streetId", "op", "method", "path", "ids", "ip", "status")), true)),
+		codes: map[int][]string{400: {"INVALID_CURSOR"}}},
 }
 
 func mergeOps(sets ...map[string]op) map[string]op {

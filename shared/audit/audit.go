@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -54,8 +55,10 @@ type Store interface {
 	AppendAudit(ctx context.Context, e Entry, expires time.Time) error
 	// AppendOutcome writes an entry's outcome beside it.
 	AppendOutcome(ctx context.Context, e Entry, status int, expires time.Time) error
-	// AuditDay lists a street's entries of a Beijing day, with outcomes.
-	AuditDay(ctx context.Context, streetID, day string) ([]Entry, error)
+	// AuditPage lists up to limit of a street's entries of a Beijing day,
+	// oldest first, with outcomes, from a cursor; the next page's cursor is
+	// "" at the end of the day.
+	AuditPage(ctx context.Context, streetID, day, cursor string, limit int) ([]Entry, string, error)
 }
 
 // Streets finds a community's street.
@@ -179,24 +182,32 @@ func (rec *Recorder) streetOf(ctx context.Context, cid string) (string, error) {
 
 var dayRE = regexp.MustCompile(`^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$`)
 
-// Day is a street's log of a Beijing day (today by default), for its
-// admins, oldest first.
-func (rec *Recorder) Day(ctx context.Context, p auth.Principal, streetID, day string) ([]Entry, error) {
+// MaxPage is the most entries a page of the log holds: about 400 bytes
+// each, far inside a Lambda's answer.
+const MaxPage = 500
+
+// Day is a page of a street's log of a Beijing day (today by default), for
+// its admins, oldest first; the cursor of the next page is "" at the end.
+func (rec *Recorder) Day(ctx context.Context, p auth.Principal, streetID, day, cursor string, limit int) ([]Entry, string, error) {
 	if err := auth.RequireStreet(p, streetID); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if day == "" {
 		day = chinatime.In(rec.Now()).Format(time.DateOnly)
 	}
 	if !dayRE.MatchString(day) {
-		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "YYYY-MM-DD"})
+		return nil, "", apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "YYYY-MM-DD"})
 	}
-	out, err := rec.Store.AuditDay(ctx, streetID, day)
+	if limit < 1 || limit > MaxPage {
+		return nil, "", apperr.Validation.WithFields(apperr.FieldError{Field: "limit", Reason: fmt.Sprintf("from %d to %d", 1, MaxPage)})
+	}
+	out, next, err := rec.Store.AuditPage(ctx, streetID, day, cursor, limit)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	// The key orders a second's entries by request id: by time first.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
-	return out, nil
+	return out, next, nil
 }
 
 // Handlers serves the log to the street's admins.
@@ -209,8 +220,16 @@ func (rec *Recorder) Handlers() httpapi.Handlers {
 			if q.Has("day") && q.Get("day") == "" {
 				return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "YYYY-MM-DD"})
 			}
-			entries, err := rec.Day(r.Context(), p, street, q.Get("day"))
-			return map[string]any{"entries": entries}, err
+			limit := 200
+			if q.Has("limit") {
+				n, err := strconv.Atoi(q.Get("limit"))
+				if err != nil {
+					return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "limit", Reason: fmt.Sprintf("from %d to %d", 1, MaxPage)})
+				}
+				limit = n
+			}
+			entries, next, err := rec.Day(r.Context(), p, street, q.Get("day"), q.Get("cursor"), limit)
+			return map[string]any{"entries": entries, "cursor": next}, err
 		}),
 	}
 }

@@ -114,12 +114,36 @@ func TestNothingChangesWithoutAnEntry(t *testing.T) {
 		}
 	}
 	trail := &audit.Recorder{Store: st, Streets: st, Now: time.Now}
-	entries, err := trail.Day(context.Background(), admin, "s1", "")
-	if err != nil {
-		t.Fatal(err)
+	// Read in pages of 7: every entry once, each with its outcome, whether
+	// a page ends on an entry or on its outcome.
+	var entries []audit.Entry
+	ids := map[string]bool{}
+	cursor := ""
+	for pages := 0; ; pages++ {
+		page, next, err := trail.Day(context.Background(), admin, "s1", "", cursor, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) > 7 || pages > audited {
+			t.Fatalf("page %d: %d entries", pages, len(page))
+		}
+		for _, e := range page {
+			if ids[e.RequestID] {
+				t.Errorf("entry %s on two pages", e.RequestID)
+			}
+			ids[e.RequestID] = true
+		}
+		entries = append(entries, page...)
+		if next == "" {
+			break
+		}
+		cursor = next
 	}
 	if len(entries) != audited {
 		t.Fatalf("%d entries for %d recorded requests", len(entries), audited)
+	}
+	if _, _, err := trail.Day(context.Background(), admin, "s1", "", "bm90LWEtY3Vyc29y", 7); err == nil {
+		t.Error("a forged cursor was taken")
 	}
 	for _, e := range entries {
 		if e.Status != http.StatusCreated || e.IP != "203.0.113.9" || e.StreetID != "s1" || e.At.Before(now.Add(-time.Second)) {
@@ -133,7 +157,7 @@ func TestNothingChangesWithoutAnEntry(t *testing.T) {
 	}
 	// Only the street's admins read it.
 	for _, p := range []auth.Principal{staff, auth.Principal{UserID: "u-b", Role: manifest.RoleAdmin, StreetID: "s2"}.Normalized()} {
-		if _, err := trail.Day(context.Background(), p, "s1", ""); err == nil {
+		if _, _, err := trail.Day(context.Background(), p, "s1", "", "", 10); err == nil {
 			t.Errorf("%s read street s1's log", p.UserID)
 		}
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/registry"
 )
 
 var _ audit.Store = (*Store)(nil)
@@ -62,33 +64,91 @@ func (s *Store) AppendOutcome(ctx context.Context, e audit.Entry, status int, ex
 	return nil
 }
 
-// AuditDay lists a street's entries of a Beijing day with their outcomes:
-// one Query of the day's partition.
+// AuditDay lists a street's entries of a Beijing day with their outcomes,
+// every page of it.
 func (s *Store) AuditDay(ctx context.Context, streetID, day string) ([]audit.Entry, error) {
+	var all []audit.Entry
+	cursor := ""
+	for {
+		page, next, err := s.AuditPage(ctx, streetID, day, cursor, 500)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if next == "" {
+			return all, nil
+		}
+		cursor = next
+	}
+}
+
+// AuditPage lists up to limit entries of a street's Beijing day with their
+// outcomes, from a cursor: one Query of the day's partition (an entry and
+// its outcome sit side by side), and a GetItem when a page ends between the
+// two. The cursor points past the last entry's outcome.
+func (s *Store) AuditPage(ctx context.Context, streetID, day, cursor string, limit int) ([]audit.Entry, string, error) {
+	pk := "AUDIT#" + streetID + "#" + day
+	start, err := decodeCursor(cursor, tableCursor, map[string]string{"PK": pk})
+	if err != nil {
+		return nil, "", err
+	}
 	out := []audit.Entry{}
 	outcomes := map[string]int{}
-	err := s.queryPrefix(ctx, "AUDIT#"+streetID+"#"+day, "", func(av map[string]types.AttributeValue) error {
-		sk, _ := av["SK"].(*types.AttributeValueMemberS)
-		if sk != nil && strings.HasSuffix(sk.Value, "#outcome") {
-			var o struct {
-				Status int `dynamodbav:"status"`
-			}
-			if err := attributevalue.UnmarshalMap(av, &o); err != nil {
-				return err
-			}
-			outcomes[strings.TrimSuffix(sk.Value, "#outcome")] = o.Status
-			return nil
+	last := ""
+	in := &dynamodb.QueryInput{TableName: aws.String(s.Table), KeyConditionExpression: aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)}, ExclusiveStartKey: start, Limit: aws.Int32(int32(2 * limit))}
+	for len(out) < limit {
+		page, err := s.DB.Query(ctx, in)
+		if err != nil {
+			return nil, "", unavailable(err)
 		}
-		var e audit.Entry
-		if err := fromJSONItem(av, &e); err != nil {
-			return err
+		for _, av := range page.Items {
+			sk, _ := av["SK"].(*types.AttributeValueMemberS)
+			if sk != nil && strings.HasSuffix(sk.Value, "#outcome") {
+				var o struct {
+					Status int `dynamodbav:"status"`
+				}
+				if err := attributevalue.UnmarshalMap(av, &o); err != nil {
+					return nil, "", err
+				}
+				outcomes[strings.TrimSuffix(sk.Value, "#outcome")] = o.Status
+				continue
+			}
+			if len(out) == limit {
+				break
+			}
+			var e audit.Entry
+			if err := fromJSONItem(av, &e); err != nil {
+				return nil, "", err
+			}
+			e.At = chinatime.In(e.At)
+			out = append(out, e)
+			last = sk.Value
 		}
-		e.At = chinatime.In(e.At)
-		out = append(out, e)
-		return nil
-	})
-	for i, e := range out {
-		out[i].Status = outcomes[AuditKey(e.StreetID, e.At, e.RequestID).SK]
+		if len(page.LastEvaluatedKey) == 0 {
+			last = "" // the day is read to its end
+			break
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
 	}
-	return out, err
+	for i, e := range out {
+		k := AuditKey(e.StreetID, e.At, e.RequestID)
+		status, ok := outcomes[k.SK]
+		if !ok && i == len(out)-1 {
+			// The page ended between the entry and its outcome.
+			if av, err := s.getItem(ctx, Key{k.PK, k.SK + "#outcome"}); err == nil {
+				if n, ok := av["status"].(*types.AttributeValueMemberN); ok {
+					status, _ = strconv.Atoi(n.Value)
+				}
+			} else if !errors.Is(err, registry.ErrNotFound) {
+				return nil, "", err
+			}
+		}
+		out[i].Status = status
+	}
+	next := ""
+	if last != "" && len(out) == limit {
+		next = encodeCursor(map[string]types.AttributeValue{"PK": str(pk), "SK": str(last + "#outcome")})
+	}
+	return out, next, nil
 }
