@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/fangxian/fangxian/internal/demo"
 	"github.com/fangxian/fangxian/internal/docsasset"
 	"github.com/fangxian/fangxian/internal/dynamolocal"
@@ -125,12 +127,16 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	if err := store.CreateTable(ctx, db, c.Table); err != nil {
 		return err
 	}
-	st := &store.Store{DB: db, Table: c.Table}
+	// Every request is counted, for GET /dev/stats (what the work would
+	// cost in the cloud).
+	u := newUsage()
+	st := &store.Store{DB: countingDB{DB: db, u: u}, Table: c.Table}
 
 	d, err := newDeps(ctx, st, c)
 	if err != nil {
 		return err
 	}
+	d.usage = u
 	var seeded atomic.Bool
 	d.ready = func() error {
 		if !seeded.Load() {
@@ -151,7 +157,10 @@ func run(ctx context.Context, c config, out io.Writer) error {
 
 	queues, stopQueues := context.WithCancel(context.Background())
 	defer stopQueues()
-	go d.queue.Run(queues, d.dispatch.Handle)
+	go d.queue.Run(queues, func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		d.usage.invoked("dispatch") // a batch is one invocation
+		return d.dispatch.Handle(ctx, ev)
+	})
 	go remindDaily(queues, d.notices, log)
 	go escalateEveryMinute(queues, d, log)
 
@@ -202,6 +211,7 @@ type deps struct {
 	volunteers *volunteers.Service
 	playbook   *playbook.Service
 	retention  *retention.Service
+	usage      *usage
 	audit      *audit.Recorder
 	// callbacks checks the secret of the SMS callback URLs.
 	callbacks *inbound.Secrets
@@ -279,6 +289,7 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 			Pacer: notices.NewPacer(smsRate()), MaxReceives: q.MaxReceives},
 		booking: &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now, Drills: st},
 		audit:   &audit.Recorder{Store: st, Streets: st, Now: time.Now},
+		usage:   newUsage(),
 	}
 	d.retention = &retention.Service{Store: st, People: st, Playbooks: st, Directory: st, Now: time.Now}
 	d.playbook = &playbook.Service{Store: st, Directory: st, Audit: d.audit, Expiry: d.retention, Now: time.Now,
@@ -351,6 +362,7 @@ var devRoutes = []manifest.Route{
 	{Method: "POST", Path: "/dev/jobs/help-escalations", Op: "devEscalations", Access: manifest.Anyone},
 	{Method: "POST", Path: "/dev/jobs/activation-backups", Op: "devBackups", Access: manifest.Anyone},
 	{Method: "POST", Path: "/dev/jobs/data-expiry", Op: "devExpiry", Access: manifest.Anyone},
+	{Method: "GET", Path: "/dev/stats", Op: "devStats", Access: manifest.Anyone},
 }
 
 // newHandler serves every function's routes, as API Gateway would, plus the
@@ -362,7 +374,7 @@ func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		handlers = httpapi.Merge(handlers, h)
+		handlers = httpapi.Merge(handlers, d.usage.counted(fn.Name, h))
 	}
 	opts := httpapi.Options{Logger: log, Auth: d.verifier, Idempotency: d.store, Audit: d.audit}
 	api, err := httpapi.NewRouter(manifest.Routes(manifest.Functions), handlers, opts)
@@ -428,6 +440,7 @@ func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 			httpapi.WriteJSON(w, http.StatusOK, map[string]int{"backupsCalled": called, "unfilled": unfilled})
 			return nil
 		}),
+		"devStats": d.usage.handler(),
 		"devExpiry": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			marked, err := d.retention.Continue(r.Context(), retention.Budget)
 			if err != nil {
@@ -504,6 +517,7 @@ func escalateEveryMinute(ctx context.Context, d *deps, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
+			d.usage.invoked("escalations")
 			if n, err := svc.Escalate(ctx, now); err != nil {
 				log.Warn("help escalations", "err", err)
 			} else if n > 0 {

@@ -72,7 +72,7 @@ func seedPlaybook(ctx context.Context, st *store.Store, now time.Time) error {
 					Channels: []string{"app", "sms"}, Urgent: true, ToSealed: true}}},
 			{ID: "round", Title: "开启全员核酸检测", Owner: "staff", DueMinutes: 30,
 				Action: &playbook.Action{Kind: playbook.ActionOpenRound, Round: &playbook.RoundTemplate{
-					Name: "全员核酸（应急）", StartInMinutes: 60, Hours: 10, SlotMinutes: 30,
+					Name: "全员核酸（应急）", StartInMinutes: 30, Hours: 10, SlotMinutes: 30,
 					Sites: []booking.SiteInput{{Name: "东门采样点", Lanes: 6, PerLanePerSlot: 40}, {Name: "西门采样点", Lanes: 6, PerLanePerSlot: 40}}}}},
 			{ID: "volunteers", Title: "一键启动志愿者岗位", Owner: "staff", DueMinutes: 30,
 				Action: &playbook.Action{Kind: playbook.ActionActivatePosts, Activation: &playbook.ActivationTemplate{All: true, Minutes: 10}}},

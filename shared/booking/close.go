@@ -9,6 +9,7 @@ import (
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
@@ -83,11 +84,15 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	if !registry.ValidID(siteID) || SiteOf(SlotID(siteID, 0)) != siteID {
 		return Closure{}, ErrSiteNotFound
 	}
-	if _, err := s.managedRound(ctx, p, roundID); errors.Is(err, ErrRoundNotFound) {
+	round, err := s.managedRound(ctx, p, roundID)
+	if errors.Is(err, ErrRoundNotFound) {
 		return Closure{}, ErrSiteNotFound
 	} else if err != nil {
 		return Closure{}, err
 	}
+	// A drill's work is marked now, from the round read first: nothing
+	// later (the round removed meanwhile) can make it real.
+	ctx = drill.With(ctx, round.Drill)
 	site, err := s.Sites.CloseSite(ctx, siteID)
 	if errors.Is(err, ErrNotFound) {
 		return Closure{}, ErrSiteNotFound
@@ -186,7 +191,7 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 		}
 	}
 	// The moves stand whatever the SMS do: the answer says how many were told.
-	out.Notified = s.tell(s.inDrill(ctx, roundID), notices)
+	out.Notified = s.tell(ctx, notices)
 	// The buildings' windows pointed at the closed site too: plan again
 	// for what is left, and steering follows the new windows.
 	if slots, err = s.Store.Slots(ctx, roundID); err != nil {
@@ -272,6 +277,7 @@ func (s *Service) Reschedule(ctx context.Context, p auth.Principal, bookingID, s
 	if err != nil {
 		return Booking{}, err
 	}
+	ctx = drill.With(ctx, r.Drill)
 	if err := s.mayActFor(ctx, p, r, registry.HouseholdOf(residentID)); err != nil {
 		return Booking{}, err
 	}
@@ -314,7 +320,7 @@ func (s *Service) Reschedule(ctx context.Context, p auth.Principal, bookingID, s
 	b.SlotID, b.StartsAt = slotID, to.StartsAt
 	if staff && !auth.OwnHousehold(p, b.HouseholdID) {
 		site := s.siteName(ctx, roundID, to.SiteID)
-		s.tell(s.inDrill(ctx, roundID), map[string]message{b.ResidentID: func(name string) (sms.Message, error) {
+		s.tell(ctx, map[string]message{b.ResidentID: func(name string) (sms.Message, error) {
 			return sms.BookingChanged(name, to.StartsAt, site, b.Code)
 		}})
 	}

@@ -203,16 +203,6 @@ func (s *Service) round(ctx context.Context, id string) (Round, error) {
 	return r, nil
 }
 
-// inDrill marks ctx as the work of the round's drill, when it is a drill's
-// round: its SMS go to the drill's outbox.
-func (s *Service) inDrill(ctx context.Context, roundID string) context.Context {
-	r, err := s.round(ctx, roundID)
-	if err != nil {
-		return ctx
-	}
-	return drill.With(ctx, r.Drill)
-}
-
 // visibleRound is a round the caller may see: staff and admins of its
 // community, its residents and volunteers.
 func (s *Service) visibleRound(ctx context.Context, p auth.Principal, id string) (Round, error) {
@@ -384,6 +374,12 @@ func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, sl
 	r, err := s.round(ctx, roundID)
 	if err != nil {
 		return Booked{Steering: none}, err
+	}
+	if r.Drill != "" && !p.Has(manifest.RoleStaff) && !p.Has(manifest.RoleAdmin) {
+		// A drill's round is there only for residents who take part.
+		if sees, err := s.seesDrills(ctx, p, []Round{r}); err != nil || !sees {
+			return Booked{Steering: none}, errors.Join(err, ErrRoundNotFound)
+		}
 	}
 	residentIDs = dedupe(residentIDs)
 	if len(residentIDs) == 0 || len(residentIDs) > MaxPerBooking {
@@ -565,13 +561,14 @@ func (s *Service) Cancel(ctx context.Context, p auth.Principal, bookingID string
 	if err != nil {
 		return Booking{}, err
 	}
+	ctx = drill.With(ctx, r.Drill)
 	if err := s.mayActFor(ctx, p, r, registry.HouseholdOf(residentID)); err != nil {
 		return Booking{}, err
 	}
 	b, err := s.Store.Cancel(ctx, roundID, residentID)
 	if err == nil && !auth.OwnHousehold(p, b.HouseholdID) {
 		// Staff cancelled it: the resident may not have the app to see it.
-		s.tell(s.inDrill(ctx, roundID), map[string]message{residentID: func(name string) (sms.Message, error) { return sms.BookingWithdrawn(name, b.StartsAt) }})
+		s.tell(ctx, map[string]message{residentID: func(name string) (sms.Message, error) { return sms.BookingWithdrawn(name, b.StartsAt) }})
 	}
 	return b, err
 }

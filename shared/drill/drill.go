@@ -52,6 +52,9 @@ type Sent struct {
 // Outbox keeps the messages of drills.
 type Outbox interface {
 	AppendDrillSMS(ctx context.Context, sent []Sent) error
+	// DrillRemoved says whether a drill's data was removed: what its queue
+	// still holds is dropped, not kept.
+	DrillRemoved(ctx context.Context, tag string) (bool, error)
 }
 
 // Sender is what the guard wraps and is: a provider's adapter.
@@ -103,6 +106,10 @@ func (g *Guard) keep(ctx context.Context, to []string, m sms.Message) ([]sms.Res
 		return nil, errors.New("drill: not a catalogue message")
 	}
 	run := RunOf(ctx)
+	removed, err := g.Outbox.DrillRemoved(ctx, run)
+	if err != nil {
+		return nil, fmt.Errorf("drill outbox: %w", err)
+	}
 	at := chinatime.In(g.Now())
 	sent := make([]Sent, len(to))
 	res := make([]sms.Result, len(to))
@@ -111,6 +118,10 @@ func (g *Guard) keep(ctx context.Context, to []string, m sms.Message) ([]sms.Res
 		sent[i] = Sent{RunID: run, ID: id, To: logging.MaskPhone(phone), Template: m.Template().Name, Purpose: m.Template().Purpose,
 			Body: m.Render(g.Signature), Parts: m.Parts(g.Signature), At: at}
 		res[i] = sms.Result{To: phone, ID: id}
+	}
+	if removed {
+		logging.From(ctx).Info("a removed drill's SMS dropped", "run", run, "messages", len(sent))
+		return res, nil
 	}
 	if err := g.Outbox.AppendDrillSMS(ctx, sent); err != nil {
 		return nil, fmt.Errorf("drill outbox: %w", err)

@@ -236,6 +236,9 @@ func (d *Dispatcher) handle(ctx context.Context, body string, last bool) error {
 // the phones twice, and ClaimSend keeps each to one SMS.
 func (d *Dispatcher) fanout(ctx context.Context, noticeID string) error {
 	n, _, err := d.Store.Notice(ctx, noticeID)
+	if errors.Is(err, ErrNotFound) {
+		return nil // removed meanwhile (a drill's): nothing to send
+	}
 	if err != nil {
 		return err
 	}
@@ -302,6 +305,9 @@ func (d *Dispatcher) phonesPerMessage() int {
 // (last); a phone the provider refuses is counted failed at once.
 func (d *Dispatcher) send(ctx context.Context, noticeID string, phones []string, last bool) error {
 	n, _, err := d.Store.Notice(ctx, noticeID)
+	if errors.Is(err, ErrNotFound) {
+		return nil // removed meanwhile (a drill's): nothing to send
+	}
 	if err != nil {
 		return err
 	}

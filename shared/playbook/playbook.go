@@ -159,7 +159,8 @@ var (
 	ErrDrillRunning  = apperr.New(apperr.KindConflict, "DRILL_RUNNING", "已有演练在进行，请先结束", "A drill is running: end it first")
 	ErrNoDrill       = apperr.New(apperr.KindConflict, "NO_DRILL_RUNNING", "没有进行中的演练", "No drill is running")
 	ErrStepRunning   = apperr.New(apperr.KindConflict, "STEP_RUNNING", "该步骤正在执行", "The step is running")
-	ErrNotADrill     = apperr.New(apperr.KindConflict, "NOT_A_DRILL", "只有演练的数据可以删除", "Only a drill's data can be removed")
+	ErrNotADrill     = apperr.New(apperr.KindConflict, "NOT_A_DRILL", "该记录不是演练", "This run is not a drill")
+	ErrDrillRemoved  = apperr.New(apperr.KindConflict, "DRILL_REMOVED", "该演练的数据已删除", "This drill's data was removed")
 	ErrNotOwner      = apperr.New(apperr.KindForbidden, "NOT_STEP_OWNER", "该步骤由街道管理员负责", "A street admin answers for this step")
 )
 

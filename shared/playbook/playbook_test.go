@@ -299,10 +299,24 @@ func TestDrillNeverReachesAPhone(t *testing.T) {
 	if removed.Removed == nil || removed.Removed.Items == 0 || removed.ID != run.ID {
 		t.Fatalf("removal: %+v", removed.Removed)
 	}
-	for _, pk := range []string{"ROUND#" + rid, "NOTICE#" + run.Created.Notices[0], "ACT#" + run.Created.Activations[0], "DRILL#" + run.ID} {
+	for _, pk := range []string{"ROUND#" + rid, "NOTICE#" + run.Created.Notices[0], "ACT#" + run.Created.Activations[0]} {
 		if n := f.countPK(t, pk); n != 0 {
 			t.Errorf("%s still holds %d items", pk, n)
 		}
+	}
+	if left, _ := f.st.DrillOutbox(ctx, run.ID); len(left) != 0 {
+		t.Errorf("the drill's outbox still holds %d messages", len(left))
+	}
+	// What the drill's queue still holds is dropped, not kept.
+	if err := drill.Guarded(f.outbox, f.st, "防线").Send(drill.With(ctx, run.ID), "13700001001", mustNotice(t)); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := f.st.DrillOutbox(ctx, run.ID); len(left) != 0 || len(f.outbox.All()) != 0 {
+		t.Errorf("a removed drill's late message: %d kept, %d sent", len(left), len(f.outbox.All()))
+	}
+	// A removed drill cannot be revived by ticking a step.
+	if _, err := f.svc.Tick(ctx, f.staff, run.ID, "confirm", playbook.TickInput{}); code(err) != "DRILL_REMOVED" {
+		t.Errorf("ticking a removed drill: %v", err)
 	}
 	if feed, _ := f.notices.Feed(ctx, resident); len(feed) != 0 {
 		t.Errorf("the feed still shows %d drill notices", len(feed))
@@ -326,6 +340,15 @@ func TestDrillNeverReachesAPhone(t *testing.T) {
 			t.Errorf("the audit log has %d entries of %s, want 1 (%v)", ops[op], op, ops)
 		}
 	}
+}
+
+func mustNotice(t *testing.T) sms.Message {
+	t.Helper()
+	m, err := sms.Notice("封控管理通知", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // TestRealSwitch: a real emergency seals for real, its end releases what
@@ -506,7 +529,7 @@ func TestPlaybookIsChecked(t *testing.T) {
 		{"unknown action", step(func(s *playbook.Step) { s.Action = &playbook.Action{Kind: "nuke"} }), "emergency[0].action.kind"},
 		{"foreign building", step(func(s *playbook.Step) {
 			s.Action = &playbook.Action{Kind: playbook.ActionSealBuildings, BuildingIDs: []string{"bnope"}}
-		}), "emergency[0].action.buildingIds.buildingIds"},
+		}), "emergency[0].action.buildingIds"},
 		{"unsendable site", step(func(s *playbook.Step) {
 			s.Action = &playbook.Action{Kind: playbook.ActionOpenRound, Round: &playbook.RoundTemplate{Name: "r", Hours: 2, SlotMinutes: 30,
 				Sites: []booking.SiteInput{{Name: "东门 http://x.cn", Lanes: 1, PerLanePerSlot: 1}}}}

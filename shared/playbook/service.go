@@ -159,7 +159,6 @@ func (s *Service) checkData(ctx context.Context, p auth.Principal, cid string, p
 			switch {
 			case len(a.BuildingIDs) > 0:
 				_, err = s.Notices.PlanZones(ctx, p, cid, a.BuildingIDs, notices.LevelSealed)
-				at += ".buildingIds"
 			case a.Notice != nil:
 				// toSealed's buildings are known when it runs: the text and
 				// channels are checked against the whole community now.
@@ -491,6 +490,22 @@ func (s *Service) Run(ctx context.Context, p auth.Principal, id string) (Run, er
 	return r, nil
 }
 
+// removed says whether run is part of a drill whose data was removed: it
+// acts no more.
+func (s *Service) removed(ctx context.Context, run Run) (bool, error) {
+	if !run.Drill {
+		return false, nil
+	}
+	if run.Ends != "" {
+		first, err := s.Store.Run(ctx, run.Ends)
+		if err != nil {
+			return false, err
+		}
+		run = first
+	}
+	return run.Removed != nil, nil
+}
+
 // TickInput is the optional body of a tick.
 type TickInput struct {
 	Note string `json:"note"`
@@ -511,6 +526,9 @@ func (s *Service) Tick(ctx context.Context, p auth.Principal, runID, stepID stri
 		step, err := run.step(stepID)
 		if err != nil {
 			return Run{}, err
+		}
+		if removed, err := s.removed(ctx, run); err != nil || removed {
+			return Run{}, errors.Join(err, ErrDrillRemoved)
 		}
 		if step.Owner == string(manifest.RoleAdmin) && !p.Has(manifest.RoleAdmin) {
 			return Run{}, ErrNotOwner

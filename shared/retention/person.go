@@ -165,7 +165,7 @@ func (s *Service) Erase(ctx context.Context, p auth.Principal, residentID string
 	out := Erasure{ResidentID: r.ID, Kept: []string{"the register entry (姓名、住址、手机号): changed by the community's import"}}
 	now := s.Now()
 	for _, b := range bs {
-		if b.Status == booking.StatusBooked && b.StartsAt.After(now) {
+		if b.Status == booking.StatusBooked {
 			// Its place goes back to the slot before the booking goes.
 			if _, err := s.People.Cancel(ctx, b.RoundID, b.ResidentID); err != nil && apperr.As(err).Kind != apperr.KindConflict {
 				return Erasure{}, err

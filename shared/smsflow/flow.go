@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -288,6 +289,24 @@ func (f *Flow) pick(ctx context.Context, p auth.Principal, phone string, cmd Com
 	return registry.Resident{}, ask, err
 }
 
+// realBookings are the household's bookings outside drills: an SMS is real,
+// and so is what it cancels or lists.
+func (f *Flow) realBookings(ctx context.Context, p auth.Principal) ([]booking.Booking, error) {
+	bs, err := f.Bookings.HouseholdBookings(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	rounds, err := f.Bookings.Rounds(ctx, p, p.ResidentCommunityID)
+	if err != nil {
+		return nil, err
+	}
+	drills := map[string]bool{}
+	for _, r := range rounds {
+		drills[r.ID] = r.Drill != ""
+	}
+	return slices.DeleteFunc(bs, func(b booking.Booking) bool { return drills[b.RoundID] }), nil
+}
+
 // currentRound is the community's round not yet over that started last. A
 // drill's round is never it: a text to the service is real, and so is its
 // answer.
@@ -322,7 +341,7 @@ func (f *Flow) book(ctx context.Context, p auth.Principal, phone string, cmd Com
 	if err != nil {
 		return none, err
 	}
-	live, err := f.Bookings.HouseholdBookings(ctx, p)
+	live, err := f.realBookings(ctx, p)
 	if err != nil {
 		return none, err
 	}
@@ -370,7 +389,7 @@ func (f *Flow) cancel(ctx context.Context, p auth.Principal, phone string, cmd C
 	if err != nil || !ask.IsZero() {
 		return ask, err
 	}
-	live, err := f.Bookings.HouseholdBookings(ctx, p)
+	live, err := f.realBookings(ctx, p)
 	if err != nil {
 		return none, err
 	}
@@ -402,7 +421,7 @@ func (f *Flow) query(ctx context.Context, p auth.Principal, phone string) (sms.M
 	for _, r := range members {
 		names[r.ID] = r.Name
 	}
-	live, err := f.Bookings.HouseholdBookings(ctx, p)
+	live, err := f.realBookings(ctx, p)
 	if err != nil {
 		return none, err
 	}

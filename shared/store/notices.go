@@ -229,13 +229,13 @@ func (s *Store) CountQueued(ctx context.Context, noticeID string, n int) error {
 }
 
 func (s *Store) count(ctx context.Context, noticeID, field string, n int) error {
+	// Only a notice that exists is counted: one removed meanwhile (a
+	// drill's) is not written back as an empty one.
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: NoticeKey(noticeID).av(),
 		UpdateExpression: aws.String("ADD #f :n"), ExpressionAttributeNames: map[string]string{"#f": field},
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":n": n64(n)}})
-	if err != nil {
-		return unavailable(err)
-	}
-	return nil
+	return unavailableUnlessGone(err)
 }
 
 // ClaimSend marks phone as taken for notice; false if it was before.
@@ -287,6 +287,7 @@ func (s *Store) FinishSend(ctx context.Context, noticeID, phone, outcome, provid
 			ExpressionAttributeValues: set}},
 		{Update: &types.Update{TableName: aws.String(s.Table), Key: NoticeKey(noticeID).av(),
 			UpdateExpression: aws.String("ADD #f :one"), ExpressionAttributeNames: map[string]string{"#f": outcome},
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":one": n64(1)}}},
 	}
 	if outcome == "sent" && providerID != "" {
@@ -297,8 +298,8 @@ func (s *Store) FinishSend(ctx context.Context, noticeID, phone, outcome, provid
 	}
 	err := s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) && failed(tce, 0) {
-		return nil // finished before: counted then
+	if errors.As(err, &tce) && (failed(tce, 0) || failed(tce, 1)) {
+		return nil // finished before (counted then), or the notice is gone (a drill's, removed)
 	}
 	if err != nil {
 		return unavailable(err)

@@ -41,6 +41,19 @@ func DrillSMSKey(tag string, at time.Time, id string) Key {
 	return Key{"DRILL#" + tag, "SMS#" + at.UTC().Format(time.RFC3339Nano) + "#" + id}
 }
 
+// DrillRemovedKey marks a drill whose data was removed: its queue's late
+// messages are dropped, not kept. It holds nothing else.
+func DrillRemovedKey(tag string) Key { return Key{"DRILL#" + tag, "REMOVED"} }
+
+// DrillRemoved says whether a drill's data was removed.
+func (s *Store) DrillRemoved(ctx context.Context, tag string) (bool, error) {
+	_, err := s.getItem(ctx, DrillRemovedKey(tag))
+	if errors.Is(err, registry.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // DrillOptInKey marks a resident who takes part in drills.
 func DrillOptInKey(userID string) Key { return Key{"DRILLOPTIN#" + userID, "OPTIN"} }
 
@@ -242,10 +255,19 @@ func (s *Store) SetDrillOptIn(ctx context.Context, userID string, in bool) error
 // locks) and its outbox. It answers the items deleted; run twice, the
 // second finds nothing.
 func (s *Store) RemoveDrillData(ctx context.Context, tag string, c playbook.Created) (int, error) {
+	// First the mark, so that what the drill's queue still sends is dropped.
+	mark := DrillRemovedKey(tag).av()
+	mark["type"], mark["expiresAt"] = str("drillRemoved"), n(time.Now().Add(30*24*time.Hour).Unix())
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: mark}); err != nil {
+		return 0, unavailable(err)
+	}
 	var doomed []Key
 	partition := func(pk string) error {
 		return s.queryPrefix(ctx, pk, "", func(av map[string]types.AttributeValue) error {
-			doomed = append(doomed, Key{PK: av["PK"].(*types.AttributeValueMemberS).Value, SK: av["SK"].(*types.AttributeValueMemberS).Value})
+			k := Key{PK: av["PK"].(*types.AttributeValueMemberS).Value, SK: av["SK"].(*types.AttributeValueMemberS).Value}
+			if k != DrillRemovedKey(tag) {
+				doomed = append(doomed, k)
+			}
 			return nil
 		})
 	}

@@ -92,11 +92,15 @@ func (s *Store) PendingRetention(ctx context.Context) ([]retention.Record, error
 	return out, nil
 }
 
+// laterThan is an item that expires later than :t, or never.
+const laterThan = "attribute_not_exists(expiresAt) OR expiresAt > :t"
+
 // target is what a set marks: whole partitions, or the items of a
 // partition under a sort key prefix.
 type target struct{ pk, prefix string }
 
-// MarkExpiry gives a set's items without a TTL the record's expiry, until
+// MarkExpiry gives a set's items the record's expiry — those without a TTL,
+// and those whose TTL is later (a temperature report's own 30 days) — until
 // the set is marked whole or the deadline passes.
 func (s *Store) MarkExpiry(ctx context.Context, r retention.Record, set string, deadline time.Time) (int, bool, error) {
 	targets, err := s.expiryTargets(ctx, r, set)
@@ -110,9 +114,9 @@ func (s *Store) MarkExpiry(ctx context.Context, r retention.Record, set string, 
 		}
 		var ks []Key
 		in := &dynamodb.QueryInput{TableName: aws.String(s.Table),
-			KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"), FilterExpression: aws.String("attribute_not_exists(expiresAt)"),
+			KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :sk)"), FilterExpression: aws.String(laterThan),
 			ProjectionExpression:      aws.String("PK, SK"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(t.pk), ":sk": str(t.prefix)}}
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(t.pk), ":sk": str(t.prefix), ":t": n(r.ExpiresAt.Unix())}}
 		if t.prefix == "" {
 			in.KeyConditionExpression = aws.String("PK = :pk")
 			delete(in.ExpressionAttributeValues, ":sk")
@@ -127,7 +131,7 @@ func (s *Store) MarkExpiry(ctx context.Context, r retention.Record, set string, 
 		at := n(r.ExpiresAt.Unix())
 		err = parallel(ctx, len(ks), func(ctx context.Context, i int) error {
 			_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: ks[i].av(),
-				UpdateExpression: aws.String("SET expiresAt = :t"), ConditionExpression: aws.String("attribute_exists(PK)"),
+				UpdateExpression: aws.String("SET expiresAt = :t"), ConditionExpression: aws.String("attribute_exists(PK) AND (" + laterThan + ")"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{":t": at}})
 			return unavailableUnlessGone(err)
 		})

@@ -244,7 +244,8 @@ func (s *Service) Respond(ctx context.Context, p auth.Principal, activationID, a
 }
 
 // RespondLatest answers the caller's latest activation that still waits
-// for them (an SMS 是/否 names none).
+// for them (an SMS 是/否 names none). A drill's calls never reached the
+// phone, so an SMS never answers them.
 func (s *Service) RespondLatest(ctx context.Context, p auth.Principal, answer string) ([]Ask, error) {
 	if p.VolunteerID == "" {
 		return nil, apperr.Forbidden
@@ -257,7 +258,7 @@ func (s *Service) RespondLatest(ctx context.Context, p auth.Principal, answer st
 	var at time.Time
 	for _, a := range asks {
 		open := a.Status == AskAsked || (a.Status == AskSilent && answer == "accept")
-		if open && !a.AskedAt.Before(at) {
+		if open && a.Drill == "" && !a.AskedAt.Before(at) {
 			latest, at = a.ActivationID, a.AskedAt
 		}
 	}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/fangxian/fangxian/internal/scenario"
+)
+
+// TestScenarioDay plays the outbreak's day (cmd/scenario) against the local
+// runner with the demo seeded, small and fast, once for real and once as a
+// drill: every phase runs, every invariant holds.
+func TestScenarioDay(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, config{Addr: "127.0.0.1:0", Table: "scenario-test", Endpoint: os.Getenv("DYNAMODB_ENDPOINT"), LogLevel: slog.LevelError}, w)
+		w.Close()
+	}()
+	base := ""
+	lines := bufio.NewScanner(r)
+	serving := regexp.MustCompile(`serving on (http://\S+);`)
+	for lines.Scan() {
+		if m := serving.FindStringSubmatch(lines.Text()); m != nil {
+			base = m[1]
+			break
+		}
+	}
+	if base == "" {
+		t.Fatal("the runner never said where it serves")
+	}
+	go func() { _, _ = io.Copy(io.Discard, r) }()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		resp, err := http.Get(base + "/v1/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no 200 from %s/v1/health: %v", base, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for _, drill := range []bool{true, false} {
+		rep, err := scenario.Run(ctx, scenario.Config{Base: base, Speed: 3600, Households: 120, Clients: 16, Drill: drill, Seed: 7})
+		if err != nil {
+			t.Fatalf("drill %v: %v", drill, err)
+		}
+		for _, b := range rep.Broken() {
+			t.Errorf("drill %v: broken: %s (%s)", drill, b.Name, b.Detail)
+		}
+		if rep.Booking.Booked == 0 || rep.Booking.Sampled == 0 || rep.Told.Sent == 0 || rep.Volunteers.BackupsCalled == 0 || len(rep.Invariants) < 5 {
+			t.Errorf("drill %v: a day where nothing happened: %+v", drill, rep)
+		}
+		if !drill && (rep.Orders.Delivered == 0 || rep.Help.Seconds == 0 || rep.Temperatures.Reports == 0 || rep.Cost == nil) {
+			t.Errorf("a real day without orders, help, temperatures or costs: %+v %+v %+v", rep.Orders, rep.Help, rep.Temperatures)
+		}
+	}
+	cancel()
+	<-done
+}

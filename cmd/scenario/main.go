@@ -1,0 +1,80 @@
+// Command scenario plays a day of the outbreak against a running stack and
+// reports it (Markdown and JSON); it fails when an invariant broke:
+//
+//	go run ./cmd/scenario -base http://localhost:8080          # against make run
+//	go run ./cmd/scenario -speed 120 -households 600 -drill    # faster, smaller, as a drill
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/fangxian/fangxian/internal/scenario"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "scenario:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	var c scenario.Config
+	var dir string
+	fs := flag.NewFlagSet("scenario", flag.ContinueOnError)
+	fs.StringVar(&c.Base, "base", "http://localhost:8080", "base URL of the API (make run)")
+	fs.Float64Var(&c.Speed, "speed", 60, "scenario seconds per second: 60 plays an hour in a minute")
+	fs.BoolVar(&c.Drill, "drill", false, "play the day as a drill (演练): no SMS may reach a phone")
+	fs.IntVar(&c.Households, "households", 0, "households that take part (0: every one with a phone)")
+	fs.IntVar(&c.Clients, "clients", 32, "concurrent clients")
+	fs.Float64Var(&c.SMSShare, "sms-share", 0.15, "share of households that book by SMS only")
+	fs.Float64Var(&c.SMSPriceUSD, "sms-price-usd", 0, "price of an SMS part, for the costs (0: not priced)")
+	fs.Uint64Var(&c.Seed, "seed", 1, "seed of the day's randomness")
+	fs.StringVar(&dir, "out", "docs", "directory for scenario.md and scenario.json")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c.Progress = out
+	rep, err := scenario.Run(ctx, c)
+	if rep != nil {
+		if werr := write(dir, rep); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "report: %s, %s\n", filepath.Join(dir, "scenario.md"), filepath.Join(dir, "scenario.json"))
+	if broken := rep.Broken(); len(broken) > 0 {
+		for _, b := range broken {
+			fmt.Fprintf(out, "BROKEN: %s (%s)\n", b.Name, b.Detail)
+		}
+		return fmt.Errorf("%d invariants broken", len(broken))
+	}
+	return nil
+}
+
+func write(dir string, rep *scenario.Report) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, "scenario.md"))
+	if err != nil {
+		return err
+	}
+	rep.Markdown(f)
+	if err := f.Close(); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "scenario.json"), append(b, '\n'), 0o644)
+}

@@ -1,0 +1,124 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/fangxian/fangxian/shared/manifest"
+)
+
+// Prices used, us-east-1, on-demand, as AWS lists them (2025-2026):
+// DynamoDB on-demand after the November 2024 price cut; Lambda on arm64;
+// API Gateway HTTP API's first 300 million requests; SQS standard queues.
+const (
+	dynamoWriteUSDPerMillion = 0.625
+	dynamoReadUSDPerMillion  = 0.125
+	lambdaUSDPerMillion      = 0.20
+	lambdaUSDPerGBSecond     = 0.0000133334
+	httpAPIUSDPerMillion     = 1.00
+	sqsUSDPerMillion         = 0.40
+)
+
+// Durations assumed per invocation (the local stack does not run Lambda):
+// an API request or a job's run, and a dispatch batch that paces its SMS.
+const (
+	apiSeconds      = 0.1
+	dispatchSeconds = 1.0
+)
+
+// Cost is what the day took, and its price on AWS.
+type Cost struct {
+	ReadUnits   float64          `json:"dynamodbReadUnits"`
+	WriteUnits  float64          `json:"dynamodbWriteUnits"`
+	Requests    map[string]int64 `json:"dynamodbRequests"`
+	Invocations map[string]int64 `json:"invocations"`
+	GBSeconds   float64          `json:"lambdaGBSeconds"`
+	APIRequests int64            `json:"apiRequests"`
+	SQSRequests int64            `json:"sqsRequests"`
+	USD         map[string]float64
+	TotalUSD    float64 `json:"totalUSD"`
+	SMSParts    int     `json:"smsParts"`
+	SMSUSD      float64 `json:"smsUSD"`
+	SMSPriceUSD float64 `json:"smsPriceUSDPerPart"`
+}
+
+// costs reads what the run took from GET /dev/stats, against the reading
+// before it.
+func (r *runner) costs(ctx context.Context) error {
+	if r.st.stats0 == nil {
+		r.count("no /dev/stats: not priced", 1)
+		return nil
+	}
+	var s1 stats
+	if err := r.call(ctx, "GET", "/dev/stats", "", nil, &s1); err != nil {
+		return err
+	}
+	c := &Cost{ReadUnits: s1.ReadUnits - r.st.stats0.ReadUnits, WriteUnits: s1.WriteUnits - r.st.stats0.WriteUnits,
+		Requests: map[string]int64{}, Invocations: map[string]int64{}, USD: map[string]float64{}, SMSParts: r.rep.SMSParts, SMSPriceUSD: r.c.SMSPriceUSD}
+	for k, v := range s1.Requests {
+		if d := v - r.st.stats0.Requests[k]; d > 0 {
+			c.Requests[k] = d
+		}
+	}
+	memory := map[string]int{}
+	for _, f := range manifest.Functions {
+		memory[f.Name] = f.MemoryMB
+	}
+	var invocations int64
+	for fn, v := range s1.Invocations {
+		d := v - r.st.stats0.Invocations[fn]
+		if d <= 0 {
+			continue
+		}
+		c.Invocations[fn] = d
+		invocations += d
+		secs := apiSeconds
+		if fn == "dispatch" {
+			secs = dispatchSeconds
+			c.SQSRequests += 3 * d * 10 // send, receive, delete, for up to 10 messages a batch
+		} else if fn != "escalations" && fn != "reminders" {
+			c.APIRequests += d
+		}
+		c.GBSeconds += float64(d) * secs * float64(memory[fn]) / 1024
+	}
+	c.USD["dynamodb"] = c.ReadUnits/1e6*dynamoReadUSDPerMillion + c.WriteUnits/1e6*dynamoWriteUSDPerMillion
+	c.USD["lambda"] = float64(invocations)/1e6*lambdaUSDPerMillion + c.GBSeconds*lambdaUSDPerGBSecond
+	c.USD["apiGateway"] = float64(c.APIRequests) / 1e6 * httpAPIUSDPerMillion
+	c.USD["sqs"] = float64(c.SQSRequests) / 1e6 * sqsUSDPerMillion
+	for _, v := range c.USD {
+		c.TotalUSD += v
+	}
+	c.SMSUSD = float64(c.SMSParts) * c.SMSPriceUSD
+	r.rep.Cost = c
+	r.count("dynamodb read units", int(c.ReadUnits))
+	r.count("dynamodb write units", int(c.WriteUnits))
+	r.count("invocations", int(invocations))
+	return nil
+}
+
+func (c *Cost) markdown(w io.Writer) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	p("\n## What the day took, and its price on AWS\n\n")
+	p("| | amount | USD |\n| --- | --- | --- |\n")
+	p("| DynamoDB read request units | %.0f | %.4f |\n", c.ReadUnits, c.ReadUnits/1e6*dynamoReadUSDPerMillion)
+	p("| DynamoDB write request units | %.0f | %.4f |\n", c.WriteUnits, c.WriteUnits/1e6*dynamoWriteUSDPerMillion)
+	var inv int64
+	for _, v := range c.Invocations {
+		inv += v
+	}
+	p("| Lambda invocations (%v) | %d, %.0f GB-s | %.4f |\n", c.Invocations, inv, c.GBSeconds, c.USD["lambda"])
+	p("| API Gateway HTTP API requests | %d | %.4f |\n", c.APIRequests, c.USD["apiGateway"])
+	p("| SQS requests | %d | %.4f |\n", c.SQSRequests, c.USD["sqs"])
+	p("| **AWS, without SMS** | | **%.4f** |\n", c.TotalUSD)
+	if c.SMSPriceUSD > 0 {
+		p("| SMS parts at %.4f USD | %d | %.2f |\n", c.SMSPriceUSD, c.SMSParts, c.SMSUSD)
+	} else {
+		p("| SMS parts (priced per destination: give -sms-price-usd) | %d | |\n", c.SMSParts)
+	}
+	p("\nDynamoDB's units are those DynamoDB Local reported for each request (transactions count double). Prices: us-east-1 on-demand, "+
+		"DynamoDB %.3f USD per million write and %.3f per million read request units; Lambda arm64 %.2f USD per million requests and %.10f per GB-second; "+
+		"API Gateway HTTP API %.2f USD per million requests; SQS %.2f USD per million requests. Lambda durations are assumed, not measured: "+
+		"%.1f s an API request or job run, %.1f s a dispatch batch (it paces its SMS); SQS is counted as a send, a receive and a delete for each of up to 10 messages a batch.\n",
+		dynamoWriteUSDPerMillion, dynamoReadUSDPerMillion, lambdaUSDPerMillion, lambdaUSDPerGBSecond, httpAPIUSDPerMillion, sqsUSDPerMillion, apiSeconds, dispatchSeconds)
+}

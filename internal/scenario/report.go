@@ -1,0 +1,276 @@
+package scenario
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Report is what a run found.
+type Report struct {
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt"`
+	Speed      float64   `json:"speed"`
+	Drill      bool      `json:"drill"`
+	Community  string    `json:"community"`
+	RunID      string    `json:"runId"`
+	Phases     []Phase   `json:"phases"`
+	// Told is the time from the switch to every sealed household's phone
+	// texted.
+	Told         Told              `json:"told"`
+	Booking      Booking           `json:"booking"`
+	Buildings    []BuildingShare   `json:"buildings"`
+	Queues       []SlotQueue       `json:"longestQueues"`
+	SiteClosed   SiteClosed        `json:"siteClosed"`
+	Volunteers   VolunteerCounts   `json:"volunteers"`
+	Orders       OrderCounts       `json:"orders"`
+	Help         HelpResponse      `json:"help"`
+	Temperatures TemperatureCounts `json:"temperatures"`
+	DoorToDoor   int               `json:"doorToDoor"`
+	Steps        []StepTime        `json:"steps"`
+	// SMSByPurpose is what reached the (local) outbox; DrillSMSByPurpose
+	// the drill's outbox.
+	SMSByPurpose      map[string]Parts `json:"smsByPurpose"`
+	DrillSMSByPurpose map[string]Parts `json:"drillSmsByPurpose,omitempty"`
+	SMSParts          int              `json:"smsParts"`
+	Errors            map[string]int   `json:"errorsByCode"`
+	Invariants        []Invariant      `json:"invariants"`
+	Cost              *Cost            `json:"cost,omitempty"`
+
+	counts map[string]int
+}
+
+// Phase is one line of the progress.
+type Phase struct {
+	Name    string         `json:"name"`
+	Seconds float64        `json:"seconds"`
+	Counts  map[string]int `json:"counts"`
+}
+
+// Told is the first notice's reach.
+type Told struct {
+	Seconds         float64 `json:"seconds"`
+	ScenarioMinutes float64 `json:"scenarioMinutes"`
+	Households      int     `json:"households"`
+	Phones          int     `json:"phones"`
+	Sent            int     `json:"sent"`
+	Skipped         int     `json:"skipped"`
+	Failed          int     `json:"failed"`
+}
+
+// Booking is the round's take-up.
+type Booking struct {
+	Residents    int     `json:"residents"`
+	Booked       int     `json:"booked"`
+	Sampled      int     `json:"sampled"`
+	AppResidents int     `json:"appResidents"`
+	SMSResidents int     `json:"smsResidents"`
+	SMSTexts     int     `json:"smsTexts"`
+	Seconds      float64 `json:"seconds"`
+	P50ms        float64 `json:"p50ms"`
+	P99ms        float64 `json:"p99ms"`
+}
+
+// BuildingShare is a building's progress.
+type BuildingShare struct {
+	BuildingID   string  `json:"buildingId"`
+	Name         string  `json:"name"`
+	Residents    int     `json:"residents"`
+	Booked       int     `json:"booked"`
+	Sampled      int     `json:"sampled"`
+	BookedShare  float64 `json:"bookedShare"`
+	SampledShare float64 `json:"sampledShare"`
+}
+
+// SlotQueue is the longest queue of a slot's time.
+type SlotQueue struct {
+	Starts   string `json:"starts"`
+	Site     string `json:"site"`
+	Booked   int    `json:"booked"`
+	Capacity int    `json:"capacity"`
+	at       time.Time
+}
+
+func sortQueues(q []SlotQueue) { sort.Slice(q, func(i, j int) bool { return q[i].at.Before(q[j].at) }) }
+
+// SiteClosed is the site closed mid-round.
+type SiteClosed struct {
+	Site       string `json:"site"`
+	AtScenario string `json:"at"`
+	Moved      int    `json:"moved"`
+	Cancelled  int    `json:"cancelled"`
+	Notified   int    `json:"notified"`
+}
+
+// VolunteerCounts is the activation's outcome.
+type VolunteerCounts struct {
+	Asked, Accepted, Declined, BackupsCalled, Unfilled int
+}
+
+// OrderCounts is the supplies' outcome.
+type OrderCounts struct {
+	Placed     int     `json:"placed"`
+	Delivered  int     `json:"delivered"`
+	Confirmed  int     `json:"confirmed"`
+	P50Seconds float64 `json:"p50SecondsToDoor"`
+	MaxSeconds float64 `json:"maxSecondsToDoor"`
+}
+
+// HelpResponse is the help request's response time.
+type HelpResponse struct {
+	Kind            string  `json:"kind"`
+	Seconds         float64 `json:"seconds"`
+	ScenarioMinutes float64 `json:"scenarioMinutes"`
+}
+
+// TemperatureCounts is the day's reports.
+type TemperatureCounts struct {
+	Reports int `json:"reports"`
+	Fevers  int `json:"fevers"`
+}
+
+// StepTime is a playbook step's time from the switch.
+type StepTime struct {
+	ID      string `json:"id"`
+	Status  string `json:"status"`
+	Seconds *int   `json:"secondsFromSwitch"`
+	Late    bool   `json:"late"`
+}
+
+// Parts counts SMS.
+type Parts struct {
+	Messages int `json:"messages"`
+	Parts    int `json:"parts"`
+}
+
+// Invariant is a rule checked.
+type Invariant struct {
+	Name   string `json:"name"`
+	Held   bool   `json:"held"`
+	Detail string `json:"detail"`
+}
+
+func (r *Report) hold(name string, held bool, detail string) {
+	r.Invariants = append(r.Invariants, Invariant{Name: name, Held: held, Detail: detail})
+}
+
+// brake records a broken rule found along the way.
+func (r *Report) brake(name, detail string) { r.hold(name, false, detail) }
+
+// Broken lists the invariants that did not hold.
+func (r *Report) Broken() []Invariant {
+	var out []Invariant
+	for _, i := range r.Invariants {
+		if !i.Held {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func pct(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
+
+// Markdown writes the report for people.
+func (r *Report) Markdown(w io.Writer) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
+	mode := "emergency"
+	if r.Drill {
+		mode = "drill (演练)"
+	}
+	p("# A day of the outbreak, replayed\n\n")
+	p("Community `%s`, %s, clock ×%.0f (a scenario hour in %.0f s), run `%s`, %s → %s (%.0f s).\n\n", r.Community, mode, r.Speed, 3600/r.Speed,
+		r.RunID, r.StartedAt.Format(time.RFC3339), r.FinishedAt.Format("15:04:05"), r.FinishedAt.Sub(r.StartedAt).Seconds())
+	p("## What the party secretary asks\n\n")
+	p("| question | answer |\n| --- | --- |\n")
+	p("| from the case to every sealed household told | %.1f s (%.1f scenario minutes): %d households, %d phones, %d sent, %d opted out, %d failed |\n",
+		r.Told.Seconds, r.Told.ScenarioMinutes, r.Told.Households, r.Told.Phones, r.Told.Sent, r.Told.Skipped, r.Told.Failed)
+	b := r.Booking
+	share := func(n int) string {
+		if b.Residents == 0 {
+			return "-"
+		}
+		return pct(float64(n) / float64(b.Residents))
+	}
+	p("| residents booked | %d of %d (%s): %d in the app, %d by SMS (%d texts) |\n", b.Booked, b.Residents, share(b.Booked), b.AppResidents, b.SMSResidents, b.SMSTexts)
+	p("| residents sampled | %d (%s) |\n", b.Sampled, share(b.Sampled))
+	p("| the opening | %.1f s for every household's booking; app booking p50 %.0f ms, p99 %.0f ms |\n", b.Seconds, b.P50ms, b.P99ms)
+	p("| site closed mid-round | %s at %s: %d bookings moved, %d cancelled, %d people told |\n", r.SiteClosed.Site, r.SiteClosed.AtScenario,
+		r.SiteClosed.Moved, r.SiteClosed.Cancelled, r.SiteClosed.Notified)
+	v := r.Volunteers
+	p("| volunteers | %d asked, %d declined, %d backups called, %d accepted, %d shifts unfilled |\n", v.Asked, v.Declined, v.BackupsCalled, v.Accepted, v.Unfilled)
+	o := r.Orders
+	p("| orders | %d placed, %d delivered, %d confirmed; to the door p50 %.1f s, max %.1f s |\n", o.Placed, o.Delivered, o.Confirmed, o.P50Seconds, o.MaxSeconds)
+	p("| childbirth help request claimed after | %.1f s (%.1f scenario minutes) |\n", r.Help.Seconds, r.Help.ScenarioMinutes)
+	p("| temperature reports | %d, %d fevers (staff alerted) |\n", r.Temperatures.Reports, r.Temperatures.Fevers)
+	p("| left for the door-to-door check | %d residents |\n", r.DoorToDoor)
+	p("| SMS parts | %d |\n\n", r.SMSParts)
+
+	p("## Invariants\n\n| rule | held | detail |\n| --- | --- | --- |\n")
+	for _, i := range r.Invariants {
+		held := "yes"
+		if !i.Held {
+			held = "**NO**"
+		}
+		p("| %s | %s | %s |\n", i.Name, held, i.Detail)
+	}
+	p("\n## Progress\n\n| phase | seconds | counts |\n| --- | --- | --- |\n")
+	for _, ph := range r.Phases {
+		keys := make([]string, 0, len(ph.Counts))
+		for k := range ph.Counts {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s %d", k, ph.Counts[k]))
+		}
+		p("| %s | %.1f | %s |\n", ph.Name, ph.Seconds, strings.Join(parts, ", "))
+	}
+	p("\n## Playbook steps, from the switch\n\n| step | status | seconds | late |\n| --- | --- | --- | --- |\n")
+	for _, s := range r.Steps {
+		secs := "-"
+		if s.Seconds != nil {
+			secs = fmt.Sprint(*s.Seconds)
+		}
+		p("| %s | %s | %s | %v |\n", s.ID, s.Status, secs, s.Late)
+	}
+	p("\n## By building\n\n| building | residents | booked | sampled |\n| --- | --- | --- | --- |\n")
+	for _, bs := range r.Buildings {
+		p("| %s | %d | %d (%s) | %d (%s) |\n", bs.Name, bs.Residents, bs.Booked, pct(bs.BookedShare), bs.Sampled, pct(bs.SampledShare))
+	}
+	p("\n## Longest queue at a site, per slot\n\n| slot | site | booked | capacity |\n| --- | --- | --- | --- |\n")
+	for _, q := range r.Queues {
+		p("| %s | %s | %d | %d |\n", q.Starts, q.Site, q.Booked, q.Capacity)
+	}
+	p("\n## SMS by purpose\n\n| purpose | messages | parts |\n| --- | --- | --- |\n")
+	for _, k := range sortedKeys(r.SMSByPurpose) {
+		p("| %s | %d | %d |\n", k, r.SMSByPurpose[k].Messages, r.SMSByPurpose[k].Parts)
+	}
+	if len(r.DrillSMSByPurpose) > 0 {
+		p("\nIn the drill's outbox (never sent):\n\n| purpose | messages | parts |\n| --- | --- | --- |\n")
+		for _, k := range sortedKeys(r.DrillSMSByPurpose) {
+			p("| %s | %d | %d |\n", k, r.DrillSMSByPurpose[k].Messages, r.DrillSMSByPurpose[k].Parts)
+		}
+	}
+	p("\n## Errors by code\n\n")
+	if len(r.Errors) == 0 {
+		p("None.\n")
+	}
+	for _, k := range sortedKeys(r.Errors) {
+		p("- %s: %d\n", k, r.Errors[k])
+	}
+	if r.Cost != nil {
+		r.Cost.markdown(w)
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
