@@ -478,11 +478,14 @@ func (r *runner) closeSite(ctx context.Context) {
 		Cancelled []any `json:"cancelled"`
 		Notified  int   `json:"notified"`
 	}
-	if r.fail(r.call(ctx, "DELETE", "/v1/sites/"+sites[1], r.staff, nil, &c)) {
+	t := time.Now()
+	if err := r.call(ctx, "DELETE", "/v1/sites/"+sites[1], r.staff, nil, &c); r.fail(err) {
+		r.rep.brake("the site closed mid-round", fmt.Sprintf("after %.1f s: %v", time.Since(t).Seconds(), err))
 		return
 	}
+	r.rep.SiteClosed.Seconds = time.Since(t).Seconds()
 	r.rep.SiteClosed = SiteClosed{Site: sites[1], Moved: len(c.Moved), Cancelled: len(c.Cancelled), Notified: c.Notified,
-		AtScenario: clock(time.Since(r.st.switched), r.c.Speed)}
+		AtScenario: clock(time.Since(r.st.switched), r.c.Speed), Seconds: r.rep.SiteClosed.Seconds}
 	r.count("site closed: bookings moved", len(c.Moved))
 }
 
@@ -782,7 +785,16 @@ func (r *runner) unsampled(ctx context.Context) error {
 		r.rep.Booking.Booked += b.Booked
 		r.rep.Booking.Sampled += b.Sampled
 	}
-	r.rep.Booking.SMSResidents = r.rep.Booking.Booked - r.rep.Booking.AppResidents
+	// Who booked by SMS is told so by SMS.
+	box, err := r.outbox(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range box[r.st.outbox0:] {
+		if m.Template == "reply_booked" {
+			r.rep.Booking.SMSResidents++
+		}
+	}
 	r.rep.DoorToDoor = len(list.Residents)
 	r.count("buildings", len(progress.Buildings))
 	r.count("to knock on", len(list.Residents))

@@ -102,6 +102,9 @@ type SiteClosed struct {
 	Moved      int    `json:"moved"`
 	Cancelled  int    `json:"cancelled"`
 	Notified   int    `json:"notified"`
+	// Seconds is how long the closure took to answer (API Gateway cuts a
+	// request at 30).
+	Seconds float64 `json:"seconds"`
 }
 
 // VolunteerCounts is the activation's outcome.
@@ -193,11 +196,11 @@ func (r *Report) Markdown(w io.Writer) {
 		}
 		return pct(float64(n) / float64(b.Residents))
 	}
-	p("| residents booked | %d of %d (%s): %d in the app, %d by SMS (%d texts) |\n", b.Booked, b.Residents, share(b.Booked), b.AppResidents, b.SMSResidents, b.SMSTexts)
-	p("| residents sampled | %d (%s) |\n", b.Sampled, share(b.Sampled))
+	p("| residents booked (at the end) | %d of %d (%s); %d booked in the app, %d by SMS (%d texts) |\n", b.Booked, b.Residents, share(b.Booked), b.AppResidents, b.SMSResidents, b.SMSTexts)
+	p("| residents sampled (walk-ins included) | %d (%s) |\n", b.Sampled, share(b.Sampled))
 	p("| the opening | %.1f s for every household's booking; app booking p50 %.0f ms, p99 %.0f ms |\n", b.Seconds, b.P50ms, b.P99ms)
-	p("| site closed mid-round | %s at %s: %d bookings moved, %d cancelled, %d people told |\n", r.SiteClosed.Site, r.SiteClosed.AtScenario,
-		r.SiteClosed.Moved, r.SiteClosed.Cancelled, r.SiteClosed.Notified)
+	p("| site closed mid-round | %s at %s: %d bookings moved, %d cancelled, %d people told, in %.1f s |\n", r.SiteClosed.Site, r.SiteClosed.AtScenario,
+		r.SiteClosed.Moved, r.SiteClosed.Cancelled, r.SiteClosed.Notified, r.SiteClosed.Seconds)
 	v := r.Volunteers
 	p("| volunteers | %d asked, %d declined, %d backups called, %d accepted, %d shifts unfilled |\n", v.Asked, v.Declined, v.BackupsCalled, v.Accepted, v.Unfilled)
 	o := r.Orders

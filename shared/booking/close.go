@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
@@ -100,6 +102,13 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	if err != nil {
 		return Closure{}, err
 	}
+	// Once the site is closed its people are moved and told, whether or
+	// not the caller waits for the answer.
+	ctx = context.WithoutCancel(ctx)
+	began := time.Now()
+	defer func() {
+		logging.From(ctx).Info("site closed", "site", siteID, "seconds", time.Since(began).Seconds())
+	}()
 	slots, err := s.Store.Slots(ctx, roundID)
 	if err != nil {
 		return Closure{}, err
@@ -144,51 +153,113 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	}
 	out := Closure{Site: site, Moved: []Moved{}, Cancelled: []Booking{}}
 	notices := map[string]message{} // resident id → what to tell them
-	for _, group := range byHouseholdAndSlot(bookings) {
-		from := group[0]
-		moved := false
+	// Each household's place is chosen in order (the earliest free slot no
+	// earlier than theirs), then the moves run side by side, each its own
+	// transaction; a household whose place was taken meanwhile is placed
+	// again, one at a time, after.
+	groups := byHouseholdAndSlot(bookings)
+	target := make([]int, len(groups))
+	for g, group := range groups {
+		target[g] = -1
+		for i := range open {
+			if !open[i].StartsAt.Before(group[0].StartsAt) && open[i].Capacity-open[i].Booked >= len(group) {
+				target[g] = i
+				open[i].Booked += len(group)
+				break
+			}
+		}
+	}
+	var mu sync.Mutex
+	var retry []int
+	// Each group's outcome, assembled in the groups' order at the end.
+	movedBy := make([][]Moved, len(groups))
+	cancelledBy := make([][]Booking, len(groups))
+	moved := func(g int, group []Booking, to Slot) {
+		for _, b := range group {
+			movedBy[g] = append(movedBy[g], Moved{BookingID: b.ID, ResidentID: b.ResidentID, FromSlotID: b.SlotID, ToSlotID: to.ID, StartsAt: to.StartsAt})
+			newSite, at, code := siteName[to.SiteID], to.StartsAt, b.Code
+			notices[b.ResidentID] = func(name string) (sms.Message, error) {
+				return sms.BookingMoved(site.Name, name, newSite, at, code)
+			}
+		}
+	}
+	err = parallel(ctx, len(groups), func(ctx context.Context, g int) error {
+		if target[g] < 0 {
+			return nil
+		}
+		to := open[target[g]]
+		err := s.Sites.Move(ctx, groups[g], to)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case errors.Is(err, ErrSlotFull):
+			retry = append(retry, g) // someone took the place meanwhile
+			target[g] = -1
+		case errors.Is(err, ErrAlreadySampled) || errors.Is(err, ErrNotBooked):
+			target[g] = -2 // sampled, moved or cancelled meanwhile: leave the household be
+		case err != nil:
+			return err
+		default:
+			moved(g, groups[g], to)
+		}
+		return nil
+	})
+	if err != nil {
+		return out, err
+	}
+	for _, g := range retry {
+		group := groups[g]
 		for i := range open {
 			to := &open[i]
-			if to.StartsAt.Before(from.StartsAt) || to.Capacity-to.Booked < len(group) {
+			if to.StartsAt.Before(group[0].StartsAt) || to.Capacity-to.Booked < len(group) {
 				continue
 			}
 			err := s.Sites.Move(ctx, group, *to)
 			if errors.Is(err, ErrSlotFull) {
-				to.Booked = to.Capacity // someone took it meanwhile
+				to.Booked = to.Capacity
 				continue
 			}
 			if errors.Is(err, ErrAlreadySampled) || errors.Is(err, ErrNotBooked) {
-				moved = true // sampled, moved or cancelled meanwhile: leave the household be
+				target[g] = -2
 				break
 			}
 			if err != nil {
 				return out, err
 			}
 			to.Booked += len(group)
-			for _, b := range group {
-				out.Moved = append(out.Moved, Moved{BookingID: b.ID, ResidentID: b.ResidentID, FromSlotID: b.SlotID, ToSlotID: to.ID, StartsAt: to.StartsAt})
-				newSite, at, code := siteName[to.SiteID], to.StartsAt, b.Code
-				notices[b.ResidentID] = func(name string) (sms.Message, error) {
-					return sms.BookingMoved(site.Name, name, newSite, at, code)
-				}
-			}
-			moved = true
+			target[g] = i
+			moved(g, group, *to)
 			break
 		}
-		if moved {
-			continue
+	}
+	// Those with no place left are cancelled, side by side too.
+	err = parallel(ctx, len(groups), func(ctx context.Context, g int) error {
+		if target[g] != -1 {
+			return nil // moved, or left be
 		}
+		group := groups[g]
+		from := group[0]
 		if err := s.Sites.CancelMany(ctx, group); errors.Is(err, ErrAlreadySampled) || errors.Is(err, ErrNotBooked) {
-			continue
+			return nil
 		} else if err != nil {
-			return out, err
+			return err
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		for _, b := range group {
 			b.Status = StatusCancelled
-			out.Cancelled = append(out.Cancelled, b)
+			cancelledBy[g] = append(cancelledBy[g], b)
 			at := from.StartsAt
 			notices[b.ResidentID] = func(name string) (sms.Message, error) { return sms.BookingCancelled(site.Name, name, at) }
 		}
+		return nil
+	})
+	if err != nil {
+		return out, err
+	}
+	for g := range groups {
+		out.Moved = append(out.Moved, movedBy[g]...)
+		out.Cancelled = append(out.Cancelled, cancelledBy[g]...)
 	}
 	// The moves stand whatever the SMS do: the answer says how many were told.
 	out.Notified = s.tell(ctx, notices)
@@ -225,11 +296,13 @@ func (s *Service) tell(ctx context.Context, msgs map[string]message) int {
 		log.Warn("residents not texted", "residents", len(ids), "err", err)
 		return 0
 	}
-	sent := 0
-	for _, id := range ids {
+	// A closed site may tell thousands: the sends run side by side.
+	var sent atomic.Int64
+	_ = parallel(ctx, len(ids), func(ctx context.Context, i int) error {
+		id := ids[i]
 		c := contacts[id]
 		if c.Phone == "" {
-			continue
+			return nil
 		}
 		msg, err := msgs[id](c.Name)
 		if err == nil {
@@ -240,10 +313,11 @@ func (s *Service) tell(ctx context.Context, msgs map[string]message) int {
 		case err != nil:
 			log.Warn("a resident was not texted", "resident", id, "err", err)
 		default:
-			sent++
+			sent.Add(1)
 		}
-	}
-	return sent
+		return nil
+	})
+	return int(sent.Load())
 }
 
 func byHouseholdAndSlot(bs []Booking) [][]Booking {
@@ -344,4 +418,39 @@ func (s *Service) siteName(ctx context.Context, roundID, siteID string) string {
 		}
 	}
 	return ""
+}
+
+// parallel runs fn for 0..n-1, 16 at a time, and answers the first error.
+func parallel(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for range min(16, max(n, 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				mu.Lock()
+				stop := first != nil
+				mu.Unlock()
+				if stop {
+					return
+				}
+				if err := fn(ctx, i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
 }
