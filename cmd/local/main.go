@@ -287,7 +287,7 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 		queue:     q,
 		dispatch: &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: q, Sender: sender, Signature: signature,
 			Pacer: notices.NewPacer(smsRate()), MaxReceives: q.MaxReceives},
-		booking: &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now, Drills: st},
+		booking: &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now, Drills: st, Queue: q},
 		audit:   &audit.Recorder{Store: st, Streets: st, Now: time.Now},
 		usage:   newUsage(),
 	}

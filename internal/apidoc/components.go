@@ -117,7 +117,7 @@ func coreComponents() openapi3.Schemas {
 		}, "bookingId", "residentId", "fromSlotId", "toSlotId", "startsAt")),
 		"Closure": S(object(props{
 			"site": ref("Site"), "moved": S(array(ref("Moved"))), "cancelled": S(array(ref("Booking"))),
-			"notified": S(describe(integer(0, 1e6), "Phones told by SMS.")),
+			"notified": S(describe(integer(0, 1e6), "Residents whose SMS is on its way: the dispatch queue sends them paced, not to phones that opted out.")),
 			"plan":     ref("Plan"),
 		}, "site", "moved", "cancelled", "notified")),
 		"CheckIn": S(object(props{

@@ -169,7 +169,7 @@ var coreOps = map[string]op{
 		answers:     created(S(object(props{"id": S(id("The site.")), "site": ref("Site"), "slots": S(array(ref("Slot")))}, "id", "site", "slots"))),
 		codes:       map[int][]string{404: {"ROUND_NOT_FOUND"}}},
 	"closeSite": {summary: "Close a site mid-round",
-		description: "Households booked in its slots still to come move, together, to the earliest open slot of another site with room, or are cancelled; they are told by SMS. Residents already sampled are left alone. The round is planned again for what is left.",
+		description: "Households booked in its slots still to come move, together, to the earliest open slot of another site with room, or are cancelled; each is told by SMS through the dispatch queue (paced, thousands at once). Residents already sampled are left alone. The round is planned again for what is left. Once the site is closed the moves finish whether or not the caller waits.",
 		answers:     ok(ref("Closure")), codes: map[int][]string{404: {"SITE_NOT_FOUND"}}},
 	"planRound": {summary: "Give each building a window (整楼带进带出)", answers: ok(ref("Plan")),
 		codes: map[int][]string{404: {"ROUND_NOT_FOUND"}}},

@@ -23,6 +23,8 @@ import (
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
@@ -469,10 +471,15 @@ func TestClosingASiteMovesOrCancelsAndTells(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A closed site's texts go through the dispatch queue, as deployed.
+	q := queue.NewLocal(5, 10, time.Millisecond)
+	f.svc.Queue = q
 	c, err := f.svc.CloseSite(ctx, f.staff, booking.SiteOf(a0))
 	if err != nil {
 		t.Fatal(err)
 	}
+	q.Drain(ctx, (&notices.Dispatcher{Store: f.st, Directory: f.st, Staff: f.st, Once: f.st, Queue: q, Sender: f.outbox,
+		Signature: "防线", Pacer: notices.NewPacer(1000), MaxReceives: 5}).Handle)
 	if len(c.Moved) != 4 || len(c.Cancelled) != 2 {
 		t.Fatalf("moved %d, cancelled %d: %+v", len(c.Moved), len(c.Cancelled), c)
 	}

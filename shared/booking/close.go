@@ -13,6 +13,7 @@ import (
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/logging"
+	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
 )
@@ -106,8 +107,10 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	// not the caller waits for the answer.
 	ctx = context.WithoutCancel(ctx)
 	began := time.Now()
+	var movedAt, toldAt time.Time
 	defer func() {
-		logging.From(ctx).Info("site closed", "site", siteID, "seconds", time.Since(began).Seconds())
+		logging.From(ctx).Info("site closed", "site", siteID, "seconds", time.Since(began).Seconds(),
+			"moveSeconds", movedAt.Sub(began).Seconds(), "tellSeconds", toldAt.Sub(movedAt).Seconds())
 	}()
 	slots, err := s.Store.Slots(ctx, roundID)
 	if err != nil {
@@ -262,7 +265,13 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 		out.Cancelled = append(out.Cancelled, cancelledBy[g]...)
 	}
 	// The moves stand whatever the SMS do: the answer says how many were told.
-	out.Notified = s.tell(ctx, notices)
+	movedAt = time.Now()
+	if s.Queue != nil {
+		out.Notified = s.queueTells(ctx, "site-closed:"+siteID, notices)
+	} else {
+		out.Notified = s.tell(ctx, notices)
+	}
+	toldAt = time.Now()
 	// The buildings' windows pointed at the closed site too: plan again
 	// for what is left, and steering follows the new windows.
 	if slots, err = s.Store.Slots(ctx, roundID); err != nil {
@@ -318,6 +327,44 @@ func (s *Service) tell(ctx context.Context, msgs map[string]message) int {
 		return nil
 	})
 	return int(sent.Load())
+}
+
+// queueTells puts each resident's message on the dispatch queue, once per
+// key and resident however often it is queued; the dispatcher honours
+// opt-outs. It answers how many were queued.
+func (s *Service) queueTells(ctx context.Context, key string, msgs map[string]message) int {
+	if len(msgs) == 0 {
+		return 0
+	}
+	log := logging.From(ctx)
+	ids := make([]string, 0, len(msgs))
+	for id := range msgs {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	contacts, err := s.Sites.Contacts(ctx, ids)
+	if err != nil {
+		log.Warn("residents not texted", "residents", len(ids), "err", err)
+		return 0
+	}
+	texts := make([]notices.Text, 0, len(ids))
+	for _, id := range ids {
+		c := contacts[id]
+		if c.Phone == "" {
+			continue
+		}
+		msg, err := msgs[id](c.Name)
+		if err != nil {
+			log.Warn("a resident was not texted", "resident", id, "err", err)
+			continue
+		}
+		texts = append(texts, notices.TextOf(key+":"+id, c.Phone, msg))
+	}
+	if _, err := notices.EnqueueTexts(ctx, s.Queue, texts); err != nil {
+		log.Warn("residents not texted", "residents", len(texts), "err", err)
+		return 0
+	}
+	return len(texts)
 }
 
 func byHouseholdAndSlot(bs []Booking) [][]Booking {

@@ -50,6 +50,12 @@ type Service struct {
 	Sites       SiteStore
 	// SMS tells people when their booking moves; nil sends nothing.
 	SMS Sender
+	// Queue takes a closed site's texts to the dispatch queue, which sends
+	// them paced (thousands at once would not fit in a request); nil sends
+	// them through SMS, one by one.
+	Queue interface {
+		SendBatch(ctx context.Context, bodies []string) error
+	}
 	Now func() time.Time
 	// Drills says who opted into drills; nil shows drills' rounds to staff only.
 	Drills interface {

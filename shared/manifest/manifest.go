@@ -271,7 +271,9 @@ var Functions = []Function{
 		MemoryMB:    512,
 		TimeoutSec:  MaxHTTPTimeoutSec,
 		Table:       TableReadWrite,
-		SendsSMS:    true, // people whose site closes are told
+		SendsSMS:    true, // a booking's confirmation and changes
+		// A closed site's people are told through the queue: thousands.
+		SendsTo: []string{DispatchQueue},
 		Routes: []Route{
 			{Method: "POST", Path: "/v1/communities/{communityId}/rounds", Op: "createRound", Idempotent: true, Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/rounds", Op: "listRounds", Access: SignedIn},
