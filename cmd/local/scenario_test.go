@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fangxian/fangxian/internal/apiclient"
+	"github.com/fangxian/fangxian/internal/demo"
 	"github.com/fangxian/fangxian/internal/scenario"
 )
 
@@ -53,8 +55,30 @@ func TestScenarioDay(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	api := apiclient.New(base, 1)
+	staff, err := api.SignIn(ctx, demo.StaffPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := api.SignIn(ctx, demo.AdminPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As a deployed stack is played: a drill, staff's tokens, no /dev routes.
+	remote, err := scenario.Run(ctx, scenario.Config{Base: base, Speed: 3600, Households: 60, Clients: 16, Drill: true, Remote: true,
+		StaffToken: staff.Token, AdminToken: admin.Token, Seed: 7})
+	if err != nil {
+		t.Fatalf("remote: %v", err)
+	}
+	for _, b := range remote.Broken() {
+		t.Errorf("remote: broken: %s (%s)", b.Name, b.Detail)
+	}
+	if remote.Booking.Booked == 0 || remote.Booking.Sampled == 0 || remote.Told.Sent == 0 || len(remote.DrillSMSByPurpose) == 0 {
+		t.Errorf("remote: a drill where nothing happened: %+v", remote)
+	}
 	for _, drill := range []bool{true, false} {
-		rep, err := scenario.Run(ctx, scenario.Config{Base: base, Speed: 3600, Households: 120, Clients: 16, Drill: drill, Seed: 7})
+		rep, err := scenario.Run(ctx, scenario.Config{Base: base, Speed: 3600, Households: 120, Clients: 16, Drill: drill, Seed: 7,
+			StaffToken: staff.Token, AdminToken: admin.Token})
 		if err != nil {
 			t.Fatalf("drill %v: %v", drill, err)
 		}

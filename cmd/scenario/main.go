@@ -3,6 +3,7 @@
 //
 //	go run ./cmd/scenario -base http://localhost:8080          # against make run
 //	go run ./cmd/scenario -speed 120 -households 600 -drill    # faster, smaller, as a drill
+//	go run ./cmd/scenario -base https://… -drill -staff-token … -admin-token …   # a deployed stack: a drill, staff book for everyone
 package main
 
 import (
@@ -37,6 +38,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.Float64Var(&c.SMSPriceUSD, "sms-price-usd", 0, "price of an SMS part, for the costs (0: not priced)")
 	fs.Uint64Var(&c.Seed, "seed", 1, "seed of the day's randomness")
 	fs.StringVar(&dir, "out", "docs", "directory for scenario.md and scenario.json")
+	fs.StringVar(&c.StaffToken, "staff-token", "", "a staff token of the demo community (a deployed stack)")
+	fs.StringVar(&c.AdminToken, "admin-token", "", "a token of its street's admin (a deployed stack)")
+	fs.BoolVar(&c.Remote, "remote", false, "play the base as a deployed stack, without /dev routes (implied by a base not on this machine)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

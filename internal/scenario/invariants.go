@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fangxian/fangxian/internal/apiclient"
 )
 
 // invariants reads the state back and checks what must hold whatever the
@@ -99,18 +101,24 @@ func (r *runner) invariants(ctx context.Context) error {
 	r.rep.hold("no stock oversold, no household over its limit", negative == 0 && overLimit == 0,
 		fmt.Sprintf("%d items below zero, %d lines over a limit", negative, overLimit))
 
-	box, err := r.outbox(ctx)
-	if err != nil {
-		return err
+	var box []apiclient.SMS
+	if !r.c.Remote {
+		var err error
+		if box, err = r.outbox(ctx); err != nil {
+			return err
+		}
+		box = box[r.st.outbox0:]
 	}
 	toOptedOut := 0
-	for _, m := range box[r.st.outbox0:] {
-		if at, ok := r.st.optedOut[m.To]; ok && m.SentAt.After(at.Add(time.Second)) && !strings.Contains(m.Template, "optout") {
+	for _, m := range box {
+		if at, ok := r.st.optedOut[m.To]; ok && m.SentAt.After(at.Add(time.Second)) {
 			toOptedOut++
 		}
 	}
-	r.rep.hold("no SMS to a phone that opted out", toOptedOut == 0, fmt.Sprintf("%d phones opted out, %d messages to them after", len(r.st.optedOut), toOptedOut))
-	for _, m := range box[r.st.outbox0:] {
+	if !r.c.Remote {
+		r.rep.hold("no SMS to a phone that opted out", toOptedOut == 0, fmt.Sprintf("%d phones opted out, %d messages to them after", len(r.st.optedOut), toOptedOut))
+	}
+	for _, m := range box {
 		p := r.rep.SMSByPurpose[purposeOf(m.Template)]
 		p.Messages++
 		p.Parts += m.Parts
@@ -134,16 +142,19 @@ func (r *runner) invariants(ctx context.Context) error {
 			r.rep.DrillSMSByPurpose[purposeOf(m.Template)] = p
 		}
 		// In a drill only sign-in codes and the answers to texts people
-		// sent themselves reach phones.
-		leaked := 0
-		for _, m := range box[r.st.outbox0:] {
-			switch purposeOf(m.Template) {
-			case "signin", "reply":
-			default:
-				leaked++
+		// sent themselves reach phones (a deployed stack's phones are not
+		// visible from here: its drill outbox is what the report shows).
+		if !r.c.Remote {
+			leaked := 0
+			for _, m := range box {
+				switch purposeOf(m.Template) {
+				case "signin", "reply":
+				default:
+					leaked++
+				}
 			}
+			r.rep.hold("no drill message to a real phone", leaked == 0, fmt.Sprintf("%d real messages other than sign-in codes and replies", leaked))
 		}
-		r.rep.hold("no drill message to a real phone", leaked == 0, fmt.Sprintf("%d real messages other than sign-in codes and replies", leaked))
 	}
 	fives := 0
 	for code, n := range r.rep.Errors {

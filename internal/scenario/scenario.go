@@ -44,6 +44,12 @@ type Config struct {
 	Clients    int
 	// SMSShare is the share of households that book by SMS only.
 	SMSShare float64
+	// Remote plays a deployed stack: no /dev routes, staff's and the street
+	// admin's tokens given, every household booked by staff, and a drill
+	// only. A base that is not this machine is remote.
+	Remote     bool
+	StaffToken string
+	AdminToken string
 	// SMSPriceUSD prices an SMS part in the report's costs (0: not priced).
 	SMSPriceUSD float64
 	Seed        uint64
@@ -89,7 +95,10 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		c.SMSShare = 0.15
 	}
 	if !apiclient.Local(c.Base) {
-		return nil, errors.New("the scenario signs residents in with codes from /dev/sms, which only `make run` has: point it at a stack on this machine")
+		c.Remote = true
+	}
+	if c.Remote && (!c.Drill || c.StaffToken == "" || c.AdminToken == "") {
+		return nil, errors.New("a deployed stack is played as a drill, with a staff and a street admin token: -drill -staff-token … -admin-token …")
 	}
 	r := &runner{c: c, api: apiclient.New(c.Base, c.Clients), rng: rand.New(rand.NewPCG(c.Seed, 2022)),
 		rep: &Report{Speed: c.Speed, Drill: c.Drill, Community: demo.CommunityID, Errors: map[string]int{}, SMSByPurpose: map[string]Parts{}, DrillSMSByPurpose: map[string]Parts{}}}
