@@ -18,10 +18,30 @@ import (
 func TestRunServesAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	base, done := startLocal(t, ctx, config{Addr: "127.0.0.1:0", Table: "run-test", Endpoint: os.Getenv("DYNAMODB_ENDPOINT"), NoSeed: true, LogLevel: slog.LevelError}, 30*time.Second)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run ended with %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop")
+	}
+	if _, err := http.Get(base + "/v1/health"); err == nil {
+		t.Fatal("still serving after stop")
+	}
+}
+
+// startLocal runs the local runner with c until ctx ends, and answers
+// where it serves once /v1/health says 200 (within wait), and the channel
+// run's end arrives on.
+func startLocal(t *testing.T, ctx context.Context, c config, wait time.Duration) (string, chan error) {
+	t.Helper()
 	r, w := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, config{Addr: "127.0.0.1:0", Table: "run-test", Endpoint: os.Getenv("DYNAMODB_ENDPOINT"), NoSeed: true, LogLevel: slog.LevelError}, w)
+		done <- run(ctx, c, w)
 		w.Close()
 	}()
 	base := ""
@@ -37,30 +57,18 @@ func TestRunServesAndStops(t *testing.T) {
 		t.Fatal("the runner never said where it serves")
 	}
 	go func() { _, _ = io.Copy(io.Discard, r) }()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(wait)
 	for {
 		resp, err := http.Get(base + "/v1/health")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				break
+				return base, done
 			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no 200 from %s/v1/health: %v", base, err)
 		}
 		time.Sleep(100 * time.Millisecond)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run ended with %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not stop")
-	}
-	if _, err := http.Get(base + "/v1/health"); err == nil {
-		t.Fatal("still serving after stop")
 	}
 }

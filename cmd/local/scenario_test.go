@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"io"
 	"log/slog"
-	"net/http"
 	"os"
-	"regexp"
 	"testing"
 	"time"
 
@@ -22,39 +18,7 @@ import (
 func TestScenarioDay(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	r, w := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, config{Addr: "127.0.0.1:0", Table: "scenario-test", Endpoint: os.Getenv("DYNAMODB_ENDPOINT"), LogLevel: slog.LevelError}, w)
-		w.Close()
-	}()
-	base := ""
-	lines := bufio.NewScanner(r)
-	serving := regexp.MustCompile(`serving on (http://\S+);`)
-	for lines.Scan() {
-		if m := serving.FindStringSubmatch(lines.Text()); m != nil {
-			base = m[1]
-			break
-		}
-	}
-	if base == "" {
-		t.Fatal("the runner never said where it serves")
-	}
-	go func() { _, _ = io.Copy(io.Discard, r) }()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		resp, err := http.Get(base + "/v1/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no 200 from %s/v1/health: %v", base, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	base, done := startLocal(t, ctx, config{Addr: "127.0.0.1:0", Table: "scenario-test", Endpoint: os.Getenv("DYNAMODB_ENDPOINT"), LogLevel: slog.LevelError}, 2*time.Minute)
 	api := apiclient.New(base, 1)
 	staff, err := api.SignIn(ctx, demo.StaffPhone)
 	if err != nil {

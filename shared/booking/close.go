@@ -295,14 +295,8 @@ func (s *Service) tell(ctx context.Context, msgs map[string]message) int {
 		return 0
 	}
 	log := logging.From(ctx)
-	ids := make([]string, 0, len(msgs))
-	for id := range msgs {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	contacts, err := s.Sites.Contacts(ctx, ids)
-	if err != nil {
-		log.Warn("residents not texted", "residents", len(ids), "err", err)
+	ids, contacts, ok := s.contacts(ctx, msgs)
+	if !ok {
 		return 0
 	}
 	// A closed site may tell thousands: the sends run side by side.
@@ -329,6 +323,22 @@ func (s *Service) tell(ctx context.Context, msgs map[string]message) int {
 	return int(sent.Load())
 }
 
+// contacts reads the names and phones of the residents msgs are for, in id
+// order; false (logged) when they cannot be read.
+func (s *Service) contacts(ctx context.Context, msgs map[string]message) ([]string, map[string]Contact, bool) {
+	ids := make([]string, 0, len(msgs))
+	for id := range msgs {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	contacts, err := s.Sites.Contacts(ctx, ids)
+	if err != nil {
+		logging.From(ctx).Warn("residents not texted", "residents", len(ids), "err", err)
+		return nil, nil, false
+	}
+	return ids, contacts, true
+}
+
 // queueTells puts each resident's message on the dispatch queue, once per
 // key and resident however often it is queued; the dispatcher honours
 // opt-outs. It answers how many were queued.
@@ -337,14 +347,8 @@ func (s *Service) queueTells(ctx context.Context, key string, msgs map[string]me
 		return 0
 	}
 	log := logging.From(ctx)
-	ids := make([]string, 0, len(msgs))
-	for id := range msgs {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	contacts, err := s.Sites.Contacts(ctx, ids)
-	if err != nil {
-		log.Warn("residents not texted", "residents", len(ids), "err", err)
+	ids, contacts, ok := s.contacts(ctx, msgs)
+	if !ok {
 		return 0
 	}
 	texts := make([]notices.Text, 0, len(ids))
