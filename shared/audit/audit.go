@@ -101,7 +101,9 @@ func (rec *Recorder) Begin(r *http.Request, route manifest.Route, caller httpapi
 	}
 	ctx := r.Context()
 	p, _ := auth.PrincipalFrom(ctx)
-	e := Entry{At: chinatime.In(rec.Now()), RequestID: httpapi.RequestID(ctx), UserID: caller.ID, Op: route.Op, Method: route.Method,
+	// To the nanosecond: a second holds many actions, and the log keeps
+	// their order.
+	e := Entry{At: rec.Now().In(chinatime.Zone), RequestID: httpapi.RequestID(ctx), UserID: caller.ID, Op: route.Op, Method: route.Method,
 		Path: clip(r.URL.Path, 2048), IDs: map[string]string{}, IP: httpapi.SourceIP(r), StreetID: p.StreetID, CommunityID: p.StaffCommunityID}
 	for _, role := range caller.Roles {
 		e.Roles = append(e.Roles, string(role))
@@ -147,7 +149,7 @@ func (rec *Recorder) append(ctx context.Context, e Entry) (func(status int), err
 // from) and its actions read together. An error refuses the action.
 func (rec *Recorder) Action(ctx context.Context, p auth.Principal, communityID, op string, ids map[string]string) (func(status int), error) {
 	now := rec.Now()
-	e := Entry{At: chinatime.In(now), UserID: p.UserID, StreetID: p.StreetID, CommunityID: communityID, Op: op,
+	e := Entry{At: now.In(chinatime.Zone), UserID: p.UserID, StreetID: p.StreetID, CommunityID: communityID, Op: op,
 		Method: "ACTION", IDs: map[string]string{"communityId": communityID}}
 	for _, role := range p.Roles {
 		e.Roles = append(e.Roles, string(role))
@@ -205,7 +207,7 @@ func (rec *Recorder) Day(ctx context.Context, p auth.Principal, streetID, day, c
 	if err != nil {
 		return nil, "", err
 	}
-	// The key orders a second's entries by request id: by time first.
+	// Entries written before they kept nanoseconds tie within a second.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
 	return out, next, nil
 }

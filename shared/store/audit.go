@@ -121,7 +121,7 @@ func (s *Store) AuditPage(ctx context.Context, streetID, day, cursor string, lim
 			if err := fromJSONItem(av, &e); err != nil {
 				return nil, "", err
 			}
-			e.At = chinatime.In(e.At)
+			e.At = e.At.In(chinatime.Zone) // to the nanosecond, as its key
 			out = append(out, e)
 			last = sk.Value
 		}
