@@ -68,6 +68,11 @@ type Store interface {
 	// ExpiresAt, until done or until the deadline; it answers how many it
 	// marked and whether the set is marked whole.
 	MarkExpiry(ctx context.Context, r Record, set string, deadline time.Time) (int, bool, error)
+	// LeaseRetention takes a community's marking until until, unless
+	// another run holds it: one run marks a community at a time.
+	LeaseRetention(ctx context.Context, cid string, until, now time.Time) (bool, error)
+	// ReleaseRetention gives the marking back.
+	ReleaseRetention(ctx context.Context, cid string) error
 }
 
 // Service runs expiries, the retention report and people's requests.
@@ -106,6 +111,14 @@ func (s *Service) Continue(ctx context.Context, budget time.Duration) (int, erro
 	total := 0
 	var errs []error
 	for _, r := range pending {
+		mine, err := s.Store.LeaseRetention(ctx, r.CommunityID, deadline.Add(10*time.Second), s.Now())
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !mine {
+			continue // another run marks it now
+		}
 		for _, set := range Sets {
 			if contains(r.Done, set.Name) {
 				continue
@@ -128,6 +141,9 @@ func (s *Service) Continue(ctx context.Context, budget time.Duration) (int, erro
 		r.UpdatedAt = chinatime.In(s.Now())
 		if err := s.Store.PutRetention(context.WithoutCancel(ctx), r); err != nil {
 			errs = append(errs, err)
+		}
+		if err := s.Store.ReleaseRetention(context.WithoutCancel(ctx), r.CommunityID); err != nil {
+			errs = append(errs, err) // the lease lapses on its own
 		}
 		if s.Now().After(deadline) {
 			break

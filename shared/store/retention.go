@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -69,6 +70,37 @@ func (s *Store) Retention(ctx context.Context, cid string) (retention.Record, bo
 	return r, true, nil
 }
 
+// RetentionLeaseKey is held by the run that marks a community's expiry.
+func RetentionLeaseKey(communityID string) Key { return Key{"RETENTION#lease", communityID} }
+
+// LeaseRetention takes a community's marking until until, unless a run
+// holds it still.
+func (s *Store) LeaseRetention(ctx context.Context, cid string, until, now time.Time) (bool, error) {
+	item := RetentionLeaseKey(cid).av()
+	item["type"], item["until"], item["expiresAt"] = str("retentionLease"), n(until.Unix()), n(until.Add(time.Hour).Unix())
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: item,
+		ConditionExpression:       aws.String("attribute_not_exists(PK) OR #u < :now"),
+		ExpressionAttributeNames:  map[string]string{"#u": "until"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": n(now.Unix())}})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return false, nil
+	}
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return true, nil
+}
+
+// ReleaseRetention gives a community's marking back.
+func (s *Store) ReleaseRetention(ctx context.Context, cid string) error {
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: RetentionLeaseKey(cid).av()})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
 // PendingRetention lists the expiries still marking.
 func (s *Store) PendingRetention(ctx context.Context) ([]retention.Record, error) {
 	var out []retention.Record
@@ -129,16 +161,25 @@ func (s *Store) MarkExpiry(ctx context.Context, r retention.Record, set string, 
 			return marked, false, err
 		}
 		at := n(r.ExpiresAt.Unix())
+		var done atomic.Int64 // an item gone, or marked meanwhile, is not counted
 		err = parallel(ctx, len(ks), func(ctx context.Context, i int) error {
 			_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: ks[i].av(),
 				UpdateExpression: aws.String("SET expiresAt = :t"), ConditionExpression: aws.String("attribute_exists(PK) AND (" + laterThan + ")"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{":t": at}})
-			return unavailableUnlessGone(err)
+			var ccf *types.ConditionalCheckFailedException
+			if errors.As(err, &ccf) {
+				return nil
+			}
+			if err != nil {
+				return unavailable(err)
+			}
+			done.Add(1)
+			return nil
 		})
+		marked += int(done.Load())
 		if err != nil {
 			return marked, false, err
 		}
-		marked += len(ks)
 	}
 	return marked, true, nil
 }
