@@ -287,14 +287,8 @@ func percentile(v []float64, q float64) float64 {
 	}
 	s := slices.Clone(v)
 	sort.Float64s(s)
-	return s[min(len(s)-1, int(math.Ceil(q*float64(len(s))))-1+boolInt(q == 0))]
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+	// Nearest rank: the smallest value with at least q of them at or below.
+	return s[max(0, min(len(s)-1, int(math.Ceil(q*float64(len(s))))-1))]
 }
 
 // outbox reads the local outbox, all of it.

@@ -154,9 +154,7 @@ func (rec *Recorder) Action(ctx context.Context, p auth.Principal, communityID, 
 	for _, role := range p.Roles {
 		e.Roles = append(e.Roles, string(role))
 	}
-	// Entries of one second read in the order of their ids: the sub-second
-	// keeps a request's actions in the order they ran, after the request.
-	e.RequestID = fmt.Sprintf("%s/%09d/%s", httpapi.RequestID(ctx), now.Nanosecond(), op)
+	e.RequestID = httpapi.RequestID(ctx) + "/" + op
 	names := make([]string, 0, len(ids))
 	for k := range ids {
 		names = append(names, k)

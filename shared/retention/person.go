@@ -189,10 +189,14 @@ func (s *Service) Erase(ctx context.Context, p auth.Principal, residentID string
 			out.Kept = append(out.Kept, "help request "+x.ID+": open")
 		}
 	}
-	days := s.days()
-	temps, err := s.People.ResidentReadings(ctx, h.CommunityID, r.ID, days)
+	temps, err := s.People.ResidentReadings(ctx, h.CommunityID, r.ID, s.days())
 	if err != nil {
 		return Erasure{}, err
+	}
+	// Only the days that had a report: the 400 looked at are read once.
+	days := make([]string, 0, len(temps))
+	for _, t := range temps {
+		days = append(days, chinatime.In(t.At).Format(time.DateOnly))
 	}
 	items, err := s.People.EraseResident(ctx, h.CommunityID, r.ID, days, bs, orders, helps)
 	if err != nil {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -317,10 +316,7 @@ func (s *Store) EraseResident(ctx context.Context, cid, residentID string, days 
 	reqs := make([]types.WriteRequest, 0, len(present))
 	for _, av := range present {
 		k := Key{PK: av["PK"].(*types.AttributeValueMemberS).Value, SK: av["SK"].(*types.AttributeValueMemberS).Value}
-		if strings.HasPrefix(k.SK, "CODE#") || strings.HasPrefix(k.SK, "BOOKING#") || strings.HasPrefix(k.PK, "TEMPS#") ||
-			strings.HasPrefix(k.PK, "ORDER#") || strings.HasPrefix(k.PK, "HELP#") || strings.HasPrefix(k.SK, "SAMPLED#") || strings.HasPrefix(k.SK, "REASON#") {
-			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k.av()}})
-		}
+		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k.av()}})
 	}
 	return len(reqs), s.batchWrite(ctx, reqs)
 }
