@@ -81,6 +81,12 @@ func main() {
 	if region != "" {
 		env = &awscdk.Environment{Region: jsii.String(region)}
 	}
+	// A stack whose functions could not start panics with why (functionEnv).
+	defer func() {
+		if r := recover(); r != nil {
+			fail(fmt.Errorf("%v", r))
+		}
+	}()
 	NewStack(app, "Fangxian-"+stage, &StackProps{
 		StackProps: awscdk.StackProps{
 			Description: jsii.String("Fangxian (防线) community epidemic-response backend, stage " + stage),

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/fangxian/fangxian/shared/config"
 	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/metrics"
@@ -174,20 +175,30 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		api.MetricServerError(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}), 5)
 	newDashboard(stack, props.Stage, api, alarms)
 
+	// Queues first: their URLs are part of the producers' environment,
+	// which is checked whole before any function is defined.
 	queues := map[string]awssqs.Queue{}
-	lambdas := map[string]awslambda.Function{}
-	var failures awssqs.Queue
 	for _, fn := range fns {
-		f := newFunction(stack, fn, props, table, retention, removal)
-		for _, name := range fn.Settings {
-			if v := props.Settings.FunctionSettings[name]; v != "" {
-				f.AddEnvironment(jsii.String(name), jsii.String(v), nil)
+		for _, t := range fn.Triggers {
+			if t.Kind == manifest.Queue {
+				queues[t.Name] = newQueue(stack, fn, t, alarms)
 			}
 		}
+	}
+	var failures awssqs.Queue
+	for _, fn := range fns {
+		env, err := functionEnv(fn, props, table, queues)
+		if err != nil {
+			panic(err)
+		}
+		f := newFunction(stack, fn, props, table, env, retention, removal)
 		alarms.watchFunction(stack, fn, f)
 		grantSecrets(stack, fn, f, props.Stage)
 		if fn.SendsSMS {
-			grantSMS(stack, fn, f, props)
+			grantSMS(stack, f, props)
+		}
+		for _, name := range fn.SendsTo {
+			queues[name].GrantSendMessages(f)
 		}
 		if len(fn.Routes) > 0 {
 			integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(logicalName(fn.Name)+"Integration"), f, nil)
@@ -203,27 +214,13 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 			if (t.Kind == manifest.Schedule || t.Kind == manifest.Events) && failures == nil {
 				failures = newFailureQueue(stack, alarms)
 			}
-			q, topic := addTrigger(stack, fn, f, t, alarms, failures)
-			if q != nil {
-				queues[t.Name] = q
-			}
+			topic := addTrigger(stack, fn, f, t, queues, failures)
 			if topic != nil {
 				awscdk.NewCfnOutput(stack, jsii.String(logicalName(t.Name)+"TopicArn"), &awscdk.CfnOutputProps{
 					Value:       topic.TopicArn(),
 					Description: jsii.String("The SNS topic of trigger " + t.Name + ": set it as the two-way SMS destination of the origination number"),
 				})
 			}
-		}
-		lambdas[fn.Name] = f
-	}
-	for _, fn := range fns {
-		for _, name := range fn.SendsTo {
-			q, ok := queues[name]
-			if !ok {
-				panic(fmt.Sprintf("function %s sends to queue %q, which no function consumes", fn.Name, name))
-			}
-			q.GrantSendMessages(lambdas[fn.Name])
-			lambdas[fn.Name].AddEnvironment(jsii.String("QUEUE_URL_"+strings.ToUpper(name)), q.QueueUrl(), nil)
 		}
 	}
 
@@ -341,7 +338,72 @@ func configureDefaultStage(api awsapigatewayv2.HttpApi, logs awslogs.LogGroup) {
 	})
 }
 
-func newFunction(stack awscdk.Stack, fn manifest.Function, props *StackProps, table awsdynamodb.Table,
+// functionEnv is the whole environment of fn, checked by the validation
+// the function runs at cold start (package config): a stack whose
+// functions could not start is refused here, at synth.
+func functionEnv(fn manifest.Function, props *StackProps, table awsdynamodb.Table, queues map[string]awssqs.Queue) (map[string]*string, error) {
+	s := props.Settings
+	env := map[string]*string{
+		config.TableName:    table.TableName(),
+		config.Stage:        jsii.String(props.Stage),
+		config.LogLevel:     jsii.String("info"),
+		config.SMSSignature: jsii.String(s.SMSSignature),
+	}
+	for _, name := range fn.Settings {
+		if v := s.FunctionSettings[name]; v != "" {
+			env[name] = jsii.String(v)
+		}
+	}
+	for _, secret := range fn.Secrets {
+		env[config.SecretVar(secret)] = jsii.String(manifest.ParameterPath(props.Stage, secret))
+		if secret == manifest.WeChatSecretParameter {
+			env[config.WeChatAppID] = jsii.String(s.WeChatAppID)
+			env[config.WeChatBaseURL] = jsii.String(config.DefaultWeChatBaseURL)
+		}
+	}
+	if fn.SendsSMS {
+		env[config.SMSProvider] = jsii.String(s.SMSProvider)
+		env[config.SMSPartsPerSecond] = jsii.String(s.SMSPartsPerSecond)
+		if s.SMSProvider == manifest.SMSTencent {
+			env[config.TencentSMSSecretParameter] = jsii.String(manifest.ParameterPath(props.Stage, manifest.TencentSMSSecretParameter))
+			env[config.TencentSMSAppID] = jsii.String(s.TencentSMSAppID)
+			env[config.TencentSMSRegion] = jsii.String(s.TencentSMSRegion)
+			env[config.SMSTemplateIDs] = jsii.String(s.SMSTemplateIDs)
+		} else {
+			env[config.SMSOriginationIdentity] = jsii.String(s.SMSOriginationIdentity)
+			env[config.SMSConfigurationSet] = jsii.String(s.SMSConfigurationSet)
+		}
+	}
+	for _, name := range fn.SendsTo {
+		q, ok := queues[name]
+		if !ok {
+			return nil, fmt.Errorf("function %s sends to queue %q, which no function consumes", fn.Name, name)
+		}
+		env[config.QueueURL(name)] = q.QueueUrl()
+	}
+	for _, t := range fn.Triggers {
+		if t.Kind == manifest.Queue {
+			env[config.QueueMaxConcurrency] = jsii.String(fmt.Sprint(queueConcurrency))
+			env[config.QueueMaxReceives] = jsii.String(fmt.Sprint(queueMaxReceives))
+		}
+	}
+	// Lambda sets the region; the check needs to know there will be one.
+	get := func(name string) string {
+		if name == config.Region {
+			return "set-by-lambda"
+		}
+		if v := env[name]; v != nil {
+			return *v
+		}
+		return ""
+	}
+	if _, err := config.Load(fn, get); err != nil {
+		return nil, fmt.Errorf("synth refused: %w", err)
+	}
+	return env, nil
+}
+
+func newFunction(stack awscdk.Stack, fn manifest.Function, props *StackProps, table awsdynamodb.Table, env map[string]*string,
 	retention awslogs.RetentionDays, removal awscdk.RemovalPolicy) awslambda.Function {
 	name := logicalName(fn.Name)
 	logs := awslogs.NewLogGroup(stack, jsii.String(name+"Logs"), &awslogs.LogGroupProps{
@@ -357,15 +419,7 @@ func newFunction(stack awscdk.Stack, fn manifest.Function, props *StackProps, ta
 		MemorySize:   jsii.Number(float64(fn.MemoryMB)),
 		Timeout:      awscdk.Duration_Seconds(jsii.Number(float64(fn.TimeoutSec))),
 		LogGroup:     logs,
-		Environment: &map[string]*string{
-			"TABLE_NAME":      table.TableName(),
-			"STAGE":           jsii.String(props.Stage),
-			"LOG_LEVEL":       jsii.String("info"),
-			"WECHAT_APP_ID":   jsii.String(props.Settings.WeChatAppID),
-			"WECHAT_BASE_URL": jsii.String("https://api.weixin.qq.com"),
-			// Every function may show an SMS as it will read (previews).
-			"SMS_SIGNATURE": jsii.String(props.Settings.SMSSignature),
-		},
+		Environment:  &env,
 	})
 	switch fn.Table {
 	case manifest.TableRead:
@@ -377,16 +431,12 @@ func newFunction(stack awscdk.Stack, fn manifest.Function, props *StackProps, ta
 }
 
 // grantSecrets lets a function read exactly its own SecureString parameters
-// (decrypted with the account's aws/ssm key, whose policy already allows it)
-// and tells it their names.
+// (decrypted with the account's aws/ssm key, whose policy already allows
+// it); their names are in its environment (functionEnv).
 func grantSecrets(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, stage string) {
-	if len(fn.Secrets) == 0 {
-		return
+	if len(fn.Secrets) > 0 {
+		grantParameters(stack, f, stage, fn.Secrets)
 	}
-	for _, name := range fn.Secrets {
-		f.AddEnvironment(jsii.String(strings.ToUpper(strings.ReplaceAll(secretEnvName(name), "-", "_"))), jsii.String(manifest.ParameterPath(stage, name)), nil)
-	}
-	grantParameters(stack, f, stage, fn.Secrets)
 }
 
 // grantParameters lets a function read the named parameters of its stage.
@@ -404,30 +454,14 @@ func grantParameters(stack awscdk.Stack, f awslambda.Function, stage string, nam
 	}))
 }
 
-// secretEnvName is the variable that carries a secret's parameter name, e.g.
-// JWT_PRIVATE_KEY_PARAMETER; the WeChat app secret is WECHAT_SECRET_PARAMETER.
-func secretEnvName(name string) string {
-	if name == manifest.WeChatSecretParameter {
-		return "wechat-secret-parameter"
-	}
-	return name + "-parameter"
-}
-
 // grantSMS lets a function send text messages through the stage's
 // provider, and only through it.
-func grantSMS(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, props *StackProps) {
-	s := props.Settings
-	f.AddEnvironment(jsii.String("SMS_PROVIDER"), jsii.String(s.SMSProvider), nil)
-	f.AddEnvironment(jsii.String("SMS_PARTS_PER_SECOND"), jsii.String(s.SMSPartsPerSecond), nil)
-	if s.SMSProvider == manifest.SMSTencent {
+func grantSMS(stack awscdk.Stack, f awslambda.Function, props *StackProps) {
+	if props.Settings.SMSProvider == manifest.SMSTencent {
 		grantParameters(stack, f, props.Stage, []string{manifest.TencentSMSSecretParameter})
-		f.AddEnvironment(jsii.String("TENCENT_SMS_SECRET_PARAMETER"), jsii.String(manifest.ParameterPath(props.Stage, manifest.TencentSMSSecretParameter)), nil)
-		f.AddEnvironment(jsii.String("TENCENT_SMS_APP_ID"), jsii.String(s.TencentSMSAppID), nil)
-		f.AddEnvironment(jsii.String("TENCENT_SMS_REGION"), jsii.String(s.TencentSMSRegion), nil)
-		f.AddEnvironment(jsii.String("SMS_TEMPLATE_IDS"), jsii.String(s.SMSTemplateIDs), nil)
 		return
 	}
-	grantPinpoint(stack, f, s)
+	grantPinpoint(stack, f, props.Settings)
 }
 
 // grantPinpoint lets a function send through AWS End User Messaging SMS.
@@ -456,8 +490,6 @@ func grantPinpoint(stack awscdk.Stack, f awslambda.Function, s Settings) {
 		Actions:   jsii.Strings("sms-voice:SendTextMessage"),
 		Resources: &resources,
 	}))
-	f.AddEnvironment(jsii.String("SMS_ORIGINATION_IDENTITY"), jsii.String(s.SMSOriginationIdentity), nil)
-	f.AddEnvironment(jsii.String("SMS_CONFIGURATION_SET"), jsii.String(s.SMSConfigurationSet), nil)
 }
 
 // newDomain makes the API's custom domain when one is configured, and
@@ -505,7 +537,7 @@ func must[T any](v T, err error) T {
 
 // addTrigger attaches a function to its event source; for a queue it
 // returns the queue, for producers to be granted.
-func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, t manifest.Trigger, alarms *alarmSet, failures awssqs.Queue) (awssqs.Queue, awssns.Topic) {
+func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, t manifest.Trigger, queues map[string]awssqs.Queue, failures awssqs.Queue) awssns.Topic {
 	id := logicalName(fn.Name) + logicalName(t.Name)
 	switch t.Kind {
 	case manifest.Events:
@@ -548,32 +580,16 @@ func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, 
 			})},
 		})
 	case manifest.Queue:
-		dlq := awssqs.NewQueue(stack, jsii.String(id+"DeadLetters"), &awssqs.QueueProps{
-			RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
-			Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
-		})
-		q := awssqs.NewQueue(stack, jsii.String(id+"Queue"), &awssqs.QueueProps{
-			// Six times the function's timeout, as Lambda's SQS guidance asks,
-			// so a message is not handed out again while it is being worked on.
-			VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(float64(6 * fn.TimeoutSec))),
-			Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
-			DeadLetterQueue:   &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(queueMaxReceives)},
-		})
 		batch := t.BatchSize
 		if batch == 0 {
 			batch = 10
 		}
-		f.AddEventSource(awslambdaeventsources.NewSqsEventSource(q, &awslambdaeventsources.SqsEventSourceProps{
+		f.AddEventSource(awslambdaeventsources.NewSqsEventSource(queues[t.Name], &awslambdaeventsources.SqsEventSourceProps{
 			BatchSize:               jsii.Number(float64(batch)),
 			ReportBatchItemFailures: jsii.Bool(true),
 			// The fewest Lambda allows: a paced consumer divides its rate by it.
 			MaxConcurrency: jsii.Number(queueConcurrency),
 		}))
-		f.AddEnvironment(jsii.String("QUEUE_MAX_CONCURRENCY"), jsii.String(fmt.Sprint(queueConcurrency)), nil)
-		f.AddEnvironment(jsii.String("QUEUE_MAX_RECEIVES"), jsii.String(fmt.Sprint(queueMaxReceives)), nil)
-		alarms.watch(stack, id+"DeadLetters", fmt.Sprintf("Messages of %s's %s queue are failing into the dead-letter queue", fn.Name, t.Name),
-			dlq.MetricApproximateNumberOfMessagesVisible(nil), 1)
-		return q, nil
 	case manifest.Topic:
 		topic := awssns.NewTopic(stack, jsii.String(id+"Topic"), &awssns.TopicProps{EnforceSSL: jsii.Bool(true)})
 		if t.Publisher != "" {
@@ -586,9 +602,30 @@ func addTrigger(stack awscdk.Stack, fn manifest.Function, f awslambda.Function, 
 			}))
 		}
 		f.AddEventSource(awslambdaeventsources.NewSnsEventSource(topic, nil))
-		return nil, topic
+		return topic
 	}
-	return nil, nil
+	return nil
+}
+
+// newQueue is the queue of a consumer's trigger, with its dead letters.
+func newQueue(stack awscdk.Stack, fn manifest.Function, t manifest.Trigger, alarms *alarmSet) awssqs.Queue {
+	id := logicalName(fn.Name) + logicalName(t.Name)
+	dlq := awssqs.NewQueue(stack, jsii.String(id+"DeadLetters"), &awssqs.QueueProps{
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+	})
+	alarms.watch(stack, id+"DeadLetters", fmt.Sprintf("Messages of %s's %s queue are failing into the dead-letter queue", fn.Name, t.Name),
+		dlq.MetricApproximateNumberOfMessagesVisible(nil), 1)
+	return awssqs.NewQueue(stack, jsii.String(id+"Queue"), &awssqs.QueueProps{
+		// Six times the function's timeout, as Lambda's SQS guidance asks,
+		// so a message is not handed out again while it is being worked on.
+		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(float64(6 * fn.TimeoutSec))),
+		// SQS's longest: what waits through an outage of the consumer (its
+		// provider down over a weekend) is still sent after it.
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		DeadLetterQueue: &awssqs.DeadLetterQueue{Queue: dlq, MaxReceiveCount: jsii.Number(queueMaxReceives)},
+	})
 }
 
 // queueMaxReceives is how often a message is handed out before it goes to

@@ -597,8 +597,8 @@ func TestQueueProducersGetTheURLAndSendRights(t *testing.T) {
 	}
 }
 
-// functionEnv is the environment of each function, by logical name.
-func functionEnv(t *testing.T, tpl assertions.Template) map[string]map[string]any {
+// templateEnv is the environment of each function, by logical name.
+func templateEnv(t *testing.T, tpl assertions.Template) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
 	for id, f := range resources(t, tpl, "AWS::Lambda::Function") {
@@ -628,7 +628,7 @@ func TestChinaPartition(t *testing.T) {
 		t.Error("the China stack mentions AWS End User Messaging (sms-voice)")
 	}
 	actions := policyActions(t, tpl)
-	env := functionEnv(t, tpl)
+	env := templateEnv(t, tpl)
 	deployed := manifest.ForProvider(manifest.Functions, manifest.SMSTencent)
 	if len(env) != len(deployed) {
 		t.Errorf("%d functions, want %d", len(env), len(deployed))
@@ -665,7 +665,7 @@ func TestChinaPartition(t *testing.T) {
 // events by an EventBridge rule; there are no Tencent Cloud callbacks.
 func TestPinpointStage(t *testing.T) {
 	tpl := template(t, "dev", "real")
-	env := functionEnv(t, tpl)
+	env := templateEnv(t, tpl)
 	if _, ok := env["Inbound"]; ok {
 		t.Error("Tencent Cloud's callback function is deployed with End User Messaging")
 	}

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	appconfig "github.com/fangxian/fangxian/shared/config"
+
 	"github.com/fangxian/fangxian/internal/contract"
 	"github.com/fangxian/fangxian/internal/dynamolocal"
 	"github.com/fangxian/fangxian/shared/auth"
@@ -223,7 +225,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	otherKey, _, _ := auth.GenerateKey()
-	forger, _ := auth.NewIssuer(otherKey, auth.Audience(localStage), time.Now)
+	forger, _ := auth.NewIssuer(otherKey, auth.Audience(appconfig.LocalStage), time.Now)
 	principals := map[string]auth.Principal{
 		residentA:  resident.Principal,
 		volunteerA: {UserID: "v1", Role: manifest.RoleVolunteer, CommunityID: "ca"},

@@ -30,7 +30,7 @@ func TestReferencePageListsEveryOperation(t *testing.T) {
 		t.Fatal("this test needs Chromium: apt-get install chromium (.ci/run installs it)")
 	}
 	w := newWorld(t)
-	if w.d.redoc == "" {
+	if w.d.root.DocsScript == "" {
 		t.Fatal("the page's renderer was not fetched")
 	}
 	srv := httptest.NewServer(w.h)

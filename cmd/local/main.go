@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -26,12 +25,13 @@ import (
 	"github.com/fangxian/fangxian/internal/demo"
 	"github.com/fangxian/fangxian/internal/docsasset"
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/apperr"
-	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/chinatime"
-	"github.com/fangxian/fangxian/shared/drill"
+	appconfig "github.com/fangxian/fangxian/shared/config"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/health"
 	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/httpapi"
@@ -39,13 +39,11 @@ import (
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/notices"
-	"github.com/fangxian/fangxian/shared/openapi"
 	"github.com/fangxian/fangxian/shared/playbook"
 	"github.com/fangxian/fangxian/shared/queue"
-	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/retention"
+	"github.com/fangxian/fangxian/shared/secrets"
 	"github.com/fangxian/fangxian/shared/sms"
-	"github.com/fangxian/fangxian/shared/smsflow"
 	"github.com/fangxian/fangxian/shared/store"
 	"github.com/fangxian/fangxian/shared/supplies"
 	"github.com/fangxian/fangxian/shared/volunteers"
@@ -161,13 +159,13 @@ func run(ctx context.Context, c config, out io.Writer) error {
 		d.usage.invoked("dispatch") // a batch is one invocation
 		return d.dispatch.Handle(ctx, ev)
 	})
-	go remindDaily(queues, d.notices, log)
-	go escalateEveryMinute(queues, d, log)
+	go remindDaily(queues, d)
+	go everyMinute(queues, d)
 
 	var samples []string
 	if !c.NoSeed {
 		start := time.Now()
-		report, s, err := demo.Seed(ctx, st, time.Now())
+		report, s, err := demo.Seed(ctx, d.root, time.Now())
 		if err != nil {
 			_ = server.Close()
 			return fmt.Errorf("seed the demo community: %w", err)
@@ -191,39 +189,48 @@ func run(ctx context.Context, c config, out io.Writer) error {
 	return server.Shutdown(shutdown)
 }
 
-// deps are what the functions' handlers need, built once for all of them.
+// deps are the local runner's root and the local parts it is built on.
 type deps struct {
-	store    *store.Store
+	root  *app.Root
+	store *store.Store
+	// ready is consulted by the health check: 503 while the demo seeds.
 	ready    health.ReadyFunc
 	issuer   *auth.Issuer
 	verifier *auth.Verifier
 	outbox   *sms.Outbox
-	// redoc is the reference page's renderer, fetched on first start.
-	redoc      string
-	signIn     *auth.SignIn
-	wechat     *auth.WeChatSignIn
-	registry   *registry.API
+	usage    *usage
+	// queue stands in for SQS; the root's consumer for the dispatch Lambda.
+	queue *queue.Local
+	// The root's services the tests and the developer routes reach.
 	booking    *booking.Service
 	notices    *notices.Service
-	inbound    *inbound.Handler
-	supplies   *supplies.Service
 	help       *help.Service
+	supplies   *supplies.Service
 	volunteers *volunteers.Service
 	playbook   *playbook.Service
 	retention  *retention.Service
-	usage      *usage
-	audit      *audit.Recorder
-	// callbacks checks the secret of the SMS callback URLs.
-	callbacks *inbound.Secrets
-	// dispatch and its queue stand in for SQS and the dispatch Lambda.
-	queue    *queue.Local
-	dispatch *notices.Dispatcher
+	inbound    *inbound.Handler
+	dispatch   *dispatch.Consumer
 }
 
-// localStage names the tokens' audience on a developer machine.
-const localStage = "local"
-
+// newDeps builds the local root: the same builder as every Lambda, on local
+// parts (DynamoDB Local, the in-process queue, the SMS outbox, the
+// parameters held in memory).
 func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
+	cfg, err := appconfig.LoadLocal(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Table = st.Table
+	if c.WeChat.AppID != "" {
+		cfg.WeChat.AppID, cfg.WeChat.BaseURL = c.WeChat.AppID, c.WeChat.BaseURL
+	}
+	if c.CallbackSecret == "" {
+		c.CallbackSecret = localCallbackSecret
+	}
+	if _, err := inbound.ParseSecrets([]byte(c.CallbackSecret)); err != nil {
+		return nil, fmt.Errorf("SMS_CALLBACK_SECRET: %w", err)
+	}
 	// A fresh signing key each run, published in the table the way the
 	// operator publishes the deployment's; the keys of earlier runs are
 	// retired, so their tokens are void.
@@ -231,7 +238,7 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys, err := auth.StaticKeys(privatePEM, auth.Audience(localStage), time.Now)
+	keys, err := auth.StaticKeys(privatePEM, auth.Audience(cfg.Stage), time.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -239,73 +246,33 @@ func newDeps(ctx context.Context, st *store.Store, c config) (*deps, error) {
 	if err := publishOnly(ctx, st, issuer.PublicKey()); err != nil {
 		return nil, err
 	}
-	signature := envOr("SMS_SIGNATURE", "防线")
-	if err := sms.CheckSignature(signature); err != nil {
-		return nil, err
+	params := secrets.Static{
+		cfg.Parameters[manifest.JWTPrivateKeyParameter]:     privatePEM,
+		cfg.Parameters[manifest.SMSCallbackSecretParameter]: []byte(c.CallbackSecret),
 	}
-	limits, err := auth.LimitsFromEnv()
-	if err != nil {
-		return nil, err
-	}
-	outbox := &sms.Outbox{Signature: signature, Now: time.Now}
-	// Every sender is under the drill guard, as provider.FromEnv builds it
-	// in the stack: a drill's messages go to its drill outbox, not here.
-	sender := drill.Guarded(outbox, st, signature)
-	// What staff's actions cause goes out as the stack sends it: not to a
-	// phone that opted out, a daily share per phone.
-	guarded := sms.Guarded{Sender: sender, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}
-	if c.CallbackSecret == "" {
-		c.CallbackSecret = localCallbackSecret
-	}
-	if _, err := inbound.ParseSecrets([]byte(c.CallbackSecret)); err != nil {
-		return nil, fmt.Errorf("SMS_CALLBACK_SECRET: %w", err)
+	if c.WeChat.Secret != "" {
+		params[cfg.Parameters[manifest.WeChatSecretParameter]] = []byte(c.WeChat.Secret)
 	}
 	redoc, err := docsasset.Path()
 	if err != nil {
 		// The API works without its reference page: /v1/docs says so.
 		fmt.Fprintln(os.Stderr, "local: the API reference page is off:", err)
 	}
-	// Like the stack's dispatch queue: 5 receives, then the dead letters.
-	q := queue.NewLocal(5, 10, 2*time.Second)
-	signIn := &auth.SignIn{Accounts: st, Challenges: st, Limiter: st, Limits: limits, Sender: sender, Keys: keys, Now: time.Now}
-	var wx auth.OpenIDExchanger
-	if client := auth.NewWeChatClient(c.WeChat); client != nil {
-		wx = client
-	}
-	d := &deps{
-		store: st, issuer: issuer, outbox: outbox, signIn: signIn, redoc: redoc,
-		verifier: auth.NewVerifier(auth.Audience(localStage), st, time.Now),
-		wechat:   &auth.WeChatSignIn{SignIn: signIn, WeChat: wx, Bindings: st},
-		registry: &registry.API{Dir: st, Importer: &registry.Importer{Store: st, Now: time.Now}, Now: time.Now},
-		notices:  &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: signature, Drills: st},
-		inbound:  &inbound.Handler{Receipts: st, OptOuts: st, Once: st, Keywords: notices.InboundQueue{Queue: q}, Now: time.Now},
-		supplies: &supplies.Service{Store: st, Directory: st, Accounts: st, SMS: guarded, Now: time.Now},
-		help:     &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: sender, OptOuts: st, Now: time.Now},
-		volunteers: &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st, Phones: signIn, Queue: q, SMS: guarded,
-			Now: time.Now},
-		callbacks: &inbound.Secrets{Load: func(context.Context) ([]byte, error) { return []byte(c.CallbackSecret), nil }},
-		queue:     q,
-		dispatch: &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: q, Sender: sender, Signature: signature,
-			Pacer: notices.NewPacer(smsRate()), MaxReceives: q.MaxReceives},
-		booking: &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now, Drills: st, Queue: q},
-		audit:   &audit.Recorder{Store: st, Streets: st, Now: time.Now},
-		usage:   newUsage(),
-	}
-	d.retention = &retention.Service{Store: st, People: st, Playbooks: st, Directory: st, Now: time.Now}
-	d.playbook = &playbook.Service{Store: st, Directory: st, Audit: d.audit, Expiry: d.retention, Now: time.Now,
-		Rounds: d.booking, Notices: d.notices, Activations: d.volunteers}
-	// The keyword flows run where the cloud runs them: on the dispatch queue.
-	d.dispatch.Inbound = &smsflow.Flow{Accounts: st, Households: st, Menus: st, Bookings: d.booking, Temps: d.notices, Supplies: d.supplies,
-		Helps: d.help, Volunteers: d.volunteers, Queue: q, Limiter: st, Once: st, RepliesPerHour: repliesPerHour(), Now: time.Now}
+	d := &deps{store: st, issuer: issuer, usage: newUsage(),
+		outbox: &sms.Outbox{Signature: cfg.SMS.Signature, Now: time.Now},
+		// Like the stack's dispatch queue: 5 receives, then the dead letters.
+		queue: queue.NewLocal(cfg.Consumer.MaxReceives, 10, 2*time.Second)}
+	d.root = app.New(cfg, app.Parts{Store: st, Queue: d.queue, SMS: d.outbox, Params: params, Now: time.Now,
+		Log: logging.New(os.Stderr, c.LogLevel), DocsScript: redoc, Ready: func() error {
+			if d.ready == nil {
+				return nil
+			}
+			return d.ready()
+		}})
+	r := d.root
+	d.verifier, d.booking, d.notices, d.help, d.supplies = r.Verifier(), r.Booking(), r.Notices(), r.Help(), r.Supplies()
+	d.volunteers, d.playbook, d.retention, d.inbound, d.dispatch = r.Volunteers(), r.Playbook(), r.Retention(), r.Inbound(), r.Consumer()
 	return d, nil
-}
-
-// repliesPerHour is SMS_REPLIES_PER_HOUR, or the default.
-func repliesPerHour() int {
-	if n, err := strconv.Atoi(os.Getenv("SMS_REPLIES_PER_HOUR")); err == nil && n > 0 {
-		return n
-	}
-	return smsflow.DefaultRepliesPerHour
 }
 
 // publishOnly makes k the only published signing key.
@@ -327,31 +294,14 @@ func publishOnly(ctx context.Context, st *store.Store, k auth.PublicKey) error {
 	return nil
 }
 
-// functionHandlers wires each function the way its functions/<name>/main.go does.
-func functionHandlers(name string, d *deps) (httpapi.Handlers, error) {
-	switch name {
-	case "system":
-		return httpapi.Merge(health.Handlers(store.Pinger{DB: d.store.DB, Table: d.store.Table}, d.ready), openapi.Handlers(d.redoc)), nil
-	case "auth":
-		return httpapi.Merge(auth.Handlers(d.signIn, d.wechat), d.volunteers.SignupHandlers()), nil
-	case "registry":
-		return httpapi.Merge(d.registry.Handlers(), d.audit.Handlers()), nil
-	case "booking":
-		return d.booking.Handlers(), nil
-	case "notices":
-		return d.notices.Handlers(), nil
-	case "inbound":
-		return d.inbound.TencentCallbacks(d.callbacks), nil
-	case "supplies":
-		return httpapi.Merge(d.supplies.Handlers(), d.help.Handlers()), nil
-	case "volunteers":
-		return d.volunteers.Handlers(), nil
-	case "playbooks":
-		return httpapi.Merge(d.playbook.Handlers(), d.retention.Handlers()), nil
-	case "dispatch", "reminders", "smsevents", "escalations":
-		return httpapi.Handlers{}, nil // event consumers: see run
+// functionHandlers are what each function serves, from the root: the
+// same handlers its Lambda serves. Event consumers serve no routes: run
+// drives them.
+func functionHandlers(fn manifest.Function, d *deps) (httpapi.Handlers, error) {
+	if len(fn.Routes) == 0 {
+		return httpapi.Handlers{}, nil
 	}
-	return nil, fmt.Errorf("function %q of the manifest is not wired in cmd/local", name)
+	return d.root.HTTP(fn.Name)
 }
 
 // devRoutes exist only on a developer machine.
@@ -370,13 +320,14 @@ var devRoutes = []manifest.Route{
 func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 	handlers := httpapi.Handlers{}
 	for _, fn := range manifest.Functions {
-		h, err := functionHandlers(fn.Name, d)
+		h, err := functionHandlers(fn, d)
 		if err != nil {
 			return nil, err
 		}
 		handlers = httpapi.Merge(handlers, d.usage.counted(fn.Name, h))
 	}
-	opts := httpapi.Options{Logger: log, Auth: d.verifier, Idempotency: d.store, Audit: d.audit}
+	opts := d.root.HTTPOptions()
+	opts.Logger = log
 	api, err := httpapi.NewRouter(manifest.Routes(manifest.Functions), handlers, opts)
 	if err != nil {
 		return nil, err
@@ -484,7 +435,7 @@ var observe = func(h http.Handler) http.Handler { return h }
 
 // remindDaily is the local stand-in for the reminders schedule: once a day
 // at 10:00 Beijing time, as the stack's cron(0 2 * * ? *).
-func remindDaily(ctx context.Context, svc *notices.Service, log *slog.Logger) {
+func remindDaily(ctx context.Context, d *deps) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	last := ""
@@ -496,20 +447,14 @@ func remindDaily(ctx context.Context, svc *notices.Service, log *slog.Logger) {
 			bj := now.In(chinatime.Zone)
 			if day := bj.Format("2006-01-02"); bj.Hour() == 10 && day != last {
 				last = day
-				if n, err := svc.Remind(ctx); err != nil {
-					log.Warn("temperature reminders", "err", err)
-				} else {
-					log.Info("temperature reminders queued", "count", n)
-				}
+				_, _ = d.root.Remind(ctx)
 			}
 		}
 	}
 }
 
-// escalateEveryMinute is the local stand-in for the escalations schedule:
-// help escalations, activation backups and personal data's expiry.
-func escalateEveryMinute(ctx context.Context, d *deps, log *slog.Logger) {
-	svc, vols := d.help, d.volunteers
+// everyMinute is the local stand-in for the jobs function's schedule.
+func everyMinute(ctx context.Context, d *deps) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
@@ -517,33 +462,10 @@ func escalateEveryMinute(ctx context.Context, d *deps, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			d.usage.invoked("escalations")
-			if n, err := svc.Escalate(ctx, now); err != nil {
-				log.Warn("help escalations", "err", err)
-			} else if n > 0 {
-				log.Info("help requests escalated", "count", n)
-			}
-			if called, unfilled, err := vols.Backups(ctx, now); err != nil {
-				log.Warn("activation backups", "err", err)
-			} else if called+unfilled > 0 {
-				log.Info("activation backups", "called", called, "unfilled", unfilled)
-			}
-			if marked, err := d.retention.Continue(ctx, retention.Budget); err != nil {
-				log.Warn("personal data expiry", "err", err)
-			} else if marked > 0 {
-				log.Info("personal data marked for expiry", "items", marked)
-			}
+			d.usage.invoked("jobs")
+			_, _ = d.root.EveryMinute(ctx, now)
 		}
 	}
-}
-
-// smsRate is the pace of the local dispatcher in SMS parts per second: the
-// cloud's default origination identity sends about 10.
-func smsRate() float64 {
-	if r, err := strconv.ParseFloat(os.Getenv("SMS_PARTS_PER_SECOND"), 64); err == nil && r > 0 {
-		return r
-	}
-	return 200 // locally nothing is sent, so the demo need not wait
 }
 
 func printBanner(out io.Writer, base, endpoint string, c config, samples []string) {

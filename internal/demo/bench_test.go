@@ -13,7 +13,9 @@ import (
 
 	"github.com/fangxian/fangxian/internal/demo"
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
 )
 
@@ -23,7 +25,7 @@ func TestMain(m *testing.M) { os.Exit(dynamolocal.RunTests(m)) }
 func TestDemoCommunityShape(t *testing.T) {
 	db, table := dynamolocal.NewTable(t)
 	st := &store.Store{DB: db, Table: table}
-	report, samples, err := demo.Seed(context.Background(), st, time.Now())
+	report, samples, err := demo.Seed(context.Background(), app.Local(st, nil, &sms.Outbox{Signature: "防线", Now: time.Now}, time.Now), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

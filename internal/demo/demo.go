@@ -14,8 +14,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
 )
 
@@ -105,7 +107,12 @@ func CSV(thisYear int) ([]byte, []string) {
 
 // Seed creates the demo street, community, admin and staff member if they are
 // missing, and imports the demo residents (a no-op when they are in already).
-func Seed(ctx context.Context, st *store.Store, now time.Time) (registry.ImportReport, []string, error) {
+func Seed(ctx context.Context, r *app.Root, now time.Time) (registry.ImportReport, []string, error) {
+	// The demo's data is made as of now, and nobody is texted for it.
+	p := r.Parts
+	p.Now, p.SMS = func() time.Time { return now }, sms.Discard{}
+	r = app.New(r.Config, p)
+	st := r.Store
 	err := st.CreateStreetWithAdmin(ctx, registry.Street{ID: StreetID, Name: "酒泉路街道（演示）"},
 		registry.Staff{ID: "u-demo-admin", Name: "街道管理员", Phone: AdminPhone, CreatedAt: now}, false, false)
 	if err != nil && !errors.Is(err, store.ErrStreetExists) {
@@ -119,22 +126,22 @@ func Seed(ctx context.Context, st *store.Store, now time.Time) (registry.ImportR
 	if err != nil && !errors.Is(err, registry.ErrPhoneTaken) {
 		return registry.ImportReport{}, nil, err
 	}
-	if err := seedOther(ctx, st, now); err != nil {
+	if err := seedOther(ctx, r, now); err != nil {
 		return registry.ImportReport{}, nil, err
 	}
 	data, samples := CSV(now.Year())
-	im := &registry.Importer{Store: st, Now: func() time.Time { return now }}
-	report, err := im.Import(ctx, CommunityID, data)
+	report, err := r.Importer().Import(ctx, CommunityID, data)
 	if err != nil {
 		return report, samples, err
 	}
-	return report, samples, seedPlaybook(ctx, st, now)
+	return report, samples, seedPlaybook(ctx, r, now)
 }
 
 // OtherCSV is the neighbouring community's few residents.
 const OtherCSV = "楼栋,单元,房号,姓名,手机号\n1号楼,1,101,东岗居民甲,13600000001\n1号楼,1,102,东岗居民乙,13600000002\n"
 
-func seedOther(ctx context.Context, st *store.Store, now time.Time) error {
+func seedOther(ctx context.Context, r *app.Root, now time.Time) error {
+	st := r.Store
 	err := st.CreateStreetWithAdmin(ctx, registry.Street{ID: OtherStreetID, Name: "东岗街道（演示）"},
 		registry.Staff{ID: "u-east-admin", Name: "东岗街道管理员", Phone: OtherAdminPhone, CreatedAt: now}, false, false)
 	if err != nil && !errors.Is(err, store.ErrStreetExists) {
@@ -148,6 +155,6 @@ func seedOther(ctx context.Context, st *store.Store, now time.Time) error {
 	if err != nil && !errors.Is(err, registry.ErrPhoneTaken) {
 		return err
 	}
-	_, err = (&registry.Importer{Store: st, Now: func() time.Time { return now }}).Import(ctx, OtherCommunityID, []byte(OtherCSV))
+	_, err = r.Importer().Import(ctx, OtherCommunityID, []byte(OtherCSV))
 	return err
 }

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/playbook"
 	"github.com/fangxian/fangxian/shared/registry"
-	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
 	"github.com/fangxian/fangxian/shared/volunteers"
 )
@@ -22,19 +22,13 @@ var VolunteerPhones = []string{"13500000001", "13500000002", "13500000003", "135
 
 var volunteerNames = []string{"张卫国", "李红梅", "王建军", "赵丽"}
 
-// quiet takes the approval SMS of the seeded volunteers: nobody is texted
-// for demo data.
-type quiet struct{}
-
-func (quiet) Send(context.Context, string, sms.Message) error { return nil }
-
 // seedPlaybook gives the demo community volunteers on two posts with
 // shifts from the next hour, and a playbook that seals 1号楼 and 2号楼,
 // tells them, opens a round, calls the volunteers and lists the manual
 // steps: what a drill of the demo runs. Each part is skipped when present.
-func seedPlaybook(ctx context.Context, st *store.Store, now time.Time) error {
+func seedPlaybook(ctx context.Context, r *app.Root, now time.Time) error {
 	staff := auth.Principal{UserID: "u-demo-staff", Role: manifest.RoleStaff, CommunityID: CommunityID}.Normalized()
-	vs := &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st, SMS: quiet{}, Now: func() time.Time { return now }}
+	st, vs := r.Store, r.Volunteers()
 	posts, err := st.Posts(ctx, CommunityID)
 	if err != nil {
 		return err

@@ -55,7 +55,7 @@ func httpEvent(method, path string) []byte {
 func TestSystemBootstrapServesEvents(t *testing.T) {
 	_, table := dynamolocal.NewTable(t)
 	bin := buildHost(t, "functions/system")
-	p, err := lambdaharness.Start(bin, "TABLE_NAME="+table, "DYNAMODB_ENDPOINT="+os.Getenv("DYNAMODB_ENDPOINT"))
+	p, err := lambdaharness.Start(bin, "TABLE_NAME="+table, "DYNAMODB_ENDPOINT="+os.Getenv("DYNAMODB_ENDPOINT"), "STAGE=test", "SMS_SIGNATURE=防线")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,12 +21,15 @@ import (
 	"github.com/fangxian/fangxian/internal/demo"
 	"github.com/fangxian/fangxian/internal/dynamolocal"
 	"github.com/fangxian/fangxian/internal/surge"
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
 )
 
@@ -75,7 +78,7 @@ func BenchmarkSurge(b *testing.B) {
 	_, table := dynamolocal.NewTable(b)
 	db := store.NewClient(store.Config{TableName: table, Endpoint: endpoint}, counter.add)
 	st := &store.Store{DB: db, Table: table}
-	if _, _, err := demo.Seed(ctx, st, time.Now()); err != nil {
+	if _, _, err := demo.Seed(ctx, app.Local(st, nil, &sms.Outbox{Signature: "防线", Now: time.Now}, time.Now), time.Now()); err != nil {
 		b.Fatal(err)
 	}
 	priv, _, _ := auth.GenerateKey()
@@ -85,9 +88,12 @@ func BenchmarkSurge(b *testing.B) {
 		b.Fatal(err)
 	}
 	verifier := auth.NewVerifier(auth.Audience("test"), st, time.Now)
-	svc := &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Now: time.Now}
+	root := app.Local(st, queue.NewLocal(5, 10, time.Millisecond), sms.Discard{}, time.Now)
+	svc := root.Booking()
+	opts := root.HTTPOptions()
+	opts.Logger, opts.Auth = logging.New(io.Discard, slog.LevelError), verifier
 	fn, _ := manifest.Lookup("booking")
-	h, err := httpapi.NewRouter(fn.Routes, svc.Handlers(), httpapi.Options{Logger: logging.New(io.Discard, slog.LevelError), Auth: verifier})
+	h, err := httpapi.NewRouter(fn.Routes, svc.Handlers(), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -182,9 +188,12 @@ func TestSmallSurgeNeverOversells(t *testing.T) {
 		t.Fatal(err)
 	}
 	verifier := auth.NewVerifier(auth.Audience("test"), st, time.Now)
-	svc := &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, Now: time.Now}
+	root := app.Local(st, queue.NewLocal(5, 10, time.Millisecond), sms.Discard{}, time.Now)
+	svc := root.Booking()
+	opts := root.HTTPOptions()
+	opts.Logger, opts.Auth = logging.New(io.Discard, slog.LevelError), verifier
 	fn, _ := manifest.Lookup("booking")
-	h, err := httpapi.NewRouter(fn.Routes, svc.Handlers(), httpapi.Options{Logger: logging.New(io.Discard, slog.LevelError), Auth: verifier})
+	h, err := httpapi.NewRouter(fn.Routes, svc.Handlers(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,11 +19,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/manifest"
-	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
@@ -66,6 +66,8 @@ type fixture struct {
 	st        *store.Store
 	outbox    *sms.Outbox
 	svc       *booking.Service
+	root      *app.Root
+	queue     *queue.Local
 	db        *faultyDB
 	staff     auth.Principal
 	residents []auth.Principal // one per household
@@ -110,8 +112,9 @@ func newFixture(t *testing.T, perLanePerSlot int) *fixture {
 		f.members = append(f.members, ids)
 	}
 	f.st = st
-	f.svc = &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, Now: time.Now,
-		SMS: sms.Guarded{Sender: f.outbox, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}}
+	f.queue = queue.NewLocal(5, 10, time.Millisecond)
+	f.root = app.Local(st, f.queue, f.outbox, time.Now)
+	f.svc = f.root.Booking()
 	now := time.Now()
 	var err error
 	f.round, err = f.svc.CreateRound(ctx, f.staff, "c1", booking.RoundInput{Name: "第4轮", StartsAt: now.Add(-10 * time.Minute), EndsAt: now.Add(2 * time.Hour), SlotMinutes: 30, AllowPastStart: true})
@@ -472,14 +475,11 @@ func TestClosingASiteMovesOrCancelsAndTells(t *testing.T) {
 	}
 
 	// A closed site's texts go through the dispatch queue, as deployed.
-	q := queue.NewLocal(5, 10, time.Millisecond)
-	f.svc.Queue = q
 	c, err := f.svc.CloseSite(ctx, f.staff, booking.SiteOf(a0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	q.Drain(ctx, (&notices.Dispatcher{Store: f.st, Directory: f.st, Staff: f.st, Once: f.st, Queue: q, Sender: f.outbox,
-		Signature: "防线", Pacer: notices.NewPacer(1000), MaxReceives: 5}).Handle)
+	f.queue.Drain(ctx, f.root.Consumer().Handle)
 	if len(c.Moved) != 4 || len(c.Cancelled) != 2 {
 		t.Fatalf("moved %d, cancelled %d: %+v", len(c.Moved), len(c.Cancelled), c)
 	}

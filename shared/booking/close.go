@@ -11,9 +11,9 @@ import (
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/logging"
-	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
 )
@@ -266,11 +266,7 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	}
 	// The moves stand whatever the SMS do: the answer says how many were told.
 	movedAt = time.Now()
-	if s.Queue != nil {
-		out.Notified = s.queueTells(ctx, "site-closed:"+siteID, notices)
-	} else {
-		out.Notified = s.tell(ctx, notices)
-	}
+	out.Notified = s.queueTells(ctx, "site-closed:"+siteID, notices)
 	toldAt = time.Now()
 	// The buildings' windows pointed at the closed site too: plan again
 	// for what is left, and steering follows the new windows.
@@ -291,7 +287,7 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 // had its share today is skipped; a send that fails is logged. It answers
 // how many were texted.
 func (s *Service) tell(ctx context.Context, msgs map[string]message) int {
-	if len(msgs) == 0 || s.SMS == nil {
+	if len(msgs) == 0 {
 		return 0
 	}
 	log := logging.From(ctx)
@@ -351,7 +347,7 @@ func (s *Service) queueTells(ctx context.Context, key string, msgs map[string]me
 	if !ok {
 		return 0
 	}
-	texts := make([]notices.Text, 0, len(ids))
+	texts := make([]dispatch.Text, 0, len(ids))
 	for _, id := range ids {
 		c := contacts[id]
 		if c.Phone == "" {
@@ -362,9 +358,9 @@ func (s *Service) queueTells(ctx context.Context, key string, msgs map[string]me
 			log.Warn("a resident was not texted", "resident", id, "err", err)
 			continue
 		}
-		texts = append(texts, notices.TextOf(key+":"+id, c.Phone, msg))
+		texts = append(texts, dispatch.TextOf(key+":"+id, c.Phone, msg))
 	}
-	if _, err := notices.EnqueueTexts(ctx, s.Queue, texts); err != nil {
+	if _, err := dispatch.EnqueueTexts(ctx, s.Queue, texts); err != nil {
 		log.Warn("residents not texted", "residents", len(texts), "err", err)
 		return 0
 	}

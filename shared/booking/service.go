@@ -14,6 +14,7 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
@@ -48,16 +49,13 @@ type Service struct {
 	Idempotency IdempotencyStore
 	Plans       PlanStore
 	Sites       SiteStore
-	// SMS tells people when their booking moves; nil sends nothing.
+	// SMS tells people of a booking made or moved for them.
 	SMS Sender
 	// Queue takes a closed site's texts to the dispatch queue, which sends
-	// them paced (thousands at once would not fit in a request); nil sends
-	// them through SMS, one by one.
-	Queue interface {
-		SendBatch(ctx context.Context, bodies []string) error
-	}
-	Now func() time.Time
-	// Drills says who opted into drills; nil shows drills' rounds to staff only.
+	// them paced (thousands at once would not fit in a request).
+	Queue dispatch.Queue
+	Now   func() time.Time
+	// Drills says who opted into drills: only they see drills' rounds.
 	Drills interface {
 		DrillOptIn(ctx context.Context, residentID string) (bool, error)
 	}
@@ -149,7 +147,7 @@ func (s *Service) Rounds(ctx context.Context, p auth.Principal, communityID stri
 // seesDrills says whether a resident or volunteer sees drills' rounds: only
 // those who opted into drills do. It asks only when rounds hold a drill's.
 func (s *Service) seesDrills(ctx context.Context, p auth.Principal, rounds []Round) (bool, error) {
-	if s.Drills == nil || !slices.ContainsFunc(rounds, func(r Round) bool { return r.Drill != "" }) {
+	if !slices.ContainsFunc(rounds, func(r Round) bool { return r.Drill != "" }) {
 		return false, nil
 	}
 	return s.Drills.DrillOptIn(ctx, p.UserID)
@@ -462,7 +460,7 @@ func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, sl
 // stands whatever the SMS do, and notified tells staff who still has to be
 // told in person.
 func (s *Service) confirm(ctx context.Context, r Round, slot Slot, bookings []Booking) int {
-	if s.SMS == nil || len(bookings) == 0 {
+	if len(bookings) == 0 {
 		return 0
 	}
 	site := s.siteName(ctx, r.ID, slot.SiteID)

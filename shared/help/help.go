@@ -189,9 +189,6 @@ type Service struct {
 // optedOut says whether a household's phone asked for no SMS; in doubt,
 // no SMS.
 func (s *Service) optedOut(ctx context.Context, phone string) bool {
-	if s.OptOuts == nil {
-		return false
-	}
 	out, err := s.OptOuts.OptedOut(ctx, phone)
 	return err != nil || out
 }
@@ -350,9 +347,6 @@ func (s *Service) onDuty(ctx context.Context, cid string, st Settings) ([]string
 
 // text sends msg to each phone once per key, however often it is asked.
 func (s *Service) text(ctx context.Context, key string, phones []string, msg sms.Message) error {
-	if s.SMS == nil {
-		return nil
-	}
 	var errs []error
 	for _, ph := range dedupe(phones) {
 		first, err := s.Once.ClaimOnce(ctx, key, ph)

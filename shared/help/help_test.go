@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
@@ -73,7 +75,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.resident = a.Principal
-	f.svc = &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: f.outbox, OptOuts: st, Now: f.clock.Now}
+	f.svc = app.Local(st, queue.NewLocal(5, 10, time.Millisecond), f.outbox, f.clock.Now).Help()
 	if _, err := f.svc.SetSettings(ctx, f.staff[0], "c1", help.Settings{OnDuty: []string{onDutyPhone}}); err != nil {
 		t.Fatal(err)
 	}

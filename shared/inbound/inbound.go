@@ -16,8 +16,7 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/fangxian/fangxian/shared/logging"
-	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/safetext"
 )
 
@@ -58,9 +57,9 @@ type Once interface {
 }
 
 // Keywords takes the replies that are not TD: the keyword flows, through
-// the dispatch queue (notices.InboundQueue).
+// the dispatch queue (dispatch.Forwarder).
 type Keywords interface {
-	Forward(ctx context.Context, m notices.InboundSMS) error
+	Forward(ctx context.Context, m dispatch.InboundSMS) error
 }
 
 // Handler acts on replies and receipts.
@@ -68,7 +67,7 @@ type Handler struct {
 	Receipts Receipts
 	OptOuts  OptOuts
 	Once     Once
-	// Keywords, when set, gets every reply but an opt-out.
+	// Keywords gets every reply but an opt-out.
 	Keywords Keywords
 	Now      func() time.Time
 }
@@ -77,7 +76,6 @@ type Handler struct {
 const (
 	ActionOptOut    = "opt-out"
 	ActionOptIn     = "opt-in"
-	ActionIgnored   = "ignored"
 	ActionDuplicate = "duplicate"
 	ActionForwarded = "forwarded"
 )
@@ -152,7 +150,7 @@ func (h *Handler) reply(ctx context.Context, r Reply) (string, error) {
 	if at.IsZero() {
 		at = h.Now()
 	}
-	action := ActionIgnored
+	action := ActionForwarded
 	switch {
 	case optsOut(r.Text):
 		return ActionOptOut, h.OptOuts.SetOptOut(ctx, r.From, at)
@@ -162,15 +160,8 @@ func (h *Handler) reply(ctx context.Context, r Reply) (string, error) {
 		}
 		action = ActionOptIn
 	}
-	if h.Keywords == nil {
-		logging.From(ctx).Info("SMS reply not acted on", "from", r.From, "runes", len([]rune(r.Text)))
-		return action, nil
-	}
-	if err := h.Keywords.Forward(ctx, notices.InboundSMS{From: r.From, Text: r.Text, Key: r.Key, At: at}); err != nil {
+	if err := h.Keywords.Forward(ctx, dispatch.InboundSMS{From: r.From, Text: r.Text, Key: r.Key, At: at}); err != nil {
 		return "", err
-	}
-	if action == ActionIgnored {
-		action = ActionForwarded
 	}
 	return action, nil
 }

@@ -10,8 +10,11 @@ import (
 	"time"
 
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/inbound"
 	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/queue"
+	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
 )
 
@@ -21,7 +24,7 @@ func newHandler(t *testing.T) (*inbound.Handler, *store.Store) {
 	t.Helper()
 	db, table := dynamolocal.NewTable(t)
 	st := &store.Store{DB: db, Table: table}
-	return &inbound.Handler{Receipts: st, OptOuts: st, Once: st, Now: time.Now}, st
+	return app.Local(st, queue.NewLocal(5, 10, time.Millisecond), &sms.Outbox{Signature: "防线", Now: time.Now}, time.Now).Inbound(), st
 }
 
 func TestReplyKeywords(t *testing.T) {
@@ -37,15 +40,16 @@ func TestReplyKeywords(t *testing.T) {
 		{"订阅", inbound.ActionOptIn, false},
 		{"Stop!", inbound.ActionOptOut, true},
 		{"start", inbound.ActionOptIn, false},
-		{"体温 36.5", inbound.ActionIgnored, false},
+		// Anything else goes to the keyword flows, which answer it.
+		{"体温 36.5", inbound.ActionForwarded, false},
 		{"TD~", inbound.ActionOptOut, true},
 		{"订阅", inbound.ActionOptIn, false},
 		{"TD 谢谢", inbound.ActionOptOut, true},
 		{"订阅", inbound.ActionOptIn, false},
 		{"回复TD退订", inbound.ActionOptOut, true},
 		{"订阅", inbound.ActionOptIn, false},
-		{"我要N95口罩两个", inbound.ActionIgnored, false},
-		{"STUDENT", inbound.ActionIgnored, false},
+		{"我要N95口罩两个", inbound.ActionForwarded, false},
+		{"STUDENT", inbound.ActionForwarded, false},
 	}
 	start := time.Now().Add(-time.Hour)
 	for i, c := range cases {

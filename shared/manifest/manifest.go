@@ -421,7 +421,7 @@ var Functions = []Function{
 		},
 	},
 	{
-		Name:        "escalations",
+		Name:        "jobs",
 		Description: "Every minute: escalates help requests nobody claimed in time, calls the B of shifts whose A declined or did not answer, and marks ended emergencies' personal data for expiry",
 		MemoryMB:    256,
 		// A run texts a few people about a few requests and queues a few
@@ -430,7 +430,7 @@ var Functions = []Function{
 		Table:      TableReadWrite,
 		SendsSMS:   true,
 		SendsTo:    []string{DispatchQueue},
-		Triggers:   []Trigger{{Kind: Schedule, Name: "help-escalations", Expression: "rate(1 minute)"}},
+		Triggers:   []Trigger{{Kind: Schedule, Name: "every-minute", Expression: "rate(1 minute)"}},
 	},
 	{
 		Name:        "inbound",

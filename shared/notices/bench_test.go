@@ -8,7 +8,9 @@ import (
 
 	"github.com/fangxian/fangxian/internal/demo"
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/queue"
@@ -72,9 +74,10 @@ func runFanout(b *testing.B, st *store.Store, batch int, rate float64) fanoutRun
 	jobs, sends := queue.NewLocal(5, 10, time.Second), queue.NewLocal(5, 10, time.Second)
 	sender := &batchSender{Outbox: &sms.Outbox{Signature: "防线", Now: time.Now}, batch: batch}
 	clock := &virtualClock{}
-	pacer := &notices.Pacer{PartsPerSecond: rate, Now: clock.Now, Sleep: clock.Sleep}
-	svc := &notices.Service{Store: st, Readings: st, Directory: st, Queue: jobs, Now: time.Now}
-	d := &notices.Dispatcher{Store: st, Directory: st, Staff: st, Queue: sends, Sender: sender, Signature: "防线", Pacer: pacer}
+	svc := app.Local(st, jobs, sender, time.Now).Notices()
+	consumer := app.Local(st, sends, sender, time.Now)
+	consumer.Texter().Pacer = &dispatch.Pacer{PartsPerSecond: rate, Now: clock.Now, Sleep: clock.Sleep}
+	d := consumer.Consumer()
 	in := notices.NoticeInput{Title: "全员核酸检测通知", Urgent: true, Channels: []string{"app", "sms"}, Audience: notices.Audience{All: true},
 		Body: "明日8:00至12:00全员核酸检测，请按楼栋时段到指定采样点，佩戴口罩、保持一米距离，携带手机以便扫码登记。"}
 
@@ -124,7 +127,7 @@ func BenchmarkFanout(b *testing.B) {
 	ctx := context.Background()
 	db, table := dynamolocal.NewTable(b)
 	st := &store.Store{DB: db, Table: table}
-	if _, _, err := demo.Seed(ctx, st, time.Now()); err != nil {
+	if _, _, err := demo.Seed(ctx, app.Local(st, nil, &sms.Outbox{Signature: "防线", Now: time.Now}, time.Now), time.Now()); err != nil {
 		b.Fatal(err)
 	}
 	const rate = 10.0

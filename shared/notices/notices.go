@@ -7,7 +7,6 @@ package notices
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/metrics"
 	"github.com/fangxian/fangxian/shared/registry"
@@ -106,11 +106,6 @@ type Directory interface {
 	Household(ctx context.Context, householdID string) (registry.Household, []registry.Resident, error)
 }
 
-// Enqueuer puts messages on the dispatch queue, at most 10 a call.
-type Enqueuer interface {
-	SendBatch(ctx context.Context, bodies []string) error
-}
-
 // Errors of notices.
 var (
 	ErrNoticeNotFound = apperr.New(apperr.KindNotFound, "NOTICE_NOT_FOUND", "通知不存在", "No such notice")
@@ -122,7 +117,7 @@ type Service struct {
 	Store     Store
 	Readings  TemperatureStore
 	Directory Directory
-	Queue     Enqueuer
+	Queue     dispatch.Queue
 	Now       func() time.Time
 	// Signature is the 【signature】 the SMS go out with, for previews.
 	Signature string
@@ -145,17 +140,11 @@ type DrillOptInInput struct {
 
 // SetDrillOptIn records whether the caller sees drills' notices.
 func (s *Service) SetDrillOptIn(ctx context.Context, p auth.Principal, in bool) error {
-	if s.Drills == nil {
-		return apperr.Forbidden.Wrap(errors.New("drills are not kept here"))
-	}
 	return s.Drills.SetDrillOptIn(ctx, p.UserID, in)
 }
 
 // seesDrills says whether a resident opted into drills.
 func (s *Service) seesDrills(ctx context.Context, p auth.Principal) (bool, error) {
-	if s.Drills == nil {
-		return false, nil
-	}
 	return s.Drills.DrillOptIn(ctx, p.UserID)
 }
 
@@ -355,8 +344,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, cid string, in N
 		return Notice{}, err
 	}
 	if !pl.sms.IsZero() && len(pl.targets) > 0 {
-		body, _ := json.Marshal(Message{Kind: KindFanout, NoticeID: n.ID, Drill: n.Drill})
-		if err := s.Queue.SendBatch(ctx, []string{string(body)}); err != nil {
+		if err := s.Queue.SendBatch(ctx, []string{dispatch.Message{Kind: dispatch.KindFanout, NoticeID: n.ID, Drill: n.Drill}.Body()}); err != nil {
 			return Notice{}, apperr.StoreUnavailable.Wrap(err)
 		}
 	}

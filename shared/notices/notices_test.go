@@ -13,8 +13,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/queue"
@@ -28,7 +30,8 @@ func TestMain(m *testing.M) { os.Exit(dynamolocal.RunTests(m)) }
 type fixture struct {
 	st        *store.Store
 	svc       *notices.Service
-	dispatch  *notices.Dispatcher
+	root      *app.Root
+	dispatch  *dispatch.Consumer
 	queue     *queue.Local
 	outbox    *sms.Outbox
 	staff     auth.Principal
@@ -64,8 +67,8 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.queue = queue.NewLocal(3, 10, 10*time.Millisecond)
 	f.outbox = &sms.Outbox{Signature: "防线", Now: time.Now}
-	f.svc = &notices.Service{Store: st, Readings: st, Directory: st, Queue: f.queue, Now: time.Now}
-	f.dispatch = &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: f.queue, Sender: f.outbox, Signature: "防线", Pacer: notices.NewPacer(1000)}
+	f.root = app.Local(st, f.queue, f.outbox, time.Now)
+	f.svc, f.dispatch = f.root.Notices(), f.root.Consumer()
 	if err := st.CreateStaff(ctx, registry.Staff{ID: "u-s", Name: "s", Phone: "13900000001", CommunityID: "c1"}, manifest.RoleStaff, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -229,22 +232,6 @@ func TestZonesAndValidation(t *testing.T) {
 	}
 }
 
-func TestPacerHoldsTheRate(t *testing.T) {
-	now := time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
-	var slept time.Duration
-	p := &notices.Pacer{PartsPerSecond: 10, Now: func() time.Time { return now },
-		Sleep: func(_ context.Context, d time.Duration) error { slept = d; return nil }}
-	// 25 messages of 2 parts at 10 parts/s: the last may start after 4.8 s.
-	for range 25 {
-		if err := p.Wait(context.Background(), 2); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if slept != 4800*time.Millisecond {
-		t.Fatalf("the 25th message waited %v, want 4.8s", slept)
-	}
-}
-
 func TestTemperatures(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -397,7 +384,7 @@ func TestBatchesRetriesRefusalsAndReceipts(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	sender := &flakySender{Outbox: f.outbox, batch: 4, refuse: phone(2, 2)}
-	f.dispatch.Sender = sender
+	f.root.SMS().Real = sender
 	n, err := f.svc.Create(ctx, f.staff, "c1", notices.NoticeInput{Title: "全员核酸", Body: "今晚八点起全员核酸。",
 		Audience: notices.Audience{All: true}, Channels: []string{"sms"}})
 	if err != nil {

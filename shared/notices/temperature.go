@@ -2,7 +2,6 @@ package notices
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/registry"
 )
@@ -112,8 +112,8 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, residentID strin
 		return Reading{}, err
 	}
 	if firstFever {
-		b, _ := json.Marshal(Message{Kind: KindFever, CommunityID: p.ResidentCommunityID, ResidentID: residentID, Celsius: celsius, Day: day})
-		if err := s.Queue.SendBatch(ctx, []string{string(b)}); err != nil {
+		fever := dispatch.Message{Kind: dispatch.KindFever, CommunityID: p.ResidentCommunityID, ResidentID: residentID, Celsius: celsius, Day: day}
+		if err := s.Queue.SendBatch(ctx, []string{fever.Body()}); err != nil {
 			return Reading{}, apperr.StoreUnavailable.Wrap(err)
 		}
 	}
@@ -200,7 +200,7 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 		if err != nil {
 			return queued, err
 		}
-		var bodies []string
+		var msgs []dispatch.Message
 		seen := map[string]bool{}
 		for _, m := range td.Missing {
 			ph := m.Phone
@@ -208,15 +208,12 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 				continue
 			}
 			seen[ph] = true
-			b, _ := json.Marshal(Message{Kind: KindReminder, Phone: ph, Day: day})
-			bodies = append(bodies, string(b))
+			msgs = append(msgs, dispatch.Message{Kind: dispatch.KindReminder, Phone: ph, Day: day})
 		}
-		for start := 0; start < len(bodies); start += 10 {
-			if err := s.Queue.SendBatch(ctx, bodies[start:min(start+10, len(bodies))]); err != nil {
-				return queued, err
-			}
-			queued += min(10, len(bodies)-start)
+		if _, err := dispatch.Send(ctx, s.Queue, msgs); err != nil {
+			return queued, err
 		}
+		queued += len(msgs)
 	}
 	return queued, nil
 }

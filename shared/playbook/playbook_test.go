@@ -15,10 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/notices"
@@ -40,17 +42,13 @@ type fixture struct {
 	vols     *volunteers.Service
 	outbox   *sms.Outbox
 	queue    *queue.Local
-	dispatch *notices.Dispatcher
+	dispatch *dispatch.Consumer
+	root     *app.Root
 	staff    auth.Principal
 	admin    auth.Principal
 	sealed   []string // 1号楼, 2号楼
 	phones   int      // residents' phones in them
 }
-
-// quiet takes the approval SMS of the fixture's volunteers.
-type quiet struct{}
-
-func (quiet) Send(context.Context, string, sms.Message) error { return nil }
 
 // downAudit is a log that cannot be written.
 type downAudit struct{}
@@ -84,19 +82,12 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	outbox := &sms.Outbox{Signature: "防线", Now: time.Now}
-	sender := drill.Guarded(outbox, st, "防线")
 	q := queue.NewLocal(5, 10, time.Millisecond)
 	f := &fixture{st: st, outbox: outbox, queue: q, phones: phones,
 		staff: auth.Principal{UserID: "u-s", Role: manifest.RoleStaff, CommunityID: "c1"}.Normalized(),
 		admin: auth.Principal{UserID: "admin-s1", Role: manifest.RoleAdmin, StreetID: "s1"}.Normalized()}
-	f.booking = &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, Now: time.Now, Drills: st,
-		SMS: sms.Guarded{Sender: sender, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}}
-	f.notices = &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: "防线", Drills: st}
-	f.vols = &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st, Queue: q, SMS: quiet{}, Now: time.Now}
-	f.dispatch = &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: q, Sender: sender, Signature: "防线",
-		Pacer: notices.NewPacer(1000), MaxReceives: 5}
-	f.svc = &playbook.Service{Store: st, Directory: st, Rounds: f.booking, Notices: f.notices, Activations: f.vols,
-		Audit: &audit.Recorder{Store: st, Streets: st, Now: time.Now}, Now: time.Now}
+	f.root = app.Local(st, q, outbox, time.Now)
+	f.booking, f.notices, f.vols, f.dispatch, f.svc = f.root.Booking(), f.root.Notices(), f.root.Volunteers(), f.root.Consumer(), f.root.Playbook()
 	bs, _, err := st.Buildings(ctx, "c1", "", 10)
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +103,8 @@ func newFixture(t *testing.T) *fixture {
 	if err := st.CreateVolunteer(ctx, v); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.vols.Decide(ctx, f.staff, "v1", volunteers.StatusApproved); err != nil {
+	// Approved without an SMS: the tests count what the switch texts.
+	if _, err := app.Local(st, q, sms.Discard{}, time.Now).Volunteers().Decide(ctx, f.staff, "v1", volunteers.StatusApproved); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()

@@ -86,7 +86,7 @@ type Service struct {
 	Notices     Notices
 	Activations Activations
 	Audit       Auditor
-	// Expiry is told when a real emergency ends; nil tells nobody.
+	// Expiry is told when a real emergency ends.
 	Expiry Expiry
 	Now    func() time.Time
 }
@@ -274,7 +274,7 @@ func (s *Service) Switch(ctx context.Context, p auth.Principal, cid string, in M
 	if run.Ends != "" {
 		s.linkEnd(ctx, run)
 	}
-	if !in.Drill && in.Mode == ModeNormal && s.Expiry != nil {
+	if !in.Drill && in.Mode == ModeNormal {
 		days := pb.RetentionDays
 		if days == 0 {
 			days = DefaultRetention

@@ -15,10 +15,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/fangxian/fangxian/shared/dispatch"
 )
 
-// MaxBatch is SendMessageBatch's limit.
-const MaxBatch = 10
+// Open is the SQS queue at url: the adapter of app.Adapters.Queue.
+func Open(cfg aws.Config, url string) dispatch.Queue {
+	return &SQS{Client: sqs.NewFromConfig(cfg), URL: url}
+}
 
 // SQS sends to one queue.
 type SQS struct {

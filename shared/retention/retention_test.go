@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
@@ -64,13 +65,14 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{st: st, resident: acct.Principal,
-		staff: auth.Principal{UserID: "u-s", Role: manifest.RoleStaff, CommunityID: "c1"}.Normalized(),
-		svc:   &retention.Service{Store: st, People: st, Playbooks: st, Directory: st, Now: time.Now}}
-	now := time.Now()
 	outbox := &sms.Outbox{Signature: "防线", Now: time.Now}
 	q := queue.NewLocal(5, 10, time.Millisecond)
-	bk := &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, Now: time.Now}
+	root := app.Local(st, q, outbox, time.Now)
+	f := &fixture{st: st, resident: acct.Principal,
+		staff: auth.Principal{UserID: "u-s", Role: manifest.RoleStaff, CommunityID: "c1"}.Normalized(),
+		svc:   root.Retention()}
+	now := time.Now()
+	bk := root.Booking()
 	if f.round, err = bk.CreateRound(ctx, f.staff, "c1", booking.RoundInput{Name: "r", StartsAt: now.Add(time.Hour), EndsAt: now.Add(5 * time.Hour), SlotMinutes: 60}); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +84,7 @@ func newFixture(t *testing.T) *fixture {
 	if _, err := bk.Book(ctx, f.resident, f.round.ID, f.slot.ID, []string{f.resident.UserID}, ""); err != nil {
 		t.Fatal(err)
 	}
-	ns := &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: "防线"}
+	ns := root.Notices()
 	building := registry.BuildingOf(f.resident.UserID)
 	if _, err := ns.SetZones(ctx, f.staff, "c1", []string{building}, notices.LevelSealed); err != nil {
 		t.Fatal(err)
@@ -91,15 +93,14 @@ func newFixture(t *testing.T) *fixture {
 		Audience: notices.Audience{BuildingIDs: []string{building}}}); err != nil {
 		t.Fatal(err)
 	}
-	dispatch := &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: q, Sender: outbox, Signature: "防线", Pacer: notices.NewPacer(1000), MaxReceives: 5}
-	q.Drain(ctx, dispatch.Handle)
+	q.Drain(ctx, root.Consumer().Handle)
 	if _, err := ns.Acknowledge(ctx, f.resident, f.notice.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ns.Report(ctx, f.resident, "", 36.6); err != nil {
 		t.Fatal(err)
 	}
-	sp := &supplies.Service{Store: st, Directory: st, Accounts: st, Now: time.Now}
+	sp := root.Supplies()
 	m, err := sp.CreateMerchant(ctx, f.staff, "c1", supplies.MerchantInput{Name: "超市", Phone: "13800001111"})
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +117,7 @@ func newFixture(t *testing.T) *fixture {
 	if f.order, err = sp.SetStatus(ctx, f.resident, o.ID, supplies.StatusInput{Status: supplies.StatusCancelled}); err != nil {
 		t.Fatal(err)
 	}
-	hs := &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: outbox, OptOuts: st, Now: time.Now}
+	hs := root.Help()
 	h, err := hs.Create(ctx, f.resident, help.Input{Kind: help.KindMedicalVisit})
 	if err != nil {
 		t.Fatal(err)

@@ -25,6 +25,26 @@ import (
 // ErrNotFound is a parameter that does not exist.
 var ErrNotFound = errors.New("secrets: no such parameter")
 
+// Parameters reads SecureString parameters: SSM in the cloud, Static on a
+// developer machine and in tests.
+type Parameters interface {
+	Get(ctx context.Context, name string) ([]byte, error)
+}
+
+var _ Parameters = SSM{}
+
+// Static is a fixed set of parameters, by name.
+type Static map[string][]byte
+
+// Get returns the named parameter, or ErrNotFound.
+func (s Static) Get(_ context.Context, name string) ([]byte, error) {
+	v, ok := s[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
+	return v, nil
+}
+
 // SSM reads SecureString parameters, decrypted.
 type SSM struct {
 	Config aws.Config

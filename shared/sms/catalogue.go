@@ -8,6 +8,7 @@
 package sms
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -335,6 +336,16 @@ type Result struct {
 	To  string
 	ID  string
 	Err error
+}
+
+// Provider is a provider's adapter (or the local outbox): one message to a
+// phone, or one message to a batch of phones in a call.
+type Provider interface {
+	Send(ctx context.Context, to string, m Message) error
+	// SendBatch fails as a whole (nothing sent) or answers each phone.
+	SendBatch(ctx context.Context, to []string, m Message) ([]Result, error)
+	// MaxBatch is how many phones one SendBatch takes.
+	MaxBatch() int
 }
 
 // ParseTemplateIDs reads the providers' template ids from configuration:

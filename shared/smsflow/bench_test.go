@@ -10,17 +10,14 @@ import (
 
 	"github.com/fangxian/fangxian/internal/demo"
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
-	"github.com/fangxian/fangxian/shared/help"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/manifest"
-	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/sms"
-	"github.com/fangxian/fangxian/shared/smsflow"
 	"github.com/fangxian/fangxian/shared/store"
-	"github.com/fangxian/fangxian/shared/supplies"
-	"github.com/fangxian/fangxian/shared/volunteers"
 )
 
 // BenchmarkInbound opens a round by SMS: 2,000 households of the demo
@@ -38,19 +35,14 @@ func BenchmarkInbound(b *testing.B) {
 	raw, table := dynamolocal.NewTable(b)
 	db := &dynamolocal.Counting{DB: raw}
 	st := &store.Store{DB: db, Table: table}
-	if _, _, err := demo.Seed(ctx, st, time.Now()); err != nil {
+	if _, _, err := demo.Seed(ctx, app.Local(st, nil, &sms.Outbox{Signature: "防线", Now: time.Now}, time.Now), time.Now()); err != nil {
 		b.Fatal(err)
 	}
 	staff := auth.Principal{UserID: "u-demo-staff", Role: manifest.RoleStaff, CommunityID: demo.CommunityID}.Normalized()
 	q := queue.NewLocal(5, 10, time.Millisecond)
 	outbox := &sms.Outbox{Signature: "防线", Now: time.Now}
-	guarded := sms.Guarded{Sender: outbox, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}
-	bookings := &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now}
-	temps := &notices.Service{Store: st, Readings: st, Directory: st, Queue: q, Now: time.Now, Signature: "防线"}
-	flow := &smsflow.Flow{Accounts: st, Households: st, Menus: st, Bookings: bookings, Temps: temps, Queue: q, Limiter: st, Once: st, Now: time.Now,
-		Supplies:   &supplies.Service{Store: st, Directory: st, Accounts: st, SMS: guarded, Now: time.Now},
-		Helps:      &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: outbox, Now: time.Now},
-		Volunteers: &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st, Queue: q, SMS: guarded, Now: time.Now}}
+	root := app.Local(st, q, outbox, time.Now)
+	bookings, flow := root.Booking(), root.Flow()
 	now := time.Now()
 	round, err := bookings.CreateRound(ctx, staff, demo.CommunityID, booking.RoundInput{Name: "短信开约", StartsAt: now.Add(time.Hour),
 		EndsAt: now.Add(5 * time.Hour), SlotMinutes: 30})
@@ -97,7 +89,7 @@ func BenchmarkInbound(b *testing.B) {
 				defer wg.Done()
 				for i := range next {
 					s := time.Now()
-					err := flow.Handle(ctx, notices.InboundSMS{From: phones[i], Text: "预约 1", Key: fmt.Sprintf("bench-%d", i), At: s})
+					err := flow.Handle(ctx, dispatch.InboundSMS{From: phones[i], Text: "预约 1", Key: fmt.Sprintf("bench-%d", i), At: s})
 					durations[i] = time.Since(s)
 					if err != nil {
 						b.Errorf("%s: %v", phones[i], err)
@@ -126,9 +118,8 @@ func BenchmarkInbound(b *testing.B) {
 		}
 		sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
 		// Every message was answered: a booking or the reason there is none.
-		dispatch := &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: q, Sender: outbox, Signature: "防线",
-			Pacer: notices.NewPacer(1e6), MaxReceives: 5}
-		q.Drain(ctx, dispatch.Handle)
+		root.Texter().Pacer = dispatch.NewPacer(1e6)
+		q.Drain(ctx, root.Consumer().Handle)
 		answers := map[string]int{}
 		for _, m := range outbox.All() {
 			answers[m.Template+" "+m.Params["reason"]]++
@@ -140,7 +131,7 @@ func BenchmarkInbound(b *testing.B) {
 		for _, kw := range []string{"查询", "体温 36.5", "订", "取消", "你好"} {
 			db.Reset()
 			for i := 0; i < 50; i++ {
-				if err := flow.Handle(ctx, notices.InboundSMS{From: phones[i], Text: kw, Key: fmt.Sprintf("bench-%s-%d", kw, i), At: time.Now()}); err != nil {
+				if err := flow.Handle(ctx, dispatch.InboundSMS{From: phones[i], Text: kw, Key: fmt.Sprintf("bench-%s-%d", kw, i), At: time.Now()}); err != nil {
 					b.Fatal(err)
 				}
 			}

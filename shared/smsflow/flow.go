@@ -15,6 +15,7 @@ import (
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
@@ -115,18 +116,18 @@ type Flow struct {
 	Volunteers Volunteers
 	Menus      Menus
 	// Queue takes the replies (the dispatch queue: paced, opt-outs honoured).
-	Queue          notices.Enqueuer
+	Queue          dispatch.Queue
 	Limiter        Limiter
 	Once           Once
 	RepliesPerHour int
 	Now            func() time.Time
 }
 
-var _ notices.InboundHandler = (*Flow)(nil)
+var _ dispatch.InboundHandler = (*Flow)(nil)
 
 // Handle acts on one inbound SMS, once per key however often it arrives,
 // and answers it. A failure worth retrying gives the key back.
-func (f *Flow) Handle(ctx context.Context, m notices.InboundSMS) error {
+func (f *Flow) Handle(ctx context.Context, m dispatch.InboundSMS) error {
 	first, err := f.Once.ClaimOnce(ctx, "sms-flow:"+m.Key, m.From)
 	if err != nil || !first {
 		return err
@@ -150,13 +151,13 @@ func (f *Flow) Handle(ctx context.Context, m notices.InboundSMS) error {
 		logging.From(ctx).Warn("SMS reply held back: the phone's replies this hour are used", "from", logging.MaskPhone(m.From))
 		return nil
 	}
-	_, err = notices.EnqueueTexts(ctx, f.Queue, []notices.Text{notices.TextOf("sms-answer:"+m.Key, m.From, reply)})
+	_, err = dispatch.EnqueueTexts(ctx, f.Queue, []dispatch.Text{dispatch.TextOf("sms-answer:"+m.Key, m.From, reply)})
 	return err
 }
 
 // act does what the SMS asks and says what to reply (nothing, for an
 // unknown phone answered today already).
-func (f *Flow) act(ctx context.Context, m notices.InboundSMS) (sms.Message, error) {
+func (f *Flow) act(ctx context.Context, m dispatch.InboundSMS) (sms.Message, error) {
 	cmd := Parse(m.Text)
 	kind := cmd.Kind
 	if kind == Unknown {

@@ -10,9 +10,10 @@ import (
 	"time"
 
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
-	"github.com/fangxian/fangxian/shared/help"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/inbound"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/notices"
@@ -35,7 +36,7 @@ type world struct {
 	q        *queue.Local
 	outbox   *sms.Outbox
 	inbound  *inbound.Handler
-	dispatch *notices.Dispatcher
+	dispatch *dispatch.Consumer
 	flow     *smsflow.Flow
 	vols     *volunteers.Service
 	staff    auth.Principal
@@ -57,17 +58,10 @@ func newWorld(t *testing.T) *world {
 	}
 	w := &world{st: st, q: queue.NewLocal(5, 10, time.Millisecond), outbox: &sms.Outbox{Signature: "防线", Now: time.Now},
 		staff: auth.Principal{UserID: "u-s", Role: manifest.RoleStaff, CommunityID: "c1"}.Normalized()}
-	guarded := sms.Guarded{Sender: w.outbox, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}
-	bookings := &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, SMS: guarded, Now: time.Now}
-	temps := &notices.Service{Store: st, Readings: st, Directory: st, Queue: w.q, Now: time.Now, Signature: "防线"}
-	orders := &supplies.Service{Store: st, Directory: st, Accounts: st, SMS: guarded, Now: time.Now}
-	helps := &help.Service{Store: st, People: st, Directory: st, Once: st, SMS: w.outbox, Now: time.Now}
-	w.vols = &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st, Queue: w.q, SMS: guarded, Now: time.Now}
-	w.flow = &smsflow.Flow{Accounts: st, Households: st, Menus: st, Bookings: bookings, Temps: temps, Supplies: orders, Helps: helps,
-		Volunteers: w.vols, Queue: w.q, Limiter: st, Once: st, RepliesPerHour: 30, Now: time.Now}
-	w.dispatch = &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: w.q, Sender: w.outbox, Signature: "防线",
-		Pacer: notices.NewPacer(1000), MaxReceives: 5, Inbound: w.flow}
-	w.inbound = &inbound.Handler{Receipts: st, OptOuts: st, Once: st, Keywords: notices.InboundQueue{Queue: w.q}, Now: time.Now}
+	root := app.Local(st, w.q, w.outbox, time.Now)
+	root.Config.Limits.SMSRepliesPerHour = 30
+	bookings, orders, temps := root.Booking(), root.Supplies(), root.Notices()
+	w.vols, w.flow, w.dispatch, w.inbound = root.Volunteers(), root.Flow(), root.Consumer(), root.Inbound()
 
 	now := time.Now()
 	round, err := bookings.CreateRound(ctx, w.staff, "c1", booking.RoundInput{Name: "第1轮", StartsAt: now.Add(-time.Hour), EndsAt: now.Add(6 * time.Hour),
@@ -328,7 +322,7 @@ func (m *memOnce) ReleaseOnce(_ context.Context, key, phone string) error {
 // text that parses without panicking.
 type forwardCheck struct{}
 
-func (forwardCheck) Forward(_ context.Context, m notices.InboundSMS) error {
+func (forwardCheck) Forward(_ context.Context, m dispatch.InboundSMS) error {
 	if len(m.From) != 11 || m.Key == "" {
 		panic("forwarded " + m.From + " with key " + m.Key)
 	}

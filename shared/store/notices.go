@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/registry"
 )
@@ -353,7 +354,7 @@ func receiptCounts(delivered bool) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{":one": n64(1), ":minus": n64(-1)}
 }
 
-var _ notices.Once = (*Store)(nil)
+var _ dispatch.Once = (*Store)(nil)
 
 // OnceKey marks that the message of key went to phone.
 func OnceKey(key, phone string) Key { return Key{"ONCE#" + key, phone} }

@@ -15,9 +15,11 @@ import (
 
 	"github.com/fangxian/fangxian/internal/demo"
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
@@ -41,12 +43,12 @@ func newBenchWorld(b *testing.B) *benchWorld {
 	raw, table := dynamolocal.NewTable(b)
 	db := &dynamolocal.Counting{DB: raw}
 	st := &store.Store{DB: db, Table: table}
-	if _, _, err := demo.Seed(ctx, st, time.Now()); err != nil {
+	if _, _, err := demo.Seed(ctx, app.Local(st, nil, &sms.Outbox{Signature: "防线", Now: time.Now}, time.Now), time.Now()); err != nil {
 		b.Fatal(err)
 	}
 	w := &benchWorld{db: db, st: st, staff: auth.Principal{UserID: "u-demo-staff", Role: manifest.RoleStaff, CommunityID: demo.CommunityID}.Normalized()}
-	w.svc = &supplies.Service{Store: st, Directory: st, Accounts: st, Now: time.Now,
-		SMS: sms.Guarded{Sender: &sms.Outbox{Signature: "防线", Now: time.Now}, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}}
+	root := app.Local(st, queue.NewLocal(5, 10, time.Millisecond), &sms.Outbox{Signature: "防线", Now: time.Now}, time.Now)
+	w.svc = root.Supplies()
 	bs, _, err := st.Buildings(ctx, demo.CommunityID, "", 100)
 	if err != nil {
 		b.Fatal(err)
@@ -54,7 +56,7 @@ func newBenchWorld(b *testing.B) *benchWorld {
 	for _, bl := range bs {
 		w.bldgs = append(w.bldgs, bl.ID)
 	}
-	zones := &notices.Service{Store: st, Readings: st, Directory: st, Now: time.Now}
+	zones := root.Notices()
 	if _, err := zones.SetZones(ctx, w.staff, demo.CommunityID, w.bldgs, notices.LevelSealed); err != nil {
 		b.Fatal(err)
 	}

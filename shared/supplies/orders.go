@@ -428,7 +428,7 @@ var statusWords = map[string]string{
 // not bound the mini-program (they sign in by SMS, or not at all), by SMS.
 // A send that fails is logged; the change stands.
 func (s *Service) notify(ctx context.Context, o Order, c Change, byHousehold bool) {
-	if s.SMS.Sender == nil || byHousehold {
+	if byHousehold {
 		return
 	}
 	log := logging.From(ctx)

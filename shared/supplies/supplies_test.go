@@ -17,10 +17,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
@@ -102,7 +104,8 @@ func newFixture(t *testing.T) *fixture {
 	for _, b := range bs {
 		f.bldg[b.Name] = b.ID
 	}
-	zones := (&notices.Service{Store: st, Readings: st, Directory: st, Now: time.Now})
+	root := app.Local(st, queue.NewLocal(5, 10, time.Millisecond), f.outbox, time.Now)
+	zones := root.Notices()
 	if _, err := zones.SetZones(ctx, f.staff, "c1", []string{f.bldg["1号楼"]}, notices.LevelSealed); err != nil {
 		t.Fatal(err)
 	}
@@ -121,8 +124,7 @@ func newFixture(t *testing.T) *fixture {
 	if err := st.CreateStaff(ctx, registry.Staff{ID: "u-s", Name: "工作人员", Phone: "13900000001", CommunityID: "c1"}, manifest.RoleStaff, nil); err != nil {
 		t.Fatal(err)
 	}
-	f.svc = &supplies.Service{Store: st, Directory: st, Accounts: st, Now: time.Now,
-		SMS: sms.Guarded{Sender: f.outbox, OptOuts: st, Limiter: st, PerPhonePerDay: sms.PerPhonePerDay, Now: time.Now}}
+	f.svc = root.Supplies()
 	if f.merchant, err = f.svc.CreateMerchant(ctx, f.staff, "c1", supplies.MerchantInput{Name: "平价超市", Phone: "0931-8888888"}); err != nil {
 		t.Fatal(err)
 	}

@@ -12,9 +12,9 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/logging"
-	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
 )
@@ -177,16 +177,16 @@ func (s *Service) Activate(ctx context.Context, p auth.Principal, cid string, in
 
 // call queues the SMS of asks; it answers the queue calls it made.
 func (s *Service) call(ctx context.Context, asks []Ask) (int, error) {
-	texts := make([]notices.Text, 0, len(asks))
+	texts := make([]dispatch.Text, 0, len(asks))
 	for _, a := range asks {
 		msg, err := sms.VolunteerCall(a.Name, a.Post, a.StartsAt, a.Minutes, a.Role == RoleB)
 		if err != nil {
 			logging.From(ctx).Warn("volunteer call not sendable", "volunteer", a.VolunteerID, "err", err)
 			continue
 		}
-		texts = append(texts, notices.TextOf(askKey(a), a.Phone, msg))
+		texts = append(texts, dispatch.TextOf(askKey(a), a.Phone, msg))
 	}
-	return notices.EnqueueTexts(ctx, s.Queue, texts)
+	return dispatch.EnqueueTexts(ctx, s.Queue, texts)
 }
 
 func askKey(a Ask) string {
@@ -483,10 +483,10 @@ func (s *Service) reportUnfilled(ctx context.Context, a Ask, short int) error {
 		}
 	}
 	key := "unfilled:" + a.ActivationID + ":" + a.PostID + ":" + a.ShiftID
-	texts := make([]notices.Text, 0, len(phones))
+	texts := make([]dispatch.Text, 0, len(phones))
 	for _, ph := range phones {
-		texts = append(texts, notices.TextOf(key, ph, msg))
+		texts = append(texts, dispatch.TextOf(key, ph, msg))
 	}
-	_, err = notices.EnqueueTexts(ctx, s.Queue, texts)
+	_, err = dispatch.EnqueueTexts(ctx, s.Queue, texts)
 	return err
 }

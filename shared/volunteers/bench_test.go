@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/manifest"
-	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
@@ -46,9 +46,8 @@ func BenchmarkActivation(b *testing.B) {
 	c := &clock{t: start}
 	q := queue.NewLocal(5, 10, time.Millisecond)
 	outbox := &sms.Outbox{Signature: "防线", Now: time.Now}
-	svc := &volunteers.Service{Store: st, Accounts: st, Directory: st, Queue: q, SMS: outbox, Now: c.Now}
-	dispatch := &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: q, Sender: outbox, Signature: "防线",
-		Pacer: notices.NewPacer(1000), MaxReceives: 5}
+	root := app.Local(st, q, outbox, c.Now)
+	svc, dispatch := root.Volunteers(), root.Consumer()
 	const posts, need = 50, 10
 	n := 0
 	for p := 0; p < posts; p++ {

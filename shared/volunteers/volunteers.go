@@ -16,9 +16,9 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
-	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/phone"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/safetext"
@@ -187,7 +187,7 @@ type Service struct {
 	Directory Directory
 	Phones    Phones
 	// Queue takes the SMS of activations (the dispatch queue).
-	Queue notices.Enqueuer
+	Queue dispatch.Queue
 	// SMS sends the few single messages (approval).
 	SMS Sender
 	// Limiter counts the six-digit check-in codes a volunteer tries.

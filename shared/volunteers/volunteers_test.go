@@ -11,12 +11,14 @@ import (
 	"time"
 
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/manifest"
-	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/secrets"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
 	"github.com/fangxian/fangxian/shared/volunteers"
@@ -44,7 +46,7 @@ type fixture struct {
 	signIn   *auth.SignIn
 	outbox   *sms.Outbox
 	queue    *queue.Local
-	dispatch *notices.Dispatcher
+	dispatch *dispatch.Consumer
 	clock    *clock
 	staff    auth.Principal
 }
@@ -69,16 +71,11 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	c := &clock{t: time.Now().Truncate(time.Minute)}
-	keys, err := auth.StaticKeys(priv, "test", c.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
 	f := &fixture{st: st, outbox: &sms.Outbox{Signature: "防线", Now: time.Now}, clock: c, queue: queue.NewLocal(5, 10, time.Millisecond),
 		staff: auth.Principal{UserID: "u-s", Role: manifest.RoleStaff, CommunityID: "c1"}.Normalized()}
-	f.signIn = &auth.SignIn{Accounts: st, Challenges: st, Limiter: st, Sender: f.outbox, Keys: keys, Now: c.Now}
-	f.svc = &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st, Phones: f.signIn, Queue: f.queue, SMS: f.outbox, Now: c.Now}
-	f.dispatch = &notices.Dispatcher{Store: st, Directory: st, Staff: st, Once: st, Queue: f.queue, Sender: f.outbox, Signature: "防线",
-		Pacer: notices.NewPacer(1000), MaxReceives: 5}
+	root := app.Local(st, f.queue, f.outbox, c.Now)
+	root.Params = secrets.Static{root.Config.Parameters[manifest.JWTPrivateKeyParameter]: priv}
+	f.signIn, f.svc, f.dispatch = root.SignIn(), root.Volunteers(), root.Consumer()
 	return f
 }
 
