@@ -759,7 +759,7 @@ func TestSettingsThatCannotDeploy(t *testing.T) {
 // every scheduled job.
 func TestHelpEscalatesEveryMinute(t *testing.T) {
 	tpl := template(t, "dev", "real")
-	check(t, "escalations schedule", func() {
+	check(t, "the jobs of every minute", func() {
 		tpl.HasResourceProperties(jsii.String("AWS::Events::Rule"), map[string]any{
 			"ScheduleExpression": "rate(1 minute)", "State": "ENABLED",
 		})

@@ -77,7 +77,7 @@ func (r *runner) costs(ctx context.Context) error {
 		if fn == "dispatch" {
 			secs = dispatchSeconds
 			c.SQSRequests += 3 * d * 10 // send, receive, delete, for up to 10 messages a batch
-		} else if fn != "escalations" && fn != "reminders" {
+		} else if fn != "jobs" && fn != "reminders" {
 			c.APIRequests += d
 		}
 		c.GBSeconds += float64(d) * secs * float64(memory[fn]) / 1024

@@ -14,7 +14,6 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -91,7 +90,8 @@ func Audits(route manifest.Route, roles []manifest.Role) bool {
 	return slices.Contains(roles, manifest.RoleStaff) || slices.Contains(roles, manifest.RoleAdmin)
 }
 
-var paramRE = regexp.MustCompile(`\{([A-Za-z]+)\}`)
+// paramRE is compiled on first use, not at cold start.
+var paramRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{([A-Za-z]+)\}`) })
 
 // Begin writes the entry of a request about to run and returns how to
 // record its outcome; an error refuses the request.
@@ -108,7 +108,7 @@ func (rec *Recorder) Begin(r *http.Request, route manifest.Route, caller httpapi
 	for _, role := range caller.Roles {
 		e.Roles = append(e.Roles, string(role))
 	}
-	for _, m := range paramRE.FindAllStringSubmatch(route.Path, -1) {
+	for _, m := range paramRE().FindAllStringSubmatch(route.Path, -1) {
 		if m[1] == "secret" {
 			continue // never log a secret
 		}
@@ -180,7 +180,10 @@ func (rec *Recorder) streetOf(ctx context.Context, cid string) (string, error) {
 	return s, nil
 }
 
-var dayRE = regexp.MustCompile(`^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$`)
+// dayRE is compiled on first use, not at cold start.
+var dayRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$`)
+})
 
 // MaxPage is the most entries a page of the log holds: about 400 bytes
 // each, far inside a Lambda's answer.
@@ -195,7 +198,7 @@ func (rec *Recorder) Day(ctx context.Context, p auth.Principal, streetID, day, c
 	if day == "" {
 		day = chinatime.In(rec.Now()).Format(time.DateOnly)
 	}
-	if !dayRE.MatchString(day) {
+	if !dayRE().MatchString(day) {
 		return nil, "", apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "YYYY-MM-DD"})
 	}
 	if limit < 1 || limit > MaxPage {
@@ -215,7 +218,10 @@ func (rec *Recorder) Handlers() httpapi.Handlers {
 	return httpapi.Handlers{
 		"streetAudit": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			p := auth.Caller(r)
-			street := strings.TrimSpace(r.PathValue("streetId"))
+			street, err := httpapi.PathID(r, "streetId")
+			if err != nil {
+				return nil, err
+			}
 			q := r.URL.Query()
 			if q.Has("day") && q.Get("day") == "" {
 				return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "YYYY-MM-DD"})

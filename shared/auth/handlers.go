@@ -18,17 +18,17 @@ const (
 // Handlers serves the sign-in routes of the auth function.
 func Handlers(s *SignIn, wx *WeChatSignIn) httpapi.Handlers {
 	return httpapi.Handlers{
-		"requestOtp": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		"requestOtp": httpapi.Reply(http.StatusAccepted, func(r *http.Request) (any, error) {
 			var in struct {
 				Phone   string `json:"phone"`
 				Purpose string `json:"purpose"`
 			}
 			if err := httpapi.DecodeJSON(r, &in); err != nil {
-				return err
+				return nil, err
 			}
 			p, err := normalizePhone(in.Phone)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			switch in.Purpose {
 			case "", PurposeSignIn:
@@ -39,61 +39,58 @@ func Handlers(s *SignIn, wx *WeChatSignIn) httpapi.Handlers {
 				err = apperr.Validation.WithFields(apperr.FieldError{Field: "purpose", Reason: "one of " + PurposeSignIn + ", " + PurposeSignup})
 			}
 			if err != nil {
-				return err
+				return nil, err
 			}
-			httpapi.WriteJSON(w, http.StatusAccepted, map[string]int{"expiresInSeconds": int(CodeTTL.Seconds())})
-			return nil
+			return map[string]int{"expiresInSeconds": int(CodeTTL.Seconds())}, nil
 		}),
-		"createToken": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		"createToken": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			var in struct {
 				Phone string `json:"phone"`
 				Code  string `json:"code"`
 			}
 			if err := httpapi.DecodeJSON(r, &in); err != nil {
-				return err
+				return nil, err
 			}
 			p, err := normalizePhone(in.Phone)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if !sixDigits(in.Code) {
-				return apperr.Validation.WithFields(apperr.FieldError{Field: "code", Reason: "the 6 digits of the SMS"})
+				return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "code", Reason: "the 6 digits of the SMS"})
 			}
 			sess, err := s.Token(r.Context(), p, in.Code, httpapi.SourceIP(r))
 			if err != nil {
-				return err
+				return nil, err
 			}
-			httpapi.WriteJSON(w, http.StatusOK, sess)
-			return nil
+			return sess, nil
 		}),
-		"wechatToken": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		"wechatToken": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			var in struct {
 				Code  string `json:"code"`
 				Phone string `json:"phone"`
 				OTP   string `json:"otp"`
 			}
 			if err := httpapi.DecodeJSON(r, &in); err != nil {
-				return err
+				return nil, err
 			}
 			if in.Code == "" || len(in.Code) > 128 {
-				return apperr.Validation.WithFields(apperr.FieldError{Field: "code", Reason: "required: the code from wx.login"})
+				return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "code", Reason: "required: the code from wx.login"})
 			}
 			p := ""
 			if in.Phone != "" || in.OTP != "" {
 				var err error
 				if p, err = normalizePhone(in.Phone); err != nil {
-					return err
+					return nil, err
 				}
 				if !sixDigits(in.OTP) {
-					return apperr.Validation.WithFields(apperr.FieldError{Field: "otp", Reason: "the 6 digits of the SMS"})
+					return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "otp", Reason: "the 6 digits of the SMS"})
 				}
 			}
 			sess, err := wx.Token(r.Context(), in.Code, p, in.OTP, httpapi.SourceIP(r))
 			if err != nil {
-				return err
+				return nil, err
 			}
-			httpapi.WriteJSON(w, http.StatusOK, sess)
-			return nil
+			return sess, nil
 		}),
 	}
 }

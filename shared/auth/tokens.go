@@ -66,9 +66,9 @@ type claims struct {
 
 // PublicKey is one published verification key.
 type PublicKey struct {
-	ID        string    `dynamodbav:"kid"`
-	PEM       string    `dynamodbav:"pem"`
-	CreatedAt time.Time `dynamodbav:"createdAt"`
+	ID        string
+	PEM       string
+	CreatedAt time.Time
 }
 
 // TokenState is what verifiers read of the deployment: its published public

@@ -2,7 +2,6 @@ package booking_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -13,10 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/internal/dynamolocal"
 	"github.com/fangxian/fangxian/shared/app"
@@ -32,43 +27,13 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(dynamolocal.RunTests(m)) }
 
-// faultyDB wraps the real client and injects, into TransactWriteItems, what
-// DynamoDB Local never does: conflicts, throttling, and a response lost after
-// the write committed.
-type faultyDB struct {
-	store.DB
-	conflicts, throttles atomic.Int32 // failures still to inject, before the call
-	dropAfter            atomic.Int32 // commits whose answer is lost
-	calls                atomic.Int32
-}
-
-func (f *faultyDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	f.calls.Add(1)
-	if f.conflicts.Add(-1) >= 0 {
-		reasons := make([]types.CancellationReason, len(in.TransactItems))
-		for i := range reasons {
-			reasons[i].Code = aws.String("None")
-		}
-		reasons[1].Code = aws.String("TransactionConflict")
-		return nil, &types.TransactionCanceledException{Message: aws.String("conflict"), CancellationReasons: reasons}
-	}
-	if f.throttles.Add(-1) >= 0 {
-		return nil, &types.ProvisionedThroughputExceededException{Message: aws.String("throttled")}
-	}
-	out, err := f.DB.TransactWriteItems(ctx, in, opts...)
-	if err == nil && f.dropAfter.Add(-1) >= 0 {
-		return nil, errors.New("connection reset after the write") // the client never hears back
-	}
-	return out, err
-}
-
 type fixture struct {
 	st        *store.Store
 	outbox    *sms.Outbox
 	svc       *booking.Service
 	root      *app.Root
 	queue     *queue.Local
-	db        *faultyDB
+	db        *dynamolocal.Faults
 	staff     auth.Principal
 	residents []auth.Principal // one per household
 	members   [][]string       // resident ids per household
@@ -81,7 +46,7 @@ const households = 12
 func newFixture(t *testing.T, perLanePerSlot int) *fixture {
 	t.Helper()
 	raw, table := dynamolocal.NewTable(t)
-	db := &faultyDB{DB: raw}
+	db := &dynamolocal.Faults{DB: raw}
 	st := &store.Store{DB: db, Table: table}
 	ctx := context.Background()
 	dynamolocal.SeedCommunity(t, st, "s1", "c1", "13900000000")
@@ -269,28 +234,28 @@ func TestConflictsAndThrottlingAreRetried(t *testing.T) {
 	f := newFixture(t, 50)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	f.db.conflicts.Store(3)
-	f.db.throttles.Store(2)
-	before := f.db.calls.Load()
+	f.db.Conflicts.Store(3)
+	f.db.Throttles.Store(2)
+	before := f.db.Calls.Load()
 	out, err := f.svc.Book(ctx, f.residents[0], f.round.ID, f.slots[0].ID, f.members[0], "")
 	if err != nil || len(out) != 2 {
 		t.Fatalf("%v %v", out, err)
 	}
-	if calls := f.db.calls.Load() - before; calls != 6 {
+	if calls := f.db.Calls.Load() - before; calls != 6 {
 		t.Errorf("%d transaction calls, want 5 failures and 1 success", calls)
 	}
 	if got := f.booked(t)[f.slots[0].ID]; got != 2 {
 		t.Fatalf("booked %d", got)
 	}
 	// Past the deadline the failure is answered as unavailable, not a 500.
-	f.db.conflicts.Store(1000)
+	f.db.Conflicts.Store(1000)
 	short, cancel2 := context.WithTimeout(context.Background(), 400*time.Millisecond)
 	defer cancel2()
 	_, err = f.svc.Book(short, f.residents[1], f.round.ID, f.slots[0].ID, f.members[1], "")
 	if e := apperr.As(err); e.Kind != apperr.KindUnavailable {
 		t.Fatalf("endless conflicts: %v (%s)", err, e.Code)
 	}
-	f.db.conflicts.Store(0)
+	f.db.Conflicts.Store(0)
 	if got := f.booked(t)[f.slots[0].ID]; got != 2 {
 		t.Fatalf("a failed booking took places: %d", got)
 	}
@@ -305,7 +270,7 @@ func TestIdempotentReplays(t *testing.T) {
 		var first []booking.Booking
 		for try := 0; try < replays; try++ {
 			if try == 0 && h%2 == 1 {
-				f.db.dropAfter.Store(1) // the first answer is lost after the commit
+				f.db.DropAfter.Store(1) // the first answer is lost after the commit
 				if _, err := f.svc.Book(ctx, f.residents[h], f.round.ID, f.slots[0].ID, f.members[h], key); err == nil {
 					t.Fatal("the dropped answer arrived")
 				}

@@ -6,8 +6,9 @@ import (
 	"slices"
 	"sort"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
@@ -116,25 +117,7 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	if err != nil {
 		return Closure{}, err
 	}
-	now := s.Now()
-	closed := map[string]bool{}
-	var open []Slot
-	for _, sl := range slots {
-		switch {
-		case sl.SiteID == siteID:
-			if sl.EndsAt.After(now) {
-				closed[sl.ID] = true
-			}
-		case !sl.Closed && sl.EndsAt.After(now):
-			open = append(open, sl)
-		}
-	}
-	sort.Slice(open, func(i, j int) bool {
-		if !open[i].StartsAt.Equal(open[j].StartsAt) {
-			return open[i].StartsAt.Before(open[j].StartsAt)
-		}
-		return open[i].ID < open[j].ID
-	})
+	closed, open := closureSlots(slots, siteID, s.Now())
 	bookings, err := s.Sites.LiveBookingsAt(ctx, roundID, closed)
 	if err != nil {
 		return Closure{}, err
@@ -161,17 +144,7 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	// transaction; a household whose place was taken meanwhile is placed
 	// again, one at a time, after.
 	groups := byHouseholdAndSlot(bookings)
-	target := make([]int, len(groups))
-	for g, group := range groups {
-		target[g] = -1
-		for i := range open {
-			if !open[i].StartsAt.Before(group[0].StartsAt) && open[i].Capacity-open[i].Booked >= len(group) {
-				target[g] = i
-				open[i].Booked += len(group)
-				break
-			}
-		}
-	}
+	target := place(groups, open)
 	var mu sync.Mutex
 	var retry []int
 	// Each group's outcome, assembled in the groups' order at the end.
@@ -186,44 +159,50 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 			}
 		}
 	}
-	err = parallel(ctx, len(groups), func(ctx context.Context, g int) error {
+	moves, mctx := errgroup.WithContext(ctx)
+	moves.SetLimit(workers)
+	for g := range groups {
 		if target[g] < 0 {
+			continue
+		}
+		moves.Go(func() error {
+			to := open[target[g]]
+			err := s.Sites.Move(mctx, groups[g], to)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, ErrSlotFull):
+				retry = append(retry, g) // someone took the place meanwhile
+				target[g] = unplaced
+			case errors.Is(err, ErrAlreadySampled) || errors.Is(err, ErrNotBooked):
+				target[g] = leftBe // sampled, moved or cancelled meanwhile
+			case err != nil:
+				return err
+			default:
+				moved(g, groups[g], to)
+			}
 			return nil
-		}
-		to := open[target[g]]
-		err := s.Sites.Move(ctx, groups[g], to)
-		mu.Lock()
-		defer mu.Unlock()
-		switch {
-		case errors.Is(err, ErrSlotFull):
-			retry = append(retry, g) // someone took the place meanwhile
-			target[g] = -1
-		case errors.Is(err, ErrAlreadySampled) || errors.Is(err, ErrNotBooked):
-			target[g] = -2 // sampled, moved or cancelled meanwhile: leave the household be
-		case err != nil:
-			return err
-		default:
-			moved(g, groups[g], to)
-		}
-		return nil
-	})
-	if err != nil {
+		})
+	}
+	if err := moves.Wait(); err != nil {
 		return out, err
 	}
+	slices.Sort(retry)
 	for _, g := range retry {
 		group := groups[g]
-		for i := range open {
-			to := &open[i]
-			if to.StartsAt.Before(group[0].StartsAt) || to.Capacity-to.Booked < len(group) {
-				continue
+		for {
+			i := placeOne(group, open)
+			if i < 0 {
+				break
 			}
+			to := &open[i]
 			err := s.Sites.Move(ctx, group, *to)
 			if errors.Is(err, ErrSlotFull) {
 				to.Booked = to.Capacity
 				continue
 			}
 			if errors.Is(err, ErrAlreadySampled) || errors.Is(err, ErrNotBooked) {
-				target[g] = -2
+				target[g] = leftBe
 				break
 			}
 			if err != nil {
@@ -236,28 +215,32 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 		}
 	}
 	// Those with no place left are cancelled, side by side too.
-	err = parallel(ctx, len(groups), func(ctx context.Context, g int) error {
-		if target[g] != -1 {
-			return nil // moved, or left be
+	cancels, cctx := errgroup.WithContext(ctx)
+	cancels.SetLimit(workers)
+	for g := range groups {
+		if target[g] != unplaced {
+			continue // moved, or left be
 		}
-		group := groups[g]
-		from := group[0]
-		if err := s.Sites.CancelMany(ctx, group); errors.Is(err, ErrAlreadySampled) || errors.Is(err, ErrNotBooked) {
+		cancels.Go(func() error {
+			group := groups[g]
+			from := group[0]
+			if err := s.Sites.CancelMany(cctx, group); errors.Is(err, ErrAlreadySampled) || errors.Is(err, ErrNotBooked) {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, b := range group {
+				b.Status = StatusCancelled
+				cancelledBy[g] = append(cancelledBy[g], b)
+				at := from.StartsAt
+				notices[b.ResidentID] = func(name string) (sms.Message, error) { return sms.BookingCancelled(site.Name, name, at) }
+			}
 			return nil
-		} else if err != nil {
-			return err
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		for _, b := range group {
-			b.Status = StatusCancelled
-			cancelledBy[g] = append(cancelledBy[g], b)
-			at := from.StartsAt
-			notices[b.ResidentID] = func(name string) (sms.Message, error) { return sms.BookingCancelled(site.Name, name, at) }
-		}
-		return nil
-	})
-	if err != nil {
+		})
+	}
+	if err := cancels.Wait(); err != nil {
 		return out, err
 	}
 	for g := range groups {
@@ -282,10 +265,10 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	return out, err
 }
 
-// tell texts each resident their own message: members who share a phone
-// each get theirs, since each has their own code. A phone that opted out or
-// had its share today is skipped; a send that fails is logged. It answers
-// how many were texted.
+// tell texts each resident their own message (a few: a closure's go
+// through the queue): members who share a phone each get theirs, since
+// each has their own code. A phone that opted out or had its share today is
+// skipped; a send that fails is logged. It answers how many were texted.
 func (s *Service) tell(ctx context.Context, msgs map[string]message) int {
 	if len(msgs) == 0 {
 		return 0
@@ -295,13 +278,11 @@ func (s *Service) tell(ctx context.Context, msgs map[string]message) int {
 	if !ok {
 		return 0
 	}
-	// A closed site may tell thousands: the sends run side by side.
-	var sent atomic.Int64
-	_ = parallel(ctx, len(ids), func(ctx context.Context, i int) error {
-		id := ids[i]
+	sent := 0
+	for _, id := range ids {
 		c := contacts[id]
 		if c.Phone == "" {
-			return nil
+			continue
 		}
 		msg, err := msgs[id](c.Name)
 		if err == nil {
@@ -312,11 +293,10 @@ func (s *Service) tell(ctx context.Context, msgs map[string]message) int {
 		case err != nil:
 			log.Warn("a resident was not texted", "resident", id, "err", err)
 		default:
-			sent.Add(1)
+			sent++
 		}
-		return nil
-	})
-	return int(sent.Load())
+	}
+	return sent
 }
 
 // contacts reads the names and phones of the residents msgs are for, in id
@@ -365,6 +345,66 @@ func (s *Service) queueTells(ctx context.Context, key string, msgs map[string]me
 		return 0
 	}
 	return len(texts)
+}
+
+// workers is how many moves or cancellations of a closure run at once.
+const workers = 16
+
+// What place decides for a group of bookings: a slot's index in open, or
+// one of these.
+const (
+	unplaced = -1 // no open slot has room: cancelled
+	leftBe   = -2 // sampled, moved or cancelled meanwhile: left as it is
+)
+
+// closureSlots splits a round's slots for closing site at now: the site's
+// slots still to come (whose bookings go), and the other sites' open slots
+// still to come, in time order (where they may go).
+func closureSlots(slots []Slot, siteID string, now time.Time) (map[string]bool, []Slot) {
+	closed := map[string]bool{}
+	var open []Slot
+	for _, sl := range slots {
+		switch {
+		case sl.SiteID == siteID:
+			if sl.EndsAt.After(now) {
+				closed[sl.ID] = true
+			}
+		case !sl.Closed && sl.EndsAt.After(now):
+			open = append(open, sl)
+		}
+	}
+	sort.Slice(open, func(i, j int) bool {
+		if !open[i].StartsAt.Equal(open[j].StartsAt) {
+			return open[i].StartsAt.Before(open[j].StartsAt)
+		}
+		return open[i].ID < open[j].ID
+	})
+	return closed, open
+}
+
+// place decides where each group (a household's bookings of one slot,
+// earliest first) goes: the earliest open slot at its time or later with
+// room for the whole group, whose places it takes; unplaced when none has.
+func place(groups [][]Booking, open []Slot) []int {
+	target := make([]int, len(groups))
+	for g, group := range groups {
+		target[g] = placeOne(group, open)
+		if target[g] >= 0 {
+			open[target[g]].Booked += len(group)
+		}
+	}
+	return target
+}
+
+// placeOne is the earliest slot of open at group's time or later with room
+// for it; unplaced when none has.
+func placeOne(group []Booking, open []Slot) int {
+	for i := range open {
+		if !open[i].StartsAt.Before(group[0].StartsAt) && open[i].Capacity-open[i].Booked >= len(group) {
+			return i
+		}
+	}
+	return unplaced
 }
 
 func byHouseholdAndSlot(bs []Booking) [][]Booking {
@@ -465,39 +505,4 @@ func (s *Service) siteName(ctx context.Context, roundID, siteID string) string {
 		}
 	}
 	return ""
-}
-
-// parallel runs fn for 0..n-1, 16 at a time, and answers the first error.
-func parallel(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	for range min(16, max(n, 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				mu.Lock()
-				stop := first != nil
-				mu.Unlock()
-				if stop {
-					return
-				}
-				if err := fn(ctx, i); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return first
 }

@@ -385,7 +385,7 @@ func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, sl
 			return Booked{Steering: none}, errors.Join(err, ErrRoundNotFound)
 		}
 	}
-	residentIDs = dedupe(residentIDs)
+	residentIDs = registry.Distinct(residentIDs)
 	if len(residentIDs) == 0 || len(residentIDs) > MaxPerBooking {
 		return Booked{Steering: none}, apperr.Validation.WithFields(apperr.FieldError{Field: "residentIds", Reason: fmt.Sprintf("1 to %d residents", MaxPerBooking)})
 	}
@@ -526,18 +526,6 @@ func (s *Service) replay(ctx context.Context, roundID, slotID string, residentID
 	default:
 		return nil, ErrIdempotencyReused
 	}
-}
-
-func dedupe(ids []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // HouseholdBookings lists the caller's household's live bookings.

@@ -3,10 +3,8 @@ package help
 import (
 	"net/http"
 
-	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/httpapi"
-	"github.com/fangxian/fangxian/shared/registry"
 )
 
 type actionInput struct {
@@ -27,7 +25,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return s.ForHousehold(r.Context(), auth.Caller(r))
 		}),
 		"listHelp": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
@@ -44,28 +42,18 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return s.CloseRequest(r.Context(), auth.Caller(r), r.PathValue("helpId"), in.Outcome)
 		}),
 		"getHelpSettings": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
 			return s.SettingsOf(r.Context(), auth.Caller(r), cid)
 		}),
 		"setHelpSettings": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *Settings) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
 			return s.SetSettings(r.Context(), auth.Caller(r), cid, *in)
 		}),
 	}
-}
-
-// community is the path's community id; an id that cannot be one is no
-// route's community.
-func community(r *http.Request) (string, error) {
-	cid := r.PathValue("communityId")
-	if !registry.ValidID(cid) {
-		return "", apperr.NotFound
-	}
-	return cid, nil
 }

@@ -348,7 +348,7 @@ func (s *Service) onDuty(ctx context.Context, cid string, st Settings) ([]string
 // text sends msg to each phone once per key, however often it is asked.
 func (s *Service) text(ctx context.Context, key string, phones []string, msg sms.Message) error {
 	var errs []error
-	for _, ph := range dedupe(phones) {
+	for _, ph := range registry.Distinct(phones) {
 		first, err := s.Once.ClaimOnce(ctx, key, ph)
 		if err != nil || !first {
 			errs = append(errs, err)
@@ -360,12 +360,6 @@ func (s *Service) text(ctx context.Context, key string, phones []string, msg sms
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func dedupe(s []string) []string {
-	out := slices.Clone(s)
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 // List is a community's requests for its staff: open ones first, the most
@@ -603,7 +597,7 @@ func (s *Service) SetSettings(ctx context.Context, p auth.Principal, cid string,
 	if len(fields) > 0 {
 		return Settings{}, apperr.Validation.WithFields(fields...)
 	}
-	st := Settings{Deadlines: in.Deadlines, OnDuty: dedupe(onDuty)}
+	st := Settings{Deadlines: in.Deadlines, OnDuty: registry.Distinct(onDuty)}
 	if st.Deadlines == nil {
 		st.Deadlines = map[string]int{}
 	}

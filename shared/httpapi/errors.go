@@ -42,7 +42,7 @@ func statusOf(k apperr.Kind) int {
 	}
 }
 
-// errorBody is the envelope of DESIGN.md §4.
+// errorBody is the envelope of every error: {"error":{"code","message","requestId","fields"}}.
 type errorBody struct {
 	Error errorDetail `json:"error"`
 }

@@ -1,14 +1,22 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
 
-// Reply is a route whose answer is what do returns, as JSON with status;
-// an error is answered as every error is.
+	"github.com/fangxian/fangxian/shared/apperr"
+)
+
+// Reply is a route whose answer is what do returns: JSON with status, or an
+// Answer that writes itself (a CSV file, another status). An error is
+// answered as every error is.
 func Reply(status int, do func(r *http.Request) (any, error)) http.Handler {
 	return HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		out, err := do(r)
 		if err != nil {
 			return err
+		}
+		if a, ok := out.(Answer); ok {
+			return a.Write(w)
 		}
 		WriteJSON(w, status, out)
 		return nil
@@ -25,4 +33,61 @@ func ReplyTo[In any](status int, do func(r *http.Request, in *In) (any, error)) 
 		}
 		return do(r, in)
 	})
+}
+
+// Answer is a reply that is not the route's JSON: it writes itself.
+type Answer interface {
+	Write(w http.ResponseWriter) error
+}
+
+// CSV is a reply that is a file Excel opens (see WriteCSV).
+type CSV struct {
+	Filename string
+	Header   []string
+	Rows     [][]string
+}
+
+// Write answers the file.
+func (c CSV) Write(w http.ResponseWriter) error { return WriteCSV(w, c.Filename, c.Header, c.Rows) }
+
+// Status is a JSON reply with a status other than the route's, or with
+// headers of its own.
+type Status struct {
+	Code    int
+	Body    any
+	Headers map[string]string
+}
+
+// Write answers the body with the status and headers.
+func (s Status) Write(w http.ResponseWriter) error {
+	for k, v := range s.Headers {
+		w.Header().Set(k, v)
+	}
+	WriteJSON(w, s.Code, s.Body)
+	return nil
+}
+
+// PathID reads the path's id called name. An id is 1 to 64 of a-z, 0-9,
+// '-' and '_': anything else cannot name a thing, so it is no route's
+// (404), and never reaches a key.
+func PathID(r *http.Request, name string) (string, error) {
+	id := r.PathValue(name)
+	if !ValidID(id) {
+		return "", apperr.NotFound
+	}
+	return id, nil
+}
+
+// ValidID says whether s could be one of our ids (guards keys built from
+// input).
+func ValidID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

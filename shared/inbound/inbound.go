@@ -18,6 +18,7 @@ import (
 
 	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/safetext"
+	"github.com/fangxian/fangxian/shared/sms"
 )
 
 // Reply is a text a phone sent to the deployment's SMS number.
@@ -94,9 +95,8 @@ var (
 )
 
 // commands start a reply that asks for something (the keyword flows'):
-// such a reply is never read as an opt-out, whatever words follow
-// ("求助 血止不住 stop" is a help request).
-var commands = []string{"求助", "HELP", "预约", "BOOK", "查询", "QUERY", "体温", "TEMP", "订", "ORDER", "到岗", "离岗", "CHECK"}
+// such a reply is never read as an opt-out, whatever words follow.
+var commands = sms.Requests()
 
 // optsOut says whether a reply asks for no more SMS.
 func optsOut(text string) bool {

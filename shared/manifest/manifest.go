@@ -12,7 +12,7 @@ import (
 // Role is what a signed-in user is allowed to be.
 type Role string
 
-// The roles of DESIGN.md §4.
+// The roles a person may hold: one person may hold several (see the README).
 const (
 	RoleResident  Role = "resident"
 	RoleVolunteer Role = "volunteer"

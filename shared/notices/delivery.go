@@ -83,7 +83,7 @@ func (d *Deliverer) fanout(ctx context.Context, noticeID string) error {
 			}
 		}
 	}
-	phones = dedupe(phones)
+	phones = registry.Distinct(phones)
 	per := d.phonesPerMessage()
 	var bodies []string
 	queued := 0

@@ -1,74 +1,57 @@
 package notices
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/httpapi"
-	"github.com/fangxian/fangxian/shared/registry"
 )
 
 // Handlers serves the notices function's ops.
 func (s *Service) Handlers() httpapi.Handlers {
-	community := func(r *http.Request) (string, error) {
-		cid := r.PathValue("communityId")
-		if !registry.ValidID(cid) {
-			return "", apperr.NotFound
-		}
-		return cid, nil
-	}
 	return httpapi.Handlers{
-		"setZones": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			cid, err := community(r)
+		"setZones": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *struct {
+			BuildingIDs []string `json:"buildingIds"`
+			Level       string   `json:"level"`
+		}) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
-				return err
-			}
-			var in struct {
-				BuildingIDs []string `json:"buildingIds"`
-				Level       string   `json:"level"`
-			}
-			if err := httpapi.DecodeJSON(r, &in); err != nil {
-				return err
+				return nil, err
 			}
 			zones, err := s.SetZones(r.Context(), auth.Caller(r), cid, in.BuildingIDs, in.Level)
-			if err != nil {
-				return err
-			}
-			httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"zones": zones})
-			return nil
+			return map[string]any{"zones": zones}, err
 		}),
-		"listZones": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			cid, err := community(r)
+		"listZones": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
-				return err
+				return nil, err
 			}
 			zones, err := s.Zones(r.Context(), auth.Caller(r), cid)
-			if err != nil {
-				return err
-			}
-			httpapi.WriteJSON(w, http.StatusOK, map[string]any{"zones": zones})
-			return nil
+			return map[string]any{"zones": zones}, err
 		}),
 		// A notice is sent, or previewed, from the same body.
-		"createNotice": s.noticeHandler(community, http.StatusCreated, func(ctx context.Context, p auth.Principal, cid string, in NoticeInput) (any, error) {
-			return s.Create(ctx, p, cid, in)
-		}),
-		"previewNotice": s.noticeHandler(community, http.StatusOK, func(ctx context.Context, p auth.Principal, cid string, in NoticeInput) (any, error) {
-			return s.Preview(ctx, p, cid, in)
-		}),
-		"listNotices": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			cid, err := community(r)
+		"createNotice": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *NoticeInput) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
-				return err
+				return nil, err
+			}
+			return s.Create(r.Context(), auth.Caller(r), cid, *in)
+		}),
+		"previewNotice": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *NoticeInput) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
+			if err != nil {
+				return nil, err
+			}
+			return s.Preview(r.Context(), auth.Caller(r), cid, *in)
+		}),
+		"listNotices": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
+			if err != nil {
+				return nil, err
 			}
 			ns, err := s.List(r.Context(), auth.Caller(r), cid)
-			if err != nil {
-				return err
-			}
-			httpapi.WriteJSON(w, http.StatusOK, map[string]any{"notices": ns})
-			return nil
+			return map[string]any{"notices": ns}, err
 		}),
 		"setDrillOptIn": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *DrillOptInInput) (any, error) {
 			if in.OptIn == nil {
@@ -76,89 +59,40 @@ func (s *Service) Handlers() httpapi.Handlers {
 			}
 			return DrillOptInInput{OptIn: in.OptIn}, s.SetDrillOptIn(r.Context(), auth.Caller(r), *in.OptIn)
 		}),
-		"myNotices": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		"myNotices": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			feed, err := s.Feed(r.Context(), auth.Caller(r))
-			if err != nil {
-				return err
-			}
-			httpapi.WriteJSON(w, http.StatusOK, map[string]any{"notices": feed})
-			return nil
+			return map[string]any{"notices": feed}, err
 		}),
-		"ackNotice": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		"ackNotice": httpapi.Reply(http.StatusCreated, func(r *http.Request) (any, error) {
 			first, err := s.Acknowledge(r.Context(), auth.Caller(r), r.PathValue("noticeId"))
-			if err != nil {
-				return err
+			ack := map[string]any{"noticeId": r.PathValue("noticeId"), "acknowledged": true}
+			if err != nil || first {
+				return ack, err
 			}
-			status := http.StatusCreated
-			if !first {
-				status = http.StatusOK // acknowledged before: once per household
-			}
-			httpapi.WriteJSON(w, status, map[string]any{"noticeId": r.PathValue("noticeId"), "acknowledged": true})
-			return nil
+			return httpapi.Status{Code: http.StatusOK, Body: ack}, nil // acknowledged before: once per household
 		}),
-		"reportTemperature": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			var in struct {
-				Celsius    *float64 `json:"celsius"`
-				ResidentID string   `json:"residentId"`
-			}
-			if err := httpapi.DecodeJSON(r, &in); err != nil {
-				return err
-			}
+		"reportTemperature": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *struct {
+			Celsius    *float64 `json:"celsius"`
+			ResidentID string   `json:"residentId"`
+		}) (any, error) {
 			if in.Celsius == nil {
-				return apperr.Validation.WithFields(apperr.FieldError{Field: "celsius", Reason: "required"})
+				return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "celsius", Reason: "required"})
 			}
-			reading, err := s.Report(r.Context(), auth.Caller(r), in.ResidentID, *in.Celsius)
-			if err != nil {
-				return err
-			}
-			httpapi.WriteJSON(w, http.StatusCreated, reading)
-			return nil
+			return s.Report(r.Context(), auth.Caller(r), in.ResidentID, *in.Celsius)
 		}),
-		"listTemperatures": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			cid, err := community(r)
+		"listTemperatures": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
-				return err
+				return nil, err
 			}
 			q := r.URL.Query()
 			if q.Has("day") && q.Get("day") == "" {
-				return apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "YYYY-MM-DD"})
+				return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "YYYY-MM-DD"})
 			}
-			day, err := s.Temperatures(r.Context(), auth.Caller(r), cid, q.Get("day"))
-			if err != nil {
-				return err
-			}
-			httpapi.WriteJSON(w, http.StatusOK, day)
-			return nil
+			return s.Temperatures(r.Context(), auth.Caller(r), cid, q.Get("day"))
 		}),
-		"noticeDelivery": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			rep, err := s.Delivery(r.Context(), auth.Caller(r), r.PathValue("noticeId"))
-			if err != nil {
-				return err
-			}
-			httpapi.WriteJSON(w, http.StatusOK, rep)
-			return nil
+		"noticeDelivery": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			return s.Delivery(r.Context(), auth.Caller(r), r.PathValue("noticeId"))
 		}),
 	}
-}
-
-// noticeHandler decodes a notice's body for the community of the path and
-// answers what do makes of it.
-func (s *Service) noticeHandler(community func(*http.Request) (string, error), status int,
-	do func(ctx context.Context, p auth.Principal, cid string, in NoticeInput) (any, error)) http.Handler {
-	return httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		cid, err := community(r)
-		if err != nil {
-			return err
-		}
-		var in NoticeInput
-		if err := httpapi.DecodeJSON(r, &in); err != nil {
-			return err
-		}
-		out, err := do(r.Context(), auth.Caller(r), cid, in)
-		if err != nil {
-			return err
-		}
-		httpapi.WriteJSON(w, status, out)
-		return nil
-	})
 }

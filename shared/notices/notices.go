@@ -199,7 +199,7 @@ func (s *Service) PlanZones(ctx context.Context, p auth.Principal, cid string, b
 	}
 	now := chinatime.In(s.Now())
 	var zones []Zone
-	for _, id := range dedupe(buildingIDs) {
+	for _, id := range registry.Distinct(buildingIDs) {
 		b, ok := known[id]
 		if !ok {
 			return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "buildingIds", Reason: "no building " + id + " in this community"})
@@ -301,7 +301,7 @@ func (s *Service) check(ctx context.Context, p auth.Principal, cid string, in No
 			targets = append(targets, id)
 		}
 	case len(a.BuildingIDs) > 0:
-		for _, id := range dedupe(a.BuildingIDs) {
+		for _, id := range registry.Distinct(a.BuildingIDs) {
 			if _, ok := known[id]; !ok {
 				return plan{}, apperr.Validation.WithFields(apperr.FieldError{Field: "audience.buildingIds", Reason: "no building " + id + " in this community"})
 			}
@@ -339,7 +339,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, cid string, in N
 	}
 	in = pl.in
 	n := Notice{ID: "n" + randomID(12), CommunityID: cid, Title: in.Title, Body: in.Body, Urgent: in.Urgent,
-		Channels: dedupe(in.Channels), BuildingIDs: pl.targets, CreatedAt: chinatime.In(s.Now()), CreatedBy: p.UserID, Drill: drill.RunOf(ctx)}
+		Channels: registry.Distinct(in.Channels), BuildingIDs: pl.targets, CreatedAt: chinatime.In(s.Now()), CreatedBy: p.UserID, Drill: drill.RunOf(ctx)}
 	if err := s.Store.CreateNotice(ctx, n); err != nil {
 		return Notice{}, err
 	}
@@ -576,12 +576,6 @@ func (s *Service) Delivery(ctx context.Context, p auth.Principal, noticeID strin
 		}
 	}
 	return rep, nil
-}
-
-func dedupe(s []string) []string {
-	out := slices.Clone(s)
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 func randomID(n int) string {

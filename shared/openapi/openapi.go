@@ -30,7 +30,8 @@ func Document() []byte { return document }
 // ErrDocsUnavailable: the reference page's renderer is not where it should be.
 var ErrDocsUnavailable = apperr.New(apperr.KindUnavailable, "DOCS_UNAVAILABLE", "接口文档暂不可用", "The API reference is unavailable")
 
-var hostPattern = regexp.MustCompile(`^[A-Za-z0-9.-]+(:[0-9]{1,5})?$`)
+// hostPattern is compiled on first use, not at cold start.
+var hostPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9.-]+(:[0-9]{1,5})?$`) })
 
 // server is the base URL a client reached: API Gateway's domain (the
 // execute-api one, or the custom domain) in Lambda, the Host header locally.
@@ -38,7 +39,7 @@ func server(r *http.Request) string {
 	if gw, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && gw.DomainName != "" {
 		return "https://" + gw.DomainName
 	}
-	if hostPattern.MatchString(r.Host) {
+	if hostPattern().MatchString(r.Host) {
 		return "http://" + r.Host
 	}
 	return ""

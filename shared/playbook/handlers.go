@@ -5,39 +5,37 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/httpapi"
-	"github.com/fangxian/fangxian/shared/registry"
 )
 
 // Handlers serves the playbook ops.
 func (s *Service) Handlers() httpapi.Handlers {
 	return httpapi.Handlers{
 		"getPlaybook": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
 			return s.Get(r.Context(), auth.Caller(r), cid)
 		}),
 		"putPlaybook": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *Playbook) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
 			return s.Put(r.Context(), auth.Caller(r), cid, *in)
 		}),
 		"getMode": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
 			return s.Mode(r.Context(), auth.Caller(r), cid)
 		}),
 		"switchMode": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *ModeInput) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
@@ -56,20 +54,19 @@ func (s *Service) Handlers() httpapi.Handlers {
 			}
 			return s.Tick(r.Context(), auth.Caller(r), r.PathValue("runId"), r.PathValue("stepId"), in)
 		}),
-		"runReport": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		"runReport": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			csv, err := httpapi.WantsCSV(r)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			rep, err := s.Report(r.Context(), auth.Caller(r), r.PathValue("runId"))
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if !csv {
-				httpapi.WriteJSON(w, http.StatusOK, rep)
-				return nil
+				return rep, nil
 			}
-			return httpapi.WriteCSV(w, "run-"+rep.Run.ID+".csv", ReportHeader, ReportRows(rep.Run))
+			return httpapi.CSV{Filename: "run-" + rep.Run.ID + ".csv", Header: ReportHeader, Rows: ReportRows(rep.Run)}, nil
 		}),
 		"drillOutbox": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			return s.Outbox(r.Context(), auth.Caller(r), r.PathValue("runId"))
@@ -106,12 +103,4 @@ func ReportRows(run Run) [][]string {
 			strconv.Itoa(st.LateBySeconds), st.DoneBy, result, st.Note})
 	}
 	return rows
-}
-
-func community(r *http.Request) (string, error) {
-	cid := r.PathValue("communityId")
-	if !registry.ValidID(cid) {
-		return "", apperr.NotFound
-	}
-	return cid, nil
 }

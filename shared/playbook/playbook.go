@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
@@ -164,7 +165,8 @@ var (
 	ErrNotOwner      = apperr.New(apperr.KindForbidden, "NOT_STEP_OWNER", "该步骤由街道管理员负责", "A street admin answers for this step")
 )
 
-var stepIDRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,19}$`)
+// stepIDRE is compiled on first use, not at cold start.
+var stepIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,19}$`) })
 
 // check validates a playbook's shape; what needs the community's data
 // (buildings, posts, the notice's text) the service checks after.
@@ -188,7 +190,7 @@ func (pb *Playbook) check() []apperr.FieldError {
 		for i := range list.steps {
 			st := &list.steps[i]
 			at := fmt.Sprintf("%s[%d]", list.name, i)
-			if !stepIDRE.MatchString(st.ID) {
+			if !stepIDRE().MatchString(st.ID) {
 				fields = append(fields, apperr.FieldError{Field: at + ".id", Reason: "1 to 20 of a-z, 0-9 and -"})
 			} else if seen[st.ID] {
 				fields = append(fields, apperr.FieldError{Field: at + ".id", Reason: "used twice"})

@@ -57,29 +57,14 @@ type API struct {
 // Handlers serves the registry function's ops.
 func (a *API) Handlers() httpapi.Handlers {
 	return httpapi.Handlers{
-		"getMe":           httpapi.HandlerFunc(a.me),
-		"importResidents": httpapi.HandlerFunc(a.importResidents),
-		"listBuildings":   httpapi.HandlerFunc(a.listBuildings),
-		"findResidents":   httpapi.HandlerFunc(a.findResidents),
-		"createCommunity": httpapi.HandlerFunc(a.createCommunity),
-		"createStaff":     httpapi.HandlerFunc(a.createStaff),
-		"getCommunity":    httpapi.HandlerFunc(a.getCommunity),
+		"getMe":           httpapi.Reply(http.StatusOK, a.me),
+		"importResidents": httpapi.Reply(http.StatusOK, a.importResidents),
+		"listBuildings":   httpapi.Reply(http.StatusOK, a.listBuildings),
+		"findResidents":   httpapi.Reply(http.StatusOK, a.findResidents),
+		"createCommunity": httpapi.Reply(http.StatusCreated, a.createCommunity),
+		"createStaff":     httpapi.Reply(http.StatusCreated, a.createStaff),
+		"getCommunity":    httpapi.Reply(http.StatusOK, a.getCommunity),
 	}
-}
-
-// principal returns the caller; the router has authenticated every route here.
-func principal(r *http.Request) auth.Principal {
-	p, _ := auth.PrincipalFrom(r.Context())
-	return p
-}
-
-// pathID reads an id from the path; a malformed one cannot exist.
-func pathID(r *http.Request, name string) (string, error) {
-	id := r.PathValue(name)
-	if !ValidID(id) {
-		return "", apperr.NotFound
-	}
-	return id, nil
 }
 
 type meAnswer struct {
@@ -89,16 +74,16 @@ type meAnswer struct {
 	Members   []Resident `json:"members,omitempty"`
 }
 
-func (a *API) me(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
+func (a *API) me(r *http.Request) (any, error) {
+	p := auth.Caller(r)
 	ans := meAnswer{User: auth.UserOf(p)}
 	if p.Has(manifest.RoleResident) {
 		h, members, err := a.Dir.Household(r.Context(), p.HouseholdID)
 		if errors.Is(err, ErrNotFound) {
-			return apperr.NotFound.Wrap(err)
+			return nil, apperr.NotFound.Wrap(err)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for i := range members {
 			if members[i].ID == p.ResidentID {
@@ -113,27 +98,26 @@ func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 	if p.Has(manifest.RoleStaff) || p.Has(manifest.RoleAdmin) {
 		s, err := a.Dir.StaffMember(r.Context(), p)
 		if err != nil && !errors.Is(err, ErrNotFound) {
-			return err
+			return nil, err
 		}
 		if s.Name != "" {
 			ans.Name = s.Name
 		}
 	}
-	httpapi.WriteJSON(w, http.StatusOK, ans)
-	return nil
+	return ans, nil
 }
 
-func (a *API) importResidents(w http.ResponseWriter, r *http.Request) error {
-	cid, err := pathID(r, "communityId")
+func (a *API) importResidents(r *http.Request) (any, error) {
+	cid, err := httpapi.PathID(r, "communityId")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := auth.RequireCommunity(r.Context(), principal(r), cid, a.Dir); err != nil {
-		return err
+	if err := auth.RequireCommunity(r.Context(), auth.Caller(r), cid, a.Dir); err != nil {
+		return nil, err
 	}
 	body, err := httpapi.ReadBody(r, "text/csv")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Stop a few seconds before the function's deadline and say so, rather
 	// than let API Gateway cut the request: what was written is whole items,
@@ -146,78 +130,76 @@ func (a *API) importResidents(w http.ResponseWriter, r *http.Request) error {
 	}
 	report, err := a.Importer.Import(ctx, cid, body)
 	if err != nil && ctx.Err() != nil && r.Context().Err() == nil {
-		return ErrImportIncomplete.Wrap(err).WithRetryAfter(time.Second)
+		return nil, ErrImportIncomplete.Wrap(err).WithRetryAfter(time.Second)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, report)
-	return nil
+	return report, nil
 }
 
-func (a *API) listBuildings(w http.ResponseWriter, r *http.Request) error {
-	cid, err := pathID(r, "communityId")
+func (a *API) listBuildings(r *http.Request) (any, error) {
+	cid, err := httpapi.PathID(r, "communityId")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := auth.RequireCommunity(r.Context(), principal(r), cid, a.Dir); err != nil {
-		return err
+	if err := auth.RequireCommunity(r.Context(), auth.Caller(r), cid, a.Dir); err != nil {
+		return nil, err
 	}
 	limit, err := pageLimit(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	items, next, err := a.Dir.Buildings(r.Context(), cid, r.URL.Query().Get("cursor"), limit)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if items == nil {
 		items = []Building{}
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"buildings": items, "cursor": next})
-	return nil
+	return map[string]any{"buildings": items, "cursor": next}, nil
 }
 
-func (a *API) findResidents(w http.ResponseWriter, r *http.Request) error {
-	cid, err := pathID(r, "communityId")
+func (a *API) findResidents(r *http.Request) (any, error) {
+	cid, err := httpapi.PathID(r, "communityId")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	p := principal(r)
+	p := auth.Caller(r)
 	if err := auth.RequireCommunity(r.Context(), p, cid, a.Dir); err != nil {
-		return err
+		return nil, err
 	}
 	q := r.URL.Query()
 	var found []Resident
 	next := ""
 	limit, err := pageLimit(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, name := range []string{"phone", "name"} {
 		if q.Has(name) && q.Get(name) == "" {
-			return apperr.Validation.WithFields(apperr.FieldError{Field: name, Reason: "required"})
+			return nil, apperr.Validation.WithFields(apperr.FieldError{Field: name, Reason: "required"})
 		}
 	}
 	switch {
 	case q.Get("phone") != "":
 		ph, err := phone.Normalize(q.Get("phone"))
 		if err != nil {
-			return auth.ErrInvalidPhone.WithFields(apperr.FieldError{Field: "phone", Reason: "11-digit mainland mobile number"})
+			return nil, auth.ErrInvalidPhone.WithFields(apperr.FieldError{Field: "phone", Reason: "11-digit mainland mobile number"})
 		}
 		if found, err = a.Dir.ResidentsByPhone(r.Context(), cid, ph); err != nil {
-			return err
+			return nil, err
 		}
 	case q.Get("name") != "":
 		prefix, problem := safetext.Line(q.Get("name"), 32, true)
 		if problem != "" {
-			return apperr.Validation.WithFields(apperr.FieldError{Field: "name", Reason: "a name or its first characters: " + string(problem)})
+			return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "name", Reason: "a name or its first characters: " + string(problem)})
 		}
 		if found, next, err = a.Dir.ResidentsByName(r.Context(), cid, prefix, q.Get("cursor"), limit); err != nil {
-			return err
+			return nil, err
 		}
 	default:
-		return apperr.Validation.WithFields(apperr.FieldError{Field: "phone|name", Reason: "give an exact phone or a name prefix"})
+		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "phone|name", Reason: "give an exact phone or a name prefix"})
 	}
 	if !auth.SeesSensitiveFlags(p, cid) {
 		for i := range found {
@@ -227,69 +209,66 @@ func (a *API) findResidents(w http.ResponseWriter, r *http.Request) error {
 	if found == nil {
 		found = []Resident{}
 	}
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"residents": found, "cursor": next})
-	return nil
+	return map[string]any{"residents": found, "cursor": next}, nil
 }
 
-func (a *API) getCommunity(w http.ResponseWriter, r *http.Request) error {
-	cid, err := pathID(r, "communityId")
+func (a *API) getCommunity(r *http.Request) (any, error) {
+	cid, err := httpapi.PathID(r, "communityId")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := auth.RequireCommunity(r.Context(), principal(r), cid, a.Dir); err != nil {
-		return err
+	if err := auth.RequireCommunity(r.Context(), auth.Caller(r), cid, a.Dir); err != nil {
+		return nil, err
 	}
 	c, err := a.Dir.Community(r.Context(), cid)
 	if errors.Is(err, ErrNotFound) {
-		return apperr.NotFound
+		return nil, apperr.NotFound
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, c)
-	return nil
+	return c, nil
 }
 
-func (a *API) createCommunity(w http.ResponseWriter, r *http.Request) error {
-	sid, err := pathID(r, "streetId")
+func (a *API) createCommunity(r *http.Request) (any, error) {
+	sid, err := httpapi.PathID(r, "streetId")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := auth.RequireStreet(principal(r), sid); err != nil {
-		return err
+	if err := auth.RequireStreet(auth.Caller(r), sid); err != nil {
+		return nil, err
 	}
 	var in struct {
 		Name string `json:"name"`
 	}
 	if err := httpapi.DecodeJSON(r, &in); err != nil {
-		return err
+		return nil, err
 	}
 	name, problem := safetext.Line(in.Name, 64, true)
 	if problem != "" {
-		return apperr.Validation.WithFields(apperr.FieldError{Field: "name", Reason: string(problem)})
+		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "name", Reason: string(problem)})
 	}
 	c := Community{ID: NewID("c"), StreetID: sid, Name: name}
 	if err := a.Dir.CreateCommunity(r.Context(), c); err != nil {
 		if errors.Is(err, ErrNotFound) {
-			return apperr.NotFound.Wrap(err)
+			return nil, apperr.NotFound.Wrap(err)
 		}
-		return err
+		return nil, err
 	}
-	httpapi.WriteJSON(w, http.StatusCreated, c)
-	return nil
+	return c, nil
 }
 
-func (a *API) createStaff(w http.ResponseWriter, r *http.Request) error {
-	cid, err := pathID(r, "communityId")
+func (a *API) createStaff(r *http.Request) (any, error) {
+	cid, err := httpapi.PathID(r, "communityId")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	p := principal(r)
+	p := auth.Caller(r)
 	if !p.Has(manifest.RoleAdmin) {
-		return apperr.Forbidden
+		return nil, apperr.Forbidden
 	}
 	if err := auth.RequireCommunity(r.Context(), p, cid, a.Dir); err != nil {
-		return err
+		return nil, err
 	}
 	var in struct {
 		Name            string `json:"name"`
@@ -297,7 +276,7 @@ func (a *API) createStaff(w http.ResponseWriter, r *http.Request) error {
 		ConfirmResident bool   `json:"confirmResident"`
 	}
 	if err := httpapi.DecodeJSON(r, &in); err != nil {
-		return err
+		return nil, err
 	}
 	var fields []apperr.FieldError
 	name, problem := safetext.Line(in.Name, 32, true)
@@ -309,18 +288,17 @@ func (a *API) createStaff(w http.ResponseWriter, r *http.Request) error {
 		fields = append(fields, apperr.FieldError{Field: "phone", Reason: "11-digit mainland mobile number"})
 	}
 	if len(fields) > 0 {
-		return apperr.Validation.WithFields(fields...)
+		return nil, apperr.Validation.WithFields(fields...)
 	}
 	merge, err := a.mergeable(r.Context(), p, ph, in.ConfirmResident)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s := Staff{ID: NewID("u"), Name: name, Phone: ph, CommunityID: cid, CreatedAt: chinatime.In(a.Now())}
 	if err := a.Dir.CreateStaff(r.Context(), s, manifest.RoleStaff, merge); err != nil {
-		return err
+		return nil, err
 	}
-	httpapi.WriteJSON(w, http.StatusCreated, s)
-	return nil
+	return s, nil
 }
 
 // mergeable decides what happens to a phone that has an account already. A

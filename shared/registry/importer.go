@@ -100,7 +100,7 @@ func (im *Importer) Import(ctx context.Context, communityID string, data []byte)
 			phones = append(phones, r.Phone)
 		}
 	}
-	snap, err := im.Store.Snapshot(ctx, communityID, unique(bids), unique(hids), unique(rids), unique(phones))
+	snap, err := im.Store.Snapshot(ctx, communityID, Distinct(bids), Distinct(hids), Distinct(rids), Distinct(phones))
 	if err != nil {
 		return ImportReport{}, err
 	}
@@ -281,12 +281,6 @@ func countLines(errs []apperr.FieldError) int {
 		lines[e.Line] = true
 	}
 	return len(lines)
-}
-
-func unique(s []string) []string {
-	out := slices.Clone(s)
-	slices.Sort(out)
-	return slices.Compact(out)
 }
 
 func sortedKeys(m map[string]bool) []string {

@@ -8,10 +8,13 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fangxian/fangxian/shared/httpapi"
 )
 
 // Street is a sub-district office (街道) with its communities.
@@ -126,18 +129,15 @@ func HouseholdOf(residentID string) string {
 	return residentID[:i]
 }
 
-// ValidID says whether s could be one of our ids (guards keys built from input).
-func ValidID(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
+// Distinct is ids (or phones, or names) each once, in order: the one way a
+// list from a request is deduplicated.
+func Distinct(ids []string) []string {
+	return slices.Compact(slices.Sorted(slices.Values(ids)))
 }
+
+// ValidID says whether s could be one of our ids (guards keys built from
+// input): the grammar path ids are read by (httpapi.PathID).
+func ValidID(s string) bool { return httpapi.ValidID(s) }
 
 // NewID returns a random id with a prefix, for things created through the API.
 func NewID(prefix string) string {

@@ -3,19 +3,17 @@ package retention
 import (
 	"net/http"
 
-	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/httpapi"
-	"github.com/fangxian/fangxian/shared/registry"
 )
 
 // Handlers serves the retention report and people's requests.
 func (s *Service) Handlers() httpapi.Handlers {
 	return httpapi.Handlers{
 		"retentionReport": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			cid := r.PathValue("communityId")
-			if !registry.ValidID(cid) {
-				return nil, apperr.NotFound
+			cid, err := httpapi.PathID(r, "communityId")
+			if err != nil {
+				return nil, err
 			}
 			return s.Report(r.Context(), auth.Caller(r), cid)
 		}),

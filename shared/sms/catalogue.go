@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf16"
@@ -231,8 +232,11 @@ func onlyRunes(s, allowed string) bool {
 const refusedSymbols = "【】[]{}<>¥￥^&※√［］｛｝＜＞＆〖〗〔〕"
 
 // linkPattern finds what reads as an address: a name, a dot (any width),
-// letters, as in example.org, bit.ly/x or example．com.
-var linkPattern = regexp.MustCompile(`(?i)(https?|www|://)|[a-z0-9-]+\s*[.．。·]\s*[a-z]{2,}`)
+// letters, as in example.org, bit.ly/x or example．com. It is compiled on
+// first use, not at cold start.
+var linkPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(https?|www|://)|[a-z0-9-]+\s*[.．。·]\s*[a-z]{2,}`)
+})
 
 // digitSeparators may stand between the digits of a number as people
 // write it: 138 0013 8000, 138-0013-8000.
@@ -252,7 +256,7 @@ func plainText(v string) bool {
 			return false
 		}
 	}
-	if linkPattern.MatchString(v) {
+	if linkPattern().MatchString(v) {
 		return false
 	}
 	run := 0
@@ -287,7 +291,7 @@ func Soften(v string) string {
 		}
 		b.WriteRune(r)
 	}
-	out := linkPattern.ReplaceAllString(b.String(), " ")
+	out := linkPattern().ReplaceAllString(b.String(), " ")
 	if !plainText(out) { // a digit run: keep the letters only
 		out = strings.Map(func(r rune) rune {
 			if (r >= '0' && r <= '9') || (r >= '０' && r <= '９') {

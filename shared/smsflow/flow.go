@@ -206,7 +206,7 @@ func (f *Flow) act(ctx context.Context, m dispatch.InboundSMS) (sms.Message, err
 	}
 	if e := apperr.As(err); err != nil && e.Kind != apperr.KindInternal && e.Kind != apperr.KindUnavailable {
 		logging.From(ctx).Info("SMS keyword refused", "from", logging.MaskPhone(m.From), "kind", cmd.Kind, "code", e.Code)
-		return sms.ReplyRefused(reasonOf(e.Code))
+		return sms.ReplyRefused(reasonOf(err))
 	}
 	return msg, err
 }
@@ -218,27 +218,50 @@ func idempotencyKey(key string) string {
 }
 
 // refusal is a refusal of the flow's own, with its reason's code.
-func refusal(code string) error {
+func refusal(code string) *apperr.Error {
 	return apperr.New(apperr.KindConflict, code, code, code)
 }
 
-// reasons say refusals in a few words, as an SMS can.
-var reasons = map[string]string{
-	"SLOT_FULL": "该时段已满", "SLOT_UNAVAILABLE": "该时段已关闭", "SLOT_PASSED": "该时段已过",
-	"ROUND_NOT_OPEN": "不在采样时间内", "ROUND_NOT_FOUND": "当前没有检测安排", "ALREADY_SAMPLED": "本轮已采样",
-	"NOT_BOOKED": "没有可取消的预约", "NO_SLOT": "本轮暂无可约时段", "NO_ROUND": "当前没有检测安排",
-	"IMPLAUSIBLE_TEMPERATURE": "体温数值不合理，请复测", "IMPLAUSIBLE_TEMPERATURE_CHANGE": "与上次相差过大，请复测",
-	"REPORT_IN_PROGRESS": "请稍后再发", "OUT_OF_STOCK": "库存不足", "LIMIT_EXCEEDED": "超出每户每日限购",
-	"ITEM_PAUSED": "该物品已暂停供应", "ITEM_CHANGED": "价格已变，请回复“订”看新菜单", "NOT_IN_ZONE": "本楼不在封控管控区",
-	"NO_ITEMS": "暂无可订物品", "ITEM_GONE": "该物品已售罄或暂停，请回复“订”看新菜单", "NO_SUCH_NUMBER": "没有这个序号", "HELP_ALREADY_OPEN": "同类求助正在处理",
-	"NOT_ASKED": "当前没有待回复的召集", "NOT_ON_SHIFT": "当前没有您的班次", "CHECKIN_CODE_INVALID": "到岗码错误或已过期",
-	"ALREADY_CHECKED_IN": "您已签到", "CHECKIN_CODE_TRIES": "错误次数过多，请稍后再试", "NOT_CHECKED_IN": "您未在该岗位签到", "NOT_A_RESIDENT": "本号码未登记为居民", "NOT_A_VOLUNTEER": "本号码不是志愿者",
-	"FORBIDDEN": "无权办理", "VALIDATION_FAILED": "内容有误",
+// The flows' own refusals.
+var (
+	errNotAResident  = refusal("NOT_A_RESIDENT")
+	errNotAVolunteer = refusal("NOT_A_VOLUNTEER")
+	errNoSuchNumber  = refusal("NO_SUCH_NUMBER")
+	errNoRound       = refusal("NO_ROUND")
+	errNoSlot        = refusal("NO_SLOT")
+	errNothingBooked = refusal("NOT_BOOKED")
+	errNoItems       = refusal("NO_ITEMS")
+	errItemGone      = refusal("ITEM_GONE")
+)
+
+// Reason is a refusal said in a few words, as an SMS can.
+type Reason struct {
+	Err   *apperr.Error
+	Words string
 }
 
-func reasonOf(code string) string {
-	if r, ok := reasons[code]; ok {
-		return r
+// Reasons are the refusals an SMS can carry, by the error each says.
+var Reasons = []Reason{
+	{booking.ErrSlotFull, "该时段已满"}, {booking.ErrSlotUnavailable, "该时段已关闭"}, {booking.ErrSlotPassed, "该时段已过"},
+	{booking.ErrRoundNotOpen, "不在采样时间内"}, {booking.ErrRoundNotFound, "当前没有检测安排"}, {booking.ErrAlreadySampled, "本轮已采样"},
+	{booking.ErrNotBooked, "没有可取消的预约"}, {errNothingBooked, "没有可取消的预约"}, {errNoSlot, "本轮暂无可约时段"},
+	{errNoRound, "当前没有检测安排"},
+	{notices.ErrImplausible, "体温数值不合理，请复测"}, {notices.ErrImplausibleChange, "与上次相差过大，请复测"},
+	{notices.ErrReportBusy, "请稍后再发"}, {supplies.ErrOutOfStock, "库存不足"}, {supplies.ErrLimitExceeded, "超出每户每日限购"},
+	{supplies.ErrItemPaused, "该物品已暂停供应"}, {supplies.ErrItemChanged, "价格已变，请回复“订”看新菜单"}, {supplies.ErrNotInZone, "本楼不在封控管控区"},
+	{errNoItems, "暂无可订物品"}, {errItemGone, "该物品已售罄或暂停，请回复“订”看新菜单"}, {errNoSuchNumber, "没有这个序号"},
+	{help.ErrAlreadyOpen, "同类求助正在处理"},
+	{volunteers.ErrNotAsked, "当前没有待回复的召集"}, {volunteers.ErrNotOnShift, "当前没有您的班次"}, {volunteers.ErrCodeRefused, "到岗码错误或已过期"},
+	{volunteers.ErrCheckedIn, "您已签到"}, {volunteers.ErrCodeTries, "错误次数过多，请稍后再试"}, {volunteers.ErrNotCheckedIn, "您未在该岗位签到"},
+	{errNotAResident, "本号码未登记为居民"}, {errNotAVolunteer, "本号码不是志愿者"},
+}
+
+// reasonOf is err in a few words; a refusal without its own, in general ones.
+func reasonOf(err error) string {
+	for _, r := range Reasons {
+		if errors.Is(err, r.Err) {
+			return r.Words
+		}
 	}
 	return "暂时无法办理"
 }
@@ -248,7 +271,7 @@ func reasonOf(code string) string {
 // them.
 func (f *Flow) candidates(ctx context.Context, p auth.Principal, phone string) ([]registry.Resident, error) {
 	if !p.Has(manifest.RoleResident) {
-		return nil, refusal("NOT_A_RESIDENT")
+		return nil, errNotAResident
 	}
 	h, members, err := f.Households.Household(ctx, p.HouseholdID)
 	if err != nil {
@@ -263,7 +286,7 @@ func (f *Flow) candidates(ctx context.Context, p auth.Principal, phone string) (
 		}
 	}
 	if len(out) == 0 {
-		return nil, refusal("NOT_A_RESIDENT")
+		return nil, errNotAResident
 	}
 	return out[:min(len(out), 9)], nil
 }
@@ -276,7 +299,7 @@ func (f *Flow) pick(ctx context.Context, p auth.Principal, phone string, cmd Com
 	}
 	switch {
 	case cmd.Member > len(cands):
-		return registry.Resident{}, none, refusal("NO_SUCH_NUMBER")
+		return registry.Resident{}, none, errNoSuchNumber
 	case cmd.Member > 0:
 		return cands[cmd.Member-1], none, nil
 	case len(cands) == 1:
@@ -324,7 +347,7 @@ func (f *Flow) currentRound(ctx context.Context, p auth.Principal) (booking.Roun
 		}
 	}
 	if cur == nil {
-		return booking.Round{}, refusal("NO_ROUND")
+		return booking.Round{}, errNoRound
 	}
 	return *cur, nil
 }
@@ -370,10 +393,10 @@ func (f *Flow) book(ctx context.Context, p auth.Principal, phone string, cmd Com
 			b := res.Bookings[0]
 			return sms.ReplyBooked(who.Name, b.StartsAt, f.Bookings.SiteName(ctx, r.ID, sl.SiteID), b.Code)
 		}
-		switch apperr.As(err).Code {
-		case "OUTSIDE_BUILDING_WINDOW":
+		switch {
+		case errors.Is(err, booking.ErrOutsideWindow):
 			continue // refused before any write: outside the window costs nothing
-		case "SLOT_FULL", "SLOT_UNAVAILABLE", "SLOT_PASSED":
+		case errors.Is(err, booking.ErrSlotFull), errors.Is(err, booking.ErrSlotUnavailable), errors.Is(err, booking.ErrSlotPassed):
 			tries++ // a race for the place: try the next, a few times
 			continue
 		}
@@ -382,7 +405,7 @@ func (f *Flow) book(ctx context.Context, p auth.Principal, phone string, cmd Com
 		}
 		return none, err
 	}
-	return none, refusal("NO_SLOT")
+	return none, errNoSlot
 }
 
 func (f *Flow) cancel(ctx context.Context, p auth.Principal, phone string, cmd Command) (sms.Message, error) {
@@ -403,7 +426,7 @@ func (f *Flow) cancel(ctx context.Context, p auth.Principal, phone string, cmd C
 		}
 		return sms.ReplyCancelled(who.Name, b.StartsAt)
 	}
-	return none, refusal("NOT_BOOKED")
+	return none, errNothingBooked
 }
 
 // statusWords say an order's status in an SMS.
@@ -412,7 +435,7 @@ var statusWords = map[string]string{supplies.StatusPlaced: "待受理", supplies
 
 func (f *Flow) query(ctx context.Context, p auth.Principal, phone string) (sms.Message, error) {
 	if !p.Has(manifest.RoleResident) {
-		return none, refusal("NOT_A_RESIDENT")
+		return none, errNotAResident
 	}
 	_, members, err := f.Households.Household(ctx, p.HouseholdID)
 	if err != nil {
@@ -479,7 +502,7 @@ func (f *Flow) temperature(ctx context.Context, p auth.Principal, phone string, 
 
 func (f *Flow) order(ctx context.Context, p auth.Principal, phone string, cmd Command, key string) (sms.Message, error) {
 	if !p.Has(manifest.RoleResident) {
-		return none, refusal("NOT_A_RESIDENT")
+		return none, errNotAResident
 	}
 	items, err := f.Supplies.Items(ctx, p, p.ResidentCommunityID)
 	if err != nil {
@@ -492,7 +515,7 @@ func (f *Flow) order(ctx context.Context, p auth.Principal, phone string, cmd Co
 	if len(cmd.Lines) == 0 || len(menu) == 0 {
 		// The menu, numbered as this phone will order from it.
 		if len(items) == 0 {
-			return none, refusal("NO_ITEMS")
+			return none, errNoItems
 		}
 		menu = menu[:0]
 		var lines []string
@@ -513,11 +536,11 @@ func (f *Flow) order(ctx context.Context, p auth.Principal, phone string, cmd Co
 	var names []string
 	for _, l := range cmd.Lines {
 		if l.Item > len(menu) {
-			return none, refusal("NO_SUCH_NUMBER")
+			return none, errNoSuchNumber
 		}
 		it := menu[l.Item-1]
 		if !orderable[it.ItemID] {
-			return none, refusal("ITEM_GONE")
+			return none, errItemGone
 		}
 		price := it.PriceFen
 		// The price the menu showed is the price: a change since refuses
@@ -586,7 +609,7 @@ func (f *Flow) help(ctx context.Context, p auth.Principal, phone string, cmd Com
 
 func (f *Flow) answer(ctx context.Context, p auth.Principal, yes bool) (sms.Message, error) {
 	if !p.Has(manifest.RoleVolunteer) {
-		return none, refusal("NOT_A_VOLUNTEER")
+		return none, errNotAVolunteer
 	}
 	answer, words := "decline", "不能到岗"
 	if yes {
@@ -600,7 +623,7 @@ func (f *Flow) answer(ctx context.Context, p auth.Principal, yes bool) (sms.Mess
 
 func (f *Flow) checkIn(ctx context.Context, p auth.Principal, code string) (sms.Message, error) {
 	if !p.Has(manifest.RoleVolunteer) {
-		return none, refusal("NOT_A_VOLUNTEER")
+		return none, errNotAVolunteer
 	}
 	c, err := f.Volunteers.CheckInByCode(ctx, p, code)
 	if err != nil {
@@ -611,7 +634,7 @@ func (f *Flow) checkIn(ctx context.Context, p auth.Principal, code string) (sms.
 
 func (f *Flow) checkOut(ctx context.Context, p auth.Principal, code string) (sms.Message, error) {
 	if !p.Has(manifest.RoleVolunteer) {
-		return none, refusal("NOT_A_VOLUNTEER")
+		return none, errNotAVolunteer
 	}
 	c, err := f.Volunteers.CheckOutByCode(ctx, p, code)
 	if err != nil {

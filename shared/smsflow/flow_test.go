@@ -350,3 +350,21 @@ func TestMenuNumbersHold(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestEveryReasonCanBeSent: each refusal's words go out in the catalogue's
+// refusal template, and a wrapped refusal finds its words.
+func TestEveryReasonCanBeSent(t *testing.T) {
+	seen := map[string]string{}
+	for _, r := range smsflow.Reasons {
+		if r.Err == nil || r.Err.Code == "" {
+			t.Fatalf("a reason without its error: %+v", r)
+		}
+		if w, ok := seen[r.Err.Code]; ok && w != r.Words {
+			t.Errorf("%s is said two ways: %q and %q", r.Err.Code, w, r.Words)
+		}
+		seen[r.Err.Code] = r.Words
+		if _, err := sms.ReplyRefused(r.Words); err != nil {
+			t.Errorf("%s: %q cannot be sent: %v", r.Err.Code, r.Words, err)
+		}
+	}
+}

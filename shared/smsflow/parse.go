@@ -8,29 +8,32 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/fangxian/fangxian/shared/sms"
 )
 
 // Kinds of command a reply can be.
 const (
 	Unknown = ""
-	Book    = "book"
-	Cancel  = "cancel"
-	Query   = "query"
-	Temp    = "temp"
-	Order   = "order"
-	Help    = "help"
-	Yes     = "yes"
-	No      = "no"
-	CheckIn = "checkin"
+	Book    = sms.FlowBook
+	Cancel  = sms.FlowCancel
+	Query   = sms.FlowQuery
+	Temp    = sms.FlowTemp
+	Order   = sms.FlowOrder
+	Help    = sms.FlowHelp
+	Yes     = sms.FlowYes
+	No      = sms.FlowNo
+	CheckIn = sms.FlowCheckIn
 	// CheckOut is 离岗/CHECKOUT with the post's code.
-	CheckOut = "checkout"
+	CheckOut = sms.FlowCheckOut
 	// Keywords is the bare English HELP: what to reply, not a request.
 	Keywords = "keywords"
 	// Start is 订阅/START: SMS resume (the opt-out list is the inbound
 	// package's; this only answers it).
-	Start = "start"
+	Start = sms.FlowStart
 )
 
 // Line is one item of an SMS order: the menu's number and how many.
@@ -55,44 +58,28 @@ type Command struct {
 	Code string
 }
 
-// decimalComma is a comma between a temperature's digits.
-var decimalComma = regexp.MustCompile(`^([34][0-9]),([0-9])\b`)
+// decimalComma is a comma between a temperature's digits (compiled on
+// first use, not at cold start).
+var decimalComma = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([34][0-9]),([0-9])\b`) })
 
 // MaxLines bounds an SMS order.
 const MaxLines = 10
-
-// keywords maps the words a command starts with to its kind, longest first
-// where one is the start of another.
-var keywords = []struct {
-	word, kind string
-}{
-	{"订阅", Start}, {"恢复订阅", Start}, {"恢复", Start}, {"START", Start},
-	{"预约", Book}, {"BOOK", Book},
-	{"取消", Cancel}, {"CANCEL", Cancel},
-	{"查询", Query}, {"QUERY", Query},
-	{"体温", Temp}, {"TEMP", Temp},
-	{"订购", Order}, {"订", Order}, {"ORDER", Order},
-	{"求助", Help}, {"HELP", Help},
-	{"到岗", CheckIn}, {"CHECKIN", CheckIn}, {"CHECK IN", CheckIn},
-	{"离岗", CheckOut}, {"CHECKOUT", CheckOut}, {"CHECK OUT", CheckOut},
-	{"YES", Yes}, {"是", Yes}, {"NO", No}, {"否", No},
-}
 
 // Parse reads a reply. It is tolerant of full-width and half-width digits
 // and punctuation, extra spaces and case; what it does not understand is
 // Unknown.
 func Parse(text string) Command {
 	norm := Normalize(text)
-	for _, k := range keywords {
-		after, ok := cutPrefix(norm, k.word)
+	for _, k := range sms.Keywords {
+		after, ok := cutPrefix(norm, k.Word)
 		if !ok {
 			continue
 		}
 		// An English keyword is a word: BOOKS or YESTERDAY are not.
-		if isASCIILetter(k.word[0]) && after != "" && isASCIILetter(after[0]) {
+		if isASCIILetter(k.Word[0]) && after != "" && isASCIILetter(after[0]) {
 			continue
 		}
-		return parseArgs(k.kind, strings.TrimSpace(after))
+		return parseArgs(k.Flow, strings.TrimSpace(after))
 	}
 	return Command{}
 }
@@ -129,7 +116,7 @@ func parseArgs(kind, rest string) Command {
 		}
 	case Temp:
 		// 38,2 is 38.2 as people type it; ℃, 度 and °C are the unit.
-		rest = decimalComma.ReplaceAllString(rest, "$1.$2")
+		rest = decimalComma().ReplaceAllString(rest, "$1.$2")
 		rest = strings.NewReplacer("℃", " ", "°C", " ", "°c", " ", "度", " ", "°", " ").Replace(rest)
 		words = fields(rest)
 		for _, w := range words {

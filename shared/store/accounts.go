@@ -3,12 +3,10 @@ package store
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -72,7 +70,7 @@ func (it accountItem) domain() auth.Account {
 func (s *Store) AccountByPhone(ctx context.Context, phone string) (auth.Account, error) {
 	var it accountItem
 	err := s.getConsistent(ctx, AccountKey(phone), &it)
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return auth.Account{}, auth.ErrNoAccount
 	}
 	if err != nil {
@@ -80,11 +78,6 @@ func (s *Store) AccountByPhone(ctx context.Context, phone string) (auth.Account,
 	}
 	return it.domain(), nil
 }
-
-func n(v int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
-}
-func str(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 
 func challengeKey(sub auth.ChallengeSubject) Key {
 	if sub.Phone != "" {
@@ -96,39 +89,25 @@ func challengeKey(sub auth.ChallengeSubject) Key {
 type challengeItem struct {
 	keys
 	Sends         int    `dynamodbav:"sends"`
-	LastSentAt    int64  `dynamodbav:"lastSentAt"`
-	NextSendAt    int64  `dynamodbav:"nextSendAt"`
+	LastSentAt    when   `dynamodbav:"lastSentAt,omitempty"`
+	NextSendAt    when   `dynamodbav:"nextSendAt,omitempty"`
 	CodeHash      []byte `dynamodbav:"codeHash,omitempty"`
-	CodeExpiresAt int64  `dynamodbav:"codeExpiresAt,omitempty"`
+	CodeExpiresAt when   `dynamodbav:"codeExpiresAt,omitempty"`
 	Attempts      int    `dynamodbav:"attempts"`
 	Version       int    `dynamodbav:"version"`
 	ExpiresAt     int64  `dynamodbav:"expiresAt"`
 }
 
-func unix(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.Unix()
-}
-
-func fromUnix(s int64) time.Time {
-	if s == 0 {
-		return time.Time{}
-	}
-	return time.Unix(s, 0)
-}
-
 func (it challengeItem) domain() auth.Challenge {
-	return auth.Challenge{Sends: it.Sends, LastSentAt: fromUnix(it.LastSentAt), NextSendAt: fromUnix(it.NextSendAt),
-		CodeHash: it.CodeHash, CodeExpiresAt: fromUnix(it.CodeExpiresAt), Attempts: it.Attempts, Version: it.Version}
+	return auth.Challenge{Sends: it.Sends, LastSentAt: it.LastSentAt.time(), NextSendAt: it.NextSendAt.time(),
+		CodeHash: it.CodeHash, CodeExpiresAt: it.CodeExpiresAt.time(), Attempts: it.Attempts, Version: it.Version}
 }
 
 // Challenge reads a subject's codes and send schedule.
 func (s *Store) Challenge(ctx context.Context, sub auth.ChallengeSubject) (auth.Challenge, error) {
 	var it challengeItem
 	err := s.getConsistent(ctx, challengeKey(sub), &it)
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return auth.Challenge{}, nil
 	}
 	if err != nil {
@@ -146,37 +125,28 @@ func (s *Store) SaveChallenge(ctx context.Context, sub auth.ChallengeSubject, c 
 		keep = c.CodeExpiresAt
 	}
 	keep = keep.Add(2 * time.Hour)
-	av, err := attributevalue.MarshalMap(challengeItem{keys: keys{PK: k.PK, SK: k.SK, Type: "otp"}, Sends: c.Sends,
-		LastSentAt: unix(c.LastSentAt), NextSendAt: unix(c.NextSendAt), CodeHash: c.CodeHash, CodeExpiresAt: unix(c.CodeExpiresAt),
+	av, err := record(challengeItem{keys: keys{PK: k.PK, SK: k.SK, Type: "otp"}, Sends: c.Sends,
+		LastSentAt: stamp(c.LastSentAt), NextSendAt: stamp(c.NextSendAt), CodeHash: c.CodeHash, CodeExpiresAt: stamp(c.CodeExpiresAt),
 		Attempts: c.Attempts, Version: c.Version + 1, ExpiresAt: keep.Unix()})
 	if err != nil {
 		return err
 	}
-	cond, values := "attribute_not_exists(version)", map[string]types.AttributeValue(nil)
-	if c.Version > 0 {
-		cond, values = "version = :v", map[string]types.AttributeValue{":v": n(int64(c.Version))}
-	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av,
-		ConditionExpression: aws.String(cond), ExpressionAttributeValues: values})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	err = s.putVersioned(ctx, av, c.Version)
+	if errors.Is(err, errChanged) {
 		return auth.ErrConflict
 	}
-	if err != nil {
-		return unavailable(err)
-	}
-	return nil
+	return err
 }
 
 // Attempt uses one attempt on a live code and returns its hash.
 func (s *Store) Attempt(ctx context.Context, sub auth.ChallengeSubject, now time.Time) ([]byte, auth.Challenge, error) {
+	vals := map[string]types.AttributeValue{":one": n(1), ":max": n(auth.MaxAttempts)}
+	live := deadlineAhead("codeExpiresAt", now, vals)
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.Table), Key: challengeKey(sub).av(),
-		UpdateExpression:    aws.String("SET attempts = attempts + :one"),
-		ConditionExpression: aws.String("codeExpiresAt > :now AND attempts < :max"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": n(1), ":now": n(now.Unix()), ":max": n(auth.MaxAttempts),
-		},
+		UpdateExpression:                    aws.String("SET attempts = attempts + :one"),
+		ConditionExpression:                 aws.String(live + " AND attempts < :max"),
+		ExpressionAttributeValues:           vals,
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
@@ -184,9 +154,9 @@ func (s *Store) Attempt(ctx context.Context, sub auth.ChallengeSubject, now time
 	if errors.As(err, &ccf) {
 		var old challengeItem
 		if ccf.Item != nil {
-			_ = attributevalue.UnmarshalMap(ccf.Item, &old)
+			_ = readRecord(ccf.Item, &old)
 		}
-		if old.CodeExpiresAt > now.Unix() && old.Attempts >= auth.MaxAttempts {
+		if old.CodeExpiresAt.time().After(now) && old.Attempts >= auth.MaxAttempts {
 			return nil, old.domain(), auth.ErrLocked
 		}
 		return nil, old.domain(), auth.ErrNoChallenge
@@ -195,7 +165,7 @@ func (s *Store) Attempt(ctx context.Context, sub auth.ChallengeSubject, now time
 		return nil, auth.Challenge{}, unavailable(err)
 	}
 	var it challengeItem
-	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
+	if err := readRecord(out.Attributes, &it); err != nil {
 		return nil, auth.Challenge{}, err
 	}
 	return it.CodeHash, it.domain(), nil
@@ -255,15 +225,18 @@ func (s *Store) Give(ctx context.Context, key string, window time.Duration, now 
 	return unavailableUnlessGone(err)
 }
 
+// signingKeyItem is a published public key.
 type signingKeyItem struct {
 	keys
-	auth.PublicKey
+	ID        string `dynamodbav:"kid"`
+	PEM       string `dynamodbav:"pem"`
+	CreatedAt when   `dynamodbav:"createdAt"`
 }
 
 type revocationItem struct {
 	keys
 	UserID    string `dynamodbav:"userId"`
-	RevokedAt int64  `dynamodbav:"revokedAt"`
+	RevokedAt when   `dynamodbav:"revokedAt"`
 	ExpiresAt int64  `dynamodbav:"expiresAt"`
 }
 
@@ -276,17 +249,17 @@ func (s *Store) TokenState(ctx context.Context) (auth.TokenState, error) {
 		switch {
 		case sk != nil && strings.HasPrefix(sk.Value, "KEY#"):
 			var it signingKeyItem
-			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			if err := readRecord(av, &it); err != nil {
 				return err
 			}
-			st.Keys = append(st.Keys, it.PublicKey)
+			st.Keys = append(st.Keys, auth.PublicKey{ID: it.ID, PEM: it.PEM, CreatedAt: it.CreatedAt.time()})
 		case sk != nil && strings.HasPrefix(sk.Value, "REVOKED#"):
 			var it revocationItem
-			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			if err := readRecord(av, &it); err != nil {
 				return err
 			}
 			if it.ExpiresAt > now { // TTL deletes lazily
-				st.Revoked[it.UserID] = time.Unix(it.RevokedAt, 0)
+				st.Revoked[it.UserID] = it.RevokedAt.time()
 			}
 		}
 		return nil
@@ -297,7 +270,7 @@ func (s *Store) TokenState(ctx context.Context) (auth.TokenState, error) {
 // PublishSigningKey adds a public key for verifiers.
 func (s *Store) PublishSigningKey(ctx context.Context, k auth.PublicKey) error {
 	key := SigningKeyKey(k.ID)
-	av, err := attributevalue.MarshalMap(signingKeyItem{keys: keys{PK: key.PK, SK: key.SK, Type: "signing-key"}, PublicKey: k})
+	av, err := record(signingKeyItem{keys: keys{PK: key.PK, SK: key.SK, Type: "signing-key"}, ID: k.ID, PEM: k.PEM, CreatedAt: stamp(k.CreatedAt)})
 	if err != nil {
 		return err
 	}
@@ -321,8 +294,8 @@ func (s *Store) RetireSigningKey(ctx context.Context, kid string) error {
 func (s *Store) Revoke(ctx context.Context, userID string, at time.Time) error {
 	k := RevocationKey(userID)
 	secs := at.Add(time.Second - 1).Unix()
-	av, err := attributevalue.MarshalMap(revocationItem{keys: keys{PK: k.PK, SK: k.SK, Type: "revocation"}, UserID: userID,
-		RevokedAt: secs, ExpiresAt: time.Unix(secs, 0).Add(auth.TokenTTL + time.Hour).Unix()})
+	av, err := record(revocationItem{keys: keys{PK: k.PK, SK: k.SK, Type: "revocation"}, UserID: userID,
+		RevokedAt: stamp(time.Unix(secs, 0)), ExpiresAt: time.Unix(secs, 0).Add(auth.TokenTTL + time.Hour).Unix()})
 	if err != nil {
 		return err
 	}
@@ -343,7 +316,7 @@ type bindingItem struct {
 func (s *Store) PhoneOf(ctx context.Context, openID string) (string, error) {
 	var it bindingItem
 	err := s.get(ctx, BindingKey(openID), &it)
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return "", auth.ErrNoAccount
 	}
 	return it.Phone, err
@@ -352,7 +325,7 @@ func (s *Store) PhoneOf(ctx context.Context, openID string) (string, error) {
 // Bind binds (or rebinds) a WeChat openid to a phone.
 func (s *Store) Bind(ctx context.Context, openID, phone string, at time.Time) error {
 	k := BindingKey(openID)
-	av, err := attributevalue.MarshalMap(bindingItem{keys: keys{PK: k.PK, SK: k.SK, Type: "wechat"}, OpenID: openID, Phone: phone, BoundAt: formatTime(at)})
+	av, err := record(bindingItem{keys: keys{PK: k.PK, SK: k.SK, Type: "wechat"}, OpenID: openID, Phone: phone, BoundAt: formatTime(at)})
 	if err != nil {
 		return err
 	}
@@ -384,7 +357,7 @@ var (
 // admin exists, unless force.
 func (s *Store) CreateStreetWithAdmin(ctx context.Context, st registry.Street, admin registry.Staff, first, force bool) error {
 	sk := StreetKey(st.ID)
-	street, err := attributevalue.MarshalMap(struct {
+	street, err := record(struct {
 		keys
 		ID   string `dynamodbav:"id"`
 		Name string `dynamodbav:"name"`
@@ -414,9 +387,4 @@ func (s *Store) CreateStreetWithAdmin(ctx context.Context, st registry.Street, a
 	}
 	admin.StreetID = st.ID
 	return s.CreateStaff(ctx, admin, manifest.RoleAdmin, nil)
-}
-
-// failed says whether item i of a cancelled transaction failed its condition.
-func failed(tce *types.TransactionCanceledException, i int) bool {
-	return len(tce.CancellationReasons) > i && aws.ToString(tce.CancellationReasons[i].Code) == "ConditionalCheckFailed"
 }

@@ -8,23 +8,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/chinatime"
-	"github.com/fangxian/fangxian/shared/registry"
 )
 
 var _ audit.Store = (*Store)(nil)
-
-// AuditKey is one entry of a street's log, in the partition of its Beijing
-// day; its outcome is the item beside it (SK + "#outcome").
-func AuditKey(streetID string, at time.Time, requestID string) Key {
-	bj := chinatime.In(at)
-	return Key{"AUDIT#" + streetID + "#" + bj.Format(time.DateOnly), at.UTC().Format(time.RFC3339Nano) + "#" + requestID}
-}
 
 // ErrAuditExists is an entry written twice: the log is append-only.
 var ErrAuditExists = errors.New("store: an audit entry exists already")
@@ -32,7 +23,7 @@ var ErrAuditExists = errors.New("store: an audit entry exists already")
 // AppendAudit writes an entry; never over another.
 func (s *Store) AppendAudit(ctx context.Context, e audit.Entry, expires time.Time) error {
 	k := AuditKey(e.StreetID, e.At, e.RequestID)
-	item, err := jsonItem(keys{PK: k.PK, SK: k.SK, Type: "audit"}, e)
+	item, err := document(keys{PK: k.PK, SK: k.SK, Type: "audit"}, e)
 	if err != nil {
 		return err
 	}
@@ -51,7 +42,7 @@ func (s *Store) AppendAudit(ctx context.Context, e audit.Entry, expires time.Tim
 // AppendOutcome writes an entry's outcome beside it, once.
 func (s *Store) AppendOutcome(ctx context.Context, e audit.Entry, status int, expires time.Time) error {
 	k := AuditKey(e.StreetID, e.At, e.RequestID)
-	item := Key{k.PK, k.SK + "#outcome"}.av()
+	item := AuditOutcomeKey(k).av()
 	item["type"], item["status"], item["expiresAt"] = str("auditOutcome"), n64(status), n(expires.Unix())
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")})
 	var ccf *types.ConditionalCheckFailedException
@@ -108,7 +99,7 @@ func (s *Store) AuditPage(ctx context.Context, streetID, day, cursor string, lim
 				var o struct {
 					Status int `dynamodbav:"status"`
 				}
-				if err := attributevalue.UnmarshalMap(av, &o); err != nil {
+				if err := readRecord(av, &o); err != nil {
 					return nil, "", err
 				}
 				outcomes[strings.TrimSuffix(sk.Value, "#outcome")] = o.Status
@@ -118,7 +109,7 @@ func (s *Store) AuditPage(ctx context.Context, streetID, day, cursor string, lim
 				break
 			}
 			var e audit.Entry
-			if err := fromJSONItem(av, &e); err != nil {
+			if err := readDocument(av, &e); err != nil {
 				return nil, "", err
 			}
 			e.At = e.At.In(chinatime.Zone) // to the nanosecond, as its key
@@ -136,11 +127,11 @@ func (s *Store) AuditPage(ctx context.Context, streetID, day, cursor string, lim
 		status, ok := outcomes[k.SK]
 		if !ok && i == len(out)-1 {
 			// The page ended between the entry and its outcome.
-			if av, err := s.getItem(ctx, Key{k.PK, k.SK + "#outcome"}); err == nil {
+			if av, err := s.getItem(ctx, AuditOutcomeKey(k)); err == nil {
 				if n, ok := av["status"].(*types.AttributeValueMemberN); ok {
 					status, _ = strconv.Atoi(n.Value)
 				}
-			} else if !errors.Is(err, registry.ErrNotFound) {
+			} else if !errors.Is(err, errNotFound) {
 				return nil, "", err
 			}
 		}

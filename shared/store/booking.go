@@ -8,12 +8,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/shared/booking"
-	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/registry"
 )
 
@@ -22,38 +20,6 @@ var _ booking.Store = (*Store)(nil)
 // Keys of a round's partition. Everything of a round lives under
 // ROUND#<roundId>; resident ids start with their building id, so the
 // bookings, samples and reasons of one building are one begins_with away.
-
-// RoundKey is a round's own item.
-func RoundKey(roundID string) Key { return Key{"ROUND#" + roundID, "ROUND"} }
-
-// SiteKey is a site of a round.
-func SiteKey(siteID string) Key { return Key{"ROUND#" + booking.RoundOf(siteID), "SITE#" + siteID} }
-
-// SlotKey is a slot of a round; its remaining capacity is what bookings take.
-func SlotKey(slotID string) Key { return Key{"ROUND#" + booking.RoundOf(slotID), "SLOT#" + slotID} }
-
-// RoundBookingKey is a resident's booking in a round: one per resident.
-func RoundBookingKey(roundID, residentID string) Key {
-	return Key{"ROUND#" + roundID, "BOOKING#" + residentID}
-}
-
-// CodeKey makes a booking code unique in its round.
-func CodeKey(roundID, code string) Key { return Key{"ROUND#" + roundID, "CODE#" + code} }
-
-// SampledKey records that a resident was sampled in a round.
-func SampledKey(roundID, residentID string) Key {
-	return Key{"ROUND#" + roundID, "SAMPLED#" + residentID}
-}
-
-// ReasonKey holds why a resident is not sampled (bed-bound, away, …).
-func ReasonKey(roundID, residentID string) Key {
-	return Key{"ROUND#" + roundID, "REASON#" + residentID}
-}
-
-// ProgressKey counts a building's bookings and samples in a round.
-func ProgressKey(roundID, buildingID string) Key {
-	return Key{"ROUND#" + roundID, "PROGRESS#" + buildingID}
-}
 
 // progress is the transaction item that moves a building's booked or
 // sampled count by n in a round, and the counts named in also by n.
@@ -69,11 +35,6 @@ func (s *Store) progress(roundID, buildingID, field string, n int, also ...strin
 		UpdateExpression:          aws.String(add + " SET #type = :t"),
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: map[string]types.AttributeValue{":n": n64(n), ":t": str("progress")}}}
-}
-
-// HouseholdBookingsIndex is GSI1 on bookings: a household's bookings.
-func HouseholdBookingsIndex(householdID, roundID, residentID string) Key {
-	return Key{"HOUSEHOLD#" + householdID, "BOOKING#" + roundID + "#" + residentID}
 }
 
 type roundItem struct {
@@ -141,22 +102,11 @@ func (it bookingItem) domain() booking.Booking {
 		SlotID: it.SlotID, StartsAt: parseTime(it.StartsAt), Status: it.Status, BookedAt: parseTime(it.BookedAt), Texted: it.Texted}
 }
 
-func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-func parseTime(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339, s)
-	return t.In(chinatime.Zone)
-}
-
-// RoundsIndex is GSI1 on rounds: a community's rounds, newest last.
-func RoundsIndex(communityID string, createdAt time.Time, roundID string) Key {
-	return Key{"COMMUNITY#" + communityID + "#ROUNDS", formatTime(createdAt) + "#" + roundID}
-}
-
 // CreateRound writes a new round.
 func (s *Store) CreateRound(ctx context.Context, r booking.Round) error {
 	k := RoundKey(r.ID)
 	ix := RoundsIndex(r.CommunityID, r.CreatedAt, r.ID)
-	av, err := attributevalue.MarshalMap(roundItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "round"}, ID: r.ID, CommunityID: r.CommunityID,
+	av, err := record(roundItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "round"}, ID: r.ID, CommunityID: r.CommunityID,
 		Name: r.Name, StartsAt: formatTime(r.StartsAt), EndsAt: formatTime(r.EndsAt), SlotMinutes: r.SlotMinutes, CheckInOpen: r.CheckInOpensMinutesBefore,
 		CreatedAt: formatTime(r.CreatedAt), Status: "open", Drill: r.Drill})
 	if err != nil {
@@ -170,7 +120,7 @@ func (s *Store) CreateRound(ctx context.Context, r booking.Round) error {
 func (s *Store) Round(ctx context.Context, id string) (booking.Round, error) {
 	var it roundItem
 	err := s.get(ctx, RoundKey(id), &it)
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return booking.Round{}, booking.ErrNotFound
 	}
 	if err != nil {
@@ -193,7 +143,7 @@ func (s *Store) Rounds(ctx context.Context, cid string, limit int) ([]booking.Ro
 	rounds := []booking.Round{}
 	for _, av := range out.Items {
 		var it roundItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return nil, err
 		}
 		rounds = append(rounds, it.domain())
@@ -204,7 +154,7 @@ func (s *Store) Rounds(ctx context.Context, cid string, limit int) ([]booking.Ro
 // AddSite writes a site and all its slots in one transaction.
 func (s *Store) AddSite(ctx context.Context, site booking.Site, slots []booking.Slot) error {
 	k := SiteKey(site.ID)
-	av, err := attributevalue.MarshalMap(siteItem{keys: keys{PK: k.PK, SK: k.SK, Type: "site"}, ID: site.ID, RoundID: site.RoundID,
+	av, err := record(siteItem{keys: keys{PK: k.PK, SK: k.SK, Type: "site"}, ID: site.ID, RoundID: site.RoundID,
 		Name: site.Name, Lanes: site.Lanes, PerLanePerSlot: site.PerLanePerSlot})
 	if err != nil {
 		return err
@@ -215,7 +165,7 @@ func (s *Store) AddSite(ctx context.Context, site booking.Site, slots []booking.
 	}
 	for _, sl := range slots {
 		sk := SlotKey(sl.ID)
-		av, err := attributevalue.MarshalMap(slotItem{keys: keys{PK: sk.PK, SK: sk.SK, Type: "slot"}, ID: sl.ID, SiteID: sl.SiteID,
+		av, err := record(slotItem{keys: keys{PK: sk.PK, SK: sk.SK, Type: "slot"}, ID: sl.ID, SiteID: sl.SiteID,
 			StartsAt: formatTime(sl.StartsAt), EndsAt: formatTime(sl.EndsAt), Capacity: sl.Capacity, Remaining: sl.Capacity})
 		if err != nil {
 			return err
@@ -250,7 +200,7 @@ func (s *Store) Slots(ctx context.Context, roundID string) ([]booking.Slot, erro
 		}
 		for _, av := range page.Items {
 			var it slotItem
-			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			if err := readRecord(av, &it); err != nil {
 				return nil, err
 			}
 			out = append(out, it.domain())
@@ -285,7 +235,7 @@ func (s *Store) Book(ctx context.Context, req booking.BookRequest) ([]booking.Bo
 		out = append(out, b)
 		k := RoundBookingKey(round.ID, r.ID)
 		ix := HouseholdBookingsIndex(r.HouseholdID, round.ID, r.ID)
-		bav, err := attributevalue.MarshalMap(bookingItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "booking"},
+		bav, err := record(bookingItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "booking"},
 			ID: b.ID, Code: b.Code, RoundID: b.RoundID, ResidentID: b.ResidentID, HouseholdID: b.HouseholdID, SlotID: b.SlotID,
 			StartsAt: formatTime(b.StartsAt), Status: b.Status, BookedAt: formatTime(b.BookedAt), IdempotencyKey: req.IdempotencyKey})
 		if err != nil {
@@ -374,7 +324,7 @@ func bookingsOf(items []map[string]types.AttributeValue) ([]booking.Booking, err
 	var out []booking.Booking
 	for _, av := range items {
 		var it bookingItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return nil, err
 		}
 		out = append(out, it.domain())
@@ -385,10 +335,11 @@ func bookingsOf(items []map[string]types.AttributeValue) ([]booking.Booking, err
 // IdempotencyKeyOf reads the Idempotency-Key a resident's booking was made with.
 func (s *Store) IdempotencyKeyOf(ctx context.Context, roundID, residentID string) (string, error) {
 	var it bookingItem
-	if err := s.get(ctx, RoundBookingKey(roundID, residentID), &it); err != nil {
-		return "", err
+	err := s.get(ctx, RoundBookingKey(roundID, residentID), &it)
+	if errors.Is(err, errNotFound) {
+		return "", booking.ErrNotFound
 	}
-	return it.IdempotencyKey, nil
+	return it.IdempotencyKey, err
 }
 
 // HouseholdBookings lists a household's bookings, all rounds (GSI1).
@@ -408,7 +359,7 @@ func (s *Store) HouseholdBookings(ctx context.Context, householdID string) ([]bo
 func (s *Store) Cancel(ctx context.Context, roundID, residentID string) (booking.Booking, error) {
 	var it bookingItem
 	err := s.get(ctx, RoundBookingKey(roundID, residentID), &it)
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return booking.Booking{}, booking.ErrNotBooked
 	}
 	if err != nil {
@@ -450,7 +401,7 @@ func (s *Store) ResidentOfCode(ctx context.Context, roundID, code string) (strin
 		ResidentID string `dynamodbav:"residentId"`
 	}
 	err := s.get(ctx, CodeKey(roundID, code), &it)
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return "", booking.ErrNotFound
 	}
 	return it.ResidentID, err
@@ -461,7 +412,7 @@ func (s *Store) ResidentOfCode(ctx context.Context, roundID, code string) (strin
 func (s *Store) CheckIn(ctx context.Context, roundID, residentID, communityID string, at time.Time, by string) (bool, error) {
 	var b bookingItem
 	err := s.get(ctx, RoundBookingKey(roundID, residentID), &b)
-	if err != nil && !errors.Is(err, registry.ErrNotFound) {
+	if err != nil && !errors.Is(err, errNotFound) {
 		return false, err
 	}
 	walkIn := b.Status != booking.StatusBooked
@@ -504,7 +455,7 @@ func (s *Store) Progress(ctx context.Context, roundID string) (map[string]bookin
 			Sampled int `dynamodbav:"sampled"`
 			WalkIns int `dynamodbav:"walkIns"`
 		}
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return err
 		}
 		out[strings.TrimPrefix(it.SK, "PROGRESS#")] = booking.Counts{Booked: it.Booked, Sampled: it.Sampled, WalkIns: it.WalkIns}
@@ -521,7 +472,7 @@ func (s *Store) Sampled(ctx context.Context, roundID, buildingID string) (map[st
 			ResidentID string `dynamodbav:"residentId"`
 			SampledAt  string `dynamodbav:"sampledAt"`
 		}
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return err
 		}
 		out[it.ResidentID] = parseTime(it.SampledAt)
@@ -550,7 +501,7 @@ func (s *Store) Reasons(ctx context.Context, roundID, buildingID string) (map[st
 			ResidentID string `dynamodbav:"residentId"`
 			Reason     string `dynamodbav:"reason"`
 		}
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return err
 		}
 		out[it.ResidentID] = it.Reason
@@ -577,7 +528,7 @@ func buildingItems[I any, D any](ctx context.Context, s *Store, buildingID, typ 
 			return nil
 		}
 		var it I
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return err
 		}
 		out = append(out, domain(it))
@@ -585,26 +536,6 @@ func buildingItems[I any, D any](ctx context.Context, s *Store, buildingID, typ 
 	})
 	return out, err
 }
-
-// queryPrefix walks every item of a partition whose sort key starts with
-// prefix (the whole partition for "").
-func (s *Store) queryPrefix(ctx context.Context, pk, prefix string, each func(map[string]types.AttributeValue) error) error {
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(s.Table),
-		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":sk": str(prefix)},
-	}
-	if prefix == "" {
-		in.KeyConditionExpression = aws.String("PK = :pk")
-		delete(in.ExpressionAttributeValues, ":sk")
-	}
-	return s.queryAll(ctx, in, each)
-}
-
-func n64(v int) types.AttributeValue { return &types.AttributeValueMemberN{Value: strconv.Itoa(v)} }
-
-// PlanKey is a building's window in a round's plan.
-func PlanKey(roundID, buildingID string) Key { return Key{"ROUND#" + roundID, "PLAN#" + buildingID} }
 
 var _ booking.PlanStore = (*Store)(nil)
 
@@ -626,7 +557,7 @@ func (s *Store) SavePlan(ctx context.Context, roundID string, windows []booking.
 	for _, w := range windows {
 		k := PlanKey(roundID, w.BuildingID)
 		keep[k.SK] = true
-		av, err := attributevalue.MarshalMap(windowItem{keys: keys{PK: k.PK, SK: k.SK, Type: "window"}, BuildingID: w.BuildingID,
+		av, err := record(windowItem{keys: keys{PK: k.PK, SK: k.SK, Type: "window"}, BuildingID: w.BuildingID,
 			Building: w.Building, Residents: w.Residents, SiteID: w.SiteID, StartsAt: formatTime(w.StartsAt), EndsAt: formatTime(w.EndsAt), SlotIDs: w.SlotIDs})
 		if err != nil {
 			return err
@@ -650,7 +581,7 @@ func (s *Store) SavePlan(ctx context.Context, roundID string, windows []booking.
 func (s *Store) Window(ctx context.Context, roundID, buildingID string) (booking.Window, error) {
 	var it windowItem
 	err := s.get(ctx, PlanKey(roundID, buildingID), &it)
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return booking.Window{}, booking.ErrNotFound
 	}
 	if err != nil {
@@ -673,7 +604,7 @@ func (s *Store) SlotsByID(ctx context.Context, slotIDs []string) ([]booking.Slot
 	var out []booking.Slot
 	for _, av := range items {
 		var it slotItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return nil, err
 		}
 		out = append(out, it.domain())
@@ -687,7 +618,7 @@ var _ booking.SiteStore = (*Store)(nil)
 func (s *Store) CloseSite(ctx context.Context, siteID string) (booking.Site, error) {
 	var site siteItem
 	err := s.get(ctx, SiteKey(siteID), &site)
-	if errors.Is(err, registry.ErrNotFound) || (err == nil && site.Closed) {
+	if errors.Is(err, errNotFound) || (err == nil && site.Closed) {
 		return booking.Site{}, booking.ErrNotFound
 	}
 	if err != nil {
@@ -721,7 +652,7 @@ func (s *Store) LiveBookingsAt(ctx context.Context, roundID string, slotIDs map[
 	var out []booking.Booking
 	err := s.queryPrefix(ctx, RoundKey(roundID).PK, "BOOKING#", func(av map[string]types.AttributeValue) error {
 		var it bookingItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return err
 		}
 		if it.Status == booking.StatusBooked && slotIDs[it.SlotID] {
@@ -832,13 +763,13 @@ func (s *Store) Contacts(ctx context.Context, residentIDs []string) (map[string]
 		switch t, _ := av["type"].(*types.AttributeValueMemberS); {
 		case t != nil && t.Value == typeHousehold:
 			var it householdItem
-			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			if err := readRecord(av, &it); err != nil {
 				return nil, err
 			}
 			household[it.ID] = it.ContactPhone
 		default:
 			var it residentItem
-			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			if err := readRecord(av, &it); err != nil {
 				return nil, err
 			}
 			residents[it.ID] = it
@@ -868,7 +799,7 @@ func (s *Store) Sites(ctx context.Context, roundID string) ([]booking.Site, erro
 	var out []booking.Site
 	err := s.queryPrefix(ctx, RoundKey(roundID).PK, "SITE#", func(av map[string]types.AttributeValue) error {
 		var it siteItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return err
 		}
 		out = append(out, booking.Site{ID: it.ID, RoundID: it.RoundID, Name: it.Name, Lanes: it.Lanes, PerLanePerSlot: it.PerLanePerSlot, Closed: it.Closed})

@@ -16,62 +16,51 @@ import (
 
 var _ help.Store = (*Store)(nil)
 
-// HelpKey is a help request.
-func HelpKey(helpID string) Key { return Key{"HELP#" + helpID, "HELP"} }
-
-// HelpsIndex is GSI1 on help requests: a community's, in time order, the
-// open (and claimed) apart from the closed, so that every open request is
-// listed however many were closed since.
-func HelpsIndex(communityID string, closed bool, createdAt time.Time, helpID string) Key {
-	pk := "HELPS#" + communityID + "#open"
-	if closed {
-		pk = "HELPS#" + communityID + "#closed"
-	}
-	return Key{pk, formatTime(createdAt) + "#" + helpID}
-}
-
-// HelpDueIndex is GSI2 on help requests nobody has claimed: by when they
-// escalate next, across communities (a handful at any time), for the
-// escalation job's one Query a minute.
-func HelpDueIndex(nextAt time.Time, helpID string) Key {
-	return Key{"HELPDUE", formatTime(nextAt) + "#" + helpID}
-}
-
-// HelpOpenKey marks a household's open request of a kind: one at a time.
-func HelpOpenKey(householdID, kind string) Key { return Key{"HHHELP#" + householdID, kind} }
-
-// HelpSettingsKey is a community's deadlines and who is on duty.
-func HelpSettingsKey(communityID string) Key { return Key{"COMMUNITY#" + communityID, "HELPSETTINGS"} }
-
 type helpItem struct {
 	keys
-	ID          string        `dynamodbav:"id"`
-	CommunityID string        `dynamodbav:"communityId"`
-	HouseholdID string        `dynamodbav:"householdId"`
-	ResidentID  string        `dynamodbav:"residentId"`
-	Kind        string        `dynamodbav:"kind"`
-	Note        string        `dynamodbav:"note"`
-	Status      string        `dynamodbav:"status"`
-	Name        string        `dynamodbav:"name"`
-	Address     string        `dynamodbav:"address"`
-	Phone       string        `dynamodbav:"phone"`
-	CreatedAt   string        `dynamodbav:"createdAt"`
-	DeadlineAt  string        `dynamodbav:"deadlineAt"`
-	ClaimedBy   string        `dynamodbav:"claimedBy,omitempty"`
-	ClaimedAt   string        `dynamodbav:"claimedAt,omitempty"`
-	Actions     []help.Action `dynamodbav:"actions"`
-	Outcome     string        `dynamodbav:"outcome,omitempty"`
-	ClosedAt    string        `dynamodbav:"closedAt,omitempty"`
-	Level       int           `dynamodbav:"level"`
-	NextAt      string        `dynamodbav:"nextAt,omitempty"`
+	ID          string       `dynamodbav:"id"`
+	CommunityID string       `dynamodbav:"communityId"`
+	HouseholdID string       `dynamodbav:"householdId"`
+	ResidentID  string       `dynamodbav:"residentId"`
+	Kind        string       `dynamodbav:"kind"`
+	Note        string       `dynamodbav:"note"`
+	Status      string       `dynamodbav:"status"`
+	Name        string       `dynamodbav:"name"`
+	Address     string       `dynamodbav:"address"`
+	Phone       string       `dynamodbav:"phone"`
+	CreatedAt   string       `dynamodbav:"createdAt"`
+	DeadlineAt  string       `dynamodbav:"deadlineAt"`
+	ClaimedBy   string       `dynamodbav:"claimedBy,omitempty"`
+	ClaimedAt   string       `dynamodbav:"claimedAt,omitempty"`
+	Actions     []helpAction `dynamodbav:"actions"`
+	Outcome     string       `dynamodbav:"outcome,omitempty"`
+	ClosedAt    string       `dynamodbav:"closedAt,omitempty"`
+	Level       int          `dynamodbav:"level"`
+	NextAt      string       `dynamodbav:"nextAt,omitempty"`
+}
+
+// helpAction keeps the attribute names an earlier version gave it (its Go
+// field names): its requests read on.
+type helpAction struct {
+	At   when   `dynamodbav:"At"`
+	By   string `dynamodbav:"By"`
+	Text string `dynamodbav:"Text"`
+}
+
+func toHelpActions(as []help.Action) []helpAction {
+	out := []helpAction{}
+	for _, a := range as {
+		out = append(out, helpAction{At: stamp(a.At), By: a.By, Text: a.Text})
+	}
+	return out
 }
 
 func (it helpItem) domain() help.Request {
 	r := help.Request{ID: it.ID, CommunityID: it.CommunityID, HouseholdID: it.HouseholdID, ResidentID: it.ResidentID, Kind: it.Kind,
 		Note: it.Note, Status: it.Status, Name: it.Name, Address: it.Address, Phone: it.Phone, CreatedAt: parseTime(it.CreatedAt),
-		DeadlineAt: parseTime(it.DeadlineAt), ClaimedBy: it.ClaimedBy, Actions: it.Actions, Outcome: it.Outcome, Level: it.Level}
-	if r.Actions == nil {
-		r.Actions = []help.Action{}
+		DeadlineAt: parseTime(it.DeadlineAt), ClaimedBy: it.ClaimedBy, Outcome: it.Outcome, Level: it.Level, Actions: []help.Action{}}
+	for _, a := range it.Actions {
+		r.Actions = append(r.Actions, help.Action{At: a.At.time(), By: a.By, Text: a.Text})
 	}
 	for _, t := range []struct {
 		raw string
@@ -91,12 +80,12 @@ func (s *Store) CreateHelp(ctx context.Context, r help.Request) error {
 	k, ix := HelpKey(r.ID), HelpsIndex(r.CommunityID, false, r.CreatedAt, r.ID)
 	it := helpItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "help"}, ID: r.ID, CommunityID: r.CommunityID,
 		HouseholdID: r.HouseholdID, ResidentID: r.ResidentID, Kind: r.Kind, Note: r.Note, Status: r.Status, Name: r.Name,
-		Address: r.Address, Phone: r.Phone, CreatedAt: formatTime(r.CreatedAt), DeadlineAt: formatTime(r.DeadlineAt), Actions: r.Actions}
+		Address: r.Address, Phone: r.Phone, CreatedAt: formatTime(r.CreatedAt), DeadlineAt: formatTime(r.DeadlineAt), Actions: toHelpActions(r.Actions)}
 	if r.NextAt != nil {
 		due := HelpDueIndex(*r.NextAt, r.ID)
 		it.GSI2PK, it.GSI2SK, it.NextAt = due.PK, due.SK, formatTime(*r.NextAt)
 	}
-	av, err := attributevalue.MarshalMap(it)
+	av, err := record(it)
 	if err != nil {
 		return err
 	}
@@ -123,7 +112,7 @@ func (s *Store) Help(ctx context.Context, id string) (help.Request, error) {
 	}
 	var it helpItem
 	err := s.get(ctx, HelpKey(id), &it)
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return help.Request{}, help.ErrNotFound
 	}
 	if err != nil {
@@ -186,7 +175,7 @@ func helpsOf(avs []map[string]types.AttributeValue) ([]help.Request, error) {
 	out := []help.Request{}
 	for _, av := range avs {
 		var it helpItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return nil, err
 		}
 		out = append(out, it.domain())
@@ -217,7 +206,7 @@ func (s *Store) Claim(ctx context.Context, id, by string, at time.Time) error {
 
 // AddAction appends an action to a request not closed.
 func (s *Store) AddAction(ctx context.Context, id string, a help.Action) error {
-	l, err := attributevalue.MarshalList([]help.Action{a})
+	l, err := attributevalue.MarshalList(toHelpActions([]help.Action{a}))
 	if err != nil {
 		return err
 	}
@@ -313,7 +302,7 @@ type helpSettingsItem struct {
 func (s *Store) HelpSettings(ctx context.Context, cid string) (help.Settings, error) {
 	var it helpSettingsItem
 	err := s.get(ctx, HelpSettingsKey(cid), &it)
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return help.Settings{}, nil
 	}
 	if err != nil {
@@ -325,7 +314,7 @@ func (s *Store) HelpSettings(ctx context.Context, cid string) (help.Settings, er
 // SetHelpSettings writes a community's help settings.
 func (s *Store) SetHelpSettings(ctx context.Context, cid string, st help.Settings) error {
 	k := HelpSettingsKey(cid)
-	av, err := attributevalue.MarshalMap(helpSettingsItem{keys: keys{PK: k.PK, SK: k.SK, Type: "helpsettings"}, Deadlines: st.Deadlines, OnDuty: st.OnDuty})
+	av, err := record(helpSettingsItem{keys: keys{PK: k.PK, SK: k.SK, Type: "helpsettings"}, Deadlines: st.Deadlines, OnDuty: st.OnDuty})
 	if err != nil {
 		return err
 	}

@@ -7,18 +7,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/shared/httpapi"
-	"github.com/fangxian/fangxian/shared/registry"
 )
 
 var _ httpapi.IdempotencyStore = (*Store)(nil)
-
-// IdempotencyKey is the record of one caller's Idempotency-Key.
-func IdempotencyKey(key string) Key { return Key{"IDEMPOTENCY#" + key, "RECORD"} }
 
 // idempotencyTTL is how long an answer is kept for replay: a mini-program's
 // retries come within minutes; a day is generous.
@@ -38,7 +33,7 @@ type idempotencyItem struct {
 func (s *Store) Begin(ctx context.Context, key string, bodyHash []byte) (*httpapi.StoredResponse, error) {
 	k := IdempotencyKey(key)
 	now := time.Now()
-	av, err := attributevalue.MarshalMap(idempotencyItem{keys: keys{PK: k.PK, SK: k.SK, Type: "idempotency"}, State: "pending",
+	av, err := record(idempotencyItem{keys: keys{PK: k.PK, SK: k.SK, Type: "idempotency"}, State: "pending",
 		BodyHash: bodyHash, ExpiresAt: now.Add(idempotencyTTL).Unix()})
 	if err != nil {
 		return nil, err
@@ -56,7 +51,7 @@ func (s *Store) Begin(ctx context.Context, key string, bodyHash []byte) (*httpap
 	}
 	var it idempotencyItem
 	if err := s.getConsistent(ctx, k, &it); err != nil {
-		if errors.Is(err, registry.ErrNotFound) {
+		if errors.Is(err, errNotFound) {
 			return nil, httpapi.ErrIdempotencyBusy // it just expired: let the client retry
 		}
 		return nil, err
@@ -70,7 +65,7 @@ func (s *Store) Begin(ctx context.Context, key string, bodyHash []byte) (*httpap
 // Finish stores the answer for replay.
 func (s *Store) Finish(ctx context.Context, key string, resp httpapi.StoredResponse) error {
 	k := IdempotencyKey(key)
-	av, err := attributevalue.MarshalMap(idempotencyItem{keys: keys{PK: k.PK, SK: k.SK, Type: "idempotency"}, State: "done",
+	av, err := record(idempotencyItem{keys: keys{PK: k.PK, SK: k.SK, Type: "idempotency"}, State: "done",
 		BodyHash: resp.BodyHash, Status: resp.Status, ContentType: resp.ContentType, Body: resp.Body,
 		ExpiresAt: time.Now().Add(idempotencyTTL).Unix()})
 	if err != nil {
@@ -89,16 +84,4 @@ func (s *Store) Abandon(ctx context.Context, key string) error {
 		return unavailable(err)
 	}
 	return nil
-}
-
-// getConsistent reads one item with a strongly consistent read.
-func (s *Store) getConsistent(ctx context.Context, k Key, v any) error {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: k.av(), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return unavailable(err)
-	}
-	if out.Item == nil {
-		return registry.ErrNotFound
-	}
-	return attributevalue.UnmarshalMap(out.Item, v)
 }

@@ -2,7 +2,10 @@ package store
 
 import (
 	"strconv"
+	"time"
 
+	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/registry"
 )
 
@@ -101,3 +104,289 @@ func RevocationKey(userID string) Key { return Key{TokensPartition, "REVOKED#" +
 
 // BindingKey binds a WeChat openid to a phone.
 func BindingKey(openID string) Key { return Key{"WECHAT#" + openID, "BINDING"} }
+
+// Keys of the audit log.
+
+// AuditKey is one entry of a street's log, in the partition of its Beijing
+// day; its outcome is the item beside it (SK + "#outcome").
+func AuditKey(streetID string, at time.Time, requestID string) Key {
+	bj := chinatime.In(at)
+	return Key{"AUDIT#" + streetID + "#" + bj.Format(time.DateOnly), at.UTC().Format(time.RFC3339Nano) + "#" + requestID}
+}
+
+// AuditOutcomeKey is the outcome of the entry at k, beside it.
+func AuditOutcomeKey(k Key) Key { return Key{k.PK, k.SK + "#outcome"} }
+
+// Keys of testing rounds: one partition a round.
+
+// RoundKey is a round's own item.
+func RoundKey(roundID string) Key { return Key{"ROUND#" + roundID, "ROUND"} }
+
+// SiteKey is a site of a round.
+func SiteKey(siteID string) Key { return Key{"ROUND#" + booking.RoundOf(siteID), "SITE#" + siteID} }
+
+// SlotKey is a slot of a round; its remaining capacity is what bookings take.
+func SlotKey(slotID string) Key { return Key{"ROUND#" + booking.RoundOf(slotID), "SLOT#" + slotID} }
+
+// RoundBookingKey is a resident's booking in a round: one per resident.
+func RoundBookingKey(roundID, residentID string) Key {
+	return Key{"ROUND#" + roundID, "BOOKING#" + residentID}
+}
+
+// CodeKey makes a booking code unique in its round.
+func CodeKey(roundID, code string) Key { return Key{"ROUND#" + roundID, "CODE#" + code} }
+
+// SampledKey records that a resident was sampled in a round.
+func SampledKey(roundID, residentID string) Key {
+	return Key{"ROUND#" + roundID, "SAMPLED#" + residentID}
+}
+
+// ReasonKey holds why a resident is not sampled (bed-bound, away, …).
+func ReasonKey(roundID, residentID string) Key {
+	return Key{"ROUND#" + roundID, "REASON#" + residentID}
+}
+
+// ProgressKey counts a building's bookings and samples in a round.
+func ProgressKey(roundID, buildingID string) Key {
+	return Key{"ROUND#" + roundID, "PROGRESS#" + buildingID}
+}
+
+// HouseholdBookingsIndex is GSI1 on bookings: a household's bookings.
+func HouseholdBookingsIndex(householdID, roundID, residentID string) Key {
+	return Key{"HOUSEHOLD#" + householdID, "BOOKING#" + roundID + "#" + residentID}
+}
+
+// RoundsIndex is GSI1 on rounds: a community's rounds, newest last.
+func RoundsIndex(communityID string, createdAt time.Time, roundID string) Key {
+	return Key{"COMMUNITY#" + communityID + "#ROUNDS", formatTime(createdAt) + "#" + roundID}
+}
+
+// PlanKey is a building's window in a round's plan.
+func PlanKey(roundID, buildingID string) Key { return Key{"ROUND#" + roundID, "PLAN#" + buildingID} }
+
+// Keys of help requests.
+
+// HelpKey is a help request.
+func HelpKey(helpID string) Key { return Key{"HELP#" + helpID, "HELP"} }
+
+// HelpsIndex is GSI1 on help requests: a community's, in time order, the
+// open (and claimed) apart from the closed, so that every open request is
+// listed however many were closed since.
+func HelpsIndex(communityID string, closed bool, createdAt time.Time, helpID string) Key {
+	pk := "HELPS#" + communityID + "#open"
+	if closed {
+		pk = "HELPS#" + communityID + "#closed"
+	}
+	return Key{pk, formatTime(createdAt) + "#" + helpID}
+}
+
+// HelpDueIndex is GSI2 on help requests nobody has claimed: by when they
+// escalate next, across communities (a handful at any time), for the
+// escalation job's one Query a minute.
+func HelpDueIndex(nextAt time.Time, helpID string) Key {
+	return Key{"HELPDUE", formatTime(nextAt) + "#" + helpID}
+}
+
+// HelpOpenKey marks a household's open request of a kind: one at a time.
+func HelpOpenKey(householdID, kind string) Key { return Key{"HHHELP#" + householdID, kind} }
+
+// HelpSettingsKey is a community's deadlines and who is on duty.
+func HelpSettingsKey(communityID string) Key { return Key{"COMMUNITY#" + communityID, "HELPSETTINGS"} }
+
+// Keys of idempotency records.
+
+// IdempotencyKey is the record of one caller's Idempotency-Key.
+func IdempotencyKey(key string) Key { return Key{"IDEMPOTENCY#" + key, "RECORD"} }
+
+// Keys of zones, notices, SMS sends and temperatures.
+
+// ZoneKey is a building's current zone level in its community.
+func ZoneKey(communityID, buildingID string) Key {
+	return Key{"COMMUNITY#" + communityID, "ZONE#" + buildingID}
+}
+
+// ZoneLogKey is one change of a building's level, in time order.
+func ZoneLogKey(communityID string, at time.Time, buildingID string) Key {
+	return Key{"COMMUNITY#" + communityID, "ZONELOG#" + at.UTC().Format(time.RFC3339) + "#" + buildingID}
+}
+
+// NoticeKey is a notice with its delivery counters.
+func NoticeKey(noticeID string) Key { return Key{"NOTICE#" + noticeID, "NOTICE"} }
+
+// FeedKey lists a community's notices, newest last.
+func FeedKey(communityID string, at time.Time, noticeID string) Key {
+	return Key{"COMMUNITY#" + communityID, "FEED#" + at.UTC().Format(time.RFC3339) + "#" + noticeID}
+}
+
+// AckKey is a household's acknowledgement of a notice.
+func AckKey(noticeID, householdID string) Key { return Key{"NOTICE#" + noticeID, "ACK#" + householdID} }
+
+// SentKey keeps a notice to one SMS per phone.
+func SentKey(noticeID, phone string) Key { return Key{"NOTICE#" + noticeID, "SENT#" + phone} }
+
+// MessageKey maps a provider's message id to the notice and phone it was
+// sent for, so that a delivery receipt finds them.
+func MessageKey(providerID string) Key { return Key{"SMSID#" + providerID, "SMSID"} }
+
+// OptOutKey marks a phone that asked for no more SMS.
+func OptOutKey(phone string) Key { return Key{"PHONE#" + phone, "OPTOUT"} }
+
+// OnceKey marks that the message of key went to phone.
+func OnceKey(key, phone string) Key { return Key{"ONCE#" + key, phone} }
+
+// ReadingKey is a resident's temperature on a day; a day of a community is
+// one partition, read whole for the missing list.
+func ReadingKey(communityID, day, residentID string) Key {
+	return Key{"TEMPS#" + communityID + "#" + day, residentID}
+}
+
+// ZonedKey lists the communities that have had sealed or controlled
+// buildings, for the daily reminder job (no scan).
+func ZonedKey(communityID string) Key { return Key{"ZONED", communityID} }
+
+// Keys of playbooks, runs and drills.
+
+// PlaybookKey is a community's playbook.
+func PlaybookKey(communityID string) Key { return Key{"COMMUNITY#" + communityID, "PLAYBOOK"} }
+
+// ModeKey is a community's mode (normal or emergency) and drill under way.
+func ModeKey(communityID string) Key { return Key{"COMMUNITY#" + communityID, "MODE"} }
+
+// RunKey is one run of a playbook.
+func RunKey(runID string) Key { return Key{"RUN#" + runID, "RUN"} }
+
+// RunsIndex is GSI1 on runs: a community's, newest last.
+func RunsIndex(communityID string, startedAt time.Time, runID string) Key {
+	return Key{"RUNS#" + communityID, formatTime(startedAt) + "#" + runID}
+}
+
+// DrillSMSKey is one message of a drill's outbox, in the drill's partition.
+func DrillSMSKey(tag string, at time.Time, id string) Key {
+	return Key{"DRILL#" + tag, "SMS#" + at.UTC().Format(time.RFC3339Nano) + "#" + id}
+}
+
+// DrillRemovedKey marks a drill whose data was removed: its queue's late
+// messages are dropped, not kept. It holds nothing else.
+func DrillRemovedKey(tag string) Key { return Key{"DRILL#" + tag, "REMOVED"} }
+
+// DrillOptInKey marks a resident who takes part in drills.
+func DrillOptInKey(userID string) Key { return Key{"DRILLOPTIN#" + userID, "OPTIN"} }
+
+// Keys of personal data's expiry.
+
+// RetentionKey is a community's expiry after its last emergency.
+func RetentionKey(communityID string) Key { return Key{"COMMUNITY#" + communityID, "RETENTION"} }
+
+// RetentionPendingKey lists an expiry still marking, among all
+// communities' (a handful at any time), for the job's one Query.
+func RetentionPendingKey(communityID string) Key { return Key{"RETENTION#pending", communityID} }
+
+// RetentionLeaseKey is held by the run that marks a community's expiry.
+func RetentionLeaseKey(communityID string) Key { return Key{"RETENTION#lease", communityID} }
+
+// Keys of the SMS flows.
+
+// MenuKey is the supply menu a phone was last texted: what its numbers mean.
+func MenuKey(phone string) Key { return Key{"PHONE#" + phone, "SMSMENU"} }
+
+// Keys of supplies.
+
+// MerchantKey is a merchant in its community's partition.
+func MerchantKey(communityID, merchantID string) Key {
+	return Key{"COMMUNITY#" + communityID, "MERCHANT#" + merchantID}
+}
+
+// ItemKey is an item of the catalogue, in a partition of its own: orders
+// take its stock in their transactions.
+func ItemKey(itemID string) Key { return Key{"ITEM#" + itemID, "ITEM"} }
+
+// ItemsIndex is GSI1 on items: a community's catalogue.
+func ItemsIndex(communityID, itemID string) Key { return Key{"ITEMS#" + communityID, itemID} }
+
+// OrderKey is an order.
+func OrderKey(orderID string) Key { return Key{"ORDER#" + orderID, "ORDER"} }
+
+// OrderStatusIndex is GSI1 on orders: a community's orders in a status, by
+// building, then in time order. A move to another status moves the order
+// to that status's partition of the index.
+func OrderStatusIndex(communityID, status, buildingID string, createdAt time.Time, orderID string) Key {
+	return Key{"ORDERS#" + communityID + "#" + status, buildingID + "#" + formatTime(createdAt) + "#" + orderID}
+}
+
+// HouseholdOrdersIndex is GSI2 on orders: a household's orders in time order.
+func HouseholdOrdersIndex(householdID string, createdAt time.Time, orderID string) Key {
+	return Key{"HHORDERS#" + householdID, formatTime(createdAt) + "#" + orderID}
+}
+
+// LimitKey counts what a household ordered of a limited item on a day.
+func LimitKey(householdID, day, itemID string) Key {
+	return Key{"HHLIMIT#" + householdID, day + "#" + itemID}
+}
+
+// Keys of volunteering.
+
+// VolunteerKey is a volunteer, in a partition of their own (their open
+// check-in and hours live there too).
+func VolunteerKey(id string) Key { return Key{"VOL#" + id, "VOL"} }
+
+// VolunteersIndex is GSI1 on volunteers: a community's.
+func VolunteersIndex(communityID, id string) Key { return Key{"VOLS#" + communityID, id} }
+
+// VolunteerPhoneKey is a phone's one sign-up: pending or approved, it keeps
+// the phone from signing up again.
+func VolunteerPhoneKey(phone string) Key { return Key{"VOLPHONE#" + phone, "VOL"} }
+
+// PostKey is a post; its shifts' counters and assignments share its partition.
+func PostKey(id string) Key { return Key{"POST#" + id, "POST"} }
+
+// PostsIndex is GSI1 on posts: a community's.
+func PostsIndex(communityID, id string) Key { return Key{"POSTS#" + communityID, id} }
+
+// ShiftKey counts a shift's A and B roles against its need.
+func ShiftKey(postID, shiftID string) Key { return Key{"POST#" + postID, "SHIFT#" + shiftID} }
+
+// AssignmentKey is a volunteer on a shift of a post.
+func AssignmentKey(postID, shiftID, volunteerID string) Key {
+	return Key{"POST#" + postID, "ASSIGN#" + shiftID + "#" + volunteerID}
+}
+
+// VolunteerAssignmentsIndex is GSI1 on assignments: a volunteer's, by start.
+func VolunteerAssignmentsIndex(volunteerID string, startsAt time.Time, postID, shiftID string) Key {
+	return Key{"VOLASSIGN#" + volunteerID, formatTime(startsAt) + "#" + postID + "#" + shiftID}
+}
+
+// ActivationKey is an activation; its asks share its partition.
+func ActivationKey(id string) Key { return Key{"ACT#" + id, "ACT"} }
+
+// AskKey is one volunteer called to one shift by an activation.
+func AskKey(activationID, volunteerID, postID, shiftID string) Key {
+	return Key{"ACT#" + activationID, "ASK#" + volunteerID + "#" + postID + "#" + shiftID}
+}
+
+// VolunteerAsksIndex is GSI1 on asks: a volunteer's, by when they were asked.
+func VolunteerAsksIndex(volunteerID string, askedAt time.Time, activationID, postID, shiftID string) Key {
+	return Key{"VOLASKS#" + volunteerID, formatTime(askedAt) + "#" + activationID + "#" + postID + "#" + shiftID}
+}
+
+// AskDueIndex is GSI2 on asks the backup job has to look at: unanswered by
+// their deadline, or declined. A handful at any time across communities.
+func AskDueIndex(at time.Time, activationID, volunteerID, postID, shiftID string) Key {
+	return Key{"ASKDUE", formatTime(at) + "#" + activationID + "#" + volunteerID + "#" + postID + "#" + shiftID}
+}
+
+// OpenCheckinKey is a volunteer's check-in not yet checked out: one at a time.
+func OpenCheckinKey(volunteerID string) Key { return Key{"VOL#" + volunteerID, "OPEN"} }
+
+// HoursKey is a check-in that was checked out: served time.
+func HoursKey(volunteerID string, in time.Time, postID string) Key {
+	return Key{"VOL#" + volunteerID, "HOURS#" + formatTime(in) + "#" + postID}
+}
+
+// HoursIndex is GSI1 on served time: a community's month.
+func HoursIndex(communityID, month, volunteerID string, in time.Time) Key {
+	return Key{"HOURS#" + communityID + "#" + month, volunteerID + "#" + formatTime(in)}
+}
+
+// ActivationLockKey holds a community's scope while its calls are open: a
+// second activation of it meanwhile is refused.
+func ActivationLockKey(communityID, scope string) Key { return Key{"ACTLOCK#" + communityID, scope} }

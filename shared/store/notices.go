@@ -7,51 +7,18 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/notices"
-	"github.com/fangxian/fangxian/shared/registry"
 )
 
 var _ notices.Store = (*Store)(nil)
 var _ notices.Directory = (*Store)(nil)
 
-// ZoneKey is a building's current zone level in its community.
-func ZoneKey(communityID, buildingID string) Key {
-	return Key{"COMMUNITY#" + communityID, "ZONE#" + buildingID}
-}
-
-// ZoneLogKey is one change of a building's level, in time order.
-func ZoneLogKey(communityID string, at time.Time, buildingID string) Key {
-	return Key{"COMMUNITY#" + communityID, "ZONELOG#" + at.UTC().Format(time.RFC3339) + "#" + buildingID}
-}
-
-// NoticeKey is a notice with its delivery counters.
-func NoticeKey(noticeID string) Key { return Key{"NOTICE#" + noticeID, "NOTICE"} }
-
-// FeedKey lists a community's notices, newest last.
-func FeedKey(communityID string, at time.Time, noticeID string) Key {
-	return Key{"COMMUNITY#" + communityID, "FEED#" + at.UTC().Format(time.RFC3339) + "#" + noticeID}
-}
-
-// AckKey is a household's acknowledgement of a notice.
-func AckKey(noticeID, householdID string) Key { return Key{"NOTICE#" + noticeID, "ACK#" + householdID} }
-
-// SentKey keeps a notice to one SMS per phone.
-func SentKey(noticeID, phone string) Key { return Key{"NOTICE#" + noticeID, "SENT#" + phone} }
-
-// MessageKey maps a provider's message id to the notice and phone it was
-// sent for, so that a delivery receipt finds them.
-func MessageKey(providerID string) Key { return Key{"SMSID#" + providerID, "SMSID"} }
-
 // messageTTL keeps the map past the 72 hours in which carriers report.
 const messageTTL = 4 * 24 * time.Hour
-
-// OptOutKey marks a phone that asked for no more SMS.
-func OptOutKey(phone string) Key { return Key{"PHONE#" + phone, "OPTOUT"} }
 
 type zoneItem struct {
 	keys
@@ -67,7 +34,7 @@ func (s *Store) SetZones(ctx context.Context, cid string, zones []notices.Zone) 
 	var items []types.TransactWriteItem
 	for _, z := range zones {
 		for _, k := range []Key{ZoneKey(cid, z.BuildingID), ZoneLogKey(cid, z.Since, z.BuildingID)} {
-			av, err := attributevalue.MarshalMap(zoneItem{keys: keys{PK: k.PK, SK: k.SK, Type: "zone"}, BuildingID: z.BuildingID,
+			av, err := record(zoneItem{keys: keys{PK: k.PK, SK: k.SK, Type: "zone"}, BuildingID: z.BuildingID,
 				Building: z.Building, Level: z.Level, Since: formatTime(z.Since), By: z.By})
 			if err != nil {
 				return err
@@ -86,7 +53,7 @@ func (s *Store) Zones(ctx context.Context, cid string) ([]notices.Zone, error) {
 	var out []notices.Zone
 	err := s.queryPrefix(ctx, CommunityKey(cid).PK, "ZONE#", func(av map[string]types.AttributeValue) error {
 		var it zoneItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return err
 		}
 		if it.Level != notices.LevelNone {
@@ -127,7 +94,7 @@ func (it noticeItem) domain() (notices.Notice, notices.Delivery) {
 func (s *Store) CreateNotice(ctx context.Context, n notices.Notice) error {
 	var items []types.TransactWriteItem
 	for _, k := range []Key{NoticeKey(n.ID), FeedKey(n.CommunityID, n.CreatedAt, n.ID)} {
-		av, err := attributevalue.MarshalMap(noticeItem{keys: keys{PK: k.PK, SK: k.SK, Type: "notice"}, ID: n.ID, CommunityID: n.CommunityID,
+		av, err := record(noticeItem{keys: keys{PK: k.PK, SK: k.SK, Type: "notice"}, ID: n.ID, CommunityID: n.CommunityID,
 			Title: n.Title, Body: n.Body, Urgent: n.Urgent, Channels: n.Channels, BuildingIDs: n.BuildingIDs,
 			CreatedAt: formatTime(n.CreatedAt), CreatedBy: n.CreatedBy, Drill: n.Drill})
 		if err != nil {
@@ -145,7 +112,7 @@ func (s *Store) CreateNotice(ctx context.Context, n notices.Notice) error {
 func (s *Store) Notice(ctx context.Context, id string) (notices.Notice, notices.Delivery, error) {
 	var it noticeItem
 	err := s.get(ctx, NoticeKey(id), &it)
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return notices.Notice{}, notices.Delivery{}, notices.ErrNotFound
 	}
 	if err != nil {
@@ -168,7 +135,7 @@ func (s *Store) Feed(ctx context.Context, cid string, limit int) ([]notices.Noti
 	var ns []notices.Notice
 	for _, av := range out.Items {
 		var it noticeItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return nil, err
 		}
 		n, _ := it.domain()
@@ -319,7 +286,7 @@ func (s *Store) RecordReceipt(ctx context.Context, providerID string, delivered 
 		Phone    string `dynamodbav:"phone"`
 	}
 	err := s.get(ctx, MessageKey(providerID), &m)
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return false, nil
 	}
 	if err != nil {
@@ -356,9 +323,6 @@ func receiptCounts(delivered bool) map[string]types.AttributeValue {
 
 var _ dispatch.Once = (*Store)(nil)
 
-// OnceKey marks that the message of key went to phone.
-func OnceKey(key, phone string) Key { return Key{"ONCE#" + key, phone} }
-
 // onceTTL keeps once-marks past any retry of the jobs that write them.
 const onceTTL = 3 * 24 * time.Hour
 
@@ -383,7 +347,7 @@ func (s *Store) OptedOut(ctx context.Context, phone string) (bool, error) {
 		State string `dynamodbav:"state"`
 	}
 	err := s.get(ctx, OptOutKey(phone), &it)
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return false, nil
 	}
 	return err == nil && it.State != "in", err
@@ -434,16 +398,6 @@ func (s *Store) OptedOutAmong(ctx context.Context, phones []string) (map[string]
 
 var _ notices.TemperatureStore = (*Store)(nil)
 
-// ReadingKey is a resident's temperature on a day; a day of a community is
-// one partition, read whole for the missing list.
-func ReadingKey(communityID, day, residentID string) Key {
-	return Key{"TEMPS#" + communityID + "#" + day, residentID}
-}
-
-// ZonedKey lists the communities that have had sealed or controlled
-// buildings, for the daily reminder job (no scan).
-func ZonedKey(communityID string) Key { return Key{"ZONED", communityID} }
-
 type readingItem struct {
 	keys
 	ResidentID string  `dynamodbav:"residentId"`
@@ -468,7 +422,7 @@ func (it readingItem) domain() notices.Reading {
 func (s *Store) Reading(ctx context.Context, cid, day, residentID string) (notices.Reading, error) {
 	var it readingItem
 	err := s.getConsistent(ctx, ReadingKey(cid, day, residentID), &it)
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return notices.Reading{}, notices.ErrNotFound
 	}
 	if err != nil {
@@ -487,7 +441,7 @@ func (s *Store) SaveReading(ctx context.Context, cid, day string, r, prev notice
 	if r.FeverAt != nil {
 		it.FeverAt = formatTime(*r.FeverAt)
 	}
-	av, err := attributevalue.MarshalMap(it)
+	av, err := record(it)
 	if err != nil {
 		return err
 	}
@@ -515,7 +469,7 @@ func (s *Store) Readings(ctx context.Context, cid, day string) (map[string]notic
 	out := map[string]notices.Reading{}
 	err := s.queryPrefix(ctx, ReadingKey(cid, day, "").PK, "", func(av map[string]types.AttributeValue) error {
 		var it readingItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return err
 		}
 		out[it.ResidentID] = it.domain()

@@ -12,7 +12,6 @@ import (
 	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/playbook"
-	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/volunteers"
 )
 
@@ -22,106 +21,104 @@ var (
 	_ notices.DrillOptIns = (*Store)(nil)
 )
 
-// PlaybookKey is a community's playbook.
-func PlaybookKey(communityID string) Key { return Key{"COMMUNITY#" + communityID, "PLAYBOOK"} }
-
-// ModeKey is a community's mode (normal or emergency) and drill under way.
-func ModeKey(communityID string) Key { return Key{"COMMUNITY#" + communityID, "MODE"} }
-
-// RunKey is one run of a playbook.
-func RunKey(runID string) Key { return Key{"RUN#" + runID, "RUN"} }
-
-// RunsIndex is GSI1 on runs: a community's, newest last.
-func RunsIndex(communityID string, startedAt time.Time, runID string) Key {
-	return Key{"RUNS#" + communityID, formatTime(startedAt) + "#" + runID}
-}
-
-// DrillSMSKey is one message of a drill's outbox, in the drill's partition.
-func DrillSMSKey(tag string, at time.Time, id string) Key {
-	return Key{"DRILL#" + tag, "SMS#" + at.UTC().Format(time.RFC3339Nano) + "#" + id}
-}
-
-// DrillRemovedKey marks a drill whose data was removed: its queue's late
-// messages are dropped, not kept. It holds nothing else.
-func DrillRemovedKey(tag string) Key { return Key{"DRILL#" + tag, "REMOVED"} }
-
 // DrillRemoved says whether a drill's data was removed.
 func (s *Store) DrillRemoved(ctx context.Context, tag string) (bool, error) {
 	_, err := s.getItem(ctx, DrillRemovedKey(tag))
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return false, nil
 	}
 	return err == nil, err
 }
 
-// DrillOptInKey marks a resident who takes part in drills.
-func DrillOptInKey(userID string) Key { return Key{"DRILLOPTIN#" + userID, "OPTIN"} }
-
-// versioned is the condition of a write over version prev (0: none yet).
-func versioned(prev int) (string, map[string]types.AttributeValue) {
-	if prev == 0 {
-		return "attribute_not_exists(PK)", nil
-	}
-	return "version = :prev", map[string]types.AttributeValue{":prev": n64(prev)}
-}
-
-func (s *Store) putVersioned(ctx context.Context, item map[string]types.AttributeValue, prev int) error {
-	cond, vals := versioned(prev)
-	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: item,
-		ConditionExpression: aws.String(cond), ExpressionAttributeValues: vals})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return playbook.ErrChanged
-	}
-	return unavailableUnlessGone(err)
-}
-
 // Playbook reads a community's playbook; false when none was saved.
 func (s *Store) Playbook(ctx context.Context, cid string) (playbook.Playbook, bool, error) {
 	av, err := s.getItem(ctx, PlaybookKey(cid))
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return playbook.Playbook{}, false, nil
 	}
 	if err != nil {
 		return playbook.Playbook{}, false, err
 	}
 	var pb playbook.Playbook
-	return pb, true, fromJSONItem(av, &pb)
+	if err := readDocument(av, &pb); err != nil {
+		return playbook.Playbook{}, false, err
+	}
+	return pb, true, nil
 }
 
 // PutPlaybook saves a playbook over version prev.
 func (s *Store) PutPlaybook(ctx context.Context, pb playbook.Playbook, prev int) error {
 	k := PlaybookKey(pb.CommunityID)
-	item, err := jsonItem(keys{PK: k.PK, SK: k.SK, Type: "playbook"}, pb)
+	item, err := document(keys{PK: k.PK, SK: k.SK, Type: "playbook"}, pb)
 	if err != nil {
 		return err
 	}
-	return s.putVersioned(ctx, item, prev)
+	return changed(s.putVersioned(ctx, item, prev))
+}
+
+// changed is err with a lost versioned write as playbook.ErrChanged.
+func changed(err error) error {
+	if errors.Is(err, errChanged) {
+		return playbook.ErrChanged
+	}
+	return err
+}
+
+// modeItem is a community's mode: normal or emergency, and the drill under
+// way.
+type modeItem struct {
+	keys
+	CommunityID string `dynamodbav:"communityId"`
+	Mode        string `dynamodbav:"mode"`
+	Since       when   `dynamodbav:"since,omitempty"`
+	RunID       string `dynamodbav:"runId,omitempty"`
+	DrillRunID  string `dynamodbav:"drillRunId,omitempty"`
+	Version     int    `dynamodbav:"version"`
+}
+
+func toModeItem(st playbook.State) modeItem {
+	k := ModeKey(st.CommunityID)
+	it := modeItem{keys: keys{PK: k.PK, SK: k.SK, Type: "mode"}, CommunityID: st.CommunityID, Mode: st.Mode, RunID: st.RunID,
+		DrillRunID: st.DrillRunID, Version: st.Version}
+	if st.Since != nil {
+		it.Since = stamp(*st.Since)
+	}
+	return it
+}
+
+func (it modeItem) domain() playbook.State {
+	st := playbook.State{CommunityID: it.CommunityID, Mode: it.Mode, RunID: it.RunID, DrillRunID: it.DrillRunID, Version: it.Version}
+	if t := it.Since.time(); !t.IsZero() {
+		st.Since = &t
+	}
+	return st
 }
 
 // Mode reads a community's state; normal when it never switched.
 func (s *Store) Mode(ctx context.Context, cid string) (playbook.State, error) {
 	av, err := s.getItem(ctx, ModeKey(cid))
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return playbook.State{CommunityID: cid, Mode: playbook.ModeNormal}, nil
 	}
 	if err != nil {
 		return playbook.State{}, err
 	}
-	var st playbook.State
-	return st, fromJSONItem(av, &st)
+	var it modeItem
+	if err := readRecord(av, &it); err != nil {
+		return playbook.State{}, err
+	}
+	return it.domain(), nil
 }
 
 func runItem(r playbook.Run) (map[string]types.AttributeValue, error) {
 	k, ix := RunKey(r.ID), RunsIndex(r.CommunityID, r.StartedAt, r.ID)
-	return jsonItem(keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "run"}, r)
+	return document(keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "run"}, r)
 }
 
 // StartRun writes a new run and the community's new state together, if
 // the state is still at version prev.
 func (s *Store) StartRun(ctx context.Context, st playbook.State, prev int, run playbook.Run) error {
-	k := ModeKey(st.CommunityID)
-	state, err := jsonItem(keys{PK: k.PK, SK: k.SK, Type: "mode"}, st)
+	state, err := record(toModeItem(st))
 	if err != nil {
 		return err
 	}
@@ -146,25 +143,27 @@ func (s *Store) StartRun(ctx context.Context, st playbook.State, prev int, run p
 
 // SetMode writes a community's state over version prev.
 func (s *Store) SetMode(ctx context.Context, st playbook.State, prev int) error {
-	k := ModeKey(st.CommunityID)
-	item, err := jsonItem(keys{PK: k.PK, SK: k.SK, Type: "mode"}, st)
+	item, err := record(toModeItem(st))
 	if err != nil {
 		return err
 	}
-	return s.putVersioned(ctx, item, prev)
+	return changed(s.putVersioned(ctx, item, prev))
 }
 
 // Run reads a run.
 func (s *Store) Run(ctx context.Context, id string) (playbook.Run, error) {
 	av, err := s.getItem(ctx, RunKey(id))
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return playbook.Run{}, playbook.ErrRunNotFound
 	}
 	if err != nil {
 		return playbook.Run{}, err
 	}
 	var r playbook.Run
-	return r, fromJSONItem(av, &r)
+	if err := readDocument(av, &r); err != nil {
+		return playbook.Run{}, err
+	}
+	return r, nil
 }
 
 // SaveRun writes a run over version prev.
@@ -173,7 +172,7 @@ func (s *Store) SaveRun(ctx context.Context, r playbook.Run, prev int) error {
 	if err != nil {
 		return err
 	}
-	return s.putVersioned(ctx, item, prev)
+	return changed(s.putVersioned(ctx, item, prev))
 }
 
 // Runs lists a community's latest runs, newest first (GSI1).
@@ -190,7 +189,7 @@ func (s *Store) Runs(ctx context.Context, cid string, limit int) ([]playbook.Run
 	runs := []playbook.Run{}
 	for _, av := range out.Items {
 		var r playbook.Run
-		if err := fromJSONItem(av, &r); err != nil {
+		if err := readDocument(av, &r); err != nil {
 			return nil, err
 		}
 		runs = append(runs, r)
@@ -198,12 +197,26 @@ func (s *Store) Runs(ctx context.Context, cid string, limit int) ([]playbook.Run
 	return runs, nil
 }
 
+// drillSMSItem is a message of a drill's outbox.
+type drillSMSItem struct {
+	keys
+	RunID    string `dynamodbav:"runId"`
+	ID       string `dynamodbav:"id"`
+	To       string `dynamodbav:"to"`
+	Template string `dynamodbav:"template"`
+	Purpose  string `dynamodbav:"purpose"`
+	Body     string `dynamodbav:"body"`
+	Parts    int    `dynamodbav:"parts"`
+	At       when   `dynamodbav:"at"`
+}
+
 // AppendDrillSMS keeps messages in their drill's outbox.
 func (s *Store) AppendDrillSMS(ctx context.Context, sent []drill.Sent) error {
 	reqs := make([]types.WriteRequest, 0, len(sent))
 	for _, m := range sent {
 		k := DrillSMSKey(m.RunID, m.At, m.ID)
-		item, err := jsonItem(keys{PK: k.PK, SK: k.SK, Type: "drillSms"}, m)
+		item, err := record(drillSMSItem{keys: keys{PK: k.PK, SK: k.SK, Type: "drillSms"}, RunID: m.RunID, ID: m.ID, To: m.To,
+			Template: m.Template, Purpose: m.Purpose, Body: m.Body, Parts: m.Parts, At: stamp(m.At)})
 		if err != nil {
 			return err
 		}
@@ -216,11 +229,12 @@ func (s *Store) AppendDrillSMS(ctx context.Context, sent []drill.Sent) error {
 func (s *Store) DrillOutbox(ctx context.Context, tag string) ([]drill.Sent, error) {
 	var out []drill.Sent
 	err := s.queryPrefix(ctx, "DRILL#"+tag, "SMS#", func(av map[string]types.AttributeValue) error {
-		var m drill.Sent
-		if err := fromJSONItem(av, &m); err != nil {
+		var it drillSMSItem
+		if err := readRecord(av, &it); err != nil {
 			return err
 		}
-		out = append(out, m)
+		out = append(out, drill.Sent{RunID: it.RunID, ID: it.ID, To: it.To, Template: it.Template, Purpose: it.Purpose,
+			Body: it.Body, Parts: it.Parts, At: it.At.time()})
 		return nil
 	})
 	return out, err
@@ -229,7 +243,7 @@ func (s *Store) DrillOutbox(ctx context.Context, tag string) ([]drill.Sent, erro
 // DrillOptIn says whether a resident takes part in drills.
 func (s *Store) DrillOptIn(ctx context.Context, userID string) (bool, error) {
 	_, err := s.getItem(ctx, DrillOptInKey(userID))
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return false, nil
 	}
 	return err == nil, err

@@ -7,12 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -31,18 +29,6 @@ const (
 	typeAccount   = "account"
 	typeStaff     = "staff"
 )
-
-// keys are the key attributes every item carries; index keys are left out
-// when empty, since an index key may not be an empty string.
-type keys struct {
-	PK     string
-	SK     string
-	GSI1PK string `dynamodbav:",omitempty"`
-	GSI1SK string `dynamodbav:",omitempty"`
-	GSI2PK string `dynamodbav:",omitempty"`
-	GSI2SK string `dynamodbav:",omitempty"`
-	Type   string `dynamodbav:"type"`
-}
 
 type communityItem struct {
 	keys
@@ -170,31 +156,31 @@ func (s *Store) Snapshot(ctx context.Context, cid string, bids, hids, rids, phon
 	}
 	for _, av := range items {
 		var k keys
-		if err := attributevalue.UnmarshalMap(av, &k); err != nil {
+		if err := readRecord(av, &k); err != nil {
 			return snap, err
 		}
 		switch k.Type {
 		case typeBuilding:
 			var it buildingItem
-			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			if err := readRecord(av, &it); err != nil {
 				return snap, err
 			}
 			snap.Buildings[it.ID] = it.domain()
 		case typeHousehold:
 			var it householdItem
-			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			if err := readRecord(av, &it); err != nil {
 				return snap, err
 			}
 			snap.Households[it.ID] = it.domain()
 		case typeResident:
 			var it residentItem
-			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			if err := readRecord(av, &it); err != nil {
 				return snap, err
 			}
 			snap.Residents[it.ID] = it.domain()
 		case typeAccount:
 			var it accountItem
-			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			if err := readRecord(av, &it); err != nil {
 				return snap, err
 			}
 			snap.Accounts[it.Phone] = it.domain()
@@ -210,7 +196,7 @@ func (s *Store) Snapshot(ctx context.Context, cid string, bids, hids, rids, phon
 func (s *Store) ApplyImport(ctx context.Context, c registry.ImportChanges) error {
 	var reqs []types.WriteRequest
 	put := func(v any) error {
-		av, err := attributevalue.MarshalMap(v)
+		av, err := record(v)
 		if err != nil {
 			return err
 		}
@@ -256,7 +242,7 @@ func (s *Store) ApplyImport(ctx context.Context, c registry.ImportChanges) error
 	// theirs and has no household yet.
 	return parallel(ctx, len(c.Attach), func(ctx context.Context, i int) error {
 		a := c.Attach[i]
-		av, err := attributevalue.MarshalMap(toAccountItem(a))
+		av, err := record(toAccountItem(a))
 		if err != nil {
 			return err
 		}
@@ -274,7 +260,7 @@ func (s *Store) ApplyImport(ctx context.Context, c registry.ImportChanges) error
 func (s *Store) createAccounts(ctx context.Context, accounts []auth.Account) error {
 	items := make([]types.TransactWriteItem, len(accounts))
 	for i, a := range accounts {
-		av, err := attributevalue.MarshalMap(toAccountItem(a))
+		av, err := record(toAccountItem(a))
 		if err != nil {
 			return err
 		}
@@ -324,7 +310,7 @@ func (s *Store) releasePhone(ctx context.Context, rel registry.PhoneRelease) err
 		})
 	} else {
 		var av map[string]types.AttributeValue
-		if av, err = attributevalue.MarshalMap(toAccountItem(auth.Account{Phone: acct.Phone, Name: acct.Name, Principal: rest})); err != nil {
+		if av, err = record(toAccountItem(auth.Account{Phone: acct.Phone, Name: acct.Name, Principal: rest})); err != nil {
 			return err
 		}
 		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av,
@@ -382,14 +368,6 @@ func (s *Store) recountOne(ctx context.Context, cid, bid string) error {
 	return unavailableUnlessGone(err)
 }
 
-func unavailableUnlessGone(err error) error {
-	var ccf *types.ConditionalCheckFailedException
-	if err == nil || errors.As(err, &ccf) {
-		return nil
-	}
-	return unavailable(err)
-}
-
 // StreetOf implements auth.StreetResolver.
 func (s *Store) StreetOf(ctx context.Context, cid string) (string, error) {
 	c, err := s.Community(ctx, cid)
@@ -402,22 +380,14 @@ func (s *Store) StreetOf(ctx context.Context, cid string) (string, error) {
 // Community reads one community.
 func (s *Store) Community(ctx context.Context, cid string) (registry.Community, error) {
 	var it communityItem
-	if err := s.get(ctx, CommunityKey(cid), &it); err != nil {
+	err := s.get(ctx, CommunityKey(cid), &it)
+	if errors.Is(err, errNotFound) {
+		return registry.Community{}, registry.ErrNotFound
+	}
+	if err != nil {
 		return registry.Community{}, err
 	}
 	return registry.Community{ID: it.ID, StreetID: it.StreetID, Name: it.Name}, nil
-}
-
-// get reads one item into v; registry.ErrNotFound when there is none.
-func (s *Store) get(ctx context.Context, k Key, v any) error {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: k.av()})
-	if err != nil {
-		return unavailable(err)
-	}
-	if out.Item == nil {
-		return registry.ErrNotFound
-	}
-	return attributevalue.UnmarshalMap(out.Item, v)
 }
 
 // Household reads a household and its members in one Query.
@@ -440,13 +410,13 @@ func (s *Store) Household(ctx context.Context, hid string) (registry.Household, 
 		switch av["type"].(*types.AttributeValueMemberS).Value {
 		case typeHousehold:
 			var it householdItem
-			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			if err := readRecord(av, &it); err != nil {
 				return h, nil, err
 			}
 			h, found = it.domain(), true
 		case typeResident:
 			var it residentItem
-			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			if err := readRecord(av, &it); err != nil {
 				return h, nil, err
 			}
 			members = append(members, it.domain())
@@ -471,7 +441,7 @@ func (s *Store) Buildings(ctx context.Context, cid, cursor string, limit int) ([
 	var all []registry.Building
 	err = s.queryPrefix(ctx, CommunityKey(cid).PK, BuildingPrefix, func(av map[string]types.AttributeValue) error {
 		var it buildingItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return err
 		}
 		all = append(all, it.domain())
@@ -577,7 +547,7 @@ func residents(items []map[string]types.AttributeValue) ([]registry.Resident, er
 	var rs []registry.Resident
 	for _, av := range items {
 		var it residentItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return nil, err
 		}
 		rs = append(rs, it.domain())
@@ -592,7 +562,11 @@ func (s *Store) StaffMember(ctx context.Context, p auth.Principal) (registry.Sta
 		k = AdminKey(p.StreetID, p.UserID)
 	}
 	var it staffItem
-	if err := s.get(ctx, k, &it); err != nil {
+	err := s.get(ctx, k, &it)
+	if errors.Is(err, errNotFound) {
+		return registry.Staff{}, registry.ErrNotFound
+	}
+	if err != nil {
 		return registry.Staff{}, err
 	}
 	return registry.Staff{ID: it.ID, Name: it.Name, Phone: it.Phone, CommunityID: it.CommunityID, StreetID: it.StreetID}, nil
@@ -603,7 +577,7 @@ func (s *Store) StaffMember(ctx context.Context, p auth.Principal) (registry.Sta
 func (s *Store) CreateCommunity(ctx context.Context, c registry.Community) error {
 	k := CommunityKey(c.ID)
 	ix := CommunitiesOfStreetIndex(c.StreetID, c.ID)
-	av, err := attributevalue.MarshalMap(communityItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: typeCommunity},
+	av, err := record(communityItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: typeCommunity},
 		ID: c.ID, StreetID: c.StreetID, Name: c.Name})
 	if err != nil {
 		return err
@@ -640,7 +614,7 @@ func (s *Store) CreateStaff(ctx context.Context, st registry.Staff, role manifes
 	if role == manifest.RoleAdmin {
 		k = AdminKey(st.StreetID, st.ID)
 	}
-	staff, err := attributevalue.MarshalMap(staffItem{keys: keys{PK: k.PK, SK: k.SK, Type: typeStaff}, ID: st.ID, Name: st.Name,
+	staff, err := record(staffItem{keys: keys{PK: k.PK, SK: k.SK, Type: typeStaff}, ID: st.ID, Name: st.Name,
 		Phone: st.Phone, CommunityID: st.CommunityID, StreetID: st.StreetID, CreatedAt: formatTime(st.CreatedAt)})
 	if err != nil {
 		return err
@@ -661,7 +635,7 @@ func (s *Store) CreateStaff(ctx context.Context, st registry.Staff, role manifes
 		cond = "userId = :old AND attribute_not_exists(staffCommunityId) AND attribute_not_exists(streetId)"
 		values = map[string]types.AttributeValue{":old": str(merge.UserID)}
 	}
-	acct, err := attributevalue.MarshalMap(toAccountItem(account))
+	acct, err := record(toAccountItem(account))
 	if err != nil {
 		return err
 	}
@@ -678,5 +652,3 @@ func (s *Store) CreateStaff(ctx context.Context, st registry.Staff, role manifes
 	}
 	return nil
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -15,25 +14,35 @@ import (
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/notices"
-	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/retention"
 	"github.com/fangxian/fangxian/shared/supplies"
 )
 
 var _ retention.Store = (*Store)(nil)
 
-// RetentionKey is a community's expiry after its last emergency.
-func RetentionKey(communityID string) Key { return Key{"COMMUNITY#" + communityID, "RETENTION"} }
-
-// RetentionPendingKey lists an expiry still marking, among all
-// communities' (a handful at any time), for the job's one Query.
-func RetentionPendingKey(communityID string) Key { return Key{"RETENTION#pending", communityID} }
+// retentionItem is a community's expiry of personal data. Its expiresAt is
+// the data's expiry, a stored moment: not a number, so DynamoDB's TTL leaves
+// this item be (it is kept under its own rules).
+type retentionItem struct {
+	keys
+	CommunityID string         `dynamodbav:"communityId"`
+	From        when           `dynamodbav:"from"`
+	EndedAt     when           `dynamodbav:"endedAt"`
+	Days        int            `dynamodbav:"days"`
+	ExpiresAt   when           `dynamodbav:"expiresAt"`
+	Status      string         `dynamodbav:"status"`
+	Marked      map[string]int `dynamodbav:"marked"`
+	Done        []string       `dynamodbav:"done"`
+	UpdatedAt   when           `dynamodbav:"updatedAt"`
+}
 
 // PutRetention writes a community's expiry, and its place on the pending
 // list while it marks.
 func (s *Store) PutRetention(ctx context.Context, r retention.Record) error {
 	k := RetentionKey(r.CommunityID)
-	item, err := jsonItem(keys{PK: k.PK, SK: k.SK, Type: "retention"}, r)
+	item, err := record(retentionItem{keys: keys{PK: k.PK, SK: k.SK, Type: "retention"}, CommunityID: r.CommunityID,
+		From: stamp(r.From), EndedAt: stamp(r.EndedAt), Days: r.Days, ExpiresAt: stamp(r.ExpiresAt), Status: r.Status,
+		Marked: r.Marked, Done: r.Done, UpdatedAt: stamp(r.UpdatedAt)})
 	if err != nil {
 		return err
 	}
@@ -53,15 +62,20 @@ func (s *Store) PutRetention(ctx context.Context, r retention.Record) error {
 // Retention reads a community's expiry; false when no emergency ended.
 func (s *Store) Retention(ctx context.Context, cid string) (retention.Record, bool, error) {
 	av, err := s.getItem(ctx, RetentionKey(cid))
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return retention.Record{}, false, nil
 	}
 	if err != nil {
 		return retention.Record{}, false, err
 	}
-	var r retention.Record
-	if err := fromJSONItem(av, &r); err != nil {
+	var it retentionItem
+	if err := readRecord(av, &it); err != nil {
 		return retention.Record{}, false, err
+	}
+	r := retention.Record{CommunityID: it.CommunityID, From: it.From.time(), EndedAt: it.EndedAt.time(), Days: it.Days,
+		ExpiresAt: it.ExpiresAt.time(), Status: it.Status, Marked: it.Marked, Done: it.Done, UpdatedAt: it.UpdatedAt.time()}
+	if r.Done == nil {
+		r.Done = []string{}
 	}
 	if r.Marked == nil {
 		r.Marked = map[string]int{}
@@ -69,18 +83,16 @@ func (s *Store) Retention(ctx context.Context, cid string) (retention.Record, bo
 	return r, true, nil
 }
 
-// RetentionLeaseKey is held by the run that marks a community's expiry.
-func RetentionLeaseKey(communityID string) Key { return Key{"RETENTION#lease", communityID} }
-
 // LeaseRetention takes a community's marking until until, unless a run
 // holds it still.
 func (s *Store) LeaseRetention(ctx context.Context, cid string, until, now time.Time) (bool, error) {
 	item := RetentionLeaseKey(cid).av()
-	item["type"], item["until"], item["expiresAt"] = str("retentionLease"), n(until.Unix()), n(until.Add(time.Hour).Unix())
+	item["type"], item["until"], item["expiresAt"] = str("retentionLease"), str(formatTime(until)), n(until.Add(time.Hour).Unix())
+	vals := map[string]types.AttributeValue{}
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: item,
-		ConditionExpression:       aws.String("attribute_not_exists(PK) OR #u < :now"),
+		ConditionExpression:       aws.String("attribute_not_exists(PK) OR " + deadlinePassed("#u", now, vals)),
 		ExpressionAttributeNames:  map[string]string{"#u": "until"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": n(now.Unix())}})
+		ExpressionAttributeValues: vals})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		return false, nil
@@ -256,7 +268,7 @@ func (s *Store) ResidentReadings(ctx context.Context, cid, residentID string, da
 	out := []notices.Reading{}
 	for _, av := range items {
 		var it readingItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return nil, err
 		}
 		out = append(out, it.domain())

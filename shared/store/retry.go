@@ -14,8 +14,8 @@ import (
 
 // retryable says whether a failed write may succeed when tried again:
 // a transaction that lost to another on the same items, or throttling.
-// DynamoDB Local never produces either; tests inject them (see
-// store_faults_test.go).
+// DynamoDB Local never produces either; tests inject them with
+// internal/dynamolocal.Faults.
 func retryable(err error) bool {
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {

@@ -2,30 +2,41 @@ package store
 
 import (
 	"context"
-	"strconv"
+	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/shared/smsflow"
 )
 
 var _ smsflow.Menus = (*Store)(nil)
 
-// MenuKey is the supply menu a phone was last texted: what its numbers mean.
-func MenuKey(phone string) Key { return Key{"PHONE#" + phone, "SMSMENU"} }
+// menuItem is the supply menu a phone was last texted.
+type menuItem struct {
+	keys
+	Items     []menuLine `dynamodbav:"items"`
+	ExpiresAt int64      `dynamodbav:"expiresAt"`
+}
+
+type menuLine struct {
+	ItemID   string `dynamodbav:"itemId"`
+	Name     string `dynamodbav:"name"`
+	PriceFen int    `dynamodbav:"priceFen"`
+}
 
 // SaveMenu keeps the menu a phone was texted, until expires.
 func (s *Store) SaveMenu(ctx context.Context, phone string, menu []smsflow.MenuItem, expires time.Time) error {
-	item, err := jsonItem(keys{PK: MenuKey(phone).PK, SK: MenuKey(phone).SK, Type: "smsMenu"}, struct {
-		Items []smsflow.MenuItem `json:"items"`
-	}{menu})
+	k := MenuKey(phone)
+	it := menuItem{keys: keys{PK: k.PK, SK: k.SK, Type: "smsMenu"}, ExpiresAt: expires.Unix()}
+	for _, m := range menu {
+		it.Items = append(it.Items, menuLine{ItemID: m.ItemID, Name: m.Name, PriceFen: m.PriceFen})
+	}
+	item, err := record(it)
 	if err != nil {
 		return err
 	}
-	item["expiresAt"] = n(expires.Unix())
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: item}); err != nil {
 		return unavailable(err)
 	}
@@ -35,23 +46,20 @@ func (s *Store) SaveMenu(ctx context.Context, phone string, menu []smsflow.MenuI
 // Menu reads the menu a phone was last texted; none when it expired (DynamoDB
 // Local keeps expired items: the expiry is checked here too).
 func (s *Store) Menu(ctx context.Context, phone string, now time.Time) ([]smsflow.MenuItem, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: MenuKey(phone).av(), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	if out.Item == nil {
+	var it menuItem
+	err := s.getConsistent(ctx, MenuKey(phone), &it)
+	if errors.Is(err, errNotFound) {
 		return nil, nil
 	}
-	if exp, ok := out.Item["expiresAt"].(*types.AttributeValueMemberN); ok {
-		if at, err := strconv.ParseInt(exp.Value, 10, 64); err == nil && at < now.Unix() {
-			return nil, nil
-		}
-	}
-	var m struct {
-		Items []smsflow.MenuItem `json:"items"`
-	}
-	if err := fromJSONItem(out.Item, &m); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	return m.Items, nil
+	if it.ExpiresAt < now.Unix() {
+		return nil, nil
+	}
+	var out []smsflow.MenuItem
+	for _, l := range it.Items {
+		out = append(out, smsflow.MenuItem{ItemID: l.ItemID, Name: l.Name, PriceFen: l.PriceFen})
+	}
+	return out, nil
 }

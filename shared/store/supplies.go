@@ -19,38 +19,6 @@ import (
 
 var _ supplies.Store = (*Store)(nil)
 
-// MerchantKey is a merchant in its community's partition.
-func MerchantKey(communityID, merchantID string) Key {
-	return Key{"COMMUNITY#" + communityID, "MERCHANT#" + merchantID}
-}
-
-// ItemKey is an item of the catalogue, in a partition of its own: orders
-// take its stock in their transactions.
-func ItemKey(itemID string) Key { return Key{"ITEM#" + itemID, "ITEM"} }
-
-// ItemsIndex is GSI1 on items: a community's catalogue.
-func ItemsIndex(communityID, itemID string) Key { return Key{"ITEMS#" + communityID, itemID} }
-
-// OrderKey is an order.
-func OrderKey(orderID string) Key { return Key{"ORDER#" + orderID, "ORDER"} }
-
-// OrderStatusIndex is GSI1 on orders: a community's orders in a status, by
-// building, then in time order. A move to another status moves the order
-// to that status's partition of the index.
-func OrderStatusIndex(communityID, status, buildingID string, createdAt time.Time, orderID string) Key {
-	return Key{"ORDERS#" + communityID + "#" + status, buildingID + "#" + formatTime(createdAt) + "#" + orderID}
-}
-
-// HouseholdOrdersIndex is GSI2 on orders: a household's orders in time order.
-func HouseholdOrdersIndex(householdID string, createdAt time.Time, orderID string) Key {
-	return Key{"HHORDERS#" + householdID, formatTime(createdAt) + "#" + orderID}
-}
-
-// LimitKey counts what a household ordered of a limited item on a day.
-func LimitKey(householdID, day, itemID string) Key {
-	return Key{"HHLIMIT#" + householdID, day + "#" + itemID}
-}
-
 // limitTTL keeps a day's counters past the day.
 const limitTTL = 3 * 24 * time.Hour
 
@@ -75,7 +43,7 @@ func (s *Store) Merchants(ctx context.Context, cid string) ([]supplies.Merchant,
 	out := []supplies.Merchant{}
 	err := s.queryPrefix(ctx, CommunityKey(cid).PK, "MERCHANT#", func(av map[string]types.AttributeValue) error {
 		var it merchantItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return err
 		}
 		out = append(out, supplies.Merchant{ID: it.ID, CommunityID: it.CommunityID, Name: it.Name, Phone: it.Phone, CreatedAt: parseTime(it.CreatedAt)})
@@ -117,19 +85,6 @@ func (s *Store) CreateItem(ctx context.Context, it supplies.Item) error {
 	return s.putNew(ctx, toCatalogueItem(it))
 }
 
-// putNew writes an item that must not exist yet.
-func (s *Store) putNew(ctx context.Context, v any) error {
-	av, err := attributevalue.MarshalMap(v)
-	if err != nil {
-		return err
-	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
-	if err != nil {
-		return unavailable(err)
-	}
-	return nil
-}
-
 // Item reads an item, consistently.
 func (s *Store) Item(ctx context.Context, itemID string) (supplies.Item, error) {
 	if !registry.ValidID(itemID) {
@@ -143,7 +98,7 @@ func (s *Store) Item(ctx context.Context, itemID string) (supplies.Item, error) 
 		return supplies.Item{}, supplies.ErrItemNotFound
 	}
 	var it catalogueItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+	if err := readRecord(out.Item, &it); err != nil {
 		return supplies.Item{}, err
 	}
 	return it.domain(), nil
@@ -154,7 +109,7 @@ func (s *Store) Items(ctx context.Context, cid string) ([]supplies.Item, error) 
 	out := []supplies.Item{}
 	err := s.queryIndex(ctx, "GSI1", ItemsIndex(cid, "").PK, "", func(av map[string]types.AttributeValue) error {
 		var it catalogueItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return err
 		}
 		out = append(out, it.domain())
@@ -219,7 +174,7 @@ func (s *Store) UpdateItem(ctx context.Context, it supplies.Item, readVersion, a
 		return supplies.Item{}, unavailable(err)
 	}
 	var saved catalogueItem
-	if err := attributevalue.UnmarshalMap(out.Attributes, &saved); err != nil {
+	if err := readRecord(out.Attributes, &saved); err != nil {
 		return supplies.Item{}, err
 	}
 	return saved.domain(), nil
@@ -227,30 +182,60 @@ func (s *Store) UpdateItem(ctx context.Context, it supplies.Item, readVersion, a
 
 type orderItem struct {
 	keys
-	ID          string            `dynamodbav:"id"`
-	CommunityID string            `dynamodbav:"communityId"`
-	HouseholdID string            `dynamodbav:"householdId"`
-	BuildingID  string            `dynamodbav:"buildingId"`
-	PlacedBy    string            `dynamodbav:"placedBy"`
-	Lines       []supplies.Line   `dynamodbav:"lines"`
-	TotalFen    int               `dynamodbav:"totalFen"`
-	Note        string            `dynamodbav:"note"`
-	Status      string            `dynamodbav:"status"`
-	History     []supplies.Change `dynamodbav:"history"`
-	DelivererID string            `dynamodbav:"delivererId,omitempty"`
-	CreatedAt   string            `dynamodbav:"createdAt"`
-	Day         string            `dynamodbav:"day"`
-	DoorCode    string            `dynamodbav:"doorCode"`
-	CodeTries   int               `dynamodbav:"codeTries"`
+	ID          string        `dynamodbav:"id"`
+	CommunityID string        `dynamodbav:"communityId"`
+	HouseholdID string        `dynamodbav:"householdId"`
+	BuildingID  string        `dynamodbav:"buildingId"`
+	PlacedBy    string        `dynamodbav:"placedBy"`
+	Lines       []orderLine   `dynamodbav:"lines"`
+	TotalFen    int           `dynamodbav:"totalFen"`
+	Note        string        `dynamodbav:"note"`
+	Status      string        `dynamodbav:"status"`
+	History     []orderChange `dynamodbav:"history"`
+	DelivererID string        `dynamodbav:"delivererId,omitempty"`
+	CreatedAt   string        `dynamodbav:"createdAt"`
+	Day         string        `dynamodbav:"day"`
+	DoorCode    string        `dynamodbav:"doorCode"`
+	CodeTries   int           `dynamodbav:"codeTries"`
 	// Limited are the items whose daily limit the order counted against.
 	Limited []string `dynamodbav:"limited,omitempty"`
 }
 
+// orderLine and orderChange keep the attribute names an earlier version
+// gave them (its Go field names): its orders read on.
+type orderLine struct {
+	ItemID     string `dynamodbav:"ItemID"`
+	MerchantID string `dynamodbav:"MerchantID"`
+	Name       string `dynamodbav:"Name"`
+	Unit       string `dynamodbav:"Unit"`
+	PriceFen   int    `dynamodbav:"PriceFen"`
+	Quantity   int    `dynamodbav:"Quantity"`
+}
+
+type orderChange struct {
+	Status string `dynamodbav:"Status"`
+	At     when   `dynamodbav:"At"`
+	By     string `dynamodbav:"By"`
+	Reason string `dynamodbav:"Reason"`
+}
+
+func toOrderChange(c supplies.Change) orderChange {
+	return orderChange{Status: c.Status, At: stamp(c.At), By: c.By, Reason: c.Reason}
+}
+
 func (it orderItem) domain() supplies.Order {
-	return supplies.Order{ID: it.ID, CommunityID: it.CommunityID, HouseholdID: it.HouseholdID, BuildingID: it.BuildingID,
-		PlacedBy: it.PlacedBy, Lines: it.Lines, TotalFen: it.TotalFen, Note: it.Note, Status: it.Status, History: it.History,
+	o := supplies.Order{ID: it.ID, CommunityID: it.CommunityID, HouseholdID: it.HouseholdID, BuildingID: it.BuildingID,
+		PlacedBy: it.PlacedBy, TotalFen: it.TotalFen, Note: it.Note, Status: it.Status,
 		DelivererID: it.DelivererID, CreatedAt: parseTime(it.CreatedAt), Day: it.Day, DoorCode: it.DoorCode, CodeTries: it.CodeTries,
-		Limited: it.Limited}
+		Limited: it.Limited, Lines: []supplies.Line{}, History: []supplies.Change{}}
+	for _, l := range it.Lines {
+		o.Lines = append(o.Lines, supplies.Line{ItemID: l.ItemID, MerchantID: l.MerchantID, Name: l.Name, Unit: l.Unit,
+			PriceFen: l.PriceFen, Quantity: l.Quantity})
+	}
+	for _, c := range it.History {
+		o.History = append(o.History, supplies.Change{Status: c.Status, At: c.At.time(), By: c.By, Reason: c.Reason})
+	}
+	return o
 }
 
 // PlaceOrder writes the order in one TransactWriteItems: a check that the
@@ -265,14 +250,21 @@ func (s *Store) PlaceOrder(ctx context.Context, o supplies.Order, items map[stri
 	hx := HouseholdOrdersIndex(o.HouseholdID, o.CreatedAt, o.ID)
 	it := orderItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, GSI2PK: hx.PK, GSI2SK: hx.SK, Type: "order"},
 		ID: o.ID, CommunityID: o.CommunityID, HouseholdID: o.HouseholdID, BuildingID: o.BuildingID, PlacedBy: o.PlacedBy,
-		Lines: o.Lines, TotalFen: o.TotalFen, Note: o.Note, Status: o.Status, History: o.History, CreatedAt: formatTime(o.CreatedAt),
+		TotalFen: o.TotalFen, Note: o.Note, Status: o.Status, CreatedAt: formatTime(o.CreatedAt),
 		Day: o.Day, DoorCode: o.DoorCode}
+	for _, l := range o.Lines {
+		it.Lines = append(it.Lines, orderLine{ItemID: l.ItemID, MerchantID: l.MerchantID, Name: l.Name, Unit: l.Unit,
+			PriceFen: l.PriceFen, Quantity: l.Quantity})
+	}
+	for _, c := range o.History {
+		it.History = append(it.History, toOrderChange(c))
+	}
 	for _, l := range o.Lines {
 		if items[l.ItemID].LimitPerHousehold > 0 {
 			it.Limited = append(it.Limited, l.ItemID)
 		}
 	}
-	av, err := attributevalue.MarshalMap(it)
+	av, err := record(it)
 	if err != nil {
 		return err
 	}
@@ -340,7 +332,7 @@ func (s *Store) Order(ctx context.Context, orderID string) (supplies.Order, erro
 	}
 	var it orderItem
 	err := s.get(ctx, OrderKey(orderID), &it)
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return supplies.Order{}, supplies.ErrOrderNotFound
 	}
 	if err != nil {
@@ -367,7 +359,7 @@ func ordersOf(avs []map[string]types.AttributeValue) ([]supplies.Order, error) {
 	orders := []supplies.Order{}
 	for _, av := range avs {
 		var it orderItem
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return nil, err
 		}
 		orders = append(orders, it.domain())
@@ -399,7 +391,7 @@ func (s *Store) OrdersByStatus(ctx context.Context, cid, status, buildingID stri
 // household's limits.
 func (s *Store) MoveOrder(ctx context.Context, o supplies.Order, from string, c supplies.Change, delivererID string) error {
 	ix := OrderStatusIndex(o.CommunityID, c.Status, o.BuildingID, o.CreatedAt, o.ID)
-	change, err := attributevalue.MarshalList([]supplies.Change{c})
+	change, err := attributevalue.MarshalList([]orderChange{toOrderChange(c)})
 	if err != nil {
 		return err
 	}
@@ -465,27 +457,11 @@ func (s *Store) LimitsUsed(ctx context.Context, hid, day string) (map[string]int
 			SK    string `dynamodbav:"SK"`
 			Count int    `dynamodbav:"count"`
 		}
-		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		if err := readRecord(av, &it); err != nil {
 			return err
 		}
 		out[strings.TrimPrefix(it.SK, day+"#")] = it.Count
 		return nil
 	})
 	return out, err
-}
-
-// queryIndex reads a whole partition of an index (its SK range when prefix
-// is set).
-func (s *Store) queryIndex(ctx context.Context, index, pk, prefix string, each func(map[string]types.AttributeValue) error) error {
-	pkName, skName := index+"PK", index+"SK"
-	in := &dynamodb.QueryInput{
-		TableName: aws.String(s.Table), IndexName: aws.String(index),
-		KeyConditionExpression:    aws.String(pkName + " = :pk AND begins_with(" + skName + ", :sk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":sk": str(prefix)},
-	}
-	if prefix == "" {
-		in.KeyConditionExpression = aws.String(pkName + " = :pk")
-		delete(in.ExpressionAttributeValues, ":sk")
-	}
-	return s.queryAll(ctx, in, each)
 }

@@ -31,7 +31,7 @@ type TableSpec struct {
 	TTLAttribute string
 }
 
-// Table is the one table of DESIGN.md §3; docs/access-patterns.md says which
+// Table is Fangxian's one table; docs/access-patterns.md says which
 // item lives under which keys.
 var Table = TableSpec{
 	PartitionKey: "PK",

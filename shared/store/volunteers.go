@@ -7,102 +7,234 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/manifest"
-	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/volunteers"
 )
 
 var _ volunteers.Store = (*Store)(nil)
 
-// VolunteerKey is a volunteer, in a partition of their own (their open
-// check-in and hours live there too).
-func VolunteerKey(id string) Key { return Key{"VOL#" + id, "VOL"} }
+// The records of volunteering. Their attributes keep the names an earlier
+// version wrote (its items read on), apart from the API's from now on.
 
-// VolunteersIndex is GSI1 on volunteers: a community's.
-func VolunteersIndex(communityID, id string) Key { return Key{"VOLS#" + communityID, id} }
-
-// VolunteerPhoneKey is a phone's one sign-up: pending or approved, it keeps
-// the phone from signing up again.
-func VolunteerPhoneKey(phone string) Key { return Key{"VOLPHONE#" + phone, "VOL"} }
-
-// PostKey is a post; its shifts' counters and assignments share its partition.
-func PostKey(id string) Key { return Key{"POST#" + id, "POST"} }
-
-// PostsIndex is GSI1 on posts: a community's.
-func PostsIndex(communityID, id string) Key { return Key{"POSTS#" + communityID, id} }
-
-// ShiftKey counts a shift's A and B roles against its need.
-func ShiftKey(postID, shiftID string) Key { return Key{"POST#" + postID, "SHIFT#" + shiftID} }
-
-// AssignmentKey is a volunteer on a shift of a post.
-func AssignmentKey(postID, shiftID, volunteerID string) Key {
-	return Key{"POST#" + postID, "ASSIGN#" + shiftID + "#" + volunteerID}
+type volunteerItem struct {
+	keys
+	ID           string       `dynamodbav:"id"`
+	CommunityID  string       `dynamodbav:"communityId"`
+	Name         string       `dynamodbav:"name"`
+	Phone        string       `dynamodbav:"phone"`
+	Category     string       `dynamodbav:"category"`
+	Skills       []string     `dynamodbav:"skills"`
+	Availability []windowLine `dynamodbav:"availability"`
+	Status       string       `dynamodbav:"status"`
+	BuildingID   string       `dynamodbav:"buildingId,omitempty"`
+	CreatedAt    when         `dynamodbav:"createdAt"`
+	DecidedAt    when         `dynamodbav:"decidedAt,omitempty"`
+	DecidedBy    string       `dynamodbav:"decidedBy,omitempty"`
 }
 
-// VolunteerAssignmentsIndex is GSI1 on assignments: a volunteer's, by start.
-func VolunteerAssignmentsIndex(volunteerID string, startsAt time.Time, postID, shiftID string) Key {
-	return Key{"VOLASSIGN#" + volunteerID, formatTime(startsAt) + "#" + postID + "#" + shiftID}
+type windowLine struct {
+	Day  int    `dynamodbav:"day"`
+	From string `dynamodbav:"from"`
+	To   string `dynamodbav:"to"`
 }
 
-// ActivationKey is an activation; its asks share its partition.
-func ActivationKey(id string) Key { return Key{"ACT#" + id, "ACT"} }
-
-// AskKey is one volunteer called to one shift by an activation.
-func AskKey(activationID, volunteerID, postID, shiftID string) Key {
-	return Key{"ACT#" + activationID, "ASK#" + volunteerID + "#" + postID + "#" + shiftID}
-}
-
-// VolunteerAsksIndex is GSI1 on asks: a volunteer's, by when they were asked.
-func VolunteerAsksIndex(volunteerID string, askedAt time.Time, activationID, postID, shiftID string) Key {
-	return Key{"VOLASKS#" + volunteerID, formatTime(askedAt) + "#" + activationID + "#" + postID + "#" + shiftID}
-}
-
-// AskDueIndex is GSI2 on asks the backup job has to look at: unanswered by
-// their deadline, or declined. A handful at any time across communities.
-func AskDueIndex(at time.Time, activationID, volunteerID, postID, shiftID string) Key {
-	return Key{"ASKDUE", formatTime(at) + "#" + activationID + "#" + volunteerID + "#" + postID + "#" + shiftID}
-}
-
-// OpenCheckinKey is a volunteer's check-in not yet checked out: one at a time.
-func OpenCheckinKey(volunteerID string) Key { return Key{"VOL#" + volunteerID, "OPEN"} }
-
-// HoursKey is a check-in that was checked out: served time.
-func HoursKey(volunteerID string, in time.Time, postID string) Key {
-	return Key{"VOL#" + volunteerID, "HOURS#" + formatTime(in) + "#" + postID}
-}
-
-// HoursIndex is GSI1 on served time: a community's month.
-func HoursIndex(communityID, month, volunteerID string, in time.Time) Key {
-	return Key{"HOURS#" + communityID + "#" + month, volunteerID + "#" + formatTime(in)}
-}
-
-// jsonItem is a domain value stored under its JSON names, beside its
-// keys: the volunteer types name their fields once, for the API and the
-// table alike.
-func jsonItem(k keys, v any) (map[string]types.AttributeValue, error) {
-	item, err := attributevalue.MarshalMapWithOptions(v, func(o *attributevalue.EncoderOptions) { o.TagKey = "json" })
-	if err != nil {
-		return nil, err
+func toVolunteerItem(v volunteers.Volunteer) volunteerItem {
+	k, ix := VolunteerKey(v.ID), VolunteersIndex(v.CommunityID, v.ID)
+	it := volunteerItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "volunteer"}, ID: v.ID, CommunityID: v.CommunityID,
+		Name: v.Name, Phone: v.Phone, Category: v.Category, Skills: v.Skills, Status: v.Status, BuildingID: v.BuildingID,
+		CreatedAt: stamp(v.CreatedAt), DecidedBy: v.DecidedBy, Availability: []windowLine{}}
+	for _, w := range v.Availability {
+		it.Availability = append(it.Availability, windowLine{Day: w.Day, From: w.From, To: w.To})
 	}
-	ks, err := attributevalue.MarshalMap(k)
-	if err != nil {
-		return nil, err
+	if v.DecidedAt != nil {
+		it.DecidedAt = stamp(*v.DecidedAt)
 	}
-	for name, val := range ks {
-		item[name] = val
-	}
-	return item, nil
+	return it
 }
 
-// fromJSONItem reads what jsonItem wrote.
-func fromJSONItem(av map[string]types.AttributeValue, v any) error {
-	return attributevalue.UnmarshalMapWithOptions(av, v, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" })
+func (it volunteerItem) domain() volunteers.Volunteer {
+	v := volunteers.Volunteer{ID: it.ID, CommunityID: it.CommunityID, Name: it.Name, Phone: it.Phone, Category: it.Category,
+		Skills: it.Skills, Status: it.Status, BuildingID: it.BuildingID, CreatedAt: it.CreatedAt.time(), DecidedBy: it.DecidedBy,
+		Availability: []volunteers.Window{}}
+	if v.Skills == nil {
+		v.Skills = []string{}
+	}
+	for _, w := range it.Availability {
+		v.Availability = append(v.Availability, volunteers.Window{Day: w.Day, From: w.From, To: w.To})
+	}
+	if t := it.DecidedAt.time(); !t.IsZero() {
+		v.DecidedAt = &t
+	}
+	return v
+}
+
+type postItem struct {
+	keys
+	ID          string      `dynamodbav:"id"`
+	CommunityID string      `dynamodbav:"communityId"`
+	Kind        string      `dynamodbav:"kind"`
+	Name        string      `dynamodbav:"name"`
+	Place       string      `dynamodbav:"place"`
+	BuildingID  string      `dynamodbav:"buildingId,omitempty"`
+	Skills      []string    `dynamodbav:"skills"`
+	Shifts      []shiftLine `dynamodbav:"shifts"`
+	SquadLeader string      `dynamodbav:"squadLeader,omitempty"`
+	CreatedAt   when        `dynamodbav:"createdAt"`
+	// CodeSecret signs the post's check-in codes: stored, never shown.
+	CodeSecret []byte `dynamodbav:"codeSecret"`
+}
+
+type shiftLine struct {
+	ID       string `dynamodbav:"id"`
+	StartsAt when   `dynamodbav:"startsAt"`
+	EndsAt   when   `dynamodbav:"endsAt"`
+	Need     int    `dynamodbav:"need"`
+}
+
+func toPostItem(p volunteers.Post) postItem {
+	k, ix := PostKey(p.ID), PostsIndex(p.CommunityID, p.ID)
+	it := postItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "post"}, ID: p.ID, CommunityID: p.CommunityID,
+		Kind: p.Kind, Name: p.Name, Place: p.Place, BuildingID: p.BuildingID, Skills: p.Skills, SquadLeader: p.SquadLeader,
+		CreatedAt: stamp(p.CreatedAt), CodeSecret: p.CodeSecret, Shifts: []shiftLine{}}
+	for _, sh := range p.Shifts {
+		it.Shifts = append(it.Shifts, shiftLine{ID: sh.ID, StartsAt: stamp(sh.StartsAt), EndsAt: stamp(sh.EndsAt), Need: sh.Need})
+	}
+	return it
+}
+
+func (it postItem) domain() volunteers.Post {
+	p := volunteers.Post{ID: it.ID, CommunityID: it.CommunityID, Kind: it.Kind, Name: it.Name, Place: it.Place, BuildingID: it.BuildingID,
+		Skills: it.Skills, SquadLeader: it.SquadLeader, CreatedAt: it.CreatedAt.time(), CodeSecret: it.CodeSecret, Shifts: []volunteers.Shift{}}
+	if p.Skills == nil {
+		p.Skills = []string{}
+	}
+	for _, sh := range it.Shifts {
+		p.Shifts = append(p.Shifts, volunteers.Shift{ID: sh.ID, StartsAt: sh.StartsAt.time(), EndsAt: sh.EndsAt.time(), Need: sh.Need})
+	}
+	return p
+}
+
+type assignmentItem struct {
+	keys
+	PostID      string `dynamodbav:"postId"`
+	ShiftID     string `dynamodbav:"shiftId"`
+	VolunteerID string `dynamodbav:"volunteerId"`
+	Role        string `dynamodbav:"role"`
+	Name        string `dynamodbav:"name"`
+	Phone       string `dynamodbav:"phone,omitempty"`
+	Category    string `dynamodbav:"category"`
+	Post        string `dynamodbav:"post"`
+	Place       string `dynamodbav:"place"`
+	StartsAt    when   `dynamodbav:"startsAt"`
+	EndsAt      when   `dynamodbav:"endsAt"`
+	SquadLeader bool   `dynamodbav:"squadLeader"`
+}
+
+func toAssignmentItem(a volunteers.Assignment) assignmentItem {
+	k, ix := AssignmentKey(a.PostID, a.ShiftID, a.VolunteerID), VolunteerAssignmentsIndex(a.VolunteerID, a.StartsAt, a.PostID, a.ShiftID)
+	return assignmentItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "assignment"}, PostID: a.PostID,
+		ShiftID: a.ShiftID, VolunteerID: a.VolunteerID, Role: a.Role, Name: a.Name, Phone: a.Phone, Category: a.Category,
+		Post: a.Post, Place: a.Place, StartsAt: stamp(a.StartsAt), EndsAt: stamp(a.EndsAt), SquadLeader: a.SquadLeader}
+}
+
+func (it assignmentItem) domain() volunteers.Assignment {
+	return volunteers.Assignment{PostID: it.PostID, ShiftID: it.ShiftID, VolunteerID: it.VolunteerID, Role: it.Role, Name: it.Name,
+		Phone: it.Phone, Category: it.Category, Post: it.Post, Place: it.Place, StartsAt: it.StartsAt.time(), EndsAt: it.EndsAt.time(),
+		SquadLeader: it.SquadLeader}
+}
+
+type activationItem struct {
+	keys
+	ID          string    `dynamodbav:"id"`
+	CommunityID string    `dynamodbav:"communityId"`
+	Scope       scopeItem `dynamodbav:"scope"`
+	Minutes     int       `dynamodbav:"minutes"`
+	CreatedAt   when      `dynamodbav:"createdAt"`
+	CreatedBy   string    `dynamodbav:"createdBy"`
+	Drill       string    `dynamodbav:"drill,omitempty"`
+}
+
+type scopeItem struct {
+	PostIDs    []string `dynamodbav:"postIds,omitempty"`
+	Categories []string `dynamodbav:"categories,omitempty"`
+	All        bool     `dynamodbav:"all,omitempty"`
+}
+
+func (it activationItem) domain() volunteers.Activation {
+	return volunteers.Activation{ID: it.ID, CommunityID: it.CommunityID, Minutes: it.Minutes, CreatedAt: it.CreatedAt.time(),
+		CreatedBy: it.CreatedBy, Drill: it.Drill,
+		Scope: volunteers.Scope{PostIDs: it.Scope.PostIDs, Categories: it.Scope.Categories, All: it.Scope.All}}
+}
+
+type askRecord struct {
+	keys
+	ActivationID string `dynamodbav:"activationId"`
+	CommunityID  string `dynamodbav:"communityId"`
+	PostID       string `dynamodbav:"postId"`
+	Post         string `dynamodbav:"post"`
+	ShiftID      string `dynamodbav:"shiftId"`
+	StartsAt     when   `dynamodbav:"startsAt"`
+	Need         int    `dynamodbav:"need"`
+	VolunteerID  string `dynamodbav:"volunteerId"`
+	Name         string `dynamodbav:"name"`
+	Phone        string `dynamodbav:"phone,omitempty"`
+	Role         string `dynamodbav:"role"`
+	Status       string `dynamodbav:"status"`
+	AskedAt      when   `dynamodbav:"askedAt"`
+	DeadlineAt   when   `dynamodbav:"deadlineAt"`
+	AnsweredAt   when   `dynamodbav:"answeredAt,omitempty"`
+	Minutes      int    `dynamodbav:"minutes"`
+	Drill        string `dynamodbav:"drill,omitempty"`
+}
+
+func (it askRecord) domain() volunteers.Ask {
+	a := volunteers.Ask{ActivationID: it.ActivationID, CommunityID: it.CommunityID, PostID: it.PostID, Post: it.Post, ShiftID: it.ShiftID,
+		StartsAt: it.StartsAt.time(), Need: it.Need, VolunteerID: it.VolunteerID, Name: it.Name, Phone: it.Phone, Role: it.Role,
+		Status: it.Status, AskedAt: it.AskedAt.time(), DeadlineAt: it.DeadlineAt.time(), Minutes: it.Minutes, Drill: it.Drill,
+		// The backup job has yet to act on what is on the due index.
+		BackupDue: it.GSI2PK != ""}
+	if t := it.AnsweredAt.time(); !t.IsZero() {
+		a.AnsweredAt = &t
+	}
+	return a
+}
+
+type checkinItem struct {
+	keys
+	VolunteerID string `dynamodbav:"volunteerId"`
+	CommunityID string `dynamodbav:"communityId"`
+	Name        string `dynamodbav:"name"`
+	Category    string `dynamodbav:"category"`
+	PostID      string `dynamodbav:"postId"`
+	Post        string `dynamodbav:"post"`
+	ShiftID     string `dynamodbav:"shiftId"`
+	In          when   `dynamodbav:"checkedInAt"`
+	Out         when   `dynamodbav:"checkedOutAt,omitempty"`
+	Minutes     int    `dynamodbav:"minutes"`
+	ShiftEnds   when   `dynamodbav:"shiftEndsAt"`
+}
+
+func toCheckinItem(k keys, c volunteers.Checkin) checkinItem {
+	it := checkinItem{keys: k, VolunteerID: c.VolunteerID, CommunityID: c.CommunityID, Name: c.Name, Category: c.Category,
+		PostID: c.PostID, Post: c.Post, ShiftID: c.ShiftID, In: stamp(c.In), Minutes: c.Minutes, ShiftEnds: stamp(c.ShiftEnds)}
+	if c.Out != nil {
+		it.Out = stamp(*c.Out)
+	}
+	return it
+}
+
+func (it checkinItem) domain() volunteers.Checkin {
+	c := volunteers.Checkin{VolunteerID: it.VolunteerID, CommunityID: it.CommunityID, Name: it.Name, Category: it.Category,
+		PostID: it.PostID, Post: it.Post, ShiftID: it.ShiftID, In: it.In.time(), Minutes: it.Minutes, ShiftEnds: it.ShiftEnds.time()}
+	if t := it.Out.time(); !t.IsZero() {
+		c.Out = &t
+	}
+	return c
 }
 
 type volunteerPhoneItem struct {
@@ -115,12 +247,12 @@ type volunteerPhoneItem struct {
 // CreateVolunteer writes a pending volunteer with the phone's claim, which
 // a rejected or inactive earlier sign-up does not hold.
 func (s *Store) CreateVolunteer(ctx context.Context, v volunteers.Volunteer) error {
-	k, ix, pk := VolunteerKey(v.ID), VolunteersIndex(v.CommunityID, v.ID), VolunteerPhoneKey(v.Phone)
-	item, err := jsonItem(keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "volunteer"}, v)
+	pk := VolunteerPhoneKey(v.Phone)
+	item, err := record(toVolunteerItem(v))
 	if err != nil {
 		return err
 	}
-	claim, err := attributevalue.MarshalMap(volunteerPhoneItem{keys: keys{PK: pk.PK, SK: pk.SK, Type: "volunteerPhone"},
+	claim, err := record(volunteerPhoneItem{keys: keys{PK: pk.PK, SK: pk.SK, Type: "volunteerPhone"},
 		VolunteerID: v.ID, CommunityID: v.CommunityID, Status: v.Status})
 	if err != nil {
 		return err
@@ -144,35 +276,26 @@ func (s *Store) CreateVolunteer(ctx context.Context, v volunteers.Volunteer) err
 
 // Volunteer reads a volunteer.
 func (s *Store) Volunteer(ctx context.Context, id string) (volunteers.Volunteer, error) {
-	av, err := s.getItem(ctx, VolunteerKey(id))
-	if errors.Is(err, registry.ErrNotFound) {
+	var it volunteerItem
+	err := s.get(ctx, VolunteerKey(id), &it)
+	if errors.Is(err, errNotFound) {
 		return volunteers.Volunteer{}, volunteers.ErrVolunteerNotFound
 	}
-	var v volunteers.Volunteer
-	if err == nil {
-		err = fromJSONItem(av, &v)
+	if err != nil {
+		return volunteers.Volunteer{}, err
 	}
-	return chinaVolunteer(v), err
-}
-
-func chinaVolunteer(v volunteers.Volunteer) volunteers.Volunteer {
-	v.CreatedAt = chinatime.In(v.CreatedAt)
-	if v.DecidedAt != nil {
-		t := chinatime.In(*v.DecidedAt)
-		v.DecidedAt = &t
-	}
-	return v
+	return it.domain(), nil
 }
 
 // Volunteers lists a community's volunteers (GSI1).
 func (s *Store) Volunteers(ctx context.Context, cid string) ([]volunteers.Volunteer, error) {
 	out := []volunteers.Volunteer{}
 	err := s.queryIndex(ctx, "GSI1", VolunteersIndex(cid, "").PK, "", func(av map[string]types.AttributeValue) error {
-		var v volunteers.Volunteer
-		if err := fromJSONItem(av, &v); err != nil {
+		var it volunteerItem
+		if err := readRecord(av, &it); err != nil {
 			return err
 		}
-		out = append(out, chinaVolunteer(v))
+		out = append(out, it.domain())
 		return nil
 	})
 	return out, err
@@ -192,7 +315,7 @@ func (s *Store) DecideVolunteer(ctx context.Context, v volunteers.Volunteer, fro
 	k, pk := VolunteerKey(v.ID), VolunteerPhoneKey(v.Phone)
 	decided := ""
 	if v.DecidedAt != nil {
-		decided = v.DecidedAt.Format(time.RFC3339)
+		decided = formatTime(*v.DecidedAt)
 	}
 	tx := []types.TransactWriteItem{
 		{Update: &types.Update{TableName: aws.String(s.Table), Key: k.av(),
@@ -210,7 +333,7 @@ func (s *Store) DecideVolunteer(ctx context.Context, v volunteers.Volunteer, fro
 	switch {
 	case v.Status == volunteers.StatusApproved && !hasAccount:
 		p := auth.Principal{UserID: v.ID, Role: manifest.RoleVolunteer, VolunteerID: v.ID, VolunteerCommunityID: v.CommunityID}.Normalized()
-		av, err := attributevalue.MarshalMap(toAccountItem(auth.Account{Phone: v.Phone, Name: v.Name, Principal: p}))
+		av, err := record(toAccountItem(auth.Account{Phone: v.Phone, Name: v.Name, Principal: p}))
 		if err != nil {
 			return err
 		}
@@ -280,17 +403,14 @@ type shiftItem struct {
 
 // CreatePost writes a post and its shifts' counters in one transaction.
 func (s *Store) CreatePost(ctx context.Context, p volunteers.Post) error {
-	k, ix := PostKey(p.ID), PostsIndex(p.CommunityID, p.ID)
-	av, err := jsonItem(keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "post"}, p)
+	av, err := record(toPostItem(p))
 	if err != nil {
 		return err
 	}
-	// The secret is stored beside the post, never in its JSON.
-	av["codeSecret"] = &types.AttributeValueMemberB{Value: p.CodeSecret}
 	tx := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}}}
 	for _, sh := range p.Shifts {
 		sk := ShiftKey(p.ID, sh.ID)
-		av, err := attributevalue.MarshalMap(shiftItem{keys: keys{PK: sk.PK, SK: sk.SK, Type: "shift"}, Need: sh.Need})
+		av, err := record(shiftItem{keys: keys{PK: sk.PK, SK: sk.SK, Type: "shift"}, Need: sh.Need})
 		if err != nil {
 			return err
 		}
@@ -302,41 +422,18 @@ func (s *Store) CreatePost(ctx context.Context, p volunteers.Post) error {
 	return nil
 }
 
-// getItem reads one item; registry.ErrNotFound when there is none.
-func (s *Store) getItem(ctx context.Context, k Key) (map[string]types.AttributeValue, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: k.av()})
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	if out.Item == nil {
-		return nil, registry.ErrNotFound
-	}
-	return out.Item, nil
-}
-
 func postOf(av map[string]types.AttributeValue) (volunteers.Post, error) {
-	var p volunteers.Post
-	if err := fromJSONItem(av, &p); err != nil {
+	var it postItem
+	if err := readRecord(av, &it); err != nil {
 		return volunteers.Post{}, err
 	}
-	if b, ok := av["codeSecret"].(*types.AttributeValueMemberB); ok {
-		p.CodeSecret = b.Value
-	}
-	return chinaPost(p), nil
-}
-
-func chinaPost(p volunteers.Post) volunteers.Post {
-	p.CreatedAt = chinatime.In(p.CreatedAt)
-	for i := range p.Shifts {
-		p.Shifts[i].StartsAt, p.Shifts[i].EndsAt = chinatime.In(p.Shifts[i].StartsAt), chinatime.In(p.Shifts[i].EndsAt)
-	}
-	return p
+	return it.domain(), nil
 }
 
 // Post reads a post.
 func (s *Store) Post(ctx context.Context, id string) (volunteers.Post, error) {
 	av, err := s.getItem(ctx, PostKey(id))
-	if errors.Is(err, registry.ErrNotFound) {
+	if errors.Is(err, errNotFound) {
 		return volunteers.Post{}, volunteers.ErrPostNotFound
 	}
 	if err != nil {
@@ -362,8 +459,7 @@ func (s *Store) Posts(ctx context.Context, cid string) ([]volunteers.Post, error
 // Assign writes an assignment and counts it against its shift's need for
 // its role, in one transaction (and makes a squad leader the post's).
 func (s *Store) Assign(ctx context.Context, p volunteers.Post, a volunteers.Assignment, leader bool) error {
-	k, ix := AssignmentKey(a.PostID, a.ShiftID, a.VolunteerID), VolunteerAssignmentsIndex(a.VolunteerID, a.StartsAt, a.PostID, a.ShiftID)
-	av, err := jsonItem(keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "assignment"}, a)
+	av, err := record(toAssignmentItem(a))
 	if err != nil {
 		return err
 	}
@@ -416,12 +512,11 @@ func (s *Store) Unassign(ctx context.Context, a volunteers.Assignment) error {
 
 func assignmentsOf(out *[]volunteers.Assignment) func(map[string]types.AttributeValue) error {
 	return func(av map[string]types.AttributeValue) error {
-		var a volunteers.Assignment
-		if err := fromJSONItem(av, &a); err != nil {
+		var it assignmentItem
+		if err := readRecord(av, &it); err != nil {
 			return err
 		}
-		a.StartsAt, a.EndsAt = chinatime.In(a.StartsAt), chinatime.In(a.EndsAt)
-		*out = append(*out, a)
+		*out = append(*out, it.domain())
 		return nil
 	}
 }
@@ -443,23 +538,27 @@ func askItem(a volunteers.Ask) (map[string]types.AttributeValue, error) {
 	k := AskKey(a.ActivationID, a.VolunteerID, a.PostID, a.ShiftID)
 	ix := VolunteerAsksIndex(a.VolunteerID, a.AskedAt, a.ActivationID, a.PostID, a.ShiftID)
 	due := AskDueIndex(a.DeadlineAt, a.ActivationID, a.VolunteerID, a.PostID, a.ShiftID)
-	return jsonItem(keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, GSI2PK: due.PK, GSI2SK: due.SK, Type: "ask"}, a)
+	it := askRecord{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, GSI2PK: due.PK, GSI2SK: due.SK, Type: "ask"},
+		ActivationID: a.ActivationID, CommunityID: a.CommunityID, PostID: a.PostID, Post: a.Post, ShiftID: a.ShiftID,
+		StartsAt: stamp(a.StartsAt), Need: a.Need, VolunteerID: a.VolunteerID, Name: a.Name, Phone: a.Phone, Role: a.Role,
+		Status: a.Status, AskedAt: stamp(a.AskedAt), DeadlineAt: stamp(a.DeadlineAt), Minutes: a.Minutes, Drill: a.Drill}
+	if a.AnsweredAt != nil {
+		it.AnsweredAt = stamp(*a.AnsweredAt)
+	}
+	return record(it)
 }
-
-// ActivationLockKey holds a community's scope while its calls are open: a
-// second activation of it meanwhile is refused.
-func ActivationLockKey(communityID, scope string) Key { return Key{"ACTLOCK#" + communityID, scope} }
 
 // CreateActivation takes the scope's lock until its calls close, then
 // writes the activation and its asks, 25 a request.
 func (s *Store) CreateActivation(ctx context.Context, a volunteers.Activation, asks []volunteers.Ask, scope string, until time.Time) error {
 	lock := ActivationLockKey(a.CommunityID, scope).av()
 	lock["type"], lock["activationId"] = str("activationLock"), str(a.ID)
-	lock["until"], lock["expiresAt"] = n(until.Unix()), n(until.Add(time.Hour).Unix())
+	lock["until"], lock["expiresAt"] = str(formatTime(until)), n(until.Add(time.Hour).Unix())
+	vals := map[string]types.AttributeValue{}
 	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: lock,
-		ConditionExpression:       aws.String("attribute_not_exists(PK) OR #u < :now"),
+		ConditionExpression:       aws.String("attribute_not_exists(PK) OR " + deadlinePassed("#u", a.CreatedAt, vals)),
 		ExpressionAttributeNames:  map[string]string{"#u": "until"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": n(a.CreatedAt.Unix())}})
+		ExpressionAttributeValues: vals})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		return volunteers.ErrAlreadyCalled
@@ -468,7 +567,9 @@ func (s *Store) CreateActivation(ctx context.Context, a volunteers.Activation, a
 		return unavailable(err)
 	}
 	k := ActivationKey(a.ID)
-	av, err := jsonItem(keys{PK: k.PK, SK: k.SK, Type: "activation"}, a)
+	av, err := record(activationItem{keys: keys{PK: k.PK, SK: k.SK, Type: "activation"}, ID: a.ID, CommunityID: a.CommunityID,
+		Minutes: a.Minutes, CreatedAt: stamp(a.CreatedAt), CreatedBy: a.CreatedBy, Drill: a.Drill,
+		Scope: scopeItem{PostIDs: a.Scope.PostIDs, Categories: a.Scope.Categories, All: a.Scope.All}})
 	if err != nil {
 		return err
 	}
@@ -483,23 +584,13 @@ func (s *Store) CreateActivation(ctx context.Context, a volunteers.Activation, a
 	return s.batchWrite(ctx, reqs)
 }
 
-func chinaAsk(a volunteers.Ask) volunteers.Ask {
-	a.StartsAt, a.AskedAt, a.DeadlineAt = chinatime.In(a.StartsAt), chinatime.In(a.AskedAt), chinatime.In(a.DeadlineAt)
-	if a.AnsweredAt != nil {
-		t := chinatime.In(*a.AnsweredAt)
-		a.AnsweredAt = &t
-	}
-	return a
-}
-
 func asksOf(out *[]volunteers.Ask) func(map[string]types.AttributeValue) error {
 	return func(av map[string]types.AttributeValue) error {
-		var a volunteers.Ask
-		if err := fromJSONItem(av, &a); err != nil {
+		var it askRecord
+		if err := readRecord(av, &it); err != nil {
 			return err
 		}
-		_, a.BackupDue = av["GSI2PK"]
-		*out = append(*out, chinaAsk(a))
+		*out = append(*out, it.domain())
 		return nil
 	}
 }
@@ -511,11 +602,11 @@ func (s *Store) Activation(ctx context.Context, id string) (volunteers.Activatio
 	collect := asksOf(&asks)
 	err := s.queryPrefix(ctx, ActivationKey(id).PK, "", func(av map[string]types.AttributeValue) error {
 		if sk, ok := av["SK"].(*types.AttributeValueMemberS); ok && sk.Value == "ACT" {
-			var a volunteers.Activation
-			if err := fromJSONItem(av, &a); err != nil {
+			var it activationItem
+			if err := readRecord(av, &it); err != nil {
 				return err
 			}
-			a.CreatedAt = chinatime.In(a.CreatedAt)
+			a := it.domain()
 			act = &a
 			return nil
 		}
@@ -547,7 +638,7 @@ func (s *Store) Answer(ctx context.Context, activationID, vid, status string, at
 		if !slices.Contains(open, a.Status) {
 			continue
 		}
-		vals := map[string]types.AttributeValue{":to": str(status), ":at": str(at.Format(time.RFC3339)), ":from": str(a.Status)}
+		vals := map[string]types.AttributeValue{":to": str(status), ":at": str(formatTime(at)), ":from": str(a.Status)}
 		expr := "SET #s = :to, answeredAt = :at REMOVE GSI2PK, GSI2SK"
 		if status == volunteers.AskDeclined {
 			due := AskDueIndex(at, a.ActivationID, a.VolunteerID, a.PostID, a.ShiftID)
@@ -633,7 +724,7 @@ func (s *Store) AddAsk(ctx context.Context, a volunteers.Ask) (bool, error) {
 // StartServing opens a volunteer's check-in: ErrCheckedIn while one is open.
 func (s *Store) StartServing(ctx context.Context, c volunteers.Checkin) error {
 	k := OpenCheckinKey(c.VolunteerID)
-	av, err := jsonItem(keys{PK: k.PK, SK: k.SK, Type: "checkin"}, c)
+	av, err := record(toCheckinItem(keys{PK: k.PK, SK: k.SK, Type: "checkin"}, c))
 	if err != nil {
 		return err
 	}
@@ -657,12 +748,11 @@ func (s *Store) Serving(ctx context.Context, vid string) (volunteers.Checkin, er
 	if out.Item == nil {
 		return volunteers.Checkin{}, volunteers.ErrNotCheckedIn
 	}
-	var c volunteers.Checkin
-	if err := fromJSONItem(out.Item, &c); err != nil {
+	var it checkinItem
+	if err := readRecord(out.Item, &it); err != nil {
 		return volunteers.Checkin{}, err
 	}
-	c.In, c.ShiftEnds = chinatime.In(c.In), chinatime.In(c.ShiftEnds)
-	return c, nil
+	return it.domain(), nil
 }
 
 // StopServing closes the open check-in read and books its time, in one
@@ -670,14 +760,17 @@ func (s *Store) Serving(ctx context.Context, vid string) (volunteers.Checkin, er
 func (s *Store) StopServing(ctx context.Context, c volunteers.Checkin) error {
 	month := c.In.In(chinatime.Zone).Format("2006-01") // the check-in's Beijing month
 	k, ix := HoursKey(c.VolunteerID, c.In, c.PostID), HoursIndex(c.CommunityID, month, c.VolunteerID, c.In)
-	av, err := jsonItem(keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "hours"}, c)
+	av, err := record(toCheckinItem(keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "hours"}, c))
 	if err != nil {
 		return err
 	}
 	err = s.transact(ctx, []types.TransactWriteItem{
 		{Delete: &types.Delete{TableName: aws.String(s.Table), Key: OpenCheckinKey(c.VolunteerID).av(),
-			ConditionExpression:       aws.String("postId = :p AND checkedInAt = :in"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(c.PostID), ":in": str(c.In.Format(time.RFC3339Nano))}}},
+			// The open check-in as read: stored as now, or as an earlier
+			// version wrote it (to the nanosecond, in Beijing time).
+			ConditionExpression: aws.String("postId = :p AND checkedInAt IN (:in, :inBefore)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(c.PostID), ":in": str(formatTime(c.In)),
+				":inBefore": str(c.In.In(chinatime.Zone).Format(time.RFC3339Nano))}}},
 		{Put: &types.Put{TableName: aws.String(s.Table), Item: av}},
 	})
 	var tce *types.TransactionCanceledException
@@ -694,11 +787,11 @@ func (s *Store) StopServing(ctx context.Context, c volunteers.Checkin) error {
 func (s *Store) Hours(ctx context.Context, cid, month string) ([]volunteers.Checkin, error) {
 	out := []volunteers.Checkin{}
 	err := s.queryIndex(ctx, "GSI1", HoursIndex(cid, month, "", time.Time{}).PK, "", func(av map[string]types.AttributeValue) error {
-		var c volunteers.Checkin
-		if err := fromJSONItem(av, &c); err != nil {
+		var it checkinItem
+		if err := readRecord(av, &it); err != nil {
 			return err
 		}
-		out = append(out, c)
+		out = append(out, it.domain())
 		return nil
 	})
 	return out, err

@@ -16,14 +16,14 @@ import (
 func (s *Service) Handlers() httpapi.Handlers {
 	return httpapi.Handlers{
 		"createMerchant": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *MerchantInput) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
 			return s.CreateMerchant(r.Context(), auth.Caller(r), cid, *in)
 		}),
 		"listMerchants": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
@@ -31,14 +31,14 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return map[string]any{"merchants": ms}, err
 		}),
 		"createItem": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *ItemInput) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
 			return s.CreateItem(r.Context(), auth.Caller(r), cid, *in)
 		}),
 		"listItems": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
@@ -49,14 +49,14 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return s.UpdateItem(r.Context(), auth.Caller(r), r.PathValue("itemId"), *in)
 		}),
 		"placeOrder": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *OrderInput) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
 			return s.PlaceOrder(r.Context(), auth.Caller(r), cid, *in, r.Header.Get("Idempotency-Key"))
 		}),
 		"listOrders": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
@@ -82,18 +82,18 @@ func (s *Service) Handlers() httpapi.Handlers {
 		"setOrderStatus": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *StatusInput) (any, error) {
 			return s.SetStatus(r.Context(), auth.Caller(r), r.PathValue("orderId"), *in)
 		}),
-		"purchaseList": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			cid, err := community(r)
+		"purchaseList": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
-				return err
+				return nil, err
 			}
 			csv, err := httpapi.WantsCSV(r)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			list, err := s.Purchases(r.Context(), auth.Caller(r), cid)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if csv {
 				var rows [][]string
@@ -103,23 +103,22 @@ func (s *Service) Handlers() httpapi.Handlers {
 							yuan(it.PriceFen), yuan(it.TotalFen)})
 					}
 				}
-				return httpapi.WriteCSV(w, "purchase-list.csv", []string{"商家", "联系电话", "物品", "单位", "数量", "订单数", "单价(元)", "金额(元)"}, rows)
+				return httpapi.CSV{Filename: "purchase-list.csv", Header: []string{"商家", "联系电话", "物品", "单位", "数量", "订单数", "单价(元)", "金额(元)"}, Rows: rows}, nil
 			}
-			httpapi.WriteJSON(w, http.StatusOK, list)
-			return nil
+			return list, nil
 		}),
-		"pickList": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			cid, err := community(r)
+		"pickList": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
-				return err
+				return nil, err
 			}
 			csv, err := httpapi.WantsCSV(r)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			list, err := s.Picks(r.Context(), auth.Caller(r), cid, r.URL.Query().Get("buildingId"))
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if csv {
 				var rows [][]string
@@ -130,13 +129,12 @@ func (s *Service) Handlers() httpapi.Handlers {
 					}
 					rows = append(rows, []string{list.Building, p.Unit, p.Room, p.Ref, strings.Join(items, "；"), p.Note, statusNames[p.Status], p.ContactPhone})
 				}
-				return httpapi.WriteCSV(w, "pick-list.csv", []string{"楼栋", "单元", "房号", "订单", "物品", "备注", "状态", "联系电话"}, rows)
+				return httpapi.CSV{Filename: "pick-list.csv", Header: []string{"楼栋", "单元", "房号", "订单", "物品", "备注", "状态", "联系电话"}, Rows: rows}, nil
 			}
-			httpapi.WriteJSON(w, http.StatusOK, list)
-			return nil
+			return list, nil
 		}),
 		"assignDeliveries": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *assignInput) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
@@ -159,13 +157,3 @@ var statusNames = map[string]string{StatusAccepted: "已受理", StatusPurchasin
 
 // yuan writes fen as yuan with two decimals.
 func yuan(fen int) string { return fmt.Sprintf("%d.%02d", fen/100, fen%100) }
-
-// community is the path's community id; an id that cannot be one is no
-// route's community.
-func community(r *http.Request) (string, error) {
-	cid := r.PathValue("communityId")
-	if !registry.ValidID(cid) {
-		return "", apperr.NotFound
-	}
-	return cid, nil
-}

@@ -78,39 +78,11 @@ func (s *Service) PlaceOrder(ctx context.Context, p auth.Principal, cid string, 
 	if !p.Has(manifest.RoleResident) || p.ResidentCommunityID != cid || p.HouseholdID == "" {
 		return Order{}, apperr.Forbidden.Wrap(errors.New("only a household orders for itself"))
 	}
-	var fields []apperr.FieldError
-	if len(in.Lines) == 0 || len(in.Lines) > MaxLines {
-		fields = append(fields, apperr.FieldError{Field: "lines", Reason: fmt.Sprintf("%d to %d items", 1, MaxLines)})
+	req, err := readOrder(in)
+	if err != nil {
+		return Order{}, err
 	}
-	quantities := map[string]int{}
-	seen := map[string]int{}
-	var order []string
-	for i, l := range in.Lines {
-		if l.PriceFen != nil {
-			seen[l.ItemID] = *l.PriceFen
-		}
-		if !registry.ValidID(l.ItemID) {
-			fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("lines[%d].itemId", i), Reason: "required"})
-		}
-		if l.Quantity < 1 || l.Quantity > MaxQuantity {
-			fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("lines[%d].quantity", i), Reason: fmt.Sprintf("from %d to %d", 1, MaxQuantity)})
-		}
-		if _, seen := quantities[l.ItemID]; !seen {
-			order = append(order, l.ItemID)
-		}
-		quantities[l.ItemID] += l.Quantity
-		if q := quantities[l.ItemID]; q > MaxQuantity && l.Quantity <= MaxQuantity {
-			// The same item on several lines counts as one line.
-			fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("lines[%d].quantity", i), Reason: fmt.Sprintf("from %d to %d", 1, MaxQuantity)})
-		}
-	}
-	note, problem := safetext.Text(in.Note, 200, false)
-	if problem != "" {
-		fields = append(fields, apperr.FieldError{Field: "note", Reason: string(problem)})
-	}
-	if len(fields) > 0 {
-		return Order{}, apperr.Validation.WithFields(fields...)
-	}
+	quantities, seen, order, note := req.quantities, req.prices, req.items, req.note
 	now := chinatime.In(s.Now())
 	o := Order{ID: orderID(p.UserID, key), CommunityID: cid, HouseholdID: p.HouseholdID, BuildingID: registry.BuildingOf(p.HouseholdID),
 		PlacedBy: p.UserID, Note: note, Status: StatusPlaced, CreatedAt: now, Day: s.day(), DoorCode: doorCode(),
@@ -176,6 +148,55 @@ func (s *Service) PlaceOrder(ctx context.Context, p auth.Principal, cid string, 
 		}
 		return Order{}, err
 	}
+}
+
+// orderRequest is an order as asked for, checked: the quantity of each item
+// (lines of one item counted as one), the prices the household saw, the
+// items in the order first asked, and the note.
+type orderRequest struct {
+	quantities map[string]int
+	prices     map[string]int
+	items      []string
+	note       string
+}
+
+// readOrder checks what a household asks to order, before anything is read:
+// 1 to MaxLines lines, each of a well-formed item and a quantity of 1 to
+// MaxQuantity (an item over several lines within it too), a short note.
+func readOrder(in OrderInput) (orderRequest, error) {
+	var fields []apperr.FieldError
+	if len(in.Lines) == 0 || len(in.Lines) > MaxLines {
+		fields = append(fields, apperr.FieldError{Field: "lines", Reason: fmt.Sprintf("%d to %d items", 1, MaxLines)})
+	}
+	req := orderRequest{quantities: map[string]int{}, prices: map[string]int{}}
+	for i, l := range in.Lines {
+		if l.PriceFen != nil {
+			req.prices[l.ItemID] = *l.PriceFen
+		}
+		if !registry.ValidID(l.ItemID) {
+			fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("lines[%d].itemId", i), Reason: "required"})
+		}
+		if l.Quantity < 1 || l.Quantity > MaxQuantity {
+			fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("lines[%d].quantity", i), Reason: fmt.Sprintf("from %d to %d", 1, MaxQuantity)})
+		}
+		if _, seen := req.quantities[l.ItemID]; !seen {
+			req.items = append(req.items, l.ItemID)
+		}
+		req.quantities[l.ItemID] += l.Quantity
+		if q := req.quantities[l.ItemID]; q > MaxQuantity && l.Quantity <= MaxQuantity {
+			// The same item on several lines counts as one line.
+			fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("lines[%d].quantity", i), Reason: fmt.Sprintf("from %d to %d", 1, MaxQuantity)})
+		}
+	}
+	note, problem := safetext.Text(in.Note, 200, false)
+	if problem != "" {
+		fields = append(fields, apperr.FieldError{Field: "note", Reason: string(problem)})
+	}
+	if len(fields) > 0 {
+		return orderRequest{}, apperr.Validation.WithFields(fields...)
+	}
+	req.note = note
+	return req, nil
 }
 
 // placedBefore answers a request whose order its key placed before: the

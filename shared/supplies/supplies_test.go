@@ -12,10 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/fangxian/fangxian/internal/dynamolocal"
 	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/apperr"
@@ -31,38 +27,8 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(dynamolocal.RunTests(m)) }
 
-// faultyDB wraps the real client and injects, into TransactWriteItems, what
-// DynamoDB Local never does: conflicts, throttling, and an answer lost after
-// the write committed.
-type faultyDB struct {
-	store.DB
-	conflicts, throttles atomic.Int32 // failures still to inject, before the call
-	dropAfter            atomic.Int32 // commits whose answer is lost
-	calls                atomic.Int32
-}
-
-func (f *faultyDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
-	f.calls.Add(1)
-	if f.conflicts.Add(-1) >= 0 {
-		reasons := make([]types.CancellationReason, len(in.TransactItems))
-		for i := range reasons {
-			reasons[i].Code = aws.String("None")
-		}
-		reasons[len(reasons)-1].Code = aws.String("TransactionConflict")
-		return nil, &types.TransactionCanceledException{Message: aws.String("conflict"), CancellationReasons: reasons}
-	}
-	if f.throttles.Add(-1) >= 0 {
-		return nil, &types.ProvisionedThroughputExceededException{Message: aws.String("throttled")}
-	}
-	out, err := f.DB.TransactWriteItems(ctx, in, opts...)
-	if err == nil && f.dropAfter.Add(-1) >= 0 {
-		return nil, errors.New("connection reset after the write") // the client never hears back
-	}
-	return out, err
-}
-
 type fixture struct {
-	db       *faultyDB
+	db       *dynamolocal.Faults
 	st       *store.Store
 	svc      *supplies.Service
 	outbox   *sms.Outbox
@@ -82,7 +48,7 @@ func ptr[T any](v T) *T { return &v }
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	raw, table := dynamolocal.NewTable(t)
-	db := &faultyDB{DB: raw}
+	db := &dynamolocal.Faults{DB: raw}
 	st := &store.Store{DB: db, Table: table}
 	ctx := context.Background()
 	dynamolocal.SeedCommunity(t, st, "s1", "c1", "13900000000")
@@ -469,24 +435,24 @@ func TestConflictsThrottlingAndLostAnswers(t *testing.T) {
 		}
 		return it.Stock
 	}
-	f.db.conflicts.Store(3)
-	f.db.throttles.Store(2)
-	before := f.db.calls.Load()
+	f.db.Conflicts.Store(3)
+	f.db.Throttles.Store(2)
+	before := f.db.Calls.Load()
 	if _, err := f.svc.PlaceOrder(ctx, f.sealed[0], "c1", order(rice.ID, 2), ""); err != nil {
 		t.Fatalf("order through 3 conflicts and 2 throttles: %v", err)
 	}
-	if calls := f.db.calls.Load() - before; calls != 6 {
+	if calls := f.db.Calls.Load() - before; calls != 6 {
 		t.Errorf("%d transaction calls, want 5 failures and 1 success", calls)
 	}
 	if got := stock(); got != 8 {
 		t.Fatalf("stock %d after one order of 2, want 8", got)
 	}
 
-	f.db.conflicts.Store(1000)
+	f.db.Conflicts.Store(1000)
 	short, cancel := context.WithTimeout(ctx, 400*time.Millisecond)
 	_, err := f.svc.PlaceOrder(short, f.sealed[1], "c1", order(rice.ID, 1), "")
 	cancel()
-	f.db.conflicts.Store(0)
+	f.db.Conflicts.Store(0)
 	if e := apperr.As(err); e.Kind != apperr.KindUnavailable {
 		t.Fatalf("endless conflicts: %v (%s), want a 503", err, e.Code)
 	}
@@ -494,7 +460,7 @@ func TestConflictsThrottlingAndLostAnswers(t *testing.T) {
 		t.Fatalf("a failed order took stock: %d", got)
 	}
 
-	f.db.dropAfter.Store(1)
+	f.db.DropAfter.Store(1)
 	if _, err := f.svc.PlaceOrder(ctx, f.sealed[2], "c1", order(rice.ID, 3), "lost-answer-key-1"); err == nil {
 		t.Fatal("the dropped answer arrived")
 	}
@@ -513,7 +479,7 @@ func TestConflictsThrottlingAndLostAnswers(t *testing.T) {
 		t.Fatalf("stock %d after a replayed order of 3, want 5", got)
 	}
 
-	f.db.dropAfter.Store(1)
+	f.db.DropAfter.Store(1)
 	if _, err := f.svc.SetStatus(ctx, f.sealed[2], first.ID, supplies.StatusInput{Status: supplies.StatusCancelled}); err == nil {
 		t.Fatal("the dropped answer arrived")
 	}

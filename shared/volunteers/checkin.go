@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
@@ -145,11 +146,14 @@ func sign(key []byte, postID string, window int64) string {
 	return payload + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
 
-var tokenRE = regexp.MustCompile(`^[a-z0-9_-]{1,64}\.[0-9a-z]{1,13}\.[A-Za-z0-9_-]{22}$`)
+// tokenRE is compiled on first use, not at cold start.
+var tokenRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-z0-9_-]{1,64}\.[0-9a-z]{1,13}\.[A-Za-z0-9_-]{22}$`)
+})
 
 // verify checks a scanned code against its post and the time.
 func (s *Service) verify(ctx context.Context, postID, token string) (Post, error) {
-	if !tokenRE.MatchString(token) {
+	if !tokenRE().MatchString(token) {
 		return Post{}, ErrCodeRefused
 	}
 	parts := strings.Split(token, ".")
@@ -331,7 +335,8 @@ type MonthHours struct {
 	Hours      float64          `json:"hours"`
 }
 
-var monthRE = regexp.MustCompile(`^20[0-9]{2}-(0[1-9]|1[0-2])$`)
+// monthRE is compiled on first use, not at cold start.
+var monthRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^20[0-9]{2}-(0[1-9]|1[0-2])$`) })
 
 // Hours sums a month of check-outs (by the check-in's Beijing month) per
 // volunteer and per category.
@@ -339,7 +344,7 @@ func (s *Service) Hours(ctx context.Context, p auth.Principal, cid, month string
 	if err := auth.RequireCommunity(ctx, p, cid, s.Directory); err != nil {
 		return MonthHours{}, err
 	}
-	if !monthRE.MatchString(month) {
+	if !monthRE().MatchString(month) {
 		return MonthHours{}, apperr.Validation.WithFields(apperr.FieldError{Field: "month", Reason: "YYYY-MM"})
 	}
 	rows, err := s.Store.Hours(ctx, cid, month)

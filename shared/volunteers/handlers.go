@@ -4,10 +4,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/httpapi"
-	"github.com/fangxian/fangxian/shared/registry"
 )
 
 type answerInput struct {
@@ -27,7 +25,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 	}
 	return httpapi.Handlers{
 		"listVolunteers": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
@@ -38,14 +36,14 @@ func (s *Service) Handlers() httpapi.Handlers {
 		"rejectVolunteer":     decide(StatusRejected),
 		"deactivateVolunteer": decide(StatusInactive),
 		"createPost": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *PostInput) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
 			return s.CreatePost(r.Context(), auth.Caller(r), cid, *in)
 		}),
 		"listPosts": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
@@ -64,7 +62,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return map[string]any{"suggestions": sg}, err
 		}),
 		"activate": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *ActivationInput) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
@@ -89,22 +87,21 @@ func (s *Service) Handlers() httpapi.Handlers {
 		"myAssignments": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			return s.ForVolunteer(r.Context(), auth.Caller(r))
 		}),
-		"volunteerHours": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-			cid, err := community(r)
+		"volunteerHours": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
-				return err
+				return nil, err
 			}
 			csv, err := httpapi.WantsCSV(r)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			m, err := s.Hours(r.Context(), auth.Caller(r), cid, r.URL.Query().Get("month"))
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if !csv {
-				httpapi.WriteJSON(w, http.StatusOK, m)
-				return nil
+				return m, nil
 			}
 			var rows [][]string
 			for _, v := range m.Volunteers {
@@ -113,7 +110,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			for _, c := range m.Categories {
 				rows = append(rows, []string{m.Month, "合计", CategoryNames[c.Category], strconv.Itoa(c.Volunteers), strconv.Itoa(c.Shifts), strconv.FormatFloat(c.Hours, 'f', 1, 64)})
 			}
-			return httpapi.WriteCSV(w, "volunteer-hours-"+m.Month+".csv", []string{"月份", "志愿者", "类别", "人数", "班次", "时长(小时)"}, rows)
+			return httpapi.CSV{Filename: "volunteer-hours-" + m.Month + ".csv", Header: []string{"月份", "志愿者", "类别", "人数", "班次", "时长(小时)"}, Rows: rows}, nil
 		}),
 	}
 }
@@ -123,21 +120,11 @@ func (s *Service) Handlers() httpapi.Handlers {
 func (s *Service) SignupHandlers() httpapi.Handlers {
 	return httpapi.Handlers{
 		"volunteerSignup": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *SignupInput) (any, error) {
-			cid, err := community(r)
+			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
 			return s.Signup(r.Context(), cid, *in, httpapi.SourceIP(r))
 		}),
 	}
-}
-
-// community is the path's community id; an id that cannot be one is no
-// route's community.
-func community(r *http.Request) (string, error) {
-	cid := r.PathValue("communityId")
-	if !registry.ValidID(cid) {
-		return "", apperr.NotFound
-	}
-	return cid, nil
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
@@ -195,7 +196,8 @@ type Service struct {
 	Now     func() time.Time
 }
 
-var clockRE = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+// clockRE is compiled on first use, not at cold start.
+var clockRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`) })
 
 // Signup records a person's offer to volunteer, pending staff approval. The
 // phone is proven by the code POST /v1/auth/otp {purpose: signup} sent.
@@ -220,7 +222,7 @@ func (s *Service) Signup(ctx context.Context, cid string, in SignupInput, ip str
 		fields = append(fields, apperr.FieldError{Field: "availability", Reason: fmt.Sprintf("at most %d", 21)})
 	}
 	for i, w := range in.Availability {
-		if w.Day < 1 || w.Day > 7 || !clockRE.MatchString(w.From) || !clockRE.MatchString(w.To) || w.From >= w.To {
+		if w.Day < 1 || w.Day > 7 || !clockRE().MatchString(w.From) || !clockRE().MatchString(w.To) || w.From >= w.To {
 			fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("availability[%d]", i), Reason: "day 1 to 7, from before to, HH:MM"})
 		}
 	}
