@@ -301,7 +301,11 @@ func functionHandlers(fn manifest.Function, d *deps) (httpapi.Handlers, error) {
 	if len(fn.Routes) == 0 {
 		return httpapi.Handlers{}, nil
 	}
-	return d.root.HTTP(fn.Name)
+	f := app.Functions()[fn.Name]
+	if f.HTTP == nil {
+		return nil, fmt.Errorf("function %q of the manifest serves no HTTP handlers in package app", fn.Name)
+	}
+	return f.HTTP(d.root), nil
 }
 
 // devRoutes exist only on a developer machine.

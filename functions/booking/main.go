@@ -1,6 +1,7 @@
 // Command booking is the Lambda of testing rounds: sites, slots, bookings,
 // check-in, progress and the unsampled list. The services are built in
-// package app; this picks the function and the SDK clients it links.
+// package app; this picks the function, the SDK clients it links and what it
+// serves.
 package main
 
 import (
@@ -9,4 +10,6 @@ import (
 	"github.com/fangxian/fangxian/shared/sms/provider"
 )
 
-func main() { app.Main("booking", app.Adapters{Queue: queue.Open, SMS: provider.Open}) }
+func main() {
+	app.Main("booking", app.Adapters{Queue: queue.Open, SMS: provider.Open}, app.HTTP((*app.Root).BookingHTTP))
+}

@@ -1,6 +1,6 @@
 // Command inbound is the Lambda of Tencent Cloud SMS's callbacks: residents'
 // replies and delivery receipts. The services are built in package app; this
-// picks the function and the SDK clients it links.
+// picks the function, the SDK clients it links and what it serves.
 package main
 
 import (
@@ -8,4 +8,6 @@ import (
 	"github.com/fangxian/fangxian/shared/queue"
 )
 
-func main() { app.Main("inbound", app.Adapters{Queue: queue.Open}) }
+func main() {
+	app.Main("inbound", app.Adapters{Queue: queue.Open}, app.HTTP((*app.Root).InboundHTTP))
+}

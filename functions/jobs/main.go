@@ -1,7 +1,8 @@
 // Command jobs is the Lambda of the jobs of every minute: overdue help
 // escalated, the backups of declined or silent calls called, ended
 // emergencies' personal data marked for expiry. The services are built in
-// package app; this picks the function and the SDK clients it links.
+// package app; this picks the function, the SDK clients it links and what it
+// serves.
 package main
 
 import (
@@ -10,4 +11,6 @@ import (
 	"github.com/fangxian/fangxian/shared/sms/provider"
 )
 
-func main() { app.Main("jobs", app.Adapters{Queue: queue.Open, SMS: provider.Open}) }
+func main() {
+	app.Main("jobs", app.Adapters{Queue: queue.Open, SMS: provider.Open}, app.Event((*app.Root).JobsEvents))
+}

@@ -1,6 +1,6 @@
 // Command notices is the Lambda of lockdown zones, notices and temperature
-// reports. The services are built in package app; this picks the function and
-// the SDK clients it links.
+// reports. The services are built in package app; this picks the function,
+// the SDK clients it links and what it serves.
 package main
 
 import (
@@ -8,4 +8,6 @@ import (
 	"github.com/fangxian/fangxian/shared/queue"
 )
 
-func main() { app.Main("notices", app.Adapters{Queue: queue.Open}) }
+func main() {
+	app.Main("notices", app.Adapters{Queue: queue.Open}, app.HTTP((*app.Root).NoticesHTTP))
+}

@@ -1,6 +1,6 @@
 // Command reminders is the Lambda of the daily temperature reminders of
 // sealed and controlled buildings. The services are built in package app;
-// this picks the function and the SDK clients it links.
+// this picks the function, the SDK clients it links and what it serves.
 package main
 
 import (
@@ -8,4 +8,6 @@ import (
 	"github.com/fangxian/fangxian/shared/queue"
 )
 
-func main() { app.Main("reminders", app.Adapters{Queue: queue.Open}) }
+func main() {
+	app.Main("reminders", app.Adapters{Queue: queue.Open}, app.Event((*app.Root).RemindersEvents))
+}

@@ -1,7 +1,7 @@
 // Command smsevents is the Lambda of what AWS End User Messaging SMS reports:
 // replies on the two-way topic, delivery events from the event bus. The
-// services are built in package app; this picks the function and the SDK
-// clients it links.
+// services are built in package app; this picks the function, the SDK clients
+// it links and what it serves.
 package main
 
 import (
@@ -9,4 +9,6 @@ import (
 	"github.com/fangxian/fangxian/shared/queue"
 )
 
-func main() { app.Main("smsevents", app.Adapters{Queue: queue.Open}) }
+func main() {
+	app.Main("smsevents", app.Adapters{Queue: queue.Open}, app.Event((*app.Root).SMSEventsEvents))
+}

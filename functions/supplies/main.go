@@ -1,6 +1,7 @@
 // Command supplies is the Lambda of supply orders for sealed homes
 // (catalogue, orders, lists, delivery) and help requests. The services are
-// built in package app; this picks the function and the SDK clients it links.
+// built in package app; this picks the function, the SDK clients it links and
+// what it serves.
 package main
 
 import (
@@ -8,4 +9,6 @@ import (
 	"github.com/fangxian/fangxian/shared/sms/provider"
 )
 
-func main() { app.Main("supplies", app.Adapters{SMS: provider.Open}) }
+func main() {
+	app.Main("supplies", app.Adapters{SMS: provider.Open}, app.HTTP((*app.Root).SuppliesHTTP))
+}

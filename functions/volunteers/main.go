@@ -1,7 +1,7 @@
 // Command volunteers is the Lambda of volunteering: approval, posts and A/B
 // shifts, one-click activation and response, check-in, hours. The services
-// are built in package app; this picks the function and the SDK clients it
-// links.
+// are built in package app; this picks the function, the SDK clients it links
+// and what it serves.
 package main
 
 import (
@@ -10,4 +10,6 @@ import (
 	"github.com/fangxian/fangxian/shared/sms/provider"
 )
 
-func main() { app.Main("volunteers", app.Adapters{Queue: queue.Open, SMS: provider.Open}) }
+func main() {
+	app.Main("volunteers", app.Adapters{Queue: queue.Open, SMS: provider.Open}, app.HTTP((*app.Root).VolunteersHTTP))
+}

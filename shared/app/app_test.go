@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -162,11 +163,12 @@ func TestEveryFunctionServesItsRoutes(t *testing.T) {
 		if len(fn.Routes) == 0 {
 			continue
 		}
-		hs, err := r.HTTP(fn.Name)
-		if err != nil {
-			t.Errorf("%s: %v", fn.Name, err)
+		f := app.Functions()[fn.Name]
+		if f.HTTP == nil {
+			t.Errorf("%s serves no HTTP handlers", fn.Name)
 			continue
 		}
+		hs := f.HTTP(r)
 		for _, route := range fn.Routes {
 			if hs[route.Op] == nil {
 				t.Errorf("%s: no handler of %s (%s)", fn.Name, route.Op, route.Pattern())
@@ -197,6 +199,25 @@ func TestMainsOnlyPick(t *testing.T) {
 		}
 		if !strings.Contains(string(b), `app.Main("`+fn.Name+`"`) || code > 10 {
 			t.Errorf("functions/%s/main.go: %d lines of code; it should only call app.Main(%q, …)", fn.Name, code, fn.Name)
+		}
+		// It picks what Functions says the function serves.
+		f := app.Functions()[fn.Name]
+		var picked any = f.HTTP
+		if f.HTTP == nil {
+			picked = f.Event
+		}
+		name := runtime.FuncForPC(reflect.ValueOf(picked).Pointer()).Name()
+		method := name[strings.LastIndex(name, ".")+1:]
+		if !strings.Contains(string(b), "(*app.Root)."+method+")") {
+			t.Errorf("functions/%s/main.go does not pick (*app.Root).%s, what Functions says it serves", fn.Name, method)
+		}
+		for _, sdk := range []struct {
+			adapter string
+			needed  bool
+		}{{"Queue: queue.Open", len(fn.SendsTo) > 0}, {"SMS: provider.Open", fn.SendsSMS}} {
+			if strings.Contains(string(b), sdk.adapter) != sdk.needed {
+				t.Errorf("functions/%s/main.go: %s linked = %v, but the manifest says %v", fn.Name, sdk.adapter, !sdk.needed, sdk.needed)
+			}
 		}
 	}
 }

@@ -19,30 +19,135 @@ import (
 	"github.com/fangxian/fangxian/shared/retention"
 )
 
-// HTTP is what the HTTP function name serves: its manifest routes' handlers,
-// in Lambda and on the local runner alike.
-func (r *Root) HTTP(name string) (httpapi.Handlers, error) {
-	switch name {
-	case "system":
-		return httpapi.Merge(r.Health(), openapi.Handlers(r.DocsScript)), nil
-	case "auth":
-		return httpapi.Merge(auth.Handlers(r.SignIn(), r.WeChat()), r.Volunteers().SignupHandlers()), nil
-	case "registry":
-		return httpapi.Merge(r.Registry().Handlers(), r.Audit().Handlers()), nil
-	case "booking":
-		return r.Booking().Handlers(), nil
-	case "notices":
-		return r.Notices().Handlers(), nil
-	case "supplies":
-		return httpapi.Merge(r.Supplies().Handlers(), r.Help().Handlers()), nil
-	case "volunteers":
-		return r.Volunteers().Handlers(), nil
-	case "playbooks":
-		return httpapi.Merge(r.Playbook().Handlers(), r.Retention().Handlers()), nil
-	case "inbound":
-		return r.Inbound().TencentCallbacks(r.CallbackSecrets()), nil
+// Serve starts what one function of the manifest serves in Lambda: the
+// handlers of its HTTP routes (HTTP), or the handler of its events
+// (Event). A function's main picks its own, so that its binary links only
+// that function's code (an event consumer links no router); Functions
+// names them all, for the local runner and the tests.
+type Serve func(r *Root, fn manifest.Function) error
+
+// HTTP serves the handlers h gives for a function's routes.
+func HTTP(h func(*Root) httpapi.Handlers) Serve {
+	return func(r *Root, fn manifest.Function) error {
+		if len(fn.Routes) == 0 {
+			return fmt.Errorf("app: functions/%s/main.go serves HTTP, and the function has no routes", fn.Name)
+		}
+		router, err := httpapi.NewRouter(fn.Routes, h(r), r.HTTPOptions())
+		if err != nil {
+			return err
+		}
+		httpapi.StartLambda(router, r.Log)
+		return nil
 	}
-	return nil, fmt.Errorf("app: function %q serves no HTTP routes", name)
+}
+
+// Event serves the Lambda handler h gives for a function's events.
+func Event(h func(*Root) any) Serve {
+	return func(r *Root, fn manifest.Function) error {
+		if len(fn.Routes) > 0 {
+			return fmt.Errorf("app: functions/%s/main.go serves events, and the function has routes", fn.Name)
+		}
+		lambda.Start(h(r))
+		return nil
+	}
+}
+
+// Function is what one function serves: HTTP handlers or an event handler.
+type Function struct {
+	HTTP  func(*Root) httpapi.Handlers
+	Event func(*Root) any
+}
+
+// Functions is what every function of the manifest serves, by name: each
+// main picks its entry (a test holds them to it).
+func Functions() map[string]Function {
+	return map[string]Function{
+		"system":     {HTTP: (*Root).SystemHTTP},
+		"auth":       {HTTP: (*Root).AuthHTTP},
+		"registry":   {HTTP: (*Root).RegistryHTTP},
+		"booking":    {HTTP: (*Root).BookingHTTP},
+		"notices":    {HTTP: (*Root).NoticesHTTP},
+		"supplies":   {HTTP: (*Root).SuppliesHTTP},
+		"volunteers": {HTTP: (*Root).VolunteersHTTP},
+		"playbooks":  {HTTP: (*Root).PlaybooksHTTP},
+		"inbound":    {HTTP: (*Root).InboundHTTP},
+		"dispatch":   {Event: (*Root).DispatchEvents},
+		"reminders":  {Event: (*Root).RemindersEvents},
+		"jobs":       {Event: (*Root).JobsEvents},
+		"smsevents":  {Event: (*Root).SMSEventsEvents},
+	}
+}
+
+// SystemHTTP is the health check, the OpenAPI document and its page.
+func (r *Root) SystemHTTP() httpapi.Handlers {
+	return httpapi.Merge(r.Health(), openapi.Handlers(r.DocsScript))
+}
+
+// AuthHTTP is sign-in, and a volunteer's sign-up (which proves the phone by
+// its code).
+func (r *Root) AuthHTTP() httpapi.Handlers {
+	return httpapi.Merge(auth.Handlers(r.SignIn(), r.WeChat()), r.Volunteers().SignupHandlers(r.SignIn()))
+}
+
+// RegistryHTTP is the registry and the audit log.
+func (r *Root) RegistryHTTP() httpapi.Handlers {
+	return httpapi.Merge(r.Registry().Handlers(), r.Audit().Handlers())
+}
+
+// BookingHTTP is testing rounds.
+func (r *Root) BookingHTTP() httpapi.Handlers { return r.Booking().Handlers() }
+
+// NoticesHTTP is zones, notices and temperatures.
+func (r *Root) NoticesHTTP() httpapi.Handlers { return r.Notices().Handlers() }
+
+// SuppliesHTTP is supplies and help requests.
+func (r *Root) SuppliesHTTP() httpapi.Handlers {
+	return httpapi.Merge(r.Supplies().Handlers(), r.Help().Handlers())
+}
+
+// VolunteersHTTP is volunteering.
+func (r *Root) VolunteersHTTP() httpapi.Handlers { return r.Volunteers().Handlers() }
+
+// PlaybooksHTTP is the switch, drills and data retention.
+func (r *Root) PlaybooksHTTP() httpapi.Handlers {
+	return httpapi.Merge(r.Playbook().Handlers(), r.Retention().Handlers())
+}
+
+// InboundHTTP is Tencent Cloud's SMS callbacks.
+func (r *Root) InboundHTTP() httpapi.Handlers {
+	return r.Inbound().TencentCallbacks(r.CallbackSecrets())
+}
+
+func (r *Root) withLog(ctx context.Context) context.Context { return logging.WithLogger(ctx, r.Log) }
+
+// DispatchEvents consumes the dispatch queue.
+func (r *Root) DispatchEvents() any {
+	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		return r.Consumer().Handle(r.withLog(ctx), ev)
+	}
+}
+
+// RemindersEvents runs the daily temperature reminders.
+func (r *Root) RemindersEvents() any {
+	return func(ctx context.Context, _ events.EventBridgeEvent) error {
+		_, err := r.Remind(r.withLog(ctx))
+		return err
+	}
+}
+
+// JobsEvents runs the jobs of every minute.
+func (r *Root) JobsEvents() any {
+	return func(ctx context.Context, _ events.CloudWatchEvent) error {
+		_, err := r.EveryMinute(r.withLog(ctx), r.Now())
+		return err
+	}
+}
+
+// SMSEventsEvents takes what AWS End User Messaging SMS reports.
+func (r *Root) SMSEventsEvents() any {
+	return func(ctx context.Context, raw json.RawMessage) error {
+		return r.Inbound().HandleAWS(r.withLog(ctx), raw)
+	}
 }
 
 // Remind runs the daily temperature reminders (the reminders function's
@@ -54,10 +159,7 @@ func (r *Root) Remind(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// Minute is what runs every minute (the jobs function's schedule), as if at
-// now: help requests escalated, the backups of declined or silent calls
-// called, ended emergencies' personal data marked for expiry. A run that
-// fails is retried; what it texted or called is not again.
+// Minute is what a run of the jobs of every minute did.
 type Minute struct {
 	Escalated int `json:"escalated"`
 	Called    int `json:"backupsCalled"`
@@ -65,7 +167,11 @@ type Minute struct {
 	Marked    int `json:"marked"`
 }
 
-// EveryMinute runs the minute's jobs, each whatever the others did.
+// EveryMinute runs the jobs of every minute (the jobs function's schedule)
+// as if at now, each whatever the others did: help requests escalated, the
+// backups of declined or silent calls called, ended emergencies' personal
+// data marked for expiry. A run that fails is retried; what it texted or
+// called is not again.
 func (r *Root) EveryMinute(ctx context.Context, now time.Time) (Minute, error) {
 	var m Minute
 	var err, berr, xerr error
@@ -77,54 +183,6 @@ func (r *Root) EveryMinute(ctx context.Context, now time.Time) (Minute, error) {
 			"marked", m.Marked, "err", errors.Join(err, berr, xerr))
 	}
 	return m, errors.Join(err, berr, xerr)
-}
-
-// lambdaHandler is what the event function name hands Lambda.
-func (r *Root) lambdaHandler(name string) (any, error) {
-	with := func(ctx context.Context) context.Context { return logging.WithLogger(ctx, r.Log) }
-	switch name {
-	case "dispatch":
-		return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-			return r.Consumer().Handle(with(ctx), ev)
-		}, nil
-	case "reminders":
-		return func(ctx context.Context, _ events.EventBridgeEvent) error {
-			_, err := r.Remind(with(ctx))
-			return err
-		}, nil
-	case "jobs":
-		return func(ctx context.Context, _ events.CloudWatchEvent) error {
-			_, err := r.EveryMinute(with(ctx), r.Now())
-			return err
-		}, nil
-	case "smsevents":
-		return func(ctx context.Context, raw json.RawMessage) error {
-			return r.Inbound().HandleAWS(with(ctx), raw)
-		}, nil
-	}
-	return nil, fmt.Errorf("app: function %q has no event handler", name)
-}
-
-// serve starts function fn in Lambda; it returns only when it cannot.
-func (r *Root) serve(fn manifest.Function) error {
-	if len(fn.Routes) == 0 {
-		h, err := r.lambdaHandler(fn.Name)
-		if err != nil {
-			return err
-		}
-		lambda.Start(h)
-		return nil
-	}
-	handlers, err := r.HTTP(fn.Name)
-	if err != nil {
-		return err
-	}
-	router, err := httpapi.NewRouter(fn.Routes, handlers, r.HTTPOptions())
-	if err != nil {
-		return err
-	}
-	httpapi.StartLambda(router, r.Log)
-	return nil
 }
 
 // docsScript is where the CDK app deploys the reference page's renderer:

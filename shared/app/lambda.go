@@ -29,15 +29,16 @@ type Adapters struct {
 }
 
 // Main runs the manifest function name in Lambda: it reads and checks the
-// configuration, builds the root on the adapters given and serves. A
+// configuration, builds the root on the adapters given and serves what s
+// picks. A
 // configuration with problems, or adapters the function's manifest entry
 // needs and main does not link, end the cold start with one error naming
 // every problem. It does not return.
-func Main(name string, a Adapters) {
+func Main(name string, a Adapters, s Serve) {
 	log := logging.FromEnv()
 	r, fn, err := Open(name, a, os.Getenv, log)
 	if err == nil {
-		err = r.serve(fn)
+		err = s(r, fn)
 	}
 	exit(log, name, err)
 }

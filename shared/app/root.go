@@ -254,7 +254,7 @@ func (r *Root) Help() *help.Service {
 func (r *Root) Volunteers() *volunteers.Service {
 	return r.volunteers.get(func() *volunteers.Service {
 		st := r.Store
-		return &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st, Phones: r.SignIn(),
+		return &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st,
 			Queue: r.queue(), SMS: r.told(), Now: r.Now}
 	})
 }

@@ -115,16 +115,16 @@ func (s *Service) Handlers() httpapi.Handlers {
 	}
 }
 
-// SignupHandlers serves the sign-up, which the auth function serves: it
-// checks the phone's code.
-func (s *Service) SignupHandlers() httpapi.Handlers {
+// SignupHandlers serves signing up, which proves the phone by its code
+// (phones: the auth function's sign-in, which alone holds the code's key).
+func (s *Service) SignupHandlers(phones Phones) httpapi.Handlers {
 	return httpapi.Handlers{
 		"volunteerSignup": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *SignupInput) (any, error) {
 			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
-			return s.Signup(r.Context(), cid, *in, httpapi.SourceIP(r))
+			return s.Signup(r.Context(), phones, cid, *in, httpapi.SourceIP(r))
 		}),
 	}
 }

@@ -186,7 +186,6 @@ type Service struct {
 	Store     Store
 	Accounts  Accounts
 	Directory Directory
-	Phones    Phones
 	// Queue takes the SMS of activations (the dispatch queue).
 	Queue dispatch.Queue
 	// SMS sends the few single messages (approval).
@@ -201,7 +200,7 @@ var clockRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`
 
 // Signup records a person's offer to volunteer, pending staff approval. The
 // phone is proven by the code POST /v1/auth/otp {purpose: signup} sent.
-func (s *Service) Signup(ctx context.Context, cid string, in SignupInput, ip string) (Volunteer, error) {
+func (s *Service) Signup(ctx context.Context, phones Phones, cid string, in SignupInput, ip string) (Volunteer, error) {
 	var fields []apperr.FieldError
 	name, problem := safetext.Line(in.Name, 32, true)
 	if problem != "" {
@@ -235,7 +234,7 @@ func (s *Service) Signup(ctx context.Context, cid string, in SignupInput, ip str
 		}
 		return Volunteer{}, err
 	}
-	if err := s.Phones.VerifyPhone(ctx, ph, in.Code, ip); err != nil {
+	if err := phones.VerifyPhone(ctx, ph, in.Code, ip); err != nil {
 		return Volunteer{}, err
 	}
 	v := Volunteer{ID: registry.NewID("v"), CommunityID: cid, Name: name, Phone: ph, Category: in.Category,

@@ -94,7 +94,7 @@ func (f *fixture) signup(t *testing.T, phone, name, category string) volunteers.
 		t.Fatal(err)
 	}
 	msgs := f.outbox.To(phone)
-	v, err := f.svc.Signup(ctx, "c1", volunteers.SignupInput{Name: name, Phone: phone, Code: msgs[len(msgs)-1].Params["code"],
+	v, err := f.svc.Signup(ctx, f.signIn, "c1", volunteers.SignupInput{Name: name, Phone: phone, Code: msgs[len(msgs)-1].Params["code"],
 		Category: category, Skills: []string{"registration"}}, "203.0.113.1")
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +160,7 @@ func TestSignupAndRoles(t *testing.T) {
 	}
 	in := volunteers.SignupInput{Name: "王志愿", Phone: "13600000001", Code: "000000", Category: "veteran", Skills: []string{"driving"},
 		Availability: []volunteers.Window{{Day: 1, From: "08:00", To: "12:00"}}}
-	if _, err := f.svc.Signup(ctx, "c1", in, "203.0.113.1"); code(err) != "OTP_INVALID" {
+	if _, err := f.svc.Signup(ctx, f.signIn, "c1", in, "203.0.113.1"); code(err) != "OTP_INVALID" {
 		t.Fatalf("a wrong code: %v", err)
 	}
 	if _, err := f.st.AccountByPhone(ctx, "13600000001"); err == nil {
@@ -168,15 +168,15 @@ func TestSignupAndRoles(t *testing.T) {
 	}
 	msgs := f.outbox.To("13600000001")
 	in.Code = msgs[len(msgs)-1].Params["code"]
-	v, err := f.svc.Signup(ctx, "c1", in, "203.0.113.1")
+	v, err := f.svc.Signup(ctx, f.signIn, "c1", in, "203.0.113.1")
 	if err != nil || v.Status != volunteers.StatusPending {
 		t.Fatalf("sign-up: %+v %v", v, err)
 	}
-	if _, err := f.svc.Signup(ctx, "c1", in, "203.0.113.1"); code(err) != "OTP_INVALID" {
+	if _, err := f.svc.Signup(ctx, f.signIn, "c1", in, "203.0.113.1"); code(err) != "OTP_INVALID" {
 		t.Fatalf("the same code twice: %v", err)
 	}
 	f.clock.add(2 * time.Minute)
-	if _, err := f.svc.Signup(ctx, "c1", func() volunteers.SignupInput {
+	if _, err := f.svc.Signup(ctx, f.signIn, "c1", func() volunteers.SignupInput {
 		_ = f.signIn.SendSignupCode(ctx, "13600000001", "203.0.113.1")
 		m := f.outbox.To("13600000001")
 		in.Code = m[len(m)-1].Params["code"]
