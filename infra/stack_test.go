@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -784,5 +785,30 @@ func TestDashboardAndProductAlarm(t *testing.T) {
 		tpl.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), map[string]any{
 			"Namespace": "Fangxian", "MetricName": "HelpResponseSeconds", "Threshold": 3600, "Statistic": "Maximum",
 		})
+	})
+}
+
+// TestStackWhoseFunctionsCannotStartIsRefused: the check every function
+// runs at cold start runs at synth over each function's environment: a
+// China stack without Tencent Cloud's SMS application (whose senders would
+// all die at init) is refused, naming what is missing.
+func TestStackWhoseFunctionsCannotStartIsRefused(t *testing.T) {
+	ctx := cdkContext(t, "prod")
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+	settings := Settings{Partition: "aws-cn", SMSProvider: manifest.SMSTencent, SMSSignature: "防线", SMSPartsPerSecond: "10",
+		TencentSMSRegion: "ap-guangzhou"}
+	defer func() {
+		r := recover()
+		if r == nil {
+			t.Fatal("a China stack without its SMS application synthesised")
+		}
+		if msg := fmt.Sprint(r); !strings.Contains(msg, "TENCENT_SMS_APP_ID") || !strings.Contains(msg, "synth refused") {
+			t.Fatalf("refused, but not saying why: %s", msg)
+		}
+	}()
+	NewStack(app, "Refused", &StackProps{
+		StackProps: awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("cn-northwest-1")}},
+		Stage:      "prod", Functions: manifest.Functions, Settings: settings,
+		AssetDir: func(string) string { return t.TempDir() },
 	})
 }

@@ -14,14 +14,16 @@ import (
 	"github.com/fangxian/fangxian/shared/auth"
 )
 
-// fakeAWS answers the two AWS JSON-protocol calls the auth function makes:
-// SSM GetParameter (its signing key) and SendTextMessage (its SMS), so the
-// real binary can start and serve on this machine.
+// fakeAWS answers the AWS JSON-protocol calls the functions make: SSM
+// GetParameter (a signing key, a callback secret), SendTextMessage (SMS) and
+// SQS SendMessageBatch (the dispatch queue), so the real binaries can start
+// and serve on this machine.
 type fakeAWS struct {
 	*httptest.Server
 	params map[string]string
 	mu     sync.Mutex
 	sms    []map[string]any
+	queued int
 }
 
 func newFakeAWS(t testing.TB, params map[string]string) *fakeAWS {
@@ -41,6 +43,11 @@ func newFakeAWS(t testing.TB, params map[string]string) *fakeAWS {
 				return
 			}
 			_ = json.NewEncoder(w).Encode(map[string]any{"Parameter": map[string]any{"Name": name, "Value": v, "Type": "SecureString"}})
+		case target == "AmazonSQS.SendMessageBatch":
+			f.mu.Lock()
+			f.queued++
+			f.mu.Unlock()
+			_, _ = w.Write([]byte(`{"Successful":[]}`))
 		case strings.HasSuffix(target, ".SendTextMessage"):
 			if to, _ := in["DestinationPhoneNumber"].(string); strings.HasSuffix(to, "9999") {
 				w.WriteHeader(http.StatusBadRequest)

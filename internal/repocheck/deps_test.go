@@ -36,23 +36,25 @@ func sdkServices(pkgs []string) []string {
 }
 
 // TestFunctionsLinkOnlyTheClientsTheyCall: every function links the
-// DynamoDB client; the SQS client only where it sends to a queue, the End
-// User Messaging client only where it sends SMS. (attributevalue links the
-// DynamoDB Streams types, not its client: a sub-package, not counted.)
+// DynamoDB client; the End User Messaging client only where it sends SMS;
+// the queue adapter (one signed call, no SDK client) only where it sends
+// to a queue. (attributevalue links the DynamoDB Streams types, not its
+// client: a sub-package, not counted.)
 func TestFunctionsLinkOnlyTheClientsTheyCall(t *testing.T) {
 	for _, fn := range manifest.Functions {
 		want := []string{"dynamodb"}
-		if len(fn.SendsTo) > 0 {
-			want = append(want, "sqs")
-		}
 		if fn.SendsSMS {
 			want = append(want, "pinpointsmsvoicev2")
 		}
 		slices.Sort(want)
-		got := sdkServices(deps(t, "functions/"+fn.Name))
+		linked := deps(t, "functions/"+fn.Name)
+		got := sdkServices(linked)
 		slices.Sort(got)
 		if !slices.Equal(got, want) {
 			t.Errorf("functions/%s links the SDK clients %v, want %v", fn.Name, got, want)
+		}
+		if queues := slices.Contains(linked, module+"shared/queue"); queues != (len(fn.SendsTo) > 0) {
+			t.Errorf("functions/%s links the queue adapter = %v, sends to a queue = %v", fn.Name, queues, len(fn.SendsTo) > 0)
 		}
 	}
 }

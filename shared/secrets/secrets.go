@@ -6,20 +6,14 @@
 package secrets
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/fangxian/fangxian/shared/awsjson"
 )
 
 // ErrNotFound is a parameter that does not exist.
@@ -45,73 +39,33 @@ func (s Static) Get(_ context.Context, name string) ([]byte, error) {
 	return v, nil
 }
 
-// SSM reads SecureString parameters, decrypted.
+// SSM reads SecureString parameters, decrypted, with one GetParameter
+// call each (package awsjson: not the SSM client).
 type SSM struct {
 	Config aws.Config
 	HTTP   *http.Client
 }
 
-// Endpoint is SSM's URL in the config's region: the China partition's
-// regions answer under amazonaws.com.cn. AWS_ENDPOINT_URL (BaseEndpoint)
-// overrides it.
-func (s SSM) Endpoint() string {
-	if s.Config.BaseEndpoint != nil {
-		return *s.Config.BaseEndpoint
-	}
-	suffix := "amazonaws.com"
-	if strings.HasPrefix(s.Config.Region, "cn-") {
-		suffix = "amazonaws.com.cn"
-	}
-	return "https://ssm." + s.Config.Region + "." + suffix
+func (s SSM) service() awsjson.Service {
+	return awsjson.Service{Config: s.Config, Name: "ssm", Version: "1.1", Prefix: "AmazonSSM", HTTP: s.HTTP}
 }
+
+// Endpoint is SSM's URL in the config's region.
+func (s SSM) Endpoint() string { return s.service().Endpoint() }
 
 // Get returns the value of the named parameter.
 func (s SSM) Get(ctx context.Context, name string) ([]byte, error) {
-	body, _ := json.Marshal(map[string]any{"Name": name, "WithDecryption": true})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.Endpoint()+"/", bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "AmazonSSM.GetParameter")
-	creds, err := s.Config.Credentials.Retrieve(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("ssm parameter %s: credentials: %w", name, err)
-	}
-	sum := sha256.Sum256(body)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "ssm", s.Config.Region, time.Now()); err != nil {
-		return nil, err
-	}
-	client := s.HTTP
-	if client == nil {
-		client = &http.Client{Timeout: 5 * time.Second}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("ssm parameter %s: %w", name, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("ssm parameter %s: %w", name, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Type    string `json:"__type"`
-			Message string `json:"message"`
-		}
-		_ = json.Unmarshal(raw, &e)
-		if strings.HasSuffix(e.Type, "ParameterNotFound") {
-			return nil, fmt.Errorf("%w: %s", ErrNotFound, name)
-		}
-		return nil, fmt.Errorf("ssm parameter %s: HTTP %d %s", name, resp.StatusCode, e.Type)
-	}
 	var out struct {
 		Parameter struct {
 			Value string `json:"Value"`
 		} `json:"Parameter"`
 	}
-	if err := json.Unmarshal(raw, &out); err != nil {
+	err := s.service().Call(ctx, "GetParameter", map[string]any{"Name": name, "WithDecryption": true}, &out)
+	var e *awsjson.Error
+	if errors.As(err, &e) && e.Type == "ParameterNotFound" {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, name)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("ssm parameter %s: %w", name, err)
 	}
 	return []byte(out.Parameter.Value), nil
