@@ -36,25 +36,24 @@ func sdkServices(pkgs []string) []string {
 }
 
 // TestFunctionsLinkOnlyTheClientsTheyCall: every function links the
-// DynamoDB client; the End User Messaging client only where it sends SMS;
-// the queue adapter (one signed call, no SDK client) only where it sends
-// to a queue. (attributevalue links the DynamoDB Streams types, not its
+// DynamoDB client and no other SDK service client (the queue, SSM and End
+// User Messaging calls are single signed calls: shared/awsjson); the queue
+// adapter only where it sends to a queue, the SMS providers only where it
+// sends SMS. (attributevalue links the DynamoDB Streams types, not its
 // client: a sub-package, not counted.)
 func TestFunctionsLinkOnlyTheClientsTheyCall(t *testing.T) {
 	for _, fn := range manifest.Functions {
-		want := []string{"dynamodb"}
-		if fn.SendsSMS {
-			want = append(want, "pinpointsmsvoicev2")
-		}
-		slices.Sort(want)
 		linked := deps(t, "functions/"+fn.Name)
-		got := sdkServices(linked)
-		slices.Sort(got)
-		if !slices.Equal(got, want) {
-			t.Errorf("functions/%s links the SDK clients %v, want %v", fn.Name, got, want)
+		if got := sdkServices(linked); !slices.Equal(got, []string{"dynamodb"}) {
+			t.Errorf("functions/%s links the SDK clients %v, want only dynamodb", fn.Name, got)
 		}
-		if queues := slices.Contains(linked, module+"shared/queue"); queues != (len(fn.SendsTo) > 0) {
-			t.Errorf("functions/%s links the queue adapter = %v, sends to a queue = %v", fn.Name, queues, len(fn.SendsTo) > 0)
+		for _, a := range []struct {
+			pkg    string
+			wanted bool
+		}{{"shared/queue", len(fn.SendsTo) > 0}, {"shared/sms/provider", fn.SendsSMS}} {
+			if got := slices.Contains(linked, module+a.pkg); got != a.wanted {
+				t.Errorf("functions/%s links %s = %v, want %v", fn.Name, a.pkg, got, a.wanted)
+			}
 		}
 	}
 }

@@ -1,5 +1,8 @@
 // Package pinpoint sends catalogue messages through AWS End User Messaging
-// SMS (the pinpointsmsvoicev2 API), in AWS's global regions.
+// SMS (the pinpointsmsvoicev2 API), in AWS's global regions: one
+// SendTextMessage call of its JSON protocol per message (package awsjson:
+// not the service's SDK client, whose tables would cost every function
+// that sends SMS a part of each cold start).
 package pinpoint
 
 import (
@@ -7,9 +10,8 @@ import (
 	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
-	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2/types"
 
+	"github.com/fangxian/fangxian/shared/awsjson"
 	"github.com/fangxian/fangxian/shared/phone"
 	"github.com/fangxian/fangxian/shared/sms"
 )
@@ -17,10 +19,16 @@ import (
 // Sender sends from one origination identity, under one configuration set
 // (which holds the delivery-event destinations and the spend limit).
 type Sender struct {
-	Client              *pinpointsmsvoicev2.Client
+	Service             awsjson.Service
 	OriginationIdentity string
 	ConfigurationSet    string
 	Signature           string
+}
+
+// New is the sender of End User Messaging SMS in cfg's region.
+func New(cfg aws.Config, originationIdentity, configurationSet, signature string) *Sender {
+	return &Sender{Service: awsjson.Service{Config: cfg, Name: "sms-voice", Version: "1.0", Prefix: "PinpointSMSVoiceV2"},
+		OriginationIdentity: originationIdentity, ConfigurationSet: configurationSet, Signature: signature}
 }
 
 // Send sends one transactional message.
@@ -48,25 +56,28 @@ func (p *Sender) SendBatch(ctx context.Context, to []string, m sms.Message) ([]s
 	return out, nil
 }
 
+// sendTextMessage is the body of SendTextMessage, as the API names it.
+type sendTextMessage struct {
+	DestinationPhoneNumber string            `json:"DestinationPhoneNumber"`
+	MessageBody            string            `json:"MessageBody"`
+	MessageType            string            `json:"MessageType"`
+	Context                map[string]string `json:"Context"`
+	OriginationIdentity    string            `json:"OriginationIdentity,omitempty"`
+	ConfigurationSetName   string            `json:"ConfigurationSetName,omitempty"`
+}
+
 func (p *Sender) send(ctx context.Context, to string, m sms.Message) (string, error) {
 	if m.IsZero() {
 		return "", errors.New("pinpoint: not a catalogue message")
 	}
-	in := &pinpointsmsvoicev2.SendTextMessageInput{
-		DestinationPhoneNumber: aws.String(phone.E164(to)),
-		MessageBody:            aws.String(m.Render(p.Signature)),
-		MessageType:            types.MessageTypeTransactional,
-		Context:                map[string]string{"template": m.Template().Name},
+	in := sendTextMessage{DestinationPhoneNumber: phone.E164(to), MessageBody: m.Render(p.Signature), MessageType: "TRANSACTIONAL",
+		Context: map[string]string{"template": m.Template().Name}, OriginationIdentity: p.OriginationIdentity,
+		ConfigurationSetName: p.ConfigurationSet}
+	var out struct {
+		MessageID string `json:"MessageId"`
 	}
-	if p.OriginationIdentity != "" {
-		in.OriginationIdentity = aws.String(p.OriginationIdentity)
-	}
-	if p.ConfigurationSet != "" {
-		in.ConfigurationSetName = aws.String(p.ConfigurationSet)
-	}
-	out, err := p.Client.SendTextMessage(ctx, in)
-	if err != nil {
+	if err := p.Service.Call(ctx, "SendTextMessage", in, &out); err != nil {
 		return "", err
 	}
-	return aws.ToString(out.MessageId), nil
+	return out.MessageID, nil
 }

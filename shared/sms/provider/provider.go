@@ -1,8 +1,7 @@
 // Package provider builds a function's SMS sender from its configuration,
 // as the CDK stack sets it per stage: AWS End User Messaging SMS in AWS's
 // global regions, Tencent Cloud SMS in the China regions (where AWS offers
-// no SMS). Only functions that send SMS link it (and the SDK client it
-// brings).
+// no SMS). Only functions that send SMS link it.
 package provider
 
 import (
@@ -11,7 +10,6 @@ import (
 	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/pinpointsmsvoicev2"
 
 	"github.com/fangxian/fangxian/shared/config"
 	"github.com/fangxian/fangxian/shared/manifest"
@@ -29,12 +27,7 @@ import (
 func Open(cfg aws.Config, c config.SMS, params secrets.Parameters, log *slog.Logger) (sms.Provider, error) {
 	switch c.Provider {
 	case manifest.SMSPinpoint:
-		return counted{Provider: &pinpoint.Sender{
-			Client:              pinpointsmsvoicev2.NewFromConfig(cfg),
-			OriginationIdentity: c.OriginationIdentity,
-			ConfigurationSet:    c.ConfigurationSet,
-			Signature:           c.Signature,
-		}, signature: c.Signature}, nil
+		return counted{Provider: pinpoint.New(cfg, c.OriginationIdentity, c.ConfigurationSet, c.Signature), signature: c.Signature}, nil
 	case manifest.SMSTencent:
 		t := c.Tencent
 		s, err := tencent.New(tencent.Config{
