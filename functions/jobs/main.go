@@ -8,9 +8,8 @@ package main
 import (
 	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/queue"
-	"github.com/fangxian/fangxian/shared/sms/provider"
 )
 
 func main() {
-	app.Main("jobs", app.Adapters{Queue: queue.Open, SMS: provider.Open}, app.Event((*app.Root).JobsEvents))
+	app.Main("jobs", app.Adapters{Queue: queue.Open}, app.Event((*app.Root).JobsEvents))
 }

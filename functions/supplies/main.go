@@ -6,9 +6,9 @@ package main
 
 import (
 	"github.com/fangxian/fangxian/shared/app"
-	"github.com/fangxian/fangxian/shared/sms/provider"
+	"github.com/fangxian/fangxian/shared/queue"
 )
 
 func main() {
-	app.Main("supplies", app.Adapters{SMS: provider.Open}, app.HTTP((*app.Root).SuppliesHTTP))
+	app.Main("supplies", app.Adapters{Queue: queue.Open}, app.HTTP((*app.Root).SuppliesHTTP))
 }

@@ -7,9 +7,8 @@ package main
 import (
 	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/queue"
-	"github.com/fangxian/fangxian/shared/sms/provider"
 )
 
 func main() {
-	app.Main("volunteers", app.Adapters{Queue: queue.Open, SMS: provider.Open}, app.HTTP((*app.Root).VolunteersHTTP))
+	app.Main("volunteers", app.Adapters{Queue: queue.Open}, app.HTTP((*app.Root).VolunteersHTTP))
 }

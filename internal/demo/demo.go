@@ -16,6 +16,7 @@ import (
 
 	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
@@ -110,7 +111,7 @@ func CSV(thisYear int) ([]byte, []string) {
 func Seed(ctx context.Context, r *app.Root, now time.Time) (registry.ImportReport, []string, error) {
 	// The demo's data is made as of now, and nobody is texted for it.
 	p := r.Parts
-	p.Now, p.SMS = func() time.Time { return now }, sms.Discard{}
+	p.Now, p.SMS, p.Queue = func() time.Time { return now }, sms.Discard{}, queue.Discard{}
 	r = app.New(r.Config, p)
 	st := r.Store
 	err := st.CreateStreetWithAdmin(ctx, registry.Street{ID: StreetID, Name: "酒泉路街道（演示）"},

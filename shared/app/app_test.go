@@ -27,7 +27,7 @@ var built = map[string][]string{
 	"auth":       {"SignIn", "WeChatSignIn"},
 	"audit":      {"Recorder"},
 	"booking":    {"Service"},
-	"dispatch":   {"Consumer", "Texter"},
+	"dispatch":   {"Consumer", "Texter", "Outbox"},
 	"help":       {"Service"},
 	"inbound":    {"Handler"},
 	"notices":    {"Service", "Deliverer"},

@@ -165,24 +165,30 @@ type Minute struct {
 	Called    int `json:"backupsCalled"`
 	Unfilled  int `json:"unfilled"`
 	Marked    int `json:"marked"`
+	// Swept is the pending records sent that a change's own send missed.
+	Swept int `json:"swept"`
 }
 
 // EveryMinute runs the jobs of every minute (the jobs function's schedule)
 // as if at now, each whatever the others did: help requests escalated, the
 // backups of declined or silent calls called, ended emergencies' personal
-// data marked for expiry. A run that fails is retried; what it texted or
+// data marked for expiry, and what changes left for the dispatch queue and
+// could not send then, sent. A run that fails is retried; what it texted or
 // called is not again.
 func (r *Root) EveryMinute(ctx context.Context, now time.Time) (Minute, error) {
 	var m Minute
-	var err, berr, xerr error
+	var err, berr, xerr, serr error
 	m.Escalated, err = r.Help().Escalate(ctx, now)
 	m.Called, m.Unfilled, berr = r.Volunteers().Backups(ctx, now)
 	m.Marked, xerr = r.Retention().Continue(ctx, retention.Budget)
-	if m != (Minute{}) || err != nil || berr != nil || xerr != nil {
+	// Last: what the jobs above could not send is swept a minute later.
+	m.Swept, serr = r.Outbox().Sweep(ctx, now)
+	all := errors.Join(err, berr, xerr, serr)
+	if m != (Minute{}) || all != nil {
 		r.Log.Info("every minute", "escalated", m.Escalated, "backupsCalled", m.Called, "unfilled", m.Unfilled,
-			"marked", m.Marked, "err", errors.Join(err, berr, xerr))
+			"marked", m.Marked, "swept", m.Swept, "err", all)
 	}
-	return m, errors.Join(err, berr, xerr)
+	return m, all
 }
 
 // docsScript is where the CDK app deploys the reference page's renderer:

@@ -80,6 +80,7 @@ type Root struct {
 	inbound    lazy[*inbound.Handler]
 	consumer   lazy[*dispatch.Consumer]
 	texter     lazy[*dispatch.Texter]
+	outbox     lazy[*dispatch.Outbox]
 	sender     lazy[*drill.Guard]
 }
 
@@ -220,7 +221,7 @@ func (r *Root) Booking() *booking.Service {
 	return r.booking.get(func() *booking.Service {
 		st := r.Store
 		return &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, Drills: st,
-			SMS: r.told(), Queue: r.queue(), Now: r.Now}
+			SMS: r.told(), Outbox: r.Outbox(), Now: r.Now}
 	})
 }
 
@@ -228,7 +229,7 @@ func (r *Root) Booking() *booking.Service {
 func (r *Root) Notices() *notices.Service {
 	return r.notices.get(func() *notices.Service {
 		st := r.Store
-		return &notices.Service{Store: st, Readings: st, Directory: st, Drills: st, Queue: r.queue(), Now: r.Now,
+		return &notices.Service{Store: st, Readings: st, Directory: st, Drills: st, Queue: r.queue(), Outbox: r.Outbox(), Now: r.Now,
 			Signature: r.Config.SMS.Signature}
 	})
 }
@@ -237,7 +238,7 @@ func (r *Root) Notices() *notices.Service {
 func (r *Root) Supplies() *supplies.Service {
 	return r.supplies.get(func() *supplies.Service {
 		st := r.Store
-		return &supplies.Service{Store: st, Directory: st, Accounts: st, SMS: r.told(), Now: r.Now}
+		return &supplies.Service{Store: st, Directory: st, Accounts: st, Outbox: r.Outbox(), Now: r.Now}
 	})
 }
 
@@ -246,7 +247,7 @@ func (r *Root) Supplies() *supplies.Service {
 func (r *Root) Help() *help.Service {
 	return r.help.get(func() *help.Service {
 		st := r.Store
-		return &help.Service{Store: st, People: st, Directory: st, Once: st, OptOuts: st, SMS: r.SMS(), Now: r.Now}
+		return &help.Service{Store: st, People: st, Directory: st, Outbox: r.Outbox(), Now: r.Now}
 	})
 }
 
@@ -255,7 +256,7 @@ func (r *Root) Volunteers() *volunteers.Service {
 	return r.volunteers.get(func() *volunteers.Service {
 		st := r.Store
 		return &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st,
-			Queue: r.queue(), SMS: r.told(), Now: r.Now}
+			Queue: r.queue(), Outbox: r.Outbox(), Now: r.Now}
 	})
 }
 
@@ -282,7 +283,7 @@ func (r *Root) Flow() *smsflow.Flow {
 		st := r.Store
 		return &smsflow.Flow{Accounts: st, Households: st, Menus: st, Limiter: st, Once: st,
 			Bookings: r.Booking(), Temps: r.Notices(), Supplies: r.Supplies(), Helps: r.Help(), Volunteers: r.Volunteers(),
-			Queue: r.queue(), RepliesPerHour: r.Config.Limits.SMSRepliesPerHour, Now: r.Now}
+			Outbox: r.Outbox(), RepliesPerHour: r.Config.Limits.SMSRepliesPerHour, Now: r.Now}
 	})
 }
 
@@ -304,7 +305,7 @@ func (r *Root) CallbackSecrets() *inbound.Secrets {
 func (r *Root) Texter() *dispatch.Texter {
 	return r.texter.get(func() *dispatch.Texter {
 		rate := r.Config.SMS.PartsPerSecond / float64(max(r.Config.Consumer.MaxConcurrency, 1))
-		return &dispatch.Texter{Sender: r.SMS(), Once: r.Store, OptOuts: r.Store, Pacer: dispatch.NewPacer(rate),
+		return &dispatch.Texter{Sender: r.SMS(), Told: r.told(), Once: r.Store, OptOuts: r.Store, Pacer: dispatch.NewPacer(rate),
 			Signature: r.Config.SMS.Signature}
 	})
 }
@@ -318,8 +319,15 @@ func (r *Root) Consumer() *dispatch.Consumer {
 		handlers := deliver.Handlers()
 		handlers[dispatch.KindTexts] = r.Texter().Texts
 		handlers[dispatch.KindInbound] = dispatch.Inbound(r.Flow())
+		handlers[dispatch.KindCalls] = r.Volunteers().Calls
 		return &dispatch.Consumer{Handlers: handlers, MaxReceives: r.Config.Consumer.MaxReceives}
 	})
+}
+
+// Outbox sends what committed changes left for the dispatch queue; the
+// jobs sweep what it could not send at once.
+func (r *Root) Outbox() *dispatch.Outbox {
+	return r.outbox.get(func() *dispatch.Outbox { return &dispatch.Outbox{Queue: r.queue(), Store: r.Store} })
 }
 
 // Health answers the health check.

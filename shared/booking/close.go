@@ -30,10 +30,12 @@ type SiteStore interface {
 	// LiveBookingsAt lists the live bookings in the given slots.
 	LiveBookingsAt(ctx context.Context, roundID string, slotIDs map[string]bool) ([]Booking, error)
 	// Move moves bookings (one household, one slot) to another slot in one
-	// transaction; ErrSlotFull when it has no room.
-	Move(ctx context.Context, bookings []Booking, to Slot) error
-	// CancelMany cancels bookings of one slot in one transaction.
-	CancelMany(ctx context.Context, bookings []Booking) error
+	// transaction with the texts it leaves pending; ErrSlotFull when it has
+	// no room.
+	Move(ctx context.Context, bookings []Booking, to Slot, pending *dispatch.Pending) error
+	// CancelMany cancels bookings of one slot in one transaction with the
+	// texts it leaves pending.
+	CancelMany(ctx context.Context, bookings []Booking, pending *dispatch.Pending) error
 	// Contacts says how each resident is reached: their name, and their
 	// phone or, when they have none, their household's.
 	Contacts(ctx context.Context, residentIDs []string) (map[string]Contact, error)
@@ -138,26 +140,35 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 		siteName[st.ID] = st.Name
 	}
 	out := Closure{Site: site, Moved: []Moved{}, Cancelled: []Booking{}}
-	notices := map[string]message{} // resident id → what to tell them
 	// Each household's place is chosen in order (the earliest free slot no
 	// earlier than theirs), then the moves run side by side, each its own
 	// transaction; a household whose place was taken meanwhile is placed
 	// again, one at a time, after.
 	groups := byHouseholdAndSlot(bookings)
 	target := place(groups, open)
+	// Whom to tell is read first: each household's texts are written in
+	// its move or cancellation, so nobody moved goes untold.
+	tell, err := s.closureTexts(ctx, "site-closed:"+siteID, bookings)
+	if err != nil {
+		return out, err
+	}
 	var mu sync.Mutex
 	var retry []int
 	// Each group's outcome, assembled in the groups' order at the end.
 	movedBy := make([][]Moved, len(groups))
 	cancelledBy := make([][]Booking, len(groups))
-	moved := func(g int, group []Booking, to Slot) {
+	var sent []*dispatch.Pending
+	moving := func(group []Booking, to Slot) *dispatch.Pending {
+		newSite, at := siteName[to.SiteID], to.StartsAt
+		return tell(group, func(name string, b Booking) (sms.Message, error) {
+			return sms.BookingMoved(site.Name, name, newSite, at, b.Code)
+		})
+	}
+	moved := func(g int, group []Booking, to Slot, texts *dispatch.Pending) {
 		for _, b := range group {
 			movedBy[g] = append(movedBy[g], Moved{BookingID: b.ID, ResidentID: b.ResidentID, FromSlotID: b.SlotID, ToSlotID: to.ID, StartsAt: to.StartsAt})
-			newSite, at, code := siteName[to.SiteID], to.StartsAt, b.Code
-			notices[b.ResidentID] = func(name string) (sms.Message, error) {
-				return sms.BookingMoved(site.Name, name, newSite, at, code)
-			}
 		}
+		sent = append(sent, texts)
 	}
 	moves, mctx := errgroup.WithContext(ctx)
 	moves.SetLimit(workers)
@@ -167,7 +178,8 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 		}
 		moves.Go(func() error {
 			to := open[target[g]]
-			err := s.Sites.Move(mctx, groups[g], to)
+			texts := moving(groups[g], to)
+			err := s.Sites.Move(mctx, groups[g], to, texts)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -179,7 +191,7 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 			case err != nil:
 				return err
 			default:
-				moved(g, groups[g], to)
+				moved(g, groups[g], to, texts)
 			}
 			return nil
 		})
@@ -196,7 +208,8 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 				break
 			}
 			to := &open[i]
-			err := s.Sites.Move(ctx, group, *to)
+			texts := moving(group, *to)
+			err := s.Sites.Move(ctx, group, *to, texts)
 			if errors.Is(err, ErrSlotFull) {
 				to.Booked = to.Capacity
 				continue
@@ -210,7 +223,7 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 			}
 			to.Booked += len(group)
 			target[g] = i
-			moved(g, group, *to)
+			moved(g, group, *to, texts)
 			break
 		}
 	}
@@ -223,8 +236,9 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 		}
 		cancels.Go(func() error {
 			group := groups[g]
-			from := group[0]
-			if err := s.Sites.CancelMany(cctx, group); errors.Is(err, ErrAlreadySampled) || errors.Is(err, ErrNotBooked) {
+			at := group[0].StartsAt
+			texts := tell(group, func(name string, _ Booking) (sms.Message, error) { return sms.BookingCancelled(site.Name, name, at) })
+			if err := s.Sites.CancelMany(cctx, group, texts); errors.Is(err, ErrAlreadySampled) || errors.Is(err, ErrNotBooked) {
 				return nil
 			} else if err != nil {
 				return err
@@ -234,9 +248,8 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 			for _, b := range group {
 				b.Status = StatusCancelled
 				cancelledBy[g] = append(cancelledBy[g], b)
-				at := from.StartsAt
-				notices[b.ResidentID] = func(name string) (sms.Message, error) { return sms.BookingCancelled(site.Name, name, at) }
 			}
+			sent = append(sent, texts)
 			return nil
 		})
 	}
@@ -247,9 +260,17 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 		out.Moved = append(out.Moved, movedBy[g]...)
 		out.Cancelled = append(out.Cancelled, cancelledBy[g]...)
 	}
-	// The moves stand whatever the SMS do: the answer says how many were told.
+	// The texts were written with the moves: they go to the queue now, or
+	// with the sweep a minute later if the queue fails now.
 	movedAt = time.Now()
-	out.Notified = s.queueTells(ctx, "site-closed:"+siteID, notices)
+	for _, p := range sent {
+		if p != nil {
+			for _, m := range p.Messages {
+				out.Notified += len(m.Texts)
+			}
+		}
+	}
+	s.Outbox.Flush(ctx, sent...)
 	toldAt = time.Now()
 	// The buildings' windows pointed at the closed site too: plan again
 	// for what is left, and steering follows the new windows.
@@ -315,36 +336,37 @@ func (s *Service) contacts(ctx context.Context, msgs map[string]message) ([]stri
 	return ids, contacts, true
 }
 
-// queueTells puts each resident's message on the dispatch queue, once per
-// key and resident however often it is queued; the dispatcher honours
-// opt-outs. It answers how many were queued.
-func (s *Service) queueTells(ctx context.Context, key string, msgs map[string]message) int {
-	if len(msgs) == 0 {
-		return 0
+// closureTexts reads how the people of bookings are reached and answers
+// the maker of a household's texts: each member's own message (members who
+// share a phone each get theirs, since each has their own code), once per
+// key and resident however often it is queued, the drill of ctx marked; nil
+// when nobody of the group has a phone. The consumer honours opt-outs.
+func (s *Service) closureTexts(ctx context.Context, key string, bookings []Booking) (func(group []Booking, msg func(name string, b Booking) (sms.Message, error)) *dispatch.Pending, error) {
+	ids := make([]string, 0, len(bookings))
+	for _, b := range bookings {
+		ids = append(ids, b.ResidentID)
 	}
-	log := logging.From(ctx)
-	ids, contacts, ok := s.contacts(ctx, msgs)
-	if !ok {
-		return 0
+	contacts, err := s.Sites.Contacts(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
-	texts := make([]dispatch.Text, 0, len(ids))
-	for _, id := range ids {
-		c := contacts[id]
-		if c.Phone == "" {
-			continue
+	now := s.Now()
+	return func(group []Booking, msg func(name string, b Booking) (sms.Message, error)) *dispatch.Pending {
+		var texts []dispatch.Text
+		for _, b := range group {
+			c := contacts[b.ResidentID]
+			if c.Phone == "" {
+				continue
+			}
+			m, err := msg(c.Name, b)
+			if err != nil {
+				logging.From(ctx).Warn("a resident was not texted", "resident", b.ResidentID, "err", err)
+				continue
+			}
+			texts = append(texts, dispatch.TextOf(key+":"+b.ResidentID, c.Phone, m))
 		}
-		msg, err := msgs[id](c.Name)
-		if err != nil {
-			log.Warn("a resident was not texted", "resident", id, "err", err)
-			continue
-		}
-		texts = append(texts, dispatch.TextOf(key+":"+id, c.Phone, msg))
-	}
-	if _, err := dispatch.EnqueueTexts(ctx, s.Queue, texts); err != nil {
-		log.Warn("residents not texted", "residents", len(texts), "err", err)
-		return 0
-	}
-	return len(texts)
+		return dispatch.PendingTexts(ctx, now, texts)
+	}, nil
 }
 
 // workers is how many moves or cancellations of a closure run at once.
@@ -472,7 +494,7 @@ func (s *Service) Reschedule(ctx context.Context, p auth.Principal, bookingID, s
 	if b.SlotID == slotID {
 		return b, nil
 	}
-	if err := s.Sites.Move(ctx, []Booking{b}, to); err != nil {
+	if err := s.Sites.Move(ctx, []Booking{b}, to, nil); err != nil {
 		if errors.Is(err, ErrSlotFull) {
 			return Booking{}, ErrSlotFull // full, or closed: the slot has no place
 		}

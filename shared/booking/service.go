@@ -51,10 +51,11 @@ type Service struct {
 	Sites       SiteStore
 	// SMS tells people of a booking made or moved for them.
 	SMS Sender
-	// Queue takes a closed site's texts to the dispatch queue, which sends
-	// them paced (thousands at once would not fit in a request).
-	Queue dispatch.Queue
-	Now   func() time.Time
+	// Outbox sends a closed site's texts, written with its moves, to the
+	// dispatch queue, which sends them paced (thousands at once would not
+	// fit in a request).
+	Outbox *dispatch.Outbox
+	Now    func() time.Time
 	// Drills says who opted into drills: only they see drills' rounds.
 	Drills interface {
 		DrillOptIn(ctx context.Context, residentID string) (bool, error)

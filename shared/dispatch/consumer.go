@@ -88,6 +88,8 @@ type Texter struct {
 	Sender interface {
 		Send(ctx context.Context, to string, m sms.Message) error
 	}
+	// Told sends what staff's actions cause within a phone's daily share.
+	Told    sms.Guarded
 	Once    Once
 	OptOuts OptOuts
 	Pacer   *Pacer
@@ -106,9 +108,42 @@ func (t *Texter) Texts(ctx context.Context, m Message, _ bool) error {
 			logging.From(ctx).Warn("queued text refused", "template", tx.Template, "err", err)
 			continue
 		}
-		errs = append(errs, t.TextOnce(ctx, tx.Key, tx.Phone, msg))
+		switch {
+		case tx.Alert:
+			errs = append(errs, t.SendOnce(ctx, tx.Key, tx.Phone, msg))
+		case tx.Share != "":
+			errs = append(errs, t.sharedOnce(ctx, tx, msg))
+		default:
+			errs = append(errs, t.TextOnce(ctx, tx.Key, tx.Phone, msg))
+		}
 	}
 	return errors.Join(errs...)
+}
+
+// sharedOnce sends one paced message within the phone's daily share, once
+// per key: a phone that opted out or had its share is skipped (logged), as
+// a direct send would be.
+func (t *Texter) sharedOnce(ctx context.Context, tx Text, msg sms.Message) error {
+	first, err := t.Once.ClaimOnce(ctx, tx.Key, tx.Phone)
+	if err != nil || !first {
+		return err
+	}
+	if err := t.Pacer.Wait(ctx, msg.Parts(t.Signature)); err != nil {
+		return errors.Join(err, t.Once.ReleaseOnce(ctx, tx.Key, tx.Phone))
+	}
+	told := t.Told
+	if tx.Share == ShareEssential {
+		told = told.Essential()
+	}
+	err = told.Send(ctx, tx.Phone, msg)
+	if sms.Skipped(err) {
+		logging.From(ctx).Info("a text not sent", "template", tx.Template, "to", logging.MaskPhone(tx.Phone), "why", err)
+		return nil
+	}
+	if err != nil {
+		return errors.Join(err, t.Once.ReleaseOnce(ctx, tx.Key, tx.Phone))
+	}
+	return nil
 }
 
 // TextOnce sends one paced message to phone, once per key, unless the phone

@@ -45,13 +45,14 @@ type PendingStore interface {
 	DuePending(ctx context.Context, before time.Time, limit int) ([]Pending, error)
 	// DonePending deletes a record whose messages the queue took.
 	DonePending(ctx context.Context, p Pending) error
+	// KeepPending writes a record on its own, for the sweep.
+	KeepPending(ctx context.Context, p Pending) error
 }
 
 // Outbox sends what committed changes left pending.
 type Outbox struct {
 	Queue Queue
 	Store PendingStore
-	Now   func() time.Time
 }
 
 // SweepAfter is how long a record waits for Flush before the sweep takes it:
@@ -75,6 +76,26 @@ func (o *Outbox) Flush(ctx context.Context, ps ...*Pending) int {
 		sent++
 	}
 	return sent
+}
+
+// Deliver queues msgs of a change that is not one transaction (a keyword
+// flow's answer, after what the SMS asked is done): at once, or, when the
+// queue fails, as a record the sweep sends. It fails only when neither the
+// queue nor the table took them.
+func (o *Outbox) Deliver(ctx context.Context, now time.Time, msgs ...Message) error {
+	p := NewPending(now, msgs...)
+	if p == nil {
+		return nil
+	}
+	_, qerr := Send(ctx, o.Queue, p.Messages)
+	if qerr == nil {
+		return nil
+	}
+	if err := o.Store.KeepPending(ctx, *p); err != nil {
+		return errors.Join(qerr, err)
+	}
+	logging.From(ctx).Warn("queued messages left for the sweep", "pending", p.ID, "messages", len(p.Messages), "err", qerr)
+	return nil
 }
 
 func (o *Outbox) send(ctx context.Context, p Pending) error {

@@ -37,6 +37,9 @@ const (
 	KindTexts = "texts"
 	// KindInbound is an SMS a phone sent, for the keyword flows.
 	KindInbound = "inbound"
+	// KindCalls texts the volunteers an activation asked (their asks are
+	// too many to carry in the message).
+	KindCalls = "calls"
 )
 
 // Message is one queue message. Its JSON is the queue's wire format:
@@ -53,6 +56,8 @@ type Message struct {
 	Celsius     float64  `json:"celsius,omitempty"`
 	Day         string   `json:"day,omitempty"`
 	Texts       []Text   `json:"texts,omitempty"`
+	// ActivationID is a KindCalls' activation.
+	ActivationID string `json:"activationId,omitempty"`
 	// Inbound is a KindInbound's SMS.
 	Inbound *InboundSMS `json:"inbound,omitempty"`
 	// Drill is the drill run the message works for: what it sends goes to
@@ -90,11 +95,38 @@ type Text struct {
 	Phone    string   `json:"phone"`
 	Template string   `json:"template"`
 	Values   []string `json:"values"`
+	// Alert is sent whatever the phone's opt-outs: work for staff, not
+	// news one can unsubscribe from.
+	Alert bool `json:"alert,omitempty"`
+	// Share counts the text against the phone's daily share of what
+	// staff's actions cause (sms.Guarded): ShareRoutine or ShareEssential.
+	Share string `json:"share,omitempty"`
 }
+
+// The daily shares a text may count against (sms.Guarded).
+const (
+	ShareRoutine   = "routine"
+	ShareEssential = "essential"
+)
 
 // TextOf is the queue form of msg to phone, once per key.
 func TextOf(key, phone string, msg sms.Message) Text {
 	return Text{Key: key, Phone: phone, Template: msg.Template().Name, Values: msg.Values()}
+}
+
+// AlertOf is TextOf for an alert to staff: sent whatever their opt-outs.
+func AlertOf(key, phone string, msg sms.Message) Text {
+	t := TextOf(key, phone, msg)
+	t.Alert = true
+	return t
+}
+
+// SharedOf is TextOf for news staff's actions cause, within the phone's
+// daily share (share: ShareRoutine or ShareEssential).
+func SharedOf(key, phone, share string, msg sms.Message) Text {
+	t := TextOf(key, phone, msg)
+	t.Share = share
+	return t
 }
 
 // TextsPerMessage is how many texts one queue message carries: a few

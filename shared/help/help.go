@@ -17,6 +17,7 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/metrics"
@@ -111,8 +112,8 @@ func (st Settings) deadline(kind string) int {
 // Store is what help needs of storage.
 type Store interface {
 	// CreateHelp writes a request; ErrAlreadyOpen when the household has one
-	// of that kind open.
-	CreateHelp(ctx context.Context, r Request) error
+	// of that kind open; the texts pending are written with it.
+	CreateHelp(ctx context.Context, r Request, pending *dispatch.Pending) error
 	// Help reads a request; ErrNotFound.
 	Help(ctx context.Context, id string) (Request, error)
 	// CommunityHelp lists every open and claimed request of a community,
@@ -120,8 +121,8 @@ type Store interface {
 	CommunityHelp(ctx context.Context, communityID string, closed int) ([]Request, error)
 	// HouseholdHelp lists a household's open and claimed requests.
 	HouseholdHelp(ctx context.Context, householdID string) ([]Request, error)
-	// Claim takes an open request; ErrAlreadyClaimed.
-	Claim(ctx context.Context, id, by string, at time.Time) error
+	// Claim takes an open request, with the texts pending; ErrAlreadyClaimed.
+	Claim(ctx context.Context, id, by string, at time.Time, pending *dispatch.Pending) error
 	// AddAction records an action on a request not closed; ErrClosed.
 	AddAction(ctx context.Context, id string, a Action) error
 	// Close closes a request not closed; ErrClosed.
@@ -129,8 +130,9 @@ type Store interface {
 	// Due lists open requests whose next escalation is at or before now.
 	Due(ctx context.Context, now time.Time) ([]Request, error)
 	// Escalated records that a request went from one level to the next
-	// while still open: false when it was not (claimed, or done by another run).
-	Escalated(ctx context.Context, id string, from, to int, next *time.Time) (bool, error)
+	// while still open, with the texts pending: false when it was not
+	// (claimed, or done by another run).
+	Escalated(ctx context.Context, id string, from, to int, next *time.Time, pending *dispatch.Pending) (bool, error)
 	HelpSettings(ctx context.Context, communityID string) (Settings, error)
 	SetHelpSettings(ctx context.Context, communityID string, st Settings) error
 }
@@ -148,17 +150,6 @@ type Directory interface {
 	Household(ctx context.Context, householdID string) (registry.Household, []registry.Resident, error)
 }
 
-// Once keeps each alert to one SMS per phone, however often the job runs.
-type Once interface {
-	ClaimOnce(ctx context.Context, key, phone string) (bool, error)
-	ReleaseOnce(ctx context.Context, key, phone string) error
-}
-
-// Sender sends one catalogue SMS.
-type Sender interface {
-	Send(ctx context.Context, to string, m sms.Message) error
-}
-
 // Errors of help.
 var (
 	ErrNotFound       = apperr.New(apperr.KindNotFound, "HELP_NOT_FOUND", "求助不存在", "No such help request")
@@ -167,30 +158,32 @@ var (
 	ErrClosed         = apperr.New(apperr.KindConflict, "HELP_CLOSED", "该求助已关闭", "This request is closed")
 )
 
-// OptOuts says which phones replied TD.
-type OptOuts interface {
-	OptedOut(ctx context.Context, phone string) (bool, error)
-}
-
 // Service runs help requests.
 type Service struct {
 	Store     Store
 	People    People
 	Directory Directory
-	Once      Once
-	// SMS sends alerts to staff whatever their opt-outs (an emergency is
-	// not news one can unsubscribe from) and news to households within
-	// theirs (OptOuts).
-	SMS     Sender
-	OptOuts OptOuts
-	Now     func() time.Time
+	// Outbox sends the texts a change left pending: alerts to staff
+	// whatever their opt-outs (an emergency is not news one can unsubscribe
+	// from), news to households within theirs.
+	Outbox *dispatch.Outbox
+	Now    func() time.Time
 }
 
-// optedOut says whether a household's phone asked for no SMS; in doubt,
-// no SMS.
-func (s *Service) optedOut(ctx context.Context, phone string) bool {
-	out, err := s.OptOuts.OptedOut(ctx, phone)
-	return err != nil || out
+// AlertWindow is how long staff's alerts about one household coalesce: a
+// household that opens five requests at once texts each of them once, and
+// the escalation of each level once. The requests all show in the list.
+const AlertWindow = 30 * time.Minute
+
+// alerts are the texts to staff about household hid: once per phone, kind
+// of alert and AlertWindow.
+func alerts(ctx context.Context, hid, what string, at time.Time, phones []string, msg sms.Message) *dispatch.Pending {
+	key := fmt.Sprintf("help:%s:%s:%d", hid, what, at.Unix()/int64(AlertWindow/time.Second))
+	texts := make([]dispatch.Text, 0, len(phones))
+	for _, ph := range registry.Distinct(phones) {
+		texts = append(texts, dispatch.AlertOf(key, ph, msg))
+	}
+	return dispatch.PendingTexts(ctx, at, texts)
 }
 
 // KindView is a kind as a resident chooses it.
@@ -309,20 +302,23 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (Reque
 	r := Request{ID: registry.NewID("h"), CommunityID: h.CommunityID, HouseholdID: h.ID, ResidentID: who, Kind: in.Kind, Note: note,
 		Status: StatusOpen, Name: person.Name, Address: address(h), Phone: contact, CreatedAt: now, DeadlineAt: deadline,
 		Actions: []Action{}, NextAt: &deadline}
-	if err := s.Store.CreateHelp(ctx, r); err != nil {
-		return Request{}, err
-	}
+	// The staff's alert is written with the request. Should it not be
+	// made, the request stands: the escalation job texts at the deadline.
+	var alert *dispatch.Pending
 	msg, err := sms.HelpNew(kindWords[r.Kind], r.Address, r.Name, r.Phone, settings.deadline(r.Kind))
 	if err == nil {
 		var phones []string
 		if phones, err = s.onDuty(ctx, r.CommunityID, settings); err == nil {
-			err = s.text(ctx, "help:"+r.ID+":new", phones, msg)
+			alert = alerts(ctx, r.HouseholdID, "new", now, phones, msg)
 		}
 	}
 	if err != nil {
-		// The request stands: the escalation job texts again at the deadline.
 		logging.From(ctx).Warn("staff on duty not texted of a help request", "help", r.ID, "err", err)
 	}
+	if err := s.Store.CreateHelp(ctx, r, alert); err != nil {
+		return Request{}, err
+	}
+	s.Outbox.Flush(ctx, alert)
 	r.ClaimedBy, r.Actions = "", []Action{}
 	return r, nil
 }
@@ -343,23 +339,6 @@ func (s *Service) onDuty(ctx context.Context, cid string, st Settings) ([]string
 		return st.OnDuty, nil
 	}
 	return s.People.StaffPhones(ctx, cid)
-}
-
-// text sends msg to each phone once per key, however often it is asked.
-func (s *Service) text(ctx context.Context, key string, phones []string, msg sms.Message) error {
-	var errs []error
-	for _, ph := range registry.Distinct(phones) {
-		first, err := s.Once.ClaimOnce(ctx, key, ph)
-		if err != nil || !first {
-			errs = append(errs, err)
-			continue
-		}
-		err = s.SMS.Send(ctx, ph, msg)
-		if err != nil {
-			errs = append(errs, err, s.Once.ReleaseOnce(ctx, key, ph))
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // List is a community's requests for its staff: open ones first, the most
@@ -413,16 +392,17 @@ func (s *Service) Claim(ctx context.Context, p auth.Principal, id string) (Reque
 		return Request{}, err
 	}
 	now := chinatime.In(s.Now())
-	if err := s.Store.Claim(ctx, id, p.UserID, now); err != nil {
+	// The household is told with the claim (within its opt-outs).
+	var told *dispatch.Pending
+	if msg, err := sms.HelpClaimed(kindWords[r.Kind]); err == nil && r.Phone != "" {
+		told = dispatch.PendingTexts(ctx, now, []dispatch.Text{dispatch.TextOf("help:"+r.ID+":claimed", r.Phone, msg)})
+	}
+	if err := s.Store.Claim(ctx, id, p.UserID, now, told); err != nil {
 		return Request{}, err
 	}
+	s.Outbox.Flush(ctx, told)
 	r.Status, r.ClaimedBy, r.ClaimedAt, r.NextAt = StatusClaimed, p.UserID, &now, nil
 	metrics.Seconds(metrics.HelpResponse, now.Sub(r.CreatedAt), "Kind", r.Kind)
-	if msg, err := sms.HelpClaimed(kindWords[r.Kind]); err == nil && r.Phone != "" && !s.optedOut(ctx, r.Phone) {
-		if err := s.text(ctx, "help:"+r.ID+":claimed", []string{r.Phone}, msg); err != nil {
-			logging.From(ctx).Warn("a claimed help request was not texted", "help", r.ID, "err", err)
-		}
-	}
 	return r, nil
 }
 
@@ -504,16 +484,14 @@ func (s *Service) Escalate(ctx context.Context, now time.Time) (int, error) {
 			errs = append(errs, err)
 			continue
 		}
-		if err := s.text(ctx, fmt.Sprintf("help:%s:%d", r.ID, level), phones, msg); err != nil {
+		alert := alerts(ctx, r.HouseholdID, fmt.Sprint("overdue", level), now, phones, msg)
+		up, err := s.Store.Escalated(ctx, r.ID, r.Level, level, next, alert)
+		if err != nil {
 			errs = append(errs, err) // the next run tries again: the level is not taken
 			continue
 		}
-		up, err := s.Store.Escalated(ctx, r.ID, r.Level, level, next)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
 		if up {
+			s.Outbox.Flush(ctx, alert)
 			n++
 		}
 	}

@@ -43,6 +43,8 @@ type fixture struct {
 	clock    *clock
 	resident auth.Principal
 	staff    []auth.Principal // u-1 (on duty), u-2
+	root     *app.Root
+	queue    *queue.Local
 }
 
 const (
@@ -75,7 +77,9 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.resident = a.Principal
-	f.svc = app.Local(st, queue.NewLocal(5, 10, time.Millisecond), f.outbox, f.clock.Now).Help()
+	f.queue = queue.NewLocal(5, 10, time.Millisecond)
+	f.root = app.Local(st, f.queue, f.outbox, f.clock.Now)
+	f.svc = f.root.Help()
 	if _, err := f.svc.SetSettings(ctx, f.staff[0], "c1", help.Settings{OnDuty: []string{onDutyPhone}}); err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +95,7 @@ func code(err error) string {
 
 // texts counts the SMS of a template each phone got.
 func (f *fixture) texts(template string) map[string]int {
+	f.queue.Drain(context.Background(), f.root.Consumer().Handle)
 	n := map[string]int{}
 	for _, m := range f.outbox.All() {
 		if m.Template == template {

@@ -119,7 +119,7 @@ func TestAWSEvents(t *testing.T) {
 
 	// Delivery events count against the notice that sent the message.
 	if err := st.CreateNotice(ctx, notices.Notice{ID: "n1", CommunityID: "c1", Title: "t", Body: "b", Channels: []string{"sms"},
-		BuildingIDs: []string{}, CreatedAt: time.Now()}); err != nil {
+		BuildingIDs: []string{}, CreatedAt: time.Now()}, nil); err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range []string{"13700000001", "13700000002", "13700000003"} {

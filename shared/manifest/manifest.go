@@ -341,7 +341,7 @@ var Functions = []Function{
 		MemoryMB:    512,
 		TimeoutSec:  MaxHTTPTimeoutSec,
 		Table:       TableReadWrite,
-		SendsSMS:    true, // order news for households without the app; help alerts to staff
+		SendsTo:     []string{DispatchQueue}, // order news for households without the app; help alerts to staff
 		Routes: []Route{
 			{Method: "POST", Path: "/v1/communities/{communityId}/merchants", Op: "createMerchant", Idempotent: true, Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/merchants", Op: "listMerchants", Access: Only(RoleStaff, RoleAdmin)},
@@ -373,8 +373,7 @@ var Functions = []Function{
 		MemoryMB:    512,
 		TimeoutSec:  MaxHTTPTimeoutSec,
 		Table:       TableReadWrite,
-		SendsSMS:    true, // the approval; calls go through the dispatch queue
-		SendsTo:     []string{DispatchQueue},
+		SendsTo:     []string{DispatchQueue}, // the approval and the calls
 		Routes: []Route{
 			{Method: "GET", Path: "/v1/communities/{communityId}/volunteers", Op: "listVolunteers", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/volunteers/{volunteerId}/approve", Op: "approveVolunteer", Access: Only(RoleStaff, RoleAdmin)},
@@ -422,13 +421,12 @@ var Functions = []Function{
 	},
 	{
 		Name:        "jobs",
-		Description: "Every minute: escalates help requests nobody claimed in time, calls the B of shifts whose A declined or did not answer, and marks ended emergencies' personal data for expiry",
+		Description: "Every minute: escalates help requests nobody claimed in time, calls the B of shifts whose A declined or did not answer, marks ended emergencies' personal data for expiry, and sends what changes left for the dispatch queue when it failed them",
 		MemoryMB:    256,
-		// A run texts a few people about a few requests and queues a few
-		// backup calls; the next starts a minute later.
+		// A run queues a few alerts and backup calls; the next starts a
+		// minute later.
 		TimeoutSec: 50,
 		Table:      TableReadWrite,
-		SendsSMS:   true,
 		SendsTo:    []string{DispatchQueue},
 		Triggers:   []Trigger{{Kind: Schedule, Name: "every-minute", Expression: "rate(1 minute)"}},
 	},

@@ -78,7 +78,9 @@ type Delivery struct {
 type Store interface {
 	SetZones(ctx context.Context, communityID string, zones []Zone) error
 	Zones(ctx context.Context, communityID string) ([]Zone, error)
-	CreateNotice(ctx context.Context, n Notice) error
+	// CreateNotice writes a notice with the messages it leaves pending
+	// (its fan-out), in one transaction.
+	CreateNotice(ctx context.Context, n Notice, pending *dispatch.Pending) error
 	Notice(ctx context.Context, id string) (Notice, Delivery, error) // ErrNotFound
 	Feed(ctx context.Context, communityID string, limit int) ([]Notice, error)
 	Acknowledged(ctx context.Context, noticeID string, householdIDs []string) (map[string]bool, error)
@@ -118,7 +120,10 @@ type Service struct {
 	Readings  TemperatureStore
 	Directory Directory
 	Queue     dispatch.Queue
-	Now       func() time.Time
+	// Outbox sends what a change left pending (a notice's fan-out, a fever
+	// alert).
+	Outbox *dispatch.Outbox
+	Now    func() time.Time
 	// Signature is the 【signature】 the SMS go out with, for previews.
 	Signature string
 	// Drills keeps who opted into drills; nil shows drills to nobody.
@@ -340,14 +345,16 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, cid string, in N
 	in = pl.in
 	n := Notice{ID: "n" + randomID(12), CommunityID: cid, Title: in.Title, Body: in.Body, Urgent: in.Urgent,
 		Channels: registry.Distinct(in.Channels), BuildingIDs: pl.targets, CreatedAt: chinatime.In(s.Now()), CreatedBy: p.UserID, Drill: drill.RunOf(ctx)}
-	if err := s.Store.CreateNotice(ctx, n); err != nil {
+	// The fan-out is written with the notice: a queue that fails now
+	// delays it to the sweep, it never loses it.
+	var fanout *dispatch.Pending
+	if !pl.sms.IsZero() && len(pl.targets) > 0 {
+		fanout = dispatch.NewPending(n.CreatedAt, dispatch.Message{Kind: dispatch.KindFanout, NoticeID: n.ID, Drill: n.Drill})
+	}
+	if err := s.Store.CreateNotice(ctx, n, fanout); err != nil {
 		return Notice{}, err
 	}
-	if !pl.sms.IsZero() && len(pl.targets) > 0 {
-		if err := s.Queue.SendBatch(ctx, []string{dispatch.Message{Kind: dispatch.KindFanout, NoticeID: n.ID, Drill: n.Drill}.Body()}); err != nil {
-			return Notice{}, apperr.StoreUnavailable.Wrap(err)
-		}
-	}
+	s.Outbox.Flush(ctx, fanout)
 	metrics.Count(metrics.Notices, 1)
 	return n, nil
 }

@@ -55,7 +55,7 @@ type TemperatureStore interface {
 	Reading(ctx context.Context, communityID, day, residentID string) (Reading, error)
 	// SaveReading writes r if the stored reading is still prev (the zero
 	// Reading: none yet); ErrReportBusy otherwise.
-	SaveReading(ctx context.Context, communityID, day string, r, prev Reading) error
+	SaveReading(ctx context.Context, communityID, day string, r, prev Reading, pending *dispatch.Pending) error
 	Readings(ctx context.Context, communityID, day string) (map[string]Reading, error)
 	MarkZoned(ctx context.Context, communityID string) error
 	ZonedCommunities(ctx context.Context) ([]string, error)
@@ -108,15 +108,16 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, residentID strin
 	if firstFever {
 		r.FeverAt = &now
 	}
-	if err := s.Readings.SaveReading(ctx, p.ResidentCommunityID, day, r, prev); err != nil {
+	// The first fever's alert is written with the reading.
+	var alert *dispatch.Pending
+	if firstFever {
+		alert = dispatch.NewPending(now, dispatch.Message{Kind: dispatch.KindFever, CommunityID: p.ResidentCommunityID,
+			ResidentID: residentID, Celsius: celsius, Day: day})
+	}
+	if err := s.Readings.SaveReading(ctx, p.ResidentCommunityID, day, r, prev, alert); err != nil {
 		return Reading{}, err
 	}
-	if firstFever {
-		fever := dispatch.Message{Kind: dispatch.KindFever, CommunityID: p.ResidentCommunityID, ResidentID: residentID, Celsius: celsius, Day: day}
-		if err := s.Queue.SendBatch(ctx, []string{fever.Body()}); err != nil {
-			return Reading{}, apperr.StoreUnavailable.Wrap(err)
-		}
-	}
+	s.Outbox.Flush(ctx, alert)
 	return r, nil
 }
 

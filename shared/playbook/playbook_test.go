@@ -104,9 +104,11 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	// Approved without an SMS: the tests count what the switch texts.
-	if _, err := app.Local(st, q, sms.Discard{}, time.Now).Volunteers().Decide(ctx, f.staff, "v1", volunteers.StatusApproved); err != nil {
+	quiet := app.Local(st, q, sms.Discard{}, time.Now)
+	if _, err := quiet.Volunteers().Decide(ctx, f.staff, "v1", volunteers.StatusApproved); err != nil {
 		t.Fatal(err)
 	}
+	q.Drain(ctx, quiet.Consumer().Handle)
 	now := time.Now()
 	post, err := f.vols.CreatePost(ctx, f.staff, "c1", volunteers.PostInput{Kind: "checkpoint", Name: "卡口", Skills: []string{},
 		Shifts: []volunteers.ShiftInput{{StartsAt: now.Add(-time.Hour), EndsAt: now.Add(3 * time.Hour), Need: 1}}})

@@ -191,3 +191,10 @@ func (l *Local) Run(ctx context.Context, h Handler) {
 		}
 	}
 }
+
+// Discard takes messages and drops them: what the demo's seeding causes is
+// sent to nobody.
+type Discard struct{}
+
+// SendBatch drops bodies.
+func (Discard) SendBatch(context.Context, []string) error { return nil }

@@ -115,8 +115,9 @@ type Flow struct {
 	Helps      Helps
 	Volunteers Volunteers
 	Menus      Menus
-	// Queue takes the replies (the dispatch queue: paced, opt-outs honoured).
-	Queue          dispatch.Queue
+	// Outbox takes the replies to the dispatch queue (paced, opt-outs
+	// honoured).
+	Outbox         *dispatch.Outbox
 	Limiter        Limiter
 	Once           Once
 	RepliesPerHour int
@@ -151,8 +152,9 @@ func (f *Flow) Handle(ctx context.Context, m dispatch.InboundSMS) error {
 		logging.From(ctx).Warn("SMS reply held back: the phone's replies this hour are used", "from", logging.MaskPhone(m.From))
 		return nil
 	}
-	_, err = dispatch.EnqueueTexts(ctx, f.Queue, []dispatch.Text{dispatch.TextOf("sms-answer:"+m.Key, m.From, reply)})
-	return err
+	// What the SMS asked is done: its answer goes to the queue, or waits
+	// for the sweep, but is not lost with a retry that finds it done.
+	return f.Outbox.Deliver(ctx, f.Now(), dispatch.TextMessages(ctx, []dispatch.Text{dispatch.TextOf("sms-answer:"+m.Key, m.From, reply)})...)
 }
 
 // act does what the SMS asks and says what to reply (nothing, for an

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/registry"
 )
 
@@ -666,7 +667,7 @@ func (s *Store) LiveBookingsAt(ctx context.Context, roundID string, slotIDs map[
 // Move moves one household's bookings of one slot to another slot, in one
 // transaction: the bookings must still be live in the old slot, the new slot
 // open with room; the old slot gets its places back.
-func (s *Store) Move(ctx context.Context, bs []booking.Booking, to booking.Slot) error {
+func (s *Store) Move(ctx context.Context, bs []booking.Booking, to booking.Slot, pending *dispatch.Pending) error {
 	from := bs[0].SlotID
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{TableName: aws.String(s.Table), Key: SlotKey(to.ID).av(),
@@ -686,7 +687,11 @@ func (s *Store) Move(ctx context.Context, bs []booking.Booking, to booking.Slot)
 			ExpressionAttributeNames:  map[string]string{"#status": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":to": str(to.ID), ":at": str(formatTime(to.StartsAt)), ":booked": str(booking.StatusBooked), ":from": str(from)}}})
 	}
-	err := s.transact(ctx, items)
+	items, err := s.withPending(items, pending)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
 		if failed(tce, 0) {
@@ -708,7 +713,7 @@ func (s *Store) Move(ctx context.Context, bs []booking.Booking, to booking.Slot)
 }
 
 // CancelMany cancels one slot's bookings of a household in one transaction.
-func (s *Store) CancelMany(ctx context.Context, bs []booking.Booking) error {
+func (s *Store) CancelMany(ctx context.Context, bs []booking.Booking, pending *dispatch.Pending) error {
 	items := []types.TransactWriteItem{{Update: &types.Update{TableName: aws.String(s.Table), Key: SlotKey(bs[0].SlotID).av(),
 		UpdateExpression: aws.String("ADD remaining :n"), ExpressionAttributeValues: map[string]types.AttributeValue{":n": n64(len(bs))}}}}
 	perBuilding := map[string]int{}
@@ -722,13 +727,18 @@ func (s *Store) CancelMany(ctx context.Context, bs []booking.Booking) error {
 	for bid, k := range perBuilding {
 		items = append(items, s.progress(bs[0].RoundID, bid, "booked", -k))
 	}
+	sampled := len(items)
 	for _, b := range bs {
 		items = append(items, s.notSampled(b.RoundID, b.ResidentID))
 	}
-	err := s.transact(ctx, items)
+	items, err := s.withPending(items, pending)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
-		for i := len(items) - len(bs); i < len(items); i++ {
+		for i := sampled; i < sampled+len(bs); i++ {
 			if failed(tce, i) {
 				return booking.ErrAlreadySampled.Wrap(err)
 			}

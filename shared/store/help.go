@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/registry"
 )
@@ -76,7 +77,7 @@ func (it helpItem) domain() help.Request {
 
 // CreateHelp writes a request with its household's open mark for the kind,
 // in one transaction.
-func (s *Store) CreateHelp(ctx context.Context, r help.Request) error {
+func (s *Store) CreateHelp(ctx context.Context, r help.Request, pending *dispatch.Pending) error {
 	k, ix := HelpKey(r.ID), HelpsIndex(r.CommunityID, false, r.CreatedAt, r.ID)
 	it := helpItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "help"}, ID: r.ID, CommunityID: r.CommunityID,
 		HouseholdID: r.HouseholdID, ResidentID: r.ResidentID, Kind: r.Kind, Note: r.Note, Status: r.Status, Name: r.Name,
@@ -91,10 +92,14 @@ func (s *Store) CreateHelp(ctx context.Context, r help.Request) error {
 	}
 	open := HelpOpenKey(r.HouseholdID, r.Kind).av()
 	open["helpId"], open["type"] = str(r.ID), str("helpopen")
-	err = s.transact(ctx, []types.TransactWriteItem{
+	items, err := s.withPending([]types.TransactWriteItem{
 		{Put: &types.Put{TableName: aws.String(s.Table), Item: open, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		{Put: &types.Put{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-	})
+	}, pending)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) && failed(tce, 0) {
 		return help.ErrAlreadyOpen
@@ -184,24 +189,20 @@ func helpsOf(avs []map[string]types.AttributeValue) ([]help.Request, error) {
 }
 
 // Claim takes an open request and takes it off the escalation index.
-func (s *Store) Claim(ctx context.Context, id, by string, at time.Time) error {
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: HelpKey(id).av(),
+func (s *Store) Claim(ctx context.Context, id, by string, at time.Time, pending *dispatch.Pending) error {
+	taken, err := s.writeWith(ctx, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: HelpKey(id).av(),
 		UpdateExpression:          aws.String("SET #s = :claimed, claimedBy = :by, claimedAt = :at REMOVE GSI2PK, GSI2SK, nextAt"),
 		ConditionExpression:       aws.String("#s = :open"),
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":claimed": str(help.StatusClaimed), ":open": str(help.StatusOpen), ":by": str(by), ":at": str(formatTime(at))}})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+		ExpressionAttributeValues: map[string]types.AttributeValue{":claimed": str(help.StatusClaimed), ":open": str(help.StatusOpen), ":by": str(by), ":at": str(formatTime(at))}}}, pending)
+	if taken {
 		r, rerr := s.Help(ctx, id)
 		if rerr == nil && r.Status == help.StatusClosed {
 			return help.ErrClosed
 		}
 		return help.ErrAlreadyClaimed
 	}
-	if err != nil {
-		return unavailable(err)
-	}
-	return nil
+	return err
 }
 
 // AddAction appends an action to a request not closed.
@@ -269,7 +270,7 @@ func (s *Store) Due(ctx context.Context, now time.Time) ([]help.Request, error) 
 
 // Escalated moves a still-open request from one level to the next, and to
 // its next escalation (or off the index after the last).
-func (s *Store) Escalated(ctx context.Context, id string, from, to int, next *time.Time) (bool, error) {
+func (s *Store) Escalated(ctx context.Context, id string, from, to int, next *time.Time, pending *dispatch.Pending) (bool, error) {
 	vals := map[string]types.AttributeValue{":open": str(help.StatusOpen), ":from": n64(from), ":to": n64(to)}
 	expr := "SET #lv = :to"
 	if next != nil {
@@ -279,17 +280,10 @@ func (s *Store) Escalated(ctx context.Context, id string, from, to int, next *ti
 	} else {
 		expr += " REMOVE GSI2PK, GSI2SK, nextAt"
 	}
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: HelpKey(id).av(),
+	refused, err := s.writeWith(ctx, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: HelpKey(id).av(),
 		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("#s = :open AND #lv = :from"),
-		ExpressionAttributeNames: map[string]string{"#s": "status", "#lv": "level"}, ExpressionAttributeValues: vals})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return false, nil
-	}
-	if err != nil {
-		return false, unavailable(err)
-	}
-	return true, nil
+		ExpressionAttributeNames: map[string]string{"#s": "status", "#lv": "level"}, ExpressionAttributeValues: vals}}, pending)
+	return !refused && err == nil, err
 }
 
 type helpSettingsItem struct {

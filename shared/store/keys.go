@@ -390,3 +390,15 @@ func HoursIndex(communityID, month, volunteerID string, in time.Time) Key {
 // ActivationLockKey holds a community's scope while its calls are open: a
 // second activation of it meanwhile is refused.
 func ActivationLockKey(communityID, scope string) Key { return Key{"ACTLOCK#" + communityID, scope} }
+
+// Keys of the messages changes leave for the dispatch queue.
+
+// PendingShards are the partitions pending records spread over: the first
+// hex digit of their ids.
+const PendingShards = "0123456789abcdef"
+
+// PendingKey is a change's messages for the dispatch queue until the queue
+// takes them: in the shard of the id's first character, by time.
+func PendingKey(id string, at time.Time) Key {
+	return Key{"PENDING#" + id[:1], formatTime(at) + "#" + id}
+}

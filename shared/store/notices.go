@@ -91,7 +91,7 @@ func (it noticeItem) domain() (notices.Notice, notices.Delivery) {
 }
 
 // CreateNotice writes a notice and its place in the community's feed.
-func (s *Store) CreateNotice(ctx context.Context, n notices.Notice) error {
+func (s *Store) CreateNotice(ctx context.Context, n notices.Notice, pending *dispatch.Pending) error {
 	var items []types.TransactWriteItem
 	for _, k := range []Key{NoticeKey(n.ID), FeedKey(n.CommunityID, n.CreatedAt, n.ID)} {
 		av, err := record(noticeItem{keys: keys{PK: k.PK, SK: k.SK, Type: "notice"}, ID: n.ID, CommunityID: n.CommunityID,
@@ -101,6 +101,10 @@ func (s *Store) CreateNotice(ctx context.Context, n notices.Notice) error {
 			return err
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av}})
+	}
+	items, err := s.withPending(items, pending)
+	if err != nil {
+		return err
 	}
 	if err := s.transact(ctx, items); err != nil {
 		return unavailable(err)
@@ -434,7 +438,7 @@ func (s *Store) Reading(ctx context.Context, cid, day, residentID string) (notic
 // SaveReading writes a resident's reading of the day if the stored one is
 // still prev; it expires with the emergency's data (PIPL minimisation): 30
 // days.
-func (s *Store) SaveReading(ctx context.Context, cid, day string, r, prev notices.Reading) error {
+func (s *Store) SaveReading(ctx context.Context, cid, day string, r, prev notices.Reading, pending *dispatch.Pending) error {
 	k := ReadingKey(cid, day, r.ResidentID)
 	it := readingItem{keys: keys{PK: k.PK, SK: k.SK, Type: "reading"}, ResidentID: r.ResidentID, Celsius: r.Celsius, Peak: r.Peak,
 		At: formatTime(r.At), ExpiresAt: r.At.Add(30 * 24 * time.Hour).Unix()}
@@ -449,13 +453,12 @@ func (s *Store) SaveReading(ctx context.Context, cid, day string, r, prev notice
 	if !prev.At.IsZero() {
 		cond, values = "#at = :prev", map[string]types.AttributeValue{":prev": str(formatTime(prev.At))}
 	}
-	in := &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String(cond), ExpressionAttributeValues: values}
+	put := &types.Put{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String(cond), ExpressionAttributeValues: values}
 	if values != nil {
-		in.ExpressionAttributeNames = map[string]string{"#at": "at"}
+		put.ExpressionAttributeNames = map[string]string{"#at": "at"}
 	}
-	_, err = s.DB.PutItem(ctx, in)
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	busy, err := s.writeWith(ctx, types.TransactWriteItem{Put: put}, pending)
+	if busy {
 		return notices.ErrReportBusy
 	}
 	if err != nil {

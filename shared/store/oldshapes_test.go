@@ -116,10 +116,10 @@ func TestItemsOfAnEarlierVersionRead(t *testing.T) {
 	put(t, db, table, map[string]types.AttributeValue{"PK": s(lock.PK), "SK": s(lock.SK), "type": s("activationLock"),
 		"activationId": s("a0"), "until": num(at.Add(-time.Hour).Unix()), "expiresAt": num(at.Unix())})
 	next := volunteers.Activation{ID: "a2", CommunityID: "c1", Scope: act.Scope, Minutes: 10, CreatedAt: at, CreatedBy: "u-s"}
-	if err := st.CreateActivation(ctx, next, nil, "posts:p1", at.Add(10*time.Minute)); err != nil {
+	if err := st.CreateActivation(ctx, next, nil, "posts:p1", at.Add(10*time.Minute), nil); err != nil {
 		t.Errorf("an old lock that is over held a new call: %v", err)
 	}
-	if err := st.CreateActivation(ctx, volunteers.Activation{ID: "a3", CommunityID: "c1", Scope: act.Scope, CreatedAt: at}, nil, "posts:p1", at); !errors.Is(err, volunteers.ErrAlreadyCalled) {
+	if err := st.CreateActivation(ctx, volunteers.Activation{ID: "a3", CommunityID: "c1", Scope: act.Scope, CreatedAt: at}, nil, "posts:p1", at, nil); !errors.Is(err, volunteers.ErrAlreadyCalled) {
 		t.Errorf("the new lock did not hold: %v", err)
 	}
 

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/supplies"
 )
@@ -389,7 +390,7 @@ func (s *Store) OrdersByStatus(ctx context.Context, cid, status, buildingID stri
 // order (only if still in from) with its change and its place in the status
 // index; on a cancellation, its items' stock back and, the same day, the
 // household's limits.
-func (s *Store) MoveOrder(ctx context.Context, o supplies.Order, from string, c supplies.Change, delivererID string) error {
+func (s *Store) MoveOrder(ctx context.Context, o supplies.Order, from string, c supplies.Change, delivererID string, pending *dispatch.Pending) error {
 	ix := OrderStatusIndex(o.CommunityID, c.Status, o.BuildingID, o.CreatedAt, o.ID)
 	change, err := attributevalue.MarshalList([]orderChange{toOrderChange(c)})
 	if err != nil {
@@ -422,6 +423,9 @@ func (s *Store) MoveOrder(ctx context.Context, o supplies.Order, from string, c 
 					ExpressionAttributeValues: map[string]types.AttributeValue{":back": n64(-l.Quantity), ":q": n64(l.Quantity)}}})
 			}
 		}
+	}
+	if tx, err = s.withPending(tx, pending); err != nil {
+		return err
 	}
 	err = s.transact(ctx, tx)
 	var tce *types.TransactionCanceledException

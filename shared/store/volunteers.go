@@ -12,6 +12,7 @@ import (
 
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/volunteers"
 )
@@ -306,7 +307,7 @@ func (s *Store) Volunteers(ctx context.Context, cid string) ([]volunteers.Volunt
 // account the volunteer role (creating it for a phone that had none),
 // rejection leaves it, deactivation takes the role away (and the account,
 // when it was only that) and voids the person's tokens.
-func (s *Store) DecideVolunteer(ctx context.Context, v volunteers.Volunteer, from string) error {
+func (s *Store) DecideVolunteer(ctx context.Context, v volunteers.Volunteer, from string, pending *dispatch.Pending) error {
 	acct, err := s.AccountByPhone(ctx, v.Phone)
 	hasAccount := err == nil
 	if err != nil && !errors.Is(err, auth.ErrNoAccount) {
@@ -358,6 +359,9 @@ func (s *Store) DecideVolunteer(ctx context.Context, v volunteers.Volunteer, fro
 			last := &tx[len(tx)-1]
 			last.Update.ExpressionAttributeValues[":vid"] = str(v.ID)
 		}
+	}
+	if tx, err = s.withPending(tx, pending); err != nil {
+		return err
 	}
 	err = s.transact(ctx, tx)
 	var tce *types.TransactionCanceledException
@@ -550,7 +554,7 @@ func askItem(a volunteers.Ask) (map[string]types.AttributeValue, error) {
 
 // CreateActivation takes the scope's lock until its calls close, then
 // writes the activation and its asks, 25 a request.
-func (s *Store) CreateActivation(ctx context.Context, a volunteers.Activation, asks []volunteers.Ask, scope string, until time.Time) error {
+func (s *Store) CreateActivation(ctx context.Context, a volunteers.Activation, asks []volunteers.Ask, scope string, until time.Time, pending *dispatch.Pending) error {
 	lock := ActivationLockKey(a.CommunityID, scope).av()
 	lock["type"], lock["activationId"] = str("activationLock"), str(a.ID)
 	lock["until"], lock["expiresAt"] = str(formatTime(until)), n(until.Add(time.Hour).Unix())
@@ -566,14 +570,7 @@ func (s *Store) CreateActivation(ctx context.Context, a volunteers.Activation, a
 	if err != nil {
 		return unavailable(err)
 	}
-	k := ActivationKey(a.ID)
-	av, err := record(activationItem{keys: keys{PK: k.PK, SK: k.SK, Type: "activation"}, ID: a.ID, CommunityID: a.CommunityID,
-		Minutes: a.Minutes, CreatedAt: stamp(a.CreatedAt), CreatedBy: a.CreatedBy, Drill: a.Drill,
-		Scope: scopeItem{PostIDs: a.Scope.PostIDs, Categories: a.Scope.Categories, All: a.Scope.All}})
-	if err != nil {
-		return err
-	}
-	reqs := []types.WriteRequest{{PutRequest: &types.PutRequest{Item: av}}}
+	reqs := make([]types.WriteRequest, 0, len(asks))
 	for _, ask := range asks {
 		av, err := askItem(ask)
 		if err != nil {
@@ -581,7 +578,22 @@ func (s *Store) CreateActivation(ctx context.Context, a volunteers.Activation, a
 		}
 		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: av}})
 	}
-	return s.batchWrite(ctx, reqs)
+	if err := s.batchWrite(ctx, reqs); err != nil {
+		return err
+	}
+	// The activation is written last, with its calls: they are sent once
+	// it stands, whatever the queue does meanwhile.
+	k := ActivationKey(a.ID)
+	av, err := record(activationItem{keys: keys{PK: k.PK, SK: k.SK, Type: "activation"}, ID: a.ID, CommunityID: a.CommunityID,
+		Minutes: a.Minutes, CreatedAt: stamp(a.CreatedAt), CreatedBy: a.CreatedBy, Drill: a.Drill,
+		Scope: scopeItem{PostIDs: a.Scope.PostIDs, Categories: a.Scope.Categories, All: a.Scope.All}})
+	if err != nil {
+		return err
+	}
+	if _, err := s.writeWith(ctx, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av}}, pending); err != nil {
+		return err
+	}
+	return nil
 }
 
 func asksOf(out *[]volunteers.Ask) func(map[string]types.AttributeValue) error {
@@ -682,40 +694,40 @@ func (s *Store) DueAsks(ctx context.Context, now time.Time) ([]volunteers.Ask, e
 }
 
 // SettleAsk takes a due ask off the index, an unanswered one becoming
-// silent, only if it is still as the job read it.
-func (s *Store) SettleAsk(ctx context.Context, a volunteers.Ask) (bool, error) {
+// silent, only if it is still as the job read it; with it, in one
+// transaction, the backup's ask next (unless they were asked in the
+// activation: ErrAskedBefore) and the texts pending.
+func (s *Store) SettleAsk(ctx context.Context, a volunteers.Ask, next *volunteers.Ask, pending *dispatch.Pending) (bool, error) {
 	expr := "REMOVE GSI2PK, GSI2SK"
 	vals := map[string]types.AttributeValue{":from": str(a.Status)}
 	if a.Status == volunteers.AskAsked {
 		expr = "SET #s = :silent " + expr
 		vals[":silent"] = str(volunteers.AskSilent)
 	}
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table),
+	items := []types.TransactWriteItem{{Update: &types.Update{TableName: aws.String(s.Table),
 		Key: AskKey(a.ActivationID, a.VolunteerID, a.PostID, a.ShiftID).av(), UpdateExpression: aws.String(expr),
 		ConditionExpression:      aws.String("#s = :from AND attribute_exists(GSI2PK)"),
-		ExpressionAttributeNames: map[string]string{"#s": "status"}, ExpressionAttributeValues: vals})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return false, nil
+		ExpressionAttributeNames: map[string]string{"#s": "status"}, ExpressionAttributeValues: vals}}}
+	if next != nil {
+		av, err := askItem(*next)
+		if err != nil {
+			return false, err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av,
+			ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 	}
-	if err != nil {
-		return false, unavailable(err)
-	}
-	return true, nil
-}
-
-// AddAsk writes a backup's ask unless they were asked in the activation.
-func (s *Store) AddAsk(ctx context.Context, a volunteers.Ask) (bool, error) {
-	av, err := askItem(a)
+	items, err := s.withPending(items, pending)
 	if err != nil {
 		return false, err
 	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	err = s.transact(ctx, items)
+	var tce *types.TransactionCanceledException
+	switch {
+	case errors.As(err, &tce) && failed(tce, 0):
 		return false, nil
-	}
-	if err != nil {
+	case errors.As(err, &tce) && next != nil && failed(tce, 1):
+		return false, volunteers.ErrAskedBefore
+	case err != nil:
 		return false, unavailable(err)
 	}
 	return true, nil

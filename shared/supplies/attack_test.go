@@ -140,7 +140,7 @@ func TestCancelReasonsReachTheHousehold(t *testing.T) {
 	// Routine news took the phone's whole share for the day.
 	for i := 0; i < sms.PerPhonePerDay; i++ {
 		msg, _ := sms.OrderUpdate("ABCDEF", "已受理")
-		if err := f.svc.SMS.Send(ctx, "13700000000", msg); err != nil {
+		if err := f.root.Texter().Told.Send(ctx, "13700000000", msg); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -148,7 +148,7 @@ func TestCancelReasonsReachTheHousehold(t *testing.T) {
 		t.Fatal(err)
 	}
 	var told bool
-	for _, m := range f.outbox.To("13700000000") {
+	for _, m := range f.texts("13700000000") {
 		told = told || (m.Template == "order_cancelled" && m.Params["reason"] == "商家缺货")
 	}
 	if !told {

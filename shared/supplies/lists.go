@@ -222,15 +222,16 @@ func (s *Service) AssignBuilding(ctx context.Context, p auth.Principal, cid, bui
 	now := chinatime.In(s.Now())
 	for _, o := range orders {
 		c := Change{Status: StatusOutForDelivery, At: now, By: p.UserID}
-		err := s.Store.MoveOrder(ctx, o, StatusPurchasing, c, delivererID)
+		news := s.news(ctx, o, c, false)
+		err := s.Store.MoveOrder(ctx, o, StatusPurchasing, c, delivererID, news)
 		if errors.Is(err, ErrOrderChanged) {
 			continue // moved meanwhile (cancelled): not this one
 		}
 		if err != nil {
 			return out, err
 		}
+		s.Outbox.Flush(ctx, news)
 		o.Status, o.DelivererID = StatusOutForDelivery, delivererID
-		s.notify(ctx, o, c, false)
 		out.OrderIDs = append(out.OrderIDs, o.ID)
 	}
 	return out, nil

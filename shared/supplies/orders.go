@@ -14,6 +14,7 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/metrics"
@@ -379,9 +380,11 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, orderID strin
 			change.Reason = "住户取消"
 		}
 	}
-	if err := s.Store.MoveOrder(ctx, o, o.Status, change, delivererID); err != nil {
+	news := s.news(ctx, o, change, household)
+	if err := s.Store.MoveOrder(ctx, o, o.Status, change, delivererID, news); err != nil {
 		return Order{}, err
 	}
+	s.Outbox.Flush(ctx, news)
 	o.Status, o.History = change.Status, append(o.History, change)
 	if delivererID != "" {
 		o.DelivererID = delivererID
@@ -389,7 +392,6 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, orderID strin
 	if o.Status == StatusDelivered {
 		metrics.Count(metrics.OrdersDelivered, 1)
 	}
-	s.notify(ctx, o, change, household)
 	if !household {
 		o.DoorCode = "" // only the household sees it
 	}
@@ -444,19 +446,20 @@ var statusWords = map[string]string{
 	StatusConfirmed:  "已确认收货",
 }
 
-// notify tells the household of a change it did not make itself: in the
-// app (its orders show the history) and, when the person who ordered has
-// not bound the mini-program (they sign in by SMS, or not at all), by SMS.
-// A send that fails is logged; the change stands.
-func (s *Service) notify(ctx context.Context, o Order, c Change, byHousehold bool) {
+// news is what tells the household of a change it did not make itself: in
+// the app (its orders show the history) and, when the person who ordered
+// has not bound the mini-program (they sign in by SMS, or not at all), by
+// SMS, written with the change. A text that cannot be made is logged; the
+// change stands.
+func (s *Service) news(ctx context.Context, o Order, c Change, byHousehold bool) *dispatch.Pending {
 	if byHousehold {
-		return
+		return nil
 	}
 	log := logging.From(ctx)
 	h, members, err := s.Directory.Household(ctx, o.HouseholdID)
 	if err != nil {
 		log.Warn("order change not texted", "order", o.ID, "err", err)
-		return
+		return nil
 	}
 	to := h.ContactPhone
 	for _, m := range members {
@@ -465,27 +468,27 @@ func (s *Service) notify(ctx context.Context, o Order, c Change, byHousehold boo
 		}
 	}
 	if to == "" {
-		return
+		return nil
 	}
 	if acct, err := s.Accounts.AccountByPhone(ctx, to); err == nil && acct.WeChat {
-		return
+		return nil
 	}
 	var msg sms.Message
-	sender := s.SMS
+	share := dispatch.ShareRoutine
 	switch c.Status {
 	case StatusOutForDelivery:
 		msg, err = sms.OrderOnTheWay(o.Ref(), o.DoorCode)
-		sender = s.SMS.Essential() // without it the door stays shut
+		share = dispatch.ShareEssential // without it the door stays shut
 	case StatusCancelled:
 		msg, err = sms.OrderCancelled(o.Ref(), c.Reason)
-		sender = s.SMS.Essential()
+		share = dispatch.ShareEssential
 	default:
 		msg, err = sms.OrderUpdate(o.Ref(), statusWords[c.Status])
 	}
-	if err == nil {
-		err = sender.Send(ctx, to, msg)
-	}
 	if err != nil {
 		log.Warn("order change not texted", "order", o.ID, "status", c.Status, "err", err)
+		return nil
 	}
+	key := "order:" + o.ID + ":" + c.Status
+	return dispatch.PendingTexts(ctx, c.At, []dispatch.Text{dispatch.SharedOf(key, to, share, msg)})
 }

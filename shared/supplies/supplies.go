@@ -14,8 +14,8 @@ import (
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/registry"
-	"github.com/fangxian/fangxian/shared/sms"
 )
 
 // Order statuses, in the order an order goes through them.
@@ -153,7 +153,7 @@ type Store interface {
 	// MoveOrder takes an order from one status to another, recording the
 	// change; a cancellation gives back its stock and limits in the same
 	// transaction. ErrOrderChanged when it is no longer in from.
-	MoveOrder(ctx context.Context, o Order, from string, c Change, delivererID string) error
+	MoveOrder(ctx context.Context, o Order, from string, c Change, delivererID string, pending *dispatch.Pending) error
 	// CountCodeTry counts a door-code try, before it is compared; false
 	// (nothing counted) when max were counted already.
 	CountCodeTry(ctx context.Context, orderID string, max int) (bool, error)
@@ -208,11 +208,11 @@ type Service struct {
 	Store     Store
 	Directory Directory
 	Accounts  Accounts
-	// SMS tells households who signed in only by SMS of each change of
-	// their orders, within opt-outs and a daily share per phone; one
-	// without a Sender sends nothing.
-	SMS sms.Guarded
-	Now func() time.Time
+	// Outbox sends what tells households who signed in only by SMS of each
+	// change of their orders (within opt-outs and a daily share per phone),
+	// written with the change.
+	Outbox *dispatch.Outbox
+	Now    func() time.Time
 
 	// items caches the catalogue briefly, so an order is one DynamoDB
 	// request; a stale entry fails the order's version condition and is

@@ -37,6 +37,14 @@ type fixture struct {
 	outside  auth.Principal   // a resident of 2号楼 (not in a zone)
 	merchant supplies.Merchant
 	bldg     map[string]string
+	root     *app.Root
+	queue    *queue.Local
+}
+
+// texts are the SMS phone was sent once the dispatch queue is drained.
+func (f *fixture) texts(phone string) []sms.Sent {
+	f.queue.Drain(context.Background(), f.root.Consumer().Handle)
+	return f.outbox.To(phone)
 }
 
 const households = 70
@@ -70,7 +78,9 @@ func newFixture(t *testing.T) *fixture {
 	for _, b := range bs {
 		f.bldg[b.Name] = b.ID
 	}
-	root := app.Local(st, queue.NewLocal(5, 10, time.Millisecond), f.outbox, time.Now)
+	f.queue = queue.NewLocal(5, 10, time.Millisecond)
+	root := app.Local(st, f.queue, f.outbox, time.Now)
+	f.root = root
 	zones := root.Notices()
 	if _, err := zones.SetZones(ctx, f.staff, "c1", []string{f.bldg["1号楼"]}, notices.LevelSealed); err != nil {
 		t.Fatal(err)
@@ -327,13 +337,13 @@ func TestLifecycleDeliveryAndLists(t *testing.T) {
 	}
 	// The household without the app was texted its door code.
 	var texted bool
-	for _, m := range f.outbox.To("13700000000") {
+	for _, m := range f.texts("13700000000") {
 		if m.Template == "order_on_the_way" && m.Params["code"] == orders[0].DoorCode {
 			texted = true
 		}
 	}
 	if !texted {
-		t.Errorf("the household was not texted its door code: %+v", f.outbox.To("13700000000"))
+		t.Errorf("the household was not texted its door code: %+v", f.texts("13700000000"))
 	}
 	// Five wrong codes lock the handover; the household confirms in the app.
 	for i := 0; i < supplies.MaxCodeTries; i++ {
@@ -410,13 +420,13 @@ func TestStaffCancelNeedsAReasonAndReturnsStockOnce(t *testing.T) {
 		t.Fatalf("8 parallel cancels: %d took, stock %d (want 1, 10)", ok.Load(), it.Stock)
 	}
 	var cancelled bool
-	for _, m := range f.outbox.To("13700000000") {
+	for _, m := range f.texts("13700000000") {
 		if m.Template == "order_cancelled" && m.Params["reason"] == "商家缺货" {
 			cancelled = true
 		}
 	}
 	if !cancelled {
-		t.Errorf("the household was not told why: %+v", f.outbox.To("13700000000"))
+		t.Errorf("the household was not told why: %+v", f.texts("13700000000"))
 	}
 }
 

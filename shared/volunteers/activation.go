@@ -165,18 +165,39 @@ func (s *Service) Activate(ctx context.Context, p auth.Principal, cid string, in
 	}
 	// A second click on the same scope while its calls are open is one too
 	// many: nobody is called twice.
-	if err := s.Store.CreateActivation(ctx, act, asks, LockScope(act), deadline); err != nil {
+	// The calls are too many to carry: the message pending names the
+	// activation, and its consumer texts who is still asked.
+	calls := dispatch.NewPending(now, dispatch.Message{Kind: dispatch.KindCalls, ActivationID: act.ID, Drill: act.Drill})
+	if err := s.Store.CreateActivation(ctx, act, asks, LockScope(act), deadline, calls); err != nil {
 		return ActivationView{}, err
 	}
-	if _, err := s.call(ctx, asks); err != nil {
-		// The asks stand and show in the app; the SMS are what failed.
-		logging.From(ctx).Warn("activation SMS not queued", "activation", act.ID, "err", err)
-	}
+	s.Outbox.Flush(ctx, calls)
 	return view(act, asks, now), nil
 }
 
-// call queues the SMS of asks; it answers the queue calls it made.
-func (s *Service) call(ctx context.Context, asks []Ask) (int, error) {
+// Calls is the dispatch queue's handler of KindCalls: it queues the texts
+// of the activation's asks still waiting for an answer, each once per ask
+// however often it is queued.
+func (s *Service) Calls(ctx context.Context, m dispatch.Message, _ bool) error {
+	_, asks, err := s.Store.Activation(ctx, m.ActivationID)
+	if errors.Is(err, ErrActivationMissing) {
+		return nil // removed meanwhile (a drill's): nobody to call
+	}
+	if err != nil {
+		return err
+	}
+	waiting := asks[:0]
+	for _, a := range asks {
+		if a.Status == AskAsked {
+			waiting = append(waiting, a)
+		}
+	}
+	_, err = dispatch.EnqueueTexts(ctx, s.Queue, callTexts(ctx, waiting))
+	return err
+}
+
+// callTexts are the texts of asks.
+func callTexts(ctx context.Context, asks []Ask) []dispatch.Text {
 	texts := make([]dispatch.Text, 0, len(asks))
 	for _, a := range asks {
 		msg, err := sms.VolunteerCall(a.Name, a.Post, a.StartsAt, a.Minutes, a.Role == RoleB)
@@ -186,7 +207,7 @@ func (s *Service) call(ctx context.Context, asks []Ask) (int, error) {
 		}
 		texts = append(texts, dispatch.TextOf(askKey(a), a.Phone, msg))
 	}
-	return dispatch.EnqueueTexts(ctx, s.Queue, texts)
+	return texts
 }
 
 func askKey(a Ask) string {
@@ -370,53 +391,38 @@ func (s *Service) Backups(ctx context.Context, now time.Time) (called, unfilled 
 		return 0, 0, err
 	}
 	var errs []error
-	calls := map[string][]Ask{} // by drill run: a drill's go to its outbox
 	// A run reads each post's assignments once, however many of its asks
 	// are due.
 	posts := map[string][]Assignment{}
 	for _, a := range due {
-		took, err := s.Store.SettleAsk(ctx, a)
+		b, short, err := s.settle(drill.With(ctx, a.Drill), a, now, posts)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if !took {
-			continue // answered meanwhile, or another run has it
-		}
-		b, short, err := s.replace(ctx, a, now, posts)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if b != nil {
-			calls[a.Drill] = append(calls[a.Drill], *b)
+		if b {
 			called++
 		}
-		if short > 0 {
+		if short {
 			unfilled++
-			if err := s.reportUnfilled(drill.With(ctx, a.Drill), a, short); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	for run, asks := range calls {
-		if _, err := s.call(drill.With(ctx, run), asks); err != nil {
-			errs = append(errs, err)
 		}
 	}
 	return called, unfilled, errors.Join(errs...)
 }
 
-// replace asks the next B of a's shift not asked yet in the activation.
-// With none left it answers how many the shift is short (0 when enough
-// accepted, or someone is still to answer).
-func (s *Service) replace(ctx context.Context, a Ask, now time.Time, posts map[string][]Assignment) (*Ask, int, error) {
+// settle takes a due ask off the job's list together with what follows
+// from it, in one transaction: the next B of the shift asked, or, with none
+// left and the shift still short, the squad leader and the staff told. The
+// texts are written with it, so a queue that fails now delays them to the
+// sweep and never loses them. It answers whether a B was called, or the
+// shift reported; neither when another run (or the volunteer's answer)
+// settled it first.
+func (s *Service) settle(ctx context.Context, a Ask, now time.Time, posts map[string][]Assignment) (called, reported bool, err error) {
 	if a.Role == RoleA {
 		as, ok := posts[a.PostID]
 		if !ok {
-			var err error
 			if as, err = s.Store.Assignments(ctx, a.PostID); err != nil {
-				return nil, 0, err
+				return false, false, err
 			}
 			posts[a.PostID] = as
 		}
@@ -431,18 +437,42 @@ func (s *Service) replace(ctx context.Context, a Ask, now time.Time, posts map[s
 				StartsAt: a.StartsAt, Need: a.Need, VolunteerID: b.VolunteerID, Name: b.Name, Phone: b.Phone, Role: RoleB,
 				Status: AskAsked, AskedAt: chinatime.In(now), DeadlineAt: chinatime.In(now).Add(time.Duration(a.Minutes) * time.Minute),
 				Minutes: a.Minutes, Drill: a.Drill}
-			added, err := s.Store.AddAsk(ctx, ask)
-			if err != nil {
-				return nil, 0, err
+			call := dispatch.PendingTexts(ctx, now, callTexts(ctx, []Ask{ask}))
+			took, err := s.Store.SettleAsk(ctx, a, &ask, call)
+			if errors.Is(err, ErrAskedBefore) {
+				continue
 			}
-			if added {
-				return &ask, 0, nil
+			if err != nil || !took {
+				return false, false, err
 			}
+			s.Outbox.Flush(ctx, call)
+			return true, false, nil
 		}
 	}
+	short, err := s.short(ctx, a, now)
+	if err != nil {
+		return false, false, err
+	}
+	var report *dispatch.Pending
+	if short > 0 {
+		if report, err = s.unfilledTexts(ctx, a, now, short); err != nil {
+			return false, false, err
+		}
+	}
+	took, err := s.Store.SettleAsk(ctx, a, nil, report)
+	if err != nil || !took {
+		return false, false, err
+	}
+	s.Outbox.Flush(ctx, report)
+	return false, short > 0, nil
+}
+
+// short is how many people a's shift lacks once a is settled: 0 when
+// enough accepted, or someone is still to answer.
+func (s *Service) short(ctx context.Context, a Ask, now time.Time) (int, error) {
 	_, asks, err := s.Store.Activation(ctx, a.ActivationID)
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	accepted, waiting := 0, 0
 	for _, x := range asks {
@@ -457,25 +487,25 @@ func (s *Service) replace(ctx context.Context, a Ask, now time.Time, posts map[s
 		}
 	}
 	if accepted >= a.Need || waiting > 0 {
-		return nil, 0, nil
+		return 0, nil
 	}
-	return nil, a.Need - accepted, nil
+	return a.Need - accepted, nil
 }
 
-// reportUnfilled texts the squad leader and the staff, once per shift and
-// activation.
-func (s *Service) reportUnfilled(ctx context.Context, a Ask, short int) error {
+// unfilledTexts are the texts telling the squad leader and the staff that
+// a's shift is short, once per shift and activation.
+func (s *Service) unfilledTexts(ctx context.Context, a Ask, now time.Time, short int) (*dispatch.Pending, error) {
 	msg, err := sms.ShiftUnfilled(a.Post, a.StartsAt, min(short, 99))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	phones, err := s.Directory.StaffPhones(ctx, a.CommunityID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	post, err := s.Store.Post(ctx, a.PostID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if post.SquadLeader != "" {
 		if v, err := s.Store.Volunteer(ctx, post.SquadLeader); err == nil && v.Status == StatusApproved {
@@ -484,9 +514,8 @@ func (s *Service) reportUnfilled(ctx context.Context, a Ask, short int) error {
 	}
 	key := "unfilled:" + a.ActivationID + ":" + a.PostID + ":" + a.ShiftID
 	texts := make([]dispatch.Text, 0, len(phones))
-	for _, ph := range phones {
+	for _, ph := range registry.Distinct(phones) {
 		texts = append(texts, dispatch.TextOf(key, ph, msg))
 	}
-	_, err = dispatch.EnqueueTexts(ctx, s.Queue, texts)
-	return err
+	return dispatch.PendingTexts(ctx, now, texts), nil
 }

@@ -107,6 +107,10 @@ var (
 	ErrNotCheckedIn      = apperr.New(apperr.KindConflict, "NOT_CHECKED_IN", "您未在该岗位签到", "You are not checked in at this post")
 )
 
+// ErrAskedBefore says a backup was asked in the activation already: the job
+// tries the next. It never reaches a caller.
+var ErrAskedBefore = errors.New("volunteers: asked before in this activation")
+
 // Store is what volunteers need of storage.
 type Store interface {
 	// CreateVolunteer writes a pending volunteer and the phone's claim on
@@ -116,8 +120,9 @@ type Store interface {
 	Volunteer(ctx context.Context, id string) (Volunteer, error)
 	Volunteers(ctx context.Context, communityID string) ([]Volunteer, error)
 	// DecideVolunteer moves a volunteer from one status to another (with the
-	// phone's account given or taken the volunteer role), or ErrNotPending.
-	DecideVolunteer(ctx context.Context, v Volunteer, from string) error
+	// phone's account given or taken the volunteer role) with the texts it
+	// leaves pending, or ErrNotPending.
+	DecideVolunteer(ctx context.Context, v Volunteer, from string, pending *dispatch.Pending) error
 
 	CreatePost(ctx context.Context, p Post) error
 	Post(ctx context.Context, id string) (Post, error)
@@ -131,8 +136,9 @@ type Store interface {
 	VolunteerAssignments(ctx context.Context, volunteerID string) ([]Assignment, error)
 
 	// CreateActivation writes an activation and its asks, unless one of the
-	// same community and scope is under way (until): ErrAlreadyCalled.
-	CreateActivation(ctx context.Context, a Activation, asks []Ask, scope string, until time.Time) error
+	// same community and scope is under way (until): ErrAlreadyCalled. The
+	// activation itself is written last, with the messages pending.
+	CreateActivation(ctx context.Context, a Activation, asks []Ask, scope string, until time.Time, pending *dispatch.Pending) error
 	Activation(ctx context.Context, id string) (Activation, []Ask, error)
 	// Answer records a volunteer's answer to every ask of theirs in the
 	// activation that is still open (asked, or silent when accepting).
@@ -143,9 +149,10 @@ type Store interface {
 	DueAsks(ctx context.Context, now time.Time) ([]Ask, error)
 	// SettleAsk takes a due ask off the job's list, marking an unanswered
 	// one silent: false when another run did (or the volunteer answered).
-	SettleAsk(ctx context.Context, a Ask) (bool, error)
-	// AddAsk writes a backup's ask: false when they were asked already.
-	AddAsk(ctx context.Context, a Ask) (bool, error)
+	// In the same transaction it writes the backup's ask next, if any
+	// (ErrAskedBefore when they were asked in the activation), and the
+	// texts pending.
+	SettleAsk(ctx context.Context, a Ask, next *Ask, pending *dispatch.Pending) (bool, error)
 
 	StartServing(ctx context.Context, c Checkin) error
 	Serving(ctx context.Context, volunteerID string) (Checkin, error)
@@ -176,11 +183,6 @@ type Limiter interface {
 	Give(ctx context.Context, key string, window time.Duration, now time.Time) error
 }
 
-// Sender sends one catalogue SMS.
-type Sender interface {
-	Send(ctx context.Context, to string, m sms.Message) error
-}
-
 // Service runs volunteering.
 type Service struct {
 	Store     Store
@@ -188,8 +190,8 @@ type Service struct {
 	Directory Directory
 	// Queue takes the SMS of activations (the dispatch queue).
 	Queue dispatch.Queue
-	// SMS sends the few single messages (approval).
-	SMS Sender
+	// Outbox sends the texts a change left pending.
+	Outbox *dispatch.Outbox
 	// Limiter counts the six-digit check-in codes a volunteer tries.
 	Limiter Limiter
 	Now     func() time.Time
@@ -336,25 +338,27 @@ func (s *Service) Decide(ctx context.Context, p auth.Principal, id, to string) (
 	from := v.Status
 	now := chinatime.In(s.Now())
 	v.Status, v.DecidedAt, v.DecidedBy = to, &now, p.UserID
-	if err := s.Store.DecideVolunteer(ctx, v, from); err != nil {
+	// The approval's text is written with the approval.
+	var told *dispatch.Pending
+	if to == StatusApproved {
+		c, err := s.Directory.Community(ctx, v.CommunityID)
+		if err != nil {
+			return Volunteer{}, err
+		}
+		if msg, err := sms.VolunteerApproved(v.Name, c.Name); err != nil {
+			logging.From(ctx).Warn("approved volunteer not texted", "volunteer", v.ID, "err", err)
+		} else {
+			told = dispatch.PendingTexts(ctx, now, []dispatch.Text{dispatch.SharedOf("approved:"+v.ID+":"+now.Format(time.RFC3339), v.Phone, dispatch.ShareRoutine, msg)})
+		}
+	}
+	if err := s.Store.DecideVolunteer(ctx, v, from, told); err != nil {
 		return Volunteer{}, err
 	}
+	s.Outbox.Flush(ctx, told)
 	if to == StatusInactive {
 		// Their places on shifts to come are free for others.
 		if err := s.unassignAll(ctx, v.ID); err != nil {
 			logging.From(ctx).Warn("a deactivated volunteer's shifts were not all freed", "volunteer", v.ID, "err", err)
-		}
-	}
-	if to == StatusApproved {
-		c, err := s.Directory.Community(ctx, v.CommunityID)
-		if err == nil {
-			var msg sms.Message
-			if msg, err = sms.VolunteerApproved(v.Name, c.Name); err == nil {
-				err = s.SMS.Send(ctx, v.Phone, msg)
-			}
-		}
-		if err != nil {
-			logging.From(ctx).Warn("approved volunteer not texted", "volunteer", v.ID, "err", err)
 		}
 	}
 	return v, nil

@@ -187,6 +187,7 @@ func TestSignupAndRoles(t *testing.T) {
 	if _, err := f.svc.Decide(ctx, f.staff, v.ID, volunteers.StatusApproved); err != nil {
 		t.Fatal(err)
 	}
+	f.queue.Drain(ctx, f.dispatch.Handle)
 	if got := f.outbox.To("13600000001"); got[len(got)-1].Template != "volunteer_approved" {
 		t.Errorf("the approved volunteer was not told: %+v", got[len(got)-1])
 	}
