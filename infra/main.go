@@ -61,10 +61,14 @@ func main() {
 		SMSPartsPerSecond:      contextString(app, "smsPartsPerSecond", "10"),
 		AlarmEmail:             contextString(app, "alarmEmail", ""),
 		FunctionSettings: map[string]string{
-			"OTP_LIMIT_PER_IP_PER_HOUR":      contextString(app, "otpLimitPerIpPerHour", ""),
-			"OTP_LIMIT_PER_HOUR":             contextString(app, "otpLimitPerHour", ""),
-			"TOKEN_FAILURES_PER_IP_PER_HOUR": contextString(app, "tokenFailuresPerIpPerHour", ""),
-			"SMS_REPLIES_PER_HOUR":           contextString(app, "smsRepliesPerHour", ""),
+			"OTP_LIMIT_PER_IP_PER_HOUR":           contextString(app, "otpLimitPerIpPerHour", ""),
+			"OTP_LIMIT_PER_STREET_PER_HOUR":       contextString(app, "otpLimitPerStreetPerHour", ""),
+			"OTP_LIMIT_PER_HOUR":                  contextString(app, "otpLimitPerHour", ""),
+			"TOKEN_FAILURES_PER_IP_PER_HOUR":      contextString(app, "tokenFailuresPerIpPerHour", ""),
+			"SIGNUP_LIMIT_PER_IP_PER_HOUR":        contextString(app, "signupLimitPerIpPerHour", ""),
+			"SIGNUP_LIMIT_PER_COMMUNITY_PER_HOUR": contextString(app, "signupLimitPerCommunityPerHour", ""),
+			"SIGNUP_LIMIT_PER_HOUR":               contextString(app, "signupLimitPerHour", ""),
+			"SMS_REPLIES_PER_HOUR":                contextString(app, "smsRepliesPerHour", ""),
 		},
 	}
 	if err := settings.Check(); err != nil {

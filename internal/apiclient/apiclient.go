@@ -89,10 +89,11 @@ func (c *Client) From(source net.IP) *Client {
 		}, MaxIdleConnsPerHost: 4}}}
 }
 
-// LoopbackAddr is the i-th loopback source address: 127.1.x.y, away from
+// LoopbackAddr is the i-th loopback source address: 127.1.x.y for the
+// first 62,500, then 127.2.x.y and on (up to 15 million), away from
 // 127.0.0.1 where the stack itself listens.
 func LoopbackAddr(i int) net.IP {
-	return net.IPv4(127, 1, byte(i/250), byte(i%250+1))
+	return net.IPv4(127, byte(1+i/62500), byte(i/250%250), byte(i%250+1))
 }
 
 // Call sends in as JSON (nil: no body) and decodes the answer into out.

@@ -47,6 +47,11 @@ func coreComponents() openapi3.Schemas {
 		"Community": S(object(props{
 			"id": S(id("")), "streetId": S(id("")), "name": S(str(1, 64)),
 		}, "id", "streetId", "name")),
+		"SignupLink": S(object(props{
+			"communityId": S(id("")),
+			"token":       S(describe(pattern(`^[a-z2-7]{24}$`, ""), "Put it in the sign-up page's link or QR code; `POST /v1/auth/otp` with `purpose: signup` needs it as `signupLink`.")),
+			"createdAt":   S(beijingTime()), "createdBy": S(id("The staff member or admin who made it.")),
+		}, "communityId", "token", "createdAt", "createdBy")),
 		"Building": S(object(props{
 			"id": S(id("")), "communityId": S(id("")), "name": S(str(1, 32)),
 			"units":          S(arrayOf(str(0, 16))),

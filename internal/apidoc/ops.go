@@ -59,14 +59,19 @@ var ops = mergeOps(coreOps, suppliesOps, volunteerOps, auditOps, playbookOps, re
 // auditOps describe the street's audit log.
 var auditOps = map[string]op{
 	"streetAudit": {summary: "The street's audit log of a day",
-		description: "Every request of staff and admins that may change data, written before it runs (a request whose entry cannot be written is refused) with its outcome after: who, their roles, what (the operation), when, which ids, from which address. Entries are kept 400 days.",
+		description: "Every request of staff and admins that may change data, and their reads of many people's personal data (resident search, the pick list with phones, the help list), written before it runs (a request whose entry cannot be written is refused) with its outcome after: who, their roles, what (the operation), when, which ids, from which address; for a read, its query and how many people it answered; for a change of a playbook, zones, help settings or bookings made for others, what it was before and after. Entries are kept 400 days.",
 		query: []param{{name: "day", schema: day(), description: "A Beijing day; default today."}, cursorParam,
 			{name: "limit", schema: integer(1, 500), description: "Entries a page (default 200)."}},
 		answers: ok(list("entries", inline(object(props{
 			"at": S(beijingTime()), "requestId": S(describe(str(1, 256), "The request's; an action a request took (a playbook's step) adds its time and op.")), "userId": S(id("")), "roles": S(array(S(enum("resident", "volunteer", "staff", "admin")))),
-			"streetId": S(id("")), "communityId": S(id("")), "op": S(str(1, 64)), "method": S(describe(enum("POST", "PUT", "PATCH", "DELETE", "ACTION"), "ACTION: an action the request took (a playbook step's).")),
+			"streetId": S(id("")), "communityId": S(id("")), "op": S(str(1, 64)), "method": S(describe(enum("GET", "POST", "PUT", "PATCH", "DELETE", "ACTION"), "ACTION: an action the request took (a playbook step's, a hand-over without a door code).")),
 			"path": S(str(1, 2048)), "ids": S(describe(&openapi3.Schema{Type: &openapi3.Types{"object"}, AdditionalProperties: openapi3.AdditionalProperties{Schema: S(str(0, 128))}}, "The path's ids by name, each at most 128 characters.")),
 			"ip": S(str(0, 64)), "status": S(describe(integer(0, 599), "The answer's status; 0 when no outcome was recorded.")),
+			"query": S(describe(str(0, 512), "A read's query, phone numbers masked.")),
+			"count": S(describe(integer(0, 1e6), "How many people's records a read answered.")),
+			"changes": S(describe(arrayOf(object(props{
+				"what": S(str(1, 64)), "before": S(describe(str(0, 16<<10), "JSON, phone numbers masked.")), "after": S(describe(str(0, 16<<10), "JSON, phone numbers masked.")),
+			}, "what", "before", "after")), "What the action changed.")),
 		}, "at", "requestId", "userId", "roles", "streetId", "op", "method", "path", "ids", "ip", "status")), true)),
 		codes: map[int][]string{400: {"INVALID_CURSOR"}}},
 }
@@ -97,14 +102,27 @@ var coreOps = map[string]op{
 		answers:     []answer{{status: 200, media: "text/javascript", description: "JavaScript"}},
 		codes:       map[int][]string{503: {"DOCS_UNAVAILABLE"}}},
 
-	"requestOtp": {summary: "Send a sign-in code by SMS",
-		description: "An unknown phone is answered exactly like a known one (and held to the same waits), but gets no SMS. " +
-			"A phone waits a minute before its next code, then longer, never more than 10 minutes; a client address gets 60 codes an hour, the deployment 10,000. Every 429 has a truthful Retry-After. " +
-			"`purpose: signup` texts the code to any phone, for a person who proves their phone as they sign up (a volunteer); the limits are the same.",
+	"requestOtp": {summary: "Send a sign-in or sign-up code by SMS",
+		description: "An unknown phone is answered exactly like a known one (and held to the same waits), but gets no SMS and costs nothing. " +
+			"A phone waits a minute before its next code, then longer, never more than 10 minutes; a client address gets 60 codes an hour; " +
+			"codes texted take from their street's share (2,000 an hour) and the deployment's ceiling (10,000). Every 429 has a truthful Retry-After. " +
+			"`purpose: signup` texts a sign-up code to any phone, for a person who proves their phone as they sign up as a volunteer: it needs the token of " +
+			"the community's live sign-up link (`signupLink`) and has budgets of its own (10 an address, 100 a community, 1,000 the deployment, an hour), which never take sign-in's.",
 		body: object(props{"phone": S(phone()),
-			"purpose": S(describe(enum("signin", "signup"), "signin (the default) or signup."))}, "phone"),
+			"purpose":    S(describe(enum("signin", "signup"), "signin (the default) or signup.")),
+			"signupLink": S(describe(pattern(`^[a-z2-7]{24}$`, ""), "For a sign-up: the token of the community's sign-up link (without a live one: 403 SIGNUP_LINK_INVALID)."))}, "phone"),
 		answers: []answer{{status: 202, schema: S(object(props{"expiresInSeconds": S(integer(1, 3600))}, "expiresInSeconds"))}},
-		codes:   map[int][]string{400: {"INVALID_PHONE"}, 429: {"OTP_RATE_LIMITED"}, 503: {"SIGNIN_UNAVAILABLE", "SMS_UNAVAILABLE"}}},
+		codes: map[int][]string{400: {"INVALID_PHONE", "VALIDATION_FAILED"}, 403: {"SIGNUP_LINK_INVALID"}, 429: {"OTP_RATE_LIMITED", "SIGNUP_RATE_LIMITED"},
+			503: {"SIGNIN_UNAVAILABLE", "SMS_UNAVAILABLE"}}},
+	"getSignupLink": {summary: "The community's sign-up link",
+		description: "The live link volunteers sign up by; 404 when there is none (never made, or revoked).",
+		answers:     ok(ref("SignupLink")), codes: map[int][]string{404: {"SIGNUP_LINK_NONE"}}},
+	"rotateSignupLink": {summary: "Make a new sign-up link",
+		description: "The new link replaces the live one, which stops working at once: rotate when a poster's link leaked to where it should not be.",
+		answers:     created(ref("SignupLink")), codes: map[int][]string{409: {"CHANGED_MEANWHILE"}}},
+	"revokeSignupLink": {summary: "Revoke the sign-up link",
+		description: "No sign-up code is texted for the community until a new link is made. `revoked` says whether there was a live one.",
+		answers:     ok(S(object(props{"revoked": S(openapi3.NewBoolSchema())}, "revoked"))), codes: map[int][]string{409: {"CHANGED_MEANWHILE"}}},
 	"createToken": {summary: "Exchange a code for a token",
 		description: "A code works once and locks after 5 wrong tries; a client address may try 30 wrong codes an hour.",
 		body:        object(props{"phone": S(phone()), "code": S(pattern(`^[0-9]{6}$`, "The 6 digits of the SMS."))}, "phone", "code"),

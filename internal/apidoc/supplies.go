@@ -16,7 +16,8 @@ func supplyComponents() openapi3.Schemas {
 	}, "itemId", "merchantId", "name", "unit", "priceFen", "quantity")
 	change := object(props{
 		"status": S(enum(orderStatuses...)), "at": S(beijingTime()), "by": S(id("Who moved it.")),
-		"reason": S(str(0, 40)),
+		"reason":      S(str(0, 40)),
+		"withoutCode": S(describe(boolean(), "Handed over without the door code; reason says why.")),
 	}, "status", "at", "by")
 	return openapi3.Schemas{
 		"Merchant": S(object(props{
@@ -36,7 +37,7 @@ func supplyComponents() openapi3.Schemas {
 			"lines": S(arrayOf(line)), "totalFen": S(integer(0, 2e10)), "note": S(str(0, 200)), "status": S(enum(orderStatuses...)),
 			"history":     S(describe(arrayOf(change), "Every step, who and when.")),
 			"delivererId": S(id("Who takes it to the door.")), "createdAt": S(beijingTime()), "day": S(day()),
-			"doorCode": S(describe(pattern(`^[0-9]{4}$`, ""), "For the household only: what it shows at the door.")),
+			"doorCode": S(describe(pattern(`^[0-9]{4}$`, ""), "In the household's own answers only (never in staff's, a deliverer's or an export): what it shows at the door.")),
 		}, "id", "communityId", "householdId", "buildingId", "placedBy", "lines", "totalFen", "note", "status", "history", "createdAt", "day")),
 		"PurchaseList": S(object(props{
 			"orders":   S(describe(integer(0, 1e7), "Accepted orders it sums.")),
@@ -138,12 +139,13 @@ var suppliesOps = map[string]op{
 	"getOrder": {summary: "One order", description: "For its household (with the door code), its community's staff and its deliverer.",
 		answers: ok(ref("Order")), codes: map[int][]string{404: {"ORDER_NOT_FOUND"}}},
 	"setOrderStatus": {summary: "Move an order along",
-		description: "Staff: accepted, purchasing, out_for_delivery (with delivererPhone), cancelled (with a reason, at any step before the door). The deliverer or staff: delivered, with the household's door code (5 wrong codes lock it). The household: cancelled before the purchase starts; confirmed once it is at the door. A cancellation gives back the stock and the day's limit, once. The household is told of each change made by others, by SMS when it has no app.",
+		description: "Staff: accepted, purchasing, out_for_delivery (with delivererPhone), cancelled (with a reason, at any step before the door). The deliverer or staff: delivered, with the household's door code (5 wrong codes lock it), or, when the household cannot show it, `withoutCode` with a reason of at most 20 characters: that hand-over has an audit entry of its own, shows in the order's history, and the household is texted at once, whatever app it has. The household: cancelled before the purchase starts; confirmed once it is at the door. A cancellation gives back the stock and the day's limit, once. The household is told of each change made by others, by SMS when it has no app.",
 		body: object(props{
 			"status":         S(enum(orderStatuses[1:]...)),
 			"reason":         S(describe(str(0, 40), "Required when staff cancel.")),
 			"code":           S(describe(str(0, 8), "The door code, for delivered.")),
 			"delivererPhone": S(describe(str(0, 20), "For out_for_delivery: a volunteer or staff member of the community.")),
+			"withoutCode":    S(describe(boolean(), "For delivered: hand over without the code (with a reason).")),
 		}, "status"),
 		answers: ok(ref("Order")),
 		codes: map[int][]string{400: {"WRONG_DOOR_CODE", "NOT_A_DELIVERER"}, 404: {"ORDER_NOT_FOUND"},

@@ -73,7 +73,7 @@ func volunteerComponents() openapi3.Schemas {
 
 var volunteerOps = map[string]op{
 	"volunteerSignup": {summary: "Sign up as a volunteer",
-		description: "The phone is proven by the code `POST /v1/auth/otp {phone, purpose: signup}` texted to it. The sign-up waits for staff approval; approved, the person signs in with that phone (a resident keeps their household: one sign-in, several roles).",
+		description: "The phone is proven by the code `POST /v1/auth/otp {phone, purpose: signup, signupLink}` texted to it, asked with this community's sign-up link (another community's is refused). The sign-up waits for staff approval; approved, the person signs in with that phone (a resident keeps their household: one sign-in, several roles).",
 		body: object(props{
 			"name": S(text(32, "")), "phone": S(phone()), "code": S(pattern(`^[0-9]{6}$`, "The 6 digits of the SMS.")),
 			"category":     S(enum(volunteerCategories...)),
@@ -81,7 +81,7 @@ var volunteerOps = map[string]op{
 			"availability": S(arrayOf(object(props{"day": S(integer(1, 7)), "from": S(pattern(`^([01][0-9]|2[0-3]):[0-5][0-9]$`, "")), "to": S(pattern(`^([01][0-9]|2[0-3]):[0-5][0-9]$`, ""))}, "day", "from", "to")).WithMaxItems(21)),
 		}, "name", "phone", "code", "category"),
 		answers: created(ref("Volunteer")),
-		codes:   map[int][]string{401: {"OTP_INVALID"}, 409: {"ALREADY_SIGNED_UP"}, 429: {"OTP_LOCKED", "TOKEN_RATE_LIMITED"}, 503: {"SIGNIN_UNAVAILABLE"}}},
+		codes:   map[int][]string{401: {"OTP_INVALID"}, 403: {"SIGNUP_LINK_INVALID"}, 409: {"ALREADY_SIGNED_UP"}, 429: {"OTP_LOCKED", "TOKEN_RATE_LIMITED"}, 503: {"SIGNIN_UNAVAILABLE"}}},
 	"listVolunteers": {summary: "The community's volunteers",
 		query:   []param{{name: "status", schema: enum("pending", "approved", "rejected", "inactive"), description: "Only these."}},
 		answers: ok(list("volunteers", ref("Volunteer"), false))},

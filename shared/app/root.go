@@ -171,8 +171,11 @@ func (r *Root) SignIn() *auth.SignIn {
 		// The key is read on first use, not at cold start: see auth.Keys.
 		keys := &auth.Keys{Audience: auth.Audience(r.Config.Stage), Now: r.Now, Load: r.param(manifest.JWTPrivateKeyParameter)}
 		l := r.Config.Limits
-		return &auth.SignIn{Accounts: r.Store, Challenges: r.Store, Limiter: r.Store, Keys: keys, Now: r.Now, Sender: r.SMS(),
-			Limits: auth.Limits{CodesPerIPPerHour: l.OTPPerIPPerHour, CodesPerHour: l.OTPPerHour, TokenFailuresPerIPPerHour: l.TokenFailuresPerIPPerHour}}
+		return &auth.SignIn{Accounts: r.Store, Challenges: r.Store, Limiter: r.Store, Links: r.Store, Streets: r.Store, Keys: keys, Now: r.Now,
+			Sender: r.SMS(), Limits: auth.Limits{CodesPerIPPerHour: l.OTPPerIPPerHour, CodesPerStreetPerHour: l.OTPPerStreetPerHour,
+				CodesPerHour: l.OTPPerHour, TokenFailuresPerIPPerHour: l.TokenFailuresPerIPPerHour,
+				SignupCodesPerIPPerHour: l.SignupPerIPPerHour, SignupCodesPerCommunityPerHour: l.SignupPerCommunityPerHour,
+				SignupCodesPerHour: l.SignupPerHour}}
 	})
 }
 
@@ -202,7 +205,7 @@ func (r *Root) Verifier() *auth.Verifier {
 // Registry serves communities, buildings, residents, staff and imports.
 func (r *Root) Registry() *registry.API {
 	return r.registry.get(func() *registry.API {
-		return &registry.API{Dir: r.Store, Importer: r.Importer(), Now: r.Now}
+		return &registry.API{Dir: r.Store, Importer: r.Importer(), Links: r.Store, Now: r.Now}
 	})
 }
 
@@ -238,7 +241,7 @@ func (r *Root) Notices() *notices.Service {
 func (r *Root) Supplies() *supplies.Service {
 	return r.supplies.get(func() *supplies.Service {
 		st := r.Store
-		return &supplies.Service{Store: st, Directory: st, Accounts: st, Outbox: r.Outbox(), Now: r.Now}
+		return &supplies.Service{Store: st, Directory: st, Accounts: st, Outbox: r.Outbox(), Audit: r.Audit(), Now: r.Now}
 	})
 }
 

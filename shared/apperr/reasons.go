@@ -14,6 +14,7 @@ import (
 // contract tests refuse a Chinese answer whose reason has no Chinese in it.
 var reasonsZH = [][2]string{
 	{"required", "必填"},
+	{"the token of a sign-up link", "须为报名链接中的令牌"},
 	{"unknown field", "不认识的字段"},
 	{"at most %d characters", "最多%d个字符"},
 	{"longer than %d characters", "超过%d个字符"},

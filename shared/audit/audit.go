@@ -7,9 +7,11 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -43,9 +45,71 @@ type Entry struct {
 	// IDs are the ids the path names (communityId, orderId, â€¦).
 	IDs map[string]string `json:"ids"`
 	IP  string            `json:"ip"`
+	// Query is a read's query string (phone numbers masked): what was
+	// looked for.
+	Query string `json:"query,omitempty"`
 	// Status is the answer's HTTP status; 0 while the action had no
 	// outcome recorded (it failed to finish, or is running).
 	Status int `json:"status"`
+	// Changes say what the action changed, before and after.
+	Changes []Change `json:"changes,omitempty"`
+	// Count is how many people's records a read answered.
+	Count *int `json:"count,omitempty"`
+}
+
+// Change is one thing an action changed: what, as it was and as it became
+// (JSON, each at most MaxNote bytes).
+type Change struct {
+	What   string `json:"what"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+}
+
+// Outcome is what is recorded of an action once it ran.
+type Outcome struct {
+	Status  int
+	Changes []Change
+	Count   *int
+}
+
+// MaxNote is the most of a before or after kept: enough for a playbook or
+// a zone map, and an entry (three bytes a character at most) stays below an item's size.
+const MaxNote = 16 << 10
+
+// notes collects what an action says of itself while it runs.
+type notes struct {
+	mu      sync.Mutex
+	changes []Change
+	count   *int
+}
+
+type notesKey struct{}
+
+// Changed notes in the entry of the request under way (if it is recorded)
+// what changed: before and after, as JSON.
+func Changed(ctx context.Context, what string, before, after any) {
+	n, ok := ctx.Value(notesKey{}).(*notes)
+	if !ok {
+		return
+	}
+	// Phones in what changed (who is on duty) are masked, as in every log.
+	note := func(v any) string {
+		b, _ := json.Marshal(v)
+		return clip(phonesRE().ReplaceAllStringFunc(string(b), logging.MaskPhone), MaxNote)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.changes = append(n.changes, Change{What: what, Before: note(before), After: note(after)})
+}
+
+// Counted notes in the entry of the read under way how many people's
+// records it answered.
+func Counted(ctx context.Context, people int) {
+	if n, ok := ctx.Value(notesKey{}).(*notes); ok {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		n.count = &people
+	}
 }
 
 // Store keeps the log.
@@ -53,7 +117,7 @@ type Store interface {
 	// AppendAudit writes an entry, never over another.
 	AppendAudit(ctx context.Context, e Entry, expires time.Time) error
 	// AppendOutcome writes an entry's outcome beside it.
-	AppendOutcome(ctx context.Context, e Entry, status int, expires time.Time) error
+	AppendOutcome(ctx context.Context, e Entry, o Outcome, expires time.Time) error
 	// AuditPage lists up to limit of a street's entries of a Beijing day,
 	// oldest first, with outcomes, from a cursor; the next page's cursor is
 	// "" at the end of the day.
@@ -82,22 +146,26 @@ var ErrUnavailable = apperr.New(apperr.KindUnavailable, "AUDIT_UNAVAILABLE", "æ“
 	"The audit log is unavailable: nothing was done, try again later")
 
 // Audits says whether a request on route by caller is recorded: any that
-// may change data, by anyone holding a staff or admin role.
+// may change data, and reads of many people's personal data
+// (route.AuditRead), by anyone holding a staff or admin role.
 func Audits(route manifest.Route, roles []manifest.Role) bool {
-	if route.Method == http.MethodGet || route.Method == http.MethodHead {
+	if (route.Method == http.MethodGet || route.Method == http.MethodHead) && !route.AuditRead {
 		return false
 	}
 	return slices.Contains(roles, manifest.RoleStaff) || slices.Contains(roles, manifest.RoleAdmin)
 }
+
+// phonesRE finds mobile numbers in a query, to mask them.
+var phonesRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`1[3-9][0-9]{9}`) })
 
 // paramRE is compiled on first use, not at cold start.
 var paramRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{([A-Za-z]+)\}`) })
 
 // Begin writes the entry of a request about to run and returns how to
 // record its outcome; an error refuses the request.
-func (rec *Recorder) Begin(r *http.Request, route manifest.Route, caller httpapi.Caller) (func(status int), error) {
+func (rec *Recorder) Begin(r *http.Request, route manifest.Route, caller httpapi.Caller) (*http.Request, func(status int), error) {
 	if !Audits(route, caller.Roles) {
-		return func(int) {}, nil
+		return r, func(int) {}, nil
 	}
 	ctx := r.Context()
 	p, _ := auth.PrincipalFrom(ctx)
@@ -114,12 +182,24 @@ func (rec *Recorder) Begin(r *http.Request, route manifest.Route, caller httpapi
 		}
 		e.IDs[m[1]] = clip(r.PathValue(m[1]), 128) // an id is short; what is not, is kept in part
 	}
-	return rec.append(ctx, e)
+	if q, err := url.QueryUnescape(r.URL.RawQuery); err == nil && q != "" {
+		e.Query = clip(phonesRE().ReplaceAllStringFunc(q, logging.MaskPhone), 512)
+	}
+	n := &notes{}
+	done, err := rec.append(ctx, e)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.WithContext(context.WithValue(ctx, notesKey{}, n)), func(status int) {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		done(Outcome{Status: status, Changes: n.changes, Count: n.count})
+	}, nil
 }
 
 // append writes e, finding its street from its community when the caller
 // has none, and returns how to record its outcome.
-func (rec *Recorder) append(ctx context.Context, e Entry) (func(status int), error) {
+func (rec *Recorder) append(ctx context.Context, e Entry) (func(Outcome), error) {
 	if e.StreetID == "" && e.CommunityID != "" {
 		street, err := rec.streetOf(ctx, e.CommunityID)
 		if err != nil {
@@ -134,10 +214,10 @@ func (rec *Recorder) append(ctx context.Context, e Entry) (func(status int), err
 	if err := rec.Store.AppendAudit(ctx, e, expires); err != nil {
 		return nil, ErrUnavailable.Wrap(err)
 	}
-	return func(status int) {
+	return func(o Outcome) {
 		// The action ran: its outcome is kept even if the client went away.
 		ctx := context.WithoutCancel(ctx)
-		if err := rec.Store.AppendOutcome(ctx, e, status, expires); err != nil {
+		if err := rec.Store.AppendOutcome(ctx, e, o, expires); err != nil {
 			logging.From(ctx).Warn("audit outcome not written", "request", e.RequestID, "err", err)
 		}
 	}, nil
@@ -165,7 +245,11 @@ func (rec *Recorder) Action(ctx context.Context, p auth.Principal, communityID, 
 		e.RequestID += "/" + e.IDs[k]
 		e.Path += "/" + k + "/" + e.IDs[k]
 	}
-	return rec.append(ctx, e)
+	done, err := rec.append(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	return func(status int) { done(Outcome{Status: status}) }, nil
 }
 
 func (rec *Recorder) streetOf(ctx context.Context, cid string) (string, error) {

@@ -22,6 +22,8 @@ func Handlers(s *SignIn, wx *WeChatSignIn) httpapi.Handlers {
 			var in struct {
 				Phone   string `json:"phone"`
 				Purpose string `json:"purpose"`
+				// SignupLink is a sign-up's community link token.
+				SignupLink string `json:"signupLink"`
 			}
 			if err := httpapi.DecodeJSON(r, &in); err != nil {
 				return nil, err
@@ -30,11 +32,16 @@ func Handlers(s *SignIn, wx *WeChatSignIn) httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
+			if in.SignupLink != "" && !ValidSignupToken(in.SignupLink) {
+				return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "signupLink", Reason: "the token of a sign-up link"})
+			}
+			// A sign-up without a link is refused as one with a dead
+			// link: the poster's link is the only way to ask.
 			switch in.Purpose {
 			case "", PurposeSignIn:
 				err = s.SendCode(r.Context(), p, httpapi.SourceIP(r))
 			case PurposeSignup:
-				err = s.SendSignupCode(r.Context(), p, httpapi.SourceIP(r))
+				err = s.SendSignupCode(r.Context(), p, httpapi.SourceIP(r), in.SignupLink)
 			default:
 				err = apperr.Validation.WithFields(apperr.FieldError{Field: "purpose", Reason: "one of " + PurposeSignIn + ", " + PurposeSignup})
 			}

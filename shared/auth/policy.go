@@ -44,6 +44,26 @@ func RequireCommunity(ctx context.Context, p Principal, communityID string, stre
 	return apperr.Forbidden
 }
 
+// RequireStreetAdmin lets only an admin of the street communityID is in:
+// staff of the community (who may hold an admin role elsewhere) do not
+// pass.
+func RequireStreetAdmin(ctx context.Context, p Principal, communityID string, streets StreetResolver) error {
+	if !p.Has(manifest.RoleAdmin) {
+		return apperr.Forbidden
+	}
+	street, err := streets.StreetOf(ctx, communityID)
+	if errors.Is(err, ErrNoCommunity) {
+		return apperr.NotFound
+	}
+	if err != nil {
+		return err
+	}
+	if street != p.StreetID {
+		return apperr.Forbidden
+	}
+	return nil
+}
+
 // RequireStreet lets a street admin act on their own street only.
 func RequireStreet(p Principal, streetID string) error {
 	if p.Has(manifest.RoleAdmin) && p.StreetID == streetID {

@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"os"
-	"strconv"
 	"sync"
 	"time"
 
@@ -57,6 +55,10 @@ var (
 	ErrSendLimited  = apperr.New(apperr.KindRateLimited, "OTP_RATE_LIMITED", "发送过于频繁，请稍后再试", "Codes were sent too often, try again later")
 	ErrTooManyTries = apperr.New(apperr.KindRateLimited, "TOKEN_RATE_LIMITED", "登录尝试过于频繁，请稍后再试", "Too many failed sign-ins from here, try again later")
 	ErrInvalidPhone = apperr.New(apperr.KindInvalid, "INVALID_PHONE", "手机号格式不正确", "Not a mainland China mobile number")
+	// ErrSignupLink is a sign-up code asked without a community's live
+	// sign-up link (the token of the poster's QR code).
+	ErrSignupLink    = apperr.New(apperr.KindForbidden, "SIGNUP_LINK_INVALID", "报名链接无效或已失效，请向社区索取新的报名二维码", "The sign-up link is unknown or was revoked: ask the community for its current one")
+	ErrSignupLimited = apperr.New(apperr.KindRateLimited, "SIGNUP_RATE_LIMITED", "报名验证码发送过于频繁，请稍后再试", "Sign-up codes were sent too often, try again later")
 )
 
 // Store-level outcomes the ports report; the service turns them into the errors above.
@@ -84,10 +86,11 @@ type Accounts interface {
 }
 
 // ChallengeSubject is whose code a challenge holds: a phone with an account,
-// or, for a phone without one, one of a fixed number of shadow buckets. The
-// buckets make unknown phones behave exactly like known ones (the same
-// waits, the same lock after the same number of tries) without writing an
-// item for every number someone types.
+// or, for a phone without one, its shadow. A shadow makes an unknown phone
+// behave exactly like a known one (the same waits, the same lock after the
+// same number of tries); it is named by a keyed hash of the number, so the
+// table does not hold numbers nobody registered, and wide enough that two
+// numbers never share one (shared waits would tell unknown numbers apart).
 type ChallengeSubject struct {
 	Phone  string
 	Bucket string
@@ -102,6 +105,9 @@ type Challenge struct {
 	CodeHash      []byte
 	CodeExpiresAt time.Time
 	Attempts      int
+	// Community is the community whose sign-up link a sign-up code was
+	// asked with.
+	Community string
 	// Version guards read-modify-write: a save with a stale version fails.
 	Version int
 }
@@ -133,59 +139,55 @@ type Limiter interface {
 	Give(ctx context.Context, key string, window time.Duration, now time.Time) error
 }
 
-// Limits of sign-in beyond each phone's own, from the environment
-// (OTP_LIMIT_PER_IP_PER_HOUR, OTP_LIMIT_PER_HOUR,
-// TOKEN_FAILURES_PER_IP_PER_HOUR); zero means the default.
+// Limits of codes beyond each phone's own (the configuration's settings);
+// zero means the default. Sign-in and sign-up have budgets of their own:
+// a flood of one never takes the other's.
 type Limits struct {
-	CodesPerIPPerHour         int
+	// CodesPerIPPerHour is a client address's sign-in codes.
+	CodesPerIPPerHour int
+	// CodesPerStreetPerHour is the codes texted to one street's people: a
+	// flood aimed at one street locks out nobody else.
+	CodesPerStreetPerHour int
+	// CodesPerHour is the deployment's sign-in codes texted, the bound of
+	// what sign-in can cost; it is consumed only by codes actually sent.
 	CodesPerHour              int
 	TokenFailuresPerIPPerHour int
+	// SignupCodesPerIPPerHour, SignupCodesPerCommunityPerHour and
+	// SignupCodesPerHour bound sign-up codes, which go to any phone.
+	SignupCodesPerIPPerHour        int
+	SignupCodesPerCommunityPerHour int
+	SignupCodesPerHour             int
 }
 
 // Default limits: an IP may be a whole carrier-grade NAT, so its share is
-// generous; the deployment's ceiling bounds what a spray of numbers can cost
-// (10,000 codes an hour is about ¥450 at mainland prices).
+// generous; the deployment's ceiling bounds what sign-in can cost (10,000
+// codes an hour is about ¥450 at mainland prices), a street's share keeps
+// streets apart, and sign-up, which texts numbers nobody registered, is
+// held much lower.
 const (
-	DefaultCodesPerIPPerHour         = 60
-	DefaultCodesPerHour              = 10000
-	DefaultTokenFailuresPerIPPerHour = 30
+	DefaultCodesPerIPPerHour              = 60
+	DefaultCodesPerStreetPerHour          = 2000
+	DefaultCodesPerHour                   = 10000
+	DefaultTokenFailuresPerIPPerHour      = 30
+	DefaultSignupCodesPerIPPerHour        = 10
+	DefaultSignupCodesPerCommunityPerHour = 100
+	DefaultSignupCodesPerHour             = 1000
 )
 
-// LimitsFromEnv reads the limits from OTP_LIMIT_PER_IP_PER_HOUR,
-// OTP_LIMIT_PER_HOUR and TOKEN_FAILURES_PER_IP_PER_HOUR; unset ones keep
-// their defaults.
-func LimitsFromEnv() (Limits, error) {
-	var l Limits
-	for _, v := range []struct {
-		name string
-		to   *int
-	}{
-		{"OTP_LIMIT_PER_IP_PER_HOUR", &l.CodesPerIPPerHour},
-		{"OTP_LIMIT_PER_HOUR", &l.CodesPerHour},
-		{"TOKEN_FAILURES_PER_IP_PER_HOUR", &l.TokenFailuresPerIPPerHour},
-	} {
-		raw := os.Getenv(v.name)
-		if raw == "" {
-			continue
-		}
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 {
-			return Limits{}, fmt.Errorf("%s=%q: a positive whole number", v.name, raw)
-		}
-		*v.to = n
-	}
-	return l.withDefaults(), nil
-}
-
 func (l Limits) withDefaults() Limits {
-	if l.CodesPerIPPerHour <= 0 {
-		l.CodesPerIPPerHour = DefaultCodesPerIPPerHour
-	}
-	if l.CodesPerHour <= 0 {
-		l.CodesPerHour = DefaultCodesPerHour
-	}
-	if l.TokenFailuresPerIPPerHour <= 0 {
-		l.TokenFailuresPerIPPerHour = DefaultTokenFailuresPerIPPerHour
+	for _, v := range []struct {
+		to  *int
+		def int
+	}{
+		{&l.CodesPerIPPerHour, DefaultCodesPerIPPerHour}, {&l.CodesPerStreetPerHour, DefaultCodesPerStreetPerHour},
+		{&l.CodesPerHour, DefaultCodesPerHour}, {&l.TokenFailuresPerIPPerHour, DefaultTokenFailuresPerIPPerHour},
+		{&l.SignupCodesPerIPPerHour, DefaultSignupCodesPerIPPerHour},
+		{&l.SignupCodesPerCommunityPerHour, DefaultSignupCodesPerCommunityPerHour},
+		{&l.SignupCodesPerHour, DefaultSignupCodesPerHour},
+	} {
+		if *v.to <= 0 {
+			*v.to = v.def
+		}
 	}
 	return l
 }
@@ -220,6 +222,16 @@ func UserOf(p Principal) User {
 		HouseholdID: p.HouseholdID, ResidentID: p.ResidentID, VolunteerID: p.VolunteerID}
 }
 
+// SignupLinks finds the community of a sign-up link's token.
+type SignupLinks interface {
+	// SignupCommunity is the community whose live link token is;
+	// ErrNoSignupLink when none is.
+	SignupCommunity(ctx context.Context, token string) (string, error)
+}
+
+// ErrNoSignupLink is a token no live sign-up link has.
+var ErrNoSignupLink = errors.New("no live sign-up link with this token")
+
 // SignIn issues codes and exchanges them for tokens.
 type SignIn struct {
 	Accounts   Accounts
@@ -228,7 +240,11 @@ type SignIn struct {
 	Limits     Limits
 	Sender     Sender
 	Keys       *Keys
-	Now        func() time.Time
+	// Links and Streets say whose a sign-up link is, and a community's
+	// street (a street's share of codes).
+	Links   SignupLinks
+	Streets StreetResolver
+	Now     func() time.Time
 }
 
 // ErrKeysUnavailable is answered while the signing key cannot be read.
@@ -301,79 +317,153 @@ func (k *Keys) Derive(ctx context.Context, purpose string) ([]byte, error) {
 	return m.Sum(nil), nil
 }
 
-// shadowBuckets is how many shadow challenges unknown phones share.
-const shadowBuckets = 1 << 16
-
-// subject is whose challenge a phone uses.
-func (s *SignIn) subject(ctx context.Context, phone string) (ChallengeSubject, bool, error) {
-	_, err := s.Accounts.AccountByPhone(ctx, phone)
+// subject is whose challenge a phone uses, and its account when it has one.
+func (s *SignIn) subject(ctx context.Context, phone string) (ChallengeSubject, *Account, error) {
+	acct, err := s.Accounts.AccountByPhone(ctx, phone)
 	switch {
 	case err == nil:
-		return ChallengeSubject{Phone: phone}, true, nil
+		return ChallengeSubject{Phone: phone}, &acct, nil
 	case !errors.Is(err, ErrNoAccount):
-		return ChallengeSubject{}, false, err
+		return ChallengeSubject{}, nil, err
 	}
 	_, key, err := s.Keys.get(ctx)
 	if err != nil {
-		return ChallengeSubject{}, false, err
+		return ChallengeSubject{}, nil, err
 	}
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte("shadow:" + phone))
-	sum := m.Sum(nil)
-	return ChallengeSubject{Bucket: hex.EncodeToString(sum[:2])[:4]}, false, nil
+	return ChallengeSubject{Bucket: hex.EncodeToString(m.Sum(nil)[:8])}, nil, nil
 }
 
-// SendCode texts a 6-digit code to phone if it has an account. An unknown
-// phone is answered exactly like a known one, and held to the same waits,
-// so the endpoint does not tell who is registered. ip is the client's
-// address; it and the whole deployment have hourly ceilings.
-func (s *SignIn) SendCode(ctx context.Context, phone, ip string) error {
-	return s.sendCode(ctx, phone, ip, false)
-}
-
-// SendSignupCode texts a code to a phone whether or not it has an account:
-// how a person proves the phone they sign up with (as a volunteer), before
-// anyone has registered it. Every limit of SendCode holds; the answer says
-// nothing new, since every phone gets the code.
-func (s *SignIn) SendSignupCode(ctx context.Context, phone, ip string) error {
-	return s.sendCode(ctx, phone, ip, true)
-}
-
-func (s *SignIn) sendCode(ctx context.Context, phone, ip string, anyPhone bool) error {
-	now := s.Now()
-	lim := s.Limits.withDefaults()
-	for _, l := range []struct {
-		key   string
-		limit int
-	}{{"otp-ip#" + ip, lim.CodesPerIPPerHour}, {"otp-all", lim.CodesPerHour}} {
-		wait, err := s.Limiter.Take(ctx, l.key, l.limit, time.Hour, now)
+// take counts one request against each budget in order; the first used up
+// refuses with refusal, saying when its hour ends.
+func (s *SignIn) take(ctx context.Context, now time.Time, refusal *apperr.Error, budgets ...budget) error {
+	for _, b := range budgets {
+		wait, err := s.Limiter.Take(ctx, b.key, b.limit, time.Hour, now)
 		if err != nil {
 			return err
 		}
 		if wait > 0 {
-			return ErrSendLimited.Wrap(fmt.Errorf("limit %s", l.key)).WithRetryAfter(wait)
+			return refusal.Wrap(fmt.Errorf("limit %s", b.key)).WithRetryAfter(wait)
 		}
 	}
-	subj, known, err := s.subject(ctx, phone)
+	return nil
+}
+
+type budget struct {
+	key   string
+	limit int
+}
+
+// SendCode texts a 6-digit code to phone if it has an account. An unknown
+// phone is answered exactly like a known one, and held to the same waits,
+// so the endpoint does not tell who is registered; it costs nothing and
+// takes only from the address's budget. A code texted takes from the
+// street's share and the deployment's ceiling too.
+func (s *SignIn) SendCode(ctx context.Context, phone, ip string) error {
+	now := s.Now()
+	lim := s.Limits.withDefaults()
+	if err := s.take(ctx, now, ErrSendLimited, budget{"otp-ip#" + ip, lim.CodesPerIPPerHour}); err != nil {
+		return err
+	}
+	subj, acct, err := s.subject(ctx, phone)
 	if err != nil {
 		return err
 	}
-	if anyPhone {
-		// Sign-up codes keep their own series for every phone, registered
-		// or not: sharing sign-in's waits only for registered phones would
-		// tell them apart.
-		subj, known = signupSubject(phone), true
+	code, hash, err := s.newCode(ctx, phone, acct != nil)
+	if err != nil {
+		return err
 	}
+	if err := s.saveSend(ctx, subj, Challenge{CodeHash: hash}, now); err != nil {
+		return err
+	}
+	if acct == nil {
+		logging.From(ctx).Info("code requested for an unknown phone", "phone", logging.MaskPhone(phone))
+		return nil
+	}
+	street, err := s.streetOf(ctx, acct.Principal)
+	if err != nil {
+		return err
+	}
+	if err := s.take(ctx, now, ErrSendLimited, budget{"otp-street#" + street, lim.CodesPerStreetPerHour}, budget{"otp-all", lim.CodesPerHour}); err != nil {
+		return err
+	}
+	msg, err := sms.SignInCode(code, int(CodeTTL.Minutes()))
+	if err != nil {
+		return err
+	}
+	return s.send(ctx, phone, msg)
+}
+
+// streetOf is the street whose share p's codes take from: the admin's
+// street, or the street of p's community ("" for nobody's).
+func (s *SignIn) streetOf(ctx context.Context, p Principal) (string, error) {
+	if p.StreetID != "" {
+		return p.StreetID, nil
+	}
+	for _, cid := range []string{p.StaffCommunityID, p.ResidentCommunityID, p.VolunteerCommunityID} {
+		if cid == "" {
+			continue
+		}
+		street, err := s.Streets.StreetOf(ctx, cid)
+		if errors.Is(err, ErrNoCommunity) {
+			continue
+		}
+		return street, err
+	}
+	return "", nil
+}
+
+// SendSignupCode texts a code to a phone whether or not it has an account,
+// for a person who proves the phone they sign up with (as a volunteer) by a
+// community's sign-up link (token: from the poster's QR code, rotated and
+// revoked by staff). Its budgets are its own (an address's, the
+// community's, the deployment's), so a spray of sign-ups never takes
+// sign-in's; the answer says nothing new, since every phone gets the code.
+func (s *SignIn) SendSignupCode(ctx context.Context, phone, ip, token string) error {
+	now := s.Now()
+	lim := s.Limits.withDefaults()
+	cid, err := s.Links.SignupCommunity(ctx, token)
+	if errors.Is(err, ErrNoSignupLink) {
+		return ErrSignupLink
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.take(ctx, now, ErrSignupLimited, budget{"signup-ip#" + ip, lim.SignupCodesPerIPPerHour},
+		budget{"signup-c#" + cid, lim.SignupCodesPerCommunityPerHour}, budget{"signup-all", lim.SignupCodesPerHour}); err != nil {
+		return err
+	}
+	code, hash, err := s.newCode(ctx, phone, true)
+	if err != nil {
+		return err
+	}
+	// Sign-up codes keep their own series for every phone, registered or
+	// not: sharing sign-in's waits only for registered phones would tell
+	// them apart.
+	if err := s.saveSend(ctx, signupSubject(phone), Challenge{CodeHash: hash, Community: cid}, now); err != nil {
+		return err
+	}
+	msg, err := sms.SignupCode(code, int(CodeTTL.Minutes()))
+	if err != nil {
+		return err
+	}
+	return s.send(ctx, phone, msg)
+}
+
+// newCode is a fresh code and, when it will be sent, its hash.
+func (s *SignIn) newCode(ctx context.Context, phone string, sent bool) (string, []byte, error) {
 	code, err := newCode()
-	if err != nil {
-		return err
+	if err != nil || !sent {
+		return code, nil, err
 	}
-	var hash []byte
-	if known {
-		if hash, err = s.hash(ctx, phone, code); err != nil {
-			return err
-		}
-	}
+	hash, err := s.hash(ctx, phone, code)
+	return code, hash, err
+}
+
+// saveSend records a send to subj with the code of next (its hash, and the
+// community of a sign-up), unless the subject's wait is not over.
+func (s *SignIn) saveSend(ctx context.Context, subj ChallengeSubject, next Challenge, now time.Time) error {
 	for try := 0; ; try++ {
 		c, err := s.Challenges.Challenge(ctx, subj)
 		if err != nil {
@@ -387,28 +477,20 @@ func (s *SignIn) sendCode(ctx context.Context, phone, ip string, anyPhone bool) 
 		}
 		c.Sends++
 		c.LastSentAt, c.NextSendAt = now, now.Add(ResendWait(c.Sends))
-		c.CodeHash, c.CodeExpiresAt, c.Attempts = hash, now.Add(CodeTTL), 0
+		c.CodeHash, c.CodeExpiresAt, c.Attempts, c.Community = next.CodeHash, now.Add(CodeTTL), 0, next.Community
 		err = s.Challenges.SaveChallenge(ctx, subj, c, now)
 		if errors.Is(err, ErrConflict) && try < 3 {
 			continue // a parallel request saved first: read its state
 		}
-		if err != nil {
-			return err
-		}
-		break
-	}
-	if !known {
-		logging.From(ctx).Info("code requested for an unknown phone", "phone", logging.MaskPhone(phone))
-		return nil
-	}
-	msg, err := sms.SignInCode(code, int(CodeTTL.Minutes()))
-	if err != nil {
 		return err
 	}
+}
+
+func (s *SignIn) send(ctx context.Context, phone string, msg sms.Message) error {
 	if err := s.Sender.Send(ctx, phone, msg); err != nil {
 		return sms.ErrUnavailable.Wrap(fmt.Errorf("send code to %s: %w", logging.MaskPhone(phone), err))
 	}
-	logging.From(ctx).Info("code sent", "phone", logging.MaskPhone(phone))
+	logging.From(ctx).Info("code sent", "template", msg.Template().Name, "phone", logging.MaskPhone(phone))
 	return nil
 }
 
@@ -441,26 +523,28 @@ func (s *SignIn) Verify(ctx context.Context, phone, code, ip string) (Account, e
 // sign-in codes.
 func signupSubject(phone string) ChallengeSubject { return ChallengeSubject{Phone: "signup:" + phone} }
 
-// VerifyPhone checks a code sent to phone by SendSignupCode
-// and uses it up: the phone is proven, whether or not it has an account.
-// Failed tries count against ip as sign-in's do.
-func (s *SignIn) VerifyPhone(ctx context.Context, phone, code, ip string) error {
+// VerifyPhone checks a code sent to phone by SendSignupCode and uses it
+// up: the phone is proven, whether or not it has an account. It answers
+// the community whose sign-up link the code was asked with. Failed tries
+// count against ip as sign-in's do.
+func (s *SignIn) VerifyPhone(ctx context.Context, phone, code, ip string) (string, error) {
 	now := s.Now()
 	ipKey := "token-ip#" + ip
 	wait, err := s.Limiter.Take(ctx, ipKey, s.Limits.withDefaults().TokenFailuresPerIPPerHour, time.Hour, now)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if wait > 0 {
-		return ErrTooManyTries.WithRetryAfter(wait)
+		return "", ErrTooManyTries.WithRetryAfter(wait)
 	}
-	if err := s.checkCode(ctx, signupSubject(phone), true, phone, code, now); err != nil {
-		return err
+	c, err := s.checkCode(ctx, signupSubject(phone), true, phone, code, now)
+	if err != nil {
+		return "", err
 	}
 	if gerr := s.Limiter.Give(ctx, ipKey, time.Hour, now); gerr != nil {
 		logging.From(ctx).Warn("failed-try budget not given back", "err", gerr)
 	}
-	return nil
+	return c.Community, nil
 }
 
 func (s *SignIn) verify(ctx context.Context, phone, code string, now time.Time) (Account, error) {
@@ -468,9 +552,10 @@ func (s *SignIn) verify(ctx context.Context, phone, code string, now time.Time) 
 	if err != nil {
 		return Account{}, err
 	}
-	if err := s.checkCode(ctx, subj, known, phone, code, now); err != nil {
+	if _, err := s.checkCode(ctx, subj, known != nil, phone, code, now); err != nil {
 		return Account{}, err
 	}
+	// Read again: the roles may have changed while the code was out.
 	acct, err := s.Accounts.AccountByPhone(ctx, phone)
 	if errors.Is(err, ErrNoAccount) {
 		return Account{}, ErrCodeInvalid.Wrap(err) // the account went away meanwhile
@@ -479,32 +564,32 @@ func (s *SignIn) verify(ctx context.Context, phone, code string, now time.Time) 
 }
 
 // checkCode uses up one attempt on subj's code and ends the code when it
-// matches: a code works once.
-func (s *SignIn) checkCode(ctx context.Context, subj ChallengeSubject, known bool, phone, code string, now time.Time) error {
+// matches: a code works once. It answers the challenge the code was of.
+func (s *SignIn) checkCode(ctx context.Context, subj ChallengeSubject, known bool, phone, code string, now time.Time) (Challenge, error) {
 	stored, c, err := s.Challenges.Attempt(ctx, subj, now)
 	switch {
 	case errors.Is(err, ErrNoChallenge):
-		return ErrCodeInvalid.Wrap(err)
+		return Challenge{}, ErrCodeInvalid.Wrap(err)
 	case errors.Is(err, ErrLocked):
 		// The way out is a new code: say when one may be asked for.
-		return ErrCodeLocked.Wrap(err).WithRetryAfter(max(c.NextSendAt.Sub(now), time.Second))
+		return Challenge{}, ErrCodeLocked.Wrap(err).WithRetryAfter(max(c.NextSendAt.Sub(now), time.Second))
 	case err != nil:
-		return err
+		return Challenge{}, err
 	}
 	want, err := s.hash(ctx, phone, code)
 	if err != nil {
-		return err
+		return Challenge{}, err
 	}
 	if !known || !hmac.Equal(stored, want) {
-		return ErrCodeInvalid
+		return Challenge{}, ErrCodeInvalid
 	}
 	if err := s.Challenges.Consume(ctx, subj, stored); err != nil {
 		if errors.Is(err, ErrNoChallenge) {
-			return ErrCodeInvalid.Wrap(err) // used by a concurrent request
+			return Challenge{}, ErrCodeInvalid.Wrap(err) // used by a concurrent request
 		}
-		return err
+		return Challenge{}, err
 	}
-	return nil
+	return c, nil
 }
 
 // Token exchanges a code for a session.

@@ -70,7 +70,7 @@ func newFixture(t *testing.T, limits auth.Limits) *fixture {
 	}
 	out := &sms.Outbox{Signature: "防线", Now: c.Now}
 	return &fixture{st: st, outbox: out, clock: c, signIn: &auth.SignIn{
-		Accounts: st, Challenges: st, Limiter: st, Limits: limits, Sender: out, Keys: keys, Now: c.Now,
+		Accounts: st, Challenges: st, Limiter: st, Limits: limits, Sender: out, Keys: keys, Links: st, Streets: st, Now: c.Now,
 	}}
 }
 
@@ -271,32 +271,95 @@ func TestUnknownPhoneLooksTheSame(t *testing.T) {
 	}
 }
 
-func TestCodeLimitsPerAddressAndDeployment(t *testing.T) {
-	f := newFixture(t, auth.Limits{CodesPerIPPerHour: 3, CodesPerHour: 5})
+// TestCodeLimitsPerAddressStreetAndDeployment: an address has its share of
+// codes; codes texted take from their street's share and the deployment's
+// ceiling; a street's flood locks out no other street; unknown phones,
+// which get no SMS, take from neither.
+func TestCodeLimitsPerAddressStreetAndDeployment(t *testing.T) {
+	f := newFixture(t, auth.Limits{CodesPerIPPerHour: 3, CodesPerStreetPerHour: 4, CodesPerHour: 6})
 	ctx := context.Background()
+	csv := "building,unit,room,name,phone\n"
+	for i := 1; i <= 5; i++ {
+		csv += fmt.Sprintf("1号楼,1,%d01,住户%d,1370000000%d\n", i, i, i)
+	}
+	if _, err := (&registry.Importer{Store: f.st, Now: time.Now}).Import(ctx, "c1", []byte(csv)); err != nil {
+		t.Fatal(err)
+	}
+	dynamolocal.SeedCommunity(t, f.st, "s2", "c2", "13900000020")
+	for i := 1; i <= 3; i++ {
+		if err := f.st.CreateStaff(ctx, registry.Staff{ID: fmt.Sprint("u-e", i), Name: "e", Phone: fmt.Sprint("1390000002", i), CommunityID: "c2"}, manifest.RoleStaff, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// 08:20 in the hour: the window ends in 40 minutes.
 	f.clock.Add(20 * time.Minute)
-	phones := []string{"13600000001", "13600000002", "13600000003", "13600000004", "13600000005", "13600000006"}
-	for i, p := range phones[:3] {
-		if err := f.signIn.SendCode(ctx, p, "203.0.113.1"); err != nil {
-			t.Fatalf("code %d from one address: %v", i+1, err)
+	addr := 0
+	from := func() string { addr++; return fmt.Sprintf("203.0.113.%d", addr) }
+	one := from()
+	for i := 1; i <= 3; i++ {
+		if err := f.signIn.SendCode(ctx, fmt.Sprint("1360000000", i), one); err != nil {
+			t.Fatalf("code %d from one address: %v", i, err)
 		}
 	}
-	err := f.signIn.SendCode(ctx, phones[3], "203.0.113.1")
-	if code(err) != "OTP_RATE_LIMITED" || wait(err) != 40*60 {
+	if err := f.signIn.SendCode(ctx, "13600000004", one); code(err) != "OTP_RATE_LIMITED" || wait(err) != 40*60 {
 		t.Fatalf("a 4th code from one address: %v, Retry-After %d", err, wait(err))
 	}
-	for i, p := range phones[3:5] {
-		if err := f.signIn.SendCode(ctx, p, "203.0.113.2"); err != nil {
-			t.Fatalf("code %d from another address: %v", i+1, err)
+	// Street s1's people: four codes, then its share is used up.
+	for i := 1; i <= 4; i++ {
+		if err := f.signIn.SendCode(ctx, fmt.Sprint("1370000000", i), from()); err != nil {
+			t.Fatalf("s1's code %d: %v", i, err)
 		}
 	}
-	if err := f.signIn.SendCode(ctx, phones[5], "203.0.113.3"); code(err) != "OTP_RATE_LIMITED" || wait(err) != 40*60 {
+	if err := f.signIn.SendCode(ctx, "13700000005", from()); code(err) != "OTP_RATE_LIMITED" || wait(err) != 40*60 {
+		t.Fatalf("over s1's share: %v", err)
+	}
+	// Unknown phones cost nothing and take from no share.
+	for i := 10; i < 30; i++ {
+		if err := f.signIn.SendCode(ctx, fmt.Sprint("135000000", i), from()); err != nil {
+			t.Fatalf("unknown phone %d: %v", i, err)
+		}
+	}
+	// s2 signs in: its share is its own, until the deployment's ceiling.
+	for i := 1; i <= 2; i++ {
+		if err := f.signIn.SendCode(ctx, fmt.Sprint("1390000002", i), from()); err != nil {
+			t.Fatalf("s2 after s1's flood: %v", err)
+		}
+	}
+	if err := f.signIn.SendCode(ctx, "13900000023", from()); code(err) != "OTP_RATE_LIMITED" {
 		t.Fatalf("over the deployment's ceiling: %v", err)
 	}
 	f.clock.Add(40 * time.Minute)
-	if err := f.signIn.SendCode(ctx, phones[5], "203.0.113.1"); err != nil {
+	if err := f.signIn.SendCode(ctx, "13700000005", from()); err != nil {
 		t.Fatalf("the next hour: %v", err)
+	}
+}
+
+// TestUnknownPhonesNeverShareAWait: a thousand unknown numbers' first codes
+// are all answered as a registered phone's first code is (shadows shared
+// by several numbers made some wait: a way to tell who is registered).
+func TestUnknownPhonesNeverShareAWait(t *testing.T) {
+	f := newFixture(t, auth.Limits{CodesPerIPPerHour: 1000})
+	ctx := context.Background()
+	var refused []string
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < 1000; i += 8 {
+				phone := fmt.Sprintf("1355%07d", i*7919%10000000)
+				if err := f.signIn.SendCode(ctx, phone, fmt.Sprintf("192.0.2.%d", i%200)); err != nil {
+					mu.Lock()
+					refused = append(refused, phone+": "+code(err))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(refused) > 0 {
+		t.Fatalf("%d of 1000 unknown numbers' first codes refused: %v", len(refused), refused[:min(len(refused), 5)])
 	}
 }
 

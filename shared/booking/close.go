@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/drill"
@@ -500,8 +501,10 @@ func (s *Service) Reschedule(ctx context.Context, p auth.Principal, bookingID, s
 		}
 		return Booking{}, err // ALREADY_SAMPLED: a sample is final
 	}
+	was := b
 	b.SlotID, b.StartsAt = slotID, to.StartsAt
 	if staff && !auth.OwnHousehold(p, b.HouseholdID) {
+		audit.Changed(ctx, "booking", audited([]Booking{was}), audited([]Booking{b}))
 		site := s.siteName(ctx, roundID, to.SiteID)
 		s.tell(ctx, map[string]message{b.ResidentID: func(name string) (sms.Message, error) {
 			return sms.BookingChanged(name, to.StartsAt, site, b.Code)

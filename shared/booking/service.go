@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/dispatch"
@@ -450,8 +451,19 @@ func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, sl
 		if err != nil || !staff {
 			return Booked{Bookings: out, Steering: steering}, err
 		}
+		audit.Changed(ctx, "bookings", nil, audited(out))
 		return Booked{Bookings: out, Steering: steering, Notified: s.confirm(ctx, r, slot, out)}, nil
 	}
+}
+
+// audited is what an audit entry says of bookings made for others: who,
+// where and when, not the codes.
+func audited(bs []Booking) []map[string]any {
+	out := make([]map[string]any, len(bs))
+	for i, b := range bs {
+		out[i] = map[string]any{"residentId": b.ResidentID, "roundId": b.RoundID, "slotId": b.SlotID, "startsAt": b.StartsAt, "status": b.Status}
+	}
+	return out
 }
 
 // confirm texts each resident staff booked for their name, time, site and
@@ -560,6 +572,9 @@ func (s *Service) Cancel(ctx context.Context, p auth.Principal, bookingID string
 	}
 	b, err := s.Store.Cancel(ctx, roundID, residentID)
 	if err == nil && !auth.OwnHousehold(p, b.HouseholdID) {
+		was := b
+		was.Status = StatusBooked
+		audit.Changed(ctx, "booking", audited([]Booking{was}), audited([]Booking{b}))
 		// Staff cancelled it: the resident may not have the app to see it.
 		s.tell(ctx, map[string]message{residentID: func(name string) (sms.Message, error) { return sms.BookingWithdrawn(name, b.StartsAt) }})
 	}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/sms"
 )
@@ -62,9 +63,14 @@ const (
 
 	// The functions' settings an operator may change per stage.
 	OTPLimitPerIPPerHour      = "OTP_LIMIT_PER_IP_PER_HOUR"
+	OTPLimitPerStreetPerHour  = "OTP_LIMIT_PER_STREET_PER_HOUR"
 	OTPLimitPerHour           = "OTP_LIMIT_PER_HOUR"
 	TokenFailuresPerIPPerHour = "TOKEN_FAILURES_PER_IP_PER_HOUR"
-	SMSRepliesPerHour         = "SMS_REPLIES_PER_HOUR"
+	SignupLimitPerIPPerHour   = "SIGNUP_LIMIT_PER_IP_PER_HOUR"
+	// SignupLimitPerCommunityPerHour is one community's sign-up codes.
+	SignupLimitPerCommunityPerHour = "SIGNUP_LIMIT_PER_COMMUNITY_PER_HOUR"
+	SignupLimitPerHour             = "SIGNUP_LIMIT_PER_HOUR"
+	SMSRepliesPerHour              = "SMS_REPLIES_PER_HOUR"
 )
 
 // QueueURL is the variable that carries the URL of the named queue, e.g.
@@ -82,11 +88,17 @@ func SecretVar(secret string) string {
 
 // Defaults of the settings.
 const (
-	// An IP may be a whole carrier-grade NAT, so its share is generous; the
-	// deployment's hourly ceiling is what an SMS spray can cost at most.
-	DefaultOTPPerIPPerHour           = 60
-	DefaultOTPPerHour                = 10000
-	DefaultTokenFailuresPerIPPerHour = 30
+	// An IP may be a whole carrier-grade NAT, so its share is generous; a
+	// street's share keeps one street's flood from another; the
+	// deployment's hourly ceiling is what sign-in can cost at most.
+	// Sign-up, which texts numbers nobody registered, is held lower, apart.
+	DefaultOTPPerIPPerHour           = auth.DefaultCodesPerIPPerHour
+	DefaultOTPPerStreetPerHour       = auth.DefaultCodesPerStreetPerHour
+	DefaultOTPPerHour                = auth.DefaultCodesPerHour
+	DefaultTokenFailuresPerIPPerHour = auth.DefaultTokenFailuresPerIPPerHour
+	DefaultSignupPerIPPerHour        = auth.DefaultSignupCodesPerIPPerHour
+	DefaultSignupPerCommunityPerHour = auth.DefaultSignupCodesPerCommunityPerHour
+	DefaultSignupPerHour             = auth.DefaultSignupCodesPerHour
 	// DefaultSMSRepliesPerHour ends loops with auto-responders: a phone gets
 	// at most that many replies to its keywords in an hour.
 	DefaultSMSRepliesPerHour = 10
@@ -153,8 +165,12 @@ type WeChat struct {
 // Limits are the operator's settings.
 type Limits struct {
 	OTPPerIPPerHour           int
+	OTPPerStreetPerHour       int
 	OTPPerHour                int
 	TokenFailuresPerIPPerHour int
+	SignupPerIPPerHour        int
+	SignupPerCommunityPerHour int
+	SignupPerHour             int
 	SMSRepliesPerHour         int
 }
 
@@ -215,8 +231,12 @@ func Load(fn manifest.Function, getenv func(string) string) (Config, error) {
 	}
 	c.Limits = Limits{
 		OTPPerIPPerHour:           r.setting(fn, OTPLimitPerIPPerHour, DefaultOTPPerIPPerHour),
+		OTPPerStreetPerHour:       r.setting(fn, OTPLimitPerStreetPerHour, DefaultOTPPerStreetPerHour),
 		OTPPerHour:                r.setting(fn, OTPLimitPerHour, DefaultOTPPerHour),
 		TokenFailuresPerIPPerHour: r.setting(fn, TokenFailuresPerIPPerHour, DefaultTokenFailuresPerIPPerHour),
+		SignupPerIPPerHour:        r.setting(fn, SignupLimitPerIPPerHour, DefaultSignupPerIPPerHour),
+		SignupPerCommunityPerHour: r.setting(fn, SignupLimitPerCommunityPerHour, DefaultSignupPerCommunityPerHour),
+		SignupPerHour:             r.setting(fn, SignupLimitPerHour, DefaultSignupPerHour),
 		SMSRepliesPerHour:         r.setting(fn, SMSRepliesPerHour, DefaultSMSRepliesPerHour),
 	}
 	if len(r.problems.List) > 0 {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/dispatch"
@@ -365,6 +366,7 @@ func (s *Service) List(ctx context.Context, p auth.Principal, cid string) ([]Req
 	if all == nil {
 		all = []Request{}
 	}
+	audit.Counted(ctx, len(all))
 	return all, nil
 }
 
@@ -579,8 +581,13 @@ func (s *Service) SetSettings(ctx context.Context, p auth.Principal, cid string,
 	if st.Deadlines == nil {
 		st.Deadlines = map[string]int{}
 	}
+	before, err := s.Store.HelpSettings(ctx, cid)
+	if err != nil {
+		return Settings{}, err
+	}
 	if err := s.Store.SetHelpSettings(ctx, cid, st); err != nil {
 		return Settings{}, err
 	}
+	audit.Changed(ctx, "helpSettings", before, st)
 	return s.SettingsOf(ctx, p, cid)
 }

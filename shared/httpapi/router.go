@@ -58,9 +58,10 @@ type Options struct {
 // Auditor records a request before it runs and its outcome after.
 type Auditor interface {
 	// Begin records a request about to run, when it is one to record, and
-	// returns how to record its outcome; an error refuses the request, so
-	// nothing changes that the log does not show.
-	Begin(r *http.Request, route manifest.Route, caller Caller) (done func(status int), err error)
+	// returns the request to serve (its context may carry what the entry
+	// is to note of the action) and how to record its outcome; an error
+	// refuses the request, so nothing changes that the log does not show.
+	Begin(r *http.Request, route manifest.Route, caller Caller) (next *http.Request, done func(status int), err error)
 }
 
 // Handlers maps a route's Op to the handler that serves it.
@@ -179,11 +180,12 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r = r.WithContext(context.WithValue(ctx, callerKey{}, caller.ID))
 		if g.audit != nil {
-			done, err := g.audit.Begin(r, g.route, caller)
+			next, done, err := g.audit.Begin(r, g.route, caller)
 			if err != nil {
 				WriteError(w, r, err)
 				return
 			}
+			r = next
 			sw := &statusWriter{ResponseWriter: w}
 			g.next.ServeHTTP(sw, r)
 			if sw.status == 0 {

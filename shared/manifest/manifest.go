@@ -70,6 +70,10 @@ type Route struct {
 	// Idempotency-Key with the first answer (and another request with the
 	// key with 422). Bookings do this inside their transaction instead.
 	Idempotent bool
+	// AuditRead records staff's reads of the route in the audit log, with
+	// the query and how many people it answered: reads of many people's
+	// personal data (phones, care flags, who asked for help).
+	AuditRead bool
 }
 
 // Pattern is the ServeMux pattern of the route, e.g. "GET /v1/health".
@@ -236,7 +240,8 @@ var Functions = []Function{
 		Table:       TableReadWrite,
 		Secrets:     []string{JWTPrivateKeyParameter, WeChatSecretParameter},
 		SendsSMS:    true,
-		Settings:    []string{"OTP_LIMIT_PER_IP_PER_HOUR", "OTP_LIMIT_PER_HOUR", "TOKEN_FAILURES_PER_IP_PER_HOUR"},
+		Settings: []string{"OTP_LIMIT_PER_IP_PER_HOUR", "OTP_LIMIT_PER_STREET_PER_HOUR", "OTP_LIMIT_PER_HOUR", "TOKEN_FAILURES_PER_IP_PER_HOUR",
+			"SIGNUP_LIMIT_PER_IP_PER_HOUR", "SIGNUP_LIMIT_PER_COMMUNITY_PER_HOUR", "SIGNUP_LIMIT_PER_HOUR"},
 		Routes: []Route{
 			{Method: "POST", Path: "/v1/auth/otp", Op: "requestOtp", Access: Anyone},
 			{Method: "POST", Path: "/v1/auth/token", Op: "createToken", Access: Anyone},
@@ -259,10 +264,14 @@ var Functions = []Function{
 			{Method: "GET", Path: "/v1/communities/{communityId}", Op: "getCommunity", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/communities/{communityId}/imports", Op: "importResidents", Access: Only(RoleStaff, RoleAdmin), MaxBodyBytes: 4 << 20},
 			{Method: "GET", Path: "/v1/communities/{communityId}/buildings", Op: "listBuildings", Access: Only(RoleStaff, RoleAdmin)},
-			{Method: "GET", Path: "/v1/communities/{communityId}/residents", Op: "findResidents", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/residents", Op: "findResidents", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
 			{Method: "POST", Path: "/v1/communities/{communityId}/staff", Op: "createStaff", Idempotent: true, Access: Only(RoleAdmin)},
 			{Method: "POST", Path: "/v1/streets/{streetId}/communities", Op: "createCommunity", Idempotent: true, Access: Only(RoleAdmin)},
 			{Method: "GET", Path: "/v1/streets/{streetId}/audit", Op: "streetAudit", Access: Only(RoleAdmin)},
+			// The link volunteers sign up by: a code is texted only with it.
+			{Method: "GET", Path: "/v1/communities/{communityId}/signup-link", Op: "getSignupLink", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/signup-link", Op: "rotateSignupLink", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "DELETE", Path: "/v1/communities/{communityId}/signup-link", Op: "revokeSignupLink", Access: Only(RoleStaff, RoleAdmin)},
 		},
 	},
 	{
@@ -354,12 +363,12 @@ var Functions = []Function{
 			{Method: "GET", Path: "/v1/orders/{orderId}", Op: "getOrder", Access: SignedIn},
 			{Method: "POST", Path: "/v1/orders/{orderId}/status", Op: "setOrderStatus", Access: SignedIn},
 			{Method: "GET", Path: "/v1/communities/{communityId}/purchase-list", Op: "purchaseList", Access: Only(RoleStaff, RoleAdmin)},
-			{Method: "GET", Path: "/v1/communities/{communityId}/pick-list", Op: "pickList", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/pick-list", Op: "pickList", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
 			{Method: "POST", Path: "/v1/communities/{communityId}/deliveries", Op: "assignDeliveries", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/me/deliveries", Op: "myDeliveries", Access: Only(RoleVolunteer, RoleStaff)},
 			{Method: "POST", Path: "/v1/me/help", Op: "requestHelp", Idempotent: true, Access: Only(RoleResident)},
 			{Method: "GET", Path: "/v1/me/help", Op: "myHelp", Access: Only(RoleResident)},
-			{Method: "GET", Path: "/v1/communities/{communityId}/help", Op: "listHelp", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/help", Op: "listHelp", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
 			{Method: "POST", Path: "/v1/help/{helpId}/claim", Op: "claimHelp", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/help/{helpId}/actions", Op: "addHelpAction", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/help/{helpId}/close", Op: "closeHelp", Access: Only(RoleStaff, RoleAdmin)},

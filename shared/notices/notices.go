@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/dispatch"
@@ -182,7 +183,22 @@ func (s *Service) SetZones(ctx context.Context, p auth.Principal, cid string, bu
 			return nil, err
 		}
 	}
-	return zones, s.Store.SetZones(ctx, cid, zones)
+	current, err := s.Store.Zones(ctx, cid)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.SetZones(ctx, cid, zones); err != nil {
+		return nil, err
+	}
+	// The audit entry says each building's level before and after.
+	before := []Zone{}
+	for _, z := range zones {
+		if i := slices.IndexFunc(current, func(c Zone) bool { return c.BuildingID == z.BuildingID }); i >= 0 {
+			before = append(before, current[i])
+		}
+	}
+	audit.Changed(ctx, "zones", before, zones)
+	return zones, nil
 }
 
 // PlanZones checks a change of zones as SetZones does and answers the zones

@@ -58,6 +58,10 @@ const (
 	MaxDueMinutes    = 7 * 24 * 60
 	DefaultRetention = 30
 	MaxRetention     = 365
+	// MinRetention is the shortest retention: an emergency's records stay
+	// long enough for the follow-up (two incubation periods) whatever a
+	// playbook says.
+	MinRetention = 14
 )
 
 // Playbook is a community's procedure for switching modes.
@@ -163,7 +167,33 @@ var (
 	ErrNotADrill     = apperr.New(apperr.KindConflict, "NOT_A_DRILL", "该记录不是演练", "This run is not a drill")
 	ErrDrillRemoved  = apperr.New(apperr.KindConflict, "DRILL_REMOVED", "该演练的数据已删除", "This drill's data was removed")
 	ErrNotOwner      = apperr.New(apperr.KindForbidden, "NOT_STEP_OWNER", "该步骤由街道管理员负责", "A street admin answers for this step")
+	ErrAdminOnly     = apperr.New(apperr.KindForbidden, "STREET_ADMIN_ONLY", "只有街道管理员可以修改街道签批步骤和数据保留期限", "Only a street admin changes the street's sign-offs and the retention period")
 )
+
+// adminOnly is what of next only a street admin may change from prev: the
+// retention period, and the street's sign-offs (an admin-owned step may
+// not be removed or given to staff). Staff may add sign-offs.
+func adminOnly(prev, next Playbook) []apperr.FieldError {
+	var fields []apperr.FieldError
+	if prev.RetentionDays != next.RetentionDays {
+		fields = append(fields, apperr.FieldError{Field: "retentionDays", Reason: "only a street admin changes it"})
+	}
+	for _, list := range []struct {
+		name       string
+		prev, next []Step
+	}{{"emergency", prev.Emergency, next.Emergency}, {"normal", prev.Normal, next.Normal}} {
+		for _, st := range list.prev {
+			if st.Owner != string(manifest.RoleAdmin) {
+				continue
+			}
+			i := slices.IndexFunc(list.next, func(n Step) bool { return n.ID == st.ID })
+			if i < 0 || list.next[i].Owner != string(manifest.RoleAdmin) {
+				fields = append(fields, apperr.FieldError{Field: list.name, Reason: fmt.Sprintf("step %s is the street's sign-off: only a street admin removes it or gives it to staff", st.ID)})
+			}
+		}
+	}
+	return fields
+}
 
 // stepIDRE is compiled on first use, not at cold start.
 var stepIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,19}$`) })
@@ -175,8 +205,8 @@ func (pb *Playbook) check() []apperr.FieldError {
 	if pb.RetentionDays == 0 {
 		pb.RetentionDays = DefaultRetention
 	}
-	if pb.RetentionDays < 1 || pb.RetentionDays > MaxRetention {
-		fields = append(fields, apperr.FieldError{Field: "retentionDays", Reason: fmt.Sprintf("from %d to %d", 1, MaxRetention)})
+	if pb.RetentionDays < MinRetention || pb.RetentionDays > MaxRetention {
+		fields = append(fields, apperr.FieldError{Field: "retentionDays", Reason: fmt.Sprintf("from %d to %d", MinRetention, MaxRetention)})
 	}
 	for _, list := range []struct {
 		name  string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -566,5 +567,43 @@ func TestPlaybookIsChecked(t *testing.T) {
 	other := auth.Principal{UserID: "u-x", Role: manifest.RoleStaff, CommunityID: "c2"}.Normalized()
 	if _, err := f.svc.Get(ctx, other, "c1"); code(err) != "FORBIDDEN" {
 		t.Errorf("another community's staff read the playbook: %v", err)
+	}
+}
+
+// TestStreetSignOffsAndRetentionAreTheAdmins: staff may not take the
+// street's sign-off out of a playbook (remove it, or give it to staff),
+// nor change the retention period; the street's admin may; the period has
+// a floor.
+func TestStreetSignOffsAndRetentionAreTheAdmins(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	pb := f.demo()
+	f.put(t, pb) // staff add the street's sign-off: more sign-offs are anyone's
+	saved, err := f.svc.Get(ctx, f.staff, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(mod func(*playbook.Playbook)) playbook.Playbook {
+		next := saved
+		next.Emergency = slices.Clone(saved.Emergency)
+		mod(&next)
+		return next
+	}
+	last := len(saved.Emergency) - 1
+	for name, next := range map[string]playbook.Playbook{
+		"the sign-off given to staff": edit(func(p *playbook.Playbook) { p.Emergency[last].Owner = "staff" }),
+		"the sign-off removed":        edit(func(p *playbook.Playbook) { p.Emergency = p.Emergency[:last] }),
+		"another retention":           edit(func(p *playbook.Playbook) { p.RetentionDays = 60 }),
+	} {
+		if _, err := f.svc.Put(ctx, f.staff, "c1", next); code(err) != "STREET_ADMIN_ONLY" {
+			t.Errorf("staff, %s: %v", name, err)
+		}
+	}
+	if _, err := f.svc.Put(ctx, f.admin, "c1", edit(func(p *playbook.Playbook) { p.RetentionDays = 1 })); code(err) != "VALIDATION_FAILED" {
+		t.Errorf("a retention under the floor: %v", err)
+	}
+	got, err := f.svc.Put(ctx, f.admin, "c1", edit(func(p *playbook.Playbook) { p.Emergency[last].Owner = "staff"; p.RetentionDays = 60 }))
+	if err != nil || got.RetentionDays != 60 || got.Emergency[last].Owner != "staff" {
+		t.Fatalf("the street's admin: %+v %v", got, err)
 	}
 }

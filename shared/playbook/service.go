@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/chinatime"
@@ -132,12 +133,22 @@ func (s *Service) Put(ctx context.Context, p auth.Principal, cid string, in Play
 		}
 		return Playbook{}, apperr.Validation.WithFields(fields...)
 	}
+	stored, err := s.Get(ctx, p, cid)
+	if err != nil {
+		return Playbook{}, err
+	}
+	if auth.RequireStreetAdmin(ctx, p, cid, s.Directory) != nil {
+		if fields := adminOnly(stored, in); len(fields) > 0 {
+			return Playbook{}, ErrAdminOnly.WithFields(fields...)
+		}
+	}
 	prev := in.Version
 	now := chinatime.In(s.Now())
 	in.UpdatedAt, in.UpdatedBy, in.Version = &now, p.UserID, prev+1
 	if err := s.Store.PutPlaybook(ctx, in, prev); err != nil {
 		return Playbook{}, err
 	}
+	audit.Changed(ctx, "playbook", stored, in)
 	return in, nil
 }
 
@@ -275,10 +286,8 @@ func (s *Service) Switch(ctx context.Context, p auth.Principal, cid string, in M
 		s.linkEnd(ctx, run)
 	}
 	if !in.Drill && in.Mode == ModeNormal {
-		days := pb.RetentionDays
-		if days == 0 {
-			days = DefaultRetention
-		}
+		// A playbook saved before the floor may hold less: the floor holds.
+		days := max(pb.RetentionDays, MinRetention)
 		from := now
 		if st.Since != nil {
 			from = *st.Since
@@ -530,7 +539,8 @@ func (s *Service) Tick(ctx context.Context, p auth.Principal, runID, stepID stri
 		if removed, err := s.removed(ctx, run); err != nil || removed {
 			return Run{}, errors.Join(err, ErrDrillRemoved)
 		}
-		if done, err := mayTick(*step, p); err != nil || done {
+		admin := auth.RequireStreetAdmin(ctx, p, run.CommunityID, s.Directory) == nil
+		if done, err := mayTick(*step, admin); err != nil || done {
 			return run, err
 		}
 		if step.Action != nil {
@@ -551,10 +561,11 @@ func (s *Service) Tick(ctx context.Context, p auth.Principal, runID, stepID stri
 	}
 }
 
-// mayTick decides whether p may tick step: a street admin's step only by
-// a street admin; a step done already is answered as it is (done).
-func mayTick(step RunStep, p auth.Principal) (done bool, err error) {
-	if step.Owner == string(manifest.RoleAdmin) && !p.Has(manifest.RoleAdmin) {
+// mayTick decides whether the caller may tick step: a street admin's step
+// only by an admin of the community's street; a step done already is
+// answered as it is (done).
+func mayTick(step RunStep, streetAdmin bool) (done bool, err error) {
+	if step.Owner == string(manifest.RoleAdmin) && !streetAdmin {
 		return false, ErrNotOwner
 	}
 	return step.Status == StepDone, nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/httpapi"
@@ -51,12 +52,13 @@ type Directory interface {
 type API struct {
 	Dir      Directory
 	Importer *Importer
+	Links    SignupLinks
 	Now      func() time.Time
 }
 
 // Handlers serves the registry function's ops.
 func (a *API) Handlers() httpapi.Handlers {
-	return httpapi.Handlers{
+	h := httpapi.Handlers{
 		"getMe":           httpapi.Reply(http.StatusOK, a.me),
 		"importResidents": httpapi.Reply(http.StatusOK, a.importResidents),
 		"listBuildings":   httpapi.Reply(http.StatusOK, a.listBuildings),
@@ -65,6 +67,10 @@ func (a *API) Handlers() httpapi.Handlers {
 		"createStaff":     httpapi.Reply(http.StatusCreated, a.createStaff),
 		"getCommunity":    httpapi.Reply(http.StatusOK, a.getCommunity),
 	}
+	for op, f := range a.signupLinkHandlers() {
+		h[op] = f
+	}
+	return h
 }
 
 type meAnswer struct {
@@ -206,6 +212,7 @@ func (a *API) findResidents(r *http.Request) (any, error) {
 			found[i].Flags = nil
 		}
 	}
+	audit.Counted(r.Context(), len(found))
 	if found == nil {
 		found = []Resident{}
 	}

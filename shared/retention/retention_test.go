@@ -308,3 +308,25 @@ func TestExportAndErase(t *testing.T) {
 		t.Errorf("a second erasure: %+v, %v", again, err)
 	}
 }
+
+// TestOnlyTheEmergencysDataExpires: an emergency's end marks what was made
+// during it, never what was there before it began (an earlier order, help
+// request, round, notice or shift).
+func TestOnlyTheEmergencysDataExpires(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	began := time.Now().Add(time.Minute) // after the fixture's data was made
+	if err := f.svc.ScheduleExpiry(ctx, "c1", began, began.Add(time.Hour), 30); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Continue(ctx, retention.Budget); err != nil {
+		t.Fatal(err)
+	}
+	for _, pk := range []string{"ROUND#" + f.round.ID, "ORDER#" + f.order.ID, "HELP#" + f.help.ID, "NOTICE#" + f.notice.ID, "VOL#v1"} {
+		for sk, at := range f.expiries(t, pk) {
+			if at != 0 {
+				t.Errorf("%s %s, made before the emergency, was marked to expire", pk, sk)
+			}
+		}
+	}
+}

@@ -11,6 +11,11 @@ var (
 	signInCode = &Template{Name: "signin_code", Purpose: "signin", MaxParts: 1,
 		Text:   "您的登录验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略。",
 		Params: []Param{{"code", Digits, 6}, {"minutes", Digits, 2}}}
+	// A sign-up code has words of its own: a stranger who types another's
+	// number into a sign-up form must not make it read like a sign-in.
+	signupCode = &Template{Name: "signup_code", Purpose: "signup", MaxParts: 1,
+		Text:   "您正在报名社区志愿者，验证码为{code}，{minutes}分钟内有效。如非本人报名，请忽略。",
+		Params: []Param{{"code", Digits, 6}, {"minutes", Digits, 2}}}
 	bookingConfirmed = &Template{Name: "booking_confirmed", Purpose: "booking", MaxParts: 1,
 		Text:   "社区已为{name}预约核酸检测：{time}，{site}，预约码{code}，请按时前往。",
 		Params: []Param{{"name", Text, 6}, {"time", Clock, 11}, {"site", Text, 10}, {"code", Code, 6}}}
@@ -37,6 +42,9 @@ var (
 	orderOnTheWay = &Template{Name: "order_on_the_way", Purpose: "supplies", MaxParts: 1,
 		Text:   "您的物资订单{order}正在配送，送达时请向配送人员出示取货码{code}。",
 		Params: []Param{{"order", Code, 6}, {"code", Digits, 4}}}
+	orderHandedOver = &Template{Name: "order_handed_over", Purpose: "supplies", MaxParts: 1,
+		Text:   "您的物资订单{order}已交付，未核对取货码，原因：{reason}。如未收到请立即联系社区。",
+		Params: []Param{{"order", Code, 6}, {"reason", Text, 20}}}
 	orderCancelled = &Template{Name: "order_cancelled", Purpose: "supplies", MaxParts: 1,
 		Text:   "您的物资订单{order}已取消，原因：{reason}。如有需要请联系社区。",
 		Params: []Param{{"order", Code, 6}, {"reason", Text, 20}}}
@@ -113,14 +121,19 @@ var (
 		Params: []Param{{"title", Text, 20}}}
 )
 
-var catalogue = []*Template{signInCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, temperatureReminder, feverAlert,
-	orderUpdate, orderOnTheWay, orderCancelled, helpNew, helpOverdue, helpClaimed, volunteerApproved, volunteerCall, volunteerBackup,
+var catalogue = []*Template{signInCode, signupCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, temperatureReminder, feverAlert,
+	orderUpdate, orderOnTheWay, orderCancelled, orderHandedOver, helpNew, helpOverdue, helpClaimed, volunteerApproved, volunteerCall, volunteerBackup,
 	shiftUnfilled, replyKeywords, replyUnknown, replyChoose, replyBooked, replyCancelled, replyStatus, replyTemperature, replyMenu,
 	replyOrdered, replyRefused, replyHelp, replyAnswer, replyCheckedIn, replyCheckedOut, replyStarted, notice, noticeUrgent}
 
 // SignInCode is the one-time sign-in code.
 func SignInCode(code string, minutes int) (Message, error) {
 	return fill(signInCode, code, itoa(minutes))
+}
+
+// SignupCode is the code that proves the phone a person signs up with.
+func SignupCode(code string, minutes int) (Message, error) {
+	return fill(signupCode, code, itoa(minutes))
 }
 
 // BookingConfirmed tells a resident that staff booked them a test: who
@@ -180,6 +193,10 @@ func OrderOnTheWay(ref, doorCode string) (Message, error) { return fill(orderOnT
 
 // OrderCancelled tells a household its order was cancelled, and why.
 func OrderCancelled(ref, reason string) (Message, error) { return fill(orderCancelled, ref, reason) }
+
+// OrderHandedOver tells a household its order was handed over without its
+// door code, and why: if it did not arrive, they say so at once.
+func OrderHandedOver(ref, reason string) (Message, error) { return fill(orderHandedOver, ref, reason) }
 
 // HelpNew alerts staff on duty to a help request: what, where, who, how to
 // reach them (masked: the full number is in the app), and the deadline.

@@ -94,13 +94,14 @@ type challengeItem struct {
 	CodeHash      []byte `dynamodbav:"codeHash,omitempty"`
 	CodeExpiresAt when   `dynamodbav:"codeExpiresAt,omitempty"`
 	Attempts      int    `dynamodbav:"attempts"`
+	Community     string `dynamodbav:"community,omitempty"`
 	Version       int    `dynamodbav:"version"`
 	ExpiresAt     int64  `dynamodbav:"expiresAt"`
 }
 
 func (it challengeItem) domain() auth.Challenge {
 	return auth.Challenge{Sends: it.Sends, LastSentAt: it.LastSentAt.time(), NextSendAt: it.NextSendAt.time(),
-		CodeHash: it.CodeHash, CodeExpiresAt: it.CodeExpiresAt.time(), Attempts: it.Attempts, Version: it.Version}
+		CodeHash: it.CodeHash, CodeExpiresAt: it.CodeExpiresAt.time(), Attempts: it.Attempts, Community: it.Community, Version: it.Version}
 }
 
 // Challenge reads a subject's codes and send schedule.
@@ -127,7 +128,7 @@ func (s *Store) SaveChallenge(ctx context.Context, sub auth.ChallengeSubject, c 
 	keep = keep.Add(2 * time.Hour)
 	av, err := record(challengeItem{keys: keys{PK: k.PK, SK: k.SK, Type: "otp"}, Sends: c.Sends,
 		LastSentAt: stamp(c.LastSentAt), NextSendAt: stamp(c.NextSendAt), CodeHash: c.CodeHash, CodeExpiresAt: stamp(c.CodeExpiresAt),
-		Attempts: c.Attempts, Version: c.Version + 1, ExpiresAt: keep.Unix()})
+		Attempts: c.Attempts, Community: c.Community, Version: c.Version + 1, ExpiresAt: keep.Unix()})
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -39,12 +38,25 @@ func (s *Store) AppendAudit(ctx context.Context, e audit.Entry, expires time.Tim
 	return nil
 }
 
+// outcomeItem is an entry's outcome, beside it: its status, what it
+// changed, how many people a read answered.
+type outcomeItem struct {
+	keys
+	Status    int            `dynamodbav:"status"`
+	Changes   []audit.Change `dynamodbav:"changes,omitempty"`
+	Count     *int           `dynamodbav:"count,omitempty"`
+	ExpiresAt int64          `dynamodbav:"expiresAt"`
+}
+
 // AppendOutcome writes an entry's outcome beside it, once.
-func (s *Store) AppendOutcome(ctx context.Context, e audit.Entry, status int, expires time.Time) error {
-	k := AuditKey(e.StreetID, e.At, e.RequestID)
-	item := AuditOutcomeKey(k).av()
-	item["type"], item["status"], item["expiresAt"] = str("auditOutcome"), n64(status), n(expires.Unix())
-	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+func (s *Store) AppendOutcome(ctx context.Context, e audit.Entry, o audit.Outcome, expires time.Time) error {
+	k := AuditOutcomeKey(AuditKey(e.StreetID, e.At, e.RequestID))
+	item, err := record(outcomeItem{keys: keys{PK: k.PK, SK: k.SK, Type: "auditOutcome"}, Status: o.Status, Changes: o.Changes, Count: o.Count,
+		ExpiresAt: expires.Unix()})
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		return ErrAuditExists
@@ -84,7 +96,7 @@ func (s *Store) AuditPage(ctx context.Context, streetID, day, cursor string, lim
 		return nil, "", err
 	}
 	out := []audit.Entry{}
-	outcomes := map[string]int{}
+	outcomes := map[string]outcomeItem{}
 	last := ""
 	in := &dynamodb.QueryInput{TableName: aws.String(s.Table), KeyConditionExpression: aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)}, ExclusiveStartKey: start, Limit: aws.Int32(int32(2 * limit))}
@@ -96,13 +108,11 @@ func (s *Store) AuditPage(ctx context.Context, streetID, day, cursor string, lim
 		for _, av := range page.Items {
 			sk, _ := av["SK"].(*types.AttributeValueMemberS)
 			if sk != nil && strings.HasSuffix(sk.Value, "#outcome") {
-				var o struct {
-					Status int `dynamodbav:"status"`
-				}
+				var o outcomeItem
 				if err := readRecord(av, &o); err != nil {
 					return nil, "", err
 				}
-				outcomes[strings.TrimSuffix(sk.Value, "#outcome")] = o.Status
+				outcomes[strings.TrimSuffix(sk.Value, "#outcome")] = o
 				continue
 			}
 			if len(out) == limit {
@@ -124,18 +134,14 @@ func (s *Store) AuditPage(ctx context.Context, streetID, day, cursor string, lim
 	}
 	for i, e := range out {
 		k := AuditKey(e.StreetID, e.At, e.RequestID)
-		status, ok := outcomes[k.SK]
+		o, ok := outcomes[k.SK]
 		if !ok && i == len(out)-1 {
 			// The page ended between the entry and its outcome.
-			if av, err := s.getItem(ctx, AuditOutcomeKey(k)); err == nil {
-				if n, ok := av["status"].(*types.AttributeValueMemberN); ok {
-					status, _ = strconv.Atoi(n.Value)
-				}
-			} else if !errors.Is(err, errNotFound) {
+			if err := s.get(ctx, AuditOutcomeKey(k), &o); err != nil && !errors.Is(err, errNotFound) {
 				return nil, "", err
 			}
 		}
-		out[i].Status = status
+		out[i].Status, out[i].Changes, out[i].Count = o.Status, o.Changes, o.Count
 	}
 	next := ""
 	if last != "" && len(out) == limit {

@@ -190,6 +190,12 @@ func HelpDueIndex(nextAt time.Time, helpID string) Key {
 // HelpOpenKey marks a household's open request of a kind: one at a time.
 func HelpOpenKey(householdID, kind string) Key { return Key{"HHHELP#" + householdID, kind} }
 
+// SignupLinkKey is a community's live sign-up link.
+func SignupLinkKey(communityID string) Key { return Key{"COMMUNITY#" + communityID, "SIGNUPLINK"} }
+
+// SignupTokenKey finds a sign-up link's community by its token.
+func SignupTokenKey(token string) Key { return Key{"SIGNUPTOKEN#" + token, "SIGNUPTOKEN"} }
+
 // HelpSettingsKey is a community's deadlines and who is on duty.
 func HelpSettingsKey(communityID string) Key { return Key{"COMMUNITY#" + communityID, "HELPSETTINGS"} }
 

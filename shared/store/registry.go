@@ -652,3 +652,90 @@ func (s *Store) CreateStaff(ctx context.Context, st registry.Staff, role manifes
 	}
 	return nil
 }
+
+var _ registry.SignupLinks = (*Store)(nil)
+
+type signupLinkItem struct {
+	keys
+	CommunityID string `dynamodbav:"communityId"`
+	Token       string `dynamodbav:"token"`
+	CreatedAt   when   `dynamodbav:"createdAt"`
+	CreatedBy   string `dynamodbav:"createdBy"`
+}
+
+// SignupLink reads a community's live sign-up link.
+func (s *Store) SignupLink(ctx context.Context, cid string) (registry.SignupLink, error) {
+	var it signupLinkItem
+	err := s.get(ctx, SignupLinkKey(cid), &it)
+	if errors.Is(err, errNotFound) {
+		return registry.SignupLink{}, registry.ErrNoSignupLink
+	}
+	if err != nil {
+		return registry.SignupLink{}, err
+	}
+	return registry.SignupLink{CommunityID: it.CommunityID, Token: it.Token, CreatedAt: it.CreatedAt.time(), CreatedBy: it.CreatedBy}, nil
+}
+
+// ReplaceSignupLink puts next where prev is, in one transaction: the
+// community's link, its token's item, and prev's token item deleted.
+func (s *Store) ReplaceSignupLink(ctx context.Context, cid string, next *registry.SignupLink, prev string) error {
+	table := aws.String(s.Table)
+	link := SignupLinkKey(cid)
+	var items []types.TransactWriteItem
+	cond, vals := "attribute_not_exists(PK)", map[string]types.AttributeValue(nil)
+	if prev != "" {
+		cond, vals = "#t = :prev", map[string]types.AttributeValue{":prev": str(prev)}
+	}
+	names := map[string]string(nil)
+	if vals != nil {
+		names = map[string]string{"#t": "token"}
+	}
+	if next == nil {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: table, Key: link.av(),
+			ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: vals}})
+	} else {
+		av, err := record(signupLinkItem{keys: keys{PK: link.PK, SK: link.SK, Type: "signupLink"}, CommunityID: cid, Token: next.Token,
+			CreatedAt: stamp(next.CreatedAt), CreatedBy: next.CreatedBy})
+		if err != nil {
+			return err
+		}
+		tk := SignupTokenKey(next.Token)
+		tok, err := record(signupLinkItem{keys: keys{PK: tk.PK, SK: tk.SK, Type: "signupToken"}, CommunityID: cid, Token: next.Token,
+			CreatedAt: stamp(next.CreatedAt), CreatedBy: next.CreatedBy})
+		if err != nil {
+			return err
+		}
+		items = append(items,
+			types.TransactWriteItem{Put: &types.Put{TableName: table, Item: av, ConditionExpression: aws.String(cond),
+				ExpressionAttributeNames: names, ExpressionAttributeValues: vals}},
+			types.TransactWriteItem{Put: &types.Put{TableName: table, Item: tok, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+	}
+	if prev != "" {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: table, Key: SignupTokenKey(prev).av()}})
+	}
+	err := s.transact(ctx, items)
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && failed(tce, 0) {
+		return registry.ErrSignupLinkChanged
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// SignupCommunity is the community whose live link token is.
+func (s *Store) SignupCommunity(ctx context.Context, token string) (string, error) {
+	if !auth.ValidSignupToken(token) {
+		return "", auth.ErrNoSignupLink
+	}
+	var it signupLinkItem
+	err := s.get(ctx, SignupTokenKey(token), &it)
+	if errors.Is(err, errNotFound) {
+		return "", auth.ErrNoSignupLink
+	}
+	if err != nil {
+		return "", err
+	}
+	return it.CommunityID, nil
+}

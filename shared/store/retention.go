@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -196,16 +197,34 @@ func (s *Store) MarkExpiry(ctx context.Context, r retention.Record, set string, 
 }
 
 // expiryTargets lists where a set's items are.
+// Only what was made during the emergency (between r.From and r.EndedAt,
+// by the time its key holds) is marked: data from before it keeps its own
+// life.
 func (s *Store) expiryTargets(ctx context.Context, r retention.Record, set string) ([]target, error) {
 	cid := r.CommunityID
 	var out []target
-	whole := func(av map[string]types.AttributeValue) error {
-		out = append(out, target{pk: av["PK"].(*types.AttributeValueMemberS).Value})
-		return nil
+	// during says whether the field-th part (by '#') of sk is a time of
+	// the emergency.
+	during := func(sk string, field int) bool {
+		parts := strings.Split(sk, "#")
+		if field >= len(parts) {
+			return false
+		}
+		t := parseTime(parts[field])
+		return !t.IsZero() && !t.Before(r.From) && !t.After(r.EndedAt)
+	}
+	// whole takes the partitions of the index items made during it.
+	whole := func(field int) func(av map[string]types.AttributeValue) error {
+		return func(av map[string]types.AttributeValue) error {
+			if sk, ok := av["GSI1SK"].(*types.AttributeValueMemberS); ok && during(sk.Value, field) {
+				out = append(out, target{pk: av["PK"].(*types.AttributeValueMemberS).Value})
+			}
+			return nil
+		}
 	}
 	switch set {
 	case "bookings":
-		return out, s.queryIndex(ctx, "GSI1", RoundsIndex(cid, time.Time{}, "").PK, "", whole)
+		return out, s.queryIndex(ctx, "GSI1", RoundsIndex(cid, time.Time{}, "").PK, "", whole(0))
 	case "temperatures":
 		for d := chinatime.In(r.From).Truncate(24 * time.Hour).Add(-24 * time.Hour); !d.After(r.EndedAt.Add(24 * time.Hour)); d = d.Add(24 * time.Hour) {
 			out = append(out, target{pk: ReadingKey(cid, chinatime.In(d).Format(time.DateOnly), "").PK})
@@ -213,14 +232,14 @@ func (s *Store) expiryTargets(ctx context.Context, r retention.Record, set strin
 		return out, nil
 	case "help":
 		for _, closed := range []bool{false, true} {
-			if err := s.queryIndex(ctx, "GSI1", HelpsIndex(cid, closed, time.Time{}, "").PK, "", whole); err != nil {
+			if err := s.queryIndex(ctx, "GSI1", HelpsIndex(cid, closed, time.Time{}, "").PK, "", whole(0)); err != nil {
 				return nil, err
 			}
 		}
 		return out, nil
 	case "orders":
 		for _, st := range supplies.Statuses {
-			if err := s.queryIndex(ctx, "GSI1", OrderStatusIndex(cid, st, "", time.Time{}, "").PK, "", whole); err != nil {
+			if err := s.queryIndex(ctx, "GSI1", OrderStatusIndex(cid, st, "", time.Time{}, "").PK, "", whole(1)); err != nil {
 				return nil, err
 			}
 		}
@@ -234,7 +253,9 @@ func (s *Store) expiryTargets(ctx context.Context, r retention.Record, set strin
 			}
 			seen[month] = true
 			err := s.queryIndex(ctx, "GSI1", HoursIndex(cid, month, "", time.Time{}).PK, "", func(av map[string]types.AttributeValue) error {
-				out = append(out, target{pk: av["PK"].(*types.AttributeValueMemberS).Value, prefix: av["SK"].(*types.AttributeValueMemberS).Value})
+				if sk, ok := av["GSI1SK"].(*types.AttributeValueMemberS); ok && during(sk.Value, 1) {
+					out = append(out, target{pk: av["PK"].(*types.AttributeValueMemberS).Value, prefix: av["SK"].(*types.AttributeValueMemberS).Value})
+				}
 				return nil
 			})
 			if err != nil {
@@ -245,7 +266,7 @@ func (s *Store) expiryTargets(ctx context.Context, r retention.Record, set strin
 	case "noticeSends":
 		err := s.queryPrefix(ctx, CommunityKey(cid).PK, "FEED#", func(av map[string]types.AttributeValue) error {
 			id, _ := av["id"].(*types.AttributeValueMemberS)
-			if id != nil {
+			if sk, ok := av["SK"].(*types.AttributeValueMemberS); id != nil && ok && during(sk.Value, 1) {
 				out = append(out, target{pk: NoticeKey(id.Value).PK, prefix: "SENT#"}, target{pk: NoticeKey(id.Value).PK, prefix: "ACK#"})
 			}
 			return nil

@@ -214,14 +214,15 @@ type orderLine struct {
 }
 
 type orderChange struct {
-	Status string `dynamodbav:"Status"`
-	At     when   `dynamodbav:"At"`
-	By     string `dynamodbav:"By"`
-	Reason string `dynamodbav:"Reason"`
+	Status      string `dynamodbav:"Status"`
+	At          when   `dynamodbav:"At"`
+	By          string `dynamodbav:"By"`
+	Reason      string `dynamodbav:"Reason"`
+	WithoutCode bool   `dynamodbav:"WithoutCode,omitempty"`
 }
 
 func toOrderChange(c supplies.Change) orderChange {
-	return orderChange{Status: c.Status, At: stamp(c.At), By: c.By, Reason: c.Reason}
+	return orderChange{Status: c.Status, At: stamp(c.At), By: c.By, Reason: c.Reason, WithoutCode: c.WithoutCode}
 }
 
 func (it orderItem) domain() supplies.Order {
@@ -234,7 +235,7 @@ func (it orderItem) domain() supplies.Order {
 			PriceFen: l.PriceFen, Quantity: l.Quantity})
 	}
 	for _, c := range it.History {
-		o.History = append(o.History, supplies.Change{Status: c.Status, At: c.At.time(), By: c.By, Reason: c.Reason})
+		o.History = append(o.History, supplies.Change{Status: c.Status, At: c.At.time(), By: c.By, Reason: c.Reason, WithoutCode: c.WithoutCode})
 	}
 	return o
 }

@@ -2,11 +2,16 @@ package supplies_test
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/supplies"
 )
@@ -153,5 +158,83 @@ func TestCancelReasonsReachTheHousehold(t *testing.T) {
 	}
 	if !told {
 		t.Fatal("the cancellation was crowded out by routine news")
+	}
+}
+
+// TestDoorCodesStayWithTheHousehold: no answer or export a staff member or
+// deliverer gets carries a door code; a hand-over without the code needs a
+// reason, has its own audit entry, and the household sees it and is
+// texted.
+func TestDoorCodesStayWithTheHousehold(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rice := f.item(t, "大米", 5000, 50, 0)
+	household := f.sealed[5]
+	o, err := f.svc.PlaceOrder(ctx, household, "c1", order(rice.ID, 1), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{supplies.StatusAccepted, supplies.StatusPurchasing} {
+		if _, err := f.svc.SetStatus(ctx, f.staff, o.ID, supplies.StatusInput{Status: s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.svc.AssignBuilding(ctx, f.staff, "c1", f.bldg["1号楼"], "13900000001"); err != nil {
+		t.Fatal(err)
+	}
+	shown := func(who auth.Principal) string {
+		got, err := f.svc.Order(ctx, who, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(supplies.ShownTo(who, got))
+		return string(b)
+	}
+	live, err := f.st.Order(ctx, o.ID)
+	if err != nil || live.DoorCode == "" {
+		t.Fatalf("the stored order %+v %v", live, err)
+	}
+	if s := shown(household); !strings.Contains(s, `"doorCode":"`+live.DoorCode+`"`) {
+		t.Errorf("the household's own view lacks its code: %s", s)
+	}
+	staffView := shown(f.staff)
+	list, _ := f.svc.Orders(ctx, f.staff, "c1", supplies.StatusOutForDelivery, "")
+	listed, _ := json.Marshal(list)
+	raw, _ := json.Marshal(live) // an export of the stored order, as retention's is
+	for what, s := range map[string]string{"the staff's view": staffView, "the staff's list": string(listed), "an export": string(raw)} {
+		if strings.Contains(s, "doorCode") {
+			t.Errorf("%s carries the door code: %s", what, s)
+		}
+	}
+	// Without the code: only with a reason, only for delivered.
+	for _, in := range []supplies.StatusInput{{Status: supplies.StatusDelivered, WithoutCode: true},
+		{Status: supplies.StatusCancelled, Reason: "缺货", WithoutCode: true}} {
+		if _, err := f.svc.SetStatus(ctx, f.staff, o.ID, in); code(err) != "VALIDATION_FAILED" {
+			t.Errorf("%+v: %v", in, err)
+		}
+	}
+	got, err := f.svc.SetStatus(ctx, f.staff, o.ID, supplies.StatusInput{Status: supplies.StatusDelivered, WithoutCode: true, Reason: "老人手机没电"})
+	if err != nil || got.Status != supplies.StatusDelivered {
+		t.Fatalf("a hand-over without the code: %+v %v", got, err)
+	}
+	mine, err := f.svc.HouseholdOrders(ctx, household)
+	last := mine[0].History[len(mine[0].History)-1]
+	if err != nil || !last.WithoutCode || last.Reason != "老人手机没电" {
+		t.Errorf("the household's history says %+v %v", last, err)
+	}
+	var told bool
+	for _, m := range f.texts("13700000005") {
+		told = told || (m.Template == "order_handed_over" && m.Params["reason"] == "老人手机没电")
+	}
+	if !told {
+		t.Errorf("the household was not texted the hand-over: %+v", f.texts("13700000005"))
+	}
+	entries, _, err := f.st.AuditPage(ctx, "s1", chinatime.In(time.Now()).Format(time.DateOnly), "", 100)
+	var audited bool
+	for _, e := range entries {
+		audited = audited || (e.Op == "handOverWithoutCode" && e.IDs["orderId"] == o.ID && e.Status == 200)
+	}
+	if err != nil || !audited {
+		t.Errorf("no audit entry of the hand-over: %+v %v", entries, err)
 	}
 }

@@ -53,7 +53,8 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			return s.PlaceOrder(r.Context(), auth.Caller(r), cid, *in, r.Header.Get("Idempotency-Key"))
+			o, err := s.PlaceOrder(r.Context(), auth.Caller(r), cid, *in, r.Header.Get("Idempotency-Key"))
+			return ShownTo(auth.Caller(r), o), err
 		}),
 		"listOrders": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			cid, err := httpapi.PathID(r, "communityId")
@@ -74,13 +75,19 @@ func (s *Service) Handlers() httpapi.Handlers {
 		}),
 		"myOrders": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			orders, err := s.HouseholdOrders(r.Context(), auth.Caller(r))
-			return map[string]any{"orders": orders}, err
+			own := make([]OwnOrder, len(orders))
+			for i, o := range orders {
+				own[i] = o.Theirs()
+			}
+			return map[string]any{"orders": own}, err
 		}),
 		"getOrder": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			return s.Order(r.Context(), auth.Caller(r), r.PathValue("orderId"))
+			o, err := s.Order(r.Context(), auth.Caller(r), r.PathValue("orderId"))
+			return ShownTo(auth.Caller(r), o), err
 		}),
 		"setOrderStatus": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *StatusInput) (any, error) {
-			return s.SetStatus(r.Context(), auth.Caller(r), r.PathValue("orderId"), *in)
+			o, err := s.SetStatus(r.Context(), auth.Caller(r), r.PathValue("orderId"), *in)
+			return ShownTo(auth.Caller(r), o), err
 		}),
 		"purchaseList": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			cid, err := httpapi.PathID(r, "communityId")

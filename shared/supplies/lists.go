@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/logging"
@@ -183,6 +184,8 @@ func (s *Service) Picks(ctx context.Context, p auth.Principal, cid, buildingID s
 		}
 		return a.OrderID < b.OrderID
 	})
+	// A list of households with their phones: the audit entry counts them.
+	audit.Counted(ctx, len(out.Picks))
 	return out, nil
 }
 

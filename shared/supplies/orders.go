@@ -8,13 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/dispatch"
+	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/metrics"
@@ -308,6 +311,10 @@ type StatusInput struct {
 	Code string `json:"code"`
 	// DelivererPhone names who takes it to the door, for out_for_delivery.
 	DelivererPhone string `json:"delivererPhone"`
+	// WithoutCode hands it over without the door code (the household
+	// cannot show it): Reason says why; the household is told, and it is
+	// audited.
+	WithoutCode bool `json:"withoutCode"`
 }
 
 // SetStatus moves an order along its lifecycle. Staff accept it, start the
@@ -360,6 +367,13 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, orderID strin
 		if !staff && !deliverer {
 			return Order{}, apperr.Forbidden
 		}
+		if in.WithoutCode {
+			if reason == "" || utf8.RuneCountInString(reason) > 20 {
+				return Order{}, apperr.Validation.WithFields(apperr.FieldError{Field: "reason", Reason: "why the household cannot show the code, at most 20 characters"})
+			}
+			change.WithoutCode = true
+			break
+		}
 		if err := s.checkCode(ctx, o, in.Code); err != nil {
 			return Order{}, err
 		}
@@ -380,10 +394,23 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, orderID strin
 			change.Reason = "住户取消"
 		}
 	}
+	if in.WithoutCode && in.Status != StatusDelivered {
+		return Order{}, apperr.Validation.WithFields(apperr.FieldError{Field: "withoutCode", Reason: "only for delivered"})
+	}
+	// A hand-over without the code is the household's word against the
+	// deliverer's: it has an audit entry of its own, whoever made it.
+	recorded := func(int) {}
+	if change.WithoutCode {
+		if recorded, err = s.Audit.Action(ctx, p, o.CommunityID, "handOverWithoutCode", map[string]string{"orderId": o.ID}); err != nil {
+			return Order{}, err
+		}
+	}
 	news := s.news(ctx, o, change, household)
 	if err := s.Store.MoveOrder(ctx, o, o.Status, change, delivererID, news); err != nil {
+		recorded(httpapi.StatusOf(err))
 		return Order{}, err
 	}
+	recorded(http.StatusOK)
 	s.Outbox.Flush(ctx, news)
 	o.Status, o.History = change.Status, append(o.History, change)
 	if delivererID != "" {
@@ -470,11 +497,27 @@ func (s *Service) news(ctx context.Context, o Order, c Change, byHousehold bool)
 	if to == "" {
 		return nil
 	}
-	if acct, err := s.Accounts.AccountByPhone(ctx, to); err == nil && acct.WeChat {
+	acct, err := s.Accounts.AccountByPhone(ctx, to)
+	if err != nil && !errors.Is(err, auth.ErrNoAccount) {
+		log.Warn("order change not texted", "order", o.ID, "err", err)
 		return nil
 	}
 	var msg sms.Message
 	share := dispatch.ShareRoutine
+	switch {
+	case c.WithoutCode:
+		// Told whatever app they have: they must say at once if it did
+		// not arrive.
+		msg, err = sms.OrderHandedOver(o.Ref(), c.Reason)
+		key := "order:" + o.ID + ":handed-over"
+		if err != nil {
+			log.Warn("order change not texted", "order", o.ID, "status", c.Status, "err", err)
+			return nil
+		}
+		return dispatch.PendingTexts(ctx, c.At, []dispatch.Text{dispatch.SharedOf(key, to, dispatch.ShareEssential, msg)})
+	case acct.WeChat:
+		return nil
+	}
 	switch c.Status {
 	case StatusOutForDelivery:
 		msg, err = sms.OrderOnTheWay(o.Ref(), o.DoorCode)

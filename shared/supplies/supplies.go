@@ -85,6 +85,27 @@ type Change struct {
 	At     time.Time `json:"at"`
 	By     string    `json:"by"`
 	Reason string    `json:"reason,omitempty"`
+	// WithoutCode marks a hand-over without the household's door code
+	// (Reason says why): the household sees it, and it is audited.
+	WithoutCode bool `json:"withoutCode,omitempty"`
+}
+
+// OwnOrder is an order as its household sees it: with the door code.
+type OwnOrder struct {
+	Order
+	DoorCode string `json:"doorCode,omitempty"`
+}
+
+// Theirs is o as its own household sees it.
+func (o Order) Theirs() OwnOrder { return OwnOrder{Order: o, DoorCode: o.DoorCode} }
+
+// ShownTo is o as p may see it: the household's own view for its members,
+// the order without its door code for anyone else.
+func ShownTo(p auth.Principal, o Order) any {
+	if auth.OwnHousehold(p, o.HouseholdID) {
+		return o.Theirs()
+	}
+	return o
 }
 
 // Order is a household's order.
@@ -104,9 +125,10 @@ type Order struct {
 	CreatedAt   time.Time `json:"createdAt"`
 	// Day is the Beijing day of the order, which its limits count against.
 	Day string `json:"day"`
-	// DoorCode is what the household shows at the door: only the household
-	// sees it.
-	DoorCode  string `json:"doorCode,omitempty"`
+	// DoorCode is what the household shows at the door. It is never in an
+	// order's JSON: only the household's own view (Theirs) shows it, so no
+	// staff answer or export can carry it.
+	DoorCode  string `json:"-"`
 	CodeTries int    `json:"-"`
 	// Limited are the items whose daily limit the order counts against.
 	Limited []string `json:"-"`
@@ -212,7 +234,11 @@ type Service struct {
 	// change of their orders (within opt-outs and a daily share per phone),
 	// written with the change.
 	Outbox *dispatch.Outbox
-	Now    func() time.Time
+	// Audit records hand-overs without the door code.
+	Audit interface {
+		Action(ctx context.Context, p auth.Principal, communityID, op string, ids map[string]string) (func(status int), error)
+	}
+	Now func() time.Time
 
 	// items caches the catalogue briefly, so an order is one DynamoDB
 	// request; a stale entry fails the order's version condition and is

@@ -174,7 +174,9 @@ type Directory interface {
 
 // Phones proves a phone by its SMS code.
 type Phones interface {
-	VerifyPhone(ctx context.Context, phone, code, ip string) error
+	// VerifyPhone checks and uses up a sign-up code; it answers the
+	// community whose sign-up link the code was asked with.
+	VerifyPhone(ctx context.Context, phone, code, ip string) (string, error)
 }
 
 // Limiter counts requests in fixed windows (the store's).
@@ -236,8 +238,14 @@ func (s *Service) Signup(ctx context.Context, phones Phones, cid string, in Sign
 		}
 		return Volunteer{}, err
 	}
-	if err := phones.VerifyPhone(ctx, ph, in.Code, ip); err != nil {
+	linked, err := phones.VerifyPhone(ctx, ph, in.Code, ip)
+	if err != nil {
 		return Volunteer{}, err
+	}
+	if linked != cid {
+		// The code was asked with another community's link: a sign-up
+		// goes where its poster was.
+		return Volunteer{}, auth.ErrSignupLink
 	}
 	v := Volunteer{ID: registry.NewID("v"), CommunityID: cid, Name: name, Phone: ph, Category: in.Category,
 		Skills: uniq(in.Skills), Availability: in.Availability, Status: StatusPending, CreatedAt: chinatime.In(s.Now())}

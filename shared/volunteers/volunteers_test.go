@@ -2,6 +2,7 @@ package volunteers_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -49,6 +50,8 @@ type fixture struct {
 	dispatch *dispatch.Consumer
 	clock    *clock
 	staff    auth.Principal
+	// link is c1's sign-up link token.
+	link string
 }
 
 const staffPhone = "13900000001"
@@ -76,6 +79,10 @@ func newFixture(t *testing.T) *fixture {
 	root := app.Local(st, f.queue, f.outbox, c.Now)
 	root.Params = secrets.Static{root.Config.Parameters[manifest.JWTPrivateKeyParameter]: priv}
 	f.signIn, f.svc, f.dispatch = root.SignIn(), root.Volunteers(), root.Consumer()
+	f.link = auth.NewSignupToken()
+	if err := st.ReplaceSignupLink(ctx, "c1", &registry.SignupLink{CommunityID: "c1", Token: f.link, CreatedAt: time.Now(), CreatedBy: "u-s"}, ""); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 
@@ -90,7 +97,8 @@ func code(err error) string {
 func (f *fixture) signup(t *testing.T, phone, name, category string) volunteers.Volunteer {
 	t.Helper()
 	ctx := context.Background()
-	if err := f.signIn.SendSignupCode(ctx, phone, "203.0.113.1"); err != nil {
+	// Each from an address of its own: an address has a few sign-ups an hour.
+	if err := f.signIn.SendSignupCode(ctx, phone, "203.0.113."+phone[len(phone)-2:], f.link); err != nil {
 		t.Fatal(err)
 	}
 	msgs := f.outbox.To(phone)
@@ -155,7 +163,7 @@ func (f *fixture) texts(template string) map[string]int {
 func TestSignupAndRoles(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if err := f.signIn.SendSignupCode(ctx, "13600000001", "203.0.113.1"); err != nil {
+	if err := f.signIn.SendSignupCode(ctx, "13600000001", "203.0.113.1", f.link); err != nil {
 		t.Fatal(err)
 	}
 	in := volunteers.SignupInput{Name: "王志愿", Phone: "13600000001", Code: "000000", Category: "veteran", Skills: []string{"driving"},
@@ -177,7 +185,7 @@ func TestSignupAndRoles(t *testing.T) {
 	}
 	f.clock.add(2 * time.Minute)
 	if _, err := f.svc.Signup(ctx, f.signIn, "c1", func() volunteers.SignupInput {
-		_ = f.signIn.SendSignupCode(ctx, "13600000001", "203.0.113.1")
+		_ = f.signIn.SendSignupCode(ctx, "13600000001", "203.0.113.1", f.link)
 		m := f.outbox.To("13600000001")
 		in.Code = m[len(m)-1].Params["code"]
 		return in
@@ -420,13 +428,87 @@ func TestCheckInAtThePost(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
+// TestSignupNeedsTheCommunitysLink: a sign-up code is texted only with a
+// community's live link; a rotated or revoked link stops at once; a code
+// asked with one community's link does not sign up in another; sign-up
+// codes have their own words and budgets, and using them up leaves
+// sign-in's whole.
+func TestSignupNeedsTheCommunitysLink(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, token := range []string{"", "nope", auth.NewSignupToken()} {
+		if err := f.signIn.SendSignupCode(ctx, "13600000001", "203.0.113.1", token); code(err) != "SIGNUP_LINK_INVALID" {
+			t.Errorf("a sign-up code with link %q: %v", token, err)
+		}
+	}
+	if n := len(f.outbox.To("13600000001")); n != 0 {
+		t.Fatalf("%d SMS without a link", n)
+	}
+	// c2's link: its code does not sign up in c1.
+	if err := f.st.CreateCommunity(ctx, registry.Community{ID: "c2", StreetID: "s1", Name: "c2"}); err != nil {
+		t.Fatal(err)
+	}
+	other := auth.NewSignupToken()
+	if err := f.st.ReplaceSignupLink(ctx, "c2", &registry.SignupLink{CommunityID: "c2", Token: other, CreatedAt: time.Now()}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.signIn.SendSignupCode(ctx, "13600000001", "203.0.113.1", other); err != nil {
+		t.Fatal(err)
+	}
+	sent := f.outbox.To("13600000001")
+	if sent[0].Template != "signup_code" {
+		t.Errorf("a sign-up code in the words of %s", sent[0].Template)
+	}
+	in := volunteers.SignupInput{Name: "王志愿", Phone: "13600000001", Code: sent[0].Params["code"], Category: "veteran"}
+	if _, err := f.svc.Signup(ctx, f.signIn, "c1", in, "203.0.113.1"); code(err) != "SIGNUP_LINK_INVALID" {
+		t.Errorf("c2's code signing up in c1: %v", err)
+	}
+	// Rotated: the old token stops, the new one works.
+	next := auth.NewSignupToken()
+	if err := f.st.ReplaceSignupLink(ctx, "c1", &registry.SignupLink{CommunityID: "c1", Token: next, CreatedAt: time.Now()}, f.link); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.signIn.SendSignupCode(ctx, "13600000002", "203.0.113.1", f.link); code(err) != "SIGNUP_LINK_INVALID" {
+		t.Errorf("a rotated-out link: %v", err)
+	}
+	if err := f.st.ReplaceSignupLink(ctx, "c1", nil, f.link); !errors.Is(err, registry.ErrSignupLinkChanged) {
+		t.Errorf("revoking a link that is not the live one: %v", err)
+	}
+	if err := f.st.ReplaceSignupLink(ctx, "c1", nil, next); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.signIn.SendSignupCode(ctx, "13600000002", "203.0.113.1", next); code(err) != "SIGNUP_LINK_INVALID" {
+		t.Errorf("a revoked link: %v", err)
+	}
+	// c2's budget of sign-up codes, used up from many addresses, refuses
+	// sign-ups; sign-in codes go on.
+	limit := auth.DefaultSignupCodesPerCommunityPerHour - 1 // one was sent above
+	refused := 0
+	for i := 0; i < limit+5; i++ {
+		err := f.signIn.SendSignupCode(ctx, fmt.Sprintf("135%08d", i), fmt.Sprintf("198.51.100.%d", i%250), other)
+		switch code(err) {
+		case "":
+		case "SIGNUP_RATE_LIMITED":
+			refused++
+		default:
+			t.Fatalf("sign-up %d: %v", i, err)
+		}
+	}
+	if refused != 5 {
+		t.Errorf("%d of %d sign-up codes refused over a budget of %d, want 5", refused, limit+5, limit)
+	}
+	if err := f.signIn.SendCode(ctx, staffPhone, "198.51.100.1"); err != nil {
+		t.Errorf("sign-in after the sign-up budget was used up: %v", err)
+	}
+}
+
 // TestSignupCodesTellNobodyApart: a sign-up code and then a sign-in code,
 // at once, are answered alike for a registered phone and an unknown one.
 func TestSignupCodesTellNobodyApart(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	for _, ph := range []string{"13700000001", "13611110001"} {
-		if err := f.signIn.SendSignupCode(ctx, ph, "203.0.113.7"); err != nil {
+		if err := f.signIn.SendSignupCode(ctx, ph, "203.0.113.7", f.link); err != nil {
 			t.Fatalf("%s sign-up code: %v", ph, err)
 		}
 		if err := f.signIn.SendCode(ctx, ph, "203.0.113.7"); err != nil {
