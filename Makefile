@@ -53,10 +53,15 @@ infra-test:
 synth: node_modules/.package-lock.json
 	rm -rf cdk.out
 	$(CDK) synth --quiet
-	$(CDK) synth --quiet -c stage=prod
+	$(CDK) synth --quiet -c stage=prod -c alarmEmail=oncall@example.org
 	@test -s cdk.out/Fangxian-dev.template.json && test -s cdk.out/Fangxian-prod.template.json
-	$(CDK) synth --quiet -c stage=prod -c partition=aws-cn -c smsProvider=tencent -c tencentSmsAppId=1400000000 --output cdk.out/aws-cn
+	$(CDK) synth --quiet -c stage=prod -c alarmEmail=oncall@example.org -c partition=aws-cn -c smsProvider=tencent -c tencentSmsAppId=1400000000 --output cdk.out/aws-cn
 	@test -s cdk.out/aws-cn/Fangxian-prod.template.json
+	@# Stacks that could not work are refused: production without an alarm subscriber, China without its SMS application.
+	@! $(CDK) synth --quiet -c stage=prod --output .cache/refused > .cache/refused.log 2>&1 || { echo "synth: prod without alarmEmail was not refused"; exit 1; }
+	@grep -q alarmEmail .cache/refused.log || { cat .cache/refused.log; exit 1; }
+	@! $(CDK) synth --quiet -c stage=prod -c alarmEmail=oncall@example.org -c partition=aws-cn --output .cache/refused > .cache/refused.log 2>&1 || { echo "synth: China without its SMS application was not refused"; exit 1; }
+	@grep -q TENCENT_SMS_APP_ID .cache/refused.log || { cat .cache/refused.log; exit 1; }
 	@! grep -q 'sms-voice' cdk.out/aws-cn/Fangxian-prod.template.json || { echo "synth: the China stack mentions End User Messaging"; exit 1; }
 	@! grep -qE '"arn:aws:' cdk.out/aws-cn/Fangxian-prod.template.json || { echo "synth: the China stack has a global-partition ARN"; exit 1; }
 	@echo "synth: Fangxian-dev and Fangxian-prod in cdk.out/, Fangxian-prod for the China regions in cdk.out/aws-cn/"

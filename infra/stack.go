@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -127,12 +128,24 @@ func (s Settings) Check() error {
 	return nil
 }
 
+// check refuses a stack that would run unwatched: production's alarms must
+// reach someone.
+func (p *StackProps) check() error {
+	if p.prodLike() && p.Settings.AlarmEmail == "" {
+		return fmt.Errorf("stage %s needs -c alarmEmail=… (its alarms would reach nobody); AWS then emails that address a link to confirm the subscription, which someone must click", p.Stage)
+	}
+	return nil
+}
+
 // prodLike says whether the stage keeps its data when the stack goes.
 func (p *StackProps) prodLike() bool { return p.Stage == "prod" }
 
 // NewStack defines the whole backend: the table, one Lambda per function, the
 // HTTP API with the manifest's routes, and the functions' event triggers.
 func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.Stack {
+	if err := props.check(); err != nil {
+		panic(err)
+	}
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 	awscdk.Tags_Of(stack).Add(jsii.String("project"), jsii.String("fangxian"), nil)
 	awscdk.Tags_Of(stack).Add(jsii.String("stage"), jsii.String(props.Stage), nil)
@@ -421,11 +434,13 @@ func newFunction(stack awscdk.Stack, fn manifest.Function, props *StackProps, ta
 		LogGroup:     logs,
 		Environment:  &env,
 	})
+	// What the store's calls need (store.ReadActions, WriteActions), not
+	// the CDK's grants, which add Scan and the stream's actions.
 	switch fn.Table {
 	case manifest.TableRead:
-		table.GrantReadData(f)
+		table.Grant(f, *jsii.Strings(store.ReadActions...)...)
 	case manifest.TableReadWrite:
-		table.GrantReadWriteData(f)
+		table.Grant(f, *jsii.Strings(append(slices.Clone(store.ReadActions), store.WriteActions...)...)...)
 	}
 	return f
 }
@@ -525,6 +540,14 @@ func newDomain(stack awscdk.Stack, d Domain, apiProps *awsapigatewayv2.HttpApiPr
 			Target: awsroute53.RecordTarget_FromAlias(awsroute53targets.NewApiGatewayv2DomainProperties(dn.RegionalDomainName(), dn.RegionalHostedZoneId())),
 		})
 	}
+	// Without a hosted zone here, the operator points the name at the
+	// domain's target in their own DNS: the default endpoint is off, so
+	// until they do, nothing reaches the API.
+	awscdk.NewCfnOutput(stack, jsii.String("ApiDomainTarget"), &awscdk.CfnOutputProps{
+		Value: dn.RegionalDomainName(),
+		Description: jsii.String("Point " + d.Name + " here: a CNAME record (or, in Route 53, an alias A record). " +
+			"The certificate must be in this stack's region (a regional API), and cover " + d.Name),
+	})
 	return jsii.String("https://" + d.Name)
 }
 
@@ -663,8 +686,8 @@ func productMetric(stage, name, statistic string, dims map[string]string, label 
 
 // newDashboard is the stage's one page of how the community is doing:
 // bookings, orders, notices, SMS parts by purpose, help response times by
-// kind, and the API's errors; help answered later than an hour raises an
-// alarm on the alarm topic.
+// kind, and the API's errors; a help request past its deadline unclaimed,
+// or answered later than an hour, raises an alarm on the alarm topic.
 func newDashboard(stack awscdk.Stack, stage string, api awsapigatewayv2.HttpApi, alarms *alarmSet) {
 	graph := func(title string, ms ...awscloudwatch.IMetric) awscloudwatch.IWidget {
 		return awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{Title: jsii.String(title), Left: &ms, Width: jsii.Number(12)})
@@ -699,4 +722,7 @@ func newDashboard(stack awscdk.Stack, stage string, api awsapigatewayv2.HttpApi,
 	// Stage alone (EMF's dimension sets): all kinds together.
 	alarms.watch(stack, "HelpSlow", "A help request waited an hour or more before staff claimed it",
 		productMetric(stage, metrics.HelpResponse, "Maximum", nil, ""), 3600)
+	// While it waits, not after: a request past its deadline, unclaimed.
+	alarms.watch(stack, "HelpOverdue", "A help request passed its deadline and nobody has claimed it (the job texted more staff)",
+		productMetric(stage, metrics.HelpOverdue, "Sum", nil, ""), 1)
 }

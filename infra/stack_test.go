@@ -118,6 +118,9 @@ func template(t *testing.T, stage, set string) assertions.Template {
 		settings.AlarmEmail = "oncall@example.org"
 		settings.FunctionSettings = map[string]string{"OTP_LIMIT_PER_HOUR": "500", "TOKEN_FAILURES_PER_IP_PER_HOUR": ""}
 	}
+	if stage == "prod" && settings.AlarmEmail == "" {
+		settings.AlarmEmail = "oncall@example.org" // production's alarms must reach someone
+	}
 	stack := NewStack(app, "Test", &StackProps{
 		StackProps: awscdk.StackProps{Env: env},
 		Stage:      stage,
@@ -301,6 +304,14 @@ func TestTableGrantsAreLeastPrivilege(t *testing.T) {
 	}
 	if len(actions["Ticker"]) != 0 {
 		t.Errorf("a function without table access may %v", actions["Ticker"])
+	}
+	// Nothing the code does not call: no Scan, no stream.
+	for fn, list := range actions {
+		for _, a := range list {
+			if !slices.Contains(store.ReadActions, a) && !slices.Contains(store.WriteActions, a) {
+				t.Errorf("%s may %s, which no code calls", fn, a)
+			}
+		}
 	}
 }
 
@@ -720,8 +731,28 @@ func TestCustomDomain(t *testing.T) {
 			"Name": "api.fangxian.example.org.", "Type": "A", "HostedZoneId": "Z0123456789ABCDEFGHIJ",
 		})
 	})
+	check(t, "the DNS target, for a zone elsewhere", func() {
+		tpl.HasOutput(jsii.String("ApiDomainTarget"), map[string]any{
+			"Value":       assertions.Match_ObjectLike(&map[string]any{"Fn::GetAtt": assertions.Match_AnyValue()}),
+			"Description": assertions.Match_StringLikeRegexp(jsii.String("CNAME.*region")),
+		})
+	})
 	plain := template(t, "prod", "real")
 	check(t, "no domain by default", func() { plain.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::DomainName"), jsii.Number(0)) })
+}
+
+// TestProductionWithoutAlarmSubscriberIsRefused: a prod stack whose alarms
+// would reach nobody does not synthesise.
+func TestProductionWithoutAlarmSubscriberIsRefused(t *testing.T) {
+	ctx := cdkContext(t, "prod")
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+	defer func() {
+		if msg := fmt.Sprint(recover()); !strings.Contains(msg, "alarmEmail") || !strings.Contains(msg, "confirm") {
+			t.Fatalf("a prod stack without an alarm subscriber: %s", msg)
+		}
+	}()
+	NewStack(app, "Test", &StackProps{Stage: "prod", Functions: manifest.Functions, AssetDir: func(string) string { return t.TempDir() },
+		Settings: Settings{SMSProvider: manifest.SMSPinpoint, SMSSignature: "防线", SMSPartsPerSecond: "10"}})
 }
 
 func TestSettingsThatCannotDeploy(t *testing.T) {
@@ -796,7 +827,7 @@ func TestStackWhoseFunctionsCannotStartIsRefused(t *testing.T) {
 	ctx := cdkContext(t, "prod")
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
 	settings := Settings{Partition: "aws-cn", SMSProvider: manifest.SMSTencent, SMSSignature: "防线", SMSPartsPerSecond: "10",
-		TencentSMSRegion: "ap-guangzhou"}
+		TencentSMSRegion: "ap-guangzhou", AlarmEmail: "oncall@example.org"}
 	defer func() {
 		r := recover()
 		if r == nil {

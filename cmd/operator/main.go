@@ -149,6 +149,7 @@ func initKeys(ctx context.Context, args []string, out io.Writer, rotate bool) er
 	stage := fs.String("stage", "dev", "the stage the keys are for")
 	table, endpoint := tableFlags(fs)
 	dropPrevious := fs.Bool("drop-previous", false, "rotate-keys: also withdraw the previous key at once (signs everyone out: for a leaked key)")
+	switchWait := fs.Duration("switch-wait", 45*time.Second, "rotate-keys -drop-previous: how long warm auth instances get to sign with the new key before the previous one is withdrawn (their token state is read every 30 s)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -195,7 +196,17 @@ func initKeys(ctx context.Context, args []string, out io.Writer, rotate bool) er
 	if err := params.Put(ctx, privateName, string(privatePEM), "Fangxian token signing key", rotate); err != nil {
 		return fmt.Errorf("put %s: %w", privateName, err)
 	}
-	fmt.Fprintf(out, "stored the private key in %s (SecureString); auth functions sign with it within %s\n", privateName, "5 minutes")
+	fmt.Fprintf(out, "stored the private key in %s (SecureString); warm auth functions sign with it within 40 s (they see the newer key published)\n", privateName)
+	if rotate && *dropPrevious && *switchWait > 0 {
+		// Withdrawn before every warm instance switched, the old key would
+		// go on signing tokens that no longer work.
+		fmt.Fprintf(out, "waiting %s for every warm auth instance to sign with the new key\n", *switchWait)
+		select {
+		case <-time.After(*switchWait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	state, err := st.TokenState(ctx)
 	if err != nil {
 		return err

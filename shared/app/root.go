@@ -169,7 +169,8 @@ func (r *Root) param(secret string) func(ctx context.Context) ([]byte, error) {
 func (r *Root) SignIn() *auth.SignIn {
 	return r.signIn.get(func() *auth.SignIn {
 		// The key is read on first use, not at cold start: see auth.Keys.
-		keys := &auth.Keys{Audience: auth.Audience(r.Config.Stage), Now: r.Now, Load: r.param(manifest.JWTPrivateKeyParameter)}
+		keys := &auth.Keys{Audience: auth.Audience(r.Config.Stage), Now: r.Now, Load: r.param(manifest.JWTPrivateKeyParameter),
+			Newest: r.Verifier().NewestKey}
 		l := r.Config.Limits
 		return &auth.SignIn{Accounts: r.Store, Challenges: r.Store, Limiter: r.Store, Links: r.Store, Streets: r.Store, Keys: keys, Now: r.Now,
 			Sender: r.SMS(), Limits: auth.Limits{CodesPerIPPerHour: l.OTPPerIPPerHour, CodesPerStreetPerHour: l.OTPPerStreetPerHour,
@@ -259,7 +260,7 @@ func (r *Root) Volunteers() *volunteers.Service {
 	return r.volunteers.get(func() *volunteers.Service {
 		st := r.Store
 		return &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st,
-			Queue: r.queue(), Outbox: r.Outbox(), Now: r.Now}
+			Queue: r.queue(), Outbox: r.Outbox(), Deliveries: r.Supplies(), Now: r.Now}
 	})
 }
 

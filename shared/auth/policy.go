@@ -98,6 +98,14 @@ func MemberOf(p Principal, communityID string) bool {
 		(p.Has(manifest.RoleStaff) && p.StaffCommunityID == communityID)
 }
 
+// DeliversIn says whether p may take orders to doors in communityID: its
+// volunteers and staff, not its residents (a volunteer deactivated keeps no
+// door, even while still a resident there).
+func DeliversIn(p Principal, communityID string) bool {
+	return (p.Has(manifest.RoleVolunteer) && p.VolunteerCommunityID == communityID) ||
+		(p.Has(manifest.RoleStaff) && p.StaffCommunityID == communityID)
+}
+
 // SeesSensitiveFlags says whether p may see residents' health and
 // vulnerability flags in community: only that community's staff (PIPL:
 // collected for them, shown to them).

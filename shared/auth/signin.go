@@ -264,11 +264,34 @@ type Keys struct {
 	Load     func(ctx context.Context) ([]byte, error)
 	Audience string
 	Now      func() time.Time
+	// Newest, when set, is the id of the key published last (the
+	// verifier's): a warm instance signing with another reads its key
+	// again at once (at most every keyCheck), so a rotation reaches it
+	// within a verifier's refresh, before an operator withdraws the old key.
+	Newest func(ctx context.Context) (string, error)
 
-	mu      sync.Mutex
-	issuer  *Issuer
-	codeKey []byte
-	readAt  time.Time
+	mu        sync.Mutex
+	issuer    *Issuer
+	codeKey   []byte
+	readAt    time.Time
+	checkedAt time.Time
+}
+
+// keyCheck is how often an instance whose key is not the newest published
+// reads its key again (the new one may not be stored yet).
+const keyCheck = 10 * time.Second
+
+// superseded says whether a newer key than the one held was published.
+func (k *Keys) superseded(ctx context.Context) bool {
+	if k.Newest == nil || k.Now().Sub(k.checkedAt) < keyCheck {
+		return false
+	}
+	newest, err := k.Newest(ctx)
+	if err != nil || newest == "" || newest == k.issuer.kid {
+		return false
+	}
+	k.checkedAt = k.Now()
+	return true
 }
 
 // StaticKeys are keys known up front (local runs, tests).
@@ -281,7 +304,7 @@ func StaticKeys(privatePEM []byte, audience string, now func() time.Time) (*Keys
 func (k *Keys) get(ctx context.Context) (*Issuer, []byte, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.issuer != nil && k.Now().Sub(k.readAt) < keyRefresh {
+	if k.issuer != nil && k.Now().Sub(k.readAt) < keyRefresh && !k.superseded(ctx) {
 		return k.issuer, k.codeKey, nil
 	}
 	pemKey, err := k.Load(ctx)

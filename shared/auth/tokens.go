@@ -75,8 +75,35 @@ type PublicKey struct {
 // keys and the revocations of the last TokenTTL.
 type TokenState struct {
 	Keys []PublicKey
-	// Revoked maps a user id to the moment before which their tokens are void.
+	// Revoked maps a user id to the moment before which their tokens are
+	// void, and RevocationOf(user, role) to the moment before which that
+	// role of their tokens is.
 	Revoked map[string]time.Time
+}
+
+// RevocationOf is the key of a revocation in TokenState.Revoked: the user's
+// id, or, for one role of theirs, the id and the role.
+func RevocationOf(userID string, role manifest.Role) string {
+	if role == "" {
+		return userID
+	}
+	return userID + "#" + string(role)
+}
+
+// unrevoked is p as a token issued at iat carries it now: without the
+// roles revoked since; false when nothing is left of it.
+func unrevoked(p Principal, iat time.Time, revoked map[string]time.Time) (Principal, bool) {
+	if at, ok := revoked[p.UserID]; ok && iat.Before(at) {
+		return Principal{}, false
+	}
+	if at, ok := revoked[RevocationOf(p.UserID, manifest.RoleVolunteer)]; ok && iat.Before(at) && p.VolunteerID != "" {
+		p.VolunteerID, p.VolunteerCommunityID, p.Role, p.Roles = "", "", "", nil
+		p = p.Normalized()
+		if len(p.Roles) == 0 {
+			return Principal{}, false
+		}
+	}
+	return p, true
 }
 
 // TokenStateSource reads the deployment's token state (the table, in every
@@ -183,9 +210,12 @@ type Verifier struct {
 	// forcedRefresh.
 	Refresh time.Duration
 
-	mu       sync.Mutex
-	keys     map[string]*ecdsa.PublicKey
-	revoked  map[string]time.Time
+	mu      sync.Mutex
+	keys    map[string]*ecdsa.PublicKey
+	revoked map[string]time.Time
+	// newest is the published key made last: the one every issuer is to
+	// sign with once it has read it.
+	newest   string
 	readAt   time.Time
 	forcedAt time.Time
 
@@ -251,17 +281,32 @@ func (v *Verifier) state(ctx context.Context, force bool) (map[string]*ecdsa.Pub
 		return nil, nil, ErrKeysUnavailable.Wrap(err)
 	}
 	keys := map[string]*ecdsa.PublicKey{}
+	newest, newestAt := "", time.Time{}
 	for _, k := range st.Keys {
 		pub, err := jwt.ParseECPublicKeyFromPEM([]byte(k.PEM))
 		if err != nil {
 			continue
 		}
 		if id, err := KeyID(pub); err == nil && id == k.ID {
+			if k.CreatedAt.After(newestAt) || newest == "" {
+				newest, newestAt = k.ID, k.CreatedAt
+			}
 			keys[k.ID] = pub
 		}
 	}
-	v.keys, v.revoked, v.readAt = keys, st.Revoked, now
+	v.keys, v.revoked, v.readAt, v.newest = keys, st.Revoked, now, newest
 	return v.keys, v.revoked, nil
+}
+
+// NewestKey is the id of the published key made last (as read at most
+// Refresh ago): the key issuers are to sign with.
+func (v *Verifier) NewestKey(ctx context.Context) (string, error) {
+	if _, _, err := v.state(ctx, false); err != nil {
+		return "", err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.newest, nil
 }
 
 // Verify checks a token's signature (low-S only), algorithm, key, issuer,
@@ -275,9 +320,10 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Principal, error) 
 		if err != nil {
 			return Principal{}, err
 		}
-		at, isRevoked := revoked[t.p.UserID]
-		if _, published := keys[t.kid]; published && t.exp.After(v.Now()) && !(isRevoked && t.iat.Before(at)) {
-			return t.p, nil
+		if _, published := keys[t.kid]; published && t.exp.After(v.Now()) {
+			if p, ok := unrevoked(t.p, t.iat, revoked); ok {
+				return p, nil
+			}
 		}
 		v.verified.Delete(token)
 	}
@@ -338,9 +384,6 @@ func (v *Verifier) verify(ctx context.Context, token string) (Principal, verifie
 	if c.IssuedAt == nil || !c.ExpiresAt.After(now) || c.ExpiresAt.Sub(c.IssuedAt.Time) > TokenTTL {
 		return Principal{}, verifiedToken{}, ErrTokenInvalid.Wrap(errors.New("expired, or a lifetime longer than tokens get"))
 	}
-	if at, ok := revoked[c.Subject]; ok && c.IssuedAt.Before(at) {
-		return Principal{}, verifiedToken{}, ErrTokenInvalid.Wrap(errors.New("revoked"))
-	}
 	p := Principal{UserID: c.Subject, Role: c.Role, Roles: c.Roles, StreetID: c.StreetID, StaffCommunityID: c.StaffCommunityID,
 		HouseholdID: c.HouseholdID, ResidentID: c.ResidentID, ResidentCommunityID: c.ResidentCommunityID,
 		VolunteerID: c.VolunteerID, VolunteerCommunityID: c.VolunteerCommunityID}.Normalized()
@@ -349,7 +392,13 @@ func (v *Verifier) verify(ctx context.Context, token string) (Principal, verifie
 	if !p.valid() || p.Role != c.Role || !slices.Equal(p.Roles, c.Roles) {
 		return Principal{}, verifiedToken{}, ErrTokenInvalid.Wrap(fmt.Errorf("role %q, roles %v: not what the scopes give (%v)", c.Role, c.Roles, p.Roles))
 	}
-	return p, verifiedToken{p: p, kid: kid, iat: c.IssuedAt.Time, exp: c.ExpiresAt.Time}, nil
+	// What was revoked since the token was issued: the whole token, or a
+	// role it carries (the others stand).
+	current, ok := unrevoked(p, c.IssuedAt.Time, revoked)
+	if !ok {
+		return Principal{}, verifiedToken{}, ErrTokenInvalid.Wrap(errors.New("revoked"))
+	}
+	return current, verifiedToken{p: p, kid: kid, iat: c.IssuedAt.Time, exp: c.ExpiresAt.Time}, nil
 }
 
 // Authenticate implements httpapi.Authenticator for bearer tokens.

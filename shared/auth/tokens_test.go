@@ -236,6 +236,31 @@ func TestRevocation(t *testing.T) {
 	}
 }
 
+// TestRoleRevocation: revoking one role of a person (a volunteer
+// deactivated) takes that role from their live tokens, not the others;
+// a token with nothing left is refused.
+func TestRoleRevocation(t *testing.T) {
+	iss, v, pub, clock := setup(t)
+	ctx := context.Background()
+	both := mustIssue(t, iss, Principal{UserID: "s1", StaffCommunityID: "c1", VolunteerID: "v1", VolunteerCommunityID: "c9"}.Normalized())
+	only := mustIssue(t, iss, Principal{UserID: "v2", VolunteerID: "v2", VolunteerCommunityID: "c9"}.Normalized())
+	for _, tok := range []string{both, only} {
+		if p, err := v.Verify(ctx, tok); err != nil || !p.Has(manifest.RoleVolunteer) {
+			t.Fatalf("before: %+v %v", p, err)
+		}
+	}
+	clock.t = clock.t.Add(time.Minute)
+	pub.revoke(RevocationOf("s1", manifest.RoleVolunteer), clock.t)
+	pub.revoke(RevocationOf("v2", manifest.RoleVolunteer), clock.t)
+	p, err := v.Verify(ctx, both)
+	if err != nil || p.Has(manifest.RoleVolunteer) || !p.Has(manifest.RoleStaff) || p.StaffCommunityID != "c1" {
+		t.Errorf("staff who were a volunteer too: %+v %v", p, err)
+	}
+	if _, err := v.Verify(ctx, only); err == nil {
+		t.Error("a volunteer-only token outlived its role")
+	}
+}
+
 // TestRotation: during a rotation the previous key and the new one are both
 // published, and a verifier that has not read the new one yet reads it when a
 // token names it.
@@ -321,5 +346,35 @@ func TestRememberedTokensAreCheckedForWhatChanges(t *testing.T) {
 	clock.t = clock.t.Add(TokenTTL)
 	if _, err := v.Verify(context.Background(), tok); err == nil {
 		t.Fatal("a remembered token was accepted after its expiry")
+	}
+}
+
+// TestWarmInstancesSwitchToTheNewestKey: once a newer key is published and
+// stored, a warm instance signs with it within seconds, not after its key's
+// five-minute refresh: the old one can be withdrawn without leaving
+// instances that sign tokens nobody accepts.
+func TestWarmInstancesSwitchToTheNewestKey(t *testing.T) {
+	clock := &fixedClock{time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)}
+	oldPEM, _, _ := GenerateKey()
+	newPEM, _, _ := GenerateKey()
+	stored := oldPEM
+	pub := &published{}
+	v := NewVerifier(aud, pub, clock.now)
+	v.Refresh = time.Nanosecond
+	keys := &Keys{Load: func(context.Context) ([]byte, error) { return stored, nil }, Audience: aud, Now: clock.now, Newest: v.NewestKey}
+	old, _ := NewIssuer(oldPEM, aud, clock.now)
+	pub.publish(old.PublicKey())
+	iss, err := keys.Issuer(context.Background())
+	if err != nil || iss.PublicKey().ID != old.PublicKey().ID {
+		t.Fatalf("first key %v", err)
+	}
+	clock.t = clock.t.Add(time.Minute) // a rotation: published, then stored
+	next, _ := NewIssuer(newPEM, aud, clock.now)
+	pub.publish(next.PublicKey())
+	stored = newPEM
+	clock.t = clock.t.Add(keyCheck)
+	iss, err = keys.Issuer(context.Background())
+	if err != nil || iss.PublicKey().ID != next.PublicKey().ID {
+		t.Fatalf("a warm instance a few seconds after the rotation still signs with the old key (%v)", err)
 	}
 }

@@ -497,6 +497,11 @@ func (s *Service) Escalate(ctx context.Context, now time.Time) (int, error) {
 			n++
 		}
 	}
+	// Overdue and unclaimed: the alarm fires now, not when someone claims
+	// it at last.
+	if n > 0 {
+		metrics.Count(metrics.HelpOverdue, float64(n))
+	}
 	return n, errors.Join(errs...)
 }
 

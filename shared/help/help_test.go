@@ -395,3 +395,34 @@ func TestOptedOutStaffStillGetEmergencies(t *testing.T) {
 		t.Fatalf("an opted-out household was texted: %v", got)
 	}
 }
+
+// TestStaffAlertsCoalescePerHousehold: a household that opens a request of
+// every kind at once texts the staff on duty once, and each level of
+// escalation once more, not once a request (the requests all show in the
+// list).
+func TestStaffAlertsCoalescePerHousehold(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, kind := range help.Kinds {
+		if _, err := f.svc.Create(ctx, f.resident, help.Input{Kind: kind}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.texts("help_new")[onDutyPhone]; n != 1 {
+		t.Errorf("%d new-request SMS to the one on duty for %d requests, want 1", n, len(help.Kinds))
+	}
+	list, err := f.svc.List(ctx, f.staff[0], "c1")
+	if err != nil || len(list) != len(help.Kinds) {
+		t.Fatalf("the list %d %v", len(list), err)
+	}
+	// Past every deadline: each request goes up, the staff are told once a
+	// level.
+	for i := 0; i < 2; i++ {
+		if _, err := f.svc.Escalate(ctx, f.clock.add(5*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.texts("help_overdue")[onDutyPhone]; n != 2 {
+		t.Errorf("%d overdue SMS to the one on duty, want one a level (2)", n)
+	}
+}

@@ -146,9 +146,12 @@ func (h *Handler) Reply(ctx context.Context, r Reply) (string, error) {
 }
 
 func (h *Handler) reply(ctx context.Context, r Reply) (string, error) {
-	at := r.At
-	if at.IsZero() {
-		at = h.Now()
+	// The provider's time orders a phone's words (a late retry of an old
+	// TD does not undo a newer 订阅), but never past now: a reply dated in
+	// the future would outrank every word the phone says until then.
+	at, now := r.At, h.Now()
+	if at.IsZero() || at.After(now) {
+		at = now
 	}
 	action := ActionForwarded
 	switch {

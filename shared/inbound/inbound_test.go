@@ -78,6 +78,18 @@ func TestReplyKeywords(t *testing.T) {
 	if out, _ := st.OptedOut(ctx, "13700000001"); out {
 		t.Error("a late, older TD undid a newer 订阅")
 	}
+	// A TD dated a year ahead (a provider's clock, or a forged callback)
+	// counts as said now: the phone's 订阅 a minute later still counts.
+	if _, err := h.Reply(ctx, inbound.Reply{From: "13700000002", Text: "TD", At: time.Now().AddDate(1, 0, 0), Key: "future"}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // the stored time has whole seconds
+	if got, _ := h.Reply(ctx, inbound.Reply{From: "13700000002", Text: "订阅", At: time.Now(), Key: "after"}); got != inbound.ActionOptIn {
+		t.Errorf("订阅 after a future-dated TD: %q", got)
+	}
+	if out, _ := st.OptedOut(ctx, "13700000002"); out {
+		t.Error("a TD dated in the future opted the phone out for good")
+	}
 }
 
 // snsEvent wraps a two-way SMS payload as SNS delivers it to Lambda.

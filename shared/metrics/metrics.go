@@ -25,7 +25,10 @@ const (
 	SMS             = "SMS"             // messages given to the provider, by Purpose
 	SMSParts        = "SMSParts"        // their billed parts, by Purpose
 	HelpResponse    = "HelpResponseSeconds"
-	InboundSMS      = "InboundSMS" // SMS phones sent, acted on by the keyword flows
+	// HelpOverdue counts help requests that passed a deadline unclaimed
+	// (each level of escalation once), as the job finds them.
+	HelpOverdue = "HelpOverdue"
+	InboundSMS  = "InboundSMS" // SMS phones sent, acted on by the keyword flows
 )
 
 var (

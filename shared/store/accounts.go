@@ -236,7 +236,9 @@ type signingKeyItem struct {
 
 type revocationItem struct {
 	keys
-	UserID    string `dynamodbav:"userId"`
+	UserID string `dynamodbav:"userId"`
+	// Role, when set, is the one role revoked; the others stand.
+	Role      string `dynamodbav:"role,omitempty"`
 	RevokedAt when   `dynamodbav:"revokedAt"`
 	ExpiresAt int64  `dynamodbav:"expiresAt"`
 }
@@ -260,7 +262,7 @@ func (s *Store) TokenState(ctx context.Context) (auth.TokenState, error) {
 				return err
 			}
 			if it.ExpiresAt > now { // TTL deletes lazily
-				st.Revoked[it.UserID] = it.RevokedAt.time()
+				st.Revoked[auth.RevocationOf(it.UserID, manifest.Role(it.Role))] = it.RevokedAt.time()
 			}
 		}
 		return nil
@@ -293,9 +295,22 @@ func (s *Store) RetireSigningKey(ctx context.Context, kid string) error {
 // Revoke voids every token userID got before at (rounded up to the second,
 // tokens' iat being whole seconds).
 func (s *Store) Revoke(ctx context.Context, userID string, at time.Time) error {
+	return s.revoke(ctx, userID, "", at)
+}
+
+// RevokeRole voids one role of a user's tokens issued up to at (to the
+// second): their other roles stand.
+func (s *Store) RevokeRole(ctx context.Context, userID string, role manifest.Role, at time.Time) error {
+	return s.revoke(ctx, userID, role, at)
+}
+
+func (s *Store) revoke(ctx context.Context, userID string, role manifest.Role, at time.Time) error {
 	k := RevocationKey(userID)
+	if role != "" {
+		k = RoleRevocationKey(userID, role)
+	}
 	secs := at.Add(time.Second - 1).Unix()
-	av, err := record(revocationItem{keys: keys{PK: k.PK, SK: k.SK, Type: "revocation"}, UserID: userID,
+	av, err := record(revocationItem{keys: keys{PK: k.PK, SK: k.SK, Type: "revocation"}, UserID: userID, Role: string(role),
 		RevokedAt: stamp(time.Unix(secs, 0)), ExpiresAt: time.Unix(secs, 0).Add(auth.TokenTTL + time.Hour).Unix()})
 	if err != nil {
 		return err

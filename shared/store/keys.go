@@ -6,6 +6,7 @@ import (
 
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/registry"
 )
 
@@ -101,6 +102,11 @@ func SigningKeyKey(kid string) Key { return Key{TokensPartition, "KEY#" + kid} }
 
 // RevocationKey voids the tokens a user got before a moment.
 func RevocationKey(userID string) Key { return Key{TokensPartition, "REVOKED#" + userID} }
+
+// RoleRevocationKey voids one role of a user's tokens issued before it.
+func RoleRevocationKey(userID string, role manifest.Role) Key {
+	return Key{TokensPartition, "REVOKED#" + userID + "#" + string(role)}
+}
 
 // BindingKey binds a WeChat openid to a phone.
 func BindingKey(openID string) Key { return Key{"WECHAT#" + openID, "BINDING"} }

@@ -390,6 +390,16 @@ func (s *Store) Community(ctx context.Context, cid string) (registry.Community, 
 	return registry.Community{ID: it.ID, StreetID: it.StreetID, Name: it.Name}, nil
 }
 
+// HasBuilding says whether buildingID is a building of community cid: one
+// GetItem.
+func (s *Store) HasBuilding(ctx context.Context, cid, buildingID string) (bool, error) {
+	_, err := s.getItem(ctx, BuildingKey(cid, buildingID))
+	if errors.Is(err, errNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // Household reads a household and its members in one Query.
 func (s *Store) Household(ctx context.Context, hid string) (registry.Household, []registry.Resident, error) {
 	k := HouseholdKey(hid)

@@ -21,6 +21,15 @@ type DB interface {
 
 var _ DB = (*dynamodb.Client)(nil)
 
+// The IAM actions DB's calls need, and no more (no Scan, no stream): what
+// the CDK stack grants a function that reads, or reads and writes. A
+// transaction needs the actions of its parts (ConditionCheckItem for its
+// checks).
+var (
+	ReadActions  = []string{"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"}
+	WriteActions = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+)
+
 // Store is the DynamoDB adapter of every domain port.
 type Store struct {
 	DB    DB

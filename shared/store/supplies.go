@@ -400,9 +400,12 @@ func (s *Store) MoveOrder(ctx context.Context, o supplies.Order, from string, c 
 	vals := map[string]types.AttributeValue{":to": str(c.Status), ":from": str(from), ":c": &types.AttributeValueMemberL{Value: change},
 		":gpk": str(ix.PK)}
 	expr := "SET #s = :to, history = list_append(history, :c), GSI1PK = :gpk"
-	if delivererID != "" {
+	switch {
+	case delivererID != "":
 		expr += ", delivererId = :d"
 		vals[":d"] = str(delivererID)
+	case c.Status == supplies.StatusPurchasing:
+		expr += " REMOVE delivererId" // back from the door: nobody's to deliver
 	}
 	tx := []types.TransactWriteItem{{Update: &types.Update{TableName: aws.String(s.Table), Key: OrderKey(o.ID).av(),
 		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("#s = :from"),

@@ -372,8 +372,9 @@ func (s *Store) DecideVolunteer(ctx context.Context, v volunteers.Volunteer, fro
 		return unavailable(err)
 	}
 	if v.Status == volunteers.StatusInactive && hasAccount {
-		// Their tokens carry the volunteer role: void them.
-		return s.Revoke(ctx, acct.UserID, time.Now())
+		// Their tokens carry the volunteer role: void that role, not the
+		// person's others (staff or a resident elsewhere).
+		return s.RevokeRole(ctx, acct.UserID, manifest.RoleVolunteer, time.Now())
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/supplies"
+	"github.com/fangxian/fangxian/shared/volunteers"
 )
 
 // These are the defects an attack on the supplies API found, each held shut.
@@ -236,5 +237,57 @@ func TestDoorCodesStayWithTheHousehold(t *testing.T) {
 	}
 	if err != nil || !audited {
 		t.Errorf("no audit entry of the hand-over: %+v %v", entries, err)
+	}
+}
+
+// TestADeactivatedDelivererKeepsNoDoor: deactivating a volunteer gives back
+// the doors they were taking (the orders go back to purchasing, for staff to
+// send out again): they can no longer read those orders nor try codes.
+func TestADeactivatedDelivererKeepsNoDoor(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	vols := f.root.Volunteers()
+	v := volunteers.Volunteer{ID: "v-d", CommunityID: "c1", Name: "送货员", Phone: "13500000009", Category: "individual",
+		Skills: []string{}, Availability: []volunteers.Window{}, Status: volunteers.StatusPending, CreatedAt: time.Now()}
+	if err := f.st.CreateVolunteer(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vols.Decide(ctx, f.staff, v.ID, volunteers.StatusApproved); err != nil {
+		t.Fatal(err)
+	}
+	acct, err := f.st.AccountByPhone(ctx, v.Phone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rice := f.item(t, "大米", 5000, 50, 0)
+	o, err := f.svc.PlaceOrder(ctx, f.sealed[7], "c1", order(rice.ID, 1), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{supplies.StatusAccepted, supplies.StatusPurchasing} {
+		if _, err := f.svc.SetStatus(ctx, f.staff, o.ID, supplies.StatusInput{Status: s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.svc.AssignBuilding(ctx, f.staff, "c1", f.bldg["1号楼"], v.Phone); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Order(ctx, acct.Principal, o.ID); err != nil {
+		t.Fatalf("the deliverer reads their door: %v", err)
+	}
+	if _, err := vols.Decide(ctx, f.staff, v.ID, volunteers.StatusInactive); err != nil {
+		t.Fatal(err)
+	}
+	// Their token, still in hand, carries the role a while: the door is
+	// no longer theirs anyway.
+	if _, err := f.svc.Order(ctx, acct.Principal, o.ID); code(err) != "FORBIDDEN" {
+		t.Errorf("a deactivated deliverer reads the order: %v", err)
+	}
+	if _, err := f.svc.SetStatus(ctx, acct.Principal, o.ID, supplies.StatusInput{Status: supplies.StatusDelivered, Code: "1234"}); code(err) != "FORBIDDEN" {
+		t.Errorf("a deactivated deliverer tries a code: %v", err)
+	}
+	back, err := f.st.Order(ctx, o.ID)
+	if err != nil || back.Status != supplies.StatusPurchasing || back.DelivererID != "" {
+		t.Errorf("the order after: %+v %v", back, err)
 	}
 }

@@ -240,6 +240,33 @@ func (s *Service) AssignBuilding(ctx context.Context, p auth.Principal, cid, bui
 	return out, nil
 }
 
+// ReleaseDeliveries gives back the doors deliverer was taking in a
+// community (they were deactivated): each order goes back to purchasing,
+// with no deliverer, for staff to send out again; by is who deactivated
+// them. It answers how many orders went back.
+func (s *Service) ReleaseDeliveries(ctx context.Context, cid, deliverer, by string) (int, error) {
+	orders, err := s.Store.OrdersByStatus(ctx, cid, StatusOutForDelivery, "")
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, o := range orders {
+		if o.DelivererID != deliverer {
+			continue
+		}
+		c := Change{Status: StatusPurchasing, At: chinatime.In(s.Now()), By: by, Reason: "配送人员已停用，待重新派送"}
+		err := s.Store.MoveOrder(ctx, o, StatusOutForDelivery, c, "", nil)
+		if errors.Is(err, ErrOrderChanged) {
+			continue // delivered or cancelled meanwhile
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 // Door is what a deliverer needs at one door, and no more: no name, the
 // phone masked.
 type Door struct {

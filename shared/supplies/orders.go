@@ -273,7 +273,7 @@ func (s *Service) Order(ctx context.Context, p auth.Principal, orderID string) (
 		return Order{}, err
 	}
 	household := auth.OwnHousehold(p, o.HouseholdID)
-	deliverer := o.DelivererID != "" && o.DelivererID == p.UserID && auth.MemberOf(p, o.CommunityID)
+	deliverer := o.DelivererID != "" && o.DelivererID == p.UserID && auth.DeliversIn(p, o.CommunityID)
 	if !household && !deliverer && auth.RequireCommunity(ctx, p, o.CommunityID, s.Directory) != nil {
 		return Order{}, apperr.Forbidden
 	}
@@ -330,7 +330,7 @@ func (s *Service) SetStatus(ctx context.Context, p auth.Principal, orderID strin
 	}
 	staff := auth.RequireCommunity(ctx, p, o.CommunityID, s.Directory) == nil
 	household := auth.OwnHousehold(p, o.HouseholdID)
-	deliverer := o.DelivererID != "" && o.DelivererID == p.UserID && (auth.MemberOf(p, o.CommunityID))
+	deliverer := o.DelivererID != "" && o.DelivererID == p.UserID && auth.DeliversIn(p, o.CommunityID)
 	if !staff && !household && !deliverer {
 		return Order{}, apperr.Forbidden
 	}

@@ -253,8 +253,13 @@ func (s *Service) Respond(ctx context.Context, p auth.Principal, activationID, a
 		return nil, err
 	}
 	if len(asks) == 0 {
-		if _, _, err := s.Store.Activation(ctx, activationID); err != nil {
+		act, _, err := s.Store.Activation(ctx, activationID)
+		if err != nil {
 			return nil, err // no such activation: 404
+		}
+		if act.CommunityID != p.VolunteerCommunityID {
+			// Another community's is answered as none: ids are not probed.
+			return nil, ErrActivationMissing
 		}
 		return nil, ErrNotAsked
 	}

@@ -354,21 +354,27 @@ func (s *Service) Hours(ctx context.Context, p auth.Principal, cid, month string
 	out := MonthHours{Month: month, Volunteers: []VolunteerHours{}, Categories: []CategoryHours{}}
 	byVol := map[string]*VolunteerHours{}
 	byCat := map[string]*CategoryHours{}
+	// A shift is counted once however often its volunteer checked in and
+	// out during it (a break, a code scanned twice).
+	served := map[[3]string]bool{}
 	for _, r := range rows {
 		v, ok := byVol[r.VolunteerID]
 		if !ok {
 			v = &VolunteerHours{VolunteerID: r.VolunteerID, Name: r.Name, Category: r.Category}
 			byVol[r.VolunteerID] = v
 		}
-		v.Shifts++
-		v.Minutes += r.Minutes
 		c, ok := byCat[r.Category]
 		if !ok {
 			c = &CategoryHours{Category: r.Category}
 			byCat[r.Category] = c
 		}
+		if shift := [3]string{r.VolunteerID, r.PostID, r.ShiftID}; !served[shift] {
+			served[shift] = true
+			v.Shifts++
+			c.Shifts++
+		}
+		v.Minutes += r.Minutes
 		c.Minutes += r.Minutes
-		c.Shifts++
 		out.Minutes += r.Minutes
 	}
 	for _, v := range byVol {

@@ -115,8 +115,17 @@ func (s *Service) CreatePost(ctx context.Context, p auth.Principal, cid string, 
 	if problem != "" {
 		fields = append(fields, apperr.FieldError{Field: "place", Reason: string(problem)})
 	}
-	if in.BuildingID != "" && (!registry.ValidID(in.BuildingID) || registry.BuildingOf(in.BuildingID) != in.BuildingID) {
-		fields = append(fields, apperr.FieldError{Field: "buildingId", Reason: "no building " + in.BuildingID + " in this community"})
+	if in.BuildingID != "" {
+		ours := registry.ValidID(in.BuildingID) && registry.BuildingOf(in.BuildingID) == in.BuildingID
+		if ours {
+			var err error
+			if ours, err = s.Directory.HasBuilding(ctx, cid, in.BuildingID); err != nil {
+				return Post{}, err
+			}
+		}
+		if !ours { // another community's is none of this one's
+			fields = append(fields, apperr.FieldError{Field: "buildingId", Reason: "no building " + in.BuildingID + " in this community"})
+		}
 	}
 	fields = append(fields, checkSkills("skills", in.Skills)...)
 	if len(in.Shifts) == 0 || len(in.Shifts) > MaxShifts {

@@ -170,6 +170,8 @@ type Directory interface {
 	auth.StreetResolver
 	Community(ctx context.Context, id string) (registry.Community, error)
 	StaffPhones(ctx context.Context, communityID string) ([]string, error)
+	// HasBuilding says whether a building is the community's.
+	HasBuilding(ctx context.Context, communityID, buildingID string) (bool, error)
 }
 
 // Phones proves a phone by its SMS code.
@@ -194,6 +196,10 @@ type Service struct {
 	Queue dispatch.Queue
 	// Outbox sends the texts a change left pending.
 	Outbox *dispatch.Outbox
+	// Deliveries gives back the doors a deactivated volunteer was taking.
+	Deliveries interface {
+		ReleaseDeliveries(ctx context.Context, communityID, deliverer, by string) (int, error)
+	}
 	// Limiter counts the six-digit check-in codes a volunteer tries.
 	Limiter Limiter
 	Now     func() time.Time
@@ -359,14 +365,26 @@ func (s *Service) Decide(ctx context.Context, p auth.Principal, id, to string) (
 			told = dispatch.PendingTexts(ctx, now, []dispatch.Text{dispatch.SharedOf("approved:"+v.ID+":"+now.Format(time.RFC3339), v.Phone, dispatch.ShareRoutine, msg)})
 		}
 	}
+	// Who delivers as this volunteer: their account, read before the
+	// decision takes the volunteer role from it.
+	deliverer := ""
+	if acct, err := s.Accounts.AccountByPhone(ctx, v.Phone); err == nil && acct.VolunteerID == v.ID {
+		deliverer = acct.UserID
+	}
 	if err := s.Store.DecideVolunteer(ctx, v, from, told); err != nil {
 		return Volunteer{}, err
 	}
 	s.Outbox.Flush(ctx, told)
 	if to == StatusInactive {
-		// Their places on shifts to come are free for others.
+		// Their places on shifts to come are free for others, and the doors
+		// they were taking go back to staff: no longer theirs to read.
 		if err := s.unassignAll(ctx, v.ID); err != nil {
 			logging.From(ctx).Warn("a deactivated volunteer's shifts were not all freed", "volunteer", v.ID, "err", err)
+		}
+		if deliverer != "" {
+			if _, err := s.Deliveries.ReleaseDeliveries(ctx, v.CommunityID, deliverer, p.UserID); err != nil {
+				logging.From(ctx).Warn("a deactivated volunteer's deliveries were not all given back", "volunteer", v.ID, "err", err)
+			}
 		}
 	}
 	return v, nil

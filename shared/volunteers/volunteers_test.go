@@ -15,6 +15,7 @@ import (
 	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/queue"
@@ -545,5 +546,58 @@ func TestDeactivatedVolunteersAreNotCalled(t *testing.T) {
 	if _, err := f.svc.CreatePost(ctx, f.staff, "c1", volunteers.PostInput{Kind: "other", Name: "远", Shifts: []volunteers.ShiftInput{
 		{StartsAt: time.Date(9999, 12, 31, 20, 0, 0, 0, time.UTC), EndsAt: time.Date(9999, 12, 31, 23, 0, 0, 0, time.UTC), Need: 1}}}); code(err) != "VALIDATION_FAILED" {
 		t.Fatalf("a shift in the year 9999: %v", err)
+	}
+}
+
+// TestSmallThingsAnAttackerFound: a post refuses another community's
+// building; a volunteer checking in twice during one shift served one
+// shift; another community's activation is answered as an unknown one.
+func TestSmallThingsAnAttackerFound(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	dynamolocal.SeedCommunity(t, f.st, "s2", "c2", "13900000020")
+	csv := "building,unit,room,name,phone\n9号楼,1,101,外社区,13700000099\n"
+	if _, err := (&registry.Importer{Store: f.st, Now: time.Now}).Import(ctx, "c2", []byte(csv)); err != nil {
+		t.Fatal(err)
+	}
+	foreign, _, err := f.st.Buildings(ctx, "c2", "", 10)
+	if err != nil || len(foreign) != 1 {
+		t.Fatalf("c2's buildings %v %v", foreign, err)
+	}
+	now := f.clock.Now()
+	_, err = f.svc.CreatePost(ctx, f.staff, "c1", volunteers.PostInput{Kind: "checkpoint", Name: "卡口", BuildingID: foreign[0].ID,
+		Shifts: []volunteers.ShiftInput{{StartsAt: now, EndsAt: now.Add(time.Hour), Need: 1}}})
+	if code(err) != "VALIDATION_FAILED" {
+		t.Errorf("a post at another community's building: %v", err)
+	}
+	// Two check-ins in one shift (a break): one shift, both times summed.
+	a, aP := f.approved(t, "13600000001", "甲")
+	post := f.post(t, 1)
+	f.assign(t, post, a.ID, "A", false)
+	for _, minutes := range []time.Duration{60, 30} {
+		qr, _ := f.svc.Code(ctx, f.staff, post.ID)
+		if _, err := f.svc.CheckIn(ctx, aP, post.ID, qr.Token); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.add(minutes * time.Minute)
+		qr, _ = f.svc.Code(ctx, f.staff, post.ID)
+		if _, err := f.svc.CheckOut(ctx, aP, post.ID, qr.Token); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.add(5 * time.Minute)
+	}
+	h, err := f.svc.Hours(ctx, f.staff, "c1", now.In(chinatime.Zone).Format("2006-01"))
+	if err != nil || len(h.Volunteers) != 1 || h.Volunteers[0].Shifts != 1 || h.Volunteers[0].Minutes != 90 || h.Categories[0].Shifts != 1 {
+		t.Errorf("hours %+v %v, want one shift of 90 minutes", h, err)
+	}
+	// c2's activation, answered by c1's volunteer: as unknown as a made-up id.
+	if err := f.st.CreateActivation(ctx, volunteers.Activation{ID: "a-c2", CommunityID: "c2", Scope: volunteers.Scope{All: true},
+		CreatedAt: now}, nil, "all", now.Add(time.Hour), nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"a-c2", "a-nope"} {
+		if _, err := f.svc.Respond(ctx, aP, id, "accept"); code(err) != "ACTIVATION_NOT_FOUND" {
+			t.Errorf("answering activation %s of no community of theirs: %v", id, err)
+		}
 	}
 }
