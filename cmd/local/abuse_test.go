@@ -271,6 +271,7 @@ func TestRevokedTokensStopWorking(t *testing.T) {
 // outlive the function answers 503 IMPORT_INCOMPLETE in time, and the same
 // file again completes it.
 func TestImportStopsBeforeTheDeadline(t *testing.T) {
+	t.Parallel() // its own table: it runs beside the others
 	w := newWorld(t)
 	var b strings.Builder
 	b.WriteString("building,unit,room,name,phone\n")

@@ -208,6 +208,7 @@ var bodies = map[string]struct{ contentType, body string }{
 }
 
 func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel() // its own table: it runs beside the others
 	db, table := dynamolocal.NewTable(t)
 	st := &store.Store{DB: db, Table: table}
 	ctx := context.Background()

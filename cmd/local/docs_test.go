@@ -17,6 +17,7 @@ import (
 // Chromium, as a reader would, and finds every operation of the document
 // rendered on it; the page's policy lets nothing load from elsewhere.
 func TestReferencePageListsEveryOperation(t *testing.T) {
+	t.Parallel() // its own table: it runs beside the others
 	// Debian's launcher script adds extensions and GPU flags and trips on
 	// machines with two /dev/shm mounts; the binary behind it needs neither.
 	browser := ""

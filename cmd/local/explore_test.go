@@ -21,6 +21,7 @@ import (
 // package's contract check), and nothing the document calls valid is
 // refused as malformed.
 func TestTheDocumentDrivesTheAPI(t *testing.T) {
+	t.Parallel() // its own table: it runs beside the others
 	w := newWorld(t)
 	ctx := context.Background()
 	resident, _ := w.st.AccountByPhone(ctx, "13700000001")

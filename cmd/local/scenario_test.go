@@ -16,6 +16,7 @@ import (
 // runner with the demo seeded, small and fast, once for real and once as a
 // drill: every phase runs, every invariant holds.
 func TestScenarioDay(t *testing.T) {
+	t.Parallel() // its own table: it runs beside the others
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	base, done := startLocal(t, ctx, config{Addr: "127.0.0.1:0", Table: "scenario-test", Endpoint: os.Getenv("DYNAMODB_ENDPOINT"), LogLevel: slog.LevelError}, 2*time.Minute)
