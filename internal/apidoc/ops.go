@@ -105,7 +105,7 @@ var coreOps = map[string]op{
 	"requestOtp": {summary: "Send a sign-in or sign-up code by SMS",
 		description: "An unknown phone is answered exactly like a known one (and held to the same waits), but gets no SMS and costs nothing. " +
 			"A phone waits a minute before its next code, then longer, never more than 10 minutes; a client address gets 60 codes an hour; " +
-			"codes texted take from their street's share (2,000 an hour) and the deployment's ceiling (10,000). Every 429 has a truthful Retry-After. " +
+			"codes texted take from their street's share (10,000 an hour by default) and the deployment's ceiling (30,000). Every 429 has a truthful Retry-After. " +
 			"`purpose: signup` texts a sign-up code to any phone, for a person who proves their phone as they sign up as a volunteer: it needs the token of " +
 			"the community's live sign-up link (`signupLink`) and has budgets of its own (10 an address, 100 a community, 1,000 the deployment, an hour), which never take sign-in's.",
 		body: object(props{"phone": S(phone()),

@@ -28,6 +28,10 @@ func (r *runner) invariants(ctx context.Context) error {
 		}
 	}
 	r.rep.hold("no slot over its capacity", full == 0, fmt.Sprintf("%d slots, %d over", len(slots.Slots), full))
+	// A limit that keeps residents out on the morning they must book is an
+	// outage, however it is worded.
+	r.rep.hold("everyone signs in", r.st.signInFailed == 0,
+		fmt.Sprintf("%d of %d households and volunteers could not sign in", r.st.signInFailed, r.st.signInTried))
 	// Nobody holds two bookings in the round: every household with the app
 	// reads its own, and no building has more booked than residents.
 	twice := 0

@@ -56,6 +56,9 @@ type state struct {
 	winMu     sync.Mutex
 	// volunteers are the demo volunteers' tokens, by phone.
 	volunteers map[string]string
+	// signInFailed counts the people who could not sign in as the day began.
+	signInFailed int
+	signInTried  int
 }
 
 type slot struct {
@@ -233,6 +236,8 @@ func (r *runner) prepare(ctx context.Context) error {
 		r.st.volunteers[ph] = s.Token
 	}
 	r.count("volunteers signed in", len(r.st.volunteers))
+	r.st.signInTried = len(app) + len(demo.VolunteerPhones)
+	r.st.signInFailed = int(failed.Load()) + len(demo.VolunteerPhones) - len(r.st.volunteers)
 	r.count("households", len(r.hs))
 	r.count("app households signed in", len(app)-int(failed.Load()))
 	r.count("sms-only households", len(r.hs)-len(app))

@@ -160,14 +160,17 @@ type Limits struct {
 }
 
 // Default limits: an IP may be a whole carrier-grade NAT, so its share is
-// generous; the deployment's ceiling bounds what sign-in can cost (10,000
-// codes an hour is about ¥450 at mainland prices), a street's share keeps
-// streets apart, and sign-up, which texts numbers nobody registered, is
-// held much lower.
+// generous. A street's share must let its people sign in on the morning an
+// emergency starts (one community of 8,000 signs in about 2,500 phones in
+// its first hour): 10,000 an hour, what the whole deployment had before
+// streets had shares, so no street is held lower than it was. The
+// deployment's ceiling, three streets' shares, bounds what sign-in can
+// cost (30,000 codes an hour is about ¥1,350 at mainland prices).
+// Sign-up, which texts numbers nobody registered, is held much lower.
 const (
 	DefaultCodesPerIPPerHour              = 60
-	DefaultCodesPerStreetPerHour          = 2000
-	DefaultCodesPerHour                   = 10000
+	DefaultCodesPerStreetPerHour          = 10000
+	DefaultCodesPerHour                   = 30000
 	DefaultTokenFailuresPerIPPerHour      = 30
 	DefaultSignupCodesPerIPPerHour        = 10
 	DefaultSignupCodesPerCommunityPerHour = 100
