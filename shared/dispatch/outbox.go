@@ -43,8 +43,8 @@ type PendingStore interface {
 	// DuePending lists records written before before, oldest first, at
 	// most limit of them.
 	DuePending(ctx context.Context, before time.Time, limit int) ([]Pending, error)
-	// DonePending deletes a record whose messages the queue took.
-	DonePending(ctx context.Context, p Pending) error
+	// DonePending deletes records whose messages the queue took.
+	DonePending(ctx context.Context, ps []Pending) error
 	// KeepPending writes a record on its own, for the sweep.
 	KeepPending(ctx context.Context, p Pending) error
 }
@@ -64,18 +64,17 @@ const SweepAfter = 45 * time.Second
 // left for the sweep (and logged): the change stands, and the caller's
 // answer is not an error. It answers how many records went to the queue.
 func (o *Outbox) Flush(ctx context.Context, ps ...*Pending) int {
-	sent := 0
+	var live []Pending
 	for _, p := range ps {
-		if p == nil {
-			continue
+		if p != nil {
+			live = append(live, *p)
 		}
-		if err := o.send(ctx, *p); err != nil {
-			logging.From(ctx).Warn("queued messages left for the sweep", "pending", p.ID, "messages", len(p.Messages), "err", err)
-			continue
-		}
-		sent++
 	}
-	return sent
+	if err := o.send(ctx, live); err != nil {
+		logging.From(ctx).Warn("queued messages left for the sweep", "records", len(live), "err", err)
+		return 0
+	}
+	return len(live)
 }
 
 // Deliver queues msgs of a change that is not one transaction (a keyword
@@ -98,16 +97,50 @@ func (o *Outbox) Deliver(ctx context.Context, now time.Time, msgs ...Message) er
 	return nil
 }
 
-func (o *Outbox) send(ctx context.Context, p Pending) error {
-	if _, err := Send(ctx, o.Queue, p.Messages); err != nil {
+// send puts the records' messages on the queue, as few as they fit in (a
+// closure's households' texts share messages again), then deletes the
+// records. Sent but not deleted, a record is sent again by the sweep, which
+// the consumer takes once (each text once per key).
+func (o *Outbox) send(ctx context.Context, ps []Pending) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	var msgs []Message
+	for _, p := range ps {
+		msgs = append(msgs, p.Messages...)
+	}
+	if _, err := Send(ctx, o.Queue, repack(msgs)); err != nil {
 		return err
 	}
-	// Sent: a failure to forget it now means it is sent again, once more,
-	// which the consumer takes once.
-	if err := o.Store.DonePending(ctx, p); err != nil {
-		logging.From(ctx).Warn("a sent record was not deleted; it will be sent again", "pending", p.ID, "err", err)
+	if err := o.Store.DonePending(ctx, ps); err != nil {
+		logging.From(ctx).Warn("sent records not deleted; they will be sent again", "records", len(ps), "err", err)
 	}
 	return nil
+}
+
+// repack merges KindTexts messages of one drill (or none) into full ones,
+// TextsPerMessage texts each; other kinds stay as they are, in order.
+func repack(msgs []Message) []Message {
+	var out []Message
+	texts := map[string][]Text{}
+	var drills []string
+	for _, m := range msgs {
+		if m.Kind != KindTexts {
+			out = append(out, m)
+			continue
+		}
+		if _, ok := texts[m.Drill]; !ok {
+			drills = append(drills, m.Drill)
+		}
+		texts[m.Drill] = append(texts[m.Drill], m.Texts...)
+	}
+	for _, d := range drills {
+		all := texts[d]
+		for start := 0; start < len(all); start += TextsPerMessage {
+			out = append(out, Message{Kind: KindTexts, Texts: all[start:min(start+TextsPerMessage, len(all))], Drill: d})
+		}
+	}
+	return out
 }
 
 // SweepBatch is how many records one sweep looks at.
@@ -120,14 +153,8 @@ func (o *Outbox) Sweep(ctx context.Context, now time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	sent := 0
-	var errs []error
-	for _, p := range due {
-		if err := o.send(ctx, p); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		sent++
+	if err := o.send(ctx, due); err != nil {
+		return 0, err
 	}
-	return sent, errors.Join(errs...)
+	return len(due), nil
 }

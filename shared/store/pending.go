@@ -105,13 +105,14 @@ func (s *Store) KeepPending(ctx context.Context, p dispatch.Pending) error {
 	return nil
 }
 
-// DonePending deletes a record whose messages the queue took.
-func (s *Store) DonePending(ctx context.Context, p dispatch.Pending) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: PendingKey(p.ID, p.At).av()})
-	if err != nil {
-		return unavailable(err)
+// DonePending deletes records whose messages the queue took, 25 to a
+// BatchWriteItem.
+func (s *Store) DonePending(ctx context.Context, ps []dispatch.Pending) error {
+	reqs := make([]types.WriteRequest, len(ps))
+	for i, p := range ps {
+		reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: PendingKey(p.ID, p.At).av()}}
 	}
-	return nil
+	return s.batchWrite(ctx, reqs)
 }
 
 // writeWith writes one item (a Put or an Update) and, when there is one,
