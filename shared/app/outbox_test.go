@@ -280,6 +280,14 @@ func TestNothingIsLostBetweenAWriteAndItsQueue(t *testing.T) {
 					}
 				})
 			}
+			// The sweeps leave no record behind (a closure's batch, marked
+			// sent, is deleted by them too).
+			if _, err := w.root.EveryMinute(ctx, time.Now().Add(3*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			if left, err := w.st.DuePending(ctx, time.Now().Add(time.Hour), 100); err != nil || len(left) != 0 {
+				t.Errorf("%d pending records left after the sweeps (%v)", len(left), err)
+			}
 		})
 	}
 }

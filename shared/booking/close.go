@@ -352,6 +352,7 @@ func (s *Service) closureTexts(ctx context.Context, key string, bookings []Booki
 		return nil, err
 	}
 	now := s.Now()
+	batch := registry.NewID("close")
 	return func(group []Booking, msg func(name string, b Booking) (sms.Message, error)) *dispatch.Pending {
 		var texts []dispatch.Text
 		for _, b := range group {
@@ -366,7 +367,13 @@ func (s *Service) closureTexts(ctx context.Context, key string, bookings []Booki
 			}
 			texts = append(texts, dispatch.TextOf(key+":"+b.ResidentID, c.Phone, m))
 		}
-		return dispatch.PendingTexts(ctx, now, texts)
+		p := dispatch.PendingTexts(ctx, now, texts)
+		if p != nil {
+			// One batch: the closure marks its households' records sent
+			// with one write, not one a household.
+			p.Batch = batch
+		}
+		return p
 	}, nil
 }
 

@@ -20,6 +20,10 @@ type Pending struct {
 	ID       string
 	At       time.Time
 	Messages []Message
+	// Batch, when set, names the many records one request writes (a
+	// closure's households): once their messages are sent, one mark says
+	// so for all, and the sweep deletes them later, out of the request.
+	Batch string
 }
 
 // NewPending is a record of msgs made at now (nil when there are none).
@@ -47,6 +51,10 @@ type PendingStore interface {
 	DonePending(ctx context.Context, ps []Pending) error
 	// KeepPending writes a record on its own, for the sweep.
 	KeepPending(ctx context.Context, p Pending) error
+	// MarkBatchSent says the records of a batch were sent; BatchSent
+	// reads it.
+	MarkBatchSent(ctx context.Context, batch string, at time.Time) error
+	BatchSent(ctx context.Context, batch string) (bool, error)
 }
 
 // Outbox sends what committed changes left pending.
@@ -112,8 +120,26 @@ func (o *Outbox) send(ctx context.Context, ps []Pending) error {
 	if _, err := Send(ctx, o.Queue, repack(msgs)); err != nil {
 		return err
 	}
-	if err := o.Store.DonePending(ctx, ps); err != nil {
-		logging.From(ctx).Warn("sent records not deleted; they will be sent again", "records", len(ps), "err", err)
+	// Records of a batch are marked sent with one write (the sweep deletes
+	// them); the others are deleted now.
+	var single []Pending
+	batches := map[string]bool{}
+	for _, p := range ps {
+		if p.Batch == "" {
+			single = append(single, p)
+		} else {
+			batches[p.Batch] = true
+		}
+	}
+	var errs []error
+	for b := range batches {
+		errs = append(errs, o.Store.MarkBatchSent(ctx, b, ps[0].At))
+	}
+	if len(single) > 0 {
+		errs = append(errs, o.Store.DonePending(ctx, single))
+	}
+	if err := errors.Join(errs...); err != nil {
+		logging.From(ctx).Warn("sent records not marked; they will be sent again", "records", len(ps), "err", err)
 	}
 	return nil
 }
@@ -153,8 +179,37 @@ func (o *Outbox) Sweep(ctx context.Context, now time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := o.send(ctx, due); err != nil {
+	// A batch marked sent only waits to be deleted.
+	var unsent, sent []Pending
+	known := map[string]bool{}
+	for _, p := range due {
+		if p.Batch == "" {
+			unsent = append(unsent, p)
+			continue
+		}
+		was, ok := known[p.Batch]
+		if !ok {
+			if was, err = o.Store.BatchSent(ctx, p.Batch); err != nil {
+				return 0, err
+			}
+			known[p.Batch] = was
+		}
+		if was {
+			sent = append(sent, p)
+		} else {
+			unsent = append(unsent, p)
+		}
+	}
+	if len(sent) > 0 {
+		if err := o.Store.DonePending(ctx, sent); err != nil {
+			return 0, err
+		}
+	}
+	for i := range unsent {
+		unsent[i].Batch = "" // sent now, deleted now
+	}
+	if err := o.send(ctx, unsent); err != nil {
 		return 0, err
 	}
-	return len(due), nil
+	return len(unsent), nil
 }

@@ -414,3 +414,6 @@ const PendingShards = "0123456789abcdef"
 func PendingKey(id string, at time.Time) Key {
 	return Key{"PENDING#" + id[:1], formatTime(at) + "#" + id}
 }
+
+// PendingBatchKey marks a batch of pending records sent.
+func PendingBatchKey(batch string) Key { return Key{"PENDINGBATCH#" + batch, "SENT"} }

@@ -23,6 +23,7 @@ type pendingItem struct {
 	ID        string   `dynamodbav:"id"`
 	At        when     `dynamodbav:"at"`
 	Bodies    []string `dynamodbav:"bodies"`
+	Batch     string   `dynamodbav:"batch,omitempty"`
 	ExpiresAt int64    `dynamodbav:"expiresAt"`
 }
 
@@ -37,7 +38,7 @@ func (s *Store) pendingPut(p *dispatch.Pending) ([]types.TransactWriteItem, erro
 		return nil, nil
 	}
 	k := PendingKey(p.ID, p.At)
-	it := pendingItem{keys: keys{PK: k.PK, SK: k.SK, Type: "pending"}, ID: p.ID, At: stamp(p.At), ExpiresAt: p.At.Add(pendingTTL).Unix()}
+	it := pendingItem{keys: keys{PK: k.PK, SK: k.SK, Type: "pending"}, ID: p.ID, At: stamp(p.At), Batch: p.Batch, ExpiresAt: p.At.Add(pendingTTL).Unix()}
 	for _, m := range p.Messages {
 		it.Bodies = append(it.Bodies, m.Body())
 	}
@@ -76,7 +77,7 @@ func (s *Store) DuePending(ctx context.Context, before time.Time, limit int) ([]
 			if err := readRecord(av, &it); err != nil {
 				return nil, err
 			}
-			p := dispatch.Pending{ID: it.ID, At: it.At.time()}
+			p := dispatch.Pending{ID: it.ID, At: it.At.time(), Batch: it.Batch}
 			for _, b := range it.Bodies {
 				var m dispatch.Message
 				if err := json.Unmarshal([]byte(b), &m); err != nil {
@@ -113,6 +114,26 @@ func (s *Store) DonePending(ctx context.Context, ps []dispatch.Pending) error {
 		reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: PendingKey(p.ID, p.At).av()}}
 	}
 	return s.batchWrite(ctx, reqs)
+}
+
+// MarkBatchSent says a batch's records were sent, until they expire.
+func (s *Store) MarkBatchSent(ctx context.Context, batch string, at time.Time) error {
+	k := PendingBatchKey(batch)
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: map[string]types.AttributeValue{
+		"PK": str(k.PK), "SK": str(k.SK), "type": str("pendingBatch"), "expiresAt": n(at.Add(pendingTTL).Unix())}})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// BatchSent says whether a batch's records were sent.
+func (s *Store) BatchSent(ctx context.Context, batch string) (bool, error) {
+	_, err := s.getItem(ctx, PendingBatchKey(batch))
+	if errors.Is(err, errNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // writeWith writes one item (a Put or an Update) and, when there is one,
