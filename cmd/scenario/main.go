@@ -37,7 +37,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.Float64Var(&c.SMSShare, "sms-share", 0.15, "share of households that book by SMS only")
 	fs.Float64Var(&c.SMSPriceUSD, "sms-price-usd", 0, "price of an SMS part, for the costs (0: not priced)")
 	fs.Uint64Var(&c.Seed, "seed", 1, "seed of the day's randomness")
-	fs.StringVar(&dir, "out", "docs", "directory for scenario.md and scenario.json")
+	fs.StringVar(&dir, "out", filepath.Join(".cache", "scenario"), "directory for scenario.md and scenario.json (docs/ holds the committed one: give -out docs to replace it)")
 	fs.StringVar(&c.StaffToken, "staff-token", "", "a staff token of the demo community (a deployed stack)")
 	fs.StringVar(&c.AdminToken, "admin-token", "", "a token of its street's admin (a deployed stack)")
 	fs.BoolVar(&c.Remote, "remote", false, "play the base as a deployed stack, without /dev routes (implied by a base not on this machine)")

@@ -36,7 +36,8 @@ func volunteerComponents() openapi3.Schemas {
 		}, "id", "communityId", "name", "phone", "category", "skills", "availability", "status", "createdAt")),
 		"Post": S(object(props{
 			"id": S(id("")), "communityId": S(id("")), "kind": S(enum(postKinds...)), "name": S(str(1, 10)), "place": S(str(0, 64)),
-			"buildingId": S(id("")), "skills": S(array(S(enum(volunteerSkills...)))), "shifts": S(arrayOf(shift)),
+			"buildingId": S(id("")), "siteId": S(id("The sampling site it is at: its volunteers on shift check residents in there.")),
+			"skills": S(array(S(enum(volunteerSkills...)))), "shifts": S(arrayOf(shift)),
 			"squadLeader": S(id("The volunteer who leads the post's team.")), "createdAt": S(beijingTime()),
 		}, "id", "communityId", "kind", "name", "place", "skills", "shifts", "createdAt")),
 		"Assignment": S(object(props{
@@ -94,7 +95,8 @@ var volunteerOps = map[string]op{
 	"createPost": {summary: "Add a post with its shifts",
 		body: object(props{
 			"kind": S(enum(postKinds...)), "name": S(text(10, "As SMS say it: at most 10 characters.")), "place": S(str(0, 64)),
-			"buildingId": S(id("The building it is at, if any.")), "skills": S(array(S(enum(volunteerSkills...))).WithMaxItems(7)),
+			"buildingId": S(id("The building it is at, if any; a building_lead post's building.")),
+			"siteId":     S(id("The sampling site it is at, if any (a site volunteer checks residents in there).")), "skills": S(array(S(enum(volunteerSkills...))).WithMaxItems(7)),
 			"shifts": S(describe(arrayOf(object(props{"startsAt": S(anyTime()), "endsAt": S(anyTime()), "need": S(integer(1, 50))},
 				"startsAt", "endsAt", "need")).WithMinItems(1).WithMaxItems(42), "Each at most 12 hours, not over, starting within 90 days.")),
 		}, "kind", "name", "shifts"),

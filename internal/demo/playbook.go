@@ -22,6 +22,14 @@ var VolunteerPhones = []string{"13500000001", "13500000002", "13500000003", "135
 
 var volunteerNames = []string{"张卫国", "李红梅", "王建军", "赵丽"}
 
+// FieldVolunteerPhones are the demo's volunteers for a round's field work,
+// on no post yet: the day puts the first four as 楼栋长 of 1号楼 to 4号楼,
+// the next four at the sites' lanes, the last two on the door team.
+var FieldVolunteerPhones = []string{"13500000101", "13500000102", "13500000103", "13500000104", "13500000105",
+	"13500000106", "13500000107", "13500000108", "13500000109", "13500000110"}
+
+var fieldNames = []string{"孙楼长", "周楼长", "吴楼长", "郑楼长", "冯登记", "陈登记", "褚登记", "卫登记", "蒋上门", "沈上门"}
+
 // seedPlaybook gives the demo community volunteers on two posts with
 // shifts from the next hour, and a playbook that seals 1号楼 and 2号楼,
 // tells them, opens a round, calls the volunteers and lists the manual
@@ -100,6 +108,16 @@ func seedVolunteers(ctx context.Context, st *store.Store, vs *volunteers.Service
 			return err
 		}
 		ids = append(ids, v.ID)
+	}
+	for i, ph := range FieldVolunteerPhones {
+		v := volunteers.Volunteer{ID: registry.NewID("v"), CommunityID: CommunityID, Name: fieldNames[i], Phone: ph,
+			Category: "individual", Skills: []string{"registration"}, Availability: []volunteers.Window{}, Status: volunteers.StatusPending, CreatedAt: now}
+		if err := st.CreateVolunteer(ctx, v); err != nil {
+			return err
+		}
+		if _, err := vs.Decide(ctx, staff, v.ID, volunteers.StatusApproved); err != nil {
+			return err
+		}
 	}
 	start := now.Truncate(time.Hour).Add(time.Hour)
 	for i, post := range []volunteers.PostInput{

@@ -166,6 +166,13 @@ func (r *runner) invariants(ctx context.Context) error {
 			fives += n
 		}
 	}
+	f := r.rep.Field
+	r.rep.hold("every resident sampled or accounted for", f.DoneShare >= 0.99,
+		fmt.Sprintf("%d of %d residents of the households that took part (%s): sampled, or given a reason", f.Done, f.Residents, pct(f.DoneShare)))
+	r.rep.hold("nobody checked in by a volunteer at a site not theirs", f.WrongSiteAccepted == 0,
+		fmt.Sprintf("%d tried at another site, %d refused", f.WrongSiteRefused+f.WrongSiteAccepted, f.WrongSiteRefused))
+	r.rep.hold("no phone number in a volunteer's answer", f.PhonesShown == 0,
+		fmt.Sprintf("%d answers to volunteers, %d phone numbers in them", f.VolunteerAnswers, f.PhonesShown))
 	r.rep.hold("no 5xx answer", fives == 0, fmt.Sprintf("%d", fives))
 	r.count("invariants", len(r.rep.Invariants))
 	r.count("broken", len(r.rep.Broken()))

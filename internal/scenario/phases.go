@@ -53,9 +53,12 @@ type state struct {
 	latencies []float64
 	latMu     sync.Mutex
 	window    map[string][]string // building → its window's slots
+	publish   bool                // the next plan is published
 	winMu     sync.Mutex
-	// volunteers are the demo volunteers' tokens, by phone.
+	// volunteers are the demo volunteers' tokens, by phone; field the
+	// field volunteers' (楼栋长, lanes, door team).
 	volunteers map[string]string
+	field      map[string]string
 	// signInFailed counts the people who could not sign in as the day began.
 	signInFailed int
 	signInTried  int
@@ -104,7 +107,7 @@ type stats struct {
 // playbook, stocks the catalogue, has three phones reply TD, and signs the
 // app households in (they have the app before the day).
 func (r *runner) prepare(ctx context.Context) error {
-	r.st = &state{optedOut: map[string]time.Time{}, volunteers: map[string]string{}}
+	r.st = &state{optedOut: map[string]time.Time{}, volunteers: map[string]string{}, field: map[string]string{}}
 	r.staff, r.admin = r.c.StaffToken, r.c.AdminToken
 	if r.staff == "" {
 		s, err := r.api.SignIn(ctx, demo.StaffPhone)
@@ -235,9 +238,17 @@ func (r *runner) prepare(ctx context.Context) error {
 		}
 		r.st.volunteers[ph] = s.Token
 	}
-	r.count("volunteers signed in", len(r.st.volunteers))
-	r.st.signInTried = len(app) + len(demo.VolunteerPhones)
-	r.st.signInFailed = int(failed.Load()) + len(demo.VolunteerPhones) - len(r.st.volunteers)
+	for _, ph := range demo.FieldVolunteerPhones {
+		s, err := r.api.From(apiclient.LoopbackAddr(1001)).SignIn(ctx, ph)
+		if r.fail(err) {
+			continue
+		}
+		r.st.field[ph] = s.Token
+	}
+	r.count("volunteers signed in", len(r.st.volunteers)+len(r.st.field))
+	tried := len(demo.VolunteerPhones) + len(demo.FieldVolunteerPhones)
+	r.st.signInTried = len(app) + tried
+	r.st.signInFailed = int(failed.Load()) + tried - len(r.st.volunteers) - len(r.st.field)
 	r.count("households", len(r.hs))
 	r.count("app households signed in", len(app)-int(failed.Load()))
 	r.count("sms-only households", len(r.hs)-len(app))
@@ -355,10 +366,13 @@ func (r *runner) book(ctx context.Context) error {
 	if len(r.st.slots) == 0 {
 		return errors.New("the round has no slots")
 	}
-	// The app shows a household its building's window (整楼带进带出).
+	// The plan is published: each household is told its building's
+	// window and site (整楼带进带出), and the app shows it.
+	r.st.publish = true
 	if err := r.windows(ctx); err != nil {
 		return err
 	}
+	r.st.publish = false
 	n := len(r.hs)
 	arrive := make([]time.Duration, n)
 	for i := range arrive {
@@ -456,7 +470,11 @@ func (r *runner) windows(ctx context.Context) error {
 			SlotIDs    []string `json:"slotIds"`
 		} `json:"windows"`
 	}
-	if err := r.call(ctx, "POST", "/v1/rounds/"+r.st.round+"/plan", r.staff, nil, &plan); err != nil {
+	path := "/v1/rounds/" + r.st.round + "/plan"
+	if r.st.publish {
+		path += "?publish=true"
+	}
+	if err := r.call(ctx, "POST", path, r.staff, nil, &plan); err != nil {
 		return err
 	}
 	w := map[string][]string{}
@@ -492,12 +510,19 @@ func (r *runner) closeSite(ctx context.Context) {
 		return
 	}
 	var c struct {
-		Moved     []any `json:"moved"`
-		Cancelled []any `json:"cancelled"`
-		Notified  int   `json:"notified"`
+		Moved     []any    `json:"moved"`
+		Cancelled []any    `json:"cancelled"`
+		Notified  int      `json:"notified"`
+		Capacity  capacity `json:"capacity"`
 	}
 	t := time.Now()
-	if err := r.call(ctx, "DELETE", "/v1/sites/"+sites[1], r.staff, nil, &c); r.fail(err) {
+	err := r.call(ctx, "DELETE", "/v1/sites/"+sites[1], r.staff, nil, &c)
+	if apiclient.CodeOf(err) == "WOULD_STRAND_BOOKINGS" {
+		// The answer said who would be stranded: staff close it anyway.
+		r.count("closure refused until confirmed", 1)
+		err = r.call(ctx, "DELETE", "/v1/sites/"+sites[1]+"?confirm=true", r.staff, nil, &c)
+	}
+	if r.fail(err) {
 		r.rep.brake("the site closed mid-round", fmt.Sprintf("after %.1f s: %v", time.Since(t).Seconds(), err))
 		return
 	}
@@ -505,6 +530,11 @@ func (r *runner) closeSite(ctx context.Context) {
 	r.rep.SiteClosed = SiteClosed{Site: sites[1], Moved: len(c.Moved), Cancelled: len(c.Cancelled), Notified: c.Notified,
 		AtScenario: clock(time.Since(r.st.switched), r.c.Speed), Seconds: r.rep.SiteClosed.Seconds}
 	r.count("site closed: bookings moved", len(c.Moved))
+	// The closure's answer says what the rest of the round is short of,
+	// and what covers it: staff raise the lanes it names.
+	if c.Capacity.ShortBy > 0 {
+		r.remedy(ctx, c.Capacity)
+	}
 }
 
 // settle waits until the local outbox stops growing: the queue is drained.
@@ -525,51 +555,6 @@ func (r *runner) settle(ctx context.Context) {
 		last = len(box)
 		time.Sleep(500 * time.Millisecond)
 	}
-}
-
-// sample checks in 93% of the booked, in slot order, at the sites.
-func (r *runner) sample(ctx context.Context) error {
-	var progress struct {
-		Buildings []BuildingShare `json:"buildings"`
-	}
-	if err := r.call(ctx, "GET", "/v1/rounds/"+r.st.round+"/progress", r.staff, nil, &progress); err != nil {
-		return err
-	}
-	var codes []string
-	r.st.bookings.Range(func(_, v any) bool {
-		codes = append(codes, v.(string))
-		return true
-	})
-	// SMS bookings are checked in by resident id (the site asks the name).
-	var walkIns []string
-	for _, h := range r.hs {
-		if h.sms && !r.c.Drill {
-			for _, ph := range h.phones {
-				walkIns = append(walkIns, h.byPhone[ph])
-			}
-		}
-	}
-	var checked, refused atomic.Int64
-	jobs := len(codes) + len(walkIns)
-	r.parallel(jobs, func(i int) {
-		if r.float() < 0.07 {
-			return // did not come
-		}
-		body := map[string]string{}
-		if i < len(codes) {
-			body["code"] = codes[i]
-		} else {
-			body["residentId"] = walkIns[i-len(codes)]
-		}
-		if r.fail(r.call(ctx, "POST", "/v1/rounds/"+r.st.round+"/checkins", r.staff, body, nil)) {
-			refused.Add(1)
-			return
-		}
-		checked.Add(1)
-	})
-	r.count("sampled", int(checked.Load()))
-	r.count("check-ins refused", int(refused.Load()))
-	return nil
 }
 
 // volunteers: a tenth of the A roles decline in the app, the backup job
@@ -796,7 +781,9 @@ func (r *runner) unsampled(ctx context.Context) error {
 	}
 	var list struct {
 		Residents []struct {
+			ResidentID string `json:"residentId"`
 			BuildingID string `json:"buildingId"`
+			Reason     string `json:"reason"`
 		} `json:"residents"`
 	}
 	if err := r.call(ctx, "GET", "/v1/rounds/"+r.st.round+"/unsampled", r.staff, nil, &list); err != nil {
@@ -809,7 +796,6 @@ func (r *runner) unsampled(ctx context.Context) error {
 			b.BookedShare = float64(b.Booked) / float64(b.Residents)
 			b.SampledShare = float64(b.Sampled) / float64(b.Residents)
 		}
-		r.rep.Booking.Residents += b.Residents
 		r.rep.Booking.Booked += b.Booked
 		r.rep.Booking.Sampled += b.Sampled
 	}
@@ -825,9 +811,23 @@ func (r *runner) unsampled(ctx context.Context) error {
 			}
 		}
 	}
-	r.rep.DoorToDoor = len(list.Residents)
+	// Shares are of the residents of the households that took part: a run
+	// of a few hundred households is not a community's failure.
+	taking := map[string]bool{}
+	for _, h := range r.hs {
+		for _, id := range h.residents {
+			taking[id] = true
+		}
+	}
+	r.rep.Booking.Residents = len(taking)
+	r.rep.DoorToDoor = 0
+	for _, u := range list.Residents {
+		if taking[u.ResidentID] && u.Reason == "" {
+			r.rep.DoorToDoor++
+		}
+	}
 	r.count("buildings", len(progress.Buildings))
-	r.count("to knock on", len(list.Residents))
+	r.count("to knock on", r.rep.DoorToDoor)
 	return nil
 }
 

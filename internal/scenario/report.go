@@ -29,6 +29,7 @@ type Report struct {
 	Help         HelpResponse      `json:"help"`
 	Temperatures TemperatureCounts `json:"temperatures"`
 	DoorToDoor   int               `json:"doorToDoor"`
+	Field        Field             `json:"field"`
 	Steps        []StepTime        `json:"steps"`
 	// SMSByPurpose is what reached the (local) outbox; DrillSMSByPurpose
 	// the drill's outbox.
@@ -207,9 +208,28 @@ func (r *Report) Markdown(w io.Writer) {
 	p("| orders | %d placed, %d delivered, %d confirmed; to the door p50 %.1f s, max %.1f s |\n", o.Placed, o.Delivered, o.Confirmed, o.P50Seconds, o.MaxSeconds)
 	p("| childbirth help request claimed after | %.1f s (%.1f scenario minutes) |\n", r.Help.Seconds, r.Help.ScenarioMinutes)
 	p("| temperature reports | %d, %d fevers (staff alerted) |\n", r.Temperatures.Reports, r.Temperatures.Fevers)
-	p("| left for the door-to-door check | %d residents |\n", r.DoorToDoor)
+	fd := r.Field
+	p("| sampled or accounted for at the round's end (全员核酸，一个不漏) | %d of %d residents of the households that took part (%s): %d at the lanes (%d walk-ins), %d at their doors, %d came down after a knock, %s given a reason |\n",
+		fd.Done, fd.Residents, pct(fd.DoneShare), fd.AtLanes, fd.WalkIns, fd.AtDoors, fd.Knocked, reasonsText(fd.Reasons))
+	p("| time to 95 %% and 99 %% (scenario minutes from the first call) | %s and %s |\n", minutes(fd.To95), minutes(fd.To99))
+	p("| call-downs (叫楼) | %d buildings called (%d by their 楼栋长), %d phones texted, %d residents came within 30 minutes |\n", fd.Calls, fd.LeadCalls, fd.Texted, fd.CameWithin30)
+	if fd.Remedy != nil {
+		p("| the closure's shortfall answered | %d people short; %s raised to %d lanes; short after: %d |\n", fd.Remedy.ShortBefore, fd.Remedy.Site, fd.Remedy.Lanes, fd.Remedy.ShortAfter)
+	}
+	p("| left for the door-to-door check (not sampled, no reason) | %d residents |\n", r.DoorToDoor)
 	p("| SMS parts | %d |\n\n", r.SMSParts)
 
+	if len(r.Field.Sites) > 0 {
+		p("## Sites (from the night's review)\n\n| site | lanes | closed | sampled | walk-ins | busiest hour | per lane in it |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+		for _, st := range r.Field.Sites {
+			closed := "no"
+			if st.Closed {
+				closed = "yes"
+			}
+			p("| %s | %d | %s | %d | %d | %d | %.0f |\n", st.Site, st.Lanes, closed, st.Sampled, st.WalkIns, st.PeakPerHour, st.PerLanePerHour)
+		}
+		p("\n")
+	}
 	p("## Invariants\n\n| rule | held | detail |\n| --- | --- | --- |\n")
 	for _, i := range r.Invariants {
 		held := "yes"
@@ -276,4 +296,33 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// minutes says a span in scenario minutes, or that it was not reached.
+func minutes(m float64) string {
+	if m < 0 {
+		return "not reached"
+	}
+	return fmt.Sprintf("%.0f min", m)
+}
+
+// reasonsText says the reasons given, most common first.
+func reasonsText(rs map[string]int) string {
+	if len(rs) == 0 {
+		return "none"
+	}
+	keys := make([]string, 0, len(rs))
+	n := 0
+	for k, v := range rs {
+		keys = append(keys, k)
+		n += v
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return rs[keys[i]] > rs[keys[j]] || rs[keys[i]] == rs[keys[j]] && keys[i] < keys[j]
+	})
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, rs[k]))
+	}
+	return fmt.Sprintf("%d (%s)", n, strings.Join(parts, ", "))
 }

@@ -59,6 +59,7 @@ type Config struct {
 // household is one flat of the demo community.
 type household struct {
 	id, building string
+	buildingName string
 	residents    []string
 	phones       []string // members' own phones, in the import's order
 	byPhone      map[string]string
@@ -79,6 +80,7 @@ type runner struct {
 	rep     *Report
 	st      *state
 	errMu   sync.Mutex
+	fieldMu sync.Mutex
 	started time.Time
 }
 
@@ -257,7 +259,7 @@ func (r *runner) households() error {
 		hid := registry.HouseholdID(bid, row.Unit, row.Room)
 		h, ok := index[hid]
 		if !ok {
-			h = &household{id: hid, building: bid, byPhone: map[string]string{}}
+			h = &household{id: hid, building: bid, buildingName: row.Building, byPhone: map[string]string{}}
 			index[hid] = h
 			r.hs = append(r.hs, h)
 		}

@@ -224,7 +224,7 @@ func (r *Root) Audit() *audit.Recorder {
 func (r *Root) Booking() *booking.Service {
 	return r.booking.get(func() *booking.Service {
 		st := r.Store
-		return &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, Drills: st,
+		return &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, Drills: st, Work: st,
 			SMS: r.told(), Outbox: r.Outbox(), Now: r.Now}
 	})
 }
@@ -259,7 +259,7 @@ func (r *Root) Help() *help.Service {
 func (r *Root) Volunteers() *volunteers.Service {
 	return r.volunteers.get(func() *volunteers.Service {
 		st := r.Store
-		return &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st,
+		return &volunteers.Service{Store: st, Accounts: st, Directory: st, Limiter: st, Sites: st,
 			Queue: r.queue(), Outbox: r.Outbox(), Deliveries: r.Supplies(), Now: r.Now}
 	})
 }

@@ -149,6 +149,9 @@ var ErrUnavailable = apperr.New(apperr.KindUnavailable, "AUDIT_UNAVAILABLE", "æ“
 // may change data, and reads of many people's personal data
 // (route.AuditRead), by anyone holding a staff or admin role.
 func Audits(route manifest.Route, roles []manifest.Role) bool {
+	if route.AuditVolunteer && slices.Contains(roles, manifest.RoleVolunteer) {
+		return true
+	}
 	if (route.Method == http.MethodGet || route.Method == http.MethodHead) && !route.AuditRead {
 		return false
 	}
@@ -173,6 +176,9 @@ func (rec *Recorder) Begin(r *http.Request, route manifest.Route, caller httpapi
 	// their order.
 	e := Entry{At: rec.Now().In(chinatime.Zone), RequestID: httpapi.RequestID(ctx), UserID: caller.ID, Op: route.Op, Method: route.Method,
 		Path: clip(r.URL.Path, 2048), IDs: map[string]string{}, IP: httpapi.SourceIP(r), StreetID: p.StreetID, CommunityID: p.StaffCommunityID}
+	if e.CommunityID == "" {
+		e.CommunityID = p.VolunteerCommunityID // a volunteer's field work
+	}
 	for _, role := range caller.Roles {
 		e.Roles = append(e.Roles, string(role))
 	}

@@ -194,7 +194,7 @@ type Store interface {
 	HouseholdBookings(ctx context.Context, householdID string) ([]Booking, error)
 	Cancel(ctx context.Context, roundID, residentID string) (Booking, error)
 	ResidentOfCode(ctx context.Context, roundID, code string) (string, error)
-	CheckIn(ctx context.Context, roundID, residentID, communityID string, at time.Time, by string) (walkIn bool, err error)
+	CheckIn(ctx context.Context, sm Sample) (walkIn bool, err error)
 	Progress(ctx context.Context, roundID string) (map[string]Counts, error)
 	Sampled(ctx context.Context, roundID, buildingID string) (map[string]time.Time, error)
 	SetReason(ctx context.Context, roundID, residentID, reason string) error

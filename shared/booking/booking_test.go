@@ -3,6 +3,7 @@ package booking_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"reflect"
@@ -308,23 +309,27 @@ func TestCheckInProgressAndUnsampled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, strings.ToLower(out[0].Code), "")
+	res, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, booking.CheckInInput{Code: strings.ToLower(out[0].Code)})
 	if err != nil || res.ResidentID != out[0].ResidentID || res.WalkIn {
 		t.Fatalf("check-in by code: %+v %v", res, err)
 	}
-	if _, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, "", out[0].ResidentID); code(err) != "ALREADY_SAMPLED" {
+	if _, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, booking.CheckInInput{ResidentID: out[0].ResidentID}); code(err) != "ALREADY_SAMPLED" {
 		t.Fatalf("second check-in: %v", err)
 	}
-	walk, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, "", f.members[1][0])
+	walk, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, booking.CheckInInput{ResidentID: f.members[1][0]})
 	if err != nil || !walk.WalkIn {
 		t.Fatalf("walk-in: %+v %v", walk, err)
 	}
-	if _, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, "ZZZZZZ", ""); code(err) != "UNKNOWN_CODE" {
+	if _, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, booking.CheckInInput{Code: "ZZZZZZ"}); code(err) != "UNKNOWN_CODE" {
 		t.Fatalf("unknown code: %v", err)
 	}
-	progress, err := f.svc.Progress(ctx, f.staff, f.round.ID)
+	report, err := f.svc.Progress(ctx, f.staff, f.round.ID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	progress := report.Buildings
+	if report.Total.Sampled != 2 || report.Total.Residents != 2*households || report.Capacity.Sampled != 2 {
+		t.Errorf("round totals %+v, capacity %+v", report.Total, report.Capacity)
 	}
 	totals := booking.Counts{}
 	residents := 0
@@ -377,7 +382,7 @@ func TestCheckInProgressAndUnsampled(t *testing.T) {
 func TestPlanSteersResidents(t *testing.T) {
 	f := newFixture(t, 4) // 4 places a slot; buildings of 8 residents need 2 slots
 	ctx := context.Background()
-	plan, err := f.svc.PlanRound(ctx, f.staff, f.round.ID)
+	plan, err := f.svc.PlanRound(ctx, f.staff, f.round.ID, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,8 +444,19 @@ func TestClosingASiteMovesOrCancelsAndTells(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A closed site's texts go through the dispatch queue, as deployed.
-	c, err := f.svc.CloseSite(ctx, f.staff, booking.SiteOf(a0))
+	// Two would be left without a place: the closure is refused with the
+	// count and what would hold them, before anything moves.
+	before := f.booked(t)
+	_, err = f.svc.CloseSite(ctx, f.staff, booking.SiteOf(a0), false)
+	if code(err) != "WOULD_STRAND_BOOKINGS" || !strings.Contains(apperr.As(err).Fields[0].Reason, "2 booked people") {
+		t.Fatalf("closing with too little room elsewhere: %v", err)
+	}
+	if after := f.booked(t); !maps.Equal(before, after) {
+		t.Fatalf("a refused closure moved bookings: %v → %v", before, after)
+	}
+	// Confirmed, it goes on. A closed site's texts go through the dispatch
+	// queue, as deployed.
+	c, err := f.svc.CloseSite(ctx, f.staff, booking.SiteOf(a0), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -486,7 +502,7 @@ func TestClosingASiteMovesOrCancelsAndTells(t *testing.T) {
 	if _, err := f.svc.Book(ctx, f.staff, f.round.ID, f.slots[1].ID, f.members[5], ""); code(err) != "SLOT_UNAVAILABLE" {
 		t.Errorf("booking a closed slot: %v", err)
 	}
-	if _, err := f.svc.CloseSite(ctx, f.staff, booking.SiteOf(a0)); code(err) != "SITE_NOT_FOUND" {
+	if _, err := f.svc.CloseSite(ctx, f.staff, booking.SiteOf(a0), true); code(err) != "SITE_NOT_FOUND" {
 		t.Errorf("closing twice: %v", err)
 	}
 	// The moved keep their code and can check in with it.
@@ -494,7 +510,7 @@ func TestClosingASiteMovesOrCancelsAndTells(t *testing.T) {
 	if err != nil || len(mine) != 2 || mine[0].SlotID != slotsB[0].ID {
 		t.Fatalf("after the move: %+v %v", mine, err)
 	}
-	if _, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, mine[0].Code, ""); err != nil {
+	if _, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, booking.CheckInInput{Code: mine[0].Code}); err != nil {
 		t.Fatalf("check-in after the move: %v", err)
 	}
 }

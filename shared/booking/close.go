@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -80,13 +81,17 @@ type Closure struct {
 	Notified  int       `json:"notified"`
 	// Plan is the round's plan for what is left after the closure.
 	Plan *Plan `json:"plan,omitempty"`
+	// Capacity is the round's after the closure.
+	Capacity *Capacity `json:"capacity,omitempty"`
 }
 
 // CloseSite closes a site mid-round. Its slots take no more bookings; each
 // household booked in a slot still to come moves, together, to the earliest
 // open slot of another site at the same time or later that has room for it,
 // or is cancelled when none has; everyone affected is told by SMS.
-func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string) (Closure, error) {
+// Unless confirmed, a closure whose bookings the other sites cannot hold is
+// refused before anything moves, with the deficit and what would cover it.
+func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string, confirm bool) (Closure, error) {
 	roundID := RoundOf(siteID)
 	if !registry.ValidID(siteID) || SiteOf(SlotID(siteID, 0)) != siteID {
 		return Closure{}, ErrSiteNotFound
@@ -100,6 +105,11 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	// A drill's work is marked now, from the round read first: nothing
 	// later (the round removed meanwhile) can make it real.
 	ctx = drill.With(ctx, round.Drill)
+	if !confirm {
+		if err := s.closureFits(ctx, round, siteID); err != nil {
+			return Closure{}, err
+		}
+	}
 	site, err := s.Sites.CloseSite(ctx, siteID)
 	if errors.Is(err, ErrNotFound) {
 		return Closure{}, ErrSiteNotFound
@@ -284,7 +294,59 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	}
 	plan, err := s.replan(ctx, r, slices.DeleteFunc(slots, func(sl Slot) bool { return sl.Closed }))
 	out.Plan = &plan
+	if err != nil {
+		return out, err
+	}
+	if err := s.Work.RecordClosure(ctx, siteID, s.Now(), len(out.Moved), len(out.Cancelled)); err != nil {
+		logging.From(ctx).Warn("a closure's effect was not recorded", "site", siteID, "err", err)
+	}
+	ro, err := s.roster(ctx, r)
+	if err != nil {
+		return out, err
+	}
+	c, err := s.capacity(ctx, r, ro)
+	out.Capacity = &c
 	return out, err
+}
+
+// closureFits places the site's bookings in the other sites' open slots
+// as the closure would, without moving any: those left without a place
+// refuse the closure, with what would hold them.
+func (s *Service) closureFits(ctx context.Context, r Round, siteID string) error {
+	slots, err := s.Store.Slots(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	closed, open := closureSlots(slots, siteID, s.Now())
+	bookings, err := s.Sites.LiveBookingsAt(ctx, r.ID, closed)
+	if err != nil {
+		return err
+	}
+	sampled, err := s.Store.Sampled(ctx, r.ID, "")
+	if err != nil {
+		return err
+	}
+	bookings = slices.DeleteFunc(bookings, func(b Booking) bool { _, done := sampled[b.ResidentID]; return done })
+	groups := byHouseholdAndSlot(bookings)
+	short := 0
+	for g, t := range place(groups, slices.Clone(open)) {
+		if t == unplaced {
+			short += len(groups[g])
+		}
+	}
+	if short == 0 {
+		return nil
+	}
+	sites, err := s.Sites.Sites(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	others := slices.DeleteFunc(slices.Clone(sites), func(st Site) bool { return st.ID == siteID })
+	reason := strconv.Itoa(short) + " booked people would have no place at the other sites"
+	for _, rm := range remedies(short, others, slices.DeleteFunc(slices.Clone(slots), func(sl Slot) bool { return sl.SiteID == siteID }), s.Now()) {
+		reason += "; " + rm.Text
+	}
+	return ErrStrands.WithFields(apperr.FieldError{Field: "confirm", Reason: reason + "; give confirm=true to close anyway (they are cancelled and told)"})
 }
 
 // tell texts each resident their own message (a few: a closure's go

@@ -34,10 +34,56 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return map[string]any{"id": site.ID, "site": site, "slots": slots}, err
 		}),
 		"closeSite": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			return s.CloseSite(r.Context(), auth.Caller(r), r.PathValue("siteId"))
+			confirm, err := confirmed(r)
+			if err != nil {
+				return nil, err
+			}
+			return s.CloseSite(r.Context(), auth.Caller(r), r.PathValue("siteId"), confirm)
+		}),
+		"patchSite": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *SitePatch) (any, error) {
+			confirm, err := confirmed(r)
+			if err != nil {
+				return nil, err
+			}
+			return s.PatchSite(r.Context(), auth.Caller(r), r.PathValue("siteId"), *in, confirm)
+		}),
+		"callBuilding": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *CallInput) (any, error) {
+			return s.CallBuilding(r.Context(), auth.Caller(r), r.PathValue("roundId"), r.PathValue("buildingId"), *in)
+		}),
+		"roundBuilding": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			q := r.URL.Query()
+			return s.BuildingView(r.Context(), auth.Caller(r), r.PathValue("roundId"), r.PathValue("buildingId"), q.Get("unit"), q.Get("room"))
+		}),
+		"doorList": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			rows, err := s.DoorList(r.Context(), auth.Caller(r), r.PathValue("roundId"))
+			return map[string]any{"residents": rows}, err
+		}),
+		"roundReview": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			csv, err := httpapi.WantsCSV(r)
+			if err != nil {
+				return nil, err
+			}
+			rv, err := s.Review(r.Context(), auth.Caller(r), r.PathValue("roundId"))
+			if err != nil || !csv {
+				return rv, err
+			}
+			return reviewCSV(rv), nil
+		}),
+		"saveRoundNote": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *struct {
+			Text string `json:"text"`
+		}) (any, error) {
+			return s.SaveNote(r.Context(), auth.Caller(r), r.PathValue("roundId"), in.Text)
 		}),
 		"planRound": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			return s.PlanRound(r.Context(), auth.Caller(r), r.PathValue("roundId"))
+			publish := false
+			switch r.URL.Query().Get("publish") {
+			case "", "false":
+			case "true":
+				publish = true
+			default:
+				return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "publish", Reason: "true or false"})
+			}
+			return s.PlanRound(r.Context(), auth.Caller(r), r.PathValue("roundId"), publish)
 		}),
 		"listSlots": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			slots, err := s.Slots(r.Context(), auth.Caller(r), r.PathValue("roundId"))
@@ -70,15 +116,11 @@ func (s *Service) Handlers() httpapi.Handlers {
 		}) (any, error) {
 			return s.Reschedule(r.Context(), auth.Caller(r), r.PathValue("bookingId"), in.SlotID)
 		}),
-		"checkIn": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *struct {
-			Code       string `json:"code"`
-			ResidentID string `json:"residentId"`
-		}) (any, error) {
-			return s.CheckIn(r.Context(), auth.Caller(r), r.PathValue("roundId"), in.Code, in.ResidentID)
+		"checkIn": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *CheckInInput) (any, error) {
+			return s.CheckIn(r.Context(), auth.Caller(r), r.PathValue("roundId"), *in)
 		}),
 		"roundProgress": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			rows, err := s.Progress(r.Context(), auth.Caller(r), r.PathValue("roundId"))
-			return map[string]any{"buildings": rows}, err
+			return s.Progress(r.Context(), auth.Caller(r), r.PathValue("roundId"))
 		}),
 		"listUnsampled": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			csv, err := httpapi.WantsCSV(r)
@@ -98,6 +140,18 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return map[string]string{"residentId": r.PathValue("residentId"), "reason": in.Reason}, err
 		}),
 	}
+}
+
+// confirmed reads ?confirm=true: the caller read what a change costs and
+// goes on.
+func confirmed(r *http.Request) (bool, error) {
+	switch r.URL.Query().Get("confirm") {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, apperr.Validation.WithFields(apperr.FieldError{Field: "confirm", Reason: "true or false"})
 }
 
 // reasonNames are the list's reasons as Excel users read them.

@@ -9,7 +9,10 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/dispatch"
+	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/sms"
 )
 
 // Window is a building's turn (整楼带进带出): consecutive slots of one site
@@ -29,6 +32,12 @@ type Plan struct {
 	Windows []Window `json:"windows"`
 	// Unplanned are buildings no site had room for.
 	Unplanned []string `json:"unplanned"`
+	// Capacity weighs the round's places against its people.
+	Capacity *Capacity `json:"capacity,omitempty"`
+	// LastNote is the note of the community's round before this one.
+	LastNote *Note `json:"lastNote,omitempty"`
+	// Published counts the households texted their window (?publish=true).
+	Published *int `json:"published,omitempty"`
 }
 
 // PlanStore keeps plans.
@@ -136,12 +145,15 @@ func capacityFrom(ss []Slot, i, left int) int {
 	return total
 }
 
-// PlanRound makes and keeps the round's plan.
-func (s *Service) PlanRound(ctx context.Context, p auth.Principal, roundID string) (Plan, error) {
+// PlanRound makes and keeps the round's plan, with the round's capacity
+// and the last round's note; publish texts each household its building's
+// window and site.
+func (s *Service) PlanRound(ctx context.Context, p auth.Principal, roundID string, publish bool) (Plan, error) {
 	r, err := s.managedRound(ctx, p, roundID)
 	if err != nil {
 		return Plan{}, err
 	}
+	ctx = drill.With(ctx, r.Drill)
 	slots, err := s.Store.Slots(ctx, roundID)
 	if err != nil {
 		return Plan{}, err
@@ -149,7 +161,76 @@ func (s *Service) PlanRound(ctx context.Context, p auth.Principal, roundID strin
 	if len(slots) == 0 {
 		return Plan{}, apperr.Validation.WithFields(apperr.FieldError{Field: "sites", Reason: "add a site first"})
 	}
-	return s.replan(ctx, r, slots)
+	plan, err := s.replan(ctx, r, slots)
+	if err != nil {
+		return plan, err
+	}
+	ro, err := s.roster(ctx, r)
+	if err != nil {
+		return plan, err
+	}
+	c, err := s.capacity(ctx, r, ro)
+	if err != nil {
+		return plan, err
+	}
+	plan.Capacity = &c
+	if plan.LastNote, err = s.lastNote(ctx, r); err != nil {
+		return plan, err
+	}
+	if publish {
+		n, err := s.publish(ctx, r, plan)
+		if err != nil {
+			return plan, err
+		}
+		plan.Published = &n
+	}
+	return plan, nil
+}
+
+// publish texts each household of a planned building its window: one text
+// to its contact phone, kept pending per building before it is sent (the
+// queue down loses none), keyed by the window (publishing the same plan
+// again texts nobody twice; a changed window is told again).
+func (s *Service) publish(ctx context.Context, r Round, plan Plan) (int, error) {
+	sites, err := s.Sites.Sites(ctx, r.ID)
+	if err != nil {
+		return 0, err
+	}
+	names := map[string]string{}
+	for _, st := range sites {
+		names[st.ID] = st.Name
+	}
+	now := s.Now()
+	told := 0
+	var sent []*dispatch.Pending
+	for _, w := range plan.Windows {
+		households, err := s.Directory.BuildingHouseholds(ctx, w.BuildingID)
+		if err != nil {
+			return told, err
+		}
+		msg, err := sms.RoundWindow(w.Building, w.StartsAt, names[w.SiteID])
+		if err != nil {
+			return told, err
+		}
+		var texts []dispatch.Text
+		key := "window:" + r.ID + ":" + w.SiteID + ":" + w.StartsAt.UTC().Format("150405") + ":"
+		for _, h := range households {
+			if h.ContactPhone != "" {
+				texts = append(texts, dispatch.TextOf(key+h.ContactPhone, h.ContactPhone, msg))
+			}
+		}
+		p := dispatch.PendingTexts(ctx, now, texts)
+		if p == nil {
+			continue
+		}
+		if err := s.Outbox.Store.KeepPending(ctx, *p); err != nil {
+			return told, err
+		}
+		told += len(texts)
+		sent = append(sent, p)
+	}
+	s.Outbox.Flush(ctx, sent...)
+	return told, nil
 }
 
 // replan gives each building a window for the residents it still has to

@@ -61,6 +61,9 @@ type Service struct {
 	Drills interface {
 		DrillOptIn(ctx context.Context, residentID string) (bool, error)
 	}
+	// Work keeps the field's work: calls, resized sites, samples, notes;
+	// its duties say what a volunteer is on shift for.
+	Work RoundWork
 
 	// windows caches each building's planned window for windowTTL.
 	windows sync.Map
@@ -586,17 +589,63 @@ type CheckInResult struct {
 	ResidentID string    `json:"residentId"`
 	WalkIn     bool      `json:"walkIn"`
 	SampledAt  time.Time `json:"sampledAt"`
+	SiteID     string    `json:"siteId,omitempty"`
+	AtDoor     bool      `json:"atDoor,omitempty"`
 }
 
+// CheckInInput is a check-in: by booking code or resident id (a walk-in
+// or a door), at a site or at the door.
+type CheckInInput struct {
+	Code       string `json:"code"`
+	ResidentID string `json:"residentId"`
+	// SiteID is where the sample is taken: a site volunteer must give
+	// their site; staff may.
+	SiteID string `json:"siteId"`
+	// AtDoor: taken at the resident's door by the door team (上门采样).
+	AtDoor bool `json:"atDoor"`
+}
+
+// Sample is a check-in as the store keeps it.
+type Sample struct {
+	RoundID     string
+	ResidentID  string
+	CommunityID string
+	At          time.Time
+	By          string
+	SiteID      string
+	AtDoor      bool
+}
+
+// ErrWrongSite refuses a site volunteer's check-in at a site not theirs.
+var ErrWrongSite = apperr.New(apperr.KindForbidden, "NOT_YOUR_SITE", "您只能在本人值守的采样点登记", "You check people in at your own site only")
+
 // CheckIn marks a resident sampled, by booking code or by resident id
-// (walk-ins too). A second check-in is reported, not counted.
-func (s *Service) CheckIn(ctx context.Context, p auth.Principal, roundID, code, residentID string) (CheckInResult, error) {
-	r, err := s.managedRound(ctx, p, roundID)
+// (walk-ins too). Staff check in anywhere; a volunteer on shift at a
+// site's post at that site only, and the door team at doors. A second
+// check-in is reported, not counted.
+func (s *Service) CheckIn(ctx context.Context, p auth.Principal, roundID string, in CheckInInput) (CheckInResult, error) {
+	r, f, err := s.fieldRound(ctx, p, roundID)
 	if err != nil {
 		return CheckInResult{}, err
 	}
+	code, residentID := in.Code, in.ResidentID
 	if (code == "") == (residentID == "") {
 		return CheckInResult{}, apperr.Validation.WithFields(apperr.FieldError{Field: "code|residentId", Reason: "give one of them"})
+	}
+	if in.AtDoor && in.SiteID != "" {
+		return CheckInResult{}, apperr.Validation.WithFields(apperr.FieldError{Field: "siteId", Reason: "a sample is taken at a site or at the door, not both"})
+	}
+	if in.SiteID != "" && (!registry.ValidID(in.SiteID) || RoundOf(in.SiteID) != r.ID || SiteOf(SlotID(in.SiteID, 0)) != in.SiteID) {
+		return CheckInResult{}, ErrSiteNotFound
+	}
+	switch {
+	case f.Staff:
+	case in.AtDoor && !f.Door:
+		return CheckInResult{}, ErrNotOnDuty
+	case !in.AtDoor && in.SiteID == "":
+		return CheckInResult{}, apperr.Validation.WithFields(apperr.FieldError{Field: "siteId", Reason: "the site you check people in at"})
+	case !in.AtDoor && !f.Sites[in.SiteID]:
+		return CheckInResult{}, ErrWrongSite
 	}
 	if now := s.Now(); !r.CheckInOpen(now) {
 		opens := r.StartsAt.Add(-time.Duration(r.CheckInOpensMinutesBefore) * time.Minute)
@@ -620,42 +669,27 @@ func (s *Service) CheckIn(ctx context.Context, p auth.Principal, roundID, code, 
 		return CheckInResult{}, ErrUnknownResident
 	}
 	at := s.Now().Truncate(time.Second).In(chinatime.Zone)
-	walkIn, err := s.Store.CheckIn(ctx, roundID, residentID, r.CommunityID, at, p.UserID)
+	walkIn, err := s.Store.CheckIn(ctx, Sample{RoundID: roundID, ResidentID: residentID, CommunityID: r.CommunityID, At: at,
+		By: p.UserID, SiteID: in.SiteID, AtDoor: in.AtDoor})
 	if err != nil {
 		return CheckInResult{}, err
 	}
-	return CheckInResult{ResidentID: residentID, WalkIn: walkIn, SampledAt: at}, nil
+	return CheckInResult{ResidentID: residentID, WalkIn: walkIn, SampledAt: at, SiteID: in.SiteID, AtDoor: in.AtDoor}, nil
 }
 
 // BuildingProgress is one row of the progress report.
 type BuildingProgress struct {
-	BuildingID string `json:"buildingId"`
+	BuildingID string `json:"buildingId,omitempty"`
 	Name       string `json:"name"`
 	Residents  int    `json:"residents"`
 	Booked     int    `json:"booked"`
 	Sampled    int    `json:"sampled"`
-}
-
-// Progress reports residents, booked and sampled per building.
-func (s *Service) Progress(ctx context.Context, p auth.Principal, roundID string) ([]BuildingProgress, error) {
-	r, err := s.managedRound(ctx, p, roundID)
-	if err != nil {
-		return nil, err
-	}
-	buildings, err := s.allBuildings(ctx, r.CommunityID)
-	if err != nil {
-		return nil, err
-	}
-	counts, err := s.Store.Progress(ctx, roundID)
-	if err != nil {
-		return nil, err
-	}
-	out := []BuildingProgress{}
-	for _, b := range buildings {
-		c := counts[b.ID]
-		out = append(out, BuildingProgress{BuildingID: b.ID, Name: b.Name, Residents: b.ResidentCount, Booked: c.Booked, Sampled: c.Sampled})
-	}
-	return out, nil
+	WalkIns    int    `json:"walkIns"`
+	// DoorToDoor are the bed-bound not yet sampled; Accounted those not
+	// sampled with a reason (away, isolating, refused); Left the rest.
+	DoorToDoor int `json:"doorToDoor"`
+	Accounted  int `json:"accounted"`
+	Left       int `json:"left"`
 }
 
 func (s *Service) allBuildings(ctx context.Context, communityID string) ([]registry.Building, error) {

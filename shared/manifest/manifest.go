@@ -74,6 +74,10 @@ type Route struct {
 	// the query and how many people it answered: reads of many people's
 	// personal data (phones, care flags, who asked for help).
 	AuditRead bool
+	// AuditVolunteer records volunteers' calls of the route too (reads as
+	// well): field work a duty gives them — check-ins at a lane, a
+	// building's list, a call-down.
+	AuditVolunteer bool
 }
 
 // Pattern is the ServeMux pattern of the route, e.g. "GET /v1/health".
@@ -290,12 +294,18 @@ var Functions = []Function{
 			{Method: "POST", Path: "/v1/rounds/{roundId}/sites", Op: "addSite", Idempotent: true, Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "DELETE", Path: "/v1/sites/{siteId}", Op: "closeSite", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/rounds/{roundId}/plan", Op: "planRound", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "PATCH", Path: "/v1/sites/{siteId}", Op: "patchSite", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/rounds/{roundId}/buildings/{buildingId}/call", Op: "callBuilding", Access: Only(RoleStaff, RoleAdmin, RoleVolunteer), AuditVolunteer: true},
+			{Method: "GET", Path: "/v1/rounds/{roundId}/buildings/{buildingId}", Op: "roundBuilding", Access: Only(RoleStaff, RoleAdmin, RoleVolunteer), AuditVolunteer: true},
+			{Method: "GET", Path: "/v1/rounds/{roundId}/door-list", Op: "doorList", Access: Only(RoleStaff, RoleAdmin, RoleVolunteer), AuditVolunteer: true},
+			{Method: "GET", Path: "/v1/rounds/{roundId}/review", Op: "roundReview", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "PUT", Path: "/v1/rounds/{roundId}/review/note", Op: "saveRoundNote", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/rounds/{roundId}/slots", Op: "listSlots", Access: SignedIn},
 			{Method: "POST", Path: "/v1/rounds/{roundId}/bookings", Op: "createBookings", Access: Only(RoleResident, RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/me/bookings", Op: "myBookings", Access: Only(RoleResident)},
 			{Method: "DELETE", Path: "/v1/bookings/{bookingId}", Op: "cancelBooking", Access: Only(RoleResident, RoleStaff, RoleAdmin)},
 			{Method: "PUT", Path: "/v1/bookings/{bookingId}", Op: "rescheduleBooking", Access: Only(RoleResident, RoleStaff, RoleAdmin)},
-			{Method: "POST", Path: "/v1/rounds/{roundId}/checkins", Op: "checkIn", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/rounds/{roundId}/checkins", Op: "checkIn", Access: Only(RoleStaff, RoleAdmin, RoleVolunteer), AuditVolunteer: true},
 			{Method: "GET", Path: "/v1/rounds/{roundId}/progress", Op: "roundProgress", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/rounds/{roundId}/unsampled", Op: "listUnsampled", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "PUT", Path: "/v1/rounds/{roundId}/residents/{residentId}/reason", Op: "setUnsampledReason", Access: Only(RoleStaff, RoleAdmin)},

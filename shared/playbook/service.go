@@ -51,7 +51,7 @@ type Store interface {
 type Rounds interface {
 	CreateRound(ctx context.Context, p auth.Principal, cid string, in booking.RoundInput) (booking.Round, error)
 	AddSite(ctx context.Context, p auth.Principal, roundID string, in booking.SiteInput) (booking.Site, []booking.Slot, error)
-	PlanRound(ctx context.Context, p auth.Principal, roundID string) (booking.Plan, error)
+	PlanRound(ctx context.Context, p auth.Principal, roundID string, publish bool) (booking.Plan, error)
 }
 
 // Notices seals buildings and sends notices (notices.Service).
@@ -438,7 +438,7 @@ func (s *Service) action(ctx context.Context, p auth.Principal, run *Run, a *Act
 				return "", err
 			}
 		}
-		plan, err := s.Rounds.PlanRound(ctx, p, r.ID)
+		plan, err := s.Rounds.PlanRound(ctx, p, r.ID, false)
 		if err != nil {
 			return "", err
 		}

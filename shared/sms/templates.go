@@ -31,6 +31,14 @@ var (
 	bookingCancelled = &Template{Name: "booking_cancelled", Purpose: "booking", MaxParts: 1,
 		Text:   "{closed}采样点关闭且他处已满，{name}（{time}）的核酸预约已取消，请重新预约。",
 		Params: []Param{{"closed", Text, 8}, {"name", Text, 6}, {"time", Clock, 11}}}
+	// A call-down (整楼带进带出): the building's turn is now.
+	buildingCalled = &Template{Name: "building_called", Purpose: "booking", MaxParts: 1,
+		Text:   "{building}居民请现在下楼到{site}采样点做核酸，请戴好口罩、保持间距，带好手机或预约码。",
+		Params: []Param{{"building", Text, 8}, {"site", Text, 8}}}
+	// A published plan: the household's building, window and site.
+	roundWindow = &Template{Name: "round_window", Purpose: "booking", MaxParts: 1,
+		Text:   "{building}核酸时间{time}起，地点{site}，届时听楼栋长通知下楼。",
+		Params: []Param{{"building", Text, 8}, {"time", Clock, 11}, {"site", Text, 8}}}
 	temperatureReminder = &Template{Name: "temperature_reminder", Purpose: "temperature", MaxParts: 1,
 		Text: "请今日完成体温报备：回复“体温 36.5”或在小程序中填报。"}
 	feverAlert = &Template{Name: "fever_alert", Purpose: "temperature", MaxParts: 1,
@@ -121,7 +129,7 @@ var (
 		Params: []Param{{"title", Text, 20}}}
 )
 
-var catalogue = []*Template{signInCode, signupCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, temperatureReminder, feverAlert,
+var catalogue = []*Template{signInCode, signupCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, buildingCalled, roundWindow, temperatureReminder, feverAlert,
 	orderUpdate, orderOnTheWay, orderCancelled, orderHandedOver, helpNew, helpOverdue, helpClaimed, volunteerApproved, volunteerCall, volunteerBackup,
 	shiftUnfilled, replyKeywords, replyUnknown, replyChoose, replyBooked, replyCancelled, replyStatus, replyTemperature, replyMenu,
 	replyOrdered, replyRefused, replyHelp, replyAnswer, replyCheckedIn, replyCheckedOut, replyStarted, notice, noticeUrgent}
@@ -163,6 +171,16 @@ func BookingMoved(closedSite, name, newSite string, at time.Time, code string) (
 // room.
 func BookingCancelled(closedSite, name string, at time.Time) (Message, error) {
 	return fill(bookingCancelled, closedSite, Soften(name), clock(at))
+}
+
+// BuildingCalled calls a building's people down to a site now.
+func BuildingCalled(building, site string) (Message, error) {
+	return fill(buildingCalled, Soften(building), Soften(site))
+}
+
+// RoundWindow tells a household its building's turn in a round.
+func RoundWindow(building string, at time.Time, site string) (Message, error) {
+	return fill(roundWindow, Soften(building), clock(at), Soften(site))
 }
 
 // TemperatureReminder asks a household to report today's temperatures.

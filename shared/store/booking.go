@@ -410,25 +410,29 @@ func (s *Store) ResidentOfCode(ctx context.Context, roundID, code string) (strin
 
 // CheckIn records a sample, once per resident and round; walkIn says the
 // resident had no live booking.
-func (s *Store) CheckIn(ctx context.Context, roundID, residentID, communityID string, at time.Time, by string) (bool, error) {
+func (s *Store) CheckIn(ctx context.Context, sm booking.Sample) (bool, error) {
 	var b bookingItem
-	err := s.get(ctx, RoundBookingKey(roundID, residentID), &b)
+	err := s.get(ctx, RoundBookingKey(sm.RoundID, sm.ResidentID), &b)
 	if err != nil && !errors.Is(err, errNotFound) {
 		return false, err
 	}
 	walkIn := b.Status != booking.StatusBooked
-	sk := SampledKey(roundID, residentID)
+	sk := SampledKey(sm.RoundID, sm.ResidentID)
+	av, err := record(sampledItem{keys: keys{PK: sk.PK, SK: sk.SK, Type: "sampled"}, ResidentID: sm.ResidentID, SampledAt: formatTime(sm.At),
+		By: sm.By, WalkIn: walkIn, SiteID: sm.SiteID, AtDoor: sm.AtDoor, SlotID: b.SlotID})
+	if err != nil {
+		return false, err
+	}
+	building := registry.BuildingOf(sm.ResidentID)
 	items := []types.TransactWriteItem{
-		{Put: &types.Put{TableName: aws.String(s.Table), ConditionExpression: aws.String("attribute_not_exists(PK)"),
-			Item: map[string]types.AttributeValue{"PK": str(sk.PK), "SK": str(sk.SK), "type": str("sampled"),
-				"residentId": str(residentID), "sampledAt": str(formatTime(at)), "by": str(by), "walkIn": &types.AttributeValueMemberBOOL{Value: walkIn}}}},
-		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: ResidentKey(residentID).av(),
+		{Put: &types.Put{TableName: aws.String(s.Table), ConditionExpression: aws.String("attribute_not_exists(PK)"), Item: av}},
+		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: ResidentKey(sm.ResidentID).av(),
 			ConditionExpression:       aws.String("communityId = :cid"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":cid": str(communityID)}}},
-		s.progress(roundID, registry.BuildingOf(residentID), "sampled", 1),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":cid": str(sm.CommunityID)}}},
+		s.progress(sm.RoundID, building, "sampled", 1),
 	}
 	if walkIn {
-		items[2] = s.progress(roundID, registry.BuildingOf(residentID), "sampled", 1, "walkIns")
+		items[2] = s.progress(sm.RoundID, building, "sampled", 1, "walkIns")
 	}
 	err = s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
@@ -444,6 +448,34 @@ func (s *Store) CheckIn(ctx context.Context, roundID, residentID, communityID st
 		return walkIn, unavailable(err)
 	}
 	return walkIn, nil
+}
+
+// sampledItem is a resident's sample in a round: where, by whom, and the
+// slot they had booked (for the night's review).
+type sampledItem struct {
+	keys
+	ResidentID string `dynamodbav:"residentId"`
+	SampledAt  string `dynamodbav:"sampledAt"`
+	By         string `dynamodbav:"by"`
+	WalkIn     bool   `dynamodbav:"walkIn"`
+	SiteID     string `dynamodbav:"siteId,omitempty"`
+	AtDoor     bool   `dynamodbav:"atDoor,omitempty"`
+	SlotID     string `dynamodbav:"slotId,omitempty"`
+}
+
+// Samples lists a round's samples.
+func (s *Store) Samples(ctx context.Context, roundID string) ([]booking.SampleRecord, error) {
+	var out []booking.SampleRecord
+	err := s.queryPrefix(ctx, RoundKey(roundID).PK, "SAMPLED#", func(av map[string]types.AttributeValue) error {
+		var it sampledItem
+		if err := readRecord(av, &it); err != nil {
+			return err
+		}
+		out = append(out, booking.SampleRecord{ResidentID: it.ResidentID, At: parseTime(it.SampledAt), By: it.By, WalkIn: it.WalkIn,
+			SiteID: it.SiteID, AtDoor: it.AtDoor, SlotID: it.SlotID})
+		return nil
+	})
+	return out, err
 }
 
 // Progress reads every building's counts in a round: one Query.

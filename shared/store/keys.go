@@ -152,6 +152,20 @@ func ReasonKey(roundID, residentID string) Key {
 	return Key{"ROUND#" + roundID, "REASON#" + residentID}
 }
 
+// CallLockKey holds when a building was last called down in a round: a
+// call within the cooldown is refused on it.
+func CallLockKey(roundID, buildingID string) Key {
+	return Key{"ROUND#" + roundID, "CALLLOCK#" + buildingID}
+}
+
+// CallKey is one call of a building, in time order.
+func CallKey(roundID string, at time.Time, callID string) Key {
+	return Key{"ROUND#" + roundID, "CALL#" + formatTime(at) + "#" + callID}
+}
+
+// RoundNoteKey is the night's review note of a round.
+func RoundNoteKey(roundID string) Key { return Key{"ROUND#" + roundID, "NOTE"} }
+
 // ProgressKey counts a building's bookings and samples in a round.
 func ProgressKey(roundID, buildingID string) Key {
 	return Key{"ROUND#" + roundID, "PROGRESS#" + buildingID}

@@ -82,6 +82,7 @@ type postItem struct {
 	Name        string      `dynamodbav:"name"`
 	Place       string      `dynamodbav:"place"`
 	BuildingID  string      `dynamodbav:"buildingId,omitempty"`
+	SiteID      string      `dynamodbav:"siteId,omitempty"`
 	Skills      []string    `dynamodbav:"skills"`
 	Shifts      []shiftLine `dynamodbav:"shifts"`
 	SquadLeader string      `dynamodbav:"squadLeader,omitempty"`
@@ -100,7 +101,7 @@ type shiftLine struct {
 func toPostItem(p volunteers.Post) postItem {
 	k, ix := PostKey(p.ID), PostsIndex(p.CommunityID, p.ID)
 	it := postItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "post"}, ID: p.ID, CommunityID: p.CommunityID,
-		Kind: p.Kind, Name: p.Name, Place: p.Place, BuildingID: p.BuildingID, Skills: p.Skills, SquadLeader: p.SquadLeader,
+		Kind: p.Kind, Name: p.Name, Place: p.Place, BuildingID: p.BuildingID, SiteID: p.SiteID, Skills: p.Skills, SquadLeader: p.SquadLeader,
 		CreatedAt: stamp(p.CreatedAt), CodeSecret: p.CodeSecret, Shifts: []shiftLine{}}
 	for _, sh := range p.Shifts {
 		it.Shifts = append(it.Shifts, shiftLine{ID: sh.ID, StartsAt: stamp(sh.StartsAt), EndsAt: stamp(sh.EndsAt), Need: sh.Need})
@@ -110,7 +111,7 @@ func toPostItem(p volunteers.Post) postItem {
 
 func (it postItem) domain() volunteers.Post {
 	p := volunteers.Post{ID: it.ID, CommunityID: it.CommunityID, Kind: it.Kind, Name: it.Name, Place: it.Place, BuildingID: it.BuildingID,
-		Skills: it.Skills, SquadLeader: it.SquadLeader, CreatedAt: it.CreatedAt.time(), CodeSecret: it.CodeSecret, Shifts: []volunteers.Shift{}}
+		SiteID: it.SiteID, Skills: it.Skills, SquadLeader: it.SquadLeader, CreatedAt: it.CreatedAt.time(), CodeSecret: it.CodeSecret, Shifts: []volunteers.Shift{}}
 	if p.Skills == nil {
 		p.Skills = []string{}
 	}

@@ -23,6 +23,8 @@ var PostKinds = []string{
 	"disinfection",   // 消杀
 	"delivery",       // 送货到府
 	"site_assistant", // 采样点协助
+	"building_lead",  // 楼栋长: calls the post's building down, sees its sampled state
+	"door_sampling",  // 上门采样: samples the bed-bound at their doors
 	"other",
 }
 
@@ -51,9 +53,12 @@ type Post struct {
 	Place       string `json:"place"`
 	// BuildingID is the building the post is at, if any: volunteers who
 	// live there are suggested first.
-	BuildingID string   `json:"buildingId,omitempty"`
-	Skills     []string `json:"skills"`
-	Shifts     []Shift  `json:"shifts"`
+	BuildingID string `json:"buildingId,omitempty"`
+	// SiteID is the sampling site the post is at, if any: its volunteers
+	// on shift check residents in there (and nowhere else).
+	SiteID string   `json:"siteId,omitempty"`
+	Skills []string `json:"skills"`
+	Shifts []Shift  `json:"shifts"`
 	// SquadLeader is the volunteer who leads the post's team.
 	SquadLeader string    `json:"squadLeader,omitempty"`
 	CreatedAt   time.Time `json:"createdAt"`
@@ -85,6 +90,7 @@ type PostInput struct {
 	Name       string       `json:"name"`
 	Place      string       `json:"place"`
 	BuildingID string       `json:"buildingId"`
+	SiteID     string       `json:"siteId"`
 	Skills     []string     `json:"skills"`
 	Shifts     []ShiftInput `json:"shifts"`
 }
@@ -127,13 +133,25 @@ func (s *Service) CreatePost(ctx context.Context, p auth.Principal, cid string, 
 			fields = append(fields, apperr.FieldError{Field: "buildingId", Reason: "no building " + in.BuildingID + " in this community"})
 		}
 	}
+	if in.Kind == "building_lead" && in.BuildingID == "" {
+		fields = append(fields, apperr.FieldError{Field: "buildingId", Reason: "a 楼栋长's post names their building"})
+	}
+	if in.SiteID != "" {
+		ours, err := s.Sites.SiteInCommunity(ctx, cid, in.SiteID)
+		if err != nil {
+			return Post{}, err
+		}
+		if !ours {
+			fields = append(fields, apperr.FieldError{Field: "siteId", Reason: "no open site " + in.SiteID + " in this community"})
+		}
+	}
 	fields = append(fields, checkSkills("skills", in.Skills)...)
 	if len(in.Shifts) == 0 || len(in.Shifts) > MaxShifts {
 		fields = append(fields, apperr.FieldError{Field: "shifts", Reason: fmt.Sprintf("%d to %d shifts", 1, MaxShifts)})
 	}
 	now := s.Now()
 	post := Post{ID: registry.NewID("p"), CommunityID: cid, Kind: in.Kind, Name: name, Place: place, BuildingID: in.BuildingID,
-		Skills: uniq(in.Skills), CreatedAt: chinatime.In(now), CodeSecret: make([]byte, 32)}
+		SiteID: in.SiteID, Skills: uniq(in.Skills), CreatedAt: chinatime.In(now), CodeSecret: make([]byte, 32)}
 	if _, err := rand.Read(post.CodeSecret); err != nil {
 		return Post{}, err
 	}

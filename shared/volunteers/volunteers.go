@@ -192,6 +192,10 @@ type Service struct {
 	Store     Store
 	Accounts  Accounts
 	Directory Directory
+	// Sites says whether a sampling site is of a community (a post at it).
+	Sites interface {
+		SiteInCommunity(ctx context.Context, communityID, siteID string) (bool, error)
+	}
 	// Queue takes the SMS of activations (the dispatch queue).
 	Queue dispatch.Queue
 	// Outbox sends the texts a change left pending.

@@ -1,0 +1,341 @@
+package booking
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/safetext"
+)
+
+// RoundProgress is the round as the office watches it: per building and in
+// all, with its capacity, its pace and its calls.
+type RoundProgress struct {
+	Buildings []BuildingProgress `json:"buildings"`
+	Total     BuildingProgress   `json:"total"`
+	Capacity  Capacity           `json:"capacity"`
+	Pace      Pace               `json:"pace"`
+	Calls     []Call             `json:"calls"`
+}
+
+// Pace is how fast sampling goes and when, at that pace, it ends.
+type Pace struct {
+	// PerHour are samples in the last PaceWindow, per hour.
+	PerHour float64 `json:"perHour"`
+	// Left are residents of the demand not yet sampled.
+	Left int `json:"left"`
+	// FinishAt is when the last would be sampled at this pace; absent
+	// before any sample or when done.
+	FinishAt *time.Time `json:"finishAt,omitempty"`
+	// LateBy is how long after the round's end that is; 0 when in time.
+	LateMinutes int `json:"lateMinutes"`
+}
+
+// PaceWindow is how far back the pace is measured.
+const PaceWindow = 30 * time.Minute
+
+// pace measures the rate of the last PaceWindow (or since the first sample
+// when that is later) and projects the finish.
+func pace(sampled map[string]time.Time, left int, now, ends time.Time) Pace {
+	p := Pace{Left: left}
+	first := now
+	n := 0
+	for _, at := range sampled {
+		if at.Before(first) {
+			first = at
+		}
+		if now.Sub(at) <= PaceWindow {
+			n++
+		}
+	}
+	span := min(PaceWindow, now.Sub(first))
+	if n == 0 || span < time.Minute || left == 0 {
+		return p
+	}
+	p.PerHour = float64(n) / span.Hours()
+	at := chinatime.In(now.Add(time.Duration(float64(left) / p.PerHour * float64(time.Hour))).Truncate(time.Minute))
+	p.FinishAt = &at
+	if at.After(ends) {
+		p.LateMinutes = int(at.Sub(ends).Minutes())
+	}
+	return p
+}
+
+// Progress reports per building and for the round: residents, booked,
+// sampled, at the door, accounted for and left; the capacity; the pace.
+func (s *Service) Progress(ctx context.Context, p auth.Principal, roundID string) (RoundProgress, error) {
+	r, err := s.managedRound(ctx, p, roundID)
+	if err != nil {
+		return RoundProgress{}, err
+	}
+	ro, err := s.roster(ctx, r)
+	if err != nil {
+		return RoundProgress{}, err
+	}
+	counts, err := s.Store.Progress(ctx, roundID)
+	if err != nil {
+		return RoundProgress{}, err
+	}
+	out := RoundProgress{Buildings: []BuildingProgress{}, Total: BuildingProgress{Name: "合计"}}
+	for _, b := range ro.Buildings {
+		c := counts[b.ID]
+		row := BuildingProgress{BuildingID: b.ID, Name: b.Name, Residents: b.ResidentCount, Booked: c.Booked, Sampled: c.Sampled, WalkIns: c.WalkIns}
+		for _, res := range ro.Residents[b.ID] {
+			_, done := ro.Sampled[res.ID]
+			switch {
+			case done:
+			case accounted(ro.Reasons[res.ID]):
+				row.Accounted++
+			case ro.Bedridden[res.ID]:
+				row.DoorToDoor++
+			default:
+				row.Left++
+			}
+		}
+		out.Buildings = append(out.Buildings, row)
+		out.Total.add(row)
+	}
+	if out.Capacity, err = s.capacity(ctx, r, ro); err != nil {
+		return out, err
+	}
+	out.Pace = pace(ro.Sampled, out.Total.Left+out.Total.DoorToDoor, s.Now(), r.EndsAt)
+	out.Calls, err = s.calls(ctx, roundID, ro.Sampled)
+	return out, err
+}
+
+func (t *BuildingProgress) add(row BuildingProgress) {
+	t.Residents += row.Residents
+	t.Booked += row.Booked
+	t.Sampled += row.Sampled
+	t.WalkIns += row.WalkIns
+	t.DoorToDoor += row.DoorToDoor
+	t.Accounted += row.Accounted
+	t.Left += row.Left
+}
+
+// Review is the night's review of a round (每晚复盘).
+type Review struct {
+	Round    Round            `json:"round"`
+	Total    BuildingProgress `json:"total"`
+	Capacity Capacity         `json:"capacity"`
+	Sites    []SiteReview     `json:"sites"`
+	// NoShows are slots whose booked did not all come.
+	NoShows []SlotNoShow `json:"noShows"`
+	// WalkInShare is the share of samples taken without a booking.
+	WalkInShare float64 `json:"walkInShare"`
+	Calls       []Call  `json:"calls"`
+	Closures    []Site  `json:"closures"`
+	// Unsampled counts the residents not sampled by reason ("none" for
+	// those nobody gave one for).
+	Unsampled map[string]int `json:"unsampled"`
+	DoorDone  int            `json:"doorDone"`
+	DoorLeft  int            `json:"doorLeft"`
+	Note      *Note          `json:"note,omitempty"`
+}
+
+// SiteReview is one site's day.
+type SiteReview struct {
+	SiteID  string `json:"siteId"`
+	Site    string `json:"site"`
+	Lanes   int    `json:"lanes"`
+	Closed  bool   `json:"closed"`
+	Sampled int    `json:"sampled"`
+	WalkIns int    `json:"walkIns"`
+	// PeakPerHour is the busiest clock hour's samples; PerLanePerHour
+	// that over the lanes.
+	PeakPerHour    int     `json:"peakPerHour"`
+	PerLanePerHour float64 `json:"perLanePerHour"`
+	// Hours are the samples of each clock hour (Beijing time, "08:00").
+	Hours []HourCount `json:"hours"`
+	// LongestLateMinutes is the longest a booked person came after their
+	// slot's start: where the queue ran behind.
+	LongestLateMinutes int `json:"longestLateMinutes"`
+}
+
+// HourCount is one clock hour's samples.
+type HourCount struct {
+	Hour    string `json:"hour"`
+	Sampled int    `json:"sampled"`
+}
+
+// SlotNoShow is one slot's bookings and who of them did not come.
+type SlotNoShow struct {
+	SlotID   string    `json:"slotId"`
+	SiteID   string    `json:"siteId"`
+	StartsAt time.Time `json:"startsAt"`
+	Booked   int       `json:"booked"`
+	NoShow   int       `json:"noShow"`
+}
+
+// Review assembles the round's review: per site and lane the throughput,
+// no-shows per slot, the walk-in share, calls and who came, closures,
+// the unsampled by reason, the door list's progress and the saved note.
+func (s *Service) Review(ctx context.Context, p auth.Principal, roundID string) (Review, error) {
+	r, err := s.managedRound(ctx, p, roundID)
+	if err != nil {
+		return Review{}, err
+	}
+	ro, err := s.roster(ctx, r)
+	if err != nil {
+		return Review{}, err
+	}
+	prog, err := s.Progress(ctx, p, roundID)
+	if err != nil {
+		return Review{}, err
+	}
+	samples, err := s.Work.Samples(ctx, roundID)
+	if err != nil {
+		return Review{}, err
+	}
+	sites, err := s.Sites.Sites(ctx, roundID)
+	if err != nil {
+		return Review{}, err
+	}
+	slots, err := s.Store.Slots(ctx, roundID)
+	if err != nil {
+		return Review{}, err
+	}
+	out := Review{Round: r, Total: prog.Total, Capacity: prog.Capacity, Sites: []SiteReview{}, NoShows: []SlotNoShow{}, Calls: prog.Calls,
+		Closures: []Site{}, Unsampled: map[string]int{}}
+	slotStart := map[string]time.Time{}
+	for _, sl := range slots {
+		slotStart[sl.ID] = sl.StartsAt
+	}
+	bySite := map[string]*SiteReview{}
+	hours := map[string]map[string]int{}
+	sort.Slice(sites, func(i, j int) bool { return sites[i].ID < sites[j].ID })
+	for _, st := range sites {
+		bySite[st.ID] = &SiteReview{SiteID: st.ID, Site: st.Name, Lanes: st.Lanes, Closed: st.Closed, Hours: []HourCount{}}
+		hours[st.ID] = map[string]int{}
+		if st.Closed {
+			out.Closures = append(out.Closures, st)
+		}
+	}
+	walkIns := 0
+	came := map[string]int{}
+	for _, sm := range samples {
+		if sm.WalkIn {
+			walkIns++
+		}
+		if sm.SlotID != "" && !sm.WalkIn {
+			came[sm.SlotID]++
+		}
+		sr := bySite[sm.SiteID]
+		if sr == nil {
+			continue // at a door, or checked in before sites were recorded
+		}
+		sr.Sampled++
+		if sm.WalkIn {
+			sr.WalkIns++
+		}
+		hours[sm.SiteID][chinatime.In(sm.At).Format("15")+":00"]++
+		if start, ok := slotStart[sm.SlotID]; ok && !sm.WalkIn && sm.At.After(start) {
+			sr.LongestLateMinutes = max(sr.LongestLateMinutes, int(sm.At.Sub(start).Minutes()))
+		}
+	}
+	if len(samples) > 0 {
+		out.WalkInShare = float64(walkIns) / float64(len(samples))
+	}
+	for _, st := range sites {
+		sr := bySite[st.ID]
+		for h, n := range hours[st.ID] {
+			sr.Hours = append(sr.Hours, HourCount{Hour: h, Sampled: n})
+			sr.PeakPerHour = max(sr.PeakPerHour, n)
+		}
+		sort.Slice(sr.Hours, func(i, j int) bool { return sr.Hours[i].Hour < sr.Hours[j].Hour })
+		if sr.Lanes > 0 {
+			sr.PerLanePerHour = float64(sr.PeakPerHour) / float64(sr.Lanes)
+		}
+		out.Sites = append(out.Sites, *sr)
+	}
+	now := s.Now()
+	for _, sl := range slots {
+		if sl.Booked == 0 || sl.EndsAt.After(now) {
+			continue // a slot still to come has no no-shows yet
+		}
+		if n := sl.Booked - came[sl.ID]; n > 0 {
+			out.NoShows = append(out.NoShows, SlotNoShow{SlotID: sl.ID, SiteID: sl.SiteID, StartsAt: sl.StartsAt, Booked: sl.Booked, NoShow: n})
+		}
+	}
+	sort.Slice(out.NoShows, func(i, j int) bool { return out.NoShows[i].StartsAt.Before(out.NoShows[j].StartsAt) })
+	for _, rs := range ro.Residents {
+		for _, res := range rs {
+			if _, done := ro.Sampled[res.ID]; done {
+				if ro.Bedridden[res.ID] {
+					out.DoorDone++
+				}
+				continue
+			}
+			reason := ro.Reasons[res.ID]
+			if reason == "" && ro.Bedridden[res.ID] {
+				reason = ReasonBedridden
+			}
+			if reason == ReasonBedridden {
+				out.DoorLeft++
+			}
+			if reason == "" {
+				reason = "none"
+			}
+			out.Unsampled[reason]++
+		}
+	}
+	n, err := s.Work.Note(ctx, roundID)
+	if err == nil {
+		out.Note = &n
+	} else if !errors.Is(err, ErrNotFound) {
+		return out, err
+	}
+	return out, nil
+}
+
+// SaveNote keeps the night's note of a round.
+func (s *Service) SaveNote(ctx context.Context, p auth.Principal, roundID, text string) (Note, error) {
+	if _, err := s.managedRound(ctx, p, roundID); err != nil {
+		return Note{}, err
+	}
+	text, problem := safetext.Text(text, 2000, true)
+	if problem != "" {
+		return Note{}, apperr.Validation.WithFields(apperr.FieldError{Field: "text", Reason: string(problem)})
+	}
+	n := Note{RoundID: roundID, Text: text, By: p.UserID, At: chinatime.In(s.Now().Truncate(time.Second))}
+	return n, s.Work.SaveNote(ctx, n)
+}
+
+// lastNote is the note of the community's round before r, if any.
+func (s *Service) lastNote(ctx context.Context, r Round) (*Note, error) {
+	rounds, err := s.Store.Rounds(ctx, r.CommunityID, 10)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(rounds, func(i, j int) bool { return rounds[i].CreatedAt.After(rounds[j].CreatedAt) })
+	for _, o := range rounds {
+		if o.ID == r.ID || !o.CreatedAt.Before(r.CreatedAt) || o.Drill != r.Drill {
+			continue
+		}
+		n, err := s.Work.Note(ctx, o.ID)
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil
+		}
+		return &n, err
+	}
+	return nil, nil
+}
+
+// reviewCSV is the review as a sheet Excel opens: one row per site and
+// hour, then the totals.
+func reviewCSV(rv Review) httpapi.CSV {
+	rows := [][]string{}
+	for _, st := range rv.Sites {
+		for _, h := range st.Hours {
+			rows = append(rows, []string{st.Site, strconv.Itoa(st.Lanes), h.Hour, strconv.Itoa(h.Sampled), "", ""})
+		}
+		rows = append(rows, []string{st.Site, strconv.Itoa(st.Lanes), "全天", strconv.Itoa(st.Sampled), strconv.Itoa(st.WalkIns), strconv.Itoa(st.LongestLateMinutes)})
+	}
+	return httpapi.CSV{Filename: "review.csv", Header: []string{"采样点", "采样台", "时段", "采样人数", "未预约人数", "最长迟到分钟"}, Rows: rows}
+}
