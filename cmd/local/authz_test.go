@@ -161,6 +161,14 @@ var allowed = map[string][]string{
 	"cancelBooking":      {residentA, staffA, adminA},
 	"checkIn":            {staffA, adminA},
 	"roundProgress":      {staffA, adminA},
+	// Volunteers reach these with a duty only (the fixture gives none:
+	// NOT_ON_DUTY); shared/booking's tests hold the duties.
+	"patchSite":     {staffA, adminA},
+	"callBuilding":  {staffA, adminA},
+	"roundBuilding": {staffA, adminA},
+	"doorList":      {staffA, adminA},
+	"roundReview":   {staffA, adminA},
+	"saveRoundNote": {staffA, adminA},
 	"listUnsampled":      {staffA, adminA},
 	"setUnsampledReason": {staffA, adminA},
 }
@@ -176,6 +184,9 @@ var bodies = map[string]struct{ contentType, body string }{
 	"createRound":        {"application/json", `{"name":"第5轮","startsAt":"2030-01-01T08:00:00+08:00","endsAt":"2030-01-01T12:00:00+08:00","slotMinutes":30}`},
 	"addSite":            {"application/json", `{"name":"西门","lanes":2,"perLanePerSlot":10}`},
 	"checkIn":            {"application/json", `{"residentId":"RESIDENT"}`},
+	"patchSite":          {"application/json", `{"lanes":3}`},
+	"callBuilding":       {"application/json", `{}`},
+	"saveRoundNote":      {"application/json", `{"text":"复盘"}`},
 	"rescheduleBooking":  {"application/json", `{"slotId":"SLOT"}`},
 	"setZones":           {"application/json", `{"buildingIds":["BUILDING"],"level":"sealed"}`},
 	"createNotice":       {"application/json", `{"title":"通知","body":"请居家","audience":{"all":true},"channels":["app"]}`},
@@ -317,7 +328,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	ids := strings.NewReplacer("{runId}", run.ID, "{stepId}", "s1", "{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
 		"{itemId}", item.ID, "{orderId}", order.ID, "{helpId}", helpReq.ID, "MERCHANT", merchant.ID, "ITEM", item.ID,
 		"{bookingId}", booking.BookingID(round.ID, resident.UserID), "{residentId}", resident.UserID,
-		"{siteId}", booking.SiteOf(slots[0].ID), "{noticeId}", notice.ID, "SLOT", slots[0].ID, "RESIDENT", resident.UserID,
+		"{siteId}", booking.SiteOf(slots[0].ID), "{buildingId}", registry.BuildingOf(resident.UserID), "{noticeId}", notice.ID, "SLOT", slots[0].ID, "RESIDENT", resident.UserID,
 		"BUILDING", registry.BuildingOf(resident.UserID), "{secret}", localCallbackSecret)
 
 	for _, route := range manifest.Routes(manifest.Functions) {
@@ -342,7 +353,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				Error struct{ Code string } `json:"error"`
 			}
 			_ = json.Unmarshal(rec.Body.Bytes(), &env)
-			denied := env.Error.Code == "UNAUTHENTICATED" || env.Error.Code == "TOKEN_INVALID" || env.Error.Code == "FORBIDDEN"
+			denied := env.Error.Code == "UNAUTHENTICATED" || env.Error.Code == "TOKEN_INVALID" || env.Error.Code == "FORBIDDEN" || env.Error.Code == "NOT_ON_DUTY"
 			shouldAllow := contains(want, who)
 			if denied == shouldAllow {
 				t.Errorf("%s as %s: %d %s, want allowed=%v", route.Pattern(), who, rec.Code, rec.Body.String(), shouldAllow)

@@ -8,6 +8,10 @@ func components() openapi3.Schemas {
 	out := coreComponents()
 	for _, more := range []openapi3.Schemas{supplyComponents(), volunteerComponents(), playbookComponents()} {
 		for name, sc := range more {
+			if _, taken := out[name]; taken {
+				// One name, two shapes: a reference would silently take the last.
+				panic("apidoc: two components named " + name)
+			}
 			out[name] = sc
 		}
 	}
@@ -187,12 +191,12 @@ func coreComponents() openapi3.Schemas {
 			"booked": S(boolean()), "reason": S(enum("bedridden", "away", "isolating", "refused")),
 			"atDoor": S(describe(boolean(), "Sampled, or to be, at their door.")),
 		}, "residentId", "name", "sampled", "booked", "atDoor")),
-		"Door": S(object(props{
+		"Flat": S(object(props{
 			"householdId": S(id("")), "unit": S(str(0, 16)), "room": S(str(1, 16)), "members": S(array(ref("Member"))),
 		}, "householdId", "unit", "room", "members")),
 		"BuildingView": S(object(props{
 			"buildingId": S(id("")), "building": S(str(1, 32)), "residents": S(integer(0, 1e5)), "sampled": S(integer(0, 1e5)),
-			"left": S(integer(0, 1e5)), "doors": S(array(ref("Door"))),
+			"left": S(integer(0, 1e5)), "doors": S(array(ref("Flat"))),
 		}, "buildingId", "building", "residents", "sampled", "left", "doors")),
 		"DoorVisit": S(object(props{
 			"residentId": S(id("")), "name": S(str(1, 32)), "buildingId": S(id("")), "building": S(str(1, 32)),

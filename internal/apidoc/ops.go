@@ -80,6 +80,9 @@ func mergeOps(sets ...map[string]op) map[string]op {
 	out := map[string]op{}
 	for _, set := range sets {
 		for name, o := range set {
+			if _, taken := out[name]; taken {
+				panic("apidoc: two operations named " + name)
+			}
 			out[name] = o
 		}
 	}
@@ -187,8 +190,9 @@ var coreOps = map[string]op{
 		answers:     created(S(object(props{"id": S(id("The site.")), "site": ref("Site"), "slots": S(array(ref("Slot")))}, "id", "site", "slots"))),
 		codes:       map[int][]string{404: {"ROUND_NOT_FOUND"}}},
 	"closeSite": {summary: "Close a site mid-round",
-		description: "Households booked in its slots still to come move, together, to the earliest open slot of another site with room, or are cancelled; each is told by SMS through the dispatch queue (paced, thousands at once). Residents already sampled are left alone. The round is planned again for what is left. Once the site is closed the moves finish whether or not the caller waits.",
-		answers:     ok(ref("Closure")), codes: map[int][]string{404: {"SITE_NOT_FOUND"}}},
+		description: "Unless ?confirm=true, a closure whose bookings the other sites cannot hold is refused before anything moves (WOULD_STRAND_BOOKINGS, with how many and what would hold them). Households booked in its slots still to come move, together, to the earliest open slot of another site with room, or are cancelled; each is told by SMS through the dispatch queue (paced, thousands at once). Residents already sampled are left alone. The round is planned again for what is left. Once the site is closed the moves finish whether or not the caller waits.",
+		query:       []param{{name: "confirm", schema: enum("true", "false"), description: "Close though the other sites cannot hold its bookings (those left are cancelled and told)."}},
+		answers:     ok(ref("Closure")), codes: map[int][]string{404: {"SITE_NOT_FOUND"}, 409: {"WOULD_STRAND_BOOKINGS"}}},
 	"planRound": {summary: "Give each building a window (整楼带进带出)",
 		description: "Answers with the round's capacity against its demand (and, when short, what would cover it) and the note of the community's previous round. With ?publish=true each household is texted its building's window and site (round_window), once per window.",
 		query:       []param{{name: "publish", schema: enum("true", "false"), description: "Text each household its window."}},
@@ -197,7 +201,7 @@ var coreOps = map[string]op{
 	"patchSite": {summary: "Change a site's lanes or places while the round runs",
 		description: "Its slots still to come take the new size at once, in one transaction. A smaller size that would leave booked people without a place is refused (WOULD_STRAND_BOOKINGS, with the count) unless ?confirm=true: then those slots keep their bookings and take no more. Answers with the round's capacity.",
 		query:       []param{{name: "confirm", schema: enum("true", "false"), description: "Go on though booked places exceed the new size."}},
-		body:        object(props{"lanes": S(integer(1, 50)), "perLanePerSlot": S(integer(1, 500))}),
+		body:        object(props{"lanes": S(integer(1, 50)), "perLanePerSlot": S(integer(1, 500))}).WithMinProperties(1),
 		answers: ok(S(object(props{
 			"site": ref("Site"), "slots": S(array(ref("Slot"))),
 			"keptOver": S(describe(integer(0, 1e6), "Places kept above the new size for bookings already made.")),

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -342,11 +343,15 @@ func (s *Service) closureFits(ctx context.Context, r Round, siteID string) error
 		return err
 	}
 	others := slices.DeleteFunc(slices.Clone(sites), func(st Site) bool { return st.ID == siteID })
-	reason := strconv.Itoa(short) + " booked people would have no place at the other sites"
+	var what []string
 	for _, rm := range remedies(short, others, slices.DeleteFunc(slices.Clone(slots), func(sl Slot) bool { return sl.SiteID == siteID }), s.Now()) {
-		reason += "; " + rm.Text
+		what = append(what, rm.Text)
 	}
-	return ErrStrands.WithFields(apperr.FieldError{Field: "confirm", Reason: reason + "; give confirm=true to close anyway (they are cancelled and told)"})
+	if len(what) == 0 {
+		what = append(what, "-")
+	}
+	return ErrStrands.WithFields(apperr.FieldError{Field: "confirm", Reason: strconv.Itoa(short) +
+		" booked people would have no place at the other sites: give confirm=true to close anyway (they are cancelled and told); what would hold them: " + strings.Join(what, "; ")})
 }
 
 // tell texts each resident their own message (a few: a closure's go

@@ -2,7 +2,6 @@ package booking
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"sort"
 	"time"
@@ -97,10 +96,6 @@ func (s *Service) fieldRound(ctx context.Context, p auth.Principal, roundID stri
 		return Round{}, Field{}, err
 	}
 	f, err := s.field(ctx, p, r)
-	if errors.Is(err, apperr.Forbidden) && !auth.MemberOf(p, r.CommunityID) {
-		// An outsider learns nothing of the round.
-		return Round{}, Field{}, ErrRoundNotFound
-	}
 	return r, f, err
 }
 
