@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 
@@ -19,8 +20,13 @@ import (
 type usage struct {
 	mu          sync.Mutex
 	read, write float64
-	requests    map[string]int64
-	invocations map[string]int64
+	// cancelled are transactions DynamoDB cancelled (a condition failed):
+	// DynamoDB Local reports no units for them, DynamoDB bills a failed
+	// condition its write units, so they are priced as their items would
+	// have been written (2 units an item of up to 1 KB in a transaction).
+	cancelled, cancelledUnits float64
+	requests                  map[string]int64
+	invocations               map[string]int64
 }
 
 func newUsage() *usage {
@@ -56,12 +62,17 @@ type Stats struct {
 	WriteUnits  float64          `json:"dynamodbWriteUnits"`
 	Requests    map[string]int64 `json:"dynamodbRequests"`
 	Invocations map[string]int64 `json:"invocations"`
+	// CancelledTransactions and CancelledWriteUnits: refusals a
+	// transaction found (not in WriteUnits; see usage).
+	CancelledTransactions float64 `json:"cancelledTransactions"`
+	CancelledWriteUnits   float64 `json:"cancelledWriteUnits"`
 }
 
 func (u *usage) stats() Stats {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	s := Stats{ReadUnits: u.read, WriteUnits: u.write, Requests: map[string]int64{}, Invocations: map[string]int64{}}
+	s := Stats{ReadUnits: u.read, WriteUnits: u.write, Requests: map[string]int64{}, Invocations: map[string]int64{},
+		CancelledTransactions: u.cancelled, CancelledWriteUnits: u.cancelledUnits}
 	for k, v := range u.requests {
 		s.Requests[k] = v
 	}
@@ -165,9 +176,17 @@ func (c countingDB) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteI
 func (c countingDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, o ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	in.ReturnConsumedCapacity = total
 	out, err := c.DB.TransactWriteItems(ctx, in, o...)
-	if err == nil {
+	var tce *types.TransactionCanceledException
+	switch {
+	case err == nil:
 		c.u.consumed("TransactWriteItems", true, out.ConsumedCapacity...)
-	} else {
+	case errors.As(err, &tce):
+		c.u.consumed("TransactWriteItems", true)
+		c.u.mu.Lock()
+		c.u.cancelled++
+		c.u.cancelledUnits += 2 * float64(len(in.TransactItems))
+		c.u.mu.Unlock()
+	default:
 		c.u.consumed("TransactWriteItems", true)
 	}
 	return out, err

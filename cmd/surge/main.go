@@ -38,6 +38,7 @@ type options struct {
 	base, community, staffPhone, staffToken, csvPath, as string
 	clients, sites, lanes, perLane, slotMinutes, limit   int
 	hours                                                float64
+	follow                                               bool
 }
 
 func run(ctx context.Context, args []string, out, progress io.Writer) error {
@@ -50,6 +51,7 @@ func run(ctx context.Context, args []string, out, progress io.Writer) error {
 	fs.StringVar(&o.csvPath, "csv", "", "the community's import file (default: the demo community's)")
 	fs.StringVar(&o.as, "as", "resident", "who books: resident (each household signs in by SMS code) or staff")
 	fs.IntVar(&o.clients, "clients", 64, "concurrent clients")
+	fs.BoolVar(&o.follow, "follow", true, "on SLOT_FULL try the slot the refusal names (as the mini-program does); false: every slot in a random order")
 	fs.IntVar(&o.sites, "sites", 2, "sites to open")
 	fs.IntVar(&o.lanes, "lanes", 10, "lanes per site")
 	fs.IntVar(&o.perLane, "per-lane", 50, "people per lane per slot")
@@ -115,7 +117,7 @@ func run(ctx context.Context, args []string, out, progress io.Writer) error {
 		}
 	}
 	fmt.Fprintf(out, "booking with %d clients …\n", o.clients)
-	res, err := surge.Run(ctx, surge.Config{BaseURL: o.base, RoundID: round.ID, SlotIDs: slotIDs, Households: clients, Clients: o.clients, Progress: surge.Bar(progress), HTTP: api.HTTP})
+	res, err := surge.Run(ctx, surge.Config{BaseURL: o.base, RoundID: round.ID, SlotIDs: slotIDs, Households: clients, Clients: o.clients, Progress: surge.Bar(progress), HTTP: api.HTTP, FollowSteering: o.follow})
 	if err != nil {
 		return err
 	}

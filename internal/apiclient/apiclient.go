@@ -26,11 +26,22 @@ type Error struct {
 	Status       int
 	Code         string
 	RetryAfter   int
+	// Alternatives are the ids the refusal names to try instead.
+	Alternatives []string
 	Body         string
 }
 
 func (e *Error) Error() string {
 	return fmt.Sprintf("%s %s: %d %s", e.Method, e.Path, e.Status, e.Code)
+}
+
+// AlternativesOf are the ids a refusal named to try instead.
+func AlternativesOf(err error) []string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Alternatives
+	}
+	return nil
 }
 
 // CodeOf is the API error code of err ("" for success, "TRANSPORT" for a
@@ -133,10 +144,13 @@ func (c *Client) Do(ctx context.Context, method, path, token string, headers map
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if resp.StatusCode >= 300 {
 		var env struct {
-			Error struct{ Code string } `json:"error"`
+			Error struct {
+				Code         string
+				Alternatives []string
+			} `json:"error"`
 		}
 		_ = json.Unmarshal(raw, &env)
-		e := &Error{Method: method, Path: path, Status: resp.StatusCode, Code: env.Error.Code, Body: string(raw)}
+		e := &Error{Method: method, Path: path, Status: resp.StatusCode, Code: env.Error.Code, Alternatives: env.Error.Alternatives, Body: string(raw)}
 		if e.Code == "" {
 			e.Code = "HTTP_" + strconv.Itoa(resp.StatusCode)
 		}

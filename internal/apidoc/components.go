@@ -31,6 +31,7 @@ func coreComponents() openapi3.Schemas {
 					"field":  S(openapi3.NewStringSchema()),
 					"reason": S(describe(openapi3.NewStringSchema(), "In the answer's language.")),
 				}, "field", "reason"))),
+				"alternatives": S(describe(array(S(openapi3.NewStringSchema())), "Ids to try instead, nearest first: SLOT_FULL names up to 3 slots with room (the building's window's first).")),
 			}, "code", "message", "requestId")),
 		}, "error")),
 		"User": S(object(props{

@@ -29,18 +29,22 @@ const (
 
 // Cost is what the day took, and its price on AWS.
 type Cost struct {
-	ReadUnits   float64          `json:"dynamodbReadUnits"`
-	WriteUnits  float64          `json:"dynamodbWriteUnits"`
-	Requests    map[string]int64 `json:"dynamodbRequests"`
-	Invocations map[string]int64 `json:"invocations"`
-	GBSeconds   float64          `json:"lambdaGBSeconds"`
-	APIRequests int64            `json:"apiRequests"`
-	SQSRequests int64            `json:"sqsRequests"`
-	USD         map[string]float64
-	TotalUSD    float64 `json:"totalUSD"`
-	SMSParts    int     `json:"smsParts"`
-	SMSUSD      float64 `json:"smsUSD"`
-	SMSPriceUSD float64 `json:"smsPriceUSDPerPart"`
+	ReadUnits  float64 `json:"dynamodbReadUnits"`
+	WriteUnits float64 `json:"dynamodbWriteUnits"`
+	// CancelledWriteUnits are billed for transactions cancelled (a full
+	// slot found by a transaction): priced apart from what was written.
+	CancelledTransactions float64          `json:"cancelledTransactions"`
+	CancelledWriteUnits   float64          `json:"cancelledWriteUnits"`
+	Requests              map[string]int64 `json:"dynamodbRequests"`
+	Invocations           map[string]int64 `json:"invocations"`
+	GBSeconds             float64          `json:"lambdaGBSeconds"`
+	APIRequests           int64            `json:"apiRequests"`
+	SQSRequests           int64            `json:"sqsRequests"`
+	USD                   map[string]float64
+	TotalUSD              float64 `json:"totalUSD"`
+	SMSParts              int     `json:"smsParts"`
+	SMSUSD                float64 `json:"smsUSD"`
+	SMSPriceUSD           float64 `json:"smsPriceUSDPerPart"`
 }
 
 // costs reads what the run took from GET /dev/stats, against the reading
@@ -55,7 +59,8 @@ func (r *runner) costs(ctx context.Context) error {
 		return err
 	}
 	c := &Cost{ReadUnits: s1.ReadUnits - r.st.stats0.ReadUnits, WriteUnits: s1.WriteUnits - r.st.stats0.WriteUnits,
-		Requests: map[string]int64{}, Invocations: map[string]int64{}, USD: map[string]float64{}, SMSParts: r.rep.SMSParts, SMSPriceUSD: r.c.SMSPriceUSD}
+		Requests: map[string]int64{}, Invocations: map[string]int64{}, USD: map[string]float64{}, SMSParts: r.rep.SMSParts, SMSPriceUSD: r.c.SMSPriceUSD,
+		CancelledTransactions: s1.CancelledTransactions - r.st.stats0.CancelledTransactions, CancelledWriteUnits: s1.CancelledWriteUnits - r.st.stats0.CancelledWriteUnits}
 	for k, v := range s1.Requests {
 		if d := v - r.st.stats0.Requests[k]; d > 0 {
 			c.Requests[k] = d
@@ -83,6 +88,7 @@ func (r *runner) costs(ctx context.Context) error {
 		c.GBSeconds += float64(d) * secs * float64(memory[fn]) / 1024
 	}
 	c.USD["dynamodb"] = c.ReadUnits/1e6*dynamoReadUSDPerMillion + c.WriteUnits/1e6*dynamoWriteUSDPerMillion
+	c.USD["dynamodbRefusals"] = c.CancelledWriteUnits / 1e6 * dynamoWriteUSDPerMillion
 	c.USD["lambda"] = float64(invocations)/1e6*lambdaUSDPerMillion + c.GBSeconds*lambdaUSDPerGBSecond
 	c.USD["apiGateway"] = float64(c.APIRequests) / 1e6 * httpAPIUSDPerMillion
 	c.USD["sqs"] = float64(c.SQSRequests) / 1e6 * sqsUSDPerMillion
@@ -103,6 +109,7 @@ func (c *Cost) markdown(w io.Writer) {
 	p("| | amount | USD |\n| --- | --- | --- |\n")
 	p("| DynamoDB read request units | %.0f | %.4f |\n", c.ReadUnits, c.ReadUnits/1e6*dynamoReadUSDPerMillion)
 	p("| DynamoDB write request units | %.0f | %.4f |\n", c.WriteUnits, c.WriteUnits/1e6*dynamoWriteUSDPerMillion)
+	p("| DynamoDB write units billed for %.0f transactions cancelled (refusals a transaction found: a full slot) | %.0f | %.4f |\n", c.CancelledTransactions, c.CancelledWriteUnits, c.USD["dynamodbRefusals"])
 	var inv int64
 	for _, v := range c.Invocations {
 		inv += v

@@ -97,10 +97,12 @@ type order struct {
 }
 
 type stats struct {
-	ReadUnits   float64          `json:"dynamodbReadUnits"`
-	WriteUnits  float64          `json:"dynamodbWriteUnits"`
-	Requests    map[string]int64 `json:"dynamodbRequests"`
-	Invocations map[string]int64 `json:"invocations"`
+	ReadUnits             float64          `json:"dynamodbReadUnits"`
+	WriteUnits            float64          `json:"dynamodbWriteUnits"`
+	Requests              map[string]int64 `json:"dynamodbRequests"`
+	Invocations           map[string]int64 `json:"invocations"`
+	CancelledTransactions float64          `json:"cancelledTransactions"`
+	CancelledWriteUnits   float64          `json:"cancelledWriteUnits"`
 }
 
 // prepare signs staff in, checks the community is at peace, reads the
@@ -384,6 +386,13 @@ func (r *runner) book(ctx context.Context) error {
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, b int) int { return int(arrive[a] - arrive[b]) })
+	var before *stats
+	if !r.c.Remote {
+		var s0 stats
+		if err := r.call(ctx, "GET", "/dev/stats", "", nil, &s0); err == nil {
+			before = &s0
+		}
+	}
 	start := time.Now()
 	var done atomic.Int64
 	closeAt := n / 2
@@ -423,11 +432,18 @@ func (r *runner) book(ctx context.Context) error {
 				} `json:"bookings"`
 			}
 			var err error
-			// A full slot of the window: the app offers the next one.
+			// A full slot: the app offers the one the refusal names (the
+			// window's with room, nearest first), else the window's next.
+			slot := r.windowSlot(h.building, 0)
 			for try := 0; try < 4; try++ {
 				t := time.Now()
 				err = r.call(ctx, "POST", "/v1/rounds/"+r.st.round+"/bookings", h.token,
-					map[string]any{"slotId": r.windowSlot(h.building, try), "residentIds": h.residents[:min(len(h.residents), 10)]}, &out)
+					map[string]any{"slotId": slot, "residentIds": h.residents[:min(len(h.residents), 10)]}, &out)
+				if alt := apiclient.AlternativesOf(err); len(alt) > 0 {
+					slot = alt[0]
+				} else {
+					slot = r.windowSlot(h.building, try+1)
+				}
 				r.st.latMu.Lock()
 				r.st.latencies = append(r.st.latencies, time.Since(t).Seconds()*1000)
 				r.st.latMu.Unlock()
@@ -457,6 +473,18 @@ func (r *runner) book(ctx context.Context) error {
 	r.rep.Booking.SMSTexts = int(smsSent.Load())
 	r.rep.Booking.Seconds = time.Since(start).Seconds()
 	r.rep.Booking.P50ms, r.rep.Booking.P99ms = percentile(r.st.latencies, 0.5), percentile(r.st.latencies, 0.99)
+	// What the opening's bookings cost, refusals apart (before the
+	// keyword flows' settling adds their own).
+	var after stats
+	if before != nil && r.call(ctx, "GET", "/dev/stats", "", nil, &after) == nil {
+		o := &r.rep.Opening
+		o.Placed = int(appBooked.Load())
+		o.Transactions = int(after.Requests["TransactWriteItems"] - before.Requests["TransactWriteItems"])
+		o.Cancelled = int(after.CancelledTransactions - before.CancelledTransactions)
+		o.WriteUnits = after.WriteUnits - before.WriteUnits
+		o.CancelledWriteUnits = after.CancelledWriteUnits - before.CancelledWriteUnits
+		o.Refused = int(appRefused.Load())
+	}
 	// Let the keyword flows drain (they run on the dispatch queue).
 	r.settle(ctx)
 	return nil

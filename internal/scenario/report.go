@@ -30,6 +30,7 @@ type Report struct {
 	Temperatures TemperatureCounts `json:"temperatures"`
 	DoorToDoor   int               `json:"doorToDoor"`
 	Field        Field             `json:"field"`
+	Opening      Opening           `json:"opening"`
 	Steps        []StepTime        `json:"steps"`
 	// SMSByPurpose is what reached the (local) outbox; DrillSMSByPurpose
 	// the drill's outbox.
@@ -48,6 +49,17 @@ type Phase struct {
 	Name    string         `json:"name"`
 	Seconds float64        `json:"seconds"`
 	Counts  map[string]int `json:"counts"`
+}
+
+// Opening is what the opening rush's app bookings cost in DynamoDB: all
+// transactions of the phase (the SMS flows' included), and those cancelled.
+type Opening struct {
+	Placed              int     `json:"placed"`
+	Refused             int     `json:"refusedHouseholds"`
+	Transactions        int     `json:"transactions"`
+	Cancelled           int     `json:"cancelledTransactions"`
+	WriteUnits          float64 `json:"writeUnits"`
+	CancelledWriteUnits float64 `json:"cancelledWriteUnits"`
 }
 
 // Told is the first notice's reach.
@@ -200,6 +212,10 @@ func (r *Report) Markdown(w io.Writer) {
 	p("| residents booked (at the end) | %d of %d (%s); %d booked in the app, %d by SMS (%d texts) |\n", b.Booked, b.Residents, share(b.Booked), b.AppResidents, b.SMSResidents, b.SMSTexts)
 	p("| residents sampled (walk-ins included) | %d (%s) |\n", b.Sampled, share(b.Sampled))
 	p("| the opening | %.1f s for every household's booking; app booking p50 %.0f ms, p99 %.0f ms |\n", b.Seconds, b.P50ms, b.P99ms)
+	if o := r.Opening; o.Placed > 0 {
+		p("| what the opening's bookings cost | %d residents placed in the app; %d transactions (%.2f a placed booking), %d of them cancelled for a full slot; %.0f write units written (%.2f a placed booking) and %.0f billed for the cancelled |\n",
+			o.Placed, o.Transactions, float64(o.Transactions)/float64(o.Placed), o.Cancelled, o.WriteUnits, o.WriteUnits/float64(o.Placed), o.CancelledWriteUnits)
+	}
 	p("| site closed mid-round | %s at %s: %d bookings moved, %d cancelled, %d people told, in %.1f s |\n", r.SiteClosed.Site, r.SiteClosed.AtScenario,
 		r.SiteClosed.Moved, r.SiteClosed.Cancelled, r.SiteClosed.Notified, r.SiteClosed.Seconds)
 	v := r.Volunteers

@@ -35,6 +35,11 @@ type Config struct {
 	// Progress, if set, is called now and then with households done so far.
 	Progress func(done, total int)
 	HTTP     *http.Client
+	// FollowSteering: on SLOT_FULL a client tries the first slot the
+	// refusal names as having room, and stops when it names none, as the
+	// mini-program does; otherwise it tries every slot in its own random
+	// order.
+	FollowSteering bool
 }
 
 // Result of a surge.
@@ -60,7 +65,8 @@ func (r Result) Quantile(q float64) time.Duration {
 }
 
 // Run lets every household book: each tries the slots in its own random
-// order, moving on when one is full, until it is booked or has tried them all.
+// order (or, following the steering, the slots each refusal names), moving
+// on when one is full, until it is booked or has nothing left to try.
 // Each booking request carries an Idempotency-Key.
 func Run(ctx context.Context, c Config) (Result, error) {
 	client := c.HTTP
@@ -87,9 +93,13 @@ func Run(ctx context.Context, c Config) (Result, error) {
 				booked, full := false, true
 				var lat []time.Duration
 				errs := map[string]int{}
-				for attempt, k := range order {
+				tried := map[string]bool{}
+				next := c.SlotIDs[order[0]]
+				for attempt := 0; attempt < 2*len(c.SlotIDs) && next != ""; attempt++ {
+					slot := next
+					tried[slot] = true
 					t0 := time.Now()
-					status, code, err := book(ctx, client, c.BaseURL, c.RoundID, c.SlotIDs[k], h, fmt.Sprintf("surge-%d-%d", i, attempt))
+					status, code, alternatives, err := book(ctx, client, c.BaseURL, c.RoundID, slot, h, fmt.Sprintf("surge-%d-%d", i, attempt))
 					lat = append(lat, time.Since(t0))
 					if err != nil {
 						errs["transport"]++
@@ -100,12 +110,27 @@ func Run(ctx context.Context, c Config) (Result, error) {
 						booked = true
 						break
 					}
-					if code == "SLOT_FULL" {
-						continue
+					if code != "SLOT_FULL" {
+						errs[code]++
+						full = false
+						break
 					}
-					errs[code]++
-					full = false
-					break
+					next = ""
+					if c.FollowSteering {
+						for _, a := range alternatives {
+							if !tried[a] {
+								next = a
+								break
+							}
+						}
+						continue // none named: every slot is full
+					}
+					for _, k := range order {
+						if !tried[c.SlotIDs[k]] {
+							next = c.SlotIDs[k]
+							break
+						}
+					}
 				}
 				mu.Lock()
 				res.Requests += len(lat)
@@ -131,32 +156,35 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	return res, ctx.Err()
 }
 
-func book(ctx context.Context, client *http.Client, base, roundID, slotID string, h Household, key string) (int, string, error) {
+func book(ctx context.Context, client *http.Client, base, roundID, slotID string, h Household, key string) (int, string, []string, error) {
 	body, _ := json.Marshal(map[string]any{"slotId": slotID, "residentIds": h.ResidentIDs})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/rounds/"+roundID+"/bookings", bytes.NewReader(body))
 	if err != nil {
-		return 0, "", err
+		return 0, "", nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+h.Token)
 	req.Header.Set("Idempotency-Key", key)
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, "", err
+		return 0, "", nil, err
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode == http.StatusCreated {
-		return resp.StatusCode, "", nil
+		return resp.StatusCode, "", nil, nil
 	}
 	var env struct {
-		Error struct{ Code string } `json:"error"`
+		Error struct {
+			Code         string
+			Alternatives []string
+		} `json:"error"`
 	}
 	_ = json.Unmarshal(raw, &env)
 	if env.Error.Code == "" {
 		env.Error.Code = fmt.Sprintf("HTTP_%d", resp.StatusCode)
 	}
-	return resp.StatusCode, env.Error.Code, nil
+	return resp.StatusCode, env.Error.Code, env.Error.Alternatives, nil
 }
 
 // Bar draws a progress bar on one terminal line.

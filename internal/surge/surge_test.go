@@ -2,6 +2,7 @@ package surge_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -54,6 +55,56 @@ func (c *requestCounter) add(o *dynamodb.Options) {
 	})
 }
 
+// capacityCounter adds up the write units of TransactWriteItems as
+// DynamoDB Local reports them, and counts the transactions it cancelled:
+// it reports no units for those, while DynamoDB bills a failed condition
+// its write units, so they are priced at a successful one's.
+type capacityCounter struct {
+	mu                   sync.Mutex
+	units                float64
+	succeeded, cancelled int
+}
+
+func (c *capacityCounter) add(o *dynamodb.Options) {
+	o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("countCapacity",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				t, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput)
+				if !ok {
+					return next.HandleInitialize(ctx, in)
+				}
+				t.ReturnConsumedCapacity = types.ReturnConsumedCapacityTotal
+				out, md, err := next.HandleInitialize(ctx, in)
+				c.mu.Lock()
+				defer c.mu.Unlock()
+				var tce *types.TransactionCanceledException
+				switch {
+				case errors.As(err, &tce):
+					c.cancelled++
+				case err == nil:
+					c.succeeded++
+					if r, ok := out.Result.(*dynamodb.TransactWriteItemsOutput); ok {
+						for _, cc := range r.ConsumedCapacity {
+							if cc.CapacityUnits != nil {
+								c.units += *cc.CapacityUnits
+							}
+						}
+					}
+				}
+				return out, md, err
+			}), middleware.Before)
+	})
+}
+
+// take answers the counts so far and starts again.
+func (c *capacityCounter) take() (units float64, succeeded, cancelled int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	units, succeeded, cancelled = c.units, c.succeeded, c.cancelled
+	c.units, c.succeeded, c.cancelled = 0, 0, 0
+	return
+}
+
 func (c *requestCounter) reset() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -66,17 +117,22 @@ const clients = 64
 
 // BenchmarkSurge books the demo community's residents, each for themselves,
 // into a round with fewer places than residents, through the real HTTP
-// handlers, with 64 concurrent clients against DynamoDB Local. It fails on
-// any oversell. In the same run it measures bare TransactWriteItems of the
-// same shape at the same concurrency, the floor the handlers are held to.
+// handlers, with 64 concurrent clients against DynamoDB Local — twice, each
+// into a round of its own: clients that try the slots in their own random
+// order, then clients that follow the refusals' steering (the
+// mini-program). It fails on any oversell. In the same run it measures bare
+// TransactWriteItems of the same shape at the same concurrency: all
+// succeeding (the old floor), and with the share the surge's requests were
+// refused (like for like).
 //
 //	go test -run '^$' -bench Surge -benchtime 1x ./internal/surge/
 func BenchmarkSurge(b *testing.B) {
 	ctx := context.Background()
 	endpoint := os.Getenv("DYNAMODB_ENDPOINT")
 	counter := &requestCounter{n: map[string]int{}}
+	units := &capacityCounter{}
 	_, table := dynamolocal.NewTable(b)
-	db := store.NewClient(store.Config{TableName: table, Endpoint: endpoint}, counter.add)
+	db := store.NewClient(store.Config{TableName: table, Endpoint: endpoint}, counter.add, units.add)
 	st := &store.Store{DB: db, Table: table}
 	if _, _, err := demo.Seed(ctx, app.Local(st, nil, &sms.Outbox{Signature: "防线", Now: time.Now}, time.Now), time.Now()); err != nil {
 		b.Fatal(err)
@@ -88,82 +144,104 @@ func BenchmarkSurge(b *testing.B) {
 		b.Fatal(err)
 	}
 	verifier := auth.NewVerifier(auth.Audience("test"), st, time.Now)
-	root := app.Local(st, queue.NewLocal(5, 10, time.Millisecond), sms.Discard{}, time.Now)
-	svc := root.Booking()
-	opts := root.HTTPOptions()
-	opts.Logger, opts.Auth = logging.New(io.Discard, slog.LevelError), verifier
-	fn, _ := manifest.Lookup("booking")
-	h, err := httpapi.NewRouter(fn.Routes, svc.Handlers(), opts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	server := httptest.NewServer(h)
-	defer server.Close()
-
 	residents := demoResidents(b)
+	var households []surge.Household
+	for _, r := range residents {
+		tok, _, err := issuer.Issue(auth.Principal{UserID: r.ID, Role: manifest.RoleResident, CommunityID: demo.CommunityID, HouseholdID: r.HouseholdID}.Normalized())
+		if err != nil {
+			b.Fatal(err)
+		}
+		households = append(households, surge.Household{Token: tok, ResidentIDs: []string{r.ID}})
+	}
+	// Metrics are reported once both surges ran: ResetTimer drops what
+	// was reported before it.
+	metrics := map[string]float64{}
+	defer func() {
+		for unit, v := range metrics {
+			b.ReportMetric(v, unit)
+		}
+	}()
 	for range b.N {
-		staff := auth.Principal{UserID: "u-demo-staff", Role: manifest.RoleStaff, CommunityID: demo.CommunityID}.Normalized()
-		now := time.Now()
-		round, err := svc.CreateRound(ctx, staff, demo.CommunityID, booking.RoundInput{Name: "surge", StartsAt: now.Add(-time.Minute), EndsAt: now.Add(3 * time.Hour), SlotMinutes: 30, AllowPastStart: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		var slotIDs []string
-		capacity := 0
-		for _, site := range []string{"东门", "西门"} {
-			// 2 sites × 6 slots × 500 places = 6,000 places for about 7,900 residents.
-			_, slots, err := svc.AddSite(ctx, staff, round.ID, booking.SiteInput{Name: site, Lanes: 10, PerLanePerSlot: 50})
+		// The floor is measured before and after the surges and averaged:
+		// the JVM under DynamoDB Local warms up over the run.
+		bareBefore := bareTransactions(b, endpoint, 15000, 0)
+		for _, follow := range []bool{false, true} {
+			name := map[bool]string{false: "random", true: "steered"}[follow]
+			// A function instance of its own for each surge: what one
+			// learned of the other's round does not help it.
+			root := app.Local(st, queue.NewLocal(5, 10, time.Millisecond), sms.Discard{}, time.Now)
+			svc := root.Booking()
+			opts := root.HTTPOptions()
+			opts.Logger, opts.Auth = logging.New(io.Discard, slog.LevelError), verifier
+			fn, _ := manifest.Lookup("booking")
+			h, err := httpapi.NewRouter(fn.Routes, svc.Handlers(), opts)
 			if err != nil {
 				b.Fatal(err)
 			}
-			for _, s := range slots {
-				slotIDs = append(slotIDs, s.ID)
-				capacity += s.Capacity
-			}
-		}
-		var households []surge.Household
-		for _, r := range residents {
-			tok, _, err := issuer.Issue(auth.Principal{UserID: r.ID, Role: manifest.RoleResident, CommunityID: demo.CommunityID, HouseholdID: r.HouseholdID}.Normalized())
+			server := httptest.NewServer(h)
+			staff := auth.Principal{UserID: "u-demo-staff", Role: manifest.RoleStaff, CommunityID: demo.CommunityID}.Normalized()
+			now := time.Now()
+			round, err := svc.CreateRound(ctx, staff, demo.CommunityID, booking.RoundInput{Name: "surge", StartsAt: now.Add(-time.Minute), EndsAt: now.Add(3 * time.Hour), SlotMinutes: 30, AllowPastStart: true})
 			if err != nil {
 				b.Fatal(err)
 			}
-			households = append(households, surge.Household{Token: tok, ResidentIDs: []string{r.ID}})
-		}
-		// The floor is measured before and after the surge and averaged: the
-		// JVM under DynamoDB Local warms up over the run, and a floor taken
-		// only afterwards would favour it.
-		bareBefore := bareTransactions(b, endpoint, 15000)
-		counter.reset()
-		b.ResetTimer()
-		res, err := surge.Run(ctx, surge.Config{BaseURL: server.URL, RoundID: round.ID, SlotIDs: slotIDs, Households: households, Clients: clients})
-		b.StopTimer()
-		if err != nil {
-			b.Fatal(err)
-		}
-		requests := counter.reset()
+			var slotIDs []string
+			capacity := 0
+			for _, site := range []string{"东门", "西门"} {
+				// 2 sites × 6 slots × 500 places = 6,000 places for about 7,900 residents.
+				_, slots, err := svc.AddSite(ctx, staff, round.ID, booking.SiteInput{Name: site, Lanes: 10, PerLanePerSlot: 50})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, s := range slots {
+					slotIDs = append(slotIDs, s.ID)
+					capacity += s.Capacity
+				}
+			}
+			counter.reset()
+			units.take()
+			b.ResetTimer()
+			res, err := surge.Run(ctx, surge.Config{BaseURL: server.URL, RoundID: round.ID, SlotIDs: slotIDs, Households: households, Clients: clients, FollowSteering: follow})
+			b.StopTimer()
+			server.Close()
+			if err != nil {
+				b.Fatal(err)
+			}
+			requests := counter.reset()
+			wcu, succeeded, cancelled := units.take()
+			checkNoOversell(b, st, db, table, round.ID, capacity, len(residents), res)
 
-		checkNoOversell(b, st, db, table, round.ID, capacity, len(residents), res)
-
-		bareAfter := bareTransactions(b, endpoint, res.Requests)
-		bare := (bareBefore + bareAfter) / 2
-		ddb := 0
-		for _, n := range requests {
-			ddb += n
+			// Like for like: as many bare transactions as the surge had
+			// booking requests, as many of them failing their slot's
+			// condition as requests were refused.
+			refused := float64(res.Requests-res.Booked) / float64(res.Requests)
+			like := bareTransactions(b, endpoint, res.Requests, refused)
+			bareAfter := bareTransactions(b, endpoint, res.Requests, 0)
+			bare := (bareBefore + bareAfter) / 2
+			ddb := 0
+			for _, n := range requests {
+				ddb += n
+			}
+			placed := float64(res.Booked)
+			own := wcu / float64(max(succeeded, 1)) // a successful booking's units
+			handlerRate := float64(res.Requests) / res.Elapsed.Seconds()
+			report := func(v float64, unit string) { metrics[name+"-"+unit] = v }
+			report(float64(res.Residents), "booked")
+			report(float64(res.Quantile(0.5))/1e6, "p50-ms")
+			report(float64(res.Quantile(0.99))/1e6, "p99-ms")
+			report(float64(res.Requests)/placed, "requests/placed")
+			report(float64(requests["TransactWriteItems"])/placed, "transactions/placed")
+			report(float64(cancelled), "cancelled-transactions")
+			report(float64(ddb)/float64(res.Requests), "ddb-requests/booking-request")
+			report(own, "wcu/booking-own")
+			report((wcu+float64(cancelled)*own)/placed, "wcu/placed")
+			report(handlerRate, "booking-requests/s")
+			report(like, "like-for-like-floor/s")
+			report(handlerRate/bare, "throughput-ratio-old-floor")
+			report(handlerRate/like, "throughput-ratio-like-for-like")
+			b.Logf("%s: DynamoDB requests %v; errors %v; %d transactions cancelled; refused share %.2f; bare before %.0f/s, after %.0f/s",
+				name, requests, res.Errors, cancelled, refused, bareBefore, bareAfter)
 		}
-		b.ReportMetric(float64(res.Residents), "booked")
-		b.ReportMetric(float64(capacity), "capacity")
-		b.ReportMetric(float64(len(residents)), "demand")
-		b.ReportMetric(float64(res.Quantile(0.5))/1e6, "p50-ms")
-		b.ReportMetric(float64(res.Quantile(0.99))/1e6, "p99-ms")
-		b.ReportMetric(float64(ddb)/float64(res.Requests), "ddb-requests/booking-request")
-		b.ReportMetric(float64(requests["TransactWriteItems"])/float64(res.Requests), "transactions/booking-request")
-		handlerRate := float64(res.Requests) / res.Elapsed.Seconds()
-		b.ReportMetric(handlerRate, "booking-requests/s")
-		b.ReportMetric(bare, "bare-transactions/s")
-		b.ReportMetric(bareBefore, "bare-before/s")
-		b.ReportMetric(bareAfter, "bare-after/s")
-		b.ReportMetric(handlerRate/bare, "throughput-ratio")
-		b.Logf("DynamoDB requests during the surge: %v; errors: %v", requests, res.Errors)
 	}
 }
 
@@ -295,7 +373,7 @@ func checkNoOversell(b testing.TB, st *store.Store, db *dynamodb.Client, table, 
 // booking (round check, slot update with its condition, booking and code
 // puts, resident check, progress update) on 64 workers, in a table of their
 // own, and returns transactions per second.
-func bareTransactions(b *testing.B, endpoint string, n int) float64 {
+func bareTransactions(b *testing.B, endpoint string, n int, failShare float64) float64 {
 	b.Helper()
 	raw, table := dynamolocal.NewTable(b)
 	ctx := context.Background()
@@ -309,6 +387,7 @@ func bareTransactions(b *testing.B, endpoint string, n int) float64 {
 	put(map[string]types.AttributeValue{"PK": s("ROUND#bare"), "SK": s("ROUND"), "status": s("open")})
 	for i := 0; i < 12; i++ {
 		put(map[string]types.AttributeValue{"PK": s("ROUND#bare"), "SK": s(fmt.Sprintf("SLOT#%d", i)), "remaining": num(1 << 30)})
+		put(map[string]types.AttributeValue{"PK": s("ROUND#bare"), "SK": s(fmt.Sprintf("SLOT#full%d", i)), "remaining": num(0)})
 	}
 	put(map[string]types.AttributeValue{"PK": s("BUILDING#b"), "SK": s("HH#r"), "communityId": s("c")})
 	var next atomic.Int64
@@ -323,11 +402,17 @@ func bareTransactions(b *testing.B, endpoint string, n int) float64 {
 				if i >= n {
 					return
 				}
+				// Spread evenly: the i-th fails when the failing count
+				// up to it grows.
+				slot := fmt.Sprintf("SLOT#%d", i%12)
+				if int(float64(i+1)*failShare) > int(float64(i)*failShare) {
+					slot = fmt.Sprintf("SLOT#full%d", i%12)
+				}
 				_, err := raw.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 					{ConditionCheck: &types.ConditionCheck{TableName: aws.String(table), Key: map[string]types.AttributeValue{"PK": s("ROUND#bare"), "SK": s("ROUND")},
 						ConditionExpression: aws.String("#s = :open"), ExpressionAttributeNames: map[string]string{"#s": "status"},
 						ExpressionAttributeValues: map[string]types.AttributeValue{":open": s("open")}}},
-					{Update: &types.Update{TableName: aws.String(table), Key: map[string]types.AttributeValue{"PK": s("ROUND#bare"), "SK": s(fmt.Sprintf("SLOT#%d", i%12))},
+					{Update: &types.Update{TableName: aws.String(table), Key: map[string]types.AttributeValue{"PK": s("ROUND#bare"), "SK": s(slot)},
 						UpdateExpression: aws.String("SET remaining = remaining - :n"), ConditionExpression: aws.String("remaining >= :n"),
 						ExpressionAttributeValues: map[string]types.AttributeValue{":n": num(1)}}},
 					{Put: &types.Put{TableName: aws.String(table), ConditionExpression: aws.String("attribute_not_exists(PK)"),
@@ -339,7 +424,8 @@ func bareTransactions(b *testing.B, endpoint string, n int) float64 {
 					{Update: &types.Update{TableName: aws.String(table), Key: map[string]types.AttributeValue{"PK": s("ROUND#bare"), "SK": s(fmt.Sprintf("PROGRESS#%d", i%40))},
 						UpdateExpression: aws.String("ADD booked :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)}}},
 				}})
-				if err != nil {
+				var tce *types.TransactionCanceledException
+				if err != nil && !errors.As(err, &tce) {
 					b.Error(err)
 					return
 				}

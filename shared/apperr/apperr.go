@@ -47,7 +47,10 @@ type Error struct {
 	// RetryAfter, when set, is how long the client should wait before trying
 	// again: the Retry-After header of a 429 or 503.
 	RetryAfter time.Duration
-	Cause      error
+	// Alternatives are ids the client may use instead (a full slot's
+	// refusal names slots with room), nearest first.
+	Alternatives []string
+	Cause        error
 }
 
 // New declares an error of the catalogue. Call it at package level.
@@ -91,6 +94,13 @@ func (e *Error) Wrap(cause error) *Error {
 func (e *Error) WithFields(fields ...FieldError) *Error {
 	c := *e
 	c.Fields = append(append([]FieldError(nil), e.Fields...), fields...)
+	return &c
+}
+
+// WithAlternatives returns a copy of e that names ids to try instead.
+func (e *Error) WithAlternatives(ids ...string) *Error {
+	c := *e
+	c.Alternatives = ids
 	return &c
 }
 

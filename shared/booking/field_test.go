@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/manifest"
@@ -228,5 +229,54 @@ func TestASiteGrowsWhileItIsBooked(t *testing.T) {
 	site.Lanes, site.PerLanePerSlot = 1, 1
 	if err := f.st.ResizeSite(ctx, site, stale); err != booking.ErrConflict {
 		t.Fatalf("shrinking under a booking the read did not see: %v", err)
+	}
+}
+
+// TestFullSlotsAreRefusedWithoutAWrite: once a transaction found a slot
+// full, the instance refuses it without one for PlacesFor, naming the
+// slots with room nearest it; a place a cancellation frees is bookable
+// again within PlacesFor.
+func TestFullSlotsAreRefusedWithoutAWrite(t *testing.T) {
+	f := newFixture(t, 2)
+	ctx := context.Background()
+	first := f.slots[0].ID
+	if _, err := f.svc.Book(ctx, f.staff, f.round.ID, first, f.members[0], ""); err != nil {
+		t.Fatal(err)
+	}
+	before := f.db.Calls.Load()
+	_, err := f.svc.Book(ctx, f.staff, f.round.ID, first, f.members[1][:1], "")
+	if code(err) != "SLOT_FULL" || f.db.Calls.Load()-before != 1 {
+		t.Fatalf("the first refusal: %v after %d transactions, want SLOT_FULL after 1", err, f.db.Calls.Load()-before)
+	}
+	before = f.db.Calls.Load()
+	_, err = f.svc.Book(ctx, f.staff, f.round.ID, first, f.members[1][:1], "")
+	if code(err) != "SLOT_FULL" || f.db.Calls.Load() != before {
+		t.Fatalf("a slot known full: %v after %d transactions, want SLOT_FULL after none", err, f.db.Calls.Load()-before)
+	}
+	alt := apperr.As(err).Alternatives
+	if len(alt) == 0 || alt[0] != f.slots[1].ID || len(alt) > booking.MaxAlternatives {
+		t.Fatalf("alternatives %v, want the next slot first", alt)
+	}
+	// The refusal's first alternative books.
+	if _, err := f.svc.Book(ctx, f.staff, f.round.ID, alt[0], f.members[1][:1], ""); err != nil {
+		t.Fatalf("booking the alternative: %v", err)
+	}
+	// A cancellation frees a place: bookable within PlacesFor.
+	if _, err := f.svc.Cancel(ctx, f.staff, booking.BookingID(f.round.ID, f.members[0][0])); err != nil {
+		t.Fatal(err)
+	}
+	freed := time.Now()
+	for {
+		_, err := f.svc.Book(ctx, f.staff, f.round.ID, first, f.members[2][:1], "")
+		if err == nil {
+			break
+		}
+		if code(err) != "SLOT_FULL" || time.Since(freed) > booking.PlacesFor+500*time.Millisecond {
+			t.Fatalf("%v after %v: a freed place is not bookable within %v", err, time.Since(freed), booking.PlacesFor)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if booked := f.booked(t); booked[first] != 2 {
+		t.Fatalf("the slot after all: %v", booked)
 	}
 }

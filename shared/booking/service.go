@@ -71,6 +71,10 @@ type Service struct {
 	// rounds caches what never changes about a round (community, times), so
 	// a booking costs one DynamoDB request after a function's first.
 	rounds sync.Map
+
+	// places is what the instance learned of slots' free places, for
+	// PlacesFor: a slot known full is refused without a transaction.
+	places places
 }
 
 // RoundInput is the body that creates a round.
@@ -434,6 +438,17 @@ func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, sl
 		}
 		return Booked{Steering: none}, err
 	}
+	if s.places.knownFull(r.ID, slotID, len(residentIDs), now) {
+		// Known full within PlacesFor: refused without a transaction, with
+		// the slots that have room (a retry of a request that booked gets
+		// its answer first).
+		if key != "" {
+			if out, rerr := s.replay(ctx, r.ID, slotID, residentIDs, key, ErrSlotFull); rerr == nil {
+				return Booked{Bookings: out, Steering: steering, Replayed: true, Notified: texted(out)}, nil
+			}
+		}
+		return Booked{Steering: steering}, s.full(ctx, r, slot, len(residentIDs), steering)
+	}
 	req := BookRequest{Round: r, Slot: slot, IdempotencyKey: key, At: now.Truncate(time.Second).In(chinatime.Zone)}
 	for attempt := 0; ; attempt++ {
 		req.Residents = req.Residents[:0]
@@ -451,12 +466,28 @@ func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, sl
 		if err == nil {
 			metrics.Count(metrics.Bookings, float64(len(out)))
 		}
+		if errors.Is(err, ErrSlotFull) {
+			s.places.learnFull(r.ID, slotID, s.Now())
+			return Booked{Steering: steering}, s.full(ctx, r, slot, len(residentIDs), steering)
+		}
 		if err != nil || !staff {
 			return Booked{Bookings: out, Steering: steering}, err
 		}
 		audit.Changed(ctx, "bookings", nil, audited(out))
 		return Booked{Bookings: out, Steering: steering, Notified: s.confirm(ctx, r, slot, out)}, nil
 	}
+}
+
+// full is the refusal of a full slot, naming the slots with room nearest
+// it (the building's window's first), from a read of the round's slots at
+// most PlacesFor old.
+func (s *Service) full(ctx context.Context, r Round, slot Slot, n int, st Steering) error {
+	s.freshPlaces(ctx, r.ID)
+	var window []string
+	if st.Window != nil {
+		window = st.Window.SlotIDs
+	}
+	return ErrSlotFull.WithAlternatives(s.places.alternatives(r.ID, slot, n, window, s.Now())...)
 }
 
 // audited is what an audit entry says of bookings made for others: who,

@@ -48,10 +48,12 @@ type errorBody struct {
 }
 
 type errorDetail struct {
-	Code      string              `json:"code"`
-	Message   string              `json:"message"`
-	Fields    []apperr.FieldError `json:"fields,omitempty"`
-	RequestID string              `json:"requestId,omitempty"`
+	Code    string              `json:"code"`
+	Message string              `json:"message"`
+	Fields  []apperr.FieldError `json:"fields,omitempty"`
+	// Alternatives are ids to try instead (a full slot's: slots with room).
+	Alternatives []string `json:"alternatives,omitempty"`
+	RequestID    string   `json:"requestId,omitempty"`
 }
 
 // WriteError answers with err's envelope and status. What the client sees is
@@ -80,10 +82,11 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		fields[i] = f
 	}
 	WriteJSON(w, status, errorBody{Error: errorDetail{
-		Code:      e.Code,
-		Message:   e.Message(lang),
-		Fields:    fields,
-		RequestID: RequestID(r.Context()),
+		Code:         e.Code,
+		Message:      e.Message(lang),
+		Fields:       fields,
+		Alternatives: e.Alternatives,
+		RequestID:    RequestID(r.Context()),
 	}})
 }
 
