@@ -125,6 +125,14 @@ func coreComponents() openapi3.Schemas {
 			"lastNote":  ref("RoundNote"),
 			"published": S(describe(integer(0, 1e6), "Households texted their window (with ?publish=true).")),
 		}, "windows", "unplanned")),
+		"Missed": S(object(props{
+			"rounds": S(describe(array(ref("Round")), "The two latest rounds begun, newest first.")),
+			"residents": S(arrayOf(object(props{
+				"residentId": S(id("")), "name": S(str(1, 32)), "buildingId": S(id("")), "building": S(str(1, 32)),
+				"unit": S(str(0, 16)), "room": S(str(0, 16)),
+				"reasons": S(describe(array(S(enum("", "bedridden", "away", "isolating", "refused"))), "The reason given in each round, in the rounds' order.")),
+			}, "residentId", "name", "buildingId", "building", "unit", "room", "reasons"))),
+		}, "rounds", "residents")),
 		"Capacity": S(object(props{
 			"residents":  S(integer(0, 1e6)),
 			"accounted":  S(describe(integer(0, 1e6), "Not sampled with a reason (away, isolating, refused): not expected at a site.")),

@@ -107,6 +107,7 @@ func (r *runner) invariants(ctx context.Context) error {
 
 	var box []apiclient.SMS
 	if !r.c.Remote {
+		r.settle(ctx) // every text of the day, sent
 		var err error
 		if box, err = r.outbox(ctx); err != nil {
 			return err

@@ -375,6 +375,10 @@ func (r *runner) book(ctx context.Context) error {
 		return err
 	}
 	r.st.publish = false
+	// The plan's texts go out before booking opens (a plan is published
+	// ahead of its round): the opening's SMS replies do not wait behind
+	// them on the dispatch queue.
+	r.settle(ctx)
 	n := len(r.hs)
 	arrive := make([]time.Duration, n)
 	for i := range arrive {
@@ -571,14 +575,20 @@ func (r *runner) settle(ctx context.Context) {
 		time.Sleep(2 * time.Second) // a deployed queue drains on its own
 		return
 	}
-	last := -1
-	for i := 0; i < 120; i++ {
+	// Drained when the outbox has not grown for three looks in a row: a
+	// paced queue sends in bursts.
+	last, still := -1, 0
+	for i := 0; i < 240; i++ {
 		box, err := r.outbox(ctx)
 		if err != nil {
 			return
 		}
 		if len(box) == last {
-			return
+			if still++; still == 3 {
+				return
+			}
+		} else {
+			still = 0
 		}
 		last = len(box)
 		time.Sleep(500 * time.Millisecond)

@@ -212,9 +212,11 @@ func (r *Report) Markdown(w io.Writer) {
 	p("| residents booked (at the end) | %d of %d (%s); %d booked in the app, %d by SMS (%d texts) |\n", b.Booked, b.Residents, share(b.Booked), b.AppResidents, b.SMSResidents, b.SMSTexts)
 	p("| residents sampled (walk-ins included) | %d (%s) |\n", b.Sampled, share(b.Sampled))
 	p("| the opening | %.1f s for every household's booking; app booking p50 %.0f ms, p99 %.0f ms |\n", b.Seconds, b.P50ms, b.P99ms)
-	if o := r.Opening; o.Placed > 0 {
-		p("| what the opening's bookings cost | %d residents placed in the app; %d transactions (%.2f a placed booking), %d of them cancelled for a full slot; %.0f write units written (%.2f a placed booking) and %.0f billed for the cancelled |\n",
-			o.Placed, o.Transactions, float64(o.Transactions)/float64(o.Placed), o.Cancelled, o.WriteUnits, o.WriteUnits/float64(o.Placed), o.CancelledWriteUnits)
+	if o := r.Opening; o.Transactions > o.Cancelled {
+		placed := o.Transactions - o.Cancelled // each a booking (app or SMS) or a closure's move
+		p("| what the opening's bookings cost | %d transactions for %d bookings and moves placed (%.2f a placed one), %d cancelled for a full slot; %.0f write units written (%.1f a placed one) and %.0f billed for the cancelled (%.1f%%) |\n",
+			o.Transactions, placed, float64(o.Transactions)/float64(placed), o.Cancelled, o.WriteUnits, o.WriteUnits/float64(placed),
+			o.CancelledWriteUnits, 100*o.CancelledWriteUnits/max(o.WriteUnits, 1))
 	}
 	p("| site closed mid-round | %s at %s: %d bookings moved, %d cancelled, %d people told, in %.1f s |\n", r.SiteClosed.Site, r.SiteClosed.AtScenario,
 		r.SiteClosed.Moved, r.SiteClosed.Cancelled, r.SiteClosed.Notified, r.SiteClosed.Seconds)

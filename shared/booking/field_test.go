@@ -280,3 +280,47 @@ func TestFullSlotsAreRefusedWithoutAWrite(t *testing.T) {
 		t.Fatalf("the slot after all: %v", booked)
 	}
 }
+
+// TestTheSeriesListsWhoMissedTwoRoundsInARow: the residents sampled in
+// neither of the two latest rounds, with the reasons given in each.
+func TestTheSeriesListsWhoMissedTwoRoundsInARow(t *testing.T) {
+	f := newFixture(t, 5)
+	ctx := context.Background()
+	if m, err := f.svc.Missed(ctx, f.staff, "c1"); err != nil || len(m.Rounds) != 1 || len(m.Residents) != 0 {
+		t.Fatalf("one round: %+v %v", m, err)
+	}
+	now := time.Now()
+	second, err := f.svc.CreateRound(ctx, f.staff, "c1", booking.RoundInput{Name: "第5轮", StartsAt: now.Add(-time.Minute),
+		EndsAt: now.Add(2 * time.Hour), SlotMinutes: 30, AllowPastStart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, booking.CheckInInput{ResidentID: f.members[0][0]}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.CheckIn(ctx, f.staff, second.ID, booking.CheckInInput{ResidentID: f.members[0][1]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.SetReason(ctx, f.staff, second.ID, f.members[1][0], "away"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := f.svc.Missed(ctx, f.staff, "c1")
+	if err != nil || len(m.Rounds) != 2 || m.Rounds[0].ID != second.ID || len(m.Residents) != 2*households-2 {
+		t.Fatalf("two rounds: %d rounds, %d residents, %v", len(m.Rounds), len(m.Residents), err)
+	}
+	for _, r := range m.Residents {
+		if r.ResidentID == f.members[0][0] || r.ResidentID == f.members[0][1] {
+			t.Fatalf("%s was sampled in one of them", r.ResidentID)
+		}
+		if r.ResidentID == f.members[1][0] && (r.Reasons[0] != "away" || r.Reasons[1] != "") {
+			t.Fatalf("reasons %v", r.Reasons)
+		}
+		if r.Room == "" {
+			t.Fatalf("no room: %+v", r)
+		}
+	}
+	outsider := auth.Principal{UserID: "u-x", Role: manifest.RoleStaff, CommunityID: "c2"}.Normalized()
+	if _, err := f.svc.Missed(ctx, outsider, "c1"); code(err) != "FORBIDDEN" {
+		t.Fatalf("another community's staff: %v", err)
+	}
+}

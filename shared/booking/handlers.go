@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/httpapi"
 )
@@ -25,6 +26,17 @@ func (s *Service) Handlers() httpapi.Handlers {
 			}
 			rounds, err := s.Rounds(r.Context(), auth.Caller(r), cid)
 			return map[string]any{"rounds": rounds}, err
+		}),
+		"missedRounds": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
+			if err != nil {
+				return nil, err
+			}
+			m, err := s.Missed(r.Context(), auth.Caller(r), cid)
+			if err == nil {
+				audit.Counted(r.Context(), len(m.Residents))
+			}
+			return m, err
 		}),
 		"getRound": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			return s.GetRound(r.Context(), auth.Caller(r), r.PathValue("roundId"))

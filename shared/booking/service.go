@@ -72,6 +72,9 @@ type Service struct {
 	// a booking costs one DynamoDB request after a function's first.
 	rounds sync.Map
 
+	// registers caches each community's register for registerFor.
+	registers sync.Map
+
 	// places is what the instance learned of slots' free places, for
 	// PlacesFor: a slot known full is refused without a transaction.
 	places places

@@ -290,6 +290,8 @@ var Functions = []Function{
 		Routes: []Route{
 			{Method: "POST", Path: "/v1/communities/{communityId}/rounds", Op: "createRound", Idempotent: true, Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/rounds", Op: "listRounds", Access: SignedIn},
+			// The series (每日一检): who missed the two latest rounds.
+			{Method: "GET", Path: "/v1/communities/{communityId}/rounds/missed", Op: "missedRounds", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
 			{Method: "GET", Path: "/v1/rounds/{roundId}", Op: "getRound", Access: SignedIn},
 			{Method: "POST", Path: "/v1/rounds/{roundId}/sites", Op: "addSite", Idempotent: true, Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "DELETE", Path: "/v1/sites/{siteId}", Op: "closeSite", Access: Only(RoleStaff, RoleAdmin)},
