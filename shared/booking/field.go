@@ -198,12 +198,7 @@ func (s *Service) BuildingView(ctx context.Context, p auth.Principal, roundID, b
 		}
 		v.Doors = append(v.Doors, Door{HouseholdID: h.ID, Unit: h.Unit, Room: h.Room, Members: orEmpty(members[h.ID])})
 	}
-	sort.SliceStable(v.Doors, func(i, j int) bool {
-		if v.Doors[i].Unit != v.Doors[j].Unit {
-			return registry.NaturalLess(v.Doors[i].Unit, v.Doors[j].Unit)
-		}
-		return registry.NaturalLess(v.Doors[i].Room, v.Doors[j].Room)
-	})
+	byDoor(v.Doors, func(x Door) (string, string) { return x.Unit, x.Room })
 	return v, nil
 }
 
@@ -269,10 +264,7 @@ func (s *Service) doorVisits(ctx context.Context, ro Roster) ([]DoorVisit, error
 		if err != nil {
 			return nil, err
 		}
-		where := map[string]registry.Household{}
-		for _, h := range households {
-			where[h.ID] = h
-		}
+		where := byID(households)
 		var rows []DoorVisit
 		for _, res := range mine {
 			h := where[res.HouseholdID]
@@ -282,13 +274,30 @@ func (s *Service) doorVisits(ctx context.Context, ro Roster) ([]DoorVisit, error
 			}
 			rows = append(rows, v)
 		}
-		sort.SliceStable(rows, func(i, j int) bool {
-			if rows[i].Unit != rows[j].Unit {
-				return registry.NaturalLess(rows[i].Unit, rows[j].Unit)
-			}
-			return registry.NaturalLess(rows[i].Room, rows[j].Room)
-		})
+		byDoor(rows, func(x DoorVisit) (string, string) { return x.Unit, x.Room })
 		out = append(out, rows...)
 	}
 	return out, nil
+}
+
+// byDoor sorts rows door by door — unit, then room — as staff walk the
+// stairs.
+func byDoor[T any](rows []T, door func(T) (unit, room string)) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		ui, ri := door(rows[i])
+		uj, rj := door(rows[j])
+		if ui != uj {
+			return registry.NaturalLess(ui, uj)
+		}
+		return registry.NaturalLess(ri, rj)
+	})
+}
+
+// byID indexes households by id.
+func byID(households []registry.Household) map[string]registry.Household {
+	out := make(map[string]registry.Household, len(households))
+	for _, h := range households {
+		out[h.ID] = h
+	}
+	return out
 }

@@ -47,7 +47,7 @@ func (s *Service) Missed(ctx context.Context, p auth.Principal, communityID stri
 		}
 	}
 	sort.Slice(begun, func(i, j int) bool { return begun[i].StartsAt.After(begun[j].StartsAt) })
-	out := Missed{Rounds: begun[:min(2, len(begun))], Residents: []MissedResident{}}
+	out := Missed{Rounds: orEmpty(begun[:min(2, len(begun))]), Residents: []MissedResident{}}
 	if len(out.Rounds) < 2 {
 		return out, nil
 	}
@@ -82,20 +82,12 @@ func (s *Service) Missed(ctx context.Context, p auth.Principal, communityID stri
 		if err != nil {
 			return out, err
 		}
-		where := map[string]registry.Household{}
-		for _, h := range households {
-			where[h.ID] = h
-		}
+		where := byID(households)
 		for i := range rows {
 			h := where[registry.HouseholdOf(rows[i].ResidentID)]
 			rows[i].Unit, rows[i].Room = h.Unit, h.Room
 		}
-		sort.SliceStable(rows, func(i, j int) bool {
-			if rows[i].Unit != rows[j].Unit {
-				return registry.NaturalLess(rows[i].Unit, rows[j].Unit)
-			}
-			return registry.NaturalLess(rows[i].Room, rows[j].Room)
-		})
+		byDoor(rows, func(x MissedResident) (string, string) { return x.Unit, x.Room })
 		out.Residents = append(out.Residents, rows...)
 	}
 	return out, nil

@@ -795,10 +795,7 @@ func (s *Service) UnsampledList(ctx context.Context, p auth.Principal, roundID, 
 		if err != nil {
 			return nil, err
 		}
-		where := map[string]registry.Household{}
-		for _, h := range households {
-			where[h.ID] = h
-		}
+		where := byID(households)
 		var rows []Unsampled
 		for _, res := range residents {
 			if _, done := sampled[res.ID]; done {
@@ -809,12 +806,7 @@ func (s *Service) UnsampledList(ctx context.Context, p auth.Principal, roundID, 
 				HouseholdID: res.HouseholdID, Unit: h.Unit, Room: h.Room, Phone: res.Phone, Reason: reasons[res.ID]})
 		}
 		// Door by door: unit, then room, as staff walk the stairs.
-		sort.SliceStable(rows, func(i, j int) bool {
-			if rows[i].Unit != rows[j].Unit {
-				return registry.NaturalLess(rows[i].Unit, rows[j].Unit)
-			}
-			return registry.NaturalLess(rows[i].Room, rows[j].Room)
-		})
+		byDoor(rows, func(x Unsampled) (string, string) { return x.Unit, x.Room })
 		out = append(out, rows...)
 	}
 	return out, nil
