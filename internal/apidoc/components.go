@@ -95,7 +95,8 @@ func coreComponents() openapi3.Schemas {
 			"checkInOpensMinutesBefore": S(describe(integer(0, 240), "Check-in is taken from this long before the start until the end.")),
 			"createdAt":                 S(beijingTime()),
 			"drill":                     S(describe(id(""), "The drill run that opened it: shown to residents who opted into drills only.")),
-		}, "id", "communityId", "name", "startsAt", "endsAt", "slotMinutes", "checkInOpensMinutesBefore", "createdAt")),
+			"bookingRequired":           S(describe(boolean(), "false: booking is optional (the building windows are the plan, walk-ins the rule); a resident's booking is not held to their window.")),
+		}, "id", "communityId", "name", "startsAt", "endsAt", "slotMinutes", "checkInOpensMinutesBefore", "createdAt", "bookingRequired")),
 		"Site": S(object(props{
 			"id": S(id("")), "roundId": S(id("")), "name": S(str(1, 64)),
 			"lanes": S(integer(1, 50)), "perLanePerSlot": S(integer(1, 500)), "closed": S(boolean()),

@@ -180,6 +180,7 @@ var coreOps = map[string]op{
 			"slotMinutes":               S(integer(5, 240)),
 			"checkInOpensMinutesBefore": S(describe(integer(0, 240), "Check-in opens this long before the start (default 30).")),
 			"allowPastStart":            S(describe(boolean(), "Open a round already under way.")),
+			"bookingRequired":           S(describe(boolean(), "false: booking optional, the building windows are the plan (default true).")),
 		}, "name", "startsAt", "endsAt", "slotMinutes"),
 		answers: created(ref("Round"))},
 	"listRounds": {summary: "A community's latest rounds", answers: ok(list("rounds", ref("Round"), false))},

@@ -29,6 +29,10 @@ type Round struct {
 	// Drill is the drill run that opened it (演练): its SMS go to the
 	// drill's outbox, and only residents who opted into drills see it.
 	Drill string `json:"drill,omitempty"`
+	// BookingRequired: false makes booking optional (the building windows
+	// are the plan, walk-ins are the rule, a booking only reserves): a
+	// resident's booking is not held to their building's window.
+	BookingRequired bool `json:"bookingRequired"`
 }
 
 // DefaultCheckInOpensMinutesBefore lets a site open its queue half an hour

@@ -555,7 +555,7 @@ func (s *Service) Reschedule(ctx context.Context, p auth.Principal, bookingID, s
 	if !to.EndsAt.After(s.Now()) {
 		return Booking{}, ErrSlotPassed
 	}
-	if _, err := s.steer(ctx, staff, roundID, slotID, []string{residentID}); err != nil {
+	if _, err := s.steer(ctx, staff || !r.BookingRequired, roundID, slotID, []string{residentID}); err != nil {
 		return Booking{}, err
 	}
 	current, err := s.Store.BookingsOfResidents(ctx, roundID, []string{residentID})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -322,5 +323,53 @@ func TestTheSeriesListsWhoMissedTwoRoundsInARow(t *testing.T) {
 	outsider := auth.Principal{UserID: "u-x", Role: manifest.RoleStaff, CommunityID: "c2"}.Normalized()
 	if _, err := f.svc.Missed(ctx, outsider, "c1"); code(err) != "FORBIDDEN" {
 		t.Fatalf("another community's staff: %v", err)
+	}
+}
+
+// TestOptionalBookingIsNotHeldToTheWindow: a round created with booking
+// optional plans windows, and a resident may reserve outside theirs.
+func TestOptionalBookingIsNotHeldToTheWindow(t *testing.T) {
+	f := newFixture(t, 4)
+	ctx := context.Background()
+	optional := false
+	now := time.Now()
+	r, err := f.svc.CreateRound(ctx, f.staff, "c1", booking.RoundInput{Name: "第6轮", StartsAt: now.Add(-time.Minute), EndsAt: now.Add(2 * time.Hour),
+		SlotMinutes: 30, AllowPastStart: true, BookingRequired: &optional})
+	if err != nil || r.BookingRequired {
+		t.Fatalf("round %+v %v", r, err)
+	}
+	if got, err := f.svc.GetRound(ctx, f.staff, r.ID); err != nil || got.BookingRequired {
+		t.Fatalf("read back %+v %v", got, err)
+	}
+	if f.round.BookingRequired != true {
+		t.Fatal("a round is booking-required by default")
+	}
+	_, slots, err := f.svc.AddSite(ctx, f.staff, r.ID, booking.SiteInput{Name: "东门", Lanes: 1, PerLanePerSlot: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := f.svc.PlanRound(ctx, f.staff, r.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := registry.BuildingOf(f.members[0][0])
+	var window []string
+	for _, w := range plan.Windows {
+		if w.BuildingID == b {
+			window = w.SlotIDs
+		}
+	}
+	outside := ""
+	for _, s := range slots {
+		if !slices.Contains(window, s.ID) {
+			outside = s.ID
+		}
+	}
+	if len(window) == 0 || outside == "" {
+		t.Fatalf("window %v, slots %d", window, len(slots))
+	}
+	res, err := f.svc.BookSteered(ctx, f.residents[0], r.ID, outside, f.members[0], "")
+	if err != nil || res.Steering.InWindow {
+		t.Fatalf("reserving outside the window of an optional round: %+v %v", res, err)
 	}
 }

@@ -92,6 +92,8 @@ type RoundInput struct {
 	// AllowPastStart opens a round whose start has passed (one already under
 	// way); without it such a start is taken for a typing slip.
 	AllowPastStart bool `json:"allowPastStart"`
+	// BookingRequired: false makes booking optional (default true).
+	BookingRequired *bool `json:"bookingRequired"`
 }
 
 // pastStartGrace is how far in the past a start may be without
@@ -133,7 +135,8 @@ func (s *Service) CreateRound(ctx context.Context, p auth.Principal, communityID
 	}
 	r := Round{ID: NewRoundID(), CommunityID: communityID, Name: in.Name, StartsAt: in.StartsAt.Truncate(time.Second).In(chinatime.Zone),
 		EndsAt: in.EndsAt.Truncate(time.Second).In(chinatime.Zone), SlotMinutes: in.SlotMinutes, CheckInOpensMinutesBefore: opens,
-		CreatedAt: s.Now().Truncate(time.Second).In(chinatime.Zone), Drill: drill.RunOf(ctx)}
+		CreatedAt: s.Now().Truncate(time.Second).In(chinatime.Zone), Drill: drill.RunOf(ctx),
+		BookingRequired: in.BookingRequired == nil || *in.BookingRequired}
 	return r, s.Store.CreateRound(ctx, r)
 }
 
@@ -431,7 +434,7 @@ func (s *Service) BookSteered(ctx context.Context, p auth.Principal, roundID, sl
 	if !slot.EndsAt.After(now) {
 		return Booked{Steering: none}, ErrSlotPassed
 	}
-	steering, err := s.steer(ctx, staff, r.ID, slotID, residentIDs)
+	steering, err := s.steer(ctx, staff || !r.BookingRequired, r.ID, slotID, residentIDs)
 	if err != nil {
 		if key != "" {
 			// A repeat of a request that booked before the plan changed

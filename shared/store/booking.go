@@ -50,6 +50,9 @@ type roundItem struct {
 	CreatedAt   string `dynamodbav:"createdAt"`
 	Status      string `dynamodbav:"status"`
 	Drill       string `dynamodbav:"drill,omitempty"`
+	// BookingOptional is stored inverted so that rounds written before it
+	// read as booking required.
+	BookingOptional bool `dynamodbav:"bookingOptional,omitempty"`
 }
 
 type slotItem struct {
@@ -70,7 +73,8 @@ func (it slotItem) domain() booking.Slot {
 
 func (it roundItem) domain() booking.Round {
 	return booking.Round{ID: it.ID, CommunityID: it.CommunityID, Name: it.Name, StartsAt: parseTime(it.StartsAt),
-		EndsAt: parseTime(it.EndsAt), SlotMinutes: it.SlotMinutes, CheckInOpensMinutesBefore: it.CheckInOpen, CreatedAt: parseTime(it.CreatedAt), Drill: it.Drill}
+		EndsAt: parseTime(it.EndsAt), SlotMinutes: it.SlotMinutes, CheckInOpensMinutesBefore: it.CheckInOpen, CreatedAt: parseTime(it.CreatedAt), Drill: it.Drill,
+		BookingRequired: !it.BookingOptional}
 }
 
 type siteItem struct {
@@ -109,7 +113,7 @@ func (s *Store) CreateRound(ctx context.Context, r booking.Round) error {
 	ix := RoundsIndex(r.CommunityID, r.CreatedAt, r.ID)
 	av, err := record(roundItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "round"}, ID: r.ID, CommunityID: r.CommunityID,
 		Name: r.Name, StartsAt: formatTime(r.StartsAt), EndsAt: formatTime(r.EndsAt), SlotMinutes: r.SlotMinutes, CheckInOpen: r.CheckInOpensMinutesBefore,
-		CreatedAt: formatTime(r.CreatedAt), Status: "open", Drill: r.Drill})
+		CreatedAt: formatTime(r.CreatedAt), Status: "open", Drill: r.Drill, BookingOptional: !r.BookingRequired})
 	if err != nil {
 		return err
 	}
