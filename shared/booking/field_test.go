@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -371,5 +373,42 @@ func TestOptionalBookingIsNotHeldToTheWindow(t *testing.T) {
 	res, err := f.svc.BookSteered(ctx, f.residents[0], r.ID, outside, f.members[0], "")
 	if err != nil || res.Steering.InWindow {
 		t.Fatalf("reserving outside the window of an optional round: %+v %v", res, err)
+	}
+}
+
+// TestACallDownRacedIsMadeOnce: the same building called eight times at
+// once is called once; the others are refused, and one set of texts goes.
+func TestACallDownRacedIsMadeOnce(t *testing.T) {
+	f := newFixture(t, 5)
+	ctx := context.Background()
+	b := registry.BuildingOf(f.members[0][0])
+	var wg sync.WaitGroup
+	var made, refused atomic.Int32
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := f.svc.CallBuilding(ctx, f.staff, f.round.ID, b, booking.CallInput{})
+			switch code(err) {
+			case "":
+				made.Add(1)
+			case "CALLED_RECENTLY":
+				refused.Add(1)
+			default:
+				t.Errorf("a raced call: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if made.Load() != 1 || refused.Load() != 7 {
+		t.Fatalf("%d calls made, %d refused; want 1 and 7", made.Load(), refused.Load())
+	}
+	f.queue.Drain(ctx, f.root.Consumer().Handle)
+	texts := 0
+	for h := 0; h < households; h++ {
+		texts += len(f.texts(fmt.Sprintf("137%08d", h), "building_called"))
+	}
+	if texts != 4 {
+		t.Fatalf("%d texts, want one for each of the building's 4 households", texts)
 	}
 }

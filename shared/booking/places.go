@@ -68,7 +68,7 @@ func (p *places) learnFull(roundID, slotID string, now time.Time) {
 	p.round(roundID).full[slotID] = now
 }
 
-// fresh reads the round's slots when what the instance knows is older than
+// freshPlaces reads the round's slots when what the instance knows is older than
 // PlacesFor and no read is under way: one Query for a burst of refusals.
 func (s *Service) freshPlaces(ctx context.Context, roundID string) {
 	now := s.Now()

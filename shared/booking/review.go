@@ -78,6 +78,12 @@ func (s *Service) Progress(ctx context.Context, p auth.Principal, roundID string
 	if err != nil {
 		return RoundProgress{}, err
 	}
+	return s.progress(ctx, r, ro)
+}
+
+// progress assembles the progress of round r from its roster.
+func (s *Service) progress(ctx context.Context, r Round, ro Roster) (RoundProgress, error) {
+	roundID := r.ID
 	counts, err := s.Store.Progress(ctx, roundID)
 	if err != nil {
 		return RoundProgress{}, err
@@ -185,7 +191,7 @@ func (s *Service) Review(ctx context.Context, p auth.Principal, roundID string) 
 	if err != nil {
 		return Review{}, err
 	}
-	prog, err := s.Progress(ctx, p, roundID)
+	prog, err := s.progress(ctx, r, ro) // one roster for both
 	if err != nil {
 		return Review{}, err
 	}
