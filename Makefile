@@ -10,7 +10,7 @@ export REDOCLY_TELEMETRY := off
 CDK := npx --no-install cdk
 REDOCLY := npx --no-install redocly
 
-.PHONY: run test check vet lint-api unit fuzz infra-test synth stacks bench deploy
+.PHONY: run test check vet lint-api console-test types browser unit fuzz infra-test synth stacks bench deploy
 
 ## run: the whole stack on this machine, on http://localhost:8080 (PORT changes it)
 run:
@@ -22,7 +22,7 @@ run:
 test: node_modules/.package-lock.json
 	go run ./cmd/withdynamodb -- $(MAKE) --no-print-directory check
 
-check: vet lint-api unit fuzz infra-test synth stacks
+check: vet lint-api console-test unit fuzz infra-test synth stacks
 
 vet:
 	@unformatted=$$(gofmt -l $$(go list -f '{{.Dir}}' ./...)); \
@@ -35,6 +35,30 @@ lint-api: node_modules/.package-lock.json
 	$(REDOCLY) lint --max-problems 50 shared/openapi/openapi.json > .cache/redocly.log 2>&1 || { cat .cache/redocly.log; exit 1; }
 	@! grep -qE "You have [0-9]+ (warning|error)" .cache/redocly.log || { cat .cache/redocly.log; exit 1; }
 	@echo "lint-api: shared/openapi/openapi.json is valid, no warning"
+
+# The console (console/): its types against the API's document, its unit
+# tests; its browser suite runs with cmd/local's tests (unit), in Debian's
+# chromium.
+CONSOLE_TYPES := .cache/console/schema.d.ts
+console-test: console/node_modules/.package-lock.json browser
+	cd console && npx --no-install vue-tsc --noEmit && npx --no-install vitest run
+	@mkdir -p .cache/console
+	cd console && npx --no-install openapi-typescript ../shared/openapi/openapi.json -o ../$(CONSOLE_TYPES) > /dev/null
+	@cmp -s console/src/api/schema.d.ts $(CONSOLE_TYPES) || { echo "console/src/api/schema.d.ts is stale: make types"; exit 1; }
+	@echo "console-test: types fresh, type-checked, unit tests passed"
+
+console/node_modules/.package-lock.json: console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --loglevel error
+
+## types: the API's document and the console's types from it
+types:
+	go generate ./shared/openapi
+	cd console && npx --no-install openapi-typescript ../shared/openapi/openapi.json -o src/api/schema.d.ts
+
+# The browser the console's suite drives: Debian's chromium (.ci/run
+# installs it, with the CJK fonts its screenshots need).
+browser:
+	@command -v chromium > /dev/null || [ -n "$${CHROMIUM:-}" ] || { echo "the console's browser suite needs Debian's chromium: apt-get install chromium fonts-noto-cjk (or set CHROMIUM)"; exit 1; }
 
 # -race everywhere but the CDK app, whose jsii runtime makes it slow and racy-looking.
 unit:
@@ -55,13 +79,16 @@ synth: node_modules/.package-lock.json
 	$(CDK) synth --quiet
 	$(CDK) synth --quiet -c stage=prod -c alarmEmail=oncall@example.org
 	@test -s cdk.out/Fangxian-dev.template.json && test -s cdk.out/Fangxian-prod.template.json
-	$(CDK) synth --quiet -c stage=prod -c alarmEmail=oncall@example.org -c partition=aws-cn -c smsProvider=tencent -c tencentSmsAppId=1400000000 --output cdk.out/aws-cn
+	$(CDK) synth --quiet -c stage=prod -c alarmEmail=oncall@example.org -c partition=aws-cn -c smsProvider=tencent -c tencentSmsAppId=1400000000 -c webDomainName=fangxian.example.com.cn -c webIamCertificateId=ASCAEXAMPLEIAMCERT --output cdk.out/aws-cn
 	@test -s cdk.out/aws-cn/Fangxian-prod.template.json
 	@# Stacks that could not work are refused: production without an alarm subscriber, China without its SMS application.
 	@! $(CDK) synth --quiet -c stage=prod --output .cache/refused > .cache/refused.log 2>&1 || { echo "synth: prod without alarmEmail was not refused"; exit 1; }
 	@grep -q alarmEmail .cache/refused.log || { cat .cache/refused.log; exit 1; }
-	@! $(CDK) synth --quiet -c stage=prod -c alarmEmail=oncall@example.org -c partition=aws-cn --output .cache/refused > .cache/refused.log 2>&1 || { echo "synth: China without its SMS application was not refused"; exit 1; }
+	@! $(CDK) synth --quiet -c stage=prod -c alarmEmail=oncall@example.org -c partition=aws-cn -c webDomainName=fangxian.example.com.cn -c webIamCertificateId=ASCAEXAMPLEIAMCERT --output .cache/refused > .cache/refused.log 2>&1 || { echo "synth: China without its SMS application was not refused"; exit 1; }
 	@grep -q TENCENT_SMS_APP_ID .cache/refused.log || { cat .cache/refused.log; exit 1; }
+	@! $(CDK) synth --quiet -c stage=prod -c alarmEmail=oncall@example.org -c partition=aws-cn -c smsProvider=tencent -c tencentSmsAppId=1400000000 --output .cache/refused > .cache/refused.log 2>&1 || { echo "synth: China without an ICP-filed domain for CloudFront was not refused"; exit 1; }
+	@grep -q webDomainName .cache/refused.log || { cat .cache/refused.log; exit 1; }
+	@grep -q '"AWS::CloudFront::Distribution"' cdk.out/Fangxian-dev.template.json && grep -q '"AWS::CloudFront::Distribution"' cdk.out/aws-cn/Fangxian-prod.template.json || { echo "synth: a stack without the console's distribution"; exit 1; }
 	@! grep -q 'sms-voice' cdk.out/aws-cn/Fangxian-prod.template.json || { echo "synth: the China stack mentions End User Messaging"; exit 1; }
 	@! grep -qE '"arn:aws:' cdk.out/aws-cn/Fangxian-prod.template.json || { echo "synth: the China stack has a global-partition ARN"; exit 1; }
 	@echo "synth: Fangxian-dev and Fangxian-prod in cdk.out/, Fangxian-prod for the China regions in cdk.out/aws-cn/"

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/fangxian/fangxian/internal/console"
 	"github.com/fangxian/fangxian/shared/manifest"
 )
 
@@ -57,9 +59,14 @@ func main() {
 		SMSSignature:           contextString(app, "smsSignature", "防线"),
 		SMSOriginationIdentity: contextString(app, "smsOriginationIdentity", ""),
 		SMSConfigurationSet:    contextString(app, "smsConfigurationSet", ""),
-		WeChatAppID:            contextString(app, "wechatAppId", ""),
-		SMSPartsPerSecond:      contextString(app, "smsPartsPerSecond", "10"),
-		AlarmEmail:             contextString(app, "alarmEmail", ""),
+		Web: WebDomain{
+			Name:             contextString(app, "webDomainName", ""),
+			CertificateArn:   contextString(app, "webCertificateArn", ""),
+			IAMCertificateID: contextString(app, "webIamCertificateId", ""),
+		},
+		WeChatAppID:       contextString(app, "wechatAppId", ""),
+		SMSPartsPerSecond: contextString(app, "smsPartsPerSecond", "10"),
+		AlarmEmail:        contextString(app, "alarmEmail", ""),
 		FunctionSettings: map[string]string{
 			"OTP_LIMIT_PER_IP_PER_HOUR":           contextString(app, "otpLimitPerIpPerHour", ""),
 			"OTP_LIMIT_PER_STREET_PER_HOUR":       contextString(app, "otpLimitPerStreetPerHour", ""),
@@ -75,6 +82,12 @@ func main() {
 		fail(err)
 	}
 	assets, err := buildBootstraps(manifest.ForProvider(manifest.Functions, settings.SMSProvider), ".cache/lambda")
+	if err != nil {
+		fail(err)
+	}
+	// The console is built as make run builds it (once per change of its
+	// sources) and deployed beside the API.
+	web, err := console.Build(context.Background(), ".", os.Stderr)
 	if err != nil {
 		fail(err)
 	}
@@ -96,10 +109,11 @@ func main() {
 			Description: jsii.String("Fangxian (防线) community epidemic-response backend, stage " + stage),
 			Env:         env,
 		},
-		Stage:     stage,
-		Functions: manifest.Functions,
-		AssetDir:  func(name string) string { return assets[name] },
-		Settings:  settings,
+		Stage:      stage,
+		Functions:  manifest.Functions,
+		AssetDir:   func(name string) string { return assets[name] },
+		Settings:   settings,
+		ConsoleDir: web,
 	})
 	app.Synth(nil)
 }

@@ -47,6 +47,8 @@ type StackProps struct {
 	AssetDir func(function string) string
 	// Settings are the stage's choices from the CDK context.
 	Settings Settings
+	// ConsoleDir is the console's build to serve (empty: no console).
+	ConsoleDir string
 }
 
 // Settings come from the CDK context (cdk.json or -c key=value).
@@ -67,6 +69,8 @@ type Settings struct {
 	// Domain puts the API on a domain of the operator's (WeChat calls only
 	// listed domains; in China only an ICP-filed one is reachable).
 	Domain Domain
+	// Web is the console's and the API's one domain, on CloudFront.
+	Web WebDomain
 	// SMSOriginationIdentity is the phone number, sender id or pool to send
 	// from, as an ARN to scope the permission to it.
 	SMSOriginationIdentity string
@@ -125,7 +129,7 @@ func (s Settings) Check() error {
 	if d.Name == "" && (d.CertificateArn != "" || d.HostedZoneID != "") {
 		return fmt.Errorf("a certificate or hosted zone without domainName")
 	}
-	return nil
+	return s.Web.check(s.Partition)
 }
 
 // check refuses a stack that would run unwatched: production's alarms must
@@ -237,6 +241,9 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		}
 	}
 
+	if props.ConsoleDir != "" {
+		newWeb(stack, props, props.ConsoleDir, api, removal, retention)
+	}
 	awscdk.NewCfnOutput(stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
 		Value:       apiURL,
 		Description: jsii.String("Base URL of the API: curl $ApiUrl/v1/health"),

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/fangxian/fangxian/internal/console"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/store"
 )
@@ -101,11 +102,14 @@ func template(t *testing.T, stage, set string) assertions.Template {
 	switch set {
 	case "china":
 		settings.Partition, settings.SMSProvider = "aws-cn", manifest.SMSTencent
+		settings.Web = WebDomain{Name: "fangxian.example.com.cn", IAMCertificateID: "ASCAEXAMPLEIAMCERT"}
 		settings.TencentSMSAppID, settings.TencentSMSRegion = "1400006666", "ap-guangzhou"
 		settings.SMSTemplateIDs = `{"signin_code":"2001001","notice":"2001002"}`
 		env = &awscdk.Environment{Region: jsii.String("cn-northwest-1")}
 	case "domain":
 		settings.Domain = Domain{Name: "api.fangxian.example.cn", CertificateArn: "arn:aws:acm:ap-east-1:123456789012:certificate/abc"}
+	case "web":
+		settings.Web = WebDomain{Name: "www.fangxian.example.org", CertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/web"}
 	case "domain-zone":
 		settings.Domain = Domain{Name: "api.fangxian.example.org", HostedZoneID: "Z0123456789ABCDEFGHIJ", HostedZoneName: "fangxian.example.org"}
 	case "sms-by-id":
@@ -121,12 +125,23 @@ func template(t *testing.T, stage, set string) assertions.Template {
 	if stage == "prod" && settings.AlarmEmail == "" {
 		settings.AlarmEmail = "oncall@example.org" // production's alarms must reach someone
 	}
+	// A console build: the page and one asset.
+	web := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(web, "assets"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{"index.html": "<!doctype html><title>防线</title>", "assets/index-abc.js": "console.log(1)"} {
+		if err := os.WriteFile(filepath.Join(web, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	stack := NewStack(app, "Test", &StackProps{
 		StackProps: awscdk.StackProps{Env: env},
 		Stage:      stage,
 		Functions:  fns,
 		AssetDir:   func(name string) string { return filepath.Join(assets, name) },
 		Settings:   settings,
+		ConsoleDir: web,
 	})
 	tpl := assertions.Template_FromStack(stack, nil)
 	templates[key] = tpl
@@ -145,6 +160,20 @@ func check(t *testing.T, what string, assertion func()) {
 		}
 	}()
 	assertion()
+}
+
+// functions are the stack's own Lambda functions (the bootstraps), by
+// logical id: not the CDK's helpers (the console's deployment, the
+// bucket's emptying), which run its own runtimes.
+func functions(t *testing.T, tpl assertions.Template) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	for id, f := range resources(t, tpl, "AWS::Lambda::Function") {
+		if f["Properties"].(map[string]any)["Runtime"] == "provided.al2023" {
+			out[id] = f
+		}
+	}
+	return out
 }
 
 // resources returns the template's resources of one type, by logical id.
@@ -208,9 +237,9 @@ func TestTable(t *testing.T) {
 
 func TestFunctionsFollowTheManifest(t *testing.T) {
 	tpl := template(t, "dev", "real")
-	check(t, "one Lambda per function", func() {
-		tpl.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(float64(len(pinpointFunctions))))
-	})
+	if n := len(functions(t, tpl)); n != len(pinpointFunctions) {
+		t.Errorf("%d Lambdas of ours, want one per function: %d", n, len(pinpointFunctions))
+	}
 	for _, fn := range pinpointFunctions {
 		check(t, fn.Name, func() {
 			tpl.HasResourceProperties(jsii.String("AWS::Lambda::Function"), map[string]any{
@@ -259,8 +288,8 @@ func TestLogRetention(t *testing.T) {
 	for stage, days := range map[string]float64{"dev": 7, "prod": 90} {
 		tpl := template(t, stage, "real")
 		groups := resources(t, tpl, "AWS::Logs::LogGroup")
-		if want := len(pinpointFunctions) + 1; len(groups) != want {
-			t.Errorf("%s: %d log groups, want %d (one per function and the API's)", stage, len(groups), want)
+		if want := len(pinpointFunctions) + 2; len(groups) != want {
+			t.Errorf("%s: %d log groups, want %d (one per function, the API's and the console deployment's)", stage, len(groups), want)
 		}
 		for id, g := range groups {
 			if got := g["Properties"].(map[string]any)["RetentionInDays"]; got != days {
@@ -369,7 +398,7 @@ func TestStagePattern(t *testing.T) {
 func policyActions(t *testing.T, tpl assertions.Template) map[string]map[string][]any {
 	t.Helper()
 	roleOfFunction := map[string]string{}
-	for id, f := range resources(t, tpl, "AWS::Lambda::Function") {
+	for id, f := range functions(t, tpl) {
 		role := f["Properties"].(map[string]any)["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
 		roleOfFunction[role] = id[:strings.Index(id, "Function")]
 	}
@@ -437,7 +466,7 @@ func TestSecretsAndSMSAreGrantedOnlyWhereDeclared(t *testing.T) {
 // its environment, and only auth may read the private key's parameter.
 func TestOnlyAuthReadsThePrivateKey(t *testing.T) {
 	tpl := template(t, "dev", "real")
-	for id, f := range resources(t, tpl, "AWS::Lambda::Function") {
+	for id, f := range functions(t, tpl) {
 		vars := f["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
 		name := id[:strings.Index(id, "Function")]
 		var fn manifest.Function
@@ -464,7 +493,7 @@ func TestOnlyAuthReadsThePrivateKey(t *testing.T) {
 // request at 30 s; a function serving routes must time out before.
 func TestHTTPFunctionsAnswerBeforeTheGatewayGivesUp(t *testing.T) {
 	tpl := template(t, "dev", "real")
-	for id, f := range resources(t, tpl, "AWS::Lambda::Function") {
+	for id, f := range functions(t, tpl) {
 		name := id[:strings.Index(id, "Function")]
 		for _, m := range manifest.Functions {
 			if logicalName(m.Name) != name || len(m.Routes) == 0 {
@@ -553,7 +582,7 @@ func TestAlarmsReachSomeone(t *testing.T) {
 			"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{"OTP_LIMIT_PER_HOUR": "500"})},
 		})
 	})
-	for id, f := range resources(t, tpl, "AWS::Lambda::Function") {
+	for id, f := range functions(t, tpl) {
 		vars := f["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
 		if _, set := vars["TOKEN_FAILURES_PER_IP_PER_HOUR"]; set {
 			t.Errorf("%s: an unset setting is in the environment", id)
@@ -600,7 +629,7 @@ func TestQueueProducersGetTheURLAndSendRights(t *testing.T) {
 	if _, ok := actions["Reader"]["sqs:SendMessage"]; ok {
 		t.Error("a function that declares no queue may send")
 	}
-	for id, f := range resources(t, tpl, "AWS::Lambda::Function") {
+	for id, f := range functions(t, tpl) {
 		vars, _ := f["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
 		_, has := vars["QUEUE_URL_OUTBOX"]
 		if has != strings.HasPrefix(id, "Producer") {
@@ -613,7 +642,7 @@ func TestQueueProducersGetTheURLAndSendRights(t *testing.T) {
 func templateEnv(t *testing.T, tpl assertions.Template) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
-	for id, f := range resources(t, tpl, "AWS::Lambda::Function") {
+	for id, f := range functions(t, tpl) {
 		vars, _ := f["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
 		out[id[:strings.Index(id, "Function")]] = vars
 	}
@@ -741,6 +770,67 @@ func TestCustomDomain(t *testing.T) {
 	check(t, "no domain by default", func() { plain.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::DomainName"), jsii.Number(0)) })
 }
 
+// TestTheConsoleAndTheAPIShareOneDomain: the console's files in a private
+// bucket only CloudFront reads (OAC; an OAI in China), the API under /v1/*
+// on the same distribution with nothing cached, the page under a CSP of
+// the same origin; the operator's domain on it (China's with its IAM
+// certificate).
+func TestTheConsoleAndTheAPIShareOneDomain(t *testing.T) {
+	tpl := template(t, "prod", "web")
+	check(t, "a private bucket", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::S3::Bucket"), map[string]any{
+			"PublicAccessBlockConfiguration": map[string]any{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
+		})
+	})
+	check(t, "origin access control", func() {
+		tpl.ResourceCountIs(jsii.String("AWS::CloudFront::OriginAccessControl"), jsii.Number(1))
+	})
+	check(t, "the distribution: its domain, the API under /v1/*, the console at its root", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
+			"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{
+				"Aliases":           []any{"www.fangxian.example.org"},
+				"DefaultRootObject": "console/index.html",
+				"ViewerCertificate": assertions.Match_ObjectLike(&map[string]any{"AcmCertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/web"}),
+				"CacheBehaviors": []any{assertions.Match_ObjectLike(&map[string]any{
+					"PathPattern": "/v1/*", "ViewerProtocolPolicy": "https-only",
+					"AllowedMethods": assertions.Match_ArrayWith(&[]any{"PATCH", "POST", "DELETE"}),
+					// Managed CachingDisabled: nothing of the API is cached.
+					"CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+				})},
+			}),
+		})
+	})
+	check(t, "the CSP", func() {
+		tpl.HasResourceProperties(jsii.String("AWS::CloudFront::ResponseHeadersPolicy"), map[string]any{
+			"ResponseHeadersPolicyConfig": assertions.Match_ObjectLike(&map[string]any{
+				"SecurityHeadersConfig": assertions.Match_ObjectLike(&map[string]any{
+					"ContentSecurityPolicy": map[string]any{"ContentSecurityPolicy": console.CSP, "Override": true},
+				}),
+			}),
+		})
+	})
+	check(t, "the files deployed under console/", func() {
+		tpl.HasResourceProperties(jsii.String("Custom::CDKBucketDeployment"), map[string]any{"DestinationBucketKeyPrefix": "console/"})
+	})
+	check(t, "the console's URL", func() {
+		tpl.HasOutput(jsii.String("ConsoleUrl"), map[string]any{"Value": "https://www.fangxian.example.org"})
+	})
+
+	china := template(t, "prod", "china")
+	check(t, "China: an origin access identity, not OAC", func() {
+		china.ResourceCountIs(jsii.String("AWS::CloudFront::CloudFrontOriginAccessIdentity"), jsii.Number(1))
+		china.ResourceCountIs(jsii.String("AWS::CloudFront::OriginAccessControl"), jsii.Number(0))
+	})
+	check(t, "China: the ICP-filed domain with its IAM certificate", func() {
+		china.HasResourceProperties(jsii.String("AWS::CloudFront::Distribution"), map[string]any{
+			"DistributionConfig": assertions.Match_ObjectLike(&map[string]any{
+				"Aliases":           []any{"fangxian.example.com.cn"},
+				"ViewerCertificate": map[string]any{"IamCertificateId": "ASCAEXAMPLEIAMCERT", "SslSupportMethod": "sni-only", "MinimumProtocolVersion": "TLSv1.2_2021"},
+			}),
+		})
+	})
+}
+
 // TestProductionWithoutAlarmSubscriberIsRefused: a prod stack whose alarms
 // would reach nobody does not synthesise.
 func TestProductionWithoutAlarmSubscriberIsRefused(t *testing.T) {
@@ -764,10 +854,22 @@ func TestSettingsThatCannotDeploy(t *testing.T) {
 		"a template id for no template": func(s *Settings) {
 			s.SMSProvider, s.SMSTemplateIDs = manifest.SMSTencent, `{"signin_kode":"1"}`
 		},
-		"template ids that are not JSON": func(s *Settings) { s.SMSTemplateIDs = `signin_code=1` },
-		"a domain without a certificate": func(s *Settings) { s.Domain = Domain{Name: "api.example.cn"} },
-		"a certificate without a domain": func(s *Settings) { s.Domain = Domain{CertificateArn: "arn:aws:acm:x"} },
-		"a bracketed signature":          func(s *Settings) { s.SMSSignature = "防[线]" },
+		"template ids that are not JSON":     func(s *Settings) { s.SMSTemplateIDs = `signin_code=1` },
+		"a domain without a certificate":     func(s *Settings) { s.Domain = Domain{Name: "api.example.cn"} },
+		"a certificate without a domain":     func(s *Settings) { s.Domain = Domain{CertificateArn: "arn:aws:acm:x"} },
+		"a bracketed signature":              func(s *Settings) { s.SMSSignature = "防[线]" },
+		"a web domain without a certificate": func(s *Settings) { s.Web = WebDomain{Name: "www.example.org"} },
+		"a web certificate outside us-east-1": func(s *Settings) {
+			s.Web = WebDomain{Name: "www.example.org", CertificateArn: "arn:aws:acm:ap-east-1:123456789012:certificate/x"}
+		},
+		"an IAM certificate outside China": func(s *Settings) { s.Web = WebDomain{Name: "www.example.org", IAMCertificateID: "ASCA1"} },
+		"China without its ICP-filed domain": func(s *Settings) {
+			s.Partition, s.SMSProvider = "aws-cn", manifest.SMSTencent
+		},
+		"China with an ACM certificate": func(s *Settings) {
+			s.Partition, s.SMSProvider = "aws-cn", manifest.SMSTencent
+			s.Web = WebDomain{Name: "fangxian.example.com.cn", IAMCertificateID: "ASCA1", CertificateArn: "arn:aws-cn:acm:cn-north-1:1:certificate/x"}
+		},
 	}
 	if err := good.Check(); err != nil {
 		t.Fatalf("good settings: %v", err)
@@ -781,6 +883,7 @@ func TestSettingsThatCannotDeploy(t *testing.T) {
 	}
 	china := good
 	china.Partition, china.SMSProvider = "aws-cn", manifest.SMSTencent
+	china.Web = WebDomain{Name: "fangxian.example.com.cn", IAMCertificateID: "ASCA1"}
 	if err := china.Check(); err != nil {
 		t.Errorf("China with Tencent Cloud: %v", err)
 	}
@@ -827,7 +930,8 @@ func TestStackWhoseFunctionsCannotStartIsRefused(t *testing.T) {
 	ctx := cdkContext(t, "prod")
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
 	settings := Settings{Partition: "aws-cn", SMSProvider: manifest.SMSTencent, SMSSignature: "防线", SMSPartsPerSecond: "10",
-		TencentSMSRegion: "ap-guangzhou", AlarmEmail: "oncall@example.org"}
+		TencentSMSRegion: "ap-guangzhou", AlarmEmail: "oncall@example.org",
+		Web: WebDomain{Name: "fangxian.example.com.cn", IAMCertificateID: "ASCAEXAMPLEIAMCERT"}}
 	defer func() {
 		r := recover()
 		if r == nil {

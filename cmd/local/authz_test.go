@@ -164,6 +164,8 @@ var allowed = map[string][]string{
 	// Volunteers reach these with a duty only (the fixture gives none:
 	// NOT_ON_DUTY); shared/booking's tests hold the duties.
 	"patchSite":          {staffA, adminA},
+	"openSite":           {staffA, adminA},
+	"myField":            {staffA, adminA},
 	"missedRounds":       {staffA, adminA},
 	"callBuilding":       {staffA, adminA},
 	"roundBuilding":      {staffA, adminA},

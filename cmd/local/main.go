@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/fangxian/fangxian/internal/console"
 	"github.com/fangxian/fangxian/internal/demo"
 	"github.com/fangxian/fangxian/internal/docsasset"
 	"github.com/fangxian/fangxian/internal/dynamolocal"
@@ -68,6 +70,9 @@ type config struct {
 	WeChat   auth.WeChatConfig
 	// CallbackSecret is the secret in the local SMS callback URLs.
 	CallbackSecret string
+	// ConsoleRoot is the repository whose console/ is built and served
+	// under /console/ ("": no console).
+	ConsoleRoot string
 }
 
 // localCallbackSecret is the local callback URLs' secret unless
@@ -87,6 +92,7 @@ func configFromEnv() config {
 			BaseURL: os.Getenv("WECHAT_BASE_URL"), AppID: os.Getenv("WECHAT_APP_ID"), Secret: os.Getenv("WECHAT_APP_SECRET"),
 		},
 		CallbackSecret: envOr("SMS_CALLBACK_SECRET", localCallbackSecret),
+		ConsoleRoot:    ".",
 	}
 	_ = c.LogLevel.UnmarshalText([]byte(os.Getenv("LOG_LEVEL")))
 	return c
@@ -142,6 +148,7 @@ func run(ctx context.Context, c config, out io.Writer) error {
 		}
 		return nil
 	}
+	d.console = localConsole(ctx, c.ConsoleRoot, out)
 	handler, err := newHandler(d, log)
 	if err != nil {
 		return err
@@ -211,6 +218,30 @@ type deps struct {
 	retention  *retention.Service
 	inbound    *inbound.Handler
 	dispatch   *dispatch.Consumer
+	// console serves the office console's build under /console/ (nil:
+	// not served).
+	console http.Handler
+}
+
+// localConsole builds the console when its sources changed (make run from
+// the repository) and serves it; a build that fails is said, and the API
+// runs on without it.
+func localConsole(ctx context.Context, root string, out io.Writer) http.Handler {
+	if root == "" {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(root, "console", "package.json")); err != nil {
+		return nil // not run from the repository: no console to build
+	}
+	dist, err := console.Build(ctx, root, out)
+	if err != nil {
+		fmt.Fprintf(out, "the console was not built (%v): the API runs without it\n", err)
+		msg := "the console was not built: " + err.Error()
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, msg, http.StatusServiceUnavailable)
+		})
+	}
+	return console.Handler(dist)
 }
 
 // newDeps builds the local root: the same builder as every Lambda, on local
@@ -415,9 +446,22 @@ func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 			dev.ServeHTTP(w, r)
 			return
 		}
+
 		api.ServeHTTP(w, r)
 	})
-	return observe(both), nil
+	observed := observe(both)
+	if d.console == nil {
+		return observed, nil
+	}
+	// The console's files are not the API's: the contract check does not
+	// see them.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/console" || strings.HasPrefix(r.URL.Path, console.Prefix) {
+			d.console.ServeHTTP(w, r)
+			return
+		}
+		observed.ServeHTTP(w, r)
+	}), nil
 }
 
 // devTime is a job's ?at= (RFC 3339), or now.
@@ -496,9 +540,11 @@ Sign in (the code is in the outbox; CODE and TOKEN are placeholders):
 SMS callbacks, as Tencent Cloud would post them (ids from the outbox):
   %s/v1/sms/callbacks/%s/receipts and …/replies
 
+The office console: %s/console/ (staff %s; the field page for phones: %s/console/#/field/checkin)
 The API reference: %s/v1/docs (the document: %s/v1/openapi.json)
 Ctrl-C stops everything.
 `, base, endpoint, c.Table, storage, len(manifest.Functions), len(manifest.Routes(manifest.Functions)), base,
 		demo.CommunityID, demo.StreetID, demo.AdminPhone, demo.StaffPhone, strings.Join(samples, ", "),
-		base, demo.StaffPhone, base, demo.StaffPhone, base, demo.StaffPhone, base, demo.CommunityID, base, c.CallbackSecret, base, base)
+		base, demo.StaffPhone, base, demo.StaffPhone, base, demo.StaffPhone, base, demo.CommunityID, base, c.CallbackSecret,
+		base, demo.StaffPhone, base, base, base)
 }

@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "report: %s, %s\n", filepath.Join(dir, "scenario.md"), filepath.Join(dir, "scenario.json"))
+	fmt.Fprintf(out, "report: %s (English: %s), %s\n", filepath.Join(dir, "scenario.md"), filepath.Join(dir, "scenario.en.md"), filepath.Join(dir, "scenario.json"))
 	if broken := rep.Broken(); len(broken) > 0 {
 		for _, b := range broken {
 			fmt.Fprintf(out, "BROKEN: %s (%s)\n", b.Name, b.Detail)
@@ -68,13 +68,16 @@ func write(dir string, rep *scenario.Report) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	f, err := os.Create(filepath.Join(dir, "scenario.md"))
-	if err != nil {
-		return err
-	}
-	rep.Markdown(f)
-	if err := f.Close(); err != nil {
-		return err
+	// The committee's report in Chinese, an English copy beside it.
+	for name, lang := range map[string]string{"scenario.md": scenario.Chinese, "scenario.en.md": scenario.English} {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		rep.Markdown(f, lang)
+		if err := f.Close(); err != nil {
+			return err
+		}
 	}
 	b, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {

@@ -100,6 +100,9 @@ func coreComponents() openapi3.Schemas {
 		"Site": S(object(props{
 			"id": S(id("")), "roundId": S(id("")), "name": S(str(1, 64)),
 			"lanes": S(integer(1, 50)), "perLanePerSlot": S(integer(1, 500)), "closed": S(boolean()),
+			"spare":    S(describe(boolean(), "Defined, not open (备用点): takes nobody until POST /v1/sites/{siteId}/open.")),
+			"opensAt":  S(describe(beijingTime(), "Its hours, when narrower than the round's: slots outside them are closed.")),
+			"closesAt": S(beijingTime()),
 		}, "id", "roundId", "name", "lanes", "perLanePerSlot", "closed")),
 		"Slot": S(object(props{
 			"id": S(id("")), "siteId": S(id("")), "startsAt": S(beijingTime()), "endsAt": S(beijingTime()),
@@ -124,7 +127,8 @@ func coreComponents() openapi3.Schemas {
 			"unplanned": S(describe(array(S(id(""))), "Buildings no site had room for.")),
 			"capacity":  ref("Capacity"),
 			"lastNote":  ref("RoundNote"),
-			"published": S(describe(integer(0, 1e6), "Households texted their window (with ?publish=true).")),
+			"published": S(describe(integer(0, 1e6), "Households texted their window (with ?publish=true): those with no app sign-in in 7 days.")),
+			"inApp":     S(describe(integer(0, 1e6), "Households told in the app feed only (with ?publish=true).")),
 		}, "windows", "unplanned")),
 		"Missed": S(object(props{
 			"rounds": S(describe(array(ref("Round")), "The two latest rounds begun, newest first.")),
@@ -153,6 +157,8 @@ func coreComponents() openapi3.Schemas {
 			"slotsLeft":      S(integer(0, 1000)),
 			"lanes":          S(describe(integer(1, 10000), "Lanes the site would need (PATCH /v1/sites/{siteId}).")),
 			"perLanePerSlot": S(describe(integer(1, 500), "Or places a lane would need each slot, with the lanes it has.")),
+			"spare":          S(describe(boolean(), "Open this spare site (POST /v1/sites/{siteId}/open).")),
+			"places":         S(describe(integer(1, 1e6), "The places opening the spare adds.")),
 			"text":           S(str(1, 200)),
 		}, "site", "slotsLeft", "lanes", "text")),
 		"RoundNote": S(object(props{
@@ -178,11 +184,28 @@ func coreComponents() openapi3.Schemas {
 		"Moved": S(object(props{
 			"bookingId": S(id("")), "residentId": S(id("")), "fromSlotId": S(id("")), "toSlotId": S(id("")), "startsAt": S(beijingTime()),
 		}, "bookingId", "residentId", "fromSlotId", "toSlotId", "startsAt")),
+		"FieldView": S(object(props{
+			"roundId": S(id("")), "round": S(str(1, 64)), "staff": S(boolean()), "door": S(describe(boolean(), "On the door team (上门采样).")),
+			"sites":     S(describe(array(ref("FieldPlace")), "Where the caller checks people in.")),
+			"buildings": S(describe(array(ref("FieldPlace")), "What the caller may read, door by door.")),
+			"leadOf":    S(describe(array(S(id(""))), "The buildings the caller may call down.")),
+		}, "roundId", "round", "staff", "door", "sites", "buildings", "leadOf")),
+		"FieldPlace": S(object(props{"id": S(id("")), "name": S(str(1, 64))}, "id", "name")),
+		"SiteChange": S(object(props{
+			"site": ref("Site"), "slots": S(array(ref("Slot"))),
+			"keptOver":  S(describe(integer(0, 1e6), "Places kept above the new size for bookings already made.")),
+			"moved":     S(array(ref("Moved"))),
+			"cancelled": S(array(ref("Booking"))),
+			"notified":  S(describe(integer(0, 1e6), "Residents whose SMS is on its way (moved or cancelled by the new hours).")),
+			"capacity":  ref("Capacity"),
+			"plan":      ref("Plan"),
+		}, "site", "slots", "keptOver", "moved", "cancelled", "notified", "capacity")),
 		"Closure": S(object(props{
 			"site": ref("Site"), "moved": S(array(ref("Moved"))), "cancelled": S(array(ref("Booking"))),
 			"notified": S(describe(integer(0, 1e6), "Residents whose SMS is on its way: the dispatch queue sends them paced, not to phones that opted out.")),
 			"plan":     ref("Plan"),
 			"capacity": ref("Capacity"),
+			"opened":   ref("Site"),
 		}, "site", "moved", "cancelled", "notified")),
 		"CheckIn": S(object(props{
 			"residentId": S(id("")), "walkIn": S(describe(boolean(), "Sampled without a booking.")), "sampledAt": S(beijingTime()),
@@ -199,10 +222,12 @@ func coreComponents() openapi3.Schemas {
 		"Member": S(object(props{
 			"residentId": S(id("")), "name": S(str(1, 32)), "sampled": S(boolean()), "sampledAt": S(beijingTime()),
 			"booked": S(boolean()), "reason": S(enum("bedridden", "away", "isolating", "refused")),
-			"atDoor": S(describe(boolean(), "Sampled, or to be, at their door.")),
+			"atDoor":        S(describe(boolean(), "Sampled, or to be, at their door.")),
+			"noTemperature": S(describe(boolean(), "In a sealed or controlled building, no temperature today (the building's 楼栋长 and staff see it).")),
 		}, "residentId", "name", "sampled", "booked", "atDoor")),
 		"Flat": S(object(props{
 			"householdId": S(id("")), "unit": S(str(0, 16)), "room": S(str(1, 16)), "members": S(array(ref("Member"))),
+			"unacknowledged": S(describe(array(S(str(1, 40))), "Titles of the building's notices of the last 72 hours the household has not acknowledged, newest first (the building's 楼栋长 and staff see them).")),
 		}, "householdId", "unit", "room", "members")),
 		"BuildingView": S(object(props{
 			"buildingId": S(id("")), "building": S(str(1, 32)), "residents": S(integer(0, 1e5)), "sampled": S(integer(0, 1e5)),
@@ -215,11 +240,14 @@ func coreComponents() openapi3.Schemas {
 		"SiteReview": S(object(props{
 			"siteId": S(id("")), "site": S(str(1, 64)), "lanes": S(integer(1, 50)), "closed": S(boolean()),
 			"sampled": S(integer(0, 1e6)), "walkIns": S(integer(0, 1e6)),
-			"peakPerHour":        S(describe(integer(0, 1e6), "Samples of the busiest clock hour.")),
-			"perLanePerHour":     S(describe(number(0, 1e6), "That over the lanes.")),
-			"hours":              S(arrayOf(object(props{"hour": S(pattern(`^[0-2][0-9]:00$`, "Beijing time.")), "sampled": S(integer(0, 1e6))}, "hour", "sampled"))),
-			"longestLateMinutes": S(describe(integer(0, 1e6), "Longest a booked person came after their slot's start.")),
-		}, "siteId", "site", "lanes", "closed", "sampled", "walkIns", "peakPerHour", "perLanePerHour", "hours", "longestLateMinutes")),
+			"peakPerHour":            S(describe(integer(0, 1e6), "Samples of the busiest clock hour.")),
+			"perLanePerHour":         S(describe(number(0, 1e6), "That over the lanes.")),
+			"hours":                  S(arrayOf(object(props{"hour": S(pattern(`^[0-2][0-9]:00$`, "Beijing time.")), "sampled": S(integer(0, 1e6))}, "hour", "sampled"))),
+			"longestLateMinutes":     S(describe(integer(0, 1e6), "Longest a booked person came after their slot's start.")),
+			"longestFromCallMinutes": S(describe(integer(0, 1e6), "Longest from a building's call to the sample of one of its people: the wait of a called queue.")),
+			"byLane": S(describe(arrayOf(object(props{"lane": S(integer(1, 50)), "sampled": S(integer(0, 1e6)), "peakPerHour": S(integer(0, 1e6))},
+				"lane", "sampled", "peakPerHour")), "Lanes whose check-ins said their number.")),
+		}, "siteId", "site", "lanes", "closed", "sampled", "walkIns", "peakPerHour", "perLanePerHour", "hours", "longestLateMinutes", "longestFromCallMinutes", "byLane")),
 		"Review": S(object(props{
 			"round": ref("Round"), "total": ref("BuildingProgress"), "capacity": ref("Capacity"),
 			"sites": S(array(ref("SiteReview"))),
@@ -253,9 +281,11 @@ func coreComponents() openapi3.Schemas {
 			"id": S(id("")), "communityId": S(id("")), "title": S(str(1, 40)), "body": S(str(1, 500)), "urgent": S(boolean()),
 			"channels": S(arrayOf(enum("app", "sms"))), "buildingIds": S(array(S(id("")))),
 			"createdAt": S(beijingTime()), "createdBy": S(id("")),
-			"drill":        S(describe(id(""), "A drill's notice: shown only to residents who opted into drills.")),
+			"drill": S(describe(id(""), "A drill's notice: shown only to residents who opted into drills.")),
+			"kind": S(describe(enum("notice", "round_window", "call_down"),
+				"notice: staff sent it; round_window: a testing round's published window for the building (the current one); call_down: the building was called down to a site. Only notices are acknowledged.")),
 			"acknowledged": S(describe(boolean(), "The household acknowledged it.")),
-		}, "id", "communityId", "title", "body", "urgent", "channels", "buildingIds", "createdAt", "createdBy", "acknowledged")),
+		}, "id", "communityId", "title", "body", "urgent", "channels", "buildingIds", "createdAt", "createdBy", "kind", "acknowledged")),
 		"CallbackAnswer": S(object(props{"result": S(describe(integer(0, 0), "0: taken.")), "errmsg": S(enum("OK"))}, "result", "errmsg")),
 		"Delivery": S(object(props{
 			"queued":         S(describe(integer(0, 1e7), "SMS put on the queue (one per phone).")),

@@ -3,7 +3,7 @@ package apidoc
 import "github.com/getkin/kin-openapi/openapi3"
 
 var (
-	actionKinds  = []string{"seal_buildings", "release_buildings", "open_round", "activate_posts", "send_notice"}
+	actionKinds  = []string{"seal_buildings", "release_buildings", "open_round", "activate_posts", "send_notice", "open_site"}
 	stepStatuses = []string{"pending", "running", "done", "failed"}
 )
 
@@ -45,8 +45,9 @@ func playbookComponents() openapi3.Schemas {
 			"round": S(describe(object(props{
 				"name": S(text(64, "")), "startInMinutes": S(describe(integer(0, 1440), "From the switch.")),
 				"hours": S(integer(1, 24)), "slotMinutes": S(integer(5, 240)),
-				"sites": S(arrayOf(object(props{"name": S(text(64, "Sendable by SMS.")), "lanes": S(integer(1, 50)), "perLanePerSlot": S(integer(1, 500))},
-					"name", "lanes", "perLanePerSlot")).WithMinItems(1).WithMaxItems(10)),
+				"sites": S(describe(arrayOf(object(props{"name": S(text(64, "Sendable by SMS.")), "lanes": S(integer(1, 50)), "perLanePerSlot": S(integer(1, 500)),
+					"spare": S(describe(boolean(), "Defined, not open (备用点): an open_site step opens it."))},
+					"name", "lanes", "perLanePerSlot")).WithMinItems(1).WithMaxItems(10), "At least one not a spare.")),
 			}, "name", "startInMinutes", "hours", "slotMinutes", "sites"), "open_round: the round opens with its sites and every building's window.")),
 			"activation": S(describe(object(props{
 				"all": S(boolean()), "postIds": S(array(S(id(""))).WithMaxItems(100)),
@@ -57,6 +58,7 @@ func playbookComponents() openapi3.Schemas {
 				"urgent": S(boolean()), "all": S(boolean()), "buildingIds": S(array(S(id(""))).WithMaxItems(200)),
 				"toSealed": S(describe(boolean(), "To the buildings the run sealed so far (or, ending an emergency, those it sealed).")),
 			}, "title", "body", "channels"), "send_notice: exactly one of all, buildingIds, toSealed.")),
+			"site": S(describe(str(1, 64), "open_site: the name of a spare site of the round the run opened.")),
 		}, "kind"), "What the system does for the step, when the run reaches it.")),
 		"Playbook": S(object(props{
 			"communityId":   S(id("")),

@@ -44,11 +44,16 @@ type Field struct {
 	To99 float64 `json:"minutesTo99"`
 	// WrongSiteRefused: a lane volunteer's check-ins at another site,
 	// refused; WrongSiteAccepted must stay 0.
+	WrongSiteTried    int `json:"wrongSiteTried"`
 	WrongSiteRefused  int `json:"wrongSiteRefused"`
 	WrongSiteAccepted int `json:"wrongSiteAccepted"`
 	// PhonesShown counts phone numbers in volunteers' answers: must be 0.
 	VolunteerAnswers int `json:"volunteerAnswers"`
 	PhonesShown      int `json:"phonesShown"`
+	// FeedsRead are app households' feeds read right after their
+	// building's call; FeedsWithCall those that showed it first.
+	FeedsRead     int `json:"feedsRead"`
+	FeedsWithCall int `json:"feedsWithCall"`
 	// Remedy is what answered the closure's shortfall.
 	Remedy *RemedyTaken  `json:"remedy,omitempty"`
 	Sites  []SiteSummary `json:"sites"`
@@ -64,6 +69,7 @@ type RemedyTaken struct {
 
 // SiteSummary is a site's day from the review.
 type SiteSummary struct {
+	SiteID         string  `json:"siteId"`
 	Site           string  `json:"site"`
 	Lanes          int     `json:"lanes"`
 	Closed         bool    `json:"closed"`
@@ -71,6 +77,11 @@ type SiteSummary struct {
 	WalkIns        int     `json:"walkIns"`
 	PeakPerHour    int     `json:"peakPerHour"`
 	PerLanePerHour float64 `json:"perLanePerHour"`
+	// ByLane are the lanes' samples.
+	ByLane []struct {
+		Lane    int `json:"lane"`
+		Sampled int `json:"sampled"`
+	} `json:"byLane"`
 }
 
 // capacity is the part of a capacity answer the run reads.
@@ -228,11 +239,12 @@ func (r *runner) sample(ctx context.Context) error {
 	}
 	// A lane volunteer at another site (the other open one, or the one
 	// closed) is refused.
-	other := r.rep.SiteClosed.Site
+	other := r.rep.SiteClosed.SiteID
 	if len(sites) > 1 {
 		other = sites[1]
 	}
 	if other != "" && len(lanes[sites[0]]) > 0 {
+		f.WrongSiteTried++
 		err := r.call(ctx, "POST", "/v1/rounds/"+r.st.round+"/checkins", lanes[sites[0]][0],
 			map[string]string{"residentId": r.hs[0].residents[0], "siteId": other}, nil)
 		if apiclient.CodeOf(err) == "NOT_YOUR_SITE" {
@@ -324,6 +336,7 @@ func (r *runner) sample(ctx context.Context) error {
 				// The 楼栋长 reads their building: names and rooms, no phone.
 				r.fail(r.volunteerCall(ctx, "GET", "/v1/rounds/"+r.st.round+"/buildings/"+b, caller, nil, nil))
 			}
+			r.feedHasCall(ctx, b, f)
 		}
 		// The lane's picker shows the building's people and who is done.
 		var view buildingView
@@ -346,7 +359,8 @@ func (r *runner) sample(ctx context.Context) error {
 				leftMu.Unlock()
 				return // not home, or did not come down
 			}
-			body := map[string]any{"siteId": call.SiteID}
+			// Each lane volunteer registers at their own 采样台.
+			body := map[string]any{"siteId": call.SiteID, "lane": 1 + i%max(1, len(lanes[call.SiteID]))}
 			if code, ok := r.st.bookings.Load(m.ResidentID); ok {
 				body["code"] = code
 			} else {
@@ -475,7 +489,7 @@ func (r *runner) review(ctx context.Context) error {
 		f.CameWithin30 += c.Came
 	}
 	if rv.Note == nil {
-		r.rep.brake("the night's note", "saved, and not in the review")
+		r.rep.brake("the night's note", "复盘备注", "saved, and not in the review", "已保存，但复盘中没有")
 	}
 	return nil
 }
@@ -487,4 +501,27 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// feedHasCall reads the app feed of one household of the building just
+// called: the call must be its newest item.
+func (r *runner) feedHasCall(ctx context.Context, building string, f *Field) {
+	for _, h := range r.hs {
+		if h.building != building || h.sms || h.token == "" {
+			continue
+		}
+		var feed struct {
+			Notices []struct {
+				Kind string `json:"kind"`
+			} `json:"notices"`
+		}
+		if r.fail(r.call(ctx, "GET", "/v1/me/notices", h.token, nil, &feed)) {
+			return
+		}
+		f.FeedsRead++
+		if len(feed.Notices) > 0 && feed.Notices[0].Kind == "call_down" {
+			f.FeedsWithCall++
+		}
+		return
+	}
 }

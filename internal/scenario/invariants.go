@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fangxian/fangxian/internal/apiclient"
+	"github.com/fangxian/fangxian/shared/chinatime"
 )
 
 // invariants reads the state back and checks what must hold whatever the
@@ -27,11 +28,13 @@ func (r *runner) invariants(ctx context.Context) error {
 			full++
 		}
 	}
-	r.rep.hold("no slot over its capacity", full == 0, fmt.Sprintf("%d slots, %d over", len(slots.Slots), full))
+	r.rep.hold("no slot over its capacity", "没有时段超过容量", full == 0, fmt.Sprintf("%d slots, %d over", len(slots.Slots), full),
+		fmt.Sprintf("%d 个时段，超出 %d 个", len(slots.Slots), full))
 	// A limit that keeps residents out on the morning they must book is an
 	// outage, however it is worded.
-	r.rep.hold("everyone signs in", r.st.signInFailed == 0,
-		fmt.Sprintf("%d of %d households and volunteers could not sign in", r.st.signInFailed, r.st.signInTried))
+	r.rep.hold("everyone signs in", "人人都能登录", r.st.signInFailed == 0,
+		fmt.Sprintf("%d of %d households and volunteers could not sign in", r.st.signInFailed, r.st.signInTried),
+		fmt.Sprintf("%d 户居民和志愿者中 %d 个未能登录", r.st.signInTried, r.st.signInFailed))
 	// Nobody holds two bookings in the round: every household with the app
 	// reads its own, and no building has more booked than residents.
 	twice := 0
@@ -72,8 +75,9 @@ func (r *runner) invariants(ctx context.Context) error {
 			over++
 		}
 	}
-	r.rep.hold("nobody booked twice", twice == 0 && over == 0,
-		fmt.Sprintf("%d households read their bookings, %d residents with two; %d buildings with more booked than residents", len(app), twice, over))
+	r.rep.hold("nobody booked twice", "没有人重复预约", twice == 0 && over == 0,
+		fmt.Sprintf("%d households read their bookings, %d residents with two; %d buildings with more booked than residents", len(app), twice, over),
+		fmt.Sprintf("%d 户查看了本户预约，%d 人有两个预约；%d 栋楼预约数超过居民数", len(app), twice, over))
 	r.queues(slots.Slots)
 
 	var items struct {
@@ -102,8 +106,9 @@ func (r *runner) invariants(ctx context.Context) error {
 			}
 		}
 	}
-	r.rep.hold("no stock oversold, no household over its limit", negative == 0 && overLimit == 0,
-		fmt.Sprintf("%d items below zero, %d lines over a limit", negative, overLimit))
+	r.rep.hold("no stock oversold, no household over its limit", "没有超卖，没有一户超过限购", negative == 0 && overLimit == 0,
+		fmt.Sprintf("%d items below zero, %d lines over a limit", negative, overLimit),
+		fmt.Sprintf("库存为负的商品 %d 种，超过限购的订单行 %d 条", negative, overLimit))
 
 	var box []apiclient.SMS
 	if !r.c.Remote {
@@ -121,7 +126,9 @@ func (r *runner) invariants(ctx context.Context) error {
 		}
 	}
 	if !r.c.Remote {
-		r.rep.hold("no SMS to a phone that opted out", toOptedOut == 0, fmt.Sprintf("%d phones opted out, %d messages to them after", len(r.st.optedOut), toOptedOut))
+		r.rep.hold("no SMS to a phone that opted out", "退订的手机不再收到短信", toOptedOut == 0,
+			fmt.Sprintf("%d phones opted out, %d messages to them after", len(r.st.optedOut), toOptedOut),
+			fmt.Sprintf("%d 个手机退订，之后发给它们的短信 %d 条", len(r.st.optedOut), toOptedOut))
 	}
 	for _, m := range box {
 		p := r.rep.SMSByPurpose[purposeOf(m.Template)]
@@ -158,7 +165,9 @@ func (r *runner) invariants(ctx context.Context) error {
 					leaked++
 				}
 			}
-			r.rep.hold("no drill message to a real phone", leaked == 0, fmt.Sprintf("%d real messages other than sign-in codes and replies", leaked))
+			r.rep.hold("no drill message to a real phone", "演练短信没有发到真实手机", leaked == 0,
+				fmt.Sprintf("%d real messages other than sign-in codes and replies", leaked),
+				fmt.Sprintf("除登录验证码和回复外的真实短信 %d 条", leaked))
 		}
 	}
 	fives := 0
@@ -168,13 +177,23 @@ func (r *runner) invariants(ctx context.Context) error {
 		}
 	}
 	f := r.rep.Field
-	r.rep.hold("every resident sampled or accounted for", f.DoneShare >= 0.99,
-		fmt.Sprintf("%d of %d residents of the households that took part (%s): sampled, or given a reason", f.Done, f.Residents, pct(f.DoneShare)))
-	r.rep.hold("nobody checked in by a volunteer at a site not theirs", f.WrongSiteAccepted == 0,
-		fmt.Sprintf("%d tried at another site, %d refused", f.WrongSiteRefused+f.WrongSiteAccepted, f.WrongSiteRefused))
-	r.rep.hold("no phone number in a volunteer's answer", f.PhonesShown == 0,
-		fmt.Sprintf("%d answers to volunteers, %d phone numbers in them", f.VolunteerAnswers, f.PhonesShown))
-	r.rep.hold("no 5xx answer", fives == 0, fmt.Sprintf("%d", fives))
+	r.rep.hold("every resident sampled or accounted for", "全员核酸，一个不漏（≥99%）", f.DoneShare >= 0.99,
+		fmt.Sprintf("%d of %d residents of the households that took part (%s): sampled, or given a reason", f.Done, f.Residents, pct(f.DoneShare)),
+		fmt.Sprintf("参与本次演练的住户共 %d 人，已采样或已登记原因 %d 人（%s）", f.Residents, f.Done, pct(f.DoneShare)))
+	r.rep.hold("nobody checked in by a volunteer at a site not theirs", "志愿者不能在非本岗采样点登记", f.WrongSiteAccepted == 0 && f.WrongSiteRefused == f.WrongSiteTried,
+		fmt.Sprintf("%d tried at another site, %d refused", f.WrongSiteTried, f.WrongSiteRefused),
+		fmt.Sprintf("在其他采样点尝试登记 %d 次，拒绝 %d 次", f.WrongSiteTried, f.WrongSiteRefused))
+	r.rep.hold("no phone number in a volunteer's answer", "志愿者看到的数据中没有手机号", f.PhonesShown == 0,
+		fmt.Sprintf("%d answers to volunteers, %d phone numbers in them", f.VolunteerAnswers, f.PhonesShown),
+		fmt.Sprintf("返回给志愿者的 %d 个应答中有手机号 %d 个", f.VolunteerAnswers, f.PhonesShown))
+	if !r.c.Remote {
+		// A deployed stack's residents cannot sign in from here (their
+		// codes go to real phones): their feeds are read locally only.
+		r.rep.hold("a call reaches the building's app feed", "叫楼通知进入本楼居民的小程序消息", f.FeedsRead > 0 && f.FeedsWithCall == f.FeedsRead,
+			fmt.Sprintf("%d feeds read right after their building's call, %d with the call first", f.FeedsRead, f.FeedsWithCall),
+			fmt.Sprintf("叫楼后读取 %d 户的消息，%d 户第一条是叫楼通知", f.FeedsRead, f.FeedsWithCall))
+	}
+	r.rep.hold("no 5xx answer", "没有 5xx 服务器错误", fives == 0, fmt.Sprintf("%d", fives), fmt.Sprintf("%d 次", fives))
 	r.count("invariants", len(r.rep.Invariants))
 	r.count("broken", len(r.rep.Broken()))
 	return nil
@@ -183,11 +202,19 @@ func (r *runner) invariants(ctx context.Context) error {
 // queues is the longest queue at a site in each slot: the people booked
 // into its slot at the site with the most.
 func (r *runner) queues(slots []slot) {
+	names := map[string]string{}
+	for _, st := range r.rep.Field.Sites {
+		names[st.SiteID] = st.Site
+	}
 	by := map[time.Time]SlotQueue{}
 	for _, s := range slots {
 		q := by[s.StartsAt]
 		if s.Booked >= q.Booked {
-			by[s.StartsAt] = SlotQueue{Starts: s.StartsAt.Format("15:04"), Site: s.SiteID, Booked: s.Booked, Capacity: s.Capacity, at: s.StartsAt}
+			name := names[s.SiteID]
+			if name == "" {
+				name = s.SiteID
+			}
+			by[s.StartsAt] = SlotQueue{Starts: chinatime.In(s.StartsAt).Format("15:04"), Site: name, Booked: s.Booked, Capacity: s.Capacity, at: s.StartsAt}
 		}
 	}
 	for _, q := range by {

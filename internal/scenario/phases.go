@@ -304,7 +304,7 @@ func (r *runner) switchOn(ctx context.Context) error {
 	for _, s := range r.st.run.Steps {
 		r.count("steps "+s.Status, 1)
 		if s.Status == "failed" {
-			r.rep.brake("playbook step "+s.ID+" failed", s.Error+" "+s.Result)
+			r.rep.brake("playbook step "+s.ID+" failed", "预案步骤 "+s.ID+" 失败", s.Error+" "+s.Result, s.Error+" "+s.Result)
 		}
 	}
 	if len(r.st.run.Created.Rounds) != 1 || len(r.st.run.Created.Notices) == 0 || len(r.st.run.Created.Activations) == 0 {
@@ -542,10 +542,11 @@ func (r *runner) closeSite(ctx context.Context) {
 		return
 	}
 	var c struct {
-		Moved     []any    `json:"moved"`
-		Cancelled []any    `json:"cancelled"`
-		Notified  int      `json:"notified"`
-		Capacity  capacity `json:"capacity"`
+		Site      struct{ Name string } `json:"site"`
+		Moved     []any                 `json:"moved"`
+		Cancelled []any                 `json:"cancelled"`
+		Notified  int                   `json:"notified"`
+		Capacity  capacity              `json:"capacity"`
 	}
 	t := time.Now()
 	err := r.call(ctx, "DELETE", "/v1/sites/"+sites[1], r.staff, nil, &c)
@@ -555,11 +556,12 @@ func (r *runner) closeSite(ctx context.Context) {
 		err = r.call(ctx, "DELETE", "/v1/sites/"+sites[1]+"?confirm=true", r.staff, nil, &c)
 	}
 	if r.fail(err) {
-		r.rep.brake("the site closed mid-round", fmt.Sprintf("after %.1f s: %v", time.Since(t).Seconds(), err))
+		r.rep.brake("the site closed mid-round", "轮中关闭采样点", fmt.Sprintf("after %.1f s: %v", time.Since(t).Seconds(), err),
+			fmt.Sprintf("%.1f 秒后：%v", time.Since(t).Seconds(), err))
 		return
 	}
 	r.rep.SiteClosed.Seconds = time.Since(t).Seconds()
-	r.rep.SiteClosed = SiteClosed{Site: sites[1], Moved: len(c.Moved), Cancelled: len(c.Cancelled), Notified: c.Notified,
+	r.rep.SiteClosed = SiteClosed{SiteID: sites[1], Site: c.Site.Name, Moved: len(c.Moved), Cancelled: len(c.Cancelled), Notified: c.Notified,
 		AtScenario: clock(time.Since(r.st.switched), r.c.Speed), Seconds: r.rep.SiteClosed.Seconds}
 	r.count("site closed: bookings moved", len(c.Moved))
 	// The closure's answer says what the rest of the round is short of,

@@ -2,9 +2,7 @@ package scenario
 
 import (
 	"fmt"
-	"io"
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -110,6 +108,7 @@ func sortQueues(q []SlotQueue) { sort.Slice(q, func(i, j int) bool { return q[i]
 
 // SiteClosed is the site closed mid-round.
 type SiteClosed struct {
+	SiteID     string `json:"siteId"`
 	Site       string `json:"site"`
 	AtScenario string `json:"at"`
 	Moved      int    `json:"moved"`
@@ -161,19 +160,23 @@ type Parts struct {
 	Parts    int `json:"parts"`
 }
 
-// Invariant is a rule checked.
+// Invariant is a rule checked, said in English and in Chinese.
 type Invariant struct {
-	Name   string `json:"name"`
-	Held   bool   `json:"held"`
-	Detail string `json:"detail"`
+	Name     string `json:"name"`
+	NameZH   string `json:"nameZh"`
+	Held     bool   `json:"held"`
+	Detail   string `json:"detail"`
+	DetailZH string `json:"detailZh"`
 }
 
-func (r *Report) hold(name string, held bool, detail string) {
-	r.Invariants = append(r.Invariants, Invariant{Name: name, Held: held, Detail: detail})
+func (r *Report) hold(name, nameZH string, held bool, detail, detailZH string) {
+	r.Invariants = append(r.Invariants, Invariant{Name: name, NameZH: nameZH, Held: held, Detail: detail, DetailZH: detailZH})
 }
 
 // brake records a broken rule found along the way.
-func (r *Report) brake(name, detail string) { r.hold(name, false, detail) }
+func (r *Report) brake(name, nameZH, detail, detailZH string) {
+	r.hold(name, nameZH, false, detail, detailZH)
+}
 
 // Broken lists the invariants that did not hold.
 func (r *Report) Broken() []Invariant {
@@ -188,125 +191,6 @@ func (r *Report) Broken() []Invariant {
 
 func pct(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
 
-// Markdown writes the report for people.
-func (r *Report) Markdown(w io.Writer) {
-	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
-	mode := "emergency"
-	if r.Drill {
-		mode = "drill (演练)"
-	}
-	p("# A day of the outbreak, replayed\n\n")
-	p("Community `%s`, %s, clock ×%.0f (a scenario hour in %.0f s), run `%s`, %s → %s (%.0f s).\n\n", r.Community, mode, r.Speed, 3600/r.Speed,
-		r.RunID, r.StartedAt.Format(time.RFC3339), r.FinishedAt.Format("15:04:05"), r.FinishedAt.Sub(r.StartedAt).Seconds())
-	p("## What the party secretary asks\n\n")
-	p("| question | answer |\n| --- | --- |\n")
-	p("| from the case to every sealed household told | %.1f s (%.1f scenario minutes): %d households, %d phones, %d sent, %d opted out, %d failed |\n",
-		r.Told.Seconds, r.Told.ScenarioMinutes, r.Told.Households, r.Told.Phones, r.Told.Sent, r.Told.Skipped, r.Told.Failed)
-	b := r.Booking
-	share := func(n int) string {
-		if b.Residents == 0 {
-			return "-"
-		}
-		return pct(float64(n) / float64(b.Residents))
-	}
-	p("| residents booked (at the end) | %d of %d (%s); %d booked in the app, %d by SMS (%d texts) |\n", b.Booked, b.Residents, share(b.Booked), b.AppResidents, b.SMSResidents, b.SMSTexts)
-	p("| residents sampled (walk-ins included) | %d (%s) |\n", b.Sampled, share(b.Sampled))
-	p("| the opening | %.1f s for every household's booking; app booking p50 %.0f ms, p99 %.0f ms |\n", b.Seconds, b.P50ms, b.P99ms)
-	if o := r.Opening; o.Transactions > o.Cancelled {
-		placed := o.Transactions - o.Cancelled // each a booking (app or SMS) or a closure's move
-		p("| what the opening's bookings cost | %d transactions for %d bookings and moves placed (%.2f a placed one), %d cancelled for a full slot; %.0f write units written (%.1f a placed one) and %.0f billed for the cancelled (%.1f%%) |\n",
-			o.Transactions, placed, float64(o.Transactions)/float64(placed), o.Cancelled, o.WriteUnits, o.WriteUnits/float64(placed),
-			o.CancelledWriteUnits, 100*o.CancelledWriteUnits/max(o.WriteUnits, 1))
-	}
-	p("| site closed mid-round | %s at %s: %d bookings moved, %d cancelled, %d people told, in %.1f s |\n", r.SiteClosed.Site, r.SiteClosed.AtScenario,
-		r.SiteClosed.Moved, r.SiteClosed.Cancelled, r.SiteClosed.Notified, r.SiteClosed.Seconds)
-	v := r.Volunteers
-	p("| volunteers | %d asked, %d declined, %d backups called, %d accepted, %d shifts unfilled |\n", v.Asked, v.Declined, v.BackupsCalled, v.Accepted, v.Unfilled)
-	o := r.Orders
-	p("| orders | %d placed, %d delivered, %d confirmed; to the door p50 %.1f s, max %.1f s |\n", o.Placed, o.Delivered, o.Confirmed, o.P50Seconds, o.MaxSeconds)
-	p("| childbirth help request claimed after | %.1f s (%.1f scenario minutes) |\n", r.Help.Seconds, r.Help.ScenarioMinutes)
-	p("| temperature reports | %d, %d fevers (staff alerted) |\n", r.Temperatures.Reports, r.Temperatures.Fevers)
-	fd := r.Field
-	p("| sampled or accounted for at the round's end (全员核酸，一个不漏) | %d of %d residents of the households that took part (%s): %d at the lanes (%d walk-ins), %d at their doors, %d came down after a knock, %s given a reason |\n",
-		fd.Done, fd.Residents, pct(fd.DoneShare), fd.AtLanes, fd.WalkIns, fd.AtDoors, fd.Knocked, reasonsText(fd.Reasons))
-	p("| time to 95 %% and 99 %% (scenario minutes from the first call) | %s and %s |\n", minutes(fd.To95), minutes(fd.To99))
-	p("| call-downs (叫楼) | %d buildings called (%d by their 楼栋长), %d phones texted, %d residents came within 30 minutes |\n", fd.Calls, fd.LeadCalls, fd.Texted, fd.CameWithin30)
-	if fd.Remedy != nil {
-		p("| the closure's shortfall answered | %d people short; %s raised to %d lanes; short after: %d |\n", fd.Remedy.ShortBefore, fd.Remedy.Site, fd.Remedy.Lanes, fd.Remedy.ShortAfter)
-	}
-	p("| left for the door-to-door check (not sampled, no reason) | %d residents |\n", r.DoorToDoor)
-	p("| SMS parts | %d |\n\n", r.SMSParts)
-
-	if len(r.Field.Sites) > 0 {
-		p("## Sites (from the night's review)\n\n| site | lanes | closed | sampled | walk-ins | busiest hour | per lane in it |\n| --- | --- | --- | --- | --- | --- | --- |\n")
-		for _, st := range r.Field.Sites {
-			closed := "no"
-			if st.Closed {
-				closed = "yes"
-			}
-			p("| %s | %d | %s | %d | %d | %d | %.0f |\n", st.Site, st.Lanes, closed, st.Sampled, st.WalkIns, st.PeakPerHour, st.PerLanePerHour)
-		}
-		p("\n")
-	}
-	p("## Invariants\n\n| rule | held | detail |\n| --- | --- | --- |\n")
-	for _, i := range r.Invariants {
-		held := "yes"
-		if !i.Held {
-			held = "**NO**"
-		}
-		p("| %s | %s | %s |\n", i.Name, held, i.Detail)
-	}
-	p("\n## Progress\n\n| phase | seconds | counts |\n| --- | --- | --- |\n")
-	for _, ph := range r.Phases {
-		keys := make([]string, 0, len(ph.Counts))
-		for k := range ph.Counts {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var parts []string
-		for _, k := range keys {
-			parts = append(parts, fmt.Sprintf("%s %d", k, ph.Counts[k]))
-		}
-		p("| %s | %.1f | %s |\n", ph.Name, ph.Seconds, strings.Join(parts, ", "))
-	}
-	p("\n## Playbook steps, from the switch\n\n| step | status | seconds | late |\n| --- | --- | --- | --- |\n")
-	for _, s := range r.Steps {
-		secs := "-"
-		if s.Seconds != nil {
-			secs = fmt.Sprint(*s.Seconds)
-		}
-		p("| %s | %s | %s | %v |\n", s.ID, s.Status, secs, s.Late)
-	}
-	p("\n## By building\n\n| building | residents | booked | sampled |\n| --- | --- | --- | --- |\n")
-	for _, bs := range r.Buildings {
-		p("| %s | %d | %d (%s) | %d (%s) |\n", bs.Name, bs.Residents, bs.Booked, pct(bs.BookedShare), bs.Sampled, pct(bs.SampledShare))
-	}
-	p("\n## Longest queue at a site, per slot\n\n| slot | site | booked | capacity |\n| --- | --- | --- | --- |\n")
-	for _, q := range r.Queues {
-		p("| %s | %s | %d | %d |\n", q.Starts, q.Site, q.Booked, q.Capacity)
-	}
-	p("\n## SMS by purpose\n\n| purpose | messages | parts |\n| --- | --- | --- |\n")
-	for _, k := range sortedKeys(r.SMSByPurpose) {
-		p("| %s | %d | %d |\n", k, r.SMSByPurpose[k].Messages, r.SMSByPurpose[k].Parts)
-	}
-	if len(r.DrillSMSByPurpose) > 0 {
-		p("\nIn the drill's outbox (never sent):\n\n| purpose | messages | parts |\n| --- | --- | --- |\n")
-		for _, k := range sortedKeys(r.DrillSMSByPurpose) {
-			p("| %s | %d | %d |\n", k, r.DrillSMSByPurpose[k].Messages, r.DrillSMSByPurpose[k].Parts)
-		}
-	}
-	p("\n## Errors by code\n\n")
-	if len(r.Errors) == 0 {
-		p("None.\n")
-	}
-	for _, k := range sortedKeys(r.Errors) {
-		p("- %s: %d\n", k, r.Errors[k])
-	}
-	if r.Cost != nil {
-		r.Cost.markdown(w)
-	}
-}
-
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -314,33 +198,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// minutes says a span in scenario minutes, or that it was not reached.
-func minutes(m float64) string {
-	if m < 0 {
-		return "not reached"
-	}
-	return fmt.Sprintf("%.0f min", m)
-}
-
-// reasonsText says the reasons given, most common first.
-func reasonsText(rs map[string]int) string {
-	if len(rs) == 0 {
-		return "none"
-	}
-	keys := make([]string, 0, len(rs))
-	n := 0
-	for k, v := range rs {
-		keys = append(keys, k)
-		n += v
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		return rs[keys[i]] > rs[keys[j]] || rs[keys[i]] == rs[keys[j]] && keys[i] < keys[j]
-	})
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d", k, rs[k]))
-	}
-	return fmt.Sprintf("%d (%s)", n, strings.Join(parts, ", "))
 }

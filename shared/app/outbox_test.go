@@ -249,7 +249,7 @@ func TestNothingIsLostBetweenAWriteAndItsQueue(t *testing.T) {
 					}
 					w.q.down.Store(how == "down")
 					w.q.lost.Store(how == "lost")
-					out, err := b.CloseSite(ctx, w.staff, east.ID, true)
+					out, err := b.CloseSite(ctx, w.staff, east.ID, true, "")
 					if err != nil || len(out.Moved) != 1 {
 						t.Fatalf("closure %+v %v", out, err)
 					}

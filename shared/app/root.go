@@ -19,6 +19,7 @@ import (
 	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/config"
 	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/drill"
@@ -172,7 +173,7 @@ func (r *Root) SignIn() *auth.SignIn {
 		keys := &auth.Keys{Audience: auth.Audience(r.Config.Stage), Now: r.Now, Load: r.param(manifest.JWTPrivateKeyParameter),
 			Newest: r.Verifier().NewestKey}
 		l := r.Config.Limits
-		return &auth.SignIn{Accounts: r.Store, Challenges: r.Store, Limiter: r.Store, Links: r.Store, Streets: r.Store, Keys: keys, Now: r.Now,
+		return &auth.SignIn{Accounts: r.Store, Challenges: r.Store, Limiter: r.Store, Links: r.Store, Streets: r.Store, Apps: r.Store, Keys: keys, Now: r.Now,
 			Sender: r.SMS(), Limits: auth.Limits{CodesPerIPPerHour: l.OTPPerIPPerHour, CodesPerStreetPerHour: l.OTPPerStreetPerHour,
 				CodesPerHour: l.OTPPerHour, TokenFailuresPerIPPerHour: l.TokenFailuresPerIPPerHour,
 				SignupCodesPerIPPerHour: l.SignupPerIPPerHour, SignupCodesPerCommunityPerHour: l.SignupPerCommunityPerHour,
@@ -217,7 +218,9 @@ func (r *Root) Importer() *registry.Importer {
 
 // Audit is the log of staff's actions.
 func (r *Root) Audit() *audit.Recorder {
-	return r.audit.get(func() *audit.Recorder { return &audit.Recorder{Store: r.Store, Streets: r.Store, Now: r.Now} })
+	return r.audit.get(func() *audit.Recorder {
+		return &audit.Recorder{Store: r.Store, Streets: r.Store, Volunteers: r.Store, Now: r.Now}
+	})
 }
 
 // Booking runs rounds and bookings.
@@ -225,7 +228,7 @@ func (r *Root) Booking() *booking.Service {
 	return r.booking.get(func() *booking.Service {
 		st := r.Store
 		return &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, Drills: st, Work: st,
-			SMS: r.told(), Outbox: r.Outbox(), Now: r.Now}
+			Watch: watcher{r}, SMS: r.told(), Outbox: r.Outbox(), Now: r.Now}
 	})
 }
 
@@ -233,7 +236,7 @@ func (r *Root) Booking() *booking.Service {
 func (r *Root) Notices() *notices.Service {
 	return r.notices.get(func() *notices.Service {
 		st := r.Store
-		return &notices.Service{Store: st, Readings: st, Directory: st, Drills: st, Queue: r.queue(), Outbox: r.Outbox(), Now: r.Now,
+		return &notices.Service{Store: st, Readings: st, Directory: st, Drills: st, Rounds: roundFeed{r.Booking()}, Queue: r.queue(), Outbox: r.Outbox(), Now: r.Now,
 			Signature: r.Config.SMS.Signature}
 	})
 }
@@ -364,4 +367,25 @@ func Local(st *store.Store, q dispatch.Queue, out sms.Provider, now func() time.
 	}
 	cfg.Table = st.Table
 	return New(cfg, Parts{Store: st, Queue: q, SMS: out, Now: now})
+}
+
+// roundFeed gives notices the feed entries of testing rounds.
+type roundFeed struct{ rounds *booking.Service }
+
+func (f roundFeed) FeedFor(ctx context.Context, communityID, buildingID string) ([]notices.FeedItem, error) {
+	entries, err := f.rounds.FeedFor(ctx, communityID, buildingID)
+	out := make([]notices.FeedItem, 0, len(entries))
+	for _, e := range entries {
+		out = append(out, notices.FeedItem{Kind: e.Kind, Notice: notices.Notice{ID: e.ID, CommunityID: communityID, Title: e.Title, Body: e.Body,
+			Urgent: e.Urgent, Channels: []string{"app"}, BuildingIDs: []string{buildingID}, CreatedAt: chinatime.In(e.At), CreatedBy: "system", Drill: e.Drill}})
+	}
+	return out, err
+}
+
+// watcher gives booking the notices' watch of a building, built when first
+// asked: notices' feed reads booking in turn.
+type watcher struct{ r *Root }
+
+func (w watcher) Watch(ctx context.Context, cid, buildingID string, households, residents []string) (map[string][]string, map[string]bool, error) {
+	return w.r.Notices().Watch(ctx, cid, buildingID, households, residents)
 }

@@ -33,15 +33,17 @@ const Retention = 400 * 24 * time.Hour
 
 // Entry is one action.
 type Entry struct {
-	At          time.Time `json:"at"`
-	RequestID   string    `json:"requestId"`
-	UserID      string    `json:"userId"`
-	Roles       []string  `json:"roles"`
-	StreetID    string    `json:"streetId"`
-	CommunityID string    `json:"communityId,omitempty"`
-	Op          string    `json:"op"`
-	Method      string    `json:"method"`
-	Path        string    `json:"path"`
+	At        time.Time `json:"at"`
+	RequestID string    `json:"requestId"`
+	UserID    string    `json:"userId"`
+	// Name is a volunteer's, filled in when the log is read.
+	Name        string   `json:"name,omitempty"`
+	Roles       []string `json:"roles"`
+	StreetID    string   `json:"streetId"`
+	CommunityID string   `json:"communityId,omitempty"`
+	Op          string   `json:"op"`
+	Method      string   `json:"method"`
+	Path        string   `json:"path"`
 	// IDs are the ids the path names (communityId, orderId, …).
 	IDs map[string]string `json:"ids"`
 	IP  string            `json:"ip"`
@@ -134,7 +136,10 @@ type Streets interface {
 type Recorder struct {
 	Store   Store
 	Streets Streets
-	Now     func() time.Time
+	// Volunteers names the volunteers who acted (nil: entries carry ids
+	// only).
+	Volunteers VolunteerNames
+	Now        func() time.Time
 
 	streets sync.Map // community → street, which never changes
 }
@@ -300,7 +305,41 @@ func (rec *Recorder) Day(ctx context.Context, p auth.Principal, streetID, day, c
 	}
 	// Entries written before they kept nanoseconds tie within a second.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
-	return out, next, nil
+	return out, next, rec.name(ctx, out)
+}
+
+// VolunteerNames reads volunteers' names by id.
+type VolunteerNames interface {
+	VolunteerNames(ctx context.Context, ids []string) (map[string]string, error)
+}
+
+// name fills in the names of the volunteers who acted: read when the log
+// is read, not at each field action (thousands a round, read by few).
+func (rec *Recorder) name(ctx context.Context, entries []Entry) error {
+	if rec.Volunteers == nil {
+		return nil
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if slices.Contains(e.Roles, string(manifest.RoleVolunteer)) && !seen[e.UserID] {
+			seen[e.UserID] = true
+			ids = append(ids, e.UserID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	names, err := rec.Volunteers.VolunteerNames(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i, e := range entries {
+		if n, ok := names[e.UserID]; ok && slices.Contains(e.Roles, string(manifest.RoleVolunteer)) {
+			entries[i].Name = n
+		}
+	}
+	return nil
 }
 
 // Handlers serves the log to the street's admins.

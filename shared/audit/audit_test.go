@@ -19,6 +19,7 @@ import (
 	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/store"
+	"github.com/fangxian/fangxian/shared/volunteers"
 )
 
 func TestMain(m *testing.M) { os.Exit(dynamolocal.RunTests(m)) }
@@ -165,5 +166,41 @@ func TestNothingChangesWithoutAnEntry(t *testing.T) {
 	resident := auth.Principal{UserID: "r1", Role: manifest.RoleResident, HouseholdID: "h1", ResidentID: "r1", ResidentCommunityID: "c1"}.Normalized()
 	if httpapi.RecordsChanges(nil) || audit.Audits(manifest.Route{Method: "POST"}, resident.Roles) {
 		t.Error("a resident's request is recorded")
+	}
+}
+
+// TestTheLogNamesTheVolunteersWhoActed: a field action is read back with
+// the volunteer's name (looked up when the log is read); staff's entries
+// carry their id only.
+func TestTheLogNamesTheVolunteersWhoActed(t *testing.T) {
+	db, table := dynamolocal.NewTable(t)
+	st := &store.Store{DB: db, Table: table}
+	ctx := context.Background()
+	dynamolocal.SeedCommunity(t, st, "s1", "c1", "13900000000")
+	if err := st.CreateVolunteer(ctx, volunteers.Volunteer{ID: "v-lead", CommunityID: "c1", Name: "李楼长", Phone: "13600000001",
+		Category: "individual", Skills: []string{}, Availability: []volunteers.Window{}, Status: volunteers.StatusApproved, CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, e := range []audit.Entry{
+		{At: now, RequestID: "r1", UserID: "v-lead", Roles: []string{"volunteer"}, StreetID: "s1", CommunityID: "c1", Op: "callBuilding", Method: "POST", Path: "/v1/rounds/r/buildings/b/call", Status: 201},
+		{At: now.Add(time.Millisecond), RequestID: "r2", UserID: "u-s", Roles: []string{"staff"}, StreetID: "s1", CommunityID: "c1", Op: "setZones", Method: "POST", Path: "/v1/communities/c1/zones", Status: 201},
+	} {
+		if err := st.AppendAudit(ctx, e, now.Add(24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := &audit.Recorder{Store: st, Streets: st, Volunteers: st, Now: time.Now}
+	admin := auth.Principal{UserID: "u-a", Role: manifest.RoleAdmin, StreetID: "s1"}.Normalized()
+	entries, _, err := rec.Day(ctx, admin, "s1", "", "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]string{}
+	for _, e := range entries {
+		names[e.Op] = e.Name
+	}
+	if names["callBuilding"] != "李楼长" || names["setZones"] != "" || len(entries) != 2 {
+		t.Fatalf("names %v of %d entries", names, len(entries))
 	}
 }

@@ -247,7 +247,15 @@ type SignIn struct {
 	// street (a street's share of codes).
 	Links   SignupLinks
 	Streets StreetResolver
-	Now     func() time.Time
+	// Apps records a resident's sign-in on their household: a household
+	// that uses the app is told there, not by SMS.
+	Apps AppSessions
+	Now  func() time.Time
+}
+
+// AppSessions keeps when a household last signed in to the app.
+type AppSessions interface {
+	RecordAppSession(ctx context.Context, householdID string, at time.Time) error
 }
 
 // ErrKeysUnavailable is answered while the signing key cannot be read.
@@ -636,6 +644,13 @@ func (s *SignIn) Session(ctx context.Context, acct Account) (Session, error) {
 	tok, exp, err := iss.Issue(acct.Principal)
 	if err != nil {
 		return Session{}, err
+	}
+	if hid := acct.Principal.HouseholdID; hid != "" && s.Apps != nil {
+		// A sign-in that is not recorded costs an SMS later, not the
+		// sign-in: logged, not refused.
+		if err := s.Apps.RecordAppSession(ctx, hid, s.Now()); err != nil {
+			logging.From(ctx).Warn("an app sign-in was not recorded", "err", err)
+		}
 	}
 	return Session{Token: tok, ExpiresAt: chinatime.In(exp), User: UserOf(acct.Principal.Normalized())}, nil
 }

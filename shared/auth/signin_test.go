@@ -70,7 +70,7 @@ func newFixture(t *testing.T, limits auth.Limits) *fixture {
 	}
 	out := &sms.Outbox{Signature: "防线", Now: c.Now}
 	return &fixture{st: st, outbox: out, clock: c, signIn: &auth.SignIn{
-		Accounts: st, Challenges: st, Limiter: st, Limits: limits, Sender: out, Keys: keys, Links: st, Streets: st, Now: c.Now,
+		Accounts: st, Challenges: st, Limiter: st, Limits: limits, Sender: out, Keys: keys, Links: st, Streets: st, Apps: st, Now: c.Now,
 	}}
 }
 
@@ -127,6 +127,38 @@ func TestCodeSignsInOnce(t *testing.T) {
 	}
 	if _, err := f.signIn.Token(ctx, staffPhone, c, ip); code(err) != "OTP_INVALID" {
 		t.Fatalf("a code worked twice: %v", err)
+	}
+}
+
+// TestAResidentsSignInMarksTheHouseholdAsUsingTheApp: a resident's
+// session is kept on their household (a published plan reaches it in the
+// app, not by SMS); a staff member's is not anyone's.
+func TestAResidentsSignInMarksTheHouseholdAsUsingTheApp(t *testing.T) {
+	f := newFixture(t, auth.Limits{})
+	ctx := context.Background()
+	if _, err := (&registry.Importer{Store: f.st, Now: f.clock.Now}).Import(ctx, "c1", []byte("building,unit,room,name,phone\n1号楼,1,101,户主,13712345678\n1号楼,1,102,邻居,13712345679\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.signIn.SendCode(ctx, "13712345678", ip); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := f.signIn.Token(ctx, "13712345678", f.lastCode(t, "13712345678"), ip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buildings, _, err := f.st.Buildings(ctx, "c1", "", 10)
+	if err != nil || len(buildings) != 1 {
+		t.Fatalf("buildings %v %v", buildings, err)
+	}
+	hs, err := f.st.BuildingHouseholds(ctx, buildings[0].ID)
+	if err != nil || len(hs) != 2 {
+		t.Fatalf("households %+v %v", hs, err)
+	}
+	for _, h := range hs {
+		signedIn := h.ID == sess.User.HouseholdID
+		if signedIn != h.AppAt.Equal(f.clock.Now()) || !signedIn && !h.AppAt.IsZero() {
+			t.Errorf("household %s (signed in: %v) app at %v", h.ID, signedIn, h.AppAt)
+		}
 	}
 }
 

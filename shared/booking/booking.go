@@ -33,6 +33,9 @@ type Round struct {
 	// are the plan, walk-ins are the rule, a booking only reserves): a
 	// resident's booking is not held to their building's window.
 	BookingRequired bool `json:"bookingRequired"`
+	// PublishedAt is when its plan was first published to households: the
+	// feed shows windows from then (not cached with the round).
+	PublishedAt *time.Time `json:"-"`
 }
 
 // DefaultCheckInOpensMinutesBefore lets a site open its queue half an hour
@@ -52,6 +55,28 @@ type Site struct {
 	Lanes          int    `json:"lanes"`
 	PerLanePerSlot int    `json:"perLanePerSlot"`
 	Closed         bool   `json:"closed"`
+	// Spare: defined, not open (备用点): its slots take nobody until staff
+	// open it, and it counts in no capacity but the remedies'.
+	Spare bool `json:"spare,omitempty"`
+	// OpensAt and ClosesAt are its hours when narrower than the round's:
+	// slots outside them are closed.
+	OpensAt  *time.Time `json:"opensAt,omitempty"`
+	ClosesAt *time.Time `json:"closesAt,omitempty"`
+}
+
+// Open says whether the site takes people now (not closed, not a spare).
+func (st Site) Open() bool { return !st.Closed && !st.Spare }
+
+// serves says whether a slot of the site is within its hours and the site
+// is open: the slot takes people.
+func (st Site) serves(sl Slot) bool {
+	if !st.Open() {
+		return false
+	}
+	if st.OpensAt != nil && sl.StartsAt.Before(*st.OpensAt) {
+		return false
+	}
+	return st.ClosesAt == nil || !sl.EndsAt.After(*st.ClosesAt)
 }
 
 // Slot is a site's time window with a capacity.

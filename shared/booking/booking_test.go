@@ -447,7 +447,7 @@ func TestClosingASiteMovesOrCancelsAndTells(t *testing.T) {
 	// Two would be left without a place: the closure is refused with the
 	// count and what would hold them, before anything moves.
 	before := f.booked(t)
-	_, err = f.svc.CloseSite(ctx, f.staff, booking.SiteOf(a0), false)
+	_, err = f.svc.CloseSite(ctx, f.staff, booking.SiteOf(a0), false, "")
 	if code(err) != "WOULD_STRAND_BOOKINGS" || !strings.Contains(apperr.As(err).Fields[0].Reason, "2 booked people") {
 		t.Fatalf("closing with too little room elsewhere: %v", err)
 	}
@@ -456,7 +456,7 @@ func TestClosingASiteMovesOrCancelsAndTells(t *testing.T) {
 	}
 	// Confirmed, it goes on. A closed site's texts go through the dispatch
 	// queue, as deployed.
-	c, err := f.svc.CloseSite(ctx, f.staff, booking.SiteOf(a0), true)
+	c, err := f.svc.CloseSite(ctx, f.staff, booking.SiteOf(a0), true, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -502,7 +502,7 @@ func TestClosingASiteMovesOrCancelsAndTells(t *testing.T) {
 	if _, err := f.svc.Book(ctx, f.staff, f.round.ID, f.slots[1].ID, f.members[5], ""); code(err) != "SLOT_UNAVAILABLE" {
 		t.Errorf("booking a closed slot: %v", err)
 	}
-	if _, err := f.svc.CloseSite(ctx, f.staff, booking.SiteOf(a0), true); code(err) != "SITE_NOT_FOUND" {
+	if _, err := f.svc.CloseSite(ctx, f.staff, booking.SiteOf(a0), true, ""); code(err) != "SITE_NOT_FOUND" {
 		t.Errorf("closing twice: %v", err)
 	}
 	// The moved keep their code and can check in with it.

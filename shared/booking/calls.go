@@ -160,7 +160,7 @@ func (s *Service) callSite(ctx context.Context, r Round, buildingID, siteID stri
 		}
 	}
 	for _, st := range sites {
-		if !st.Closed && st.ID == want {
+		if st.Open() && st.ID == want {
 			return st, nil
 		}
 	}
@@ -168,7 +168,7 @@ func (s *Service) callSite(ctx context.Context, r Round, buildingID, siteID stri
 		return Site{}, ErrSiteNotFound
 	}
 	for _, st := range sites {
-		if !st.Closed {
+		if st.Open() {
 			return st, nil
 		}
 	}

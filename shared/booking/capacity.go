@@ -56,6 +56,10 @@ type Remedy struct {
 	// PerLanePerSlot is how many places a lane would need in each slot,
 	// with the lanes it has; 0 when more than a lane can take.
 	PerLanePerSlot int `json:"perLanePerSlot,omitempty"`
+	// Spare: open this spare site (POST /v1/sites/{siteId}/open); Places
+	// are what it adds.
+	Spare  bool `json:"spare,omitempty"`
+	Places int  `json:"places,omitempty"`
 	// Text says it for the screen.
 	Text string `json:"text"`
 }
@@ -115,10 +119,33 @@ func remedies(short int, sites []Site, slots []Slot, now time.Time) []Remedy {
 	}
 	sites = slices.Clone(sites)
 	sort.Slice(sites, func(i, j int) bool { return sites[i].ID < sites[j].ID })
+	// Spare sites first: opening one is a single call, ready as defined.
+	for _, st := range sites {
+		if !st.Spare || st.Closed {
+			continue
+		}
+		opened := st
+		opened.Spare = false
+		r := Remedy{SiteID: st.ID, Site: st.Name, Lanes: st.Lanes, PerLanePerSlot: st.PerLanePerSlot, Spare: true}
+		for _, sl := range slots {
+			if sl.SiteID == st.ID && sl.EndsAt.After(now) && opened.serves(sl) {
+				r.SlotsLeft++
+				r.Places += max(0, st.Lanes*st.PerLanePerSlot-sl.Booked)
+			}
+		}
+		if r.Places == 0 {
+			continue
+		}
+		r.Text = "开放备用点" + st.Name + "：增加" + strconv.Itoa(r.Places) + "个位置"
+		if r.Places < short {
+			r.Text += "（仍差" + strconv.Itoa(short-r.Places) + "人）"
+		}
+		out = append(out, r)
+	}
 	most, perLane := 0, 0
 	for _, st := range sites {
 		k := slotsLeft[st.ID]
-		if st.Closed || k == 0 {
+		if !st.Open() || k == 0 {
 			continue
 		}
 		most = max(most, k)

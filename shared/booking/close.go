@@ -84,6 +84,30 @@ type Closure struct {
 	Plan *Plan `json:"plan,omitempty"`
 	// Capacity is the round's after the closure.
 	Capacity *Capacity `json:"capacity,omitempty"`
+	// Opened is the spare site opened with the closure.
+	Opened *Site `json:"opened,omitempty"`
+}
+
+// ErrNotSpare refuses a spare to open with a closure that is no site of the
+// round, or is the site being closed, or closed itself.
+var ErrNotSpare = apperr.New(apperr.KindInvalid, "NOT_A_SPARE_SITE", "该采样点不是本轮可开放的备用点", "Not a spare (or open) site of this round")
+
+// spareOf reads the site to open with a closure: a spare (or already open)
+// site of the round other than the one closing.
+func (s *Service) spareOf(ctx context.Context, r Round, spare, closing string) (Site, error) {
+	if spare == closing || RoundOf(spare) != r.ID || !registry.ValidID(spare) {
+		return Site{}, ErrNotSpare.WithFields(apperr.FieldError{Field: "open", Reason: "a spare site of this round, not the one closing"})
+	}
+	sites, err := s.Sites.Sites(ctx, r.ID)
+	if err != nil {
+		return Site{}, err
+	}
+	for _, st := range sites {
+		if st.ID == spare && !st.Closed {
+			return st, nil
+		}
+	}
+	return Site{}, ErrNotSpare.WithFields(apperr.FieldError{Field: "open", Reason: "a spare site of this round, not the one closing"})
 }
 
 // CloseSite closes a site mid-round. Its slots take no more bookings; each
@@ -92,7 +116,10 @@ type Closure struct {
 // or is cancelled when none has; everyone affected is told by SMS.
 // Unless confirmed, a closure whose bookings the other sites cannot hold is
 // refused before anything moves, with the deficit and what would cover it.
-func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string, confirm bool) (Closure, error) {
+//
+// With spare, a spare site of the round opens first, in the same call
+// (备用点顶上): the closure's people may move to it, and the dry run counts it.
+func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string, confirm bool, spare string) (Closure, error) {
 	roundID := RoundOf(siteID)
 	if !registry.ValidID(siteID) || SiteOf(SlotID(siteID, 0)) != siteID {
 		return Closure{}, ErrSiteNotFound
@@ -106,10 +133,26 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	// A drill's work is marked now, from the round read first: nothing
 	// later (the round removed meanwhile) can make it real.
 	ctx = drill.With(ctx, round.Drill)
-	if !confirm {
-		if err := s.closureFits(ctx, round, siteID); err != nil {
+	var opening *Site
+	if spare != "" {
+		st, err := s.spareOf(ctx, round, spare, siteID)
+		if err != nil {
 			return Closure{}, err
 		}
+		opening = &st
+	}
+	if !confirm {
+		if err := s.closureFits(ctx, round, siteID, opening); err != nil {
+			return Closure{}, err
+		}
+	}
+	var opened *Site
+	if opening != nil && opening.Spare {
+		change, err := s.PatchSite(ctx, p, opening.ID, SitePatch{open: true}, false)
+		if err != nil {
+			return Closure{}, err
+		}
+		opened = &change.Site
 	}
 	site, err := s.Sites.CloseSite(ctx, siteID)
 	if errors.Is(err, ErrNotFound) {
@@ -132,26 +175,87 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 		return Closure{}, err
 	}
 	closed, open := closureSlots(slots, siteID, s.Now())
+	out := Closure{Site: site, Opened: opened}
+	rel, err := s.relocate(ctx, roundID, "site-closed:"+siteID, closed, open, relocationTexts{
+		moved: func(name string, b Booking, toSite string, at time.Time) (sms.Message, error) {
+			return sms.BookingMoved(site.Name, name, toSite, at, b.Code)
+		},
+		cancelled: func(name string, b Booking) (sms.Message, error) {
+			return sms.BookingCancelled(site.Name, name, b.StartsAt)
+		},
+	})
+	out.Moved, out.Cancelled, out.Notified = rel.Moved, rel.Cancelled, rel.Notified
+	movedAt = rel.movedAt
+	if err != nil {
+		return out, err
+	}
+	toldAt = time.Now()
+	// The buildings' windows pointed at the closed site too: plan again
+	// for what is left, and steering follows the new windows.
+	if slots, err = s.Store.Slots(ctx, roundID); err != nil {
+		return out, err
+	}
+	r, err := s.round(ctx, roundID)
+	if err != nil {
+		return out, err
+	}
+	plan, err := s.replan(ctx, r, slices.DeleteFunc(slots, func(sl Slot) bool { return sl.Closed }))
+	out.Plan = &plan
+	if err != nil {
+		return out, err
+	}
+	if err := s.Work.RecordClosure(ctx, siteID, s.Now(), len(out.Moved), len(out.Cancelled)); err != nil {
+		logging.From(ctx).Warn("a closure's effect was not recorded", "site", siteID, "err", err)
+	}
+	ro, err := s.roster(ctx, r)
+	if err != nil {
+		return out, err
+	}
+	c, err := s.capacity(ctx, r, ro)
+	out.Capacity = &c
+	return out, err
+}
+
+// relocationTexts are the messages of a relocation: to the moved, with
+// their new site and time, and to the cancelled.
+type relocationTexts struct {
+	moved     func(name string, b Booking, toSite string, at time.Time) (sms.Message, error)
+	cancelled func(name string, b Booking) (sms.Message, error)
+}
+
+// relocation is what a relocation did.
+type relocation struct {
+	Moved     []Moved
+	Cancelled []Booking
+	Notified  int
+	movedAt   time.Time
+}
+
+// relocate moves the live bookings of the closed slots, each household
+// together, to the earliest slot of open at their time or later with room
+// for it, or cancels them when none has; everyone affected is told, their
+// texts written with their move. Residents already sampled are left be.
+func (s *Service) relocate(ctx context.Context, roundID, key string, closed map[string]bool, open []Slot, texts relocationTexts) (relocation, error) {
+	out := relocation{Moved: []Moved{}, Cancelled: []Booking{}}
 	bookings, err := s.Sites.LiveBookingsAt(ctx, roundID, closed)
 	if err != nil {
-		return Closure{}, err
+		return out, err
 	}
 	// A sample is final: whoever was sampled keeps their booking as it is
 	// and is not texted.
 	sampled, err := s.Store.Sampled(ctx, roundID, "")
 	if err != nil {
-		return Closure{}, err
+		return out, err
 	}
 	bookings = slices.DeleteFunc(bookings, func(b Booking) bool { _, done := sampled[b.ResidentID]; return done })
 	sites, err := s.Sites.Sites(ctx, roundID)
 	if err != nil {
-		return Closure{}, err
+		return out, err
 	}
 	siteName := map[string]string{}
 	for _, st := range sites {
 		siteName[st.ID] = st.Name
 	}
-	out := Closure{Site: site, Moved: []Moved{}, Cancelled: []Booking{}}
 	// Each household's place is chosen in order (the earliest free slot no
 	// earlier than theirs), then the moves run side by side, each its own
 	// transaction; a household whose place was taken meanwhile is placed
@@ -160,7 +264,7 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	target := place(groups, open)
 	// Whom to tell is read first: each household's texts are written in
 	// its move or cancellation, so nobody moved goes untold.
-	tell, err := s.closureTexts(ctx, "site-closed:"+siteID, bookings)
+	tell, err := s.closureTexts(ctx, key, bookings)
 	if err != nil {
 		return out, err
 	}
@@ -173,7 +277,7 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	moving := func(group []Booking, to Slot) *dispatch.Pending {
 		newSite, at := siteName[to.SiteID], to.StartsAt
 		return tell(group, func(name string, b Booking) (sms.Message, error) {
-			return sms.BookingMoved(site.Name, name, newSite, at, b.Code)
+			return texts.moved(name, b, newSite, at)
 		})
 	}
 	moved := func(g int, group []Booking, to Slot, texts *dispatch.Pending) {
@@ -248,9 +352,8 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 		}
 		cancels.Go(func() error {
 			group := groups[g]
-			at := group[0].StartsAt
-			texts := tell(group, func(name string, _ Booking) (sms.Message, error) { return sms.BookingCancelled(site.Name, name, at) })
-			if err := s.Sites.CancelMany(cctx, group, texts); errors.Is(err, ErrAlreadySampled) || errors.Is(err, ErrNotBooked) {
+			told := tell(group, texts.cancelled)
+			if err := s.Sites.CancelMany(cctx, group, told); errors.Is(err, ErrAlreadySampled) || errors.Is(err, ErrNotBooked) {
 				return nil
 			} else if err != nil {
 				return err
@@ -261,7 +364,7 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 				b.Status = StatusCancelled
 				cancelledBy[g] = append(cancelledBy[g], b)
 			}
-			sent = append(sent, texts)
+			sent = append(sent, told)
 			return nil
 		})
 	}
@@ -274,7 +377,7 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	}
 	// The texts were written with the moves: they go to the queue now, or
 	// with the sweep a minute later if the queue fails now.
-	movedAt = time.Now()
+	out.movedAt = time.Now()
 	for _, p := range sent {
 		if p != nil {
 			for _, m := range p.Messages {
@@ -283,40 +386,27 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 		}
 	}
 	s.Outbox.Flush(ctx, sent...)
-	toldAt = time.Now()
-	// The buildings' windows pointed at the closed site too: plan again
-	// for what is left, and steering follows the new windows.
-	if slots, err = s.Store.Slots(ctx, roundID); err != nil {
-		return out, err
-	}
-	r, err := s.round(ctx, roundID)
-	if err != nil {
-		return out, err
-	}
-	plan, err := s.replan(ctx, r, slices.DeleteFunc(slots, func(sl Slot) bool { return sl.Closed }))
-	out.Plan = &plan
-	if err != nil {
-		return out, err
-	}
-	if err := s.Work.RecordClosure(ctx, siteID, s.Now(), len(out.Moved), len(out.Cancelled)); err != nil {
-		logging.From(ctx).Warn("a closure's effect was not recorded", "site", siteID, "err", err)
-	}
-	ro, err := s.roster(ctx, r)
-	if err != nil {
-		return out, err
-	}
-	c, err := s.capacity(ctx, r, ro)
-	out.Capacity = &c
-	return out, err
+	return out, nil
 }
 
 // closureFits places the site's bookings in the other sites' open slots
 // as the closure would, without moving any: those left without a place
 // refuse the closure, with what would hold them.
-func (s *Service) closureFits(ctx context.Context, r Round, siteID string) error {
+func (s *Service) closureFits(ctx context.Context, r Round, siteID string, opening *Site) error {
 	slots, err := s.Store.Slots(ctx, r.ID)
 	if err != nil {
 		return err
+	}
+	if opening != nil {
+		// The spare counts as it will be: its slots within its hours open.
+		st := *opening
+		st.Spare = false
+		for i, sl := range slots {
+			if sl.SiteID == st.ID && st.serves(sl) {
+				slots[i].Closed = false
+				slots[i].Capacity = max(sl.Booked, st.Lanes*st.PerLanePerSlot)
+			}
+		}
 	}
 	closed, open := closureSlots(slots, siteID, s.Now())
 	bookings, err := s.Sites.LiveBookingsAt(ctx, r.ID, closed)
@@ -459,14 +549,20 @@ const (
 // still to come, in time order (where they may go).
 func closureSlots(slots []Slot, siteID string, now time.Time) (map[string]bool, []Slot) {
 	closed := map[string]bool{}
+	for _, sl := range slots {
+		if sl.SiteID == siteID && sl.EndsAt.After(now) {
+			closed[sl.ID] = true
+		}
+	}
+	return closed, openSlots(slices.DeleteFunc(slices.Clone(slots), func(sl Slot) bool { return sl.SiteID == siteID }), now)
+}
+
+// openSlots are the open slots still to come, in time order: where a
+// relocation may move people.
+func openSlots(slots []Slot, now time.Time) []Slot {
 	var open []Slot
 	for _, sl := range slots {
-		switch {
-		case sl.SiteID == siteID:
-			if sl.EndsAt.After(now) {
-				closed[sl.ID] = true
-			}
-		case !sl.Closed && sl.EndsAt.After(now):
+		if !sl.Closed && sl.EndsAt.After(now) {
 			open = append(open, sl)
 		}
 	}
@@ -476,7 +572,7 @@ func closureSlots(slots []Slot, siteID string, now time.Time) (map[string]bool, 
 		}
 		return open[i].ID < open[j].ID
 	})
-	return closed, open
+	return open
 }
 
 // place decides where each group (a household's bookings of one slot,

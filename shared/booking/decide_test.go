@@ -74,3 +74,50 @@ func TestPlace(t *testing.T) {
 		})
 	}
 }
+
+func TestRemedies(t *testing.T) {
+	now := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+	slots := func(site string, closed bool, n int) []Slot {
+		var out []Slot
+		for i := range n {
+			st := now.Add(time.Duration(30*i) * time.Minute)
+			out = append(out, Slot{ID: site + string(rune('0'+i)), SiteID: site, StartsAt: st, EndsAt: st.Add(30 * time.Minute), Capacity: 20, Closed: closed})
+		}
+		return out
+	}
+	west := Site{ID: "w", Name: "西门", Lanes: 2, PerLanePerSlot: 10}
+	spare := Site{ID: "s", Name: "北门", Lanes: 1, PerLanePerSlot: 10, Spare: true}
+	late := now.Add(60 * time.Minute)
+	narrow := Site{ID: "n", Name: "南门", Lanes: 1, PerLanePerSlot: 10, Spare: true, OpensAt: &late}
+	cases := []struct {
+		name  string
+		short int
+		sites []Site
+		slots []Slot
+		want  []string
+	}{
+		{"covered: none", 0, []Site{west}, slots("w", false, 4), nil},
+		{"more lanes or places at the open site, or a new site", 80, []Site{west}, slots("w", false, 4),
+			[]string{"西门：采样台增至4个，或每台每时段增至20人", "开设新采样点：2个采样台，每台每时段10人"}},
+		{"a spare first, with what it adds and what is still short", 80, []Site{west, spare}, append(slots("w", false, 4), slots("s", true, 4)...),
+			[]string{"开放备用点北门：增加40个位置（仍差40人）", "西门：采样台增至4个，或每台每时段增至20人", "开设新采样点：2个采样台，每台每时段10人"}},
+		{"a spare's places within its hours only", 10, []Site{west, narrow}, append(slots("w", false, 4), slots("n", true, 4)...),
+			[]string{"开放备用点南门：增加20个位置", "西门：采样台增至3个，或每台每时段增至12人", "开设新采样点：1个采样台，每台每时段10人"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, r := range remedies(c.short, c.sites, c.slots, now) {
+				got = append(got, r.Text)
+			}
+			if len(got) != len(c.want) {
+				t.Fatalf("remedies %q, want %q", got, c.want)
+			}
+			for i := range got {
+				if got[i] != c.want[i] {
+					t.Fatalf("remedies %q, want %q", got, c.want)
+				}
+			}
+		})
+	}
+}

@@ -118,6 +118,9 @@ type Member struct {
 	Reason string `json:"reason,omitempty"`
 	// AtDoor: sampled, or to be, at their door (bed-bound).
 	AtDoor bool `json:"atDoor"`
+	// NoTemperature: in a sealed or controlled building, no reading today
+	// (the building's 楼栋长 and staff see it).
+	NoTemperature bool `json:"noTemperature,omitempty"`
 }
 
 // Door is a household of a building, unit and room.
@@ -126,6 +129,18 @@ type Door struct {
 	Unit        string   `json:"unit"`
 	Room        string   `json:"room"`
 	Members     []Member `json:"members"`
+	// Unacknowledged are the titles of the building's recent notices the
+	// household has not acknowledged (the building's 楼栋长 and staff see
+	// them: whom to knock on).
+	Unacknowledged []string `json:"unacknowledged,omitempty"`
+}
+
+// Watcher says what a building's 楼栋长 watches beside sampling
+// (notices.Service): per household, the recent notices it has not
+// acknowledged; the residents without today's temperature where it is
+// asked.
+type Watcher interface {
+	Watch(ctx context.Context, communityID, buildingID string, householdIDs, residentIDs []string) (map[string][]string, map[string]bool, error)
 }
 
 // BuildingView is one building of a round, door by door.
@@ -192,11 +207,30 @@ func (s *Service) BuildingView(ctx context.Context, p auth.Principal, roundID, b
 		members[res.HouseholdID] = append(members[res.HouseholdID], m)
 	}
 	v.Left = v.Residents - v.Sampled
+	// The notices and temperatures are the building's 楼栋长's (and
+	// staff's) to follow, not a lane's.
+	var unacked map[string][]string
+	if (f.Staff || f.Buildings[buildingID]) && s.Watch != nil {
+		ids := make([]string, 0, len(households))
+		for _, h := range households {
+			ids = append(ids, h.ID)
+		}
+		var noTemp map[string]bool
+		if unacked, noTemp, err = s.Watch.Watch(ctx, r.CommunityID, buildingID, ids, residentIDs(residents)); err != nil {
+			return BuildingView{}, err
+		}
+		for hid, ms := range members {
+			for i := range ms {
+				ms[i].NoTemperature = noTemp[ms[i].ResidentID]
+			}
+			members[hid] = ms
+		}
+	}
 	for _, h := range households {
 		if (unit != "" && h.Unit != unit) || (room != "" && h.Room != room) {
 			continue
 		}
-		v.Doors = append(v.Doors, Door{HouseholdID: h.ID, Unit: h.Unit, Room: h.Room, Members: orEmpty(members[h.ID])})
+		v.Doors = append(v.Doors, Door{HouseholdID: h.ID, Unit: h.Unit, Room: h.Room, Members: orEmpty(members[h.ID]), Unacknowledged: unacked[h.ID]})
 	}
 	byDoor(v.Doors, func(x Door) (string, string) { return x.Unit, x.Room })
 	return v, nil
@@ -300,4 +334,57 @@ func byID(households []registry.Household) map[string]registry.Household {
 		out[h.ID] = h
 	}
 	return out
+}
+
+// FieldPlace is a site or building as the field's pages list them.
+type FieldPlace struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// FieldView is what the caller may do in a round's field work: the page a
+// volunteer opens from a link shows their site, or their buildings, and
+// the building picker of the lane.
+type FieldView struct {
+	RoundID string `json:"roundId"`
+	Round   string `json:"round"`
+	Staff   bool   `json:"staff"`
+	// Sites they check people in at (staff: every open site).
+	Sites []FieldPlace `json:"sites"`
+	// Buildings they may read, in the register's order; LeadOf those they
+	// may call down (a 楼栋长's; staff: all).
+	Buildings []FieldPlace `json:"buildings"`
+	LeadOf    []string     `json:"leadOf"`
+	Door      bool         `json:"door"`
+}
+
+// MyField answers what the caller may do in a round's field work.
+func (s *Service) MyField(ctx context.Context, p auth.Principal, roundID string) (FieldView, error) {
+	r, f, err := s.fieldRound(ctx, p, roundID)
+	if err != nil {
+		return FieldView{}, err
+	}
+	out := FieldView{RoundID: r.ID, Round: r.Name, Staff: f.Staff, Door: f.Door, Sites: []FieldPlace{}, Buildings: []FieldPlace{}, LeadOf: []string{}}
+	sites, err := s.Sites.Sites(ctx, r.ID)
+	if err != nil {
+		return FieldView{}, err
+	}
+	for _, st := range sites {
+		if st.Open() && (f.Staff || f.Sites[st.ID]) {
+			out.Sites = append(out.Sites, FieldPlace{ID: st.ID, Name: st.Name})
+		}
+	}
+	buildings, err := s.allBuildings(ctx, r.CommunityID)
+	if err != nil {
+		return FieldView{}, err
+	}
+	for _, b := range buildings {
+		if f.readsBuilding(b.ID) {
+			out.Buildings = append(out.Buildings, FieldPlace{ID: b.ID, Name: b.Name})
+		}
+		if f.Staff || f.Buildings[b.ID] {
+			out.LeadOf = append(out.LeadOf, b.ID)
+		}
+	}
+	return out, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/volunteers"
 )
@@ -103,9 +104,49 @@ func TestTheRoundRunsToTheLastDoor(t *testing.T) {
 	lead := f.volunteerOn(t, 1, booking.DutyBuildingLead, b1, "")
 	lane := f.volunteerOn(t, 2, "site_assistant", "", east.SiteID)
 
+	// The building is sealed and told: the 楼栋长 sees who has not
+	// acknowledged and who has no temperature today; a lane does not.
+	ns := f.root.Notices()
+	if _, err := ns.SetZones(ctx, f.staff, "c1", []string{b1}, notices.LevelSealed); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ns.Create(ctx, f.staff, "c1", notices.NoticeInput{Title: "封控通知", Body: "请居家", Audience: notices.Audience{BuildingIDs: []string{b1}}, Channels: []string{"app"}}); err != nil {
+		t.Fatal(err)
+	}
+	feed, err := ns.Feed(ctx, f.residents[0])
+	if err != nil || len(feed) == 0 {
+		t.Fatalf("feed %v %v", feed, err)
+	}
+	if _, err := ns.Acknowledge(ctx, f.residents[0], feed[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ns.Report(ctx, f.residents[0], f.members[0][0], 36.6); err != nil {
+		t.Fatal(err)
+	}
 	view, err := f.svc.BuildingView(ctx, lead, f.round.ID, b1, "", "")
 	if err != nil || view.Residents != 8 || len(view.Doors) != 4 {
 		t.Fatalf("the 楼栋长's building: %+v %v", view, err)
+	}
+	unacked, noTemp := 0, 0
+	for _, d := range view.Doors {
+		if d.HouseholdID == f.residents[0].HouseholdID != (len(d.Unacknowledged) == 0) {
+			t.Errorf("door %s (acknowledged: %v): unacknowledged %v", d.HouseholdID, d.HouseholdID == f.residents[0].HouseholdID, d.Unacknowledged)
+		}
+		unacked += len(d.Unacknowledged)
+		for _, m := range d.Members {
+			if m.NoTemperature == (m.ResidentID == f.members[0][0]) {
+				t.Errorf("%s: no temperature %v", m.ResidentID, m.NoTemperature)
+			}
+			if m.NoTemperature {
+				noTemp++
+			}
+		}
+	}
+	if unacked != 3 || noTemp != 7 {
+		t.Fatalf("the 楼栋长 follows %d unacknowledged households and %d without a temperature, want 3 and 7", unacked, noTemp)
+	}
+	if laneView, err := f.svc.BuildingView(ctx, lane, f.round.ID, b1, "", ""); err != nil || strings.Contains(fmt.Sprint(laneView), "封控通知") {
+		t.Fatalf("a lane's view of the building: %+v %v", laneView, err)
 	}
 	if js, _ := json.Marshal(view); strings.Contains(string(js), "137") || strings.Contains(string(js), "phone") || strings.Contains(string(js), "flags") {
 		t.Fatalf("a volunteer's view holds a phone or a flag: %s", js)
@@ -130,7 +171,10 @@ func TestTheRoundRunsToTheLastDoor(t *testing.T) {
 	if _, err := f.svc.CheckIn(ctx, lead, f.round.ID, booking.CheckInInput{ResidentID: walkIn, SiteID: east.SiteID}); code(err) != "NOT_YOUR_SITE" {
 		t.Fatalf("a 楼栋长 checking in at a site: %v", err)
 	}
-	in, err := f.svc.CheckIn(ctx, lane, f.round.ID, booking.CheckInInput{ResidentID: walkIn, SiteID: east.SiteID})
+	if _, err := f.svc.CheckIn(ctx, lane, f.round.ID, booking.CheckInInput{ResidentID: walkIn, Lane: 2}); code(err) != "VALIDATION_FAILED" {
+		t.Fatalf("a lane without its site: %v", err)
+	}
+	in, err := f.svc.CheckIn(ctx, lane, f.round.ID, booking.CheckInInput{ResidentID: walkIn, SiteID: east.SiteID, Lane: 2})
 	if err != nil || !in.WalkIn || in.SiteID != east.SiteID {
 		t.Fatalf("walk-in at the lane: %+v %v", in, err)
 	}
@@ -193,6 +237,9 @@ func TestTheRoundRunsToTheLastDoor(t *testing.T) {
 		rv.DoorDone != 1 || rv.Note == nil || !strings.HasPrefix(rv.Note.Text, "东门加一个采样台") {
 		t.Fatalf("review %+v", rv)
 	}
+	if len(eastReview.ByLane) != 1 || eastReview.ByLane[0] != (booking.LaneCount{Lane: 2, Sampled: 1, PeakPerHour: 1}) {
+		t.Fatalf("the review by lane: %+v", eastReview.ByLane)
+	}
 	if _, err := f.svc.Review(ctx, lead, f.round.ID); err == nil {
 		t.Fatal("a 楼栋长 read the review")
 	}
@@ -212,7 +259,7 @@ func TestASiteGrowsWhileItIsBooked(t *testing.T) {
 		t.Fatal(err)
 	}
 	site := booking.Site{ID: booking.SiteOf(f.slots[0].ID), RoundID: f.round.ID, Name: "东门", Lanes: 3, PerLanePerSlot: 2}
-	if err := f.st.ResizeSite(ctx, site, stale); err != nil {
+	if err := f.st.ReshapeSite(ctx, site, resized(stale, site)); err != nil {
 		t.Fatalf("growing over a booking taken meanwhile: %v", err)
 	}
 	after := f.booked(t)
@@ -230,9 +277,21 @@ func TestASiteGrowsWhileItIsBooked(t *testing.T) {
 	}
 	// A shrink below what was booked meanwhile is read again, not lost.
 	site.Lanes, site.PerLanePerSlot = 1, 1
-	if err := f.st.ResizeSite(ctx, site, stale); err != booking.ErrConflict {
+	if err := f.st.ReshapeSite(ctx, site, resized(stale, site)); err != booking.ErrConflict {
 		t.Fatalf("shrinking under a booking the read did not see: %v", err)
 	}
+}
+
+// resized is what resizing site changes of the slots read: each takes the
+// site's new size, or what was booked when more.
+func resized(read []booking.Slot, site booking.Site) []booking.SlotChange {
+	var out []booking.SlotChange
+	for _, sl := range read {
+		if booking.SiteOf(sl.ID) == site.ID {
+			out = append(out, booking.SlotChange{Was: sl, Capacity: max(site.Lanes*site.PerLanePerSlot, sl.Booked), Open: true})
+		}
+	}
+	return out
 }
 
 // TestFullSlotsAreRefusedWithoutAWrite: once a transaction found a slot
@@ -410,5 +469,155 @@ func TestACallDownRacedIsMadeOnce(t *testing.T) {
 	}
 	if texts != 4 {
 		t.Fatalf("%d texts, want one for each of the building's 4 households", texts)
+	}
+}
+
+// TestASiteChangesItsHoursAndASpareAnswersAClosure: hours that leave a
+// booked slot out move its household to a slot with room (told), and are
+// refused when nothing could hold them; hours given back reopen the slot;
+// a spare site counts in nothing but the remedies until it opens with a
+// closure, which moves the closed site's people to it in the same call.
+func TestASiteChangesItsHoursAndASpareAnswersAClosure(t *testing.T) {
+	f := newFixture(t, 4)
+	ctx := context.Background()
+	east := booking.SiteOf(f.slots[0].ID)
+	_, west, err := f.svc.AddSite(ctx, f.staff, f.round.ID, booking.SiteInput{Name: "西门", Lanes: 1, PerLanePerSlot: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := f.slots[len(f.slots)-1]
+	if _, err := f.svc.Book(ctx, f.staff, f.round.ID, last.ID, f.members[0], ""); err != nil {
+		t.Fatal(err)
+	}
+	// Off the slot grid, or closing before it opens: refused, nothing done.
+	off := last.StartsAt.Add(7 * time.Minute)
+	if _, err := f.svc.PatchSite(ctx, f.staff, east, booking.SitePatch{ClosesAt: &off}, false); code(err) != "VALIDATION_FAILED" {
+		t.Fatalf("hours off the grid: %v", err)
+	}
+	// 东门 closes before its last slot: the household goes to 西门 then.
+	closes := last.StartsAt
+	change, err := f.svc.PatchSite(ctx, f.staff, east, booking.SitePatch{ClosesAt: &closes}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	westLast := west[len(west)-1]
+	if len(change.Moved) != 2 || change.Moved[0].ToSlotID != westLast.ID || change.Notified != 2 || len(change.Cancelled) != 0 {
+		t.Fatalf("moved %+v cancelled %+v notified %d", change.Moved, change.Cancelled, change.Notified)
+	}
+	if change.Site.ClosesAt == nil || !change.Site.ClosesAt.Equal(closes) || len(change.Slots) != len(f.slots)-1 || change.Plan == nil {
+		t.Fatalf("site %+v, %d slots open, plan %v", change.Site, len(change.Slots), change.Plan)
+	}
+	booked := f.booked(t)
+	if _, open := booked[last.ID]; open || booked[westLast.ID] != 2 {
+		t.Fatalf("after the hours: %v", booked)
+	}
+	// 西门 closing early too would leave the household nowhere: refused,
+	// with what would hold them, and nothing changed.
+	if _, err := f.svc.PatchSite(ctx, f.staff, booking.SiteOf(westLast.ID), booking.SitePatch{ClosesAt: &closes}, false); code(err) != "WOULD_STRAND_BOOKINGS" ||
+		!strings.Contains(apperr.As(err).Fields[0].Reason, "2 booked people") {
+		t.Fatalf("stranding hours: %v", err)
+	}
+	if after := f.booked(t); after[westLast.ID] != 2 {
+		t.Fatalf("a refused change moved people: %v", after)
+	}
+	// The round's own end given back reopens 东门's last slot, empty.
+	end := f.round.EndsAt
+	if change, err = f.svc.PatchSite(ctx, f.staff, east, booking.SitePatch{ClosesAt: &end, Lanes: ptr(2)}, false); err != nil || change.Site.ClosesAt != nil {
+		t.Fatalf("reopening: %+v %v", change.Site, err)
+	}
+	if booked := f.booked(t); booked[last.ID] != 0 {
+		t.Fatalf("reopened slot: %v", booked)
+	}
+	slots, err := f.svc.Slots(ctx, f.staff, f.round.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sl := range slots {
+		if sl.ID == last.ID && sl.Capacity != 8 {
+			t.Fatalf("the reopened slot takes the site's size now: %+v", sl)
+		}
+	}
+
+	// A spare is defined closed and counts in no capacity.
+	before, err := f.svc.Progress(ctx, f.staff, f.round.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spare, open, err := f.svc.AddSite(ctx, f.staff, f.round.ID, booking.SiteInput{Name: "备用点", Lanes: 2, PerLanePerSlot: 4, Spare: true})
+	if err != nil || len(open) != 0 || !spare.Spare {
+		t.Fatalf("spare %+v, open slots %d, %v", spare, len(open), err)
+	}
+	after, err := f.svc.Progress(ctx, f.staff, f.round.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Capacity.PlacesLeft != before.Capacity.PlacesLeft {
+		t.Fatalf("a spare counted: %d places before, %d after", before.Capacity.PlacesLeft, after.Capacity.PlacesLeft)
+	}
+	// 西门 closes with the spare opened in the same call: its household
+	// may go to the spare, and it did not need confirm.
+	c, err := f.svc.CloseSite(ctx, f.staff, booking.SiteOf(westLast.ID), false, spare.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Opened == nil || c.Opened.Spare || len(c.Moved) != 2 || len(c.Cancelled) != 0 {
+		t.Fatalf("closure with the spare: opened %+v, moved %+v", c.Opened, c.Moved)
+	}
+	if _, err := f.svc.CloseSite(ctx, f.staff, east, false, east); code(err) != "NOT_A_SPARE_SITE" {
+		t.Fatalf("opening the closing site: %v", err)
+	}
+	// Opening it again answers it as it is.
+	if again, err := f.svc.OpenSite(ctx, f.staff, spare.ID); err != nil || again.Site.Spare || len(again.Moved) != 0 {
+		t.Fatalf("open again: %+v %v", again, err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestThePlanReachesEveryHousehold: publishing tells a household that uses
+// the app in its feed and texts the others; a call-down shows in the feed
+// of its building only, newest first.
+func TestThePlanReachesEveryHousehold(t *testing.T) {
+	f := newFixture(t, 10)
+	ctx := context.Background()
+	if err := f.st.RecordAppSession(ctx, f.residents[0].HouseholdID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := f.svc.PlanRound(ctx, f.staff, f.round.ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.InApp == nil || *plan.InApp != 1 || *plan.Published != households-1 {
+		t.Fatalf("published %v, in the app %v", plan.Published, plan.InApp)
+	}
+	feed := func(p auth.Principal) []string {
+		t.Helper()
+		items, err := f.root.Notices().Feed(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for _, it := range items {
+			kinds = append(kinds, it.Kind)
+			if it.Kind == "round_window" && !strings.Contains(it.Body, "东门采样点") {
+				t.Errorf("window %q", it.Body)
+			}
+		}
+		return kinds
+	}
+	if got := feed(f.residents[0]); !slices.Equal(got, []string{"round_window"}) {
+		t.Fatalf("feed after publishing: %v", got)
+	}
+	b := registry.BuildingOf(f.members[0][0])
+	if _, err := f.svc.CallBuilding(ctx, f.staff, f.round.ID, b, booking.CallInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := feed(f.residents[0]); !slices.Equal(got, []string{"call_down", "round_window"}) {
+		t.Fatalf("feed after the call: %v", got)
+	}
+	for i, p := range f.residents {
+		if registry.BuildingOf(f.members[i][0]) != b && slices.Contains(feed(p), "call_down") {
+			t.Fatalf("another building's resident sees its call")
+		}
 	}
 }

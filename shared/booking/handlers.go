@@ -50,7 +50,10 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			return s.CloseSite(r.Context(), auth.Caller(r), r.PathValue("siteId"), confirm)
+			return s.CloseSite(r.Context(), auth.Caller(r), r.PathValue("siteId"), confirm, r.URL.Query().Get("open"))
+		}),
+		"openSite": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			return s.OpenSite(r.Context(), auth.Caller(r), r.PathValue("siteId"))
 		}),
 		"patchSite": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *SitePatch) (any, error) {
 			confirm, err := confirmed(r)
@@ -61,6 +64,9 @@ func (s *Service) Handlers() httpapi.Handlers {
 		}),
 		"callBuilding": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *CallInput) (any, error) {
 			return s.CallBuilding(r.Context(), auth.Caller(r), r.PathValue("roundId"), r.PathValue("buildingId"), *in)
+		}),
+		"myField": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			return s.MyField(r.Context(), auth.Caller(r), r.PathValue("roundId"))
 		}),
 		"roundBuilding": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			q := r.URL.Query()

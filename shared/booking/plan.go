@@ -36,9 +36,15 @@ type Plan struct {
 	Capacity *Capacity `json:"capacity,omitempty"`
 	// LastNote is the note of the community's round before this one.
 	LastNote *Note `json:"lastNote,omitempty"`
-	// Published counts the households texted their window (?publish=true).
+	// Published counts the households texted their window (?publish=true):
+	// those with no app session; InApp those told in the app feed only.
 	Published *int `json:"published,omitempty"`
+	InApp     *int `json:"inApp,omitempty"`
 }
+
+// AppActive is how recently a household's member must have signed in to
+// the app for the household to be told there rather than by SMS.
+const AppActive = 7 * 24 * time.Hour
 
 // PlanStore keeps plans.
 type PlanStore interface {
@@ -178,44 +184,53 @@ func (s *Service) PlanRound(ctx context.Context, p auth.Principal, roundID strin
 		return plan, err
 	}
 	if publish {
-		n, err := s.publish(ctx, r, plan)
+		if err := s.Work.MarkPublished(ctx, r.ID, s.Now().Truncate(time.Second)); err != nil {
+			return plan, err
+		}
+		n, inApp, err := s.publish(ctx, r, plan)
 		if err != nil {
 			return plan, err
 		}
-		plan.Published = &n
+		plan.Published, plan.InApp = &n, &inApp
 	}
 	return plan, nil
 }
 
-// publish texts each household of a planned building its window: one text
-// to its contact phone, kept pending per building before it is sent (the
-// queue down loses none), keyed by the window (publishing the same plan
-// again texts nobody twice; a changed window is told again).
-func (s *Service) publish(ctx context.Context, r Round, plan Plan) (int, error) {
+// publish tells each household of a planned building its window: the app
+// feed shows it from now (FeedFor); a household with no app session within
+// AppActive is texted too, one text to its contact phone, kept pending per
+// building before it is sent (the queue down loses none), keyed by the
+// window (publishing the same plan again texts nobody twice; a changed
+// window is told again). It answers the households texted and those told
+// in the app only.
+func (s *Service) publish(ctx context.Context, r Round, plan Plan) (int, int, error) {
 	sites, err := s.Sites.Sites(ctx, r.ID)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	names := map[string]string{}
 	for _, st := range sites {
 		names[st.ID] = st.Name
 	}
 	now := s.Now()
-	told := 0
+	told, inApp := 0, 0
 	var sent []*dispatch.Pending
 	for _, w := range plan.Windows {
 		households, err := s.Directory.BuildingHouseholds(ctx, w.BuildingID)
 		if err != nil {
-			return told, err
+			return told, inApp, err
 		}
 		msg, err := sms.RoundWindow(w.Building, w.StartsAt, names[w.SiteID])
 		if err != nil {
-			return told, err
+			return told, inApp, err
 		}
 		var texts []dispatch.Text
 		key := "window:" + r.ID + ":" + w.SiteID + ":" + w.StartsAt.UTC().Format("150405") + ":"
 		for _, h := range households {
-			if h.ContactPhone != "" {
+			switch {
+			case now.Sub(h.AppAt) < AppActive:
+				inApp++
+			case h.ContactPhone != "":
 				texts = append(texts, dispatch.TextOf(key+h.ContactPhone, h.ContactPhone, msg))
 			}
 		}
@@ -224,13 +239,13 @@ func (s *Service) publish(ctx context.Context, r Round, plan Plan) (int, error) 
 			continue
 		}
 		if err := s.Outbox.Store.KeepPending(ctx, *p); err != nil {
-			return told, err
+			return told, inApp, err
 		}
 		told += len(texts)
 		sent = append(sent, p)
 	}
 	s.Outbox.Flush(ctx, sent...)
-	return told, nil
+	return told, inApp, nil
 }
 
 // replan gives each building a window for the residents it still has to
@@ -256,8 +271,14 @@ func (s *Service) replan(ctx context.Context, r Round, slots []Slot) (Plan, erro
 	if err := s.Plans.SavePlan(ctx, r.ID, plan.Windows); err != nil {
 		return Plan{}, err
 	}
-	s.windows.Range(func(k, _ any) bool { s.windows.Delete(k); return true })
+	s.forgetWindows()
 	return plan, nil
+}
+
+// forgetWindows drops the instance's cached windows: a plan or a site
+// changed under them.
+func (s *Service) forgetWindows() {
+	s.windows.Range(func(k, _ any) bool { s.windows.Delete(k); return true })
 }
 
 // windowTTL bounds how long a function instance trusts a cached window.

@@ -11,6 +11,7 @@ import (
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/safetext"
 )
 
@@ -162,6 +163,18 @@ type SiteReview struct {
 	// LongestLateMinutes is the longest a booked person came after their
 	// slot's start: where the queue ran behind.
 	LongestLateMinutes int `json:"longestLateMinutes"`
+	// LongestFromCallMinutes is the longest from a building's call to the
+	// sample of one of its people called: the wait of a called queue.
+	LongestFromCallMinutes int `json:"longestFromCallMinutes"`
+	// ByLane are the samples of each lane that said its number.
+	ByLane []LaneCount `json:"byLane"`
+}
+
+// LaneCount is one lane's samples: in all, and in its busiest hour.
+type LaneCount struct {
+	Lane        int `json:"lane"`
+	Sampled     int `json:"sampled"`
+	PeakPerHour int `json:"peakPerHour"`
 }
 
 // HourCount is one clock hour's samples.
@@ -217,7 +230,7 @@ func (s *Service) Review(ctx context.Context, p auth.Principal, roundID string) 
 	hours := map[string]map[string]int{}
 	sort.Slice(sites, func(i, j int) bool { return sites[i].ID < sites[j].ID })
 	for _, st := range sites {
-		bySite[st.ID] = &SiteReview{SiteID: st.ID, Site: st.Name, Lanes: st.Lanes, Closed: st.Closed, Hours: []HourCount{}}
+		bySite[st.ID] = &SiteReview{SiteID: st.ID, Site: st.Name, Lanes: st.Lanes, Closed: st.Closed, Hours: []HourCount{}, ByLane: []LaneCount{}}
 		hours[st.ID] = map[string]int{}
 		if st.Closed {
 			out.Closures = append(out.Closures, st)
@@ -225,6 +238,16 @@ func (s *Service) Review(ctx context.Context, p auth.Principal, roundID string) 
 	}
 	walkIns := 0
 	came := map[string]int{}
+	// The latest call of each building before a sample is what it answered.
+	calls := map[string][]time.Time{}
+	for _, c := range prog.Calls {
+		calls[c.BuildingID] = append(calls[c.BuildingID], c.At)
+	}
+	type laneKey struct {
+		site string
+		lane int
+	}
+	lanes := map[laneKey]map[string]int{}
 	for _, sm := range samples {
 		if sm.WalkIn {
 			walkIns++
@@ -240,7 +263,24 @@ func (s *Service) Review(ctx context.Context, p auth.Principal, roundID string) 
 		if sm.WalkIn {
 			sr.WalkIns++
 		}
-		hours[sm.SiteID][chinatime.In(sm.At).Format("15")+":00"]++
+		hour := chinatime.In(sm.At).Format("15") + ":00"
+		hours[sm.SiteID][hour]++
+		if sm.Lane > 0 {
+			k := laneKey{sm.SiteID, sm.Lane}
+			if lanes[k] == nil {
+				lanes[k] = map[string]int{}
+			}
+			lanes[k][hour]++
+		}
+		var called time.Time
+		for _, at := range calls[registry.BuildingOf(sm.ResidentID)] {
+			if !at.After(sm.At) && at.After(called) {
+				called = at
+			}
+		}
+		if !called.IsZero() && sm.At.Sub(called) < 2*time.Hour {
+			sr.LongestFromCallMinutes = max(sr.LongestFromCallMinutes, int(sm.At.Sub(called).Minutes()))
+		}
 		if start, ok := slotStart[sm.SlotID]; ok && !sm.WalkIn && sm.At.After(start) {
 			sr.LongestLateMinutes = max(sr.LongestLateMinutes, int(sm.At.Sub(start).Minutes()))
 		}
@@ -258,6 +298,18 @@ func (s *Service) Review(ctx context.Context, p auth.Principal, roundID string) 
 		if sr.Lanes > 0 {
 			sr.PerLanePerHour = float64(sr.PeakPerHour) / float64(sr.Lanes)
 		}
+		for k, perHour := range lanes {
+			if k.site != st.ID {
+				continue
+			}
+			lc := LaneCount{Lane: k.lane}
+			for _, n := range perHour {
+				lc.Sampled += n
+				lc.PeakPerHour = max(lc.PeakPerHour, n)
+			}
+			sr.ByLane = append(sr.ByLane, lc)
+		}
+		sort.Slice(sr.ByLane, func(i, j int) bool { return sr.ByLane[i].Lane < sr.ByLane[j].Lane })
 		out.Sites = append(out.Sites, *sr)
 	}
 	now := s.Now()
@@ -334,14 +386,18 @@ func (s *Service) lastNote(ctx context.Context, r Round) (*Note, error) {
 }
 
 // reviewCSV is the review as a sheet Excel opens: one row per site and
-// hour, then the totals.
+// hour, one per lane that said its number, then the site's totals.
 func reviewCSV(rv Review) httpapi.CSV {
 	rows := [][]string{}
 	for _, st := range rv.Sites {
 		for _, h := range st.Hours {
-			rows = append(rows, []string{st.Site, strconv.Itoa(st.Lanes), h.Hour, strconv.Itoa(h.Sampled), "", ""})
+			rows = append(rows, []string{st.Site, strconv.Itoa(st.Lanes), h.Hour, strconv.Itoa(h.Sampled), "", "", ""})
 		}
-		rows = append(rows, []string{st.Site, strconv.Itoa(st.Lanes), "全天", strconv.Itoa(st.Sampled), strconv.Itoa(st.WalkIns), strconv.Itoa(st.LongestLateMinutes)})
+		for _, l := range st.ByLane {
+			rows = append(rows, []string{st.Site, "第" + strconv.Itoa(l.Lane) + "台", "全天（最忙一小时 " + strconv.Itoa(l.PeakPerHour) + "）", strconv.Itoa(l.Sampled), "", "", ""})
+		}
+		rows = append(rows, []string{st.Site, strconv.Itoa(st.Lanes), "全天", strconv.Itoa(st.Sampled), strconv.Itoa(st.WalkIns),
+			strconv.Itoa(st.LongestLateMinutes), strconv.Itoa(st.LongestFromCallMinutes)})
 	}
-	return httpapi.CSV{Filename: "review.csv", Header: []string{"采样点", "采样台", "时段", "采样人数", "未预约人数", "最长迟到分钟"}, Rows: rows}
+	return httpapi.CSV{Filename: "review.csv", Header: []string{"采样点", "采样台", "时段", "采样人数", "未预约人数", "最长迟到分钟", "叫楼后最长等候分钟"}, Rows: rows}
 }

@@ -64,6 +64,9 @@ type Service struct {
 	// Work keeps the field's work: calls, resized sites, samples, notes;
 	// its duties say what a volunteer is on shift for.
 	Work RoundWork
+	// Watch says which households have not acknowledged the building's
+	// notices and who has no temperature today, for a 楼栋长's view.
+	Watch Watcher
 
 	// windows caches each building's planned window for windowTTL.
 	windows sync.Map
@@ -266,6 +269,12 @@ type SiteInput struct {
 	Name           string `json:"name"`
 	Lanes          int    `json:"lanes"`
 	PerLanePerSlot int    `json:"perLanePerSlot"`
+	// Spare defines the site without opening it (备用点).
+	Spare bool `json:"spare,omitempty"`
+	// OpensAt and ClosesAt narrow its hours within the round's, on the
+	// round's slot boundaries.
+	OpensAt  *time.Time `json:"opensAt,omitempty"`
+	ClosesAt *time.Time `json:"closesAt,omitempty"`
 }
 
 // AddSite adds a site and generates its slots: lanes × perLanePerSlot places
@@ -290,10 +299,12 @@ func (s *Service) AddSite(ctx context.Context, p auth.Principal, roundID string,
 	if in.PerLanePerSlot < 1 || in.PerLanePerSlot > 500 {
 		fields = append(fields, apperr.FieldError{Field: "perLanePerSlot", Reason: "from 1 to 500"})
 	}
+	in.OpensAt, in.ClosesAt = siteHours(r, in.OpensAt, in.ClosesAt, nil, nil, &fields)
 	if len(fields) > 0 {
 		return Site{}, nil, apperr.Validation.WithFields(fields...)
 	}
-	site := Site{ID: NewSiteID(r.ID), RoundID: r.ID, Name: in.Name, Lanes: in.Lanes, PerLanePerSlot: in.PerLanePerSlot}
+	site := Site{ID: NewSiteID(r.ID), RoundID: r.ID, Name: in.Name, Lanes: in.Lanes, PerLanePerSlot: in.PerLanePerSlot,
+		Spare: in.Spare, OpensAt: in.OpensAt, ClosesAt: in.ClosesAt}
 	now := s.Now()
 	var slots []Slot
 	for i := 0; ; i++ {
@@ -304,7 +315,12 @@ func (s *Service) AddSite(ctx context.Context, p auth.Principal, roundID string,
 		if !end.After(now) {
 			continue
 		}
-		slots = append(slots, Slot{ID: SlotID(site.ID, i), SiteID: site.ID, StartsAt: start, EndsAt: end, Capacity: in.Lanes * in.PerLanePerSlot})
+		// Every slot still to come is written, those outside the hours (or
+		// all of a spare's) closed: hours and opening change flags, not
+		// items.
+		sl := Slot{ID: SlotID(site.ID, i), SiteID: site.ID, StartsAt: start, EndsAt: end, Capacity: in.Lanes * in.PerLanePerSlot}
+		sl.Closed = !site.serves(sl)
+		slots = append(slots, sl)
 	}
 	if len(slots) == 0 {
 		return Site{}, nil, apperr.Validation.WithFields(apperr.FieldError{Field: "round", Reason: "the round has no slot left"})
@@ -315,7 +331,38 @@ func (s *Service) AddSite(ctx context.Context, p auth.Principal, roundID string,
 		}
 		return Site{}, nil, err
 	}
-	return site, slots, nil
+	return site, slices.DeleteFunc(slots, func(sl Slot) bool { return sl.Closed }), nil
+}
+
+// siteHours checks hours given for a site (nil: as they were, was) against
+// the round: within it, on its slot boundaries, opening before closing. It
+// answers the hours to keep, nil where they are the round's own.
+func siteHours(r Round, opens, closes, wasOpens, wasCloses *time.Time, fields *[]apperr.FieldError) (*time.Time, *time.Time) {
+	onGrid := func(t time.Time) bool {
+		return t.Sub(r.StartsAt)%(time.Duration(r.SlotMinutes)*time.Minute) == 0 || t.Equal(r.EndsAt)
+	}
+	bad := func(field, reason string) { *fields = append(*fields, apperr.FieldError{Field: field, Reason: reason}) }
+	grid := "on the round's slot boundaries (every " + strconv.Itoa(r.SlotMinutes) + " minutes from " + chinatime.In(r.StartsAt).Format("15:04") + ")"
+	if opens == nil {
+		opens = wasOpens
+	} else if opens.Before(r.StartsAt) || !opens.Before(r.EndsAt) || !onGrid(*opens) {
+		bad("opensAt", "within the round and "+grid)
+	}
+	if closes == nil {
+		closes = wasCloses
+	} else if !closes.After(r.StartsAt) || closes.After(r.EndsAt) || !onGrid(*closes) {
+		bad("closesAt", "within the round and "+grid)
+	}
+	if opens != nil && closes != nil && !opens.Before(*closes) {
+		bad("closesAt", "after opensAt")
+	}
+	if opens != nil && !opens.After(r.StartsAt) {
+		opens = nil
+	}
+	if closes != nil && !closes.Before(r.EndsAt) {
+		closes = nil
+	}
+	return opens, closes
 }
 
 func slotTimes(r Round, i int) (time.Time, time.Time) {
@@ -640,6 +687,9 @@ type CheckInInput struct {
 	SiteID string `json:"siteId"`
 	// AtDoor: taken at the resident's door by the door team (上门采样).
 	AtDoor bool `json:"atDoor"`
+	// Lane is the site's 采样台 that took it (1 to 50), for the night's
+	// review per lane; 0 when not said.
+	Lane int `json:"lane"`
 }
 
 // Sample is a check-in as the store keeps it.
@@ -651,6 +701,7 @@ type Sample struct {
 	By          string
 	SiteID      string
 	AtDoor      bool
+	Lane        int
 }
 
 // ErrWrongSite refuses a site volunteer's check-in at a site not theirs.
@@ -668,6 +719,9 @@ func (s *Service) CheckIn(ctx context.Context, p auth.Principal, roundID string,
 	code, residentID := in.Code, in.ResidentID
 	if (code == "") == (residentID == "") {
 		return CheckInResult{}, apperr.Validation.WithFields(apperr.FieldError{Field: "code|residentId", Reason: "give one of them"})
+	}
+	if in.Lane < 0 || in.Lane > maxLanes || in.Lane > 0 && in.SiteID == "" {
+		return CheckInResult{}, apperr.Validation.WithFields(apperr.FieldError{Field: "lane", Reason: "the site's lane, from 1 to 50, with its siteId"})
 	}
 	if in.AtDoor && in.SiteID != "" {
 		return CheckInResult{}, apperr.Validation.WithFields(apperr.FieldError{Field: "siteId", Reason: "a sample is taken at a site or at the door, not both"})
@@ -707,7 +761,7 @@ func (s *Service) CheckIn(ctx context.Context, p auth.Principal, roundID string,
 	}
 	at := s.Now().Truncate(time.Second).In(chinatime.Zone)
 	walkIn, err := s.Store.CheckIn(ctx, Sample{RoundID: roundID, ResidentID: residentID, CommunityID: r.CommunityID, At: at,
-		By: p.UserID, SiteID: in.SiteID, AtDoor: in.AtDoor})
+		By: p.UserID, SiteID: in.SiteID, AtDoor: in.AtDoor, Lane: in.Lane})
 	if err != nil {
 		return CheckInResult{}, err
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -129,7 +130,24 @@ type Service struct {
 	Signature string
 	// Drills keeps who opted into drills; nil shows drills to nobody.
 	Drills DrillOptIns
+	// Rounds adds what testing rounds tell a building (its window, its
+	// call-downs) to its residents' feed.
+	Rounds RoundFeed
 }
+
+// RoundFeed is what testing rounds tell a building's households in the app
+// (booking.Service, adapted): items never acknowledged, newest first.
+type RoundFeed interface {
+	FeedFor(ctx context.Context, communityID, buildingID string) ([]FeedItem, error)
+}
+
+// Kinds of feed item: a notice staff sent, a round's window for the
+// building, a call of the building down to a site.
+const (
+	KindNotice      = "notice"
+	KindRoundWindow = "round_window"
+	KindCallDown    = "call_down"
+)
 
 // DrillOptIns keeps the residents who take part in drills: only they see a
 // drill's notices in the app.
@@ -486,10 +504,13 @@ func (s *Service) List(ctx context.Context, p auth.Principal, cid string) ([]Not
 	return ns, err
 }
 
-// FeedItem is a notice as a resident sees it.
+// FeedItem is a notice as a resident sees it, or what a round tells them.
 type FeedItem struct {
 	Notice
-	Acknowledged bool `json:"acknowledged"`
+	// Kind is notice, round_window or call_down: only notices are
+	// acknowledged.
+	Kind         string `json:"kind"`
+	Acknowledged bool   `json:"acknowledged"`
 }
 
 // Feed lists the notices for the caller's building, newest first.
@@ -521,8 +542,27 @@ func (s *Service) Feed(ctx context.Context, p auth.Principal) ([]FeedItem, error
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, FeedItem{Notice: n, Acknowledged: acked[p.HouseholdID]})
+		out = append(out, FeedItem{Notice: n, Kind: KindNotice, Acknowledged: acked[p.HouseholdID]})
 	}
+	if s.Rounds == nil {
+		return out, nil
+	}
+	rounds, err := s.Rounds.FeedFor(ctx, p.ResidentCommunityID, building)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range rounds {
+		if it.Drill != "" && !asked {
+			if drills, err = s.seesDrills(ctx, p); err != nil {
+				return nil, err
+			}
+			asked = true
+		}
+		if it.Drill == "" || drills {
+			out = append(out, it)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
 	return out, nil
 }
 

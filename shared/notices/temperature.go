@@ -218,3 +218,58 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 	}
 	return queued, nil
 }
+
+// watchNotices is how many of a community's latest notices a building's
+// watch looks at, and watchFor how far back.
+const (
+	watchNotices = 20
+	watchFor     = 72 * time.Hour
+)
+
+// Watch says, for one building, which of its households have not
+// acknowledged its recent notices (their titles, newest first; drills'
+// apart) and, where the building is sealed or controlled, which residents
+// have no temperature today: what its 楼栋长 follows up door by door.
+func (s *Service) Watch(ctx context.Context, cid, buildingID string, householdIDs, residentIDs []string) (map[string][]string, map[string]bool, error) {
+	unacked := map[string][]string{}
+	feed, err := s.Store.Feed(ctx, cid, watchNotices)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.Now()
+	for _, n := range feed {
+		if n.Drill != "" || now.Sub(n.CreatedAt) > watchFor || !slices.Contains(n.BuildingIDs, buildingID) || !slices.Contains(n.Channels, "app") {
+			continue
+		}
+		acked, err := s.Store.Acknowledged(ctx, n.ID, householdIDs)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, h := range householdIDs {
+			if !acked[h] {
+				unacked[h] = append(unacked[h], n.Title)
+			}
+		}
+	}
+	noTemp := map[string]bool{}
+	zones, err := s.Store.Zones(ctx, cid)
+	if err != nil {
+		return nil, nil, err
+	}
+	asked := slices.ContainsFunc(zones, func(z Zone) bool {
+		return z.BuildingID == buildingID && (z.Level == LevelSealed || z.Level == LevelControlled)
+	})
+	if !asked {
+		return unacked, noTemp, nil
+	}
+	readings, err := s.Readings.Readings(ctx, cid, chinatime.In(now).Format(time.DateOnly))
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, id := range residentIDs {
+		if _, ok := readings[id]; !ok {
+			noTemp[id] = true
+		}
+	}
+	return unacked, noTemp, nil
+}

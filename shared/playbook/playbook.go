@@ -39,9 +39,13 @@ const (
 	ActionOpenRound        = "open_round"
 	ActionActivatePosts    = "activate_posts"
 	ActionSendNotice       = "send_notice"
+	// ActionOpenSite opens a spare site (备用点) of the round the run opened,
+	// by its name: the step staff tick when a site falls out or the queue
+	// grows.
+	ActionOpenSite = "open_site"
 )
 
-var actionKinds = []string{ActionSealBuildings, ActionReleaseBuildings, ActionOpenRound, ActionActivatePosts, ActionSendNotice}
+var actionKinds = []string{ActionSealBuildings, ActionReleaseBuildings, ActionOpenRound, ActionActivatePosts, ActionSendNotice, ActionOpenSite}
 
 // Step statuses in a run.
 const (
@@ -104,6 +108,8 @@ type Action struct {
 	Round      *RoundTemplate      `json:"round,omitempty"`
 	Activation *ActivationTemplate `json:"activation,omitempty"`
 	Notice     *NoticeTemplate     `json:"notice,omitempty"`
+	// Site is the name of the spare site open_site opens.
+	Site string `json:"site,omitempty"`
 }
 
 // RoundTemplate opens a testing round when the step runs.
@@ -165,6 +171,7 @@ var (
 	ErrNoDrill       = apperr.New(apperr.KindConflict, "NO_DRILL_RUNNING", "没有进行中的演练", "No drill is running")
 	ErrStepRunning   = apperr.New(apperr.KindConflict, "STEP_RUNNING", "该步骤正在执行", "The step is running")
 	ErrNotADrill     = apperr.New(apperr.KindConflict, "NOT_A_DRILL", "该记录不是演练", "This run is not a drill")
+	ErrNoRound       = apperr.New(apperr.KindConflict, "NO_ROUND_OPENED", "本次执行尚未开设检测轮次，无法开放备用点", "This run opened no round: no spare site to open")
 	ErrDrillRemoved  = apperr.New(apperr.KindConflict, "DRILL_REMOVED", "该演练的数据已删除", "This drill's data was removed")
 	ErrNotOwner      = apperr.New(apperr.KindForbidden, "NOT_STEP_OWNER", "该步骤由街道管理员负责", "A street admin answers for this step")
 	ErrAdminOnly     = apperr.New(apperr.KindForbidden, "STREET_ADMIN_ONLY", "只有街道管理员可以修改街道签批步骤和数据保留期限", "Only a street admin changes the street's sign-offs and the retention period")
@@ -266,7 +273,7 @@ func (a *Action) check(at string) []apperr.FieldError {
 	}
 	want := map[string]bool{
 		".buildingIds": len(a.BuildingIDs) > 0, ".level": a.Level != "", ".round": a.Round != nil,
-		".activation": a.Activation != nil, ".notice": a.Notice != nil,
+		".activation": a.Activation != nil, ".notice": a.Notice != nil, ".site": a.Site != "",
 	}
 	allowed := map[string][]string{
 		ActionSealBuildings:    {".buildingIds", ".level"},
@@ -274,6 +281,7 @@ func (a *Action) check(at string) []apperr.FieldError {
 		ActionOpenRound:        {".round"},
 		ActionActivatePosts:    {".activation"},
 		ActionSendNotice:       {".notice"},
+		ActionOpenSite:         {".site"},
 	}[a.Kind]
 	for f, given := range want {
 		if given && !slices.Contains(allowed, f) {
@@ -329,6 +337,12 @@ func (a *Action) check(at string) []apperr.FieldError {
 			if site.PerLanePerSlot < 1 || site.PerLanePerSlot > 500 {
 				bad(fmt.Sprintf(".round.sites[%d].perLanePerSlot", i), fmt.Sprintf("from %d to %d", 1, 500))
 			}
+			if site.OpensAt != nil || site.ClosesAt != nil {
+				bad(fmt.Sprintf(".round.sites[%d].opensAt", i), "not taken by a playbook's round: its sites keep the round's hours")
+			}
+		}
+		if spares := slices.IndexFunc(r.Sites, func(s booking.SiteInput) bool { return !s.Spare }); spares < 0 && len(r.Sites) > 0 {
+			bad(".round.sites", "at least one site that is not a spare")
 		}
 	case ActionActivatePosts:
 		if a.Activation == nil {
@@ -341,6 +355,11 @@ func (a *Action) check(at string) []apperr.FieldError {
 		}
 		if t.Minutes < 0 || t.Minutes > volunteers.MaxMinutes {
 			bad(".activation.minutes", fmt.Sprintf("from %d to %d", 1, volunteers.MaxMinutes))
+		}
+	case ActionOpenSite:
+		var problem safetext.Problem
+		if a.Site, problem = safetext.Line(a.Site, 64, true); problem != "" {
+			bad(".site", string(problem))
 		}
 	case ActionSendNotice:
 		if a.Notice == nil {

@@ -131,7 +131,9 @@ func (f *fixture) demo() playbook.Playbook {
 			{ID: "tell", Title: "通知", DueMinutes: 20, Action: &playbook.Action{Kind: playbook.ActionSendNotice, Notice: &playbook.NoticeTemplate{
 				Title: "封控管理通知", Body: "请居家", Channels: []string{"app", "sms"}, Urgent: true, ToSealed: true}}},
 			{ID: "round", Title: "核酸", DueMinutes: 30, Action: &playbook.Action{Kind: playbook.ActionOpenRound, Round: &playbook.RoundTemplate{
-				Name: "应急轮", StartInMinutes: 0, Hours: 4, SlotMinutes: 30, Sites: []booking.SiteInput{{Name: "东门", Lanes: 2, PerLanePerSlot: 10}}}}},
+				Name: "应急轮", StartInMinutes: 0, Hours: 4, SlotMinutes: 30, Sites: []booking.SiteInput{{Name: "东门", Lanes: 2, PerLanePerSlot: 10},
+					{Name: "北门", Lanes: 1, PerLanePerSlot: 10, Spare: true}}}}},
+			{ID: "spare", Title: "开放备用点", DueMinutes: 240, Action: &playbook.Action{Kind: playbook.ActionOpenSite, Site: "北门"}},
 			{ID: "volunteers", Title: "启动志愿者", DueMinutes: 30, Action: &playbook.Action{Kind: playbook.ActionActivatePosts,
 				Activation: &playbook.ActivationTemplate{All: true}}},
 			{ID: "approve", Title: "街道确认", Owner: "admin", DueMinutes: 60},
@@ -190,7 +192,9 @@ func TestDrillNeverReachesAPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, st := range run.Steps {
-		if want := map[bool]string{true: playbook.StepDone, false: playbook.StepPending}[st.Action != nil]; st.Status != want {
+		// Actions run at the switch, but a spare's, which waits for a tick.
+		ran := st.Action != nil && st.Action.Kind != playbook.ActionOpenSite
+		if want := map[bool]string{true: playbook.StepDone, false: playbook.StepPending}[ran]; st.Status != want {
 			t.Errorf("step %s: %s (%s %s), want %s", st.ID, st.Status, st.Error, st.Result, want)
 		}
 	}
@@ -393,6 +397,22 @@ func TestRealSwitch(t *testing.T) {
 	if end.Ends != run.ID || end.Steps[0].Status != playbook.StepDone {
 		t.Errorf("the end: %+v", end.Steps[0])
 	}
+	// The spare waited for its tick, and opens with it.
+	spare := run.Steps[slices.IndexFunc(run.Steps, func(s playbook.RunStep) bool { return s.ID == "spare" })]
+	if spare.Status != playbook.StepPending {
+		t.Fatalf("the spare's step ran at the switch: %+v", spare)
+	}
+	ticked, err := f.svc.Tick(ctx, f.staff, run.ID, "spare", playbook.TickInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := ticked.Steps[slices.IndexFunc(ticked.Steps, func(s playbook.RunStep) bool { return s.ID == "spare" })]; st.Status != playbook.StepDone || !strings.Contains(st.Result, "北门") {
+		t.Fatalf("the spare's step after its tick: %+v", st)
+	}
+	sites, err := f.booking.Slots(ctx, f.staff, run.Created.Rounds[0])
+	if err != nil || !slices.ContainsFunc(sites, func(sl booking.Slot) bool { return booking.SiteOf(sl.ID) != booking.SiteOf(sites[0].ID) }) {
+		t.Fatalf("the spare's slots are not open: %v %v", len(sites), err)
+	}
 	zones, _ = f.notices.Zones(ctx, f.staff, "c1")
 	for _, z := range zones {
 		if z.Level != notices.LevelNone {
@@ -446,7 +466,7 @@ func TestFailedActionIsRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, st := range run.Steps {
-		if st.Action != nil && (st.Status != playbook.StepFailed || st.Error != "AUDIT_UNAVAILABLE") {
+		if st.Action != nil && st.Action.Kind != playbook.ActionOpenSite && (st.Status != playbook.StepFailed || st.Error != "AUDIT_UNAVAILABLE") {
 			t.Errorf("step %s with the log down: %s %s", st.ID, st.Status, st.Error)
 		}
 	}

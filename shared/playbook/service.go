@@ -52,6 +52,7 @@ type Rounds interface {
 	CreateRound(ctx context.Context, p auth.Principal, cid string, in booking.RoundInput) (booking.Round, error)
 	AddSite(ctx context.Context, p auth.Principal, roundID string, in booking.SiteInput) (booking.Site, []booking.Slot, error)
 	PlanRound(ctx context.Context, p auth.Principal, roundID string, publish bool) (booking.Plan, error)
+	OpenSpare(ctx context.Context, p auth.Principal, roundID, name string) (booking.SiteChange, error)
 }
 
 // Notices seals buildings and sends notices (notices.Service).
@@ -298,7 +299,9 @@ func (s *Service) Switch(ctx context.Context, p auth.Principal, cid string, in M
 		}
 	}
 	for i := range run.Steps {
-		if run.Steps[i].Action == nil {
+		if a := run.Steps[i].Action; a == nil || a.Kind == ActionOpenSite {
+			// A spare opens when staff tick its step: when a site falls
+			// out or the queue grows, not at the switch.
 			continue
 		}
 		if run, err = s.act(ctx, p, run, run.Steps[i].ID); err != nil {
@@ -443,6 +446,15 @@ func (s *Service) action(ctx context.Context, p auth.Principal, run *Run, a *Act
 			return "", err
 		}
 		return fmt.Sprintf("检测轮次 %s：%d 个采样点，%d 栋楼已排时段", r.ID, len(t.Sites), len(plan.Windows)), nil
+	case ActionOpenSite:
+		if len(run.Created.Rounds) == 0 {
+			return "", ErrNoRound
+		}
+		change, err := s.Rounds.OpenSpare(ctx, p, run.Created.Rounds[len(run.Created.Rounds)-1], a.Site)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("备用点 %s 已开放：%d 个时段，还缺 %d 个位置", change.Site.Name, len(change.Slots), change.Capacity.ShortBy), nil
 	case ActionActivatePosts:
 		v, err := s.Activations.Activate(ctx, p, cid, a.Activation.input())
 		if err != nil {

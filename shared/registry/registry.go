@@ -50,6 +50,9 @@ type Household struct {
 	Room         string `json:"room"`
 	// ContactPhone is the first member phone of the household, where any.
 	ContactPhone string `json:"contactPhone,omitempty"`
+	// AppAt is when a member last signed in to the app (zero: never):
+	// whether the household reads the app feed or needs an SMS.
+	AppAt time.Time `json:"-"`
 }
 
 // Flag marks a resident who needs care (sensitive: staff of the community only).

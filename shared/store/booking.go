@@ -52,7 +52,8 @@ type roundItem struct {
 	Drill       string `dynamodbav:"drill,omitempty"`
 	// BookingOptional is stored inverted so that rounds written before it
 	// read as booking required.
-	BookingOptional bool `dynamodbav:"bookingOptional,omitempty"`
+	BookingOptional bool   `dynamodbav:"bookingOptional,omitempty"`
+	PublishedAt     string `dynamodbav:"publishedAt,omitempty"`
 }
 
 type slotItem struct {
@@ -74,7 +75,7 @@ func (it slotItem) domain() booking.Slot {
 func (it roundItem) domain() booking.Round {
 	return booking.Round{ID: it.ID, CommunityID: it.CommunityID, Name: it.Name, StartsAt: parseTime(it.StartsAt),
 		EndsAt: parseTime(it.EndsAt), SlotMinutes: it.SlotMinutes, CheckInOpensMinutesBefore: it.CheckInOpen, CreatedAt: parseTime(it.CreatedAt), Drill: it.Drill,
-		BookingRequired: !it.BookingOptional}
+		BookingRequired: !it.BookingOptional, PublishedAt: optionalTime(it.PublishedAt)}
 }
 
 type siteItem struct {
@@ -85,6 +86,31 @@ type siteItem struct {
 	Lanes          int    `dynamodbav:"lanes"`
 	PerLanePerSlot int    `dynamodbav:"perLanePerSlot"`
 	Closed         bool   `dynamodbav:"closed,omitempty"`
+	Spare          bool   `dynamodbav:"spare,omitempty"`
+	OpensAt        string `dynamodbav:"opensAt,omitempty"`
+	ClosesAt       string `dynamodbav:"closesAt,omitempty"`
+}
+
+func (it siteItem) domain() booking.Site {
+	return booking.Site{ID: it.ID, RoundID: it.RoundID, Name: it.Name, Lanes: it.Lanes, PerLanePerSlot: it.PerLanePerSlot, Closed: it.Closed,
+		Spare: it.Spare, OpensAt: optionalTime(it.OpensAt), ClosesAt: optionalTime(it.ClosesAt)}
+}
+
+// optionalTime reads a time kept only when set.
+func optionalTime(s string) *time.Time {
+	if s == "" {
+		return nil
+	}
+	t := parseTime(s)
+	return &t
+}
+
+// formatOptional keeps a time only when set.
+func formatOptional(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return formatTime(*t)
 }
 
 type bookingItem struct {
@@ -160,7 +186,8 @@ func (s *Store) Rounds(ctx context.Context, cid string, limit int) ([]booking.Ro
 func (s *Store) AddSite(ctx context.Context, site booking.Site, slots []booking.Slot) error {
 	k := SiteKey(site.ID)
 	av, err := record(siteItem{keys: keys{PK: k.PK, SK: k.SK, Type: "site"}, ID: site.ID, RoundID: site.RoundID,
-		Name: site.Name, Lanes: site.Lanes, PerLanePerSlot: site.PerLanePerSlot})
+		Name: site.Name, Lanes: site.Lanes, PerLanePerSlot: site.PerLanePerSlot, Spare: site.Spare,
+		OpensAt: formatOptional(site.OpensAt), ClosesAt: formatOptional(site.ClosesAt)})
 	if err != nil {
 		return err
 	}
@@ -171,7 +198,7 @@ func (s *Store) AddSite(ctx context.Context, site booking.Site, slots []booking.
 	for _, sl := range slots {
 		sk := SlotKey(sl.ID)
 		av, err := record(slotItem{keys: keys{PK: sk.PK, SK: sk.SK, Type: "slot"}, ID: sl.ID, SiteID: sl.SiteID,
-			StartsAt: formatTime(sl.StartsAt), EndsAt: formatTime(sl.EndsAt), Capacity: sl.Capacity, Remaining: sl.Capacity})
+			StartsAt: formatTime(sl.StartsAt), EndsAt: formatTime(sl.EndsAt), Capacity: sl.Capacity, Remaining: sl.Capacity, Closed: sl.Closed})
 		if err != nil {
 			return err
 		}
@@ -423,7 +450,7 @@ func (s *Store) CheckIn(ctx context.Context, sm booking.Sample) (bool, error) {
 	walkIn := b.Status != booking.StatusBooked
 	sk := SampledKey(sm.RoundID, sm.ResidentID)
 	av, err := record(sampledItem{keys: keys{PK: sk.PK, SK: sk.SK, Type: "sampled"}, ResidentID: sm.ResidentID, SampledAt: formatTime(sm.At),
-		By: sm.By, WalkIn: walkIn, SiteID: sm.SiteID, AtDoor: sm.AtDoor, SlotID: b.SlotID})
+		By: sm.By, WalkIn: walkIn, SiteID: sm.SiteID, AtDoor: sm.AtDoor, SlotID: b.SlotID, Lane: sm.Lane})
 	if err != nil {
 		return false, err
 	}
@@ -465,6 +492,7 @@ type sampledItem struct {
 	SiteID     string `dynamodbav:"siteId,omitempty"`
 	AtDoor     bool   `dynamodbav:"atDoor,omitempty"`
 	SlotID     string `dynamodbav:"slotId,omitempty"`
+	Lane       int    `dynamodbav:"lane,omitempty"`
 }
 
 // Samples lists a round's samples.
@@ -476,7 +504,7 @@ func (s *Store) Samples(ctx context.Context, roundID string) ([]booking.SampleRe
 			return err
 		}
 		out = append(out, booking.SampleRecord{ResidentID: it.ResidentID, At: parseTime(it.SampledAt), By: it.By, WalkIn: it.WalkIn,
-			SiteID: it.SiteID, AtDoor: it.AtDoor, SlotID: it.SlotID})
+			SiteID: it.SiteID, AtDoor: it.AtDoor, SlotID: it.SlotID, Lane: it.Lane})
 		return nil
 	})
 	return out, err
@@ -553,8 +581,59 @@ func (s *Store) BuildingResidents(ctx context.Context, buildingID string) ([]reg
 }
 
 // BuildingHouseholds lists the households of a building.
+// A household's app sessions are read with it, in the same Query: each
+// household takes its AppAt.
 func (s *Store) BuildingHouseholds(ctx context.Context, buildingID string) ([]registry.Household, error) {
-	return buildingItems(ctx, s, buildingID, typeHousehold, householdItem.domain)
+	var out []registry.Household
+	apps := map[string]time.Time{}
+	err := s.queryPrefix(ctx, BuildingPartition(buildingID), HouseholdPrefix, func(av map[string]types.AttributeValue) error {
+		t, _ := av["type"].(*types.AttributeValueMemberS)
+		switch {
+		case t == nil:
+		case t.Value == typeHousehold:
+			var it householdItem
+			if err := readRecord(av, &it); err != nil {
+				return err
+			}
+			out = append(out, it.domain())
+		case t.Value == typeAppSession:
+			var it appSessionItem
+			if err := readRecord(av, &it); err != nil {
+				return err
+			}
+			apps[it.HouseholdID] = parseTime(it.At)
+		}
+		return nil
+	})
+	for i := range out {
+		out[i].AppAt = apps[out[i].ID]
+	}
+	return out, err
+}
+
+// typeAppSession marks a household's latest sign-in to the app.
+const typeAppSession = "appSession"
+
+type appSessionItem struct {
+	keys
+	HouseholdID string `dynamodbav:"householdId"`
+	At          string `dynamodbav:"at"`
+	ExpiresAt   int64  `dynamodbav:"expiresAt"`
+}
+
+// RecordAppSession keeps that a member of the household signed in to the
+// app at at, over the last: beside the household, so that reading a
+// building's households reads it too; it expires when it would no longer
+// count (booking.AppActive).
+func (s *Store) RecordAppSession(ctx context.Context, householdID string, at time.Time) error {
+	k := AppSessionKey(householdID)
+	av, err := record(appSessionItem{keys: keys{PK: k.PK, SK: k.SK, Type: typeAppSession}, HouseholdID: householdID,
+		At: formatTime(at), ExpiresAt: at.Add(booking.AppActive).Unix()})
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av})
+	return unavailableUnlessGone(err)
 }
 
 // buildingItems reads the items of one type from a building's partition.
@@ -681,7 +760,9 @@ func (s *Store) CloseSite(ctx context.Context, siteID string) (booking.Site, err
 	if err != nil {
 		return booking.Site{}, unavailable(err)
 	}
-	return booking.Site{ID: site.ID, RoundID: site.RoundID, Name: site.Name, Lanes: site.Lanes, PerLanePerSlot: site.PerLanePerSlot, Closed: true}, nil
+	closed := site.domain()
+	closed.Closed = true
+	return closed, nil
 }
 
 // LiveBookingsAt lists a round's live bookings in the given slots.
@@ -848,7 +929,7 @@ func (s *Store) Sites(ctx context.Context, roundID string) ([]booking.Site, erro
 		if err := readRecord(av, &it); err != nil {
 			return err
 		}
-		out = append(out, booking.Site{ID: it.ID, RoundID: it.RoundID, Name: it.Name, Lanes: it.Lanes, PerLanePerSlot: it.PerLanePerSlot, Closed: it.Closed})
+		out = append(out, it.domain())
 		return nil
 	})
 	return out, err

@@ -59,6 +59,13 @@ func ResidentKey(residentID string) Key {
 	return Key{BuildingPartition(registry.BuildingOf(residentID)), HouseholdPrefix + residentID}
 }
 
+// AppSessionKey is a household's latest app sign-in, sorted right after
+// the household (HH#<id>#APP): read with it.
+func AppSessionKey(householdID string) Key {
+	k := HouseholdKey(householdID)
+	return Key{k.PK, k.SK + "#APP"}
+}
+
 // HouseholdPrefix starts the sort key of households and residents.
 const HouseholdPrefix = "HH#"
 

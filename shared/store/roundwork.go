@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -123,27 +125,48 @@ func (s *Store) Calls(ctx context.Context, roundID string) ([]booking.Call, erro
 	return out, err
 }
 
-// ResizeSite sets a site's lanes and places, and each slot read the
-// capacity of the new size (or what is booked there, when more), in one
-// transaction (a site has at most 96 slots). Bookings taken meanwhile do
-// not stop a site from growing; a shrink they no longer fit in (or a
-// resize meanwhile) is ErrConflict, to be read again.
-func (s *Store) ResizeSite(ctx context.Context, site booking.Site, read []booking.Slot) error {
-	size := site.Lanes * site.PerLanePerSlot
+// ReshapeSite writes a site's size, hours and opening, and each changed
+// slot, in one transaction. A slot opens or takes a new capacity only if
+// its capacity is as read and what is booked still fits (bookings move
+// remaining, never capacity); a slot closes whatever is booked there, its
+// people moved after.
+func (s *Store) ReshapeSite(ctx context.Context, site booking.Site, changes []booking.SlotChange) error {
+	vals := map[string]types.AttributeValue{":l": n64(site.Lanes), ":p": n64(site.PerLanePerSlot)}
+	set, remove := "SET lanes = :l, perLanePerSlot = :p", []string{}
+	for name, v := range map[string]string{"opensAt": formatOptional(site.OpensAt), "closesAt": formatOptional(site.ClosesAt)} {
+		if v == "" {
+			remove = append(remove, name)
+			continue
+		}
+		set += ", " + name + " = :" + name
+		vals[":"+name] = str(v)
+	}
+	if !site.Spare {
+		remove = append(remove, "spare")
+	}
+	sort.Strings(remove)
+	update := set
+	if len(remove) > 0 {
+		update += " REMOVE " + strings.Join(remove, ", ")
+	}
 	items := []types.TransactWriteItem{{Update: &types.Update{TableName: aws.String(s.Table), Key: SiteKey(site.ID).av(),
-		UpdateExpression:          aws.String("SET lanes = :l, perLanePerSlot = :p"),
+		UpdateExpression:          aws.String(update),
 		ConditionExpression:       aws.String("attribute_exists(PK) AND attribute_not_exists(closed)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":l": n64(site.Lanes), ":p": n64(site.PerLanePerSlot)}}}}
-	for _, was := range read {
-		// Bookings move remaining, never capacity: growing needs only the
-		// capacity read; shrinking also that what is booked still fits.
-		to := max(size, was.Booked)
-		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: SlotKey(was.ID).av(),
-			UpdateExpression:         aws.String("SET #cap = :c ADD remaining :d"),
-			ConditionExpression:      aws.String("#cap = :was AND remaining >= :need AND attribute_not_exists(closed)"),
+		ExpressionAttributeValues: vals}}}
+	for _, c := range changes {
+		if !c.Open {
+			items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: SlotKey(c.Was.ID).av(),
+				UpdateExpression:          aws.String("SET closed = :t"),
+				ConditionExpression:       aws.String("attribute_exists(PK)"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}}}})
+			continue
+		}
+		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: SlotKey(c.Was.ID).av(),
+			UpdateExpression:         aws.String("SET #cap = :c ADD remaining :d REMOVE closed"),
+			ConditionExpression:      aws.String("#cap = :was AND remaining >= :need"),
 			ExpressionAttributeNames: map[string]string{"#cap": "capacity"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":c": n64(to), ":d": n64(to - was.Capacity),
-				":was": n64(was.Capacity), ":need": n64(max(0, was.Capacity-to))}}})
+			ExpressionAttributeValues: map[string]types.AttributeValue{":c": n64(c.Capacity), ":d": n64(c.Capacity - c.Was.Capacity),
+				":was": n64(c.Was.Capacity), ":need": n64(max(0, c.Was.Capacity-c.Capacity))}}})
 	}
 	err := s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
@@ -157,6 +180,15 @@ func (s *Store) ResizeSite(ctx context.Context, site booking.Site, read []bookin
 		return unavailable(err)
 	}
 	return nil
+}
+
+// MarkPublished records when a round's plan was first published.
+func (s *Store) MarkPublished(ctx context.Context, roundID string, at time.Time) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: RoundKey(roundID).av(),
+		UpdateExpression:          aws.String("SET publishedAt = if_not_exists(publishedAt, :at)"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(formatTime(at))}})
+	return unavailableUnlessGone(err)
 }
 
 // RecordClosure keeps what a closure did on its site.

@@ -810,3 +810,25 @@ func (s *Store) Hours(ctx context.Context, cid, month string) ([]volunteers.Chec
 	})
 	return out, err
 }
+
+// VolunteerNames reads the names of volunteers by id (BatchGetItem, 100 a
+// call): the audit log names who acted in the field.
+func (s *Store) VolunteerNames(ctx context.Context, ids []string) (map[string]string, error) {
+	keys := make([]Key, 0, len(ids))
+	for _, id := range ids {
+		keys = append(keys, VolunteerKey(id))
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, av := range items {
+		var it volunteerItem
+		if err := readRecord(av, &it); err != nil {
+			return nil, err
+		}
+		out[it.ID] = it.Name
+	}
+	return out, nil
+}

@@ -1,0 +1,153 @@
+// The console in a real browser (Debian's chromium, driven by
+// playwright-core: no browser is downloaded), against a local stack with
+// the demo community that cmd/local's test set up. It prints one JSON line:
+// what it measured. Any failed expectation throws (exit status 1).
+import { chromium } from "playwright-core";
+
+const env = (k) => {
+  const v = process.env[k];
+  if (!v) throw new Error(`${k} is not set`);
+  return v;
+};
+const base = env("BASE");
+const shots = env("SHOTS");
+
+function expect(ok, what) {
+  if (!ok) throw new Error(`expected: ${what}`);
+}
+
+// The sign-in code, from the local SMS outbox.
+async function codeFor(phone) {
+  const r = await fetch(`${base}/dev/sms?to=${phone}`);
+  const { messages } = await r.json();
+  const m = /(\d{6})/.exec(messages[messages.length - 1].body);
+  expect(m, `a code in the SMS to ${phone}`);
+  return m[1];
+}
+
+async function signIn(page, phone) {
+  await page.goto(`${base}/console/`);
+  await page.fill("input[name=phone]", phone);
+  await page.click("button[type=submit]");
+  const next = await page.waitForSelector("input[name=code], .el-alert--error");
+  if ((await next.getAttribute("name")) !== "code") throw new Error(`sign-in of ${phone}: ${await next.textContent()}`);
+  await page.fill("input[name=code]", await codeFor(phone));
+  await page.click("button[type=submit]");
+}
+
+// Pixels drawn on the chart's canvas: a blank canvas has none.
+const drawn = () => {
+  const c = document.querySelector(".coverage canvas");
+  if (!c) return 0;
+  const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+  return n;
+};
+
+const browser = await chromium.launch({
+  executablePath: env("CHROMIUM"),
+  args: ["--no-sandbox", "--no-zygote", "--disable-gpu"],
+});
+const out = {};
+const problems = [];
+function watch(page) {
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/Failed to load resource: the server responded with a status of (4\d\d)/.test(m.text())) problems.push(m.text());
+  });
+  page.on("pageerror", (e) => problems.push(String(e)));
+  page.on("request", (r) => {
+    if (!r.url().startsWith(base) && !r.url().startsWith("data:")) problems.push(`a request to another host: ${r.url()}`);
+  });
+}
+let current; // the page under test, for what it showed when a step failed
+try {
+  await staffAndLane();
+  expect(problems.length === 0, `no error in the pages: ${problems.join("; ")}`);
+} catch (e) {
+  if (current) {
+    await current.screenshot({ path: `${shots}/failed.png` }).catch(() => {});
+    e.message += `\nthe page showed: ${await current.evaluate(() => document.body.innerText).catch(() => "?")}`;
+  }
+  throw e;
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(out));
+
+async function staffAndLane() {
+  const round = env("ROUND");
+  const siteA = env("SITE_A");
+  const siteB = env("SITE_B");
+  // Staff: 今日, its chart of the 40 buildings, a call-down, a countdown.
+  const staff = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+  const page = await staff.newPage();
+  current = page;
+  watch(page);
+  await signIn(page, env("STAFF_PHONE"));
+  await page.waitForSelector(".coverage canvas");
+  // First load of 今日 with a session: navigation to a drawn chart.
+  await page.reload();
+  await page.waitForFunction(drawn, null, { timeout: 10000 });
+  out.firstLoadMs = await page.evaluate(() => Math.round(performance.now()));
+  const chart = await page.$eval(".coverage", (el) => ({ buildings: el.dataset.buildings, legend: el.dataset.legend }));
+  expect(chart.buildings === "40", `40 buildings in the chart, not ${chart.buildings}`);
+  expect(chart.legend === "已采样,已预约,未到", `the legend, not ${chart.legend}`);
+  out.chartPixels = await page.evaluate(drawn);
+  await page.click("button[data-building='1号楼']");
+  const called = await page.waitForSelector("text=/已叫楼：\\d+ 户，短信 \\d+ 条/");
+  out.called = await called.textContent();
+  const first = await page.textContent(".countdown");
+  await page.waitForTimeout(1500);
+  const later = await page.textContent(".countdown");
+  expect(first && later && first !== later, `a countdown that ticks (${first} → ${later})`);
+  await page.screenshot({ path: `${shots}/console-today.png`, fullPage: false });
+
+  // A volunteer at a lane, on a phone: a walk-in by unit and room, and a
+  // refusal at another site.
+  const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "zh-CN", isMobile: true, hasTouch: true });
+  const lane = await phone.newPage();
+  current = lane;
+  watch(lane);
+  await signIn(lane, env("VOLUNTEER_PHONE"));
+  await lane.goto(`${base}/console/#/field/checkin?round=${round}&site=${siteA}`);
+  await lane.reload();
+  await lane.waitForSelector("select[name=building] option:nth-child(2)", { state: "attached" });
+  await lane.selectOption("select[name=building]", { label: "1号楼" });
+  await lane.fill("input[name=unit]", "1");
+  await lane.fill("input[name=room]", "201");
+  await lane.click(".picker button[type=submit]");
+  const member = await lane.waitForSelector("button[data-resident]");
+  const residentId = await member.getAttribute("data-resident");
+  await member.click();
+  await lane.waitForSelector("text=已登记（现场登记，无预约）");
+  out.walkIn = residentId;
+  await lane.screenshot({ path: `${shots}/console-checkin.png`, fullPage: true });
+  const scroll = await lane.evaluate(() => document.documentElement.scrollWidth);
+  expect(scroll <= 360, `the check-in page fits 360 px (it is ${scroll} wide)`);
+  await lane.goto(`${base}/console/#/field/checkin?round=${round}&site=${siteB}`);
+  await lane.reload();
+  await lane.waitForSelector("select[name=building] option:nth-child(2)", { state: "attached" });
+  await lane.selectOption("select[name=building]", { label: "1号楼" });
+  await lane.fill("input[name=unit]", "1");
+  await lane.fill("input[name=room]", "202");
+  await lane.click(".picker button[type=submit]");
+  await (await lane.waitForSelector("button[data-resident]")).click();
+  const refused = await lane.waitForSelector(".el-alert--error");
+  out.refused = (await refused.textContent()).trim();
+  expect(/不是|岗位|采样点/.test(out.refused), `a refusal at another site, not ${out.refused}`);
+
+  // Staff start a drill: every page says so.
+  const started = await page.evaluate(async (community) => {
+    const r = await fetch(`/v1/communities/${community}/mode`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${sessionStorage.getItem("fangxian.token")}` },
+      body: JSON.stringify({ mode: "emergency", drill: true }),
+    });
+    return r.status;
+  }, env("COMMUNITY"));
+  expect(started === 201 || started === 200, `a drill started (${started})`);
+  await page.reload();
+  await page.waitForSelector(".drill-banner");
+  out.drillBanner = (await page.textContent(".drill-banner")).trim();
+}
