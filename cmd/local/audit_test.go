@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fangxian/fangxian/shared/audit"
+	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/registry"
 )
 
 // TestAuditSaysWhatChangedAndWhoWasRead: a change of zones, help settings
@@ -60,5 +64,43 @@ func TestAuditSaysWhatChangedAndWhoWasRead(t *testing.T) {
 	}
 	if h := by["listHelp"]; len(h) != 1 || h[0].Count == nil || *h[0].Count != 0 || h[0].Method != "GET" {
 		t.Errorf("the help list's entry %+v", h)
+	}
+}
+
+// TestStaffFindWhoLivesBehindADoor: a building's residents, one door's,
+// and the household card; another community's staff find nothing there.
+func TestStaffFindWhoLivesBehindADoor(t *testing.T) {
+	w := newWorld(t)
+	w.tokens["staffB"] = w.issue(auth.Principal{UserID: "staff-cb", Role: manifest.RoleStaff, CommunityID: "cb"})
+	resident, err := w.st.AccountByPhone(context.Background(), "13700000002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := registry.BuildingOf(resident.HouseholdID)
+	var found struct {
+		Residents []registry.Resident `json:"residents"`
+	}
+	for query, want := range map[string]int{"buildingId=" + b: 2, "buildingId=" + b + "&unit=1&room=102": 1, "buildingId=" + b + "&room=999": 0} {
+		status, code, body := w.json("GET", "/v1/communities/ca/residents?"+query, "staffA", "")
+		if status != 200 {
+			t.Fatalf("%s: %d %s %s", query, status, code, body)
+		}
+		if err := json.Unmarshal([]byte(body), &found); err != nil || len(found.Residents) != want {
+			t.Fatalf("%s: %d residents, want %d: %s", query, len(found.Residents), want, body)
+		}
+	}
+	var card struct {
+		Household registry.Household  `json:"household"`
+		Members   []registry.Resident `json:"members"`
+	}
+	status, _, body := w.json("GET", "/v1/households/"+resident.HouseholdID, "staffA", "")
+	if err := json.Unmarshal([]byte(body), &card); status != 200 || err != nil || card.Household.Room != "102" || len(card.Members) != 1 || card.Members[0].Name != "居民乙" {
+		t.Fatalf("the card: %d %s", status, body)
+	}
+	if status, code, _ := w.json("GET", "/v1/households/"+resident.HouseholdID, "staffB", ""); status != 403 {
+		t.Errorf("another community's staff read the card: %d %s", status, code)
+	}
+	if status, code, _ := w.json("GET", "/v1/communities/ca/residents?buildingId=b-none", "staffA", ""); status != 404 {
+		t.Errorf("a building that is not: %d %s", status, code)
 	}
 }

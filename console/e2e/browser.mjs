@@ -16,13 +16,14 @@ function expect(ok, what) {
   if (!ok) throw new Error(`expected: ${what}`);
 }
 
-// The sign-in code, from the local SMS outbox.
+// The sign-in code, from the local SMS outbox: the latest sign-in SMS, not
+// the latest SMS (a shift's notice may arrive after the code).
 async function codeFor(phone) {
   const r = await fetch(`${base}/dev/sms?to=${phone}`);
   const { messages } = await r.json();
-  const m = /(\d{6})/.exec(messages[messages.length - 1].body);
-  expect(m, `a code in the SMS to ${phone}`);
-  return m[1];
+  const codes = messages.map((m) => /验证码为(\d{6})/.exec(m.body)).filter(Boolean);
+  expect(codes.length > 0, `a sign-in code in the SMS to ${phone}`);
+  return codes[codes.length - 1][1];
 }
 
 async function signIn(page, phone) {
@@ -33,6 +34,8 @@ async function signIn(page, phone) {
   if ((await next.getAttribute("name")) !== "code") throw new Error(`sign-in of ${phone}: ${await next.textContent()}`);
   await page.fill("input[name=code]", await codeFor(phone));
   await page.click("button[type=submit]");
+  const signedIn = await page.waitForSelector(".shell, .el-alert--error");
+  if (!(await signedIn.getAttribute("class")).includes("shell")) throw new Error(`sign-in of ${phone}: ${await signedIn.textContent()}`);
 }
 
 // Pixels drawn on the chart's canvas: a blank canvas has none.
@@ -103,6 +106,28 @@ async function staffAndLane() {
   expect(first && later && first !== later, `a countdown that ticks (${first} → ${later})`);
   await page.screenshot({ path: `${shots}/console-today.png`, fullPage: false });
 
+  // 轮次: a site's lanes raised, the night's note saved.
+  await page.click(".el-menu-item:has-text('轮次')");
+  await page.waitForSelector("input.lanes");
+  await page.fill("input.lanes >> nth=0", "5");
+  await page.click(".el-table button:has-text('保存') >> nth=0");
+  out.resized = (await (await page.waitForSelector("text=/采样台已改为 5 个/")).textContent()).trim();
+  await page.fill("textarea[name=note]", "东门加台后排队变短");
+  await page.click("button:has-text('保存备注')");
+  await page.waitForSelector("text=复盘备注已保存");
+  // 居民: who lives behind a door, and their household card.
+  await page.click(".el-menu-item:has-text('居民')");
+  await page.waitForSelector("select[name=building] option:nth-child(2)", { state: "attached" });
+  await page.selectOption("select[name=building]", { label: "1号楼" });
+  await page.fill("input[name=unit]", "1");
+  await page.fill("input[name=room]", "201");
+  await page.click(".search button[type=submit]");
+  await (await page.waitForSelector("button[data-household]")).click();
+  out.card = (await (await page.waitForSelector(".card .el-card__header")).textContent()).trim();
+  expect(out.card.includes("1号楼 1单元 201室"), `the household card of 1号楼 1单元 201室, not ${out.card}`);
+  await page.click(".el-menu-item:has-text('今日')");
+  await page.waitForSelector(".coverage canvas");
+
   // A volunteer at a lane, on a phone: a walk-in by unit and room, and a
   // refusal at another site.
   const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "zh-CN", isMobile: true, hasTouch: true });
@@ -136,6 +161,22 @@ async function staffAndLane() {
   const refused = await lane.waitForSelector(".el-alert--error");
   out.refused = (await refused.textContent()).trim();
   expect(/不是|岗位|采样点/.test(out.refused), `a refusal at another site, not ${out.refused}`);
+
+  // The 楼栋长 on their phone: their building door by door, and the call.
+  const leadPhone = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "zh-CN", isMobile: true, hasTouch: true });
+  const lead = await leadPhone.newPage();
+  current = lead;
+  watch(lead);
+  await signIn(lead, env("LEAD_PHONE"));
+  await lead.goto(`${base}/console/#/field/building?round=${round}`);
+  await lead.reload();
+  await lead.waitForSelector("text=楼栋长：2号楼");
+  out.leadDoors = await lead.locator(".doors li").count();
+  expect(out.leadDoors > 0, "the 楼栋长's doors");
+  await lead.click("button.call");
+  out.leadCalled = (await (await lead.waitForSelector("text=/已叫楼：\\d+ 户/")).textContent()).trim();
+  await lead.screenshot({ path: `${shots}/console-building.png`, fullPage: false });
+  current = page;
 
   // Staff start a drill: every page says so.
   const started = await page.evaluate(async (community) => {

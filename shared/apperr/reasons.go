@@ -52,6 +52,7 @@ var reasonsZH = [][2]string{
 	{"%d booked people would have no place: give confirm=true to go on (a smaller slot keeps its bookings and takes no more; those the new hours leave with nowhere to go are cancelled and told); what would hold them: %t", "%d名已预约居民将没有位置：如仍要修改请给出 confirm=true（缩小的时段保留已有预约且不再接受新预约；新时间外无处可移的预约将取消并短信告知）；可容纳他们的办法：%t"},
 	{"within the round and on the round's slot boundaries (every %d minutes from %t)", "须在本轮时间内，且在时段分界上（自%t起每%d分钟）"},
 	{"after opensAt", "须晚于开放时间 opensAt"},
+	{"give an exact phone, a name prefix or a building", "请给出完整手机号、姓名开头或楼栋"},
 	{"the site's lane, from 1 to 50, with its siteId", "采样台编号，1到50，并须同时给出 siteId"},
 	{"not taken by a playbook's round: its sites keep the round's hours", "预案中的检测轮次不接受此字段：其采样点沿用轮次的时间"},
 	{"at least one site that is not a spare", "至少须有一个非备用的采样点"},

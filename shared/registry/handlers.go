@@ -37,6 +37,10 @@ type Directory interface {
 	Buildings(ctx context.Context, communityID, cursor string, limit int) ([]Building, string, error)
 	ResidentsByPhone(ctx context.Context, communityID, phone string) ([]Resident, error)
 	ResidentsByName(ctx context.Context, communityID, prefix, cursor string, limit int) ([]Resident, string, error)
+	// BuildingHouseholds and BuildingResidents read one building's
+	// partition: the search by door.
+	BuildingHouseholds(ctx context.Context, buildingID string) ([]Household, error)
+	BuildingResidents(ctx context.Context, buildingID string) ([]Resident, error)
 	StaffMember(ctx context.Context, p auth.Principal) (Staff, error)
 	Community(ctx context.Context, communityID string) (Community, error)
 	// CreateCommunity fails with ErrNotFound when the street does not exist.
@@ -63,6 +67,7 @@ func (a *API) Handlers() httpapi.Handlers {
 		"importResidents": httpapi.Reply(http.StatusOK, a.importResidents),
 		"listBuildings":   httpapi.Reply(http.StatusOK, a.listBuildings),
 		"findResidents":   httpapi.Reply(http.StatusOK, a.findResidents),
+		"getHousehold":    httpapi.Reply(http.StatusOK, a.household),
 		"createCommunity": httpapi.Reply(http.StatusCreated, a.createCommunity),
 		"createStaff":     httpapi.Reply(http.StatusCreated, a.createStaff),
 		"getCommunity":    httpapi.Reply(http.StatusOK, a.getCommunity),
@@ -182,7 +187,7 @@ func (a *API) findResidents(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range []string{"phone", "name"} {
+	for _, name := range []string{"phone", "name", "buildingId"} {
 		if q.Has(name) && q.Get(name) == "" {
 			return nil, apperr.Validation.WithFields(apperr.FieldError{Field: name, Reason: "required"})
 		}
@@ -204,8 +209,12 @@ func (a *API) findResidents(r *http.Request) (any, error) {
 		if found, next, err = a.Dir.ResidentsByName(r.Context(), cid, prefix, q.Get("cursor"), limit); err != nil {
 			return nil, err
 		}
+	case q.Get("buildingId") != "":
+		if found, err = a.atDoor(r, cid, q.Get("buildingId"), q.Get("unit"), q.Get("room")); err != nil {
+			return nil, err
+		}
 	default:
-		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "phone|name", Reason: "give an exact phone or a name prefix"})
+		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "phone|name|buildingId", Reason: "give an exact phone, a name prefix or a building"})
 	}
 	if !auth.SeesSensitiveFlags(p, cid) {
 		for i := range found {
@@ -353,3 +362,81 @@ func pageLimit(r *http.Request) (int, error) {
 	}
 	return n, nil
 }
+
+// atDoor lists the residents of a building of the community, of one unit
+// and room when given: how staff find whoever lives behind a door.
+func (a *API) atDoor(r *http.Request, cid, buildingID, unit, room string) ([]Resident, error) {
+	if !ValidID(buildingID) || BuildingOf(buildingID) != buildingID {
+		return nil, ErrBuildingNotFound
+	}
+	for field, v := range map[string]string{"unit": unit, "room": room} {
+		if _, problem := safetext.Line(v, 16, false); problem != "" {
+			return nil, apperr.Validation.WithFields(apperr.FieldError{Field: field, Reason: string(problem)})
+		}
+	}
+	households, err := a.Dir.BuildingHouseholds(r.Context(), buildingID)
+	if err != nil {
+		return nil, err
+	}
+	if len(households) == 0 || households[0].CommunityID != cid {
+		return nil, ErrBuildingNotFound
+	}
+	at := map[string]bool{}
+	for _, h := range households {
+		if (unit == "" || h.Unit == unit) && (room == "" || h.Room == room) {
+			at[h.ID] = true
+		}
+	}
+	residents, err := a.Dir.BuildingResidents(r.Context(), buildingID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Resident
+	for _, res := range residents {
+		if at[res.HouseholdID] {
+			out = append(out, res)
+		}
+	}
+	return out, nil
+}
+
+// ErrBuildingNotFound: no such building in the community.
+var ErrBuildingNotFound = apperr.New(apperr.KindNotFound, "BUILDING_NOT_FOUND", "本社区没有该楼栋", "No such building in this community")
+
+// householdCard is a household as staff look it up: its door and members
+// (care flags for those who see them).
+type householdCard struct {
+	Household Household  `json:"household"`
+	Members   []Resident `json:"members"`
+}
+
+func (a *API) household(r *http.Request) (any, error) {
+	hid, err := httpapi.PathID(r, "householdId")
+	if err != nil {
+		return nil, err
+	}
+	p := auth.Caller(r)
+	h, members, err := a.Dir.Household(r.Context(), hid)
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrHouseholdNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := auth.RequireCommunity(r.Context(), p, h.CommunityID, a.Dir); err != nil {
+		return nil, err
+	}
+	if !auth.SeesSensitiveFlags(p, h.CommunityID) {
+		for i := range members {
+			members[i].Flags = nil
+		}
+	}
+	audit.Counted(r.Context(), len(members))
+	if members == nil {
+		members = []Resident{}
+	}
+	return householdCard{Household: h, Members: members}, nil
+}
+
+// ErrHouseholdNotFound: no such household.
+var ErrHouseholdNotFound = apperr.New(apperr.KindNotFound, "HOUSEHOLD_NOT_FOUND", "该住户不存在", "No such household")

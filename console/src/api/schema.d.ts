@@ -508,7 +508,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Find residents by exact phone or name prefix
+         * Find residents by exact phone, name prefix, or door
          * @description Who: staff, admin.
          */
         get: operations["findResidents"];
@@ -834,6 +834,26 @@ export interface paths {
          * @description Who: staff, admin.
          */
         post: operations["closeHelp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/households/{householdId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A household: its door and its members (the household card)
+         * @description Staff of its community and its street's admins (others: FORBIDDEN); care flags for those who see them. Who: staff, admin.
+         */
+        get: operations["getHousehold"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -6983,10 +7003,16 @@ export interface operations {
     findResidents: {
         parameters: {
             query?: {
-                /** @description An exact phone; or give name. */
+                /** @description An exact phone; or give name, or buildingId. */
                 phone?: string;
-                /** @description The first characters of a name; or give phone. */
+                /** @description The first characters of a name; or give phone, or buildingId. */
                 name?: string;
+                /** @description Everyone of a building (one page); with unit and room, of one door. */
+                buildingId?: string;
+                /** @description With buildingId: one unit. */
+                unit?: string;
+                /** @description With buildingId: one room. */
+                room?: string;
                 /** @description From the previous page's answer. */
                 cursor?: string;
                 /** @description Items a page (default 50). */
@@ -7044,7 +7070,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not Found: NOT_FOUND */
+            /** @description Not Found: BUILDING_NOT_FOUND, NOT_FOUND */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -9236,6 +9262,103 @@ export interface operations {
                 };
             };
             /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getHousehold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                householdId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        household: components["schemas"]["Household"];
+                        members: components["schemas"]["Resident"][];
+                    };
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: HOUSEHOLD_NOT_FOUND, NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
