@@ -125,6 +125,20 @@ async function staffAndLane() {
   await (await page.waitForSelector("button[data-household]")).click();
   out.card = (await (await page.waitForSelector(".card .el-card__header")).textContent()).trim();
   expect(out.card.includes("1号楼 1单元 201室"), `the household card of 1号楼 1单元 201室, not ${out.card}`);
+  // 通知: the exact SMS and its cost before it goes; sent in the app; its delivery.
+  await page.click(".el-menu-item:has-text('通知')");
+  await page.fill("input[name=title]", "核酸检测安排");
+  await page.fill("textarea[name=body]", "请按楼栋时间下楼");
+  await page.click(".compose button[type=submit]");
+  out.sms = (await (await page.waitForSelector(".preview blockquote")).textContent()).trim();
+  expect(out.sms.includes("核酸检测安排"), `the SMS preview, not ${out.sms}`);
+  await page.uncheck(".options input[type=checkbox] >> nth=0");
+  await page.click(".compose button[type=submit]");
+  await page.waitForSelector(".preview:not(:has(blockquote))");
+  await page.click("button:has-text('确认发送')");
+  await page.waitForSelector("text=/已发送：\\d+ 栋楼/");
+  await page.click("button:has-text('送达情况') >> nth=0");
+  out.delivery = (await (await page.waitForSelector(".delivery p")).textContent()).trim();
   await page.click(".el-menu-item:has-text('今日')");
   await page.waitForSelector(".coverage canvas");
 
