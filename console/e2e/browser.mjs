@@ -97,6 +97,13 @@ async function staffAndLane() {
   expect(chart.buildings === "40", `40 buildings in the chart, not ${chart.buildings}`);
   expect(chart.legend === "已采样,已预约,未到", `the legend, not ${chart.legend}`);
   out.chartPixels = await page.evaluate(drawn);
+  // The rest of the day at a glance: orders by stage, temperatures, the
+  // latest notice.
+  await page.waitForFunction(() => {
+    const counts = [...document.querySelectorAll(".stages strong")];
+    return counts.length === 5 && counts.every((e) => /^\d+$/.test(e.textContent.trim()));
+  });
+  out.orders = (await page.textContent(".stages")).replace(/\s+/g, " ").trim();
   await page.click("button[data-building='1号楼']");
   const called = await page.waitForSelector("text=/已叫楼：\\d+ 户，短信 \\d+ 条/");
   out.called = await called.textContent();
