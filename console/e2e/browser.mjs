@@ -146,6 +146,13 @@ async function staffAndLane() {
   await page.waitForSelector("text=/已发送：\\d+ 栋楼/");
   await page.click("button:has-text('送达情况') >> nth=0");
   out.delivery = (await (await page.waitForSelector(".delivery p")).textContent()).trim();
+  // 志愿者: a post's A/B rota, and an activation's answers as they come.
+  await page.click(".el-menu-item:has-text('志愿者')");
+  await (await page.waitForSelector("button[data-post='东门登记']")).click();
+  out.rota = (await (await page.waitForSelector(".rota p")).textContent()).replace(/\s+/g, " ").trim();
+  await page.click("button.activate");
+  out.activation = (await (await page.waitForSelector(".activation p")).textContent()).trim();
+  expect(/呼叫 \d+ 人/.test(out.activation), `the activation's view, not ${out.activation}`);
   await page.click(".el-menu-item:has-text('今日')");
   await page.waitForSelector(".coverage canvas");
 
