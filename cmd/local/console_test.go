@@ -215,8 +215,8 @@ func TestTheConsoleInABrowser(t *testing.T) {
 	if load <= 0 || load > 2000 {
 		t.Errorf("今日's first load took %.0f ms to a drawn chart: want under 2,000", load)
 	}
-	t.Logf("first load of 今日 to a drawn chart: %.0f ms; the first page's JavaScript: %.1f KB gzipped; %s; refused at another site: %s; 轮次: %s; 居民: %s; 通知: %s / %s; 志愿者: %s / %s; the 楼栋长: %v doors, %s",
-		load, float64(js)/1024, out["called"], out["refused"], out["resized"], out["card"], out["sms"], out["delivery"], out["rota"], out["activation"], out["leadDoors"], out["leadCalled"])
+	t.Logf("first load of 今日 to a drawn chart: %.0f ms; the first page's JavaScript: %.1f KB gzipped; %s; refused at another site: %s; 轮次: %s; 居民: %s; 通知: %s / %s; 物资: %s; 志愿者: %s / %s; the 楼栋长: %v doors, %s",
+		load, float64(js)/1024, out["called"], out["refused"], out["resized"], out["card"], out["sms"], out["delivery"], out["purchaseList"], out["rota"], out["activation"], out["leadDoors"], out["leadCalled"])
 
 	if banner, _ := out["drillBanner"].(string); !strings.Contains(banner, "演练") {
 		t.Fatalf("the drill's banner: %q", banner)

@@ -2,6 +2,7 @@
 // playwright-core: no browser is downloaded), against a local stack with
 // the demo community that cmd/local's test set up. It prints one JSON line:
 // what it measured. Any failed expectation throws (exit status 1).
+import { readFile } from "node:fs/promises";
 import { chromium } from "playwright-core";
 
 const env = (k) => {
@@ -83,7 +84,7 @@ async function staffAndLane() {
   const siteA = env("SITE_A");
   const siteB = env("SITE_B");
   // Staff: 今日, its chart of the 40 buildings, a call-down, a countdown.
-  const staff = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+  const staff = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN", timezoneId: "Asia/Shanghai", acceptDownloads: true });
   const page = await staff.newPage();
   current = page;
   watch(page);
@@ -146,6 +147,13 @@ async function staffAndLane() {
   await page.waitForSelector("text=/已发送：\\d+ 栋楼/");
   await page.click("button:has-text('送达情况') >> nth=0");
   out.delivery = (await (await page.waitForSelector(".delivery p")).textContent()).trim();
+  // 物资: the purchase list, as a file Excel opens in Chinese.
+  await page.click(".el-menu-item:has-text('物资')");
+  const [file] = await Promise.all([page.waitForEvent("download"), page.click("button.purchase")]);
+  const csv = await readFile(await file.path(), "utf8");
+  out.purchaseList = `${file.suggestedFilename()} ${csv.split("\n")[0].replace("\ufeff", "BOM ")}`;
+  expect(csv.startsWith("\ufeff"), `a CSV with its BOM, not ${csv.slice(0, 20)}`);
+
   // 志愿者: a post's A/B rota, and an activation's answers as they come.
   await page.click(".el-menu-item:has-text('志愿者')");
   await (await page.waitForSelector("button[data-post='东门登记']")).click();
