@@ -408,25 +408,17 @@ func (s *Service) closureFits(ctx context.Context, r Round, siteID string, openi
 			}
 		}
 	}
-	closed, open := closureSlots(slots, siteID, s.Now())
-	bookings, err := s.Sites.LiveBookingsAt(ctx, r.ID, closed)
-	if err != nil {
-		return err
-	}
-	sampled, err := s.Store.Sampled(ctx, r.ID, "")
-	if err != nil {
-		return err
-	}
-	bookings = slices.DeleteFunc(bookings, func(b Booking) bool { _, done := sampled[b.ResidentID]; return done })
-	groups := byHouseholdAndSlot(bookings)
-	short := 0
-	for g, t := range place(groups, slices.Clone(open)) {
-		if t == unplaced {
-			short += len(groups[g])
+	closed, _ := closureSlots(slots, siteID, s.Now())
+	// The round as the closure would leave it: the site's slots closed.
+	after := slices.Clone(slots)
+	for i := range after {
+		if after[i].SiteID == siteID {
+			after[i].Closed = true
 		}
 	}
-	if short == 0 {
-		return nil
+	short, err := s.wouldStrand(ctx, r.ID, closed, after)
+	if err != nil || short == 0 {
+		return err
 	}
 	sites, err := s.Sites.Sites(ctx, r.ID)
 	if err != nil {
