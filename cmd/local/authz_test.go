@@ -77,6 +77,7 @@ var allowed = map[string][]string{
 	"getHousehold":      {staffA, adminA},
 	"createStaff":       {adminA},
 	"createCommunity":   {adminA},
+	"listCommunities":   {adminA},
 	"streetAudit":       {adminA},
 	"getSignupLink":     {staffA, adminA},
 	"rotateSignupLink":  {staffA, adminA},
@@ -123,6 +124,7 @@ var allowed = map[string][]string{
 	"deactivateVolunteer": {staffA, adminA},
 	"createPost":          {staffA, adminA},
 	"listPosts":           {volunteerA, staffA, adminA}, // a volunteer sees the posts they serve
+	"dutyBoard":           {staffA, adminA},
 	"assignVolunteer":     {staffA, adminA},
 	"listAssignments":     {staffA, adminA},
 	"suggestVolunteers":   {staffA, adminA},

@@ -51,7 +51,8 @@ const drawn = () => {
 
 const browser = await chromium.launch({
   executablePath: env("CHROMIUM"),
-  args: ["--no-sandbox", "--no-zygote", "--disable-gpu"],
+  // A fake camera: the scan on the check-in page opens it as a phone would.
+  args: ["--no-sandbox", "--no-zygote", "--disable-gpu", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"],
 });
 const out = {};
 const problems = [];
@@ -105,6 +106,11 @@ async function staffAndLane() {
     return counts.length === 5 && counts.every((e) => /^\d+$/.test(e.textContent.trim()));
   });
   out.orders = (await page.textContent(".stages")).replace(/\s+/g, " ").trim();
+  // Each site's pace, and who is on duty.
+  out.sites = await page.locator(".sites tbody tr").count();
+  expect(out.sites >= 2, `the sites' pace, not ${out.sites} rows`);
+  out.duty = (await (await page.waitForSelector(".duty p")).textContent()).trim();
+  expect(/在岗 \d+ 人/.test(out.duty), `the duty board, not ${out.duty}`);
   await page.click("button[data-building='1号楼']");
   const called = await page.waitForSelector("text=/已叫楼：\\d+ 户，短信 \\d+ 条/");
   out.called = await called.textContent();
@@ -112,6 +118,7 @@ async function staffAndLane() {
   await page.waitForTimeout(1500);
   const later = await page.textContent(".countdown");
   expect(first && later && first !== later, `a countdown that ticks (${first} → ${later})`);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${shots}/console-today.png`, fullPage: false });
 
   // 轮次: a site's lanes raised, the night's note saved.
@@ -153,6 +160,13 @@ async function staffAndLane() {
   const csv = await readFile(await file.path(), "utf8");
   out.purchaseList = `${file.suggestedFilename()} ${csv.split("\n")[0].replace("\ufeff", "BOM ")}`;
   expect(csv.startsWith("\ufeff"), `a CSV with its BOM, not ${csv.slice(0, 20)}`);
+  // A building's pick list, on screen and as a file.
+  await page.waitForSelector("select[name=building] option:nth-child(2)", { state: "attached" });
+  await page.selectOption("select[name=building]", { label: "1号楼" });
+  await page.waitForSelector(".picks .el-table");
+  const [picks] = await Promise.all([page.waitForEvent("download"), page.click("button.pick-csv")]);
+  out.pickList = picks.suggestedFilename();
+  expect(out.pickList === "分拣单-1号楼.csv", `the pick list's file, not ${out.pickList}`);
 
   // 志愿者: a post's A/B rota, and an activation's answers as they come.
   await page.click(".el-menu-item:has-text('志愿者')");
@@ -170,6 +184,15 @@ async function staffAndLane() {
   const lane = await phone.newPage();
   current = lane;
   watch(lane);
+  // This Chromium has no BarcodeDetector on Linux: the page gets one that
+  // reads what the test puts in front of the (fake) camera.
+  await phone.addInitScript(() => {
+    window.BarcodeDetector = class {
+      async detect() {
+        return window.__qr ? [{ rawValue: window.__qr }] : [];
+      }
+    };
+  });
   await signIn(lane, env("VOLUNTEER_PHONE"));
   await lane.goto(`${base}/console/#/field/checkin?round=${round}&site=${siteA}`);
   await lane.reload();
@@ -182,8 +205,23 @@ async function staffAndLane() {
   const residentId = await member.getAttribute("data-resident");
   await member.click();
   await lane.waitForSelector("text=已登记（现场登记，无预约）");
+  await lane.waitForSelector(".member .done");
   out.walkIn = residentId;
   await lane.screenshot({ path: `${shots}/console-checkin.png`, fullPage: true });
+  // A scanned QR code that is not a booking's is refused on the page; a
+  // booking code scanned goes to the API at once.
+  await lane.click("button.scan");
+  await lane.waitForSelector(".scanner video");
+  await lane.evaluate(() => (window.__qr = "WIFI:S:guest;;"));
+  await lane.waitForSelector("text=这个二维码不是预约码");
+  await lane.click("button.scan");
+  const [scan] = await Promise.all([
+    lane.waitForRequest((r) => r.url().endsWith(`/v1/rounds/${round}/checkins`) && r.method() === "POST"),
+    lane.evaluate(() => (window.__qr = "https://example.cn/b?code=ZZ9ZZ9")),
+  ]);
+  out.scanned = JSON.parse(scan.postData()).code;
+  expect(out.scanned === "ZZ9ZZ9", `the scanned code sent, not ${out.scanned}`);
+  await lane.waitForSelector(".el-alert--error");
   const scroll = await lane.evaluate(() => document.documentElement.scrollWidth);
   expect(scroll <= 360, `the check-in page fits 360 px (it is ${scroll} wide)`);
   await lane.goto(`${base}/console/#/field/checkin?round=${round}&site=${siteB}`);
@@ -214,17 +252,53 @@ async function staffAndLane() {
   await lead.screenshot({ path: `${shots}/console-building.png`, fullPage: false });
   current = page;
 
-  // Staff start a drill: every page says so.
-  const started = await page.evaluate(async (community) => {
-    const r = await fetch(`/v1/communities/${community}/mode`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Authorization: `Bearer ${sessionStorage.getItem("fangxian.token")}` },
-      body: JSON.stringify({ mode: "emergency", drill: true }),
-    });
-    return r.status;
-  }, env("COMMUNITY"));
-  expect(started === 201 || started === 200, `a drill started (${started})`);
-  await page.reload();
+  // 预案: a step added and saved; then a drill started from the page
+  // (pressed twice), its run with each step's time from the switch, and
+  // the banner on every page.
+  await page.click(".el-menu-item:has-text('预案')");
+  await page.waitForSelector(".list.emergency .step");
+  const steps = await page.locator(".list.emergency .step").count();
+  await page.click(".list.emergency button:has-text('添加步骤')");
+  await page.fill(`.list.emergency .step >> nth=${steps} >> input[name=title]`, "清点防护物资");
+  await page.fill(`.list.emergency .step >> nth=${steps} >> textarea`, "口罩\n防护服");
+  await page.click("button.save-playbook");
+  out.playbookSaved = (await (await page.waitForSelector("text=/预案已保存（第 \\d+ 版）/")).textContent()).trim();
+  expect((await page.locator(".list.emergency .step").count()) === steps + 1, "the saved step read back");
+  await page.click("button.drill-start");
+  await page.click("button.drill-start:has-text('再按一次确认')");
   await page.waitForSelector(".drill-banner");
   out.drillBanner = (await page.textContent(".drill-banner")).trim();
+  await page.waitForSelector(".run tbody tr");
+  out.runSteps = await page.locator(".run tbody tr").count();
+  expect(out.runSteps === steps + 1, `the drill's run with every step, not ${out.runSteps}`);
+  out.runFirstStep = (await page.textContent(".run tbody tr:has-text('已完成') >> nth=0")).replace(/\s+/g, " ").trim();
+  expect(/\+\d+分\d\d秒/.test(out.runFirstStep), `a step done with its time from the switch, not ${out.runFirstStep}`);
+  const pending = await page.locator(".run button[data-step]").count();
+  expect(pending > 0, "a step to tick in the run");
+  await page.click(".run button[data-step] >> nth=0");
+  await page.waitForFunction((n) => document.querySelectorAll(".run button[data-step]").length < n, pending);
+  await page.click(".el-menu-item:has-text('今日')");
+  await page.waitForSelector(".drill-banner");
+
+  // The street admin: the street's communities side by side (the drill
+  // shows on its community), and one opened from there.
+  const office = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+  const street = await office.newPage();
+  current = street;
+  watch(street);
+  // The admin signed in a moment ago (a new code would wait a minute):
+  // the session comes as the sign-in page would keep it.
+  await office.addInitScript((t) => sessionStorage.setItem("fangxian.token", t), env("ADMIN_TOKEN"));
+  await street.goto(`${base}/console/`);
+  await street.waitForSelector("select[name=community] option:nth-child(2)", { state: "attached" });
+  await street.click(".el-menu-item:has-text('街道')");
+  await street.waitForSelector(".street .community dd.sampled");
+  out.streetCommunities = await street.locator(".street .community").count();
+  expect(out.streetCommunities === 2, `the demo street's 2 communities side by side, not ${out.streetCommunities}`);
+  const demo = (await street.textContent(`.community[data-community='${env("COMMUNITY")}']`)).replace(/\s+/g, " ");
+  expect(demo.includes("演练中") && /已采样\s*\d+ \/ \d+/.test(demo), `the demo community's column, not ${demo}`);
+  await street.screenshot({ path: `${shots}/console-street.png`, fullPage: false });
+  await street.click(".community:has-text('酒泉路社区') button");
+  await street.waitForSelector(".coverage[data-buildings='2']");
+  out.streetOpened = await street.$eval("select[name=community]", (el) => el.selectedOptions[0].textContent);
 }

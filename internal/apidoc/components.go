@@ -177,10 +177,19 @@ func coreComponents() openapi3.Schemas {
 			"finishAt":    S(describe(beijingTime(), "When the last would be sampled at this pace.")),
 			"lateMinutes": S(describe(integer(0, 1e6), "How long after the round's end that is.")),
 		}, "perHour", "left", "lateMinutes")),
+		"SitePace": S(object(props{
+			"siteId": S(id("")), "site": S(str(1, 64)), "lanes": S(integer(0, 50)), "closed": S(boolean()),
+			"spare":          S(describe(boolean(), "A spare site not opened.")),
+			"sampled":        S(integer(0, 1e6)),
+			"perHour":        S(describe(number(0, 1e6), "The site's samples of the last 30 minutes, per hour.")),
+			"perLanePerHour": S(number(0, 1e6)),
+			"lastAt":         S(describe(beijingTime(), "Its latest sample.")),
+		}, "siteId", "site", "lanes", "closed", "spare", "sampled", "perHour", "perLanePerHour")),
 		"RoundProgress": S(object(props{
 			"buildings": S(array(ref("BuildingProgress"))), "total": ref("BuildingProgress"),
 			"capacity": ref("Capacity"), "pace": ref("Pace"), "calls": S(array(ref("Call"))),
-		}, "buildings", "total", "capacity", "pace", "calls")),
+			"sites": S(describe(array(ref("SitePace")), "Each site's pace, open sites first.")),
+		}, "buildings", "total", "capacity", "pace", "sites", "calls")),
 		"Moved": S(object(props{
 			"bookingId": S(id("")), "residentId": S(id("")), "fromSlotId": S(id("")), "toSlotId": S(id("")), "startsAt": S(beijingTime()),
 		}, "bookingId", "residentId", "fromSlotId", "toSlotId", "startsAt")),

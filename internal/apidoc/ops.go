@@ -177,6 +177,8 @@ var coreOps = map[string]op{
 		body:        object(props{"name": S(text(32, "The person's name.")), "phone": S(phone()), "confirmResident": S(boolean())}, "name", "phone"),
 		answers:     created(ref("Staff")),
 		codes:       map[int][]string{409: {"PHONE_TAKEN", "PHONE_IS_RESIDENT"}}},
+	"listCommunities": {summary: "The street's communities", description: "For the street's admin: the console switches between them and shows them side by side.",
+		answers: ok(list("communities", ref("Community"), false))},
 	"createCommunity": {summary: "Add a community to a street",
 		body: object(props{"name": S(text(64, "The community's name."))}, "name"), answers: created(ref("Community"))},
 

@@ -34,6 +34,18 @@ func volunteerComponents() openapi3.Schemas {
 			"buildingId": S(id("Where they live, when they are a resident of the community.")),
 			"createdAt":  S(beijingTime()), "decidedAt": S(beijingTime()), "decidedBy": S(id("")),
 		}, "id", "communityId", "name", "phone", "category", "skills", "availability", "status", "createdAt")),
+		"Duty": S(object(props{
+			"at": S(beijingTime()), "onDuty": S(describe(integer(0, 1e6), "Volunteers checked in now.")),
+			"unfilled": S(describe(integer(0, 1e6), "Shifts with fewer A roles assigned than they need.")),
+			"shifts": S(array(S(object(props{
+				"postId": S(id("")), "post": S(str(1, 10)), "kind": S(enum(postKinds...)), "place": S(str(0, 64)), "shiftId": S(id("")),
+				"startsAt": S(beijingTime()), "endsAt": S(beijingTime()), "need": S(integer(1, 50)),
+				"a": S(integer(0, 50)), "b": S(integer(0, 50)),
+				"here":     S(describe(array(S(str(1, 32))), "Names of those checked in.")),
+				"absent":   S(describe(array(S(str(1, 32))), "A roles not checked in once the shift started.")),
+				"unfilled": S(boolean()), "underWay": S(boolean()),
+			}, "postId", "post", "kind", "place", "shiftId", "startsAt", "endsAt", "need", "a", "b", "here", "absent", "unfilled", "underWay")))),
+		}, "at", "onDuty", "unfilled", "shifts")),
 		"Post": S(object(props{
 			"id": S(id("")), "communityId": S(id("")), "kind": S(enum(postKinds...)), "name": S(str(1, 10)), "place": S(str(0, 64)),
 			"buildingId": S(id("")), "siteId": S(id("The sampling site it is at: its volunteers on shift check residents in there.")),
@@ -103,6 +115,9 @@ var volunteerOps = map[string]op{
 		answers: created(ref("Post"))},
 	"listPosts": {summary: "The community's posts", description: "Staff see all; a volunteer the posts they serve or lead.",
 		answers: ok(list("posts", ref("Post"), false))},
+	"dutyBoard": {summary: "Who is on duty now, and what is short",
+		description: "Each shift under way or starting within 2 hours, earliest first: the A and B roles assigned, who checked in, the A roles not at their post once it started, and whether it is short of A roles.",
+		answers:     ok(ref("Duty"))},
 	"assignVolunteer": {summary: "Put a volunteer on a shift as A or B",
 		description: "A shift takes as many A and as many B roles as it needs people. squadLeader makes the volunteer the post's squad leader.",
 		body: object(props{"volunteerId": S(id("")), "shiftId": S(id("")), "role": S(enum("A", "B")), "squadLeader": S(boolean())},

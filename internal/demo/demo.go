@@ -35,6 +35,10 @@ const (
 	OtherCommunityID = "community-east"
 	OtherAdminPhone  = "13900000100"
 	OtherStaffPhone  = "13900000101"
+
+	// A second, small community of the demo street: the street admin's
+	// console shows its communities side by side.
+	NeighbourID = "community-jiuquan"
 )
 
 // Shape of the generated community.
@@ -130,6 +134,13 @@ func Seed(ctx context.Context, r *app.Root, now time.Time) (registry.ImportRepor
 	if err := seedOther(ctx, r, now); err != nil {
 		return registry.ImportReport{}, nil, err
 	}
+	err = st.CreateCommunity(ctx, registry.Community{ID: NeighbourID, StreetID: StreetID, Name: "酒泉路社区（演示）"})
+	if err != nil && !errors.Is(err, store.ErrCommunityExists) {
+		return registry.ImportReport{}, nil, err
+	}
+	if _, err := r.Importer().Import(ctx, NeighbourID, []byte(NeighbourCSV)); err != nil {
+		return registry.ImportReport{}, nil, err
+	}
 	data, samples := CSV(now.Year())
 	report, err := r.Importer().Import(ctx, CommunityID, data)
 	if err != nil {
@@ -137,6 +148,11 @@ func Seed(ctx context.Context, r *app.Root, now time.Time) (registry.ImportRepor
 	}
 	return report, samples, seedPlaybook(ctx, r, now)
 }
+
+// NeighbourCSV is the demo street's second community: two buildings.
+const NeighbourCSV = "楼栋,单元,房号,姓名,手机号\n" +
+	"1号楼,1,101,酒泉路居民甲,13600000201\n1号楼,1,102,酒泉路居民乙,13600000202\n" +
+	"2号楼,1,101,酒泉路居民丙,13600000203\n2号楼,2,301,酒泉路居民丁,13600000204\n"
 
 // OtherCSV is the neighbouring community's few residents.
 const OtherCSV = "楼栋,单元,房号,姓名,手机号\n1号楼,1,101,东岗居民甲,13600000001\n1号楼,1,102,东岗居民乙,13600000002\n"

@@ -54,6 +54,10 @@ type Field struct {
 	// building's call; FeedsWithCall those that showed it first.
 	FeedsRead     int `json:"feedsRead"`
 	FeedsWithCall int `json:"feedsWithCall"`
+	// SitesPaced are the sites the office's progress shows with their
+	// pace; SitesPaceDisagree those whose samples differ from the review's.
+	SitesPaced        int `json:"sitesPaced"`
+	SitesPaceDisagree int `json:"sitesPaceDisagree"`
 	// Remedy is what answered the closure's shortfall.
 	Remedy *RemedyTaken  `json:"remedy,omitempty"`
 	Sites  []SiteSummary `json:"sites"`
@@ -485,6 +489,29 @@ func (r *runner) review(ctx context.Context) error {
 		return err
 	}
 	f.Sites = rv.Sites
+	// The office's pace by site counts the same samples as the review.
+	var prog struct {
+		Sites []struct {
+			SiteID  string `json:"siteId"`
+			Sampled int    `json:"sampled"`
+		} `json:"sites"`
+	}
+	if err := r.call(ctx, "GET", "/v1/rounds/"+r.st.round+"/progress", r.staff, nil, &prog); err != nil {
+		return err
+	}
+	reviewed := map[string]int{}
+	for _, s := range rv.Sites {
+		reviewed[s.SiteID] = s.Sampled
+	}
+	f.SitesPaced, f.SitesPaceDisagree = len(prog.Sites), 0
+	for _, s := range prog.Sites {
+		if n, ok := reviewed[s.SiteID]; !ok || n != s.Sampled {
+			f.SitesPaceDisagree++
+		}
+	}
+	if len(prog.Sites) != len(rv.Sites) {
+		f.SitesPaceDisagree++
+	}
 	for _, c := range rv.Calls {
 		f.CameWithin30 += c.Came
 	}

@@ -193,6 +193,9 @@ func (r *runner) invariants(ctx context.Context) error {
 			fmt.Sprintf("%d feeds read right after their building's call, %d with the call first", f.FeedsRead, f.FeedsWithCall),
 			fmt.Sprintf("叫楼后读取 %d 户的消息，%d 户第一条是叫楼通知", f.FeedsRead, f.FeedsWithCall))
 	}
+	r.rep.hold("the office's pace by site counts what the review counts", "今日各采样点速度与复盘的采样数一致", f.SitesPaced > 0 && f.SitesPaceDisagree == 0,
+		fmt.Sprintf("%d sites, %d disagree", f.SitesPaced, f.SitesPaceDisagree),
+		fmt.Sprintf("%d 个采样点，不一致 %d 个", f.SitesPaced, f.SitesPaceDisagree))
 	r.rep.hold("no 5xx answer", "没有 5xx 服务器错误", fives == 0, fmt.Sprintf("%d", fives), fmt.Sprintf("%d 次", fives))
 	r.count("invariants", len(r.rep.Invariants))
 	r.count("broken", len(r.rep.Broken()))

@@ -197,6 +197,8 @@ type Roster struct {
 	Reasons   map[string]string
 	Bedridden map[string]bool
 	Sampled   map[string]time.Time
+	// Samples are the round's samples with where they were taken.
+	Samples []SampleRecord
 	// Residents by building.
 	Residents map[string][]registry.Resident
 	Buildings []registry.Building
@@ -260,8 +262,14 @@ func (s *Service) roster(ctx context.Context, r Round) (Roster, error) {
 	})
 	g.Go(func() error {
 		var err error
-		out.Sampled, err = s.Store.Sampled(gctx, r.ID, "")
-		return err
+		if out.Samples, err = s.Work.Samples(gctx, r.ID); err != nil {
+			return err
+		}
+		out.Sampled = make(map[string]time.Time, len(out.Samples))
+		for _, sm := range out.Samples {
+			out.Sampled[sm.ResidentID] = sm.At
+		}
+		return nil
 	})
 	if err := g.Wait(); err != nil {
 		return Roster{}, err

@@ -243,6 +243,24 @@ func TestTheRoundRunsToTheLastDoor(t *testing.T) {
 	if _, err := f.svc.Review(ctx, lead, f.round.ID); err == nil {
 		t.Fatal("a 楼栋长 read the review")
 	}
+	// The office's pace by site: the east lane's walk-in counts at east,
+	// the door sample at no site.
+	prog, err := f.svc.Progress(ctx, f.staff, f.round.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bySite := map[string]booking.SitePace{}
+	atSites := 0
+	for _, sp := range prog.Sites {
+		bySite[sp.SiteID] = sp
+		atSites += sp.Sampled
+	}
+	if e := bySite[east.SiteID]; e.Sampled != 1 || e.LastAt == nil || e.Site == "" || bySite[west.ID].Sampled != 0 || bySite[west.ID].LastAt != nil {
+		t.Fatalf("pace by site %+v", prog.Sites)
+	}
+	if atSites != prog.Total.Sampled-1 {
+		t.Fatalf("%d samples at sites, want all %d but the door's", atSites, prog.Total.Sampled)
+	}
 }
 
 // TestASiteGrowsWhileItIsBooked: bookings taken between the read of a

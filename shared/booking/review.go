@@ -22,7 +22,26 @@ type RoundProgress struct {
 	Total     BuildingProgress   `json:"total"`
 	Capacity  Capacity           `json:"capacity"`
 	Pace      Pace               `json:"pace"`
-	Calls     []Call             `json:"calls"`
+	// Sites are the round's sites with their pace, open ones first.
+	Sites []SitePace `json:"sites"`
+	Calls []Call     `json:"calls"`
+}
+
+// SitePace is one site's pace now: the office sees the slow one.
+type SitePace struct {
+	SiteID string `json:"siteId"`
+	Site   string `json:"site"`
+	Lanes  int    `json:"lanes"`
+	Closed bool   `json:"closed"`
+	Spare  bool   `json:"spare"`
+	// Sampled are the site's samples so far.
+	Sampled int `json:"sampled"`
+	// PerHour are its samples of the last PaceWindow, per hour;
+	// PerLanePerHour that over its lanes.
+	PerHour        float64 `json:"perHour"`
+	PerLanePerHour float64 `json:"perLanePerHour"`
+	// LastAt is its latest sample: a site quiet for long stands out.
+	LastAt *time.Time `json:"lastAt,omitempty"`
 }
 
 // Pace is how fast sampling goes and when, at that pace, it ends.
@@ -112,8 +131,71 @@ func (s *Service) progress(ctx context.Context, r Round, ro Roster) (RoundProgre
 		return out, err
 	}
 	out.Pace = pace(ro.Sampled, out.Total.Left+out.Total.DoorToDoor, s.Now(), r.EndsAt)
+	if out.Sites, err = s.sitePaces(ctx, roundID, ro.Samples); err != nil {
+		return out, err
+	}
 	out.Calls, err = s.calls(ctx, roundID, ro.Sampled)
 	return out, err
+}
+
+// sitePaces measures each site's pace over the last PaceWindow (or since
+// its first sample, when later), as pace does for the round.
+func (s *Service) sitePaces(ctx context.Context, roundID string, samples []SampleRecord) ([]SitePace, error) {
+	sites, err := s.Sites.Sites(ctx, roundID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	type tally struct {
+		n, recent   int
+		first, last time.Time
+	}
+	by := map[string]*tally{}
+	for _, sm := range samples {
+		if sm.SiteID == "" {
+			continue // at a door
+		}
+		t := by[sm.SiteID]
+		if t == nil {
+			t = &tally{first: sm.At, last: sm.At}
+			by[sm.SiteID] = t
+		}
+		t.n++
+		if sm.At.Before(t.first) {
+			t.first = sm.At
+		}
+		if sm.At.After(t.last) {
+			t.last = sm.At
+		}
+		if now.Sub(sm.At) <= PaceWindow {
+			t.recent++
+		}
+	}
+	out := make([]SitePace, 0, len(sites))
+	for _, st := range sites {
+		sp := SitePace{SiteID: st.ID, Site: st.Name, Lanes: st.Lanes, Closed: st.Closed, Spare: st.Spare}
+		if t := by[st.ID]; t != nil {
+			sp.Sampled = t.n
+			last := chinatime.In(t.last)
+			sp.LastAt = &last
+			if span := min(PaceWindow, now.Sub(t.first)); span >= time.Minute && t.recent > 0 {
+				sp.PerHour = float64(t.recent) / span.Hours()
+			}
+			if st.Lanes > 0 {
+				sp.PerLanePerHour = sp.PerHour / float64(st.Lanes)
+			}
+		}
+		out = append(out, sp)
+	}
+	// Open sites first, then by name: closed and unopened spares trail.
+	sort.SliceStable(out, func(i, j int) bool {
+		oi, oj := !out[i].Closed && !out[i].Spare, !out[j].Closed && !out[j].Spare
+		if oi != oj {
+			return oi
+		}
+		return out[i].Site < out[j].Site
+	})
+	return out, nil
 }
 
 func (t *BuildingProgress) add(row BuildingProgress) {

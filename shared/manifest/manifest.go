@@ -272,6 +272,7 @@ var Functions = []Function{
 			{Method: "GET", Path: "/v1/households/{householdId}", Op: "getHousehold", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
 			{Method: "POST", Path: "/v1/communities/{communityId}/staff", Op: "createStaff", Idempotent: true, Access: Only(RoleAdmin)},
 			{Method: "POST", Path: "/v1/streets/{streetId}/communities", Op: "createCommunity", Idempotent: true, Access: Only(RoleAdmin)},
+			{Method: "GET", Path: "/v1/streets/{streetId}/communities", Op: "listCommunities", Access: Only(RoleAdmin)},
 			{Method: "GET", Path: "/v1/streets/{streetId}/audit", Op: "streetAudit", Access: Only(RoleAdmin)},
 			// The link volunteers sign up by: a code is texted only with it.
 			{Method: "GET", Path: "/v1/communities/{communityId}/signup-link", Op: "getSignupLink", Access: Only(RoleStaff, RoleAdmin)},
@@ -415,6 +416,7 @@ var Functions = []Function{
 			{Method: "POST", Path: "/v1/posts/{postId}/checkins", Op: "postCheckIn", Access: Only(RoleVolunteer)},
 			{Method: "POST", Path: "/v1/posts/{postId}/checkouts", Op: "postCheckOut", Access: Only(RoleVolunteer)},
 			{Method: "GET", Path: "/v1/me/assignments", Op: "myAssignments", Access: Only(RoleVolunteer)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/duty", Op: "dutyBoard", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/volunteer-hours", Op: "volunteerHours", Access: Only(RoleStaff, RoleAdmin)},
 		},
 	},

@@ -45,6 +45,7 @@ type Directory interface {
 	Community(ctx context.Context, communityID string) (Community, error)
 	// CreateCommunity fails with ErrNotFound when the street does not exist.
 	CreateCommunity(ctx context.Context, c Community) error
+	StreetCommunities(ctx context.Context, streetID string) ([]Community, error)
 	// CreateStaff writes the staff record and its account; with merge, the
 	// phone's existing account (as read) gains the staff role. ErrPhoneTaken
 	// when the account is not (or no longer) what the caller saw.
@@ -69,6 +70,7 @@ func (a *API) Handlers() httpapi.Handlers {
 		"findResidents":   httpapi.Reply(http.StatusOK, a.findResidents),
 		"getHousehold":    httpapi.Reply(http.StatusOK, a.household),
 		"createCommunity": httpapi.Reply(http.StatusCreated, a.createCommunity),
+		"listCommunities": httpapi.Reply(http.StatusOK, a.listCommunities),
 		"createStaff":     httpapi.Reply(http.StatusCreated, a.createStaff),
 		"getCommunity":    httpapi.Reply(http.StatusOK, a.getCommunity),
 	}
@@ -244,6 +246,20 @@ func (a *API) getCommunity(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// listCommunities is a street's communities, for its admin: the console's
+// switch between them.
+func (a *API) listCommunities(r *http.Request) (any, error) {
+	sid, err := httpapi.PathID(r, "streetId")
+	if err != nil {
+		return nil, err
+	}
+	if err := auth.RequireStreet(auth.Caller(r), sid); err != nil {
+		return nil, err
+	}
+	cs, err := a.Dir.StreetCommunities(r.Context(), sid)
+	return map[string]any{"communities": cs}, err
 }
 
 func (a *API) createCommunity(r *http.Request) (any, error) {

@@ -611,6 +611,21 @@ func (s *Store) CreateCommunity(ctx context.Context, c registry.Community) error
 	return nil
 }
 
+// StreetCommunities lists a street's communities by id (GSI1).
+func (s *Store) StreetCommunities(ctx context.Context, streetID string) ([]registry.Community, error) {
+	out := []registry.Community{}
+	ix := CommunitiesOfStreetIndex(streetID, "")
+	err := s.queryIndex(ctx, "GSI1", ix.PK, ix.SK, func(av map[string]types.AttributeValue) error {
+		var it communityItem
+		if err := readRecord(av, &it); err != nil {
+			return err
+		}
+		out = append(out, registry.Community{ID: it.ID, StreetID: it.StreetID, Name: it.Name})
+		return nil
+	})
+	return out, err
+}
+
 // ErrCommunityExists: a community with this id exists.
 var ErrCommunityExists = errors.New("the community exists already")
 

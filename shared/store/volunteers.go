@@ -769,6 +769,32 @@ func (s *Store) Serving(ctx context.Context, vid string) (volunteers.Checkin, er
 	return it.domain(), nil
 }
 
+// OpenCheckins reads the open check-ins of volunteers by id (BatchGetItem):
+// the duty board's who is at their post.
+func (s *Store) OpenCheckins(ctx context.Context, vids []string) ([]volunteers.Checkin, error) {
+	seen := map[string]bool{}
+	keys := make([]Key, 0, len(vids))
+	for _, id := range vids {
+		if !seen[id] {
+			seen[id] = true
+			keys = append(keys, OpenCheckinKey(id))
+		}
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]volunteers.Checkin, 0, len(items))
+	for _, av := range items {
+		var it checkinItem
+		if err := readRecord(av, &it); err != nil {
+			return nil, err
+		}
+		out = append(out, it.domain())
+	}
+	return out, nil
+}
+
 // StopServing closes the open check-in read and books its time, in one
 // transaction: a check-out sent twice books once.
 func (s *Store) StopServing(ctx context.Context, c volunteers.Checkin) error {

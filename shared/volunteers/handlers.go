@@ -50,6 +50,13 @@ func (s *Service) Handlers() httpapi.Handlers {
 			ps, err := s.Posts(r.Context(), auth.Caller(r), cid)
 			return map[string]any{"posts": ps}, err
 		}),
+		"dutyBoard": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
+			if err != nil {
+				return nil, err
+			}
+			return s.Duty(r.Context(), auth.Caller(r), cid)
+		}),
 		"assignVolunteer": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *AssignInput) (any, error) {
 			return s.Assign(r.Context(), auth.Caller(r), r.PathValue("postId"), *in)
 		}),

@@ -156,6 +156,9 @@ type Store interface {
 
 	StartServing(ctx context.Context, c Checkin) error
 	Serving(ctx context.Context, volunteerID string) (Checkin, error)
+	// OpenCheckins reads the open check-ins of some volunteers (those not
+	// checked in are absent).
+	OpenCheckins(ctx context.Context, volunteerIDs []string) ([]Checkin, error)
 	StopServing(ctx context.Context, c Checkin) error
 	Hours(ctx context.Context, communityID, month string) ([]Checkin, error)
 }

@@ -408,6 +408,21 @@ func TestCheckInAtThePost(t *testing.T) {
 	if _, err := f.svc.CheckIn(ctx, aP, post.ID, qr.Token); code(err) != "ALREADY_CHECKED_IN" {
 		t.Fatalf("checking in twice: %v", err)
 	}
+	// The office's board: 甲 at the first post; the second post, whose
+	// shift is under way, has nobody and is short.
+	board, err := f.svc.Duty(ctx, f.staff, "c1")
+	if err != nil || board.OnDuty != 1 || board.Unfilled != 1 || len(board.Shifts) != 2 {
+		t.Fatalf("duty board %+v %v", board, err)
+	}
+	for _, sh := range board.Shifts {
+		want := sh.PostID == post.ID
+		if (len(sh.Here) == 1) != want || sh.Unfilled == want || !sh.UnderWay || len(sh.Absent) != 0 {
+			t.Fatalf("duty row %+v", sh)
+		}
+	}
+	if _, err := f.svc.Duty(ctx, aP, "c1"); code(err) != "FORBIDDEN" {
+		t.Fatalf("a volunteer reads the duty board: %v", err)
+	}
 	f.clock.add(3 * time.Hour)
 	if _, err := f.svc.CheckOut(ctx, aP, post.ID, qr.Token); code(err) != "CHECKIN_CODE_INVALID" {
 		t.Fatalf("an expired code: %v", err)

@@ -21,9 +21,10 @@ export function keepToken(t: string): void {
   sessionStorage.setItem(key, t);
 }
 
+/** Forgets the session: the token and whatever the pages kept beside it. */
 export function signOut(): void {
   token = null;
-  sessionStorage.removeItem(key);
+  for (const k of Object.keys(sessionStorage)) if (k.startsWith("fangxian.")) sessionStorage.removeItem(k);
 }
 
 const auth: Middleware = {

@@ -208,6 +208,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/communities/{communityId}/duty": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who is on duty now, and what is short
+         * @description Each shift under way or starting within 2 hours, earliest first: the A and B roles assigned, who checked in, the A roles not at their post once it started, and whether it is short of A roles. Who: staff, admin.
+         */
+        get: operations["dutyBoard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/communities/{communityId}/help": {
         parameters: {
             query?: never;
@@ -1816,7 +1836,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The street's communities
+         * @description For the street's admin: the console switches between them and shows them side by side. Who: admin.
+         */
+        get: operations["listCommunities"];
         put?: never;
         /**
          * Add a community to a street
@@ -2213,6 +2237,44 @@ export interface components {
              */
             sampledAt?: string;
             unit: string;
+        };
+        Duty: {
+            /**
+             * Format: date-time
+             * @description RFC 3339, Beijing time (+08:00).
+             */
+            at: string;
+            /** @description Volunteers checked in now. */
+            onDuty: number;
+            shifts: {
+                a: number;
+                /** @description A roles not checked in once the shift started. */
+                absent: string[];
+                b: number;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339, Beijing time (+08:00).
+                 */
+                endsAt: string;
+                /** @description Names of those checked in. */
+                here: string[];
+                /** @enum {string} */
+                kind: "queue_marshal" | "checkpoint" | "disinfection" | "delivery" | "site_assistant" | "building_lead" | "door_sampling" | "other";
+                need: number;
+                place: string;
+                post: string;
+                postId: string;
+                shiftId: string;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339, Beijing time (+08:00).
+                 */
+                startsAt: string;
+                underWay: boolean;
+                unfilled: boolean;
+            }[];
+            /** @description Shifts with fewer A roles assigned than they need. */
+            unfilled: number;
         };
         /** @description Every error. */
         Error: {
@@ -2842,6 +2904,8 @@ export interface components {
             calls: components["schemas"]["Call"][];
             capacity: components["schemas"]["Capacity"];
             pace: components["schemas"]["Pace"];
+            /** @description Each site's pace, open sites first. */
+            sites: components["schemas"]["SitePace"][];
             total: components["schemas"]["BuildingProgress"];
         };
         Run: {
@@ -2973,6 +3037,23 @@ export interface components {
             plan?: components["schemas"]["Plan"];
             site: components["schemas"]["Site"];
             slots: components["schemas"]["Slot"][];
+        };
+        SitePace: {
+            closed: boolean;
+            lanes: number;
+            /**
+             * Format: date-time
+             * @description Its latest sample.
+             */
+            lastAt?: string;
+            /** @description The site's samples of the last 30 minutes, per hour. */
+            perHour: number;
+            perLanePerHour: number;
+            sampled: number;
+            site: string;
+            siteId: string;
+            /** @description A spare site not opened. */
+            spare: boolean;
         };
         SiteReview: {
             /** @description Lanes whose check-ins said their number. */
@@ -4452,6 +4533,100 @@ export interface operations {
                 };
             };
             /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    dutyBoard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Duty"];
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
@@ -14730,6 +14905,102 @@ export interface operations {
                 };
             };
             /** @description Bad Request: INVALID_CURSOR, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listCommunities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                streetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        communities: components["schemas"]["Community"][];
+                    };
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
