@@ -61,8 +61,10 @@ browser:
 	@command -v chromium > /dev/null || [ -n "$${CHROMIUM:-}" ] || { echo "the console's browser suite needs Debian's chromium: apt-get install chromium fonts-noto-cjk (or set CHROMIUM)"; exit 1; }
 
 # -race everywhere but the CDK app, whose jsii runtime makes it slow and racy-looking.
+# cmd/local replays a day and drives a browser: under -race on 2 cores it
+# takes longer than go test's default 10 minutes a package.
 unit:
-	go test -race -count=1 $$(go list ./... | grep -v '/infra$$')
+	go test -race -count=1 -timeout 30m $$(go list ./... | grep -v '/infra$$')
 
 # The SMS keyword parser and the inbound decoding, fuzzed briefly (longer:
 # FUZZTIME=10m make fuzz). A failing input is kept in testdata/fuzz.

@@ -174,6 +174,9 @@ var allowed = map[string][]string{
 	"roundBuilding":      {staffA, adminA},
 	"doorList":           {staffA, adminA},
 	"roundReview":        {staffA, adminA},
+	"recordResults":      {staffA, adminA},
+	"getTube":            {staffA, adminA},
+	"myResults":          {residentA},
 	"saveRoundNote":      {staffA, adminA},
 	"listUnsampled":      {staffA, adminA},
 	"setUnsampledReason": {staffA, adminA},
@@ -190,6 +193,7 @@ var bodies = map[string]struct{ contentType, body string }{
 	"createRound":        {"application/json", `{"name":"第5轮","startsAt":"2030-01-01T08:00:00+08:00","endsAt":"2030-01-01T12:00:00+08:00","slotMinutes":30}`},
 	"addSite":            {"application/json", `{"name":"西门","lanes":2,"perLanePerSlot":10}`},
 	"checkIn":            {"application/json", `{"residentId":"RESIDENT"}`},
+	"recordResults":      {"application/json", `{"results":[{"tube":"AUTHZ0001","result":"阴性"}]}`},
 	"patchSite":          {"application/json", `{"lanes":3}`},
 	"callBuilding":       {"application/json", `{}`},
 	"saveRoundNote":      {"application/json", `{"text":"复盘"}`},
@@ -342,7 +346,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"{itemId}", item.ID, "{orderId}", order.ID, "{helpId}", helpReq.ID, "MERCHANT", merchant.ID, "ITEM", item.ID,
 		"{bookingId}", booking.BookingID(round.ID, resident.UserID), "{residentId}", resident.UserID,
 		"{siteId}", booking.SiteOf(slots[0].ID), "{buildingId}", registry.BuildingOf(resident.UserID), "{noticeId}", notice.ID, "SLOT", slots[0].ID, "RESIDENT", resident.UserID,
-		"BUILDING", registry.BuildingOf(resident.UserID), "{householdId}", registry.HouseholdOf(resident.UserID), "{secret}", localCallbackSecret)
+		"BUILDING", registry.BuildingOf(resident.UserID), "{householdId}", registry.HouseholdOf(resident.UserID), "{tubeId}", booking.TubeID(round.ID, "AUTHZ0001"), "{secret}", localCallbackSecret)
 
 	for _, route := range manifest.Routes(manifest.Functions) {
 		want, ok := allowed[route.Op]

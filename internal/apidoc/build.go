@@ -132,13 +132,16 @@ func operation(r manifest.Route, o op) *openapi3.Operation {
 		}})
 	}
 	body := o.body != nil || o.csvBody != ""
-	switch {
-	case o.body != nil:
-		op.RequestBody = &openapi3.RequestBodyRef{Value: &openapi3.RequestBody{Required: !o.optionalBody,
-			Content: openapi3.Content{"application/json": &openapi3.MediaType{Schema: S(o.body)}}}}
-	case o.csvBody != "":
-		op.RequestBody = &openapi3.RequestBodyRef{Value: &openapi3.RequestBody{Required: true, Description: o.csvBody,
-			Content: openapi3.Content{"text/csv": &openapi3.MediaType{Schema: S(describe(openapi3.NewStringSchema(), "CSV, UTF-8"))}}}}
+	if body {
+		rb := &openapi3.RequestBody{Required: o.body == nil || !o.optionalBody, Description: o.csvBody, Content: openapi3.Content{}}
+		// An op may take both: JSON, or the same as a CSV file.
+		if o.body != nil {
+			rb.Content["application/json"] = &openapi3.MediaType{Schema: S(o.body)}
+		}
+		if o.csvBody != "" {
+			rb.Content["text/csv"] = &openapi3.MediaType{Schema: S(describe(openapi3.NewStringSchema(), "CSV, UTF-8"))}
+		}
+		op.RequestBody = &openapi3.RequestBodyRef{Value: rb}
 	}
 
 	// Success answers; two with one status are JSON and CSV of the same.

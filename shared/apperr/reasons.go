@@ -14,6 +14,12 @@ import (
 // contract tests refuse a Chinese answer whose reason has no Chinese in it.
 var reasonsZH = [][2]string{
 	{"required", "必填"},
+	{"the 4 to 32 letters and digits of a tube code", "试管码须为4到32位字母或数字"},
+	{"a header row with 试管码 and 结果", "须有含“试管码”和“结果”的表头"},
+	{"at most %d rows", "最多%d行"},
+	{"a tube code and a result", "须有试管码和结果"},
+	{"not a CSV line", "不是有效的CSV行"},
+	{"negative, pooled_positive, positive or invalid (阴性, 混管阳性, 阳性, 无效)", "须为阴性、混管阳性、阳性或无效"},
 	{"the token of a sign-up link", "须为报名链接中的令牌"},
 	{"unknown field", "不认识的字段"},
 	{"at most %d characters", "最多%d个字符"},

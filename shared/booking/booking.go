@@ -36,6 +36,8 @@ type Round struct {
 	// PublishedAt is when its plan was first published to households: the
 	// feed shows windows from then (not cached with the round).
 	PublishedAt *time.Time `json:"-"`
+	// Pooling is how many swabs share a tube, by zone level.
+	Pooling Pooling `json:"pooling"`
 }
 
 // DefaultCheckInOpensMinutesBefore lets a site open its queue half an hour
@@ -198,9 +200,12 @@ var (
 	ErrNotBooked       = apperr.New(apperr.KindConflict, "NOT_BOOKED", "预约不存在或已取消", "No such booking, or it is cancelled")
 	ErrUnknownResident = apperr.New(apperr.KindInvalid, "UNKNOWN_RESIDENT", "居民不存在或不在本社区", "No such resident in this community")
 	ErrAlreadySampled  = apperr.New(apperr.KindConflict, "ALREADY_SAMPLED", "该居民本轮已采样", "This resident was sampled in this round already")
-	ErrUnknownCode     = apperr.New(apperr.KindNotFound, "UNKNOWN_CODE", "预约码无效", "No booking has this code")
-	ErrSlotPassed      = apperr.New(apperr.KindConflict, "SLOT_PASSED", "该时段已结束", "This slot is over")
-	ErrRoundNotOpen    = apperr.New(apperr.KindConflict, "ROUND_NOT_OPEN", "不在本轮检测的采样时间内", "Not within this round's sampling hours")
+	// ErrTubeRefused is a store's word that a tube took no more swabs;
+	// the service says why.
+	ErrTubeRefused  = errors.New("the tube takes no more swabs")
+	ErrUnknownCode  = apperr.New(apperr.KindNotFound, "UNKNOWN_CODE", "预约码无效", "No booking has this code")
+	ErrSlotPassed   = apperr.New(apperr.KindConflict, "SLOT_PASSED", "该时段已结束", "This slot is over")
+	ErrRoundNotOpen = apperr.New(apperr.KindConflict, "ROUND_NOT_OPEN", "不在本轮检测的采样时间内", "Not within this round's sampling hours")
 )
 
 // Outcomes the store reports; the service maps them to the errors above.

@@ -249,6 +249,17 @@ func (s *Service) register(ctx context.Context, communityID string) ([]registry.
 // roster is the community's register with the round's reasons and
 // samples, read now.
 func (s *Service) roster(ctx context.Context, r Round) (Roster, error) {
+	return s.readRoster(ctx, r, false)
+}
+
+// rosterWithSamples is the roster with each sample's site, lane and tube:
+// the progress and the review read them; the rest need only who and when
+// (a lighter read of the same items).
+func (s *Service) rosterWithSamples(ctx context.Context, r Round) (Roster, error) {
+	return s.readRoster(ctx, r, true)
+}
+
+func (s *Service) readRoster(ctx context.Context, r Round, samples bool) (Roster, error) {
 	buildings, residents, err := s.register(ctx, r.CommunityID)
 	if err != nil {
 		return Roster{}, err
@@ -262,6 +273,10 @@ func (s *Service) roster(ctx context.Context, r Round) (Roster, error) {
 	})
 	g.Go(func() error {
 		var err error
+		if !samples {
+			out.Sampled, err = s.Store.Sampled(gctx, r.ID, "")
+			return err
+		}
 		if out.Samples, err = s.Work.Samples(gctx, r.ID); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"mime"
 	"net/http"
 
 	"github.com/fangxian/fangxian/shared/apperr"
@@ -136,6 +137,33 @@ func (s *Service) Handlers() httpapi.Handlers {
 		}),
 		"checkIn": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *CheckInInput) (any, error) {
 			return s.CheckIn(r.Context(), auth.Caller(r), r.PathValue("roundId"), *in)
+		}),
+		"recordResults": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			var rows []ResultRow
+			var problems []ResultProblem
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "text/csv" {
+				body, err := httpapi.ReadBody(r, "text/csv")
+				if err != nil {
+					return nil, err
+				}
+				if rows, problems, err = ParseResultsCSV(body); err != nil {
+					return nil, err
+				}
+			} else {
+				var in ResultsInput
+				if err := httpapi.DecodeJSON(r, &in); err != nil {
+					return nil, err
+				}
+				rows = in.Results
+			}
+			return s.RecordResults(r.Context(), auth.Caller(r), r.PathValue("roundId"), rows, problems)
+		}),
+		"getTube": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			return s.TubeOf(r.Context(), auth.Caller(r), r.PathValue("tubeId"))
+		}),
+		"myResults": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			rs, err := s.MyResults(r.Context(), auth.Caller(r))
+			return map[string]any{"results": rs}, err
 		}),
 		"roundProgress": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			return s.Progress(r.Context(), auth.Caller(r), r.PathValue("roundId"))

@@ -94,7 +94,7 @@ func (s *Service) Progress(ctx context.Context, p auth.Principal, roundID string
 	if err != nil {
 		return RoundProgress{}, err
 	}
-	ro, err := s.roster(ctx, r)
+	ro, err := s.rosterWithSamples(ctx, r)
 	if err != nil {
 		return RoundProgress{}, err
 	}
@@ -125,6 +125,13 @@ func (s *Service) progress(ctx context.Context, r Round, ro Roster) (RoundProgre
 			}
 		}
 		out.Buildings = append(out.Buildings, row)
+	}
+	tubes, err := s.Tubes.Tubes(ctx, roundID)
+	if err != nil {
+		return RoundProgress{}, err
+	}
+	tubeCounts(out.Buildings, ro.Samples, tubes)
+	for _, row := range out.Buildings {
 		out.Total.add(row)
 	}
 	if out.Capacity, err = s.capacity(ctx, r, ro); err != nil {
@@ -206,6 +213,9 @@ func (t *BuildingProgress) add(row BuildingProgress) {
 	t.DoorToDoor += row.DoorToDoor
 	t.Accounted += row.Accounted
 	t.Left += row.Left
+	t.Resulted += row.Resulted
+	t.Pending += row.Pending
+	t.PooledPositive += row.PooledPositive
 }
 
 // Review is the night's review of a round (每晚复盘).
@@ -282,7 +292,7 @@ func (s *Service) Review(ctx context.Context, p auth.Principal, roundID string) 
 	if err != nil {
 		return Review{}, err
 	}
-	ro, err := s.roster(ctx, r)
+	ro, err := s.rosterWithSamples(ctx, r)
 	if err != nil {
 		return Review{}, err
 	}
@@ -290,10 +300,7 @@ func (s *Service) Review(ctx context.Context, p auth.Principal, roundID string) 
 	if err != nil {
 		return Review{}, err
 	}
-	samples, err := s.Work.Samples(ctx, roundID)
-	if err != nil {
-		return Review{}, err
-	}
+	samples := ro.Samples
 	sites, err := s.Sites.Sites(ctx, roundID)
 	if err != nil {
 		return Review{}, err

@@ -67,6 +67,10 @@ type Service struct {
 	// Watch says which households have not acknowledged the building's
 	// notices and who has no temperature today, for a 楼栋长's view.
 	Watch Watcher
+	// Zones gives a building's zone level, for the size of its tubes;
+	// Tubes keeps the tubes and the lab's results.
+	Zones ZoneLevels
+	Tubes TubeStore
 
 	// windows caches each building's planned window for windowTTL.
 	windows sync.Map
@@ -97,6 +101,9 @@ type RoundInput struct {
 	AllowPastStart bool `json:"allowPastStart"`
 	// BookingRequired: false makes booking optional (default true).
 	BookingRequired *bool `json:"bookingRequired"`
+	// Pooling: how many swabs a tube takes by zone level (DefaultPooling
+	// when nil).
+	Pooling *Pooling `json:"pooling"`
 }
 
 // pastStartGrace is how far in the past a start may be without
@@ -133,13 +140,18 @@ func (s *Service) CreateRound(ctx context.Context, p auth.Principal, communityID
 	if !in.StartsAt.IsZero() && in.StartsAt.Before(s.Now().Add(-pastStartGrace)) && !in.AllowPastStart {
 		fields = append(fields, apperr.FieldError{Field: "startsAt", Reason: "in the past: give allowPastStart true to open a round already under way"})
 	}
+	pooling := DefaultPooling
+	if in.Pooling != nil {
+		pooling = *in.Pooling
+		fields = append(fields, pooling.problems()...)
+	}
 	if len(fields) > 0 {
 		return Round{}, apperr.Validation.WithFields(fields...)
 	}
 	r := Round{ID: NewRoundID(), CommunityID: communityID, Name: in.Name, StartsAt: in.StartsAt.Truncate(time.Second).In(chinatime.Zone),
 		EndsAt: in.EndsAt.Truncate(time.Second).In(chinatime.Zone), SlotMinutes: in.SlotMinutes, CheckInOpensMinutesBefore: opens,
 		CreatedAt: s.Now().Truncate(time.Second).In(chinatime.Zone), Drill: drill.RunOf(ctx),
-		BookingRequired: in.BookingRequired == nil || *in.BookingRequired}
+		BookingRequired: in.BookingRequired == nil || *in.BookingRequired, Pooling: pooling}
 	return r, s.Store.CreateRound(ctx, r)
 }
 
@@ -675,6 +687,8 @@ type CheckInResult struct {
 	SampledAt  time.Time `json:"sampledAt"`
 	SiteID     string    `json:"siteId,omitempty"`
 	AtDoor     bool      `json:"atDoor,omitempty"`
+	// Tube is the tube the swab went into, when the site records tubes.
+	Tube string `json:"tube,omitempty"`
 }
 
 // CheckInInput is a check-in: by booking code or resident id (a walk-in
@@ -690,6 +704,11 @@ type CheckInInput struct {
 	// Lane is the site's 采样台 that took it (1 to 50), for the night's
 	// review per lane; 0 when not said.
 	Lane int `json:"lane"`
+	// Tube is the code of the tube the swab went into; with a lane, later
+	// check-ins of the lane that give none go into the same tube until it
+	// is full. Position is the swab's place in it, when the site counts.
+	Tube     string `json:"tube"`
+	Position int    `json:"position"`
 }
 
 // Sample is a check-in as the store keeps it.
@@ -702,6 +721,13 @@ type Sample struct {
 	SiteID      string
 	AtDoor      bool
 	Lane        int
+	// Tube, when the site records tubes: its size and zone level (the
+	// first swab's fix them), and the household of a household's tube.
+	Tube          string
+	TubeSize      int
+	TubeLevel     string
+	TubeHousehold string
+	Position      int
 }
 
 // ErrWrongSite refuses a site volunteer's check-in at a site not theirs.
@@ -760,12 +786,23 @@ func (s *Service) CheckIn(ctx context.Context, p auth.Principal, roundID string,
 		return CheckInResult{}, ErrUnknownResident
 	}
 	at := s.Now().Truncate(time.Second).In(chinatime.Zone)
-	walkIn, err := s.Store.CheckIn(ctx, Sample{RoundID: roundID, ResidentID: residentID, CommunityID: r.CommunityID, At: at,
-		By: p.UserID, SiteID: in.SiteID, AtDoor: in.AtDoor, Lane: in.Lane})
+	sm := Sample{RoundID: roundID, ResidentID: residentID, CommunityID: r.CommunityID, At: at,
+		By: p.UserID, SiteID: in.SiteID, AtDoor: in.AtDoor, Lane: in.Lane}
+	tube, err := s.tubeFor(ctx, roundID, in)
 	if err != nil {
 		return CheckInResult{}, err
 	}
-	return CheckInResult{ResidentID: residentID, WalkIn: walkIn, SampledAt: at, SiteID: in.SiteID, AtDoor: in.AtDoor}, nil
+	if err := s.tubeSample(ctx, r, &sm, tube, in.Position); err != nil {
+		return CheckInResult{}, err
+	}
+	walkIn, err := s.Store.CheckIn(ctx, sm)
+	if errors.Is(err, ErrTubeRefused) {
+		return CheckInResult{}, s.tubeRefusal(ctx, sm)
+	}
+	if err != nil {
+		return CheckInResult{}, err
+	}
+	return CheckInResult{ResidentID: residentID, WalkIn: walkIn, SampledAt: at, SiteID: in.SiteID, AtDoor: in.AtDoor, Tube: sm.Tube}, nil
 }
 
 // BuildingProgress is one row of the progress report.
@@ -781,6 +818,11 @@ type BuildingProgress struct {
 	DoorToDoor int `json:"doorToDoor"`
 	Accounted  int `json:"accounted"`
 	Left       int `json:"left"`
+	// Of the sampled into a tube: those whose tube has its result, those
+	// waiting for it, and those in a pooled-positive or positive tube.
+	Resulted       int `json:"resulted"`
+	Pending        int `json:"pending"`
+	PooledPositive int `json:"pooledPositive"`
 }
 
 func (s *Service) allBuildings(ctx context.Context, communityID string) ([]registry.Building, error) {

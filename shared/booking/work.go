@@ -51,6 +51,7 @@ type SampleRecord struct {
 	AtDoor     bool
 	SlotID     string
 	Lane       int
+	Tube       string
 }
 
 // SitePatch changes a site while the round runs: any of its size, its

@@ -22,7 +22,7 @@ import (
 
 // Sets of personal data an emergency leaves, in the order they are marked.
 var Sets = []Set{
-	{Name: "bookings", Holds: "testing rounds: bookings, booking codes, check-ins (sampled), reasons for not being sampled"},
+	{Name: "bookings", Holds: "testing rounds: bookings, booking codes, check-ins (sampled), tubes and their results, reasons for not being sampled"},
 	{Name: "temperatures", Holds: "daily temperature reports, from the emergency's first day to its last"},
 	{Name: "help", Holds: "help requests with their notes and actions"},
 	{Name: "orders", Holds: "supply orders with their lines, door codes and history"},

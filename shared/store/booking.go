@@ -54,6 +54,8 @@ type roundItem struct {
 	// read as booking required.
 	BookingOptional bool   `dynamodbav:"bookingOptional,omitempty"`
 	PublishedAt     string `dynamodbav:"publishedAt,omitempty"`
+	// Pooling; a round kept before it reads as the default.
+	Pooling booking.Pooling `dynamodbav:"pooling"`
 }
 
 type slotItem struct {
@@ -75,7 +77,7 @@ func (it slotItem) domain() booking.Slot {
 func (it roundItem) domain() booking.Round {
 	return booking.Round{ID: it.ID, CommunityID: it.CommunityID, Name: it.Name, StartsAt: parseTime(it.StartsAt),
 		EndsAt: parseTime(it.EndsAt), SlotMinutes: it.SlotMinutes, CheckInOpensMinutesBefore: it.CheckInOpen, CreatedAt: parseTime(it.CreatedAt), Drill: it.Drill,
-		BookingRequired: !it.BookingOptional, PublishedAt: optionalTime(it.PublishedAt)}
+		BookingRequired: !it.BookingOptional, PublishedAt: optionalTime(it.PublishedAt), Pooling: it.Pooling.OrDefault()}
 }
 
 type siteItem struct {
@@ -139,7 +141,7 @@ func (s *Store) CreateRound(ctx context.Context, r booking.Round) error {
 	ix := RoundsIndex(r.CommunityID, r.CreatedAt, r.ID)
 	av, err := record(roundItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "round"}, ID: r.ID, CommunityID: r.CommunityID,
 		Name: r.Name, StartsAt: formatTime(r.StartsAt), EndsAt: formatTime(r.EndsAt), SlotMinutes: r.SlotMinutes, CheckInOpen: r.CheckInOpensMinutesBefore,
-		CreatedAt: formatTime(r.CreatedAt), Status: "open", Drill: r.Drill, BookingOptional: !r.BookingRequired})
+		CreatedAt: formatTime(r.CreatedAt), Status: "open", Drill: r.Drill, BookingOptional: !r.BookingRequired, Pooling: r.Pooling})
 	if err != nil {
 		return err
 	}
@@ -450,7 +452,7 @@ func (s *Store) CheckIn(ctx context.Context, sm booking.Sample) (bool, error) {
 	walkIn := b.Status != booking.StatusBooked
 	sk := SampledKey(sm.RoundID, sm.ResidentID)
 	av, err := record(sampledItem{keys: keys{PK: sk.PK, SK: sk.SK, Type: "sampled"}, ResidentID: sm.ResidentID, SampledAt: formatTime(sm.At),
-		By: sm.By, WalkIn: walkIn, SiteID: sm.SiteID, AtDoor: sm.AtDoor, SlotID: b.SlotID, Lane: sm.Lane})
+		By: sm.By, WalkIn: walkIn, SiteID: sm.SiteID, AtDoor: sm.AtDoor, SlotID: b.SlotID, Lane: sm.Lane, Tube: sm.Tube, Position: sm.Position})
 	if err != nil {
 		return false, err
 	}
@@ -465,6 +467,13 @@ func (s *Store) CheckIn(ctx context.Context, sm booking.Sample) (bool, error) {
 	if walkIn {
 		items[2] = s.progress(sm.RoundID, building, "sampled", 1, "walkIns")
 	}
+	if sm.Tube != "" {
+		tube, err := s.tubeWrites(sm, registry.HouseholdOf(sm.ResidentID))
+		if err != nil {
+			return walkIn, err
+		}
+		items = append(items, tube...)
+	}
 	err = s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
@@ -473,6 +482,9 @@ func (s *Store) CheckIn(ctx context.Context, sm booking.Sample) (bool, error) {
 		}
 		if failed(tce, 1) {
 			return walkIn, booking.ErrUnknownResident.Wrap(err)
+		}
+		if sm.Tube != "" && failed(tce, 3) {
+			return walkIn, booking.ErrTubeRefused
 		}
 	}
 	if err != nil {
@@ -493,6 +505,8 @@ type sampledItem struct {
 	AtDoor     bool   `dynamodbav:"atDoor,omitempty"`
 	SlotID     string `dynamodbav:"slotId,omitempty"`
 	Lane       int    `dynamodbav:"lane,omitempty"`
+	Tube       string `dynamodbav:"tube,omitempty"`
+	Position   int    `dynamodbav:"position,omitempty"`
 }
 
 // Samples lists a round's samples.
@@ -504,7 +518,7 @@ func (s *Store) Samples(ctx context.Context, roundID string) ([]booking.SampleRe
 			return err
 		}
 		out = append(out, booking.SampleRecord{ResidentID: it.ResidentID, At: parseTime(it.SampledAt), By: it.By, WalkIn: it.WalkIn,
-			SiteID: it.SiteID, AtDoor: it.AtDoor, SlotID: it.SlotID, Lane: it.Lane})
+			SiteID: it.SiteID, AtDoor: it.AtDoor, SlotID: it.SlotID, Lane: it.Lane, Tube: it.Tube})
 		return nil
 	})
 	return out, err

@@ -1064,6 +1064,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My household's results in the latest rounds
+         * @description Each member sampled into a tube in the latest 3 rounds with a tube, with the tube's result (empty while the lab has not reported). Who: resident.
+         */
+        get: operations["myResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/temperatures": {
         parameters: {
             query?: never;
@@ -1525,6 +1545,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/rounds/{roundId}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The lab's results of a round's tubes
+         * @description JSON {results: [{tube, result}]} or a CSV file with 试管码 and 结果 columns (阴性/混管阳性/阳性/无效 or negative/pooled_positive/positive/invalid). Every row is checked first; a tube given two different results is refused whole; a tube not in the round is reported; the same file twice changes nothing. At most 5,000 rows. Who: staff, admin.
+         */
+        post: operations["recordResults"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rounds/{roundId}/review": {
         parameters: {
             query?: never;
@@ -1853,6 +1893,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tubes/{tubeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A tube: its people and their households
+         * @description The tube id is the round's id, -t, and the tube's code in lower case. Who to find when a tube comes back pooled positive: its members and their households' doors. Who: staff, admin.
+         */
+        get: operations["getTube"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/volunteers/{volunteerId}/approve": {
         parameters: {
             query?: never;
@@ -2064,7 +2124,13 @@ export interface components {
             /** @description Still to come to a site. */
             left: number;
             name: string;
+            /** @description Sampled into a tube whose result is not back. */
+            pending: number;
+            /** @description In a tube back pooled positive or positive. */
+            pooledPositive: number;
             residents: number;
+            /** @description Sampled into a tube whose result is back. */
+            resulted: number;
             sampled: number;
             /** @description Sampled without a booking. */
             walkIns: number;
@@ -2135,6 +2201,8 @@ export interface components {
             sampledAt: string;
             /** @description Where it was taken. */
             siteId?: string;
+            /** @description The tube the swab went into. */
+            tube?: string;
             /** @description Sampled without a booking. */
             walkIn: boolean;
         };
@@ -2737,6 +2805,16 @@ export interface components {
             /** @description open_site: the name of a spare site of the round the run opened. */
             site?: string;
         };
+        /** @description Swabs a tube takes by the zone level of the person's building (混采); default 1, 10, 20, 20. */
+        Pooling: {
+            controlled: number;
+            /** @description Buildings in no zone. */
+            others: number;
+            /** @description One tube a household (一户一管), whatever the level. */
+            perHousehold?: boolean;
+            precaution: number;
+            sealed: number;
+        };
         Post: {
             buildingId?: string;
             communityId: string;
@@ -2835,6 +2913,22 @@ export interface components {
             /** @description A mainland mobile number, 11 digits (the server also takes +86, spaces and dashes). */
             phone?: string;
         };
+        ResultsReport: {
+            applied: number;
+            /** @description Tubes given two different results: nothing written for them. */
+            conflicting: string[];
+            invalid: {
+                reason: string;
+                row: number;
+            }[];
+            /** @description Tubes of this upload back pooled positive or positive. */
+            pooledPositive: string[];
+            rows: number;
+            /** @description Tubes that had this result already. */
+            unchanged: number;
+            /** @description Tubes not in the round: reported, not guessed. */
+            unknown: string[];
+        };
         Review: {
             calls: components["schemas"]["Call"][];
             capacity: components["schemas"]["Capacity"];
@@ -2882,6 +2976,7 @@ export interface components {
             endsAt: string;
             id: string;
             name: string;
+            pooling: components["schemas"]["Pooling"];
             slotMinutes: number;
             /**
              * Format: date-time
@@ -3125,6 +3220,44 @@ export interface components {
             missing: components["schemas"]["Missing"][];
             /** @description Residents of sealed and controlled buildings who reported. */
             reported: number;
+        };
+        Tube: {
+            /** @description The tube's code. */
+            code: string;
+            count: number;
+            /** @enum {string} */
+            level?: "sealed" | "controlled" | "precaution" | "none";
+            /** @enum {string} */
+            result?: "negative" | "pooled_positive" | "positive" | "invalid";
+            /**
+             * Format: date-time
+             * @description RFC 3339, Beijing time (+08:00).
+             */
+            resultAt?: string;
+            roundId: string;
+            /** @description Where its first swab was taken. */
+            siteId?: string;
+            /** @description Swabs it takes, by the zone level of its first. */
+            size: number;
+        };
+        TubeView: {
+            /** @description Where to knock. */
+            households: {
+                building: string;
+                householdId: string;
+                /** @description All its people, the tube's and the others at home. */
+                members: number;
+                room: string;
+                unit: string;
+            }[];
+            id: string;
+            members: {
+                householdId: string;
+                name: string;
+                position?: number;
+                residentId: string;
+            }[];
+            tube: components["schemas"]["Tube"];
         };
         Unsampled: {
             building: string;
@@ -7557,6 +7690,7 @@ export interface operations {
                     endsAt: string;
                     /** @description E.g. 第5轮. At most 64 characters; control, bidi and zero-width characters are refused. */
                     name: string;
+                    pooling?: components["schemas"]["Pooling"];
                     slotMinutes: number;
                     /**
                      * Format: date-time
@@ -10460,6 +10594,90 @@ export interface operations {
             };
         };
     };
+    myResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: {
+                            name: string;
+                            residentId: string;
+                            /**
+                             * @description Empty while pending.
+                             * @enum {string}
+                             */
+                            result: "" | "negative" | "pooled_positive" | "positive" | "invalid";
+                            round: string;
+                            roundId: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     reportTemperature: {
         parameters: {
             query?: never;
@@ -12484,17 +12702,25 @@ export interface operations {
                     code: string;
                     /** @description The site's lane (采样台) that took it, for the review per lane; with siteId. */
                     lane?: number;
+                    /** @description The swab's place in the tube. */
+                    position?: number;
                     /** @description The site it is taken at. */
                     siteId?: string;
+                    /** @description The tube's code, scanned when the lane starts a tube; with a lane, later check-ins without one go into the lane's tube until it is full. */
+                    tube?: string;
                 } | {
                     /** @description Taken at the resident's door. */
                     atDoor?: boolean;
                     /** @description The site's lane (采样台) that took it; with siteId. */
                     lane?: number;
+                    /** @description The swab's place in the tube. */
+                    position?: number;
                     /** @description A walk-in, or a door. */
                     residentId: string;
                     /** @description The site it is taken at. */
                     siteId?: string;
+                    /** @description The tube's code, scanned when the lane starts a tube; with a lane, later check-ins without one go into the lane's tube until it is full. */
+                    tube?: string;
                 };
             };
         };
@@ -12559,7 +12785,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict: ALREADY_SAMPLED, ROUND_NOT_OPEN */
+            /** @description Conflict: ALREADY_SAMPLED, ROUND_NOT_OPEN, TUBE_FULL, TUBE_OTHER_HOUSEHOLD, TUBE_OTHER_ZONE, TUBE_RESULTED */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -13027,6 +13253,131 @@ export interface operations {
                 };
             };
             /** @description Bad Request: INVALID_JSON, UNKNOWN_RESIDENT, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND, ROUND_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    recordResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roundId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The lab's results: 试管码, 结果. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    results: {
+                        result: string;
+                        tube: string;
+                    }[];
+                };
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResultsReport"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, RESULTS_FILE_INVALID, VALIDATION_FAILED */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -15206,6 +15557,100 @@ export interface operations {
                 };
             };
             /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTube: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tubeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TubeView"];
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND, TUBE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
