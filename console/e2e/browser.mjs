@@ -252,6 +252,21 @@ async function staffAndLane() {
   await lead.screenshot({ path: `${shots}/console-building.png`, fullPage: false });
   current = page;
 
+  // 结果: the lab's file with one tube pooled positive; its trace, its
+  // doors told, a single sample taken at the door.
+  await page.click(".el-menu-item:has-text('结果')");
+  await page.setInputFiles("input[name=results]", { name: "结果.csv", mimeType: "text/csv", buffer: Buffer.from("试管码,结果\nE2E00001,混管阳性\n") });
+  out.results = (await (await page.waitForSelector("text=/检测结果：1 行/")).textContent()).trim();
+  expect(/混管阳性 1 管，已通知 2 户/.test(out.results), `the results' answer, not ${out.results}`);
+  await page.waitForSelector(".trace[data-tube='E2E00001'] .person");
+  out.tracePeople = await page.locator(".trace[data-tube='E2E00001'] .person").count();
+  const door = page.locator(".trace .person button[data-resident] >> nth=0");
+  const who = await door.getAttribute("data-resident");
+  await page.fill(`input[name=single-${who}]`, "DS000001");
+  await door.click();
+  await page.waitForSelector("text=单采 DS000001");
+  await page.screenshot({ path: `${shots}/console-results.png`, fullPage: false });
+
   // 预案: a step added and saved; then a drill started from the page
   // (pressed twice), its run with each step's time from the switch, and
   // the banner on every page.

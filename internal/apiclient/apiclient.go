@@ -113,10 +113,19 @@ func (c *Client) Call(ctx context.Context, method, path, token string, in, out a
 	return err
 }
 
+// Raw is a body sent as it is (a CSV file), not as JSON.
+type Raw struct {
+	ContentType string
+	Body        []byte
+}
+
 // Do is Call with extra headers, answering the response headers too.
 func (c *Client) Do(ctx context.Context, method, path, token string, headers map[string]string, in, out any) (http.Header, error) {
 	var body io.Reader
-	if in != nil {
+	contentType := "application/json"
+	if raw, ok := in.(Raw); ok {
+		body, contentType = bytes.NewReader(raw.Body), raw.ContentType
+	} else if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return nil, err
@@ -128,7 +137,7 @@ func (c *Client) Do(ctx context.Context, method, path, token string, headers map
 		return nil, err
 	}
 	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

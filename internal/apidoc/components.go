@@ -106,9 +106,10 @@ func coreComponents() openapi3.Schemas {
 		"Tube": S(object(props{
 			"code": S(pattern(`^[A-Z0-9]{4,32}$`, "The tube's code.")), "roundId": S(id("")),
 			"size": S(describe(integer(1, 20), "Swabs it takes, by the zone level of its first.")), "count": S(integer(0, 20)),
-			"level":  S(enum("sealed", "controlled", "precaution", "none")),
+			"level":  S(enum("sealed", "controlled", "precaution", "none", "single")),
 			"siteId": S(id("Where its first swab was taken.")),
 			"result": S(enum("negative", "pooled_positive", "positive", "invalid")), "resultAt": S(beijingTime()),
+			"single": S(describe(str(4, 32), "The pooled tube whose trace this one-swab tube samples again.")),
 		}, "code", "roundId", "size", "count")),
 		"TubeView": S(object(props{
 			"id": S(id("")), "tube": ref("Tube"),
@@ -120,14 +121,45 @@ func coreComponents() openapi3.Schemas {
 				"members": S(describe(integer(0, 100), "All its people, the tube's and the others at home.")),
 			}, "householdId", "building", "unit", "room", "members"))), "Where to knock.")),
 		}, "id", "tube", "members", "households")),
+		"Trace": S(object(props{
+			"roundId": S(id("")), "tube": S(str(4, 32)), "tubeId": S(id("")), "result": S(enum("pooled_positive", "positive")),
+			"openedAt": S(beijingTime()), "dueAt": S(describe(beijingTime(), "The single samples are due by then.")),
+			"texted": S(describe(integer(0, 1000), "Households texted to stay in place.")),
+			"households": S(array(S(object(props{
+				"householdId": S(id("")), "door": S(str(0, 64)),
+				"people": S(array(S(object(props{
+					"residentId": S(id("")), "name": S(str(0, 32)), "singleTube": S(str(4, 32)), "singleAt": S(beijingTime()),
+					"singleResult": S(enum("negative", "pooled_positive", "positive", "invalid")),
+				}, "residentId", "name")))),
+			}, "householdId", "door", "people")))),
+			"status":   S(enum("open", "released", "escalated")),
+			"closedAt": S(beijingTime()), "overdue": S(boolean()),
+			"proposal": S(describe(str(0, 200), "On a positive single sample: what staff should decide.")),
+		}, "roundId", "tube", "tubeId", "result", "openedAt", "dueAt", "texted", "households", "status", "overdue")),
+		"Single": S(object(props{
+			"roundId": S(id("")), "traceTube": S(str(4, 32)), "residentId": S(id("")), "tube": S(str(4, 32)), "at": S(beijingTime()), "by": S(id("")),
+		}, "roundId", "traceTube", "residentId", "tube", "at", "by")),
+		"SamplesReport": S(object(props{
+			"rows": S(integer(0, 1e6)), "matched": S(describe(integer(0, 1e6), "Rows that marked their resident sampled into their tube.")),
+			"alreadySampled": S(describe(integer(0, 1e6), "Rows whose resident was sampled into the same tube already.")),
+			"bound":          S(describe(integer(0, 1e6), "Rows whose resident, checked in at the site without a tube, is now in the tube the export names.")),
+			"unmatched":      S(describe(array(ref("SampleProblem")), "Rows naming nobody of the community, or several people.")),
+			"conflicting":    S(describe(array(ref("SampleProblem")), "A person in two tubes, a tube over its size or of another zone level.")),
+			"invalid":        S(array(ref("SampleProblem"))),
+		}, "rows", "matched", "alreadySampled", "bound", "unmatched", "conflicting", "invalid")),
+		"SampleProblem": S(object(props{
+			"row": S(integer(1, 1e6)), "name": S(str(0, 64)), "phone": S(describe(str(0, 20), "Masked.")), "reason": S(str(1, 200)),
+			"code": S(str(0, 64)),
+		}, "row", "reason")),
 		"ResultsReport": S(object(props{
 			"rows": S(integer(0, 1e6)), "applied": S(integer(0, 1e6)),
 			"unchanged":      S(describe(integer(0, 1e6), "Tubes that had this result already.")),
 			"unknown":        S(describe(array(S(str(1, 32))), "Tubes not in the round: reported, not guessed.")),
 			"conflicting":    S(describe(array(S(str(1, 32))), "Tubes given two different results: nothing written for them.")),
 			"invalid":        S(array(S(object(props{"row": S(integer(1, 1e6)), "reason": S(str(1, 200))}, "row", "reason")))),
-			"pooledPositive": S(describe(array(S(str(1, 32))), "Tubes of this upload back pooled positive or positive.")),
-		}, "rows", "applied", "unchanged", "unknown", "conflicting", "invalid", "pooledPositive")),
+			"pooledPositive": S(describe(array(S(str(1, 32))), "Tubes of this upload back pooled positive or positive: each opens its trace.")),
+			"traced":         S(describe(integer(0, 1e6), "Households of those tubes texted to stay in place (written with the results).")),
+		}, "rows", "applied", "unchanged", "unknown", "conflicting", "invalid", "pooledPositive", "traced")),
 		"Site": S(object(props{
 			"id": S(id("")), "roundId": S(id("")), "name": S(str(1, 64)),
 			"lanes": S(integer(1, 50)), "perLanePerSlot": S(integer(1, 500)), "closed": S(boolean()),

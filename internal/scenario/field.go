@@ -137,6 +137,7 @@ func (r *runner) volunteerCall(ctx context.Context, method, path, token string, 
 
 type member struct {
 	ResidentID string `json:"residentId"`
+	Name       string `json:"name"`
 	Sampled    bool   `json:"sampled"`
 	Reason     string `json:"reason"`
 	AtDoor     bool   `json:"atDoor"`

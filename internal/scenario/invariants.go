@@ -193,6 +193,19 @@ func (r *runner) invariants(ctx context.Context) error {
 			fmt.Sprintf("%d feeds read right after their building's call, %d with the call first", f.FeedsRead, f.FeedsWithCall),
 			fmt.Sprintf("叫楼后读取 %d 户的消息，%d 户第一条是叫楼通知", f.FeedsRead, f.FeedsWithCall))
 	}
+	ev := r.rep.Evening
+	if r.c.Drill || !r.c.Remote {
+		r.rep.hold("every household of a pooled-positive tube told within 10 minutes", "混管阳性试管的每户都在10分钟内收到原地居家通知",
+			ev.Phoned > 0 && ev.Told == ev.Phoned && ev.ToldSeconds <= 600,
+			fmt.Sprintf("tube %s: %d households, %d with a phone, %d told, the last %.1f s after the results' upload", ev.PositiveTube, ev.Households, ev.Phoned, ev.Told, ev.ToldSeconds),
+			fmt.Sprintf("试管 %s：%d 户，有手机 %d 户，已通知 %d 户，最后一户在上传结果后 %.1f 秒", ev.PositiveTube, ev.Households, ev.Phoned, ev.Told, ev.ToldSeconds))
+	}
+	r.rep.hold("no household released before all its single results", "单采结果未全部返回前不解除管控", ev.Singles > 0 && !ev.ReleasedEarly && ev.Status == "released",
+		fmt.Sprintf("%d single samples; released early: %t; at the end: %s", ev.Singles, ev.ReleasedEarly, ev.Status),
+		fmt.Sprintf("单采 %d 人；提前解除：%s；最终：%s", ev.Singles, yesNo(ev.ReleasedEarly), traceStatusZH[ev.Status]))
+	r.rep.hold("no full identity number kept", "不保存完整证件号码", ev.FullIDRefused,
+		fmt.Sprintf("the export's row with a full number refused: %t", ev.FullIDRefused),
+		fmt.Sprintf("导出文件中含完整证件号码的行被拒绝：%s", yesNo(ev.FullIDRefused)))
 	r.rep.hold("the office's pace by site counts what the review counts", "今日各采样点速度与复盘的采样数一致", f.SitesPaced > 0 && f.SitesPaceDisagree == 0,
 		fmt.Sprintf("%d sites, %d disagree", f.SitesPaced, f.SitesPaceDisagree),
 		fmt.Sprintf("%d 个采样点，不一致 %d 个", f.SitesPaced, f.SitesPaceDisagree))

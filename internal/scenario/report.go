@@ -36,6 +36,7 @@ type Report struct {
 	DrillSMSByPurpose map[string]Parts `json:"drillSmsByPurpose,omitempty"`
 	SMSParts          int              `json:"smsParts"`
 	Errors            map[string]int   `json:"errorsByCode"`
+	Evening           Evening          `json:"evening"`
 	Invariants        []Invariant      `json:"invariants"`
 	Cost              *Cost            `json:"cost,omitempty"`
 

@@ -120,6 +120,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		{"childbirth help request", r.help},
 		{"temperatures reported", r.temperatures},
 		{"door-to-door list", r.unsampled},
+		{"evening: results and a pooled-positive trace", r.evening},
 		{"invariants", r.invariants},
 		{"switch back", r.switchOff},
 		{"costs", r.costs},

@@ -228,7 +228,7 @@ func (r *Root) Booking() *booking.Service {
 	return r.booking.get(func() *booking.Service {
 		st := r.Store
 		return &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, Drills: st, Work: st,
-			Watch: watcher{r}, Zones: st, Tubes: st, SMS: r.told(), Outbox: r.Outbox(), Now: r.Now}
+			Watch: watcher{r}, Zones: st, Tubes: st, Trace: st, SMS: r.told(), Outbox: r.Outbox(), Now: r.Now}
 	})
 }
 

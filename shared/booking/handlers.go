@@ -1,8 +1,10 @@
 package booking
 
 import (
+	"context"
 	"mime"
 	"net/http"
+	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/audit"
@@ -156,7 +158,36 @@ func (s *Service) Handlers() httpapi.Handlers {
 				}
 				rows = in.Results
 			}
-			return s.RecordResults(r.Context(), auth.Caller(r), r.PathValue("roundId"), rows, problems)
+			rep, err := s.RecordResults(r.Context(), auth.Caller(r), r.PathValue("roundId"), rows, problems)
+			return rep.In(httpapi.Language(r)), err
+		}),
+		"importSamples": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			body, err := httpapi.ReadBody(r, "text/csv")
+			if err != nil {
+				return nil, err
+			}
+			rows, err := ParseSamplesCSV(body)
+			if err != nil {
+				return nil, err
+			}
+			// Stop a few seconds before the function's deadline and say so
+			// (the same file again finishes it), rather than let API
+			// Gateway cut the request at 30 s.
+			ctx := r.Context()
+			if deadline, ok := ctx.Deadline(); ok {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithDeadline(ctx, deadline.Add(-3*time.Second))
+				defer cancel()
+			}
+			rep, err := s.ImportSamples(ctx, auth.Caller(r), r.PathValue("roundId"), rows)
+			return rep.In(httpapi.Language(r)), err
+		}),
+		"listTraces": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			ts, err := s.Traces(r.Context(), auth.Caller(r), r.PathValue("roundId"))
+			return map[string]any{"traces": ts}, err
+		}),
+		"takeSingle": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *SingleInput) (any, error) {
+			return s.TakeSingle(r.Context(), auth.Caller(r), r.PathValue("roundId"), *in)
 		}),
 		"getTube": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			return s.TubeOf(r.Context(), auth.Caller(r), r.PathValue("tubeId"))

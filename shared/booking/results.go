@@ -12,6 +12,8 @@ import (
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/dispatch"
+	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/registry"
 )
 
@@ -46,6 +48,17 @@ type ResultsReport struct {
 	// PooledPositive are the tubes of this upload that came back pooled
 	// positive or positive: their people are to be found now.
 	PooledPositive []string `json:"pooledPositive"`
+	// Traced are the households of those tubes texted to stay in place
+	// (written with the results: the queue sends them).
+	Traced int `json:"traced"`
+}
+
+// In says a report's reasons in lang ("en" or "zh"), as errors are.
+func (r ResultsReport) In(lang string) ResultsReport {
+	for i := range r.Invalid {
+		r.Invalid[i].Reason = apperr.ReasonIn(lang, r.Invalid[i].Reason)
+	}
+	return r
 }
 
 // ResultProblem is a row that could not be read.
@@ -108,9 +121,12 @@ var (
 // results is refused whole; an unknown tube is reported; a result a tube
 // has already changes nothing.
 func (s *Service) RecordResults(ctx context.Context, p auth.Principal, roundID string, rows []ResultRow, problems []ResultProblem) (ResultsReport, error) {
-	if _, err := s.managedRound(ctx, p, roundID); err != nil {
+	r, err := s.managedRound(ctx, p, roundID)
+	if err != nil {
 		return ResultsReport{}, err
 	}
+	// A drill's round: its traces' texts go to the drill's outbox.
+	ctx = drill.With(ctx, r.Drill)
 	if len(rows) > MaxResultRows {
 		return ResultsReport{}, apperr.Validation.WithFields(apperr.FieldError{Field: "results", Reason: fmt.Sprintf("at most %d rows", MaxResultRows)})
 	}
@@ -146,6 +162,7 @@ func (s *Service) RecordResults(ctx context.Context, p auth.Principal, roundID s
 	}
 	sort.Strings(codes)
 	now := s.Now()
+	singles := false
 	for _, code := range codes {
 		switch {
 		case conflicting[code]:
@@ -155,7 +172,18 @@ func (s *Service) RecordResults(ctx context.Context, p auth.Principal, roundID s
 			out.Unknown = append(out.Unknown, code)
 			continue
 		}
-		changed, err := s.Tubes.SetResult(ctx, roundID, code, want[code], now, p.UserID)
+		// A pooled tube back positive opens its trace in the same write:
+		// the households' texts cannot be lost between the two.
+		var trace *Trace
+		var texts []dispatch.Text
+		positive := want[code] == ResultPooledPositive || want[code] == ResultPositive
+		if positive && tubes[code].Single == "" && tubes[code].Result != want[code] {
+			if trace, texts, err = s.openTrace(ctx, r, code, want[code], now); err != nil {
+				return out, err
+			}
+		}
+		pending := dispatch.PendingTexts(ctx, now, texts)
+		changed, err := s.Trace.SetResultAndTrace(ctx, roundID, code, want[code], now, p.UserID, trace, pending)
 		if err != nil {
 			return out, err
 		}
@@ -163,9 +191,17 @@ func (s *Service) RecordResults(ctx context.Context, p auth.Principal, roundID s
 			out.Unchanged++
 			continue
 		}
+		s.Outbox.Flush(ctx, pending)
 		out.Applied++
-		if want[code] == ResultPooledPositive || want[code] == ResultPositive {
+		singles = singles || tubes[code].Single != ""
+		if positive && tubes[code].Single == "" {
 			out.PooledPositive = append(out.PooledPositive, code)
+			out.Traced += len(texts)
+		}
+	}
+	if singles {
+		if err := s.settleTraces(ctx, roundID); err != nil {
+			return out, err
 		}
 	}
 	return out, nil
@@ -211,7 +247,13 @@ func (s *Service) TubeOf(ctx context.Context, p auth.Principal, tubeID string) (
 	if err != nil {
 		return TubeView{}, err
 	}
-	t, members, err := s.Tubes.Tube(ctx, roundID, code)
+	return s.tubeView(ctx, r, code)
+}
+
+// tubeView reads a tube of round r with its people and their doors.
+func (s *Service) tubeView(ctx context.Context, r Round, code string) (TubeView, error) {
+	tubeID := TubeID(r.ID, code)
+	t, members, err := s.Tubes.Tube(ctx, r.ID, code)
 	if errors.Is(err, ErrNotFound) {
 		return TubeView{}, ErrTubeNotFound
 	}

@@ -3,6 +3,8 @@ package booking_test
 import (
 	"context"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/fangxian/fangxian/shared/booking"
@@ -91,6 +93,55 @@ func TestTubesAndResults(t *testing.T) {
 		t.Fatalf("an unknown tube: %v", err)
 	}
 
+	// The trace: the tube's two households texted to stay in place, their
+	// people sampled singly at the door, released when both are negative.
+	if rep.Traced != 2 {
+		t.Fatalf("%d households texted with the pooled positive, want 2", rep.Traced)
+	}
+	f.queue.Drain(ctx, f.root.Consumer().Handle)
+	holdA, holdB := f.texts(phoneOf(t, f, a), "trace_hold"), f.texts(phoneOf(t, f, b), "trace_hold")
+	if len(holdA) != 1 || len(holdB) != 1 || !strings.Contains(holdA[0].Body, "原地居家") {
+		t.Fatalf("the households' texts: %+v %+v", holdA, holdB)
+	}
+	traces, err := f.svc.Traces(ctx, f.staff, f.round.ID)
+	if err != nil || len(traces) != 1 || traces[0].Status != booking.TraceOpen || len(traces[0].Households) != 2 || traces[0].Overdue {
+		t.Fatalf("the trace %+v %v", traces, err)
+	}
+	singles := []struct {
+		name, resident, tube, want string
+	}{
+		{"a's single", a, "U0000001", ""},
+		{"b into a's single tube", b, "U0000001", "TUBE_IN_USE"},
+		{"b's single", b, "U0000002", ""},
+		{"a's single again", a, "U0000003", "ALREADY_SINGLE_SAMPLED"},
+		{"someone not traced", c, "U0000004", "NOT_TRACED"},
+	}
+	for _, sg := range singles {
+		if _, err := f.svc.TakeSingle(ctx, f.staff, f.round.ID, booking.SingleInput{ResidentID: sg.resident, Tube: sg.tube}); code(err) != sg.want {
+			t.Errorf("%s: %v, want %q", sg.name, err, sg.want)
+		}
+	}
+	if _, err := f.svc.RecordResults(ctx, f.staff, f.round.ID, []booking.ResultRow{{Tube: "U0000001", Result: "阴性"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if traces, _ := f.svc.Traces(ctx, f.staff, f.round.ID); traces[0].Status != booking.TraceOpen {
+		t.Fatalf("released before all its single results: %+v", traces[0])
+	}
+	last := []booking.ResultRow{{Tube: "U0000002", Result: "阴性"}}
+	for range 2 {
+		if _, err := f.svc.RecordResults(ctx, f.staff, f.round.ID, last, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	traces, _ = f.svc.Traces(ctx, f.staff, f.round.ID)
+	if traces[0].Status != booking.TraceReleased || traces[0].Households[0].People[0].SingleResult != booking.ResultNegative {
+		t.Fatalf("the trace after all negative: %+v", traces[0])
+	}
+	f.queue.Drain(ctx, f.root.Consumer().Handle)
+	if n := len(f.texts(phoneOf(t, f, a), "trace_released")) + len(f.texts(phoneOf(t, f, b), "trace_released")); n != 2 {
+		t.Fatalf("%d release texts, want one a household", n)
+	}
+
 	// The office's progress and the household's own results.
 	prog, err := f.svc.Progress(ctx, f.staff, f.round.ID)
 	if err != nil || prog.Total.Resulted != 3 || prog.Total.PooledPositive != 2 || prog.Total.Pending != 0 {
@@ -134,4 +185,129 @@ func TestPoolingIsChecked(t *testing.T) {
 	if f.round.Pooling != booking.DefaultPooling {
 		t.Fatalf("a round's default pooling: %+v", f.round.Pooling)
 	}
+}
+
+// TestATubeNeverTakesMoreThanItsSize: swabs scanned into one tube at once
+// (two lanes, one tube code) are taken up to its size and not one more.
+func TestATubeNeverTakesMoreThanItsSize(t *testing.T) {
+	f := newFixture(t, 10)
+	ctx := context.Background()
+	pairs := booking.Pooling{Sealed: 1, Controlled: 2, Precaution: 2, Others: 2}
+	r, err := f.svc.CreateRound(ctx, f.staff, "c1", booking.RoundInput{Name: "第6轮", StartsAt: f.round.StartsAt, EndsAt: f.round.EndsAt,
+		SlotMinutes: 30, AllowPastStart: true, Pooling: &pairs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, slots, err := f.svc.AddSite(ctx, f.staff, r.ID, booking.SiteInput{Name: "北门", Lanes: 2, PerLanePerSlot: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site := booking.SiteOf(slots[0].ID)
+	var people []string
+	for h := 1; h < households; h += 3 { // 2号楼's households
+		people = append(people, f.members[h]...)
+	}
+	results := make(chan string, len(people))
+	var wg sync.WaitGroup
+	for i, id := range people {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := f.svc.CheckIn(ctx, f.staff, r.ID, booking.CheckInInput{ResidentID: id, SiteID: site, Lane: i%2 + 1, Tube: "P0000001"})
+			results <- code(err)
+		}()
+	}
+	wg.Wait()
+	close(results)
+	taken := 0
+	for c := range results {
+		switch c {
+		case "":
+			taken++
+		case "TUBE_FULL":
+		default:
+			t.Errorf("a check-in into the shared tube: %s", c)
+		}
+	}
+	tube, members, err := f.st.Tube(ctx, r.ID, "P0000001")
+	if err != nil || taken != 2 || tube.Count != 2 || len(members) != 2 {
+		t.Fatalf("%d of %d taken into a tube of 2: %+v, %d members, %v", taken, len(people), tube, len(members), err)
+	}
+	prog, err := f.svc.Progress(ctx, f.staff, r.ID)
+	if err != nil || prog.Total.Sampled != 2 || prog.Total.Pending != 2 {
+		t.Fatalf("a refused swab left a sample behind: %+v %v", prog.Total, err)
+	}
+}
+
+// TestTheSamplingExportIsImported: the official system's export marks
+// people sampled into their tubes, by phone and name or by a name only one
+// resident has; a full identity number, a stranger, a second tube and a
+// time to come are reported; the same file twice changes nothing.
+func TestTheSamplingExportIsImported(t *testing.T) {
+	f := newFixture(t, 10)
+	ctx := context.Background()
+	file := "\ufeff姓名,证件号码,手机号,采集时间,采样点,试管码\n" +
+		"户主1,620102********1234,13700000001,,东门,M0000001\n" +
+		"家人1,,,,东门,M0000001\n" +
+		"张三,,13012345678,,,M0000003\n" +
+		"户主2,620102199001011234,13700000002,,,M0000004\n" +
+		"户主1,,13700000001,,,M0000002\n" +
+		"户主1,,13700000001,,,M0000001\n" +
+		"户主3,,13700000003,2099-01-01 10:00:00,,M0000005\n" +
+		"户主5,,13700000005,,,M0000006\n"
+	// 户主5 was checked in at the site, where nobody scanned tubes.
+	host5 := ""
+	for _, id := range f.members[5] {
+		if _, members, _ := f.st.Household(ctx, registry.HouseholdOf(id)); len(members) > 0 {
+			for _, m := range members {
+				if m.Phone == "13700000005" {
+					host5 = m.ID
+				}
+			}
+		}
+	}
+	if _, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, booking.CheckInInput{ResidentID: host5, SiteID: booking.SiteOf(f.slots[0].ID)}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := booking.ParseSamplesCSV([]byte(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pass := 1; pass <= 2; pass++ {
+		rep, err := f.svc.ImportSamples(ctx, f.staff, f.round.ID, rows)
+		matched, already, bound := 2, 1, 1
+		if pass == 2 {
+			matched, already, bound = 0, 4, 0
+		}
+		if err != nil || rep.Rows != 8 || rep.Matched != matched || rep.AlreadySampled != already || rep.Bound != bound || len(rep.Unmatched) != 1 || len(rep.Invalid) != 2 ||
+			len(rep.Conflicting) != 1 || rep.Conflicting[0].Code != "SAMPLED_IN_ANOTHER_TUBE" || rep.Unmatched[0].Phone != "130****5678" {
+			t.Fatalf("pass %d: %+v %v", pass, rep, err)
+		}
+		if zh := rep.In("zh"); !strings.Contains(zh.Invalid[0].Reason, "证件号码") {
+			t.Fatalf("the report in Chinese: %+v", zh.Invalid)
+		}
+	}
+	tube, members, err := f.st.Tube(ctx, f.round.ID, "M0000001")
+	if err != nil || tube.Count != 2 || len(members) != 2 || tube.SiteID != booking.SiteOf(f.slots[0].ID) {
+		t.Fatalf("the imported tube %+v %+v %v", tube, members, err)
+	}
+	if _, err := booking.ParseSamplesCSV([]byte("姓名,手机号\n张三,13012345678\n")); code(err) != "SAMPLES_FILE_INVALID" {
+		t.Fatalf("an export without tubes: %v", err)
+	}
+}
+
+// phoneOf is the phone a resident's household is texted at: its first.
+func phoneOf(t *testing.T, f *fixture, residentID string) string {
+	t.Helper()
+	_, members, err := f.st.Household(context.Background(), registry.HouseholdOf(residentID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range members {
+		if m.Phone != "" {
+			return m.Phone
+		}
+	}
+	t.Fatalf("no phone in %s's household", residentID)
+	return ""
 }

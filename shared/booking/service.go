@@ -71,6 +71,9 @@ type Service struct {
 	// Tubes keeps the tubes and the lab's results.
 	Zones ZoneLevels
 	Tubes TubeStore
+	// Trace keeps the traces of pooled-positive tubes and their single
+	// samples.
+	Trace TraceStore
 
 	// windows caches each building's planned window for windowTTL.
 	windows sync.Map

@@ -87,9 +87,9 @@ type TubeStore interface {
 	Tube(ctx context.Context, roundID, code string) (Tube, []TubeMember, error)
 	// Tubes reads every tube of a round, without members.
 	Tubes(ctx context.Context, roundID string) (map[string]Tube, error)
-	// SetResult records a tube's result: false when it had this result
-	// already.
-	SetResult(ctx context.Context, roundID, code, result string, at time.Time, by string) (bool, error)
+	// BindTube puts an earlier sample into its tube: ErrTubeRefused,
+	// ErrConflict when the sample has a tube already.
+	BindTube(ctx context.Context, sm Sample) error
 	// SampleTubes reads the tubes of some residents' samples in a round
 	// (the unsampled and those without a tube are absent).
 	SampleTubes(ctx context.Context, roundID string, residentIDs []string) (map[string]string, error)
@@ -109,6 +109,9 @@ type Tube struct {
 	Result     string     `json:"result,omitempty"`
 	ResultAt   *time.Time `json:"resultAt,omitempty"`
 	ResultedBy string     `json:"-"`
+	// Single is the pooled tube whose trace this one-swab tube samples
+	// a person of again (单采复核).
+	Single string `json:"single,omitempty"`
 }
 
 // TubeMember is one swab in a tube.

@@ -35,6 +35,15 @@ var (
 	buildingCalled = &Template{Name: "building_called", Purpose: "booking", MaxParts: 1,
 		Text:   "{building}居民请现在下楼到{site}采样点做核酸，请戴好口罩、保持间距，带好手机或预约码。",
 		Params: []Param{{"building", Text, 8}, {"site", Text, 8}}}
+	// A pooled tube came back positive (混管阳性): the household stays in
+	// place until its people are sampled singly at the door (单采复核).
+	traceHold = &Template{Name: "trace_hold", Purpose: "trace", MaxParts: 1,
+		Text:   "{door}住户：您家有人所在混管检测异常，请全家原地居家、不要外出，等待工作人员上门单采复核。",
+		Params: []Param{{"door", Text, 12}}}
+	// Every single sample of the household's people came back negative.
+	traceReleased = &Template{Name: "trace_released", Purpose: "trace", MaxParts: 1,
+		Text:   "{door}住户：单采复核结果均为阴性，原地居家要求解除，感谢配合。",
+		Params: []Param{{"door", Text, 12}}}
 	// A published plan: the household's building, window and site.
 	roundWindow = &Template{Name: "round_window", Purpose: "booking", MaxParts: 1,
 		Text:   "{building}核酸时间{time}起，地点{site}，届时听楼栋长通知下楼。",
@@ -129,7 +138,7 @@ var (
 		Params: []Param{{"title", Text, 20}}}
 )
 
-var catalogue = []*Template{signInCode, signupCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, buildingCalled, roundWindow, temperatureReminder, feverAlert,
+var catalogue = []*Template{signInCode, signupCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, buildingCalled, traceHold, traceReleased, roundWindow, temperatureReminder, feverAlert,
 	orderUpdate, orderOnTheWay, orderCancelled, orderHandedOver, helpNew, helpOverdue, helpClaimed, volunteerApproved, volunteerCall, volunteerBackup,
 	shiftUnfilled, replyKeywords, replyUnknown, replyChoose, replyBooked, replyCancelled, replyStatus, replyTemperature, replyMenu,
 	replyOrdered, replyRefused, replyHelp, replyAnswer, replyCheckedIn, replyCheckedOut, replyStarted, notice, noticeUrgent}
@@ -177,6 +186,13 @@ func BookingCancelled(closedSite, name string, at time.Time) (Message, error) {
 func BuildingCalled(building, site string) (Message, error) {
 	return fill(buildingCalled, Soften(building), Soften(site))
 }
+
+// TraceHold tells a household of a pooled-positive tube to stay in place
+// for single samples at its door.
+func TraceHold(door string) (Message, error) { return fill(traceHold, Soften(door)) }
+
+// TraceReleased tells a household its single samples were all negative.
+func TraceReleased(door string) (Message, error) { return fill(traceReleased, Soften(door)) }
 
 // RoundWindow tells a household its building's turn in a round.
 func RoundWindow(building string, at time.Time, site string) (Message, error) {

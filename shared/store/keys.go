@@ -438,3 +438,29 @@ func PendingKey(id string, at time.Time) Key {
 
 // PendingBatchKey marks a batch of pending records sent.
 func PendingBatchKey(batch string) Key { return Key{"PENDINGBATCH#" + batch, "SENT"} }
+
+// Tubes, results and traces of a round.
+
+// TubeKey is a tube of a round: its size, count and result. Tubes sit in
+// their round's partition, so they expire with its other health records.
+func TubeKey(roundID, code string) Key { return Key{"ROUND#" + roundID, "TUBE#" + code} }
+
+// TubeMemberKey is one swab in a tube ("TUBEM#", so that reading the
+// round's tubes by "TUBE#" reads none of their members).
+func TubeMemberKey(roundID, code, residentID string) Key {
+	return Key{"ROUND#" + roundID, "TUBEM#" + code + "#" + residentID}
+}
+
+// LaneTubeKey is the tube a site's lane is filling.
+func LaneTubeKey(roundID, siteID string, lane int) Key {
+	return Key{"ROUND#" + roundID, "LANETUBE#" + siteID + "#" + strconv.Itoa(lane)}
+}
+
+// TraceKey is the trace of a pooled-positive tube, in its round's
+// partition (it expires with the round's health records).
+func TraceKey(roundID, tube string) Key { return Key{"ROUND#" + roundID, "TRACE#" + tube} }
+
+// SingleKey is a person's single sample for a trace.
+func SingleKey(roundID, traceTube, residentID string) Key {
+	return Key{"ROUND#" + roundID, "SINGLE#" + traceTube + "#" + residentID}
+}

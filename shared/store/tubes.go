@@ -3,32 +3,15 @@ package store
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/registry"
 )
-
-// TubeKey is a tube of a round: its size, count and result. Tubes sit in
-// their round's partition, so they expire with its other health records.
-func TubeKey(roundID, code string) Key { return Key{"ROUND#" + roundID, "TUBE#" + code} }
-
-// TubeMemberKey is one swab in a tube ("TUBEM#", so that reading the
-// round's tubes by "TUBE#" reads none of their members).
-func TubeMemberKey(roundID, code, residentID string) Key {
-	return Key{"ROUND#" + roundID, "TUBEM#" + code + "#" + residentID}
-}
-
-// LaneTubeKey is the tube a site's lane is filling.
-func LaneTubeKey(roundID, siteID string, lane int) Key {
-	return Key{"ROUND#" + roundID, "LANETUBE#" + siteID + "#" + strconv.Itoa(lane)}
-}
 
 type tubeItem struct {
 	keys
@@ -42,11 +25,12 @@ type tubeItem struct {
 	Result     string `dynamodbav:"result,omitempty"`
 	ResultAt   string `dynamodbav:"resultAt,omitempty"`
 	ResultedBy string `dynamodbav:"resultedBy,omitempty"`
+	Single     string `dynamodbav:"single,omitempty"`
 }
 
 func (it tubeItem) domain() booking.Tube {
 	return booking.Tube{Code: it.Code, RoundID: it.RoundID, Size: it.Size, Count: it.Count, Level: it.Level, Household: it.Household,
-		SiteID: it.SiteID, Result: it.Result, ResultAt: optionalTime(it.ResultAt), ResultedBy: it.ResultedBy}
+		SiteID: it.SiteID, Result: it.Result, ResultAt: optionalTime(it.ResultAt), ResultedBy: it.ResultedBy, Single: it.Single}
 }
 
 type tubeMemberItem struct {
@@ -97,6 +81,39 @@ func (s *Store) tubeWrites(sm booking.Sample, householdID string) ([]types.Trans
 	return out, nil
 }
 
+// BindTube puts an earlier sample into its tube (the sampling system's
+// export comes after the site's check-in): the sample gains its tube, the
+// tube one more swab, in one transaction; ErrTubeRefused when the tube
+// takes no more, booking.ErrConflict when the sample has a tube already
+// or is gone.
+func (s *Store) BindTube(ctx context.Context, sm booking.Sample) error {
+	k := SampledKey(sm.RoundID, sm.ResidentID)
+	items := []types.TransactWriteItem{{Update: &types.Update{TableName: aws.String(s.Table), Key: k.av(),
+		UpdateExpression:          aws.String("SET #tube = :tube"),
+		ConditionExpression:       aws.String("attribute_exists(PK) AND attribute_not_exists(#tube)"),
+		ExpressionAttributeNames:  map[string]string{"#tube": "tube"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":tube": str(sm.Tube)}}}}
+	tube, err := s.tubeWrites(booking.Sample{RoundID: sm.RoundID, ResidentID: sm.ResidentID, At: sm.At, SiteID: sm.SiteID, Tube: sm.Tube,
+		TubeSize: sm.TubeSize, TubeLevel: sm.TubeLevel, TubeHousehold: sm.TubeHousehold}, registry.HouseholdOf(sm.ResidentID))
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, append(items, tube...))
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		if failed(tce, 0) {
+			return booking.ErrConflict
+		}
+		if failed(tce, 1) {
+			return booking.ErrTubeRefused
+		}
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
 // LaneTube reads the tube a lane is filling.
 func (s *Store) LaneTube(ctx context.Context, roundID, siteID string, lane int) (string, error) {
 	var it struct {
@@ -142,23 +159,6 @@ func (s *Store) Tubes(ctx context.Context, roundID string) (map[string]booking.T
 		return nil
 	})
 	return out, err
-}
-
-// SetResult records a tube's result unless it has this one already.
-func (s *Store) SetResult(ctx context.Context, roundID, code, result string, at time.Time, by string) (bool, error) {
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: TubeKey(roundID, code).av(),
-		UpdateExpression:          aws.String("SET #r = :r, #at = :at, #by = :by"),
-		ConditionExpression:       aws.String("attribute_exists(PK) AND (attribute_not_exists(#r) OR #r <> :r)"),
-		ExpressionAttributeNames:  map[string]string{"#r": "result", "#at": "resultAt", "#by": "resultedBy"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":r": str(result), ":at": str(formatTime(at)), ":by": str(by)}})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return false, nil
-	}
-	if err != nil {
-		return false, unavailable(err)
-	}
-	return true, nil
 }
 
 // SampleTubes reads the tubes of some residents' samples (BatchGetItem).

@@ -1605,6 +1605,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/rounds/{roundId}/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import the official sampling system's export
+         * @description A CSV file, UTF-8 with or without BOM, with 姓名, 手机号, 证件号码 (masked: a full number refuses the row and is not kept), 采集时间 (Beijing time), 采样点 and 试管码. Each row is matched to the register by phone and name, or by a name only one resident has; a matched row marks the person sampled into the tube (its size by their building's zone level). Unmatched rows (nobody, or several people) and conflicting ones (a person already in another tube, a tube over its size or of another zone level) are reported; the same file twice changes nothing. At most 15,000 rows and 4 MiB. Who: staff, admin.
+         */
+        post: operations["importSamples"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rounds/{roundId}/singles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A single sample at a traced person's door (单采)
+         * @description Into a new one-swab tube; its result comes with the lab's results (POST /results) and settles the trace. For staff and the door team. Who: staff, admin, volunteer.
+         */
+        post: operations["takeSingle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rounds/{roundId}/sites": {
         parameters: {
             query?: never;
@@ -1637,6 +1677,26 @@ export interface paths {
          * @description Who: any signed-in user.
          */
         get: operations["listSlots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rounds/{roundId}/traces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The round's traces of pooled-positive tubes (混管阳性追踪)
+         * @description Each pooled-positive (or positive) tube's households, held in place and texted (trace_hold) with the result, its people and their single samples (单采复核) with their results, due 2 hours after the result (overdue past it with samples still to take). A trace is released when every single sample is negative (the households are texted trace_released) and escalated on a positive, with the proposal to switch to emergency for staff to confirm. For staff and the door team. Who: staff, admin, volunteer.
+         */
+        get: operations["listTraces"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2921,9 +2981,11 @@ export interface components {
                 reason: string;
                 row: number;
             }[];
-            /** @description Tubes of this upload back pooled positive or positive. */
+            /** @description Tubes of this upload back pooled positive or positive: each opens its trace. */
             pooledPositive: string[];
             rows: number;
+            /** @description Households of those tubes texted to stay in place (written with the results). */
+            traced: number;
             /** @description Tubes that had this result already. */
             unchanged: number;
             /** @description Tubes not in the round: reported, not guessed. */
@@ -3079,6 +3141,28 @@ export interface components {
             /** @description A drill's zones, set on paper only. */
             zones?: components["schemas"]["Zone"][];
         };
+        SampleProblem: {
+            code?: string;
+            name?: string;
+            /** @description Masked. */
+            phone?: string;
+            reason: string;
+            row: number;
+        };
+        SamplesReport: {
+            /** @description Rows whose resident was sampled into the same tube already. */
+            alreadySampled: number;
+            /** @description Rows whose resident, checked in at the site without a tube, is now in the tube the export names. */
+            bound: number;
+            /** @description A person in two tubes, a tube over its size or of another zone level. */
+            conflicting: components["schemas"]["SampleProblem"][];
+            invalid: components["schemas"]["SampleProblem"][];
+            /** @description Rows that marked their resident sampled into their tube. */
+            matched: number;
+            rows: number;
+            /** @description Rows naming nobody of the community, or several people. */
+            unmatched: components["schemas"]["SampleProblem"][];
+        };
         Session: {
             /**
              * Format: date-time
@@ -3100,6 +3184,18 @@ export interface components {
             createdBy: string;
             /** @description Put it in the sign-up page's link or QR code; `POST /v1/auth/otp` with `purpose: signup` needs it as `signupLink`. */
             token: string;
+        };
+        Single: {
+            /**
+             * Format: date-time
+             * @description RFC 3339, Beijing time (+08:00).
+             */
+            at: string;
+            by: string;
+            residentId: string;
+            roundId: string;
+            traceTube: string;
+            tube: string;
         };
         Site: {
             closed: boolean;
@@ -3221,12 +3317,57 @@ export interface components {
             /** @description Residents of sealed and controlled buildings who reported. */
             reported: number;
         };
+        Trace: {
+            /**
+             * Format: date-time
+             * @description RFC 3339, Beijing time (+08:00).
+             */
+            closedAt?: string;
+            /**
+             * Format: date-time
+             * @description The single samples are due by then.
+             */
+            dueAt: string;
+            households: {
+                door: string;
+                householdId: string;
+                people: {
+                    name: string;
+                    residentId: string;
+                    /**
+                     * Format: date-time
+                     * @description RFC 3339, Beijing time (+08:00).
+                     */
+                    singleAt?: string;
+                    /** @enum {string} */
+                    singleResult?: "negative" | "pooled_positive" | "positive" | "invalid";
+                    singleTube?: string;
+                }[];
+            }[];
+            /**
+             * Format: date-time
+             * @description RFC 3339, Beijing time (+08:00).
+             */
+            openedAt: string;
+            overdue: boolean;
+            /** @description On a positive single sample: what staff should decide. */
+            proposal?: string;
+            /** @enum {string} */
+            result: "pooled_positive" | "positive";
+            roundId: string;
+            /** @enum {string} */
+            status: "open" | "released" | "escalated";
+            /** @description Households texted to stay in place. */
+            texted: number;
+            tube: string;
+            tubeId: string;
+        };
         Tube: {
             /** @description The tube's code. */
             code: string;
             count: number;
             /** @enum {string} */
-            level?: "sealed" | "controlled" | "precaution" | "none";
+            level?: "sealed" | "controlled" | "precaution" | "none" | "single";
             /** @enum {string} */
             result?: "negative" | "pooled_positive" | "positive" | "invalid";
             /**
@@ -3235,6 +3376,8 @@ export interface components {
              */
             resultAt?: string;
             roundId: string;
+            /** @description The pooled tube whose trace this one-swab tube samples again. */
+            single?: string;
             /** @description Where its first swab was taken. */
             siteId?: string;
             /** @description Swabs it takes, by the zone level of its first. */
@@ -12706,7 +12849,7 @@ export interface operations {
                     position?: number;
                     /** @description The site it is taken at. */
                     siteId?: string;
-                    /** @description The tube's code, scanned when the lane starts a tube; with a lane, later check-ins without one go into the lane's tube until it is full. */
+                    /** @description The tube's code (empty: none), scanned when the lane starts a tube; with a lane, later check-ins without one go into the lane's tube until it is full. */
                     tube?: string;
                 } | {
                     /** @description Taken at the resident's door. */
@@ -12719,7 +12862,7 @@ export interface operations {
                     residentId: string;
                     /** @description The site it is taken at. */
                     siteId?: string;
-                    /** @description The tube's code, scanned when the lane starts a tube; with a lane, later check-ins without one go into the lane's tube until it is full. */
+                    /** @description The tube's code (empty: none), scanned when the lane starts a tube; with a lane, later check-ins without one go into the lane's tube until it is full. */
                     tube?: string;
                 };
             };
@@ -13691,6 +13834,258 @@ export interface operations {
             };
         };
     };
+    importSamples: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roundId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The sampling system's export. */
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SamplesReport"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, SAMPLES_FILE_INVALID, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND, ROUND_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, IMPORT_INCOMPLETE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    takeSingle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roundId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A person of an open trace. */
+                    residentId: string;
+                    /** @description The new tube's code. */
+                    tube: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Single"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN, NOT_ON_DUTY */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND, ROUND_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: ALREADY_SINGLE_SAMPLED, NOT_TRACED, TUBE_IN_USE */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     addSite: {
         parameters: {
             query?: never;
@@ -13899,6 +14294,102 @@ export interface operations {
                 };
             };
             /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND, ROUND_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTraces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                roundId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        traces: components["schemas"]["Trace"][];
+                    };
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN, NOT_ON_DUTY */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
