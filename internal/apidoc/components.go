@@ -246,8 +246,9 @@ func coreComponents() openapi3.Schemas {
 			"sampled":        S(integer(0, 1e6)),
 			"perHour":        S(describe(number(0, 1e6), "The site's samples of the last 30 minutes, per hour.")),
 			"perLanePerHour": S(number(0, 1e6)),
+			"pending":        S(describe(integer(0, 1e6), "Its samples in a tube whose result is not back.")),
 			"lastAt":         S(describe(beijingTime(), "Its latest sample.")),
-		}, "siteId", "site", "lanes", "closed", "spare", "sampled", "perHour", "perLanePerHour")),
+		}, "siteId", "site", "lanes", "closed", "spare", "sampled", "perHour", "perLanePerHour", "pending")),
 		"RoundProgress": S(object(props{
 			"buildings": S(array(ref("BuildingProgress"))), "total": ref("BuildingProgress"),
 			"capacity": ref("Capacity"), "pace": ref("Pace"), "calls": S(array(ref("Call"))),

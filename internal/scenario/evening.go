@@ -158,7 +158,9 @@ func (r *runner) evening(ctx context.Context) error {
 		for _, h := range r.hs {
 			hh[h.id] = h
 		}
-		deadline := time.Now().Add(30 * time.Second)
+		// The texts wait in the queue behind the day's others: the promise
+		// is ten minutes from the upload.
+		deadline := uploaded.Add(10 * time.Minute)
 		for _, h := range tube.Households {
 			x := hh[h.HouseholdID]
 			if x == nil || len(x.phones) == 0 {
@@ -178,7 +180,7 @@ func (r *runner) evening(ctx context.Context) error {
 				if time.Now().After(deadline) {
 					break
 				}
-				time.Sleep(200 * time.Millisecond)
+				time.Sleep(500 * time.Millisecond)
 			}
 		}
 	}

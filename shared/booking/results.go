@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/drill"
@@ -204,6 +205,9 @@ func (s *Service) RecordResults(ctx context.Context, p auth.Principal, roundID s
 			return out, err
 		}
 	}
+	// The log keeps what the upload changed: a pooled positive is the
+	// start of a trace the office answers for.
+	audit.Changed(ctx, "results", nil, map[string]any{"applied": out.Applied, "pooledPositive": out.PooledPositive, "traced": out.Traced})
 	return out, nil
 }
 

@@ -234,7 +234,7 @@ func TestATubeNeverTakesMoreThanItsSize(t *testing.T) {
 		t.Fatalf("%d of %d taken into a tube of 2: %+v, %d members, %v", taken, len(people), tube, len(members), err)
 	}
 	prog, err := f.svc.Progress(ctx, f.staff, r.ID)
-	if err != nil || prog.Total.Sampled != 2 || prog.Total.Pending != 2 {
+	if err != nil || prog.Total.Sampled != 2 || prog.Total.Pending != 2 || prog.Sites[0].Pending != 2 {
 		t.Fatalf("a refused swab left a sample behind: %+v %v", prog.Total, err)
 	}
 }

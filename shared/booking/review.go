@@ -40,6 +40,8 @@ type SitePace struct {
 	// PerLanePerHour that over its lanes.
 	PerHour        float64 `json:"perHour"`
 	PerLanePerHour float64 `json:"perLanePerHour"`
+	// Pending are its samples in a tube whose result is not back.
+	Pending int `json:"pending"`
 	// LastAt is its latest sample: a site quiet for long stands out.
 	LastAt *time.Time `json:"lastAt,omitempty"`
 }
@@ -138,7 +140,7 @@ func (s *Service) progress(ctx context.Context, r Round, ro Roster) (RoundProgre
 		return out, err
 	}
 	out.Pace = pace(ro.Sampled, out.Total.Left+out.Total.DoorToDoor, s.Now(), r.EndsAt)
-	if out.Sites, err = s.sitePaces(ctx, roundID, ro.Samples); err != nil {
+	if out.Sites, err = s.sitePaces(ctx, roundID, ro.Samples, tubes); err != nil {
 		return out, err
 	}
 	out.Calls, err = s.calls(ctx, roundID, ro.Sampled)
@@ -147,15 +149,15 @@ func (s *Service) progress(ctx context.Context, r Round, ro Roster) (RoundProgre
 
 // sitePaces measures each site's pace over the last PaceWindow (or since
 // its first sample, when later), as pace does for the round.
-func (s *Service) sitePaces(ctx context.Context, roundID string, samples []SampleRecord) ([]SitePace, error) {
+func (s *Service) sitePaces(ctx context.Context, roundID string, samples []SampleRecord, tubes map[string]Tube) ([]SitePace, error) {
 	sites, err := s.Sites.Sites(ctx, roundID)
 	if err != nil {
 		return nil, err
 	}
 	now := s.Now()
 	type tally struct {
-		n, recent   int
-		first, last time.Time
+		n, recent, pending int
+		first, last        time.Time
 	}
 	by := map[string]*tally{}
 	for _, sm := range samples {
@@ -168,6 +170,9 @@ func (s *Service) sitePaces(ctx context.Context, roundID string, samples []Sampl
 			by[sm.SiteID] = t
 		}
 		t.n++
+		if sm.Tube != "" && tubes[sm.Tube].Result == "" {
+			t.pending++
+		}
 		if sm.At.Before(t.first) {
 			t.first = sm.At
 		}
@@ -182,7 +187,7 @@ func (s *Service) sitePaces(ctx context.Context, roundID string, samples []Sampl
 	for _, st := range sites {
 		sp := SitePace{SiteID: st.ID, Site: st.Name, Lanes: st.Lanes, Closed: st.Closed, Spare: st.Spare}
 		if t := by[st.ID]; t != nil {
-			sp.Sampled = t.n
+			sp.Sampled, sp.Pending = t.n, t.pending
 			last := chinatime.In(t.last)
 			sp.LastAt = &last
 			if span := min(PaceWindow, now.Sub(t.first)); span >= time.Minute && t.recent > 0 {

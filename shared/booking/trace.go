@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/dispatch"
@@ -233,7 +234,11 @@ func (s *Service) TakeSingle(ctx context.Context, p auth.Principal, roundID stri
 					continue
 				}
 				sg := Single{RoundID: roundID, TraceTube: t.Tube, ResidentID: in.ResidentID, Tube: code, At: chinatime.In(s.Now()), By: p.UserID}
-				return sg, s.Trace.SaveSingle(ctx, sg)
+				if err := s.Trace.SaveSingle(ctx, sg); err != nil {
+					return Single{}, err
+				}
+				audit.Changed(ctx, "single sample", nil, sg)
+				return sg, nil
 			}
 		}
 	}

@@ -3237,6 +3237,8 @@ export interface components {
              * @description Its latest sample.
              */
             lastAt?: string;
+            /** @description Its samples in a tube whose result is not back. */
+            pending: number;
             /** @description The site's samples of the last 30 minutes, per hour. */
             perHour: number;
             perLanePerHour: number;
