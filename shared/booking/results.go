@@ -201,7 +201,7 @@ func (s *Service) RecordResults(ctx context.Context, p auth.Principal, roundID s
 		}
 	}
 	if singles {
-		if err := s.settleTraces(ctx, roundID); err != nil {
+		if err := s.settleTraces(ctx, r); err != nil {
 			return out, err
 		}
 	}

@@ -314,14 +314,7 @@ func (s *Service) importSample(ctx context.Context, r Round, p auth.Principal, m
 		return "", problem, err
 	}
 	sm := Sample{RoundID: r.ID, ResidentID: res.ID, CommunityID: r.CommunityID, At: at, By: p.UserID, SiteID: siteID}
-	pool := r.Pooling.OrDefault()
-	sm.Tube, sm.TubeSize, sm.TubeLevel = code, pool.SizeFor(level), level
-	if sm.TubeLevel == "" {
-		sm.TubeLevel = "none"
-	}
-	if pool.PerHousehold {
-		sm.TubeHousehold = registry.HouseholdOf(res.ID)
-	}
+	putInTube(r, &sm, code, level)
 	switch {
 	case sampled && had == code:
 		return "already", problem, nil

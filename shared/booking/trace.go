@@ -107,17 +107,9 @@ func (s *Service) openTrace(ctx context.Context, r Round, code, result string, n
 	if err != nil {
 		return nil, nil, err
 	}
-	_, residents, err := s.register(ctx, r.CommunityID)
+	phoneOf, err := s.householdPhones(ctx, r.CommunityID)
 	if err != nil {
 		return nil, nil, err
-	}
-	phoneOf := map[string]string{}
-	for _, rs := range residents {
-		for _, res := range rs {
-			if res.Phone != "" && phoneOf[res.HouseholdID] == "" {
-				phoneOf[res.HouseholdID] = res.Phone
-			}
-		}
 	}
 	at := chinatime.In(now)
 	t := &Trace{RoundID: r.ID, Tube: code, TubeID: TubeID(r.ID, code), Result: result, OpenedAt: at, DueAt: at.Add(TraceWithin), Status: TraceOpen,
@@ -248,7 +240,8 @@ func (s *Service) TakeSingle(ctx context.Context, p auth.Principal, roundID stri
 // settleTraces closes the open traces whose single samples are all back:
 // all negative releases the households (and tells them); a positive
 // escalates, for staff to decide on the playbook's switch.
-func (s *Service) settleTraces(ctx context.Context, roundID string) error {
+func (s *Service) settleTraces(ctx context.Context, r Round) error {
+	roundID := r.ID
 	traces, err := s.Trace.Traces(ctx, roundID)
 	if err != nil {
 		return err
@@ -284,7 +277,7 @@ func (s *Service) settleTraces(ctx context.Context, roundID string) error {
 		}
 		var texts []dispatch.Text
 		if status == TraceReleased {
-			phones, err := s.householdPhones(ctx, t)
+			phones, err := s.householdPhones(ctx, r.CommunityID)
 			if err != nil {
 				return err
 			}
@@ -310,18 +303,18 @@ func (s *Service) settleTraces(ctx context.Context, roundID string) error {
 	return nil
 }
 
-// householdPhones gives each household of a trace the phone its texts go
-// to: the first of its people with one.
-func (s *Service) householdPhones(ctx context.Context, t Trace) (map[string]string, error) {
+// householdPhones gives each household of a community the phone a trace's
+// texts go to: the first of its people with one (from the cached register).
+func (s *Service) householdPhones(ctx context.Context, communityID string) (map[string]string, error) {
+	_, residents, err := s.register(ctx, communityID)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]string{}
-	for _, h := range t.Households {
-		residents, err := s.Directory.BuildingResidents(ctx, registry.BuildingOf(h.HouseholdID))
-		if err != nil {
-			return nil, err
-		}
-		for _, res := range residents {
-			if res.HouseholdID == h.HouseholdID && res.Phone != "" && out[h.HouseholdID] == "" {
-				out[h.HouseholdID] = res.Phone
+	for _, rs := range residents {
+		for _, res := range rs {
+			if res.Phone != "" && out[res.HouseholdID] == "" {
+				out[res.HouseholdID] = res.Phone
 			}
 		}
 	}

@@ -198,15 +198,22 @@ func (s *Service) tubeSample(ctx context.Context, r Round, sm *Sample, code stri
 	if err != nil {
 		return err
 	}
+	sm.Position = position
+	putInTube(r, sm, code, level)
+	return nil
+}
+
+// putInTube sets a sample's tube: its size for the zone level of the
+// person's building under the round's pooling.
+func putInTube(r Round, sm *Sample, code, level string) {
 	pool := r.Pooling.OrDefault()
-	sm.Tube, sm.TubeSize, sm.TubeLevel, sm.Position = code, pool.SizeFor(level), level, position
+	sm.Tube, sm.TubeSize, sm.TubeLevel = code, pool.SizeFor(level), level
 	if sm.TubeLevel == "" {
 		sm.TubeLevel = "none"
 	}
 	if pool.PerHousehold {
 		sm.TubeHousehold = registry.HouseholdOf(sm.ResidentID)
 	}
-	return nil
 }
 
 // tubeRefusal tells why a tube took no more swabs, from the tube as it is.
