@@ -18,6 +18,7 @@ import (
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/sheet"
 	"github.com/fangxian/fangxian/shared/store"
 )
 
@@ -301,5 +302,37 @@ func TestImportStopsBeforeTheDeadline(t *testing.T) {
 	_ = json.Unmarshal([]byte(out), &rep)
 	if code != 200 || rep.Imported != 3000 || rep.Residents.Created+rep.Residents.Unchanged != 3000 {
 		t.Fatalf("the same file again: %d %s", code, out)
+	}
+}
+
+// TestWorkbooksInAndOut: the register comes as an Excel workbook as well as
+// a CSV; a body labelled a workbook that is none is refused with nothing
+// imported; a CSV export comes as a workbook with ?format=xlsx.
+func TestWorkbooksInAndOut(t *testing.T) {
+	w := newWorld(t)
+	book, err := sheet.XLSX("Sheet1", []string{"building", "unit", "room", "name", "phone"},
+		[][]string{{"7号楼", "1", "101", "表格居民甲", "15800000001"}, {"7号楼", "1", "102", "表格居民乙", ""}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, out := w.call("POST", "/v1/communities/ca/imports", "staffA", sheet.MediaType, string(book))
+	if code != 200 || !strings.Contains(out, `"imported":2`) {
+		t.Fatalf("a workbook's register: %d %s", code, out)
+	}
+	for name, body := range map[string]string{"a CSV labelled a workbook": "building,unit,room,name\n8号楼,1,101,甲\n", "a zip bomb's first bytes": "PK\x03\x04"} {
+		if code, got, out := w.call("POST", "/v1/communities/ca/imports", "staffA", sheet.MediaType, body); code != 400 || got != "VALIDATION_FAILED" || !strings.Contains(out, "Excel") {
+			t.Errorf("%s: %d %s", name, code, out)
+		}
+	}
+	code, _, out = w.call("GET", "/v1/communities/ca/volunteer-hours?format=xlsx&month=2026-12", "staffA", "", "")
+	if code != 200 {
+		t.Fatalf("an export as a workbook: %d %s", code, out)
+	}
+	csv, err := sheet.CSV([]byte(out))
+	if err != nil || !strings.HasPrefix(string(csv), "月份,志愿者,类别,人数,班次,时长(小时)") {
+		t.Fatalf("the workbook reads %q %v", csv, err)
+	}
+	if code, got, _ := w.call("GET", "/v1/communities/ca/volunteer-hours?format=pdf&month=2026-12", "staffA", "", ""); code != 400 || got != "VALIDATION_FAILED" {
+		t.Fatalf("an unknown format: %d %s", code, got)
 	}
 }

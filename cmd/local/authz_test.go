@@ -292,7 +292,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	// An order of the resident's household (its building sealed), and a
 	// help request of it.
-	if _, err := d.notices.SetZones(ctx, staff, "ca", []string{registry.BuildingOf(resident.UserID)}, notices.LevelSealed); err != nil {
+	if _, err := d.notices.SetZones(ctx, staff, "ca", notices.Buildings(registry.BuildingOf(resident.UserID)), notices.LevelSealed); err != nil {
 		t.Fatal(err)
 	}
 	merchant, err := d.supplies.CreateMerchant(ctx, staff, "ca", supplies.MerchantInput{Name: "超市", Phone: "13800001111"})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/sheet"
 )
 
 // Version of the API the document describes.
@@ -140,6 +141,7 @@ func operation(r manifest.Route, o op) *openapi3.Operation {
 		}
 		if o.csvBody != "" {
 			rb.Content["text/csv"] = &openapi3.MediaType{Schema: S(describe(openapi3.NewStringSchema(), "CSV, UTF-8"))}
+			rb.Content[sheet.MediaType] = &openapi3.MediaType{Schema: S(describe(openapi3.NewStringSchema().WithFormat("binary"), "An Excel workbook: its first sheet, read as the CSV."))}
 		}
 		op.RequestBody = &openapi3.RequestBodyRef{Value: rb}
 	}
@@ -162,6 +164,7 @@ func operation(r manifest.Route, o op) *openapi3.Operation {
 		switch {
 		case a.csv:
 			resp.Value.Content["text/csv"] = &openapi3.MediaType{Schema: S(describe(openapi3.NewStringSchema(), "UTF-8 with BOM, CRLF: opens in Excel."))}
+			resp.Value.Content[sheet.MediaType] = &openapi3.MediaType{Schema: S(describe(openapi3.NewStringSchema().WithFormat("binary"), "With ?format=xlsx: an Excel workbook, every cell text."))}
 			resp.Value.Headers["Content-Disposition"] = header("attachment; filename=…")
 		case a.media != "":
 			resp.Value.Content[a.media] = &openapi3.MediaType{Schema: S(openapi3.NewStringSchema())}

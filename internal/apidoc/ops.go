@@ -50,7 +50,7 @@ func list(name string, items *openapi3.SchemaRef, cursor bool) *openapi3.SchemaR
 var (
 	cursorParam = param{name: "cursor", schema: str(1, 4096), description: "From the previous page's answer."}
 	limitParam  = param{name: "limit", schema: integer(1, 200), description: "Items a page (default 50)."}
-	formatParam = param{name: "format", schema: enum("json", "csv"), description: "csv: a file Excel opens (UTF-8 with BOM)."}
+	formatParam = param{name: "format", schema: enum("json", "csv", "xlsx"), description: "csv: a file Excel opens (UTF-8 with BOM); xlsx: an Excel workbook, every cell text."}
 )
 
 // ops describes every operation of the manifest, by op name.
@@ -295,20 +295,20 @@ var coreOps = map[string]op{
 		codes: map[int][]string{400: {"UNKNOWN_RESIDENT"}, 403: {"NOT_ON_DUTY", "NOT_YOUR_SITE"}, 404: {"ROUND_NOT_FOUND", "UNKNOWN_CODE", "SITE_NOT_FOUND"},
 			409: {"ALREADY_SAMPLED", "ROUND_NOT_OPEN", "TUBE_FULL", "TUBE_OTHER_ZONE", "TUBE_OTHER_HOUSEHOLD", "TUBE_RESULTED"}}},
 	"recordResults": {summary: "The lab's results of a round's tubes",
-		description: "JSON {results: [{tube, result}]} or a CSV file with 试管码 and 结果 columns (阴性/混管阳性/阳性/无效 or negative/pooled_positive/positive/invalid). Every row is checked first; a tube given two different results is refused whole; a tube not in the round is reported; the same file twice changes nothing. At most 5,000 rows.",
+		description: "JSON {results: [{tube, result}]}, or a CSV file or an Excel workbook (.xlsx, its first sheet) with 试管码 and 结果 columns (阴性/混管阳性/阳性/无效 or negative/pooled_positive/positive/invalid). Every row is checked first; a tube given two different results is refused whole; a tube not in the round is reported; the same file twice changes nothing. Tubes are written eight at a time, each in one transaction with what it starts: a pooled-positive tube opens its trace there — its households under control (a household zone, controlled, reason pooled_positive), texted (trace_hold) and told in the app, their door list due in 2 hours (overdue escalates to the staff on duty, then to every staff member and the street). If the function's time runs out first, the answer is 503 RESULTS_INCOMPLETE with Retry-After: whole tubes are written, and the same file again finishes the upload. At most 5,000 rows.",
 		body: object(props{"results": S(array(S(object(props{
 			"tube": S(str(1, 40)), "result": S(str(1, 20)),
 		}, "tube", "result"))).WithMaxItems(5000))}, "results"),
 		csvBody: "The lab's results: 试管码, 结果.",
 		answers: ok(ref("ResultsReport")),
-		codes:   map[int][]string{400: {"RESULTS_FILE_INVALID"}, 404: {"ROUND_NOT_FOUND"}}},
+		codes:   map[int][]string{400: {"RESULTS_FILE_INVALID"}, 404: {"ROUND_NOT_FOUND"}, 503: {"RESULTS_INCOMPLETE"}}},
 	"importSamples": {summary: "Import the official sampling system's export",
-		description: "A CSV file, UTF-8 with or without BOM, with 姓名, 手机号, 证件号码 (masked: a full number refuses the row and is not kept), 采集时间 (Beijing time), 采样点 and 试管码. Each row is matched to the register by phone and name, or by a name only one resident has; a matched row marks the person sampled into the tube (its size by their building's zone level). Unmatched rows (nobody, or several people) and conflicting ones (a person already in another tube, a tube over its size or of another zone level) are reported; the same file twice changes nothing. At most 15,000 rows and 4 MiB.",
+		description: "A CSV file (UTF-8 with or without BOM) or an Excel workbook (.xlsx, its first sheet), with 姓名, 手机号, 证件号码 (masked: a full number refuses the row and is not kept), 采集时间 (Beijing time), 采样点 and 试管码. Each row is matched to the register by phone and name, or by a name only one resident has; a matched row marks the person sampled into the tube (its size by their building's zone level). Unmatched rows (nobody, or several people) and conflicting ones (a person already in another tube, a tube over its size or of another zone level) are reported; the same file twice changes nothing. At most 15,000 rows and 4 MiB.",
 		csvBody:     "The sampling system's export.",
 		answers:     ok(ref("SamplesReport")),
 		codes:       map[int][]string{400: {"SAMPLES_FILE_INVALID"}, 404: {"ROUND_NOT_FOUND"}, 503: {"IMPORT_INCOMPLETE"}}},
 	"listTraces": {summary: "The round's traces of pooled-positive tubes (混管阳性追踪)",
-		description: "Each pooled-positive (or positive) tube's households, held in place and texted (trace_hold) with the result, its people and their single samples (单采复核) with their results, due 2 hours after the result (overdue past it with samples still to take). A trace is released when every single sample is negative (the households are texted trace_released) and escalated on a positive, with the proposal to switch to emergency for staff to confirm. For staff and the door team.",
+		description: "Each pooled-positive (or positive) tube's households, held in place (a household zone, controlled, reason pooled_positive) and texted (trace_hold) with the result, its people and their single samples (单采复核) with their results, due 2 hours after the result (overdue past it with samples still to take: texted to the staff on duty, 2 hours later to every staff member and the street's admins, trace_overdue). A trace is released when every single sample is negative (each household's zone back to what it was, texted trace_released) and escalated on a positive: that household sealed (reason positive), its members listed as close contacts, and the proposal to switch to emergency for staff to confirm. For staff and the door team.",
 		answers:     ok(list("traces", ref("Trace"), false)), codes: map[int][]string{403: {"NOT_ON_DUTY"}, 404: {"ROUND_NOT_FOUND"}}},
 	"takeSingle": {summary: "A single sample at a traced person's door (单采)",
 		description: "Into a new one-swab tube; its result comes with the lab's results (POST /results) and settles the trace. For staff and the door team.",
@@ -337,11 +337,15 @@ var coreOps = map[string]op{
 		answers: ok(S(object(props{"residentId": S(id("")), "reason": S(enum("bedridden", "away", "isolating", "refused"))}, "residentId", "reason"))),
 		codes:   map[int][]string{400: {"UNKNOWN_RESIDENT"}, 404: {"ROUND_NOT_FOUND"}}},
 
-	"setZones": {summary: "Seal, control or release buildings",
+	"setZones": {summary: "Seal, control or release buildings, units or households",
+		description: "Whole buildings, units (by the unitIds of the building listing) and single households, 1 to 45 together, in one transaction with their history. A household's effective level is the strictest zone covering it: releasing a household leaves it under its building's or unit's zone.",
 		body: object(props{
-			"buildingIds": S(array(S(id(""))).WithMinItems(1).WithMaxItems(45)),
-			"level":       S(describe(enum("sealed", "controlled", "precaution", "none"), "none releases.")),
-		}, "buildingIds", "level"),
+			"buildingIds":  S(array(S(id(""))).WithMaxItems(45)),
+			"unitIds":      S(array(S(id(""))).WithMaxItems(45)),
+			"householdIds": S(array(S(id(""))).WithMaxItems(45)),
+			"level":        S(describe(enum("sealed", "controlled", "precaution", "none"), "none releases.")),
+		}, "level"),
+
 		answers: created(list("zones", ref("Zone"), false))},
 	"listZones": {summary: "The community's current map", answers: ok(list("zones", ref("Zone"), false))},
 	"createNotice": {summary: "Send a notice",

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/fangxian/fangxian/shared/sheet"
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
@@ -49,8 +50,8 @@ type Stats struct {
 
 // semantic are the refusals of requests valid by their schema that no
 // schema can express: relations between fields, or with what is stored.
-var semantic = regexp.MustCompile(`endsAt after startsAt|in the past|give one of them|give an exact phone|slots per site|shorter than one slot|no building .* in this community|a member of your household|the round has no slot left|add a site first|check-in is taken|your building's window|no such (item|merchant|volunteer|post) in this community|a shift of this post|at most 12 hours, not over|not a staff member of this community|no open site .* in this community|at a site or at the door|post names their building|within the round and on the round's slot boundaries|after opensAt|a spare site of this round|not taken by a playbook's round|at least one site that is not a spare|the site's lane, from 1 to 50, with its siteId|` +
-	`结束晚于开始|开始时间已过|二者须给出其一|完整手机号或姓名开头|完整手机号、姓名开头或楼栋|每个采样点最多|时长不足一个时段|本社区没有楼栋|须为本户成员|已没有可用时段|请先添加采样点|签到时间为|本楼栋的检测时段|本社区没有该(物品|商家|志愿者|岗位)|须为本岗位的班次|不超过12小时，未结束|不是本社区的工作人员|本社区没有开放的采样点|二者只能选一|岗位须指定楼栋|须在本轮时间内|须晚于开放时间|须为本轮的备用点|预案中的检测轮次不接受|至少须有一个非备用|采样台编号`)
+var semantic = regexp.MustCompile(`endsAt after startsAt|in the past|give one of them|give an exact phone|slots per site|shorter than one slot|no (building|unit|household) .* in this community|1 to 45 buildings, units and households together|a member of your household|the round has no slot left|add a site first|check-in is taken|your building's window|no such (item|merchant|volunteer|post) in this community|a shift of this post|at most 12 hours, not over|not a staff member of this community|no open site .* in this community|at a site or at the door|post names their building|within the round and on the round's slot boundaries|after opensAt|a spare site of this round|not taken by a playbook's round|at least one site that is not a spare|the site's lane, from 1 to 50, with its siteId|` +
+	`结束晚于开始|开始时间已过|二者须给出其一|完整手机号或姓名开头|完整手机号、姓名开头或楼栋|每个采样点最多|时长不足一个时段|本社区没有(楼栋|单元|住户)|楼栋、单元、住户合计1到45个|须为本户成员|已没有可用时段|请先添加采样点|签到时间为|本楼栋的检测时段|本社区没有该(物品|商家|志愿者|岗位)|须为本岗位的班次|不超过12小时，未结束|不是本社区的工作人员|本社区没有开放的采样点|二者只能选一|岗位须指定楼栋|须在本轮时间内|须晚于开放时间|须为本轮的备用点|预案中的检测轮次不接受|至少须有一个非备用|采样台编号`)
 
 // Run sends n requests, spread over the operations.
 func (e *Explorer) Run(ctx context.Context, n int) error {
@@ -208,6 +209,14 @@ func (e *Explorer) request(ctx context.Context, method, path string, op *openapi
 				body = []byte(e.pick("building,unit,room,name\n1号楼,1,101,探索者\n", "楼栋,单元,房号,姓名,手机号\n2号楼,01,202,新人,13612340000\n", "\ufeffbuilding,unit,room,name\n"))
 				if breakWhat == "body" {
 					body = []byte(e.pick("name\nx\n", "", "\xff\xfe", "楼栋,楼栋\n"))
+					breakWhat = "done"
+				}
+				continue
+			}
+			if mt == sheet.MediaType {
+				body, _ = sheet.XLSX("Sheet1", []string{"building", "unit", "room", "name"}, [][]string{{"3号楼", "1", "301", "表格探索者"}})
+				if breakWhat == "body" {
+					body = []byte(e.pick("PK\x03\x04", "building,unit\n", "", "<xml/>"))
 					breakWhat = "done"
 				}
 				continue

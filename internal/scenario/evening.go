@@ -34,6 +34,34 @@ type Evening struct {
 	// ReleasedEarly: the trace was released before its last single result.
 	ReleasedEarly bool   `json:"releasedEarly"`
 	Status        string `json:"status"`
+	// Controlled are the tube's households under a household zone
+	// (controlled, pooled_positive) right after the upload; ControlLeft
+	// those still under it once the trace is released. A drill's trace
+	// controls on paper: none.
+	Controlled  int `json:"controlled"`
+	ControlLeft int `json:"controlLeft"`
+	// AppTold: a traced household's app feed says to stay in place
+	// (AppRead: one was read: none when all of them live without the app).
+	AppRead bool `json:"appRead"`
+	AppTold bool `json:"appTold"`
+}
+
+// traceControls counts the households of ids under a pooled-positive
+// control in the community's zones.
+func (r *runner) traceControls(ctx context.Context, ids map[string]bool) (int, error) {
+	var zs struct {
+		Zones []struct{ HouseholdID, Level, Reason string }
+	}
+	if err := r.call(ctx, "GET", "/v1/communities/"+r.rep.Community+"/zones", r.staff, nil, &zs); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, z := range zs.Zones {
+		if ids[z.HouseholdID] && z.Level == "controlled" && z.Reason == "pooled_positive" {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // evening plays the results coming back: the official sampling system's
@@ -151,6 +179,31 @@ func (r *runner) evening(ctx context.Context) error {
 		return err
 	}
 	ev.Households = len(tube.Households)
+	traced := map[string]bool{}
+	for _, h := range tube.Households {
+		traced[h.HouseholdID] = true
+	}
+	controlled, err := r.traceControls(ctx, traced)
+	if err != nil {
+		return err
+	}
+	ev.Controlled = controlled
+	for _, h := range r.hs {
+		if !traced[h.id] || h.token == "" || r.c.Drill {
+			continue
+		}
+		var feed struct {
+			Notices []struct{ Kind string }
+		}
+		if err := r.call(ctx, "GET", "/v1/me/notices", h.token, nil, &feed); err != nil {
+			return err
+		}
+		ev.AppRead = true
+		for _, it := range feed.Notices {
+			ev.AppTold = ev.AppTold || it.Kind == "trace"
+		}
+		break
+	}
 	// Told: each household's texted phone has the hold: in the drill's
 	// outbox in a drill (phones masked there), else the local one.
 	if r.c.Drill || !r.c.Remote {
@@ -231,6 +284,12 @@ func (r *runner) evening(ctx context.Context) error {
 	if ev.Status == "released" {
 		r.count("households released", ev.Households)
 	}
+	left, err := r.traceControls(ctx, traced)
+	if err != nil {
+		return err
+	}
+	ev.ControlLeft = left
+	r.count("households controlled", ev.Controlled)
 	return nil
 }
 

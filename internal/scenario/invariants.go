@@ -203,6 +203,18 @@ func (r *runner) invariants(ctx context.Context) error {
 	r.rep.hold("no household released before all its single results", "单采结果未全部返回前不解除管控", ev.Singles > 0 && !ev.ReleasedEarly && ev.Status == "released",
 		fmt.Sprintf("%d single samples; released early: %t; at the end: %s", ev.Singles, ev.ReleasedEarly, ev.Status),
 		fmt.Sprintf("单采 %d 人；提前解除：%s；最终：%s", ev.Singles, yesNo(ev.ReleasedEarly), traceStatusZH[ev.Status]))
+	wantControlled := ev.Households
+	if r.c.Drill {
+		wantControlled = 0 // a drill's trace controls on paper
+	}
+	r.rep.hold("a pooled-positive tube's households controlled until released", "混管阳性试管的各户原地管控，解除后撤销",
+		ev.Households > 0 && ev.Controlled == wantControlled && ev.ControlLeft == 0,
+		fmt.Sprintf("%d households; %d under a household zone (controlled, pooled_positive) after the upload, %d after the release", ev.Households, ev.Controlled, ev.ControlLeft),
+		fmt.Sprintf("%d 户；上传结果后原地管控 %d 户，解除后仍管控 %d 户", ev.Households, ev.Controlled, ev.ControlLeft))
+	if ev.AppRead {
+		r.rep.hold("a traced household's app says to stay in place", "被追踪住户的小程序提示原地居家", ev.AppTold,
+			fmt.Sprintf("the feed has the trace's word: %t", ev.AppTold), fmt.Sprintf("小程序消息中有原地居家提示：%s", yesNo(ev.AppTold)))
+	}
 	r.rep.hold("no full identity number kept", "不保存完整证件号码", ev.FullIDRefused,
 		fmt.Sprintf("the export's row with a full number refused: %t", ev.FullIDRefused),
 		fmt.Sprintf("导出文件中含完整证件号码的行被拒绝：%s", yesNo(ev.FullIDRefused)))

@@ -39,6 +39,7 @@ var zhWords = map[string]string{
 	"households held and told":                     "原地管控并通知的住户",
 	"single samples":                               "单采复核",
 	"households released":                          "解除管控的住户",
+	"households controlled":                        "原地管控（住户级管控区）",
 	"invariants":                                   "不变量",
 	"switch back":                                  "恢复常态",
 	"costs":                                        "费用",

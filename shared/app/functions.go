@@ -162,9 +162,11 @@ func (r *Root) Remind(ctx context.Context) (int, error) {
 // Minute is what a run of the jobs of every minute did.
 type Minute struct {
 	Escalated int `json:"escalated"`
-	Called    int `json:"backupsCalled"`
-	Unfilled  int `json:"unfilled"`
-	Marked    int `json:"marked"`
+	// TracesEscalated are door lists of pooled-positive tubes gone overdue.
+	TracesEscalated int `json:"tracesEscalated"`
+	Called          int `json:"backupsCalled"`
+	Unfilled        int `json:"unfilled"`
+	Marked          int `json:"marked"`
 	// Swept is the pending records sent that a change's own send missed.
 	Swept int `json:"swept"`
 }
@@ -177,15 +179,16 @@ type Minute struct {
 // called is not again.
 func (r *Root) EveryMinute(ctx context.Context, now time.Time) (Minute, error) {
 	var m Minute
-	var err, berr, xerr, serr error
+	var err, terr, berr, xerr, serr error
 	m.Escalated, err = r.Help().Escalate(ctx, now)
+	m.TracesEscalated, terr = r.Booking().EscalateTraces(ctx, now)
 	m.Called, m.Unfilled, berr = r.Volunteers().Backups(ctx, now)
 	m.Marked, xerr = r.Retention().Continue(ctx, retention.Budget)
 	// Last: what the jobs above could not send is swept a minute later.
 	m.Swept, serr = r.Outbox().Sweep(ctx, now)
-	all := errors.Join(err, berr, xerr, serr)
+	all := errors.Join(err, terr, berr, xerr, serr)
 	if m != (Minute{}) || all != nil {
-		r.Log.Info("every minute", "escalated", m.Escalated, "backupsCalled", m.Called, "unfilled", m.Unfilled,
+		r.Log.Info("every minute", "escalated", m.Escalated, "tracesEscalated", m.TracesEscalated, "backupsCalled", m.Called, "unfilled", m.Unfilled,
 			"marked", m.Marked, "swept", m.Swept, "err", all)
 	}
 	return m, all

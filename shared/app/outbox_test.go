@@ -89,7 +89,7 @@ func newSendWorld(t *testing.T) *sendWorld {
 	if err != nil || len(bs) != 1 {
 		t.Fatalf("buildings %v %v", bs, err)
 	}
-	if _, err := w.root.Notices().SetZones(ctx, w.staff, "c1", []string{bs[0].ID}, notices.LevelSealed); err != nil {
+	if _, err := w.root.Notices().SetZones(ctx, w.staff, "c1", notices.Buildings(bs[0].ID), notices.LevelSealed); err != nil {
 		t.Fatal(err)
 	}
 	return w

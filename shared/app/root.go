@@ -228,7 +228,7 @@ func (r *Root) Booking() *booking.Service {
 	return r.booking.get(func() *booking.Service {
 		st := r.Store
 		return &booking.Service{Store: st, Directory: st, Idempotency: st, Plans: st, Sites: st, Drills: st, Work: st,
-			Watch: watcher{r}, Zones: st, Tubes: st, Trace: st, SMS: r.told(), Outbox: r.Outbox(), Now: r.Now}
+			Watch: watcher{r}, Zones: st, Tubes: st, Trace: st, Alarm: helpAlarm{r}, SMS: r.told(), Outbox: r.Outbox(), Now: r.Now}
 	})
 }
 
@@ -245,7 +245,7 @@ func (r *Root) Notices() *notices.Service {
 func (r *Root) Supplies() *supplies.Service {
 	return r.supplies.get(func() *supplies.Service {
 		st := r.Store
-		return &supplies.Service{Store: st, Directory: st, Accounts: st, Outbox: r.Outbox(), Audit: r.Audit(), Now: r.Now}
+		return &supplies.Service{Store: st, Directory: st, Zones: st, Accounts: st, Outbox: r.Outbox(), Audit: r.Audit(), Now: r.Now}
 	})
 }
 
@@ -372,8 +372,9 @@ func Local(st *store.Store, q dispatch.Queue, out sms.Provider, now func() time.
 // roundFeed gives notices the feed entries of testing rounds.
 type roundFeed struct{ rounds *booking.Service }
 
-func (f roundFeed) FeedFor(ctx context.Context, communityID, buildingID string) ([]notices.FeedItem, error) {
-	entries, err := f.rounds.FeedFor(ctx, communityID, buildingID)
+func (f roundFeed) FeedFor(ctx context.Context, communityID, householdID string) ([]notices.FeedItem, error) {
+	buildingID := registry.BuildingOf(householdID)
+	entries, err := f.rounds.FeedFor(ctx, communityID, householdID)
 	out := make([]notices.FeedItem, 0, len(entries))
 	for _, e := range entries {
 		out = append(out, notices.FeedItem{Kind: e.Kind, Notice: notices.Notice{ID: e.ID, CommunityID: communityID, Title: e.Title, Body: e.Body,
@@ -388,4 +389,16 @@ type watcher struct{ r *Root }
 
 func (w watcher) Watch(ctx context.Context, cid, buildingID string, households, residents []string) (map[string][]string, map[string]bool, error) {
 	return w.r.Notices().Watch(ctx, cid, buildingID, households, residents)
+}
+
+// helpAlarm gives booking the help desk's who-to-text of an overdue task,
+// built when first asked.
+type helpAlarm struct{ r *Root }
+
+func (a helpAlarm) OnDutyPhones(ctx context.Context, cid string) ([]string, error) {
+	return a.r.Help().OnDutyPhones(ctx, cid)
+}
+
+func (a helpAlarm) EveryonePhones(ctx context.Context, cid string) ([]string, error) {
+	return a.r.Help().EveryonePhones(ctx, cid)
 }

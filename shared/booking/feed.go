@@ -2,17 +2,25 @@ package booking
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"time"
 
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/registry"
 )
 
-// Feed entry kinds: a building's published window, and a call-down.
+// Feed entry kinds: a building's published window, a call-down, and a
+// trace's word to one of its households (stay in place, or released).
 const (
 	FeedWindow = "round_window"
 	FeedCall   = "call_down"
+	FeedTrace  = "trace"
 )
+
+// traceFeedFor is how long after a round ends its traces still speak in
+// the feed: results come back the evening after, singles the next day.
+const traceFeedFor = 72 * time.Hour
 
 // FeedEntry is what a round tells a household's app: its building's
 // window once the plan is published, and each call of its building down.
@@ -33,7 +41,8 @@ const feedRounds = 5
 // building, newest first, drills' marked (shown only to those who see
 // drills). The window is the current one (a closure's new plan shows at
 // once).
-func (s *Service) FeedFor(ctx context.Context, communityID, buildingID string) ([]FeedEntry, error) {
+func (s *Service) FeedFor(ctx context.Context, communityID, householdID string) ([]FeedEntry, error) {
+	buildingID := registry.BuildingOf(householdID)
 	rounds, err := s.Store.Rounds(ctx, communityID, feedRounds)
 	if err != nil {
 		return nil, err
@@ -41,6 +50,13 @@ func (s *Service) FeedFor(ctx context.Context, communityID, buildingID string) (
 	now := s.Now()
 	out := []FeedEntry{}
 	for _, r := range rounds {
+		if now.Sub(r.EndsAt) < traceFeedFor {
+			entries, err := s.traceFeed(ctx, r, householdID)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, entries...)
+		}
 		if !r.EndsAt.After(now) {
 			continue
 		}
@@ -73,5 +89,39 @@ func (s *Service) FeedFor(ctx context.Context, communityID, buildingID string) (
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
+	return out, nil
+}
+
+// traceFeed is what a round's traces tell one household in the app: to
+// stay in place for the door team, then that it is released, or to stay
+// at home while the office follows up a positive.
+func (s *Service) traceFeed(ctx context.Context, r Round, householdID string) ([]FeedEntry, error) {
+	traces, err := s.Trace.Traces(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []FeedEntry
+	for _, t := range traces {
+		i := slices.IndexFunc(t.Households, func(h TraceHousehold) bool { return h.HouseholdID == householdID })
+		if i < 0 {
+			continue
+		}
+		h := t.Households[i]
+		id := "trace-" + TubeID(r.ID, t.Tube)
+		out = append(out, FeedEntry{ID: id, Kind: FeedTrace, Title: "请原地居家，等待上门单采", Urgent: true, At: t.OpenedAt, Drill: r.Drill,
+			Body: h.Door + "住户：您家有人所在的混管检测异常。请全家原地居家、不要外出，工作人员将于" +
+				chinatime.In(t.DueAt).Format("1月2日 15:04") + "前上门单采复核，请保持电话畅通。"})
+		if t.ClosedAt == nil {
+			continue
+		}
+		switch h.Outcome {
+		case DoorReleased:
+			out = append(out, FeedEntry{ID: id + "-released", Kind: FeedTrace, Title: "单采复核均为阴性，已解除原地居家", At: *t.ClosedAt, Drill: r.Drill,
+				Body: h.Door + "住户：您家单采复核结果均为阴性，原地居家要求解除，感谢配合。"})
+		case DoorSealed:
+			out = append(out, FeedEntry{ID: id + "-sealed", Kind: FeedTrace, Title: "请继续居家，社区将与您联系", Urgent: true, At: *t.ClosedAt, Drill: r.Drill,
+				Body: h.Door + "住户：请全家继续居家、不要外出，社区工作人员将尽快与您联系，安排后续事宜。"})
+		}
+	}
 	return out, nil
 }

@@ -107,7 +107,7 @@ func TestTheRoundRunsToTheLastDoor(t *testing.T) {
 	// The building is sealed and told: the 楼栋长 sees who has not
 	// acknowledged and who has no temperature today; a lane does not.
 	ns := f.root.Notices()
-	if _, err := ns.SetZones(ctx, f.staff, "c1", []string{b1}, notices.LevelSealed); err != nil {
+	if _, err := ns.SetZones(ctx, f.staff, "c1", notices.Buildings(b1), notices.LevelSealed); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ns.Create(ctx, f.staff, "c1", notices.NoticeInput{Title: "封控通知", Body: "请居家", Audience: notices.Audience{BuildingIDs: []string{b1}}, Channels: []string{"app"}}); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/httpapi"
+	"github.com/fangxian/fangxian/shared/sheet"
 )
 
 // Handlers serves the booking function's ops.
@@ -143,8 +144,8 @@ func (s *Service) Handlers() httpapi.Handlers {
 		"recordResults": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			var rows []ResultRow
 			var problems []ResultProblem
-			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "text/csv" {
-				body, err := httpapi.ReadBody(r, "text/csv")
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "text/csv" || mt == sheet.MediaType {
+				body, err := httpapi.ReadTable(r)
 				if err != nil {
 					return nil, err
 				}
@@ -162,7 +163,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return rep.In(httpapi.Language(r)), err
 		}),
 		"importSamples": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			body, err := httpapi.ReadBody(r, "text/csv")
+			body, err := httpapi.ReadTable(r)
 			if err != nil {
 				return nil, err
 			}

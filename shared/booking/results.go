@@ -9,6 +9,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/audit"
@@ -16,6 +18,8 @@ import (
 	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/zone"
+	"golang.org/x/sync/errgroup"
 )
 
 // ResultRow is one tube's result as the lab sends it.
@@ -112,9 +116,15 @@ func ParseResultsCSV(data []byte) ([]ResultRow, []ResultProblem, error) {
 	return rows, problems, nil
 }
 
+// resultWorkers are the tubes of an upload written at once.
+const resultWorkers = 8
+
 // Errors of results.
 var (
 	ErrResultsFileInvalid = apperr.New(apperr.KindInvalid, "RESULTS_FILE_INVALID", "结果文件无法读取", "The results file cannot be read")
+	// ErrResultsIncomplete: the function's time ran out; what was written
+	// is whole tubes, and the same file again finishes the upload.
+	ErrResultsIncomplete = apperr.New(apperr.KindUnavailable, "RESULTS_INCOMPLETE", "结果未全部写入，请重新上传同一文件以继续", "The upload stopped before its end: upload the same file again to finish it")
 )
 
 // RecordResults takes a lab's results for a round's tubes: each row read
@@ -163,7 +173,15 @@ func (s *Service) RecordResults(ctx context.Context, p auth.Principal, roundID s
 	}
 	sort.Strings(codes)
 	now := s.Now()
-	singles := false
+	var (
+		mu      sync.Mutex
+		singles bool
+	)
+	// Tubes are written side by side, each in its own transaction with
+	// the trace it opens: a stop at the deadline leaves whole tubes, and
+	// the same file again finishes the upload.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(resultWorkers)
 	for _, code := range codes {
 		switch {
 		case conflicting[code]:
@@ -173,33 +191,48 @@ func (s *Service) RecordResults(ctx context.Context, p auth.Principal, roundID s
 			out.Unknown = append(out.Unknown, code)
 			continue
 		}
-		// A pooled tube back positive opens its trace in the same write:
-		// the households' texts cannot be lost between the two.
-		var trace *Trace
-		var texts []dispatch.Text
-		positive := want[code] == ResultPooledPositive || want[code] == ResultPositive
-		if positive && tubes[code].Single == "" && tubes[code].Result != want[code] {
-			if trace, texts, err = s.openTrace(ctx, r, code, want[code], now); err != nil {
-				return out, err
+		g.Go(func() error {
+			// A pooled tube back positive opens its trace in the same
+			// write: the households' texts and control cannot be lost
+			// between the two.
+			var trace *Trace
+			var zones []zone.Zone
+			var texts []dispatch.Text
+			var err error
+			positive := want[code] == ResultPooledPositive || want[code] == ResultPositive
+			if positive && tubes[code].Single == "" && tubes[code].Result != want[code] {
+				if trace, zones, texts, err = s.openTrace(gctx, r, code, want[code], now, p.UserID); err != nil {
+					return err
+				}
 			}
-		}
-		pending := dispatch.PendingTexts(ctx, now, texts)
-		changed, err := s.Trace.SetResultAndTrace(ctx, roundID, code, want[code], now, p.UserID, trace, pending)
-		if err != nil {
-			return out, err
-		}
-		if !changed {
-			out.Unchanged++
-			continue
-		}
-		s.Outbox.Flush(ctx, pending)
-		out.Applied++
-		singles = singles || tubes[code].Single != ""
-		if positive && tubes[code].Single == "" {
-			out.PooledPositive = append(out.PooledPositive, code)
-			out.Traced += len(texts)
-		}
+			pending := dispatch.PendingTexts(gctx, now, texts)
+			changed, err := s.Trace.SetResultAndTrace(gctx, roundID, code, want[code], now, p.UserID, trace, zones, pending)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !changed {
+				out.Unchanged++
+				return nil
+			}
+			s.Outbox.Flush(ctx, pending)
+			out.Applied++
+			singles = singles || tubes[code].Single != ""
+			if positive && tubes[code].Single == "" {
+				out.PooledPositive = append(out.PooledPositive, code)
+				out.Traced += len(texts)
+			}
+			return nil
+		})
 	}
+	if err := g.Wait(); err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return out, ErrResultsIncomplete.Wrap(err).WithRetryAfter(time.Second)
+		}
+		return out, err
+	}
+	sort.Strings(out.PooledPositive)
 	if singles {
 		if err := s.settleTraces(ctx, r); err != nil {
 			return out, err

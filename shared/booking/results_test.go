@@ -2,12 +2,16 @@ package booking_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/registry"
 )
@@ -21,7 +25,7 @@ func TestTubesAndResults(t *testing.T) {
 	ctx := context.Background()
 	site := booking.SiteOf(f.slots[0].ID)
 	b1 := registry.BuildingOf(f.members[0][0])
-	if _, err := f.root.Notices().SetZones(ctx, f.staff, "c1", []string{b1}, notices.LevelSealed); err != nil {
+	if _, err := f.root.Notices().SetZones(ctx, f.staff, "c1", notices.Buildings(b1), notices.LevelSealed); err != nil {
 		t.Fatal(err)
 	}
 	a, b := f.members[1][0], f.members[4][0] // 2号楼, in no zone: 20 a tube
@@ -107,6 +111,14 @@ func TestTubesAndResults(t *testing.T) {
 	if err != nil || len(traces) != 1 || traces[0].Status != booking.TraceOpen || len(traces[0].Households) != 2 || traces[0].Overdue {
 		t.Fatalf("the trace %+v %v", traces, err)
 	}
+	// Their households are held in place: a household zone each,
+	// controlled for the pooled positive, and the app says so.
+	if held := controlled(t, f); len(held) != 2 || !traces[0].Households[0].Controlled {
+		t.Fatalf("the households' control: %v %+v", held, traces[0].Households)
+	}
+	if !feedSays(t, f, f.residents[1], "请原地居家，等待上门单采") {
+		t.Fatal("the household's app does not say to stay in place")
+	}
 	singles := []struct {
 		name, resident, tube, want string
 	}{
@@ -140,6 +152,21 @@ func TestTubesAndResults(t *testing.T) {
 	f.queue.Drain(ctx, f.root.Consumer().Handle)
 	if n := len(f.texts(phoneOf(t, f, a), "trace_released")) + len(f.texts(phoneOf(t, f, b), "trace_released")); n != 2 {
 		t.Fatalf("%d release texts, want one a household", n)
+	}
+	if held := controlled(t, f); len(held) != 0 || traces[0].Households[0].Outcome != booking.DoorReleased {
+		t.Fatalf("controls left after the release: %v %+v", held, traces[0].Households)
+	}
+	if !feedSays(t, f, f.residents[1], "单采复核均为阴性，已解除原地居家") {
+		t.Fatal("the household's app does not say it is released")
+	}
+	// The night's review times it.
+	rv, err := f.svc.Review(ctx, f.staff, f.round.ID)
+	if err != nil || len(rv.Results.Traces) != 1 || len(rv.Results.Buildings) == 0 {
+		t.Fatalf("the review's results %+v %v", rv.Results, err)
+	}
+	if tr := rv.Results.Traces[0]; tr.Tube != "T0000001" || tr.People != 2 || tr.SinglesTaken != 2 || tr.SinglesMinutes == nil || tr.ClosedMinutes == nil ||
+		tr.Status != booking.TraceReleased || tr.Overdue || tr.Texted != 2 {
+		t.Fatalf("the trace in the review %+v", tr)
 	}
 
 	// The office's progress and the household's own results.
@@ -310,4 +337,169 @@ func phoneOf(t *testing.T, f *fixture, residentID string) string {
 	}
 	t.Fatalf("no phone in %s's household", residentID)
 	return ""
+}
+
+// controlled lists the households under a trace's control.
+func controlled(t *testing.T, f *fixture) []string {
+	t.Helper()
+	zones, err := f.root.Notices().Zones(context.Background(), f.staff, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, z := range zones {
+		if z.Reason == notices.ReasonPooledPositive && z.Level == notices.LevelControlled && z.HouseholdID != "" {
+			out = append(out, z.HouseholdID)
+		}
+	}
+	return out
+}
+
+// feedSays says whether a resident's app feed has an entry titled title.
+func feedSays(t *testing.T, f *fixture, p auth.Principal, title string) bool {
+	t.Helper()
+	feed, err := f.root.Notices().Feed(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return slices.ContainsFunc(feed, func(it notices.FeedItem) bool { return it.Kind == notices.KindTrace && it.Title == title })
+}
+
+// TestAPositiveSingleSealsItsHousehold: an overdue door list texts the
+// staff on duty, then everyone and the street, once each; a positive single
+// sample seals its household, lists its members as close contacts and
+// releases the other doors.
+func TestAPositiveSingleSealsItsHousehold(t *testing.T) {
+	f := newFixture(t, 10)
+	ctx := context.Background()
+	if err := f.st.CreateStaff(ctx, registry.Staff{ID: "u-s", Name: "值班", Phone: "13900000001", CommunityID: "c1"}, manifest.RoleStaff, nil); err != nil {
+		t.Fatal(err)
+	}
+	site := booking.SiteOf(f.slots[0].ID)
+	a, b := f.members[1][0], f.members[4][0]
+	for _, res := range []string{a, b} {
+		if _, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, booking.CheckInInput{ResidentID: res, SiteID: site, Lane: 1, Tube: "P0000001"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.svc.RecordResults(ctx, f.staff, f.round.ID, []booking.ResultRow{{Tube: "P0000001", Result: "混管阳性"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	traces, _ := f.svc.Traces(ctx, f.staff, f.round.ID)
+	due := traces[0].DueAt
+
+	// Nothing is due before the deadline; past it, the staff on duty, once.
+	for _, tc := range []struct {
+		at   time.Time
+		want int
+	}{{due.Add(-time.Minute), 0}, {due.Add(time.Minute), 1}, {due.Add(2 * time.Minute), 0}, {due.Add(booking.TraceWithin + time.Minute), 1}, {due.Add(3 * booking.TraceWithin), 0}} {
+		n, err := f.svc.EscalateTraces(ctx, tc.at)
+		if err != nil || n != tc.want {
+			t.Fatalf("escalation at %v: %d %v, want %d", tc.at.Sub(due), n, err, tc.want)
+		}
+	}
+	f.queue.Drain(ctx, f.root.Consumer().Handle)
+	staff := f.texts("13900000001", "trace_overdue")
+	if len(staff) != 2 || !strings.Contains(staff[0].Body, "2户尚有2人") {
+		t.Fatalf("the staff's overdue texts: %+v", staff)
+	}
+	if admin := f.texts("13900000000", "trace_overdue"); len(admin) != 1 {
+		t.Fatalf("the street admin's texts: %+v", admin)
+	}
+	if traces, _ := f.svc.Traces(ctx, f.staff, f.round.ID); traces[0].Level != 2 {
+		t.Fatalf("escalation level %d", traces[0].Level)
+	}
+
+	for i, res := range []string{a, b} {
+		if _, err := f.svc.TakeSingle(ctx, f.staff, f.round.ID, booking.SingleInput{ResidentID: res, Tube: fmt.Sprintf("Q000000%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.svc.RecordResults(ctx, f.staff, f.round.ID, []booking.ResultRow{{Tube: "Q0000000", Result: "阳性"}, {Tube: "Q0000001", Result: "阴性"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	traces, _ = f.svc.Traces(ctx, f.staff, f.round.ID)
+	tr := traces[0]
+	if tr.Status != booking.TraceEscalated || tr.Proposal == "" {
+		t.Fatalf("the trace after a positive single: %+v", tr)
+	}
+	var contacts []string
+	for _, c := range tr.CloseContacts {
+		contacts = append(contacts, c.ResidentID)
+	}
+	slices.Sort(contacts)
+	if want := slices.Sorted(slices.Values(f.members[1])); !slices.Equal(contacts, want) {
+		t.Fatalf("close contacts %v, want a's whole household %v", contacts, want)
+	}
+	zones, _ := f.root.Notices().Zones(ctx, f.staff, "c1")
+	byHousehold := map[string]notices.Zone{}
+	for _, z := range zones {
+		byHousehold[z.HouseholdID] = z
+	}
+	if z := byHousehold[registry.HouseholdOf(a)]; z.Level != notices.LevelSealed || z.Reason != booking.ReasonPositive {
+		t.Fatalf("a's household: %+v", z)
+	}
+	if z, ok := byHousehold[registry.HouseholdOf(b)]; ok {
+		t.Fatalf("b's household, all negative, is still zoned: %+v", z)
+	}
+	f.queue.Drain(ctx, f.root.Consumer().Handle)
+	if len(f.texts(phoneOf(t, f, a), "trace_released")) != 0 || len(f.texts(phoneOf(t, f, b), "trace_released")) != 1 {
+		t.Fatal("only the released household is told it is released")
+	}
+	if !feedSays(t, f, f.residents[1], "请继续居家，社区将与您联系") {
+		t.Fatal("the sealed household's app does not say to stay at home")
+	}
+}
+
+// TestATraceLeavesStaffsZonesAlone: a household staff sealed on its own
+// keeps its seal through a trace; one staff changed during the trace keeps
+// staff's change when the trace releases the others.
+func TestATraceLeavesStaffsZonesAlone(t *testing.T) {
+	f := newFixture(t, 10)
+	ctx := context.Background()
+	site := booking.SiteOf(f.slots[0].ID)
+	a, b, c := f.members[1][0], f.members[4][0], f.members[7][0]
+	ns := f.root.Notices()
+	if _, err := ns.SetZones(ctx, f.staff, "c1", notices.ZoneTargets{HouseholdIDs: []string{registry.HouseholdOf(a)}}, notices.LevelSealed); err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range []string{b, c} {
+		if _, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, booking.CheckInInput{ResidentID: res, SiteID: site, Lane: 1, Tube: "P0000001"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// a's household is sealed: its swab goes into a tube of its own.
+	if _, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, booking.CheckInInput{ResidentID: a, SiteID: site, Lane: 2, Tube: "P0000002"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.RecordResults(ctx, f.staff, f.round.ID, []booking.ResultRow{{Tube: "P0000001", Result: "混管阳性"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if held := controlled(t, f); len(held) != 2 {
+		t.Fatalf("controls %v", held)
+	}
+	// Staff seal b's household meanwhile: the release leaves it sealed.
+	if _, err := ns.SetZones(ctx, f.staff, "c1", notices.ZoneTargets{HouseholdIDs: []string{registry.HouseholdOf(b)}}, notices.LevelSealed); err != nil {
+		t.Fatal(err)
+	}
+	for i, res := range []string{b, c} {
+		if _, err := f.svc.TakeSingle(ctx, f.staff, f.round.ID, booking.SingleInput{ResidentID: res, Tube: fmt.Sprintf("Q000000%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.svc.RecordResults(ctx, f.staff, f.round.ID, []booking.ResultRow{{Tube: "Q0000000", Result: "阴性"}, {Tube: "Q0000001", Result: "阴性"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	traces, _ := f.svc.Traces(ctx, f.staff, f.round.ID)
+	if traces[0].Status != booking.TraceReleased {
+		t.Fatalf("the trace %+v", traces[0])
+	}
+	zones, _ := ns.Zones(ctx, f.staff, "c1")
+	levels := map[string]string{}
+	for _, z := range zones {
+		levels[z.HouseholdID] = z.Level
+	}
+	if levels[registry.HouseholdOf(a)] != notices.LevelSealed || levels[registry.HouseholdOf(b)] != notices.LevelSealed || levels[registry.HouseholdOf(c)] != "" {
+		t.Fatalf("zones after the release: %v", levels)
+	}
 }

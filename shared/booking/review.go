@@ -241,6 +241,43 @@ type Review struct {
 	DoorDone  int            `json:"doorDone"`
 	DoorLeft  int            `json:"doorLeft"`
 	Note      *Note          `json:"note,omitempty"`
+	// Results are the lab's answers by building and the traces of the
+	// pooled positives, timed.
+	Results ReviewResults `json:"results"`
+}
+
+// ReviewResults is what the lab's results came to: per building, tubes'
+// people resulted, pending and in a pooled positive; and each trace timed.
+type ReviewResults struct {
+	Buildings []BuildingResults `json:"buildings"`
+	Traces    []TraceReview     `json:"traces"`
+}
+
+// BuildingResults is one building's people by their tube's result.
+type BuildingResults struct {
+	BuildingID     string `json:"buildingId"`
+	Building       string `json:"building"`
+	Resulted       int    `json:"resulted"`
+	Pending        int    `json:"pending"`
+	PooledPositive int    `json:"pooledPositive"`
+}
+
+// TraceReview is a trace timed: its households were texted in the same
+// write as the result (the SMS queue's pace is the rest of "told"); the
+// door team's singles took SinglesMinutes (nil while some are to take);
+// the trace closed ClosedMinutes after the result.
+type TraceReview struct {
+	Tube           string    `json:"tube"`
+	ResultAt       time.Time `json:"resultAt"`
+	Households     int       `json:"households"`
+	People         int       `json:"people"`
+	Texted         int       `json:"texted"`
+	SinglesTaken   int       `json:"singlesTaken"`
+	SinglesMinutes *int      `json:"singlesMinutes,omitempty"`
+	ClosedMinutes  *int      `json:"closedMinutes,omitempty"`
+	Status         string    `json:"status"`
+	// Overdue: singles were still to take at the deadline, or are now.
+	Overdue bool `json:"overdue"`
 }
 
 // SiteReview is one site's day.
@@ -443,6 +480,58 @@ func (s *Service) Review(ctx context.Context, p auth.Principal, roundID string) 
 	} else if !errors.Is(err, ErrNotFound) {
 		return out, err
 	}
+	if out.Results, err = s.reviewResults(ctx, roundID, prog.Buildings); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// reviewResults are the round's results per building and its traces timed.
+func (s *Service) reviewResults(ctx context.Context, roundID string, buildings []BuildingProgress) (ReviewResults, error) {
+	out := ReviewResults{Buildings: []BuildingResults{}, Traces: []TraceReview{}}
+	for _, b := range buildings {
+		if b.Resulted+b.Pending > 0 {
+			out.Buildings = append(out.Buildings, BuildingResults{BuildingID: b.BuildingID, Building: b.Name,
+				Resulted: b.Resulted, Pending: b.Pending, PooledPositive: b.PooledPositive})
+		}
+	}
+	traces, err := s.Trace.Traces(ctx, roundID)
+	if err != nil {
+		return out, err
+	}
+	singles, err := s.Trace.Singles(ctx, roundID)
+	if err != nil {
+		return out, err
+	}
+	now := s.Now()
+	for _, t := range traces {
+		tr := TraceReview{Tube: t.Tube, ResultAt: t.OpenedAt, Households: len(t.Households), Texted: t.Texted, Status: t.Status}
+		var last time.Time
+		for _, h := range t.Households {
+			tr.People += len(h.People)
+		}
+		for _, sg := range singles {
+			if sg.TraceTube == t.Tube {
+				tr.SinglesTaken++
+				if sg.At.After(last) {
+					last = sg.At
+				}
+			}
+		}
+		if tr.SinglesTaken == tr.People && tr.People > 0 {
+			m := int(last.Sub(t.OpenedAt).Minutes())
+			tr.SinglesMinutes = &m
+			tr.Overdue = last.After(t.DueAt)
+		} else {
+			tr.Overdue = now.After(t.DueAt)
+		}
+		if t.ClosedAt != nil {
+			m := int(t.ClosedAt.Sub(t.OpenedAt).Minutes())
+			tr.ClosedMinutes = &m
+		}
+		out.Traces = append(out.Traces, tr)
+	}
+	sort.Slice(out.Traces, func(i, j int) bool { return out.Traces[i].ResultAt.Before(out.Traces[j].ResultAt) })
 	return out, nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/phone"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/zone"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -169,7 +170,7 @@ func (s *Service) ImportSamples(ctx context.Context, p auth.Principal, roundID s
 	for _, sm := range samples {
 		tubeOf[sm.ResidentID] = sm.Tube
 	}
-	levels := &levelCache{zones: s.Zones, community: r.CommunityID, levels: map[string]string{}}
+	levels := s.levels(r.CommunityID)
 	// Rows are read and matched first; a person's rows are then written in
 	// the file's order (a person twice in a file is decided the same way
 	// every time), people side by side.
@@ -243,29 +244,54 @@ const importWorkers = 8
 // whole rows, and the same file again finishes the import.
 var ErrSamplesIncomplete = apperr.New(apperr.KindUnavailable, "IMPORT_INCOMPLETE", "导入未完成，请重新上传同一文件以继续", "The import stopped before its end: upload the same file again to finish it")
 
-// levelCache reads each building's zone level once an import.
+// levelCache reads each building's zones once (an import, a check-in),
+// and its households only where a zone covers a unit.
 type levelCache struct {
 	zones     ZoneLevels
+	directory Directory
 	community string
 	mu        sync.Mutex
-	levels    map[string]string
+	buildings map[string][]zone.Zone
+	units     map[string]registry.Household
 }
 
-func (c *levelCache) level(ctx context.Context, buildingID string) (string, error) {
+func (s *Service) levels(communityID string) *levelCache {
+	return &levelCache{zones: s.Zones, directory: s.Directory, community: communityID,
+		buildings: map[string][]zone.Zone{}, units: map[string]registry.Household{}}
+}
+
+// level is a household's effective zone level: "" in none.
+func (c *levelCache) level(ctx context.Context, householdID string) (string, error) {
+	bid := registry.BuildingOf(householdID)
 	c.mu.Lock()
-	l, ok := c.levels[buildingID]
+	zones, ok := c.buildings[bid]
 	c.mu.Unlock()
-	if ok {
-		return l, nil
+	if !ok {
+		var err error
+		if zones, err = c.zones.BuildingZones(ctx, c.community, bid); err != nil {
+			return "", err
+		}
+		var hs []registry.Household
+		if zone.NeedsUnit(zones) {
+			if hs, err = c.directory.BuildingHouseholds(ctx, bid); err != nil {
+				return "", err
+			}
+		}
+		c.mu.Lock()
+		c.buildings[bid] = zones
+		for _, h := range hs {
+			c.units[h.ID] = h
+		}
+		c.mu.Unlock()
 	}
-	l, err := c.zones.ZoneLevel(ctx, c.community, buildingID)
-	if err != nil {
-		return "", err
-	}
+	h := registry.Household{ID: householdID, BuildingID: bid}
 	c.mu.Lock()
-	c.levels[buildingID] = l
+	if known, ok := c.units[householdID]; ok {
+		h = known
+	}
 	c.mu.Unlock()
-	return l, nil
+	z, _ := zone.Strictest(zones, h)
+	return z.Level, nil
 }
 
 // matchedRow is a row of the export read and matched to a resident.
@@ -309,7 +335,8 @@ func (s *Service) readSampleRow(row SampleRow, byPhone, byName map[string][]regi
 func (s *Service) importSample(ctx context.Context, r Round, p auth.Principal, m matchedRow, siteID, had string, sampled bool,
 	levels *levelCache) (string, SampleProblem, error) {
 	res, code, at, problem := m.res, m.code, m.at, m.problem
-	level, err := levels.level(ctx, registry.BuildingOf(res.ID))
+	level, err := levels.level(ctx, registry.HouseholdOf(res.ID))
+
 	if err != nil {
 		return "", problem, err
 	}

@@ -74,6 +74,8 @@ type Service struct {
 	// Trace keeps the traces of pooled-positive tubes and their single
 	// samples.
 	Trace TraceStore
+	// Alarm gives who an overdue trace texts.
+	Alarm Alarm
 
 	// windows caches each building's planned window for windowTTL.
 	windows sync.Map

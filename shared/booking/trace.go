@@ -1,7 +1,11 @@
 package booking
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -10,8 +14,10 @@ import (
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/dispatch"
+	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
+	"github.com/fangxian/fangxian/shared/zone"
 )
 
 // TraceWithin is how long the door team has to take the single samples of
@@ -30,12 +36,13 @@ const (
 // households held in place and told, and its people sampled singly at their
 // doors.
 type Trace struct {
-	RoundID  string    `json:"roundId"`
-	Tube     string    `json:"tube"`
-	TubeID   string    `json:"tubeId"`
-	Result   string    `json:"result"`
-	OpenedAt time.Time `json:"openedAt"`
-	DueAt    time.Time `json:"dueAt"`
+	RoundID     string    `json:"roundId"`
+	CommunityID string    `json:"communityId"`
+	Tube        string    `json:"tube"`
+	TubeID      string    `json:"tubeId"`
+	Result      string    `json:"result"`
+	OpenedAt    time.Time `json:"openedAt"`
+	DueAt       time.Time `json:"dueAt"`
 	// Texted are the households' SMS written with the result.
 	Texted     int              `json:"texted"`
 	Households []TraceHousehold `json:"households"`
@@ -46,14 +53,43 @@ type Trace struct {
 	// Proposal is what the office should decide when a single sample came
 	// back positive: the playbook's emergency switch, for staff to confirm.
 	Proposal string `json:"proposal,omitempty"`
+	// CloseContacts are every member of a household with a positive
+	// single sample, from the register (those at home, not only the
+	// tube's): the list the office reports and watches.
+	CloseContacts []TracePerson `json:"closeContacts,omitempty"`
+	// Level is how far an overdue trace was escalated: 1 staff on duty, 2
+	// every staff member and the street's admins.
+	Level int `json:"escalationLevel,omitempty"`
 }
 
 // TraceHousehold is a door of a trace.
 type TraceHousehold struct {
 	HouseholdID string        `json:"householdId"`
 	Door        string        `json:"door"`
+	Building    string        `json:"building"`
+	Unit        string        `json:"unit"`
+	Room        string        `json:"room"`
 	People      []TracePerson `json:"people"`
+	// Controlled: the trace put the household under control (管控, reason
+	// pooled_positive) until its single samples release it. False where a
+	// stricter household zone was there already, or the round is a drill's.
+	Controlled bool `json:"controlled"`
+	// Before is the household's own zone level the control replaced,
+	// restored on release ("" for none).
+	Before string `json:"-"`
+	// Outcome is what the closed trace did to the door: released, or
+	// sealed (a positive single sample).
+	Outcome string `json:"outcome,omitempty"`
 }
+
+// Outcomes of a trace's door.
+const (
+	DoorReleased = "released"
+	DoorSealed   = "sealed"
+)
+
+// ReasonPositive marks a household sealed by a positive single sample.
+const ReasonPositive = "positive"
 
 // TracePerson is one person of the pooled tube, and their single sample.
 type TracePerson struct {
@@ -79,7 +115,8 @@ type TraceStore interface {
 	// SetResultAndTrace records a tube's result, and with it the trace it
 	// opens and the texts to its households, in one transaction: false
 	// when the tube had this result already (nothing written).
-	SetResultAndTrace(ctx context.Context, roundID, code, result string, at time.Time, by string, t *Trace, pending *dispatch.Pending) (bool, error)
+	// The trace's household controls (zones) are written with it.
+	SetResultAndTrace(ctx context.Context, roundID, code, result string, at time.Time, by string, t *Trace, zones []zone.Zone, pending *dispatch.Pending) (bool, error)
 	Traces(ctx context.Context, roundID string) ([]Trace, error)
 	Trace(ctx context.Context, roundID, tube string) (Trace, error)
 	// SaveSingle writes a single sample and its one-swab tube:
@@ -87,9 +124,16 @@ type TraceStore interface {
 	// when the tube exists.
 	SaveSingle(ctx context.Context, s Single) error
 	Singles(ctx context.Context, roundID string) ([]Single, error)
-	// CloseTrace moves an open trace to released or escalated with the
-	// texts that say so: false when it was closed already.
-	CloseTrace(ctx context.Context, roundID, tube, status string, at time.Time, pending *dispatch.Pending) (bool, error)
+	// CloseTrace moves an open trace to released or escalated with its
+	// doors' outcomes, their zones and the texts that say so: false when
+	// it was closed already. A release writes a household's zone only
+	// while it is still the trace's control (staff's later change stays).
+	CloseTrace(ctx context.Context, t Trace, at time.Time, zones []zone.Zone, pending *dispatch.Pending) (bool, error)
+	// DueTraces lists open traces due an escalation at now.
+	DueTraces(ctx context.Context, now time.Time) ([]Trace, error)
+	// TraceEscalated moves an open trace from one level to the next with
+	// its alert: false when it moved meanwhile (or closed).
+	TraceEscalated(ctx context.Context, roundID, tube string, from, to int, next *time.Time, pending *dispatch.Pending) (bool, error)
 }
 
 // Errors of traces.
@@ -99,25 +143,47 @@ var (
 	ErrTubeInUse     = apperr.New(apperr.KindConflict, "TUBE_IN_USE", "该试管码已用过，请换新试管", "This tube code is in use: take a new tube")
 )
 
-// openTrace builds the trace of a pooled-positive tube and the texts to its
-// households: one a household, to the first phone among its people, else
-// the household's contact.
-func (s *Service) openTrace(ctx context.Context, r Round, code, result string, now time.Time) (*Trace, []dispatch.Text, error) {
+// openTrace builds the trace of a pooled-positive tube, the control of its
+// households (a household zone, controlled, reason pooled_positive) and
+// the texts to them: one a household, to the first phone among its people,
+// else the household's contact.
+func (s *Service) openTrace(ctx context.Context, r Round, code, result string, now time.Time, by string) (*Trace, []zone.Zone, []dispatch.Text, error) {
 	view, err := s.tubeView(ctx, r, code)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	phoneOf, err := s.householdPhones(ctx, r.CommunityID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	var zones []zone.Zone
+	own := map[string]zone.Zone{} // each household's own zone, where it has one
+	for _, bid := range distinctBuildings(view.Households) {
+		zs, err := s.Zones.BuildingZones(ctx, r.CommunityID, bid)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, z := range zs {
+			if z.HouseholdID != "" {
+				own[z.HouseholdID] = z
+			}
+		}
 	}
 	at := chinatime.In(now)
-	t := &Trace{RoundID: r.ID, Tube: code, TubeID: TubeID(r.ID, code), Result: result, OpenedAt: at, DueAt: at.Add(TraceWithin), Status: TraceOpen,
+	t := &Trace{RoundID: r.ID, CommunityID: r.CommunityID, Tube: code, TubeID: TubeID(r.ID, code), Result: result, OpenedAt: at, DueAt: at.Add(TraceWithin), Status: TraceOpen,
 		Households: []TraceHousehold{}}
 	var texts []dispatch.Text
 	for _, h := range view.Households {
-		door := h.Building + h.Unit + "单元" + h.Room
-		th := TraceHousehold{HouseholdID: h.HouseholdID, Door: door, People: []TracePerson{}}
+		door := h.Building + unitWords(h.Unit) + h.Room
+		th := TraceHousehold{HouseholdID: h.HouseholdID, Door: door, Building: h.Building, Unit: h.Unit, Room: h.Room, People: []TracePerson{}}
+		// A drill's trace controls on paper; a household sealed or
+		// controlled on its own already keeps its zone.
+		if before := own[h.HouseholdID]; r.Drill == "" && !zone.Restricted(before.Level) {
+			th.Controlled, th.Before = true, before.Level
+			bid := registry.BuildingOf(h.HouseholdID)
+			zones = append(zones, zone.Zone{BuildingID: bid, Building: h.Building, UnitID: registry.UnitID(bid, h.Unit), Unit: h.Unit,
+				HouseholdID: h.HouseholdID, Room: h.Room, Level: zone.LevelControlled, Since: at, By: by, Reason: zone.ReasonPooledPositive})
+		}
 		for _, m := range view.Members {
 			if m.HouseholdID == h.HouseholdID {
 				th.People = append(th.People, TracePerson{ResidentID: m.ResidentID, Name: m.Name})
@@ -127,13 +193,22 @@ func (s *Service) openTrace(ctx context.Context, r Round, code, result string, n
 		if phone := phoneOf[h.HouseholdID]; phone != "" {
 			msg, err := sms.TraceHold(door)
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			texts = append(texts, dispatch.TextOf("trace:"+r.ID+":"+code+":"+h.HouseholdID, phone, msg))
 		}
 	}
 	t.Texted = len(texts)
-	return t, texts, nil
+	return t, zones, texts, nil
+}
+
+// distinctBuildings are the buildings of a tube's households, once each.
+func distinctBuildings(hs []TubeHousehold) []string {
+	var ids []string
+	for _, h := range hs {
+		ids = append(ids, registry.BuildingOf(h.HouseholdID))
+	}
+	return registry.Distinct(ids)
 }
 
 // Traces lists a round's traces with their single samples, newest first,
@@ -275,27 +350,17 @@ func (s *Service) settleTraces(ctx context.Context, r Round) error {
 		if !done {
 			continue
 		}
-		var texts []dispatch.Text
-		if status == TraceReleased {
-			phones, err := s.householdPhones(ctx, r.CommunityID)
-			if err != nil {
-				return err
-			}
-			for _, h := range t.Households {
-				if phone := phones[h.HouseholdID]; phone != "" {
-					msg, err := sms.TraceReleased(h.Door)
-					if err != nil {
-						return err
-					}
-					texts = append(texts, dispatch.TextOf("trace-released:"+roundID+":"+t.Tube+":"+h.HouseholdID, phone, msg))
-				}
-			}
-		}
-		pending := dispatch.PendingTexts(ctx, now, texts)
-		closed, err := s.Trace.CloseTrace(ctx, roundID, t.Tube, status, chinatime.In(now), pending)
+		t.Status = status
+		zones, texts, err := s.closeDoors(ctx, r, &t, chinatime.In(now))
 		if err != nil {
 			return err
 		}
+		pending := dispatch.PendingTexts(ctx, now, texts)
+		closed, err := s.Trace.CloseTrace(ctx, t, chinatime.In(now), zones, pending)
+		if err != nil {
+			return err
+		}
+
 		if closed {
 			s.Outbox.Flush(ctx, pending)
 		}
@@ -319,4 +384,175 @@ func (s *Service) householdPhones(ctx context.Context, communityID string) (map[
 		}
 	}
 	return out, nil
+}
+
+// unitWords is a unit as a door names it: "2单元", or nothing.
+func unitWords(unit string) string {
+	if unit == "" {
+		return ""
+	}
+	return unit + "单元"
+}
+
+// closeDoors decides each door of a trace whose single samples are all
+// back: a household with a positive is sealed (reason positive) and its
+// members, all of them, are close contacts; every other door is released
+// to the level it had before, and told.
+func (s *Service) closeDoors(ctx context.Context, r Round, t *Trace, at time.Time) ([]zone.Zone, []dispatch.Text, error) {
+	phones, err := s.householdPhones(ctx, r.CommunityID)
+	if err != nil {
+		return nil, nil, err
+	}
+	buildings, residents, err := s.register(ctx, r.CommunityID)
+	if err != nil {
+		return nil, nil, err
+	}
+	peopleOf := func(bid string) []registry.Resident {
+		if i := slices.IndexFunc(buildings, func(b registry.Building) bool { return b.ID == bid }); i >= 0 {
+			return residents[i]
+		}
+		return nil
+	}
+	var zones []zone.Zone
+	var texts []dispatch.Text
+	for i := range t.Households {
+		h := &t.Households[i]
+		positive := slices.ContainsFunc(h.People, func(p TracePerson) bool {
+			return p.SingleResult == ResultPositive || p.SingleResult == ResultPooledPositive
+		})
+		bid := registry.BuildingOf(h.HouseholdID)
+		z := zone.Zone{BuildingID: bid, Building: h.Building, UnitID: registry.UnitID(bid, h.Unit), Unit: h.Unit,
+			HouseholdID: h.HouseholdID, Room: h.Room, Since: at, By: "system"}
+		if positive {
+			h.Outcome = DoorSealed
+			for _, res := range peopleOf(bid) {
+
+				if res.HouseholdID == h.HouseholdID {
+					t.CloseContacts = append(t.CloseContacts, TracePerson{ResidentID: res.ID, Name: res.Name})
+				}
+			}
+			if r.Drill == "" {
+				z.Level, z.Reason = zone.LevelSealed, ReasonPositive
+				zones = append(zones, z)
+			}
+			continue
+		}
+		h.Outcome = DoorReleased
+		if h.Controlled {
+			z.Level = cmp.Or(h.Before, zone.LevelNone)
+			zones = append(zones, z)
+		}
+		if phone := phones[h.HouseholdID]; phone != "" {
+			msg, err := sms.TraceReleased(h.Door)
+			if err != nil {
+				return nil, nil, err
+			}
+			texts = append(texts, dispatch.TextOf("trace-released:"+r.ID+":"+t.Tube+":"+h.HouseholdID, phone, msg))
+		}
+	}
+	return zones, texts, nil
+}
+
+// Alarm gives the phones an overdue trace texts (help.Service): the
+// community's staff on duty first, then every staff member and the
+// street's admins, as an overdue help request does.
+type Alarm interface {
+	OnDutyPhones(ctx context.Context, communityID string) ([]string, error)
+	EveryonePhones(ctx context.Context, communityID string) ([]string, error)
+}
+
+// EscalateTraces runs the escalation of door lists as of now: an open
+// trace past its deadline with single samples still to take texts the
+// staff on duty (level 1); one deadline later, every staff member and the
+// street's admins (level 2). A trace whose samples are all taken leaves
+// the index without a text. Run twice, or by two instances, it texts
+// nobody twice. It answers how many traces went up.
+func (s *Service) EscalateTraces(ctx context.Context, now time.Time) (int, error) {
+	due, err := s.Trace.DueTraces(ctx, now)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var errs []error
+	for _, t := range due {
+		up, err := s.escalateTrace(ctx, t, now)
+		if err != nil {
+			errs = append(errs, err) // the next run tries again
+			continue
+		}
+		if up {
+			n++
+		}
+	}
+	return n, errors.Join(errs...)
+}
+
+func (s *Service) escalateTrace(ctx context.Context, t Trace, now time.Time) (bool, error) {
+	if t.Status != TraceOpen || t.Level >= 2 {
+		return false, nil
+	}
+	singles, err := s.Trace.Singles(ctx, t.RoundID)
+	if err != nil {
+		return false, err
+	}
+	taken := map[string]bool{}
+	for _, sg := range singles {
+		if sg.TraceTube == t.Tube {
+			taken[sg.ResidentID] = true
+		}
+	}
+	households, people, first := 0, 0, ""
+	for _, h := range t.Households {
+		waiting := 0
+		for _, p := range h.People {
+			if !taken[p.ResidentID] {
+				waiting++
+			}
+		}
+		if waiting > 0 {
+			households, people = households+1, people+waiting
+			if first == "" {
+				first = h.Door
+			}
+		}
+	}
+	if people == 0 {
+		// Every door sampled: nothing to chase; off the index.
+		_, err := s.Trace.TraceEscalated(ctx, t.RoundID, t.Tube, t.Level, 2, nil, nil)
+		return false, err
+	}
+	// A drill's trace alarms into the drill's outbox, as its texts went.
+	r, err := s.Store.Round(ctx, t.RoundID)
+	if err != nil {
+		return false, err
+	}
+	ctx = drill.With(ctx, r.Drill)
+	level := t.Level + 1
+	var phones []string
+	var next *time.Time
+	if level == 1 {
+		phones, err = s.Alarm.OnDutyPhones(ctx, t.CommunityID)
+		at := t.DueAt.Add(TraceWithin)
+		next = &at
+	} else {
+		phones, err = s.Alarm.EveryonePhones(ctx, t.CommunityID)
+	}
+	if err != nil {
+		return false, err
+	}
+	msg, err := sms.TraceOverdue(first, households, people, int(now.Sub(t.DueAt).Minutes()))
+	if err != nil {
+		return false, err
+	}
+	var texts []dispatch.Text
+	for _, ph := range registry.Distinct(phones) {
+		texts = append(texts, dispatch.AlertOf(fmt.Sprintf("trace-overdue:%s:%s:%d", t.RoundID, t.Tube, level), ph, msg))
+	}
+	pending := dispatch.PendingTexts(ctx, now, texts)
+	up, err := s.Trace.TraceEscalated(ctx, t.RoundID, t.Tube, t.Level, level, next, pending)
+	if err != nil || !up {
+		return false, err
+	}
+	s.Outbox.Flush(ctx, pending)
+	return true, nil
 }

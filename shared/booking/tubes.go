@@ -9,6 +9,7 @@ import (
 
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/zone"
 )
 
 // Pooling says how many people's swabs share one tube (混采), by the zone
@@ -73,9 +74,10 @@ func (p Pooling) OrDefault() Pooling {
 	return p
 }
 
-// ZoneLevels reads a building's zone level: "" when in no zone.
+// ZoneLevels reads a building's zones, whole and finer (one Query): a
+// household's level, which sets its tube's size, is the strictest.
 type ZoneLevels interface {
-	ZoneLevel(ctx context.Context, communityID, buildingID string) (string, error)
+	BuildingZones(ctx context.Context, communityID, buildingID string) ([]zone.Zone, error)
 }
 
 // TubeStore keeps the tubes of a round: their members, the lane's current
@@ -194,7 +196,8 @@ func (s *Service) tubeSample(ctx context.Context, r Round, sm *Sample, code stri
 	if position < 0 || position > MaxPool {
 		return apperr.Validation.WithFields(apperr.FieldError{Field: "position", Reason: "from 1 to 20"})
 	}
-	level, err := s.Zones.ZoneLevel(ctx, r.CommunityID, registry.BuildingOf(sm.ResidentID))
+	level, err := s.levels(r.CommunityID).level(ctx, registry.HouseholdOf(sm.ResidentID))
+
 	if err != nil {
 		return err
 	}

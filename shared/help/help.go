@@ -596,3 +596,19 @@ func (s *Service) SetSettings(ctx context.Context, p auth.Principal, cid string,
 	audit.Changed(ctx, "helpSettings", before, st)
 	return s.SettingsOf(ctx, p, cid)
 }
+
+// OnDutyPhones are who an overdue task of the community texts first: its
+// staff on duty, or all its staff when nobody is on duty.
+func (s *Service) OnDutyPhones(ctx context.Context, cid string) ([]string, error) {
+	settings, err := s.Store.HelpSettings(ctx, cid)
+	if err != nil {
+		return nil, err
+	}
+	return s.onDuty(ctx, cid, settings)
+}
+
+// EveryonePhones are who a task still overdue texts next: every staff
+// member of the community and its street's admins.
+func (s *Service) EveryonePhones(ctx context.Context, cid string) ([]string, error) {
+	return s.everyone(ctx, cid)
+}

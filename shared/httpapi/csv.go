@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"mime"
+
 	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/sheet"
 
 	"bytes"
 	"encoding/csv"
@@ -42,14 +45,45 @@ func Cell(s string) string {
 	return s
 }
 
-// WantsCSV reads ?format=: json (the default) or csv.
+// WantsCSV reads ?format=: json (the default), or a file: csv or xlsx (a
+// CSV reply is written as an Excel workbook when xlsx is asked for).
 func WantsCSV(r *http.Request) (bool, error) {
 	q := r.URL.Query()
 	switch f := q.Get("format"); {
 	case !q.Has("format") || f == "json":
 		return false, nil
-	case f == "csv":
+	case f == "csv" || f == "xlsx":
 		return true, nil
 	}
-	return false, apperr.Validation.WithFields(apperr.FieldError{Field: "format", Reason: "one of json, csv"})
+	return false, apperr.Validation.WithFields(apperr.FieldError{Field: "format", Reason: "one of json, csv, xlsx"})
+}
+
+// WriteXLSX answers rows as an Excel workbook of one sheet, every cell
+// text.
+func WriteXLSX(w http.ResponseWriter, filename string, header []string, rows [][]string) error {
+	b, err := sheet.XLSX("Sheet1", header, rows)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", sheet.MediaType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.TrimSuffix(filename, ".csv")+`.xlsx"`)
+	_, _ = w.Write(b)
+	return nil
+}
+
+// ReadTable reads a spreadsheet body as CSV: a CSV body as it is, an Excel
+// workbook (.xlsx) as the CSV of its first sheet.
+func ReadTable(r *http.Request) ([]byte, error) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != sheet.MediaType {
+		return ReadBody(r, "text/csv")
+	}
+	b, err := ReadBody(r, sheet.MediaType)
+	if err != nil {
+		return nil, err
+	}
+	out, err := sheet.CSV(b)
+	if err != nil {
+		return nil, apperr.Validation.Wrap(err).WithFields(apperr.FieldError{Field: "body", Reason: "an Excel workbook (.xlsx, its first sheet) or CSV"})
+	}
+	return out, nil
 }

@@ -15,9 +15,13 @@ func Reply(status int, do func(r *http.Request) (any, error)) http.Handler {
 		if err != nil {
 			return err
 		}
+		if c, ok := out.(CSV); ok && r.URL.Query().Get("format") == "xlsx" {
+			return WriteXLSX(w, c.Filename, c.Header, c.Rows)
+		}
 		if a, ok := out.(Answer); ok {
 			return a.Write(w)
 		}
+
 		WriteJSON(w, status, out)
 		return nil
 	})

@@ -3,6 +3,7 @@ package notices
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/drill"
@@ -72,11 +73,17 @@ func (d *Deliverer) fanout(ctx context.Context, noticeID string) error {
 		return err
 	}
 	var phones []string
-	for _, bid := range n.BuildingIDs {
-		rs, err := d.Directory.BuildingResidents(ctx, bid)
+	for _, id := range slices.Concat(n.BuildingIDs, n.HouseholdIDs) {
+		var rs []registry.Resident
+		if registry.BuildingOf(id) == id {
+			rs, err = d.Directory.BuildingResidents(ctx, id)
+		} else if _, rs, err = d.Directory.Household(ctx, id); errors.Is(err, registry.ErrNotFound) {
+			err = nil // moved out of the register since
+		}
 		if err != nil {
 			return err
 		}
+
 		for _, r := range rs {
 			if r.Phone != "" {
 				phones = append(phones, r.Phone)

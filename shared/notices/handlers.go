@@ -12,14 +12,14 @@ import (
 func (s *Service) Handlers() httpapi.Handlers {
 	return httpapi.Handlers{
 		"setZones": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *struct {
-			BuildingIDs []string `json:"buildingIds"`
-			Level       string   `json:"level"`
+			ZoneTargets
+			Level string `json:"level"`
 		}) (any, error) {
 			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
 				return nil, err
 			}
-			zones, err := s.SetZones(r.Context(), auth.Caller(r), cid, in.BuildingIDs, in.Level)
+			zones, err := s.SetZones(r.Context(), auth.Caller(r), cid, in.ZoneTargets, in.Level)
 			return map[string]any{"zones": zones}, err
 		}),
 		"listZones": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {

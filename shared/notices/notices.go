@@ -10,13 +10,11 @@ import (
 	"errors"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/fangxian/fangxian/shared/apperr"
-	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/dispatch"
@@ -27,39 +25,28 @@ import (
 	"github.com/fangxian/fangxian/shared/sms"
 )
 
-// Zone levels, strictest first; "none" releases a building.
-const (
-	LevelSealed     = "sealed"
-	LevelControlled = "controlled"
-	LevelPrecaution = "precaution"
-	LevelNone       = "none"
-)
-
-var levels = []string{LevelSealed, LevelControlled, LevelPrecaution, LevelNone}
-
-// Zone is a building's current level.
-type Zone struct {
-	BuildingID string    `json:"buildingId"`
-	Building   string    `json:"building"`
-	Level      string    `json:"level"`
-	Since      time.Time `json:"since"`
-	By         string    `json:"by"`
-}
-
 // Notice is a message from the community's staff.
 type Notice struct {
-	ID          string    `json:"id"`
-	CommunityID string    `json:"communityId"`
-	Title       string    `json:"title"`
-	Body        string    `json:"body"`
-	Urgent      bool      `json:"urgent"`
-	Channels    []string  `json:"channels"`
-	BuildingIDs []string  `json:"buildingIds"`
-	CreatedAt   time.Time `json:"createdAt"`
-	CreatedBy   string    `json:"createdBy"`
+	ID          string   `json:"id"`
+	CommunityID string   `json:"communityId"`
+	Title       string   `json:"title"`
+	Body        string   `json:"body"`
+	Urgent      bool     `json:"urgent"`
+	Channels    []string `json:"channels"`
+	BuildingIDs []string `json:"buildingIds"`
+	// HouseholdIDs are households reached beyond whole buildings: those of
+	// a zone audience whose building is zoned unit by unit or door by door.
+	HouseholdIDs []string  `json:"householdIds,omitempty"`
+	CreatedAt    time.Time `json:"createdAt"`
+	CreatedBy    string    `json:"createdBy"`
 	// Drill is the drill run that sent it (演练); its SMS went to the
 	// drill's outbox, and residents see it only if they opted into drills.
 	Drill string `json:"drill,omitempty"`
+}
+
+// Reaches says whether the notice is for household hid.
+func (n Notice) Reaches(hid string) bool {
+	return slices.Contains(n.BuildingIDs, registry.BuildingOf(hid)) || slices.Contains(n.HouseholdIDs, hid)
 }
 
 // Delivery counts of a notice's SMS, phone by phone: queued for sending;
@@ -138,15 +125,17 @@ type Service struct {
 // RoundFeed is what testing rounds tell a building's households in the app
 // (booking.Service, adapted): items never acknowledged, newest first.
 type RoundFeed interface {
-	FeedFor(ctx context.Context, communityID, buildingID string) ([]FeedItem, error)
+	FeedFor(ctx context.Context, communityID, householdID string) ([]FeedItem, error)
 }
 
 // Kinds of feed item: a notice staff sent, a round's window for the
-// building, a call of the building down to a site.
+// building, a call of the building down to a site, a trace's word to the
+// household (stay in place for single samples; released).
 const (
 	KindNotice      = "notice"
 	KindRoundWindow = "round_window"
 	KindCallDown    = "call_down"
+	KindTrace       = "trace"
 )
 
 // DrillOptIns keeps the residents who take part in drills: only they see a
@@ -190,76 +179,6 @@ func (s *Service) buildings(ctx context.Context, cid string) (map[string]registr
 	}
 }
 
-// SetZones puts buildings at a level (or releases them with "none").
-func (s *Service) SetZones(ctx context.Context, p auth.Principal, cid string, buildingIDs []string, level string) ([]Zone, error) {
-	zones, err := s.PlanZones(ctx, p, cid, buildingIDs, level)
-	if err != nil {
-		return nil, err
-	}
-	if level == LevelSealed || level == LevelControlled {
-		if err := s.Readings.MarkZoned(ctx, cid); err != nil {
-			return nil, err
-		}
-	}
-	current, err := s.Store.Zones(ctx, cid)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Store.SetZones(ctx, cid, zones); err != nil {
-		return nil, err
-	}
-	// The audit entry says each building's level before and after.
-	before := []Zone{}
-	for _, z := range zones {
-		if i := slices.IndexFunc(current, func(c Zone) bool { return c.BuildingID == z.BuildingID }); i >= 0 {
-			before = append(before, current[i])
-		}
-	}
-	audit.Changed(ctx, "zones", before, zones)
-	return zones, nil
-}
-
-// PlanZones checks a change of zones as SetZones does and answers the zones
-// it would set, changing nothing: a drill seals buildings on paper only, so
-// that real residents' orders, reminders and feeds stay as they are.
-func (s *Service) PlanZones(ctx context.Context, p auth.Principal, cid string, buildingIDs []string, level string) ([]Zone, error) {
-	if err := auth.RequireCommunity(ctx, p, cid, s.Directory); err != nil {
-		return nil, err
-	}
-	if !slices.Contains(levels, level) {
-		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "level", Reason: "one of " + strings.Join(levels, ", ")})
-	}
-	known, err := s.buildings(ctx, cid)
-	if err != nil {
-		return nil, err
-	}
-	if len(buildingIDs) == 0 || len(buildingIDs) > 45 {
-		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "buildingIds", Reason: "1 to 45 buildings"})
-	}
-	now := chinatime.In(s.Now())
-	var zones []Zone
-	for _, id := range registry.Distinct(buildingIDs) {
-		b, ok := known[id]
-		if !ok {
-			return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "buildingIds", Reason: "no building " + id + " in this community"})
-		}
-		zones = append(zones, Zone{BuildingID: id, Building: b.Name, Level: level, Since: now, By: p.UserID})
-	}
-	return zones, nil
-}
-
-// Zones is the community's current map: one Query.
-func (s *Service) Zones(ctx context.Context, p auth.Principal, cid string) ([]Zone, error) {
-	if err := auth.RequireCommunity(ctx, p, cid, s.Directory); err != nil {
-		return nil, err
-	}
-	zones, err := s.Store.Zones(ctx, cid)
-	if zones == nil {
-		zones = []Zone{}
-	}
-	return zones, err
-}
-
 // Audience says who a notice is for: exactly one of the three.
 type Audience struct {
 	All         bool     `json:"all"`
@@ -280,7 +199,9 @@ type NoticeInput struct {
 type plan struct {
 	in      NoticeInput
 	targets []string
-	sms     sms.Message // zero without the SMS channel
+	// households are reached one by one, beyond targets' whole buildings.
+	households []string
+	sms        sms.Message // zero without the SMS channel
 }
 
 // check validates a notice input and resolves its audience to buildings.
@@ -333,7 +254,7 @@ func (s *Service) check(ctx context.Context, p auth.Principal, cid string, in No
 	if err != nil {
 		return plan{}, err
 	}
-	var targets []string
+	var targets, households []string
 	switch {
 	case a.All:
 		for id := range known {
@@ -352,21 +273,15 @@ func (s *Service) check(ctx context.Context, p auth.Principal, cid string, in No
 				return plan{}, apperr.Validation.WithFields(apperr.FieldError{Field: "audience.zoneLevels", Reason: "sealed, controlled or precaution"})
 			}
 		}
-		zones, err := s.Store.Zones(ctx, cid)
-		if err != nil {
+		if targets, households, err = s.inLevels(ctx, cid, a.ZoneLevels); err != nil {
 			return plan{}, err
-		}
-		for _, z := range zones {
-			if slices.Contains(a.ZoneLevels, z.Level) {
-				targets = append(targets, z.BuildingID)
-			}
 		}
 	}
 	slices.Sort(targets)
 	if targets == nil {
 		targets = []string{}
 	}
-	return plan{in: in, targets: targets, sms: msg}, nil
+	return plan{in: in, targets: targets, households: households, sms: msg}, nil
 }
 
 // Create records a notice and, for SMS, queues its fan-out; it answers at
@@ -378,11 +293,11 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, cid string, in N
 	}
 	in = pl.in
 	n := Notice{ID: "n" + randomID(12), CommunityID: cid, Title: in.Title, Body: in.Body, Urgent: in.Urgent,
-		Channels: registry.Distinct(in.Channels), BuildingIDs: pl.targets, CreatedAt: chinatime.In(s.Now()), CreatedBy: p.UserID, Drill: drill.RunOf(ctx)}
+		Channels: registry.Distinct(in.Channels), BuildingIDs: pl.targets, HouseholdIDs: pl.households, CreatedAt: chinatime.In(s.Now()), CreatedBy: p.UserID, Drill: drill.RunOf(ctx)}
 	// The fan-out is written with the notice: a queue that fails now
 	// delays it to the sweep, it never loses it.
 	var fanout *dispatch.Pending
-	if !pl.sms.IsZero() && len(pl.targets) > 0 {
+	if !pl.sms.IsZero() && len(pl.targets)+len(pl.households) > 0 {
 		fanout = dispatch.NewPending(n.CreatedAt, dispatch.Message{Kind: dispatch.KindFanout, NoticeID: n.ID, Drill: n.Drill})
 	}
 	if err := s.Store.CreateNotice(ctx, n, fanout); err != nil {
@@ -423,7 +338,7 @@ func (s *Service) Preview(ctx context.Context, p auth.Principal, cid string, in 
 	if err != nil {
 		return Preview{}, err
 	}
-	phones, households, err := s.audience(ctx, pl.targets)
+	phones, households, err := s.audience(ctx, pl.targets, pl.households)
 	if err != nil {
 		return Preview{}, err
 	}
@@ -451,8 +366,8 @@ func (s *Service) optedOut(ctx context.Context, phones []string) (int, error) {
 }
 
 // audience lists the distinct phones and counts the households of
-// buildings, reading a few buildings at a time.
-func (s *Service) audience(ctx context.Context, buildingIDs []string) (phones []string, households int, err error) {
+// buildings and single households, reading a few at a time.
+func (s *Service) audience(ctx context.Context, buildingIDs, householdIDs []string) (phones []string, households int, err error) {
 	var (
 		mu     sync.Mutex
 		seen   = map[string]bool{}
@@ -461,12 +376,12 @@ func (s *Service) audience(ctx context.Context, buildingIDs []string) (phones []
 		errs   []error
 		tokens = make(chan struct{}, 8)
 	)
-	for _, id := range buildingIDs {
+	for _, id := range slices.Concat(buildingIDs, householdIDs) {
 		wg.Add(1)
 		tokens <- struct{}{}
 		go func() {
 			defer func() { <-tokens; wg.Done() }()
-			rs, err := s.Directory.BuildingResidents(ctx, id)
+			rs, err := s.residentsOf(ctx, id)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -519,11 +434,10 @@ func (s *Service) Feed(ctx context.Context, p auth.Principal) ([]FeedItem, error
 	if err != nil {
 		return nil, err
 	}
-	building := registry.BuildingOf(p.HouseholdID)
 	var mine []Notice
 	drills, asked := false, false
 	for _, n := range all {
-		if !slices.Contains(n.BuildingIDs, building) || !slices.Contains(n.Channels, "app") {
+		if !n.Reaches(p.HouseholdID) || !slices.Contains(n.Channels, "app") {
 			continue
 		}
 		if n.Drill != "" && !asked {
@@ -547,7 +461,7 @@ func (s *Service) Feed(ctx context.Context, p auth.Principal) ([]FeedItem, error
 	if s.Rounds == nil {
 		return out, nil
 	}
-	rounds, err := s.Rounds.FeedFor(ctx, p.ResidentCommunityID, building)
+	rounds, err := s.Rounds.FeedFor(ctx, p.ResidentCommunityID, p.HouseholdID)
 	if err != nil {
 		return nil, err
 	}
@@ -573,7 +487,7 @@ func (s *Service) Acknowledge(ctx context.Context, p auth.Principal, noticeID st
 		return false, err
 	}
 	// Only what the feed shows is acknowledged: an SMS-only notice is not.
-	if n.CommunityID != p.ResidentCommunityID || !slices.Contains(n.BuildingIDs, registry.BuildingOf(p.HouseholdID)) || !slices.Contains(n.Channels, "app") {
+	if n.CommunityID != p.ResidentCommunityID || !n.Reaches(p.HouseholdID) || !slices.Contains(n.Channels, "app") {
 		return false, ErrNoticeNotFound
 	}
 	if n.Drill != "" {
@@ -626,17 +540,30 @@ func (s *Service) Delivery(ctx context.Context, p auth.Principal, noticeID strin
 		return DeliveryReport{}, err
 	}
 	rep := DeliveryReport{Delivery: d, Unacknowledged: []Unacknowledged{}}
-	for _, bid := range n.BuildingIDs {
-		hs, err := s.Directory.BuildingHouseholds(ctx, bid)
-		if err != nil {
-			return DeliveryReport{}, err
-		}
+	add := func(hs ...registry.Household) {
 		for _, h := range hs {
 			rep.Households++
 			if !acked[h.ID] {
 				rep.Unacknowledged = append(rep.Unacknowledged, Unacknowledged{HouseholdID: h.ID, Building: h.BuildingName, Unit: h.Unit, Room: h.Room, ContactPhone: h.ContactPhone})
 			}
 		}
+	}
+	for _, bid := range n.BuildingIDs {
+		hs, err := s.Directory.BuildingHouseholds(ctx, bid)
+		if err != nil {
+			return DeliveryReport{}, err
+		}
+		add(hs...)
+	}
+	for _, hid := range n.HouseholdIDs {
+		h, _, err := s.Directory.Household(ctx, hid)
+		if errors.Is(err, registry.ErrNotFound) {
+			continue // moved out of the register since
+		}
+		if err != nil {
+			return DeliveryReport{}, err
+		}
+		add(h)
 	}
 	return rep, nil
 }

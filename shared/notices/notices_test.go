@@ -98,7 +98,7 @@ func phone(b, h int) string { return fmt.Sprintf("1370000%02d%02d", b, h) }
 func TestSealedBuildingsGetOneSMSPerPhone(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if _, err := f.svc.SetZones(ctx, f.staff, "c1", []string{f.buildings["1号楼"], f.buildings["3号楼"]}, notices.LevelSealed); err != nil {
+	if _, err := f.svc.SetZones(ctx, f.staff, "c1", notices.Buildings(f.buildings["1号楼"], f.buildings["3号楼"]), notices.LevelSealed); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.st.SetOptOut(ctx, phone(3, 3), time.Now()); err != nil {
@@ -201,10 +201,10 @@ func TestPoisonMessageGoesDead(t *testing.T) {
 func TestZonesAndValidation(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if _, err := f.svc.SetZones(ctx, f.staff, "c1", []string{f.buildings["2号楼"]}, notices.LevelControlled); err != nil {
+	if _, err := f.svc.SetZones(ctx, f.staff, "c1", notices.Buildings(f.buildings["2号楼"]), notices.LevelControlled); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.SetZones(ctx, f.staff, "c1", []string{f.buildings["2号楼"]}, notices.LevelNone); err != nil {
+	if _, err := f.svc.SetZones(ctx, f.staff, "c1", notices.Buildings(f.buildings["2号楼"]), notices.LevelNone); err != nil {
 		t.Fatal(err)
 	}
 	zones, err := f.svc.Zones(ctx, f.staff, "c1")
@@ -227,7 +227,7 @@ func TestZonesAndValidation(t *testing.T) {
 		}
 	}
 	other := auth.Principal{UserID: "x", Role: manifest.RoleStaff, CommunityID: "c2"}.Normalized()
-	if _, err := f.svc.SetZones(ctx, other, "c1", []string{f.buildings["2号楼"]}, notices.LevelSealed); apperr.As(err).Code != "FORBIDDEN" {
+	if _, err := f.svc.SetZones(ctx, other, "c1", notices.Buildings(f.buildings["2号楼"]), notices.LevelSealed); apperr.As(err).Code != "FORBIDDEN" {
 		t.Errorf("staff of another community: %v", err)
 	}
 }
@@ -235,7 +235,7 @@ func TestZonesAndValidation(t *testing.T) {
 func TestTemperatures(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if _, err := f.svc.SetZones(ctx, f.staff, "c1", []string{f.buildings["1号楼"]}, notices.LevelSealed); err != nil {
+	if _, err := f.svc.SetZones(ctx, f.staff, "c1", notices.Buildings(f.buildings["1号楼"]), notices.LevelSealed); err != nil {
 		t.Fatal(err)
 	}
 	holder, _ := f.st.AccountByPhone(ctx, phone(1, 1))

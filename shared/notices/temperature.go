@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
@@ -166,22 +167,32 @@ func (s *Service) temperatureDay(ctx context.Context, cid, day string) (Temperat
 			out.Fevers = append(out.Fevers, r)
 		}
 	}
-	for _, z := range zones {
-		if z.Level != LevelSealed && z.Level != LevelControlled {
-			continue
-		}
-		residents, err := s.Directory.BuildingResidents(ctx, z.BuildingID)
+	idx := indexZones(zones)
+	for bid := range idx {
+		asked, err := s.asked(ctx, idx, bid)
 		if err != nil {
 			return TemperatureDay{}, err
 		}
+		if asked == nil {
+			continue
+		}
+		residents, err := s.Directory.BuildingResidents(ctx, bid)
+		if err != nil {
+			return TemperatureDay{}, err
+		}
+		name := idx[bid][0].Building
 		for _, r := range residents {
+			if !asked(r.HouseholdID) {
+				continue
+			}
 			if _, ok := readings[r.ID]; ok {
 				out.Reported++
 				continue
 			}
-			out.Missing = append(out.Missing, Missing{ResidentID: r.ID, Name: r.Name, Building: z.Building, Phone: r.Phone})
+			out.Missing = append(out.Missing, Missing{ResidentID: r.ID, Name: r.Name, Building: name, Phone: r.Phone})
 		}
 	}
+	slices.SortFunc(out.Missing, func(a, b Missing) int { return strings.Compare(a.ResidentID, b.ResidentID) })
 	slices.SortFunc(out.Fevers, func(a, b Reading) int { return a.At.Compare(b.At) })
 	return out, nil
 }
@@ -238,7 +249,7 @@ func (s *Service) Watch(ctx context.Context, cid, buildingID string, householdID
 	}
 	now := s.Now()
 	for _, n := range feed {
-		if n.Drill != "" || now.Sub(n.CreatedAt) > watchFor || !slices.Contains(n.BuildingIDs, buildingID) || !slices.Contains(n.Channels, "app") {
+		if n.Drill != "" || now.Sub(n.CreatedAt) > watchFor || !slices.ContainsFunc(householdIDs, n.Reaches) || !slices.Contains(n.Channels, "app") {
 			continue
 		}
 		acked, err := s.Store.Acknowledged(ctx, n.ID, householdIDs)
@@ -246,7 +257,7 @@ func (s *Service) Watch(ctx context.Context, cid, buildingID string, householdID
 			return nil, nil, err
 		}
 		for _, h := range householdIDs {
-			if !acked[h] {
+			if !acked[h] && n.Reaches(h) {
 				unacked[h] = append(unacked[h], n.Title)
 			}
 		}
@@ -256,10 +267,11 @@ func (s *Service) Watch(ctx context.Context, cid, buildingID string, householdID
 	if err != nil {
 		return nil, nil, err
 	}
-	asked := slices.ContainsFunc(zones, func(z Zone) bool {
-		return z.BuildingID == buildingID && (z.Level == LevelSealed || z.Level == LevelControlled)
-	})
-	if !asked {
+	asked, err := s.asked(ctx, indexZones(zones), buildingID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if asked == nil {
 		return unacked, noTemp, nil
 	}
 	readings, err := s.Readings.Readings(ctx, cid, chinatime.In(now).Format(time.DateOnly))
@@ -267,7 +279,7 @@ func (s *Service) Watch(ctx context.Context, cid, buildingID string, householdID
 		return nil, nil, err
 	}
 	for _, id := range residentIDs {
-		if _, ok := readings[id]; !ok {
+		if _, ok := readings[id]; !ok && asked(registry.HouseholdOf(id)) {
 			noTemp[id] = true
 		}
 	}

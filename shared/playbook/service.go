@@ -57,8 +57,8 @@ type Rounds interface {
 
 // Notices seals buildings and sends notices (notices.Service).
 type Notices interface {
-	SetZones(ctx context.Context, p auth.Principal, cid string, buildingIDs []string, level string) ([]notices.Zone, error)
-	PlanZones(ctx context.Context, p auth.Principal, cid string, buildingIDs []string, level string) ([]notices.Zone, error)
+	SetZones(ctx context.Context, p auth.Principal, cid string, t notices.ZoneTargets, level string) ([]notices.Zone, error)
+	PlanZones(ctx context.Context, p auth.Principal, cid string, t notices.ZoneTargets, level string) ([]notices.Zone, error)
 	Create(ctx context.Context, p auth.Principal, cid string, in notices.NoticeInput) (notices.Notice, error)
 	Preview(ctx context.Context, p auth.Principal, cid string, in notices.NoticeInput) (notices.Preview, error)
 }
@@ -170,7 +170,7 @@ func (s *Service) checkData(ctx context.Context, p auth.Principal, cid string, p
 			var err error
 			switch {
 			case len(a.BuildingIDs) > 0:
-				_, err = s.Notices.PlanZones(ctx, p, cid, a.BuildingIDs, notices.LevelSealed)
+				_, err = s.Notices.PlanZones(ctx, p, cid, notices.Buildings(a.BuildingIDs...), notices.LevelSealed)
 			case a.Notice != nil:
 				// toSealed's buildings are known when it runs: the text and
 				// channels are checked against the whole community now.
@@ -408,9 +408,9 @@ func (s *Service) action(ctx context.Context, p auth.Principal, run *Run, a *Act
 		var zones []notices.Zone
 		var err error
 		if run.Drill {
-			zones, err = s.Notices.PlanZones(ctx, p, cid, ids, level)
+			zones, err = s.Notices.PlanZones(ctx, p, cid, notices.Buildings(ids...), level)
 		} else {
-			zones, err = s.Notices.SetZones(ctx, p, cid, ids, level)
+			zones, err = s.Notices.SetZones(ctx, p, cid, notices.Buildings(ids...), level)
 		}
 		if err != nil {
 			return "", err

@@ -128,7 +128,7 @@ func (a *API) importResidents(r *http.Request) (any, error) {
 	if err := auth.RequireCommunity(r.Context(), auth.Caller(r), cid, a.Dir); err != nil {
 		return nil, err
 	}
-	body, err := httpapi.ReadBody(r, "text/csv")
+	body, err := httpapi.ReadTable(r)
 	if err != nil {
 		return nil, err
 	}

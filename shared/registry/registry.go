@@ -32,10 +32,12 @@ type Community struct {
 
 // Building (楼栋) with its units and counts, as staff see it.
 type Building struct {
-	ID             string   `json:"id"`
-	CommunityID    string   `json:"communityId"`
-	Name           string   `json:"name"`
-	Units          []string `json:"units"`
+	ID          string   `json:"id"`
+	CommunityID string   `json:"communityId"`
+	Name        string   `json:"name"`
+	Units       []string `json:"units"`
+	// UnitIDs name the units for zones: UnitIDs[i] is Units[i].
+	UnitIDs        []string `json:"unitIds"`
 	HouseholdCount int      `json:"householdCount"`
 	ResidentCount  int      `json:"residentCount"`
 }
@@ -110,6 +112,13 @@ func BuildingID(community, name string) string { return "b" + digest(10, communi
 // HouseholdID is the id of the household at unit and room of building.
 func HouseholdID(buildingID, unit, room string) string {
 	return buildingID + idSep + "h" + digest(8, buildingID, unit, room)
+}
+
+// UnitID is the id of a unit (单元) of building: it nests under the
+// building's id like a household's does, so a building's zones, whole or
+// finer, share one key prefix.
+func UnitID(buildingID, unit string) string {
+	return buildingID + idSep + "u" + digest(6, buildingID, unit)
 }
 
 // ResidentID is the id of the resident named name in household.

@@ -86,7 +86,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	ns := root.Notices()
 	building := registry.BuildingOf(f.resident.UserID)
-	if _, err := ns.SetZones(ctx, f.staff, "c1", []string{building}, notices.LevelSealed); err != nil {
+	if _, err := ns.SetZones(ctx, f.staff, "c1", notices.Buildings(building), notices.LevelSealed); err != nil {
 		t.Fatal(err)
 	}
 	if f.notice, err = ns.Create(ctx, f.staff, "c1", notices.NoticeInput{Title: "封控通知", Body: "请居家", Channels: []string{"app", "sms"},

@@ -44,6 +44,11 @@ var (
 	traceReleased = &Template{Name: "trace_released", Purpose: "trace", MaxParts: 1,
 		Text:   "{door}住户：单采复核结果均为阴性，原地居家要求解除，感谢配合。",
 		Params: []Param{{"door", Text, 12}}}
+	// A trace's door list is past its deadline with single samples still
+	// to take: to staff on duty, then every staff member and the street.
+	traceOverdue = &Template{Name: "trace_overdue", Purpose: "trace", MaxParts: 1,
+		Text:   "单采超时：{door}等{households}户尚有{people}人未上门单采，已超时{minutes}分钟，请速安排。",
+		Params: []Param{{"door", Text, 12}, {"households", Digits, 2}, {"people", Digits, 3}, {"minutes", Digits, 3}}}
 	// A published plan: the household's building, window and site.
 	roundWindow = &Template{Name: "round_window", Purpose: "booking", MaxParts: 1,
 		Text:   "{building}核酸时间{time}起，地点{site}，届时听楼栋长通知下楼。",
@@ -138,7 +143,7 @@ var (
 		Params: []Param{{"title", Text, 20}}}
 )
 
-var catalogue = []*Template{signInCode, signupCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, buildingCalled, traceHold, traceReleased, roundWindow, temperatureReminder, feverAlert,
+var catalogue = []*Template{signInCode, signupCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, buildingCalled, traceHold, traceReleased, traceOverdue, roundWindow, temperatureReminder, feverAlert,
 	orderUpdate, orderOnTheWay, orderCancelled, orderHandedOver, helpNew, helpOverdue, helpClaimed, volunteerApproved, volunteerCall, volunteerBackup,
 	shiftUnfilled, replyKeywords, replyUnknown, replyChoose, replyBooked, replyCancelled, replyStatus, replyTemperature, replyMenu,
 	replyOrdered, replyRefused, replyHelp, replyAnswer, replyCheckedIn, replyCheckedOut, replyStarted, notice, noticeUrgent}
@@ -194,7 +199,14 @@ func TraceHold(door string) (Message, error) { return fill(traceHold, Soften(doo
 // TraceReleased tells a household its single samples were all negative.
 func TraceReleased(door string) (Message, error) { return fill(traceReleased, Soften(door)) }
 
+// TraceOverdue tells staff a trace's single samples are late: the first
+// door, how many households and people wait, and by how long.
+func TraceOverdue(door string, households, people, late int) (Message, error) {
+	return fill(traceOverdue, Soften(door), itoa(min(households, 99)), itoa(min(people, 999)), itoa(min(max(late, 0), 999)))
+}
+
 // RoundWindow tells a household its building's turn in a round.
+
 func RoundWindow(building string, at time.Time, site string) (Message, error) {
 	return fill(roundWindow, Soften(building), clock(at), Soften(site))
 }

@@ -250,7 +250,7 @@ var Reasons = []Reason{
 	{errNoRound, "当前没有检测安排"},
 	{notices.ErrImplausible, "体温数值不合理，请复测"}, {notices.ErrImplausibleChange, "与上次相差过大，请复测"},
 	{notices.ErrReportBusy, "请稍后再发"}, {supplies.ErrOutOfStock, "库存不足"}, {supplies.ErrLimitExceeded, "超出每户每日限购"},
-	{supplies.ErrItemPaused, "该物品已暂停供应"}, {supplies.ErrItemChanged, "价格已变，请回复“订”看新菜单"}, {supplies.ErrNotInZone, "本楼不在封控管控区"},
+	{supplies.ErrItemPaused, "该物品已暂停供应"}, {supplies.ErrItemChanged, "价格已变，请回复“订”看新菜单"}, {supplies.ErrNotInZone, "您家不在封控、管控区，不能下单"},
 	{errNoItems, "暂无可订物品"}, {errItemGone, "该物品已售罄或暂停，请回复“订”看新菜单"}, {errNoSuchNumber, "没有这个序号"},
 	{help.ErrAlreadyOpen, "同类求助正在处理"},
 	{volunteers.ErrNotAsked, "当前没有待回复的召集"}, {volunteers.ErrNotOnShift, "当前没有您的班次"}, {volunteers.ErrCodeRefused, "到岗码错误或已过期"},

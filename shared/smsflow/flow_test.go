@@ -82,7 +82,7 @@ func newWorld(t *testing.T) *world {
 			b1 = b.ID
 		}
 	}
-	if _, err := temps.SetZones(ctx, w.staff, "c1", []string{b1}, notices.LevelSealed); err != nil {
+	if _, err := temps.SetZones(ctx, w.staff, "c1", notices.Buildings(b1), notices.LevelSealed); err != nil {
 		t.Fatal(err)
 	}
 	m, err := orders.CreateMerchant(ctx, w.staff, "c1", supplies.MerchantInput{Name: "超市", Phone: "0931-8888888"})
@@ -170,7 +170,7 @@ func TestAResidentWithoutTheApp(t *testing.T) {
 	}
 	only(t, w.text(t, "13700000001", "订 9"), "reply_refused", "没有这个序号")
 	only(t, w.text(t, "13700000002", "订 1"), "reply_menu") // no menu texted yet: the menu first
-	only(t, w.text(t, "13700000002", "订 1"), "reply_refused", "本楼不在封控管控区")
+	only(t, w.text(t, "13700000002", "订 1"), "reply_refused", "您家不在封控、管控区")
 	only(t, w.text(t, "13700000001", "求助 老伴需要透析"), "reply_help", "30分钟")
 	// Words that would opt out elsewhere do not swallow a help request.
 	only(t, w.text(t, "13700000001", "求助 血止不住 stop"), "reply_help", "60分钟")

@@ -233,14 +233,16 @@ func IdempotencyKey(key string) Key { return Key{"IDEMPOTENCY#" + key, "RECORD"}
 
 // Keys of zones, notices, SMS sends and temperatures.
 
-// ZoneKey is a building's current zone level in its community.
-func ZoneKey(communityID, buildingID string) Key {
-	return Key{"COMMUNITY#" + communityID, "ZONE#" + buildingID}
+// ZoneKey is the current zone level of a building, a unit or a household
+// (scopeID) in its community. Unit and household ids nest under their
+// building's, so ZoneKey(c, building).SK is the prefix of all its zones.
+func ZoneKey(communityID, scopeID string) Key {
+	return Key{"COMMUNITY#" + communityID, "ZONE#" + scopeID}
 }
 
-// ZoneLogKey is one change of a building's level, in time order.
-func ZoneLogKey(communityID string, at time.Time, buildingID string) Key {
-	return Key{"COMMUNITY#" + communityID, "ZONELOG#" + at.UTC().Format(time.RFC3339) + "#" + buildingID}
+// ZoneLogKey is one change of a zone's level, in time order.
+func ZoneLogKey(communityID string, at time.Time, scopeID string) Key {
+	return Key{"COMMUNITY#" + communityID, "ZONELOG#" + at.UTC().Format(time.RFC3339) + "#" + scopeID}
 }
 
 // NoticeKey is a notice with its delivery counters.
@@ -463,4 +465,10 @@ func TraceKey(roundID, tube string) Key { return Key{"ROUND#" + roundID, "TRACE#
 // SingleKey is a person's single sample for a trace.
 func SingleKey(roundID, traceTube, residentID string) Key {
 	return Key{"ROUND#" + roundID, "SINGLE#" + traceTube + "#" + residentID}
+}
+
+// TraceDueIndex is GSI2 on open traces: by when the door list is due, then
+// by when the next escalation is (the escalation job's Query).
+func TraceDueIndex(at time.Time, roundID, tube string) Key {
+	return Key{"TRACEDUE", formatTime(at) + "#" + roundID + "#" + tube}
 }

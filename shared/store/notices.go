@@ -22,46 +22,66 @@ const messageTTL = 4 * 24 * time.Hour
 
 type zoneItem struct {
 	keys
-	BuildingID string `dynamodbav:"buildingId"`
-	Building   string `dynamodbav:"building"`
-	Level      string `dynamodbav:"level"`
-	Since      string `dynamodbav:"since"`
-	By         string `dynamodbav:"by"`
+	BuildingID  string `dynamodbav:"buildingId"`
+	Building    string `dynamodbav:"building"`
+	UnitID      string `dynamodbav:"unitId,omitempty"`
+	Unit        string `dynamodbav:"unit,omitempty"`
+	HouseholdID string `dynamodbav:"householdId,omitempty"`
+	Room        string `dynamodbav:"room,omitempty"`
+	Reason      string `dynamodbav:"reason,omitempty"`
+	Level       string `dynamodbav:"level"`
+	Since       string `dynamodbav:"since"`
+	By          string `dynamodbav:"by"`
 }
 
-// SetZones writes the buildings' new levels and their history in one transaction.
-func (s *Store) SetZones(ctx context.Context, cid string, zones []notices.Zone) error {
-	var items []types.TransactWriteItem
+// zonePut is a zone's two writes: its current level and its history.
+type zonePut struct{ current, log types.TransactWriteItem }
+
+// zonePuts are the writes of zones, for a transaction of the caller's.
+func (s *Store) zonePuts(cid string, zones []notices.Zone) ([]zonePut, error) {
+	out := make([]zonePut, 0, len(zones))
 	for _, z := range zones {
-		for _, k := range []Key{ZoneKey(cid, z.BuildingID), ZoneLogKey(cid, z.Since, z.BuildingID)} {
+		var p zonePut
+		for i, k := range []Key{ZoneKey(cid, z.ScopeID()), ZoneLogKey(cid, z.Since, z.ScopeID())} {
 			av, err := record(zoneItem{keys: keys{PK: k.PK, SK: k.SK, Type: "zone"}, BuildingID: z.BuildingID,
-				Building: z.Building, Level: z.Level, Since: formatTime(z.Since), By: z.By})
+				Building: z.Building, UnitID: z.UnitID, Unit: z.Unit, HouseholdID: z.HouseholdID, Room: z.Room, Reason: z.Reason,
+				Level: z.Level, Since: formatTime(z.Since), By: z.By})
 			if err != nil {
-				return err
+				return nil, err
 			}
-			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av}})
+			w := types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av}}
+			if i == 0 {
+				p.current = w
+			} else {
+				p.log = w
+			}
 		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// SetZones writes the zones' new levels and their history in one transaction.
+func (s *Store) SetZones(ctx context.Context, cid string, zones []notices.Zone) error {
+	puts, err := s.zonePuts(cid, zones)
+	if err != nil {
+		return err
+	}
+	var items []types.TransactWriteItem
+	for _, p := range puts {
+		items = append(items, p.current, p.log)
 	}
 	if err := s.transact(ctx, items); err != nil {
+
 		return unavailable(err)
 	}
 	return nil
 }
 
-// Zones reads a community's current levels (released buildings left out).
+// Zones reads a community's current levels (released zones left out):
+// one Query.
 func (s *Store) Zones(ctx context.Context, cid string) ([]notices.Zone, error) {
-	var out []notices.Zone
-	err := s.queryPrefix(ctx, CommunityKey(cid).PK, "ZONE#", func(av map[string]types.AttributeValue) error {
-		var it zoneItem
-		if err := readRecord(av, &it); err != nil {
-			return err
-		}
-		if it.Level != notices.LevelNone {
-			out = append(out, notices.Zone{BuildingID: it.BuildingID, Building: it.Building, Level: it.Level, Since: parseTime(it.Since), By: it.By})
-		}
-		return nil
-	})
-	return out, err
+	return s.zonesFrom(ctx, cid, ZoneKey(cid, "").SK)
 }
 
 type noticeItem struct {
@@ -73,6 +93,7 @@ type noticeItem struct {
 	Urgent       bool     `dynamodbav:"urgent"`
 	Channels     []string `dynamodbav:"channels"`
 	BuildingIDs  []string `dynamodbav:"buildingIds"`
+	HouseholdIDs []string `dynamodbav:"householdIds,omitempty"`
 	CreatedAt    string   `dynamodbav:"createdAt"`
 	CreatedBy    string   `dynamodbav:"createdBy"`
 	Queued       int      `dynamodbav:"queued"`
@@ -86,7 +107,7 @@ type noticeItem struct {
 
 func (it noticeItem) domain() (notices.Notice, notices.Delivery) {
 	return notices.Notice{ID: it.ID, CommunityID: it.CommunityID, Title: it.Title, Body: it.Body, Urgent: it.Urgent,
-			Channels: it.Channels, BuildingIDs: it.BuildingIDs, CreatedAt: parseTime(it.CreatedAt), CreatedBy: it.CreatedBy, Drill: it.Drill},
+			Channels: it.Channels, BuildingIDs: it.BuildingIDs, HouseholdIDs: it.HouseholdIDs, CreatedAt: parseTime(it.CreatedAt), CreatedBy: it.CreatedBy, Drill: it.Drill},
 		notices.Delivery{Queued: it.Queued, Sent: it.Sent, Delivered: it.Delivered, Failed: it.Failed, Skipped: it.Skipped, Acknowledged: it.Acknowledged}
 }
 
@@ -95,7 +116,7 @@ func (s *Store) CreateNotice(ctx context.Context, n notices.Notice, pending *dis
 	var items []types.TransactWriteItem
 	for _, k := range []Key{NoticeKey(n.ID), FeedKey(n.CommunityID, n.CreatedAt, n.ID)} {
 		av, err := record(noticeItem{keys: keys{PK: k.PK, SK: k.SK, Type: "notice"}, ID: n.ID, CommunityID: n.CommunityID,
-			Title: n.Title, Body: n.Body, Urgent: n.Urgent, Channels: n.Channels, BuildingIDs: n.BuildingIDs,
+			Title: n.Title, Body: n.Body, Urgent: n.Urgent, Channels: n.Channels, BuildingIDs: n.BuildingIDs, HouseholdIDs: n.HouseholdIDs,
 			CreatedAt: formatTime(n.CreatedAt), CreatedBy: n.CreatedBy, Drill: n.Drill})
 		if err != nil {
 			return err
@@ -508,6 +529,34 @@ func (s *Store) StaffPhones(ctx context.Context, cid string) ([]string, error) {
 	err := s.queryPrefix(ctx, CommunityKey(cid).PK, "STAFF#", func(av map[string]types.AttributeValue) error {
 		if p, ok := av["phone"].(*types.AttributeValueMemberS); ok {
 			out = append(out, p.Value)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (it zoneItem) domain() notices.Zone {
+	return notices.Zone{BuildingID: it.BuildingID, Building: it.Building, UnitID: it.UnitID, Unit: it.Unit,
+		HouseholdID: it.HouseholdID, Room: it.Room, Level: it.Level, Since: parseTime(it.Since), By: it.By, Reason: it.Reason}
+}
+
+// BuildingZones reads the zones of one building, whole or finer, in one
+// Query: their keys share the building's prefix.
+func (s *Store) BuildingZones(ctx context.Context, cid, buildingID string) ([]notices.Zone, error) {
+	return s.zonesFrom(ctx, cid, ZoneKey(cid, buildingID).SK)
+}
+
+// zonesFrom reads the zones whose keys begin with prefix, released ones
+// left out.
+func (s *Store) zonesFrom(ctx context.Context, cid, prefix string) ([]notices.Zone, error) {
+	var out []notices.Zone
+	err := s.queryPrefix(ctx, CommunityKey(cid).PK, prefix, func(av map[string]types.AttributeValue) error {
+		var it zoneItem
+		if err := readRecord(av, &it); err != nil {
+			return err
+		}
+		if it.Level != notices.LevelNone {
+			out = append(out, it.domain())
 		}
 		return nil
 	})

@@ -90,7 +90,11 @@ func (it buildingItem) domain() registry.Building {
 	if units == nil {
 		units = []string{}
 	}
-	return registry.Building{ID: it.ID, CommunityID: it.CommunityID, Name: it.Name, Units: units,
+	unitIDs := make([]string, len(units))
+	for i, u := range units {
+		unitIDs[i] = registry.UnitID(it.ID, u)
+	}
+	return registry.Building{ID: it.ID, CommunityID: it.CommunityID, Name: it.Name, Units: units, UnitIDs: unitIDs,
 		HouseholdCount: it.HouseholdCount, ResidentCount: it.ResidentCount}
 }
 

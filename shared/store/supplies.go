@@ -241,13 +241,18 @@ func (it orderItem) domain() supplies.Order {
 }
 
 // PlaceOrder writes the order in one TransactWriteItems: a check that the
-// building is sealed or controlled; the order; for each line the item's
+// zone that makes the household sealed or controlled (its building's, its
+// unit's or its own, whichever is strictest) still does; the order; for each line the item's
 // stock taken at the version the price was read at; for each limited item
 // the household's counter of the day, which may not pass the limit.
 // Cancellation reasons say which failed.
 func (s *Store) PlaceOrder(ctx context.Context, o supplies.Order, items map[string]supplies.Item) error {
-	zone := ZoneKey(o.CommunityID, o.BuildingID)
+	if o.ZoneScope == "" {
+		return supplies.ErrNotInZone
+	}
+	zone := ZoneKey(o.CommunityID, o.ZoneScope)
 	k := OrderKey(o.ID)
+
 	ix := OrderStatusIndex(o.CommunityID, o.Status, o.BuildingID, o.CreatedAt, o.ID)
 	hx := HouseholdOrdersIndex(o.HouseholdID, o.CreatedAt, o.ID)
 	it := orderItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, GSI2PK: hx.PK, GSI2SK: hx.SK, Type: "order"},

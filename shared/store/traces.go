@@ -6,29 +6,35 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/dispatch"
+	"github.com/fangxian/fangxian/shared/notices"
 )
 
 type traceItem struct {
 	keys
-	RoundID    string                   `dynamodbav:"roundId"`
-	Tube       string                   `dynamodbav:"tube"`
-	Result     string                   `dynamodbav:"result"`
-	OpenedAt   string                   `dynamodbav:"openedAt"`
-	DueAt      string                   `dynamodbav:"dueAt"`
-	Texted     int                      `dynamodbav:"texted"`
-	Households []booking.TraceHousehold `dynamodbav:"households"`
-	Status     string                   `dynamodbav:"status"`
-	ClosedAt   string                   `dynamodbav:"closedAt,omitempty"`
+	RoundID       string                   `dynamodbav:"roundId"`
+	CommunityID   string                   `dynamodbav:"communityId"`
+	Tube          string                   `dynamodbav:"tube"`
+	Result        string                   `dynamodbav:"result"`
+	OpenedAt      string                   `dynamodbav:"openedAt"`
+	DueAt         string                   `dynamodbav:"dueAt"`
+	Texted        int                      `dynamodbav:"texted"`
+	Households    []booking.TraceHousehold `dynamodbav:"households"`
+	Status        string                   `dynamodbav:"status"`
+	ClosedAt      string                   `dynamodbav:"closedAt,omitempty"`
+	Level         int                      `dynamodbav:"level"`
+	CloseContacts []booking.TracePerson    `dynamodbav:"closeContacts,omitempty"`
 }
 
 func (it traceItem) domain() booking.Trace {
-	return booking.Trace{RoundID: it.RoundID, Tube: it.Tube, TubeID: booking.TubeID(it.RoundID, it.Tube), Result: it.Result,
+	return booking.Trace{RoundID: it.RoundID, CommunityID: it.CommunityID, Tube: it.Tube, TubeID: booking.TubeID(it.RoundID, it.Tube), Result: it.Result,
 		OpenedAt: parseTime(it.OpenedAt), DueAt: parseTime(it.DueAt), Texted: it.Texted, Households: it.Households, Status: it.Status,
-		ClosedAt: optionalTime(it.ClosedAt)}
+		ClosedAt: optionalTime(it.ClosedAt), Level: it.Level, CloseContacts: it.CloseContacts}
 }
 
 type singleItem struct {
@@ -46,16 +52,16 @@ var errTraceExists = errors.New("the tube has its trace")
 
 // SetResultAndTrace records a tube's result and, with it, the trace it
 // opens and its texts, in one transaction.
-func (s *Store) SetResultAndTrace(ctx context.Context, roundID, code, result string, at time.Time, by string, t *booking.Trace, pending *dispatch.Pending) (bool, error) {
-	changed, err := s.setResult(ctx, roundID, code, result, at, by, t, pending)
+func (s *Store) SetResultAndTrace(ctx context.Context, roundID, code, result string, at time.Time, by string, t *booking.Trace, zones []notices.Zone, pending *dispatch.Pending) (bool, error) {
+	changed, err := s.setResult(ctx, roundID, code, result, at, by, t, zones, pending)
 	if errors.Is(err, errTraceExists) {
 		// A result changed between positives keeps the trace it opened.
-		return s.setResult(ctx, roundID, code, result, at, by, nil, nil)
+		return s.setResult(ctx, roundID, code, result, at, by, nil, nil, nil)
 	}
 	return changed, err
 }
 
-func (s *Store) setResult(ctx context.Context, roundID, code, result string, at time.Time, by string, t *booking.Trace, pending *dispatch.Pending) (bool, error) {
+func (s *Store) setResult(ctx context.Context, roundID, code, result string, at time.Time, by string, t *booking.Trace, zones []notices.Zone, pending *dispatch.Pending) (bool, error) {
 	items := []types.TransactWriteItem{{Update: &types.Update{TableName: aws.String(s.Table), Key: TubeKey(roundID, code).av(),
 		UpdateExpression:          aws.String("SET #r = :r, #at = :at, #by = :by"),
 		ConditionExpression:       aws.String("attribute_exists(PK) AND (attribute_not_exists(#r) OR #r <> :r)"),
@@ -63,13 +69,28 @@ func (s *Store) setResult(ctx context.Context, roundID, code, result string, at 
 		ExpressionAttributeValues: map[string]types.AttributeValue{":r": str(result), ":at": str(formatTime(at)), ":by": str(by)}}}}
 	if t != nil {
 		k := TraceKey(roundID, code)
-		av, err := record(traceItem{keys: keys{PK: k.PK, SK: k.SK, Type: "trace"}, RoundID: roundID, Tube: code, Result: t.Result,
-			OpenedAt: formatTime(t.OpenedAt), DueAt: formatTime(t.DueAt), Texted: t.Texted, Households: t.Households, Status: t.Status})
+		due := TraceDueIndex(t.DueAt, roundID, code)
+		av, err := record(traceItem{keys: keys{PK: k.PK, SK: k.SK, GSI2PK: due.PK, GSI2SK: due.SK, Type: "trace"}, RoundID: roundID,
+			CommunityID: t.CommunityID, Tube: code, Result: t.Result, OpenedAt: formatTime(t.OpenedAt), DueAt: formatTime(t.DueAt),
+			Texted: t.Texted, Households: t.Households, Status: t.Status})
 		if err != nil {
 			return false, err
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av,
 			ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+		puts, err := s.zonePuts(t.CommunityID, zones)
+		if err != nil {
+			return false, err
+		}
+		for _, p := range puts {
+			items = append(items, p.current, p.log)
+		}
+		if len(zones) > 0 {
+			// The temperature reminders look at communities with zones.
+			zk := ZonedKey(t.CommunityID)
+			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table),
+				Item: map[string]types.AttributeValue{"PK": str(zk.PK), "SK": str(zk.SK), "type": str("zoned")}}})
+		}
 	}
 	items, err := s.withPending(items, pending)
 	if err != nil {
@@ -94,14 +115,7 @@ func (s *Store) setResult(ctx context.Context, roundID, code, result string, at 
 // Traces lists a round's traces.
 func (s *Store) Traces(ctx context.Context, roundID string) ([]booking.Trace, error) {
 	out := []booking.Trace{}
-	err := s.queryPrefix(ctx, RoundKey(roundID).PK, "TRACE#", func(av map[string]types.AttributeValue) error {
-		var it traceItem
-		if err := readRecord(av, &it); err != nil {
-			return err
-		}
-		out = append(out, it.domain())
-		return nil
-	})
+	err := s.queryPrefix(ctx, RoundKey(roundID).PK, "TRACE#", collectTraces(&out))
 	return out, err
 }
 
@@ -165,24 +179,108 @@ func (s *Store) Singles(ctx context.Context, roundID string) ([]booking.Single, 
 	return out, err
 }
 
-// CloseTrace closes an open trace with the texts that say so.
-func (s *Store) CloseTrace(ctx context.Context, roundID, tube, status string, at time.Time, pending *dispatch.Pending) (bool, error) {
-	items := []types.TransactWriteItem{{Update: &types.Update{TableName: aws.String(s.Table), Key: TraceKey(roundID, tube).av(),
-		UpdateExpression:          aws.String("SET #s = :s, #at = :at"),
-		ConditionExpression:       aws.String("#s = :open"),
-		ExpressionAttributeNames:  map[string]string{"#s": "status", "#at": "closedAt"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":s": str(status), ":at": str(formatTime(at)), ":open": str(booking.TraceOpen)}}}}
-	items, err := s.withPending(items, pending)
+// CloseTrace closes an open trace with its doors' outcomes, their zones
+// and the texts that say so, in one transaction. A release writes a door's
+// zone only while the zone is still the trace's control: where staff
+// changed it since, the door keeps staff's zone and the trace closes
+// without it.
+func (s *Store) CloseTrace(ctx context.Context, t booking.Trace, at time.Time, zones []notices.Zone, pending *dispatch.Pending) (bool, error) {
+	hs, err := attributevalue.Marshal(t.Households)
 	if err != nil {
 		return false, err
 	}
-	err = s.transact(ctx, items)
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) && failed(tce, 0) {
-		return false, nil
-	}
+	contacts, err := attributevalue.Marshal(t.CloseContacts)
 	if err != nil {
-		return false, unavailable(err)
+		return false, err
 	}
-	return true, nil
+	for range len(zones) + 1 {
+		items := []types.TransactWriteItem{{Update: &types.Update{TableName: aws.String(s.Table), Key: TraceKey(t.RoundID, t.Tube).av(),
+			UpdateExpression:         aws.String("SET #s = :s, #at = :at, households = :h, closeContacts = :c REMOVE GSI2PK, GSI2SK"),
+			ConditionExpression:      aws.String("#s = :open"),
+			ExpressionAttributeNames: map[string]string{"#s": "status", "#at": "closedAt"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":s": str(t.Status), ":at": str(formatTime(at)),
+				":open": str(booking.TraceOpen), ":h": hs, ":c": contacts}}}}
+		puts, err := s.zonePuts(t.CommunityID, zones)
+		if err != nil {
+			return false, err
+		}
+		for i, p := range puts {
+			if zones[i].Reason == "" {
+				// A release: only of the trace's own control.
+				p.current.Put.ConditionExpression = aws.String("#r = :pp")
+				p.current.Put.ExpressionAttributeNames = map[string]string{"#r": "reason"}
+				p.current.Put.ExpressionAttributeValues = map[string]types.AttributeValue{":pp": str(notices.ReasonPooledPositive)}
+			}
+			items = append(items, p.current, p.log)
+		}
+		items, err = s.withPending(items, pending)
+		if err != nil {
+			return false, err
+		}
+		err = s.transact(ctx, items)
+		var tce *types.TransactionCanceledException
+		if !errors.As(err, &tce) {
+			if err != nil {
+				return false, unavailable(err)
+			}
+			return true, nil
+		}
+		if failed(tce, 0) {
+			return false, nil
+		}
+		// Zones staff changed since: closed without them.
+		var keep []notices.Zone
+		for i := range zones {
+			if !failed(tce, 1+2*i) {
+				keep = append(keep, zones[i])
+			}
+		}
+		if len(keep) == len(zones) {
+			return false, unavailable(err)
+		}
+		zones = keep
+	}
+	return false, unavailable(errors.New("closing a trace: zones kept changing"))
+}
+
+// DueTraces lists open traces whose door list is past its deadline (or
+// its next escalation): one Query of the due index.
+func (s *Store) DueTraces(ctx context.Context, now time.Time) ([]booking.Trace, error) {
+	var out []booking.Trace
+	in := &dynamodb.QueryInput{
+		TableName: aws.String(s.Table), IndexName: aws.String("GSI2"),
+		KeyConditionExpression:    aws.String("GSI2PK = :pk AND GSI2SK <= :upto"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(TraceDueIndex(now, "", "").PK), ":upto": str(formatTime(now) + "#~")},
+	}
+	err := s.queryAll(ctx, in, collectTraces(&out))
+	return out, err
+}
+
+// TraceEscalated moves an open trace from one escalation level to the
+// next, with its alert, and to its next escalation (or off the index).
+func (s *Store) TraceEscalated(ctx context.Context, roundID, tube string, from, to int, next *time.Time, pending *dispatch.Pending) (bool, error) {
+	vals := map[string]types.AttributeValue{":open": str(booking.TraceOpen), ":from": n64(from), ":to": n64(to)}
+	expr := "SET #lv = :to"
+	if next != nil {
+		vals[":sk"] = str(TraceDueIndex(*next, roundID, tube).SK)
+		expr += ", GSI2SK = :sk"
+	} else {
+		expr += " REMOVE GSI2PK, GSI2SK"
+	}
+	refused, err := s.writeWith(ctx, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: TraceKey(roundID, tube).av(),
+		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("#s = :open AND #lv = :from"),
+		ExpressionAttributeNames: map[string]string{"#s": "status", "#lv": "level"}, ExpressionAttributeValues: vals}}, pending)
+	return !refused && err == nil, err
+}
+
+// collectTraces reads each item of a Query as a trace into out.
+func collectTraces(out *[]booking.Trace) func(map[string]types.AttributeValue) error {
+	return func(av map[string]types.AttributeValue) error {
+		var it traceItem
+		if err := readRecord(av, &it); err != nil {
+			return err
+		}
+		*out = append(*out, it.domain())
+		return nil
+	}
 }

@@ -3,13 +3,11 @@ package store
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/shared/booking"
-	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/registry"
 )
 
@@ -182,14 +180,4 @@ func (s *Store) SampleTubes(ctx context.Context, roundID string, residentIDs []s
 		}
 	}
 	return out, nil
-}
-
-// ZoneLevel reads a building's zone level ("" in no zone): one GetItem.
-func (s *Store) ZoneLevel(ctx context.Context, cid, buildingID string) (string, error) {
-	var it zoneItem
-	err := s.get(ctx, ZoneKey(cid, buildingID), &it)
-	if errors.Is(err, errNotFound) || it.Level == notices.LevelNone {
-		return "", nil
-	}
-	return strings.TrimSpace(it.Level), err
 }

@@ -57,7 +57,7 @@ func newBenchWorld(b *testing.B) *benchWorld {
 		w.bldgs = append(w.bldgs, bl.ID)
 	}
 	zones := root.Notices()
-	if _, err := zones.SetZones(ctx, w.staff, demo.CommunityID, w.bldgs, notices.LevelSealed); err != nil {
+	if _, err := zones.SetZones(ctx, w.staff, demo.CommunityID, notices.Buildings(w.bldgs...), notices.LevelSealed); err != nil {
 		b.Fatal(err)
 	}
 	for _, bid := range w.bldgs {

@@ -91,6 +91,18 @@ func (s *Service) PlaceOrder(ctx context.Context, p auth.Principal, cid string, 
 	o := Order{ID: orderID(p.UserID, key), CommunityID: cid, HouseholdID: p.HouseholdID, BuildingID: registry.BuildingOf(p.HouseholdID),
 		PlacedBy: p.UserID, Note: note, Status: StatusPlaced, CreatedAt: now, Day: s.day(), DoorCode: doorCode(),
 		History: []Change{{Status: StatusPlaced, At: now, By: p.UserID}}}
+	// The zone is read from the cache; a refusal never is: "not in a zone"
+	// is asked of the table before it is answered.
+	if o.ZoneScope, err = s.zoneOf(ctx, cid, p.HouseholdID, false); err == nil && o.ZoneScope == "" {
+		o.ZoneScope, err = s.zoneOf(ctx, cid, p.HouseholdID, true)
+	}
+	if err != nil {
+		return Order{}, err
+	}
+	if o.ZoneScope == "" {
+		return Order{}, ErrNotInZone
+	}
+	freshZone := false
 	fresh := false
 	for attempt := 0; ; attempt++ {
 		items := map[string]Item{}
@@ -133,6 +145,16 @@ func (s *Service) PlaceOrder(ctx context.Context, p auth.Principal, cid string, 
 			return o, nil
 		case errors.Is(err, ErrOrderExists):
 			return s.placedBefore(ctx, o, quantities)
+		case errors.Is(err, ErrNotInZone) && !freshZone:
+			// The cached zone was released meanwhile: ask the table.
+			freshZone = true
+			if o.ZoneScope, err = s.zoneOf(ctx, cid, p.HouseholdID, true); err != nil {
+				return Order{}, err
+			}
+			if o.ZoneScope == "" {
+				return Order{}, ErrNotInZone
+			}
+			continue
 		case errors.As(err, &le) && errors.Is(le.Err, ErrLimitExceeded):
 			used, uerr := s.Store.LimitsUsed(ctx, o.HouseholdID, o.Day)
 			if uerr != nil {

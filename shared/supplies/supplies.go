@@ -16,6 +16,7 @@ import (
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/zone"
 )
 
 // Order statuses, in the order an order goes through them.
@@ -132,6 +133,10 @@ type Order struct {
 	CodeTries int    `json:"-"`
 	// Limited are the items whose daily limit the order counts against.
 	Limited []string `json:"-"`
+	// ZoneScope is the zone that lets the household order (its
+	// building's, its unit's or its own): the order's transaction checks
+	// it is still sealed or controlled.
+	ZoneScope string `json:"-"`
 }
 
 // Ref is the short reference of an order that people read out and SMS name.
@@ -244,6 +249,50 @@ type Service struct {
 	// request; a stale entry fails the order's version condition and is
 	// read again.
 	items sync.Map
+	// Zones reads a building's zones, whole and finer; zones caches them
+	// briefly as items are (a stale zone fails the order's check and is
+	// read again; no zone is believed without reading the table).
+	Zones ZoneReader
+	zones sync.Map
+}
+
+// ZoneReader reads a building's zones (notices.Store's, in one Query).
+type ZoneReader interface {
+	BuildingZones(ctx context.Context, communityID, buildingID string) ([]zone.Zone, error)
+}
+
+type cachedZones struct {
+	zones []zone.Zone
+	at    time.Time
+}
+
+// zoneOf is the zone that makes a household sealed or controlled ("" when
+// none does): the strictest covering it.
+func (s *Service) zoneOf(ctx context.Context, cid, householdID string, fresh bool) (string, error) {
+	bid := registry.BuildingOf(householdID)
+	key := cid + "/" + bid
+	var zones []zone.Zone
+	if c, ok := s.zones.Load(key); ok && !fresh && time.Since(c.(cachedZones).at) < itemTTL {
+		zones = c.(cachedZones).zones
+	} else {
+		var err error
+		if zones, err = s.Zones.BuildingZones(ctx, cid, bid); err != nil {
+			return "", err
+		}
+		s.zones.Store(key, cachedZones{zones: zones, at: time.Now()})
+	}
+	h := registry.Household{ID: householdID, BuildingID: bid}
+	if zone.NeedsUnit(zones) {
+		var err error
+		if h, _, err = s.Directory.Household(ctx, householdID); err != nil {
+			return "", err
+		}
+	}
+	z, ok := zone.Strictest(zones, h)
+	if !ok || !zone.Restricted(z.Level) {
+		return "", nil
+	}
+	return z.ScopeID(), nil
 }
 
 // itemTTL is how long an item read for orders is trusted.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -82,7 +83,7 @@ func newFixture(t *testing.T) *fixture {
 	root := app.Local(st, f.queue, f.outbox, time.Now)
 	f.root = root
 	zones := root.Notices()
-	if _, err := zones.SetZones(ctx, f.staff, "c1", []string{f.bldg["1号楼"]}, notices.LevelSealed); err != nil {
+	if _, err := zones.SetZones(ctx, f.staff, "c1", notices.Buildings(f.bldg["1号楼"]), notices.LevelSealed); err != nil {
 		t.Fatal(err)
 	}
 	for h := 0; h < households; h++ {
@@ -503,5 +504,57 @@ func TestConflictsThrottlingAndLostAnswers(t *testing.T) {
 	o, err := f.st.Order(ctx, first.ID)
 	if err != nil || o.Status != supplies.StatusCancelled {
 		t.Fatalf("order %s after cancel: %v", o.Status, err)
+	}
+}
+
+// TestOrdersFollowZonesBelowTheBuilding: a sealed unit's households and a
+// controlled household order; the rest of the building, released, does
+// not; the unit released, its households no longer can.
+func TestOrdersFollowZonesBelowTheBuilding(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rice := f.item(t, "大米", 5000, 50, 0)
+	ns := f.root.Notices()
+	bs, _, err := f.st.Buildings(ctx, "c1", "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unit1 string
+	for _, b := range bs {
+		if b.ID == f.bldg["1号楼"] {
+			unit1 = b.UnitIDs[slices.Index(b.Units, "1")]
+		}
+	}
+	steps := []struct {
+		t     notices.ZoneTargets
+		level string
+	}{
+		{notices.Buildings(f.bldg["1号楼"]), notices.LevelNone},
+		{notices.ZoneTargets{UnitIDs: []string{unit1}}, notices.LevelSealed},
+		{notices.ZoneTargets{HouseholdIDs: []string{f.outside.HouseholdID}}, notices.LevelControlled},
+	}
+	for _, s := range steps {
+		if _, err := ns.SetZones(ctx, f.staff, "c1", s.t, s.level); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		who  auth.Principal
+		want string
+	}{
+		{"unit 1, sealed", f.sealed[0], ""},
+		{"unit 2 of the released building", f.sealed[1], "NOT_IN_ZONE"},
+		{"a controlled household", f.outside, ""},
+	} {
+		if _, err := f.svc.PlaceOrder(ctx, c.who, "c1", order(rice.ID, 1), ""); code(err) != c.want {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+	if _, err := ns.SetZones(ctx, f.staff, "c1", notices.ZoneTargets{UnitIDs: []string{unit1}}, notices.LevelNone); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.PlaceOrder(ctx, f.sealed[3], "c1", order(rice.ID, 1), ""); code(err) != "NOT_IN_ZONE" {
+		t.Fatalf("an order from the released unit: %v", err)
 	}
 }

@@ -730,8 +730,8 @@ export interface paths {
         get: operations["listZones"];
         put?: never;
         /**
-         * Seal, control or release buildings
-         * @description Who: staff, admin.
+         * Seal, control or release buildings, units or households
+         * @description Whole buildings, units (by the unitIds of the building listing) and single households, 1 to 45 together, in one transaction with their history. A household's effective level is the strictest zone covering it: releasing a household leaves it under its building's or unit's zone. Who: staff, admin.
          */
         post: operations["setZones"];
         delete?: never;
@@ -1556,7 +1556,7 @@ export interface paths {
         put?: never;
         /**
          * The lab's results of a round's tubes
-         * @description JSON {results: [{tube, result}]} or a CSV file with 试管码 and 结果 columns (阴性/混管阳性/阳性/无效 or negative/pooled_positive/positive/invalid). Every row is checked first; a tube given two different results is refused whole; a tube not in the round is reported; the same file twice changes nothing. At most 5,000 rows. Who: staff, admin.
+         * @description JSON {results: [{tube, result}]}, or a CSV file or an Excel workbook (.xlsx, its first sheet) with 试管码 and 结果 columns (阴性/混管阳性/阳性/无效 or negative/pooled_positive/positive/invalid). Every row is checked first; a tube given two different results is refused whole; a tube not in the round is reported; the same file twice changes nothing. Tubes are written eight at a time, each in one transaction with what it starts: a pooled-positive tube opens its trace there — its households under control (a household zone, controlled, reason pooled_positive), texted (trace_hold) and told in the app, their door list due in 2 hours (overdue escalates to the staff on duty, then to every staff member and the street). If the function's time runs out first, the answer is 503 RESULTS_INCOMPLETE with Retry-After: whole tubes are written, and the same file again finishes the upload. At most 5,000 rows. Who: staff, admin.
          */
         post: operations["recordResults"];
         delete?: never;
@@ -1616,7 +1616,7 @@ export interface paths {
         put?: never;
         /**
          * Import the official sampling system's export
-         * @description A CSV file, UTF-8 with or without BOM, with 姓名, 手机号, 证件号码 (masked: a full number refuses the row and is not kept), 采集时间 (Beijing time), 采样点 and 试管码. Each row is matched to the register by phone and name, or by a name only one resident has; a matched row marks the person sampled into the tube (its size by their building's zone level). Unmatched rows (nobody, or several people) and conflicting ones (a person already in another tube, a tube over its size or of another zone level) are reported; the same file twice changes nothing. At most 15,000 rows and 4 MiB. Who: staff, admin.
+         * @description A CSV file (UTF-8 with or without BOM) or an Excel workbook (.xlsx, its first sheet), with 姓名, 手机号, 证件号码 (masked: a full number refuses the row and is not kept), 采集时间 (Beijing time), 采样点 and 试管码. Each row is matched to the register by phone and name, or by a name only one resident has; a matched row marks the person sampled into the tube (its size by their building's zone level). Unmatched rows (nobody, or several people) and conflicting ones (a person already in another tube, a tube over its size or of another zone level) are reported; the same file twice changes nothing. At most 15,000 rows and 4 MiB. Who: staff, admin.
          */
         post: operations["importSamples"];
         delete?: never;
@@ -1694,7 +1694,7 @@ export interface paths {
         };
         /**
          * The round's traces of pooled-positive tubes (混管阳性追踪)
-         * @description Each pooled-positive (or positive) tube's households, held in place and texted (trace_hold) with the result, its people and their single samples (单采复核) with their results, due 2 hours after the result (overdue past it with samples still to take). A trace is released when every single sample is negative (the households are texted trace_released) and escalated on a positive, with the proposal to switch to emergency for staff to confirm. For staff and the door team. Who: staff, admin, volunteer.
+         * @description Each pooled-positive (or positive) tube's households, held in place (a household zone, controlled, reason pooled_positive) and texted (trace_hold) with the result, its people and their single samples (单采复核) with their results, due 2 hours after the result (overdue past it with samples still to take: texted to the staff on duty, 2 hours later to every staff member and the street's admins, trace_overdue). A trace is released when every single sample is negative (each household's zone back to what it was, texted trace_released) and escalated on a positive: that household sealed (reason positive), its members listed as close contacts, and the proposal to switch to emergency for staff to confirm. For staff and the door team. Who: staff, admin, volunteer.
          */
         get: operations["listTraces"];
         put?: never;
@@ -2172,6 +2172,8 @@ export interface components {
             id: string;
             name: string;
             residentCount: number;
+            /** @description unitIds[i] names units[i]: what a zone of one unit is set by. */
+            unitIds: string[];
             units: string[];
         };
         BuildingProgress: {
@@ -2440,10 +2442,10 @@ export interface components {
             drill?: string;
             id: string;
             /**
-             * @description notice: staff sent it; round_window: a testing round's published window for the building (the current one); call_down: the building was called down to a site. Only notices are acknowledged.
+             * @description notice: staff sent it; round_window: a testing round's published window for the building (the current one); call_down: the building was called down to a site; trace: the household's pooled tube came back positive (stay in place for single samples at the door), then its release (or, after a positive, to stay at home). Only notices are acknowledged.
              * @enum {string}
              */
-            kind: "notice" | "round_window" | "call_down";
+            kind: "notice" | "round_window" | "call_down" | "trace";
             title: string;
             urgent: boolean;
         };
@@ -2669,6 +2671,8 @@ export interface components {
             createdBy: string;
             /** @description The drill run that sent it: its SMS went to the drill's outbox. */
             drill?: string;
+            /** @description Households it went to one by one: those of a zone audience in buildings zoned by unit or by household. */
+            householdIds?: string[];
             id: string;
             title: string;
             urgent: boolean;
@@ -3009,6 +3013,38 @@ export interface components {
                 startsAt: string;
             }[];
             note?: components["schemas"]["RoundNote"];
+            /** @description The lab's results per building (people with a tube), and each pooled positive's trace timed. */
+            results: {
+                buildings: {
+                    building: string;
+                    buildingId: string;
+                    pending: number;
+                    /** @description People of the building in a tube back pooled positive or positive. */
+                    pooledPositive: number;
+                    resulted: number;
+                }[];
+                traces: {
+                    /** @description From the result to the trace's release or escalation. */
+                    closedMinutes?: number;
+                    households: number;
+                    /** @description Singles were still to take at the deadline (2 hours), or are now. */
+                    overdue: boolean;
+                    people: number;
+                    /**
+                     * Format: date-time
+                     * @description RFC 3339, Beijing time (+08:00).
+                     */
+                    resultAt: string;
+                    /** @description From the result to the last single sample taken; absent while some are to take. */
+                    singlesMinutes?: number;
+                    singlesTaken: number;
+                    /** @enum {string} */
+                    status: "open" | "released" | "escalated";
+                    /** @description Households texted to stay in place, in the same write as the result. */
+                    texted: number;
+                    tube: string;
+                }[];
+            };
             round: components["schemas"]["Round"];
             sites: components["schemas"]["SiteReview"][];
             total: components["schemas"]["BuildingProgress"];
@@ -3320,31 +3356,35 @@ export interface components {
             reported: number;
         };
         Trace: {
+            /** @description Every member of a household with a positive single sample (from the register: those at home, not only the tube's). */
+            closeContacts?: components["schemas"]["TracePerson"][];
             /**
              * Format: date-time
              * @description RFC 3339, Beijing time (+08:00).
              */
             closedAt?: string;
+            communityId: string;
             /**
              * Format: date-time
              * @description The single samples are due by then.
              */
             dueAt: string;
+            /** @description An overdue door list was texted to the staff on duty (1), then to every staff member and the street's admins (2). */
+            escalationLevel?: number;
             households: {
+                building: string;
+                /** @description The trace put the household under control (a household zone, controlled, reason pooled_positive) until its single samples release it; false where a stricter household zone was there already, or in a drill. */
+                controlled: boolean;
                 door: string;
                 householdId: string;
-                people: {
-                    name: string;
-                    residentId: string;
-                    /**
-                     * Format: date-time
-                     * @description RFC 3339, Beijing time (+08:00).
-                     */
-                    singleAt?: string;
-                    /** @enum {string} */
-                    singleResult?: "negative" | "pooled_positive" | "positive" | "invalid";
-                    singleTube?: string;
-                }[];
+                /**
+                 * @description Once closed: released (all negative; its zone back to what it was, the household texted), or sealed (a positive: its members are close contacts).
+                 * @enum {string}
+                 */
+                outcome?: "released" | "sealed";
+                people: components["schemas"]["TracePerson"][];
+                room: string;
+                unit: string;
             }[];
             /**
              * Format: date-time
@@ -3363,6 +3403,18 @@ export interface components {
             texted: number;
             tube: string;
             tubeId: string;
+        };
+        TracePerson: {
+            name: string;
+            residentId: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, Beijing time (+08:00).
+             */
+            singleAt?: string;
+            /** @enum {string} */
+            singleResult?: "negative" | "pooled_positive" | "positive" | "invalid";
+            singleTube?: string;
         };
         Tube: {
             /** @description The tube's code. */
@@ -3493,16 +3545,27 @@ export interface components {
             buildingId: string;
             /** @description Who set it. */
             by: string;
+            /** @description Set when the zone covers one household. */
+            householdId?: string;
             /**
-             * @description none: released.
+             * @description none: released. A household's effective level is the strictest zone covering it.
              * @enum {string}
              */
             level: "sealed" | "controlled" | "precaution" | "none";
+            /**
+             * @description Set by the system, not staff: pooled_positive, a pooled-positive tube's trace controls the households until their single samples release them; positive, a single sample came back positive and its household is sealed.
+             * @enum {string}
+             */
+            reason?: "pooled_positive" | "positive";
+            room?: string;
             /**
              * Format: date-time
              * @description RFC 3339, Beijing time (+08:00).
              */
             since: string;
+            unit?: string;
+            /** @description Set when the zone covers one unit of the building (or, with householdId, names the household's unit). */
+            unitId?: string;
         };
     };
     responses: never;
@@ -5247,6 +5310,7 @@ export interface operations {
         /** @description The community's residents. */
         requestBody: {
             content: {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 "text/csv": string;
             };
         };
@@ -6753,8 +6817,8 @@ export interface operations {
             query: {
                 /** @description The building. */
                 buildingId: string;
-                /** @description csv: a file Excel opens (UTF-8 with BOM). */
-                format?: "json" | "csv";
+                /** @description csv: a file Excel opens (UTF-8 with BOM); xlsx: an Excel workbook, every cell text. */
+                format?: "json" | "csv" | "xlsx";
             };
             header?: never;
             path: {
@@ -6774,6 +6838,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PickList"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "text/csv": string;
                 };
             };
@@ -7356,8 +7421,8 @@ export interface operations {
     purchaseList: {
         parameters: {
             query?: {
-                /** @description csv: a file Excel opens (UTF-8 with BOM). */
-                format?: "json" | "csv";
+                /** @description csv: a file Excel opens (UTF-8 with BOM); xlsx: an Excel workbook, every cell text. */
+                format?: "json" | "csv" | "xlsx";
             };
             header?: never;
             path: {
@@ -7377,6 +7442,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PurchaseList"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "text/csv": string;
                 };
             };
@@ -8618,8 +8684,8 @@ export interface operations {
             query: {
                 /** @description YYYY-MM, by the check-in's Beijing date. */
                 month: string;
-                /** @description csv: a file Excel opens (UTF-8 with BOM). */
-                format?: "json" | "csv";
+                /** @description csv: a file Excel opens (UTF-8 with BOM); xlsx: an Excel workbook, every cell text. */
+                format?: "json" | "csv" | "xlsx";
             };
             header?: never;
             path: {
@@ -8660,6 +8726,7 @@ export interface operations {
                             volunteerId: string;
                         }[];
                     };
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "text/csv": string;
                 };
             };
@@ -9097,12 +9164,14 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    buildingIds: string[];
+                    buildingIds?: string[];
+                    householdIds?: string[];
                     /**
                      * @description none releases.
                      * @enum {string}
                      */
                     level: "sealed" | "controlled" | "precaution" | "none";
+                    unitIds?: string[];
                 };
             };
         };
@@ -13508,6 +13577,7 @@ export interface operations {
                         tube: string;
                     }[];
                 };
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 "text/csv": string;
             };
         };
@@ -13602,7 +13672,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, RESULTS_INCOMPLETE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
@@ -13618,8 +13688,8 @@ export interface operations {
     roundReview: {
         parameters: {
             query?: {
-                /** @description csv: a file Excel opens (UTF-8 with BOM). */
-                format?: "json" | "csv";
+                /** @description csv: a file Excel opens (UTF-8 with BOM); xlsx: an Excel workbook, every cell text. */
+                format?: "json" | "csv" | "xlsx";
             };
             header?: never;
             path: {
@@ -13639,6 +13709,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Review"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "text/csv": string;
                 };
             };
@@ -13848,6 +13919,7 @@ export interface operations {
         /** @description The sampling system's export. */
         requestBody: {
             content: {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 "text/csv": string;
             };
         };
@@ -14449,8 +14521,8 @@ export interface operations {
             query?: {
                 /** @description One building only. */
                 buildingId?: string;
-                /** @description csv: a file Excel opens (UTF-8 with BOM). */
-                format?: "json" | "csv";
+                /** @description csv: a file Excel opens (UTF-8 with BOM); xlsx: an Excel workbook, every cell text. */
+                format?: "json" | "csv" | "xlsx";
             };
             header?: never;
             path: {
@@ -14472,6 +14544,7 @@ export interface operations {
                     "application/json": {
                         residents: components["schemas"]["Unsampled"][];
                     };
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "text/csv": string;
                 };
             };
@@ -14871,8 +14944,8 @@ export interface operations {
     runReport: {
         parameters: {
             query?: {
-                /** @description csv: a file Excel opens (UTF-8 with BOM). */
-                format?: "json" | "csv";
+                /** @description csv: a file Excel opens (UTF-8 with BOM); xlsx: an Excel workbook, every cell text. */
+                format?: "json" | "csv" | "xlsx";
             };
             header?: never;
             path: {
@@ -14901,6 +14974,7 @@ export interface operations {
                             parts: number;
                         };
                     };
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "text/csv": string;
                 };
             };
