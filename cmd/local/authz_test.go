@@ -74,6 +74,8 @@ var allowed = map[string][]string{
 	"importResidents":   {staffA, adminA},
 	"listBuildings":     {staffA, adminA},
 	"findResidents":     {staffA, adminA},
+	"addResident":       {staffA, adminA},
+	"updateResident":    {staffA, adminA},
 	"getHousehold":      {staffA, adminA},
 	"createStaff":       {adminA},
 	"createCommunity":   {adminA},
@@ -191,6 +193,8 @@ var bodies = map[string]struct{ contentType, body string }{
 	"createToken":        {"application/json", `{"phone":"13612345678","code":"123456"}`},
 	"wechatToken":        {"application/json", `{"code":"wx"}`},
 	"importResidents":    {"text/csv", "building,unit,room,name\n9号楼,1,101,新居民\n"},
+	"addResident":        {"application/json", `{"householdId":"HOUSEHOLD","name":"新成员","reason":"入户核实"}`},
+	"updateResident":     {"application/json", `{"flags":["alone"],"reason":"入户核实"}`},
 	"createStaff":        {"application/json", `{"name":"新同事","phone":"13655556666"}`},
 	"createCommunity":    {"application/json", `{"name":"新社区"}`},
 	"createRound":        {"application/json", `{"name":"第5轮","startsAt":"2030-01-01T08:00:00+08:00","endsAt":"2030-01-01T12:00:00+08:00","slotMinutes":30}`},
@@ -351,7 +355,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"{itemId}", item.ID, "{orderId}", order.ID, "{helpId}", helpReq.ID, "MERCHANT", merchant.ID, "ITEM", item.ID,
 		"{bookingId}", booking.BookingID(round.ID, resident.UserID), "{residentId}", resident.UserID,
 		"{siteId}", booking.SiteOf(slots[0].ID), "{buildingId}", registry.BuildingOf(resident.UserID), "{noticeId}", notice.ID, "SLOT", slots[0].ID, "RESIDENT", resident.UserID,
-		"BUILDING", registry.BuildingOf(resident.UserID), "{householdId}", registry.HouseholdOf(resident.UserID), "{tubeId}", booking.TubeID(round.ID, "AUTHZ0001"), "{secret}", localCallbackSecret)
+		"BUILDING", registry.BuildingOf(resident.UserID), "HOUSEHOLD", registry.HouseholdOf(resident.UserID), "{householdId}", registry.HouseholdOf(resident.UserID), "{tubeId}", booking.TubeID(round.ID, "AUTHZ0001"), "{secret}", localCallbackSecret)
 
 	for _, route := range manifest.Routes(manifest.Functions) {
 		want, ok := allowed[route.Op]

@@ -140,6 +140,16 @@ async function staffAndLane() {
   await (await page.waitForSelector("button[data-household]")).click();
   out.card = (await (await page.waitForSelector(".card .el-card__header")).textContent()).trim();
   expect(out.card.includes("1号楼 1单元 201室"), `the household card of 1号楼 1单元 201室, not ${out.card}`);
+  // A correction at the door: someone found living there, added with why.
+  const members = await page.locator(".card li.member").count();
+  await page.fill("input[name=new-name]", "入户新发现");
+  await page.click(".card button:has-text('添加成员')");
+  await page.waitForSelector("text=/原因.*必填|必填/");
+  await page.fill("input[name=reason]", "入户摸排发现");
+  await page.click(".card button:has-text('添加成员')");
+  await page.waitForSelector("text=已添加：入户新发现");
+  await page.waitForFunction((n) => document.querySelectorAll(".card li.member").length === n + 1, members);
+  out.corrected = await page.locator(".card li.member").count();
   // 通知: the exact SMS and its cost before it goes; sent in the app; its delivery.
   await page.click(".el-menu-item:has-text('通知')");
   await page.fill("input[name=title]", "核酸检测安排");
@@ -265,7 +275,21 @@ async function staffAndLane() {
   await page.fill(`input[name=single-${who}]`, "DS000001");
   await door.click();
   await page.waitForSelector("text=单采 DS000001");
+  out.traceHeld = await page.locator(".trace[data-tube='E2E00001'] >> text=原地管控中").count();
+  expect(out.traceHeld === 2, `the trace's two doors held, not ${out.traceHeld}`);
   await page.screenshot({ path: `${shots}/console-results.png`, fullPage: false });
+
+  // 封控: the trace's controls on the map; a unit put under control.
+  await page.click(".el-menu-item:has-text('封控')");
+  await page.waitForSelector("text=混管阳性待单采");
+  out.traceControls = await page.locator("tbody tr:has-text('混管阳性待单采')").count();
+  expect(out.traceControls === 2, `the map shows the trace's two controls, not ${out.traceControls}`);
+  const unit = await page.locator("select[name=unit] option >> nth=1").getAttribute("value");
+  await page.selectOption("select[name=unit]", unit);
+  await page.selectOption("select[name=level]", "controlled");
+  await page.click("button:has-text('确定')");
+  out.unitZoned = (await (await page.waitForSelector("text=/已设为管控：/")).textContent()).trim();
+  expect(/单元/.test(out.unitZoned), `a unit under control, not ${out.unitZoned}`);
 
   // 预案: a step added and saved; then a drill started from the page
   // (pressed twice), its run with each step's time from the switch, and

@@ -73,6 +73,10 @@ func coreComponents() openapi3.Schemas {
 			"phone":     S(phone()),
 			"birthYear": S(integer(1900, 2100)),
 			"flags":     S(describe(arrayOf(enum("bedridden", "pregnant", "chronic", "alone")), "Care flags: shown to staff of the resident's community only.")),
+			"status":    S(describe(enum("away", "moved_out", "deceased"), "Absent: present. Those moved out or deceased are no longer in their building's residents (rosters, notices, door lists); their record stays.")),
+			"where":     S(describe(str(0, 40), "Where an away resident is.")),
+			"movedTo":   S(describe(id(""), "The record a move made, in the new household.")),
+			"corrected": S(describe(arrayOf(enum("phone", "flags", "status", "household")), "Fields staff set by hand: an import of the whole file keeps them and reports the lines that differ.")),
 		}, "id", "communityId", "householdId", "name")),
 		"Staff": S(object(props{
 			"id": S(id("")), "name": S(str(1, 32)), "phone": S(phone()),
@@ -83,7 +87,12 @@ func coreComponents() openapi3.Schemas {
 			"buildings": ref("Counts"), "households": ref("Counts"), "residents": ref("Counts"),
 			"errors":        S(describe(array(ref("FieldError")), "The lines refused and why; empty when none (at most 500).")),
 			"errorsOmitted": S(describe(integer(0, 1e6), "Errors past the first 500, left out.")),
-		}, "lines", "imported", "buildings", "households", "residents", "errors", "errorsOmitted")),
+			"conflicts": S(describe(arrayOf(object(props{
+				"line": S(integer(1, 1e6)), "residentId": S(id("")), "name": S(str(1, 32)),
+				"field":  S(enum("phone", "flags", "status")),
+				"reason": S(str(1, 200)),
+			}, "line", "residentId", "name", "field", "reason")), "Lines that differ from what staff corrected by hand: the correction stands, the line's value is not applied.")),
+		}, "lines", "imported", "buildings", "households", "residents", "errors", "errorsOmitted", "conflicts")),
 		"Counts": S(object(props{
 			"created": S(integer(0, 1e6)), "updated": S(integer(0, 1e6)), "unchanged": S(integer(0, 1e6)),
 		}, "created", "updated", "unchanged")),

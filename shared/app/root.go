@@ -207,7 +207,7 @@ func (r *Root) Verifier() *auth.Verifier {
 // Registry serves communities, buildings, residents, staff and imports.
 func (r *Root) Registry() *registry.API {
 	return r.registry.get(func() *registry.API {
-		return &registry.API{Dir: r.Store, Importer: r.Importer(), Links: r.Store, Now: r.Now}
+		return &registry.API{Dir: r.Store, Importer: r.Importer(), Links: r.Store, Corrections: r.Store, Now: r.Now}
 	})
 }
 

@@ -295,6 +295,11 @@ func (s *Service) readRoster(ctx context.Context, r Round, samples bool) (Roster
 			if slices.Contains(res.Flags, registry.FlagBedridden) || out.Reasons[res.ID] == ReasonBedridden {
 				out.Bedridden[res.ID] = true
 			}
+			// Found away at the door (the register's correction): away for
+			// the round too, unless staff said otherwise for it.
+			if res.Status == registry.StatusAway && out.Reasons[res.ID] == "" {
+				out.Reasons[res.ID] = "away"
+			}
 		}
 	}
 	return out, nil

@@ -269,6 +269,8 @@ var Functions = []Function{
 			{Method: "POST", Path: "/v1/communities/{communityId}/imports", Op: "importResidents", Access: Only(RoleStaff, RoleAdmin), MaxBodyBytes: 4 << 20},
 			{Method: "GET", Path: "/v1/communities/{communityId}/buildings", Op: "listBuildings", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/residents", Op: "findResidents", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
+			{Method: "POST", Path: "/v1/communities/{communityId}/residents", Op: "addResident", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "PATCH", Path: "/v1/residents/{residentId}", Op: "updateResident", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/households/{householdId}", Op: "getHousehold", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
 			{Method: "POST", Path: "/v1/communities/{communityId}/staff", Op: "createStaff", Idempotent: true, Access: Only(RoleAdmin)},
 			{Method: "POST", Path: "/v1/streets/{streetId}/communities", Op: "createCommunity", Idempotent: true, Access: Only(RoleAdmin)},

@@ -57,8 +57,10 @@ type Directory interface {
 type API struct {
 	Dir      Directory
 	Importer *Importer
-	Links    SignupLinks
-	Now      func() time.Time
+	// Corrections keeps staff's changes of one resident at a time.
+	Corrections CorrectionStore
+	Links       SignupLinks
+	Now         func() time.Time
 }
 
 // Handlers serves the registry function's ops.
@@ -75,6 +77,9 @@ func (a *API) Handlers() httpapi.Handlers {
 		"getCommunity":    httpapi.Reply(http.StatusOK, a.getCommunity),
 	}
 	for op, f := range a.signupLinkHandlers() {
+		h[op] = f
+	}
+	for op, f := range a.correctionHandlers() {
 		h[op] = f
 	}
 	return h

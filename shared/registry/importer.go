@@ -68,6 +68,42 @@ type ImportReport struct {
 	// ErrorsOmitted counts the errors past MaxReportedErrors, left out so
 	// the answer stays small; fix the first ones and import again.
 	ErrorsOmitted int `json:"errorsOmitted"`
+	// Conflicts are lines that differ from what staff corrected by hand
+	// (a phone, care flags, someone moved out or deceased): the correction
+	// stands, the line's value is not applied.
+	Conflicts []ImportConflict `json:"conflicts"`
+}
+
+// ImportConflict is a line of an import that a correction by staff
+// overrules.
+type ImportConflict struct {
+	Line       int    `json:"line"`
+	ResidentID string `json:"residentId"`
+	Name       string `json:"name"`
+	Field      string `json:"field"`
+	Reason     string `json:"reason"`
+}
+
+// keepCorrections gives a resident as a line of the file names them what
+// staff corrected by hand, and says where the line differs from it.
+func keepCorrections(line int, old, res Resident) (Resident, []ImportConflict) {
+	res.Status, res.Where, res.MovedTo, res.Corrected = old.Status, old.Where, old.MovedTo, old.Corrected
+	var out []ImportConflict
+	conflict := func(field, reason string) {
+		out = append(out, ImportConflict{Line: line, ResidentID: old.ID, Name: old.Name, Field: field, Reason: reason})
+	}
+	if slices.Contains(old.Corrected, "phone") && res.Phone != old.Phone {
+		res.Phone = old.Phone
+		conflict("phone", "corrected by staff: the file's phone is not applied")
+	}
+	if slices.Contains(old.Corrected, "flags") && !slices.Equal(res.Flags, old.Flags) {
+		res.Flags = old.Flags
+		conflict("flags", "corrected by staff: the file's flags are not applied")
+	}
+	if !old.Current() {
+		conflict("status", "marked "+old.Status+" by staff: the file still lists them")
+	}
+	return res, out
 }
 
 // MaxReportedErrors bounds the errors one import answers with.
@@ -114,6 +150,9 @@ func (im *Importer) Import(ctx context.Context, communityID string, data []byte)
 	}
 	if report.Errors == nil {
 		report.Errors = []apperr.FieldError{}
+	}
+	if report.Conflicts == nil {
+		report.Conflicts = []ImportConflict{}
 	}
 	if err := im.Store.ApplyImport(ctx, changes); err != nil {
 		return ImportReport{}, err
@@ -212,6 +251,11 @@ func plan(cid string, rows []Row, snap Snapshot) (ImportChanges, ImportReport) {
 		slices.Sort(flags)
 		res := Resident{ID: a.rid, CommunityID: cid, HouseholdID: a.hid, Name: a.row.Name, Phone: a.row.Phone, BirthYear: a.row.BirthYear, Flags: flags}
 		old, exists := snap.Residents[a.rid]
+		if exists {
+			var conflicts []ImportConflict
+			res, conflicts = keepCorrections(a.row.Line, old, res)
+			report.Conflicts = append(report.Conflicts, conflicts...)
+		}
 		switch {
 		case !exists:
 			report.Residents.Created++
@@ -225,7 +269,7 @@ func plan(cid string, rows []Row, snap Snapshot) (ImportChanges, ImportReport) {
 		if exists && old.Phone != "" && old.Phone != res.Phone {
 			changes.Releases = append(changes.Releases, PhoneRelease{Phone: old.Phone, ResidentID: a.rid})
 		}
-		if res.Phone != "" && lineOfPhone[res.Phone] == a.row.Line {
+		if res.Phone != "" && lineOfPhone[res.Phone] == a.row.Line && res.Current() {
 			resident := auth.Principal{UserID: a.rid, Role: manifest.RoleResident, HouseholdID: a.hid, ResidentID: a.rid, ResidentCommunityID: cid}
 			acct, held := snap.Accounts[res.Phone]
 			switch {
@@ -272,7 +316,8 @@ func plan(cid string, rows []Row, snap Snapshot) (ImportChanges, ImportReport) {
 
 func sameResident(a, b Resident) bool {
 	return a.ID == b.ID && a.CommunityID == b.CommunityID && a.HouseholdID == b.HouseholdID && a.Name == b.Name &&
-		a.Phone == b.Phone && a.BirthYear == b.BirthYear && slices.Equal(a.Flags, b.Flags)
+		a.Phone == b.Phone && a.BirthYear == b.BirthYear && slices.Equal(a.Flags, b.Flags) &&
+		a.Status == b.Status && a.Where == b.Where && a.MovedTo == b.MovedTo && slices.Equal(a.Corrected, b.Corrected)
 }
 
 func countLines(errs []apperr.FieldError) int {

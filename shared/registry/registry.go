@@ -78,7 +78,32 @@ type Resident struct {
 	Phone     string `json:"phone,omitempty"`
 	BirthYear int    `json:"birthYear,omitempty"`
 	Flags     []Flag `json:"flags,omitempty"`
+	// Status is what staff found at the door: present (empty), away,
+	// moved out or deceased. Those moved out or deceased are no longer in
+	// their building's residents (rosters, notices, door lists); their
+	// record stays for its history.
+	Status string `json:"status,omitempty"`
+	// Where an away resident is, as staff were told.
+	Where string `json:"where,omitempty"`
+	// MovedTo is the resident record a move made, in the new household.
+	MovedTo string `json:"movedTo,omitempty"`
+	// Corrected are the fields staff set by hand (phone, flags, status,
+	// household): an import of the whole file keeps them and reports where
+	// it differs.
+	Corrected []string `json:"corrected,omitempty"`
 }
+
+// Statuses of a resident.
+const (
+	StatusPresent  = ""
+	StatusAway     = "away"
+	StatusMovedOut = "moved_out"
+	StatusDeceased = "deceased"
+)
+
+// Current says whether the resident still lives in their household: not
+// moved out, not deceased.
+func (r Resident) Current() bool { return r.Status != StatusMovedOut && r.Status != StatusDeceased }
 
 // Staff is a community worker or a street admin.
 type Staff struct {

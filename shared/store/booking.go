@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -591,7 +592,8 @@ func (s *Store) Reasons(ctx context.Context, roundID, buildingID string) (map[st
 
 // BuildingResidents lists the residents of a building (its partition).
 func (s *Store) BuildingResidents(ctx context.Context, buildingID string) ([]registry.Resident, error) {
-	return buildingItems(ctx, s, buildingID, typeResident, residentItem.domain)
+	all, err := buildingItems(ctx, s, buildingID, typeResident, residentItem.domain)
+	return slices.DeleteFunc(all, func(r registry.Resident) bool { return !r.Current() }), err
 }
 
 // BuildingHouseholds lists the households of a building.

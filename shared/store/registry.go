@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -67,6 +68,10 @@ type residentItem struct {
 	Phone       string   `dynamodbav:"phone,omitempty"`
 	BirthYear   int      `dynamodbav:"birthYear,omitempty"`
 	Flags       []string `dynamodbav:"flags,omitempty"`
+	Status      string   `dynamodbav:"status,omitempty"`
+	Where       string   `dynamodbav:"where,omitempty"`
+	MovedTo     string   `dynamodbav:"movedTo,omitempty"`
+	Corrected   []string `dynamodbav:"corrected,omitempty"`
 }
 
 type staffItem struct {
@@ -113,7 +118,8 @@ func toResidentItem(r registry.Resident) residentItem {
 	k := ResidentKey(r.ID)
 	n := NameIndex(r.CommunityID, r.Name, r.ID)
 	it := residentItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: n.PK, GSI1SK: n.SK, Type: typeResident},
-		ID: r.ID, CommunityID: r.CommunityID, HouseholdID: r.HouseholdID, Name: r.Name, Phone: r.Phone, BirthYear: r.BirthYear}
+		ID: r.ID, CommunityID: r.CommunityID, HouseholdID: r.HouseholdID, Name: r.Name, Phone: r.Phone, BirthYear: r.BirthYear,
+		Status: r.Status, Where: r.Where, MovedTo: r.MovedTo, Corrected: r.Corrected}
 	if r.Phone != "" {
 		p := PhoneIndex(r.CommunityID, r.Phone, r.ID)
 		it.GSI2PK, it.GSI2SK = p.PK, p.SK
@@ -125,7 +131,8 @@ func toResidentItem(r registry.Resident) residentItem {
 }
 
 func (it residentItem) domain() registry.Resident {
-	r := registry.Resident{ID: it.ID, CommunityID: it.CommunityID, HouseholdID: it.HouseholdID, Name: it.Name, Phone: it.Phone, BirthYear: it.BirthYear}
+	r := registry.Resident{ID: it.ID, CommunityID: it.CommunityID, HouseholdID: it.HouseholdID, Name: it.Name, Phone: it.Phone, BirthYear: it.BirthYear,
+		Status: it.Status, Where: it.Where, MovedTo: it.MovedTo, Corrected: it.Corrected}
 	for _, f := range it.Flags {
 		r.Flags = append(r.Flags, registry.Flag(f))
 	}
@@ -341,8 +348,8 @@ func (s *Store) recountOne(ctx context.Context, cid, bid string) error {
 	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.Table),
 		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :hh)"),
-		ProjectionExpression:      aws.String("#t"),
-		ExpressionAttributeNames:  map[string]string{"#t": "type"},
+		ProjectionExpression:      aws.String("#t, #s"),
+		ExpressionAttributeNames:  map[string]string{"#t": "type", "#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: BuildingPartition(bid)}, ":hh": &types.AttributeValueMemberS{Value: HouseholdPrefix}},
 		ConsistentRead:            aws.Bool(true),
 	})
@@ -356,7 +363,13 @@ func (s *Store) recountOne(ctx context.Context, cid, bid string) error {
 			case typeHousehold:
 				households++
 			case typeResident:
-				residents++
+				var st struct {
+					Status string `dynamodbav:"status"`
+				}
+				_ = attributevalue.UnmarshalMap(it, &st)
+				if (registry.Resident{Status: st.Status}).Current() {
+					residents++
+				}
 			}
 		}
 	}
@@ -433,7 +446,10 @@ func (s *Store) Household(ctx context.Context, hid string) (registry.Household, 
 			if err := readRecord(av, &it); err != nil {
 				return h, nil, err
 			}
-			members = append(members, it.domain())
+			// Members are those who live there: not moved out, not deceased.
+			if r := it.domain(); r.Current() {
+				members = append(members, r)
+			}
 		}
 	}
 	if !found {
@@ -767,4 +783,114 @@ func (s *Store) SignupCommunity(ctx context.Context, token string) (string, erro
 		return "", err
 	}
 	return it.CommunityID, nil
+}
+
+var _ registry.CorrectionStore = (*Store)(nil)
+
+// Resident reads one resident, current or not.
+func (s *Store) Resident(ctx context.Context, rid string) (registry.Resident, error) {
+	var it residentItem
+	err := s.get(ctx, ResidentKey(rid), &it)
+	if errors.Is(err, errNotFound) {
+		return registry.Resident{}, registry.ErrNotFound
+	}
+	if err != nil {
+		return registry.Resident{}, err
+	}
+	return it.domain(), nil
+}
+
+// ApplyCorrection writes a correction in one transaction: each resident
+// changed only if still as read (a new one only if absent), the phone's
+// sign-in given only if the phone has none, the old one taken only while
+// it is still the resident's.
+func (s *Store) ApplyCorrection(ctx context.Context, c registry.Correction) error {
+	var items []types.TransactWriteItem
+	type role int
+	const (
+		isResident role = iota
+		isNew
+		isAccount
+		isRelease
+	)
+	var roles []role
+	before := map[string]registry.Resident{}
+	for _, b := range c.Before {
+		before[b.ID] = b
+	}
+	for _, r := range c.Residents {
+		av, err := record(toResidentItem(r))
+		if err != nil {
+			return err
+		}
+		put := &types.Put{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}
+		kind := isNew
+		if old, ok := before[r.ID]; ok {
+			// Still as read: the phone and status a correction changes.
+			put.ConditionExpression = aws.String("attribute_exists(PK) AND " + absentOr("#p", ":p", old.Phone) + " AND " + absentOr("#s", ":s", old.Status))
+			put.ExpressionAttributeNames = map[string]string{"#p": "phone", "#s": "status"}
+			put.ExpressionAttributeValues = map[string]types.AttributeValue{":p": str(old.Phone), ":s": str(old.Status)}
+			kind = isResident
+		}
+		items = append(items, types.TransactWriteItem{Put: put})
+		roles = append(roles, kind)
+	}
+	// A phone that goes with its resident (a move) is one write: its
+	// sign-in replaced while it is still theirs.
+	if r, a := c.Release, c.Account; r != nil && a != nil && r.Phone == a.Phone {
+		av, err := record(toAccountItem(*a))
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av,
+			ConditionExpression:       aws.String("attribute_not_exists(PK) OR userId = :u"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":u": str(r.ResidentID)}}})
+		roles = append(roles, isAccount)
+		c.Release, c.Account = nil, nil
+	}
+	if r := c.Release; r != nil {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: AccountKey(r.Phone).av(),
+			ConditionExpression:       aws.String("attribute_not_exists(PK) OR userId = :u"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":u": str(r.ResidentID)}}})
+		roles = append(roles, isRelease)
+	}
+	if a := c.Account; a != nil {
+		av, err := record(toAccountItem(*a))
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av,
+			ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+		roles = append(roles, isAccount)
+	}
+	err := s.transact(ctx, items)
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		for i, k := range roles {
+			if !failed(tce, i) {
+				continue
+			}
+			switch k {
+			case isNew:
+				return registry.ErrResidentExists
+			case isAccount:
+				return registry.ErrPhoneTaken
+			default:
+				return registry.ErrChangedMeanwhile
+			}
+		}
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// absentOr is a condition that an attribute is absent (when want is
+// empty) or equals the value placeholder.
+func absentOr(name, value, want string) string {
+	if want == "" {
+		return "(attribute_not_exists(" + name + ") OR " + name + " = " + value + ")"
+	}
+	return name + " = " + value
 }

@@ -533,7 +533,11 @@ export interface paths {
          */
         get: operations["findResidents"];
         put?: never;
-        post?: never;
+        /**
+         * Add a person to a household (a correction of the register)
+         * @description Staff of the community, with why (kept in the audit log). The phone, if any, signs in as the new resident; a phone that signs in as someone else is refused (PHONE_TAKEN). The next import of the whole file keeps the person. Who: staff, admin.
+         */
+        post: operations["addResident"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1303,6 +1307,26 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/residents/{residentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Correct one resident: move, status, phone, care flags
+         * @description Any of: householdId (a move within the community: the person goes on under a new id in the new household, their phone's sign-in with them; the old record says moved_out and movedTo), status (present, away with where, moved_out, deceased: the last two take the person out of rosters, notices and door lists and end their phone's sign-in), phone (empty removes it), flags. Every change says why (the audit log keeps who and why), and each field set is marked corrected: an import of the whole file keeps it and reports the lines that differ. A change made by someone else meanwhile is refused (CHANGED_MEANWHILE). Who: staff, admin.
+         */
+        patch: operations["updateResident"];
         trace?: never;
     };
     "/v1/residents/{residentId}/data-export": {
@@ -2558,6 +2582,15 @@ export interface components {
         };
         ImportReport: {
             buildings: components["schemas"]["Counts"];
+            /** @description Lines that differ from what staff corrected by hand: the correction stands, the line's value is not applied. */
+            conflicts: {
+                /** @enum {string} */
+                field: "phone" | "flags" | "status";
+                line: number;
+                name: string;
+                reason: string;
+                residentId: string;
+            }[];
             /** @description The lines refused and why; empty when none (at most 500). */
             errors: components["schemas"]["FieldError"][];
             /** @description Errors past the first 500, left out. */
@@ -2969,13 +3002,24 @@ export interface components {
         Resident: {
             birthYear?: number;
             communityId: string;
+            /** @description Fields staff set by hand: an import of the whole file keeps them and reports the lines that differ. */
+            corrected?: ("phone" | "flags" | "status" | "household")[];
             /** @description Care flags: shown to staff of the resident's community only. */
             flags?: ("bedridden" | "pregnant" | "chronic" | "alone")[];
             householdId: string;
             id: string;
+            /** @description The record a move made, in the new household. */
+            movedTo?: string;
             name: string;
             /** @description A mainland mobile number, 11 digits (the server also takes +86, spaces and dashes). */
             phone?: string;
+            /**
+             * @description Absent: present. Those moved out or deceased are no longer in their building's residents (rosters, notices, door lists); their record stays.
+             * @enum {string}
+             */
+            status?: "away" | "moved_out" | "deceased";
+            /** @description Where an away resident is. */
+            where?: string;
         };
         ResultsReport: {
             applied: number;
@@ -7632,6 +7676,144 @@ export interface operations {
             };
         };
     };
+    addResident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    birthYear?: number;
+                    flags?: ("bedridden" | "pregnant" | "chronic" | "alone")[];
+                    /** @description An existing household of the community. */
+                    householdId: string;
+                    name: string;
+                    /** @description A mainland mobile number, 11 digits (the server also takes +86, spaces and dashes). */
+                    phone?: string;
+                    /** @description Why: kept in the audit log. */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resident"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: PHONE_TAKEN, RESIDENT_EXISTS */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     retentionReport: {
         parameters: {
             query?: never;
@@ -12187,6 +12369,145 @@ export interface operations {
                 };
             };
             /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateResident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                residentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    flags?: ("bedridden" | "pregnant" | "chronic" | "alone")[];
+                    householdId?: string;
+                    /** @description An 11-digit mainland mobile number; empty removes it. */
+                    phone?: string;
+                    /** @description Why: kept in the audit log. */
+                    reason: string;
+                    /** @enum {string} */
+                    status?: "present" | "away" | "moved_out" | "deceased";
+                    /** @description With away: where they are. */
+                    where?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Resident"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND, RESIDENT_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: CHANGED_MEANWHILE, PHONE_TAKEN, RESIDENT_EXISTS, RESIDENT_NOT_CURRENT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
