@@ -215,6 +215,11 @@ func (r *runner) invariants(ctx context.Context) error {
 		r.rep.hold("a traced household's app says to stay in place", "被追踪住户的小程序提示原地居家", ev.AppTold,
 			fmt.Sprintf("the feed has the trace's word: %t", ev.AppTold), fmt.Sprintf("小程序消息中有原地居家提示：%s", yesNo(ev.AppTold)))
 	}
+	if rg := r.rep.Register; !rg.Skipped {
+		r.rep.hold("a correction at the door survives the next import", "入户更正在再次导入名册后仍然有效", rg.Kept && rg.Conflicts > 0,
+			fmt.Sprintf("%d away, %d moved out, %d added; the whole file again: %d lines in conflict reported, corrections kept: %t", rg.Away, rg.MovedOut, rg.Added, rg.Conflicts, rg.Kept),
+			fmt.Sprintf("外出 %d 人、迁出 %d 人、新增 %d 人；再次导入整份名册：报告冲突 %d 行，更正保持有效：%s", rg.Away, rg.MovedOut, rg.Added, rg.Conflicts, yesNo(rg.Kept)))
+	}
 	r.rep.hold("no full identity number kept", "不保存完整证件号码", ev.FullIDRefused,
 		fmt.Sprintf("the export's row with a full number refused: %t", ev.FullIDRefused),
 		fmt.Sprintf("导出文件中含完整证件号码的行被拒绝：%s", yesNo(ev.FullIDRefused)))

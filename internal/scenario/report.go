@@ -37,6 +37,7 @@ type Report struct {
 	SMSParts          int              `json:"smsParts"`
 	Errors            map[string]int   `json:"errorsByCode"`
 	Evening           Evening          `json:"evening"`
+	Register          Register         `json:"register"`
 	Invariants        []Invariant      `json:"invariants"`
 	Cost              *Cost            `json:"cost,omitempty"`
 

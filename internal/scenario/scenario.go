@@ -121,6 +121,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		{"temperatures reported", r.temperatures},
 		{"door-to-door list", r.unsampled},
 		{"evening: results and a pooled-positive trace", r.evening},
+		{"night: the register corrected at the door", r.register},
 		{"invariants", r.invariants},
 		{"switch back", r.switchOff},
 		{"costs", r.costs},
