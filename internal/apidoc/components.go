@@ -139,7 +139,7 @@ func coreComponents() openapi3.Schemas {
 				"householdId": S(id("")), "door": S(str(0, 64)), "building": S(str(0, 32)), "unit": S(str(0, 16)), "room": S(str(0, 16)),
 				"people":     S(array(ref("TracePerson"))),
 				"controlled": S(describe(boolean(), "The trace put the household under control (a household zone, controlled, reason pooled_positive) until its single samples release it; false where a stricter household zone was there already, or in a drill.")),
-				"outcome":    S(describe(enum("released", "sealed"), "Once closed: released (all negative; its zone back to what it was, the household texted), or sealed (a positive: its members are close contacts).")),
+				"outcome":    S(describe(enum("released", "sealed", "held", "kept"), "Once closed: released (all negative; its zone back to what it was, the household texted and told in the app); kept (all negative, but its building's, unit's or staff's own zone keeps it at home: not told it is released); held (another open trace of the round holds it: that trace's singles decide); sealed (a positive: its members are close contacts).")),
 			}, "householdId", "door", "building", "unit", "room", "people", "controlled")))),
 			"status":   S(enum("open", "released", "escalated")),
 			"closedAt": S(beijingTime()), "overdue": S(boolean()),

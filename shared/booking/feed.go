@@ -118,6 +118,9 @@ func (s *Service) traceFeed(ctx context.Context, r Round, householdID string) ([
 		case DoorReleased:
 			out = append(out, FeedEntry{ID: id + "-released", Kind: FeedTrace, Title: "单采复核均为阴性，已解除原地居家", At: *t.ClosedAt, Drill: r.Drill,
 				Body: h.Door + "住户：您家单采复核结果均为阴性，原地居家要求解除，感谢配合。"})
+		case DoorKept:
+			out = append(out, FeedEntry{ID: id + "-kept", Kind: FeedTrace, Title: "单采复核均为阴性", At: *t.ClosedAt, Drill: r.Drill,
+				Body: h.Door + "住户：您家单采复核结果均为阴性；您家所在区域仍在封控或管控中，请继续按社区要求居家。"})
 		case DoorSealed:
 			out = append(out, FeedEntry{ID: id + "-sealed", Kind: FeedTrace, Title: "请继续居家，社区将与您联系", Urgent: true, At: *t.ClosedAt, Drill: r.Drill,
 				Body: h.Door + "住户：请全家继续居家、不要外出，社区工作人员将尽快与您联系，安排后续事宜。"})

@@ -191,6 +191,10 @@ func (s *Service) RecordResults(ctx context.Context, p auth.Principal, roundID s
 			out.Unknown = append(out.Unknown, code)
 			continue
 		}
+		// A single sample's result settles its trace, whether written now
+		// or by an upload that stopped before settling (the same file
+		// again finishes it).
+		singles = singles || tubes[code].Single != ""
 		g.Go(func() error {
 			// A pooled tube back positive opens its trace in the same
 			// write: the households' texts and control cannot be lost
@@ -200,15 +204,25 @@ func (s *Service) RecordResults(ctx context.Context, p auth.Principal, roundID s
 			var texts []dispatch.Text
 			var err error
 			positive := want[code] == ResultPooledPositive || want[code] == ResultPositive
-			if positive && tubes[code].Single == "" && tubes[code].Result != want[code] {
-				if trace, zones, texts, err = s.openTrace(gctx, r, code, want[code], now, p.UserID); err != nil {
+			var pending *dispatch.Pending
+			var changed bool
+			// A household staff sealed between the trace's read and its
+			// write keeps staff's zone: the trace is opened again from it.
+			for try := 0; ; try++ {
+				if positive && tubes[code].Single == "" && tubes[code].Result != want[code] {
+					if trace, zones, texts, err = s.openTrace(gctx, r, code, want[code], now, p.UserID); err != nil {
+						return err
+					}
+				}
+				pending = dispatch.PendingTexts(gctx, now, texts)
+				changed, err = s.Trace.SetResultAndTrace(gctx, roundID, code, want[code], now, p.UserID, trace, zones, pending)
+				if errors.Is(err, ErrZonesChanged) && try < 2 {
+					continue
+				}
+				if err != nil {
 					return err
 				}
-			}
-			pending := dispatch.PendingTexts(gctx, now, texts)
-			changed, err := s.Trace.SetResultAndTrace(gctx, roundID, code, want[code], now, p.UserID, trace, zones, pending)
-			if err != nil {
-				return err
+				break
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -218,7 +232,6 @@ func (s *Service) RecordResults(ctx context.Context, p auth.Principal, roundID s
 			}
 			s.Outbox.Flush(ctx, pending)
 			out.Applied++
-			singles = singles || tubes[code].Single != ""
 			if positive && tubes[code].Single == "" {
 				out.PooledPositive = append(out.PooledPositive, code)
 				out.Traced += len(texts)
@@ -227,7 +240,7 @@ func (s *Service) RecordResults(ctx context.Context, p auth.Principal, roundID s
 		})
 	}
 	if err := g.Wait(); err != nil {
-		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return out, ErrResultsIncomplete.Wrap(err).WithRetryAfter(time.Second)
 		}
 		return out, err

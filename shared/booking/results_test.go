@@ -503,3 +503,75 @@ func TestATraceLeavesStaffsZonesAlone(t *testing.T) {
 		t.Fatalf("zones after the release: %v", levels)
 	}
 }
+
+// TestTwoTracesOfOneHousehold: a household whose two people went into two
+// tubes, both back pooled positive, stays held until the second trace's
+// singles are back too, and is told released once; a household whose
+// building staff sealed meanwhile is released from the trace but not told
+// so.
+func TestTwoTracesOfOneHousehold(t *testing.T) {
+	f := newFixture(t, 10)
+	ctx := context.Background()
+	site := booking.SiteOf(f.slots[0].ID)
+	head, kin := f.members[1][0], f.members[1][1] // one household, two tubes
+	other := f.members[2][0]
+	for _, c := range []struct {
+		res, tube string
+		lane      int
+	}{{head, "P0000001", 1}, {kin, "P0000002", 2}, {other, "P0000002", 2}} {
+		if _, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, booking.CheckInInput{ResidentID: c.res, SiteID: site, Lane: c.lane, Tube: c.tube}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.svc.RecordResults(ctx, f.staff, f.round.ID, []booking.ResultRow{{Tube: "P0000001", Result: "混管阳性"}, {Tube: "P0000002", Result: "混管阳性"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Staff seal other's building meanwhile.
+	if _, err := f.root.Notices().SetZones(ctx, f.staff, "c1", notices.Buildings(registry.BuildingOf(other)), notices.LevelSealed); err != nil {
+		t.Fatal(err)
+	}
+	for i, res := range []string{head, kin, other} {
+		if _, err := f.svc.TakeSingle(ctx, f.staff, f.round.ID, booking.SingleInput{ResidentID: res, Tube: fmt.Sprintf("Q000000%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	byTube := func() map[string]booking.Trace {
+		ts, _ := f.svc.Traces(ctx, f.staff, f.round.ID)
+		out := map[string]booking.Trace{}
+		for _, tr := range ts {
+			out[tr.Tube] = tr
+		}
+		return out
+	}
+	if _, err := f.svc.RecordResults(ctx, f.staff, f.round.ID, []booking.ResultRow{{Tube: "Q0000000", Result: "阴性"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	first := byTube()["P0000001"]
+	if first.Status != booking.TraceReleased || first.Households[0].Outcome != booking.DoorHeld {
+		t.Fatalf("the first trace: %+v", first)
+	}
+	if held := controlled(t, f); !slices.Contains(held, registry.HouseholdOf(head)) {
+		t.Fatalf("the household released while its other tube's singles are out: %v", held)
+	}
+	if _, err := f.svc.RecordResults(ctx, f.staff, f.round.ID, []booking.ResultRow{{Tube: "Q0000001", Result: "阴性"}, {Tube: "Q0000002", Result: "阴性"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	second := byTube()["P0000002"]
+	outcomes := map[string]string{}
+	for _, h := range second.Households {
+		outcomes[h.HouseholdID] = h.Outcome
+	}
+	if second.Status != booking.TraceReleased || outcomes[registry.HouseholdOf(kin)] != booking.DoorReleased || outcomes[registry.HouseholdOf(other)] != booking.DoorKept {
+		t.Fatalf("the second trace: %+v", second)
+	}
+	if held := controlled(t, f); len(held) != 0 {
+		t.Fatalf("controls left: %v", held)
+	}
+	f.queue.Drain(ctx, f.root.Consumer().Handle)
+	if n := len(f.texts(phoneOf(t, f, head), "trace_released")); n != 1 {
+		t.Fatalf("the household held by two traces got %d release texts, want 1", n)
+	}
+	if n := len(f.texts(phoneOf(t, f, other), "trace_released")); n != 0 {
+		t.Fatalf("a household in a sealed building was told it is released (%d)", n)
+	}
+}

@@ -226,7 +226,7 @@ func (s *Service) ImportSamples(ctx context.Context, p auth.Principal, roundID s
 		})
 	}
 	if err := g.Wait(); err != nil {
-		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return out, ErrSamplesIncomplete.Wrap(err).WithRetryAfter(time.Second)
 		}
 		return out, err

@@ -82,10 +82,15 @@ type TraceHousehold struct {
 	Outcome string `json:"outcome,omitempty"`
 }
 
-// Outcomes of a trace's door.
+// Outcomes of a trace's door: released from the trace's control; sealed
+// (a positive); held, by another open trace of the round.
 const (
 	DoorReleased = "released"
 	DoorSealed   = "sealed"
+	DoorHeld     = "held"
+	// DoorKept: released from the trace, at home still by another zone
+	// (its building's, its unit's, or one staff set).
+	DoorKept = "kept"
 )
 
 // ReasonPositive marks a household sealed by a positive single sample.
@@ -127,7 +132,8 @@ type TraceStore interface {
 	// CloseTrace moves an open trace to released or escalated with its
 	// doors' outcomes, their zones and the texts that say so: false when
 	// it was closed already. A release writes a household's zone only
-	// while it is still the trace's control (staff's later change stays).
+	// while it is still a trace's control: ErrZonesChanged, with nothing
+	// written, where staff changed it meanwhile.
 	CloseTrace(ctx context.Context, t Trace, at time.Time, zones []zone.Zone, pending *dispatch.Pending) (bool, error)
 	// DueTraces lists open traces due an escalation at now.
 	DueTraces(ctx context.Context, now time.Time) ([]Trace, error)
@@ -351,16 +357,27 @@ func (s *Service) settleTraces(ctx context.Context, r Round) error {
 			continue
 		}
 		t.Status = status
-		zones, texts, err := s.closeDoors(ctx, r, &t, chinatime.In(now))
-		if err != nil {
-			return err
+		// Doors staff changed meanwhile are decided again from what they
+		// set: a few tries.
+		var closed bool
+		var pending *dispatch.Pending
+		for try := 0; ; try++ {
+			c := t
+			c.Households = slices.Clone(t.Households)
+			zones, texts, err := s.closeDoors(ctx, r, &c, traces, chinatime.In(now))
+			if err != nil {
+				return err
+			}
+			pending = dispatch.PendingTexts(ctx, now, texts)
+			closed, err = s.Trace.CloseTrace(ctx, c, chinatime.In(now), zones, pending)
+			if errors.Is(err, ErrZonesChanged) && try < 2 {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			break
 		}
-		pending := dispatch.PendingTexts(ctx, now, texts)
-		closed, err := s.Trace.CloseTrace(ctx, t, chinatime.In(now), zones, pending)
-		if err != nil {
-			return err
-		}
-
 		if closed {
 			s.Outbox.Flush(ctx, pending)
 		}
@@ -394,11 +411,18 @@ func unitWords(unit string) string {
 	return unit + "单元"
 }
 
+// ErrZonesChanged: a door's zone changed since it was read (staff set it
+// meanwhile): the trace's close is decided again.
+var ErrZonesChanged = errors.New("booking: a household's zone changed meanwhile")
+
 // closeDoors decides each door of a trace whose single samples are all
 // back: a household with a positive is sealed (reason positive) and its
-// members, all of them, are close contacts; every other door is released
-// to the level it had before, and told.
-func (s *Service) closeDoors(ctx context.Context, r Round, t *Trace, at time.Time) ([]zone.Zone, []dispatch.Text, error) {
+// members, all of them, are close contacts. Every other door leaves the
+// trace's control — unless another open trace of the round holds it too
+// (its own singles decide) — back to the level it had; it is told it is
+// released only if nothing else keeps it at home (its building's or unit's
+// zone, or staff's own).
+func (s *Service) closeDoors(ctx context.Context, r Round, t *Trace, all []Trace, at time.Time) ([]zone.Zone, []dispatch.Text, error) {
 	phones, err := s.householdPhones(ctx, r.CommunityID)
 	if err != nil {
 		return nil, nil, err
@@ -413,6 +437,20 @@ func (s *Service) closeDoors(ctx context.Context, r Round, t *Trace, at time.Tim
 		}
 		return nil
 	}
+	zonesOf := map[string][]zone.Zone{}
+	for _, h := range t.Households {
+		bid := registry.BuildingOf(h.HouseholdID)
+		if _, read := zonesOf[bid]; !read && r.Drill == "" {
+			if zonesOf[bid], err = s.Zones.BuildingZones(ctx, r.CommunityID, bid); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	heldElsewhere := func(hid string) bool {
+		return slices.ContainsFunc(all, func(o Trace) bool {
+			return o.Tube != t.Tube && o.Status == TraceOpen && slices.ContainsFunc(o.Households, func(h TraceHousehold) bool { return h.HouseholdID == hid })
+		})
+	}
 	var zones []zone.Zone
 	var texts []dispatch.Text
 	for i := range t.Households {
@@ -426,7 +464,6 @@ func (s *Service) closeDoors(ctx context.Context, r Round, t *Trace, at time.Tim
 		if positive {
 			h.Outcome = DoorSealed
 			for _, res := range peopleOf(bid) {
-
 				if res.HouseholdID == h.HouseholdID {
 					t.CloseContacts = append(t.CloseContacts, TracePerson{ResidentID: res.ID, Name: res.Name})
 				}
@@ -437,10 +474,38 @@ func (s *Service) closeDoors(ctx context.Context, r Round, t *Trace, at time.Tim
 			}
 			continue
 		}
-		h.Outcome = DoorReleased
-		if h.Controlled {
-			z.Level = cmp.Or(h.Before, zone.LevelNone)
+		// The household's own zone, and what covers it otherwise.
+		var own zone.Zone
+		var rest []zone.Zone
+		for _, bz := range zonesOf[bid] {
+			if bz.HouseholdID == h.HouseholdID {
+				own = bz
+			} else {
+				rest = append(rest, bz)
+			}
+		}
+		door := registry.Household{ID: h.HouseholdID, BuildingID: bid, Unit: h.Unit}
+		after := rest
+		switch {
+		case r.Drill != "":
+			// A drill controlled on paper: released on paper.
+		case own.Reason == zone.ReasonPooledPositive && heldElsewhere(h.HouseholdID):
+			h.Outcome = DoorHeld
+			continue
+		case own.Reason == zone.ReasonPooledPositive:
+			z.Level = zone.LevelNone
+			if h.Controlled {
+				z.Level = cmp.Or(h.Before, zone.LevelNone)
+			}
 			zones = append(zones, z)
+			after = append(after, z)
+		default:
+			after = append(after, own) // staff's, kept
+		}
+		h.Outcome = DoorReleased
+		if kept, ok := zone.Strictest(after, door); ok && zone.Restricted(kept.Level) {
+			h.Outcome = DoorKept // at home still, by another zone: no word of release
+			continue
 		}
 		if phone := phones[h.HouseholdID]; phone != "" {
 			msg, err := sms.TraceReleased(h.Door)

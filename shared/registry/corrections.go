@@ -17,19 +17,28 @@ import (
 
 // Correction is one change of the register by staff, written in one
 // transaction: residents put (a new one, a changed one, both sides of a
-// move), and the sign-in of a phone given or taken.
+// move) and the sign-ins of the phones it gives, moves or takes.
 type Correction struct {
 	Residents []Resident
-	// Before are the residents as read, each written only if still so.
+	// Before are the residents as read, each written only if still so (by
+	// its version).
 	Before []Resident
-	// Account is a sign-in for a resident's new phone: written only if the
-	// phone has none (ErrPhoneTaken).
-	Account *auth.Account
-	// Release drops the sign-in of a phone the resident no longer has,
-	// only while it is still the resident's.
-	Release *PhoneRelease
+	// Accounts are the sign-ins written with it.
+	Accounts []AccountWrite
+	// Revoke are the users whose tokens stop working: a sign-in taken or
+	// moved.
+	Revoke []string
 	// Buildings to recount.
 	Buildings []string
+}
+
+// AccountWrite is one sign-in a correction writes: Account put (nil:
+// the phone's sign-in deleted), only while the phone signs in as
+// IfResident, or, with IfResident empty, only if the phone has none.
+type AccountWrite struct {
+	Phone      string
+	Account    *auth.Account
+	IfResident string
 }
 
 // CorrectionStore keeps staff's corrections of the register.
@@ -115,13 +124,53 @@ func checkPhone(s string, fields *[]apperr.FieldError) string {
 	return p
 }
 
-// account is the sign-in a resident's phone gives.
-func account(r Resident) *auth.Account {
+// newAccount is the sign-in a resident's phone gives, written only if the
+// phone has none.
+func newAccount(r Resident) []AccountWrite {
 	if r.Phone == "" || !r.Current() {
 		return nil
 	}
 	p := auth.Principal{UserID: r.ID, Role: manifest.RoleResident, HouseholdID: r.HouseholdID, ResidentID: r.ID, ResidentCommunityID: r.CommunityID}
-	return &auth.Account{Phone: r.Phone, Name: r.Name, Principal: p.Normalized()}
+	return []AccountWrite{{Phone: r.Phone, Account: &auth.Account{Phone: r.Phone, Name: r.Name, Principal: p.Normalized()}}}
+}
+
+// phoneOf reads the sign-in of a resident's phone, if it is theirs: a
+// phone a household shares signs in as its first holder only, and one
+// staff or volunteers hold keeps their roles.
+func (a *API) phoneOf(ctx context.Context, r Resident) (*auth.Account, error) {
+	if r.Phone == "" {
+		return nil, nil
+	}
+	acct, err := a.Dir.AccountByPhone(ctx, r.Phone)
+	if errors.Is(err, auth.ErrNoAccount) {
+		return nil, nil
+	}
+	if err != nil || acct.ResidentID != r.ID {
+		return nil, err
+	}
+	return &acct, nil
+}
+
+// takeAccount takes a resident's part of a sign-in: the account goes, or
+// keeps its other roles (staff, volunteer).
+func takeAccount(acct *auth.Account, residentID string) AccountWrite {
+	rest := acct.Principal
+	rest.Roles, rest.HouseholdID, rest.ResidentID, rest.ResidentCommunityID = nil, "", "", ""
+	if rest = rest.Normalized(); len(rest.Roles) == 0 {
+		return AccountWrite{Phone: acct.Phone, IfResident: residentID}
+	}
+	return AccountWrite{Phone: acct.Phone, IfResident: residentID, Account: &auth.Account{Phone: acct.Phone, Name: acct.Name, Principal: rest}}
+}
+
+// moveAccount gives a sign-in its resident's new record and household,
+// keeping its other roles.
+func moveAccount(acct *auth.Account, from, to Resident) AccountWrite {
+	p := acct.Principal
+	if p.UserID == from.ID {
+		p.UserID = to.ID
+	}
+	p.HouseholdID, p.ResidentID = to.HouseholdID, to.ID
+	return AccountWrite{Phone: acct.Phone, IfResident: from.ID, Account: &auth.Account{Phone: acct.Phone, Name: acct.Name, Principal: p.Normalized()}}
 }
 
 // mark adds field to the fields a resident's record says staff corrected.
@@ -160,7 +209,7 @@ func (a *API) AddResident(ctx context.Context, p auth.Principal, cid string, in 
 		r.Flags = nil
 	}
 	mark(&r, "household")
-	if err := a.apply(ctx, Correction{Residents: []Resident{r}, Account: account(r), Buildings: []string{h.BuildingID}}); err != nil {
+	if err := a.apply(ctx, Correction{Residents: []Resident{r}, Accounts: newAccount(r), Buildings: []string{h.BuildingID}}); err != nil {
 		return Resident{}, err
 	}
 	audit.Changed(ctx, "resident", nil, map[string]any{"resident": r.ID, "household": h.ID, "reason": why})
@@ -243,31 +292,41 @@ func (a *API) UpdateResident(ctx context.Context, p auth.Principal, rid string, 
 	if len(fields) > 0 {
 		return Resident{}, apperr.Validation.WithFields(fields...)
 	}
-	if !old.Current() && r.Status == old.Status && in.HouseholdID == nil {
-		return Resident{}, ErrNotCurrent // a phone or flags of someone gone
+	if !old.Current() && (r.Status == old.Status || in.HouseholdID != nil) {
+		// A phone, flags or a move of someone gone: present them first.
+		return Resident{}, ErrNotCurrent
 	}
+	owned, err := a.phoneOf(ctx, old)
+	if err != nil {
+		return Resident{}, err
+	}
+	r.Version = old.Version + 1
 	c := Correction{Before: []Resident{old}, Buildings: []string{BuildingOf(old.ID)}}
 	if dest.ID != "" {
 		// A move: the person goes on in the new household under a new id;
 		// the old record says where they went.
 		moved := r
-		moved.ID, moved.HouseholdID, moved.Status, moved.Where = ResidentID(dest.ID, r.Name), dest.ID, StatusPresent, ""
+		moved.ID, moved.HouseholdID, moved.Status, moved.Where, moved.Version = ResidentID(dest.ID, r.Name), dest.ID, StatusPresent, "", 0
 		mark(&moved, "household")
 		r.Status, r.Where, r.MovedTo = StatusMovedOut, "", moved.ID
 		mark(&r, "household")
 		c.Residents = []Resident{r, moved}
 		c.Buildings = Distinct(append(c.Buildings, dest.BuildingID))
-		c.Account = account(moved)
-		if old.Phone != "" && old.Current() {
-			c.Release = &PhoneRelease{Phone: old.Phone, ResidentID: old.ID}
+		switch {
+		case owned != nil && moved.Phone == old.Phone:
+			c.Accounts, c.Revoke = []AccountWrite{moveAccount(owned, old, moved)}, []string{owned.UserID}
+		case owned != nil:
+			c.Accounts, c.Revoke = append([]AccountWrite{takeAccount(owned, old.ID)}, newAccount(moved)...), []string{owned.UserID}
+		case moved.Phone != old.Phone:
+			c.Accounts = newAccount(moved)
 		}
 	} else {
 		c.Residents = []Resident{r}
-		if old.Phone != "" && old.Current() && (old.Phone != r.Phone || !r.Current()) {
-			c.Release = &PhoneRelease{Phone: old.Phone, ResidentID: old.ID}
+		if owned != nil && (r.Phone != old.Phone || !r.Current()) {
+			c.Accounts, c.Revoke = []AccountWrite{takeAccount(owned, old.ID)}, []string{owned.UserID}
 		}
-		if r.Phone != "" && r.Current() && (r.Phone != old.Phone || !old.Current()) {
-			c.Account = account(r)
+		if r.Current() && r.Phone != "" && (r.Phone != old.Phone || !old.Current()) {
+			c.Accounts = append(c.Accounts, newAccount(r)...)
 		}
 	}
 	if err := a.apply(ctx, c); err != nil {
@@ -277,7 +336,7 @@ func (a *API) UpdateResident(ctx context.Context, p auth.Principal, rid string, 
 	for _, r := range c.Residents {
 		after = append(after, auditView(r))
 	}
-	audit.Changed(ctx, "resident", auditView(old), map[string]any{"resident": after, "reason": why, "flagsChanged": !slices.Equal(old.Flags, r.Flags)})
+	audit.Changed(ctx, "resident", auditView(old), map[string]any{"resident": after, "reason": why})
 	if dest.ID != "" {
 		return c.Residents[1], nil
 	}

@@ -87,7 +87,7 @@ type ImportConflict struct {
 // keepCorrections gives a resident as a line of the file names them what
 // staff corrected by hand, and says where the line differs from it.
 func keepCorrections(line int, old, res Resident) (Resident, []ImportConflict) {
-	res.Status, res.Where, res.MovedTo, res.Corrected = old.Status, old.Where, old.MovedTo, old.Corrected
+	res.Status, res.Where, res.MovedTo, res.Corrected, res.Version = old.Status, old.Where, old.MovedTo, old.Corrected, old.Version
 	var out []ImportConflict
 	conflict := func(field, reason string) {
 		out = append(out, ImportConflict{Line: line, ResidentID: old.ID, Name: old.Name, Field: field, Reason: reason})

@@ -91,6 +91,9 @@ type Resident struct {
 	// household): an import of the whole file keeps them and reports where
 	// it differs.
 	Corrected []string `json:"corrected,omitempty"`
+	// Version counts staff's corrections: one is written only over the
+	// version it read.
+	Version int `json:"-"`
 }
 
 // Statuses of a resident.

@@ -35,6 +35,10 @@ const (
 	// MaxRows is more than any register or export a community sends.
 	MaxRows    = 50_000
 	maxColumns = 256
+	// maxCells bounds the cells (gaps filled included) and the shared
+	// strings a workbook may hold: what it unpacks to in memory, not only
+	// in bytes.
+	maxCells = 2_000_000
 )
 
 // ErrNotASheet: the body is not an .xlsx workbook that can be read.
@@ -189,8 +193,8 @@ func (w *workbook) sharedStrings() ([]string, error) {
 			switch t.Name.Local {
 			case "si":
 				inSI = false
-				if len(out) >= MaxRows*maxColumns {
-					return nil, notASheet("too many strings")
+				if len(out) >= maxCells {
+					return nil, notASheet("more than %d strings", maxCells)
 				}
 				out = append(out, cur.String())
 			case "rPh":
@@ -283,6 +287,7 @@ func dateOf(serial float64) string {
 // readRows reads a sheet's cells into rows of text.
 func readRows(data []byte, shared []string, dates map[int]bool) ([][]string, error) {
 	var rows [][]string
+	cells := 0
 	d := xml.NewDecoder(bytes.NewReader(data))
 	var (
 		row         []string
@@ -329,6 +334,12 @@ func readRows(data []byte, shared []string, dates map[int]bool) ([][]string, err
 				}
 				if col >= maxColumns {
 					return nil, notASheet("more than %d columns", maxColumns)
+				}
+				if col < len(row) {
+					return nil, notASheet("cell %q out of order", attr(t, "r"))
+				}
+				if cells += col + 1 - len(row); cells > maxCells {
+					return nil, notASheet("more than %d cells", maxCells)
 				}
 			case "v", "t":
 				inValue = inCell && !inPhonetic

@@ -139,6 +139,11 @@ func TestWhatIsNotAWorkbookIsRefused(t *testing.T) {
 		"a row a million down":   zipOf(map[string]string{"xl/workbook.xml": book, "xl/worksheets/sheet1.xml": `<worksheet><sheetData><row r="1000000"/></sheetData></worksheet>`}),
 		"a column past the last": zipOf(map[string]string{"xl/workbook.xml": book, "xl/worksheets/sheet1.xml": `<worksheet><sheetData><row><c r="XFD1"><v>1</v></c></row></sheetData></worksheet>`}),
 		"not XML":                zipOf(map[string]string{"xl/workbook.xml": book, "xl/worksheets/sheet1.xml": `<worksheet><sheetData><row>`}),
+		"cells out of order":     zipOf(map[string]string{"xl/workbook.xml": book, "xl/worksheets/sheet1.xml": `<worksheet><sheetData><row><c r="C1"><v>1</v></c><c r="A1"><v>2</v></c></row></sheetData></worksheet>`}),
+		"a million empty strings": zipOf(map[string]string{"xl/workbook.xml": book, "xl/sharedStrings.xml": "<sst>" + strings.Repeat("<si/>", 2_000_001) + "</sst>",
+			"xl/worksheets/sheet1.xml": `<worksheet><sheetData/></worksheet>`}),
+		"rows padded to the last column": zipOf(map[string]string{"xl/workbook.xml": book,
+			"xl/worksheets/sheet1.xml": `<worksheet><sheetData>` + strings.Repeat(`<row><c r="IV1"/></row>`, 8000) + `</sheetData></worksheet>`}),
 	} {
 		if _, err := sheet.CSV(body); !errors.Is(err, sheet.ErrNotASheet) {
 			t.Errorf("%s (%d bytes): %v", name, len(body), err)

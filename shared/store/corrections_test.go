@@ -160,6 +160,22 @@ func TestTheRegisterCorrectedByHand(t *testing.T) {
 		t.Fatalf("back, the sign-in: %+v %v", acct, err)
 	}
 
+	// A phone a household shares signs in as its first holder: the other
+	// one's correction leaves it alone.
+	if _, err := im.Import(ctx, "c1", []byte("楼栋,单元,房号,姓名,手机号\n3号楼,1,101,孙甲,13800000020\n3号楼,1,101,孙乙,13800000020\n")); err != nil {
+		t.Fatal(err)
+	}
+	h3 := registry.HouseholdID(registry.BuildingID("c1", "3号楼"), "1", "101")
+	if _, err := api.UpdateResident(ctx, staff, registry.ResidentID(h3, "孙乙"), registry.ResidentChange{Status: ptr("deceased"), Reason: "已故"}); err != nil {
+		t.Fatalf("the sharer of a phone marked deceased: %v", err)
+	}
+	if acct, err := st.AccountByPhone(ctx, "13800000020"); err != nil || acct.ResidentID != registry.ResidentID(h3, "孙甲") {
+		t.Fatalf("the shared phone's sign-in: %+v %v", acct, err)
+	}
+	// Someone gone is not moved anywhere: present them first.
+	if _, err := api.UpdateResident(ctx, staff, registry.ResidentID(h3, "孙乙"), registry.ResidentChange{HouseholdID: ptr(h101), Reason: "x"}); code(err) != "RESIDENT_NOT_CURRENT" {
+		t.Fatalf("a move of someone deceased: %v", err)
+	}
 	// A change made meanwhile is not overwritten.
 	stale, _ := st.Resident(ctx, li)
 	if _, err := api.UpdateResident(ctx, staff, li, registry.ResidentChange{Phone: ptr("13800000012"), Reason: "又换号"}); err != nil {

@@ -72,6 +72,7 @@ type residentItem struct {
 	Where       string   `dynamodbav:"where,omitempty"`
 	MovedTo     string   `dynamodbav:"movedTo,omitempty"`
 	Corrected   []string `dynamodbav:"corrected,omitempty"`
+	Version     int      `dynamodbav:"version,omitempty"`
 }
 
 type staffItem struct {
@@ -119,7 +120,7 @@ func toResidentItem(r registry.Resident) residentItem {
 	n := NameIndex(r.CommunityID, r.Name, r.ID)
 	it := residentItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: n.PK, GSI1SK: n.SK, Type: typeResident},
 		ID: r.ID, CommunityID: r.CommunityID, HouseholdID: r.HouseholdID, Name: r.Name, Phone: r.Phone, BirthYear: r.BirthYear,
-		Status: r.Status, Where: r.Where, MovedTo: r.MovedTo, Corrected: r.Corrected}
+		Status: r.Status, Where: r.Where, MovedTo: r.MovedTo, Corrected: r.Corrected, Version: r.Version}
 	if r.Phone != "" {
 		p := PhoneIndex(r.CommunityID, r.Phone, r.ID)
 		it.GSI2PK, it.GSI2SK = p.PK, p.SK
@@ -132,7 +133,7 @@ func toResidentItem(r registry.Resident) residentItem {
 
 func (it residentItem) domain() registry.Resident {
 	r := registry.Resident{ID: it.ID, CommunityID: it.CommunityID, HouseholdID: it.HouseholdID, Name: it.Name, Phone: it.Phone, BirthYear: it.BirthYear,
-		Status: it.Status, Where: it.Where, MovedTo: it.MovedTo, Corrected: it.Corrected}
+		Status: it.Status, Where: it.Where, MovedTo: it.MovedTo, Corrected: it.Corrected, Version: it.Version}
 	for _, f := range it.Flags {
 		r.Flags = append(r.Flags, registry.Flag(f))
 	}
@@ -801,9 +802,9 @@ func (s *Store) Resident(ctx context.Context, rid string) (registry.Resident, er
 }
 
 // ApplyCorrection writes a correction in one transaction: each resident
-// changed only if still as read (a new one only if absent), the phone's
-// sign-in given only if the phone has none, the old one taken only while
-// it is still the resident's.
+// changed only over the version read (a new one only if absent), each
+// sign-in only while its phone signs in as the resident (or, new, only if
+// it has none); then the tokens of the sign-ins taken or moved stop.
 func (s *Store) ApplyCorrection(ctx context.Context, c registry.Correction) error {
 	var items []types.TransactWriteItem
 	type role int
@@ -811,7 +812,6 @@ func (s *Store) ApplyCorrection(ctx context.Context, c registry.Correction) erro
 		isResident role = iota
 		isNew
 		isAccount
-		isRelease
 	)
 	var roles []role
 	before := map[string]registry.Resident{}
@@ -826,41 +826,32 @@ func (s *Store) ApplyCorrection(ctx context.Context, c registry.Correction) erro
 		put := &types.Put{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}
 		kind := isNew
 		if old, ok := before[r.ID]; ok {
-			// Still as read: the phone and status a correction changes.
-			put.ConditionExpression = aws.String("attribute_exists(PK) AND " + absentOr("#p", ":p", old.Phone) + " AND " + absentOr("#s", ":s", old.Status))
-			put.ExpressionAttributeNames = map[string]string{"#p": "phone", "#s": "status"}
-			put.ExpressionAttributeValues = map[string]types.AttributeValue{":p": str(old.Phone), ":s": str(old.Status)}
+			put.ConditionExpression = aws.String("attribute_exists(PK) AND " + absentOr("#v", ":v", old.Version))
+			put.ExpressionAttributeNames = map[string]string{"#v": "version"}
+			put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": n64(old.Version)}
 			kind = isResident
 		}
 		items = append(items, types.TransactWriteItem{Put: put})
 		roles = append(roles, kind)
 	}
-	// A phone that goes with its resident (a move) is one write: its
-	// sign-in replaced while it is still theirs.
-	if r, a := c.Release, c.Account; r != nil && a != nil && r.Phone == a.Phone {
-		av, err := record(toAccountItem(*a))
-		if err != nil {
-			return err
+	for _, w := range c.Accounts {
+		cond := "attribute_not_exists(PK)"
+		vals := map[string]types.AttributeValue(nil)
+		if w.IfResident != "" {
+			cond = "residentId = :rid OR (attribute_not_exists(residentId) AND userId = :rid)"
+			vals = map[string]types.AttributeValue{":rid": str(w.IfResident)}
 		}
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av,
-			ConditionExpression:       aws.String("attribute_not_exists(PK) OR userId = :u"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":u": str(r.ResidentID)}}})
-		roles = append(roles, isAccount)
-		c.Release, c.Account = nil, nil
-	}
-	if r := c.Release; r != nil {
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: AccountKey(r.Phone).av(),
-			ConditionExpression:       aws.String("attribute_not_exists(PK) OR userId = :u"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":u": str(r.ResidentID)}}})
-		roles = append(roles, isRelease)
-	}
-	if a := c.Account; a != nil {
-		av, err := record(toAccountItem(*a))
-		if err != nil {
-			return err
+		if w.Account == nil {
+			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: AccountKey(w.Phone).av(),
+				ConditionExpression: aws.String(cond), ExpressionAttributeValues: vals}})
+		} else {
+			av, err := record(toAccountItem(*w.Account))
+			if err != nil {
+				return err
+			}
+			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av,
+				ConditionExpression: aws.String(cond), ExpressionAttributeValues: vals}})
 		}
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: av,
-			ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 		roles = append(roles, isAccount)
 	}
 	err := s.transact(ctx, items)
@@ -870,10 +861,10 @@ func (s *Store) ApplyCorrection(ctx context.Context, c registry.Correction) erro
 			if !failed(tce, i) {
 				continue
 			}
-			switch k {
-			case isNew:
+			switch {
+			case k == isNew:
 				return registry.ErrResidentExists
-			case isAccount:
+			case k == isAccount && c.Accounts[i-len(c.Residents)].IfResident == "":
 				return registry.ErrPhoneTaken
 			default:
 				return registry.ErrChangedMeanwhile
@@ -883,13 +874,19 @@ func (s *Store) ApplyCorrection(ctx context.Context, c registry.Correction) erro
 	if err != nil {
 		return unavailable(err)
 	}
+	now := time.Now()
+	for _, uid := range c.Revoke {
+		if err := s.Revoke(ctx, uid, now); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-// absentOr is a condition that an attribute is absent (when want is
-// empty) or equals the value placeholder.
-func absentOr(name, value, want string) string {
-	if want == "" {
+// absentOr is a condition that a number attribute is absent (when want
+// is 0, as an item written before it existed) or equals the value.
+func absentOr(name, value string, want int) string {
+	if want == 0 {
 		return "(attribute_not_exists(" + name + ") OR " + name + " = " + value + ")"
 	}
 	return name + " = " + value

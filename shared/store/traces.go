@@ -13,6 +13,7 @@ import (
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/zone"
 )
 
 type traceItem struct {
@@ -83,6 +84,13 @@ func (s *Store) setResult(ctx context.Context, roundID, code, result string, at 
 			return false, err
 		}
 		for _, p := range puts {
+			// Only over what the trace read: no zone, a precaution, or
+			// another trace's control; never over a seal or control staff
+			// set meanwhile.
+			p.current.Put.ConditionExpression = aws.String("attribute_not_exists(#l) OR #l IN (:none, :pre) OR #r = :pp")
+			p.current.Put.ExpressionAttributeNames = map[string]string{"#l": "level", "#r": "reason"}
+			p.current.Put.ExpressionAttributeValues = map[string]types.AttributeValue{":none": str(zone.LevelNone),
+				":pre": str(zone.LevelPrecaution), ":pp": str(zone.ReasonPooledPositive)}
 			items = append(items, p.current, p.log)
 		}
 		if len(zones) > 0 {
@@ -104,6 +112,11 @@ func (s *Store) setResult(ctx context.Context, roundID, code, result string, at 
 		}
 		if t != nil && failed(tce, 1) {
 			return false, errTraceExists
+		}
+		for i := range zones {
+			if failed(tce, 2+2*i) {
+				return false, booking.ErrZonesChanged
+			}
 		}
 	}
 	if err != nil {
@@ -181,9 +194,9 @@ func (s *Store) Singles(ctx context.Context, roundID string) ([]booking.Single, 
 
 // CloseTrace closes an open trace with its doors' outcomes, their zones
 // and the texts that say so, in one transaction. A release writes a door's
-// zone only while the zone is still the trace's control: where staff
-// changed it since, the door keeps staff's zone and the trace closes
-// without it.
+// zone only while the zone is still a trace's control: where staff changed
+// it since, nothing is written (booking.ErrZonesChanged) and the close is
+// decided again.
 func (s *Store) CloseTrace(ctx context.Context, t booking.Trace, at time.Time, zones []notices.Zone, pending *dispatch.Pending) (bool, error) {
 	hs, err := attributevalue.Marshal(t.Households)
 	if err != nil {
@@ -193,54 +206,45 @@ func (s *Store) CloseTrace(ctx context.Context, t booking.Trace, at time.Time, z
 	if err != nil {
 		return false, err
 	}
-	for range len(zones) + 1 {
-		items := []types.TransactWriteItem{{Update: &types.Update{TableName: aws.String(s.Table), Key: TraceKey(t.RoundID, t.Tube).av(),
-			UpdateExpression:         aws.String("SET #s = :s, #at = :at, households = :h, closeContacts = :c REMOVE GSI2PK, GSI2SK"),
-			ConditionExpression:      aws.String("#s = :open"),
-			ExpressionAttributeNames: map[string]string{"#s": "status", "#at": "closedAt"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":s": str(t.Status), ":at": str(formatTime(at)),
-				":open": str(booking.TraceOpen), ":h": hs, ":c": contacts}}}}
-		puts, err := s.zonePuts(t.CommunityID, zones)
-		if err != nil {
-			return false, err
-		}
-		for i, p := range puts {
-			if zones[i].Reason == "" {
-				// A release: only of the trace's own control.
-				p.current.Put.ConditionExpression = aws.String("#r = :pp")
-				p.current.Put.ExpressionAttributeNames = map[string]string{"#r": "reason"}
-				p.current.Put.ExpressionAttributeValues = map[string]types.AttributeValue{":pp": str(notices.ReasonPooledPositive)}
-			}
-			items = append(items, p.current, p.log)
-		}
-		items, err = s.withPending(items, pending)
-		if err != nil {
-			return false, err
-		}
-		err = s.transact(ctx, items)
-		var tce *types.TransactionCanceledException
-		if !errors.As(err, &tce) {
-			if err != nil {
-				return false, unavailable(err)
-			}
-			return true, nil
-		}
-		if failed(tce, 0) {
-			return false, nil
-		}
-		// Zones staff changed since: closed without them.
-		var keep []notices.Zone
-		for i := range zones {
-			if !failed(tce, 1+2*i) {
-				keep = append(keep, zones[i])
-			}
-		}
-		if len(keep) == len(zones) {
-			return false, unavailable(err)
-		}
-		zones = keep
+	items := []types.TransactWriteItem{{Update: &types.Update{TableName: aws.String(s.Table), Key: TraceKey(t.RoundID, t.Tube).av(),
+		UpdateExpression:         aws.String("SET #s = :s, #at = :at, households = :h, closeContacts = :c REMOVE GSI2PK, GSI2SK"),
+		ConditionExpression:      aws.String("#s = :open"),
+		ExpressionAttributeNames: map[string]string{"#s": "status", "#at": "closedAt"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":s": str(t.Status), ":at": str(formatTime(at)),
+			":open": str(booking.TraceOpen), ":h": hs, ":c": contacts}}}}
+	puts, err := s.zonePuts(t.CommunityID, zones)
+	if err != nil {
+		return false, err
 	}
-	return false, unavailable(errors.New("closing a trace: zones kept changing"))
+	for i, p := range puts {
+		if zones[i].Reason == "" {
+			// A release: only of a trace's own control.
+			p.current.Put.ConditionExpression = aws.String("#r = :pp")
+			p.current.Put.ExpressionAttributeNames = map[string]string{"#r": "reason"}
+			p.current.Put.ExpressionAttributeValues = map[string]types.AttributeValue{":pp": str(zone.ReasonPooledPositive)}
+		}
+		items = append(items, p.current, p.log)
+	}
+	items, err = s.withPending(items, pending)
+	if err != nil {
+		return false, err
+	}
+	err = s.transact(ctx, items)
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		if failed(tce, 0) {
+			return false, nil // closed already
+		}
+		for i := range zones {
+			if failed(tce, 1+2*i) {
+				return false, booking.ErrZonesChanged
+			}
+		}
+	}
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return true, nil
 }
 
 // DueTraces lists open traces whose door list is past its deadline (or

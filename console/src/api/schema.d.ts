@@ -3422,10 +3422,10 @@ export interface components {
                 door: string;
                 householdId: string;
                 /**
-                 * @description Once closed: released (all negative; its zone back to what it was, the household texted), or sealed (a positive: its members are close contacts).
+                 * @description Once closed: released (all negative; its zone back to what it was, the household texted and told in the app); kept (all negative, but its building's, unit's or staff's own zone keeps it at home: not told it is released); held (another open trace of the round holds it: that trace's singles decide); sealed (a positive: its members are close contacts).
                  * @enum {string}
                  */
-                outcome?: "released" | "sealed";
+                outcome?: "released" | "sealed" | "held" | "kept";
                 people: components["schemas"]["TracePerson"][];
                 room: string;
                 unit: string;
