@@ -575,3 +575,50 @@ func TestTwoTracesOfOneHousehold(t *testing.T) {
 		t.Fatalf("a household in a sealed building was told it is released (%d)", n)
 	}
 }
+
+// TestAnInvalidSingleIsTakenAgain: a single sample the lab found invalid
+// is taken again at the door, and its result closes the trace; a valid one
+// is not taken twice.
+func TestAnInvalidSingleIsTakenAgain(t *testing.T) {
+	f := newFixture(t, 10)
+	ctx := context.Background()
+	site := booking.SiteOf(f.slots[0].ID)
+	a, b := f.members[1][0], f.members[4][0]
+	for _, res := range []string{a, b} {
+		if _, err := f.svc.CheckIn(ctx, f.staff, f.round.ID, booking.CheckInInput{ResidentID: res, SiteID: site, Lane: 1, Tube: "P0000001"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	results := func(rows ...booking.ResultRow) {
+		t.Helper()
+		if _, err := f.svc.RecordResults(ctx, f.staff, f.round.ID, rows, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	single := func(res, tube string) error {
+		_, err := f.svc.TakeSingle(ctx, f.staff, f.round.ID, booking.SingleInput{ResidentID: res, Tube: tube})
+		return err
+	}
+	results(booking.ResultRow{Tube: "P0000001", Result: "混管阳性"})
+	if err := single(a, "Q0000001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := single(b, "Q0000002"); err != nil {
+		t.Fatal(err)
+	}
+	results(booking.ResultRow{Tube: "Q0000001", Result: "无效"}, booking.ResultRow{Tube: "Q0000002", Result: "阴性"})
+	if err := single(b, "Q0000003"); code(err) != "ALREADY_SINGLE_SAMPLED" {
+		t.Fatalf("a negative single taken again: %v", err)
+	}
+	if err := single(a, "Q0000004"); err != nil {
+		t.Fatalf("an invalid single taken again: %v", err)
+	}
+	ts, _ := f.svc.Traces(ctx, f.staff, f.round.ID)
+	if ts[0].Status != booking.TraceOpen {
+		t.Fatalf("closed before the retake's result: %+v", ts[0])
+	}
+	results(booking.ResultRow{Tube: "Q0000004", Result: "阴性"})
+	if ts, _ := f.svc.Traces(ctx, f.staff, f.round.ID); ts[0].Status != booking.TraceReleased {
+		t.Fatalf("the trace after the retake's negative: %+v", ts[0])
+	}
+}

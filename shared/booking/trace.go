@@ -125,9 +125,10 @@ type TraceStore interface {
 	Traces(ctx context.Context, roundID string) ([]Trace, error)
 	Trace(ctx context.Context, roundID, tube string) (Trace, error)
 	// SaveSingle writes a single sample and its one-swab tube:
-	// ErrAlreadySingle when the person has one in the trace, ErrTubeInUse
-	// when the tube exists.
-	SaveSingle(ctx context.Context, s Single) error
+	// ErrAlreadySingle when the person has one in the trace (other than
+	// the one in tube replaces, when given: a retake), ErrTubeInUse when
+	// the tube exists.
+	SaveSingle(ctx context.Context, s Single, replaces string) error
 	Singles(ctx context.Context, roundID string) ([]Single, error)
 	// CloseTrace moves an open trace to released or escalated with its
 	// doors' outcomes, their zones and the texts that say so: false when
@@ -307,7 +308,12 @@ func (s *Service) TakeSingle(ctx context.Context, p auth.Principal, roundID stri
 					continue
 				}
 				sg := Single{RoundID: roundID, TraceTube: t.Tube, ResidentID: in.ResidentID, Tube: code, At: chinatime.In(s.Now()), By: p.UserID}
-				if err := s.Trace.SaveSingle(ctx, sg); err != nil {
+				err := s.Trace.SaveSingle(ctx, sg, "")
+				if errors.Is(err, ErrAlreadySingle) {
+					// A single the lab found invalid is taken again.
+					err = s.retake(ctx, sg, err)
+				}
+				if err != nil {
 					return Single{}, err
 				}
 				audit.Changed(ctx, "single sample", nil, sg)
@@ -620,4 +626,26 @@ func (s *Service) escalateTrace(ctx context.Context, t Trace, now time.Time) (bo
 	}
 	s.Outbox.Flush(ctx, pending)
 	return true, nil
+}
+
+// retake writes a single sample over the person's earlier one when the
+// lab found that one invalid; else it answers refused, the refusal of the
+// first try.
+func (s *Service) retake(ctx context.Context, sg Single, refused error) error {
+	singles, err := s.Trace.Singles(ctx, sg.RoundID)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(singles, func(o Single) bool { return o.TraceTube == sg.TraceTube && o.ResidentID == sg.ResidentID })
+	if i < 0 {
+		return refused
+	}
+	old, _, err := s.Tubes.Tube(ctx, sg.RoundID, singles[i].Tube)
+	if err != nil {
+		return err
+	}
+	if old.Result != ResultInvalid {
+		return refused
+	}
+	return s.Trace.SaveSingle(ctx, sg, singles[i].Tube)
 }

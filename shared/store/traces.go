@@ -145,7 +145,7 @@ func (s *Store) Trace(ctx context.Context, roundID, tube string) (booking.Trace,
 }
 
 // SaveSingle writes a single sample and its one-swab tube together.
-func (s *Store) SaveSingle(ctx context.Context, sg booking.Single) error {
+func (s *Store) SaveSingle(ctx context.Context, sg booking.Single, replaces string) error {
 	k := SingleKey(sg.RoundID, sg.TraceTube, sg.ResidentID)
 	av, err := record(singleItem{keys: keys{PK: k.PK, SK: k.SK, Type: "single"}, RoundID: sg.RoundID, TraceTube: sg.TraceTube,
 		ResidentID: sg.ResidentID, Tube: sg.Tube, At: formatTime(sg.At), By: sg.By})
@@ -158,8 +158,13 @@ func (s *Store) SaveSingle(ctx context.Context, sg booking.Single) error {
 	if err != nil {
 		return err
 	}
+	single := &types.Put{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}
+	if replaces != "" {
+		single.ConditionExpression = aws.String("tube = :old")
+		single.ExpressionAttributeValues = map[string]types.AttributeValue{":old": str(replaces)}
+	}
 	err = s.transact(ctx, []types.TransactWriteItem{
-		{Put: &types.Put{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{Put: single},
 		{Put: &types.Put{TableName: aws.String(s.Table), Item: tube, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 	})
 	var tce *types.TransactionCanceledException

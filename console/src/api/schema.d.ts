@@ -1660,7 +1660,7 @@ export interface paths {
         put?: never;
         /**
          * A single sample at a traced person's door (单采)
-         * @description Into a new one-swab tube; its result comes with the lab's results (POST /results) and settles the trace. For staff and the door team. Who: staff, admin, volunteer.
+         * @description Into a new one-swab tube; its result comes with the lab's results (POST /results) and settles the trace. A person has one single sample a trace (ALREADY_SINGLE_SAMPLED), unless the lab found theirs invalid: then it is taken again, into a new tube. For staff and the door team. Who: staff, admin, volunteer.
          */
         post: operations["takeSingle"];
         delete?: never;
