@@ -77,8 +77,9 @@ type TraceHousehold struct {
 	// Before is the household's own zone level the control replaced,
 	// restored on release ("" for none).
 	Before string `json:"-"`
-	// Outcome is what the closed trace did to the door: released, or
-	// sealed (a positive single sample).
+	// Outcome is what the closed trace did to the door: released, kept
+	// (by another zone), held (by another open trace) or sealed (a
+	// positive single sample).
 	Outcome string `json:"outcome,omitempty"`
 }
 
@@ -181,7 +182,7 @@ func (s *Service) openTrace(ctx context.Context, r Round, code, result string, n
 		Households: []TraceHousehold{}}
 	var texts []dispatch.Text
 	for _, h := range view.Households {
-		door := h.Building + unitWords(h.Unit) + h.Room
+		door := registry.Household{BuildingName: h.Building, Unit: h.Unit, Room: h.Room}.Address()
 		th := TraceHousehold{HouseholdID: h.HouseholdID, Door: door, Building: h.Building, Unit: h.Unit, Room: h.Room, People: []TracePerson{}}
 		// A drill's trace controls on paper; a household sealed or
 		// controlled on its own already keeps its zone.
@@ -407,14 +408,6 @@ func (s *Service) householdPhones(ctx context.Context, communityID string) (map[
 		}
 	}
 	return out, nil
-}
-
-// unitWords is a unit as a door names it: "2单元", or nothing.
-func unitWords(unit string) string {
-	if unit == "" {
-		return ""
-	}
-	return unit + "单元"
 }
 
 // ErrZonesChanged: a door's zone changed since it was read (staff set it

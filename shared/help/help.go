@@ -301,7 +301,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (Reque
 	now := chinatime.In(s.Now())
 	deadline := now.Add(time.Duration(settings.deadline(in.Kind)) * time.Minute)
 	r := Request{ID: registry.NewID("h"), CommunityID: h.CommunityID, HouseholdID: h.ID, ResidentID: who, Kind: in.Kind, Note: note,
-		Status: StatusOpen, Name: person.Name, Address: address(h), Phone: contact, CreatedAt: now, DeadlineAt: deadline,
+		Status: StatusOpen, Name: person.Name, Address: h.Address(), Phone: contact, CreatedAt: now, DeadlineAt: deadline,
 		Actions: []Action{}, NextAt: &deadline}
 	// The staff's alert is written with the request. Should it not be
 	// made, the request stands: the escalation job texts at the deadline.
@@ -322,15 +322,6 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (Reque
 	s.Outbox.Flush(ctx, alert)
 	r.ClaimedBy, r.Actions = "", []Action{}
 	return r, nil
-}
-
-// address says where a household lives, as staff say it: 3号楼2单元101.
-func address(h registry.Household) string {
-	unit := h.Unit
-	if unit != "" {
-		unit += "单元"
-	}
-	return h.BuildingName + unit + h.Room
 }
 
 // onDuty are the phones texted first: the community's staff on duty, or

@@ -233,7 +233,7 @@ func (d *Deliverer) fever(ctx context.Context, m dispatch.Message, _ bool) error
 	if contact == "" {
 		contact = h.ContactPhone
 	}
-	msg, err := sms.FeverAlert(who.Name, Address(h), m.Celsius, contact)
+	msg, err := sms.FeverAlert(who.Name, h.Address(), m.Celsius, contact)
 	if err != nil {
 		return err
 	}
@@ -248,13 +248,4 @@ func (d *Deliverer) fever(ctx context.Context, m dispatch.Message, _ bool) error
 		}
 	}
 	return nil
-}
-
-// Address is where a household lives, as staff say it: 3号楼2单元101.
-func Address(h registry.Household) string {
-	unit := h.Unit
-	if unit != "" {
-		unit += "单元"
-	}
-	return h.BuildingName + unit + h.Room
 }

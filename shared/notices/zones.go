@@ -29,13 +29,6 @@ const (
 
 var levels = zone.Levels
 
-// Strictest, Restricted and NeedsUnit are shared/zone's.
-var (
-	Strictest  = zone.Strictest
-	Restricted = zone.Restricted
-	NeedsUnit  = zone.NeedsUnit
-)
-
 // zoneIndex is a community's zones by building, to answer a household's
 // effective level without reading households where a building is zoned
 // only as a whole.
@@ -75,7 +68,7 @@ func (s *Service) levelsOf(ctx context.Context, idx zoneIndex, buildingID string
 	}
 	out := make(map[string]string, len(hs))
 	for _, h := range hs {
-		if z, ok := Strictest(idx[buildingID], h); ok {
+		if z, ok := zone.Strictest(idx[buildingID], h); ok {
 			out[h.ID] = z.Level
 		}
 	}
@@ -105,7 +98,7 @@ func (s *Service) SetZones(ctx context.Context, p auth.Principal, cid string, t 
 	if err != nil {
 		return nil, err
 	}
-	if Restricted(level) {
+	if zone.Restricted(level) {
 		if err := s.Readings.MarkZoned(ctx, cid); err != nil {
 			return nil, err
 		}
@@ -243,7 +236,7 @@ func (s *Service) residentsOf(ctx context.Context, id string) ([]registry.Reside
 // and so report temperatures: nil when none is.
 func (s *Service) asked(ctx context.Context, idx zoneIndex, buildingID string) (func(householdID string) bool, error) {
 	if l, whole := idx.whole(buildingID); whole {
-		if !Restricted(l) {
+		if !zone.Restricted(l) {
 			return nil, nil
 		}
 		return func(string) bool { return true }, nil
@@ -252,8 +245,8 @@ func (s *Service) asked(ctx context.Context, idx zoneIndex, buildingID string) (
 	if err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(slices.Collect(maps.Values(lv)), Restricted) {
+	if !slices.ContainsFunc(slices.Collect(maps.Values(lv)), zone.Restricted) {
 		return nil, nil
 	}
-	return func(hid string) bool { return Restricted(lv[hid]) }, nil
+	return func(hid string) bool { return zone.Restricted(lv[hid]) }, nil
 }

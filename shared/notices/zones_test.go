@@ -11,6 +11,7 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/zone"
 )
 
 // unitPhone is the phone of the household at unit u, room r01 of 5号楼.
@@ -89,14 +90,14 @@ func TestZonesBelowTheBuilding(t *testing.T) {
 		door string
 		want string
 	}{{"1-101", notices.LevelSealed}, {"1-301", notices.LevelSealed}, {"2-101", notices.LevelPrecaution}, {"2-201", notices.LevelControlled}} {
-		z, ok := notices.Strictest(all, hs[tc.door])
+		z, ok := zone.Strictest(all, hs[tc.door])
 		if !ok || z.Level != tc.want {
 			t.Errorf("%s: %+v %v, want %s", tc.door, z, ok, tc.want)
 		}
 	}
 	// One Query reads a building's zones, whole and finer.
 	own, err := f.st.BuildingZones(ctx, "c1", b.ID)
-	if z, ok := notices.Strictest(own, hs["1-201"]); err != nil || !ok || z.ScopeID() != b.UnitIDs[0] || len(own) != 3 {
+	if z, ok := zone.Strictest(own, hs["1-201"]); err != nil || !ok || z.ScopeID() != b.UnitIDs[0] || len(own) != 3 {
 		t.Fatalf("the building's zones %+v %v; strictest of 1-201 %+v", own, err, z)
 	}
 

@@ -57,6 +57,16 @@ type Household struct {
 	AppAt time.Time `json:"-"`
 }
 
+// Address is where a household lives, as staff and texts say it:
+// 3号楼2单元101 (no unit word when it has none).
+func (h Household) Address() string {
+	unit := h.Unit
+	if unit != "" {
+		unit += "单元"
+	}
+	return h.BuildingName + unit + h.Room
+}
+
 // Flag marks a resident who needs care (sensitive: staff of the community only).
 type Flag string
 

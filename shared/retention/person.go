@@ -115,7 +115,7 @@ func (s *Service) Export(ctx context.Context, p auth.Principal, residentID strin
 	if err != nil {
 		return Export{}, err
 	}
-	return Export{Resident: r, Address: notices.Address(h), Bookings: nonNil(bs), Temperatures: nonNil(temps), Orders: nonNil(os),
+	return Export{Resident: r, Address: h.Address(), Bookings: nonNil(bs), Temperatures: nonNil(temps), Orders: nonNil(os),
 		Help: nonNil(hs), ExportedAt: chinatime.In(s.Now())}, nil
 }
 
