@@ -71,7 +71,7 @@ func coreComponents() openapi3.Schemas {
 		"Resident": S(object(props{
 			"id": S(id("")), "communityId": S(id("")), "householdId": S(id("")), "name": S(str(1, 32)),
 			"phone":     S(phone()),
-			"birthYear": S(integer(1900, 2100)),
+			"birthYear": S(describe(integer(1900, 2100), "Not after this year.")),
 			"flags":     S(describe(arrayOf(enum("bedridden", "pregnant", "chronic", "alone")), "Care flags: shown to staff of the resident's community only.")),
 			"status":    S(describe(enum("away", "moved_out", "deceased"), "Absent: present. Those moved out or deceased are no longer in their building's residents (rosters, notices, door lists); their record stays.")),
 			"where":     S(describe(str(0, 40), "Where an away resident is.")),

@@ -172,7 +172,7 @@ var coreOps = map[string]op{
 		description: "Staff of the community, with why (kept in the audit log). The phone, if any, signs in as the new resident; a phone that signs in as someone else is refused (PHONE_TAKEN). The next import of the whole file keeps the person.",
 		body: object(props{
 			"householdId": S(id("An existing household of the community.")), "name": S(str(1, 32)), "phone": S(phone()),
-			"birthYear": S(integer(1900, 2100)), "flags": S(arrayOf(enum("bedridden", "pregnant", "chronic", "alone"))),
+			"birthYear": S(describe(integer(1900, 2100), "Not after this year.")), "flags": S(arrayOf(enum("bedridden", "pregnant", "chronic", "alone"))),
 			"reason": S(describe(str(1, 100), "Why: kept in the audit log.")),
 		}, "householdId", "name", "reason"),
 		answers: created(ref("Resident")),

@@ -3000,6 +3000,7 @@ export interface components {
             text: string;
         };
         Resident: {
+            /** @description Not after this year. */
             birthYear?: number;
             communityId: string;
             /** @description Fields staff set by hand: an import of the whole file keeps them and reports the lines that differ. */
@@ -7688,6 +7689,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description Not after this year. */
                     birthYear?: number;
                     flags?: ("bedridden" | "pregnant" | "chronic" | "alone")[];
                     /** @description An existing household of the community. */
