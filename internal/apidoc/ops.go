@@ -54,7 +54,7 @@ var (
 )
 
 // ops describes every operation of the manifest, by op name.
-var ops = mergeOps(coreOps, suppliesOps, volunteerOps, auditOps, playbookOps, retentionOps)
+var ops = mergeOps(coreOps, suppliesOps, volunteerOps, auditOps, playbookOps, retentionOps, screeningOps)
 
 // auditOps describe the street's audit log.
 var auditOps = map[string]op{

@@ -5,7 +5,7 @@ import "github.com/getkin/kin-openapi/openapi3"
 var (
 	volunteerCategories = []string{"party_member", "partner_unit", "veteran", "emergency_team", "individual"}
 	volunteerSkills     = []string{"medical", "driving", "registration", "disinfection", "delivery", "counselling", "other"}
-	postKinds           = []string{"queue_marshal", "checkpoint", "disinfection", "delivery", "site_assistant", "building_lead", "door_sampling", "other"}
+	postKinds           = []string{"queue_marshal", "checkpoint", "disinfection", "delivery", "site_assistant", "building_lead", "door_sampling", "screening", "other"}
 	askStatuses         = []string{"asked", "accepted", "declined", "silent"}
 )
 

@@ -89,9 +89,9 @@ func (r *Root) AuthHTTP() httpapi.Handlers {
 	return httpapi.Merge(auth.Handlers(r.SignIn(), r.WeChat()), r.Volunteers().SignupHandlers(r.SignIn()))
 }
 
-// RegistryHTTP is the registry and the audit log.
+// RegistryHTTP is the registry, the audit log and screening lists.
 func (r *Root) RegistryHTTP() httpapi.Handlers {
-	return httpapi.Merge(r.Registry().Handlers(), r.Audit().Handlers())
+	return httpapi.Merge(r.Registry().Handlers(), r.Audit().Handlers(), r.Screening().Handlers())
 }
 
 // BookingHTTP is testing rounds.
@@ -164,31 +164,34 @@ type Minute struct {
 	Escalated int `json:"escalated"`
 	// TracesEscalated are door lists of pooled-positive tubes gone overdue.
 	TracesEscalated int `json:"tracesEscalated"`
-	Called          int `json:"backupsCalled"`
-	Unfilled        int `json:"unfilled"`
-	Marked          int `json:"marked"`
+	// ListsEscalated are screening lists' shares of a community gone overdue.
+	ListsEscalated int `json:"listsEscalated"`
+	Called         int `json:"backupsCalled"`
+	Unfilled       int `json:"unfilled"`
+	Marked         int `json:"marked"`
 	// Swept is the pending records sent that a change's own send missed.
 	Swept int `json:"swept"`
 }
 
 // EveryMinute runs the jobs of every minute (the jobs function's schedule)
-// as if at now, each whatever the others did: help requests escalated, the
-// backups of declined or silent calls called, ended emergencies' personal
+// as if at now, each whatever the others did: help requests, traces and
+// screening lists escalated, the backups of declined or silent calls called, ended emergencies' personal
 // data marked for expiry, and what changes left for the dispatch queue and
 // could not send then, sent. A run that fails is retried; what it texted or
 // called is not again.
 func (r *Root) EveryMinute(ctx context.Context, now time.Time) (Minute, error) {
 	var m Minute
-	var err, terr, berr, xerr, serr error
+	var err, terr, lerr, berr, xerr, serr error
 	m.Escalated, err = r.Help().Escalate(ctx, now)
 	m.TracesEscalated, terr = r.Booking().EscalateTraces(ctx, now)
+	m.ListsEscalated, lerr = r.Screening().Escalate(ctx, now)
 	m.Called, m.Unfilled, berr = r.Volunteers().Backups(ctx, now)
 	m.Marked, xerr = r.Retention().Continue(ctx, retention.Budget)
 	// Last: what the jobs above could not send is swept a minute later.
 	m.Swept, serr = r.Outbox().Sweep(ctx, now)
-	all := errors.Join(err, terr, berr, xerr, serr)
+	all := errors.Join(err, terr, lerr, berr, xerr, serr)
 	if m != (Minute{}) || all != nil {
-		r.Log.Info("every minute", "escalated", m.Escalated, "tracesEscalated", m.TracesEscalated, "backupsCalled", m.Called, "unfilled", m.Unfilled,
+		r.Log.Info("every minute", "escalated", m.Escalated, "tracesEscalated", m.TracesEscalated, "listsEscalated", m.ListsEscalated, "backupsCalled", m.Called, "unfilled", m.Unfilled,
 			"marked", m.Marked, "swept", m.Swept, "err", all)
 	}
 	return m, all

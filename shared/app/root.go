@@ -32,6 +32,7 @@ import (
 	"github.com/fangxian/fangxian/shared/playbook"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/retention"
+	"github.com/fangxian/fangxian/shared/screening"
 	"github.com/fangxian/fangxian/shared/secrets"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/smsflow"
@@ -77,6 +78,7 @@ type Root struct {
 	volunteers lazy[*volunteers.Service]
 	playbook   lazy[*playbook.Service]
 	retention  lazy[*retention.Service]
+	screening  lazy[*screening.Service]
 	flow       lazy[*smsflow.Flow]
 	inbound    lazy[*inbound.Handler]
 	consumer   lazy[*dispatch.Consumer]
@@ -258,6 +260,14 @@ func (r *Root) Help() *help.Service {
 	})
 }
 
+// Screening runs the street's screening lists and their tasks at the door;
+// an overdue list texts whom an overdue help request would.
+func (r *Root) Screening() *screening.Service {
+	return r.screening.get(func() *screening.Service {
+		return &screening.Service{Store: r.Store, Alarm: helpAlarm{r}, Outbox: r.Outbox(), Now: r.Now}
+	})
+}
+
 // Volunteers runs volunteering.
 func (r *Root) Volunteers() *volunteers.Service {
 	return r.volunteers.get(func() *volunteers.Service {
@@ -391,8 +401,8 @@ func (w watcher) Watch(ctx context.Context, cid, buildingID string, households, 
 	return w.r.Notices().Watch(ctx, cid, buildingID, households, residents)
 }
 
-// helpAlarm gives booking the help desk's who-to-text of an overdue task,
-// built when first asked.
+// helpAlarm gives booking and screening the help desk's who-to-text of an
+// overdue task, built when first asked.
 type helpAlarm struct{ r *Root }
 
 func (a helpAlarm) OnDutyPhones(ctx context.Context, cid string) ([]string, error) {

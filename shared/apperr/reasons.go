@@ -145,6 +145,21 @@ var reasonsZH = [][2]string{
 	{"not taken by %t", "%t 不接受此字段"},
 	{"%d to %d", "%d到%d个"},
 	{`exactly one of {"all":true}, {"buildingIds":[…]}, {"toSealed":true}`, `须为 {"all":true}、{"buildingIds":[…]}、{"toSealed":true} 三者之一`},
+	{"%d to %d tasks", "%d到%d条任务"},
+	{"no such task in this community", "本社区没有这条任务"},
+	{"a volunteer of this community on a screening post", "须为本社区在入户核查岗位有班次的志愿者"},
+	{"no such resident in this street", "本街道没有这位居民"},
+	{"a community of this street", "须为本街道的社区"},
+	{"only with outcome away", "仅在核查结果为不在本地时填写"},
+	{"say who the row is first (match), or no_such_person or wrong_address", "请先确认此人是谁（匹配），或填查无此人、地址错误"},
+	{"none when the person was not found", "未找到此人时管控措施须为无"},
+	{"a time in the future", "须为将来的时间"},
+	{"RFC 3339 with an offset", "须为带时区的 RFC 3339 时间"},
+	{"a header row with 姓名 and 手机号 or 现住址", "须有含“姓名”及“手机号”或“现住址”的表头"},
+	{"at most %d columns", "最多%d列"},
+	{"a CSV line", "须为有效的CSV行"},
+	{"a time such as 2026-12-07 12:00", "时间格式如 2026-12-07 12:00"},
+	{"at least one row under the header", "表头下至少要有一行"},
 }
 
 type reasonPattern struct {

@@ -257,7 +257,7 @@ var Functions = []Function{
 	},
 	{
 		Name:        "registry",
-		Description: "Communities, buildings, households, residents, staff, and the CSV import",
+		Description: "Communities, buildings, households, residents, staff, the CSV import, and screening lists",
 		// More memory is more CPU: a community's import parses and plans
 		// 8,000 lines and keeps 16 writes in flight.
 		MemoryMB:   1024,
@@ -280,6 +280,16 @@ var Functions = []Function{
 			{Method: "GET", Path: "/v1/communities/{communityId}/signup-link", Op: "getSignupLink", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/communities/{communityId}/signup-link", Op: "rotateSignupLink", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "DELETE", Path: "/v1/communities/{communityId}/signup-link", Op: "revokeSignupLink", Access: Only(RoleStaff, RoleAdmin)},
+			// Screening lists (协查名单): the street's, matched to the register.
+			{Method: "POST", Path: "/v1/streets/{streetId}/screening-lists", Op: "uploadScreeningList", Access: Only(RoleAdmin), MaxBodyBytes: 4 << 20},
+			{Method: "GET", Path: "/v1/streets/{streetId}/screening-lists", Op: "listScreeningLists", Access: Only(RoleAdmin)},
+			{Method: "GET", Path: "/v1/screening-lists/{listId}", Op: "getScreeningList", Access: Only(RoleAdmin), AuditRead: true},
+			{Method: "GET", Path: "/v1/screening-lists/{listId}/feedback", Op: "screeningFeedback", Access: Only(RoleAdmin), AuditRead: true},
+			{Method: "GET", Path: "/v1/communities/{communityId}/screening-tasks", Op: "listScreeningTasks", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
+			{Method: "POST", Path: "/v1/communities/{communityId}/screening-tasks/assign", Op: "assignScreeningTasks", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/me/screening-tasks", Op: "myScreeningTasks", Access: Only(RoleStaff, RoleVolunteer), AuditVolunteer: true},
+			{Method: "POST", Path: "/v1/screening-tasks/{taskId}/match", Op: "matchScreeningTask", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/screening-tasks/{taskId}/outcome", Op: "recordScreeningOutcome", Access: Only(RoleStaff, RoleAdmin, RoleVolunteer), AuditVolunteer: true},
 		},
 	},
 	{

@@ -49,6 +49,11 @@ var (
 	traceOverdue = &Template{Name: "trace_overdue", Purpose: "trace", MaxParts: 1,
 		Text:   "单采超时：{door}等{households}户尚有{people}人未上门单采，已超时{minutes}分钟，请速安排。",
 		Params: []Param{{"door", Text, 12}, {"households", Digits, 2}, {"people", Digits, 3}, {"minutes", Digits, 3}}}
+	// A screening list's doors are past their deadline unverified: to
+	// staff on duty, then every staff member and the street.
+	screeningOverdue = &Template{Name: "screening_overdue", Purpose: "screening", MaxParts: 1,
+		Text:   "协查超时：{list}尚有{people}人未入户核查，已超时{minutes}分钟，请速安排并反馈。",
+		Params: []Param{{"list", Text, 10}, {"people", Digits, 3}, {"minutes", Digits, 3}}}
 	// A published plan: the household's building, window and site.
 	roundWindow = &Template{Name: "round_window", Purpose: "booking", MaxParts: 1,
 		Text:   "{building}核酸时间{time}起，地点{site}，届时听楼栋长通知下楼。",
@@ -143,7 +148,7 @@ var (
 		Params: []Param{{"title", Text, 20}}}
 )
 
-var catalogue = []*Template{signInCode, signupCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, buildingCalled, traceHold, traceReleased, traceOverdue, roundWindow, temperatureReminder, feverAlert,
+var catalogue = []*Template{signInCode, signupCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, buildingCalled, traceHold, traceReleased, traceOverdue, screeningOverdue, roundWindow, temperatureReminder, feverAlert,
 	orderUpdate, orderOnTheWay, orderCancelled, orderHandedOver, helpNew, helpOverdue, helpClaimed, volunteerApproved, volunteerCall, volunteerBackup,
 	shiftUnfilled, replyKeywords, replyUnknown, replyChoose, replyBooked, replyCancelled, replyStatus, replyTemperature, replyMenu,
 	replyOrdered, replyRefused, replyHelp, replyAnswer, replyCheckedIn, replyCheckedOut, replyStarted, notice, noticeUrgent}
@@ -203,6 +208,12 @@ func TraceReleased(door string) (Message, error) { return fill(traceReleased, So
 // door, how many households and people wait, and by how long.
 func TraceOverdue(door string, households, people, late int) (Message, error) {
 	return fill(traceOverdue, Soften(door), itoa(min(households, 99)), itoa(min(people, 999)), itoa(min(max(late, 0), 999)))
+}
+
+// ScreeningOverdue tells staff a screening list's doors are late: the
+// list, how many people wait, and by how long.
+func ScreeningOverdue(list string, people, late int) (Message, error) {
+	return fill(screeningOverdue, Soften(list), itoa(min(people, 999)), itoa(min(max(late, 0), 999)))
 }
 
 // RoundWindow tells a household its building's turn in a round.

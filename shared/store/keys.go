@@ -8,6 +8,7 @@ import (
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/screening"
 )
 
 // Key builders: every partition and sort key is made here, nowhere else, so
@@ -471,4 +472,33 @@ func SingleKey(roundID, traceTube, residentID string) Key {
 // by when the next escalation is (the escalation job's Query).
 func TraceDueIndex(at time.Time, roundID, tube string) Key {
 	return Key{"TRACEDUE", formatTime(at) + "#" + roundID + "#" + tube}
+}
+
+// ScreeningListKey is a screening list's own item; its rows (tasks) and its
+// communities' parts share its partition, so the feedback file is one Query.
+func ScreeningListKey(listID string) Key { return Key{"SLIST#" + listID, "LIST"} }
+
+// StreetListsIndex orders a street's screening lists by upload (GSI1).
+func StreetListsIndex(streetID string, at time.Time, listID string) Key {
+	return Key{"SLISTS#" + streetID, formatTime(at) + "#" + listID}
+}
+
+// ScreeningTaskKey is one row of a list, the task it is.
+func ScreeningTaskKey(taskID string) Key {
+	return Key{"SLIST#" + screening.ListOf(taskID), "TASK#" + taskID}
+}
+
+// ScreeningTasksIndex is a community's tasks by status and deadline (GSI1).
+func ScreeningTasksIndex(communityID, status string, deadline time.Time, taskID string) Key {
+	return Key{"SCREENTASK#" + communityID, status + "#" + formatTime(deadline) + "#" + taskID}
+}
+
+// ScreeningPartKey is a list's share of one community: its escalation.
+func ScreeningPartKey(listID, communityID string) Key {
+	return Key{"SLIST#" + listID, "PART#" + communityID}
+}
+
+// ScreeningDueIndex is when a list's share of a community escalates next (GSI2).
+func ScreeningDueIndex(at time.Time, listID, communityID string) Key {
+	return Key{"SCREENDUE", formatTime(at) + "#" + listID + "#" + communityID}
 }

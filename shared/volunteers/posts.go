@@ -25,6 +25,7 @@ var PostKinds = []string{
 	"site_assistant", // 采样点协助
 	"building_lead",  // 楼栋长: calls the post's building down, sees its sampled state
 	"door_sampling",  // 上门采样: samples the bed-bound at their doors
+	"screening",      // 入户核查: verifies screening lists door by door
 	"other",
 }
 

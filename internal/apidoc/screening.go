@@ -1,0 +1,104 @@
+package apidoc
+
+import "github.com/getkin/kin-openapi/openapi3"
+
+// Screening lists' words.
+var (
+	screeningCategories = []string{"close_contact", "secondary_contact", "spatiotemporal", "arrival", "other"}
+	screeningStatuses   = []string{"to_find", "open", "done"}
+	screeningOutcomes   = []string{"found_home", "away", "no_such_person", "wrong_address"}
+	screeningMeasures   = []string{"home_isolation", "health_monitoring", "transfer", "none"}
+)
+
+// screeningComponents are the schemas of screening lists and their tasks.
+func screeningComponents() openapi3.Schemas {
+	candidate := object(props{
+		"residentId": S(id("")), "name": S(str(0, 32)), "communityId": S(id("")), "door": S(str(0, 64)),
+		"why": S(describe(enum("name", "phone", "address"), "What the resident shares with the row.")),
+	}, "residentId", "name", "communityId", "door", "why")
+	list := object(props{
+		"id": S(id("")), "streetId": S(id("")), "name": S(str(1, 40)),
+		"columns":  S(describe(array(S(str(0, 200))), "The sender's header, as it came: the feedback file answers in it.")),
+		"rows":     S(integer(1, 5000)),
+		"deadline": S(describe(beijingTime(), "The earliest row's deadline.")), "lastDeadline": S(beijingTime()),
+		"uploadedBy": S(id("")), "uploadedAt": S(beijingTime()),
+	}, "id", "streetId", "name", "columns", "rows", "deadline", "lastDeadline", "uploadedBy", "uploadedAt")
+	task := object(props{
+		"id": S(id("")), "listId": S(id("")), "listName": S(str(1, 40)), "streetId": S(id("")),
+		"line":    S(describe(integer(2, 5001), "The row's line in the sender's file (the header is line 1).")),
+		"name":    S(str(0, 200)),
+		"phone":   S(describe(str(0, 200), "As the list gives it: 11 digits when it is a mobile number.")),
+		"address": S(str(0, 200)), "category": S(enum(screeningCategories...)), "deadline": S(beijingTime()),
+		"communityId": S(id("Empty while no community of the street is known: the street places the row.")),
+		"status":      S(enum(screeningStatuses...)),
+		"why":         S(describe(enum("no_match", "several", "other_name", "no_community"), "Why a row is to find.")),
+		"residentId":  S(id("")), "householdId": S(id("")), "door": S(str(0, 64)),
+		"matchedBy":    S(describe(enum("phone", "phone_household", "name_address", "staff"), "How the row was found in the register.")),
+		"candidates":   S(describe(arrayOf(candidate), "Who a row to find may be: up to 5.")),
+		"assigneeKind": S(enum("staff", "volunteer")), "assigneeId": S(id("")), "assigneeName": S(str(0, 32)),
+		"outcome": S(enum(screeningOutcomes...)), "where": S(str(0, 60)), "measure": S(enum(screeningMeasures...)), "note": S(str(0, 200)),
+		"verifiedBy": S(str(0, 64)), "verifiedAt": S(beijingTime()),
+		"overdue": S(describe(boolean(), "Not done, and past its deadline.")),
+	}, "id", "listId", "listName", "streetId", "line", "name", "address", "category", "deadline", "status", "overdue")
+	count := object(props{
+		"communityId": S(id("")), "name": S(str(0, 64)), "tasks": S(integer(0, 5000)), "verified": S(integer(0, 5000)),
+		"open": S(integer(0, 5000)), "toFind": S(integer(0, 5000)), "overdue": S(integer(0, 5000)),
+	}, "communityId", "name", "tasks", "verified", "open", "toFind", "overdue")
+	return openapi3.Schemas{
+		"ScreeningList": S(list),
+		"ScreeningTask": S(task),
+		"ScreeningSummary": S(object(props{
+			"list":        ref("ScreeningList"),
+			"communities": S(describe(arrayOf(count), "Each community's share: verified, open, to find, overdue.")),
+			"unplaced":    S(describe(array(ref("ScreeningTask")), "Rows no community of the street could be found for: the street places them (POST /screening-tasks/{taskId}/match with communityId or residentId).")),
+			"matchedBy":   S(describe(openapi3.NewObjectSchema().WithAdditionalProperties(integer(0, 5000)), "Rows found by phone, phone_household, name_address, staff.")),
+			"existing":    S(describe(boolean(), "The same file was uploaded before: this is that list.")),
+		}, "list", "communities", "unplaced", "matchedBy")),
+		"DoorTask": S(object(props{
+			"id": S(id("")), "name": S(str(0, 200)), "door": S(str(0, 64)), "category": S(enum(screeningCategories...)),
+			"deadline": S(beijingTime()), "status": S(enum(screeningStatuses...)), "outcome": S(enum(screeningOutcomes...)), "overdue": S(boolean()),
+		}, "id", "name", "door", "category", "deadline", "status", "overdue")),
+	}
+}
+
+// screeningOps describe screening lists (协查名单) and their tasks.
+var screeningOps = map[string]op{
+	"uploadScreeningList": {summary: "Upload a screening list as the district sent it (协查名单)",
+		description: "A CSV file (UTF-8 with or without BOM) or an Excel workbook (.xlsx, its first sheet), headers in Chinese as districts send them: 姓名, and 手机号 or 现住址 (free text), optionally 证件号码 (kept masked: 6201**********1234), 类别 (密接 close_contact, 次密接 secondary_contact, 时空伴随 spatiotemporal, 来返/返兰 arrival, else other) and 截止时间 (Beijing time; a row without one takes ?deadline=, else 24 hours). Every column is kept as it came, to be sent back. Each row is matched to the register of the street's communities: by phone, then by name with the building, unit and room read from the address (号楼 栋 幢 单元 室, Arabic and Chinese numerals, 3-2-301); matched rows are tasks of the person's community, the others are to find with up to 5 candidates, in the community the candidates or the address name, else left to the street (unplaced). The same file again answers its list (200, existing) and changes nothing. At most 5,000 rows, 40 columns, 200 characters a cell, 4 MiB.",
+		query: []param{{name: "name", schema: str(0, 40), description: "The list's name (default 协查名单 and the time)."},
+			{name: "deadline", schema: anyTime(), description: "The deadline of rows without their own 截止时间."}},
+		csvBody: "The list as it came.",
+		answers: []answer{{status: 201, schema: ref("ScreeningSummary")}, {status: 200, schema: ref("ScreeningSummary"), description: "The same file was uploaded before."}},
+		codes:   map[int][]string{400: {"SCREENING_LIST_INVALID"}}},
+	"listScreeningLists": {summary: "The street's screening lists, the latest first",
+		answers: ok(list("lists", ref("ScreeningList"), false))},
+	"getScreeningList": {summary: "A screening list: how far each community is",
+		description: "Per community: tasks, verified, open, to find and overdue; the rows no community was found for.",
+		answers:     ok(ref("ScreeningSummary")), codes: map[int][]string{404: {"SCREENING_LIST_NOT_FOUND"}}},
+	"screeningFeedback": {summary: "The list back to its sender, with what the doors found",
+		description: "Row for row in the sender's order and columns, then 核查结果 (已核实在家, 不在本地（where）, 查无此人, 地址错误; 核查中, 待查找 or 逾期未核查 while open), 管控措施, 核查人, 核查时间, 所属社区. CSV (the default) or ?format=xlsx.",
+		query:       []param{{name: "format", schema: enum("csv", "xlsx"), description: "csv (default): UTF-8 with BOM; xlsx: an Excel workbook, every cell text."}},
+		answers:     []answer{{status: 200, csv: true}},
+		codes:       map[int][]string{404: {"SCREENING_LIST_NOT_FOUND"}}},
+	"listScreeningTasks": {summary: "The community's screening tasks, by deadline",
+		query:   []param{{name: "status", schema: enum("open", "to_find", "done", "overdue"), description: "Only these (overdue: open or to find, past the deadline); all by default."}},
+		answers: ok(list("tasks", ref("ScreeningTask"), false))},
+	"assignScreeningTasks": {summary: "Give screening tasks to a staff member or a volunteer",
+		description: "Exactly one of staffPhone (a staff member of the community) and volunteerId (an approved volunteer of the community with a shift not over on a post of kind screening). Every task is checked first: one not of the community refuses the call.",
+		body:        object(props{"taskIds": S(array(S(id(""))).WithMinItems(1).WithMaxItems(200)), "staffPhone": S(phone()), "volunteerId": S(id(""))}, "taskIds"),
+		answers:     ok(list("tasks", ref("ScreeningTask"), false)), codes: map[int][]string{409: {"SCREENING_TASK_CHANGED"}}},
+	"myScreeningTasks": {summary: "My doors to verify",
+		description: "The tasks given to me: name, door, category, deadline; nothing else of the person. Open first.",
+		answers:     ok(list("tasks", ref("DoorTask"), false))},
+	"matchScreeningTask": {summary: "Say who a row to find is, or where the street places it",
+		description: "residentId: the resident it is (of the street; the caller must be staff of the resident's community or the street's admin), and the row becomes a task of that community. communityId (street admins): the community that is to find the person.",
+		body:        object(props{"residentId": S(id("")), "communityId": S(id(""))}),
+		answers:     ok(ref("ScreeningTask")),
+		codes:       map[int][]string{404: {"SCREENING_TASK_NOT_FOUND"}, 403: {"NOT_YOUR_TASK"}, 409: {"SCREENING_TASK_DONE", "SCREENING_TASK_CHANGED"}}},
+	"recordScreeningOutcome": {summary: "What the door found",
+		description: "outcome: found_home, away (with where), no_such_person, wrong_address (a row to find takes only the last two); measure: home_isolation, health_monitoring, transfer or none (none unless the person was found). The person the task is given to answers their open task once; staff may answer again (a correction). Audited.",
+		body: object(props{"outcome": S(enum(screeningOutcomes...)), "where": S(str(0, 60)), "measure": S(enum(screeningMeasures...)),
+			"note": S(str(0, 200))}, "outcome"),
+		answers: ok(ref("ScreeningTask")),
+		codes:   map[int][]string{404: {"SCREENING_TASK_NOT_FOUND"}, 403: {"NOT_YOUR_TASK"}, 409: {"SCREENING_TASK_DONE", "SCREENING_TASK_CHANGED"}}},
+}
