@@ -345,6 +345,7 @@ var devRoutes = []manifest.Route{
 	{Method: "POST", Path: "/dev/sms", Op: "devSmsInbound", Access: manifest.Anyone},
 	{Method: "POST", Path: "/dev/jobs/temperature-reminders", Op: "devReminders", Access: manifest.Anyone},
 	{Method: "POST", Path: "/dev/jobs/help-escalations", Op: "devEscalations", Access: manifest.Anyone},
+	{Method: "POST", Path: "/dev/jobs/every-minute", Op: "devMinute", Access: manifest.Anyone},
 	{Method: "POST", Path: "/dev/jobs/activation-backups", Op: "devBackups", Access: manifest.Anyone},
 	{Method: "POST", Path: "/dev/jobs/data-expiry", Op: "devExpiry", Access: manifest.Anyone},
 	{Method: "GET", Path: "/dev/stats", Op: "devStats", Access: manifest.Anyone},
@@ -400,6 +401,21 @@ func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 		}),
 		// Runs the escalation job now, or as if at ?at= (RFC 3339), as its
 		// EventBridge schedule would every minute.
+		// Runs the jobs function's minute now, or as if at ?at= (RFC 3339):
+		// help requests, traces and screening lists escalated, backups
+		// called, expiry marked, the outbox swept.
+		"devMinute": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			at, err := devTime(r)
+			if err != nil {
+				return err
+			}
+			m, err := d.root.EveryMinute(r.Context(), at)
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, m)
+			return nil
+		}),
 		"devEscalations": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 			at, err := devTime(r)
 			if err != nil {

@@ -53,8 +53,8 @@ func TestScenarioDay(t *testing.T) {
 		if rep.Booking.Booked == 0 || rep.Booking.Sampled == 0 || rep.Told.Sent == 0 || rep.Volunteers.BackupsCalled == 0 || len(rep.Invariants) < 5 {
 			t.Errorf("drill %v: a day where nothing happened: %+v", drill, rep)
 		}
-		if !drill && (rep.Orders.Delivered == 0 || rep.Help.Seconds == 0 || rep.Temperatures.Reports == 0 || rep.Cost == nil) {
-			t.Errorf("a real day without orders, help, temperatures or costs: %+v %+v %+v", rep.Orders, rep.Help, rep.Temperatures)
+		if !drill && (rep.Orders.Delivered == 0 || rep.Help.Seconds == 0 || rep.Temperatures.Reports == 0 || rep.Cost == nil || rep.Screening.Verified == 0) {
+			t.Errorf("a real day without orders, help, temperatures, costs or a screening list: %+v %+v %+v %+v", rep.Orders, rep.Help, rep.Temperatures, rep.Screening)
 		}
 	}
 	cancel()

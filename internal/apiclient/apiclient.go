@@ -119,7 +119,8 @@ type Raw struct {
 	Body        []byte
 }
 
-// Do is Call with extra headers, answering the response headers too.
+// Do is Call with extra headers, answering the response headers too. An
+// out of type *[]byte takes the body as it is.
 func (c *Client) Do(ctx context.Context, method, path, token string, headers map[string]string, in, out any) (http.Header, error) {
 	var body io.Reader
 	contentType := "application/json"
@@ -165,6 +166,10 @@ func (c *Client) Do(ctx context.Context, method, path, token string, headers map
 		}
 		e.RetryAfter, _ = strconv.Atoi(resp.Header.Get("Retry-After"))
 		return resp.Header, e
+	}
+	if b, ok := out.(*[]byte); ok {
+		*b = raw // a file (CSV), as it came
+		return resp.Header, nil
 	}
 	if out != nil && len(raw) > 0 {
 		if err := json.Unmarshal(raw, out); err != nil {

@@ -220,6 +220,15 @@ func (r *runner) invariants(ctx context.Context) error {
 			fmt.Sprintf("%d away, %d moved out, %d added; the whole file again: %d lines in conflict reported, corrections kept: %t", rg.Away, rg.MovedOut, rg.Added, rg.Conflicts, rg.Kept),
 			fmt.Sprintf("外出 %d 人、迁出 %d 人、新增 %d 人；再次导入整份名册：报告冲突 %d 行，更正保持有效：%s", rg.Away, rg.MovedOut, rg.Added, rg.Conflicts, yesNo(rg.Kept)))
 	}
+	if sc := r.rep.Screening; !sc.Skipped {
+		found := sc.Tasks == sc.PlantedMatch && sc.ToFind == sc.PlantedToFind && sc.Unplaced == sc.PlantedUnplaced
+		r.rep.hold("a screening list is found, verified and sent back in the sender's columns", "协查名单逐行匹配、入户核查，并按原表列反馈",
+			found && sc.Mine == sc.Tasks && sc.Verified == sc.Rows && sc.BackHeader && sc.BackRows == sc.Rows && sc.Answered == sc.Rows && sc.FullIDs == 0,
+			fmt.Sprintf("%d rows: %d tasks (planted %d), %d to find (%d), %d outside the street (%d); %d verified; back: %d rows, %d answered, the sender's columns: %t, full identity numbers: %d",
+				sc.Rows, sc.Tasks, sc.PlantedMatch, sc.ToFind, sc.PlantedToFind, sc.Unplaced, sc.PlantedUnplaced, sc.Verified, sc.BackRows, sc.Answered, sc.BackHeader, sc.FullIDs),
+			fmt.Sprintf("%d 行：任务 %d（应为 %d），待查找 %d（%d），不在本街道 %d（%d）；已核查 %d；反馈 %d 行，已填结果 %d 行，保持原表列：%s，完整证件号码 %d 个",
+				sc.Rows, sc.Tasks, sc.PlantedMatch, sc.ToFind, sc.PlantedToFind, sc.Unplaced, sc.PlantedUnplaced, sc.Verified, sc.BackRows, sc.Answered, yesNo(sc.BackHeader), sc.FullIDs))
+	}
 	r.rep.hold("no full identity number kept", "不保存完整证件号码", ev.FullIDRefused,
 		fmt.Sprintf("the export's row with a full number refused: %t", ev.FullIDRefused),
 		fmt.Sprintf("导出文件中含完整证件号码的行被拒绝：%s", yesNo(ev.FullIDRefused)))

@@ -38,6 +38,7 @@ type Report struct {
 	Errors            map[string]int   `json:"errorsByCode"`
 	Evening           Evening          `json:"evening"`
 	Register          Register         `json:"register"`
+	Screening         Screening        `json:"screening"`
 	Invariants        []Invariant      `json:"invariants"`
 	Cost              *Cost            `json:"cost,omitempty"`
 

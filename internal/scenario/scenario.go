@@ -122,6 +122,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		{"door-to-door list", r.unsampled},
 		{"evening: results and a pooled-positive trace", r.evening},
 		{"night: the register corrected at the door", r.register},
+		{"night: the district's screening list verified door by door", r.screening},
 		{"invariants", r.invariants},
 		{"switch back", r.switchOff},
 		{"costs", r.costs},

@@ -34,3 +34,11 @@ func TestLeadingNumber(t *testing.T) {
 		}
 	}
 }
+
+func TestStem(t *testing.T) {
+	for name, want := range map[string]string{"杨家园社区（演示）": "杨家园", "幸福里社区": "幸福里", "和平苑": "和平", "东岗(东)社区居委会": "东岗", "社区": "社区"} {
+		if got := stem(name); got != want {
+			t.Errorf("stem(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

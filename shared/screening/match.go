@@ -26,8 +26,17 @@ const maxCandidates = 5
 // 幸福里小区 or 幸福里 in an address.
 var estateWords = []string{"社区居委会", "居委会", "社区", "小区", "家属院", "花园", "苑", "寓"}
 
-// stem is a community's name without the word that ends it.
+// stem is a community's name without what an address leaves out: a note
+// in brackets (（演示）) and the word that ends it.
 func stem(name string) string {
+	for _, pair := range [][2]string{{"（", "）"}, {"(", ")"}} {
+		if i := strings.Index(name, pair[0]); i > 0 {
+			if j := strings.Index(name[i:], pair[1]); j > 0 {
+				name = name[:i] + name[i+j+len(pair[1]):]
+			}
+		}
+	}
+	name = strings.TrimSpace(name)
 	for _, w := range estateWords {
 		if s, ok := strings.CutSuffix(name, w); ok && s != "" {
 			return s
