@@ -337,6 +337,23 @@ async function staffAndLane() {
   const demo = (await street.textContent(`.community[data-community='${env("COMMUNITY")}']`)).replace(/\s+/g, " ");
   expect(demo.includes("演练中") && /已采样\s*\d+ \/ \d+/.test(demo), `the demo community's column, not ${demo}`);
   await street.screenshot({ path: `${shots}/console-street.png`, fullPage: false });
+
+  // 核查: the district's list uploaded as it came, a door answered, the
+  // file back to the sender.
+  await street.selectOption("select[name=community]", env("COMMUNITY"));
+  await street.click(".el-menu-item:has-text('核查')");
+  const list = "序号,姓名,手机号,现住址,类别,截止时间\n1,蒋梅芳,13700000001,杨家园1号楼1单元101,密接,\n2,过路旅客,,七里河区某小区,时空伴随,\n";
+  await street.setInputFiles("input[name=screening-list]", { name: "夜间协查.csv", mimeType: "text/csv", buffer: Buffer.from(list) });
+  out.screeningUploaded = (await (await street.waitForSelector("text=/已上传：2 行/")).textContent()).trim();
+  expect(/不在本街道 1 条/.test(out.screeningUploaded), `the list's answer, not ${out.screeningUploaded}`);
+  await street.click(".task button.home-monitor >> nth=0");
+  out.screeningAnswered = (await (await street.waitForSelector("text=/：在家，健康监测/")).textContent()).trim();
+  const [download] = await Promise.all([street.waitForEvent("download"), street.click(".lists button.feedback >> nth=0")]);
+  out.screeningFeedback = download.suggestedFilename();
+  expect(/核查反馈\.xlsx$/.test(out.screeningFeedback), `the feedback file, not ${out.screeningFeedback}`);
+  await street.screenshot({ path: `${shots}/console-screening.png`, fullPage: false });
+  await street.click(".el-menu-item:has-text('街道')");
+  await street.waitForSelector(".street .community dd.sampled");
   await street.click(".community:has-text('酒泉路社区') button");
   await street.waitForSelector(".coverage[data-buildings='2']");
   out.streetOpened = await street.$eval("select[name=community]", (el) => el.selectedOptions[0].textContent);
