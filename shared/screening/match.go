@@ -17,6 +17,7 @@ type matcher struct {
 	communities []registry.Community
 	mu          sync.Mutex
 	buildings   map[string][]registry.Building // by community, read once
+	households  map[string]door                // by id, read once
 }
 
 // maxCandidates is how many people a row to find shows.
@@ -78,6 +79,27 @@ func (m *matcher) match(ctx context.Context, t *Task) error {
 	if len(scope) == 0 {
 		scope = m.communities
 	}
+	// The door first: one read of the household the address names, in
+	// each community it may be in, finds most rows.
+	if addr.Complete() && t.Name != "" {
+		var found []registry.Resident
+		var at registry.Household
+		for _, c := range scope {
+			h, members, err := m.door(ctx, c.ID, addr)
+			if err != nil {
+				return err
+			}
+			for _, r := range members {
+				if r.Name == t.Name {
+					found, at = append(found, r), h
+				}
+			}
+		}
+		if len(found) == 1 {
+			t.set(found[0], at, "name_address")
+			return nil
+		}
+	}
 	var same []registry.Resident
 	for _, c := range scope {
 		rs, err := m.sameName(ctx, c.ID, t.Name)
@@ -89,12 +111,12 @@ func (m *matcher) match(ctx context.Context, t *Task) error {
 	var atDoor []registry.Resident
 	var doors = map[string]registry.Household{}
 	for _, r := range same {
-		h, _, err := m.store.Household(ctx, r.HouseholdID)
-		if errors.Is(err, registry.ErrNotFound) {
-			continue
-		}
+		h, _, err := m.household(ctx, r.HouseholdID)
 		if err != nil {
 			return err
+		}
+		if h.ID == "" {
+			continue
 		}
 		doors[r.HouseholdID] = h
 		if addr.Building != "" && sameDoor(addr, h) {
@@ -152,6 +174,19 @@ func (m *matcher) byPhone(ctx context.Context, t *Task) (bool, error) {
 	if cid == "" || !m.inStreet(cid) {
 		return false, nil
 	}
+	// The phone's own resident, as its sign-in says: most rows are them.
+	if acct.ResidentID != "" && acct.HouseholdID != "" {
+		h, members, err := m.household(ctx, acct.HouseholdID)
+		if err != nil {
+			return false, err
+		}
+		for _, r := range members {
+			if r.ID == acct.ResidentID && r.Name == t.Name {
+				t.set(r, h, "phone")
+				return true, nil
+			}
+		}
+	}
 	rs, err := m.store.ResidentsByPhone(ctx, cid, t.Phone)
 	if err != nil {
 		return false, err
@@ -170,7 +205,7 @@ func (m *matcher) byPhone(ctx context.Context, t *Task) (bool, error) {
 		pick = 0
 	}
 	if pick >= 0 {
-		h, _, err := m.store.Household(ctx, rs[pick].HouseholdID)
+		h, _, err := m.household(ctx, rs[pick].HouseholdID)
 		if err != nil && !errors.Is(err, registry.ErrNotFound) {
 			return false, err
 		}
@@ -180,7 +215,7 @@ func (m *matcher) byPhone(ctx context.Context, t *Task) (bool, error) {
 	// The phone is another's (a parent's phone on a child's row): the
 	// household is likely, the person is for staff to say.
 	for _, r := range rs {
-		h, members, err := m.store.Household(ctx, r.HouseholdID)
+		h, members, err := m.household(ctx, r.HouseholdID)
 		if err != nil && !errors.Is(err, registry.ErrNotFound) {
 			return false, err
 		}
@@ -227,15 +262,42 @@ func (m *matcher) door(ctx context.Context, cid string, a Address) (registry.Hou
 				continue
 			}
 			for _, room := range []string{a.Room, "0" + a.Room} {
-				h, members, err := m.store.Household(ctx, registry.HouseholdID(b.ID, u, room))
-				if errors.Is(err, registry.ErrNotFound) {
-					continue
+				h, members, err := m.household(ctx, registry.HouseholdID(b.ID, u, room))
+				if err != nil || h.ID != "" {
+					return h, members, err
 				}
-				return h, members, err
 			}
 		}
 	}
 	return registry.Household{}, nil, nil
+}
+
+// household reads a household and its members once per upload (a zero
+// household when there is none): a list often names a household twice.
+func (m *matcher) household(ctx context.Context, hid string) (registry.Household, []registry.Resident, error) {
+	m.mu.Lock()
+	d, ok := m.households[hid]
+	m.mu.Unlock()
+	if ok {
+		return d.h, d.members, nil
+	}
+	h, members, err := m.store.Household(ctx, hid)
+	if errors.Is(err, registry.ErrNotFound) {
+		h, members, err = registry.Household{}, nil, nil
+	}
+	if err != nil {
+		return registry.Household{}, nil, err
+	}
+	m.mu.Lock()
+	m.households[hid] = door{h, members}
+	m.mu.Unlock()
+	return h, members, nil
+}
+
+// door is a household with its members, as an upload read it.
+type door struct {
+	h       registry.Household
+	members []registry.Resident
 }
 
 // buildingsOf reads a community's buildings once per upload.

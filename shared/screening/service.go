@@ -28,8 +28,9 @@ import (
 // gives one.
 const DefaultWithin = 24 * time.Hour
 
-// matchersInFlight bounds the register reads of one upload.
-const matchersInFlight = 8
+// matchersInFlight bounds the register reads of one upload: as many as
+// the store's writes keep in flight.
+const matchersInFlight = 16
 
 // UploadInput is what an upload says beside its file.
 type UploadInput struct {
@@ -103,7 +104,7 @@ func (s *Service) Upload(ctx context.Context, p auth.Principal, streetID string,
 	}
 	l := List{ID: id, StreetID: streetID, Name: name, Columns: header, Rows: len(rows), UploadedBy: p.UserID, UploadedAt: now}
 	tasks := make([]Task, len(rows))
-	m := &matcher{store: s.Store, communities: communities, buildings: map[string][]registry.Building{}}
+	m := &matcher{store: s.Store, communities: communities, buildings: map[string][]registry.Building{}, households: map[string]door{}}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(matchersInFlight)
 	for i, r := range rows {
