@@ -34,12 +34,12 @@ type Screening struct {
 	Mine     int `json:"mine"`
 	// Back: the file came back row for row in the sender's columns with
 	// every row answered; FullIDs are full identity numbers in it.
-	BackRows   int  `json:"backRows"`
-	BackHeader bool `json:"backHeader"`
-	Answered   int  `json:"answered"`
-	FullIDs    int  `json:"fullIds"`
+	BackRows   int     `json:"backRows"`
+	BackHeader bool    `json:"backHeader"`
+	Answered   int     `json:"answered"`
+	FullIDs    int     `json:"fullIds"`
 	Seconds    float64 `json:"seconds"`
-	Skipped    bool `json:"skipped"`
+	Skipped    bool    `json:"skipped"`
 }
 
 // chineseDigit writes a number digit by digit in Chinese (三零一).
