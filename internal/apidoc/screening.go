@@ -43,13 +43,14 @@ func screeningComponents() openapi3.Schemas {
 	count := object(props{
 		"communityId": S(id("")), "name": S(str(0, 64)), "tasks": S(integer(0, 5000)), "verified": S(integer(0, 5000)),
 		"open": S(integer(0, 5000)), "toFind": S(integer(0, 5000)), "overdue": S(integer(0, 5000)),
-	}, "communityId", "name", "tasks", "verified", "open", "toFind", "overdue")
+		"unfound": S(describe(integer(0, 5000), "Still to find, or answered no such person or wrong address.")),
+	}, "communityId", "name", "tasks", "verified", "open", "toFind", "overdue", "unfound")
 	return openapi3.Schemas{
 		"ScreeningList": S(list),
 		"ScreeningTask": S(task),
 		"ScreeningSummary": S(object(props{
 			"list":        ref("ScreeningList"),
-			"communities": S(describe(arrayOf(count), "Each community's share: verified, open, to find, overdue.")),
+			"communities": S(describe(arrayOf(count), "Each community's share: verified, open, to find, overdue, unfound.")),
 			"unplaced":    S(describe(array(ref("ScreeningTask")), "Rows no community of the street could be found for: the street places them (POST /screening-tasks/{taskId}/match with communityId or residentId).")),
 			"matchedBy":   S(describe(openapi3.NewObjectSchema().WithAdditionalProperties(integer(0, 5000)), "Rows found by phone, phone_household, name_address, staff.")),
 			"existing":    S(describe(boolean(), "The same file was uploaded before: this is that list.")),

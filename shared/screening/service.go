@@ -48,6 +48,9 @@ type CommunityCount struct {
 	Open        int    `json:"open"`
 	ToFind      int    `json:"toFind"`
 	Overdue     int    `json:"overdue"`
+	// Unfound are rows still to find, or answered no such person or
+	// wrong address: what the sender must look for elsewhere.
+	Unfound int `json:"unfound"`
 }
 
 // Summary is a list with how far each community is.
@@ -188,6 +191,9 @@ func (s *Service) summary(ctx context.Context, l List) (Summary, error) {
 		}
 		if t.overdue(now) {
 			c.Overdue++
+		}
+		if t.Status == StatusToFind || t.Outcome == OutcomeNoSuchPerson || t.Outcome == OutcomeWrongAddress {
+			c.Unfound++
 		}
 	}
 	for _, c := range by {

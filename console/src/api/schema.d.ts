@@ -3450,7 +3450,7 @@ export interface components {
             uploadedBy: string;
         };
         ScreeningSummary: {
-            /** @description Each community's share: verified, open, to find, overdue. */
+            /** @description Each community's share: verified, open, to find, overdue, unfound. */
             communities: {
                 communityId: string;
                 name: string;
@@ -3458,6 +3458,8 @@ export interface components {
                 overdue: number;
                 tasks: number;
                 toFind: number;
+                /** @description Still to find, or answered no such person or wrong address. */
+                unfound: number;
                 verified: number;
             }[];
             /** @description The same file was uploaded before: this is that list. */
