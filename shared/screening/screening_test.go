@@ -134,7 +134,7 @@ func TestUploadMatchesAndSplits(t *testing.T) {
 	if c := got["c1"]; c.Tasks != 4 || c.Open != 4 || c.ToFind != 0 {
 		t.Errorf("幸福里: %+v, want 4 open tasks", c)
 	}
-	if c := got["c2"]; c.Tasks != 1 || c.ToFind != 1 {
+	if c := got["c2"]; c.Tasks != 1 || c.ToFind != 1 || c.Unfound != 1 {
 		t.Errorf("和平苑: %+v, want 1 to find", c)
 	}
 	if len(sum.Unplaced) != 2 || sum.MatchedBy["phone"] != 2 || sum.MatchedBy["name_address"] != 2 {
