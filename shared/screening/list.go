@@ -75,7 +75,7 @@ type Row struct {
 var columnWords = map[string][]string{
 	"name":     {"姓名", "name"},
 	"phone":    {"手机号", "手机号码", "联系电话", "电话", "phone"},
-	"id":       {"证件号码", "身份证号", "身份证号码", "证件号", "idNumber"},
+	"id":       {"证件号码", "身份证号", "身份证号码", "身份证", "公民身份号码", "证件号", "idNumber"},
 	"address":  {"现住址", "住址", "现居住地址", "居住地址", "地址", "address"},
 	"category": {"类别", "人员类别", "类型", "category"},
 	"deadline": {"截止时间", "反馈时限", "完成时限", "deadline"},
@@ -111,6 +111,7 @@ func Parse(data []byte, fallback time.Time) (header []string, rows []Row, err er
 	_, hasName := col["name"]
 	_, hasPhone := col["phone"]
 	_, hasAddress := col["address"]
+	_, hasID := col["id"]
 	if !hasName || (!hasPhone && !hasAddress) {
 		return nil, nil, ErrListInvalid.WithFields(apperr.FieldError{Field: "header", Reason: "a header row with 姓名 and 手机号 or 现住址"})
 	}
@@ -147,8 +148,11 @@ func Parse(data []byte, fallback time.Time) (header []string, rows []Row, err er
 			}
 			return ""
 		}
-		if i, ok := col["id"]; ok {
-			cells[i] = MaskID(cells[i])
+		// An identity number is kept masked whichever column holds it.
+		for i, c := range cells {
+			if i == col["id"] && hasID || fullID(c) {
+				cells[i] = MaskID(c)
+			}
 		}
 		r := Row{Line: line, Cells: cells, Name: get("name"), Address: get("address"), Category: CategoryOf(get("category")), Deadline: fallback}
 		r.Phone = get("phone")
@@ -214,6 +218,22 @@ func MaskID(s string) string {
 		return s
 	}
 	return string(r[:4]) + strings.Repeat("*", len(r)-8) + string(r[len(r)-4:])
+}
+
+// fullID says whether a cell is a whole identity number: 18 characters
+// (the last may be X) or the old 15 digits.
+func fullID(c string) bool {
+	if len(c) != 18 && len(c) != 15 {
+		return false
+	}
+	for i, r := range c {
+		if r < '0' || r > '9' {
+			if !(i == 17 && (r == 'X' || r == 'x')) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // deadlineLayouts are the ways 截止时间 is written.

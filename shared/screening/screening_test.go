@@ -368,14 +368,14 @@ func TestParse(t *testing.T) {
 		{"a bad deadline", "姓名,手机号,截止时间\n张三,13700000001,明天\n", "SCREENING_LIST_INVALID"},
 		{"a cell too long", "姓名,现住址\n张三," + strings.Repeat("长", 201) + "\n", "SCREENING_LIST_INVALID"},
 		{"no rows", "姓名,现住址\n,\n", "SCREENING_LIST_INVALID"},
-		{"fine", "姓名,手机号,类别,截止时间\n张\u0007三,13700000001,次密接,12月2日 18:00\n", ""},
+		{"fine", "姓名,手机号,类别,截止时间,备注\n张\u0007三,13700000001,次密接,12月2日 18:00,62010219900101123X\n", ""},
 	} {
 		_, rows, err := screening.Parse([]byte(c.file), now)
 		if code(err) != c.want {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
 		if c.want == "" && (rows[0].Name != "张三" || rows[0].Category != screening.CategorySecondary ||
-			!rows[0].Deadline.Equal(time.Date(2026, 12, 2, 18, 0, 0, 0, beijing))) {
+			!rows[0].Deadline.Equal(time.Date(2026, 12, 2, 18, 0, 0, 0, beijing)) || rows[0].Cells[4] != "6201**********123X") {
 			t.Errorf("%s: %+v", c.name, rows[0])
 		}
 	}
