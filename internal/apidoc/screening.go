@@ -25,7 +25,7 @@ func screeningComponents() openapi3.Schemas {
 	}, "id", "streetId", "name", "columns", "rows", "deadline", "lastDeadline", "uploadedBy", "uploadedAt")
 	task := object(props{
 		"id": S(id("")), "listId": S(id("")), "listName": S(str(1, 40)), "streetId": S(id("")),
-		"line":    S(describe(integer(2, 5001), "The row's line in the sender's file (the header is line 1).")),
+		"line":    S(describe(integer(2, 1e6), "The line the row starts on in the sender's file (the header is line 1).")),
 		"name":    S(str(0, 200)),
 		"phone":   S(describe(str(0, 200), "As the list gives it: 11 digits when it is a mobile number.")),
 		"address": S(str(0, 200)), "category": S(enum(screeningCategories...)), "deadline": S(beijingTime()),
@@ -65,12 +65,12 @@ func screeningComponents() openapi3.Schemas {
 // screeningOps describe screening lists (协查名单) and their tasks.
 var screeningOps = map[string]op{
 	"uploadScreeningList": {summary: "Upload a screening list as the district sent it (协查名单)",
-		description: "A CSV file (UTF-8 with or without BOM) or an Excel workbook (.xlsx, its first sheet), headers in Chinese as districts send them: 姓名, and 手机号 or 现住址 (free text), optionally 证件号码 (kept masked: 6201**********1234, as is any cell holding a whole identity number), 类别 (密接 close_contact, 次密接 secondary_contact, 时空伴随 spatiotemporal, 来返/返兰 arrival, else other) and 截止时间 (Beijing time; a row without one takes ?deadline=, else 24 hours). Every column is kept as it came, to be sent back. Each row is matched to the register of the street's communities: by phone, then by name with the building, unit and room read from the address (号楼 栋 幢 单元 室, Arabic and Chinese numerals, 3-2-301); matched rows are tasks of the person's community, the others are to find with up to 5 candidates, in the community the candidates or the address name, else left to the street (unplaced). The same file again answers its list (200, existing) and changes nothing. At most 5,000 rows, 40 columns, 200 characters a cell, 4 MiB.",
+		description: "A CSV file (UTF-8 with or without BOM) or an Excel workbook (.xlsx, its first sheet), headers in Chinese as districts send them: 姓名, and 手机号 or 现住址 (free text), optionally 证件号码 (kept masked: 6201**********1234, as is any cell holding a whole identity number), 类别 (密接 close_contact, 次密接 secondary_contact, 时空伴随 spatiotemporal, 来返/返兰 arrival, else other) and 截止时间 (Beijing time; a row without one takes ?deadline=, else 24 hours). Every column is kept as it came, to be sent back, except identity numbers: masked in every column whose name says 身份 or 证件, and wherever a whole number appears in other text. A deadline is from a day ago to 30 days ahead. Each row is matched to the register of the street's communities: by phone, then by name with the building, unit and room read from the address (号楼 栋 幢 单元 室, Arabic and Chinese numerals, 3-2-301); matched rows are tasks of the person's community, the others are to find with up to 5 candidates, in the community the candidates or the address name, else left to the street (unplaced). The first upload of a file makes its list (its name and deadlines stand: the same file again, whatever name it is given, answers that list, 200 existing, and changes nothing). Rows are matched and written 500 at a time; if the function's time runs short the answer is 503 SCREENING_UPLOAD_INCOMPLETE with Retry-After, and the same file again goes on from the rows written. The file must be UTF-8 (Excel's CSV UTF-8) or an Excel workbook. At most 5,000 rows, 40 columns, 200 characters a cell (the header's too), 4 MiB.",
 		query: []param{{name: "name", schema: str(0, 40), description: "The list's name (default 协查名单 and the time)."},
 			{name: "deadline", schema: anyTime(), description: "The deadline of rows without their own 截止时间."}},
 		csvBody: "The list as it came.",
 		answers: []answer{{status: 201, schema: ref("ScreeningSummary")}, {status: 200, schema: ref("ScreeningSummary"), description: "The same file was uploaded before."}},
-		codes:   map[int][]string{400: {"SCREENING_LIST_INVALID"}}},
+		codes:   map[int][]string{400: {"SCREENING_LIST_INVALID"}, 503: {"SCREENING_UPLOAD_INCOMPLETE"}}},
 	"listScreeningLists": {summary: "The street's screening lists, the latest first",
 		answers: ok(list("lists", ref("ScreeningList"), false))},
 	"getScreeningList": {summary: "A screening list: how far each community is",
@@ -82,8 +82,10 @@ var screeningOps = map[string]op{
 		answers:     []answer{{status: 200, csv: true}},
 		codes:       map[int][]string{404: {"SCREENING_LIST_NOT_FOUND"}}},
 	"listScreeningTasks": {summary: "The community's screening tasks, by deadline",
-		query:   []param{{name: "status", schema: enum("open", "to_find", "done", "overdue"), description: "Only these (overdue: open or to find, past the deadline); all by default."}},
-		answers: ok(list("tasks", ref("ScreeningTask"), false))},
+		description: "A page at a time, by deadline then id: pass the answer's cursor for the next page (empty on the last).",
+		query: []param{{name: "status", schema: enum("open", "to_find", "done", "overdue"), description: "Only these (overdue: open or to find, past the deadline); all by default."},
+			{name: "limit", schema: integer(1, 500), description: "Tasks a page (default 200)."}, cursorParam},
+		answers: ok(list("tasks", ref("ScreeningTask"), true)), codes: map[int][]string{400: {"INVALID_CURSOR"}}},
 	"assignScreeningTasks": {summary: "Give screening tasks to a staff member or a volunteer",
 		description: "Exactly one of staffPhone (a staff member of the community) and volunteerId (an approved volunteer of the community with a shift not over on a post of kind screening). Every task is checked first: one not of the community refuses the call.",
 		body:        object(props{"taskIds": S(array(S(id(""))).WithMinItems(1).WithMaxItems(200)), "staffPhone": S(phone()), "volunteerId": S(id(""))}, "taskIds"),
@@ -97,9 +99,9 @@ var screeningOps = map[string]op{
 		answers:     ok(ref("ScreeningTask")),
 		codes:       map[int][]string{404: {"SCREENING_TASK_NOT_FOUND"}, 403: {"NOT_YOUR_TASK"}, 409: {"SCREENING_TASK_DONE", "SCREENING_TASK_CHANGED"}}},
 	"recordScreeningOutcome": {summary: "What the door found",
-		description: "outcome: found_home, away (with where), no_such_person, wrong_address (a row to find takes only the last two); measure: home_isolation, health_monitoring, transfer or none (none unless the person was found). The person the task is given to answers their open task once; staff may answer again (a correction). Audited.",
+		description: "outcome: found_home, away (with where), no_such_person, wrong_address (a row to find takes only the last two); measure: home_isolation, health_monitoring, transfer or none (none unless the person was found). The person the task is given to answers their open task once, and is answered what their own list shows (a DoorTask); staff may answer again (a correction) and are answered the task. 核查人 is the name of who answered. Audited.",
 		body: object(props{"outcome": S(enum(screeningOutcomes...)), "where": S(str(0, 60)), "measure": S(enum(screeningMeasures...)),
 			"note": S(str(0, 200))}, "outcome"),
-		answers: ok(ref("ScreeningTask")),
+		answers: ok(&openapi3.SchemaRef{Value: &openapi3.Schema{OneOf: openapi3.SchemaRefs{ref("ScreeningTask"), ref("DoorTask")}}}),
 		codes:   map[int][]string{404: {"SCREENING_TASK_NOT_FOUND"}, 403: {"NOT_YOUR_TASK"}, 409: {"SCREENING_TASK_DONE", "SCREENING_TASK_CHANGED"}}},
 }

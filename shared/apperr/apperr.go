@@ -144,4 +144,6 @@ var (
 	RateLimited      = New(KindRateLimited, "RATE_LIMITED", "操作过于频繁，请稍后再试", "Too many requests, try again later")
 	StoreUnavailable = New(KindUnavailable, "STORE_UNAVAILABLE", "数据服务暂不可用，请稍后重试", "The data store is unavailable, try again later")
 	Starting         = New(KindUnavailable, "STARTING", "系统正在启动", "The system is starting")
+	// BadCursor is a page cursor that is not one a listing gave.
+	BadCursor = New(KindInvalid, "INVALID_CURSOR", "分页游标无效", "The cursor is not valid")
 )

@@ -160,6 +160,9 @@ var reasonsZH = [][2]string{
 	{"a CSV line", "须为有效的CSV行"},
 	{"a time such as 2026-12-07 12:00", "时间格式如 2026-12-07 12:00"},
 	{"at least one row under the header", "表头下至少要有一行"},
+	{"UTF-8 text: save it as CSV UTF-8, or send the Excel file", "须为UTF-8文本：请另存为“CSV UTF-8”，或直接上传Excel文件"},
+	{"from a day ago to 30 days ahead", "须在一天前到30天后之间"},
+	{"a time in the future, within 30 days", "须为30天内的将来时间"},
 }
 
 type reasonPattern struct {

@@ -19,7 +19,12 @@ func WriteCSV(w http.ResponseWriter, filename string, header []string, rows [][]
 	buf.WriteString("\ufeff")
 	cw := csv.NewWriter(&buf)
 	cw.UseCRLF = true
-	_ = cw.Write(header)
+	// The header too: a list's own columns come from its sender.
+	head := make([]string, len(header))
+	for i, c := range header {
+		head[i] = Cell(c)
+	}
+	_ = cw.Write(head)
 	for _, row := range rows {
 		out := make([]string, len(row))
 		for i, c := range row {

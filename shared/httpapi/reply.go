@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/fangxian/fangxian/shared/apperr"
@@ -21,8 +22,15 @@ func Reply(status int, do func(r *http.Request) (any, error)) http.Handler {
 		if a, ok := out.(Answer); ok {
 			return a.Write(w)
 		}
-
-		WriteJSON(w, status, out)
+		// Marshalled before anything is written: an answer that cannot be
+		// (a bug) is answered as every error is, logged with its request.
+		body, err := json.Marshal(out)
+		if err != nil {
+			return apperr.Internal.Wrap(err)
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
 		return nil
 	})
 }

@@ -1,7 +1,10 @@
 package screening
 
 import (
+	"context"
+	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
@@ -29,7 +32,16 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			sum, err := s.Upload(r.Context(), auth.Caller(r), sid, body, in)
+			// Stop a few seconds before the function's deadline and say so
+			// (the same file again goes on), rather than let API Gateway
+			// cut the request at 30 s.
+			ctx := r.Context()
+			if deadline, ok := ctx.Deadline(); ok {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithDeadline(ctx, deadline.Add(-3*time.Second))
+				defer cancel()
+			}
+			sum, err := s.Upload(ctx, auth.Caller(r), sid, body, in)
 			if err == nil && sum.Existing {
 				return httpapi.Status{Code: http.StatusOK, Body: sum}, nil
 			}
@@ -69,8 +81,17 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			ts, err := s.Tasks(r.Context(), auth.Caller(r), cid, r.URL.Query().Get("status"))
-			return map[string]any{"tasks": ts}, err
+			q := r.URL.Query()
+			limit := DefaultPage
+			if v := q.Get("limit"); v != "" {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 1 || n > MaxPage {
+					return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "limit", Reason: fmt.Sprintf("%d to %d", 1, MaxPage)})
+				}
+				limit = n
+			}
+			ts, next, err := s.Tasks(r.Context(), auth.Caller(r), cid, q.Get("status"), q.Get("cursor"), limit)
+			return map[string]any{"tasks": ts, "cursor": next}, err
 		}),
 		"assignScreeningTasks": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *AssignInput) (any, error) {
 			cid, err := httpapi.PathID(r, "communityId")

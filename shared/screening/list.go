@@ -13,7 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -88,8 +90,12 @@ var ErrListInvalid = apperr.New(apperr.KindInvalid, "SCREENING_LIST_INVALID", "�
 // header's words find the columns, every column is kept as it came (the
 // identity number masked), and a row without its own deadline takes
 // fallback. Control characters are dropped from every cell.
-func Parse(data []byte, fallback time.Time) (header []string, rows []Row, err error) {
-	rd := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
+func Parse(data []byte, fallback, now time.Time) (header []string, rows []Row, err error) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if !utf8.Valid(data) {
+		return nil, nil, ErrListInvalid.WithFields(apperr.FieldError{Field: "body", Reason: "UTF-8 text: save it as CSV UTF-8, or send the Excel file"})
+	}
+	rd := csv.NewReader(bytes.NewReader(data))
 	rd.FieldsPerRecord = -1
 	rd.LazyQuotes = true
 	head, err := rd.Read()
@@ -100,29 +106,40 @@ func Parse(data []byte, fallback time.Time) (header []string, rows []Row, err er
 		return nil, nil, ErrListInvalid.WithFields(apperr.FieldError{Field: "header", Reason: fmt.Sprintf("at most %d columns", MaxColumns)})
 	}
 	col := map[string]int{}
+	idCols := map[int]bool{}
 	for i, h := range head {
 		head[i] = clean(h)
+		if utf8.RuneCountInString(head[i]) > MaxCell {
+			return nil, nil, ErrListInvalid.WithFields(apperr.FieldError{Field: fmt.Sprintf("header, column %d", i+1), Reason: fmt.Sprintf("at most %d characters", MaxCell)})
+		}
 		for k, words := range columnWords {
 			if _, seen := col[k]; !seen && matchesAny(head[i], words) {
 				col[k] = i
 			}
 		}
+		// Every column that holds identity numbers, however it is called
+		// (证件号码, 身份证号码（18位）, 公民身份号码).
+		if strings.Contains(head[i], "身份") || strings.Contains(head[i], "证件") || strings.EqualFold(head[i], "idNumber") {
+			idCols[i] = true
+		}
 	}
 	_, hasName := col["name"]
 	_, hasPhone := col["phone"]
 	_, hasAddress := col["address"]
-	_, hasID := col["id"]
 	if !hasName || (!hasPhone && !hasAddress) {
 		return nil, nil, ErrListInvalid.WithFields(apperr.FieldError{Field: "header", Reason: "a header row with 姓名 and 手机号 or 现住址"})
 	}
 	var fields []apperr.FieldError
-	for line := 2; ; line++ {
+	for {
 		rec, err := rd.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if len(rows) >= MaxRows {
-			return nil, nil, ErrListInvalid.WithFields(apperr.FieldError{Field: "rows", Reason: fmt.Sprintf("at most %d rows", MaxRows)})
+		// The line the row starts on, as the sender's editor counts them
+		// (blank lines and cells over several lines included).
+		line := 0
+		if err == nil {
+			line, _ = rd.FieldPos(0)
 		}
 		if err != nil && len(rec) == 0 {
 			fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("line %d", line), Reason: "a CSV line"})
@@ -142,6 +159,9 @@ func Parse(data []byte, fallback time.Time) (header []string, rows []Row, err er
 		if empty {
 			continue
 		}
+		if len(rows) >= MaxRows {
+			return nil, nil, ErrListInvalid.WithFields(apperr.FieldError{Field: "rows", Reason: fmt.Sprintf("at most %d rows", MaxRows)})
+		}
 		get := func(k string) string {
 			if i, ok := col[k]; ok {
 				return cells[i]
@@ -150,8 +170,10 @@ func Parse(data []byte, fallback time.Time) (header []string, rows []Row, err er
 		}
 		// An identity number is kept masked whichever column holds it.
 		for i, c := range cells {
-			if i == col["id"] && hasID || fullID(c) {
+			if idCols[i] {
 				cells[i] = MaskID(c)
+			} else {
+				cells[i] = maskIDsIn(c)
 			}
 		}
 		r := Row{Line: line, Cells: cells, Name: get("name"), Address: get("address"), Category: CategoryOf(get("category")), Deadline: fallback}
@@ -160,9 +182,12 @@ func Parse(data []byte, fallback time.Time) (header []string, rows []Row, err er
 			r.Phone = p
 		}
 		if d := get("deadline"); d != "" {
-			at, ok := ParseDeadline(d, fallback)
-			if !ok {
+			at, ok := ParseDeadline(d, now)
+			switch {
+			case !ok:
 				fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("line %d, %s", line, head[col["deadline"]]), Reason: "a time such as 2026-12-07 12:00"})
+			case !DeadlineInRange(at, now):
+				fields = append(fields, apperr.FieldError{Field: fmt.Sprintf("line %d, %s", line, head[col["deadline"]]), Reason: "from a day ago to 30 days ahead"})
 			}
 			r.Deadline = at
 		}
@@ -209,31 +234,43 @@ func clean(s string) string {
 	return strings.TrimSpace(b.String())
 }
 
-// MaskID keeps an identity number's first and last four characters, as
-// the list's sender can still find its row by: 6201**********1234. Shorter
-// or already masked cells are kept as they came.
+// MaskID keeps at most an identity number's first and last four
+// characters, as the list's sender can still find its row by:
+// 6201**********1234. A cell showing eight digits or fewer (masked
+// already, or a part) is kept as it came.
 func MaskID(s string) string {
 	r := []rune(s)
-	if len(r) < 15 || strings.ContainsAny(s, "*＊") {
+	shown := 0
+	for _, c := range r {
+		if (c >= '0' && c <= '9') || c == 'X' || c == 'x' {
+			shown++
+		}
+	}
+	if shown <= 8 || len(r) <= 8 {
 		return s
 	}
 	return string(r[:4]) + strings.Repeat("*", len(r)-8) + string(r[len(r)-4:])
 }
 
-// fullID says whether a cell is a whole identity number: 18 characters
-// (the last may be X) or the old 15 digits.
-func fullID(c string) bool {
-	if len(c) != 18 && len(c) != 15 {
-		return false
+// idInText finds whole identity numbers inside other text (a note that
+// says 身份证620102199001014444): 18 characters, the last may be X, or the
+// old 15 digits, not part of a longer number.
+var idInText = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?:^|[^0-9])([0-9]{17}[0-9Xx]|[0-9]{15})(?:[^0-9]|$)`)
+})
+
+// maskIDsIn masks every whole identity number inside a cell.
+func maskIDsIn(c string) string {
+	for _, m := range idInText().FindAllStringSubmatchIndex(c, -1) {
+		c = c[:m[2]] + MaskID(c[m[2]:m[3]]) + c[m[3]:]
 	}
-	for i, r := range c {
-		if r < '0' || r > '9' {
-			if !(i == 17 && (r == 'X' || r == 'x')) {
-				return false
-			}
-		}
-	}
-	return true
+	return c
+}
+
+// DeadlineInRange says whether a deadline is one a list may have: from a
+// day before now (a list sent late) to 30 days ahead.
+func DeadlineInRange(at, now time.Time) bool {
+	return !at.Before(now.Add(-24*time.Hour)) && !at.After(now.Add(30*24*time.Hour))
 }
 
 // deadlineLayouts are the ways 截止时间 is written.

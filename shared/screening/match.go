@@ -351,6 +351,9 @@ func allOne(cs []Candidate) bool {
 // set makes r the task's person.
 func (t *Task) set(r registry.Resident, h registry.Household, by string) {
 	t.Status, t.Why, t.Candidates = StatusOpen, "", nil
+	if t.Name == "" {
+		t.Name = r.Name // a row with a phone and no name: the door needs one
+	}
 	t.CommunityID, t.ResidentID, t.HouseholdID, t.MatchedBy = r.CommunityID, r.ID, r.HouseholdID, by
 	t.Door = h.Address()
 }

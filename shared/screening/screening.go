@@ -158,9 +158,16 @@ type Store interface {
 
 	// ScreeningList reads a list; ErrListNotFound when there is none.
 	ScreeningList(ctx context.Context, id string) (List, error)
-	// SaveScreeningList writes a list, its tasks (none over one already
-	// there) and its parts, and then marks it ready.
-	SaveScreeningList(ctx context.Context, l List, tasks []Task, parts []Part) error
+	// ClaimScreeningList writes a list not ready where there is none, and
+	// answers the list as stored: claimed is false when it was there.
+	ClaimScreeningList(ctx context.Context, l List) (stored List, claimed bool, err error)
+	// SaveScreeningTasks writes a list's tasks, none over one already there.
+	SaveScreeningTasks(ctx context.Context, l List, tasks []Task) error
+	// FinishScreeningList writes a list's parts and marks it ready.
+	FinishScreeningList(ctx context.Context, l List, parts []Part) error
+	// StaffMember reads the staff or admin record of p: whose name a
+	// verification carries.
+	StaffMember(ctx context.Context, p auth.Principal) (registry.Staff, error)
 	StreetScreeningLists(ctx context.Context, streetID string) ([]List, error)
 	ListTasks(ctx context.Context, listID string) ([]Task, error)
 	// CommunityTasks lists a community's tasks, of one status ("" for all).

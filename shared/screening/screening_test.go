@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 	"github.com/fangxian/fangxian/shared/screening"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
+	"github.com/fangxian/fangxian/shared/volunteers"
 )
 
 func TestMain(m *testing.M) { os.Exit(dynamolocal.RunTests(m)) }
@@ -145,7 +147,7 @@ func TestUploadMatchesAndSplits(t *testing.T) {
 			t.Errorf("李四 without an address: %+v, want both 李四 as candidates", u)
 		}
 	}
-	tasks, err := f.svc.Tasks(ctx, f.staff1, "c1", "open")
+	tasks, _, err := f.svc.Tasks(ctx, f.staff1, "c1", "open", "", 200)
 	if err != nil || len(tasks) != 4 {
 		t.Fatalf("幸福里's open tasks: %d, %v", len(tasks), err)
 	}
@@ -160,11 +162,11 @@ func TestUploadMatchesAndSplits(t *testing.T) {
 			t.Errorf("%s: %q, want %q", k, doors[k], v)
 		}
 	}
-	toFind, _ := f.svc.Tasks(ctx, f.staff2, "c2", "to_find")
+	toFind, _, _ := f.svc.Tasks(ctx, f.staff2, "c2", "to_find", "", 200)
 	if len(toFind) != 1 || len(toFind[0].Candidates) != 1 || toFind[0].Candidates[0].Why != "address" {
 		t.Errorf("和平苑's row to find: %+v, want 李四 at the address as its candidate", toFind)
 	}
-	if _, err := f.svc.Tasks(ctx, f.staff2, "c1", ""); code(err) != "FORBIDDEN" {
+	if _, _, err := f.svc.Tasks(ctx, f.staff2, "c1", "", "", 200); code(err) != "FORBIDDEN" {
 		t.Errorf("another community's staff read 幸福里's tasks: %v", err)
 	}
 	// The same file again is the same list: nothing written twice.
@@ -188,7 +190,7 @@ func TestTheDoorAndTheFileBack(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	sum := f.upload(t)
-	open, _ := f.svc.Tasks(ctx, f.staff1, "c1", "open")
+	open, _, _ := f.svc.Tasks(ctx, f.staff1, "c1", "open", "", 200)
 	byName := map[string]screening.Task{}
 	for _, tk := range open {
 		byName[tk.Name] = tk
@@ -289,7 +291,7 @@ func TestOutcomesRace(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	f.upload(t)
-	open, _ := f.svc.Tasks(ctx, f.staff1, "c1", "open")
+	open, _, _ := f.svc.Tasks(ctx, f.staff1, "c1", "open", "", 200)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	codes := map[string]int{}
@@ -370,7 +372,7 @@ func TestParse(t *testing.T) {
 		{"no rows", "姓名,现住址\n,\n", "SCREENING_LIST_INVALID"},
 		{"fine", "姓名,手机号,类别,截止时间,备注\n张\u0007三,13700000001,次密接,12月2日 18:00,62010219900101123X\n", ""},
 	} {
-		_, rows, err := screening.Parse([]byte(c.file), now)
+		_, rows, err := screening.Parse([]byte(c.file), now.Add(time.Hour), now)
 		if code(err) != c.want {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}
@@ -380,7 +382,237 @@ func TestParse(t *testing.T) {
 		}
 	}
 	big := "姓名,手机号\n" + strings.Repeat("张三,13700000001\n", screening.MaxRows+1)
-	if _, _, err := screening.Parse([]byte(big), now); !errors.Is(err, screening.ErrListInvalid) {
+	if _, _, err := screening.Parse([]byte(big), now, now); !errors.Is(err, screening.ErrListInvalid) {
 		t.Errorf("%d rows: %v", screening.MaxRows+1, err)
+	}
+}
+
+// TestWhatTheAttackFound: each of a helper's probes of the first version,
+// kept as a case.
+func TestWhatTheAttackFound(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	up := func(file string, in screening.UploadInput) (screening.Summary, error) {
+		return f.svc.Upload(ctx, f.admin, "s1", []byte(file), in)
+	}
+	// Deadlines a list may not have: the year 10000 in Beijing time (it
+	// could not be written back as JSON), long past, far ahead.
+	far := time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+	if _, err := up("姓名,手机号\n张三,13700000001\n", screening.UploadInput{Deadline: &far}); code(err) != "VALIDATION_FAILED" {
+		t.Errorf("?deadline=9999-12-31T23:59:59Z: %v", err)
+	}
+	for _, d := range []string{"9999-12-31T23:59:59Z", "2020-01-01 12:00", "0001-01-01 00:00", "2027-06-01 12:00"} {
+		if _, err := up("姓名,手机号,截止时间\n张三,13700000001,"+d+"\n", screening.UploadInput{}); code(err) != "SCREENING_LIST_INVALID" {
+			t.Errorf("截止时间 %s: %v", d, err)
+		}
+	}
+	// Identity numbers come back masked in every column that holds them,
+	// however it is called, and inside other text.
+	file := "姓名,身份证号,证件号码,公民身份号码,身份证号码（18位）,备注,手机号\n" +
+		"张三,620102199001011111,620102199001012222,620102199001013333,6201021990010188*8,身份证620102199001014444已核,13700000001\n"
+	sum, err := up(file, screening.UploadInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rows, _, err := f.svc.Feedback(ctx, f.admin, sum.List.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(rows[0][:6], ","); got != "张三,6201**********1111,6201**********2222,6201**********3333,6201**********88*8,身份证6201**********4444已核" {
+		t.Errorf("identity numbers back: %s", got)
+	}
+	// A header cell as long as any other is the most.
+	if _, err := up("姓名,手机号,"+strings.Repeat("列", 201)+"\n张三,13700000001,x\n", screening.UploadInput{}); code(err) != "SCREENING_LIST_INVALID" {
+		t.Errorf("a 201-character column name: %v", err)
+	}
+	// Not UTF-8 (a GBK file): said so.
+	if _, err := up("\xd0\xd5\xc3\xfb,\xca\xd6\xbb\xfa\n", screening.UploadInput{}); code(err) != "SCREENING_LIST_INVALID" {
+		t.Errorf("a GBK file: %v", err)
+	}
+	// Lines as the sender's editor counts them; trailing rows of commas
+	// (Excel's) are no rows.
+	sum, err = up("姓名,手机号\n\n张三,13700000001\n,\n,\n", screening.UploadInput{})
+	if err != nil || sum.List.Rows != 1 {
+		t.Fatalf("blank lines: %+v %v", sum.List, err)
+	}
+	if ts, _ := f.st.ListTasks(ctx, sum.List.ID); len(ts) != 1 || ts[0].Line != 3 {
+		t.Errorf("the row's line: %+v", ts)
+	}
+	// Ten uploads of one file at once, each with its own name: one list,
+	// every row under the name that claimed it, one answer not "existing".
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	fresh := 0
+	same := "姓名,手机号\n张三,13700000001\n王五,13700000003\n"
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := up(same, screening.UploadInput{Name: fmt.Sprint("名单", i)})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			if !s.Existing {
+				fresh++
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	l, _ := f.svc.Progress(ctx, f.admin, screening.ListID("s1", []byte(same)))
+	ts, _ := f.st.ListTasks(ctx, l.List.ID)
+	for _, tk := range ts {
+		if tk.ListName != l.List.Name {
+			t.Errorf("a row named %q under the list %q", tk.ListName, l.List.Name)
+		}
+	}
+	if fresh != 1 || len(ts) != 2 {
+		t.Errorf("%d answers not existing, %d rows", fresh, len(ts))
+	}
+}
+
+// TestAnUnfinishedUploadGoesOn: an upload stopped half-way (its list
+// claimed, some rows written, one already answered) is finished by the
+// same file again, which keeps what was done.
+func TestAnUnfinishedUploadGoesOn(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	now := f.clock.Now()
+	header, rows, err := screening.Parse([]byte(list), now.Add(time.Hour), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := screening.ListID("s1", []byte(list))
+	l := screening.List{ID: id, StreetID: "s1", Name: "半途", Columns: header, Rows: len(rows), Deadline: now.Add(time.Hour), LastDeadline: now.Add(12 * time.Hour), UploadedAt: now}
+	if _, claimed, err := f.st.ClaimScreeningList(ctx, l); err != nil || !claimed {
+		t.Fatal(claimed, err)
+	}
+	first := screening.Task{ID: screening.TaskID(id, rows[0].Line), ListID: id, ListName: "半途", StreetID: "s1", Line: rows[0].Line, Cells: rows[0].Cells,
+		Name: rows[0].Name, Category: rows[0].Category, Deadline: rows[0].Deadline, Status: screening.StatusDone, Outcome: screening.OutcomeNoSuchPerson, CommunityID: "c1"}
+	if err := f.st.SaveScreeningTasks(ctx, l, []screening.Task{first}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.Tasks(ctx, f.staff1, "c1", "", "", 200); err != nil {
+		t.Fatal(err)
+	}
+	if ts, _, _ := f.svc.Tasks(ctx, f.staff1, "c1", "done", "", 200); len(ts) != 0 {
+		t.Errorf("an unfinished list's rows are listed: %d", len(ts))
+	}
+	sum, err := f.svc.Upload(ctx, f.admin, "s1", []byte(list), screening.UploadInput{Name: "另一个名字"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, _ := f.st.ListTasks(ctx, id)
+	if sum.List.Name != "半途" || len(ts) != len(rows) || !sum.Existing {
+		t.Errorf("finished: %q, %d of %d rows, existing %v", sum.List.Name, len(ts), len(rows), sum.Existing)
+	}
+	for _, tk := range ts {
+		if tk.ID == first.ID && tk.Outcome != screening.OutcomeNoSuchPerson {
+			t.Errorf("the row answered before: %+v", tk)
+		}
+	}
+}
+
+// TestTasksPage: a community's tasks a page at a time, by deadline; a
+// cursor not given by a listing is refused.
+func TestTasksPage(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.upload(t)
+	var seen []string
+	cursor := ""
+	for range 10 {
+		page, next, err := f.svc.Tasks(ctx, f.staff1, "c1", "", cursor, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range page {
+			seen = append(seen, tk.ID)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	all, _, _ := f.svc.Tasks(ctx, f.staff1, "c1", "", "", 200)
+	if len(seen) != len(all) || len(all) != 4 {
+		t.Errorf("pages of 3 gave %v, all %d", seen, len(all))
+	}
+	for i := range seen {
+		if seen[i] != all[i].ID {
+			t.Errorf("page order %v, want %v", seen, all)
+			break
+		}
+	}
+	if _, _, err := f.svc.Tasks(ctx, f.staff1, "c1", "", "x.y.z!", 3); code(err) != "INVALID_CURSOR" {
+		t.Errorf("a forged cursor: %v", err)
+	}
+}
+
+// TestTheVolunteerAtTheDoor: a volunteer on a screening post is given a
+// door, sees only name, door, category and deadline, answers once, and is
+// answered no more than that; a volunteer without the post is not given.
+func TestTheVolunteerAtTheDoor(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.upload(t)
+	vs := f.root.Volunteers()
+	now := time.Now()
+	for _, v := range []volunteers.Volunteer{
+		{ID: "v-1", CommunityID: "c1", Name: "志愿者甲", Phone: "13600000001", Category: "individual", Skills: []string{}, Availability: []volunteers.Window{}, Status: volunteers.StatusApproved, CreatedAt: now},
+		{ID: "v-2", CommunityID: "c1", Name: "志愿者乙", Phone: "13600000002", Category: "individual", Skills: []string{}, Availability: []volunteers.Window{}, Status: volunteers.StatusApproved, CreatedAt: now},
+	} {
+		if err := f.st.CreateVolunteer(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	post, err := vs.CreatePost(ctx, f.staff1, "c1", volunteers.PostInput{Kind: "screening", Name: "入户核查", Shifts: []volunteers.ShiftInput{
+		{StartsAt: now.Add(-time.Hour), EndsAt: now.Add(5 * time.Hour), Need: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vs.Assign(ctx, f.staff1, post.ID, volunteers.AssignInput{VolunteerID: "v-1", ShiftID: "s1", Role: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	// The service's clock: the shift is under way.
+	f.clock.set(now)
+	open, _, _ := f.svc.Tasks(ctx, f.staff1, "c1", "open", "", 200)
+	if _, err := f.svc.Assign(ctx, f.staff1, "c1", screening.AssignInput{TaskIDs: []string{open[0].ID}, VolunteerID: "v-2"}); code(err) != "VALIDATION_FAILED" {
+		t.Errorf("a volunteer without a screening post was given a door: %v", err)
+	}
+	if _, err := f.svc.Assign(ctx, f.staff1, "c1", screening.AssignInput{TaskIDs: []string{open[0].ID}, VolunteerID: "v-1"}); err != nil {
+		t.Fatal(err)
+	}
+	v1 := auth.Principal{UserID: "v-1", Role: manifest.RoleVolunteer, CommunityID: "c1"}.Normalized()
+	v2 := auth.Principal{UserID: "v-2", Role: manifest.RoleVolunteer, CommunityID: "c1"}.Normalized()
+	mine, err := f.svc.Mine(ctx, v1)
+	if err != nil || len(mine) != 1 || mine[0].Door == "" {
+		t.Fatalf("the volunteer's doors: %+v, %v", mine, err)
+	}
+	if _, err := f.svc.Record(ctx, v2, open[0].ID, screening.OutcomeInput{Outcome: "found_home"}); code(err) != "NOT_YOUR_TASK" {
+		t.Errorf("another volunteer answered the door: %v", err)
+	}
+	got, err := f.svc.Record(ctx, v1, open[0].ID, screening.OutcomeInput{Outcome: "found_home", Measure: "home_isolation"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got.(screening.DoorTask); !ok {
+		t.Errorf("the volunteer was answered %T: more than their list shows", got)
+	}
+	if _, err := f.svc.Record(ctx, v1, open[0].ID, screening.OutcomeInput{Outcome: "away", Where: "西安"}); code(err) != "SCREENING_TASK_DONE" {
+		t.Errorf("the volunteer answered twice: %v", err)
+	}
+	done, _ := f.st.Task(ctx, open[0].ID)
+	if done.VerifiedBy != "志愿者甲" {
+		t.Errorf("verified by %q", done.VerifiedBy)
+	}
+	// Staff's correction is signed with the staff member's name.
+	if _, err := f.svc.Record(ctx, f.staff1, open[0].ID, screening.OutcomeInput{Outcome: "away", Where: "西安"}); err != nil {
+		t.Fatal(err)
+	}
+	if done, _ = f.st.Task(ctx, open[0].ID); done.VerifiedBy != "工作人员u-1" {
+		t.Errorf("corrected by %q", done.VerifiedBy)
 	}
 }

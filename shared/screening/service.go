@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -68,8 +69,10 @@ type Summary struct {
 
 // Upload reads a list as it came, matches each row to the register of the
 // street's communities and writes it as tasks, split by community. The
-// same file again answers the list it made (and finishes it if its first
-// upload failed half-way).
+// first upload of a file claims its list (the name and deadlines given
+// with it stand); rows are matched and written 500 at a time, and when the
+// function's time runs short it stops and says so: the same file again
+// goes on from the rows written, and answers the list once it is whole.
 func (s *Service) Upload(ctx context.Context, p auth.Principal, streetID string, data []byte, in UploadInput) (Summary, error) {
 	if err := auth.RequireStreet(p, streetID); err != nil {
 		return Summary{}, err
@@ -81,8 +84,8 @@ func (s *Service) Upload(ctx context.Context, p auth.Principal, streetID string,
 	}
 	fallback := now.Add(DefaultWithin)
 	if in.Deadline != nil {
-		if !in.Deadline.After(now) {
-			return Summary{}, apperr.Validation.WithFields(apperr.FieldError{Field: "deadline", Reason: "a time in the future"})
+		if !in.Deadline.After(now) || !DeadlineInRange(*in.Deadline, now) {
+			return Summary{}, apperr.Validation.WithFields(apperr.FieldError{Field: "deadline", Reason: "a time in the future, within 30 days"})
 		}
 		fallback = *in.Deadline
 	}
@@ -94,44 +97,80 @@ func (s *Service) Upload(ctx context.Context, p auth.Principal, streetID string,
 	} else if err != nil && !errors.Is(err, ErrListNotFound) {
 		return Summary{}, err
 	}
-	header, rows, err := Parse(data, fallback)
+	header, rows, err := Parse(data, fallback, now)
 	if err != nil {
 		return Summary{}, err
 	}
 	if name == "" {
 		name = "协查名单" + chinatime.In(now).Format("1月2日15:04")
 	}
+	l := List{ID: id, StreetID: streetID, Name: name, Columns: header, Rows: len(rows), UploadedBy: p.UserID, UploadedAt: now}
+	for _, r := range rows {
+		if l.Deadline.IsZero() || r.Deadline.Before(l.Deadline) {
+			l.Deadline = r.Deadline
+		}
+		if r.Deadline.After(l.LastDeadline) {
+			l.LastDeadline = r.Deadline
+		}
+	}
+	l, claimed, err := s.Store.ClaimScreeningList(ctx, l)
+	if err != nil {
+		return Summary{}, err
+	}
+	// Rows an earlier upload of this file wrote before it stopped.
+	written, err := s.Store.ListTasks(ctx, id)
+	if err != nil {
+		return Summary{}, err
+	}
+	done := map[string]bool{}
+	for _, t := range written {
+		done[t.ID] = true
+	}
 	communities, err := s.Store.StreetCommunities(ctx, streetID)
 	if err != nil {
 		return Summary{}, err
 	}
-	l := List{ID: id, StreetID: streetID, Name: name, Columns: header, Rows: len(rows), UploadedBy: p.UserID, UploadedAt: now}
-	tasks := make([]Task, len(rows))
 	m := &matcher{store: s.Store, communities: communities, buildings: map[string][]registry.Building{}, households: map[string]door{}}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(matchersInFlight)
-	for i, r := range rows {
-		tasks[i] = Task{ID: TaskID(id, r.Line), ListID: id, ListName: name, StreetID: streetID, Line: r.Line, Cells: r.Cells, Name: r.Name,
+	var todo []Task
+	for _, r := range rows {
+		t := Task{ID: TaskID(id, r.Line), ListID: id, ListName: l.Name, StreetID: streetID, Line: r.Line, Cells: r.Cells, Name: r.Name,
 			Phone: r.Phone, Address: r.Address, Category: r.Category, Deadline: r.Deadline}
-		g.Go(func() error { return m.match(gctx, &tasks[i]) })
+		if !done[t.ID] {
+			todo = append(todo, t)
+		}
 	}
-	if err := g.Wait(); err != nil {
-		return Summary{}, err
+	all := written
+	for chunk := range slices.Chunk(todo, uploadChunk) {
+		if ctx.Err() != nil {
+			return Summary{}, ErrUploadIncomplete.WithRetryAfter(time.Second)
+		}
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(matchersInFlight)
+		for i := range chunk {
+			g.Go(func() error { return m.match(gctx, &chunk[i]) })
+		}
+		if err := g.Wait(); err != nil {
+			if ctx.Err() != nil {
+				return Summary{}, ErrUploadIncomplete.WithRetryAfter(time.Second)
+			}
+			return Summary{}, err
+		}
+		if err := s.Store.SaveScreeningTasks(ctx, l, chunk); err != nil {
+			if ctx.Err() != nil {
+				return Summary{}, ErrUploadIncomplete.WithRetryAfter(time.Second)
+			}
+			return Summary{}, err
+		}
+		all = append(all, chunk...)
 	}
 	parts := map[string]*Part{}
-	for _, t := range tasks {
-		if l.Deadline.IsZero() || t.Deadline.Before(l.Deadline) {
-			l.Deadline = t.Deadline
-		}
-		if t.Deadline.After(l.LastDeadline) {
-			l.LastDeadline = t.Deadline
-		}
+	for _, t := range all {
 		if t.CommunityID == "" {
 			continue
 		}
 		pt := parts[t.CommunityID]
 		if pt == nil {
-			pt = &Part{ListID: id, ListName: name, CommunityID: t.CommunityID, DueAt: t.Deadline}
+			pt = &Part{ListID: id, ListName: l.Name, CommunityID: t.CommunityID, DueAt: t.Deadline}
 			parts[t.CommunityID] = pt
 		}
 		if t.Deadline.Before(pt.DueAt) {
@@ -142,13 +181,23 @@ func (s *Service) Upload(ctx context.Context, p auth.Principal, streetID string,
 	for _, pt := range parts {
 		ps = append(ps, *pt)
 	}
-	if err := s.Store.SaveScreeningList(ctx, l, tasks, ps); err != nil {
+	if err := s.Store.FinishScreeningList(ctx, l, ps); err != nil {
 		return Summary{}, err
 	}
 	l.Ready = true
-	audit.Changed(ctx, "screeningList", nil, map[string]any{"list": id, "name": name, "rows": len(rows)})
-	return s.summary(ctx, l)
+	audit.Changed(ctx, "screeningList", nil, map[string]any{"list": id, "name": l.Name, "rows": len(rows)})
+	sum, err := s.summary(ctx, l)
+	sum.Existing = !claimed
+	return sum, err
 }
+
+// uploadChunk is how many rows an upload matches before it writes them.
+const uploadChunk = 500
+
+// ErrUploadIncomplete is an upload stopped before the function's time ran
+// out: the rows written stay, and the same file again goes on.
+var ErrUploadIncomplete = apperr.New(apperr.KindUnavailable, "SCREENING_UPLOAD_INCOMPLETE", "名单未上传完，请重新上传同一文件以继续",
+	"The upload stopped before its end: upload the same file again to finish it")
 
 // summary counts a list's tasks per community at now.
 func (s *Service) summary(ctx context.Context, l List) (Summary, error) {
@@ -321,14 +370,29 @@ func (s *Service) Feedback(ctx context.Context, p auth.Principal, id string) (he
 	return header, rows, "screening-" + id + ".csv", nil
 }
 
+// Pages of a community's tasks: a 5,000-row list answered whole would
+// pass Lambda's 6 MB answer.
+const (
+	DefaultPage = 200
+	MaxPage     = 500
+)
+
 // Tasks are a community's tasks, of one status (open, to_find, done,
-// overdue; "" for all), by deadline.
-func (s *Service) Tasks(ctx context.Context, p auth.Principal, cid, status string) ([]Task, error) {
+// overdue; "" for all), by deadline, a page at a time: the cursor is the
+// last task's deadline and id.
+func (s *Service) Tasks(ctx context.Context, p auth.Principal, cid, status, cursor string, limit int) ([]Task, string, error) {
 	if err := auth.RequireCommunity(ctx, p, cid, s.Store); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if status != "" && !slices.Contains([]string{StatusOpen, StatusToFind, StatusDone, StatusOverdue}, status) {
-		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "status", Reason: "one of open, to_find, done, overdue"})
+		return nil, "", apperr.Validation.WithFields(apperr.FieldError{Field: "status", Reason: "one of open, to_find, done, overdue"})
+	}
+	var after pageKey
+	if cursor != "" {
+		var ok bool
+		if after, ok = parseCursor(cursor); !ok {
+			return nil, "", apperr.BadCursor
+		}
 	}
 	stored := status
 	if status == StatusOverdue {
@@ -336,19 +400,46 @@ func (s *Service) Tasks(ctx context.Context, p auth.Principal, cid, status strin
 	}
 	all, err := s.Store.CommunityTasks(ctx, cid, stored)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	now := s.Now()
+	sort.Slice(all, func(i, j int) bool { return keyOf(all[i]).less(keyOf(all[j])) })
 	out := []Task{}
+	next := ""
 	for _, t := range all {
-		if status == StatusOverdue && !t.overdue(now) {
+		if status == StatusOverdue && !t.overdue(now) || cursor != "" && !after.less(keyOf(t)) {
 			continue
+		}
+		if len(out) == limit {
+			next = keyOf(out[len(out)-1]).String()
+			break
 		}
 		out = append(out, t.view(now))
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Deadline.Before(out[j].Deadline) })
 	audit.Counted(ctx, len(out))
-	return out, nil
+	return out, next, nil
+}
+
+// pageKey orders tasks in a listing: by deadline, then id.
+type pageKey struct {
+	at int64
+	id string
+}
+
+func keyOf(t Task) pageKey { return pageKey{t.Deadline.Unix(), t.ID} }
+
+func (k pageKey) less(o pageKey) bool { return k.at < o.at || k.at == o.at && k.id < o.id }
+
+// String is the key as a cursor: the deadline's seconds, a dot, the id.
+func (k pageKey) String() string { return strconv.FormatInt(k.at, 10) + "." + k.id }
+
+func parseCursor(c string) (pageKey, bool) {
+	at, id, ok := strings.Cut(c, ".")
+	n, err := strconv.ParseInt(at, 10, 64)
+	if !ok || err != nil || !registry.ValidID(id) {
+		return pageKey{}, false
+	}
+	return pageKey{n, id}, true
 }
 
 // DoorTask is what the person sent to the door sees: who, where, what
@@ -381,8 +472,7 @@ func (s *Service) Mine(ctx context.Context, p auth.Principal) ([]DoorTask, error
 		if t.AssigneeKind != kind || t.AssigneeID != who {
 			continue
 		}
-		out = append(out, DoorTask{ID: t.ID, Name: t.Name, Door: t.Door, Category: t.Category, Deadline: chinatime.In(t.Deadline), Status: t.Status,
-			Outcome: t.Outcome, Overdue: t.overdue(now)})
+		out = append(out, t.door(now))
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if (out[i].Status == StatusDone) != (out[j].Status == StatusDone) {
@@ -601,15 +691,16 @@ type OutcomeInput struct {
 }
 
 // Record writes what the door found; staff may write it again (a
-// correction), the person sent only over their own open task.
-func (s *Service) Record(ctx context.Context, p auth.Principal, id string, in OutcomeInput) (Task, error) {
+// correction), the person sent only over their own open task. Staff get
+// the task back, the person sent what their own list shows (a DoorTask).
+func (s *Service) Record(ctx context.Context, p auth.Principal, id string, in OutcomeInput) (any, error) {
 	t, err := s.task(ctx, p, id)
 	if err != nil {
-		return Task{}, err
+		return nil, err
 	}
 	staff := (p.Has(manifest.RoleStaff) && p.StaffCommunityID == t.CommunityID && t.CommunityID != "") || (p.Has(manifest.RoleAdmin) && p.StreetID == t.StreetID)
 	if !staff && t.Status == StatusDone {
-		return Task{}, ErrTaskDone
+		return nil, ErrTaskDone
 	}
 	var fields []apperr.FieldError
 	if !slices.Contains(Outcomes, in.Outcome) {
@@ -639,20 +730,37 @@ func (s *Service) Record(ctx context.Context, p auth.Principal, id string, in Ou
 		fields = append(fields, apperr.FieldError{Field: "measure", Reason: "none when the person was not found"})
 	}
 	if len(fields) > 0 {
-		return Task{}, apperr.Validation.WithFields(fields...)
+		return nil, apperr.Validation.WithFields(fields...)
 	}
 	before := map[string]any{"outcome": t.Outcome, "measure": t.Measure}
 	now := s.Now()
-	by := p.UserID
-	if _, who, _ := assignee(p); who != "" && t.AssigneeID == who && t.AssigneeName != "" {
-		by = t.AssigneeName
+	// Who verified, by name, as the sender reads it back.
+	by := t.AssigneeName
+	if staff {
+		m, err := s.Store.StaffMember(ctx, p)
+		if err != nil && !errors.Is(err, registry.ErrNotFound) {
+			return nil, err
+		}
+		by = m.Name
+	}
+	if by == "" {
+		by = p.UserID
 	}
 	t.Status, t.Outcome, t.Where, t.Measure, t.Note, t.VerifiedBy, t.VerifiedAt = StatusDone, in.Outcome, where, in.Measure, note, by, &now
 	if err := s.Store.SaveTask(ctx, t, nil); err != nil {
-		return Task{}, err
+		return nil, err
 	}
 	audit.Changed(ctx, "screeningTask", before, map[string]any{"task": t.ID, "outcome": t.Outcome, "measure": t.Measure})
+	if !staff {
+		return t.door(now), nil // the person at the door sees no more than their list
+	}
 	return t.view(now), nil
+}
+
+// door is a task as the person sent to the door sees it.
+func (t Task) door(now time.Time) DoorTask {
+	return DoorTask{ID: t.ID, Name: t.Name, Door: t.Door, Category: t.Category, Deadline: chinatime.In(t.Deadline), Status: t.Status,
+		Outcome: t.Outcome, Overdue: t.overdue(now)}
 }
 
 // Escalate texts who must know of each community's list gone overdue: the

@@ -213,7 +213,7 @@ func unavailableUnlessGone(err error) error {
 }
 
 // ErrBadCursor is a cursor that this list did not hand out.
-var ErrBadCursor = apperr.New(apperr.KindInvalid, "INVALID_CURSOR", "分页游标无效", "The cursor is not valid")
+var ErrBadCursor = apperr.BadCursor
 
 // encodeCursor makes LastEvaluatedKey opaque for clients.
 func encodeCursor(lek map[string]types.AttributeValue) string {

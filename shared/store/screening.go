@@ -125,40 +125,65 @@ func (s *Store) ScreeningList(ctx context.Context, id string) (screening.List, e
 	return it.domain(), nil
 }
 
-// SaveScreeningList writes a list not ready, then its tasks (each only
-// where it is not there yet: a second upload of the same file keeps what
-// staff did with the first's) and its parts, then marks it ready. An
-// upload that fails half-way leaves a list nobody sees, which the same
-// file again finishes.
-func (s *Store) SaveScreeningList(ctx context.Context, l screening.List, tasks []screening.Task, parts []screening.Part) error {
-	expires := l.LastDeadline.Add(screeningKeep)
+// screeningExpiry is when a list's rows go: 30 days after its last
+// deadline, or after its upload when that is later.
+func screeningExpiry(l screening.List) time.Time {
+	last := l.LastDeadline
+	if l.UploadedAt.After(last) {
+		last = l.UploadedAt
+	}
+	return last.Add(screeningKeep)
+}
+
+// ClaimScreeningList writes a list, not ready, where there is none; the
+// list already there (a concurrent or an unfinished upload of the same
+// file) is answered instead, and its name and deadlines stand.
+func (s *Store) ClaimScreeningList(ctx context.Context, l screening.List) (screening.List, bool, error) {
 	k := ScreeningListKey(l.ID)
 	ix := StreetListsIndex(l.StreetID, l.UploadedAt, l.ID)
 	av, err := record(screeningListItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "screeningList"}, ID: l.ID,
 		StreetID: l.StreetID, Name: l.Name, Columns: l.Columns, Rows: l.Rows, Deadline: stamp(l.Deadline), LastDeadline: stamp(l.LastDeadline),
-		UploadedBy: l.UploadedBy, UploadedAt: stamp(l.UploadedAt), ExpiresAt: expires.Unix()})
+		UploadedBy: l.UploadedBy, UploadedAt: stamp(l.UploadedAt), ExpiresAt: screeningExpiry(l).Unix()})
 	if err != nil {
-		return err
+		return screening.List{}, false, err
 	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av,
-		ConditionExpression:       aws.String("attribute_not_exists(PK) OR ready = :no"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":no": &types.AttributeValueMemberBOOL{Value: false}}})
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		return nil // ready already: another upload of the same file finished it
+		stored, err := s.ScreeningList(ctx, l.ID)
+		return stored, false, err
 	}
 	if err != nil {
-		return unavailable(err)
+		return screening.List{}, false, unavailable(err)
 	}
-	items := make([]map[string]types.AttributeValue, 0, len(tasks)+len(parts))
-	for _, t := range tasks {
-		av, err := screeningTaskRecord(t, 1, expires)
+	return l, true, nil
+}
+
+// SaveScreeningTasks writes tasks, each only where it is not there yet: a
+// second upload of the same file keeps what staff did with the first's.
+func (s *Store) SaveScreeningTasks(ctx context.Context, l screening.List, tasks []screening.Task) error {
+	expires := screeningExpiry(l)
+	return parallel(ctx, len(tasks), func(ctx context.Context, i int) error {
+		av, err := screeningTaskRecord(tasks[i], 1, expires)
 		if err != nil {
 			return err
 		}
-		items = append(items, av)
-	}
-	for _, p := range parts {
+		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+		var exists *types.ConditionalCheckFailedException
+		if err == nil || errors.As(err, &exists) {
+			return nil
+		}
+		return unavailable(err)
+	})
+}
+
+// FinishScreeningList writes a list's shares of its communities (each
+// where it is not there yet), then marks the list ready: a list not ready
+// is nobody's work.
+func (s *Store) FinishScreeningList(ctx context.Context, l screening.List, parts []screening.Part) error {
+	expires := screeningExpiry(l)
+	err := parallel(ctx, len(parts), func(ctx context.Context, i int) error {
+		p := parts[i]
 		k := ScreeningPartKey(p.ListID, p.CommunityID)
 		due := ScreeningDueIndex(p.DueAt, p.ListID, p.CommunityID)
 		av, err := record(screeningPartItem{keys: keys{PK: k.PK, SK: k.SK, GSI2PK: due.PK, GSI2SK: due.SK, Type: "screeningPart"},
@@ -166,11 +191,7 @@ func (s *Store) SaveScreeningList(ctx context.Context, l screening.List, tasks [
 		if err != nil {
 			return err
 		}
-		items = append(items, av)
-	}
-	err = parallel(ctx, len(items), func(ctx context.Context, i int) error {
-		_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: items[i],
-			ConditionExpression: aws.String("attribute_not_exists(PK)")})
+		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
 		var exists *types.ConditionalCheckFailedException
 		if err == nil || errors.As(err, &exists) {
 			return nil
@@ -180,7 +201,7 @@ func (s *Store) SaveScreeningList(ctx context.Context, l screening.List, tasks [
 	if err != nil {
 		return err
 	}
-	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: k.av(),
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: ScreeningListKey(l.ID).av(),
 		UpdateExpression: aws.String("SET ready = :yes"), ExpressionAttributeValues: map[string]types.AttributeValue{":yes": &types.AttributeValueMemberBOOL{Value: true}}})
 	if err != nil {
 		return unavailable(err)
@@ -276,7 +297,7 @@ func (s *Store) SaveTask(ctx context.Context, t screening.Task, part *screening.
 	if err != nil {
 		return err
 	}
-	av, err := screeningTaskRecord(t, t.Version+1, l.LastDeadline.Add(screeningKeep))
+	av, err := screeningTaskRecord(t, t.Version+1, screeningExpiry(l))
 	if err != nil {
 		return err
 	}
@@ -290,7 +311,7 @@ func (s *Store) SaveTask(ctx context.Context, t screening.Task, part *screening.
 			ExpressionAttributeNames: map[string]string{"#t": "type", "#lv": "level"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":t": str("screeningPart"), ":l": str(part.ListID), ":n": str(part.ListName),
 				":c": str(part.CommunityID), ":d": str(formatTime(part.DueAt)), ":zero": n64(0), ":pk": str(due.PK), ":sk": str(due.SK),
-				":x": n(l.LastDeadline.Add(screeningKeep).Unix())}}})
+				":x": n(screeningExpiry(l).Unix())}}})
 	}
 	err = s.transact(ctx, items)
 	var tce *types.TransactionCanceledException

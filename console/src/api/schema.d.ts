@@ -617,7 +617,7 @@ export interface paths {
         };
         /**
          * The community's screening tasks, by deadline
-         * @description Who: staff, admin.
+         * @description A page at a time, by deadline then id: pass the answer's cursor for the next page (empty on the last). Who: staff, admin.
          */
         get: operations["listScreeningTasks"];
         put?: never;
@@ -1980,7 +1980,7 @@ export interface paths {
         put?: never;
         /**
          * What the door found
-         * @description outcome: found_home, away (with where), no_such_person, wrong_address (a row to find takes only the last two); measure: home_isolation, health_monitoring, transfer or none (none unless the person was found). The person the task is given to answers their open task once; staff may answer again (a correction). Audited. Who: staff, admin, volunteer.
+         * @description outcome: found_home, away (with where), no_such_person, wrong_address (a row to find takes only the last two); measure: home_isolation, health_monitoring, transfer or none (none unless the person was found). The person the task is given to answers their open task once, and is answered what their own list shows (a DoorTask); staff may answer again (a correction) and are answered the task. 核查人 is the name of who answered. Audited. Who: staff, admin, volunteer.
          */
         post: operations["recordScreeningOutcome"];
         delete?: never;
@@ -2132,7 +2132,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a screening list as the district sent it (协查名单)
-         * @description A CSV file (UTF-8 with or without BOM) or an Excel workbook (.xlsx, its first sheet), headers in Chinese as districts send them: 姓名, and 手机号 or 现住址 (free text), optionally 证件号码 (kept masked: 6201**********1234, as is any cell holding a whole identity number), 类别 (密接 close_contact, 次密接 secondary_contact, 时空伴随 spatiotemporal, 来返/返兰 arrival, else other) and 截止时间 (Beijing time; a row without one takes ?deadline=, else 24 hours). Every column is kept as it came, to be sent back. Each row is matched to the register of the street's communities: by phone, then by name with the building, unit and room read from the address (号楼 栋 幢 单元 室, Arabic and Chinese numerals, 3-2-301); matched rows are tasks of the person's community, the others are to find with up to 5 candidates, in the community the candidates or the address name, else left to the street (unplaced). The same file again answers its list (200, existing) and changes nothing. At most 5,000 rows, 40 columns, 200 characters a cell, 4 MiB. Who: admin.
+         * @description A CSV file (UTF-8 with or without BOM) or an Excel workbook (.xlsx, its first sheet), headers in Chinese as districts send them: 姓名, and 手机号 or 现住址 (free text), optionally 证件号码 (kept masked: 6201**********1234, as is any cell holding a whole identity number), 类别 (密接 close_contact, 次密接 secondary_contact, 时空伴随 spatiotemporal, 来返/返兰 arrival, else other) and 截止时间 (Beijing time; a row without one takes ?deadline=, else 24 hours). Every column is kept as it came, to be sent back, except identity numbers: masked in every column whose name says 身份 or 证件, and wherever a whole number appears in other text. A deadline is from a day ago to 30 days ahead. Each row is matched to the register of the street's communities: by phone, then by name with the building, unit and room read from the address (号楼 栋 幢 单元 室, Arabic and Chinese numerals, 3-2-301); matched rows are tasks of the person's community, the others are to find with up to 5 candidates, in the community the candidates or the address name, else left to the street (unplaced). The first upload of a file makes its list (its name and deadlines stand: the same file again, whatever name it is given, answers that list, 200 existing, and changes nothing). Rows are matched and written 500 at a time; if the function's time runs short the answer is 503 SCREENING_UPLOAD_INCOMPLETE with Retry-After, and the same file again goes on from the rows written. The file must be UTF-8 (Excel's CSV UTF-8) or an Excel workbook. At most 5,000 rows, 40 columns, 200 characters a cell (the header's too), 4 MiB. Who: admin.
          */
         post: operations["uploadScreeningList"];
         delete?: never;
@@ -3502,7 +3502,7 @@ export interface components {
             door?: string;
             householdId?: string;
             id: string;
-            /** @description The row's line in the sender's file (the header is line 1). */
+            /** @description The line the row starts on in the sender's file (the header is line 1). */
             line: number;
             listId: string;
             listName: string;
@@ -8613,6 +8613,10 @@ export interface operations {
             query?: {
                 /** @description Only these (overdue: open or to find, past the deadline); all by default. */
                 status?: "open" | "to_find" | "done" | "overdue";
+                /** @description Tasks a page (default 200). */
+                limit?: number;
+                /** @description From the previous page's answer. */
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -8630,11 +8634,13 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description Pass as ?cursor= for the next page; empty on the last. */
+                        cursor: string;
                         tasks: components["schemas"]["ScreeningTask"][];
                     };
                 };
             };
-            /** @description Bad Request: VALIDATION_FAILED */
+            /** @description Bad Request: INVALID_CURSOR, VALIDATION_FAILED */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -16462,7 +16468,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScreeningTask"];
+                    "application/json": components["schemas"]["ScreeningTask"] | components["schemas"]["DoorTask"];
                 };
             };
             /** @description Bad Request: INVALID_JSON, VALIDATION_FAILED */
@@ -17739,7 +17745,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SCREENING_UPLOAD_INCOMPLETE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
