@@ -147,9 +147,16 @@ func (r *runner) screening(ctx context.Context) error {
 			return err
 		}
 	}
-	var mine struct{ Tasks []task }
-	if err := r.call(ctx, "GET", "/v1/me/screening-tasks", r.staff, nil, &mine); err != nil {
+	var given struct{ Tasks []task }
+	if err := r.call(ctx, "GET", "/v1/me/screening-tasks", r.staff, nil, &given); err != nil {
 		return err
+	}
+	// The staff member's doors of this list (a day may have had others).
+	var mine struct{ Tasks []task }
+	for _, t := range given.Tasks {
+		if strings.HasPrefix(t.ID, sum.List.ID+"-") {
+			mine.Tasks = append(mine.Tasks, t)
+		}
 	}
 	sc.Mine = len(mine.Tasks)
 	// The doors, eight at a time: most at home under health monitoring,
