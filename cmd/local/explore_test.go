@@ -13,6 +13,7 @@ import (
 	"github.com/fangxian/fangxian/internal/contract"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/screening"
 )
 
 // TestTheDocumentDrivesTheAPI sends requests generated from the document,
@@ -47,6 +48,13 @@ func TestTheDocumentDrivesTheAPI(t *testing.T) {
 		t.Fatal("could not set up the round, site and notice")
 	}
 	w.json("POST", "/v1/rounds/"+round.ID+"/bookings", w.tokens["residentA"], `{"slotId":"`+site.Slots[0].ID+`","residentIds":["`+resident.ResidentID+`"]}`)
+	// A screening list of street sa with a row of the resident: its task.
+	var listed struct{ List struct{ ID string } }
+	_, _, out = w.call("POST", "/v1/streets/sa/screening-lists", "adminA", "text/csv", "姓名,手机号\n居民甲,13700000001\n")
+	_ = json.Unmarshal([]byte(out), &listed)
+	if listed.List.ID == "" {
+		t.Fatalf("could not upload a screening list: %s", out)
+	}
 
 	e := &contract.Explorer{
 		Checker: checker, Checked: true, Rand: rand.New(rand.NewPCG(8, 9)),
@@ -59,6 +67,7 @@ func TestTheDocumentDrivesTheAPI(t *testing.T) {
 		IDs: map[string][]string{
 			"communityId": {"ca", "cb"}, "streetId": {"sa", "sb"}, "roundId": {round.ID}, "siteId": {site.ID},
 			"bookingId": {round.ID + "_" + resident.ResidentID}, "noticeId": {notice.ID}, "residentId": {resident.ResidentID},
+			"listId": {listed.List.ID}, "taskId": {screening.TaskID(listed.List.ID, 2)},
 		},
 	}
 	if err := e.Run(ctx, 1500); err != nil {
