@@ -29,6 +29,7 @@ import (
 	"github.com/fangxian/fangxian/shared/store"
 	"github.com/fangxian/fangxian/shared/supplies"
 	"github.com/fangxian/fangxian/shared/volunteers"
+	"github.com/fangxian/fangxian/shared/watch"
 )
 
 // checker holds every exchange of this package's tests to the API's document.
@@ -88,6 +89,9 @@ var allowed = map[string][]string{
 	"myScreeningTasks":       {volunteerA, staffA, staffB},
 	"matchScreeningTask":     {staffA, adminA},
 	"recordScreeningOutcome": {staffA, adminA},
+	"openWatch":              {staffA, adminA},
+	"listWatches":            {staffA, adminA},
+	"endWatch":               {staffA, adminA},
 	"getHousehold":           {staffA, adminA},
 	"createStaff":            {adminA},
 	"createCommunity":        {adminA},
@@ -219,6 +223,7 @@ var bodies = map[string]struct{ contentType, body string }{
 	"assignScreeningTasks":   {"application/json", `{"taskIds":["TASK"],"staffPhone":"13900000011"}`},
 	"matchScreeningTask":     {"application/json", `{"residentId":"RESIDENT"}`},
 	"recordScreeningOutcome": {"application/json", `{"outcome":"wrong_address"}`},
+	"openWatch":              {"application/json", `{"householdId":"HOUSEHOLD","kind":"health_monitoring","reason":"staff"}`},
 	"patchSite":              {"application/json", `{"lanes":3}`},
 	"callBuilding":           {"application/json", `{}`},
 	"saveRoundNote":          {"application/json", `{"text":"复盘"}`},
@@ -373,7 +378,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Fatalf("screening list: %+v, %v", listed, err)
 	}
 	task := screening.TaskID(listed.List.ID, 2)
-	ids := strings.NewReplacer("{listId}", listed.List.ID, "{taskId}", task, "TASK", task, "{runId}", run.ID, "{stepId}", "s1", "{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
+	// A watch of the resident's household, for endWatch (opened for one of
+	// its members: openWatch's own call takes the household).
+	watched, err := d.root.Watch().Open(ctx, staff, "ca", watch.Input{ResidentIDs: []string{resident.UserID}, Kind: watch.KindHealthMonitoring, Reason: "staff"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := strings.NewReplacer("{watchId}", watched.ID, "{listId}", listed.List.ID, "{taskId}", task, "TASK", task, "{runId}", run.ID, "{stepId}", "s1", "{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
 		"{itemId}", item.ID, "{orderId}", order.ID, "{helpId}", helpReq.ID, "MERCHANT", merchant.ID, "ITEM", item.ID,
 		"{bookingId}", booking.BookingID(round.ID, resident.UserID), "{residentId}", resident.UserID,
 		"{siteId}", booking.SiteOf(slots[0].ID), "{buildingId}", registry.BuildingOf(resident.UserID), "{noticeId}", notice.ID, "SLOT", slots[0].ID, "RESIDENT", resident.UserID,

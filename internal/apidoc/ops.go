@@ -54,7 +54,7 @@ var (
 )
 
 // ops describes every operation of the manifest, by op name.
-var ops = mergeOps(coreOps, suppliesOps, volunteerOps, auditOps, playbookOps, retentionOps, screeningOps)
+var ops = mergeOps(coreOps, suppliesOps, volunteerOps, auditOps, playbookOps, retentionOps, screeningOps, watchOps)
 
 // auditOps describe the street's audit log.
 var auditOps = map[string]op{

@@ -37,6 +37,7 @@ func screeningComponents() openapi3.Schemas {
 		"candidates":   S(describe(arrayOf(candidate), "Who a row to find may be: up to 5.")),
 		"assigneeKind": S(enum("staff", "volunteer")), "assigneeId": S(id("")), "assigneeName": S(str(0, 32)),
 		"outcome": S(enum(screeningOutcomes...)), "where": S(str(0, 60)), "measure": S(enum(screeningMeasures...)), "note": S(str(0, 200)),
+		"watchId":    S(id("The watch the measure opened (home isolation, health monitoring).")),
 		"verifiedBy": S(str(0, 64)), "verifiedAt": S(beijingTime()),
 		"overdue": S(describe(boolean(), "Not done, and past its deadline.")),
 	}, "id", "listId", "listName", "streetId", "line", "name", "address", "category", "deadline", "status", "overdue")
@@ -104,4 +105,43 @@ var screeningOps = map[string]op{
 			"note": S(str(0, 200))}, "outcome"),
 		answers: ok(&openapi3.SchemaRef{Value: &openapi3.Schema{OneOf: openapi3.SchemaRefs{ref("ScreeningTask"), ref("DoorTask")}}}),
 		codes:   map[int][]string{404: {"SCREENING_TASK_NOT_FOUND"}, 403: {"NOT_YOUR_TASK"}, 409: {"SCREENING_TASK_DONE", "SCREENING_TASK_CHANGED"}}},
+}
+
+// watchComponents are the schemas of people under watch.
+func watchComponents() openapi3.Schemas {
+	return openapi3.Schemas{
+		"Watch": S(object(props{
+			"id": S(id("")), "communityId": S(id("")), "householdId": S(id("")), "door": S(str(0, 64)),
+			"residentIds": S(array(S(id("")))), "names": S(array(S(str(0, 32)))),
+			"kind":     S(enum("home_isolation", "health_monitoring")),
+			"startsOn": S(day()), "days": S(integer(1, 28)),
+			"endsAt":   S(describe(beijingTime(), "The start's midnight plus the days: the end job ends it then.")),
+			"testDays": S(describe(array(S(integer(1, 28))), "Days of the watch with a test (day 1 is the start).")),
+			"seal":     S(describe(str(0, 32), "The door's seal or sensor number (门磁/封条).")),
+			"reason":   S(enum("screening", "pooled_positive", "arrival", "staff")), "ref": S(str(0, 64)),
+			"status":    S(enum("active", "ended")),
+			"sealed":    S(describe(boolean(), "The watch sealed the household (home isolation where it was not sealed already): its end gives the household its level back, unless staff changed it meanwhile.")),
+			"createdAt": S(beijingTime()), "createdBy": S(id("")), "endedAt": S(beijingTime()), "endedBy": S(id("")),
+			"endedEarly": S(boolean()),
+		}, "id", "communityId", "householdId", "door", "residentIds", "names", "kind", "startsOn", "days", "endsAt", "testDays", "reason", "status", "sealed", "createdAt", "createdBy")),
+	}
+}
+
+// watchOps describe people under watch (居家隔离, 健康监测).
+var watchOps = map[string]op{
+	"openWatch": {summary: "Put people of one household under a watch (居家隔离, 健康监测)",
+		description: "residentIds (of one household) or householdId (all its members). kind home_isolation seals the household (a household zone, sealed, reason home_isolation) while it lasts, where it was not sealed already; health_monitoring leaves the zones as they are. startsOn (default today, Beijing), days (default 7, at most 28), testDays (default 1, 4, 7 for a 7-day home isolation), the door's seal number, and why: screening (a screening task's measure opens one by itself), pooled_positive, arrival or staff. The household is texted (watch_started). A person is under one watch at a time: ALREADY_WATCHED names them. At its end (the jobs function's minute) the household gets its level back and is texted (watch_ended), once.",
+		body: object(props{
+			"residentIds": S(array(S(id(""))).WithMaxItems(12)), "householdId": S(id("")),
+			"kind": S(enum("home_isolation", "health_monitoring")), "startsOn": S(day()), "days": S(integer(0, 28)),
+			"testDays": S(array(S(integer(1, 28))).WithMaxItems(28)), "seal": S(str(0, 32)),
+			"reason": S(enum("screening", "pooled_positive", "arrival", "staff")), "ref": S(str(0, 64)),
+		}, "kind", "reason"),
+		answers: created(ref("Watch")), codes: map[int][]string{409: {"ALREADY_WATCHED", "ZONE_CHANGED"}}},
+	"listWatches": {summary: "The community's people under watch, active first, by end",
+		query:   []param{{name: "status", schema: enum("active", "ended"), description: "Only these; all by default."}},
+		answers: ok(list("watches", ref("Watch"), false))},
+	"endWatch": {summary: "End a watch before its time",
+		description: "A negative retest, a transfer: the household gets its level back (unless staff changed it meanwhile) and is texted (watch_ended).",
+		answers:     ok(ref("Watch")), codes: map[int][]string{404: {"WATCH_NOT_FOUND"}, 409: {"WATCH_ENDED", "ZONE_CHANGED"}}},
 }

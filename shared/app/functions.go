@@ -97,8 +97,10 @@ func (r *Root) RegistryHTTP() httpapi.Handlers {
 // BookingHTTP is testing rounds.
 func (r *Root) BookingHTTP() httpapi.Handlers { return r.Booking().Handlers() }
 
-// NoticesHTTP is zones, notices and temperatures.
-func (r *Root) NoticesHTTP() httpapi.Handlers { return r.Notices().Handlers() }
+// NoticesHTTP is zones, notices, temperatures and people under watch.
+func (r *Root) NoticesHTTP() httpapi.Handlers {
+	return httpapi.Merge(r.Notices().Handlers(), r.Watch().Handlers())
+}
 
 // SuppliesHTTP is supplies and help requests.
 func (r *Root) SuppliesHTTP() httpapi.Handlers {
@@ -166,32 +168,35 @@ type Minute struct {
 	TracesEscalated int `json:"tracesEscalated"`
 	// ListsEscalated are screening lists' shares of a community gone overdue.
 	ListsEscalated int `json:"listsEscalated"`
-	Called         int `json:"backupsCalled"`
-	Unfilled       int `json:"unfilled"`
-	Marked         int `json:"marked"`
+	// WatchesEnded are watches whose days are over: ended, households told.
+	WatchesEnded int `json:"watchesEnded"`
+	Called       int `json:"backupsCalled"`
+	Unfilled     int `json:"unfilled"`
+	Marked       int `json:"marked"`
 	// Swept is the pending records sent that a change's own send missed.
 	Swept int `json:"swept"`
 }
 
 // EveryMinute runs the jobs of every minute (the jobs function's schedule)
 // as if at now, each whatever the others did: help requests, traces and
-// screening lists escalated, the backups of declined or silent calls called, ended emergencies' personal
+// screening lists escalated, watches over ended, the backups of declined or silent calls called, ended emergencies' personal
 // data marked for expiry, and what changes left for the dispatch queue and
 // could not send then, sent. A run that fails is retried; what it texted or
 // called is not again.
 func (r *Root) EveryMinute(ctx context.Context, now time.Time) (Minute, error) {
 	var m Minute
-	var err, terr, lerr, berr, xerr, serr error
+	var err, terr, lerr, werr, berr, xerr, serr error
 	m.Escalated, err = r.Help().Escalate(ctx, now)
 	m.TracesEscalated, terr = r.Booking().EscalateTraces(ctx, now)
 	m.ListsEscalated, lerr = r.Screening().Escalate(ctx, now)
+	m.WatchesEnded, werr = r.Watch().EndDue(ctx, now)
 	m.Called, m.Unfilled, berr = r.Volunteers().Backups(ctx, now)
 	m.Marked, xerr = r.Retention().Continue(ctx, retention.Budget)
 	// Last: what the jobs above could not send is swept a minute later.
 	m.Swept, serr = r.Outbox().Sweep(ctx, now)
-	all := errors.Join(err, terr, lerr, berr, xerr, serr)
+	all := errors.Join(err, terr, lerr, werr, berr, xerr, serr)
 	if m != (Minute{}) || all != nil {
-		r.Log.Info("every minute", "escalated", m.Escalated, "tracesEscalated", m.TracesEscalated, "listsEscalated", m.ListsEscalated, "backupsCalled", m.Called, "unfilled", m.Unfilled,
+		r.Log.Info("every minute", "escalated", m.Escalated, "tracesEscalated", m.TracesEscalated, "listsEscalated", m.ListsEscalated, "watchesEnded", m.WatchesEnded, "backupsCalled", m.Called, "unfilled", m.Unfilled,
 			"marked", m.Marked, "swept", m.Swept, "err", all)
 	}
 	return m, all

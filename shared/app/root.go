@@ -39,6 +39,7 @@ import (
 	"github.com/fangxian/fangxian/shared/store"
 	"github.com/fangxian/fangxian/shared/supplies"
 	"github.com/fangxian/fangxian/shared/volunteers"
+	"github.com/fangxian/fangxian/shared/watch"
 )
 
 // Parts are what a root is built on besides its configuration. Queue, SMS
@@ -79,6 +80,7 @@ type Root struct {
 	playbook   lazy[*playbook.Service]
 	retention  lazy[*retention.Service]
 	screening  lazy[*screening.Service]
+	watch      lazy[*watch.Service]
 	flow       lazy[*smsflow.Flow]
 	inbound    lazy[*inbound.Handler]
 	consumer   lazy[*dispatch.Consumer]
@@ -264,7 +266,14 @@ func (r *Root) Help() *help.Service {
 // an overdue list texts whom an overdue help request would.
 func (r *Root) Screening() *screening.Service {
 	return r.screening.get(func() *screening.Service {
-		return &screening.Service{Store: r.Store, Alarm: helpAlarm{r}, Outbox: r.Outbox(), Now: r.Now}
+		return &screening.Service{Store: r.Store, Alarm: helpAlarm{r}, Watches: watchOpener{r}, Outbox: r.Outbox(), Now: r.Now}
+	})
+}
+
+// Watch runs people under watch.
+func (r *Root) Watch() *watch.Service {
+	return r.watch.get(func() *watch.Service {
+		return &watch.Service{Store: r.Store, Outbox: r.Outbox(), Now: r.Now}
 	})
 }
 
@@ -411,4 +420,19 @@ func (a helpAlarm) OnDutyPhones(ctx context.Context, cid string) ([]string, erro
 
 func (a helpAlarm) EveryonePhones(ctx context.Context, cid string) ([]string, error) {
 	return a.r.Help().EveryonePhones(ctx, cid)
+}
+
+// watchOpener gives screening the watch a measure at the door opens.
+type watchOpener struct{ r *Root }
+
+func (o watchOpener) OpenWatch(ctx context.Context, p auth.Principal, cid string, residentIDs []string, kind, ref string) (string, error) {
+	// The person at the door may be a volunteer the community sent: the
+	// measure is the community's, opened in its name (the request's audit
+	// entry says who).
+	as := auth.Principal{UserID: p.UserID, Role: manifest.RoleStaff, CommunityID: cid}.Normalized()
+	w, err := o.r.Watch().Open(ctx, as, cid, watch.Input{ResidentIDs: residentIDs, Kind: kind, Reason: "screening", Ref: ref})
+	if errors.Is(err, watch.ErrWatched) {
+		return "", nil // under a watch already: that one stands
+	}
+	return w.ID, err
 }

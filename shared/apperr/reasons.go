@@ -163,6 +163,10 @@ var reasonsZH = [][2]string{
 	{"UTF-8 text: save it as CSV UTF-8, or send the Excel file", "须为UTF-8文本：请另存为“CSV UTF-8”，或直接上传Excel文件"},
 	{"from a day ago to 30 days ahead", "须在一天前到30天后之间"},
 	{"a time in the future, within 30 days", "须为30天内的将来时间"},
+	{"days of the watch, each once, in order", "须为观察期内的天数，不重复且按先后排列"},
+	{"a date from 28 days ago to 7 days ahead", "须为28天前到7天后之间的日期"},
+	{"residents of one household of this community", "须为本社区同一户的居民"},
+	{"a watch that has not ended", "结束时间已过"},
 }
 
 type reasonPattern struct {

@@ -337,7 +337,7 @@ var Functions = []Function{
 	},
 	{
 		Name:        "notices",
-		Description: "Lockdown zones, notices, acknowledgements and delivery",
+		Description: "Lockdown zones, notices, acknowledgements and delivery, people under watch",
 		MemoryMB:    512,
 		TimeoutSec:  MaxHTTPTimeoutSec,
 		Table:       TableReadWrite,
@@ -354,6 +354,10 @@ var Functions = []Function{
 			{Method: "POST", Path: "/v1/me/temperatures", Op: "reportTemperature", Access: Only(RoleResident)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/temperatures", Op: "listTemperatures", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "PUT", Path: "/v1/me/drills", Op: "setDrillOptIn", Access: Only(RoleResident)},
+			// People under watch: a home-isolated household is a household zone.
+			{Method: "POST", Path: "/v1/communities/{communityId}/watches", Op: "openWatch", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/watches", Op: "listWatches", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
+			{Method: "POST", Path: "/v1/communities/{communityId}/watches/{watchId}/end", Op: "endWatch", Access: Only(RoleStaff, RoleAdmin)},
 		},
 	},
 	{

@@ -112,10 +112,12 @@ type Task struct {
 	AssigneeID   string `json:"assigneeId,omitempty"`
 	AssigneeName string `json:"assigneeName,omitempty"`
 	// What the door found.
-	Outcome    string     `json:"outcome,omitempty"`
-	Where      string     `json:"where,omitempty"`
-	Measure    string     `json:"measure,omitempty"`
-	Note       string     `json:"note,omitempty"`
+	Outcome string `json:"outcome,omitempty"`
+	Where   string `json:"where,omitempty"`
+	Measure string `json:"measure,omitempty"`
+	Note    string `json:"note,omitempty"`
+	// WatchID is the watch the measure opened, if any.
+	WatchID    string     `json:"watchId,omitempty"`
 	VerifiedBy string     `json:"verifiedBy,omitempty"`
 	VerifiedAt *time.Time `json:"verifiedAt,omitempty"`
 	Overdue    bool       `json:"overdue"`
@@ -192,12 +194,19 @@ type Alarm interface {
 	EveryonePhones(ctx context.Context, cid string) ([]string, error)
 }
 
+// Watches opens the watch a measure at the door names (home isolation,
+// health monitoring): its id, or "" when the person is under one already.
+type Watches interface {
+	OpenWatch(ctx context.Context, p auth.Principal, cid string, residentIDs []string, kind, ref string) (string, error)
+}
+
 // Service is screening lists and their tasks.
 type Service struct {
-	Store  Store
-	Alarm  Alarm
-	Outbox *dispatch.Outbox
-	Now    func() time.Time
+	Store   Store
+	Alarm   Alarm
+	Watches Watches
+	Outbox  *dispatch.Outbox
+	Now     func() time.Time
 }
 
 // Errors of screening.

@@ -746,6 +746,16 @@ func (s *Service) Record(ctx context.Context, p auth.Principal, id string, in Ou
 	if by == "" {
 		by = p.UserID
 	}
+	// A measure that names a watch opens it, before the answer is kept: a
+	// failure keeps neither, and the same answer again finds the watch.
+	if (in.Measure == MeasureHomeIsolation || in.Measure == MeasureHealthMonitoring) && in.Outcome == OutcomeFoundHome &&
+		t.ResidentID != "" && t.CommunityID != "" && t.WatchID == "" && s.Watches != nil {
+		id, err := s.Watches.OpenWatch(ctx, p, t.CommunityID, []string{t.ResidentID}, in.Measure, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		t.WatchID = id
+	}
 	t.Status, t.Outcome, t.Where, t.Measure, t.Note, t.VerifiedBy, t.VerifiedAt = StatusDone, in.Outcome, where, in.Measure, note, by, &now
 	if err := s.Store.SaveTask(ctx, t, nil); err != nil {
 		return nil, err

@@ -54,6 +54,14 @@ var (
 	screeningOverdue = &Template{Name: "screening_overdue", Purpose: "screening", MaxParts: 1,
 		Text:   "协查超时：{list}尚有{people}人未入户核查，已超时{minutes}分钟，请速安排并反馈。",
 		Params: []Param{{"list", Text, 10}, {"people", Digits, 3}, {"minutes", Digits, 3}}}
+	// A household's people put under a watch (home isolation or health
+	// monitoring), and its end.
+	watchStarted = &Template{Name: "watch_started", Purpose: "watch", MaxParts: 1,
+		Text:   "{door}住户：按防控要求，您家有人需{kind}{days}天，请配合社区管理，每日早晚报告体温。",
+		Params: []Param{{"door", Text, 12}, {"kind", Text, 4}, {"days", Digits, 2}}}
+	watchEnded = &Template{Name: "watch_ended", Purpose: "watch", MaxParts: 1,
+		Text:   "{door}住户：{kind}期满解除，感谢配合。",
+		Params: []Param{{"door", Text, 12}, {"kind", Text, 4}}}
 	// A published plan: the household's building, window and site.
 	roundWindow = &Template{Name: "round_window", Purpose: "booking", MaxParts: 1,
 		Text:   "{building}核酸时间{time}起，地点{site}，届时听楼栋长通知下楼。",
@@ -148,7 +156,7 @@ var (
 		Params: []Param{{"title", Text, 20}}}
 )
 
-var catalogue = []*Template{signInCode, signupCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, buildingCalled, traceHold, traceReleased, traceOverdue, screeningOverdue, roundWindow, temperatureReminder, feverAlert,
+var catalogue = []*Template{signInCode, signupCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, buildingCalled, traceHold, traceReleased, traceOverdue, screeningOverdue, watchStarted, watchEnded, roundWindow, temperatureReminder, feverAlert,
 	orderUpdate, orderOnTheWay, orderCancelled, orderHandedOver, helpNew, helpOverdue, helpClaimed, volunteerApproved, volunteerCall, volunteerBackup,
 	shiftUnfilled, replyKeywords, replyUnknown, replyChoose, replyBooked, replyCancelled, replyStatus, replyTemperature, replyMenu,
 	replyOrdered, replyRefused, replyHelp, replyAnswer, replyCheckedIn, replyCheckedOut, replyStarted, notice, noticeUrgent}
@@ -215,6 +223,15 @@ func TraceOverdue(door string, households, people, late int) (Message, error) {
 func ScreeningOverdue(list string, people, late int) (Message, error) {
 	return fill(screeningOverdue, Soften(list), itoa(min(people, 999)), itoa(min(max(late, 0), 999)))
 }
+
+// WatchStarted tells a household its people are under a watch: which
+// kind, for how many days.
+func WatchStarted(door, kind string, days int) (Message, error) {
+	return fill(watchStarted, Soften(door), kind, itoa(min(days, 99)))
+}
+
+// WatchEnded tells a household its watch is over.
+func WatchEnded(door, kind string) (Message, error) { return fill(watchEnded, Soften(door), kind) }
 
 // RoundWindow tells a household its building's turn in a round.
 

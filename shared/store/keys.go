@@ -502,3 +502,18 @@ func ScreeningPartKey(listID, communityID string) Key {
 func ScreeningDueIndex(at time.Time, listID, communityID string) Key {
 	return Key{"SCREENDUE", formatTime(at) + "#" + listID + "#" + communityID}
 }
+
+// WatchKey is a watch (居家隔离, 健康监测) under its community.
+func WatchKey(communityID, watchID string) Key {
+	return Key{"COMMUNITY#" + communityID, "WATCH#" + watchID}
+}
+
+// UnderWatchKey marks a resident under an active watch: one at a time.
+func UnderWatchKey(communityID, residentID string) Key {
+	return Key{"COMMUNITY#" + communityID, "UNDERWATCH#" + residentID}
+}
+
+// WatchDueIndex is when an active watch ends (GSI2).
+func WatchDueIndex(at time.Time, communityID, watchID string) Key {
+	return Key{"WATCHDUE", formatTime(at) + "#" + communityID + "#" + watchID}
+}

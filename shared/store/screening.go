@@ -68,6 +68,7 @@ type screeningTaskItem struct {
 	Where        string                `dynamodbav:"where,omitempty"`
 	Measure      string                `dynamodbav:"measure,omitempty"`
 	Note         string                `dynamodbav:"note,omitempty"`
+	WatchID      string                `dynamodbav:"watchId,omitempty"`
 	VerifiedBy   string                `dynamodbav:"verifiedBy,omitempty"`
 	VerifiedAt   string                `dynamodbav:"verifiedAt,omitempty"`
 	Version      int                   `dynamodbav:"version"`
@@ -79,7 +80,7 @@ func (it screeningTaskItem) domain() screening.Task {
 		Phone: it.Phone, Address: it.Address, Category: it.Category, Deadline: it.Deadline.time(), CommunityID: it.CommunityID, Status: it.Status,
 		Why: it.Why, ResidentID: it.ResidentID, HouseholdID: it.HouseholdID, Door: it.Door, MatchedBy: it.MatchedBy, Candidates: it.Candidates,
 		AssigneeKind: it.AssigneeKind, AssigneeID: it.AssigneeID, AssigneeName: it.AssigneeName, Outcome: it.Outcome, Where: it.Where,
-		Measure: it.Measure, Note: it.Note, VerifiedBy: it.VerifiedBy, VerifiedAt: optionalTime(it.VerifiedAt), Version: it.Version}
+		Measure: it.Measure, Note: it.Note, WatchID: it.WatchID, VerifiedBy: it.VerifiedBy, VerifiedAt: optionalTime(it.VerifiedAt), Version: it.Version}
 }
 
 // screeningTaskRecord is a task's item at version: in its community's
@@ -95,7 +96,7 @@ func screeningTaskRecord(t screening.Task, version int, expires time.Time) (map[
 		Name: t.Name, Phone: t.Phone, Address: t.Address, Category: t.Category, Deadline: stamp(t.Deadline), CommunityID: t.CommunityID,
 		Status: t.Status, Why: t.Why, ResidentID: t.ResidentID, HouseholdID: t.HouseholdID, Door: t.Door, MatchedBy: t.MatchedBy,
 		Candidates: t.Candidates, AssigneeKind: t.AssigneeKind, AssigneeID: t.AssigneeID, AssigneeName: t.AssigneeName, Outcome: t.Outcome,
-		Where: t.Where, Measure: t.Measure, Note: t.Note, VerifiedBy: t.VerifiedBy, Version: version, ExpiresAt: expires.Unix()}
+		Where: t.Where, Measure: t.Measure, Note: t.Note, WatchID: t.WatchID, VerifiedBy: t.VerifiedBy, Version: version, ExpiresAt: expires.Unix()}
 	if t.VerifiedAt != nil {
 		it.VerifiedAt = formatTime(*t.VerifiedAt)
 	}

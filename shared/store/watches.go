@@ -1,0 +1,221 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/fangxian/fangxian/shared/dispatch"
+	"github.com/fangxian/fangxian/shared/watch"
+	"github.com/fangxian/fangxian/shared/zone"
+)
+
+var _ watch.Store = (*Store)(nil)
+
+type watchItem struct {
+	keys
+	ID          string   `dynamodbav:"id"`
+	CommunityID string   `dynamodbav:"communityId"`
+	HouseholdID string   `dynamodbav:"householdId"`
+	Door        string   `dynamodbav:"door"`
+	ResidentIDs []string `dynamodbav:"residentIds"`
+	Names       []string `dynamodbav:"names"`
+	Kind        string   `dynamodbav:"kind"`
+	StartsOn    string   `dynamodbav:"startsOn"`
+	Days        int      `dynamodbav:"days"`
+	EndsAt      when     `dynamodbav:"endsAt"`
+	TestDays    []int    `dynamodbav:"testDays"`
+	Seal        string   `dynamodbav:"seal,omitempty"`
+	Reason      string   `dynamodbav:"reason"`
+	Ref         string   `dynamodbav:"ref,omitempty"`
+	Status      string   `dynamodbav:"status"`
+	Sealed      bool     `dynamodbav:"sealed"`
+	Before      string   `dynamodbav:"before,omitempty"`
+	CreatedAt   when     `dynamodbav:"createdAt"`
+	CreatedBy   string   `dynamodbav:"createdBy"`
+	EndedAt     string   `dynamodbav:"endedAt,omitempty"`
+	EndedBy     string   `dynamodbav:"endedBy,omitempty"`
+	EndedEarly  bool     `dynamodbav:"endedEarly,omitempty"`
+}
+
+func (it watchItem) domain() watch.Watch {
+	return watch.Watch{ID: it.ID, CommunityID: it.CommunityID, HouseholdID: it.HouseholdID, Door: it.Door, ResidentIDs: it.ResidentIDs,
+		Names: it.Names, Kind: it.Kind, StartsOn: it.StartsOn, Days: it.Days, EndsAt: it.EndsAt.time(), TestDays: it.TestDays, Seal: it.Seal,
+		Reason: it.Reason, Ref: it.Ref, Status: it.Status, Sealed: it.Sealed, Before: it.Before, CreatedAt: it.CreatedAt.time(),
+		CreatedBy: it.CreatedBy, EndedAt: optionalTime(it.EndedAt), EndedBy: it.EndedBy, EndedEarly: it.EndedEarly}
+}
+
+// errWatchZoneChanged is a household zone changed between a watch's read
+// and its write: the call is tried again.
+var errWatchZoneChanged = errors.New("store: the household's zone changed")
+
+// CreateWatch writes a watch, a lock on each of its people and, when z is
+// set, the household's sealed zone with its history, in one transaction.
+func (s *Store) CreateWatch(ctx context.Context, w watch.Watch, z *zone.Zone, pending *dispatch.Pending) error {
+	k := WatchKey(w.CommunityID, w.ID)
+	due := WatchDueIndex(w.EndsAt, w.CommunityID, w.ID)
+	av, err := record(watchItem{keys: keys{PK: k.PK, SK: k.SK, GSI2PK: due.PK, GSI2SK: due.SK, Type: "watch"}, ID: w.ID, CommunityID: w.CommunityID,
+		HouseholdID: w.HouseholdID, Door: w.Door, ResidentIDs: w.ResidentIDs, Names: w.Names, Kind: w.Kind, StartsOn: w.StartsOn, Days: w.Days,
+		EndsAt: stamp(w.EndsAt), TestDays: w.TestDays, Seal: w.Seal, Reason: w.Reason, Ref: w.Ref, Status: w.Status, Sealed: w.Sealed, Before: w.Before,
+		CreatedAt: stamp(w.CreatedAt), CreatedBy: w.CreatedBy})
+	if err != nil {
+		return err
+	}
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}}}
+	for _, rid := range w.ResidentIDs {
+		lk := UnderWatchKey(w.CommunityID, rid)
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table),
+			Item:                map[string]types.AttributeValue{"PK": str(lk.PK), "SK": str(lk.SK), "type": str("underWatch"), "watchId": str(w.ID)},
+			ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+	}
+	zoneAt := -1
+	if z != nil {
+		puts, err := s.zonePuts(w.CommunityID, []zone.Zone{*z})
+		if err != nil {
+			return err
+		}
+		// Only over what the watch read: never over a seal set meanwhile.
+		p := puts[0]
+		p.current.Put.ConditionExpression = aws.String("attribute_not_exists(#l) OR #l <> :sealed")
+		p.current.Put.ExpressionAttributeNames = map[string]string{"#l": "level"}
+		p.current.Put.ExpressionAttributeValues = map[string]types.AttributeValue{":sealed": str(zone.LevelSealed)}
+		zoneAt = len(items)
+		zk := ZonedKey(w.CommunityID)
+		items = append(items, p.current, p.log, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table),
+			Item: map[string]types.AttributeValue{"PK": str(zk.PK), "SK": str(zk.SK), "type": str("zoned")}}})
+	}
+	items, err = s.withPending(items, pending)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx, items)
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		for i := range w.ResidentIDs {
+			if failed(tce, 1+i) {
+				return watch.ErrWatched.WithAlternatives(w.ResidentIDs[i])
+			}
+		}
+		if zoneAt >= 0 && failed(tce, zoneAt) {
+			return watch.ErrZoneChanged
+		}
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// EndWatch ends an active watch, frees its people and, when back is set
+// and the household's zone is still the watch's, gives the household its
+// level back, with the texts, in one transaction.
+func (s *Store) EndWatch(ctx context.Context, w watch.Watch, back *zone.Zone, pending *dispatch.Pending) (bool, error) {
+	for range 3 {
+		ended, err := s.endWatch(ctx, w, back, pending)
+		if !errors.Is(err, errWatchZoneChanged) {
+			return ended, err
+		}
+	}
+	return false, watch.ErrZoneChanged
+}
+
+func (s *Store) endWatch(ctx context.Context, w watch.Watch, back *zone.Zone, pending *dispatch.Pending) (bool, error) {
+	vals := map[string]types.AttributeValue{":active": str(watch.StatusActive), ":ended": str(watch.StatusEnded), ":by": str(w.EndedBy)}
+	expr := "SET #s = :ended, endedBy = :by REMOVE GSI2PK, GSI2SK"
+	if w.EndedAt != nil {
+		vals[":at"] = str(formatTime(*w.EndedAt))
+		expr = "SET #s = :ended, endedBy = :by, endedAt = :at, endedEarly = :early REMOVE GSI2PK, GSI2SK"
+		vals[":early"] = &types.AttributeValueMemberBOOL{Value: w.EndedEarly}
+	}
+	items := []types.TransactWriteItem{{Update: &types.Update{TableName: aws.String(s.Table), Key: WatchKey(w.CommunityID, w.ID).av(),
+		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("#s = :active"),
+		ExpressionAttributeNames: map[string]string{"#s": "status"}, ExpressionAttributeValues: vals}}}
+	for _, rid := range w.ResidentIDs {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: UnderWatchKey(w.CommunityID, rid).av(),
+			ConditionExpression: aws.String("attribute_not_exists(PK) OR watchId = :w"), ExpressionAttributeValues: map[string]types.AttributeValue{":w": str(w.ID)}}})
+	}
+	zoneAt := -1
+	if back != nil {
+		var cur zoneItem
+		err := s.get(ctx, ZoneKey(w.CommunityID, w.HouseholdID), &cur)
+		if err != nil && !errors.Is(err, errNotFound) {
+			return false, err
+		}
+		// Staff's later change of the household's zone stays.
+		if err == nil && cur.Reason == watch.ReasonHomeIsolation {
+			puts, err := s.zonePuts(w.CommunityID, []zone.Zone{*back})
+			if err != nil {
+				return false, err
+			}
+			p := puts[0]
+			p.current.Put.ConditionExpression = aws.String("#r = :hi AND since = :since")
+			p.current.Put.ExpressionAttributeNames = map[string]string{"#r": "reason"}
+			p.current.Put.ExpressionAttributeValues = map[string]types.AttributeValue{":hi": str(watch.ReasonHomeIsolation), ":since": str(cur.Since)}
+			zoneAt = len(items)
+			items = append(items, p.current, p.log)
+		}
+	}
+	items, err := s.withPending(items, pending)
+	if err != nil {
+		return false, err
+	}
+	err = s.transact(ctx, items)
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		if failed(tce, 0) {
+			return false, nil // ended already
+		}
+		if zoneAt >= 0 && failed(tce, zoneAt) {
+			return false, errWatchZoneChanged
+		}
+	}
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return true, nil
+}
+
+// Watch reads one watch of a community.
+func (s *Store) Watch(ctx context.Context, cid, id string) (watch.Watch, error) {
+	var it watchItem
+	err := s.get(ctx, WatchKey(cid, id), &it)
+	if errors.Is(err, errNotFound) {
+		return watch.Watch{}, watch.ErrNotFound
+	}
+	if err != nil {
+		return watch.Watch{}, err
+	}
+	return it.domain(), nil
+}
+
+func collectWatches(out *[]watch.Watch) func(map[string]types.AttributeValue) error {
+	return func(av map[string]types.AttributeValue) error {
+		var it watchItem
+		if err := readRecord(av, &it); err != nil {
+			return err
+		}
+		*out = append(*out, it.domain())
+		return nil
+	}
+}
+
+// Watches reads a community's watches: one Query of its partition.
+func (s *Store) Watches(ctx context.Context, cid string) ([]watch.Watch, error) {
+	var out []watch.Watch
+	return out, s.queryPrefix(ctx, CommunityKey(cid).PK, "WATCH#", collectWatches(&out))
+}
+
+// DueWatches are the active watches ending at or before now (GSI2).
+func (s *Store) DueWatches(ctx context.Context, now time.Time) ([]watch.Watch, error) {
+	var out []watch.Watch
+	in := &dynamodb.QueryInput{
+		TableName: aws.String(s.Table), IndexName: aws.String("GSI2"),
+		KeyConditionExpression:    aws.String("GSI2PK = :pk AND GSI2SK <= :upto"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(WatchDueIndex(now, "", "").PK), ":upto": str(formatTime(now) + "#~")},
+	}
+	return out, s.queryAll(ctx, in, collectWatches(&out))
+}
