@@ -224,7 +224,11 @@ async function staffAndLane() {
   await lane.waitForSelector(".scanner video");
   await lane.evaluate(() => (window.__qr = "WIFI:S:guest;;"));
   await lane.waitForSelector("text=这个二维码不是预约码");
+  // The camera shows nothing until the scanner is open again: else it
+  // could read the refused code a second time (it did, on a busy CI).
+  await lane.evaluate(() => (window.__qr = ""));
   await lane.click("button.scan");
+  await lane.waitForSelector(".scanner video");
   const [scan] = await Promise.all([
     lane.waitForRequest((r) => r.url().endsWith(`/v1/rounds/${round}/checkins`) && r.method() === "POST"),
     lane.evaluate(() => (window.__qr = "https://example.cn/b?code=ZZ9ZZ9")),
@@ -352,6 +356,16 @@ async function staffAndLane() {
   out.screeningFeedback = download.suggestedFilename();
   expect(/核查反馈\.xlsx$/.test(out.screeningFeedback), `the feedback file, not ${out.screeningFeedback}`);
   await street.screenshot({ path: `${shots}/console-screening.png`, fullPage: false });
+
+  // 隔离: a resident found by phone put under home isolation: the
+  // household sealed and told; then ended early.
+  await street.click(".el-menu-item:has-text('隔离')");
+  await street.fill("input[name=watch-phone]", "13700000002");
+  await street.click("button:has-text('查找')");
+  await street.click("button.watch-open >> nth=0");
+  out.watchOpened = (await (await street.waitForSelector("text=/居家隔离 7 天，该户已封控/")).textContent()).trim();
+  await street.click("tr[data-watch]:has-text('居家隔离') button:has-text('解除')");
+  out.watchEnded = (await (await street.waitForSelector("text=/已解除居家隔离/")).textContent()).trim();
   await street.click(".el-menu-item:has-text('街道')");
   await street.waitForSelector(".street .community dd.sampled");
   await street.click(".community:has-text('酒泉路社区') button");

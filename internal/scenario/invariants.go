@@ -229,6 +229,12 @@ func (r *runner) invariants(ctx context.Context) error {
 			fmt.Sprintf("%d 行：任务 %d（应为 %d），待查找 %d（%d），不在本街道 %d（%d）；已核查 %d；反馈 %d 行，已填结果 %d 行，保持原表列：%s，完整证件号码 %d 个",
 				sc.Rows, sc.Tasks, sc.PlantedMatch, sc.ToFind, sc.PlantedToFind, sc.Unplaced, sc.PlantedUnplaced, sc.Verified, sc.BackRows, sc.Answered, yesNo(sc.BackHeader), sc.FullIDs))
 	}
+	if sc := r.rep.Screening; !sc.Skipped {
+		r.rep.hold("a measure at the door puts the person under watch, a home isolation seals the household", "入户核查的管控措施转为居家隔离/健康监测，居家隔离的住户封控",
+			sc.Measures > 0 && sc.Watches == sc.Measures && sc.IsolatedHouseholds > 0 && sc.SealedHouseholds == sc.IsolatedHouseholds,
+			fmt.Sprintf("%d measures, %d watches; %d households in home isolation, %d sealed as a household", sc.Measures, sc.Watches, sc.IsolatedHouseholds, sc.SealedHouseholds),
+			fmt.Sprintf("管控措施 %d 项，居家隔离/健康监测 %d 人；居家隔离 %d 户，按户封控 %d 户", sc.Measures, sc.Watches, sc.IsolatedHouseholds, sc.SealedHouseholds))
+	}
 	r.rep.hold("no full identity number kept", "不保存完整证件号码", ev.FullIDRefused,
 		fmt.Sprintf("the export's row with a full number refused: %t", ev.FullIDRefused),
 		fmt.Sprintf("导出文件中含完整证件号码的行被拒绝：%s", yesNo(ev.FullIDRefused)))

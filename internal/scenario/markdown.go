@@ -50,6 +50,8 @@ var zhWords = map[string]string{
 	"doors verified":          "入户核查",
 	"rows to find":            "待查找",
 	"rows outside the street": "不在本街道",
+	"people put under watch":  "居家隔离/健康监测人数",
+	"households isolated":     "居家隔离户数",
 	"invariants":              "不变量",
 	"switch back":             "恢复常态",
 	"costs":                   "费用",

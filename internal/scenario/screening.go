@@ -34,12 +34,19 @@ type Screening struct {
 	Mine     int `json:"mine"`
 	// Back: the file came back row for row in the sender's columns with
 	// every row answered; FullIDs are full identity numbers in it.
-	BackRows   int     `json:"backRows"`
-	BackHeader bool    `json:"backHeader"`
-	Answered   int     `json:"answered"`
-	FullIDs    int     `json:"fullIds"`
-	Seconds    float64 `json:"seconds"`
-	Skipped    bool    `json:"skipped"`
+	BackRows   int  `json:"backRows"`
+	BackHeader bool `json:"backHeader"`
+	Answered   int  `json:"answered"`
+	FullIDs    int  `json:"fullIds"`
+	// Measures are the doors answered with a measure that names a watch;
+	// Watches the watches they opened; IsolatedHouseholds the households
+	// of home isolation, SealedHouseholds those sealed as a household.
+	Measures           int     `json:"measures"`
+	Watches            int     `json:"watches"`
+	IsolatedHouseholds int     `json:"isolatedHouseholds"`
+	SealedHouseholds   int     `json:"sealedHouseholds"`
+	Seconds            float64 `json:"seconds"`
+	Skipped            bool    `json:"skipped"`
 }
 
 // chineseDigit writes a number digit by digit in Chinese (三零一).
@@ -176,8 +183,14 @@ func (r *runner) screening(ctx context.Context) error {
 	}
 	for i, t := range mine.Tasks {
 		body := map[string]string{"outcome": "found_home", "measure": "health_monitoring", "note": "已告知居家健康监测"}
-		if i%5 == 4 {
+		switch i % 5 {
+		case 4:
 			body = map[string]string{"outcome": "away", "where": "兰州新区"}
+		case 3:
+			body = map[string]string{"outcome": "found_home", "measure": "home_isolation", "note": "已贴封条"}
+		}
+		if body["measure"] != "" {
+			sc.Measures++
 		}
 		wg.Add(1)
 		go answer(t.ID, body)
@@ -217,11 +230,41 @@ func (r *runner) screening(ctx context.Context) error {
 			sc.FullIDs++
 		}
 	}
+	// Each measure opened its watch; each home isolation sealed its household.
+	var ws struct {
+		Watches []struct{ Ref, Kind, HouseholdID, Status string }
+	}
+	if err := r.call(ctx, "GET", "/v1/communities/"+r.rep.Community+"/watches?status=active", r.staff, nil, &ws); err != nil {
+		return err
+	}
+	isolated := map[string]bool{}
+	for _, w := range ws.Watches {
+		if strings.HasPrefix(w.Ref, sum.List.ID+"-") {
+			sc.Watches++
+			if w.Kind == "home_isolation" {
+				isolated[w.HouseholdID] = true
+			}
+		}
+	}
+	var zs struct {
+		Zones []struct{ HouseholdID, Level, Reason string }
+	}
+	if err := r.call(ctx, "GET", "/v1/communities/"+r.rep.Community+"/zones", r.staff, nil, &zs); err != nil {
+		return err
+	}
+	for _, z := range zs.Zones {
+		if isolated[z.HouseholdID] && z.Level == "sealed" && z.Reason == "home_isolation" {
+			sc.SealedHouseholds++
+		}
+	}
+	sc.IsolatedHouseholds = len(isolated)
 	sc.Seconds = time.Since(t0).Seconds()
 	r.count("list rows", sc.Rows)
 	r.count("doors verified", sc.Verified)
 	r.count("rows to find", sc.ToFind)
 	r.count("rows outside the street", sc.Unplaced)
+	r.count("people put under watch", sc.Watches)
+	r.count("households isolated", sc.IsolatedHouseholds)
 	return nil
 }
 

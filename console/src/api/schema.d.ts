@@ -760,6 +760,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/communities/{communityId}/watches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The community's people under watch, active first, by end
+         * @description Who: staff, admin.
+         */
+        get: operations["listWatches"];
+        put?: never;
+        /**
+         * Put people of one household under a watch (居家隔离, 健康监测)
+         * @description residentIds (of one household) or householdId (all its members). kind home_isolation seals the household (a household zone, sealed, reason home_isolation) while it lasts, where it was not sealed already; health_monitoring leaves the zones as they are. startsOn (default today, Beijing), days (default 7, at most 28), testDays (default 1, 4, 7 for a 7-day home isolation), the door's seal number, and why: screening (a screening task's measure opens one by itself), pooled_positive, arrival or staff. The household is texted (watch_started). A person is under one watch at a time: ALREADY_WATCHED names them. At its end (the jobs function's minute) the household gets its level back and is texted (watch_ended), once. Who: staff, admin.
+         */
+        post: operations["openWatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/watches/{watchId}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a watch before its time
+         * @description A negative retest, a transfer: the household gets its level back (unless staff changed it meanwhile) and is texted (watch_ended). Who: staff, admin.
+         */
+        post: operations["endWatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/communities/{communityId}/zones": {
         parameters: {
             query?: never;
@@ -3531,6 +3575,8 @@ export interface components {
              */
             verifiedAt?: string;
             verifiedBy?: string;
+            /** @description The watch the measure opened (home isolation, health monitoring). */
+            watchId?: string;
             where?: string;
             /**
              * @description Why a row is to find.
@@ -3861,6 +3907,48 @@ export interface components {
             skills: ("medical" | "driving" | "registration" | "disinfection" | "delivery" | "counselling" | "other")[];
             /** @enum {string} */
             status: "pending" | "approved" | "rejected" | "inactive";
+        };
+        Watch: {
+            communityId: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, Beijing time (+08:00).
+             */
+            createdAt: string;
+            createdBy: string;
+            days: number;
+            door: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, Beijing time (+08:00).
+             */
+            endedAt?: string;
+            endedBy?: string;
+            endedEarly?: boolean;
+            /**
+             * Format: date-time
+             * @description The start's midnight plus the days: the end job ends it then.
+             */
+            endsAt: string;
+            householdId: string;
+            id: string;
+            /** @enum {string} */
+            kind: "home_isolation" | "health_monitoring";
+            names: string[];
+            /** @enum {string} */
+            reason: "screening" | "pooled_positive" | "arrival" | "staff";
+            ref?: string;
+            residentIds: string[];
+            /** @description The door's seal or sensor number (门磁/封条). */
+            seal?: string;
+            /** @description The watch sealed the household (home isolation where it was not sealed already): its end gives the household its level back, unless staff changed it meanwhile. */
+            sealed: boolean;
+            /** Format: date */
+            startsOn: string;
+            /** @enum {string} */
+            status: "active" | "ended";
+            /** @description Days of the watch with a test (day 1 is the start). */
+            testDays: number[];
         };
         Window: {
             building: string;
@@ -9762,6 +9850,351 @@ export interface operations {
                 };
             };
             /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWatches: {
+        parameters: {
+            query?: {
+                /** @description Only these; all by default. */
+                status?: "active" | "ended";
+            };
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        watches: components["schemas"]["Watch"][];
+                    };
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    openWatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    days?: number;
+                    householdId?: string;
+                    /** @enum {string} */
+                    kind: "home_isolation" | "health_monitoring";
+                    /** @enum {string} */
+                    reason: "screening" | "pooled_positive" | "arrival" | "staff";
+                    ref?: string;
+                    residentIds?: string[];
+                    seal?: string;
+                    /** Format: date */
+                    startsOn?: string;
+                    testDays?: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watch"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: ALREADY_WATCHED, ZONE_CHANGED */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endWatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+                watchId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watch"];
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND, WATCH_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: WATCH_ENDED, ZONE_CHANGED */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
