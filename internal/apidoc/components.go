@@ -381,7 +381,7 @@ func coreComponents() openapi3.Schemas {
 			"room":        S(str(1, 16)),
 			"level":       S(describe(enum("sealed", "controlled", "precaution", "none"), "none: released. A household's effective level is the strictest zone covering it.")),
 			"since":       S(beijingTime()), "by": S(id("Who set it.")),
-			"reason": S(describe(enum("pooled_positive", "positive"), "Set by the system, not staff: pooled_positive, a pooled-positive tube's trace controls the households until their single samples release them; positive, a single sample came back positive and its household is sealed.")),
+			"reason": S(describe(enum("pooled_positive", "positive", "home_isolation"), "Set by the system, not staff: pooled_positive, a pooled-positive tube's trace controls the households until their single samples release them; positive, a single sample came back positive and its household is sealed; home_isolation, someone of the household is in home isolation (a watch).")),
 		}, "buildingId", "building", "level", "since", "by")),
 		"Notice": S(object(props{
 			"id": S(id("")), "communityId": S(id("")), "title": S(str(1, 40)), "body": S(str(1, 500)), "urgent": S(boolean()),

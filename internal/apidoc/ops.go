@@ -188,7 +188,7 @@ var coreOps = map[string]op{
 			"reason":      S(describe(str(1, 100), "Why: kept in the audit log.")),
 		}, "reason"),
 		answers: ok(ref("Resident")),
-		codes:   map[int][]string{404: {"RESIDENT_NOT_FOUND"}, 409: {"RESIDENT_EXISTS", "PHONE_TAKEN", "CHANGED_MEANWHILE", "RESIDENT_NOT_CURRENT"}}},
+		codes:   map[int][]string{404: {"RESIDENT_NOT_FOUND"}, 409: {"RESIDENT_EXISTS", "PHONE_TAKEN", "CHANGED_MEANWHILE", "RESIDENT_NOT_CURRENT", "UNDER_WATCH"}}},
 	"getHousehold": {summary: "A household: its door and its members (the household card)",
 		description: "Staff of its community and its street's admins (others: FORBIDDEN); care flags for those who see them.",
 		answers:     ok(S(object(props{"household": ref("Household"), "members": S(array(ref("Resident")))}, "household", "members"))),

@@ -100,11 +100,12 @@ var screeningOps = map[string]op{
 		answers:     ok(ref("ScreeningTask")),
 		codes:       map[int][]string{404: {"SCREENING_TASK_NOT_FOUND"}, 403: {"NOT_YOUR_TASK"}, 409: {"SCREENING_TASK_DONE", "SCREENING_TASK_CHANGED"}}},
 	"recordScreeningOutcome": {summary: "What the door found",
-		description: "outcome: found_home, away (with where), no_such_person, wrong_address (a row to find takes only the last two); measure: home_isolation, health_monitoring, transfer or none (none unless the person was found). The person the task is given to answers their open task once, and is answered what their own list shows (a DoorTask); staff may answer again (a correction) and are answered the task. 核查人 is the name of who answered. Audited.",
+		description: "outcome: found_home, away (with where), no_such_person, wrong_address (a row to find takes only the last two); measure: home_isolation, health_monitoring, transfer or none (none unless the person was found). found_home with home_isolation or health_monitoring opens that watch for the person (POST /watches; one of the same kind already there is named instead, one of another kind refuses: ALREADY_WATCHED), and the answer cannot then be changed away from it until staff end the watch (SCREENING_TASK_WATCHED). The person the task is given to answers their open task once, and is answered what their own list shows (a DoorTask); staff may answer again (a correction) and are answered the task. 核查人 is the name of who answered. Audited.",
 		body: object(props{"outcome": S(enum(screeningOutcomes...)), "where": S(str(0, 60)), "measure": S(enum(screeningMeasures...)),
 			"note": S(str(0, 200))}, "outcome"),
 		answers: ok(&openapi3.SchemaRef{Value: &openapi3.Schema{OneOf: openapi3.SchemaRefs{ref("ScreeningTask"), ref("DoorTask")}}}),
-		codes:   map[int][]string{404: {"SCREENING_TASK_NOT_FOUND"}, 403: {"NOT_YOUR_TASK"}, 409: {"SCREENING_TASK_DONE", "SCREENING_TASK_CHANGED"}}},
+		codes: map[int][]string{404: {"SCREENING_TASK_NOT_FOUND"}, 403: {"NOT_YOUR_TASK"},
+			409: {"SCREENING_TASK_DONE", "SCREENING_TASK_CHANGED", "SCREENING_TASK_WATCHED", "ALREADY_WATCHED", "ZONE_CHANGED"}}},
 }
 
 // watchComponents are the schemas of people under watch.
@@ -130,7 +131,7 @@ func watchComponents() openapi3.Schemas {
 // watchOps describe people under watch (居家隔离, 健康监测).
 var watchOps = map[string]op{
 	"openWatch": {summary: "Put people of one household under a watch (居家隔离, 健康监测)",
-		description: "residentIds (of one household) or householdId (all its members). kind home_isolation seals the household (a household zone, sealed, reason home_isolation) while it lasts, where it was not sealed already; health_monitoring leaves the zones as they are. startsOn (default today, Beijing), days (default 7, at most 28), testDays (default 1, 4, 7 for a 7-day home isolation), the door's seal number, and why: screening (a screening task's measure opens one by itself), pooled_positive, arrival or staff. The household is texted (watch_started). A person is under one watch at a time: ALREADY_WATCHED names them. At its end (the jobs function's minute) the household gets its level back and is texted (watch_ended), once.",
+		description: "residentIds (of one household) or householdId (all its members). kind home_isolation seals the household (a household zone, sealed, reason home_isolation) while it lasts, where it was not sealed already; health_monitoring leaves the zones as they are. startsOn (default today, Beijing; a home isolation today or earlier: it seals from its first day), days (default 7, at most 28), testDays (default 1, 4, 7 for a 7-day home isolation), the door's seal number, and why: screening (a screening task's measure opens one by itself), pooled_positive, arrival or staff. The household is texted (watch_started, with the days left). A person is under one watch at a time: ALREADY_WATCHED names them (and a person under one is not moved to another household: UNDER_WATCH). Two home isolations of a household share its seal: at the last one's end (the jobs function's minute) the household gets back the level and reason it had (unless staff changed it meanwhile) and is texted (watch_ended), once; a household still sealed is not told a release.",
 		body: object(props{
 			"residentIds": S(array(S(id(""))).WithMaxItems(12)), "householdId": S(id("")),
 			"kind": S(enum("home_isolation", "health_monitoring")), "startsOn": S(day()), "days": S(integer(0, 28)),

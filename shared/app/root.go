@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -431,8 +432,19 @@ func (o watchOpener) OpenWatch(ctx context.Context, p auth.Principal, cid string
 	// entry says who).
 	as := auth.Principal{UserID: p.UserID, Role: manifest.RoleStaff, CommunityID: cid}.Normalized()
 	w, err := o.r.Watch().Open(ctx, as, cid, watch.Input{ResidentIDs: residentIDs, Kind: kind, Reason: "screening", Ref: ref})
-	if errors.Is(err, watch.ErrWatched) {
-		return "", nil // under a watch already: that one stands
+	if !errors.Is(err, watch.ErrWatched) {
+		return w.ID, err
 	}
-	return w.ID, err
+	// Under a watch already: of the same kind, the task names it; of
+	// another, staff decide (ALREADY_WATCHED says so).
+	all, lerr := o.r.Watch().Store.Watches(ctx, cid)
+	if lerr != nil {
+		return "", lerr
+	}
+	for _, x := range all {
+		if x.Status == watch.StatusActive && x.Kind == kind && slices.Contains(x.ResidentIDs, residentIDs[0]) {
+			return x.ID, nil
+		}
+	}
+	return "", err
 }

@@ -151,6 +151,7 @@ var reasonsZH = [][2]string{
 	{"no such resident in this street", "本街道没有这位居民"},
 	{"a community of this street", "须为本街道的社区"},
 	{"only with outcome away", "仅在核查结果为不在本地时填写"},
+	{"where they are, with outcome away", "核查结果为不在本地时须填写去向"},
 	{"say who the row is first (match), or no_such_person or wrong_address", "请先确认此人是谁（匹配），或填查无此人、地址错误"},
 	{"none when the person was not found", "未找到此人时管控措施须为无"},
 	{"a time in the future", "须为将来的时间"},
@@ -167,6 +168,7 @@ var reasonsZH = [][2]string{
 	{"a date from 28 days ago to 7 days ahead", "须为28天前到7天后之间的日期"},
 	{"residents of one household of this community", "须为本社区同一户的居民"},
 	{"a watch that has not ended", "结束时间已过"},
+	{"today or earlier for a home isolation", "居家隔离须从今天或更早开始"},
 }
 
 type reasonPattern struct {

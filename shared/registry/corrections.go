@@ -58,7 +58,10 @@ var (
 	ErrResidentNotFound = apperr.New(apperr.KindNotFound, "RESIDENT_NOT_FOUND", "该居民不存在", "No such resident")
 	ErrResidentExists   = apperr.New(apperr.KindConflict, "RESIDENT_EXISTS", "该户已有同名居民", "The household has a resident of this name")
 	ErrChangedMeanwhile = apperr.New(apperr.KindConflict, "CHANGED_MEANWHILE", "数据已被他人修改，请刷新后重试", "Someone changed it meanwhile: reload and try again")
-	ErrNotCurrent       = apperr.New(apperr.KindConflict, "RESIDENT_NOT_CURRENT", "该居民已迁出或已故：请先标记为在住", "This resident moved out or died: mark them present first")
+	// ErrUnderWatch refuses to move a person under home isolation or
+	// health monitoring: the watch is ended first.
+	ErrUnderWatch = apperr.New(apperr.KindConflict, "UNDER_WATCH", "此人正在居家隔离或健康监测中，请先解除再迁移", "The person is under a watch: end it before the move")
+	ErrNotCurrent = apperr.New(apperr.KindConflict, "RESIDENT_NOT_CURRENT", "该居民已迁出或已故：请先标记为在住", "This resident moved out or died: mark them present first")
 )
 
 // statuses staff may set.

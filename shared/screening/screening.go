@@ -216,6 +216,8 @@ var (
 	ErrTaskChanged  = apperr.New(apperr.KindConflict, "SCREENING_TASK_CHANGED", "该任务刚被他人修改，请刷新后重试", "The task changed meanwhile: reload and try again")
 	ErrTaskDone     = apperr.New(apperr.KindConflict, "SCREENING_TASK_DONE", "该任务已核查完毕", "The task is verified already")
 	ErrNotYourTask  = apperr.New(apperr.KindForbidden, "NOT_YOUR_TASK", "这不是分派给您的任务", "The task is not yours")
+	ErrTaskWatched  = apperr.New(apperr.KindConflict, "SCREENING_TASK_WATCHED", "此人已按本任务居家隔离或健康监测，请先在隔离页解除再更改",
+		"The task's measure put the person under a watch: end it before changing the answer")
 )
 
 // EscalateAfter is how long after the first alert the whole office and

@@ -608,8 +608,16 @@ func TestTheVolunteerAtTheDoor(t *testing.T) {
 	if done.VerifiedBy != "志愿者甲" {
 		t.Errorf("verified by %q", done.VerifiedBy)
 	}
-	// Staff's correction is signed with the staff member's name.
-	if _, err := f.svc.Record(ctx, f.staff1, open[0].ID, screening.OutcomeInput{Outcome: "away", Where: "西安"}); err != nil {
+	// The answer opened a watch: it stands until staff end the watch, and
+	// an answer that would no longer name it is refused until then.
+	if done.WatchID == "" {
+		t.Fatalf("the home isolation opened no watch: %+v", done)
+	}
+	if _, err := f.svc.Record(ctx, f.staff1, open[0].ID, screening.OutcomeInput{Outcome: "away", Where: "西安"}); code(err) != "SCREENING_TASK_WATCHED" {
+		t.Errorf("a correction away from the watch: %v", err)
+	}
+	// Staff's correction (a note) is signed with the staff member's name.
+	if _, err := f.svc.Record(ctx, f.staff1, open[0].ID, screening.OutcomeInput{Outcome: "found_home", Measure: "home_isolation", Note: "门磁已装"}); err != nil {
 		t.Fatal(err)
 	}
 	if done, _ = f.st.Task(ctx, open[0].ID); done.VerifiedBy != "工作人员u-1" {

@@ -712,9 +712,12 @@ func (s *Service) Record(ctx context.Context, p auth.Principal, id string, in Ou
 	if !slices.Contains(Measures, in.Measure) {
 		fields = append(fields, apperr.FieldError{Field: "measure", Reason: "one of " + strings.Join(Measures, ", ")})
 	}
-	where, prob := safetext.Line(in.Where, 60, in.Outcome == OutcomeAway)
+	where, prob := safetext.Line(in.Where, 60, false)
 	if prob != "" {
 		fields = append(fields, apperr.FieldError{Field: "where", Reason: string(prob)})
+	}
+	if prob == "" && where == "" && in.Outcome == OutcomeAway {
+		fields = append(fields, apperr.FieldError{Field: "where", Reason: "where they are, with outcome away"})
 	}
 	if in.Outcome != OutcomeAway && where != "" {
 		fields = append(fields, apperr.FieldError{Field: "where", Reason: "only with outcome away"})
@@ -745,6 +748,11 @@ func (s *Service) Record(ctx context.Context, p auth.Principal, id string, in Ou
 	}
 	if by == "" {
 		by = p.UserID
+	}
+	// The watch this task opened stands until staff end it: an answer that
+	// would no longer name it is refused until then.
+	if t.WatchID != "" && (in.Outcome != t.Outcome || in.Measure != t.Measure) {
+		return nil, ErrTaskWatched
 	}
 	// A measure that names a watch opens it, before the answer is kept: a
 	// failure keeps neither, and the same answer again finds the watch.

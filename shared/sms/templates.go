@@ -60,7 +60,7 @@ var (
 		Text:   "{door}住户：按防控要求，您家有人需{kind}{days}天，请配合社区管理，每日早晚报告体温。",
 		Params: []Param{{"door", Text, 12}, {"kind", Text, 4}, {"days", Digits, 2}}}
 	watchEnded = &Template{Name: "watch_ended", Purpose: "watch", MaxParts: 1,
-		Text:   "{door}住户：{kind}期满解除，感谢配合。",
+		Text:   "{door}住户：{kind}已解除，感谢配合。",
 		Params: []Param{{"door", Text, 12}, {"kind", Text, 4}}}
 	// A published plan: the household's building, window and site.
 	roundWindow = &Template{Name: "round_window", Purpose: "booking", MaxParts: 1,

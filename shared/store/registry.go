@@ -441,14 +441,18 @@ func (s *Store) Household(ctx context.Context, hid string) (registry.Household, 
 			if err := readRecord(av, &it); err != nil {
 				return h, nil, err
 			}
-			h, found = it.domain(), true
+			// The Query reads every key that begins with the id: only this
+			// household's own, not one whose id merely starts the same.
+			if d := it.domain(); d.ID == hid {
+				h, found = d, true
+			}
 		case typeResident:
 			var it residentItem
 			if err := readRecord(av, &it); err != nil {
 				return h, nil, err
 			}
 			// Members are those who live there: not moved out, not deceased.
-			if r := it.domain(); r.Current() {
+			if r := it.domain(); r.Current() && r.HouseholdID == hid {
 				members = append(members, r)
 			}
 		}
@@ -834,6 +838,16 @@ func (s *Store) ApplyCorrection(ctx context.Context, c registry.Correction) erro
 		items = append(items, types.TransactWriteItem{Put: put})
 		roles = append(roles, kind)
 	}
+	// A person under a watch does not move: the watch and its lock are
+	// under the id the move leaves behind.
+	var watched []int
+	for _, r := range c.Residents {
+		if old, ok := before[r.ID]; ok && old.MovedTo == "" && r.MovedTo != "" {
+			watched = append(watched, len(items))
+			items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table),
+				Key: UnderWatchKey(r.CommunityID, r.ID).av(), ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+		}
+	}
 	for _, w := range c.Accounts {
 		cond := "attribute_not_exists(PK)"
 		vals := map[string]types.AttributeValue(nil)
@@ -857,8 +871,17 @@ func (s *Store) ApplyCorrection(ctx context.Context, c registry.Correction) erro
 	err := s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
+		for _, i := range watched {
+			if failed(tce, i) {
+				return registry.ErrUnderWatch
+			}
+		}
 		for i, k := range roles {
-			if !failed(tce, i) {
+			at := i
+			if k == isAccount {
+				at += len(watched) // the accounts' writes come after the checks
+			}
+			if !failed(tce, at) {
 				continue
 			}
 			switch {

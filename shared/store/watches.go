@@ -35,6 +35,7 @@ type watchItem struct {
 	Status      string   `dynamodbav:"status"`
 	Sealed      bool     `dynamodbav:"sealed"`
 	Before      string   `dynamodbav:"before,omitempty"`
+	BeforeWhy   string   `dynamodbav:"beforeReason,omitempty"`
 	CreatedAt   when     `dynamodbav:"createdAt"`
 	CreatedBy   string   `dynamodbav:"createdBy"`
 	EndedAt     string   `dynamodbav:"endedAt,omitempty"`
@@ -45,7 +46,7 @@ type watchItem struct {
 func (it watchItem) domain() watch.Watch {
 	return watch.Watch{ID: it.ID, CommunityID: it.CommunityID, HouseholdID: it.HouseholdID, Door: it.Door, ResidentIDs: it.ResidentIDs,
 		Names: it.Names, Kind: it.Kind, StartsOn: it.StartsOn, Days: it.Days, EndsAt: it.EndsAt.time(), TestDays: it.TestDays, Seal: it.Seal,
-		Reason: it.Reason, Ref: it.Ref, Status: it.Status, Sealed: it.Sealed, Before: it.Before, CreatedAt: it.CreatedAt.time(),
+		Reason: it.Reason, Ref: it.Ref, Status: it.Status, Sealed: it.Sealed, Before: it.Before, BeforeReason: it.BeforeWhy, CreatedAt: it.CreatedAt.time(),
 		CreatedBy: it.CreatedBy, EndedAt: optionalTime(it.EndedAt), EndedBy: it.EndedBy, EndedEarly: it.EndedEarly}
 }
 
@@ -61,7 +62,7 @@ func (s *Store) CreateWatch(ctx context.Context, w watch.Watch, z *zone.Zone, pe
 	av, err := record(watchItem{keys: keys{PK: k.PK, SK: k.SK, GSI2PK: due.PK, GSI2SK: due.SK, Type: "watch"}, ID: w.ID, CommunityID: w.CommunityID,
 		HouseholdID: w.HouseholdID, Door: w.Door, ResidentIDs: w.ResidentIDs, Names: w.Names, Kind: w.Kind, StartsOn: w.StartsOn, Days: w.Days,
 		EndsAt: stamp(w.EndsAt), TestDays: w.TestDays, Seal: w.Seal, Reason: w.Reason, Ref: w.Ref, Status: w.Status, Sealed: w.Sealed, Before: w.Before,
-		CreatedAt: stamp(w.CreatedAt), CreatedBy: w.CreatedBy})
+		BeforeWhy: w.BeforeReason, CreatedAt: stamp(w.CreatedAt), CreatedBy: w.CreatedBy})
 	if err != nil {
 		return err
 	}
@@ -110,20 +111,18 @@ func (s *Store) CreateWatch(ctx context.Context, w watch.Watch, z *zone.Zone, pe
 	return nil
 }
 
-// EndWatch ends an active watch, frees its people and, when back is set
-// and the household's zone is still the watch's, gives the household its
-// level back, with the texts, in one transaction.
-func (s *Store) EndWatch(ctx context.Context, w watch.Watch, back *zone.Zone, pending *dispatch.Pending) (bool, error) {
-	for range 3 {
-		ended, err := s.endWatch(ctx, w, back, pending)
-		if !errors.Is(err, errWatchZoneChanged) {
-			return ended, err
-		}
+// EndWatch ends an active watch, frees its people and, when back is set,
+// gives the household its level back while its zone is the one read (the
+// watches' seal, set at since), with the texts, in one transaction.
+func (s *Store) EndWatch(ctx context.Context, w watch.Watch, back *zone.Zone, since time.Time, pending *dispatch.Pending) (bool, error) {
+	ended, err := s.endWatch(ctx, w, back, since, pending)
+	if errors.Is(err, errWatchZoneChanged) {
+		return false, watch.ErrZoneChanged
 	}
-	return false, watch.ErrZoneChanged
+	return ended, err
 }
 
-func (s *Store) endWatch(ctx context.Context, w watch.Watch, back *zone.Zone, pending *dispatch.Pending) (bool, error) {
+func (s *Store) endWatch(ctx context.Context, w watch.Watch, back *zone.Zone, since time.Time, pending *dispatch.Pending) (bool, error) {
 	vals := map[string]types.AttributeValue{":active": str(watch.StatusActive), ":ended": str(watch.StatusEnded), ":by": str(w.EndedBy)}
 	expr := "SET #s = :ended, endedBy = :by REMOVE GSI2PK, GSI2SK"
 	if w.EndedAt != nil {
@@ -140,24 +139,17 @@ func (s *Store) endWatch(ctx context.Context, w watch.Watch, back *zone.Zone, pe
 	}
 	zoneAt := -1
 	if back != nil {
-		var cur zoneItem
-		err := s.get(ctx, ZoneKey(w.CommunityID, w.HouseholdID), &cur)
-		if err != nil && !errors.Is(err, errNotFound) {
+		puts, err := s.zonePuts(w.CommunityID, []zone.Zone{*back})
+		if err != nil {
 			return false, err
 		}
-		// Staff's later change of the household's zone stays.
-		if err == nil && cur.Reason == watch.ReasonHomeIsolation {
-			puts, err := s.zonePuts(w.CommunityID, []zone.Zone{*back})
-			if err != nil {
-				return false, err
-			}
-			p := puts[0]
-			p.current.Put.ConditionExpression = aws.String("#r = :hi AND since = :since")
-			p.current.Put.ExpressionAttributeNames = map[string]string{"#r": "reason"}
-			p.current.Put.ExpressionAttributeValues = map[string]types.AttributeValue{":hi": str(watch.ReasonHomeIsolation), ":since": str(cur.Since)}
-			zoneAt = len(items)
-			items = append(items, p.current, p.log)
-		}
+		// Staff's change of the household's zone since it was read stays.
+		p := puts[0]
+		p.current.Put.ConditionExpression = aws.String("#r = :hi AND since = :since")
+		p.current.Put.ExpressionAttributeNames = map[string]string{"#r": "reason"}
+		p.current.Put.ExpressionAttributeValues = map[string]types.AttributeValue{":hi": str(watch.ReasonHomeIsolation), ":since": str(formatTime(since))}
+		zoneAt = len(items)
+		items = append(items, p.current, p.log)
 	}
 	items, err := s.withPending(items, pending)
 	if err != nil {

@@ -67,13 +67,16 @@ type Watch struct {
 	Status      string    `json:"status"`
 	// Sealed says the watch sealed the household (home isolation where it
 	// was not sealed already); Before is the level it gives back.
-	Sealed     bool       `json:"sealed"`
-	Before     string     `json:"-"`
-	CreatedAt  time.Time  `json:"createdAt"`
-	CreatedBy  string     `json:"createdBy"`
-	EndedAt    *time.Time `json:"endedAt,omitempty"`
-	EndedBy    string     `json:"endedBy,omitempty"`
-	EndedEarly bool       `json:"endedEarly,omitempty"`
+	Sealed bool `json:"sealed"`
+	// Before and BeforeReason are the household zone's level and its
+	// reason (a trace's pooled_positive) before the household was sealed.
+	Before       string     `json:"-"`
+	BeforeReason string     `json:"-"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	CreatedBy    string     `json:"createdBy"`
+	EndedAt      *time.Time `json:"endedAt,omitempty"`
+	EndedBy      string     `json:"endedBy,omitempty"`
+	EndedEarly   bool       `json:"endedEarly,omitempty"`
 }
 
 // Input opens a watch: the residents (of one household), or the whole
@@ -101,9 +104,9 @@ type Store interface {
 	// ErrWatched names a person already watched.
 	CreateWatch(ctx context.Context, w Watch, z *zone.Zone, pending *dispatch.Pending) error
 	// EndWatch ends an active watch, frees its people and, when back is
-	// set, gives the household its level back (only while the zone is
-	// still the watch's); false when it had ended already.
-	EndWatch(ctx context.Context, w Watch, back *zone.Zone, pending *dispatch.Pending) (bool, error)
+	// set, gives the household its level back (only while its zone is the
+	// one read, set at since); false when it had ended already.
+	EndWatch(ctx context.Context, w Watch, back *zone.Zone, since time.Time, pending *dispatch.Pending) (bool, error)
 	Watch(ctx context.Context, cid, id string) (Watch, error)
 	Watches(ctx context.Context, cid string) ([]Watch, error)
 	// DueWatches are active watches whose end is at or before now.
@@ -162,6 +165,11 @@ func (s *Service) Open(ctx context.Context, p auth.Principal, cid string, in Inp
 	if err != nil || start.Before(chinatime.Midnight(now).AddDate(0, 0, -MaxDays)) || start.After(chinatime.Midnight(now).AddDate(0, 0, 7)) {
 		fields = append(fields, apperr.FieldError{Field: "startsOn", Reason: "a date from 28 days ago to 7 days ahead"})
 	}
+	// A home isolation seals the door from its first day: it starts today
+	// or earlier, never ahead.
+	if err == nil && in.Kind == KindHomeIsolation && start.After(chinatime.Midnight(now)) {
+		fields = append(fields, apperr.FieldError{Field: "startsOn", Reason: "today or earlier for a home isolation"})
+	}
 	seal, prob := safetext.Line(in.Seal, 32, false)
 	if prob != "" {
 		fields = append(fields, apperr.FieldError{Field: "seal", Reason: string(prob)})
@@ -208,7 +216,7 @@ func (s *Service) Open(ctx context.Context, p auth.Principal, cid string, in Inp
 			w.ResidentIDs, w.Names = append(w.ResidentIDs, m.ID), append(w.Names, m.Name)
 		}
 	}
-	if len(w.ResidentIDs) == 0 || (in.HouseholdID == "" && len(w.ResidentIDs) != len(want)) {
+	if len(w.ResidentIDs) == 0 || len(w.ResidentIDs) > MaxPeople || (in.HouseholdID == "" && len(w.ResidentIDs) != len(want)) {
 		return Watch{}, apperr.Validation.WithFields(apperr.FieldError{Field: "residentIds", Reason: "residents of one household of this community"})
 	}
 	if !w.EndsAt.After(now) {
@@ -216,17 +224,33 @@ func (s *Service) Open(ctx context.Context, p auth.Principal, cid string, in Inp
 	}
 	var z *zone.Zone
 	if w.Kind == KindHomeIsolation {
-		level, err := s.householdLevel(ctx, h)
+		cur, err := s.householdZone(ctx, h)
 		if err != nil {
 			return Watch{}, err
 		}
-		if level != zone.LevelSealed {
-			w.Sealed, w.Before = true, level
-			z = &zone.Zone{BuildingID: h.BuildingID, Building: h.BuildingName, HouseholdID: h.ID, Room: h.Room, Unit: h.Unit, Level: zone.LevelSealed,
-				Since: now, By: p.UserID, Reason: ReasonHomeIsolation}
+		switch {
+		case cur.Level == zone.LevelSealed && cur.Reason == ReasonHomeIsolation:
+			// Sealed by another home isolation of the household: this one
+			// shares the seal, and the last to end gives back what was.
+			others, err := s.active(ctx, cid, hid, "")
+			if err != nil {
+				return Watch{}, err
+			}
+			for _, o := range others {
+				if o.Sealed {
+					w.Sealed, w.Before, w.BeforeReason = true, o.Before, o.BeforeReason
+				}
+			}
+		case cur.Level != zone.LevelSealed:
+			w.Sealed, w.Before, w.BeforeReason = true, cur.Level, cur.Reason
+			z = &zone.Zone{BuildingID: h.BuildingID, Building: h.BuildingName, UnitID: registry.UnitID(h.BuildingID, h.Unit), Unit: h.Unit,
+				HouseholdID: h.ID, Room: h.Room, Level: zone.LevelSealed, Since: now, By: p.UserID, Reason: ReasonHomeIsolation}
 		}
 	}
-	msg, err := sms.WatchStarted(w.Door, kindWord(w.Kind), w.Days)
+	// The days still to go, as the household is told them: a watch
+	// entered late says what is left.
+	left := int(w.EndsAt.Sub(chinatime.Midnight(now)).Hours()/24 + 0.5)
+	msg, err := sms.WatchStarted(w.Door, kindWord(w.Kind), min(left, w.Days))
 	if err != nil {
 		return Watch{}, err
 	}
@@ -239,19 +263,34 @@ func (s *Service) Open(ctx context.Context, p auth.Principal, cid string, in Inp
 	return w.shown(), nil
 }
 
-// householdLevel is the level the household's own zone sets (none when
-// it has none): what a watch gives back at its end.
-func (s *Service) householdLevel(ctx context.Context, h registry.Household) (string, error) {
+// householdZone is the household's own zone (level none when it has
+// none): what a watch gives back at its end.
+func (s *Service) householdZone(ctx context.Context, h registry.Household) (zone.Zone, error) {
 	zs, err := s.Store.BuildingZones(ctx, h.CommunityID, h.BuildingID)
 	if err != nil {
-		return "", err
+		return zone.Zone{}, err
 	}
 	for _, z := range zs {
 		if z.HouseholdID == h.ID {
-			return z.Level, nil
+			return z, nil
 		}
 	}
-	return zone.LevelNone, nil
+	return zone.Zone{Level: zone.LevelNone}, nil
+}
+
+// active are a household's active home isolations but one (except).
+func (s *Service) active(ctx context.Context, cid, hid, except string) ([]Watch, error) {
+	all, err := s.Store.Watches(ctx, cid)
+	if err != nil {
+		return nil, err
+	}
+	var out []Watch
+	for _, w := range all {
+		if w.HouseholdID == hid && w.Status == StatusActive && w.Kind == KindHomeIsolation && w.ID != except {
+			out = append(out, w)
+		}
+	}
+	return out, nil
 }
 
 func kindWord(kind string) string {
@@ -361,29 +400,49 @@ func (s *Service) EndDue(ctx context.Context, now time.Time) (int, error) {
 	return n, errors.Join(errs...)
 }
 
-// end ends a watch, gives its household back the level it had (while the
-// zone is still the watch's) and tells it.
+// end ends a watch. The last home isolation of a household to end gives
+// it back the level (and reason) it had, while its zone is still the
+// watches' seal, and tells it; a household still sealed (by another home
+// isolation, or by staff) is not told a release. A health monitoring's end
+// is told.
 func (s *Service) end(ctx context.Context, w Watch, now time.Time, by string) (bool, error) {
 	h, members, err := s.Store.Household(ctx, w.HouseholdID)
 	if err != nil && !errors.Is(err, registry.ErrNotFound) {
 		return false, err
 	}
 	var back *zone.Zone
-	if w.Sealed {
-		before := w.Before
-		if before == "" {
-			before = zone.LevelNone
+	var since time.Time
+	tell := w.Kind == KindHealthMonitoring
+	if w.Kind == KindHomeIsolation && w.Sealed && h.ID != "" {
+		others, err := s.active(ctx, w.CommunityID, w.HouseholdID, w.ID)
+		if err != nil {
+			return false, err
 		}
-		back = &zone.Zone{BuildingID: h.BuildingID, Building: h.BuildingName, HouseholdID: w.HouseholdID, Room: h.Room, Unit: h.Unit, Level: before,
-			Since: now, By: by}
+		cur, err := s.householdZone(ctx, h)
+		if err != nil {
+			return false, err
+		}
+		if len(others) == 0 && cur.Level == zone.LevelSealed && cur.Reason == ReasonHomeIsolation {
+			before := w.Before
+			if before == "" {
+				before = zone.LevelNone
+			}
+			back = &zone.Zone{BuildingID: h.BuildingID, Building: h.BuildingName, UnitID: registry.UnitID(h.BuildingID, h.Unit), Unit: h.Unit,
+				HouseholdID: w.HouseholdID, Room: h.Room, Level: before, Reason: w.BeforeReason, Since: now, By: by}
+			since, tell = cur.Since, true
+		}
 	}
-	msg, err := sms.WatchEnded(w.Door, kindWord(w.Kind))
-	if err != nil {
-		return false, err
+	var texted []dispatch.Text
+	if tell {
+		msg, err := sms.WatchEnded(w.Door, kindWord(w.Kind))
+		if err != nil {
+			return false, err
+		}
+		texted = texts("watch-end:"+w.ID, members, msg)
 	}
 	w.Status, w.EndedAt, w.EndedBy = StatusEnded, &now, by
-	pending := dispatch.PendingTexts(ctx, now, texts("watch-end:"+w.ID, members, msg))
-	ended, err := s.Store.EndWatch(ctx, w, back, pending)
+	pending := dispatch.PendingTexts(ctx, now, texted)
+	ended, err := s.Store.EndWatch(ctx, w, back, since, pending)
 	if err != nil || !ended {
 		return false, err
 	}

@@ -235,3 +235,66 @@ func TestOpenRefuses(t *testing.T) {
 		t.Errorf("refused watches written: %+v", ws)
 	}
 }
+
+// TestWhatTheAttackFound: a helper's probes of the first version, kept.
+func TestWhatTheAttackFound(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	hi := watch.Input{Kind: watch.KindHomeIsolation, Reason: "staff"}
+	// A household id that only starts a real one, or a building's id, is
+	// no household: nothing is watched, nothing sealed.
+	for _, id := range []string{f.hid[:len(f.hid)-3], registry.BuildingOf(f.hid)} {
+		in := hi
+		in.HouseholdID = id
+		if _, err := f.svc.Open(ctx, f.staff, "c1", in); code(err) != "VALIDATION_FAILED" {
+			t.Errorf("householdId %q: %v", id, err)
+		}
+	}
+	// A home isolation does not start ahead: it seals from its first day.
+	ahead := hi
+	ahead.HouseholdID, ahead.StartsOn = f.hid, f.clock.Now().AddDate(0, 0, 3).Format(time.DateOnly)
+	if _, err := f.svc.Open(ctx, f.staff, "c1", ahead); code(err) != "VALIDATION_FAILED" {
+		t.Errorf("a home isolation three days ahead: %v", err)
+	}
+	// The household was under a trace's control: two of its people in
+	// home isolation, one after the other. The first to end leaves the
+	// seal (and tells no release); the last gives back the control with
+	// its reason, and tells it.
+	h, _, _ := f.st.Household(ctx, f.hid)
+	if _, err := f.root.Notices().SetZones(ctx, f.staff, "c1", notices.ZoneTargets{HouseholdIDs: []string{h.ID}, Reason: zone.ReasonPooledPositive}, zone.LevelControlled); err != nil {
+		t.Fatal(err)
+	}
+	first, second := hi, hi
+	first.ResidentIDs, first.Days, first.TestDays = []string{f.ids[0]}, 3, []int{1, 3}
+	second.ResidentIDs, second.Days, second.TestDays = []string{f.ids[1]}, 5, []int{1, 5}
+	w1, err := f.svc.Open(ctx, f.staff, "c1", first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w2, err := f.svc.Open(ctx, f.staff, "c1", second)
+	if err != nil || !w2.Sealed {
+		t.Fatalf("the second home isolation: %+v %v", w2, err)
+	}
+	if _, err := f.svc.End(ctx, f.staff, "c1", w1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if l, r := f.level(t); l != zone.LevelSealed || r != watch.ReasonHomeIsolation || f.texts("watch_ended") != 0 {
+		t.Errorf("after the first end: %s %s, %d release texts", l, r, f.texts("watch_ended"))
+	}
+	if _, err := f.svc.End(ctx, f.staff, "c1", w2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if l, r := f.level(t); l != zone.LevelControlled || r != zone.ReasonPooledPositive || f.texts("watch_ended") != 1 {
+		t.Errorf("after the last end: %s %s, %d release texts", l, r, f.texts("watch_ended"))
+	}
+	// A person under a watch does not move to another household.
+	mon := watch.Input{ResidentIDs: []string{f.ids[0]}, Kind: watch.KindHealthMonitoring, Reason: "arrival"}
+	if _, err := f.svc.Open(ctx, f.staff, "c1", mon); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := f.st.AccountByPhone(ctx, "13700000002")
+	to, why := other.HouseholdID, "搬家"
+	if _, err := f.root.Registry().UpdateResident(ctx, f.staff, f.ids[0], registry.ResidentChange{HouseholdID: &to, Reason: why}); code(err) != "UNDER_WATCH" {
+		t.Errorf("a move under a watch: %v", err)
+	}
+}

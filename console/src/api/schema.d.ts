@@ -775,7 +775,7 @@ export interface paths {
         put?: never;
         /**
          * Put people of one household under a watch (居家隔离, 健康监测)
-         * @description residentIds (of one household) or householdId (all its members). kind home_isolation seals the household (a household zone, sealed, reason home_isolation) while it lasts, where it was not sealed already; health_monitoring leaves the zones as they are. startsOn (default today, Beijing), days (default 7, at most 28), testDays (default 1, 4, 7 for a 7-day home isolation), the door's seal number, and why: screening (a screening task's measure opens one by itself), pooled_positive, arrival or staff. The household is texted (watch_started). A person is under one watch at a time: ALREADY_WATCHED names them. At its end (the jobs function's minute) the household gets its level back and is texted (watch_ended), once. Who: staff, admin.
+         * @description residentIds (of one household) or householdId (all its members). kind home_isolation seals the household (a household zone, sealed, reason home_isolation) while it lasts, where it was not sealed already; health_monitoring leaves the zones as they are. startsOn (default today, Beijing; a home isolation today or earlier: it seals from its first day), days (default 7, at most 28), testDays (default 1, 4, 7 for a 7-day home isolation), the door's seal number, and why: screening (a screening task's measure opens one by itself), pooled_positive, arrival or staff. The household is texted (watch_started, with the days left). A person is under one watch at a time: ALREADY_WATCHED names them (and a person under one is not moved to another household: UNDER_WATCH). Two home isolations of a household share its seal: at the last one's end (the jobs function's minute) the household gets back the level and reason it had (unless staff changed it meanwhile) and is texted (watch_ended), once; a household still sealed is not told a release. Who: staff, admin.
          */
         post: operations["openWatch"];
         delete?: never;
@@ -2024,7 +2024,7 @@ export interface paths {
         put?: never;
         /**
          * What the door found
-         * @description outcome: found_home, away (with where), no_such_person, wrong_address (a row to find takes only the last two); measure: home_isolation, health_monitoring, transfer or none (none unless the person was found). The person the task is given to answers their open task once, and is answered what their own list shows (a DoorTask); staff may answer again (a correction) and are answered the task. 核查人 is the name of who answered. Audited. Who: staff, admin, volunteer.
+         * @description outcome: found_home, away (with where), no_such_person, wrong_address (a row to find takes only the last two); measure: home_isolation, health_monitoring, transfer or none (none unless the person was found). found_home with home_isolation or health_monitoring opens that watch for the person (POST /watches; one of the same kind already there is named instead, one of another kind refuses: ALREADY_WATCHED), and the answer cannot then be changed away from it until staff end the watch (SCREENING_TASK_WATCHED). The person the task is given to answers their open task once, and is answered what their own list shows (a DoorTask); staff may answer again (a correction) and are answered the task. 核查人 is the name of who answered. Audited. Who: staff, admin, volunteer.
          */
         post: operations["recordScreeningOutcome"];
         delete?: never;
@@ -3980,10 +3980,10 @@ export interface components {
              */
             level: "sealed" | "controlled" | "precaution" | "none";
             /**
-             * @description Set by the system, not staff: pooled_positive, a pooled-positive tube's trace controls the households until their single samples release them; positive, a single sample came back positive and its household is sealed.
+             * @description Set by the system, not staff: pooled_positive, a pooled-positive tube's trace controls the households until their single samples release them; positive, a single sample came back positive and its household is sealed; home_isolation, someone of the household is in home isolation (a watch).
              * @enum {string}
              */
-            reason?: "pooled_positive" | "positive";
+            reason?: "pooled_positive" | "positive" | "home_isolation";
             room?: string;
             /**
              * Format: date-time
@@ -13510,7 +13510,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict: CHANGED_MEANWHILE, PHONE_TAKEN, RESIDENT_EXISTS, RESIDENT_NOT_CURRENT */
+            /** @description Conflict: CHANGED_MEANWHILE, PHONE_TAKEN, RESIDENT_EXISTS, RESIDENT_NOT_CURRENT, UNDER_WATCH */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -16954,7 +16954,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict: SCREENING_TASK_CHANGED, SCREENING_TASK_DONE */
+            /** @description Conflict: ALREADY_WATCHED, SCREENING_TASK_CHANGED, SCREENING_TASK_DONE, SCREENING_TASK_WATCHED, ZONE_CHANGED */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
