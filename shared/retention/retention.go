@@ -28,6 +28,7 @@ var Sets = []Set{
 	{Name: "orders", Holds: "supply orders with their lines, door codes and history"},
 	{Name: "checkins", Holds: "volunteers' check-ins and served hours, from the emergency's first month to its last"},
 	{Name: "noticeSends", Holds: "which phone each notice was texted to, and which household acknowledged it"},
+	{Name: "watches", Holds: "people under home isolation or health monitoring: who, their door, days, test days, seal, why"},
 }
 
 // Set is one kind of personal data.

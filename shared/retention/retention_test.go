@@ -28,6 +28,7 @@ import (
 	"github.com/fangxian/fangxian/shared/store"
 	"github.com/fangxian/fangxian/shared/supplies"
 	"github.com/fangxian/fangxian/shared/volunteers"
+	"github.com/fangxian/fangxian/shared/watch"
 )
 
 func TestMain(m *testing.M) { os.Exit(dynamolocal.RunTests(m)) }
@@ -126,6 +127,9 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	if f.help, err = hs.CloseRequest(ctx, f.staff, h.ID, "已送医"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := root.Watch().Open(ctx, f.staff, "c1", watch.Input{ResidentIDs: []string{f.resident.UserID}, Kind: watch.KindHealthMonitoring, Reason: "staff"}); err != nil {
 		t.Fatal(err)
 	}
 	in, out := now.Add(-3*time.Hour), now.Add(-time.Hour)

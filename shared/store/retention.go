@@ -272,6 +272,21 @@ func (s *Store) expiryTargets(ctx context.Context, r retention.Record, set strin
 			return nil
 		})
 		return out, err
+	case "watches":
+		// Each watch opened during the emergency, one by one: the
+		// community's partition holds the register's items too.
+		err := s.queryPrefix(ctx, CommunityKey(cid).PK, "WATCH#", func(av map[string]types.AttributeValue) error {
+			at, ok := av["createdAt"].(*types.AttributeValueMemberS)
+			sk := av["SK"].(*types.AttributeValueMemberS).Value
+			if !ok {
+				return nil
+			}
+			if t := parseTime(at.Value); !t.Before(r.From) && !t.After(r.EndedAt) {
+				out = append(out, target{pk: CommunityKey(cid).PK, prefix: sk})
+			}
+			return nil
+		})
+		return out, err
 	}
 	return nil, errors.New("store: no such set of personal data: " + set)
 }

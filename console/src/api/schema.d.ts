@@ -8222,7 +8222,7 @@ export interface operations {
                         expiry?: {
                             communityId: string;
                             days: number;
-                            done: ("bookings" | "temperatures" | "help" | "orders" | "checkins" | "noticeSends")[];
+                            done: ("bookings" | "temperatures" | "help" | "orders" | "checkins" | "noticeSends" | "watches")[];
                             /**
                              * Format: date-time
                              * @description RFC 3339, Beijing time (+08:00).
@@ -8265,7 +8265,7 @@ export interface operations {
                             holds: string;
                             marked: number;
                             /** @enum {string} */
-                            name: "bookings" | "temperatures" | "help" | "orders" | "checkins" | "noticeSends";
+                            name: "bookings" | "temperatures" | "help" | "orders" | "checkins" | "noticeSends" | "watches";
                         }[];
                     };
                 };
