@@ -148,14 +148,13 @@ func (s *Store) ClaimScreeningList(ctx context.Context, l screening.List) (scree
 	if err != nil {
 		return screening.List{}, false, err
 	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
+	written, err := s.putIfAbsent(ctx, av)
+	if err != nil {
+		return screening.List{}, false, err
+	}
+	if !written {
 		stored, err := s.ScreeningList(ctx, l.ID)
 		return stored, false, err
-	}
-	if err != nil {
-		return screening.List{}, false, unavailable(err)
 	}
 	return l, true, nil
 }
@@ -169,12 +168,8 @@ func (s *Store) SaveScreeningTasks(ctx context.Context, l screening.List, tasks 
 		if err != nil {
 			return err
 		}
-		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
-		var exists *types.ConditionalCheckFailedException
-		if err == nil || errors.As(err, &exists) {
-			return nil
-		}
-		return unavailable(err)
+		_, err = s.putIfAbsent(ctx, av)
+		return err
 	})
 }
 
@@ -192,12 +187,8 @@ func (s *Store) FinishScreeningList(ctx context.Context, l screening.List, parts
 		if err != nil {
 			return err
 		}
-		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
-		var exists *types.ConditionalCheckFailedException
-		if err == nil || errors.As(err, &exists) {
-			return nil
-		}
-		return unavailable(err)
+		_, err = s.putIfAbsent(ctx, av)
+		return err
 	})
 	if err != nil {
 		return err
@@ -394,4 +385,18 @@ func (s *Store) ScreeningVolunteer(ctx context.Context, cid, vid string, at time
 		}
 	}
 	return "", false, nil
+}
+
+// putIfAbsent writes an item where there is none: false, and no error,
+// when one is there already.
+func (s *Store) putIfAbsent(ctx context.Context, av map[string]types.AttributeValue) (bool, error) {
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	var exists *types.ConditionalCheckFailedException
+	if errors.As(err, &exists) {
+		return false, nil
+	}
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return true, nil
 }
