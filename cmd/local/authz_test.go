@@ -92,6 +92,13 @@ var allowed = map[string][]string{
 	"openWatch":              {staffA, adminA},
 	"listWatches":            {staffA, adminA},
 	"endWatch":               {staffA, adminA},
+	"enterWatchCheck":        {staffA, adminA},
+	"watchDoors":             {staffA, adminA},
+	"createTransfer":         {staffA, adminA},
+	"listTransfers":          {staffA, adminA},
+	"getTransfer":            {staffA, adminA},
+	"setTransferStatus":      {staffA, adminA},
+	"returnTransfer":         {staffA, adminA},
 	"getHousehold":           {staffA, adminA},
 	"createStaff":            {adminA},
 	"createCommunity":        {adminA},
@@ -224,6 +231,10 @@ var bodies = map[string]struct{ contentType, body string }{
 	"matchScreeningTask":     {"application/json", `{"residentId":"RESIDENT"}`},
 	"recordScreeningOutcome": {"application/json", `{"outcome":"wrong_address"}`},
 	"openWatch":              {"application/json", `{"householdId":"HOUSEHOLD","kind":"health_monitoring","reason":"staff"}`},
+	"enterWatchCheck":        {"application/json", `{"residentId":"RESIDENT","celsius":36.6,"symptoms":["none"]}`},
+	"createTransfer":         {"application/json", `{"residentIds":["RESIDENT"],"pickup":"东门","at":"WHEN_AT","destination":"集中隔离点"}`},
+	"setTransferStatus":      {"application/json", `{"status":"ready"}`},
+	"returnTransfer":         {"application/json", `{"at":"WHEN_AT"}`},
 	"patchSite":              {"application/json", `{"lanes":3}`},
 	"callBuilding":           {"application/json", `{}`},
 	"saveRoundNote":          {"application/json", `{"text":"复盘"}`},
@@ -384,7 +395,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := strings.NewReplacer("{watchId}", watched.ID, "{listId}", listed.List.ID, "{taskId}", task, "TASK", task, "{runId}", run.ID, "{stepId}", "s1", "{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
+	// A batch to central quarantine of the resident, for the transfer ops.
+	when := time.Now().Add(time.Hour).Format(time.RFC3339)
+	moved, err := d.root.Watch().CreateTransfer(ctx, staff, "ca", watch.TransferInput{ResidentIDs: []string{resident.UserID}, Pickup: "东门", At: when, Destination: "集中隔离点"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := strings.NewReplacer("{transferId}", moved.ID, "WHEN_AT", when, "{watchId}", watched.ID, "{listId}", listed.List.ID, "{taskId}", task, "TASK", task, "{runId}", run.ID, "{stepId}", "s1", "{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
 		"{itemId}", item.ID, "{orderId}", order.ID, "{helpId}", helpReq.ID, "MERCHANT", merchant.ID, "ITEM", item.ID,
 		"{bookingId}", booking.BookingID(round.ID, resident.UserID), "{residentId}", resident.UserID,
 		"{siteId}", booking.SiteOf(slots[0].ID), "{buildingId}", registry.BuildingOf(resident.UserID), "{noticeId}", notice.ID, "SLOT", slots[0].ID, "RESIDENT", resident.UserID,

@@ -364,8 +364,31 @@ async function staffAndLane() {
   await street.click("button:has-text('查找')");
   await street.click("button.watch-open >> nth=0");
   out.watchOpened = (await (await street.waitForSelector("text=/居家隔离 7 天，该户已封控/")).textContent()).trim();
-  await street.click("tr[data-watch]:has-text('居家隔离') button:has-text('解除')");
+  // A reading taken at the door with a cough: the window's check, staff
+  // alerted, the door on today's list.
+  const row = "tr[data-watch]:has-text('居家隔离')";
+  await street.fill(`${row} input[name=check-celsius]`, "37.9");
+  await street.selectOption(`${row} select[name=check-symptom]`, "cough");
+  await street.click(`${row} button.check-enter`);
+  out.watchChecked = (await (await street.waitForSelector("text=/已录入.间体温 37.9℃，已提醒工作人员/")).textContent()).trim();
+  await street.waitForSelector(`${row} .el-tag--danger:has-text('37.9℃ 咳嗽')`);
+  out.watchDoor = (await (await street.waitForSelector(".watch-doors tr[data-visit]:has-text('咳嗽')")).textContent()).trim();
+  await street.screenshot({ path: `${shots}/console-watches.png`, fullPage: false });
+  await street.click(`${row} button:has-text('解除')`);
   out.watchEnded = (await (await street.waitForSelector("text=/已解除居家隔离/")).textContent()).trim();
+  // 转运: the same resident put on a batch, told, and moved on a step.
+  await street.click("button.transfer-add >> nth=0");
+  // An hour from now on the page's own clock and time zone.
+  const inAnHour = await street.evaluate(() => {
+    const d = new Date(Date.now() + 3600e3);
+    return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  });
+  await street.fill("input[name=transfer-at]", inAnHour);
+  await street.fill("input[name=transfer-destination]", "集中隔离点");
+  await street.click("button.transfer-make");
+  out.transferMade = (await (await street.waitForSelector("text=/转运 1 人：已短信通知/")).textContent()).trim();
+  await street.click(".transfers [data-transfer] button.transfer-next >> nth=0");
+  await street.waitForSelector(".transfers [data-transfer] .el-tag:has-text('已准备')");
   await street.click(".el-menu-item:has-text('街道')");
   await street.waitForSelector(".street .community dd.sampled");
   await street.click(".community:has-text('酒泉路社区') button");

@@ -418,9 +418,11 @@ func coreComponents() openapi3.Schemas {
 		}, "householdId", "building", "unit", "room")),
 		"Reading": S(object(props{
 			"residentId": S(id("")), "celsius": S(number(34, 43)), "at": S(beijingTime()),
-			"fever":   S(describe(boolean(), "37.3 °C or more, after rounding to a tenth.")),
-			"peak":    S(describe(number(34, 43), "The day's highest reading.")),
-			"feverAt": S(describe(beijingTime(), "When the day's first fever was reported: staff were alerted then, once.")),
+			"fever":    S(describe(boolean(), "37.3 °C or more, after rounding to a tenth.")),
+			"peak":     S(describe(number(34, 43), "The day's highest reading.")),
+			"feverAt":  S(describe(beijingTime(), "When the day's first fever was reported: staff were alerted then, once.")),
+			"symptoms": S(describe(array(S(enum(symptomCodes...))), "The latest reading's symptoms (kept only when there is one).")),
+			"watched":  S(describe(boolean(), "The reading was also the check of the person's watch (in the report's answer).")),
 		}, "residentId", "celsius", "at", "fever", "peak")),
 		"TemperatureDay": S(object(props{
 			"day":      S(day()),

@@ -124,9 +124,54 @@ func watchComponents() openapi3.Schemas {
 			"sealed":    S(describe(boolean(), "The watch sealed the household (home isolation where it was not sealed already): its end gives the household its level back, unless staff changed it meanwhile.")),
 			"createdAt": S(beijingTime()), "createdBy": S(id("")), "endedAt": S(beijingTime()), "endedBy": S(id("")),
 			"endedEarly": S(boolean()),
+			"today":      S(describe(array(ref("WatchCheck")), "Its people's checks of today, in the list's answer: readings, and windows missed.")),
 		}, "id", "communityId", "householdId", "door", "residentIds", "names", "kind", "startsOn", "days", "endsAt", "testDays", "reason", "status", "sealed", "createdAt", "createdBy")),
+		"WatchCheck": S(object(props{
+			"watchId": S(id("")), "residentId": S(id("")), "day": S(day()),
+			"window":   S(describe(enum("am", "pm"), "Morning (a reading before 14:00 Beijing; missed at 12:00) or evening (missed at 21:00).")),
+			"celsius":  S(number(34, 43)),
+			"symptoms": S(array(S(enum(symptomCodes...)))),
+			"at":       S(describe(beijingTime(), "When the reading was taken; absent for a window missed and never reported.")),
+			"by":       S(enum("self", "staff")),
+			"missed":   S(describe(boolean(), "The window closed without a reading (the jobs function's minute marks it): the door is on the day's list, also when a reading came later.")),
+			"alerted":  S(describe(boolean(), "Staff were texted a fever (37.3 °C or more) or symptom of this window (watch_alert), once a person and window.")),
+		}, "watchId", "residentId", "day", "window")),
+		"Transfer": S(object(props{
+			"id": S(id("")), "communityId": S(id("")),
+			"leg":      S(describe(enum("out", "back"), "To central quarantine, or the return trip (returnOf names the batch).")),
+			"returnOf": S(id("")),
+			"pickup":   S(str(1, 32)), "at": S(describe(beijingTime(), "When to be at the pickup point.")), "destination": S(str(1, 32)),
+			"people": S(array(S(object(props{
+				"residentId": S(id("")), "name": S(str(0, 32)), "householdId": S(id("")), "door": S(str(0, 64)),
+				"phone":  S(describe(phone(), "The phone the person was texted on (their own, or their household's).")),
+				"status": S(describe(enum("notified", "ready", "boarded", "arrived", "exempted"), "Forward only; exempted (with a reason) from any but arrived.")),
+				"reason": S(str(0, 64)), "at": S(beijingTime()), "by": S(id("")),
+			}, "residentId", "name", "householdId", "door", "status")))),
+			"leftBehind": S(describe(array(S(object(props{
+				"kind": S(enum("elderly", "child", "pet", "other")), "residentId": S(id("")), "name": S(str(0, 32)),
+				"householdId": S(id("")), "door": S(str(0, 64)), "note": S(str(0, 64)),
+				"helpId": S(describe(id(""), "The help request raised for it (kind other, its deadline and escalation): absent until it is; the jobs function's minute raises what the batch's own call could not.")),
+			}, "kind", "householdId", "door"))), "Dependants the batch leaves at home without their carer.")),
+			"createdAt": S(beijingTime()), "createdBy": S(id("")),
+		}, "id", "communityId", "leg", "pickup", "at", "destination", "people", "leftBehind", "createdAt", "createdBy")),
+		"WatchDoors": S(object(props{
+			"day": S(day()),
+			"visits": S(array(S(object(props{
+				"watchId": S(id("")), "householdId": S(id("")), "door": S(str(0, 64)), "kind": S(enum("home_isolation", "health_monitoring")),
+				"missed": S(array(S(object(props{
+					"residentId": S(id("")), "name": S(str(0, 32)), "window": S(enum("am", "pm")),
+					"reportedLater": S(describe(boolean(), "A reading came after the window closed.")),
+				}, "residentId", "name", "window", "reportedLater")))),
+				"alerts":  S(describe(array(ref("WatchCheck")), "Readings of the day with a fever or a symptom.")),
+				"testDay": S(describe(integer(1, 28), "The watch's day number when it is one of its test days: sample these people at the door.")),
+				"sample":  S(array(S(id("")))),
+			}, "watchId", "householdId", "door", "kind", "missed", "alerts")))),
+		}, "day", "visits")),
 	}
 }
+
+// symptomCodes are the symptoms a check may name.
+var symptomCodes = []string{"fever", "cough", "fatigue", "sore_throat", "diarrhoea", "smell_taste", "none"}
 
 // watchOps describe people under watch (居家隔离, 健康监测).
 var watchOps = map[string]op{
@@ -142,6 +187,37 @@ var watchOps = map[string]op{
 	"listWatches": {summary: "The community's people under watch, active first, by end",
 		query:   []param{{name: "status", schema: enum("active", "ended"), description: "Only these; all by default."}},
 		answers: ok(list("watches", ref("Watch"), false))},
+	"enterWatchCheck": {summary: "Enter a reading taken at the door for a person under watch",
+		description: "celsius and symptoms (codes: fever, cough, fatigue, sore_throat, diarrhoea, smell_taste, none; none alone) for a window: now's by default, or an earlier day and window (am, pm) of the watch's days that has begun (CHECK_OUTSIDE_WATCH otherwise). The window's reading is replaced; a window marked missed stays marked. The window's first fever (37.3 °C or more) or symptom texts the community's staff (watch_alert), once a person and window. Residents report their own through POST /v1/me/temperatures (or SMS 体温 36.5 无 / 体温 37.8 咳嗽): a person under watch has it as the window's check.",
+		body: object(props{"residentId": S(id("")), "celsius": S(number(34, 43)), "symptoms": S(array(S(enum(symptomCodes...))).WithMaxItems(7)),
+			"day": S(day()), "window": S(enum("am", "pm"))}, "residentId", "celsius"),
+		answers: created(ref("WatchCheck")), codes: map[int][]string{400: {"CHECK_OUTSIDE_WATCH", "NOT_UNDER_WATCH", "IMPLAUSIBLE_TEMPERATURE"}, 404: {"WATCH_NOT_FOUND"}, 409: {"WATCH_ENDED", "CHECK_IN_PROGRESS"}}},
+	"watchDoors": {summary: "A day's doors to visit among the people under watch",
+		description: "Each watched door with a window missed (marked by the jobs function's minute: the morning at 12:00, the evening at 21:00 Beijing), a fever or symptom reported, or a test day (sample its people at the door), in door order.",
+		query:       []param{{name: "day", schema: day(), description: "YYYY-MM-DD (Beijing); default today."}},
+		answers:     ok(ref("WatchDoors"))},
+	"createTransfer": {summary: "Take people to central quarantine (转运)",
+		description: "residentIds (1 to 50, of this community; none in another open batch: ALREADY_IN_TRANSFER names them), the pickup point, the time (an hour ago to 7 days ahead) and the destination. Each person is texted (transfer_notice: time, place, destination, what to bring) on their own phone or their household's, in the batch's own write. leftBehind names who stays without a carer: a resident of a transferred person's household (elderly, child, other), or the household itself (a pet); each becomes a help request of the community (kind other), with its deadline and escalation.",
+		body: object(props{
+			"residentIds": S(array(S(id(""))).WithMinItems(1).WithMaxItems(50)), "pickup": S(str(1, 32)), "at": S(anyTime()), "destination": S(str(1, 32)),
+			"leftBehind": S(array(S(object(props{"kind": S(enum("elderly", "child", "pet", "other")), "residentId": S(id("")), "householdId": S(id("")), "note": S(str(0, 64))}, "kind"))).WithMaxItems(50)),
+		}, "residentIds", "pickup", "at", "destination"),
+		answers: created(ref("Transfer")), codes: map[int][]string{409: {"ALREADY_IN_TRANSFER"}}},
+	"listTransfers": {summary: "The community's transfer batches, newest first",
+		answers: ok(list("transfers", ref("Transfer"), false))},
+	"getTransfer": {summary: "One transfer batch, or the transfer team's sheet",
+		query: []param{formatParam},
+		answers: []answer{{status: 200, schema: ref("Transfer")},
+			{status: 200, csv: true, description: "With ?format=csv or xlsx: 序号, 姓名, 住址, 联系电话, 集合地点, 集合时间, 目的地, 状态, 备注, then the dependants left behind."}},
+		codes: map[int][]string{404: {"TRANSFER_NOT_FOUND"}}},
+	"setTransferStatus": {summary: "Move a person of a batch on",
+		description: "notified → ready → boarded → arrived, forward only (steps may be skipped; the same step again changes nothing), or exempted with a reason from any but arrived. Arrived or exempted frees the person for another batch.",
+		body:        object(props{"status": S(enum("ready", "boarded", "arrived", "exempted")), "reason": S(str(0, 64))}, "status"),
+		answers:     ok(ref("Transfer")), codes: map[int][]string{404: {"TRANSFER_NOT_FOUND", "NOT_IN_TRANSFER"}, 409: {"TRANSFER_STATUS_BACKWARDS", "TRANSFER_CHANGED"}}},
+	"returnTransfer": {summary: "The return trip of a batch",
+		description: "A new batch (leg back, returnOf this one) of its people who arrived, picked up where they were taken by default and bound for home (原住址), each texted again.",
+		body:        object(props{"at": S(anyTime()), "pickup": S(str(0, 32)), "destination": S(str(0, 32))}, "at"),
+		answers:     created(ref("Transfer")), codes: map[int][]string{404: {"TRANSFER_NOT_FOUND"}, 409: {"NONE_ARRIVED", "ALREADY_IN_TRANSFER"}}},
 	"endWatch": {summary: "End a watch before its time",
 		description: "A negative retest, a transfer: the household gets its level back (unless staff changed it meanwhile) and is texted (watch_ended).",
 		answers:     ok(ref("Watch")), codes: map[int][]string{404: {"WATCH_NOT_FOUND"}, 409: {"WATCH_ENDED", "ZONE_CHANGED"}}},

@@ -235,6 +235,18 @@ func (r *runner) invariants(ctx context.Context) error {
 			fmt.Sprintf("%d measures, %d watches; %d households in home isolation, %d sealed as a household", sc.Measures, sc.Watches, sc.IsolatedHouseholds, sc.SealedHouseholds),
 			fmt.Sprintf("管控措施 %d 项，居家隔离/健康监测 %d 人；居家隔离 %d 户，按户封控 %d 户", sc.Measures, sc.Watches, sc.IsolatedHouseholds, sc.SealedHouseholds))
 	}
+	if wc := r.rep.WatchChecks; !wc.Skipped {
+		r.rep.hold("every watched person's windows are reported or on the door list", "居家隔离/健康监测人员每日两次报告：已报告或列入上门名单",
+			wc.People > 0 && wc.Windows > 0 && wc.Covered == wc.Windows && wc.Missed > 0 && wc.Alerts == 1 && wc.AlertTexts == 1,
+			fmt.Sprintf("%d people, %d windows: %d reported or on the list (%d missed, %d doors); fevers or symptoms on the list %d, staff texted %d", wc.People, wc.Windows, wc.Covered, wc.Missed, wc.Doors, wc.Alerts, wc.AlertTexts),
+			fmt.Sprintf("%d 人，%d 个报告时段：已报告或列入名单 %d 个（未报 %d 个，上门 %d 户）；发热或有症状 %d 人次，提醒工作人员短信 %d 条", wc.People, wc.Windows, wc.Covered, wc.Missed, wc.Doors, wc.Alerts, wc.AlertTexts))
+	}
+	if tr := r.rep.Transfers; !tr.Skipped {
+		r.rep.hold("no transfer person untold, the parent left behind a help request", "转运人员全部收到通知，留守老人已建求助单",
+			tr.People == 3 && tr.Told == tr.People && tr.Arrived == tr.People && tr.LeftBehind == 1 && tr.CareRaised == 1,
+			fmt.Sprintf("%d people: %d told, %d arrived; %d left behind, %d with a help request", tr.People, tr.Told, tr.Arrived, tr.LeftBehind, tr.CareRaised),
+			fmt.Sprintf("转运 %d 人：已通知 %d 人，已送达 %d 人；留守 %d 人，已建求助单 %d 人", tr.People, tr.Told, tr.Arrived, tr.LeftBehind, tr.CareRaised))
+	}
 	r.rep.hold("no full identity number kept", "不保存完整证件号码", ev.FullIDRefused,
 		fmt.Sprintf("the export's row with a full number refused: %t", ev.FullIDRefused),
 		fmt.Sprintf("导出文件中含完整证件号码的行被拒绝：%s", yesNo(ev.FullIDRefused)))

@@ -39,6 +39,8 @@ type Report struct {
 	Evening           Evening          `json:"evening"`
 	Register          Register         `json:"register"`
 	Screening         Screening        `json:"screening"`
+	WatchChecks       WatchChecks      `json:"watchChecks"`
+	Transfers         Transfers        `json:"transfers"`
 	Invariants        []Invariant      `json:"invariants"`
 	Cost              *Cost            `json:"cost,omitempty"`
 

@@ -123,6 +123,8 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		{"evening: results and a pooled-positive trace", r.evening},
 		{"night: the register corrected at the door", r.register},
 		{"night: the district's screening list verified door by door", r.screening},
+		{"night: people under watch report morning and evening", r.watchChecks},
+		{"night: three people transferred to central quarantine", r.transfers},
 		{"invariants", r.invariants},
 		{"switch back", r.switchOff},
 		{"costs", r.costs},

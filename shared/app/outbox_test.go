@@ -146,7 +146,7 @@ func TestNothingIsLostBetweenAWriteAndItsQueue(t *testing.T) {
 					}
 				}},
 				{"a fever", staffPhone, "fever_alert", func(t *testing.T) {
-					if _, err := w.root.Notices().Report(ctx, w.resident, "", 38.6); err != nil {
+					if _, err := w.root.Notices().Report(ctx, w.resident, "", 38.6, nil); err != nil {
 						t.Fatal(err)
 					}
 				}},

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
@@ -241,7 +242,7 @@ func (r *Root) Booking() *booking.Service {
 func (r *Root) Notices() *notices.Service {
 	return r.notices.get(func() *notices.Service {
 		st := r.Store
-		return &notices.Service{Store: st, Readings: st, Directory: st, Drills: st, Rounds: roundFeed{r.Booking()}, Queue: r.queue(), Outbox: r.Outbox(), Now: r.Now,
+		return &notices.Service{Store: st, Readings: st, Directory: st, Drills: st, Rounds: roundFeed{r.Booking()}, Watches: r.Watch(), Queue: r.queue(), Outbox: r.Outbox(), Now: r.Now,
 			Signature: r.Config.SMS.Signature}
 	})
 }
@@ -274,7 +275,7 @@ func (r *Root) Screening() *screening.Service {
 // Watch runs people under watch.
 func (r *Root) Watch() *watch.Service {
 	return r.watch.get(func() *watch.Service {
-		return &watch.Service{Store: r.Store, Outbox: r.Outbox(), Now: r.Now}
+		return &watch.Service{Store: r.Store, Checks: r.Store, Transfers: r.Store, Carers: carers{r}, Outbox: r.Outbox(), Now: r.Now}
 	})
 }
 
@@ -421,6 +422,29 @@ func (a helpAlarm) OnDutyPhones(ctx context.Context, cid string) ([]string, erro
 
 func (a helpAlarm) EveryonePhones(ctx context.Context, cid string) ([]string, error) {
 	return a.r.Help().EveryonePhones(ctx, cid)
+}
+
+// carers raise the help requests of those a transfer leaves behind.
+type carers struct{ r *Root }
+
+// Raise makes the request; where the household has one of the kind open
+// already, the need is added to it.
+func (c carers) Raise(ctx context.Context, p auth.Principal, residentID, note string) (string, error) {
+	h, err := c.r.Help().Raise(ctx, p, residentID, help.KindOther, note)
+	if apperr.As(err).Code != help.ErrAlreadyOpen.Code {
+		return h.ID, err
+	}
+	open, err := c.r.Help().List(ctx, p, p.CommunityID)
+	if err != nil {
+		return "", err
+	}
+	for _, x := range open {
+		if x.HouseholdID == registry.HouseholdOf(residentID) && x.Kind == help.KindOther && x.Status != help.StatusClosed {
+			_, err := c.r.Help().Act(ctx, p, x.ID, note)
+			return x.ID, err
+		}
+	}
+	return "", help.ErrAlreadyOpen
 }
 
 // watchOpener gives screening the watch a measure at the door opens.

@@ -169,6 +169,20 @@ var reasonsZH = [][2]string{
 	{"residents of one household of this community", "须为本社区同一户的居民"},
 	{"a watch that has not ended", "结束时间已过"},
 	{"today or earlier for a home isolation", "居家隔离须从今天或更早开始"},
+	{"a window begun, from %s to the watch's end", "须为已开始的报告时段，从%s到观察期结束"},
+	{"a person of this watch", "须为这条记录中的人员"},
+	{"each one of fever, cough, fatigue, sore_throat, diarrhoea, smell_taste, none", "每项须为 fever、cough、fatigue、sore_throat、diarrhoea、smell_taste、none 之一"},
+	{"none alone, not beside a symptom", "“无”须单独填写，不能与症状同时填写"},
+	{"one of am, pm", "须为 am（早间）或 pm（晚间）"},
+	{"a time from an hour ago to 7 days ahead (RFC 3339)", "须为一小时前到7天后之间的时间（RFC 3339）"},
+	{"1 to %d people, each once", "须为1到%d人，每人一次"},
+	{"residents of this community", "须为本社区居民"},
+	{"a household of a person transferred", "须为被转运人员的住户"},
+	{"a member of the household who stays", "须为留在家中的本户成员"},
+	{"one of elderly, child, pet, other", "须为 elderly（老人）、child（儿童）、pet（宠物）、other（其他）之一"},
+	{"one of ready, boarded, arrived, exempted", "须为 ready、boarded、arrived、exempted 之一"},
+	{"required with status exempted", "免于转运时须填写原因"},
+	{"now %s", "当前为%s"},
 }
 
 type reasonPattern struct {

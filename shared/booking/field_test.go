@@ -120,7 +120,7 @@ func TestTheRoundRunsToTheLastDoor(t *testing.T) {
 	if _, err := ns.Acknowledge(ctx, f.residents[0], feed[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ns.Report(ctx, f.residents[0], f.members[0][0], 36.6); err != nil {
+	if _, err := ns.Report(ctx, f.residents[0], f.members[0][0], 36.6, nil); err != nil {
 		t.Fatal(err)
 	}
 	view, err := f.svc.BuildingView(ctx, lead, f.round.ID, b1, "", "")

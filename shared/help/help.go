@@ -281,6 +281,35 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input) (Reque
 	if err != nil {
 		return Request{}, err
 	}
+	return s.create(ctx, h, members, who, in.Kind, note)
+}
+
+// Raise records a request staff make for a resident who cannot (someone
+// left at home alone when their carer is taken away): the same deadline
+// and alerts as a resident's own.
+func (s *Service) Raise(ctx context.Context, p auth.Principal, residentID, kind, note string) (Request, error) {
+	if !registry.ValidID(residentID) {
+		return Request{}, apperr.Validation.WithFields(apperr.FieldError{Field: "residentId", Reason: "a resident of this community"})
+	}
+	h, members, err := s.Directory.Household(ctx, registry.HouseholdOf(residentID))
+	if err != nil {
+		return Request{}, err
+	}
+	if err := auth.RequireCommunity(ctx, p, h.CommunityID, s.Directory); err != nil {
+		return Request{}, err
+	}
+	if !slices.Contains(Kinds, kind) {
+		return Request{}, apperr.Validation.WithFields(apperr.FieldError{Field: "kind", Reason: fmt.Sprint("one of ", Kinds)})
+	}
+	note, problem := safetext.Text(note, 200, false)
+	if problem != "" {
+		return Request{}, apperr.Validation.WithFields(apperr.FieldError{Field: "note", Reason: string(problem)})
+	}
+	return s.create(ctx, h, members, residentID, kind, note)
+}
+
+func (s *Service) create(ctx context.Context, h registry.Household, members []registry.Resident, who, kind, note string) (Request, error) {
+	in := Input{Kind: kind}
 	var person registry.Resident
 	for _, m := range members {
 		if m.ID == who {

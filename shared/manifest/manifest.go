@@ -358,6 +358,14 @@ var Functions = []Function{
 			{Method: "POST", Path: "/v1/communities/{communityId}/watches", Op: "openWatch", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/watches", Op: "listWatches", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
 			{Method: "POST", Path: "/v1/communities/{communityId}/watches/{watchId}/end", Op: "endWatch", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/watches/{watchId}/checks", Op: "enterWatchCheck", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/watch-doors", Op: "watchDoors", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
+			// Transfers to central quarantine (转运), and back.
+			{Method: "POST", Path: "/v1/communities/{communityId}/transfers", Op: "createTransfer", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/transfers", Op: "listTransfers", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
+			{Method: "GET", Path: "/v1/communities/{communityId}/transfers/{transferId}", Op: "getTransfer", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
+			{Method: "POST", Path: "/v1/communities/{communityId}/transfers/{transferId}/people/{residentId}", Op: "setTransferStatus", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/transfers/{transferId}/return", Op: "returnTransfer", Access: Only(RoleStaff, RoleAdmin)},
 		},
 	},
 	{

@@ -74,11 +74,12 @@ func (s *Service) Handlers() httpapi.Handlers {
 		"reportTemperature": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *struct {
 			Celsius    *float64 `json:"celsius"`
 			ResidentID string   `json:"residentId"`
+			Symptoms   []string `json:"symptoms"`
 		}) (any, error) {
 			if in.Celsius == nil {
 				return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "celsius", Reason: "required"})
 			}
-			return s.Report(r.Context(), auth.Caller(r), in.ResidentID, *in.Celsius)
+			return s.Report(r.Context(), auth.Caller(r), in.ResidentID, *in.Celsius, in.Symptoms)
 		}),
 		"listTemperatures": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			cid, err := httpapi.PathID(r, "communityId")

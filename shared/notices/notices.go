@@ -120,6 +120,8 @@ type Service struct {
 	// Rounds adds what testing rounds tell a building (its window, its
 	// call-downs) to its residents' feed.
 	Rounds RoundFeed
+	// Watches takes the readings of people under watch as their checks.
+	Watches Watches
 }
 
 // RoundFeed is what testing rounds tell a building's households in the app

@@ -241,11 +241,11 @@ func TestTemperatures(t *testing.T) {
 	holder, _ := f.st.AccountByPhone(ctx, phone(1, 1))
 	p := holder.Principal
 	for _, c := range []float64{33.9, 43.1} {
-		if _, err := f.svc.Report(ctx, p, "", c); apperr.As(err).Code != "IMPLAUSIBLE_TEMPERATURE" {
+		if _, err := f.svc.Report(ctx, p, "", c, nil); apperr.As(err).Code != "IMPLAUSIBLE_TEMPERATURE" {
 			t.Errorf("%.1f: %v", c, err)
 		}
 	}
-	if _, err := f.svc.Report(ctx, p, "", 36.6); err != nil {
+	if _, err := f.svc.Report(ctx, p, "", 36.6, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The holder reports for the child too: 37.3 is a fever.
@@ -256,31 +256,31 @@ func TestTemperatures(t *testing.T) {
 			child = m.ID
 		}
 	}
-	r, err := f.svc.Report(ctx, p, child, 37.3)
+	r, err := f.svc.Report(ctx, p, child, 37.3, nil)
 	if err != nil || !r.Fever {
 		t.Fatalf("fever report: %+v %v", r, err)
 	}
 	other, _ := f.st.AccountByPhone(ctx, phone(2, 1))
-	if _, err := f.svc.Report(ctx, p, other.ResidentID, 36.5); apperr.As(err).Code != "NOT_A_HOUSEHOLD_MEMBER" {
+	if _, err := f.svc.Report(ctx, p, other.ResidentID, 36.5, nil); apperr.As(err).Code != "NOT_A_HOUSEHOLD_MEMBER" {
 		t.Errorf("reporting for another household: %v", err)
 	}
 	// An id that looks like a member's but is nobody's.
 	invented := p.HouseholdID + "-rzzzzzz"
-	if _, err := f.svc.Report(ctx, p, invented, 39.0); apperr.As(err).Code != "NOT_A_HOUSEHOLD_MEMBER" {
+	if _, err := f.svc.Report(ctx, p, invented, 39.0, nil); apperr.As(err).Code != "NOT_A_HOUSEHOLD_MEMBER" {
 		t.Errorf("an invented member: %v", err)
 	}
 	// More fever readings of the child the same day: the list changes, the
 	// staff's phones do not ring again.
 	for _, c := range []float64{38.0, 38.4} {
-		if _, err := f.svc.Report(ctx, p, child, c); err != nil {
+		if _, err := f.svc.Report(ctx, p, child, c, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := f.svc.Report(ctx, p, child, 40.5); apperr.As(err).Code != "IMPLAUSIBLE_TEMPERATURE_CHANGE" {
+	if _, err := f.svc.Report(ctx, p, child, 40.5, nil); apperr.As(err).Code != "IMPLAUSIBLE_TEMPERATURE_CHANGE" {
 		t.Errorf("a jump of 2.1 °C: %v", err)
 	}
 	// 37.25 rounds to 37.3, stored and alerted alike.
-	r, err = f.svc.Report(ctx, p, "", 37.25)
+	r, err = f.svc.Report(ctx, p, "", 37.25, nil)
 	if err != nil || r.Celsius != 37.3 || !r.Fever {
 		t.Fatalf("37.25: %+v %v", r, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/symptom"
 )
 
 // FeverCelsius and above alerts the community's staff.
@@ -48,6 +49,11 @@ type Reading struct {
 	Peak float64 `json:"peak"`
 	// FeverAt is when the day's first fever was reported (staff were alerted then).
 	FeverAt *time.Time `json:"feverAt,omitempty"`
+	// Symptoms are the latest reading's (codes; none when none).
+	Symptoms []string `json:"symptoms,omitempty"`
+	// Watched says the reading was also the check of the person's watch
+	// (the report's answer only).
+	Watched bool `json:"watched,omitempty"`
 }
 
 // TemperatureStore keeps readings, a day per community.
@@ -62,6 +68,13 @@ type TemperatureStore interface {
 	ZonedCommunities(ctx context.Context) ([]string, error)
 }
 
+// Watches takes a reading of a person under watch as their check of the
+// window (its fever alert once a window, with the symptoms): false when
+// the person is under no watch today.
+type Watches interface {
+	Observe(ctx context.Context, cid, rid string, celsius float64, symptoms []string) (bool, error)
+}
+
 // Day is the calendar day in Beijing, as readings are kept.
 func Day(t time.Time) string { return t.In(chinatime.Zone).Format("2006-01-02") }
 
@@ -70,10 +83,12 @@ func Day(t time.Time) string { return t.In(chinatime.Zone).Format("2006-01-02") 
 func RoundCelsius(c float64) float64 { return math.Round(c*10) / 10 }
 
 // Report records a reading for the caller or a real member of their
-// household. The first fever of a resident's day alerts the community's
-// staff, through the dispatch queue; later readings update the list staff
-// see, not their phones.
-func (s *Service) Report(ctx context.Context, p auth.Principal, residentID string, celsius float64) (Reading, error) {
+// household, with symptoms (codes or words; none by default). The first
+// fever of a resident's day alerts the community's staff, through the
+// dispatch queue; later readings update the list staff see, not their
+// phones. A person under watch has the reading as the window's check, and
+// its alerts (a fever or a symptom, once a window) instead of the day's.
+func (s *Service) Report(ctx context.Context, p auth.Principal, residentID string, celsius float64, symptoms []string) (Reading, error) {
 	if !p.Has(manifest.RoleResident) {
 		return Reading{}, apperr.Forbidden
 	}
@@ -87,6 +102,10 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, residentID strin
 		return Reading{}, ErrImplausible.WithFields(apperr.FieldError{Field: "celsius", Reason: fmt.Sprintf("from %.0f to %.0f °C", minCelsius, maxCelsius)})
 	}
 	celsius = RoundCelsius(celsius)
+	symptoms, err := symptom.Clean(symptoms)
+	if err != nil {
+		return Reading{}, err
+	}
 	_, members, err := s.Directory.Household(ctx, p.HouseholdID)
 	if err != nil {
 		return Reading{}, err
@@ -104,8 +123,13 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, residentID strin
 		return Reading{}, ErrImplausibleChange.WithFields(apperr.FieldError{Field: "celsius",
 			Reason: fmt.Sprintf("today's previous reading was %.1f °C", prev.Celsius)})
 	}
-	r := Reading{ResidentID: residentID, Celsius: celsius, At: now, Fever: celsius >= FeverCelsius, Peak: max(celsius, prev.Peak), FeverAt: prev.FeverAt}
-	firstFever := r.Fever && prev.FeverAt == nil
+	watched, err := s.Watches.Observe(ctx, p.ResidentCommunityID, residentID, celsius, symptoms)
+	if err != nil {
+		return Reading{}, err
+	}
+	r := Reading{ResidentID: residentID, Celsius: celsius, At: now, Fever: celsius >= FeverCelsius, Peak: max(celsius, prev.Peak), FeverAt: prev.FeverAt,
+		Symptoms: symptoms, Watched: watched}
+	firstFever := r.Fever && prev.FeverAt == nil && !watched
 	if firstFever {
 		r.FeverAt = &now
 	}
@@ -163,7 +187,7 @@ func (s *Service) temperatureDay(ctx context.Context, cid, day string) (Temperat
 	}
 	out := TemperatureDay{Day: day, Fevers: []Reading{}, Missing: []Missing{}}
 	for _, r := range readings {
-		if r.Peak >= FeverCelsius {
+		if r.Peak >= FeverCelsius || symptom.Any(r.Symptoms) {
 			out.Fevers = append(out.Fevers, r)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/fangxian/fangxian/shared/playbook"
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/supplies"
+	"github.com/fangxian/fangxian/shared/watch"
 )
 
 // People reads and erases one resident's data.
@@ -28,6 +29,9 @@ type People interface {
 	EraseResident(ctx context.Context, cid, residentID string, days []string, bookings []booking.Booking,
 		orders []supplies.Order, helps []help.Request) (int, error)
 	Mode(ctx context.Context, cid string) (playbook.State, error)
+	Watches(ctx context.Context, cid string) ([]watch.Watch, error)
+	// ResidentChecks are a resident's checks under watch on days.
+	ResidentChecks(ctx context.Context, cid, residentID string, days []string) ([]watch.Check, error)
 }
 
 // lookback is how far back a person's temperature reports are looked for:
@@ -41,9 +45,13 @@ type Export struct {
 	Bookings     []booking.Booking `json:"bookings"`
 	Temperatures []notices.Reading `json:"temperatures"`
 	// Orders and Help are those the resident placed or that were for them.
-	Orders     []supplies.Order `json:"orders"`
-	Help       []help.Request   `json:"help"`
-	ExportedAt time.Time        `json:"exportedAt"`
+	Orders []supplies.Order `json:"orders"`
+	Help   []help.Request   `json:"help"`
+	// Watches are the home isolations and health monitorings they were
+	// under, and Checks their readings (and windows missed) under them.
+	Watches    []watch.Watch `json:"watches"`
+	Checks     []watch.Check `json:"checks"`
+	ExportedAt time.Time     `json:"exportedAt"`
 }
 
 // ErrResidentNotFound is a resident id that names nobody.
@@ -115,8 +123,46 @@ func (s *Service) Export(ctx context.Context, p auth.Principal, residentID strin
 	if err != nil {
 		return Export{}, err
 	}
+	ws, checks, err := s.watched(ctx, h.CommunityID, r.ID)
+	if err != nil {
+		return Export{}, err
+	}
 	return Export{Resident: r, Address: h.Address(), Bookings: nonNil(bs), Temperatures: nonNil(temps), Orders: nonNil(os),
-		Help: nonNil(hs), ExportedAt: chinatime.In(s.Now())}, nil
+		Help: nonNil(hs), Watches: nonNil(ws), Checks: nonNil(checks), ExportedAt: chinatime.In(s.Now())}, nil
+}
+
+// watched are the watches a resident was under and their checks: read on
+// the watches' own days only.
+func (s *Service) watched(ctx context.Context, cid, rid string) ([]watch.Watch, []watch.Check, error) {
+	all, err := s.People.Watches(ctx, cid)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ws []watch.Watch
+	var days []string
+	for _, w := range all {
+		if !slices.Contains(w.ResidentIDs, rid) {
+			continue
+		}
+		// The others of the household are not this person's data.
+		i := slices.Index(w.ResidentIDs, rid)
+		w.ResidentIDs, w.Names = []string{rid}, w.Names[i:i+1]
+		ws = append(ws, w)
+		start, err := time.ParseInLocation(time.DateOnly, w.StartsOn, chinatime.Zone)
+		if err != nil {
+			continue
+		}
+		for d := start; d.Before(w.EndsAt) && len(days) < lookback; d = d.AddDate(0, 0, 1) {
+			if day := d.Format(time.DateOnly); !slices.Contains(days, day) {
+				days = append(days, day)
+			}
+		}
+	}
+	if len(days) == 0 {
+		return ws, nil, nil
+	}
+	checks, err := s.People.ResidentChecks(ctx, cid, rid, days)
+	return ws, checks, err
 }
 
 func nonNil[T any](s []T) []T {
@@ -162,7 +208,8 @@ func (s *Service) Erase(ctx context.Context, p auth.Principal, residentID string
 	if err != nil {
 		return Erasure{}, err
 	}
-	out := Erasure{ResidentID: r.ID, Kept: []string{"the register entry (姓名、住址、手机号): changed by the community's import"}}
+	out := Erasure{ResidentID: r.ID, Kept: []string{"the register entry (姓名、住址、手机号): changed by the community's import",
+		"watches and their checks: the epidemic record expires with the emergency's data (checks after 30 days)"}}
 	now := s.Now()
 	for _, b := range bs {
 		if b.Status == booking.StatusBooked {

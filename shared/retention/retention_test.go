@@ -3,6 +3,7 @@ package retention_test
 import (
 	"context"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -43,6 +44,7 @@ type fixture struct {
 	notice   notices.Notice
 	order    supplies.Order
 	help     help.Request
+	root     *app.Root
 }
 
 // newFixture is a community after a day of emergency: a booking, a
@@ -71,7 +73,7 @@ func newFixture(t *testing.T) *fixture {
 	root := app.Local(st, q, outbox, time.Now)
 	f := &fixture{st: st, resident: acct.Principal,
 		staff: auth.Principal{UserID: "u-s", Role: manifest.RoleStaff, CommunityID: "c1"}.Normalized(),
-		svc:   root.Retention()}
+		svc:   root.Retention(), root: root}
 	now := time.Now()
 	bk := root.Booking()
 	if f.round, err = bk.CreateRound(ctx, f.staff, "c1", booking.RoundInput{Name: "r", StartsAt: now.Add(time.Hour), EndsAt: now.Add(5 * time.Hour), SlotMinutes: 60}); err != nil {
@@ -98,7 +100,7 @@ func newFixture(t *testing.T) *fixture {
 	if _, err := ns.Acknowledge(ctx, f.resident, f.notice.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ns.Report(ctx, f.resident, "", 36.6); err != nil {
+	if _, err := ns.Report(ctx, f.resident, "", 36.6, nil); err != nil {
 		t.Fatal(err)
 	}
 	sp := root.Supplies()
@@ -265,9 +267,35 @@ func TestExportAndErase(t *testing.T) {
 	if _, err := f.svc.Export(ctx, f.staff, "nobody"); code(err) != "RESIDENT_NOT_FOUND" {
 		t.Errorf("an unknown resident: %v", err)
 	}
+	// Under health monitoring with her mother, with a reading taken at the
+	// door: the export has her watch (her alone) and her check.
+	_, members, err := f.st.Household(ctx, f.resident.HouseholdID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := f.root.Watch().List(ctx, f.staff, "c1", "active")
+	if err != nil || len(ws) != 1 {
+		t.Fatalf("the fixture's watch: %v %v", ws, err)
+	}
+	if _, err := f.root.Watch().End(ctx, f.staff, "c1", ws[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	w, err := f.root.Watch().Open(ctx, f.staff, "c1", watch.Input{HouseholdID: f.resident.HouseholdID, Kind: watch.KindHealthMonitoring, Reason: "staff"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := 36.5
+	if _, err := f.root.Watch().Enter(ctx, f.staff, "c1", w.ID, watch.Reading{ResidentID: f.resident.ResidentID, Celsius: &c}); err != nil {
+		t.Fatal(err)
+	}
 	ex, err := f.svc.Export(ctx, f.staff, f.resident.UserID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	i := slices.IndexFunc(ex.Watches, func(x watch.Watch) bool { return x.ID == w.ID })
+	if len(members) < 2 || len(ex.Watches) != 2 || i < 0 || !slices.Equal(ex.Watches[i].ResidentIDs, []string{f.resident.ResidentID}) || len(ex.Watches[i].Names) != 1 ||
+		len(ex.Checks) != 1 || ex.Checks[0].Celsius != 36.5 {
+		t.Errorf("export of the watch: %d members, %+v, %+v", len(members), ex.Watches, ex.Checks)
 	}
 	if len(ex.Bookings) != 1 || len(ex.Temperatures) != 1 || len(ex.Orders) != 1 || len(ex.Help) != 1 || ex.Resident.Phone != "13700000001" {
 		t.Fatalf("export: %d bookings, %d temperatures, %d orders, %d help, phone %s", len(ex.Bookings), len(ex.Temperatures), len(ex.Orders), len(ex.Help), ex.Resident.Phone)

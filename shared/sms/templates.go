@@ -62,6 +62,16 @@ var (
 	watchEnded = &Template{Name: "watch_ended", Purpose: "watch", MaxParts: 1,
 		Text:   "{door}住户：{kind}已解除，感谢配合。",
 		Params: []Param{{"door", Text, 12}, {"kind", Text, 4}}}
+	// A person under watch reported a fever or a symptom: to the
+	// community's staff, once a person and window.
+	watchAlert = &Template{Name: "watch_alert", Purpose: "watch", MaxParts: 1,
+		Text:   "隔离观察预警：{name}（{door}）{window}体温{celsius}℃，{symptoms}，请处置。",
+		Params: []Param{{"name", Text, 8}, {"door", Text, 12}, {"window", Text, 2}, {"celsius", Decimal, 4}, {"symptoms", Text, 12}}}
+	// A person taken to central quarantine (or back): when, where from,
+	// where to, and what to bring.
+	transferNotice = &Template{Name: "transfer_notice", Purpose: "watch", MaxParts: 2,
+		Text:   "{name}：请于{time}到{place}集合，转运至{dest}。请带身份证、手机和充电器、常用药、换洗衣物。",
+		Params: []Param{{"name", Text, 8}, {"time", Clock, 11}, {"place", Text, 12}, {"dest", Text, 12}}}
 	// A published plan: the household's building, window and site.
 	roundWindow = &Template{Name: "round_window", Purpose: "booking", MaxParts: 1,
 		Text:   "{building}核酸时间{time}起，地点{site}，届时听楼栋长通知下楼。",
@@ -156,7 +166,7 @@ var (
 		Params: []Param{{"title", Text, 20}}}
 )
 
-var catalogue = []*Template{signInCode, signupCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, buildingCalled, traceHold, traceReleased, traceOverdue, screeningOverdue, watchStarted, watchEnded, roundWindow, temperatureReminder, feverAlert,
+var catalogue = []*Template{signInCode, signupCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, buildingCalled, traceHold, traceReleased, traceOverdue, screeningOverdue, watchStarted, watchEnded, watchAlert, transferNotice, roundWindow, temperatureReminder, feverAlert,
 	orderUpdate, orderOnTheWay, orderCancelled, orderHandedOver, helpNew, helpOverdue, helpClaimed, volunteerApproved, volunteerCall, volunteerBackup,
 	shiftUnfilled, replyKeywords, replyUnknown, replyChoose, replyBooked, replyCancelled, replyStatus, replyTemperature, replyMenu,
 	replyOrdered, replyRefused, replyHelp, replyAnswer, replyCheckedIn, replyCheckedOut, replyStarted, notice, noticeUrgent}
@@ -228,6 +238,18 @@ func ScreeningOverdue(list string, people, late int) (Message, error) {
 // kind, for how many days.
 func WatchStarted(door, kind string, days int) (Message, error) {
 	return fill(watchStarted, Soften(door), kind, itoa(min(days, 99)))
+}
+
+// WatchAlert tells staff a person under watch reported a fever or a
+// symptom: who, which door, the window and the reading.
+func WatchAlert(name, door, window string, celsius float64, symptoms string) (Message, error) {
+	return fill(watchAlert, Soften(name), Soften(door), window, fmt.Sprintf("%.1f", celsius), Soften(symptoms))
+}
+
+// TransferNotice tells a person of a transfer when and where to be, where
+// they go and what to bring.
+func TransferNotice(name string, at time.Time, place, dest string) (Message, error) {
+	return fill(transferNotice, Soften(name), clock(at), Soften(place), Soften(dest))
 }
 
 // WatchEnded tells a household its watch is over.

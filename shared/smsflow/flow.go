@@ -24,6 +24,7 @@ import (
 	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/supplies"
+	"github.com/fangxian/fangxian/shared/symptom"
 	"github.com/fangxian/fangxian/shared/volunteers"
 )
 
@@ -51,7 +52,7 @@ type Bookings interface {
 
 // Temperatures takes readings.
 type Temperatures interface {
-	Report(ctx context.Context, p auth.Principal, residentID string, celsius float64) (notices.Reading, error)
+	Report(ctx context.Context, p auth.Principal, residentID string, celsius float64, symptoms []string) (notices.Reading, error)
 }
 
 // Supplies is the supply orders service.
@@ -489,12 +490,12 @@ func (f *Flow) temperature(ctx context.Context, p auth.Principal, phone string, 
 	if err != nil || !ask.IsZero() {
 		return ask, err
 	}
-	reading, err := f.Temps.Report(ctx, p, who.ID, cmd.Celsius)
+	reading, err := f.Temps.Report(ctx, p, who.ID, cmd.Celsius, cmd.Symptoms)
 	if err != nil {
 		return none, err
 	}
 	advice := ""
-	if reading.Fever {
+	if reading.Fever || (reading.Watched && symptom.Any(reading.Symptoms)) {
 		advice = "体温偏高，社区将联系您"
 	} else {
 		advice = "谢谢配合"

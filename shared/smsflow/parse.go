@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fangxian/fangxian/shared/sms"
+	"github.com/fangxian/fangxian/shared/symptom"
 )
 
 // Kinds of command a reply can be.
@@ -50,6 +51,9 @@ type Command struct {
 	Member int
 	// Celsius is a temperature report's reading.
 	Celsius float64
+	// Symptoms are a temperature report's symptoms, by their codes (none
+	// when it names none).
+	Symptoms []string
 	// Lines are an order's items; none asks for the menu.
 	Lines []Line
 	// Text is a help request's words, as typed (cleaned).
@@ -118,8 +122,12 @@ func parseArgs(kind, rest string) Command {
 		// 38,2 is 38.2 as people type it; ℃, 度 and °C are the unit.
 		rest = decimalComma().ReplaceAllString(rest, "$1.$2")
 		rest = strings.NewReplacer("℃", " ", "°C", " ", "°c", " ", "度", " ", "°", " ").Replace(rest)
-		words = fields(rest)
+		words = fields(apartDigits(rest))
 		for _, w := range words {
+			if syms, ok := symptomWords(w); ok {
+				c.Symptoms = append(c.Symptoms, syms...)
+				continue
+			}
 			v, err := strconv.ParseFloat(w, 64)
 			switch {
 			case err != nil || v != v:
@@ -204,6 +212,50 @@ func allDigits(s string) bool {
 }
 
 // fields splits on spaces and the separators people type between numbers.
+// apartDigits puts a space between a number and the words beside it:
+// 体温37.8咳嗽 is 37.8 and 咳嗽.
+func apartDigits(s string) string {
+	var b strings.Builder
+	prev := 0 // 1 a digit or point, 2 anything else
+	for _, r := range s {
+		kind := 2
+		if (r >= '0' && r <= '9') || r == '.' {
+			kind = 1
+		}
+		if unicode.IsSpace(r) {
+			kind = 0
+		}
+		if prev != 0 && kind != 0 && kind != prev {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+		prev = kind
+	}
+	return b.String()
+}
+
+// symptomWords reads a word of symptoms written together (咳嗽乏力), the
+// longest known word first; false when any of it is not one.
+func symptomWords(w string) ([]string, bool) {
+	var out []string
+	for w != "" {
+		found := false
+		for n := min(len(w), 15); n > 0; n-- {
+			if !utf8.ValidString(w[:n]) {
+				continue
+			}
+			if code, ok := symptom.Of(w[:n]); ok && w[:n] != code {
+				out, w, found = append(out, code), w[n:], true
+				break
+			}
+		}
+		if !found {
+			return nil, false
+		}
+	}
+	return out, len(out) > 0
+}
+
 func fields(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == ',' || r == ';' || r == ':' || r == '、' })
 }

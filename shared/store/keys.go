@@ -513,6 +513,32 @@ func UnderWatchKey(communityID, residentID string) Key {
 	return Key{"COMMUNITY#" + communityID, "UNDERWATCH#" + residentID}
 }
 
+// WatchCheckKey is one person's check of a window of a day under watch:
+// a day's checks of a community are one Query (WatchChecksOf).
+func WatchCheckKey(communityID, day, window, residentID string) Key {
+	return Key{"COMMUNITY#" + communityID, WatchChecksOf(day) + window + "#" + residentID}
+}
+
+// WatchChecksOf is the sort key prefix of a day's checks.
+func WatchChecksOf(day string) string { return "WCHECK#" + day + "#" }
+
+// TransferKey is a batch of people taken to central quarantine (转运), or
+// its return trip.
+func TransferKey(communityID, transferID string) Key {
+	return Key{"COMMUNITY#" + communityID, "TRANSFER#" + transferID}
+}
+
+// InTransferKey marks a resident in an open batch: one at a time.
+func InTransferKey(communityID, residentID string) Key {
+	return Key{"COMMUNITY#" + communityID, "INTRANSFER#" + residentID}
+}
+
+// TransferCareIndex is a batch with a dependant left behind still without
+// its help request (GSI2): the minute's job raises it.
+func TransferCareIndex(createdAt time.Time, communityID, transferID string) Key {
+	return Key{"TRANSFERCARE", formatTime(createdAt) + "#" + communityID + "#" + transferID}
+}
+
 // WatchDueIndex is when an active watch ends (GSI2).
 func WatchDueIndex(at time.Time, communityID, watchID string) Key {
 	return Key{"WATCHDUE", formatTime(at) + "#" + communityID + "#" + watchID}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/symptom"
 )
 
 var _ notices.Store = (*Store)(nil)
@@ -430,12 +431,14 @@ type readingItem struct {
 	Peak       float64 `dynamodbav:"peak"`
 	At         string  `dynamodbav:"at"`
 	FeverAt    string  `dynamodbav:"feverAt,omitempty"`
-	ExpiresAt  int64   `dynamodbav:"expiresAt"`
+	// Symptoms are kept only when there is one (not "none").
+	Symptoms  []string `dynamodbav:"symptoms,omitempty"`
+	ExpiresAt int64    `dynamodbav:"expiresAt"`
 }
 
 func (it readingItem) domain() notices.Reading {
 	r := notices.Reading{ResidentID: it.ResidentID, Celsius: it.Celsius, At: parseTime(it.At), Peak: max(it.Peak, it.Celsius),
-		Fever: it.Celsius >= notices.FeverCelsius}
+		Fever: it.Celsius >= notices.FeverCelsius, Symptoms: it.Symptoms}
 	if it.FeverAt != "" {
 		t := parseTime(it.FeverAt)
 		r.FeverAt = &t
@@ -462,7 +465,10 @@ func (s *Store) Reading(ctx context.Context, cid, day, residentID string) (notic
 func (s *Store) SaveReading(ctx context.Context, cid, day string, r, prev notices.Reading, pending *dispatch.Pending) error {
 	k := ReadingKey(cid, day, r.ResidentID)
 	it := readingItem{keys: keys{PK: k.PK, SK: k.SK, Type: "reading"}, ResidentID: r.ResidentID, Celsius: r.Celsius, Peak: r.Peak,
-		At: formatTime(r.At), ExpiresAt: r.At.Add(30 * 24 * time.Hour).Unix()}
+		At: formatTime(r.At), ExpiresAt: r.At.Add(readingLife).Unix()}
+	if symptom.Any(r.Symptoms) {
+		it.Symptoms = r.Symptoms
+	}
 	if r.FeverAt != nil {
 		it.FeverAt = formatTime(*r.FeverAt)
 	}
@@ -487,6 +493,10 @@ func (s *Store) SaveReading(ctx context.Context, cid, day string, r, prev notice
 	}
 	return nil
 }
+
+// readingLife is how long a day's temperature reading, and a watch's
+// check, is kept before DynamoDB's TTL deletes it.
+const readingLife = 30 * 24 * time.Hour
 
 // Readings reads a community's readings of a day, by resident.
 func (s *Store) Readings(ctx context.Context, cid, day string) (map[string]notices.Reading, error) {

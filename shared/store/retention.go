@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/retention"
 	"github.com/fangxian/fangxian/shared/supplies"
+	"github.com/fangxian/fangxian/shared/watch"
 )
 
 var _ retention.Store = (*Store)(nil)
@@ -309,6 +311,29 @@ func (s *Store) ResidentReadings(ctx context.Context, cid, residentID string, da
 		}
 		out = append(out, it.domain())
 	}
+	return out, nil
+}
+
+// ResidentChecks reads a resident's checks under watch on days, both
+// windows of each: one batch of keys.
+func (s *Store) ResidentChecks(ctx context.Context, cid, residentID string, days []string) ([]watch.Check, error) {
+	ks := make([]Key, 0, 2*len(days))
+	for _, d := range days {
+		ks = append(ks, WatchCheckKey(cid, d, watch.WindowMorning, residentID), WatchCheckKey(cid, d, watch.WindowEvening, residentID))
+	}
+	items, err := s.batchGet(ctx, ks)
+	if err != nil {
+		return nil, err
+	}
+	out := []watch.Check{}
+	for _, av := range items {
+		var it checkItem
+		if err := readRecord(av, &it); err != nil {
+			return nil, err
+		}
+		out = append(out, it.domain())
+	}
+	slices.SortFunc(out, func(a, b watch.Check) int { return strings.Compare(a.Day+a.Window, b.Day+b.Window) })
 	return out, nil
 }
 

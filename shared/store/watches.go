@@ -6,9 +6,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/watch"
 	"github.com/fangxian/fangxian/shared/zone"
@@ -210,4 +212,126 @@ func (s *Store) DueWatches(ctx context.Context, now time.Time) ([]watch.Watch, e
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(WatchDueIndex(now, "", "").PK), ":upto": str(formatTime(now) + "#~")},
 	}
 	return out, s.queryAll(ctx, in, collectWatches(&out))
+}
+
+var _ watch.CheckStore = (*Store)(nil)
+
+type checkItem struct {
+	keys
+	WatchID    string   `dynamodbav:"watchId"`
+	ResidentID string   `dynamodbav:"residentId"`
+	Day        string   `dynamodbav:"day"`
+	Window     string   `dynamodbav:"window"`
+	Celsius    float64  `dynamodbav:"celsius,omitempty"`
+	Symptoms   []string `dynamodbav:"symptoms,omitempty"`
+	At         string   `dynamodbav:"at,omitempty"`
+	By         string   `dynamodbav:"by,omitempty"`
+	Missed     bool     `dynamodbav:"missed,omitempty"`
+	Alerted    bool     `dynamodbav:"alerted,omitempty"`
+	// ExpiresAt lets DynamoDB's TTL delete a check as it does a day's
+	// temperature reading: health data is kept no longer.
+	ExpiresAt int64 `dynamodbav:"expiresAt"`
+}
+
+func (it checkItem) domain() watch.Check {
+	return watch.Check{WatchID: it.WatchID, ResidentID: it.ResidentID, Day: it.Day, Window: it.Window, Celsius: it.Celsius, Symptoms: it.Symptoms,
+		At: optionalTime(it.At), By: it.By, Missed: it.Missed, Alerted: it.Alerted}
+}
+
+func checkRecord(cid string, c watch.Check) (map[string]types.AttributeValue, error) {
+	k := WatchCheckKey(cid, c.Day, c.Window, c.ResidentID)
+	d, err := time.ParseInLocation(time.DateOnly, c.Day, chinatime.Zone)
+	if err != nil {
+		return nil, err
+	}
+	it := checkItem{keys: keys{PK: k.PK, SK: k.SK, Type: "watchCheck"}, WatchID: c.WatchID, ResidentID: c.ResidentID, Day: c.Day, Window: c.Window,
+		Celsius: c.Celsius, Symptoms: c.Symptoms, By: c.By, Missed: c.Missed, Alerted: c.Alerted, ExpiresAt: d.Add(readingLife).Unix()}
+	if c.At != nil {
+		it.At = formatTime(*c.At)
+	}
+	return record(it)
+}
+
+// UnderWatch is the watch a resident is under, "" for none.
+func (s *Store) UnderWatch(ctx context.Context, cid, rid string) (string, error) {
+	av, err := s.getItem(ctx, UnderWatchKey(cid, rid))
+	if errors.Is(err, errNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	var it struct {
+		WatchID string `dynamodbav:"watchId"`
+	}
+	return it.WatchID, attributevalue.UnmarshalMap(av, &it)
+}
+
+// Check reads one person's check of a window.
+func (s *Store) Check(ctx context.Context, cid, day, window, rid string) (watch.Check, error) {
+	var it checkItem
+	err := s.get(ctx, WatchCheckKey(cid, day, window, rid), &it)
+	if errors.Is(err, errNotFound) {
+		return watch.Check{}, watch.ErrNoCheck
+	}
+	if err != nil {
+		return watch.Check{}, err
+	}
+	return it.domain(), nil
+}
+
+// SaveCheck writes a check over prev (none, a missed mark, or a reading
+// at its time), with the alert's texts, in one transaction.
+func (s *Store) SaveCheck(ctx context.Context, cid string, c, prev watch.Check, pending *dispatch.Pending) error {
+	av, err := checkRecord(cid, c)
+	if err != nil {
+		return err
+	}
+	put := &types.Put{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}
+	switch {
+	case prev.At != nil:
+		put.ConditionExpression = aws.String("#at = :prev")
+		put.ExpressionAttributeNames = map[string]string{"#at": "at"}
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":prev": str(formatTime(*prev.At))}
+	case prev.Missed:
+		put.ConditionExpression = aws.String("attribute_not_exists(#at)")
+		put.ExpressionAttributeNames = map[string]string{"#at": "at"}
+	}
+	busy, err := s.writeWith(ctx, types.TransactWriteItem{Put: put}, pending)
+	if busy {
+		return watch.ErrCheckBusy
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// MarkMissed writes a missed window where it has no check.
+func (s *Store) MarkMissed(ctx context.Context, cid string, c watch.Check) (bool, error) {
+	av, err := checkRecord(cid, c)
+	if err != nil {
+		return false, err
+	}
+	return s.putIfAbsent(ctx, av)
+}
+
+// Checks are a community's checks of a day: one Query.
+func (s *Store) Checks(ctx context.Context, cid, day string) ([]watch.Check, error) {
+	var out []watch.Check
+	k := WatchCheckKey(cid, day, "", "")
+	return out, s.queryPrefix(ctx, k.PK, WatchChecksOf(day), func(av map[string]types.AttributeValue) error {
+		var it checkItem
+		if err := readRecord(av, &it); err != nil {
+			return err
+		}
+		out = append(out, it.domain())
+		return nil
+	})
+}
+
+// ActiveWatches are every community's active watches (GSI2: an ended
+// watch leaves the index).
+func (s *Store) ActiveWatches(ctx context.Context) ([]watch.Watch, error) {
+	return s.DueWatches(ctx, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
 }

@@ -3,6 +3,7 @@ package watch
 import (
 	"net/http"
 
+	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/httpapi"
 )
@@ -25,6 +26,77 @@ func (s *Service) Handlers() httpapi.Handlers {
 			ws, err := s.List(r.Context(), auth.Caller(r), cid, r.URL.Query().Get("status"))
 			return map[string]any{"watches": ws}, err
 		}),
+		"enterWatchCheck": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *Reading) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
+			if err != nil {
+				return nil, err
+			}
+			id, err := httpapi.PathID(r, "watchId")
+			if err != nil {
+				return nil, err
+			}
+			return s.Enter(r.Context(), auth.Caller(r), cid, id, *in)
+		}),
+		"watchDoors": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
+			if err != nil {
+				return nil, err
+			}
+			q := r.URL.Query()
+			if q.Has("day") && q.Get("day") == "" {
+				return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "YYYY-MM-DD"})
+			}
+			return s.Doors(r.Context(), auth.Caller(r), cid, q.Get("day"))
+		}),
+		"createTransfer": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *TransferInput) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
+			if err != nil {
+				return nil, err
+			}
+			return s.CreateTransfer(r.Context(), auth.Caller(r), cid, *in)
+		}),
+		"listTransfers": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
+			if err != nil {
+				return nil, err
+			}
+			ts, err := s.TransferList(r.Context(), auth.Caller(r), cid)
+			return map[string]any{"transfers": ts}, err
+		}),
+		"getTransfer": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, id, err := transferPath(r)
+			if err != nil {
+				return nil, err
+			}
+			file, err := httpapi.WantsCSV(r)
+			if err != nil {
+				return nil, err
+			}
+			t, err := s.TransferOf(r.Context(), auth.Caller(r), cid, id)
+			if err != nil || !file {
+				return t, err
+			}
+			header, rows := t.Sheet()
+			return httpapi.CSV{Filename: "转运名单.csv", Header: header, Rows: rows}, nil
+		}),
+		"setTransferStatus": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *StatusChange) (any, error) {
+			cid, id, err := transferPath(r)
+			if err != nil {
+				return nil, err
+			}
+			rid, err := httpapi.PathID(r, "residentId")
+			if err != nil {
+				return nil, err
+			}
+			return s.SetStatus(r.Context(), auth.Caller(r), cid, id, rid, *in)
+		}),
+		"returnTransfer": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *ReturnInput) (any, error) {
+			cid, id, err := transferPath(r)
+			if err != nil {
+				return nil, err
+			}
+			return s.Return(r.Context(), auth.Caller(r), cid, id, *in)
+		}),
 		"endWatch": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			cid, err := httpapi.PathID(r, "communityId")
 			if err != nil {
@@ -37,4 +109,13 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return s.End(r.Context(), auth.Caller(r), cid, id)
 		}),
 	}
+}
+
+func transferPath(r *http.Request) (string, string, error) {
+	cid, err := httpapi.PathID(r, "communityId")
+	if err != nil {
+		return "", "", err
+	}
+	id, err := httpapi.PathID(r, "transferId")
+	return cid, id, err
 }

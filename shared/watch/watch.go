@@ -77,6 +77,9 @@ type Watch struct {
 	EndedAt      *time.Time `json:"endedAt,omitempty"`
 	EndedBy      string     `json:"endedBy,omitempty"`
 	EndedEarly   bool       `json:"endedEarly,omitempty"`
+	// Today are its people's checks of today (the list's answer only):
+	// readings, and windows missed.
+	Today []Check `json:"today,omitempty"`
 }
 
 // Input opens a watch: the residents (of one household), or the whole
@@ -116,8 +119,13 @@ type Store interface {
 // Service is people under watch.
 type Service struct {
 	Store  Store
-	Outbox *dispatch.Outbox
-	Now    func() time.Time
+	Checks CheckStore
+	// Transfers keeps batches taken to central quarantine; Carers raise
+	// the help requests of those they leave behind.
+	Transfers TransferStore
+	Carers    Carers
+	Outbox    *dispatch.Outbox
+	Now       func() time.Time
 }
 
 // Errors of watches.
@@ -335,9 +343,18 @@ func (s *Service) List(ctx context.Context, p auth.Principal, cid, status string
 	if err != nil {
 		return nil, err
 	}
+	checks, err := s.Checks.Checks(ctx, cid, chinatime.In(s.Now()).Format(time.DateOnly))
+	if err != nil {
+		return nil, err
+	}
+	today := map[string][]Check{}
+	for _, c := range checks {
+		today[c.WatchID] = append(today[c.WatchID], c.shown())
+	}
 	out := []Watch{}
 	for _, w := range all {
 		if status == "" || w.Status == status {
+			w.Today = today[w.ID]
 			out = append(out, w.shown())
 		}
 	}

@@ -716,6 +716,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/communities/{communityId}/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The community's transfer batches, newest first
+         * @description Who: staff, admin.
+         */
+        get: operations["listTransfers"];
+        put?: never;
+        /**
+         * Take people to central quarantine (转运)
+         * @description residentIds (1 to 50, of this community; none in another open batch: ALREADY_IN_TRANSFER names them), the pickup point, the time (an hour ago to 7 days ahead) and the destination. Each person is texted (transfer_notice: time, place, destination, what to bring) on their own phone or their household's, in the batch's own write. leftBehind names who stays without a carer: a resident of a transferred person's household (elderly, child, other), or the household itself (a pet); each becomes a help request of the community (kind other), with its deadline and escalation. Who: staff, admin.
+         */
+        post: operations["createTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/transfers/{transferId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One transfer batch, or the transfer team's sheet
+         * @description Who: staff, admin.
+         */
+        get: operations["getTransfer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/transfers/{transferId}/people/{residentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a person of a batch on
+         * @description notified → ready → boarded → arrived, forward only (steps may be skipped; the same step again changes nothing), or exempted with a reason from any but arrived. Arrived or exempted frees the person for another batch. Who: staff, admin.
+         */
+        post: operations["setTransferStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/transfers/{transferId}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The return trip of a batch
+         * @description A new batch (leg back, returnOf this one) of its people who arrived, picked up where they were taken by default and bound for home (原住址), each texted again. Who: staff, admin.
+         */
+        post: operations["returnTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/communities/{communityId}/volunteer-hours": {
         parameters: {
             query?: never;
@@ -760,6 +844,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/communities/{communityId}/watch-doors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A day's doors to visit among the people under watch
+         * @description Each watched door with a window missed (marked by the jobs function's minute: the morning at 12:00, the evening at 21:00 Beijing), a fever or symptom reported, or a test day (sample its people at the door), in door order. Who: staff, admin.
+         */
+        get: operations["watchDoors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/communities/{communityId}/watches": {
         parameters: {
             query?: never;
@@ -778,6 +882,26 @@ export interface paths {
          * @description residentIds (of one household) or householdId (all its members). kind home_isolation seals the household (a household zone, sealed, reason home_isolation) while it lasts, where it was not sealed already; health_monitoring leaves the zones as they are. startsOn (default today, Beijing; a home isolation today or earlier: it seals from its first day), days (default 7, at most 28), testDays (default 1, 4, 7 for a 7-day home isolation), the door's seal number, and why: screening (a screening task's measure opens one by itself), pooled_positive, arrival or staff. The household is texted (watch_started, with the days left). A person is under one watch at a time: ALREADY_WATCHED names them (and a person under one is not moved to another household: UNDER_WATCH). Two home isolations of a household share its seal: at the last one's end (the jobs function's minute) the household gets back the level and reason it had (unless staff changed it meanwhile) and is texted (watch_ended), once; a household still sealed is not told a release. Who: staff, admin.
          */
         post: operations["openWatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/watches/{watchId}/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enter a reading taken at the door for a person under watch
+         * @description celsius and symptoms (codes: fever, cough, fatigue, sore_throat, diarrhoea, smell_taste, none; none alone) for a window: now's by default, or an earlier day and window (am, pm) of the watch's days that has begun (CHECK_OUTSIDE_WATCH otherwise). The window's reading is replaced; a window marked missed stays marked. The window's first fever (37.3 °C or more) or symptom texts the community's staff (watch_alert), once a person and window. Residents report their own through POST /v1/me/temperatures (or SMS 体温 36.5 无 / 体温 37.8 咳嗽): a person under watch has it as the window's check. Who: staff, admin.
+         */
+        post: operations["enterWatchCheck"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1203,7 +1327,7 @@ export interface paths {
         put?: never;
         /**
          * Report today's temperature
-         * @description For the caller or a member of their household (residentId). Rounded to a tenth; 37.3 °C or more is a fever, which alerts the community's staff once a day per resident. Who: resident.
+         * @description For the caller or a member of their household (residentId), with symptoms (codes: fever, cough, fatigue, sore_throat, diarrhoea, smell_taste, none; none alone; default none). Rounded to a tenth; 37.3 °C or more is a fever, which alerts the community's staff once a day per resident. A person under watch (home isolation, health monitoring) has the reading as the window's check (morning before 14:00, evening after) and its alert instead: a fever or a symptom texts staff once a window (watch_alert); watched says so. Who: resident.
          */
         post: operations["reportTemperature"];
         delete?: never;
@@ -1444,7 +1568,7 @@ export interface paths {
         put?: never;
         /**
          * Everything held of one resident, for their request (PIPL)
-         * @description The register entry, bookings, temperature reports, orders they placed and help requests for them. A POST so that the audit log keeps who handed out whose data. Who: staff, admin.
+         * @description The register entry, bookings, temperature reports, orders they placed, help requests for them, and the watches (home isolation, health monitoring) they were under with their checks (each watch shows this person only). A POST so that the audit log keeps who handed out whose data. Who: staff, admin.
          */
         post: operations["exportResident"];
         delete?: never;
@@ -3208,6 +3332,10 @@ export interface components {
             /** @description The day's highest reading. */
             peak: number;
             residentId: string;
+            /** @description The latest reading's symptoms (kept only when there is one). */
+            symptoms?: ("fever" | "cough" | "fatigue" | "sore_throat" | "diarrhoea" | "smell_taste" | "none")[];
+            /** @description The reading was also the check of the person's watch (in the report's answer). */
+            watched?: boolean;
         };
         Remedy: {
             /** @description Lanes the site would need (PATCH /v1/sites/{siteId}). */
@@ -3801,6 +3929,61 @@ export interface components {
             singleResult?: "negative" | "pooled_positive" | "positive" | "invalid";
             singleTube?: string;
         };
+        Transfer: {
+            /**
+             * Format: date-time
+             * @description When to be at the pickup point.
+             */
+            at: string;
+            communityId: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, Beijing time (+08:00).
+             */
+            createdAt: string;
+            createdBy: string;
+            destination: string;
+            id: string;
+            /** @description Dependants the batch leaves at home without their carer. */
+            leftBehind: {
+                door: string;
+                /** @description The help request raised for it (kind other, its deadline and escalation): absent until it is; the jobs function's minute raises what the batch's own call could not. */
+                helpId?: string;
+                householdId: string;
+                /** @enum {string} */
+                kind: "elderly" | "child" | "pet" | "other";
+                name?: string;
+                note?: string;
+                residentId?: string;
+            }[];
+            /**
+             * @description To central quarantine, or the return trip (returnOf names the batch).
+             * @enum {string}
+             */
+            leg: "out" | "back";
+            people: {
+                /**
+                 * Format: date-time
+                 * @description RFC 3339, Beijing time (+08:00).
+                 */
+                at?: string;
+                by?: string;
+                door: string;
+                householdId: string;
+                name: string;
+                /** @description The phone the person was texted on (their own, or their household's). */
+                phone?: string;
+                reason?: string;
+                residentId: string;
+                /**
+                 * @description Forward only; exempted (with a reason) from any but arrived.
+                 * @enum {string}
+                 */
+                status: "notified" | "ready" | "boarded" | "arrived" | "exempted";
+            }[];
+            pickup: string;
+            returnOf?: string;
+        };
         Tube: {
             /** @description The tube's code. */
             code: string;
@@ -3949,6 +4132,56 @@ export interface components {
             status: "active" | "ended";
             /** @description Days of the watch with a test (day 1 is the start). */
             testDays: number[];
+            /** @description Its people's checks of today, in the list's answer: readings, and windows missed. */
+            today?: components["schemas"]["WatchCheck"][];
+        };
+        WatchCheck: {
+            /** @description Staff were texted a fever (37.3 °C or more) or symptom of this window (watch_alert), once a person and window. */
+            alerted?: boolean;
+            /**
+             * Format: date-time
+             * @description When the reading was taken; absent for a window missed and never reported.
+             */
+            at?: string;
+            /** @enum {string} */
+            by?: "self" | "staff";
+            celsius?: number;
+            /** Format: date */
+            day: string;
+            /** @description The window closed without a reading (the jobs function's minute marks it): the door is on the day's list, also when a reading came later. */
+            missed?: boolean;
+            residentId: string;
+            symptoms?: ("fever" | "cough" | "fatigue" | "sore_throat" | "diarrhoea" | "smell_taste" | "none")[];
+            watchId: string;
+            /**
+             * @description Morning (a reading before 14:00 Beijing; missed at 12:00) or evening (missed at 21:00).
+             * @enum {string}
+             */
+            window: "am" | "pm";
+        };
+        WatchDoors: {
+            /** Format: date */
+            day: string;
+            visits: {
+                /** @description Readings of the day with a fever or a symptom. */
+                alerts: components["schemas"]["WatchCheck"][];
+                door: string;
+                householdId: string;
+                /** @enum {string} */
+                kind: "home_isolation" | "health_monitoring";
+                missed: {
+                    name: string;
+                    /** @description A reading came after the window closed. */
+                    reportedLater: boolean;
+                    residentId: string;
+                    /** @enum {string} */
+                    window: "am" | "pm";
+                }[];
+                sample?: string[];
+                /** @description The watch's day number when it is one of its test days: sample these people at the door. */
+                testDay?: number;
+                watchId: string;
+            }[];
         };
         Window: {
             building: string;
@@ -9485,6 +9718,619 @@ export interface operations {
             };
         };
     };
+    listTransfers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        transfers: components["schemas"]["Transfer"][];
+                    };
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description RFC 3339 with an offset, e.g. 2026-12-01T08:00:00+08:00.
+                     */
+                    at: string;
+                    destination: string;
+                    leftBehind?: {
+                        householdId?: string;
+                        /** @enum {string} */
+                        kind: "elderly" | "child" | "pet" | "other";
+                        note?: string;
+                        residentId?: string;
+                    }[];
+                    pickup: string;
+                    residentIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transfer"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: ALREADY_IN_TRANSFER */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTransfer: {
+        parameters: {
+            query?: {
+                /** @description csv: a file Excel opens (UTF-8 with BOM); xlsx: an Excel workbook, every cell text. */
+                format?: "json" | "csv" | "xlsx";
+            };
+            header?: never;
+            path: {
+                communityId: string;
+                transferId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description attachment; filename=… */
+                    "Content-Disposition"?: string;
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transfer"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND, TRANSFER_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setTransferStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+                transferId: string;
+                residentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                    /** @enum {string} */
+                    status: "ready" | "boarded" | "arrived" | "exempted";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transfer"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND, NOT_IN_TRANSFER, TRANSFER_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: TRANSFER_CHANGED, TRANSFER_STATUS_BACKWARDS */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    returnTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+                transferId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description RFC 3339 with an offset, e.g. 2026-12-01T08:00:00+08:00.
+                     */
+                    at: string;
+                    destination?: string;
+                    pickup?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transfer"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND, TRANSFER_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: ALREADY_IN_TRANSFER, NONE_ARRIVED */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     volunteerHours: {
         parameters: {
             query: {
@@ -9862,6 +10708,103 @@ export interface operations {
             };
         };
     };
+    watchDoors: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD (Beijing); default today. */
+                day?: string;
+            };
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchDoors"];
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listWatches: {
         parameters: {
             query?: {
@@ -10050,6 +10993,143 @@ export interface operations {
                 };
             };
             /** @description Conflict: ALREADY_WATCHED, ZONE_CHANGED */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    enterWatchCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+                watchId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    celsius: number;
+                    /** Format: date */
+                    day?: string;
+                    residentId: string;
+                    symptoms?: ("fever" | "cough" | "fatigue" | "sore_throat" | "diarrhoea" | "smell_taste" | "none")[];
+                    /** @enum {string} */
+                    window?: "am" | "pm";
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WatchCheck"];
+                };
+            };
+            /** @description Bad Request: CHECK_OUTSIDE_WATCH, IMPLAUSIBLE_TEMPERATURE, INVALID_JSON, NOT_UNDER_WATCH, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND, WATCH_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: CHECK_IN_PROGRESS, WATCH_ENDED */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -12130,6 +13210,7 @@ export interface operations {
                     celsius: number;
                     /** @description A member of your household; default: you. */
                     residentId?: string;
+                    symptoms?: ("fever" | "cough" | "fatigue" | "sore_throat" | "diarrhoea" | "smell_taste" | "none")[];
                 };
             };
         };
@@ -13584,6 +14665,7 @@ export interface operations {
                     "application/json": {
                         address: string;
                         bookings: components["schemas"]["Booking"][];
+                        checks: components["schemas"]["WatchCheck"][];
                         /**
                          * Format: date-time
                          * @description RFC 3339, Beijing time (+08:00).
@@ -13593,6 +14675,7 @@ export interface operations {
                         orders: components["schemas"]["Order"][];
                         resident: components["schemas"]["Resident"];
                         temperatures: components["schemas"]["Reading"][];
+                        watches: components["schemas"]["Watch"][];
                     };
                 };
             };
