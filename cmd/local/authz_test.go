@@ -25,6 +25,7 @@ import (
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/playbook"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/reserve"
 	"github.com/fangxian/fangxian/shared/screening"
 	"github.com/fangxian/fangxian/shared/store"
 	"github.com/fangxian/fangxian/shared/supplies"
@@ -94,6 +95,12 @@ var allowed = map[string][]string{
 	"endWatch":               {staffA, adminA},
 	"enterWatchCheck":        {staffA, adminA},
 	"watchDoors":             {staffA, adminA},
+	"recordWatchTest":        {staffA, adminA},
+	"listReserve":            {staffA, adminA},
+	"createReserveItem":      {staffA, adminA},
+	"updateReserveItem":      {staffA, adminA},
+	"moveReserve":            {staffA, adminA},
+	"reserveMovements":       {staffA, adminA},
 	"createTransfer":         {staffA, adminA},
 	"listTransfers":          {staffA, adminA},
 	"getTransfer":            {staffA, adminA},
@@ -232,6 +239,10 @@ var bodies = map[string]struct{ contentType, body string }{
 	"recordScreeningOutcome": {"application/json", `{"outcome":"wrong_address"}`},
 	"openWatch":              {"application/json", `{"householdId":"HOUSEHOLD","kind":"health_monitoring","reason":"staff"}`},
 	"enterWatchCheck":        {"application/json", `{"residentId":"RESIDENT","celsius":36.6,"symptoms":["none"]}`},
+	"createReserveItem":      {"application/json", `{"name":"N95口罩","unit":"个","category":"protective","minimum":200}`},
+	"updateReserveItem":      {"application/json", `{"minimum":300}`},
+	"moveReserve":            {"application/json", `{"kind":"receipt","quantity":100,"donor":"某企业"}`},
+	"recordWatchTest":        {"application/json", `{"residentId":"RESIDENT","testDay":1,"result":"negative"}`},
 	"createTransfer":         {"application/json", `{"residentIds":["RESIDENT"],"pickup":"东门","at":"WHEN_AT","destination":"集中隔离点"}`},
 	"setTransferStatus":      {"application/json", `{"status":"ready"}`},
 	"returnTransfer":         {"application/json", `{"at":"WHEN_AT"}`},
@@ -401,7 +412,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := strings.NewReplacer("{transferId}", moved.ID, "WHEN_AT", when, "{watchId}", watched.ID, "{listId}", listed.List.ID, "{taskId}", task, "TASK", task, "{runId}", run.ID, "{stepId}", "s1", "{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
+	// A reserve item, for the reserve's ops.
+	n95, units, protective, floor := "医用外科口罩", "个", "protective", 100
+	stock, err := d.root.Reserve().Create(ctx, staff, "ca", reserve.ItemInput{Name: &n95, Unit: &units, Category: &protective, Minimum: &floor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := strings.NewReplacer("{reserveItemId}", stock.ID, "{transferId}", moved.ID, "WHEN_AT", when, "{watchId}", watched.ID, "{listId}", listed.List.ID, "{taskId}", task, "TASK", task, "{runId}", run.ID, "{stepId}", "s1", "{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
 		"{itemId}", item.ID, "{orderId}", order.ID, "{helpId}", helpReq.ID, "MERCHANT", merchant.ID, "ITEM", item.ID,
 		"{bookingId}", booking.BookingID(round.ID, resident.UserID), "{residentId}", resident.UserID,
 		"{siteId}", booking.SiteOf(slots[0].ID), "{buildingId}", registry.BuildingOf(resident.UserID), "{noticeId}", notice.ID, "SLOT", slots[0].ID, "RESIDENT", resident.UserID,

@@ -106,6 +106,8 @@ async function staffAndLane() {
     return counts.length === 5 && counts.every((e) => /^\d+$/.test(e.textContent.trim()));
   });
   out.orders = (await page.textContent(".stages")).replace(/\s+/g, " ").trim();
+  // The reserve's items below their minimum.
+  out.reserveShort = (await (await page.waitForSelector(".short [data-short='抗原检测试剂']")).textContent()).replace(/\s+/g, " ").trim();
   // Each site's pace, and who is on duty.
   out.sites = await page.locator(".sites tbody tr").count();
   expect(out.sites >= 2, `the sites' pace, not ${out.sites} rows`);
@@ -389,6 +391,14 @@ async function staffAndLane() {
   out.transferMade = (await (await street.waitForSelector("text=/转运 1 人：已短信通知/")).textContent()).trim();
   await street.click(".transfers [data-transfer] button.transfer-next >> nth=0");
   await street.waitForSelector(".transfers [data-transfer] .el-tag:has-text('已准备')");
+  // 储备: the demo's masks are below their minimum; a donation fills them.
+  await street.click(".el-menu-item:has-text('储备')");
+  await street.waitForSelector("tr[data-reserve='N95口罩'] .el-tag--danger:has-text('300个 低于下限')");
+  await street.fill("tr[data-reserve='N95口罩'] input[name=reserve-quantity]", "300");
+  await street.fill("tr[data-reserve='N95口罩'] input[name=reserve-donor]", "兰州某企业");
+  await street.click("tr[data-reserve='N95口罩'] button.reserve-in");
+  out.reserveReceived = (await (await street.waitForSelector("text=/N95口罩入库 300个，现有 600个/")).textContent()).trim();
+  await street.waitForSelector("tr[data-reserve='N95口罩'] .el-tag--success:has-text('600个')");
   await street.click(".el-menu-item:has-text('街道')");
   await street.waitForSelector(".street .community dd.sampled");
   await street.click(".community:has-text('酒泉路社区') button");

@@ -250,7 +250,7 @@ func JSON(doc *openapi3.T) ([]byte, error) {
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return nil, err
 	}
-	out, err := json.MarshalIndent(v, "", "  ")
+	out, err := json.MarshalIndent(v, "", "\t")
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,7 @@ package apidoc
 import "github.com/getkin/kin-openapi/openapi3"
 
 var (
-	actionKinds  = []string{"seal_buildings", "release_buildings", "open_round", "activate_posts", "send_notice", "open_site"}
+	actionKinds  = []string{"seal_buildings", "release_buildings", "open_round", "activate_posts", "send_notice", "open_site", "check_reserves"}
 	stepStatuses = []string{"pending", "running", "done", "failed"}
 )
 
@@ -119,14 +119,15 @@ var playbookOps = map[string]op{
 		answers:      ok(ref("Run")),
 		codes:        map[int][]string{403: {"NOT_STEP_OWNER"}, 404: {"RUN_NOT_FOUND", "STEP_NOT_FOUND"}, 409: {"STEP_RUNNING", "CHANGED_MEANWHILE"}}},
 	"runReport": {summary: "A run's after-action report (复盘)",
-		description: "Each step's time from the switch, lateness, who and result; for a drill, the SMS its outbox holds by template. `?format=csv` gives the steps as a file Excel opens.",
+		description: "Each step's time from the switch, lateness, who and result; for a drill, the SMS its outbox holds by template; the reserve's items below their minimum now. `?format=csv` gives the steps as a file Excel opens.",
 		query:       []param{formatParam},
 		answers: []answer{{status: 200, schema: S(object(props{
 			"run": ref("Run"),
 			"sms": S(object(props{"messages": S(integer(0, 1e8)), "parts": S(integer(0, 1e8)),
 				"byTemplate": S(&openapi3.Schema{Type: &openapi3.Types{"object"}, AdditionalProperties: openapi3.AdditionalProperties{Schema: S(integer(0, 1e8))}})},
 				"messages", "parts", "byTemplate")),
-		}, "run"))}, {status: 200, csv: true}},
+			"reservesShort": S(describe(array(ref("ReserveItem")), "The community's reserve items below their minimum (隔离储备).")),
+		}, "run", "reservesShort"))}, {status: 200, csv: true}},
 		codes: map[int][]string{404: {"RUN_NOT_FOUND"}}},
 	"drillOutbox": {summary: "What a drill sent, instead of texting anyone",
 		description: "Every SMS of the drill, oldest first, with the phone masked.",
@@ -163,13 +164,15 @@ var retentionOps = map[string]op{
 			"kept": S(arrayOf(object(props{"data": S(str(1, 200)), "rule": S(str(1, 200))}, "data", "rule"))),
 		}, "communityId", "retentionDays", "sets", "kept")))},
 	"exportResident": {summary: "Everything held of one resident, for their request (PIPL)",
-		description: "The register entry, bookings, temperature reports, orders they placed, help requests for them, and the watches (home isolation, health monitoring) they were under with their checks (each watch shows this person only). A POST so that the audit log keeps who handed out whose data.",
+		description: "The register entry, bookings, temperature reports, orders they placed, help requests for them, the watches (home isolation, health monitoring) they were under with their checks and test results, and the transfers that took them or left them behind (each watch and transfer shows this person only). A POST so that the audit log keeps who handed out whose data.",
 		answers: ok(S(object(props{
 			"resident": ref("Resident"), "address": S(str(1, 200)), "bookings": S(array(ref("Booking"))),
 			"temperatures": S(array(ref("Reading"))), "orders": S(array(ref("Order"))), "help": S(array(ref("HelpRequest"))),
 			"watches": S(array(ref("Watch"))), "checks": S(array(ref("WatchCheck"))),
+			"tests":      S(array(S(object(props{"watchId": S(id("")), "residentId": S(id("")), "testDay": S(integer(1, 28)), "result": S(enum("negative", "positive")), "at": S(beijingTime()), "by": S(id(""))}, "watchId", "residentId", "testDay", "result", "at", "by")))),
+			"transfers":  S(describe(array(ref("Transfer")), "The batches that took them or left them behind, each with this person's entries only.")),
 			"exportedAt": S(beijingTime()),
-		}, "resident", "address", "bookings", "temperatures", "orders", "help", "watches", "checks", "exportedAt"))),
+		}, "resident", "address", "bookings", "temperatures", "orders", "help", "watches", "checks", "tests", "transfers", "exportedAt"))),
 		codes: map[int][]string{404: {"RESIDENT_NOT_FOUND"}}},
 	"eraseResident": {summary: "Erase one resident's emergency data on their request (PIPL)",
 		description: "Deletes their bookings (with codes and check-ins; a booking to come gives its place back first), temperature reports, finished orders they placed and closed help requests for them. The register entry stays (changed by import), as do orders and help still in progress: `kept` says which. Refused during an emergency. The audit log keeps that it was done.",

@@ -64,6 +64,18 @@ func supplyComponents() openapi3.Schemas {
 			"note":  S(str(0, 200)),
 			"phone": S(describe(pattern(`^1[3-9][0-9]\*{4}[0-9]{4}$`, ""), "The household's phone, masked.")),
 		}, "orderId", "ref", "building", "unit", "room", "items", "note")),
+		"ReserveItem": S(object(props{
+			"id": S(id("")), "communityId": S(id("")), "name": S(str(1, 32)), "unit": S(str(1, 8)), "category": S(enum(reserveCategories...)),
+			"quantity": S(integer(0, 10_000_000)), "minimum": S(integer(0, 10_000_000)),
+			"below":     S(describe(boolean(), "The quantity is below the minimum.")),
+			"updatedAt": S(beijingTime()),
+		}, "id", "communityId", "name", "unit", "category", "quantity", "minimum", "below", "updatedAt")),
+		"ReserveMovement": S(object(props{
+			"id": S(id("")), "communityId": S(id("")), "itemId": S(id("")), "kind": S(enum("receipt", "issue")),
+			"quantity": S(integer(1, 10_000_000)), "donor": S(str(0, 64)), "note": S(str(0, 100)),
+			"after": S(describe(integer(0, 10_000_000), "The item's quantity after this movement.")),
+			"at":    S(beijingTime()), "by": S(id("")),
+		}, "id", "communityId", "itemId", "kind", "quantity", "after", "at", "by")),
 		"HelpRequest": S(object(props{
 			"id": S(id("")), "communityId": S(id("")), "householdId": S(id("")), "residentId": S(id("Who needs help.")),
 			"kind": S(enum(helpKinds...)), "note": S(str(0, 200)), "status": S(enum("open", "claimed", "closed")),
@@ -199,4 +211,34 @@ var suppliesOps = map[string]op{
 			"onDuty": S(describe(arrayOf(phone()).WithMaxItems(50), "Staff of the community, by phone.")),
 		}),
 		answers: ok(ref("HelpSettings"))},
+	"listReserve": {summary: "The community's reserve for an emergency (隔离储备), items below their minimum first",
+		answers: ok(list("items", ref("ReserveItem"), false))},
+	"createReserveItem": {summary: "Add an item to the reserve",
+		description: "At quantity 0: receipts fill it. Names are the community's own (ignoring case and spaces: RESERVE_ITEM_EXISTS); at most 200 items.",
+		body:        reserveBody(true), answers: created(ref("ReserveItem")), codes: map[int][]string{409: {"RESERVE_ITEM_EXISTS", "RESERVE_FULL"}}},
+	"updateReserveItem": {summary: "Change a reserve item's name, unit, category or minimum",
+		description: "The quantity moves only by receipts and issues.",
+		body:        reserveBody(false), answers: ok(ref("ReserveItem")), codes: map[int][]string{404: {"RESERVE_ITEM_NOT_FOUND"}, 409: {"RESERVE_ITEM_EXISTS"}}},
+	"moveReserve": {summary: "Record a receipt (a donation with its donor) or an issue of a reserve item",
+		description: "An issue of more than is in stock is refused (RESERVE_SHORT), however many move at once; each movement records the quantity after it. Sent again with the same Idempotency-Key, it is recorded once.",
+		body: object(props{"kind": S(enum("receipt", "issue")), "quantity": S(integer(1, 10_000_000)), "donor": S(describe(str(0, 64), "Who gave it (a receipt only).")),
+			"note": S(str(0, 100))}, "kind", "quantity"),
+		answers: created(ref("ReserveMovement")), codes: map[int][]string{404: {"RESERVE_ITEM_NOT_FOUND"}, 409: {"RESERVE_SHORT"}}},
+	"reserveMovements": {summary: "A reserve item's latest 200 movements, newest first",
+		answers: ok(list("movements", ref("ReserveMovement"), false)), codes: map[int][]string{404: {"RESERVE_ITEM_NOT_FOUND"}}},
 }
+
+// reserveBody is a reserve item's body: all but the minimum required to
+// create one, any to change it.
+func reserveBody(create bool) *openapi3.Schema {
+	var required []string
+	if create {
+		required = []string{"name", "unit", "category"}
+	}
+	return object(props{
+		"name": S(str(1, 32)), "unit": S(str(1, 8)), "category": S(enum(reserveCategories...)),
+		"minimum": S(describe(integer(0, 10_000_000), "Set in peacetime: below it the item shows on the board, in a drill's report and to a playbook's check_reserves step.")),
+	}, required...)
+}
+
+var reserveCategories = []string{"protective", "disinfectant", "test_kit", "food", "medicine", "other"}

@@ -15,9 +15,11 @@ import (
 	"time"
 
 	"github.com/fangxian/fangxian/shared/app"
+	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/reserve"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
 )
@@ -146,7 +148,39 @@ func Seed(ctx context.Context, r *app.Root, now time.Time) (registry.ImportRepor
 	if err != nil {
 		return report, samples, err
 	}
+	if err := seedReserve(ctx, r); err != nil {
+		return report, samples, err
+	}
 	return report, samples, seedPlaybook(ctx, r, now)
+}
+
+// seedReserve stocks the demo community's reserve as a committee would in
+// peacetime, two items short of their minimum.
+func seedReserve(ctx context.Context, r *app.Root) error {
+	staff := auth.Principal{UserID: "u-demo-staff", Role: manifest.RoleStaff, CommunityID: CommunityID}.Normalized()
+	for _, it := range []struct {
+		name, unit, category string
+		minimum, quantity    int
+		donor                string
+	}{
+		{"N95口罩", "个", "protective", 500, 300, ""},
+		{"防护服", "套", "protective", 100, 150, "兰州某医药公司"},
+		{"84消毒液", "瓶", "disinfectant", 50, 80, ""},
+		{"抗原检测试剂", "人份", "test_kit", 200, 120, ""},
+		{"应急食品包", "份", "food", 100, 100, ""},
+	} {
+		item, err := r.Reserve().Create(ctx, staff, CommunityID, reserve.ItemInput{Name: &it.name, Unit: &it.unit, Category: &it.category, Minimum: &it.minimum})
+		if errors.Is(err, reserve.ErrDuplicate) {
+			continue // stocked by an earlier start
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := r.Reserve().Move(ctx, staff, CommunityID, item.ID, reserve.MovementInput{Kind: reserve.Receipt, Quantity: it.quantity, Donor: it.donor}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // NeighbourCSV is the demo street's second community: two buildings.

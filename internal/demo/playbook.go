@@ -78,6 +78,8 @@ func seedPlaybook(ctx context.Context, r *app.Root, now time.Time) error {
 					Sites: []booking.SiteInput{{Name: "东门采样点", Lanes: 6, PerLanePerSlot: 40}, {Name: "西门采样点", Lanes: 6, PerLanePerSlot: 40}}}}},
 			{ID: "volunteers", Title: "一键启动志愿者岗位", Owner: "staff", DueMinutes: 30,
 				Action: &playbook.Action{Kind: playbook.ActionActivatePosts, Activation: &playbook.ActivationTemplate{All: true, Minutes: 10}}},
+			{ID: "reserve", Title: "清点隔离储备", Owner: "staff", DueMinutes: 30,
+				Action: &playbook.Action{Kind: playbook.ActionCheckReserves}},
 			{ID: "approve", Title: "街道确认封控范围", Owner: "admin", DueMinutes: 60,
 				Checklist: []string{"核对封控楼栋与流调结果", "报区指挥部备案"}},
 			{ID: "supplies", Title: "开通物资保障", Owner: "staff", DueMinutes: 120,

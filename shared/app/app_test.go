@@ -33,6 +33,7 @@ var built = map[string][]string{
 	"notices":    {"Service", "Deliverer"},
 	"playbook":   {"Service"},
 	"registry":   {"API", "Importer"},
+	"reserve":    {"Service"},
 	"retention":  {"Service"},
 	"smsflow":    {"Flow"},
 	"supplies":   {"Service"},

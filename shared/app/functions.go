@@ -102,9 +102,9 @@ func (r *Root) NoticesHTTP() httpapi.Handlers {
 	return httpapi.Merge(r.Notices().Handlers(), r.Watch().Handlers())
 }
 
-// SuppliesHTTP is supplies and help requests.
+// SuppliesHTTP is supplies, help requests and the reserve.
 func (r *Root) SuppliesHTTP() httpapi.Handlers {
-	return httpapi.Merge(r.Supplies().Handlers(), r.Help().Handlers())
+	return httpapi.Merge(r.Supplies().Handlers(), r.Help().Handlers(), r.Reserve().Handlers())
 }
 
 // VolunteersHTTP is volunteering.

@@ -33,6 +33,7 @@ import (
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/playbook"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/reserve"
 	"github.com/fangxian/fangxian/shared/retention"
 	"github.com/fangxian/fangxian/shared/screening"
 	"github.com/fangxian/fangxian/shared/secrets"
@@ -83,6 +84,7 @@ type Root struct {
 	retention  lazy[*retention.Service]
 	screening  lazy[*screening.Service]
 	watch      lazy[*watch.Service]
+	reserve    lazy[*reserve.Service]
 	flow       lazy[*smsflow.Flow]
 	inbound    lazy[*inbound.Handler]
 	consumer   lazy[*dispatch.Consumer]
@@ -279,6 +281,13 @@ func (r *Root) Watch() *watch.Service {
 	})
 }
 
+// Reserve runs the community's reserve for an emergency.
+func (r *Root) Reserve() *reserve.Service {
+	return r.reserve.get(func() *reserve.Service {
+		return &reserve.Service{Store: r.Store, Now: r.Now}
+	})
+}
+
 // Volunteers runs volunteering.
 func (r *Root) Volunteers() *volunteers.Service {
 	return r.volunteers.get(func() *volunteers.Service {
@@ -301,7 +310,7 @@ func (r *Root) Playbook() *playbook.Service {
 	return r.playbook.get(func() *playbook.Service {
 		st := r.Store
 		return &playbook.Service{Store: st, Directory: st, Audit: r.Audit(), Expiry: r.Retention(),
-			Rounds: r.Booking(), Notices: r.Notices(), Activations: r.Volunteers(), Now: r.Now}
+			Rounds: r.Booking(), Notices: r.Notices(), Activations: r.Volunteers(), Reserves: r.Reserve(), Now: r.Now}
 	})
 }
 

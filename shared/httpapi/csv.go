@@ -9,6 +9,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 )
 
@@ -37,9 +39,25 @@ func WriteCSV(w http.ResponseWriter, filename string, header []string, rows [][]
 		return err
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	w.Header().Set("Content-Disposition", attachment(filename))
 	_, _ = w.Write(buf.Bytes())
 	return nil
+}
+
+// attachment is a Content-Disposition for a file of that name: an ASCII
+// name for old clients, the whole name in UTF-8 (RFC 6266, RFC 5987) for
+// the rest.
+func attachment(name string) string {
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return -1
+		}
+		return r
+	}, name)
+	if ext := path.Ext(name); strings.TrimSuffix(ascii, ext) == "" || strings.HasPrefix(ascii, ".") {
+		ascii = "export" + ext
+	}
+	return `attachment; filename="` + ascii + `"; filename*=UTF-8''` + strings.ReplaceAll(url.QueryEscape(name), "+", "%20")
 }
 
 // Cell keeps Excel from reading typed text as a formula (CSV injection).
@@ -71,7 +89,7 @@ func WriteXLSX(w http.ResponseWriter, filename string, header []string, rows [][
 		return err
 	}
 	w.Header().Set("Content-Type", sheet.MediaType)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.TrimSuffix(filename, ".csv")+`.xlsx"`)
+	w.Header().Set("Content-Disposition", attachment(strings.TrimSuffix(filename, ".csv")+".xlsx"))
 	_, _ = w.Write(b)
 	return nil
 }

@@ -40,3 +40,16 @@ func TestUncleanPathsAreNotFound(t *testing.T) {
 		}
 	}
 }
+
+func TestAttachmentNamesTheFileForEveryClient(t *testing.T) {
+	for _, c := range []struct{ name, want string }{
+		{"review.csv", `attachment; filename="review.csv"; filename*=UTF-8''review.csv`},
+		{"转运名单.xlsx", `attachment; filename="export.xlsx"; filename*=UTF-8''%E8%BD%AC%E8%BF%90%E5%90%8D%E5%8D%95.xlsx`},
+		{"第5轮 复盘.csv", `attachment; filename="5 .csv"; filename*=UTF-8''%E7%AC%AC5%E8%BD%AE%20%E5%A4%8D%E7%9B%98.csv`},
+		{"a\"b\r\n.csv", `attachment; filename="ab.csv"; filename*=UTF-8''a%22b%0D%0A.csv`},
+	} {
+		if got := attachment(c.name); got != c.want {
+			t.Errorf("attachment(%q) = %s, want %s", c.name, got, c.want)
+		}
+	}
+}

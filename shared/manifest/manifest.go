@@ -359,6 +359,7 @@ var Functions = []Function{
 			{Method: "GET", Path: "/v1/communities/{communityId}/watches", Op: "listWatches", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
 			{Method: "POST", Path: "/v1/communities/{communityId}/watches/{watchId}/end", Op: "endWatch", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/communities/{communityId}/watches/{watchId}/checks", Op: "enterWatchCheck", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/watches/{watchId}/tests", Op: "recordWatchTest", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/watch-doors", Op: "watchDoors", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
 			// Transfers to central quarantine (转运), and back.
 			{Method: "POST", Path: "/v1/communities/{communityId}/transfers", Op: "createTransfer", Access: Only(RoleStaff, RoleAdmin)},
@@ -392,7 +393,7 @@ var Functions = []Function{
 	},
 	{
 		Name:        "supplies",
-		Description: "Supply orders for sealed homes (catalogue, orders, lists, delivery) and help requests",
+		Description: "Supply orders for sealed homes (catalogue, orders, lists, delivery), help requests and the community's reserve",
 		MemoryMB:    512,
 		TimeoutSec:  MaxHTTPTimeoutSec,
 		Table:       TableReadWrite,
@@ -420,6 +421,12 @@ var Functions = []Function{
 			{Method: "POST", Path: "/v1/help/{helpId}/close", Op: "closeHelp", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/help-settings", Op: "getHelpSettings", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "PUT", Path: "/v1/communities/{communityId}/help-settings", Op: "setHelpSettings", Access: Only(RoleStaff, RoleAdmin)},
+			// The community's reserve for an emergency (隔离储备).
+			{Method: "GET", Path: "/v1/communities/{communityId}/reserve", Op: "listReserve", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/reserve", Op: "createReserveItem", Idempotent: true, Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "PATCH", Path: "/v1/communities/{communityId}/reserve/{reserveItemId}", Op: "updateReserveItem", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/reserve/{reserveItemId}/movements", Op: "moveReserve", Idempotent: true, Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/reserve/{reserveItemId}/movements", Op: "reserveMovements", Access: Only(RoleStaff, RoleAdmin)},
 		},
 	},
 	{

@@ -43,9 +43,12 @@ const (
 	// by its name: the step staff tick when a site falls out or the queue
 	// grows.
 	ActionOpenSite = "open_site"
+	// ActionCheckReserves checks the community's reserve (隔离储备): the
+	// step's result names each item below its minimum.
+	ActionCheckReserves = "check_reserves"
 )
 
-var actionKinds = []string{ActionSealBuildings, ActionReleaseBuildings, ActionOpenRound, ActionActivatePosts, ActionSendNotice, ActionOpenSite}
+var actionKinds = []string{ActionSealBuildings, ActionReleaseBuildings, ActionOpenRound, ActionActivatePosts, ActionSendNotice, ActionOpenSite, ActionCheckReserves}
 
 // Step statuses in a run.
 const (
@@ -282,6 +285,7 @@ func (a *Action) check(at string) []apperr.FieldError {
 		ActionActivatePosts:    {".activation"},
 		ActionSendNotice:       {".notice"},
 		ActionOpenSite:         {".site"},
+		ActionCheckReserves:    {},
 	}[a.Kind]
 	for f, given := range want {
 		if given && !slices.Contains(allowed, f) {

@@ -20,6 +20,7 @@ import (
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/reserve"
 	"github.com/fangxian/fangxian/shared/safetext"
 	"github.com/fangxian/fangxian/shared/volunteers"
 )
@@ -90,7 +91,14 @@ type Service struct {
 	Audit       Auditor
 	// Expiry is told when a real emergency ends.
 	Expiry Expiry
-	Now    func() time.Time
+	// Reserves says which reserve items are below their minimum.
+	Reserves Reserves
+	Now      func() time.Time
+}
+
+// Reserves reads a community's reserve items below their minimum.
+type Reserves interface {
+	Short(ctx context.Context, cid string) ([]reserve.Item, error)
 }
 
 // staleRunning is how long a step may show running before it is taken to
@@ -462,6 +470,12 @@ func (s *Service) action(ctx context.Context, p auth.Principal, run *Run, a *Act
 		}
 		run.Created.Activations = append(run.Created.Activations, v.ID)
 		return fmt.Sprintf("志愿者启动 %s：呼叫 %d 人", v.ID, v.Asked), nil
+	case ActionCheckReserves:
+		short, err := s.Reserves.Short(ctx, cid)
+		if err != nil {
+			return "", err
+		}
+		return reservesText(short), nil
 	case ActionSendNotice:
 		n, err := s.Notices.Create(ctx, p, cid, a.Notice.input(s.sealedSoFar(ctx, *run)))
 		if err != nil {
@@ -589,6 +603,20 @@ type Report struct {
 	Run Run `json:"run"`
 	// SMS is what the run's drill outbox holds (drills only).
 	SMS *SMSSummary `json:"sms,omitempty"`
+	// ReservesShort are the reserve items below their minimum now.
+	ReservesShort []reserve.Item `json:"reservesShort"`
+}
+
+// reservesText is a check of the reserve as a step's result says it.
+func reservesText(short []reserve.Item) string {
+	if len(short) == 0 {
+		return "储备物资均不低于下限"
+	}
+	var parts []string
+	for _, it := range short {
+		parts = append(parts, fmt.Sprintf("%s %d/%d%s", it.Name, it.Quantity, it.Minimum, it.Unit))
+	}
+	return "储备低于下限：" + strings.Join(parts, "；")
 }
 
 // SMSSummary counts a drill's messages.
@@ -604,7 +632,14 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, runID string) (R
 	if err != nil {
 		return Report{}, err
 	}
-	out := Report{Run: run}
+	out := Report{Run: run, ReservesShort: []reserve.Item{}}
+	short, err := s.Reserves.Short(ctx, run.CommunityID)
+	if err != nil {
+		return Report{}, err
+	}
+	if short != nil {
+		out.ReservesShort = short
+	}
 	if tag := run.DrillTag(); tag != "" {
 		sent, err := s.Store.DrillOutbox(ctx, tag)
 		if err != nil {

@@ -32,6 +32,8 @@ type People interface {
 	Watches(ctx context.Context, cid string) ([]watch.Watch, error)
 	// ResidentChecks are a resident's checks under watch on days.
 	ResidentChecks(ctx context.Context, cid, residentID string, days []string) ([]watch.Check, error)
+	TestResults(ctx context.Context, cid, watchID string) ([]watch.TestResult, error)
+	Transfers(ctx context.Context, cid string) ([]watch.Transfer, error)
 }
 
 // lookback is how far back a person's temperature reports are looked for:
@@ -49,9 +51,13 @@ type Export struct {
 	Help   []help.Request   `json:"help"`
 	// Watches are the home isolations and health monitorings they were
 	// under, and Checks their readings (and windows missed) under them.
-	Watches    []watch.Watch `json:"watches"`
-	Checks     []watch.Check `json:"checks"`
-	ExportedAt time.Time     `json:"exportedAt"`
+	Watches []watch.Watch      `json:"watches"`
+	Checks  []watch.Check      `json:"checks"`
+	Tests   []watch.TestResult `json:"tests"`
+	// Transfers are the batches that took them (or left them behind),
+	// each showing this person only.
+	Transfers  []watch.Transfer `json:"transfers"`
+	ExportedAt time.Time        `json:"exportedAt"`
 }
 
 // ErrResidentNotFound is a resident id that names nobody.
@@ -127,8 +133,42 @@ func (s *Service) Export(ctx context.Context, p auth.Principal, residentID strin
 	if err != nil {
 		return Export{}, err
 	}
+	results, err := s.People.TestResults(ctx, h.CommunityID, "")
+	if err != nil {
+		return Export{}, err
+	}
+	var tests []watch.TestResult
+	for _, x := range results {
+		if x.ResidentID == r.ID {
+			tests = append(tests, x)
+		}
+	}
+	trs, err := s.transfers(ctx, h.CommunityID, r.ID)
+	if err != nil {
+		return Export{}, err
+	}
 	return Export{Resident: r, Address: h.Address(), Bookings: nonNil(bs), Temperatures: nonNil(temps), Orders: nonNil(os),
-		Help: nonNil(hs), Watches: nonNil(ws), Checks: nonNil(checks), ExportedAt: chinatime.In(s.Now())}, nil
+		Help: nonNil(hs), Watches: nonNil(ws), Checks: nonNil(checks), Tests: nonNil(tests), Transfers: nonNil(trs), ExportedAt: chinatime.In(s.Now())}, nil
+}
+
+// transfers are the batches that took a resident or left them behind,
+// with nobody else's entries.
+func (s *Service) transfers(ctx context.Context, cid, rid string) ([]watch.Transfer, error) {
+	all, err := s.People.Transfers(ctx, cid)
+	if err != nil {
+		return nil, err
+	}
+	var out []watch.Transfer
+	for _, t := range all {
+		people := slices.DeleteFunc(slices.Clone(t.People), func(p watch.Transferee) bool { return p.ResidentID != rid })
+		left := slices.DeleteFunc(slices.Clone(t.LeftBehind), func(d watch.Dependant) bool { return d.ResidentID != rid })
+		if len(people)+len(left) == 0 {
+			continue
+		}
+		t.People, t.LeftBehind = people, left
+		out = append(out, t)
+	}
+	return out, nil
 }
 
 // watched are the watches a resident was under and their checks: read on

@@ -288,9 +288,25 @@ func TestExportAndErase(t *testing.T) {
 	if _, err := f.root.Watch().Enter(ctx, f.staff, "c1", w.ID, watch.Reading{ResidentID: f.resident.ResidentID, Celsius: &c}); err != nil {
 		t.Fatal(err)
 	}
+	// Taken away with her mother left behind: the export has the batch
+	// with her entry only.
+	var mother string
+	for _, m := range members {
+		if m.ID != f.resident.ResidentID {
+			mother = m.ID
+		}
+	}
+	tr, err := f.root.Watch().CreateTransfer(ctx, f.staff, "c1", watch.TransferInput{ResidentIDs: []string{f.resident.ResidentID}, Pickup: "东门",
+		At: time.Now().Add(time.Hour).Format(time.RFC3339), Destination: "隔离点", LeftBehind: []watch.DependantInput{{Kind: "elderly", ResidentID: mother}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ex, err := f.svc.Export(ctx, f.staff, f.resident.UserID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(ex.Transfers) != 1 || ex.Transfers[0].ID != tr.ID || len(ex.Transfers[0].People) != 1 || len(ex.Transfers[0].LeftBehind) != 0 {
+		t.Errorf("export of the transfer: %+v", ex.Transfers)
 	}
 	i := slices.IndexFunc(ex.Watches, func(x watch.Watch) bool { return x.ID == w.ID })
 	if len(members) < 2 || len(ex.Watches) != 2 || i < 0 || !slices.Equal(ex.Watches[i].ResidentIDs, []string{f.resident.ResidentID}) || len(ex.Watches[i].Names) != 1 ||

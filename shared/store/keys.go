@@ -539,6 +539,32 @@ func TransferCareIndex(createdAt time.Time, communityID, transferID string) Key 
 	return Key{"TRANSFERCARE", formatTime(createdAt) + "#" + communityID + "#" + transferID}
 }
 
+// WatchTestKey is one person's result of a watch's test day.
+func WatchTestKey(communityID, watchID string, testDay int, residentID string) Key {
+	return Key{"COMMUNITY#" + communityID, WatchTestsOf(watchID) + strconv.Itoa(100 + testDay)[1:] + "#" + residentID}
+}
+
+// WatchTestsOf is the sort key prefix of a watch's test results.
+func WatchTestsOf(watchID string) string { return "WTEST#" + watchID + "#" }
+
+// ReserveItemKey is an item of a community's reserve (隔离储备).
+func ReserveItemKey(communityID, itemID string) Key {
+	return Key{"COMMUNITY#" + communityID, "RESERVE#" + itemID}
+}
+
+// ReserveNameKey keeps a community's reserve item names apart.
+func ReserveNameKey(communityID, name string) Key {
+	return Key{"COMMUNITY#" + communityID, "RESERVENAME#" + name}
+}
+
+// ReserveMoveKey is one receipt or issue of a reserve item, by time.
+func ReserveMoveKey(communityID, itemID string, at time.Time, moveID string) Key {
+	return Key{"COMMUNITY#" + communityID, ReserveMovesOf(itemID) + formatTime(at) + "#" + moveID}
+}
+
+// ReserveMovesOf is the sort key prefix of an item's movements.
+func ReserveMovesOf(itemID string) string { return "RESERVEMOVE#" + itemID + "#" }
+
 // WatchDueIndex is when an active watch ends (GSI2).
 func WatchDueIndex(at time.Time, communityID, watchID string) Key {
 	return Key{"WATCHDUE", formatTime(at) + "#" + communityID + "#" + watchID}

@@ -335,3 +335,44 @@ func (s *Store) Checks(ctx context.Context, cid, day string) ([]watch.Check, err
 func (s *Store) ActiveWatches(ctx context.Context) ([]watch.Watch, error) {
 	return s.DueWatches(ctx, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
 }
+
+type testResultItem struct {
+	keys
+	WatchID    string `dynamodbav:"watchId"`
+	ResidentID string `dynamodbav:"residentId"`
+	TestDay    int    `dynamodbav:"testDay"`
+	Result     string `dynamodbav:"result"`
+	At         when   `dynamodbav:"at"`
+	By         string `dynamodbav:"by"`
+}
+
+// SaveTestResult writes a test day's result where the person has none for
+// that day: the first stands.
+func (s *Store) SaveTestResult(ctx context.Context, cid string, r watch.TestResult) error {
+	k := WatchTestKey(cid, r.WatchID, r.TestDay, r.ResidentID)
+	av, err := record(testResultItem{keys: keys{PK: k.PK, SK: k.SK, Type: "watchTest"}, WatchID: r.WatchID, ResidentID: r.ResidentID,
+		TestDay: r.TestDay, Result: r.Result, At: stamp(r.At), By: r.By})
+	if err != nil {
+		return err
+	}
+	_, err = s.putIfAbsent(ctx, av)
+	return err
+}
+
+// TestResults reads a watch's results (every watch's of the community
+// when watchID is ""): one Query.
+func (s *Store) TestResults(ctx context.Context, cid, watchID string) ([]watch.TestResult, error) {
+	var out []watch.TestResult
+	prefix := "WTEST#"
+	if watchID != "" {
+		prefix = WatchTestsOf(watchID)
+	}
+	return out, s.queryPrefix(ctx, CommunityKey(cid).PK, prefix, func(av map[string]types.AttributeValue) error {
+		var it testResultItem
+		if err := readRecord(av, &it); err != nil {
+			return err
+		}
+		out = append(out, watch.TestResult{WatchID: it.WatchID, ResidentID: it.ResidentID, TestDay: it.TestDay, Result: it.Result, At: it.At.time(), By: it.By})
+		return nil
+	})
+}

@@ -90,6 +90,12 @@ type CheckStore interface {
 	Checks(ctx context.Context, cid, day string) ([]Check, error)
 	// ActiveWatches are every community's active watches.
 	ActiveWatches(ctx context.Context) ([]Watch, error)
+	// SaveTestResult writes a test day's result where the person has none
+	// for that day (the one there stands).
+	SaveTestResult(ctx context.Context, cid string, r TestResult) error
+	// TestResults are a watch's results; every watch's of the community
+	// when watchID is "".
+	TestResults(ctx context.Context, cid, watchID string) ([]TestResult, error)
 	StaffPhones(ctx context.Context, cid string) ([]string, error)
 }
 
@@ -234,6 +240,12 @@ func (s *Service) record(ctx context.Context, w Watch, c Check) (Check, error) {
 		prev = Check{}
 	}
 	c.Missed, c.Alerted = prev.Missed, prev.Alerted
+	// The window keeps its worst: a normal reading after a fever (or a
+	// symptom) does not take it off the door list, whoever sends it.
+	if prev.Reported() {
+		c.Celsius = max(c.Celsius, prev.Celsius)
+		c.Symptoms = worse(prev.Symptoms, c.Symptoms)
+	}
 	var pending *dispatch.Pending
 	if c.Alarming() && !prev.Alerted {
 		c.Alerted = true
@@ -248,6 +260,21 @@ func (s *Service) record(ctx context.Context, w Watch, c Check) (Check, error) {
 	}
 	s.Outbox.Flush(ctx, pending)
 	return c, nil
+}
+
+// worse are the symptoms of two readings of a window together (none only
+// when neither names one).
+func worse(a, b []string) []string {
+	var out []string
+	for _, sy := range symptom.All {
+		if sy.Code != symptom.None && (slices.Contains(a, sy.Code) || slices.Contains(b, sy.Code)) {
+			out = append(out, sy.Code)
+		}
+	}
+	if len(out) == 0 {
+		return []string{symptom.None}
+	}
+	return out
 }
 
 // alert is the texts telling the community's staff of a fever or symptom:
@@ -452,4 +479,107 @@ func (w Watch) name(rid string) string {
 		}
 	}
 	return ""
+}
+
+// Results of a test day's sample.
+const (
+	ResultNegative = "negative"
+	ResultPositive = "positive"
+)
+
+// TestResult is one person's result of one of the watch's test days.
+type TestResult struct {
+	WatchID    string    `json:"watchId"`
+	ResidentID string    `json:"residentId"`
+	TestDay    int       `json:"testDay"`
+	Result     string    `json:"result"`
+	At         time.Time `json:"at"`
+	By         string    `json:"by"`
+}
+
+// TestInput records a test day's result.
+type TestInput struct {
+	ResidentID string `json:"residentId"`
+	TestDay    int    `json:"testDay"`
+	Result     string `json:"result"`
+}
+
+// ErrResultRecorded is a test day's result recorded already as another.
+var ErrResultRecorded = apperr.New(apperr.KindConflict, "TEST_RESULT_RECORDED", "该检测日的结果已录入，不能改为其他结果", "That test day's result is recorded already as another")
+
+// ErrNotTestDay is a result for a day that is not one of the watch's
+// test days, or has not come.
+var ErrNotTestDay = apperr.New(apperr.KindInvalid, "NOT_A_TEST_DAY", "该日不是此人的检测日，或检测日未到", "Not one of the watch's test days, or not yet")
+
+// RecordTest records a test day's result for a person under watch. Where
+// results are kept, a watch ends on its date only once every person's
+// result of its last test day is in and negative: the result that
+// completes them, recorded after the date, ends it at once.
+func (s *Service) RecordTest(ctx context.Context, p auth.Principal, cid, id string, in TestInput) (Watch, error) {
+	if err := auth.RequireCommunity(ctx, p, cid, s.Store); err != nil {
+		return Watch{}, err
+	}
+	if in.Result != ResultNegative && in.Result != ResultPositive {
+		return Watch{}, apperr.Validation.WithFields(apperr.FieldError{Field: "result", Reason: "one of negative, positive"})
+	}
+	w, err := s.Store.Watch(ctx, cid, id)
+	if err != nil {
+		return Watch{}, err
+	}
+	if !slices.Contains(w.ResidentIDs, in.ResidentID) {
+		return Watch{}, ErrNotWatched.WithFields(apperr.FieldError{Field: "residentId", Reason: "a person of this watch"})
+	}
+	if w.Status != StatusActive {
+		return Watch{}, ErrEnded
+	}
+	now := s.Now()
+	today := w.dayNumber(chinatime.In(now).Format(time.DateOnly))
+	if !slices.Contains(w.TestDays, in.TestDay) || in.TestDay > today {
+		return Watch{}, ErrNotTestDay.WithFields(apperr.FieldError{Field: "testDay", Reason: "one of the watch's test days, today or before"})
+	}
+	r := TestResult{WatchID: w.ID, ResidentID: in.ResidentID, TestDay: in.TestDay, Result: in.Result, At: now, By: p.UserID}
+	if err := s.Checks.SaveTestResult(ctx, cid, r); err != nil {
+		return Watch{}, err
+	}
+	// A result stands as recorded: the same again changes nothing, another
+	// is refused (a positive quietly turned negative would end the watch).
+	results, err := s.Checks.TestResults(ctx, cid, w.ID)
+	if err != nil {
+		return Watch{}, err
+	}
+	for _, x := range results {
+		if x.ResidentID == r.ResidentID && x.TestDay == r.TestDay && x.Result != r.Result {
+			return Watch{}, ErrResultRecorded.WithFields(apperr.FieldError{Field: "result", Reason: "recorded already as " + x.Result})
+		}
+	}
+	audit.Changed(ctx, "watch-test", nil, map[string]any{"watch": w.ID, "testDay": in.TestDay, "result": in.Result})
+	w.Tests = results
+	if !now.Before(w.EndsAt) && cleared(w, results) {
+		ended, err := s.end(ctx, w, now, p.UserID)
+		if err != nil {
+			return Watch{}, err
+		}
+		if ended {
+			w.Status, w.EndedAt, w.EndedBy = StatusEnded, &now, p.UserID
+		}
+	}
+	w.AwaitingResults = w.Status == StatusActive && !now.Before(w.EndsAt)
+	return w.shown(), nil
+}
+
+// cleared says a watch may end on its date: no results kept, or every
+// person's result of its last test day in and negative.
+func cleared(w Watch, results []TestResult) bool {
+	if len(results) == 0 || len(w.TestDays) == 0 {
+		return true
+	}
+	last := w.TestDays[len(w.TestDays)-1]
+	for _, rid := range w.ResidentIDs {
+		if !slices.ContainsFunc(results, func(r TestResult) bool {
+			return r.ResidentID == rid && r.TestDay == last && r.Result == ResultNegative
+		}) {
+			return false
+		}
+	}
+	return true
 }

@@ -99,6 +99,10 @@ func TestTwiceDailyChecks(t *testing.T) {
 		t.Errorf("%d day's fever alerts for a watched person, want 0 (the watch's alert instead)", n)
 	}
 
+	// A normal reading after it, by the app, leaves the window's worst.
+	if _, err := f.root.Notices().Report(ctx, resident, wang, 36.5, []string{"none"}); err != nil {
+		t.Fatal(err)
+	}
 	// The list of the watches shows today's checks per person and window.
 	ws, err := f.svc.List(ctx, f.staff, "c1", "active")
 	if err != nil || len(ws) != 1 {
@@ -154,5 +158,59 @@ func TestTwiceDailyChecks(t *testing.T) {
 	td, err := f.root.Notices().Temperatures(ctx, f.staff, "c1", "")
 	if err != nil || len(td.Fevers) != 1 || td.Fevers[0].ResidentID != lee.Principal.ResidentID {
 		t.Errorf("the day's list: %+v %v", td, err)
+	}
+}
+
+// TestTheLastTestDayDecidesTheEnd: where results are kept, a watch past
+// its date stays until every person's last test day is in and negative;
+// the result that completes them ends it at once.
+func TestTheLastTestDayDecidesTheEnd(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	w, err := f.svc.Open(ctx, f.staff, "c1", watch.Input{HouseholdID: f.hid, Kind: watch.KindHomeIsolation, Reason: "staff"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := w.ResidentIDs[0], w.ResidentIDs[1]
+	for _, c := range []struct {
+		name string
+		in   watch.TestInput
+		want string
+	}{
+		{"day 1, a", watch.TestInput{ResidentID: a, TestDay: 1, Result: "negative"}, ""},
+		{"day 1, b", watch.TestInput{ResidentID: b, TestDay: 1, Result: "negative"}, ""},
+		{"day 4 has not come", watch.TestInput{ResidentID: a, TestDay: 4, Result: "negative"}, "NOT_A_TEST_DAY"},
+		{"day 2 is no test day", watch.TestInput{ResidentID: a, TestDay: 2, Result: "negative"}, "NOT_A_TEST_DAY"},
+		{"an unknown result", watch.TestInput{ResidentID: a, TestDay: 1, Result: "unclear"}, "VALIDATION_FAILED"},
+		{"someone else", watch.TestInput{ResidentID: "c1-x-y", TestDay: 1, Result: "negative"}, "NOT_UNDER_WATCH"},
+		{"day 1 again, the same", watch.TestInput{ResidentID: a, TestDay: 1, Result: "negative"}, ""},
+		{"day 1 turned positive", watch.TestInput{ResidentID: a, TestDay: 1, Result: "positive"}, "TEST_RESULT_RECORDED"},
+	} {
+		if _, err := f.svc.RecordTest(ctx, f.staff, "c1", w.ID, c.in); code(err) != c.want {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+	// Past its date without day 7's results: it stays, sealed.
+	f.clock.set(w.EndsAt.Add(time.Minute))
+	if n, err := f.svc.EndDue(ctx, f.clock.Now()); err != nil || n != 0 {
+		t.Fatalf("ended %d (%v) before the last results", n, err)
+	}
+	got, err := f.svc.RecordTest(ctx, f.staff, "c1", w.ID, watch.TestInput{ResidentID: a, TestDay: 7, Result: "negative"})
+	if err != nil || got.Status != watch.StatusActive || !got.AwaitingResults || len(got.Tests) != 3 {
+		t.Fatalf("one of two: %+v %v", got, err)
+	}
+	if level, _ := f.level(t); level != "sealed" {
+		t.Errorf("the household while results are awaited: %s", level)
+	}
+	// The last result ends it: the household's seal given back, told.
+	got, err = f.svc.RecordTest(ctx, f.staff, "c1", w.ID, watch.TestInput{ResidentID: b, TestDay: 7, Result: "negative"})
+	if err != nil || got.Status != watch.StatusEnded {
+		t.Fatalf("the last result: %+v %v", got, err)
+	}
+	if level, _ := f.level(t); level != "none" {
+		t.Errorf("the household after: %s", level)
+	}
+	if n := f.texts("watch_ended"); n != 1 {
+		t.Errorf("%d release texts, want 1", n)
 	}
 }

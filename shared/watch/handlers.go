@@ -27,15 +27,18 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return map[string]any{"watches": ws}, err
 		}),
 		"enterWatchCheck": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *Reading) (any, error) {
-			cid, err := httpapi.PathID(r, "communityId")
-			if err != nil {
-				return nil, err
-			}
-			id, err := httpapi.PathID(r, "watchId")
+			cid, id, err := watchPath(r)
 			if err != nil {
 				return nil, err
 			}
 			return s.Enter(r.Context(), auth.Caller(r), cid, id, *in)
+		}),
+		"recordWatchTest": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *TestInput) (any, error) {
+			cid, id, err := watchPath(r)
+			if err != nil {
+				return nil, err
+			}
+			return s.RecordTest(r.Context(), auth.Caller(r), cid, id, *in)
 		}),
 		"watchDoors": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			cid, err := httpapi.PathID(r, "communityId")
@@ -98,11 +101,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return s.Return(r.Context(), auth.Caller(r), cid, id, *in)
 		}),
 		"endWatch": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			cid, err := httpapi.PathID(r, "communityId")
-			if err != nil {
-				return nil, err
-			}
-			id, err := httpapi.PathID(r, "watchId")
+			cid, id, err := watchPath(r)
 			if err != nil {
 				return nil, err
 			}
@@ -117,5 +116,14 @@ func transferPath(r *http.Request) (string, string, error) {
 		return "", "", err
 	}
 	id, err := httpapi.PathID(r, "transferId")
+	return cid, id, err
+}
+
+func watchPath(r *http.Request) (string, string, error) {
+	cid, err := httpapi.PathID(r, "communityId")
+	if err != nil {
+		return "", "", err
+	}
+	id, err := httpapi.PathID(r, "watchId")
 	return cid, id, err
 }

@@ -226,6 +226,9 @@ func (s *Service) createTransfer(ctx context.Context, p auth.Principal, cid stri
 		if !slices.Contains(DependantKinds, d.Kind) {
 			return Transfer{}, apperr.Validation.WithFields(apperr.FieldError{Field: field + ".kind", Reason: "one of elderly, child, pet, other"})
 		}
+		if (d.ResidentID == "") == (d.HouseholdID == "") {
+			return Transfer{}, apperr.Validation.WithFields(apperr.FieldError{Field: field, Reason: "give one of them"})
+		}
 		hid := d.HouseholdID
 		if d.ResidentID != "" {
 			hid = registry.HouseholdOf(d.ResidentID)

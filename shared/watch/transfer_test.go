@@ -65,6 +65,8 @@ func TestTransfers(t *testing.T) {
 			LeftBehind: []watch.DependantInput{{Kind: "elderly", ResidentID: granny}}}, "VALIDATION_FAILED"},
 		{"left behind but taken", watch.TransferInput{ResidentIDs: []string{wang, granny}, Pickup: "东门", At: at, Destination: "隔离点",
 			LeftBehind: []watch.DependantInput{{Kind: "elderly", ResidentID: granny}}}, "VALIDATION_FAILED"},
+		{"a resident and another household", watch.TransferInput{ResidentIDs: []string{wang}, Pickup: "东门", At: at, Destination: "隔离点",
+			LeftBehind: []watch.DependantInput{{Kind: "elderly", ResidentID: granny, HouseholdID: registry.HouseholdOf(lee)}}}, "VALIDATION_FAILED"},
 		{"an unknown kind", watch.TransferInput{ResidentIDs: []string{wang}, Pickup: "东门", At: at, Destination: "隔离点",
 			LeftBehind: []watch.DependantInput{{Kind: "plant", HouseholdID: f.hid}}}, "VALIDATION_FAILED"},
 	} {

@@ -80,6 +80,11 @@ type Watch struct {
 	// Today are its people's checks of today (the list's answer only):
 	// readings, and windows missed.
 	Today []Check `json:"today,omitempty"`
+	// Tests are its test days' results, where they are kept; a watch past
+	// its date stays until the last test day's are in and negative
+	// (AwaitingResults).
+	Tests           []TestResult `json:"tests,omitempty"`
+	AwaitingResults bool         `json:"awaitingResults,omitempty"`
 }
 
 // Input opens a watch: the residents (of one household), or the whole
@@ -351,10 +356,21 @@ func (s *Service) List(ctx context.Context, p auth.Principal, cid, status string
 	for _, c := range checks {
 		today[c.WatchID] = append(today[c.WatchID], c.shown())
 	}
+	results, err := s.Checks.TestResults(ctx, cid, "")
+	if err != nil {
+		return nil, err
+	}
+	tests := map[string][]TestResult{}
+	for _, r := range results {
+		r.At = chinatime.In(r.At)
+		tests[r.WatchID] = append(tests[r.WatchID], r)
+	}
+	now := s.Now()
 	out := []Watch{}
 	for _, w := range all {
 		if status == "" || w.Status == status {
-			w.Today = today[w.ID]
+			w.Today, w.Tests = today[w.ID], tests[w.ID]
+			w.AwaitingResults = w.Status == StatusActive && !now.Before(w.EndsAt)
 			out = append(out, w.shown())
 		}
 	}
@@ -405,6 +421,15 @@ func (s *Service) EndDue(ctx context.Context, now time.Time) (int, error) {
 	n := 0
 	var errs []error
 	for _, w := range due {
+		// Where results are kept, the last test day's decide the end.
+		results, err := s.Checks.TestResults(ctx, w.CommunityID, w.ID)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !cleared(w, results) {
+			continue
+		}
 		ended, err := s.end(ctx, w, now, "system")
 		if err != nil {
 			errs = append(errs, err)

@@ -520,6 +520,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/communities/{communityId}/reserve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The community's reserve for an emergency (隔离储备), items below their minimum first
+         * @description Who: staff, admin.
+         */
+        get: operations["listReserve"];
+        put?: never;
+        /**
+         * Add an item to the reserve
+         * @description At quantity 0: receipts fill it. Names are the community's own (ignoring case and spaces: RESERVE_ITEM_EXISTS); at most 200 items. Who: staff, admin.
+         */
+        post: operations["createReserveItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/reserve/{reserveItemId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a reserve item's name, unit, category or minimum
+         * @description The quantity moves only by receipts and issues. Who: staff, admin.
+         */
+        patch: operations["updateReserveItem"];
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/reserve/{reserveItemId}/movements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A reserve item's latest 200 movements, newest first
+         * @description Who: staff, admin.
+         */
+        get: operations["reserveMovements"];
+        put?: never;
+        /**
+         * Record a receipt (a donation with its donor) or an issue of a reserve item
+         * @description An issue of more than is in stock is refused (RESERVE_SHORT), however many move at once; each movement records the quantity after it. Sent again with the same Idempotency-Key, it is recorded once. Who: staff, admin.
+         */
+        post: operations["moveReserve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/communities/{communityId}/residents": {
         parameters: {
             query?: never;
@@ -922,6 +990,26 @@ export interface paths {
          * @description A negative retest, a transfer: the household gets its level back (unless staff changed it meanwhile) and is texted (watch_ended). Who: staff, admin.
          */
         post: operations["endWatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/watches/{watchId}/tests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a test day's result for a person under watch
+         * @description testDay one of the watch's test days, today or before (NOT_A_TEST_DAY otherwise); result negative or positive. A result stands as recorded: the same again changes nothing, another is refused (TEST_RESULT_RECORDED). Where results are kept, the watch ends on its date only once every person's result of its last test day is in and negative: the result that completes them, recorded after the date, ends it at once (the household told, its level given back). Who: staff, admin.
+         */
+        post: operations["recordWatchTest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1568,7 +1656,7 @@ export interface paths {
         put?: never;
         /**
          * Everything held of one resident, for their request (PIPL)
-         * @description The register entry, bookings, temperature reports, orders they placed, help requests for them, and the watches (home isolation, health monitoring) they were under with their checks (each watch shows this person only). A POST so that the audit log keeps who handed out whose data. Who: staff, admin.
+         * @description The register entry, bookings, temperature reports, orders they placed, help requests for them, the watches (home isolation, health monitoring) they were under with their checks and test results, and the transfers that took them or left them behind (each watch and transfer shows this person only). A POST so that the audit log keeps who handed out whose data. Who: staff, admin.
          */
         post: operations["exportResident"];
         delete?: never;
@@ -2046,7 +2134,7 @@ export interface paths {
         };
         /**
          * A run's after-action report (复盘)
-         * @description Each step's time from the switch, lateness, who and result; for a drill, the SMS its outbox holds by template. `?format=csv` gives the steps as a file Excel opens. Who: staff, admin.
+         * @description Each step's time from the switch, lateness, who and result; for a drill, the SMS its outbox holds by template; the reserve's items below their minimum now. `?format=csv` gives the steps as a file Excel opens. Who: staff, admin.
          */
         get: operations["runReport"];
         put?: never;
@@ -3212,7 +3300,7 @@ export interface components {
             /** @description seal_buildings: 1 to 45; release_buildings: none releases what the emergency being ended sealed. */
             buildingIds?: string[];
             /** @enum {string} */
-            kind: "seal_buildings" | "release_buildings" | "open_round" | "activate_posts" | "send_notice" | "open_site";
+            kind: "seal_buildings" | "release_buildings" | "open_round" | "activate_posts" | "send_notice" | "open_site" | "check_reserves";
             /**
              * @description seal_buildings; default sealed.
              * @enum {string}
@@ -3351,6 +3439,41 @@ export interface components {
             /** @description Open this spare site (POST /v1/sites/{siteId}/open). */
             spare?: boolean;
             text: string;
+        };
+        ReserveItem: {
+            /** @description The quantity is below the minimum. */
+            below: boolean;
+            /** @enum {string} */
+            category: "protective" | "disinfectant" | "test_kit" | "food" | "medicine" | "other";
+            communityId: string;
+            id: string;
+            minimum: number;
+            name: string;
+            quantity: number;
+            unit: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, Beijing time (+08:00).
+             */
+            updatedAt: string;
+        };
+        ReserveMovement: {
+            /** @description The item's quantity after this movement. */
+            after: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339, Beijing time (+08:00).
+             */
+            at: string;
+            by: string;
+            communityId: string;
+            donor?: string;
+            id: string;
+            itemId: string;
+            /** @enum {string} */
+            kind: "receipt" | "issue";
+            note?: string;
+            quantity: number;
         };
         Resident: {
             /** @description Not after this year. */
@@ -4092,6 +4215,8 @@ export interface components {
             status: "pending" | "approved" | "rejected" | "inactive";
         };
         Watch: {
+            /** @description Past its date and still active: results are kept and the last test day's are not all in and negative. */
+            awaitingResults?: boolean;
             communityId: string;
             /**
              * Format: date-time
@@ -4132,6 +4257,20 @@ export interface components {
             status: "active" | "ended";
             /** @description Days of the watch with a test (day 1 is the start). */
             testDays: number[];
+            /** @description Its test days' results, where they are kept. */
+            tests?: {
+                /**
+                 * Format: date-time
+                 * @description RFC 3339, Beijing time (+08:00).
+                 */
+                at: string;
+                by: string;
+                residentId: string;
+                /** @enum {string} */
+                result: "negative" | "positive";
+                testDay: number;
+                watchId: string;
+            }[];
             /** @description Its people's checks of today, in the list's answer: readings, and windows missed. */
             today?: components["schemas"]["WatchCheck"][];
         };
@@ -4145,12 +4284,14 @@ export interface components {
             at?: string;
             /** @enum {string} */
             by?: "self" | "staff";
+            /** @description The window's highest reading: a later, lower one does not replace it. */
             celsius?: number;
             /** Format: date */
             day: string;
             /** @description The window closed without a reading (the jobs function's minute marks it): the door is on the day's list, also when a reading came later. */
             missed?: boolean;
             residentId: string;
+            /** @description Every symptom the window's readings named. */
             symptoms?: ("fever" | "cough" | "fatigue" | "sore_throat" | "diarrhoea" | "smell_taste" | "none")[];
             watchId: string;
             /**
@@ -8179,6 +8320,634 @@ export interface operations {
             };
         };
     };
+    listReserve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ReserveItem"][];
+                    };
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createReserveItem: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. The same key and body again answer the first answer (Idempotent-Replayed: true); the key with another body, 422. A key is the caller's own and is kept a day. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    category: "protective" | "disinfectant" | "test_kit" | "food" | "medicine" | "other";
+                    /** @description Set in peacetime: below it the item shows on the board, in a drill's report and to a playbook's check_reserves step. */
+                    minimum?: number;
+                    name: string;
+                    unit: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Replayed"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReserveItem"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_IN_PROGRESS, RESERVE_FULL, RESERVE_ITEM_EXISTS */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unprocessable Entity: IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateReserveItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+                reserveItemId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    category?: "protective" | "disinfectant" | "test_kit" | "food" | "medicine" | "other";
+                    /** @description Set in peacetime: below it the item shows on the board, in a drill's report and to a playbook's check_reserves step. */
+                    minimum?: number;
+                    name?: string;
+                    unit?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReserveItem"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND, RESERVE_ITEM_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: RESERVE_ITEM_EXISTS */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reserveMovements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+                reserveItemId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        movements: components["schemas"]["ReserveMovement"][];
+                    };
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND, RESERVE_ITEM_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    moveReserve: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. The same key and body again answer the first answer (Idempotent-Replayed: true); the key with another body, 422. A key is the caller's own and is kept a day. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                communityId: string;
+                reserveItemId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Who gave it (a receipt only). */
+                    donor?: string;
+                    /** @enum {string} */
+                    kind: "receipt" | "issue";
+                    note?: string;
+                    quantity: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Replayed"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReserveMovement"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND, RESERVE_ITEM_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: IDEMPOTENCY_IN_PROGRESS, RESERVE_SHORT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unprocessable Entity: IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     findResidents: {
         parameters: {
             query?: {
@@ -11256,6 +12025,140 @@ export interface operations {
             };
             /** @description Conflict: WATCH_ENDED, ZONE_CHANGED */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    recordWatchTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+                watchId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    residentId: string;
+                    /** @enum {string} */
+                    result: "negative" | "positive";
+                    testDay: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watch"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, NOT_A_TEST_DAY, NOT_UNDER_WATCH, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND, WATCH_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: WATCH_ENDED, ZONE_CHANGED */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -14675,6 +15578,21 @@ export interface operations {
                         orders: components["schemas"]["Order"][];
                         resident: components["schemas"]["Resident"];
                         temperatures: components["schemas"]["Reading"][];
+                        tests: {
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339, Beijing time (+08:00).
+                             */
+                            at: string;
+                            by: string;
+                            residentId: string;
+                            /** @enum {string} */
+                            result: "negative" | "positive";
+                            testDay: number;
+                            watchId: string;
+                        }[];
+                        /** @description The batches that took them or left them behind, each with this person's entries only. */
+                        transfers: components["schemas"]["Transfer"][];
                         watches: components["schemas"]["Watch"][];
                     };
                 };
@@ -17412,6 +18330,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description The community's reserve items below their minimum (隔离储备). */
+                        reservesShort: components["schemas"]["ReserveItem"][];
                         run: components["schemas"]["Run"];
                         sms?: {
                             byTemplate: {
