@@ -126,7 +126,7 @@ var playbookOps = map[string]op{
 			"sms": S(object(props{"messages": S(integer(0, 1e8)), "parts": S(integer(0, 1e8)),
 				"byTemplate": S(&openapi3.Schema{Type: &openapi3.Types{"object"}, AdditionalProperties: openapi3.AdditionalProperties{Schema: S(integer(0, 1e8))}})},
 				"messages", "parts", "byTemplate")),
-			"reservesShort": S(describe(array(ref("ReserveItem")), "The community's reserve items below their minimum (隔离储备).")),
+			"reservesShort": S(describe(array(ref("ReserveItem")), "The community's reserve items below their minimum now, as the report is read (隔离储备); a check_reserves step's result keeps what the run's check found.")),
 		}, "run", "reservesShort"))}, {status: 200, csv: true}},
 		codes: map[int][]string{404: {"RUN_NOT_FOUND"}}},
 	"drillOutbox": {summary: "What a drill sent, instead of texting anyone",

@@ -220,10 +220,10 @@ var suppliesOps = map[string]op{
 		description: "The quantity moves only by receipts and issues.",
 		body:        reserveBody(false), answers: ok(ref("ReserveItem")), codes: map[int][]string{404: {"RESERVE_ITEM_NOT_FOUND"}, 409: {"RESERVE_ITEM_EXISTS"}}},
 	"moveReserve": {summary: "Record a receipt (a donation with its donor) or an issue of a reserve item",
-		description: "An issue of more than is in stock is refused (RESERVE_SHORT), however many move at once; each movement records the quantity after it. Sent again with the same Idempotency-Key, it is recorded once.",
+		description: "An issue of more than is in stock is refused (RESERVE_SHORT), however many move at once (so many at once on one item that this one did not get its turn: RESERVE_BUSY, sent again it is taken); each movement records the quantity after it, and an item holds at most 10,000,000. Sent again with the same Idempotency-Key, it is recorded once.",
 		body: object(props{"kind": S(enum("receipt", "issue")), "quantity": S(integer(1, 10_000_000)), "donor": S(describe(str(0, 64), "Who gave it (a receipt only).")),
 			"note": S(str(0, 100))}, "kind", "quantity"),
-		answers: created(ref("ReserveMovement")), codes: map[int][]string{404: {"RESERVE_ITEM_NOT_FOUND"}, 409: {"RESERVE_SHORT"}}},
+		answers: created(ref("ReserveMovement")), codes: map[int][]string{404: {"RESERVE_ITEM_NOT_FOUND"}, 409: {"RESERVE_SHORT", "RESERVE_BUSY"}}},
 	"reserveMovements": {summary: "A reserve item's latest 200 movements, newest first",
 		answers: ok(list("movements", ref("ReserveMovement"), false)), codes: map[int][]string{404: {"RESERVE_ITEM_NOT_FOUND"}}},
 }

@@ -142,7 +142,7 @@ var (
 	Unauthenticated  = New(KindUnauthenticated, "UNAUTHENTICATED", "请先登录", "Sign in first")
 	Forbidden        = New(KindForbidden, "FORBIDDEN", "无权执行此操作", "You may not do this")
 	RateLimited      = New(KindRateLimited, "RATE_LIMITED", "操作过于频繁，请稍后再试", "Too many requests, try again later")
-	StoreUnavailable = New(KindUnavailable, "STORE_UNAVAILABLE", "数据服务暂不可用，请稍后重试", "The data store is unavailable, try again later")
+	StoreUnavailable = New(KindUnavailable, "STORE_UNAVAILABLE", "数据服务暂不可用，请稍后重试", "The data store is unavailable, try again later").WithRetryAfter(2 * time.Second)
 	Starting         = New(KindUnavailable, "STARTING", "系统正在启动", "The system is starting")
 	// BadCursor is a page cursor that is not one a listing gave.
 	BadCursor = New(KindInvalid, "INVALID_CURSOR", "分页游标无效", "The cursor is not valid")

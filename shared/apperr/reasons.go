@@ -186,6 +186,7 @@ var reasonsZH = [][2]string{
 	{"one of protective, disinfectant, test_kit, food, medicine, other", "须为 protective（防护用品）、disinfectant（消毒用品）、test_kit（检测试剂）、food（食品）、medicine（药品）、other（其他）之一"},
 	{"one of receipt, issue", "须为 receipt（入库）或 issue（出库）"},
 	{"only with kind receipt", "仅入库时填写"},
+	{"at most %d in stock after it", "入库后库存最多%d"},
 	{"one of negative, positive", "须为 negative（阴性）或 positive（阳性）"},
 	{"one of the watch's test days, today or before", "须为此人的检测日之一，且不晚于今天"},
 	{"recorded already as %s", "已录入为%s"},

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -39,7 +40,11 @@ func decodeJSON(r *http.Request, v any, strict bool) error {
 	if err := requireMediaType(r, "application/json"); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return decodeError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	if strict {
 		dec.DisallowUnknownFields()
 	}
@@ -49,7 +54,90 @@ func decodeJSON(r *http.Request, v any, strict bool) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return apperr.InvalidJSON.Wrap(errors.New("trailing data after the JSON value"))
 	}
+	if strict {
+		return exactNames(reflect.TypeOf(v), "", body)
+	}
 	return nil
+}
+
+// exactNames refuses a member whose name matches a field only when case
+// is ignored: encoding/json takes {"kind":"receipt","KIND":"issue"} as an
+// issue, while a reader of the document sees a receipt.
+func exactNames(t reflect.Type, at string, raw []byte) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(reflect.TypeFor[json.Unmarshaler]()) {
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var members map[string]json.RawMessage
+		if json.Unmarshal(raw, &members) != nil {
+			return nil // null, or decoded by the field's own rules
+		}
+		fields := jsonFields(t)
+		for name, value := range members {
+			ft, ok := fields[name]
+			if !ok {
+				return apperr.Validation.WithFields(apperr.FieldError{Field: at + name, Reason: "unknown field"})
+			}
+			if err := exactNames(ft, at+name+".", value); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return nil
+		}
+		for i, item := range items {
+			if err := exactNames(t.Elem(), strings.TrimSuffix(at, ".")+"["+strconv.Itoa(i)+"].", item); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		var values map[string]json.RawMessage
+		if json.Unmarshal(raw, &values) != nil {
+			return nil
+		}
+		for k, value := range values {
+			if err := exactNames(t.Elem(), at+k+".", value); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// jsonFields are a struct's members by their JSON names (embedded
+// structs' too).
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
+			continue
+		}
+		if f.Anonymous && tag == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				for name, typ := range jsonFields(ft) {
+					out[name] = typ
+				}
+				continue
+			}
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		out[tag] = f.Type
+	}
+	return out
 }
 
 // ReadBody reads a whole body of the given media type, within the route's limit.

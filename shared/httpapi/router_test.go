@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
+	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/manifest"
 )
 
@@ -50,6 +52,36 @@ func TestAttachmentNamesTheFileForEveryClient(t *testing.T) {
 	} {
 		if got := attachment(c.name); got != c.want {
 			t.Errorf("attachment(%q) = %s, want %s", c.name, got, c.want)
+		}
+	}
+}
+
+func TestMemberNamesAreCaseSensitive(t *testing.T) {
+	type line struct {
+		Kind string `json:"kind"`
+	}
+	type body struct {
+		Kind  string         `json:"kind"`
+		Lines []line         `json:"lines"`
+		Extra map[string]int `json:"extra"`
+	}
+	for _, c := range []struct{ json, want string }{
+		{`{"kind":"receipt","lines":[{"kind":"a"}],"extra":{"Any":1}}`, ""},
+		{`{"kind":"receipt","KIND":"issue"}`, "KIND"},
+		{`{"Kind":"issue"}`, "Kind"},
+		{`{"kind":"x","lines":[{"kind":"a"},{"Kind":"b"}]}`, "lines[1].Kind"},
+		{`{"kind":"x","unknown":1}`, "unknown"},
+	} {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(c.json))
+		r.Header.Set("Content-Type", "application/json")
+		var in body
+		err := DecodeJSON(r, &in)
+		field := ""
+		if e := apperr.As(err); err != nil && len(e.Fields) > 0 {
+			field = e.Fields[0].Field
+		}
+		if (err == nil) != (c.want == "") || field != c.want {
+			t.Errorf("%s: %v (field %q), want %q", c.json, err, field, c.want)
 		}
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/fangxian/fangxian/shared/playbook"
 	"github.com/fangxian/fangxian/shared/queue"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/reserve"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
 	"github.com/fangxian/fangxian/shared/volunteers"
@@ -136,6 +137,7 @@ func (f *fixture) demo() playbook.Playbook {
 			{ID: "spare", Title: "开放备用点", DueMinutes: 240, Action: &playbook.Action{Kind: playbook.ActionOpenSite, Site: "北门"}},
 			{ID: "volunteers", Title: "启动志愿者", DueMinutes: 30, Action: &playbook.Action{Kind: playbook.ActionActivatePosts,
 				Activation: &playbook.ActivationTemplate{All: true}}},
+			{ID: "reserve", Title: "清点隔离储备", DueMinutes: 30, Action: &playbook.Action{Kind: playbook.ActionCheckReserves}},
 			{ID: "approve", Title: "街道确认", Owner: "admin", DueMinutes: 60},
 		},
 		Normal: []playbook.Step{
@@ -187,9 +189,17 @@ func TestDrillNeverReachesAPhone(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	f.put(t, f.demo())
+	// Masks short of their minimum: the step's check names them.
+	name, unit, category, minimum := "N95口罩", "个", "protective", 500
+	if _, err := f.root.Reserve().Create(ctx, f.staff, "c1", reserve.ItemInput{Name: &name, Unit: &unit, Category: &category, Minimum: &minimum}); err != nil {
+		t.Fatal(err)
+	}
 	run, err := f.svc.Switch(ctx, f.staff, "c1", playbook.ModeInput{Mode: playbook.ModeEmergency, Drill: true})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(run.Steps, func(s playbook.RunStep) bool { return s.ID == "reserve" }); i < 0 || run.Steps[i].Result != "储备低于下限：N95口罩 0/500个" {
+		t.Errorf("the reserve's step: %+v", run.Steps)
 	}
 	for _, st := range run.Steps {
 		// Actions run at the switch, but a spare's, which waits for a tick.
@@ -276,6 +286,9 @@ func TestDrillNeverReachesAPhone(t *testing.T) {
 		if (st.Status == playbook.StepDone) != (st.SecondsFromSwitch != nil) {
 			t.Errorf("step %s %s: secondsFromSwitch %v", st.ID, st.Status, st.SecondsFromSwitch)
 		}
+	}
+	if len(rep.ReservesShort) != 1 || rep.ReservesShort[0].Name != "N95口罩" {
+		t.Errorf("the report's reserve: %+v", rep.ReservesShort)
 	}
 	if rep.SMS == nil || rep.SMS.Messages != len(sent) {
 		t.Errorf("report SMS %+v, outbox %d", rep.SMS, len(sent))

@@ -612,11 +612,16 @@ func reservesText(short []reserve.Item) string {
 	if len(short) == 0 {
 		return "储备物资均不低于下限"
 	}
+	// A step's result is short: the first ten, and how many in all.
 	var parts []string
-	for _, it := range short {
+	for _, it := range short[:min(len(short), 10)] {
 		parts = append(parts, fmt.Sprintf("%s %d/%d%s", it.Name, it.Quantity, it.Minimum, it.Unit))
 	}
-	return "储备低于下限：" + strings.Join(parts, "；")
+	text := "储备低于下限：" + strings.Join(parts, "；")
+	if len(short) > 10 {
+		text += fmt.Sprintf("等%d项", len(short))
+	}
+	return text
 }
 
 // SMSSummary counts a drill's messages.

@@ -107,6 +107,11 @@ var (
 	ErrDuplicate = apperr.New(apperr.KindConflict, "RESERVE_ITEM_EXISTS", "已有同名储备物资", "The community has an item of that name")
 	ErrShort     = apperr.New(apperr.KindConflict, "RESERVE_SHORT", "库存不足", "Not that much in stock")
 	ErrTooMany   = apperr.New(apperr.KindConflict, "RESERVE_FULL", "储备物资种类已达上限", "The community has as many items as it may")
+	// ErrTooMuch is a receipt past the most an item may hold.
+	ErrTooMuch = apperr.Validation.WithFields(apperr.FieldError{Field: "quantity", Reason: fmt.Sprintf("at most %d in stock after it", MaxQuantity)})
+	// ErrBusy is an item moved by so many at once that this one did not
+	// get its turn: sent again (with its Idempotency-Key) it is taken.
+	ErrBusy = apperr.New(apperr.KindConflict, "RESERVE_BUSY", "该物资正在出入库，请稍后重试", "The item is being moved by others: try again").WithRetryAfter(time.Second)
 )
 
 func (in ItemInput) check(create bool) (Item, []apperr.FieldError) {

@@ -2,7 +2,9 @@ package reserve_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -114,15 +116,36 @@ func TestTheReserve(t *testing.T) {
 	if err != nil || len(short10) != 1 || short10[0].Quantity != 10 || !short10[0].Below {
 		t.Errorf("short: %+v %v", short10, err)
 	}
-	// Each movement says the quantity after it: 100, then 70, 40, 10
-	// in whatever order the three issues landed.
+	// The history, newest first, in the order they happened.
 	ms, err := svc.History(ctx, staff, "c1", masks.ID)
-	afters := map[int]string{}
+	var afters []int
 	for _, m := range ms {
-		afters[m.After] = m.Kind
+		afters = append(afters, m.After)
 	}
-	if err != nil || len(ms) != 4 || afters[100] != reserve.Receipt || afters[70] != reserve.Issue || afters[40] != reserve.Issue || afters[10] != reserve.Issue {
-		t.Errorf("history: %+v %v", ms, err)
+	if err != nil || !slices.Equal(afters, []int{10, 40, 70, 100}) || ms[3].Kind != reserve.Receipt {
+		t.Errorf("history: %v %v", afters, err)
+	}
+	// Twenty receipts at once on one item all take their turn.
+	var failed atomic.Int32
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := svc.Move(ctx, staff, "c1", masks.ID, reserve.MovementInput{Kind: reserve.Receipt, Quantity: 1}); err != nil {
+				failed.Add(1)
+				t.Errorf("a receipt among twenty: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if it, err := st.ReserveItem(ctx, "c1", masks.ID); err != nil || it.Quantity != 30 || failed.Load() != 0 {
+		t.Errorf("after twenty receipts: %+v %v", it, err)
+	}
+	if _, err := svc.Move(ctx, staff, "c1", masks.ID, reserve.MovementInput{Kind: reserve.Receipt, Quantity: reserve.MaxQuantity}); code(err) != "VALIDATION_FAILED" {
+		t.Errorf("past the most an item holds: %v", err)
+	}
+	if _, err := svc.Move(ctx, staff, "c1", masks.ID, reserve.MovementInput{Kind: reserve.Issue, Quantity: 20}); err != nil {
+		t.Fatal(err)
 	}
 	// A lower minimum takes it off the short list; a rename onto another
 	// item's name is refused.
@@ -142,8 +165,49 @@ func TestTheReserve(t *testing.T) {
 	if _, err := svc.Create(ctx, staff, "c1", reserve.ItemInput{Name: s("消毒液"), Unit: s("瓶"), Category: s("disinfectant")}); err != nil {
 		t.Errorf("the old name is free again: %v", err)
 	}
+	if _, err := svc.Create(ctx, staff, "c1", reserve.ItemInput{Name: s("Ｎ９５口罩"), Unit: s("个"), Category: s("protective")}); code(err) != "RESERVE_ITEM_EXISTS" {
+		t.Errorf("the same name in full-width forms: %v", err)
+	}
 	items, err := svc.List(ctx, staff, "c1")
 	if err != nil || len(items) != 3 || !items[0].Below {
 		t.Errorf("list (short first): %+v %v", items, err)
+	}
+}
+
+// TestTheLimitHoldsWhenManyAreMadeAtOnce: 20 items made at once with room
+// for 5: 5 are made.
+func TestTheLimitHoldsWhenManyAreMadeAtOnce(t *testing.T) {
+	db, table := dynamolocal.NewTable(t)
+	st := &store.Store{DB: db, Table: table}
+	ctx := context.Background()
+	dynamolocal.SeedCommunity(t, st, "s1", "c1", "13900000000")
+	svc := &reserve.Service{Store: st, Now: time.Now}
+	staff := auth.Principal{UserID: "u-1", Role: manifest.RoleStaff, CommunityID: "c1"}.Normalized()
+	for i := range reserve.MaxItems - 5 {
+		if _, err := svc.Create(ctx, staff, "c1", reserve.ItemInput{Name: s(fmt.Sprint("物资", i)), Unit: s("个"), Category: s("other")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var made, full atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := svc.Create(ctx, staff, "c1", reserve.ItemInput{Name: s(fmt.Sprint("新物资", i)), Unit: s("个"), Category: s("other")})
+			switch code(err) {
+			case "":
+				made.Add(1)
+			case "RESERVE_FULL":
+				full.Add(1)
+			default:
+				t.Errorf("create: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	items, err := svc.List(ctx, staff, "c1")
+	if err != nil || made.Load() != 5 || full.Load() != 15 || len(items) != reserve.MaxItems {
+		t.Errorf("made %d, full %d, items %d (%v)", made.Load(), full.Load(), len(items), err)
 	}
 }

@@ -552,14 +552,20 @@ func ReserveItemKey(communityID, itemID string) Key {
 	return Key{"COMMUNITY#" + communityID, "RESERVE#" + itemID}
 }
 
+// ReserveCountKey counts a community's reserve items, against the limit.
+func ReserveCountKey(communityID string) Key {
+	return Key{"COMMUNITY#" + communityID, "RESERVECOUNT"}
+}
+
 // ReserveNameKey keeps a community's reserve item names apart.
 func ReserveNameKey(communityID, name string) Key {
 	return Key{"COMMUNITY#" + communityID, "RESERVENAME#" + name}
 }
 
-// ReserveMoveKey is one receipt or issue of a reserve item, by time.
-func ReserveMoveKey(communityID, itemID string, at time.Time, moveID string) Key {
-	return Key{"COMMUNITY#" + communityID, ReserveMovesOf(itemID) + formatTime(at) + "#" + moveID}
+// ReserveMoveKey is a reserve item's nth receipt or issue: in the order
+// they happened.
+func ReserveMoveKey(communityID, itemID string, n int) Key {
+	return Key{"COMMUNITY#" + communityID, ReserveMovesOf(itemID) + strconv.Itoa(1_000_000_000 + n)[1:]}
 }
 
 // ReserveMovesOf is the sort key prefix of an item's movements.

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -23,7 +25,10 @@ type reserveItem struct {
 	Category    string `dynamodbav:"category"`
 	Quantity    int    `dynamodbav:"quantity"`
 	Minimum     int    `dynamodbav:"minimum"`
-	UpdatedAt   when   `dynamodbav:"updatedAt"`
+	// Moves counts its movements: each is written on the count it read,
+	// and keyed by it, so the history is in the order they happened.
+	Moves     int  `dynamodbav:"moves"`
+	UpdatedAt when `dynamodbav:"updatedAt"`
 }
 
 func (it reserveItem) domain() reserve.Item {
@@ -45,9 +50,16 @@ type movementItem struct {
 	By          string `dynamodbav:"by"`
 }
 
-// nameLock keeps a community's item names apart (case and spaces aside).
+// nameLock keeps a community's item names apart (case, spaces and
+// full-width forms aside: Ｎ９５口罩 is N95口罩).
 func nameLock(cid, name string) map[string]types.AttributeValue {
-	k := ReserveNameKey(cid, strings.ToLower(strings.Join(strings.Fields(name), "")))
+	half := strings.Map(func(r rune) rune {
+		if r >= 0xFF01 && r <= 0xFF5E {
+			return r - 0xFEE0
+		}
+		return r
+	}, name)
+	k := ReserveNameKey(cid, strings.ToLower(strings.Join(strings.Fields(half), "")))
 	return map[string]types.AttributeValue{"PK": str(k.PK), "SK": str(k.SK), "type": str("reserveName")}
 }
 
@@ -66,10 +78,19 @@ func (s *Store) CreateReserveItem(ctx context.Context, it reserve.Item) error {
 	err = s.transact(ctx, []types.TransactWriteItem{
 		{Put: &types.Put{TableName: aws.String(s.Table), Item: nameLock(it.CommunityID, it.Name), ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		{Put: &types.Put{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		// The count keeps the limit when many are made at once.
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: ReserveCountKey(it.CommunityID).av(),
+			UpdateExpression:          aws.String("SET #n = if_not_exists(#n, :zero) + :one, #t = :type"),
+			ConditionExpression:       aws.String("attribute_not_exists(#n) OR #n < :max"),
+			ExpressionAttributeNames:  map[string]string{"#n": "items", "#t": "type"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":zero": n64(0), ":one": n64(1), ":max": n64(reserve.MaxItems), ":type": str("reserveCount")}}},
 	})
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) && failed(tce, 0) {
 		return reserve.ErrDuplicate
+	}
+	if errors.As(err, &tce) && failed(tce, 2) {
+		return reserve.ErrTooMany
 	}
 	if err != nil {
 		return unavailable(err)
@@ -138,12 +159,22 @@ func (s *Store) ReserveItems(ctx context.Context, cid string) ([]reserve.Item, e
 	})
 }
 
-// MoveReserve adds delta to an item's quantity over the quantity read (tried
-// again when another movement came between) and records m with the
-// quantity after, in one transaction.
+// MoveReserve adds delta to an item's quantity over the item as read
+// (read again, after a pause, when another movement came between) and
+// records m as its next movement with the quantity after, in one
+// transaction.
 func (s *Store) MoveReserve(ctx context.Context, m reserve.Movement, delta int) (int, error) {
-	for try := 0; try < 8; try++ {
-		it, err := s.ReserveItem(ctx, m.CommunityID, m.ItemID)
+	for try := 0; try < 40; try++ {
+		if try > 0 {
+			// Twenty at once on one item take turns: a pause that grows,
+			// with jitter so they do not all come back together.
+			time.Sleep(time.Duration(5+rand.IntN(10*min(try, 10))) * time.Millisecond)
+		}
+		var it reserveItem
+		err := s.getConsistent(ctx, ReserveItemKey(m.CommunityID, m.ItemID), &it)
+		if errors.Is(err, errNotFound) {
+			return 0, reserve.ErrNotFound
+		}
 		if err != nil {
 			return 0, err
 		}
@@ -152,31 +183,38 @@ func (s *Store) MoveReserve(ctx context.Context, m reserve.Movement, delta int) 
 			return 0, reserve.ErrShort
 		}
 		if after > reserve.MaxQuantity {
-			return 0, reserve.ErrShort
+			return 0, reserve.ErrTooMuch
 		}
-		k := ReserveMoveKey(m.CommunityID, m.ItemID, m.At, m.ID)
+		k := ReserveMoveKey(m.CommunityID, m.ItemID, it.Moves+1)
 		av, err := record(movementItem{keys: keys{PK: k.PK, SK: k.SK, Type: "reserveMovement"}, ID: m.ID, CommunityID: m.CommunityID, ItemID: m.ItemID,
 			Kind: m.Kind, Quantity: m.Quantity, Donor: m.Donor, Note: m.Note, After: after, At: stamp(m.At), By: m.By})
 		if err != nil {
 			return 0, err
 		}
+		cond, vals := "moves = :read", map[string]types.AttributeValue{":after": n64(after), ":read": n64(it.Moves), ":next": n64(it.Moves + 1), ":at": str(formatTime(m.At))}
+		if it.Moves == 0 {
+			cond = "attribute_not_exists(moves) OR moves = :read"
+		}
 		err = s.transact(ctx, []types.TransactWriteItem{
 			{Update: &types.Update{TableName: aws.String(s.Table), Key: ReserveItemKey(m.CommunityID, m.ItemID).av(),
-				UpdateExpression:          aws.String("SET quantity = :after, updatedAt = :at"),
-				ConditionExpression:       aws.String("quantity = :read"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":after": n64(after), ":read": n64(it.Quantity), ":at": str(formatTime(m.At))}}},
+				UpdateExpression:          aws.String("SET quantity = :after, moves = :next, updatedAt = :at"),
+				ConditionExpression:       aws.String(cond),
+				ExpressionAttributeValues: vals}},
 			{Put: &types.Put{TableName: aws.String(s.Table), Item: av, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		})
 		var tce *types.TransactionCanceledException
-		if errors.As(err, &tce) && failed(tce, 0) {
+		if errors.As(err, &tce) && (failed(tce, 0) || failed(tce, 1)) {
 			continue // another movement came between: read again
+		}
+		if retryable(err) {
+			continue
 		}
 		if err != nil {
 			return 0, unavailable(err)
 		}
 		return after, nil
 	}
-	return 0, unavailable(errors.New("store: the item kept moving"))
+	return 0, reserve.ErrBusy
 }
 
 // Movements reads an item's latest movements, newest first.

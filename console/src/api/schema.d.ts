@@ -579,7 +579,7 @@ export interface paths {
         put?: never;
         /**
          * Record a receipt (a donation with its donor) or an issue of a reserve item
-         * @description An issue of more than is in stock is refused (RESERVE_SHORT), however many move at once; each movement records the quantity after it. Sent again with the same Idempotency-Key, it is recorded once. Who: staff, admin.
+         * @description An issue of more than is in stock is refused (RESERVE_SHORT), however many move at once (so many at once on one item that this one did not get its turn: RESERVE_BUSY, sent again it is taken); each movement records the quantity after it, and an item holds at most 10,000,000. Sent again with the same Idempotency-Key, it is recorded once. Who: staff, admin.
          */
         post: operations["moveReserve"];
         delete?: never;
@@ -8885,7 +8885,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict: IDEMPOTENCY_IN_PROGRESS, RESERVE_SHORT */
+            /** @description Conflict: IDEMPOTENCY_IN_PROGRESS, RESERVE_BUSY, RESERVE_SHORT */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -18330,7 +18330,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description The community's reserve items below their minimum (隔离储备). */
+                        /** @description The community's reserve items below their minimum now, as the report is read (隔离储备); a check_reserves step's result keeps what the run's check found. */
                         reservesShort: components["schemas"]["ReserveItem"][];
                         run: components["schemas"]["Run"];
                         sms?: {
