@@ -348,6 +348,7 @@ var devRoutes = []manifest.Route{
 	{Method: "POST", Path: "/dev/jobs/every-minute", Op: "devMinute", Access: manifest.Anyone},
 	{Method: "POST", Path: "/dev/jobs/activation-backups", Op: "devBackups", Access: manifest.Anyone},
 	{Method: "POST", Path: "/dev/jobs/missed-checks", Op: "devMissedChecks", Access: manifest.Anyone},
+	{Method: "POST", Path: "/dev/jobs/care", Op: "devCare", Access: manifest.Anyone},
 	{Method: "POST", Path: "/dev/jobs/data-expiry", Op: "devExpiry", Access: manifest.Anyone},
 	{Method: "GET", Path: "/dev/stats", Op: "devStats", Access: manifest.Anyone},
 }
@@ -443,6 +444,20 @@ func newHandler(d *deps, log *slog.Logger) (http.Handler, error) {
 				return err
 			}
 			httpapi.WriteJSON(w, http.StatusOK, map[string]int{"checksMissed": n})
+			return nil
+		}),
+		// The care plans' jobs alone, as of at: asks, unanswered checks,
+		// tomorrow's trips without a car.
+		"devCare": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			at, err := devTime(r)
+			if err != nil {
+				return err
+			}
+			m, err := d.root.Care().Run(r.Context(), at)
+			if err != nil {
+				return err
+			}
+			httpapi.WriteJSON(w, http.StatusOK, map[string]int{"careAsked": m.Asked, "careUnanswered": m.Unanswered, "careNoCar": m.NoCar})
 			return nil
 		}),
 		"devBackups": httpapi.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {

@@ -399,6 +399,20 @@ async function staffAndLane() {
   await street.click("tr[data-reserve='N95口罩'] button.reserve-in");
   out.reserveReceived = (await (await street.waitForSelector("text=/N95口罩入库 300个，现有 600个/")).textContent()).trim();
   await street.waitForSelector("tr[data-reserve='N95口罩'] .el-tag--success:has-text('600个')");
+  // 照护: a dialysis plan every day with a car and a daily check; tomorrow's
+  // trip is on the board and gets its car.
+  await street.click(".el-menu-item:has-text('照护')");
+  await street.fill("input[name=care-phone]", "13700000002");
+  await street.click(".care button:has-text('查找')");
+  await street.fill("input[name=care-weekdays]", "1,2,3,4,5,6,7");
+  await street.fill("input[name=care-place]", "兰大一院");
+  await street.click("button.care-plan >> nth=0");
+  out.carePlanned = (await (await street.waitForSelector("text=/照护计划已保存：1 项就医，每日报平安/")).textContent()).trim();
+  await street.fill(".trips tr[data-trip] input[name=car-driver]", "张师傅");
+  await street.fill(".trips tr[data-trip] input[name=car-phone]", "13800138000");
+  await street.click(".trips tr[data-trip] button.car-give");
+  out.careCar = (await (await street.waitForSelector("text=/透析：已派车/")).textContent()).trim();
+  await street.waitForSelector(".checks li[data-check] .el-tag:has-text('待询问')");
   await street.click(".el-menu-item:has-text('街道')");
   await street.waitForSelector(".street .community dd.sampled");
   await street.click(".community:has-text('酒泉路社区') button");

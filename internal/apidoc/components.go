@@ -6,7 +6,7 @@ import "github.com/getkin/kin-openapi/openapi3"
 // server encodes, field by field (the contract tests hold them to it).
 func components() openapi3.Schemas {
 	out := coreComponents()
-	for _, more := range []openapi3.Schemas{supplyComponents(), volunteerComponents(), playbookComponents(), screeningComponents(), watchComponents()} {
+	for _, more := range []openapi3.Schemas{supplyComponents(), volunteerComponents(), playbookComponents(), screeningComponents(), watchComponents(), careComponents()} {
 		for name, sc := range more {
 			if _, taken := out[name]; taken {
 				// One name, two shapes: a reference would silently take the last.
@@ -72,7 +72,7 @@ func coreComponents() openapi3.Schemas {
 			"id": S(id("")), "communityId": S(id("")), "householdId": S(id("")), "name": S(str(1, 32)),
 			"phone":     S(phone()),
 			"birthYear": S(describe(integer(1900, 2100), "Not after this year.")),
-			"flags":     S(describe(arrayOf(enum("bedridden", "pregnant", "chronic", "alone")), "Care flags: shown to staff of the resident's community only.")),
+			"flags":     S(describe(arrayOf(enum(careFlags...)), "Care flags: shown to staff of the resident's community only.")),
 			"status":    S(describe(enum("away", "moved_out", "deceased"), "Absent: present. Those moved out or deceased are no longer in their building's residents (rosters, notices, door lists); their record stays.")),
 			"where":     S(describe(str(0, 40), "Where an away resident is.")),
 			"movedTo":   S(describe(id(""), "The record a move made, in the new household.")),

@@ -53,8 +53,11 @@ var (
 	formatParam = param{name: "format", schema: enum("json", "csv", "xlsx"), description: "csv: a file Excel opens (UTF-8 with BOM); xlsx: an Excel workbook, every cell text."}
 )
 
+// careFlags are the register's care flags (重点人群).
+var careFlags = []string{"bedridden", "pregnant", "chronic", "alone", "dialysis", "chemotherapy", "oxygen", "insulin", "disability", "infant"}
+
 // ops describes every operation of the manifest, by op name.
-var ops = mergeOps(coreOps, suppliesOps, volunteerOps, auditOps, playbookOps, retentionOps, screeningOps, watchOps)
+var ops = mergeOps(coreOps, suppliesOps, volunteerOps, auditOps, playbookOps, retentionOps, screeningOps, watchOps, careOps)
 
 // auditOps describe the street's audit log.
 var auditOps = map[string]op{
@@ -171,8 +174,8 @@ var coreOps = map[string]op{
 	"addResident": {summary: "Add a person to a household (a correction of the register)",
 		description: "Staff of the community, with why (kept in the audit log). The phone, if any, signs in as the new resident; a phone that signs in as someone else is refused (PHONE_TAKEN). The next import of the whole file keeps the person.",
 		body: object(props{
-			"householdId": S(id("An existing household of the community.")), "name": S(str(1, 32)), "phone": S(phone()),
-			"birthYear": S(describe(integer(1900, 2100), "Not after this year.")), "flags": S(arrayOf(enum("bedridden", "pregnant", "chronic", "alone"))),
+			"householdId": S(id("An existing household of the community.")), "name": S(text(32, "")), "phone": S(phone()),
+			"birthYear": S(describe(integer(1900, 2100), "Not after this year.")), "flags": S(arrayOf(enum(careFlags...))),
 			"reason": S(describe(str(1, 100), "Why: kept in the audit log.")),
 		}, "householdId", "name", "reason"),
 		answers: created(ref("Resident")),
@@ -184,7 +187,7 @@ var coreOps = map[string]op{
 			"status":      S(enum("present", "away", "moved_out", "deceased")),
 			"where":       S(describe(str(0, 40), "With away: where they are.")),
 			"phone":       S(pattern(`^(1[3-9][0-9]{9})?$`, "An 11-digit mainland mobile number; empty removes it.")),
-			"flags":       S(arrayOf(enum("bedridden", "pregnant", "chronic", "alone"))),
+			"flags":       S(arrayOf(enum(careFlags...))),
 			"reason":      S(describe(str(1, 100), "Why: kept in the audit log.")),
 		}, "reason"),
 		answers: ok(ref("Resident")),

@@ -208,7 +208,7 @@ var watchOps = map[string]op{
 	"createTransfer": {summary: "Take people to central quarantine (转运)",
 		description: "residentIds (1 to 50, of this community; none in another open batch: ALREADY_IN_TRANSFER names them), the pickup point, the time (an hour ago to 7 days ahead) and the destination. Each person is texted (transfer_notice: time, place, destination, what to bring) on their own phone or their household's, in the batch's own write. leftBehind names who stays without a carer: a resident of a transferred person's household (elderly, child, other), or the household itself (a pet); each becomes a help request of the community (kind other), with its deadline and escalation.",
 		body: object(props{
-			"residentIds": S(array(S(id(""))).WithMinItems(1).WithMaxItems(50)), "pickup": S(str(1, 32)), "at": S(anyTime()), "destination": S(str(1, 32)),
+			"residentIds": S(array(S(id(""))).WithMinItems(1).WithMaxItems(50)), "pickup": S(text(32, "")), "at": S(anyTime()), "destination": S(text(32, "")),
 			"leftBehind": S(array(S(object(props{"kind": S(enum("elderly", "child", "pet", "other")), "residentId": S(id("")), "householdId": S(id("")), "note": S(str(0, 64))}, "kind"))).WithMaxItems(50)),
 		}, "residentIds", "pickup", "at", "destination"),
 		answers: created(ref("Transfer")), codes: map[int][]string{409: {"ALREADY_IN_TRANSFER"}}},

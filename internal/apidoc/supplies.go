@@ -236,7 +236,7 @@ func reserveBody(create bool) *openapi3.Schema {
 		required = []string{"name", "unit", "category"}
 	}
 	return object(props{
-		"name": S(str(1, 32)), "unit": S(str(1, 8)), "category": S(enum(reserveCategories...)),
+		"name": S(text(32, "")), "unit": S(text(8, "")), "category": S(enum(reserveCategories...)),
 		"minimum": S(describe(integer(0, 10_000_000), "Set in peacetime: below it the item shows on the board, in a drill's report and to a playbook's check_reserves step.")),
 	}, required...)
 }

@@ -60,7 +60,7 @@ func TestFunctionsLinkOnlyTheClientsTheyCall(t *testing.T) {
 
 // capabilities may not import each other: they meet in orchestrators
 // (smsflow, playbook, retention) and in the composition root.
-var capabilities = []string{"booking", "supplies", "help", "volunteers", "notices", "screening", "watch", "reserve"}
+var capabilities = []string{"booking", "supplies", "help", "volunteers", "notices", "screening", "watch", "reserve", "care"}
 
 func TestCapabilitiesDoNotImportEachOther(t *testing.T) {
 	for _, c := range capabilities {

@@ -247,6 +247,18 @@ func (r *runner) invariants(ctx context.Context) error {
 			fmt.Sprintf("%d people: %d told, %d arrived; %d left behind, %d with a help request", tr.People, tr.Told, tr.Arrived, tr.LeftBehind, tr.CareRaised),
 			fmt.Sprintf("转运 %d 人：已通知 %d 人，已送达 %d 人；留守 %d 人，已建求助单 %d 人", tr.People, tr.Told, tr.Arrived, tr.LeftBehind, tr.CareRaised))
 	}
+	if cr := r.rep.Care; !cr.Skipped {
+		r.rep.hold("a trip with no car and an unanswered daily check each become one help request", "未派车的就医出行和未回复的报平安各转为一条求助",
+			cr.Plans == 2 && cr.Asked >= 1 && cr.Unanswered >= 1 && cr.NoCar >= 1 && cr.BoardTrips == 1 && cr.BoardHelp == 2,
+			fmt.Sprintf("%d plans: %d asked, %d unanswered by noon, %d trips with no car by 18:00; on the board %d trip, %d help requests", cr.Plans, cr.Asked, cr.Unanswered, cr.NoCar, cr.BoardTrips, cr.BoardHelp),
+			fmt.Sprintf("照护计划 %d 份：询问 %d 人，中午未回复 %d 人，18:00 未派车 %d 次；看板上出行 %d 次，求助 %d 条", cr.Plans, cr.Asked, cr.Unanswered, cr.NoCar, cr.BoardTrips, cr.BoardHelp))
+	}
+	if cr := r.rep.Care; !cr.Skipped {
+		r.rep.hold("no volunteer answer carries a diagnosis", "志愿者看到的内容不含诊断信息",
+			cr.VolunteerReads > 0 && cr.Leaks == 0,
+			fmt.Sprintf("%d answers to volunteers read (calls, posts, deliveries, doors to verify): %d named a watch, a reading, a symptom or a care need", cr.VolunteerReads, cr.Leaks),
+			fmt.Sprintf("读取志愿者可见内容 %d 次（呼叫、岗位、配送、入户核查）：含隔离类型、体温、症状或照护需求 %d 次", cr.VolunteerReads, cr.Leaks))
+	}
 	r.rep.hold("no full identity number kept", "不保存完整证件号码", ev.FullIDRefused,
 		fmt.Sprintf("the export's row with a full number refused: %t", ev.FullIDRefused),
 		fmt.Sprintf("导出文件中含完整证件号码的行被拒绝：%s", yesNo(ev.FullIDRefused)))

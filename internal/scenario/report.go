@@ -41,6 +41,7 @@ type Report struct {
 	Screening         Screening        `json:"screening"`
 	WatchChecks       WatchChecks      `json:"watchChecks"`
 	Transfers         Transfers        `json:"transfers"`
+	Care              Care             `json:"care"`
 	Invariants        []Invariant      `json:"invariants"`
 	Cost              *Cost            `json:"cost,omitempty"`
 

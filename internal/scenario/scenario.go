@@ -125,6 +125,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		{"night: the district's screening list verified door by door", r.screening},
 		{"night: people under watch report morning and evening", r.watchChecks},
 		{"night: three people transferred to central quarantine", r.transfers},
+		{"the care board: a dialysis trip and a daily check", r.care},
 		{"invariants", r.invariants},
 		{"switch back", r.switchOff},
 		{"costs", r.costs},

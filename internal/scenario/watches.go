@@ -322,3 +322,123 @@ func (r *runner) transfers(ctx context.Context) error {
 	r.count("left behind, help requested", tr.CareRaised)
 	return nil
 }
+
+// Care is the night's care board: a dialysis patient's plan with a car
+// for every day's trip, a widow's daily check; nobody gives the car, the
+// widow does not answer.
+type Care struct {
+	Plans int `json:"plans"`
+	// Asked are the daily checks texted; Unanswered those made help
+	// requests at noon; NoCar tomorrow's trips made help requests at 18:00.
+	Asked      int `json:"asked"`
+	Unanswered int `json:"unanswered"`
+	NoCar      int `json:"noCar"`
+	BoardTrips int `json:"boardTrips"`
+	BoardHelp  int `json:"boardHelp"`
+	// VolunteerReads are the volunteers' answers read; Leaks those that
+	// named a diagnosis.
+	VolunteerReads int     `json:"volunteerReads"`
+	Leaks          int     `json:"leaks"`
+	Seconds        float64 `json:"seconds"`
+	Skipped        bool    `json:"skipped"`
+}
+
+// care plays the care board through a day of its jobs.
+func (r *runner) care(ctx context.Context) error {
+	cr := &r.rep.Care
+	if r.c.Drill || r.c.Remote {
+		cr.Skipped = true // plans are peacetime's, and their help requests real
+		return nil
+	}
+	t0 := time.Now()
+	community := r.rep.Community
+	var people []string
+	for _, h := range r.hs {
+		if len(people) == 2 {
+			break
+		}
+		if len(h.residents) > 0 && len(h.phones) > 0 && h.phones[0] != "" {
+			people = append(people, h.residents[0])
+		}
+	}
+	if len(people) < 2 {
+		return fmt.Errorf("two residents with a phone for the care board")
+	}
+	plans := []map[string]any{
+		{"needs": []map[string]any{{"kind": "dialysis", "weekdays": []int{1, 2, 3, 4, 5, 6, 7}, "at": "08:00", "place": "兰大一院血透中心", "needsCar": true}}},
+		{"dailyCheck": true},
+	}
+	for i, rid := range people {
+		if r.fail(r.call(ctx, "PUT", "/v1/residents/"+rid+"/care-plan", r.staff, plans[i], nil)) {
+			continue
+		}
+		cr.Plans++
+	}
+	now := chinatime.In(time.Now())
+	for _, hour := range []int{8, 12, 18} {
+		at := time.Date(now.Year(), now.Month(), now.Day(), hour, 30, 0, 0, chinatime.Zone)
+		var m struct{ CareAsked, CareUnanswered, CareNoCar int }
+		if err := r.call(ctx, "POST", "/dev/jobs/care?at="+url.QueryEscape(at.Format(time.RFC3339)), "", nil, &m); err != nil {
+			return err
+		}
+		cr.Asked += m.CareAsked
+		cr.Unanswered += m.CareUnanswered
+		cr.NoCar += m.CareNoCar
+	}
+	var board struct {
+		Trips  []struct{ ResidentID, HelpID string }
+		Checks []struct{ ResidentID, HelpID string }
+	}
+	if err := r.call(ctx, "GET", "/v1/communities/"+community+"/care-board?day="+now.Format(time.DateOnly), r.staff, nil, &board); err != nil {
+		return err
+	}
+	for _, t := range board.Trips {
+		if slices.Contains(people, t.ResidentID) {
+			cr.BoardTrips++
+			if t.HelpID != "" {
+				cr.BoardHelp++
+			}
+		}
+	}
+	for _, c := range board.Checks {
+		if slices.Contains(people, c.ResidentID) && c.HelpID != "" {
+			cr.BoardHelp++
+		}
+	}
+	var err error
+	if cr.VolunteerReads, cr.Leaks, err = r.volunteersSeeNoDiagnosis(ctx); err != nil {
+		return err
+	}
+	cr.Seconds = time.Since(t0).Seconds()
+	r.count("care plans", cr.Plans)
+	r.count("daily checks asked", cr.Asked)
+	r.count("help requests from the care board", cr.Unanswered+cr.NoCar)
+	return nil
+}
+
+// diagnosisWords are what a volunteer's answers must never hold: a
+// watch's kind, a reading, a symptom, a care need.
+var diagnosisWords = []string{"home_isolation", "health_monitoring", "celsius", "symptoms", "dialysis", "chemotherapy", "careCheck", "watchId"}
+
+// volunteersSeeNoDiagnosis reads what the day's volunteers are answered
+// with: their calls, posts, deliveries and doors to verify.
+func (r *runner) volunteersSeeNoDiagnosis(ctx context.Context) (read, leaks int, err error) {
+	for _, token := range r.st.volunteers {
+		for _, path := range []string{"/v1/me/assignments", "/v1/me/deliveries", "/v1/me/screening-tasks", "/v1/communities/" + r.rep.Community + "/posts"} {
+			var raw []byte
+			if err := r.call(ctx, "GET", path, token, nil, &raw); err != nil {
+				return read, leaks, err
+			}
+			read++
+			for _, w := range diagnosisWords {
+				if strings.Contains(string(raw), w) {
+					leaks++
+				}
+			}
+		}
+		if read >= 12 {
+			break
+		}
+	}
+	return read, leaks, nil
+}

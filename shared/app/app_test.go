@@ -27,6 +27,7 @@ var built = map[string][]string{
 	"auth":       {"SignIn", "WeChatSignIn"},
 	"audit":      {"Recorder"},
 	"booking":    {"Service"},
+	"care":       {"Service"},
 	"dispatch":   {"Consumer", "Texter", "Outbox"},
 	"help":       {"Service"},
 	"inbound":    {"Handler"},

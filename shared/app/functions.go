@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/care"
 	"github.com/fangxian/fangxian/shared/httpapi"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
@@ -99,7 +100,7 @@ func (r *Root) BookingHTTP() httpapi.Handlers { return r.Booking().Handlers() }
 
 // NoticesHTTP is zones, notices, temperatures and people under watch.
 func (r *Root) NoticesHTTP() httpapi.Handlers {
-	return httpapi.Merge(r.Notices().Handlers(), r.Watch().Handlers())
+	return httpapi.Merge(r.Notices().Handlers(), r.Watch().Handlers(), r.Care().Handlers())
 }
 
 // SuppliesHTTP is supplies, help requests and the reserve.
@@ -176,35 +177,44 @@ type Minute struct {
 	// CareRaised are help requests for dependants a transfer left behind
 	// that its own call could not raise.
 	CareRaised int `json:"careRaised"`
-	Called     int `json:"backupsCalled"`
-	Unfilled   int `json:"unfilled"`
-	Marked     int `json:"marked"`
+	// CareAsked are daily checks (报平安) asked; CareUnanswered those
+	// unanswered by noon and CareNoCar tomorrow's trips with no car by
+	// 18:00, each made a help request.
+	CareAsked      int `json:"careAsked"`
+	CareUnanswered int `json:"careUnanswered"`
+	CareNoCar      int `json:"careNoCar"`
+	Called         int `json:"backupsCalled"`
+	Unfilled       int `json:"unfilled"`
+	Marked         int `json:"marked"`
 	// Swept is the pending records sent that a change's own send missed.
 	Swept int `json:"swept"`
 }
 
 // EveryMinute runs the jobs of every minute (the jobs function's schedule)
 // as if at now, each whatever the others did: help requests, traces and
-// screening lists escalated, watches over ended, their windows closed without a reading marked missed, the dependants a transfer left behind given their help requests, the backups of declined or silent calls called, ended emergencies' personal
+// screening lists escalated, watches over ended, their windows closed without a reading marked missed, the dependants a transfer left behind given their help requests, the care plans' daily checks asked and what they left undone made help requests, the backups of declined or silent calls called, ended emergencies' personal
 // data marked for expiry, and what changes left for the dispatch queue and
 // could not send then, sent. A run that fails is retried; what it texted or
 // called is not again.
 func (r *Root) EveryMinute(ctx context.Context, now time.Time) (Minute, error) {
 	var m Minute
-	var err, terr, lerr, werr, cerr, rerr, berr, xerr, serr error
+	var err, terr, lerr, werr, cerr, rerr, perr, berr, xerr, serr error
 	m.Escalated, err = r.Help().Escalate(ctx, now)
 	m.TracesEscalated, terr = r.Booking().EscalateTraces(ctx, now)
 	m.ListsEscalated, lerr = r.Screening().Escalate(ctx, now)
 	m.WatchesEnded, werr = r.Watch().EndDue(ctx, now)
 	m.ChecksMissed, cerr = r.Watch().MarkMissed(ctx, now)
 	m.CareRaised, rerr = r.Watch().RaiseCare(ctx)
+	var cm care.Minute
+	cm, perr = r.Care().Run(ctx, now)
+	m.CareAsked, m.CareUnanswered, m.CareNoCar = cm.Asked, cm.Unanswered, cm.NoCar
 	m.Called, m.Unfilled, berr = r.Volunteers().Backups(ctx, now)
 	m.Marked, xerr = r.Retention().Continue(ctx, retention.Budget)
 	// Last: what the jobs above could not send is swept a minute later.
 	m.Swept, serr = r.Outbox().Sweep(ctx, now)
-	all := errors.Join(err, terr, lerr, werr, cerr, rerr, berr, xerr, serr)
+	all := errors.Join(err, terr, lerr, werr, cerr, rerr, perr, berr, xerr, serr)
 	if m != (Minute{}) || all != nil {
-		r.Log.Info("every minute", "escalated", m.Escalated, "tracesEscalated", m.TracesEscalated, "listsEscalated", m.ListsEscalated, "watchesEnded", m.WatchesEnded, "checksMissed", m.ChecksMissed, "careRaised", m.CareRaised, "backupsCalled", m.Called, "unfilled", m.Unfilled,
+		r.Log.Info("every minute", "escalated", m.Escalated, "tracesEscalated", m.TracesEscalated, "listsEscalated", m.ListsEscalated, "watchesEnded", m.WatchesEnded, "checksMissed", m.ChecksMissed, "careRaised", m.CareRaised, "careAsked", m.CareAsked, "careUnanswered", m.CareUnanswered, "careNoCar", m.CareNoCar, "backupsCalled", m.Called, "unfilled", m.Unfilled,
 			"marked", m.Marked, "swept", m.Swept, "err", all)
 	}
 	return m, all

@@ -21,6 +21,7 @@ import (
 	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/care"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/config"
 	"github.com/fangxian/fangxian/shared/dispatch"
@@ -85,6 +86,7 @@ type Root struct {
 	screening  lazy[*screening.Service]
 	watch      lazy[*watch.Service]
 	reserve    lazy[*reserve.Service]
+	care       lazy[*care.Service]
 	flow       lazy[*smsflow.Flow]
 	inbound    lazy[*inbound.Handler]
 	consumer   lazy[*dispatch.Consumer]
@@ -281,6 +283,63 @@ func (r *Root) Watch() *watch.Service {
 	})
 }
 
+// Care runs the vulnerable's care plans.
+func (r *Root) Care() *care.Service {
+	return r.care.get(func() *care.Service {
+		return &care.Service{Store: r.Store, Helpers: helpers{r}, Dependants: dependants{r}, Outbox: r.Outbox(), Now: r.Now}
+	})
+}
+
+// dependants are those transfers left behind, for the care board: of
+// each batch to quarantine whose people are not all back by its return
+// trip.
+type dependants struct{ r *Root }
+
+func (d dependants) LeftBehind(ctx context.Context, cid string) ([]care.LeftBehind, error) {
+	all, err := d.r.Store.Transfers(ctx, cid)
+	if err != nil {
+		return nil, err
+	}
+	back := map[string]bool{}
+	for _, t := range all {
+		if t.Leg == watch.LegBack && !t.Open() {
+			back[t.ReturnOf] = true
+		}
+	}
+	var out []care.LeftBehind
+	for _, t := range all {
+		if t.Leg != watch.LegOut || back[t.ID] {
+			continue
+		}
+		for _, x := range t.LeftBehind {
+			out = append(out, care.LeftBehind{ResidentID: x.ResidentID, Name: x.Name, Door: x.Door, Kind: x.Kind, Note: x.Note, HelpID: x.HelpID, TransferID: t.ID})
+		}
+	}
+	return out, nil
+}
+
+// helpers raise the help requests care plans leave undone.
+type helpers struct{ r *Root }
+
+func (h helpers) Raise(ctx context.Context, p auth.Principal, residentID, kind, note string) (string, error) {
+	req, err := h.r.Help().Raise(ctx, p, residentID, kind, note)
+	if apperr.As(err).Code != help.ErrAlreadyOpen.Code {
+		return req.ID, err
+	}
+	// One of its kind is open for the household: the need is added to it.
+	open, err := h.r.Help().List(ctx, p, p.CommunityID)
+	if err != nil {
+		return "", err
+	}
+	for _, x := range open {
+		if x.HouseholdID == registry.HouseholdOf(residentID) && x.Kind == kind && x.Status != help.StatusClosed {
+			_, err := h.r.Help().Act(ctx, p, x.ID, note)
+			return x.ID, err
+		}
+	}
+	return "", help.ErrAlreadyOpen
+}
+
 // Reserve runs the community's reserve for an emergency.
 func (r *Root) Reserve() *reserve.Service {
 	return r.reserve.get(func() *reserve.Service {
@@ -319,7 +378,7 @@ func (r *Root) Flow() *smsflow.Flow {
 	return r.flow.get(func() *smsflow.Flow {
 		st := r.Store
 		return &smsflow.Flow{Accounts: st, Households: st, Menus: st, Limiter: st, Once: st,
-			Bookings: r.Booking(), Temps: r.Notices(), Supplies: r.Supplies(), Helps: r.Help(), Volunteers: r.Volunteers(),
+			Bookings: r.Booking(), Temps: r.Notices(), Care: r.Care(), Supplies: r.Supplies(), Helps: r.Help(), Volunteers: r.Volunteers(),
 			Outbox: r.Outbox(), RepliesPerHour: r.Config.Limits.SMSRepliesPerHour, Now: r.Now}
 	})
 }
@@ -439,21 +498,7 @@ type carers struct{ r *Root }
 // Raise makes the request; where the household has one of the kind open
 // already, the need is added to it.
 func (c carers) Raise(ctx context.Context, p auth.Principal, residentID, note string) (string, error) {
-	h, err := c.r.Help().Raise(ctx, p, residentID, help.KindOther, note)
-	if apperr.As(err).Code != help.ErrAlreadyOpen.Code {
-		return h.ID, err
-	}
-	open, err := c.r.Help().List(ctx, p, p.CommunityID)
-	if err != nil {
-		return "", err
-	}
-	for _, x := range open {
-		if x.HouseholdID == registry.HouseholdOf(residentID) && x.Kind == help.KindOther && x.Status != help.StatusClosed {
-			_, err := c.r.Help().Act(ctx, p, x.ID, note)
-			return x.ID, err
-		}
-	}
-	return "", help.ErrAlreadyOpen
+	return helpers(c).Raise(ctx, p, residentID, help.KindOther, note)
 }
 
 // watchOpener gives screening the watch a measure at the door opens.

@@ -361,6 +361,15 @@ var Functions = []Function{
 			{Method: "POST", Path: "/v1/communities/{communityId}/watches/{watchId}/checks", Op: "enterWatchCheck", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/communities/{communityId}/watches/{watchId}/tests", Op: "recordWatchTest", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/watch-doors", Op: "watchDoors", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
+			// Care plans of the vulnerable (重点人群), set up in peacetime.
+			{Method: "PUT", Path: "/v1/residents/{residentId}/care-plan", Op: "setCarePlan", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/residents/{residentId}/care-plan", Op: "getCarePlan", Access: Only(RoleStaff, RoleAdmin, RoleResident), AuditRead: true},
+			{Method: "DELETE", Path: "/v1/residents/{residentId}/care-plan", Op: "removeCarePlan", Access: Only(RoleStaff, RoleAdmin, RoleResident)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/care-board", Op: "careBoard", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
+			{Method: "POST", Path: "/v1/communities/{communityId}/care-trips/car", Op: "giveCareCar", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/me/care-check", Op: "answerCareCheck", Access: Only(RoleResident)},
+			{Method: "GET", Path: "/v1/streets/{streetId}/hospitals", Op: "listHospitals", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/streets/{streetId}/hospitals", Op: "addHospital", Access: Only(RoleAdmin)},
 			// Transfers to central quarantine (转运), and back.
 			{Method: "POST", Path: "/v1/communities/{communityId}/transfers", Op: "createTransfer", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/transfers", Op: "listTransfers", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},

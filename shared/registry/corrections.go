@@ -104,8 +104,8 @@ func reason(s string, fields *[]apperr.FieldError) string {
 func checkFlags(flags []Flag, fields *[]apperr.FieldError) []Flag {
 	out := []Flag{}
 	for _, f := range flags {
-		if !slices.Contains([]Flag{FlagBedridden, FlagPregnant, FlagChronic, FlagAlone}, f) {
-			*fields = append(*fields, apperr.FieldError{Field: "flags", Reason: "each one of bedridden, pregnant, chronic, alone"})
+		if !slices.Contains(Flags, f) {
+			*fields = append(*fields, apperr.FieldError{Field: "flags", Reason: "each one of bedridden, pregnant, chronic, alone, dialysis, chemotherapy, oxygen, insulin, disability, infant"})
 			return nil
 		}
 		if !slices.Contains(out, f) {

@@ -55,6 +55,12 @@ var flagNames = map[string]Flag{
 	"孕妇": FlagPregnant, "pregnant": FlagPregnant,
 	"慢病": FlagChronic, "chronic": FlagChronic,
 	"独居": FlagAlone, "alone": FlagAlone,
+	"透析": FlagDialysis, "dialysis": FlagDialysis,
+	"化疗": FlagChemotherapy, "放化疗": FlagChemotherapy, "chemotherapy": FlagChemotherapy,
+	"吸氧": FlagOxygen, "家庭氧疗": FlagOxygen, "oxygen": FlagOxygen,
+	"胰岛素": FlagInsulin, "insulin": FlagInsulin,
+	"残疾": FlagDisability, "残障": FlagDisability, "disability": FlagDisability,
+	"婴幼儿": FlagInfant, "婴儿": FlagInfant, "infant": FlagInfant,
 }
 
 // ParseCSV reads an import file: UTF-8 with or without BOM, one header row.

@@ -126,3 +126,15 @@ func TestNaturalLess(t *testing.T) {
 		}
 	}
 }
+
+func TestTheCareFlagsOfTheImport(t *testing.T) {
+	rows, errs, err := ParseCSV([]byte("楼栋,单元,房号,姓名,标记\n3号楼,1,101,王芳,透析；吸氧\n3号楼,1,102,李四,化疗;胰岛素;残疾\n3号楼,1,103,小宝,婴幼儿\n"), 2026)
+	if err != nil || len(errs) > 0 || len(rows) != 3 {
+		t.Fatalf("%v %v %d", err, errs, len(rows))
+	}
+	for i, want := range [][]Flag{{FlagDialysis, FlagOxygen}, {FlagChemotherapy, FlagInsulin, FlagDisability}, {FlagInfant}} {
+		if !slices.Equal(rows[i].Flags, want) {
+			t.Errorf("row %d: %v, want %v", i, rows[i].Flags, want)
+		}
+	}
+}

@@ -76,7 +76,17 @@ const (
 	FlagPregnant  Flag = "pregnant"
 	FlagChronic   Flag = "chronic"
 	FlagAlone     Flag = "alone"
+	// Those whose care an emergency interrupts (重点人群).
+	FlagDialysis     Flag = "dialysis"
+	FlagChemotherapy Flag = "chemotherapy"
+	FlagOxygen       Flag = "oxygen"
+	FlagInsulin      Flag = "insulin"
+	FlagDisability   Flag = "disability"
+	FlagInfant       Flag = "infant"
 )
+
+// Flags are every care flag, in the order they are listed.
+var Flags = []Flag{FlagBedridden, FlagPregnant, FlagChronic, FlagAlone, FlagDialysis, FlagChemotherapy, FlagOxygen, FlagInsulin, FlagDisability, FlagInfant}
 
 // Resident (居民).
 type Resident struct {

@@ -72,6 +72,10 @@ var (
 	transferNotice = &Template{Name: "transfer_notice", Purpose: "watch", MaxParts: 2,
 		Text:   "{name}：请于{time}到{place}集合，转运至{dest}。请带身份证、手机和充电器、常用药、换洗衣物。",
 		Params: []Param{{"name", Text, 8}, {"time", Clock, 11}, {"place", Text, 12}, {"dest", Text, 12}}}
+	// The daily check of a person with a care plan (报平安).
+	careCheck = &Template{Name: "care_check", Purpose: "care", MaxParts: 1,
+		Text:   "{name}您好，社区今日问候：一切平安请回复“是”，需要帮助请回复“求助+情况”。",
+		Params: []Param{{"name", Text, 8}}}
 	// A published plan: the household's building, window and site.
 	roundWindow = &Template{Name: "round_window", Purpose: "booking", MaxParts: 1,
 		Text:   "{building}核酸时间{time}起，地点{site}，届时听楼栋长通知下楼。",
@@ -166,7 +170,7 @@ var (
 		Params: []Param{{"title", Text, 20}}}
 )
 
-var catalogue = []*Template{signInCode, signupCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, buildingCalled, traceHold, traceReleased, traceOverdue, screeningOverdue, watchStarted, watchEnded, watchAlert, transferNotice, roundWindow, temperatureReminder, feverAlert,
+var catalogue = []*Template{signInCode, signupCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, buildingCalled, traceHold, traceReleased, traceOverdue, screeningOverdue, watchStarted, watchEnded, watchAlert, transferNotice, careCheck, roundWindow, temperatureReminder, feverAlert,
 	orderUpdate, orderOnTheWay, orderCancelled, orderHandedOver, helpNew, helpOverdue, helpClaimed, volunteerApproved, volunteerCall, volunteerBackup,
 	shiftUnfilled, replyKeywords, replyUnknown, replyChoose, replyBooked, replyCancelled, replyStatus, replyTemperature, replyMenu,
 	replyOrdered, replyRefused, replyHelp, replyAnswer, replyCheckedIn, replyCheckedOut, replyStarted, notice, noticeUrgent}
@@ -251,6 +255,9 @@ func WatchAlert(name, door, window string, celsius float64, symptoms string) (Me
 func TransferNotice(name string, at time.Time, place, dest string) (Message, error) {
 	return fill(transferNotice, Soften(name), clock(at), Soften(place), Soften(dest))
 }
+
+// CareCheck asks a person with a care plan to say they are well.
+func CareCheck(name string) (Message, error) { return fill(careCheck, Soften(name)) }
 
 // WatchEnded tells a household its watch is over.
 func WatchEnded(door, kind string) (Message, error) { return fill(watchEnded, Soften(door), kind) }

@@ -14,6 +14,7 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/care"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/help"
@@ -48,6 +49,11 @@ type Bookings interface {
 	HouseholdBookings(ctx context.Context, p auth.Principal) ([]booking.Booking, error)
 	Cancel(ctx context.Context, p auth.Principal, bookingID string) (booking.Booking, error)
 	SiteName(ctx context.Context, roundID, siteID string) string
+}
+
+// Care takes a resident's answer to today's daily check.
+type Care interface {
+	AnswerCheck(ctx context.Context, p auth.Principal, by string) (care.Check, error)
 }
 
 // Temperatures takes readings.
@@ -112,6 +118,7 @@ type Flow struct {
 	Households Households
 	Bookings   Bookings
 	Temps      Temperatures
+	Care       Care
 	Supplies   Supplies
 	Helps      Helps
 	Volunteers Volunteers
@@ -610,18 +617,30 @@ func (f *Flow) help(ctx context.Context, p auth.Principal, phone string, cmd Com
 	return sms.ReplyHelp(int(r.DeadlineAt.Sub(r.CreatedAt).Minutes()))
 }
 
+// answer takes 是 or 否: a volunteer's answer to their latest call, else
+// a resident's 是 to today's daily check (报平安).
 func (f *Flow) answer(ctx context.Context, p auth.Principal, yes bool) (sms.Message, error) {
-	if !p.Has(manifest.RoleVolunteer) {
+	safe := yes && p.Has(manifest.RoleResident) && f.Care != nil
+	if p.Has(manifest.RoleVolunteer) {
+		answer, words := "decline", "不能到岗"
+		if yes {
+			answer, words = "accept", "到岗"
+		}
+		_, err := f.Volunteers.RespondLatest(ctx, p, answer)
+		if err == nil {
+			return sms.ReplyAnswer(words)
+		}
+		if !safe || !errors.Is(err, volunteers.ErrNotAsked) {
+			return none, err
+		}
+	}
+	if !safe {
 		return none, errNotAVolunteer
 	}
-	answer, words := "decline", "不能到岗"
-	if yes {
-		answer, words = "accept", "到岗"
-	}
-	if _, err := f.Volunteers.RespondLatest(ctx, p, answer); err != nil {
+	if _, err := f.Care.AnswerCheck(ctx, p, "sms"); err != nil {
 		return none, err
 	}
-	return sms.ReplyAnswer(words)
+	return sms.ReplyAnswer("平安")
 }
 
 func (f *Flow) checkIn(ctx context.Context, p auth.Principal, code string) (sms.Message, error) {

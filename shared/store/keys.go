@@ -571,6 +571,37 @@ func ReserveMoveKey(communityID, itemID string, n int) Key {
 // ReserveMovesOf is the sort key prefix of an item's movements.
 func ReserveMovesOf(itemID string) string { return "RESERVEMOVE#" + itemID + "#" }
 
+// CarePlanKey is a person's care plan (重点人群).
+func CarePlanKey(communityID, residentID string) Key {
+	return Key{"COMMUNITY#" + communityID, "CAREPLAN#" + residentID}
+}
+
+// CarePlansIndex puts every plan where the care jobs read them (GSI2).
+func CarePlansIndex(communityID, residentID string) Key {
+	return Key{"CAREPLANS", communityID + "#" + residentID}
+}
+
+// CareCheckKey is a person's daily check (报平安) of a day.
+func CareCheckKey(communityID, day, residentID string) Key {
+	return Key{"COMMUNITY#" + communityID, CareChecksOf(day) + residentID}
+}
+
+// CareChecksOf is the sort key prefix of a day's daily checks.
+func CareChecksOf(day string) string { return "CARECHECK#" + day + "#" }
+
+// CareTripKey is the car (or help request) of one need of a day.
+func CareTripKey(communityID, day, residentID string, need int) Key {
+	return Key{"COMMUNITY#" + communityID, CareTripsOf(day) + residentID + "#" + strconv.Itoa(need)}
+}
+
+// CareTripsOf is the sort key prefix of a day's trips.
+func CareTripsOf(day string) string { return "CARETRIP#" + day + "#" }
+
+// HospitalKey is a street's designated hospital.
+func HospitalKey(streetID, hospitalID string) Key {
+	return Key{"STREET#" + streetID, "HOSPITAL#" + hospitalID}
+}
+
 // WatchDueIndex is when an active watch ends (GSI2).
 func WatchDueIndex(at time.Time, communityID, watchID string) Key {
 	return Key{"WATCHDUE", formatTime(at) + "#" + communityID + "#" + watchID}

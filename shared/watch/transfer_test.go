@@ -177,4 +177,16 @@ func TestTransfers(t *testing.T) {
 	if n := f.texts("transfer_notice"); n != 3 {
 		t.Errorf("%d transfer texts, want 3 (the return told too)", n)
 	}
+	// The grandmother and the cat are on the care board until the return
+	// trip has brought everyone back.
+	board, err := f.root.Care().BoardOf(ctx, f.staff, "c1", "")
+	if err != nil || len(board.LeftBehind) != 2 || board.LeftBehind[0].TransferID != tr.ID || board.LeftBehind[0].HelpID == "" {
+		t.Fatalf("the care board while away: %+v %v", board.LeftBehind, err)
+	}
+	if _, err := f.svc.SetStatus(ctx, f.staff, "c1", back.ID, wang, watch.StatusChange{Status: "arrived"}); err != nil {
+		t.Fatal(err)
+	}
+	if board, err = f.root.Care().BoardOf(ctx, f.staff, "c1", ""); err != nil || len(board.LeftBehind) != 0 {
+		t.Errorf("the care board once back: %+v %v", board.LeftBehind, err)
+	}
 }

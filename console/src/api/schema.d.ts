@@ -188,6 +188,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/communities/{communityId}/care-board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The care board (照护看板) of a day
+         * @description Tomorrow's trips (each with its car, or the help request it became), due dates within 14 days, the day's daily checks (asked, answered, or the help request), and the street's designated hospitals with their 24-hour phones. The jobs function's minute asks each daily check from 08:00 (care_check), makes one unanswered by noon a help request, and one of tomorrow's trips needing a car with none by 18:00 a help request; each once a day. Who: staff, admin.
+         */
+        get: operations["careBoard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/care-trips/car": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a day's trip its car
+         * @description Who: staff, admin.
+         */
+        post: operations["giveCareCar"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/communities/{communityId}/deliveries": {
         parameters: {
             query?: never;
@@ -1260,6 +1300,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/care-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Say you are well (报平安): today's daily check
+         * @description Also by SMS: 是 (a volunteer's 是 answers their latest call first). Who: resident.
+         */
+        post: operations["answerCareCheck"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/deliveries": {
         parameters: {
             query?: never;
@@ -1643,6 +1703,34 @@ export interface paths {
          * @description Any of: householdId (a move within the community: the person goes on under a new id in the new household, their phone's sign-in with them; the old record says moved_out and movedTo), status (present, away with where, moved_out, deceased: the last two take the person out of rosters, notices and door lists and end their phone's sign-in), phone (empty removes it), flags. Every change says why (the audit log keeps who and why), and each field set is marked corrected: an import of the whole file keeps it and reports the lines that differ. A change made by someone else meanwhile is refused (CHANGED_MEANWHILE). Who: staff, admin.
          */
         patch: operations["updateResident"];
+        trace?: never;
+    };
+    "/v1/residents/{residentId}/care-plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A person's care plan: staff of their community, or the person
+         * @description Who: staff, admin, resident.
+         */
+        get: operations["getCarePlan"];
+        /**
+         * Set a person's care plan (重点人群), in peacetime
+         * @description Recurring needs (dialysis Tue/Thu/Sat 08:00 at a named hospital, needs a car), a contact, a due date, and a daily check (报平安). Two needs of one weekday may not overlap (CARE_TRIPS_OVERLAP). The plan replaces the one there. A daily check needs a phone to ask on: the person's, the household's or the contact's. Care plans do not expire with an emergency's data: the person or staff remove them. Who: staff, admin.
+         */
+        put: operations["setCarePlan"];
+        post?: never;
+        /**
+         * Remove a person's care plan: staff of their community, or the person
+         * @description Who: staff, admin, resident.
+         */
+        delete: operations["removeCarePlan"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/residents/{residentId}/data-export": {
@@ -2373,6 +2461,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/streets/{streetId}/hospitals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A street's designated hospitals with their 24-hour phones
+         * @description Who: staff, admin.
+         */
+        get: operations["listHospitals"];
+        put?: never;
+        /**
+         * Add a designated hospital to the street (its admins)
+         * @description Who: admin.
+         */
+        post: operations["addHospital"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/streets/{streetId}/screening-lists": {
         parameters: {
             query?: never;
@@ -2696,6 +2808,131 @@ export interface components {
             /** @description People who still need a place at a site. */
             toPlace: number;
         };
+        CareBoard: {
+            checks: {
+                /**
+                 * Format: date-time
+                 * @description RFC 3339, Beijing time (+08:00).
+                 */
+                answeredAt?: string;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339, Beijing time (+08:00).
+                 */
+                askedAt?: string;
+                /** @enum {string} */
+                by?: "app" | "sms";
+                /** Format: date */
+                day: string;
+                door: string;
+                helpId?: string;
+                name: string;
+                /** @description A mainland mobile number, 11 digits (the server also takes +86, spaces and dashes). */
+                phone?: string;
+                residentId: string;
+            }[];
+            /** Format: date */
+            day: string;
+            dueSoon: components["schemas"]["CarePlan"][];
+            hospitals: components["schemas"]["Hospital"][];
+            /** @description Those transfers left at home without their carer, until the batch's return trip has brought everyone back. */
+            leftBehind: {
+                door: string;
+                helpId?: string;
+                /** @enum {string} */
+                kind: "elderly" | "child" | "pet" | "other";
+                name?: string;
+                note?: string;
+                residentId?: string;
+                transferId: string;
+            }[];
+            trips: components["schemas"]["CareTrip"][];
+        };
+        CareCheck: {
+            /**
+             * Format: date-time
+             * @description When the person said they are well (app, or SMS 是).
+             */
+            answeredAt?: string;
+            /**
+             * Format: date-time
+             * @description When it was texted (from 08:00).
+             */
+            askedAt?: string;
+            /** @enum {string} */
+            by?: "app" | "sms";
+            /** Format: date */
+            day: string;
+            /** @description Unanswered by noon: the help request it became. */
+            helpId?: string;
+            residentId: string;
+        };
+        CareNeed: {
+            /** @description HH:MM, Beijing. */
+            at: string;
+            /** @description A designated hospital of the street: its name is the place when none is given. */
+            hospitalId?: string;
+            /** @enum {string} */
+            kind: "dialysis" | "chemotherapy" | "checkup" | "medicine" | "other";
+            /** @description How long it takes, the trip included (default 240; 15 to 720): two needs of one weekday may not overlap. */
+            minutes?: number;
+            /** @description The trip needs a car: with none given by 18:00 the day before, it is a help request. */
+            needsCar?: boolean;
+            place?: string;
+            /** @description 1 Monday to 7 Sunday, each once. */
+            weekdays: number[];
+        };
+        CarePlan: {
+            communityId: string;
+            contact?: {
+                /** @description At most 16 characters; control, bidi and zero-width characters are refused. */
+                name: string;
+                /** @description A mainland mobile number, 11 digits (the server also takes +86, spaces and dashes). */
+                phone: string;
+            };
+            /** @description Asked each day from 08:00 to say they are well (报平安: the app or SMS 是); unanswered by noon it is a help request. */
+            dailyCheck: boolean;
+            door: string;
+            /**
+             * Format: date
+             * @description A due date (pregnant): on the board within 14 days of it.
+             */
+            dueDate?: string;
+            householdId: string;
+            name: string;
+            needs: components["schemas"]["CareNeed"][];
+            /** @description The person's phone, or their household's: where the daily check is asked. */
+            phone?: string;
+            residentId: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, Beijing time (+08:00).
+             */
+            updatedAt: string;
+            updatedBy: string;
+        };
+        CareTrip: {
+            at: string;
+            car?: {
+                driver: string;
+                /** @description A mainland mobile number, 11 digits (the server also takes +86, spaces and dashes). */
+                phone: string;
+                plate?: string;
+            };
+            /** Format: date */
+            day: string;
+            door: string;
+            /** @description No car by 18:00 the day before: the help request it became. */
+            helpId?: string;
+            /** @enum {string} */
+            kind: "dialysis" | "chemotherapy" | "checkup" | "medicine" | "other";
+            name: string;
+            /** @description The need's place in the plan. */
+            need: number;
+            needsCar: boolean;
+            place: string;
+            residentId: string;
+        };
         CheckIn: {
             /** @description Taken at the resident's door (上门采样). */
             atDoor?: boolean;
@@ -3006,6 +3243,14 @@ export interface components {
             };
             /** @description Staff phones texted first (all staff when empty). */
             onDuty: string[];
+        };
+        Hospital: {
+            id: string;
+            name: string;
+            note?: string;
+            /** @description Its 24-hour phone: digits and dashes. */
+            phone: string;
+            streetId: string;
         };
         Household: {
             building: string;
@@ -3482,7 +3727,7 @@ export interface components {
             /** @description Fields staff set by hand: an import of the whole file keeps them and reports the lines that differ. */
             corrected?: ("phone" | "flags" | "status" | "household")[];
             /** @description Care flags: shown to staff of the resident's community only. */
-            flags?: ("bedridden" | "pregnant" | "chronic" | "alone")[];
+            flags?: ("bedridden" | "pregnant" | "chronic" | "alone" | "dialysis" | "chemotherapy" | "oxygen" | "insulin" | "disability" | "infant")[];
             householdId: string;
             id: string;
             /** @description The record a move made, in the new household. */
@@ -5539,6 +5784,231 @@ export interface operations {
                 };
             };
             /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    careBoard: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD (Beijing); default today. */
+                day?: string;
+            };
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareBoard"];
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    giveCareCar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date */
+                    day: string;
+                    /** @description At most 16 characters; control, bidi and zero-width characters are refused. */
+                    driver: string;
+                    need: number;
+                    /** @description A mainland mobile number, 11 digits (the server also takes +86, spaces and dashes). */
+                    phone: string;
+                    plate?: string;
+                    residentId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareTrip"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, NO_SUCH_TRIP, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
@@ -8435,7 +8905,9 @@ export interface operations {
                     category: "protective" | "disinfectant" | "test_kit" | "food" | "medicine" | "other";
                     /** @description Set in peacetime: below it the item shows on the board, in a drill's report and to a playbook's check_reserves step. */
                     minimum?: number;
+                    /** @description At most 32 characters; control, bidi and zero-width characters are refused. */
                     name: string;
+                    /** @description At most 8 characters; control, bidi and zero-width characters are refused. */
                     unit: string;
                 };
             };
@@ -8582,7 +9054,9 @@ export interface operations {
                     category?: "protective" | "disinfectant" | "test_kit" | "food" | "medicine" | "other";
                     /** @description Set in peacetime: below it the item shows on the board, in a drill's report and to a playbook's check_reserves step. */
                     minimum?: number;
+                    /** @description At most 32 characters; control, bidi and zero-width characters are refused. */
                     name?: string;
+                    /** @description At most 8 characters; control, bidi and zero-width characters are refused. */
                     unit?: string;
                 };
             };
@@ -9075,9 +9549,10 @@ export interface operations {
                 "application/json": {
                     /** @description Not after this year. */
                     birthYear?: number;
-                    flags?: ("bedridden" | "pregnant" | "chronic" | "alone")[];
+                    flags?: ("bedridden" | "pregnant" | "chronic" | "alone" | "dialysis" | "chemotherapy" | "oxygen" | "insulin" | "disability" | "infant")[];
                     /** @description An existing household of the community. */
                     householdId: string;
+                    /** @description At most 32 characters; control, bidi and zero-width characters are refused. */
                     name: string;
                     /** @description A mainland mobile number, 11 digits (the server also takes +86, spaces and dashes). */
                     phone?: string;
@@ -10600,6 +11075,7 @@ export interface operations {
                      * @description RFC 3339 with an offset, e.g. 2026-12-01T08:00:00+08:00.
                      */
                     at: string;
+                    /** @description At most 32 characters; control, bidi and zero-width characters are refused. */
                     destination: string;
                     leftBehind?: {
                         householdId?: string;
@@ -10608,6 +11084,7 @@ export interface operations {
                         note?: string;
                         residentId?: string;
                     }[];
+                    /** @description At most 32 characters; control, bidi and zero-width characters are refused. */
                     pickup: string;
                     residentIds: string[];
                 };
@@ -13393,6 +13870,88 @@ export interface operations {
             };
         };
     };
+    answerCareCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareCheck"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: NO_CHECK_ASKED */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     myDeliveries: {
         parameters: {
             query?: never;
@@ -15420,7 +15979,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    flags?: ("bedridden" | "pregnant" | "chronic" | "alone")[];
+                    flags?: ("bedridden" | "pregnant" | "chronic" | "alone" | "dialysis" | "chemotherapy" | "oxygen" | "insulin" | "disability" | "infant")[];
                     householdId?: string;
                     /** @description An 11-digit mainland mobile number; empty removes it. */
                     phone?: string;
@@ -15516,6 +16075,325 @@ export interface operations {
             };
             /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCarePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                residentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarePlan"];
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: CARE_PLAN_NOT_FOUND, NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setCarePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                residentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    contact?: {
+                        /** @description At most 16 characters; control, bidi and zero-width characters are refused. */
+                        name: string;
+                        /** @description A mainland mobile number, 11 digits (the server also takes +86, spaces and dashes). */
+                        phone: string;
+                    };
+                    dailyCheck?: boolean;
+                    /** Format: date */
+                    dueDate?: string;
+                    needs?: components["schemas"]["CareNeed"][];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarePlan"];
+                };
+            };
+            /** @description Bad Request: CARE_TRIPS_OVERLAP, INVALID_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: CARE_PLAN_NOT_FOUND, NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    removeCarePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                residentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        removed: string;
+                    };
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: CARE_PLAN_NOT_FOUND, NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -19932,6 +20810,226 @@ export interface operations {
             };
             /** @description Unprocessable Entity: IDEMPOTENCY_KEY_REUSED */
             422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listHospitals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                streetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        hospitals: components["schemas"]["Hospital"][];
+                    };
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addHospital: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                streetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description At most 32 characters; control, bidi and zero-width characters are refused. */
+                    name: string;
+                    note?: string;
+                    /** @description A 24-hour phone: digits and dashes. */
+                    phone: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Hospital"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
