@@ -41,6 +41,7 @@ const (
 	askHour        = 8  // the daily check is asked
 	answerByHour   = 12 // unanswered by then, it is a help request
 	carByHour      = 18 // tomorrow's trip with no car by then, likewise
+	answerWithin   = time.Hour
 	defaultMinutes = 240
 )
 
@@ -643,7 +644,9 @@ func (s *Service) Run(ctx context.Context, now time.Time) (Minute, error) {
 				}
 				continue
 			}
-			if local.Hour() >= answerByHour && c.AnsweredAt == nil && c.HelpID == "" {
+			// An hour to answer at least: a check asked late (the jobs
+			// were down in the morning) is not a help request a minute on.
+			if local.Hour() >= answerByHour && c.AnsweredAt == nil && c.HelpID == "" && c.AskedAt != nil && now.Sub(*c.AskedAt) >= answerWithin {
 				note := fmt.Sprintf("%s（%s）今日未报平安", pl.Name, pl.Door)
 				if pl.Contact != nil {
 					note += "，联系人" + pl.Contact.Name + pl.Contact.Phone

@@ -194,6 +194,20 @@ func TestACarePlanThroughTheWeek(t *testing.T) {
 	if m, err := svc.Run(ctx, cl.Now()); err != nil || m.Unanswered != 0 {
 		t.Errorf("an answered check made a help request: %+v %v", m, err)
 	}
+	// Wednesday: the jobs were down all morning; the check asked at 12:30
+	// is not a help request a minute later, but an hour later it is.
+	cl.set(time.Date(2026, 12, 2, 12, 30, 0, 0, time.FixedZone("CST", 8*3600)))
+	if m, err := svc.Run(ctx, cl.Now()); err != nil || m.Asked != 1 || m.Unanswered != 0 {
+		t.Errorf("asked late: %+v %v", m, err)
+	}
+	cl.set(cl.Now().Add(time.Minute))
+	if m, err := svc.Run(ctx, cl.Now()); err != nil || m.Unanswered != 0 {
+		t.Errorf("a minute after a late ask: %+v %v", m, err)
+	}
+	cl.set(cl.Now().Add(time.Hour))
+	if m, err := svc.Run(ctx, cl.Now()); err != nil || m.Unanswered != 1 {
+		t.Errorf("an hour after a late ask: %+v %v", m, err)
+	}
 	// The person removes their plan.
 	if err := svc.Remove(ctx, li.Principal, li.Principal.ResidentID); err != nil {
 		t.Fatal(err)
