@@ -105,27 +105,16 @@ func (s *Store) DeleteCarePlan(ctx context.Context, cid, rid string) (bool, erro
 	return true, nil
 }
 
-func collectPlans(out *[]care.Plan) func(map[string]types.AttributeValue) error {
-	return func(av map[string]types.AttributeValue) error {
-		var it planItem
-		if err := readRecord(av, &it); err != nil {
-			return err
-		}
-		*out = append(*out, it.domain())
-		return nil
-	}
-}
-
 // CarePlans reads a community's plans: one Query.
 func (s *Store) CarePlans(ctx context.Context, cid string) ([]care.Plan, error) {
 	var out []care.Plan
-	return out, s.queryPrefix(ctx, CommunityKey(cid).PK, "CAREPLAN#", collectPlans(&out))
+	return out, s.queryPrefix(ctx, CommunityKey(cid).PK, "CAREPLAN#", collect[planItem](&out))
 }
 
 // AllCarePlans reads every community's plans (GSI2).
 func (s *Store) AllCarePlans(ctx context.Context) ([]care.Plan, error) {
 	var out []care.Plan
-	return out, s.queryIndex(ctx, "GSI2", CarePlansIndex("", "").PK, "", collectPlans(&out))
+	return out, s.queryIndex(ctx, "GSI2", CarePlansIndex("", "").PK, "", collect[planItem](&out))
 }
 
 type careCheckItem struct {

@@ -141,6 +141,19 @@ func record(r any) (map[string]types.AttributeValue, error) {
 	return attributevalue.MarshalMap(r)
 }
 
+// collect is a query's callback that reads each item as record R and
+// appends its domain value.
+func collect[R interface{ domain() D }, D any](out *[]D) func(map[string]types.AttributeValue) error {
+	return func(av map[string]types.AttributeValue) error {
+		var it R
+		if err := readRecord(av, &it); err != nil {
+			return err
+		}
+		*out = append(*out, it.domain())
+		return nil
+	}
+}
+
 // readRecord reads an item into a tagged record.
 func readRecord(av map[string]types.AttributeValue, r any) error {
 	return attributevalue.UnmarshalMap(av, r)

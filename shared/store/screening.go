@@ -215,21 +215,10 @@ func (s *Store) StreetScreeningLists(ctx context.Context, streetID string) ([]sc
 	return out, err
 }
 
-func collectScreeningTasks(out *[]screening.Task) func(map[string]types.AttributeValue) error {
-	return func(av map[string]types.AttributeValue) error {
-		var it screeningTaskItem
-		if err := readRecord(av, &it); err != nil {
-			return err
-		}
-		*out = append(*out, it.domain())
-		return nil
-	}
-}
-
 // ListTasks reads every row of a list: one Query of its partition.
 func (s *Store) ListTasks(ctx context.Context, listID string) ([]screening.Task, error) {
 	var out []screening.Task
-	return out, s.queryPrefix(ctx, ScreeningListKey(listID).PK, "TASK#", collectScreeningTasks(&out))
+	return out, s.queryPrefix(ctx, ScreeningListKey(listID).PK, "TASK#", collect[screeningTaskItem](&out))
 }
 
 // CommunityTasks lists a community's tasks of one status ("" for all)
@@ -240,7 +229,7 @@ func (s *Store) CommunityTasks(ctx context.Context, cid, status string) ([]scree
 		prefix = status + "#"
 	}
 	var all []screening.Task
-	if err := s.queryIndex(ctx, "GSI1", ScreeningTasksIndex(cid, "", time.Time{}, "").PK, prefix, collectScreeningTasks(&all)); err != nil {
+	if err := s.queryIndex(ctx, "GSI1", ScreeningTasksIndex(cid, "", time.Time{}, "").PK, prefix, collect[screeningTaskItem](&all)); err != nil {
 		return nil, err
 	}
 	ready := map[string]bool{}

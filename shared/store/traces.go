@@ -128,7 +128,7 @@ func (s *Store) setResult(ctx context.Context, roundID, code, result string, at 
 // Traces lists a round's traces.
 func (s *Store) Traces(ctx context.Context, roundID string) ([]booking.Trace, error) {
 	out := []booking.Trace{}
-	err := s.queryPrefix(ctx, RoundKey(roundID).PK, "TRACE#", collectTraces(&out))
+	err := s.queryPrefix(ctx, RoundKey(roundID).PK, "TRACE#", collect[traceItem](&out))
 	return out, err
 }
 
@@ -261,7 +261,7 @@ func (s *Store) DueTraces(ctx context.Context, now time.Time) ([]booking.Trace, 
 		KeyConditionExpression:    aws.String("GSI2PK = :pk AND GSI2SK <= :upto"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(TraceDueIndex(now, "", "").PK), ":upto": str(formatTime(now) + "#~")},
 	}
-	err := s.queryAll(ctx, in, collectTraces(&out))
+	err := s.queryAll(ctx, in, collect[traceItem](&out))
 	return out, err
 }
 
@@ -280,16 +280,4 @@ func (s *Store) TraceEscalated(ctx context.Context, roundID, tube string, from, 
 		UpdateExpression: aws.String(expr), ConditionExpression: aws.String("#s = :open AND #lv = :from"),
 		ExpressionAttributeNames: map[string]string{"#s": "status", "#lv": "level"}, ExpressionAttributeValues: vals}}, pending)
 	return !refused && err == nil, err
-}
-
-// collectTraces reads each item of a Query as a trace into out.
-func collectTraces(out *[]booking.Trace) func(map[string]types.AttributeValue) error {
-	return func(av map[string]types.AttributeValue) error {
-		var it traceItem
-		if err := readRecord(av, &it); err != nil {
-			return err
-		}
-		*out = append(*out, it.domain())
-		return nil
-	}
 }

@@ -190,21 +190,10 @@ func (s *Store) Transfer(ctx context.Context, cid, id string) (watch.Transfer, e
 	return it.domain(), nil
 }
 
-func collectTransfers(out *[]watch.Transfer) func(map[string]types.AttributeValue) error {
-	return func(av map[string]types.AttributeValue) error {
-		var it transferItem
-		if err := readRecord(av, &it); err != nil {
-			return err
-		}
-		*out = append(*out, it.domain())
-		return nil
-	}
-}
-
 // Transfers reads a community's batches: one Query.
 func (s *Store) Transfers(ctx context.Context, cid string) ([]watch.Transfer, error) {
 	var out []watch.Transfer
-	return out, s.queryPrefix(ctx, CommunityKey(cid).PK, "TRANSFER#", collectTransfers(&out))
+	return out, s.queryPrefix(ctx, CommunityKey(cid).PK, "TRANSFER#", collect[transferItem](&out))
 }
 
 // CareDue are batches created before a time with a dependant still
@@ -216,5 +205,5 @@ func (s *Store) CareDue(ctx context.Context, before time.Time) ([]watch.Transfer
 		KeyConditionExpression:    aws.String("GSI2PK = :pk AND GSI2SK <= :upto"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(TransferCareIndex(before, "", "").PK), ":upto": str(formatTime(before) + "#~")},
 	}
-	return out, s.queryAll(ctx, in, collectTransfers(&out))
+	return out, s.queryAll(ctx, in, collect[transferItem](&out))
 }

@@ -186,21 +186,10 @@ func (s *Store) Watch(ctx context.Context, cid, id string) (watch.Watch, error) 
 	return it.domain(), nil
 }
 
-func collectWatches(out *[]watch.Watch) func(map[string]types.AttributeValue) error {
-	return func(av map[string]types.AttributeValue) error {
-		var it watchItem
-		if err := readRecord(av, &it); err != nil {
-			return err
-		}
-		*out = append(*out, it.domain())
-		return nil
-	}
-}
-
 // Watches reads a community's watches: one Query of its partition.
 func (s *Store) Watches(ctx context.Context, cid string) ([]watch.Watch, error) {
 	var out []watch.Watch
-	return out, s.queryPrefix(ctx, CommunityKey(cid).PK, "WATCH#", collectWatches(&out))
+	return out, s.queryPrefix(ctx, CommunityKey(cid).PK, "WATCH#", collect[watchItem](&out))
 }
 
 // DueWatches are the active watches ending at or before now (GSI2).
@@ -211,7 +200,7 @@ func (s *Store) DueWatches(ctx context.Context, now time.Time) ([]watch.Watch, e
 		KeyConditionExpression:    aws.String("GSI2PK = :pk AND GSI2SK <= :upto"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(WatchDueIndex(now, "", "").PK), ":upto": str(formatTime(now) + "#~")},
 	}
-	return out, s.queryAll(ctx, in, collectWatches(&out))
+	return out, s.queryAll(ctx, in, collect[watchItem](&out))
 }
 
 var _ watch.CheckStore = (*Store)(nil)
