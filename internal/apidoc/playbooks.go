@@ -142,7 +142,7 @@ var playbookOps = map[string]op{
 		codes:       map[int][]string{404: {"RUN_NOT_FOUND"}, 409: {"NOT_A_DRILL"}}},
 }
 
-var retentionSets = []string{"bookings", "temperatures", "help", "orders", "checkins", "noticeSends", "watches"}
+var retentionSets = []string{"bookings", "temperatures", "help", "orders", "checkins", "noticeSends", "watches", "transfers"}
 
 var retentionOps = map[string]op{
 	"retentionReport": {summary: "What personal data the community holds, and when it expires",

@@ -90,6 +90,8 @@ func supplyComponents() openapi3.Schemas {
 			"closedAt":         S(beijingTime()),
 			"level":            S(describe(integer(0, 2), "0 not escalated; 1 the staff on duty texted again; 2 every staff member and the street.")),
 			"nextEscalationAt": S(beijingTime()),
+			"hospital": S(describe(object(props{"name": S(str(1, 32)), "phone": S(str(3, 16))}, "name", "phone"),
+				"A medical request's designated hospital (the person's care plan's, else the street's first by name), as it stood when the request was made; the staff's texts carry its 24-hour phone.")),
 		}, "id", "communityId", "householdId", "residentId", "kind", "note", "status", "name", "address", "createdAt", "deadlineAt", "actions", "level")),
 		"HelpSettings": S(object(props{
 			"deadlines": S(describe(&openapi3.Schema{Type: &openapi3.Types{"object"}, Properties: openapi3.Schemas{

@@ -264,7 +264,7 @@ func (r *Root) Supplies() *supplies.Service {
 func (r *Root) Help() *help.Service {
 	return r.help.get(func() *help.Service {
 		st := r.Store
-		return &help.Service{Store: st, People: st, Directory: st, Outbox: r.Outbox(), Now: r.Now}
+		return &help.Service{Store: st, People: st, Directory: st, Outbox: r.Outbox(), Hospitals: hospitals{r}, Now: r.Now}
 	})
 }
 
@@ -288,6 +288,15 @@ func (r *Root) Care() *care.Service {
 	return r.care.get(func() *care.Service {
 		return &care.Service{Store: r.Store, Helpers: helpers{r}, Dependants: dependants{r}, Outbox: r.Outbox(), Now: r.Now}
 	})
+}
+
+// hospitals name the designated hospital of a medical help request, from
+// the care plans and the street's list.
+type hospitals struct{ r *Root }
+
+func (h hospitals) HospitalFor(ctx context.Context, cid, rid, kind string) (help.Hospital, bool, error) {
+	x, ok, err := h.r.Care().HospitalFor(ctx, cid, rid, kind)
+	return help.Hospital{Name: x.Name, Phone: x.Phone}, ok, err
 }
 
 // dependants are those transfers left behind, for the care board: of

@@ -748,3 +748,51 @@ func (s *Service) sameStreet(ctx context.Context, cid, sid string) bool {
 	got, err := s.Store.StreetOf(ctx, cid)
 	return err == nil && got == sid
 }
+
+// helpNeeds are the plan needs a help request's kind is about: a dialysis
+// request is the dialysis need's, a medicine one the medicine need's; a
+// birth or a medical visit is any need's.
+var helpNeeds = map[string]string{"dialysis": "dialysis", "chronic_medicine": "medicine"}
+
+// HospitalFor is the designated hospital of a person's medical help
+// request: the hospital of their plan's need of that kind (or any need
+// with a hospital), else the street's first by name. ok is false when the
+// street has none.
+func (s *Service) HospitalFor(ctx context.Context, cid, rid, helpKind string) (Hospital, bool, error) {
+	hospitals, err := s.streetHospitals(ctx, cid)
+	if err != nil || len(hospitals) == 0 {
+		return Hospital{}, false, err
+	}
+	slices.SortStableFunc(hospitals, func(a, b Hospital) int {
+		if registry.NaturalLess(a.Name, b.Name) {
+			return -1
+		}
+		if registry.NaturalLess(b.Name, a.Name) {
+			return 1
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	plan, err := s.Store.CarePlan(ctx, cid, rid)
+	if err != nil && apperr.As(err).Code != ErrNotFound.Code {
+		return Hospital{}, false, err
+	}
+	pick := ""
+	for _, n := range plan.Needs {
+		if n.HospitalID == "" {
+			continue
+		}
+		if want := helpNeeds[helpKind]; want == "" || n.Kind == want {
+			pick = n.HospitalID
+			break
+		}
+		if pick == "" {
+			pick = n.HospitalID
+		}
+	}
+	for _, h := range hospitals {
+		if h.ID == pick {
+			return h, true, nil
+		}
+	}
+	return hospitals[0], true, nil
+}

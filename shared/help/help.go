@@ -92,6 +92,16 @@ type Request struct {
 	Level int `json:"level"`
 	// NextAt is when it escalates next, while nobody has claimed it.
 	NextAt *time.Time `json:"nextEscalationAt,omitempty"`
+	// Hospital is the person's designated hospital for a medical request,
+	// as it stood when the request was made: staff's texts carry its
+	// 24-hour phone.
+	Hospital *Hospital `json:"hospital,omitempty"`
+}
+
+// Hospital is a designated hospital as a request names it.
+type Hospital struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
 }
 
 // Settings are a community's deadlines and who is on duty.
@@ -145,6 +155,15 @@ type People interface {
 	AccountByPhone(ctx context.Context, phone string) (auth.Account, error)
 }
 
+// Hospitals finds the designated hospital of a person's medical request:
+// their care plan's, else their street's. ok is false when there is none.
+type Hospitals interface {
+	HospitalFor(ctx context.Context, communityID, residentID, kind string) (h Hospital, ok bool, err error)
+}
+
+// medical are the kinds dealt with by calling a hospital.
+var medical = []string{KindChildbirth, KindDialysis, KindChronicMedicine, KindMedicalVisit}
+
 // Directory is what help reads of the registry.
 type Directory interface {
 	auth.StreetResolver
@@ -168,7 +187,9 @@ type Service struct {
 	// whatever their opt-outs (an emergency is not news one can unsubscribe
 	// from), news to households within theirs.
 	Outbox *dispatch.Outbox
-	Now    func() time.Time
+	// Hospitals may be nil: texts then name no hospital.
+	Hospitals Hospitals
+	Now       func() time.Time
 }
 
 // AlertWindow is how long staff's alerts about one household coalesce: a
@@ -332,10 +353,14 @@ func (s *Service) create(ctx context.Context, h registry.Household, members []re
 	r := Request{ID: registry.NewID("h"), CommunityID: h.CommunityID, HouseholdID: h.ID, ResidentID: who, Kind: in.Kind, Note: note,
 		Status: StatusOpen, Name: person.Name, Address: h.Address(), Phone: contact, CreatedAt: now, DeadlineAt: deadline,
 		Actions: []Action{}, NextAt: &deadline}
+	r.Hospital = s.hospitalOf(ctx, r)
 	// The staff's alert is written with the request. Should it not be
 	// made, the request stands: the escalation job texts at the deadline.
 	var alert *dispatch.Pending
 	msg, err := sms.HelpNew(kindWords[r.Kind], r.Address, r.Name, r.Phone, settings.deadline(r.Kind))
+	if r.Hospital != nil {
+		msg, err = sms.HelpNewHospital(kindWords[r.Kind], r.Address, r.Name, r.Phone, r.Hospital.Name, r.Hospital.Phone, settings.deadline(r.Kind))
+	}
 	if err == nil {
 		var phones []string
 		if phones, err = s.onDuty(ctx, r.CommunityID, settings); err == nil {
@@ -351,6 +376,22 @@ func (s *Service) create(ctx context.Context, h registry.Household, members []re
 	s.Outbox.Flush(ctx, alert)
 	r.ClaimedBy, r.Actions = "", []Action{}
 	return r, nil
+}
+
+// hospitalOf is the designated hospital of a medical request, or nil. A
+// request is not held up for want of it: the staff's text then has none.
+func (s *Service) hospitalOf(ctx context.Context, r Request) *Hospital {
+	if s.Hospitals == nil || !slices.Contains(medical, r.Kind) {
+		return nil
+	}
+	h, ok, err := s.Hospitals.HospitalFor(ctx, r.CommunityID, r.ResidentID, r.Kind)
+	if err != nil {
+		logging.From(ctx).Warn("no designated hospital for a help request", "help", r.ID, "err", err)
+	}
+	if err != nil || !ok {
+		return nil
+	}
+	return &h
 }
 
 // onDuty are the phones texted first: the community's staff on duty, or
@@ -501,7 +542,11 @@ func (s *Service) Escalate(ctx context.Context, now time.Time) (int, error) {
 			continue
 		}
 		waited := int(now.Sub(r.CreatedAt).Minutes())
-		msg, err := sms.HelpOverdue(kindWords[r.Kind], r.Address, r.Name, r.Phone, min(max(waited, 0), 999))
+		waited = min(max(waited, 0), 999)
+		msg, err := sms.HelpOverdue(kindWords[r.Kind], r.Address, r.Name, r.Phone, waited)
+		if r.Hospital != nil {
+			msg, err = sms.HelpOverdueHospital(kindWords[r.Kind], r.Address, r.Name, r.Phone, r.Hospital.Name, r.Hospital.Phone, waited)
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -12,6 +12,7 @@ import (
 	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/care"
 	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/queue"
@@ -425,4 +426,93 @@ func TestStaffAlertsCoalescePerHousehold(t *testing.T) {
 	if n := f.texts("help_overdue")[onDutyPhone]; n != 2 {
 		t.Errorf("%d overdue SMS to the one on duty, want one a level (2)", n)
 	}
+}
+
+// TestMedicalRequestsNameTheDesignatedHospital: a dialysis request of a
+// person whose plan goes to a hospital names that hospital and its 24-hour
+// phone in the staff's text and on the request, and its escalation does
+// too; a medical visit of someone with no plan names the street's first
+// hospital by name; a request of kind other names none.
+func TestMedicalRequestsNameTheDesignatedHospital(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	admin, err := f.st.AccountByPhone(ctx, adminPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	care := f.root.Care()
+	second, err := care.AddHospital(ctx, admin.Principal, "s1", careHospital("第二人民医院", "0931-8888002"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := care.AddHospital(ctx, admin.Principal, "s1", careHospital("第一人民医院", "0931-8888001")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := care.SetPlan(ctx, f.staff[0], f.resident.ResidentID, dialysisAt(second.ID)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.svc.Create(ctx, f.resident, help.Input{Kind: help.KindDialysis})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Hospital == nil || r.Hospital.Name != "第二人民医院" || r.Hospital.Phone != "0931-8888002" {
+		t.Fatalf("dialysis request's hospital %+v, want the plan's", r.Hospital)
+	}
+	stored, err := f.svc.Store.Help(ctx, r.ID)
+	if err != nil || stored.Hospital == nil || *stored.Hospital != *r.Hospital {
+		t.Fatalf("stored hospital %+v (%v)", stored.Hospital, err)
+	}
+	if n := f.texts("help_new_hospital")[onDutyPhone]; n != 1 {
+		t.Fatalf("on duty got %d help_new_hospital, want 1", n)
+	}
+	if !strings.Contains(f.lastBody(onDutyPhone), "0931-8888002") {
+		t.Fatalf("staff's text %q has no hospital phone", f.lastBody(onDutyPhone))
+	}
+	granny := ""
+	_, members, _ := f.st.Household(ctx, f.resident.HouseholdID)
+	for _, m := range members {
+		if m.Name == "王奶奶" {
+			granny = m.ID
+		}
+	}
+	v, err := f.svc.Create(ctx, f.resident, help.Input{Kind: help.KindMedicalVisit, ResidentID: granny})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Hospital == nil || v.Hospital.Name != "第一人民医院" {
+		t.Fatalf("visit's hospital %+v, want the street's first by name", v.Hospital)
+	}
+	o, err := f.svc.Create(ctx, f.resident, help.Input{Kind: help.KindOther})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Hospital != nil {
+		t.Fatalf("a request of kind other names %+v", o.Hospital)
+	}
+	f.clock.add(31 * time.Minute)
+	if _, err := f.svc.Escalate(ctx, f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.texts("help_overdue_hospital")[onDutyPhone]; n != 1 {
+		t.Fatalf("on duty got %d help_overdue_hospital (coalesced a household), want 1", n)
+	}
+}
+
+func careHospital(name, ph string) care.HospitalInput {
+	return care.HospitalInput{Name: name, Phone: ph}
+}
+
+func dialysisAt(hospitalID string) care.PlanInput {
+	return care.PlanInput{Needs: []care.Need{{Kind: "dialysis", Weekdays: []int{2}, At: "08:00", Minutes: 240, HospitalID: hospitalID, NeedsCar: true}}}
+}
+
+// lastBody is the latest text a phone got.
+func (f *fixture) lastBody(ph string) string {
+	all := f.outbox.All()
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i].To == ph {
+			return all[i].Body
+		}
+	}
+	return ""
 }

@@ -28,7 +28,8 @@ var Sets = []Set{
 	{Name: "orders", Holds: "supply orders with their lines, door codes and history"},
 	{Name: "checkins", Holds: "volunteers' check-ins and served hours, from the emergency's first month to its last"},
 	{Name: "noticeSends", Holds: "which phone each notice was texted to, and which household acknowledged it"},
-	{Name: "watches", Holds: "people under home isolation or health monitoring: who, their door, days, test days, seal, why"},
+	{Name: "watches", Holds: "people under home isolation or health monitoring: who, their door, days, test days and their results, seal, why"},
+	{Name: "transfers", Holds: "batches taken to central quarantine and back: who, their door and phone, each step, who was left behind"},
 }
 
 // Set is one kind of personal data.

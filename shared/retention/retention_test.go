@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -131,7 +132,7 @@ func newFixture(t *testing.T) *fixture {
 	if f.help, err = hs.CloseRequest(ctx, f.staff, h.ID, "已送医"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := root.Watch().Open(ctx, f.staff, "c1", watch.Input{ResidentIDs: []string{f.resident.UserID}, Kind: watch.KindHealthMonitoring, Reason: "staff"}); err != nil {
+	if _, err := root.Watch().Open(ctx, f.staff, "c1", watch.Input{ResidentIDs: []string{f.resident.UserID}, Kind: watch.KindHealthMonitoring, Reason: "staff", TestDays: []int{1}}); err != nil {
 		t.Fatal(err)
 	}
 	in, out := now.Add(-3*time.Hour), now.Add(-time.Hour)
@@ -184,6 +185,18 @@ func code(err error) string {
 func TestEmergencyDataExpires(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
+	// A test day's result of the fixture's watch, and a transfer.
+	ws, err := f.root.Watch().List(ctx, f.staff, "c1", "active")
+	if err != nil || len(ws) != 1 {
+		t.Fatalf("the fixture's watch: %v %v", ws, err)
+	}
+	if _, err := f.root.Watch().RecordTest(ctx, f.staff, "c1", ws[0].ID, watch.TestInput{ResidentID: f.resident.ResidentID, TestDay: ws[0].TestDays[0], Result: watch.ResultNegative}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.root.Watch().CreateTransfer(ctx, f.staff, "c1", watch.TransferInput{ResidentIDs: []string{f.resident.ResidentID}, Pickup: "东门",
+		At: time.Now().Add(time.Hour).Format(time.RFC3339), Destination: "隔离点"}); err != nil {
+		t.Fatal(err)
+	}
 	ended := time.Now()
 	if err := f.svc.ScheduleExpiry(ctx, "c1", ended.Add(-24*time.Hour), ended, 30); err != nil {
 		t.Fatal(err)
@@ -227,6 +240,20 @@ func TestEmergencyDataExpires(t *testing.T) {
 		if at != want {
 			t.Errorf("served hours %s expire at %d, want %d", sk, at, want)
 		}
+	}
+	seen := map[string]bool{}
+	for sk, at := range f.expiries(t, "COMMUNITY#c1") {
+		for _, prefix := range []string{"WATCH#", "WTEST#", "TRANSFER#"} {
+			if strings.HasPrefix(sk, prefix) {
+				seen[prefix] = true
+				if at != want {
+					t.Errorf("%s expires at %d, want %d", sk, at, want)
+				}
+			}
+		}
+	}
+	if len(seen) != 3 {
+		t.Errorf("the community's watch, test result and transfer: saw %v", seen)
 	}
 	for sk, at := range f.expiries(t, "BUILDING#"+registry.BuildingOf(f.resident.UserID)) {
 		if at != 0 {

@@ -45,6 +45,10 @@ const (
 	Text
 	// MaskedPhone is a phone with its middle hidden: 138****1234.
 	MaskedPhone
+	// PublicPhone is an institution's number to dial, digits and dashes
+	// (0931-8888888): a designated hospital's 24-hour line, never a
+	// person's.
+	PublicPhone
 )
 
 // Param is one variable of a template.
@@ -204,6 +208,8 @@ func check(p Param, v string) (string, error) {
 		ok = err == nil
 	case MaskedPhone:
 		ok = len(v) == 11 && onlyRunes(v[:3]+v[7:], "0123456789") && v[3:7] == "****"
+	case PublicPhone:
+		ok = len(v) >= 3 && onlyRunes(v, "0123456789-") && v[0] != '-' && v[len(v)-1] != '-'
 	case Text:
 		ok = plainText(v)
 	default:

@@ -54,6 +54,8 @@ func longest(p Param) string {
 		return "12月31日23:59"
 	case MaskedPhone:
 		return "139****9999"
+	case PublicPhone:
+		return strings.Repeat("9", p.Max)
 	default:
 		return strings.Repeat("撤", p.Max)
 	}

@@ -103,6 +103,15 @@ var (
 	helpOverdue = &Template{Name: "help_overdue", Purpose: "help", MaxParts: 1,
 		Text:   "超时未响应求助：{kind}，{address}，{name}，电话{phone}，已等{minutes}分钟，速处置。",
 		Params: []Param{{"kind", Text, 4}, {"address", Text, 12}, {"name", Text, 6}, {"phone", MaskedPhone, 11}, {"minutes", Digits, 3}}}
+	// The same two with the designated hospital of the person (their care
+	// plan's, else the street's first) and its 24-hour phone: a medical
+	// request is dealt with by calling it.
+	helpNewHospital = &Template{Name: "help_new_hospital", Purpose: "help", MaxParts: 2,
+		Text:   "紧急求助：{kind}，{address}，{name}，电话{phone}，定点医院{hospital}（24小时{hphone}），请{minutes}分钟内响应。",
+		Params: []Param{{"kind", Text, 4}, {"address", Text, 12}, {"name", Text, 6}, {"phone", MaskedPhone, 11}, {"hospital", Text, 12}, {"hphone", PublicPhone, 16}, {"minutes", Digits, 3}}}
+	helpOverdueHospital = &Template{Name: "help_overdue_hospital", Purpose: "help", MaxParts: 2,
+		Text:   "超时未响应求助：{kind}，{address}，{name}，电话{phone}，定点医院{hospital}（24小时{hphone}），已等{minutes}分钟，速处置。",
+		Params: []Param{{"kind", Text, 4}, {"address", Text, 12}, {"name", Text, 6}, {"phone", MaskedPhone, 11}, {"hospital", Text, 12}, {"hphone", PublicPhone, 16}, {"minutes", Digits, 3}}}
 	helpClaimed = &Template{Name: "help_claimed", Purpose: "help", MaxParts: 1,
 		Text:   "您的求助（{kind}）社区已响应，工作人员将尽快联系您，请保持电话畅通。",
 		Params: []Param{{"kind", Text, 4}}}
@@ -171,7 +180,7 @@ var (
 )
 
 var catalogue = []*Template{signInCode, signupCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, buildingCalled, traceHold, traceReleased, traceOverdue, screeningOverdue, watchStarted, watchEnded, watchAlert, transferNotice, careCheck, roundWindow, temperatureReminder, feverAlert,
-	orderUpdate, orderOnTheWay, orderCancelled, orderHandedOver, helpNew, helpOverdue, helpClaimed, volunteerApproved, volunteerCall, volunteerBackup,
+	orderUpdate, orderOnTheWay, orderCancelled, orderHandedOver, helpNew, helpOverdue, helpNewHospital, helpOverdueHospital, helpClaimed, volunteerApproved, volunteerCall, volunteerBackup,
 	shiftUnfilled, replyKeywords, replyUnknown, replyChoose, replyBooked, replyCancelled, replyStatus, replyTemperature, replyMenu,
 	replyOrdered, replyRefused, replyHelp, replyAnswer, replyCheckedIn, replyCheckedOut, replyStarted, notice, noticeUrgent}
 
@@ -310,6 +319,17 @@ func HelpNew(kind, address, name, phone string, minutes int) (Message, error) {
 // HelpOverdue escalates a help request nobody claimed in time.
 func HelpOverdue(kind, address, name, phone string, waited int) (Message, error) {
 	return fill(helpOverdue, kind, Soften(address), Soften(name), maskPhone(phone), itoa(waited))
+}
+
+// HelpNewHospital is HelpNew with the person's designated hospital and its
+// 24-hour phone.
+func HelpNewHospital(kind, address, name, phone, hospital, hphone string, minutes int) (Message, error) {
+	return fill(helpNewHospital, kind, Soften(address), Soften(name), maskPhone(phone), Soften(hospital), hphone, itoa(minutes))
+}
+
+// HelpOverdueHospital is HelpOverdue with the designated hospital.
+func HelpOverdueHospital(kind, address, name, phone, hospital, hphone string, waited int) (Message, error) {
+	return fill(helpOverdueHospital, kind, Soften(address), Soften(name), maskPhone(phone), Soften(hospital), hphone, itoa(waited))
 }
 
 // HelpClaimed tells the household that staff took its request.

@@ -38,6 +38,8 @@ type helpItem struct {
 	ClosedAt    string       `dynamodbav:"closedAt,omitempty"`
 	Level       int          `dynamodbav:"level"`
 	NextAt      string       `dynamodbav:"nextAt,omitempty"`
+	Hospital    string       `dynamodbav:"hospital,omitempty"`
+	HospitalTel string       `dynamodbav:"hospitalPhone,omitempty"`
 }
 
 // helpAction keeps the attribute names an earlier version gave it (its Go
@@ -60,6 +62,9 @@ func (it helpItem) domain() help.Request {
 	r := help.Request{ID: it.ID, CommunityID: it.CommunityID, HouseholdID: it.HouseholdID, ResidentID: it.ResidentID, Kind: it.Kind,
 		Note: it.Note, Status: it.Status, Name: it.Name, Address: it.Address, Phone: it.Phone, CreatedAt: parseTime(it.CreatedAt),
 		DeadlineAt: parseTime(it.DeadlineAt), ClaimedBy: it.ClaimedBy, Outcome: it.Outcome, Level: it.Level, Actions: []help.Action{}}
+	if it.Hospital != "" {
+		r.Hospital = &help.Hospital{Name: it.Hospital, Phone: it.HospitalTel}
+	}
 	for _, a := range it.Actions {
 		r.Actions = append(r.Actions, help.Action{At: a.At.time(), By: a.By, Text: a.Text})
 	}
@@ -82,6 +87,9 @@ func (s *Store) CreateHelp(ctx context.Context, r help.Request, pending *dispatc
 	it := helpItem{keys: keys{PK: k.PK, SK: k.SK, GSI1PK: ix.PK, GSI1SK: ix.SK, Type: "help"}, ID: r.ID, CommunityID: r.CommunityID,
 		HouseholdID: r.HouseholdID, ResidentID: r.ResidentID, Kind: r.Kind, Note: r.Note, Status: r.Status, Name: r.Name,
 		Address: r.Address, Phone: r.Phone, CreatedAt: formatTime(r.CreatedAt), DeadlineAt: formatTime(r.DeadlineAt), Actions: toHelpActions(r.Actions)}
+	if r.Hospital != nil {
+		it.Hospital, it.HospitalTel = r.Hospital.Name, r.Hospital.Phone
+	}
 	if r.NextAt != nil {
 		due := HelpDueIndex(*r.NextAt, r.ID)
 		it.GSI2PK, it.GSI2SK, it.NextAt = due.PK, due.SK, formatTime(*r.NextAt)

@@ -284,7 +284,21 @@ func (s *Store) expiryTargets(ctx context.Context, r retention.Record, set strin
 				return nil
 			}
 			if t := parseTime(at.Value); !t.Before(r.From) && !t.After(r.EndedAt) {
-				out = append(out, target{pk: CommunityKey(cid).PK, prefix: sk})
+				// The watch and its test days' results, which carry its id.
+				out = append(out, target{pk: CommunityKey(cid).PK, prefix: sk},
+					target{pk: CommunityKey(cid).PK, prefix: WatchTestsOf(strings.TrimPrefix(sk, "WATCH#"))})
+			}
+			return nil
+		})
+		return out, err
+	case "transfers":
+		err := s.queryPrefix(ctx, CommunityKey(cid).PK, "TRANSFER#", func(av map[string]types.AttributeValue) error {
+			at, ok := av["createdAt"].(*types.AttributeValueMemberS)
+			if !ok {
+				return nil
+			}
+			if t := parseTime(at.Value); !t.Before(r.From) && !t.After(r.EndedAt) {
+				out = append(out, target{pk: CommunityKey(cid).PK, prefix: av["SK"].(*types.AttributeValueMemberS).Value})
 			}
 			return nil
 		})

@@ -3211,6 +3211,11 @@ export interface components {
              * @description By when staff must claim it.
              */
             deadlineAt: string;
+            /** @description A medical request's designated hospital (the person's care plan's, else the street's first by name), as it stood when the request was made; the staff's texts carry its 24-hour phone. */
+            hospital?: {
+                name: string;
+                phone: string;
+            };
             householdId: string;
             id: string;
             /** @enum {string} */
@@ -9699,7 +9704,7 @@ export interface operations {
                         expiry?: {
                             communityId: string;
                             days: number;
-                            done: ("bookings" | "temperatures" | "help" | "orders" | "checkins" | "noticeSends" | "watches")[];
+                            done: ("bookings" | "temperatures" | "help" | "orders" | "checkins" | "noticeSends" | "watches" | "transfers")[];
                             /**
                              * Format: date-time
                              * @description RFC 3339, Beijing time (+08:00).
@@ -9742,7 +9747,7 @@ export interface operations {
                             holds: string;
                             marked: number;
                             /** @enum {string} */
-                            name: "bookings" | "temperatures" | "help" | "orders" | "checkins" | "noticeSends" | "watches";
+                            name: "bookings" | "temperatures" | "help" | "orders" | "checkins" | "noticeSends" | "watches" | "transfers";
                         }[];
                     };
                 };
