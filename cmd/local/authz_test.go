@@ -180,6 +180,14 @@ var allowed = map[string][]string{
 	"putPlaybook":         {staffA, adminA},
 	"getMode":             {staffA, adminA},
 	"switchMode":          {staffA, adminA},
+	"switchStreetMode":    {adminA},
+	"streetRuns":          {adminA},
+	"reportFigures":       {staffA, staffB, adminA, adminB},
+	"communityDaily":      {staffA, adminA},
+	"confirmDaily":        {staffA, adminA},
+	"getReportTemplate":   {staffA, adminA},
+	"setReportTemplate":   {adminA},
+	"streetDaily":         {adminA},
 	"getRun":              {staffA, adminA},
 	"tickStep":            {staffA, adminA},
 	"runReport":           {staffA, adminA},
@@ -288,6 +296,9 @@ var bodies = map[string]struct{ contentType, body string }{
 	"postCheckOut":           {"application/json", `{"token":"not-a-code"}`},
 	"putPlaybook":            {"application/json", `{"emergency":[{"id":"s1","title":"上报"}],"normal":[],"version":1}`},
 	"switchMode":             {"application/json", `{"mode":"emergency","drill":true}`},
+	"switchStreetMode":       {"application/json", `{"communities":["ca"],"mode":"emergency","drill":true}`},
+	"confirmDaily":           {"application/json", `{"day":"TODAY","note":"已核对"}`},
+	"setReportTemplate":      {"application/json", `{"cutoff":"11:00","columns":[{"title":"发热人数","figure":"fevers"}]}`},
 	"setDrillOptIn":          {"application/json", `{"optIn":true}`},
 }
 
@@ -429,7 +440,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := strings.NewReplacer("{reserveItemId}", stock.ID, "{transferId}", moved.ID, "WHEN_AT", when, "{watchId}", watched.ID, "{listId}", listed.List.ID, "{taskId}", task, "TASK", task, "{runId}", run.ID, "{stepId}", "s1", "{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
+	ids := strings.NewReplacer("{reserveItemId}", stock.ID, "{transferId}", moved.ID, "WHEN_AT", when, "TODAY", time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly), "{watchId}", watched.ID, "{listId}", listed.List.ID, "{taskId}", task, "TASK", task, "{runId}", run.ID, "{stepId}", "s1", "{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
 		"{itemId}", item.ID, "{orderId}", order.ID, "{helpId}", helpReq.ID, "MERCHANT", merchant.ID, "ITEM", item.ID,
 		"{bookingId}", booking.BookingID(round.ID, resident.UserID), "{residentId}", resident.UserID,
 		"{siteId}", booking.SiteOf(slots[0].ID), "{buildingId}", registry.BuildingOf(resident.UserID), "{noticeId}", notice.ID, "SLOT", slots[0].ID, "RESIDENT", resident.UserID,

@@ -28,6 +28,7 @@ var built = map[string][]string{
 	"audit":      {"Recorder"},
 	"booking":    {"Service"},
 	"care":       {"Service"},
+	"daily":      {"Service"},
 	"dispatch":   {"Consumer", "Texter", "Outbox"},
 	"help":       {"Service"},
 	"inbound":    {"Handler"},

@@ -111,9 +111,10 @@ func (r *Root) SuppliesHTTP() httpapi.Handlers {
 // VolunteersHTTP is volunteering.
 func (r *Root) VolunteersHTTP() httpapi.Handlers { return r.Volunteers().Handlers() }
 
-// PlaybooksHTTP is the switch, drills and data retention.
+// PlaybooksHTTP is the switch (a community's and the street's), drills,
+// data retention and the daily report.
 func (r *Root) PlaybooksHTTP() httpapi.Handlers {
-	return httpapi.Merge(r.Playbook().Handlers(), r.Retention().Handlers())
+	return httpapi.Merge(r.Playbook().Handlers(), r.Retention().Handlers(), r.Daily().Handlers())
 }
 
 // InboundHTTP is Tencent Cloud's SMS callbacks.

@@ -24,6 +24,7 @@ import (
 	"github.com/fangxian/fangxian/shared/care"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/config"
+	"github.com/fangxian/fangxian/shared/daily"
 	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/drill"
 	"github.com/fangxian/fangxian/shared/health"
@@ -87,6 +88,7 @@ type Root struct {
 	watch      lazy[*watch.Service]
 	reserve    lazy[*reserve.Service]
 	care       lazy[*care.Service]
+	daily      lazy[*daily.Service]
 	flow       lazy[*smsflow.Flow]
 	inbound    lazy[*inbound.Handler]
 	consumer   lazy[*dispatch.Consumer]
@@ -377,8 +379,15 @@ func (r *Root) Retention() *retention.Service {
 func (r *Root) Playbook() *playbook.Service {
 	return r.playbook.get(func() *playbook.Service {
 		st := r.Store
-		return &playbook.Service{Store: st, Directory: st, Audit: r.Audit(), Expiry: r.Retention(),
+		return &playbook.Service{Store: st, Directory: st, Communities: st, Audit: r.Audit(), Expiry: r.Retention(),
 			Rounds: r.Booking(), Notices: r.Notices(), Activations: r.Volunteers(), Reserves: r.Reserve(), Now: r.Now}
+	})
+}
+
+// Daily gathers the communities' daily reports and the street's sheet.
+func (r *Root) Daily() *daily.Service {
+	return r.daily.get(func() *daily.Service {
+		return &daily.Service{Store: r.Store, Rounds: r.Booking(), Reserves: r.Reserve(), Now: r.Now}
 	})
 }
 

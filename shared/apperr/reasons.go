@@ -14,6 +14,12 @@ import (
 // contract tests refuse a Chinese answer whose reason has no Chinese in it.
 var reasonsZH = [][2]string{
 	{"required", "必填"},
+	{"1 to 20 distinct communities of the street", "须为本街道1到20个不重复的社区"},
+	{"a community of this street", "须为本街道的社区"},
+	{"a time of day, HH:MM", "须为时刻，格式HH:MM"},
+	{"a figure of the report (GET …/report-figures)", "须为日报的指标（见GET …/report-figures）"},
+	{"a title not used by another column", "表头不能与其他列重复"},
+	{"a day (YYYY-MM-DD) of the last 400, not after today", "须为近400天内、不晚于今天的日期（YYYY-MM-DD）"},
 	{"the 4 to 32 letters and digits of a tube code", "试管码须为4到32位字母或数字"},
 	{"a header row with 试管码 and 结果", "须有含“试管码”和“结果”的表头"},
 	{"at most %d rows", "最多%d行"},

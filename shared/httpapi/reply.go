@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"github.com/fangxian/fangxian/shared/sheet"
+
 	"encoding/json"
 	"net/http"
 
@@ -61,6 +63,28 @@ type CSV struct {
 
 // Write answers the file.
 func (c CSV) Write(w http.ResponseWriter) error { return WriteCSV(w, c.Filename, c.Header, c.Rows) }
+
+// Workbook is an answer that is an Excel workbook of one sheet whose
+// Numeric columns hold numbers (a report a sheet sums), the rest text.
+type Workbook struct {
+	Filename string
+	Sheet    string
+	Header   []string
+	Rows     [][]string
+	Numeric  []bool
+}
+
+// Write answers the workbook.
+func (b Workbook) Write(w http.ResponseWriter) error {
+	body, err := sheet.XLSXWithNumbers(b.Sheet, b.Header, b.Rows, b.Numeric)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", sheet.MediaType)
+	w.Header().Set("Content-Disposition", attachment(b.Filename))
+	_, _ = w.Write(body)
+	return nil
+}
 
 // Status is a JSON reply with a status other than the route's, or with
 // headers of its own.

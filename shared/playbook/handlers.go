@@ -41,6 +41,20 @@ func (s *Service) Handlers() httpapi.Handlers {
 			}
 			return s.Switch(r.Context(), auth.Caller(r), cid, *in)
 		}),
+		"switchStreetMode": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *StreetModeInput) (any, error) {
+			sid, err := httpapi.PathID(r, "streetId")
+			if err != nil {
+				return nil, err
+			}
+			return s.SwitchStreet(r.Context(), auth.Caller(r), sid, *in)
+		}),
+		"streetRuns": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			sid, err := httpapi.PathID(r, "streetId")
+			if err != nil {
+				return nil, err
+			}
+			return s.StreetRuns(r.Context(), auth.Caller(r), sid)
+		}),
 		"getRun": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			return s.Run(r.Context(), auth.Caller(r), r.PathValue("runId"))
 		}),

@@ -85,6 +85,7 @@ type Expiry interface {
 type Service struct {
 	Store       Store
 	Directory   auth.StreetResolver
+	Communities Communities
 	Rounds      Rounds
 	Notices     Notices
 	Activations Activations

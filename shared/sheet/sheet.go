@@ -438,6 +438,13 @@ func cellText(typ, style, v string, shared []string, dates map[int]bool) (string
 // sheetName. Every cell is text (an inline string): an identity or phone
 // number stays as typed, and nothing is read as a formula.
 func XLSX(sheetName string, header []string, rows [][]string) ([]byte, error) {
+	return XLSXWithNumbers(sheetName, header, rows, nil)
+}
+
+// XLSXWithNumbers is XLSX with the columns numeric marks written as
+// numbers where a cell is a whole number, so that the sheet sums them;
+// every other cell is text.
+func XLSXWithNumbers(sheetName string, header []string, rows [][]string, numeric []bool) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	put := func(name, body string) error {
@@ -484,6 +491,10 @@ func XLSX(sheetName string, header []string, rows [][]string) ([]byte, error) {
 	for i, r := range append([][]string{header}, rows...) {
 		fmt.Fprintf(&sb, `<row r="%d">`, i+1)
 		for j, c := range r {
+			if i > 0 && j < len(numeric) && numeric[j] && wholeNumber(c) {
+				fmt.Fprintf(&sb, `<c r="%s%d"><v>%s</v></c>`, columnName(j), i+1, c)
+				continue
+			}
 			fmt.Fprintf(&sb, `<c r="%s%d" t="inlineStr"><is><t xml:space="preserve">%s</t></is></c>`, columnName(j), i+1, escape(c))
 		}
 		sb.WriteString(`</row>`)
@@ -496,6 +507,16 @@ func XLSX(sheetName string, header []string, rows [][]string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// wholeNumber says whether s is an integer as a sheet writes one: an
+// optional minus and up to 15 digits (all a double keeps exactly).
+func wholeNumber(s string) bool {
+	d := strings.TrimPrefix(s, "-")
+	if d == "" || len(d) > 15 || (len(d) > 1 && d[0] == '0') {
+		return false
+	}
+	return strings.Trim(d, "0123456789") == ""
 }
 
 // columnName is a 0-based column's letters: A, …, Z, AA, ….

@@ -547,6 +547,14 @@ func WatchTestKey(communityID, watchID string, testDay int, residentID string) K
 // WatchTestsOf is the sort key prefix of a watch's test results.
 func WatchTestsOf(watchID string) string { return "WTEST#" + watchID + "#" }
 
+// ReportTemplateKey is a street's daily sheet: its columns and cut-off.
+func ReportTemplateKey(streetID string) Key { return Key{"STREET#" + streetID, "REPORTTEMPLATE"} }
+
+// DailyKey is a community's confirmation of a day's figures (日报).
+func DailyKey(communityID, day string) Key {
+	return Key{"COMMUNITY#" + communityID, "DAILY#" + day}
+}
+
 // ReserveItemKey is an item of a community's reserve (隔离储备).
 func ReserveItemKey(communityID, itemID string) Key {
 	return Key{"COMMUNITY#" + communityID, "RESERVE#" + itemID}

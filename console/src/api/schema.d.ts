@@ -228,6 +228,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/communities/{communityId}/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A community's daily report (日报) of a day
+         * @description Gathered from what the community's capabilities keep: the register, the day's testing rounds (drills left out), watches, transfers, screening tasks, temperature readings and door checks, help requests, deliveries, volunteers' check-ins and shifts, the reserve. With the community's confirmation, if it confirmed the day. Who: staff, admin.
+         */
+        get: operations["communityDaily"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/daily/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a day's figures (日报确认), with a note
+         * @description Records the day's figures as they are now, with a note, until the street's cut-off the morning after (DAILY_CUTOFF_PASSED then); confirming again before it replaces the last. The street's sheet then holds the confirmed figures. Who: staff, admin.
+         */
+        post: operations["confirmDaily"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/communities/{communityId}/deliveries": {
         parameters: {
             query?: never;
@@ -1685,6 +1725,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/report-figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The figures a daily report holds
+         * @description Each figure's name (what a street's sheet maps a column to), its default title and what it counts. Who: staff, admin.
+         */
+        get: operations["reportFigures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/residents/{residentId}": {
         parameters: {
             query?: never;
@@ -2461,6 +2521,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/streets/{streetId}/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The street's daily sheet of a day (街道日报汇总)
+         * @description Every community of the street in a row, in the street's columns: a community that confirmed has the figures it confirmed, one that did not has them as gathered now, marked; a total row. `?format=xlsx` is an Excel workbook with numbers in the figures' columns; csv a file Excel opens. Who: admin.
+         */
+        get: operations["streetDaily"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/streets/{streetId}/hospitals": {
         parameters: {
             query?: never;
@@ -2479,6 +2559,70 @@ export interface paths {
          * @description Who: admin.
          */
         post: operations["addHospital"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/streets/{streetId}/mode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Switch several communities of the street at once (街道统一平战转换)
+         * @description Street admins move up to 20 communities of their street into emergency or back, or start or end a drill in each, each with its own playbook, as POST /v1/communities/{id}/mode does for one. Every community must be the street's (COMMUNITY_NOT_IN_STREET otherwise, and none switches). Then each switches side by side; one that cannot (ALREADY_IN_MODE, DRILL_RUNNING, NO_DRILL_RUNNING) says so in its result with the others switched. Sent again, it switches nobody twice. Who: admin.
+         */
+        post: operations["switchStreetMode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/streets/{streetId}/report-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The street's daily sheet: its columns and cut-off
+         * @description Who: staff, admin.
+         */
+        get: operations["getReportTemplate"];
+        /**
+         * Set the street's daily sheet
+         * @description Street admins set the sheet's columns in their own words and order, each mapped to a figure of the report (UNKNOWN_FIGURE otherwise; GET /v1/report-figures lists them), and the cut-off the morning after a day. Written over the version read (0 the first time). Who: admin.
+         */
+        put: operations["setReportTemplate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/streets/{streetId}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The street's communities with their mode and latest run's progress
+         * @description Who: admin.
+         */
+        get: operations["streetRuns"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2995,6 +3139,155 @@ export interface components {
             created: number;
             unchanged: number;
             updated: number;
+        };
+        DailyReport: {
+            /**
+             * Format: date-time
+             * @description When the figures were gathered.
+             */
+            at: string;
+            communityId: string;
+            /** @description The community's confirmation of the day: the figures as they were then. */
+            confirmation?: {
+                /**
+                 * Format: date-time
+                 * @description RFC 3339, Beijing time (+08:00).
+                 */
+                at: string;
+                by: string;
+                communityId: string;
+                /** Format: date */
+                day: string;
+                figures: {
+                    /** @description 发热人数: people with a reading of 37.3 °C or more that day. */
+                    fevers: number;
+                    /** @description 求助-临产分娩: help requests: childbirth. */
+                    help_childbirth: number;
+                    /** @description 求助-慢病用药: help requests: chronic medicine. */
+                    help_chronic_medicine: number;
+                    /** @description 求助-透析: help requests: dialysis. */
+                    help_dialysis: number;
+                    /** @description 求助超时响应: requests claimed after their deadline, or unclaimed past it. */
+                    help_late: number;
+                    /** @description 求助-就医: help requests: medical visit. */
+                    help_medical_visit: number;
+                    /** @description 求助-其他: help requests: other. */
+                    help_other: number;
+                    /** @description 求助总数: help requests made that day. */
+                    help_requests: number;
+                    /** @description 求助平均响应分钟: average minutes from request to claim, of those claimed. */
+                    help_response_minutes: number;
+                    /** @description 未采样: residents not sampled in the day's rounds. */
+                    not_sampled: number;
+                    /** @description 物资送达单数: supply orders delivered that day. */
+                    orders_delivered: number;
+                    /** @description 混管阳性涉及人数: people in a pooled-positive or positive tube. */
+                    pooled_positive: number;
+                    /** @description 储备低于下限品类: reserve items below their minimum now. */
+                    reserves_below: number;
+                    /** @description 户籍居民数: residents in the register now. */
+                    residents: number;
+                    /** @description 结果待出: people sampled whose tube has no result yet. */
+                    results_pending: number;
+                    /** @description 已采样: people sampled in the day's testing rounds. */
+                    sampled: number;
+                    /** @description 协查核查完成: screening tasks verified at the door that day. */
+                    screening_done: number;
+                    /** @description 协查超时未完成: screening tasks past their deadline and not done at the day's end. */
+                    screening_overdue: number;
+                    /** @description 转运人数: people taken to central quarantine that day (not exempted). */
+                    transferred: number;
+                    /** @description 在管居家隔离/健康监测: people under watch at the day's end. */
+                    under_watch: number;
+                    /** @description 未采样-不在社区: not sampled: away. */
+                    unsampled_away: number;
+                    /** @description 未采样-卧床待上门: not sampled: bedridden. */
+                    unsampled_bedridden: number;
+                    /** @description 未采样-隔离中: not sampled: isolating. */
+                    unsampled_isolating: number;
+                    /** @description 未采样-未说明: not sampled with no reason given. */
+                    unsampled_none: number;
+                    /** @description 未采样-拒绝: not sampled: refused. */
+                    unsampled_refused: number;
+                    /** @description 志愿者未到岗: A-role shifts of the day begun with nobody checked in. */
+                    volunteer_no_shows: number;
+                    /** @description 在岗志愿者: volunteers who checked in that day. */
+                    volunteers_on_duty: number;
+                    /** @description 新增居家隔离/健康监测: people put under watch that day. */
+                    watch_in: number;
+                    /** @description 解除居家隔离/健康监测: people whose watch ended that day. */
+                    watch_out: number;
+                };
+                note?: string;
+            };
+            /**
+             * Format: date-time
+             * @description The street's cut-off for the day: the morning after, at the street's time.
+             */
+            cutoffAt: string;
+            /** Format: date */
+            day: string;
+            figures: {
+                /** @description 发热人数: people with a reading of 37.3 °C or more that day. */
+                fevers: number;
+                /** @description 求助-临产分娩: help requests: childbirth. */
+                help_childbirth: number;
+                /** @description 求助-慢病用药: help requests: chronic medicine. */
+                help_chronic_medicine: number;
+                /** @description 求助-透析: help requests: dialysis. */
+                help_dialysis: number;
+                /** @description 求助超时响应: requests claimed after their deadline, or unclaimed past it. */
+                help_late: number;
+                /** @description 求助-就医: help requests: medical visit. */
+                help_medical_visit: number;
+                /** @description 求助-其他: help requests: other. */
+                help_other: number;
+                /** @description 求助总数: help requests made that day. */
+                help_requests: number;
+                /** @description 求助平均响应分钟: average minutes from request to claim, of those claimed. */
+                help_response_minutes: number;
+                /** @description 未采样: residents not sampled in the day's rounds. */
+                not_sampled: number;
+                /** @description 物资送达单数: supply orders delivered that day. */
+                orders_delivered: number;
+                /** @description 混管阳性涉及人数: people in a pooled-positive or positive tube. */
+                pooled_positive: number;
+                /** @description 储备低于下限品类: reserve items below their minimum now. */
+                reserves_below: number;
+                /** @description 户籍居民数: residents in the register now. */
+                residents: number;
+                /** @description 结果待出: people sampled whose tube has no result yet. */
+                results_pending: number;
+                /** @description 已采样: people sampled in the day's testing rounds. */
+                sampled: number;
+                /** @description 协查核查完成: screening tasks verified at the door that day. */
+                screening_done: number;
+                /** @description 协查超时未完成: screening tasks past their deadline and not done at the day's end. */
+                screening_overdue: number;
+                /** @description 转运人数: people taken to central quarantine that day (not exempted). */
+                transferred: number;
+                /** @description 在管居家隔离/健康监测: people under watch at the day's end. */
+                under_watch: number;
+                /** @description 未采样-不在社区: not sampled: away. */
+                unsampled_away: number;
+                /** @description 未采样-卧床待上门: not sampled: bedridden. */
+                unsampled_bedridden: number;
+                /** @description 未采样-隔离中: not sampled: isolating. */
+                unsampled_isolating: number;
+                /** @description 未采样-未说明: not sampled with no reason given. */
+                unsampled_none: number;
+                /** @description 未采样-拒绝: not sampled: refused. */
+                unsampled_refused: number;
+                /** @description 志愿者未到岗: A-role shifts of the day begun with nobody checked in. */
+                volunteer_no_shows: number;
+                /** @description 在岗志愿者: volunteers who checked in that day. */
+                volunteers_on_duty: number;
+                /** @description 新增居家隔离/健康监测: people put under watch that day. */
+                watch_in: number;
+                /** @description 解除居家隔离/健康监测: people whose watch ended that day. */
+                watch_out: number;
+            };
+            name: string;
         };
         Delivery: {
             /** @description Households that acknowledged. */
@@ -3689,6 +3982,26 @@ export interface components {
             /** @description Open this spare site (POST /v1/sites/{siteId}/open). */
             spare?: boolean;
             text: string;
+        };
+        ReportTemplate: {
+            columns: {
+                /** @enum {string} */
+                figure: "residents" | "sampled" | "not_sampled" | "unsampled_bedridden" | "unsampled_away" | "unsampled_isolating" | "unsampled_refused" | "unsampled_none" | "results_pending" | "pooled_positive" | "watch_in" | "watch_out" | "under_watch" | "transferred" | "screening_done" | "screening_overdue" | "fevers" | "help_requests" | "help_childbirth" | "help_dialysis" | "help_chronic_medicine" | "help_medical_visit" | "help_other" | "help_response_minutes" | "help_late" | "orders_delivered" | "volunteers_on_duty" | "volunteer_no_shows" | "reserves_below";
+                /** @description The column's title in the street's words. At most 40 characters; control, bidi and zero-width characters are refused. */
+                title: string;
+            }[];
+            /** @description HH:MM, Beijing: the morning after a day. */
+            cutoff: string;
+            /** @description The street has not set its own: every figure, in the report's order, cut-off 11:00. */
+            default: boolean;
+            streetId: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, Beijing time (+08:00).
+             */
+            updatedAt?: string;
+            updatedBy?: string;
+            version: number;
         };
         ReserveItem: {
             /** @description The quantity is below the minimum. */
@@ -5975,6 +6288,236 @@ export interface operations {
             };
             /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
             405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    communityDaily: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD (Beijing), of the last 400 and not after today; default today. */
+                day?: string;
+            };
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailyReport"];
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    confirmDaily: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date */
+                    day: string;
+                    /** @description At most 500 characters; control, bidi and zero-width characters are refused. */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailyReport"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: DAILY_CUTOFF_PASSED */
+            409: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -15972,6 +16515,83 @@ export interface operations {
             };
         };
     };
+    reportFigures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        holds: string;
+                        /** @enum {string} */
+                        name: "residents" | "sampled" | "not_sampled" | "unsampled_bedridden" | "unsampled_away" | "unsampled_isolating" | "unsampled_refused" | "unsampled_none" | "results_pending" | "pooled_positive" | "watch_in" | "watch_out" | "under_watch" | "transferred" | "screening_done" | "screening_overdue" | "fevers" | "help_requests" | "help_childbirth" | "help_dialysis" | "help_chronic_medicine" | "help_medical_visit" | "help_other" | "help_response_minutes" | "help_late" | "orders_delivered" | "volunteers_on_duty" | "volunteer_no_shows" | "reserves_below";
+                        title: string;
+                    }[];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     updateResident: {
         parameters: {
             query?: never;
@@ -20846,6 +21466,141 @@ export interface operations {
             };
         };
     };
+    streetDaily: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD (Beijing); default today. */
+                day?: string;
+                /** @description xlsx: an Excel workbook, the figures as numbers; csv: a file Excel opens. */
+                format?: "json" | "csv" | "xlsx";
+            };
+            header?: never;
+            path: {
+                streetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description attachment; filename=… */
+                    "Content-Disposition"?: string;
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        columns: {
+                            /** @enum {string} */
+                            figure: "residents" | "sampled" | "not_sampled" | "unsampled_bedridden" | "unsampled_away" | "unsampled_isolating" | "unsampled_refused" | "unsampled_none" | "results_pending" | "pooled_positive" | "watch_in" | "watch_out" | "under_watch" | "transferred" | "screening_done" | "screening_overdue" | "fevers" | "help_requests" | "help_childbirth" | "help_dialysis" | "help_chronic_medicine" | "help_medical_visit" | "help_other" | "help_response_minutes" | "help_late" | "orders_delivered" | "volunteers_on_duty" | "volunteer_no_shows" | "reserves_below";
+                            title: string;
+                        }[];
+                        /** @description The cut-off has passed: the sheet is the day's last word. */
+                        cutOff: boolean;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339, Beijing time (+08:00).
+                         */
+                        cutoffAt: string;
+                        /** Format: date */
+                        day: string;
+                        rows: {
+                            communityId: string;
+                            confirmed: boolean;
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339, Beijing time (+08:00).
+                             */
+                            confirmedAt?: string;
+                            name: string;
+                            note?: string;
+                            /** @description The columns' figures, in their order. */
+                            values: number[];
+                        }[];
+                        streetId: string;
+                        /** @description Each column summed (an average's column 0). */
+                        total: number[];
+                        unconfirmed: number;
+                    };
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listHospitals: {
         parameters: {
             query?: never;
@@ -21054,6 +21809,490 @@ export interface operations {
                 };
             };
             /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    switchStreetMode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                streetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Distinct communities of the street. */
+                    communities: string[];
+                    drill?: boolean;
+                    /** @enum {string} */
+                    mode: "emergency" | "normal";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        drill: boolean;
+                        /** @enum {string} */
+                        mode: "emergency" | "normal";
+                        results: {
+                            communityId: string;
+                            /** @description Why this community did not switch: a stable code. */
+                            error?: string;
+                            message?: string;
+                            name: string;
+                            run?: components["schemas"]["Run"];
+                        }[];
+                        streetId: string;
+                        /** @description How many communities switched. */
+                        switched: number;
+                    };
+                };
+            };
+            /** @description Bad Request: COMMUNITY_NOT_IN_STREET, INVALID_JSON, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReportTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                streetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportTemplate"];
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setReportTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                streetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    columns: {
+                        figure: string;
+                        /** @description At most 40 characters; control, bidi and zero-width characters are refused. */
+                        title: string;
+                    }[];
+                    /** @description HH:MM, Beijing. */
+                    cutoff: string;
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportTemplate"];
+                };
+            };
+            /** @description Bad Request: INVALID_JSON, UNKNOWN_FIGURE, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict: CHANGED_MEANWHILE */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request Entity Too Large: BODY_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    streetRuns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                streetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        communityId: string;
+                        done: number;
+                        /** @description The drill under way. */
+                        drillRunId?: string;
+                        failed: number;
+                        /** @description Steps past their due time and not done. */
+                        late: number;
+                        /** @enum {string} */
+                        mode: "normal" | "emergency";
+                        name: string;
+                        run?: components["schemas"]["Run"];
+                        runId?: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339, Beijing time (+08:00).
+                         */
+                        since?: string;
+                        steps: number;
+                        version: number;
+                    }[];
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
