@@ -19,6 +19,7 @@ import (
 	"github.com/fangxian/fangxian/internal/dynamolocal"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/care"
 	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
@@ -105,6 +106,7 @@ var allowed = map[string][]string{
 	"answerCareCheck":        {residentA},
 	"listHospitals":          {staffA, adminA},
 	"addHospital":            {adminA},
+	"removeHospital":         {adminA},
 	"createReserveItem":      {staffA, adminA},
 	"updateReserveItem":      {staffA, adminA},
 	"moveReserve":            {staffA, adminA},
@@ -256,7 +258,7 @@ var bodies = map[string]struct{ contentType, body string }{
 	"openWatch":              {"application/json", `{"householdId":"HOUSEHOLD","kind":"health_monitoring","reason":"staff"}`},
 	"enterWatchCheck":        {"application/json", `{"residentId":"RESIDENT","celsius":36.6,"symptoms":["none"]}`},
 	"setCarePlan":            {"application/json", `{"needs":[{"kind":"dialysis","weekdays":[2,4,6],"at":"08:00","place":"兰大一院","needsCar":true}],"dailyCheck":true}`},
-	"giveCareCar":            {"application/json", `{"residentId":"RESIDENT","day":"2030-01-01","need":0,"driver":"张师傅","phone":"13800138000"}`},
+	"giveCareCar":            {"application/json", `{"residentId":"RESIDENT","day":"TODAY","need":0,"driver":"张师傅","phone":"13800138000"}`},
 	"addHospital":            {"application/json", `{"name":"兰大一院","phone":"0931-8625200"}`},
 	"createReserveItem":      {"application/json", `{"name":"N95口罩","unit":"个","category":"protective","minimum":200}`},
 	"updateReserveItem":      {"application/json", `{"minimum":300}`},
@@ -440,7 +442,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := strings.NewReplacer("{reserveItemId}", stock.ID, "{transferId}", moved.ID, "WHEN_AT", when, "TODAY", time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly), "{watchId}", watched.ID, "{listId}", listed.List.ID, "{taskId}", task, "TASK", task, "{runId}", run.ID, "{stepId}", "s1", "{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
+	// A designated hospital of sA, for its removal.
+	hosp, err := d.root.Care().AddHospital(ctx, principals[adminA], "sa", care.HospitalInput{Name: "兰大一院", Phone: "0931-8625200"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := strings.NewReplacer("{hospitalId}", hosp.ID, "{reserveItemId}", stock.ID, "{transferId}", moved.ID, "WHEN_AT", when, "TODAY", time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly), "{watchId}", watched.ID, "{listId}", listed.List.ID, "{taskId}", task, "TASK", task, "{runId}", run.ID, "{stepId}", "s1", "{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
 		"{itemId}", item.ID, "{orderId}", order.ID, "{helpId}", helpReq.ID, "MERCHANT", merchant.ID, "ITEM", item.ID,
 		"{bookingId}", booking.BookingID(round.ID, resident.UserID), "{residentId}", resident.UserID,
 		"{siteId}", booking.SiteOf(slots[0].ID), "{buildingId}", registry.BuildingOf(resident.UserID), "{noticeId}", notice.ID, "SLOT", slots[0].ID, "RESIDENT", resident.UserID,

@@ -39,6 +39,7 @@ const (
 	MaxNeeds       = 7
 	dueWithin      = 14 // days a due date shows on the board before it
 	askHour        = 8  // the daily check is asked
+	askUntilHour   = 20 // and not after: nobody is texted at night
 	answerByHour   = 12 // unanswered by then, it is a help request
 	carByHour      = 18 // tomorrow's trip with no car by then, likewise
 	answerWithin   = time.Hour
@@ -126,7 +127,18 @@ type Trip struct {
 	NeedsCar   bool   `json:"needsCar"`
 	Car        *Car   `json:"car,omitempty"`
 	HelpID     string `json:"helpId,omitempty"`
+	// Given is What of the need a stored car or request was given for.
+	Given string `json:"-"`
 }
+
+// What names the need a trip is of: its kind, time and place. A car or a
+// help request given to a trip holds only while the need is the same.
+func (t Trip) What() string { return t.Kind + "|" + t.At + "|" + t.Place }
+
+// ClaimPrefix begins the mark a job leaves on a check or trip while it
+// raises its help request: another run leaves it alone, unless the mark
+// is stale (the run died).
+const ClaimPrefix = "claiming:"
 
 // Store keeps plans, checks, cars and hospitals.
 type Store interface {
@@ -145,14 +157,25 @@ type Store interface {
 	// answered already or never asked.
 	AnswerCare(ctx context.Context, cid string, c Check) (bool, error)
 	CareChecks(ctx context.Context, cid, day string) ([]Check, error)
-	// RecordCareCheckHelp records a check's help request where it has none.
-	RecordCareCheckHelp(ctx context.Context, cid, day, rid, helpID string) (bool, error)
+	// ClaimCareCheckHelp marks an asked check as having its request raised
+	// by this run, as ClaimCareTripHelp does a trip.
+	ClaimCareCheckHelp(ctx context.Context, cid, day, rid, claim, stale string) (bool, error)
+	// RecordCareCheckHelp replaces the claim with the request raised.
+	RecordCareCheckHelp(ctx context.Context, cid, day, rid, claim, helpID string) (bool, error)
+	ReleaseCareCheckHelp(ctx context.Context, cid, day, rid, claim string) error
 	SetCareCar(ctx context.Context, cid string, t Trip) error
-	// RecordCareTripHelp records a trip's help request where it has neither
-	// car nor request.
-	RecordCareTripHelp(ctx context.Context, cid string, t Trip) (bool, error)
+	// ClaimCareTripHelp marks a trip with no car as having its request
+	// raised by this run (claim): false when it has a car or a request, or
+	// another run's claim not older than stale.
+	ClaimCareTripHelp(ctx context.Context, cid string, t Trip, claim, stale string) (bool, error)
+	// RecordCareTripHelp replaces the claim with the request raised.
+	RecordCareTripHelp(ctx context.Context, cid string, t Trip, claim string) (bool, error)
+	// ReleaseCareTripHelp removes a claim whose request was not raised.
+	ReleaseCareTripHelp(ctx context.Context, cid string, t Trip, claim string) error
 	CareTrips(ctx context.Context, cid, day string) ([]Trip, error)
 	SaveHospital(ctx context.Context, h Hospital) error
+	// DeleteHospital removes one; false when there was none.
+	DeleteHospital(ctx context.Context, streetID, id string) (bool, error)
 	Hospitals(ctx context.Context, streetID string) ([]Hospital, error)
 }
 
@@ -190,27 +213,28 @@ type Service struct {
 
 // Errors of care.
 var (
-	ErrNotFound = apperr.New(apperr.KindNotFound, "CARE_PLAN_NOT_FOUND", "此人没有照护计划", "The person has no care plan")
-	ErrOverlap  = apperr.New(apperr.KindInvalid, "CARE_TRIPS_OVERLAP", "同一天的两次就医时间重叠", "Two needs of one day overlap")
-	ErrNoCheck  = apperr.New(apperr.KindConflict, "NO_CHECK_ASKED", "今天没有需要回复的报平安", "No daily check is waiting for an answer today")
-	ErrNoTrip   = apperr.New(apperr.KindInvalid, "NO_SUCH_TRIP", "这一天没有这次就医", "No such trip on that day")
+	ErrNotFound   = apperr.New(apperr.KindNotFound, "CARE_PLAN_NOT_FOUND", "此人没有照护计划", "The person has no care plan")
+	ErrOverlap    = apperr.New(apperr.KindInvalid, "CARE_TRIPS_OVERLAP", "同一天的两次就医时间重叠", "Two needs of one day overlap")
+	ErrNoCheck    = apperr.New(apperr.KindConflict, "NO_CHECK_ASKED", "今天没有需要回复的报平安", "No daily check is waiting for an answer today")
+	ErrNoHospital = apperr.New(apperr.KindNotFound, "HOSPITAL_NOT_FOUND", "定点医院不存在", "No such designated hospital")
+	ErrNoTrip     = apperr.New(apperr.KindInvalid, "NO_SUCH_TRIP", "这一天没有这次就医", "No such trip on that day")
 )
 
 // person reads a resident p may act on for care.
 func (s *Service) person(ctx context.Context, p auth.Principal, rid string) (registry.Household, registry.Resident, error) {
 	if !registry.ValidID(rid) {
-		return registry.Household{}, registry.Resident{}, ErrNotFound
+		return registry.Household{}, registry.Resident{}, registry.ErrResidentNotFound
 	}
 	h, members, err := s.Store.Household(ctx, registry.HouseholdOf(rid))
 	if errors.Is(err, registry.ErrNotFound) {
-		return registry.Household{}, registry.Resident{}, ErrNotFound
+		return registry.Household{}, registry.Resident{}, registry.ErrResidentNotFound
 	}
 	if err != nil {
 		return registry.Household{}, registry.Resident{}, err
 	}
 	i := slices.IndexFunc(members, func(m registry.Resident) bool { return m.ID == rid })
 	if i < 0 {
-		return registry.Household{}, registry.Resident{}, ErrNotFound
+		return registry.Household{}, registry.Resident{}, registry.ErrResidentNotFound
 	}
 	if err := auth.RequireCommunity(ctx, p, h.CommunityID, s.Store); err != nil {
 		return registry.Household{}, registry.Resident{}, err
@@ -313,18 +337,36 @@ func (s *Service) SetPlan(ctx context.Context, p auth.Principal, rid string, in 
 	return plan.shown(), nil
 }
 
-// overlap finds two needs of one weekday whose times overlap.
+// overlap finds two needs whose times overlap in the week: one running
+// past midnight into the next day's counts there too, Sunday's into
+// Monday's.
 func overlap(needs []Need) (int, int, bool) {
-	for i, a := range needs {
-		for j := i + 1; j < len(needs); j++ {
-			b := needs[j]
-			if !slices.ContainsFunc(a.Weekdays, func(d int) bool { return slices.Contains(b.Weekdays, d) }) {
-				continue
+	const week = 7 * 24 * 60
+	type span struct{ from, to int }
+	spans := make([][]span, len(needs))
+	for i, n := range needs {
+		at, _ := clock(n.At)
+		for _, d := range n.Weekdays {
+			from := (d-1)*24*60 + at
+			spans[i] = append(spans[i], span{from, from + n.Minutes})
+		}
+	}
+	meets := func(a, b span) bool {
+		for _, shift := range []int{-week, 0, week} {
+			if a.from < b.to+shift && b.from+shift < a.to {
+				return true
 			}
-			sa, _ := clock(a.At)
-			sb, _ := clock(b.At)
-			if sa < sb+b.Minutes && sb < sa+a.Minutes {
-				return i, j, true
+		}
+		return false
+	}
+	for i := range needs {
+		for j := i + 1; j < len(needs); j++ {
+			for _, a := range spans[i] {
+				for _, b := range spans[j] {
+					if meets(a, b) {
+						return i, j, true
+					}
+				}
 			}
 		}
 	}
@@ -485,7 +527,9 @@ func (s *Service) tripsOn(ctx context.Context, cid string, plans []Plan, d time.
 			}
 			t := Trip{ResidentID: pl.ResidentID, Name: pl.Name, Door: pl.Door, Day: day, Need: i, Kind: n.Kind, At: n.At, Place: n.Place, NeedsCar: n.NeedsCar}
 			for _, g := range given {
-				if g.ResidentID == t.ResidentID && g.Need == i {
+				// A car or request given to another need of this place in
+				// the plan (changed since) is not this one's.
+				if g.ResidentID == t.ResidentID && g.Need == i && g.Given == t.What() {
 					t.Car, t.HelpID = g.Car, g.HelpID
 				}
 			}
@@ -523,8 +567,11 @@ func (s *Service) GiveCar(ctx context.Context, p auth.Principal, cid string, in 
 		fields = append(fields, apperr.FieldError{Field: "plate", Reason: string(prob)})
 	}
 	d, err := time.ParseInLocation(time.DateOnly, in.Day, chinatime.Zone)
-	if err != nil {
-		fields = append(fields, apperr.FieldError{Field: "day", Reason: "YYYY-MM-DD"})
+	if today := chinatime.Midnight(s.Now()); err != nil || d.Before(today.AddDate(0, 0, -1)) || d.After(today.AddDate(0, 0, 14)) {
+		fields = append(fields, apperr.FieldError{Field: "day", Reason: "a day from yesterday to 14 days ahead"})
+	}
+	if !registry.ValidID(in.ResidentID) {
+		fields = append(fields, apperr.FieldError{Field: "residentId", Reason: "a resident with a care plan"})
 	}
 	if len(fields) > 0 {
 		return Trip{}, apperr.Validation.WithFields(fields...)
@@ -587,7 +634,8 @@ type Minute struct {
 }
 
 // Run does the care jobs of now, each once a day however often it runs:
-// from 08:00 each daily check is asked (a text); from noon an unanswered
+// from 08:00 to 20:00 each daily check is asked (a text: one not asked by
+// then is not asked that day); from noon an unanswered
 // one is a help request; from 18:00 each of tomorrow's trips that needs a
 // car and has none is a help request.
 func (s *Service) Run(ctx context.Context, now time.Time) (Minute, error) {
@@ -622,6 +670,9 @@ func (s *Service) Run(ctx context.Context, now time.Time) (Minute, error) {
 				continue
 			}
 			c, asked := have[pl.ResidentID]
+			if !asked && local.Hour() >= askUntilHour {
+				continue
+			}
 			if !asked {
 				to := pl.Phone
 				if to == "" && pl.Contact != nil {
@@ -647,16 +698,22 @@ func (s *Service) Run(ctx context.Context, now time.Time) (Minute, error) {
 			// An hour to answer at least: a check asked late (the jobs
 			// were down in the morning) is not a help request a minute on.
 			if local.Hour() >= answerByHour && c.AnsweredAt == nil && c.HelpID == "" && c.AskedAt != nil && now.Sub(*c.AskedAt) >= answerWithin {
-				note := fmt.Sprintf("%s（%s）今日未报平安", pl.Name, pl.Door)
+				note := fmt.Sprintf("%s（%s）%s未报平安", pl.Name, pl.Door, dayWords(local))
 				if pl.Contact != nil {
 					note += "，联系人" + pl.Contact.Name + pl.Contact.Phone
 				}
-				id, err := s.Helpers.Raise(ctx, staff, pl.ResidentID, "other", note)
-				if err != nil {
+				claim, stale := claimOf(now)
+				mine, err := s.Store.ClaimCareCheckHelp(ctx, cid, day, pl.ResidentID, claim, stale)
+				if err != nil || !mine {
 					errs = append(errs, err)
 					continue
 				}
-				if ok, err := s.Store.RecordCareCheckHelp(ctx, cid, day, pl.ResidentID, id); err != nil {
+				id, err := s.Helpers.Raise(ctx, staff, pl.ResidentID, "other", note)
+				if err != nil {
+					errs = append(errs, err, s.Store.ReleaseCareCheckHelp(ctx, cid, day, pl.ResidentID, claim))
+					continue
+				}
+				if ok, err := s.Store.RecordCareCheckHelp(ctx, cid, day, pl.ResidentID, claim, id); err != nil {
 					errs = append(errs, err)
 				} else if ok {
 					m.Unanswered++
@@ -679,13 +736,21 @@ func (s *Service) Run(ctx context.Context, now time.Time) (Minute, error) {
 			if t.Kind == "dialysis" {
 				kind = "dialysis"
 			}
-			id, err := s.Helpers.Raise(ctx, staff, t.ResidentID, kind, fmt.Sprintf("明日%s%s（%s）尚未安排车辆", t.At, needWords[t.Kind], t.Place))
-			if err != nil {
+			claim, stale := claimOf(now)
+			mine, err := s.Store.ClaimCareTripHelp(ctx, cid, t, claim, stale)
+			if err != nil || !mine {
 				errs = append(errs, err)
 				continue
 			}
+			tomorrow := chinatime.Midnight(now).AddDate(0, 0, 1)
+			note := fmt.Sprintf("%s（%s）%s%s%s（%s）尚未安排车辆", t.Name, t.Door, dayWords(tomorrow), t.At, needWords[t.Kind], t.Place)
+			id, err := s.Helpers.Raise(ctx, staff, t.ResidentID, kind, note)
+			if err != nil {
+				errs = append(errs, err, s.Store.ReleaseCareTripHelp(ctx, cid, t, claim))
+				continue
+			}
 			t.HelpID = id
-			if ok, err := s.Store.RecordCareTripHelp(ctx, cid, t); err != nil {
+			if ok, err := s.Store.RecordCareTripHelp(ctx, cid, t, claim); err != nil {
 				errs = append(errs, err)
 			} else if ok {
 				m.NoCar++
@@ -693,6 +758,19 @@ func (s *Service) Run(ctx context.Context, now time.Time) (Minute, error) {
 		}
 	}
 	return m, errors.Join(errs...)
+}
+
+// claimOf is a run's claim at now, and the claims older than which are
+// stale: a run that raised nothing in five minutes died.
+func claimOf(now time.Time) (claim, stale string) {
+	return fmt.Sprintf("%s%010d:%s", ClaimPrefix, now.Unix(), registry.NewID("")),
+		fmt.Sprintf("%s%010d", ClaimPrefix, now.Add(-5*time.Minute).Unix())
+}
+
+// dayWords is a day as a note says it: 12月8日.
+func dayWords(d time.Time) string {
+	d = chinatime.In(d)
+	return fmt.Sprintf("%d月%d日", int(d.Month()), d.Day())
 }
 
 // HospitalInput adds a street's designated hospital.
@@ -713,8 +791,8 @@ func (s *Service) AddHospital(ctx context.Context, p auth.Principal, sid string,
 		fields = append(fields, apperr.FieldError{Field: "name", Reason: string(prob)})
 	}
 	ph := strings.TrimSpace(in.Phone)
-	if len(ph) < 5 || len(ph) > 16 || strings.Trim(ph, "0123456789-") != "" || ph[0] == '-' {
-		fields = append(fields, apperr.FieldError{Field: "phone", Reason: "a 24-hour phone: digits and dashes"})
+	if !publicPhone(ph) {
+		fields = append(fields, apperr.FieldError{Field: "phone", Reason: "a 24-hour phone: 3 to 16 digits and dashes, a dash only between digits"})
 	}
 	note, prob := safetext.Line(in.Note, 64, false)
 	if prob != "" {
@@ -729,6 +807,36 @@ func (s *Service) AddHospital(ctx context.Context, p auth.Principal, sid string,
 	}
 	audit.Changed(ctx, "hospital", nil, map[string]any{"hospital": h.ID})
 	return h, nil
+}
+
+// RemoveHospital takes a designated hospital off the street's list (its
+// admins). Plans that named it keep its name as their place; help texts
+// name another of the street's.
+func (s *Service) RemoveHospital(ctx context.Context, p auth.Principal, sid, id string) error {
+	if !p.Has(manifest.RoleAdmin) || p.StreetID != sid {
+		return apperr.Forbidden
+	}
+	if !registry.ValidID(id) {
+		return ErrNoHospital
+	}
+	gone, err := s.Store.DeleteHospital(ctx, sid, id)
+	if err != nil {
+		return err
+	}
+	if !gone {
+		return ErrNoHospital
+	}
+	audit.Changed(ctx, "hospital", map[string]any{"hospital": id}, nil)
+	return nil
+}
+
+// publicPhone says whether a hospital's phone is one a text may carry
+// (the SMS catalogue's PublicPhone): 120, 0931-8625200, 400-123-4567.
+func publicPhone(ph string) bool {
+	if len(ph) < 3 || len(ph) > 16 || strings.Trim(ph, "0123456789-") != "" || strings.Contains(ph, "--") {
+		return false
+	}
+	return ph[0] != '-' && ph[len(ph)-1] != '-'
 }
 
 // HospitalsOf are a street's designated hospitals: its admins and the

@@ -3,6 +3,7 @@ package care_test
 import (
 	"context"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -214,5 +215,146 @@ func TestACarePlanThroughTheWeek(t *testing.T) {
 	}
 	if _, err := svc.PlanOf(ctx, staff, li.Principal.ResidentID); code(err) != "CARE_PLAN_NOT_FOUND" {
 		t.Errorf("a removed plan: %v", err)
+	}
+}
+
+// TestCarePlansHoldUnderAttack: what an attack on care plans found, each
+// held: needs overlapping across midnight (and Sunday into Monday); a car
+// staying with a need's place after the plan changed; eight evening runs
+// at once raising one request with one note; a check asked at night; a
+// car for an id that is no id; a hospital phone a text cannot carry; a
+// hospital taken off the list.
+func TestCarePlansHoldUnderAttack(t *testing.T) {
+	db, table := dynamolocal.NewTable(t)
+	st := &store.Store{DB: db, Table: table}
+	ctx := context.Background()
+	dynamolocal.SeedCommunity(t, st, "s1", "c1", "13900000000")
+	if err := st.CreateStaff(ctx, registry.Staff{ID: "u-1", Name: "工作人员", Phone: "13900000001", CommunityID: "c1"}, manifest.RoleStaff, nil); err != nil {
+		t.Fatal(err)
+	}
+	imp := &registry.Importer{Store: st, Now: time.Now}
+	if _, err := imp.Import(ctx, "c1", []byte("building,unit,room,name,phone,flags\n3号楼,2,101,王伯,13700000001,dialysis\n3号楼,2,102,李奶奶,13700000002,alone\n")); err != nil {
+		t.Fatal(err)
+	}
+	cst := time.FixedZone("CST", 8*3600)
+	// Monday 2026-11-30, 18:30.
+	cl := &clock{t: time.Date(2026, 11, 30, 18, 30, 0, 0, cst)}
+	root := app.Local(st, queue.NewLocal(5, 10, time.Millisecond), &sms.Outbox{Signature: "防线", Now: time.Now}, cl.Now)
+	svc := root.Care()
+	staff := auth.Principal{UserID: "u-1", Role: manifest.RoleStaff, CommunityID: "c1"}.Normalized()
+	admin := auth.Principal{UserID: "admin-s1", Role: manifest.RoleAdmin, StreetID: "s1"}.Normalized()
+	wang, err := st.AccountByPhone(ctx, "13700000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	li, err := st.AccountByPhone(ctx, "13700000002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rid := wang.Principal.ResidentID
+
+	for _, c := range []struct {
+		name  string
+		needs []care.Need
+		want  string
+	}{
+		{"Monday night into Tuesday morning", []care.Need{{Kind: "dialysis", Weekdays: []int{1}, At: "23:00", Minutes: 720, Place: "x"}, {Kind: "checkup", Weekdays: []int{2}, At: "01:00", Place: "y"}}, "CARE_TRIPS_OVERLAP"},
+		{"Sunday night into Monday", []care.Need{{Kind: "dialysis", Weekdays: []int{7}, At: "22:00", Minutes: 600, Place: "x"}, {Kind: "checkup", Weekdays: []int{1}, At: "02:00", Place: "y"}}, "CARE_TRIPS_OVERLAP"},
+		{"Monday night, Wednesday morning", []care.Need{{Kind: "dialysis", Weekdays: []int{1}, At: "23:00", Minutes: 720, Place: "x"}, {Kind: "checkup", Weekdays: []int{3}, At: "01:00", Place: "y"}}, ""},
+	} {
+		if _, err := svc.SetPlan(ctx, staff, rid, care.PlanInput{Needs: c.needs}); code(err) != c.want {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+
+	// Tuesday's 08:00 dialysis gets a car; the plan is replaced by a 15:00
+	// checkup needing a car: the car was the dialysis's, not the checkup's.
+	dialysis := care.Need{Kind: "dialysis", Weekdays: []int{2}, At: "08:00", Place: "兰大一院", NeedsCar: true}
+	if _, err := svc.SetPlan(ctx, staff, rid, care.PlanInput{Needs: []care.Need{dialysis}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.GiveCar(ctx, staff, "c1", care.CarInput{ResidentID: rid, Day: "2026-12-01", Need: 0, Car: care.Car{Driver: "王师傅", Phone: "13800138000", Plate: "甘A12345"}}); err != nil {
+		t.Fatal(err)
+	}
+	checkup := care.Need{Kind: "checkup", Weekdays: []int{2}, At: "15:00", Place: "社区医院", NeedsCar: true}
+	if _, err := svc.SetPlan(ctx, staff, rid, care.PlanInput{Needs: []care.Need{checkup}}); err != nil {
+		t.Fatal(err)
+	}
+	board, err := svc.BoardOf(ctx, staff, "c1", "")
+	if err != nil || len(board.Trips) != 1 || board.Trips[0].Car != nil {
+		t.Fatalf("the checkup kept the dialysis's car: %+v %v", board.Trips, err)
+	}
+	// Eight evening runs at once: one request, its note naming who and
+	// when, not added to twice.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	raised := 0
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m, err := svc.Run(ctx, cl.Now())
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			raised += m.NoCar
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	helps, err := root.Help().List(ctx, staff, "c1")
+	if err != nil || raised != 1 || len(helps) != 1 {
+		t.Fatalf("eight runs: raised %d, requests %+v %v", raised, helps, err)
+	}
+	if !strings.Contains(helps[0].Note, "王伯") || !strings.Contains(helps[0].Note, "12月1日15:00") || len(helps[0].Actions) != 0 {
+		t.Errorf("the request: note %q, %d actions", helps[0].Note, len(helps[0].Actions))
+	}
+	// A car given now replaces the request's mark on the same need only.
+	trip, err := svc.GiveCar(ctx, staff, "c1", care.CarInput{ResidentID: rid, Day: "2026-12-01", Need: 0, Car: care.Car{Driver: "张师傅", Phone: "13800138001"}})
+	if err != nil || trip.Car == nil || trip.HelpID != helps[0].ID {
+		t.Errorf("the car after the request: %+v %v", trip, err)
+	}
+
+	// A plan with a daily check saved at night is not asked until morning.
+	if _, err := svc.SetPlan(ctx, staff, li.Principal.ResidentID, care.PlanInput{DailyCheck: true}); err != nil {
+		t.Fatal(err)
+	}
+	cl.set(time.Date(2026, 11, 30, 23, 50, 0, 0, cst))
+	if m, err := svc.Run(ctx, cl.Now()); err != nil || m.Asked != 0 {
+		t.Errorf("asked at 23:50: %+v %v", m, err)
+	}
+
+	for _, c := range []struct {
+		name string
+		in   care.CarInput
+	}{
+		{"an id far too long", care.CarInput{ResidentID: strings.Repeat("a", 1100), Day: "2026-12-01", Car: care.Car{Driver: "张", Phone: "13800138000"}}},
+		{"a day long past", care.CarInput{ResidentID: rid, Day: "1900-12-04", Car: care.Car{Driver: "张", Phone: "13800138000"}}},
+		{"a day years ahead", care.CarInput{ResidentID: rid, Day: "9999-12-30", Car: care.Car{Driver: "张", Phone: "13800138000"}}},
+	} {
+		if _, err := svc.GiveCar(ctx, staff, "c1", c.in); code(err) != "VALIDATION_FAILED" {
+			t.Errorf("a car for %s: %v", c.name, err)
+		}
+	}
+	for _, ph := range []string{"0----", "0931-8625200-", "0931--862", "-120", "12"} {
+		if _, err := svc.AddHospital(ctx, admin, "s1", care.HospitalInput{Name: "医院", Phone: ph}); code(err) != "VALIDATION_FAILED" {
+			t.Errorf("hospital phone %q: %v", ph, err)
+		}
+	}
+	h, err := svc.AddHospital(ctx, admin, "s1", care.HospitalInput{Name: "医院", Phone: "120"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RemoveHospital(ctx, staff, "s1", h.ID); code(err) != "FORBIDDEN" {
+		t.Errorf("staff removed a hospital: %v", err)
+	}
+	for i, want := range []string{"", "HOSPITAL_NOT_FOUND"} {
+		if err := svc.RemoveHospital(ctx, admin, "s1", h.ID); code(err) != want {
+			t.Errorf("removal %d: %v, want %q", i, err, want)
+		}
+	}
+	if _, err := svc.SetPlan(ctx, staff, "rnobody00000", care.PlanInput{}); code(err) != "RESIDENT_NOT_FOUND" {
+		t.Errorf("a plan for nobody: %v", err)
 	}
 }

@@ -68,5 +68,16 @@ func (s *Service) Handlers() httpapi.Handlers {
 			}
 			return s.AddHospital(r.Context(), auth.Caller(r), sid, *in)
 		}),
+		"removeHospital": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			sid, err := httpapi.PathID(r, "streetId")
+			if err != nil {
+				return nil, err
+			}
+			id, err := httpapi.PathID(r, "hospitalId")
+			if err != nil {
+				return nil, err
+			}
+			return map[string]string{"removed": id}, s.RemoveHospital(r.Context(), auth.Caller(r), sid, id)
+		}),
 	}
 }

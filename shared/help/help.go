@@ -192,9 +192,11 @@ type Service struct {
 	Now       func() time.Time
 }
 
-// AlertWindow is how long staff's alerts about one household coalesce: a
-// household that opens five requests at once texts each of them once, and
-// the escalation of each level once. The requests all show in the list.
+// AlertWindow is how long staff's alerts about one household coalesce. A
+// new request of a kind texts each of them once in it, whatever else the
+// household asked for (an "other" a minute before must not swallow a
+// childbirth); the escalations of a level coalesce across kinds, since
+// staff know of each request by then. The requests all show in the list.
 const AlertWindow = 30 * time.Minute
 
 // alerts are the texts to staff about household hid: once per phone, kind
@@ -359,12 +361,15 @@ func (s *Service) create(ctx context.Context, h registry.Household, members []re
 	var alert *dispatch.Pending
 	msg, err := sms.HelpNew(kindWords[r.Kind], r.Address, r.Name, r.Phone, settings.deadline(r.Kind))
 	if r.Hospital != nil {
-		msg, err = sms.HelpNewHospital(kindWords[r.Kind], r.Address, r.Name, r.Phone, r.Hospital.Name, r.Hospital.Phone, settings.deadline(r.Kind))
+		// A hospital the text cannot carry leaves the text without it.
+		if m, herr := sms.HelpNewHospital(kindWords[r.Kind], r.Address, r.Name, r.Phone, r.Hospital.Name, r.Hospital.Phone, settings.deadline(r.Kind)); herr == nil {
+			msg = m
+		}
 	}
 	if err == nil {
 		var phones []string
 		if phones, err = s.onDuty(ctx, r.CommunityID, settings); err == nil {
-			alert = alerts(ctx, r.HouseholdID, "new", now, phones, msg)
+			alert = alerts(ctx, r.HouseholdID, "new:"+r.Kind, now, phones, msg)
 		}
 	}
 	if err != nil {
@@ -545,7 +550,9 @@ func (s *Service) Escalate(ctx context.Context, now time.Time) (int, error) {
 		waited = min(max(waited, 0), 999)
 		msg, err := sms.HelpOverdue(kindWords[r.Kind], r.Address, r.Name, r.Phone, waited)
 		if r.Hospital != nil {
-			msg, err = sms.HelpOverdueHospital(kindWords[r.Kind], r.Address, r.Name, r.Phone, r.Hospital.Name, r.Hospital.Phone, waited)
+			if m, herr := sms.HelpOverdueHospital(kindWords[r.Kind], r.Address, r.Name, r.Phone, r.Hospital.Name, r.Hospital.Phone, waited); herr == nil {
+				msg = m
+			}
 		}
 		if err != nil {
 			errs = append(errs, err)

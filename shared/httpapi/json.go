@@ -44,6 +44,13 @@ func decodeJSON(r *http.Request, v any, strict bool) error {
 	if err != nil {
 		return decodeError(err)
 	}
+	// A struct is read from an object only: null (or 0, or "") would
+	// decode as nothing at all, an empty request that says nothing.
+	if t := reflect.TypeOf(v); strict && t != nil && t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct {
+		if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] != '{' {
+			return apperr.InvalidJSON.Wrap(errors.New("the body is not a JSON object"))
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if strict {
 		dec.DisallowUnknownFields()

@@ -32,6 +32,9 @@ func TestReplyTo(t *testing.T) {
 		{`{"name":"王"}`, 201, `"hello":"王"`},
 		{`{"name":"王","extra":1}`, 400, `"extra"`},
 		{`{"name":`, 400, "INVALID_JSON"},
+		{`null`, 400, "INVALID_JSON"},
+		{` [1]`, 400, "INVALID_JSON"},
+		{`"王"`, 400, "INVALID_JSON"},
 		{`{"name":"conflict"}`, 409, "TAKEN"},
 		{`{"name":"broken"}`, 500, "INTERNAL"},
 	}

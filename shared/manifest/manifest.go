@@ -369,7 +369,8 @@ var Functions = []Function{
 			{Method: "POST", Path: "/v1/communities/{communityId}/care-trips/car", Op: "giveCareCar", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/me/care-check", Op: "answerCareCheck", Access: Only(RoleResident)},
 			{Method: "GET", Path: "/v1/streets/{streetId}/hospitals", Op: "listHospitals", Access: Only(RoleStaff, RoleAdmin)},
-			{Method: "POST", Path: "/v1/streets/{streetId}/hospitals", Op: "addHospital", Access: Only(RoleAdmin)},
+			{Method: "POST", Path: "/v1/streets/{streetId}/hospitals", Op: "addHospital", Idempotent: true, Access: Only(RoleAdmin)},
+			{Method: "DELETE", Path: "/v1/streets/{streetId}/hospitals/{hospitalId}", Op: "removeHospital", Access: Only(RoleAdmin)},
 			// Transfers to central quarantine (转运), and back.
 			{Method: "POST", Path: "/v1/communities/{communityId}/transfers", Op: "createTransfer", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/transfers", Op: "listTransfers", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},

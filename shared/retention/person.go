@@ -8,6 +8,7 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/care"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/notices"
@@ -34,6 +35,9 @@ type People interface {
 	ResidentChecks(ctx context.Context, cid, residentID string, days []string) ([]watch.Check, error)
 	TestResults(ctx context.Context, cid, watchID string) ([]watch.TestResult, error)
 	Transfers(ctx context.Context, cid string) ([]watch.Transfer, error)
+	CarePlan(ctx context.Context, cid, rid string) (care.Plan, error)
+	// ResidentCare are a resident's daily checks and trips on days.
+	ResidentCare(ctx context.Context, cid, rid string, days []string) ([]care.Check, []care.Trip, error)
 }
 
 // lookback is how far back a person's temperature reports are looked for:
@@ -56,8 +60,14 @@ type Export struct {
 	Tests   []watch.TestResult `json:"tests"`
 	// Transfers are the batches that took them (or left them behind),
 	// each showing this person only.
-	Transfers  []watch.Transfer `json:"transfers"`
-	ExportedAt time.Time        `json:"exportedAt"`
+	Transfers []watch.Transfer `json:"transfers"`
+	// CarePlan is their care plan, if any, with its daily checks
+	// (报平安) and the cars given to its trips, of the 30 days before
+	// and 14 after the export.
+	CarePlan   *care.Plan   `json:"carePlan,omitempty"`
+	CareChecks []care.Check `json:"careChecks"`
+	CareTrips  []care.Trip  `json:"careTrips"`
+	ExportedAt time.Time    `json:"exportedAt"`
 }
 
 // ErrResidentNotFound is a resident id that names nobody.
@@ -147,8 +157,24 @@ func (s *Service) Export(ctx context.Context, p auth.Principal, residentID strin
 	if err != nil {
 		return Export{}, err
 	}
-	return Export{Resident: r, Address: h.Address(), Bookings: nonNil(bs), Temperatures: nonNil(temps), Orders: nonNil(os),
-		Help: nonNil(hs), Watches: nonNil(ws), Checks: nonNil(checks), Tests: nonNil(tests), Transfers: nonNil(trs), ExportedAt: chinatime.In(s.Now())}, nil
+	ex := Export{Resident: r, Address: h.Address(), Bookings: nonNil(bs), Temperatures: nonNil(temps), Orders: nonNil(os),
+		Help: nonNil(hs), Watches: nonNil(ws), Checks: nonNil(checks), Tests: nonNil(tests), Transfers: nonNil(trs), ExportedAt: chinatime.In(s.Now())}
+	plan, err := s.People.CarePlan(ctx, h.CommunityID, r.ID)
+	switch {
+	case err == nil:
+		ex.CarePlan = &plan
+	case apperr.As(err).Code != care.ErrNotFound.Code:
+		return Export{}, err
+	}
+	today := chinatime.Midnight(s.Now())
+	var days []string
+	for d := -30; d <= 14; d++ {
+		days = append(days, today.AddDate(0, 0, d).Format(time.DateOnly))
+	}
+	if ex.CareChecks, ex.CareTrips, err = s.People.ResidentCare(ctx, h.CommunityID, r.ID, days); err != nil {
+		return Export{}, err
+	}
+	return ex, nil
 }
 
 // transfers are the batches that took a resident or left them behind,
@@ -249,7 +275,8 @@ func (s *Service) Erase(ctx context.Context, p auth.Principal, residentID string
 		return Erasure{}, err
 	}
 	out := Erasure{ResidentID: r.ID, Kept: []string{"the register entry (姓名、住址、手机号): changed by the community's import",
-		"watches and their checks: the epidemic record expires with the emergency's data (checks after 30 days)"}}
+		"watches and their checks: the epidemic record expires with the emergency's data (checks after 30 days)",
+		"the care plan: removed by staff or the person (DELETE /v1/residents/{id}/care-plan); its daily checks and trips expire 30 days after their day"}}
 	now := s.Now()
 	for _, b := range bs {
 		if b.Status == booking.StatusBooked {

@@ -19,6 +19,7 @@ import (
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
+	"github.com/fangxian/fangxian/shared/care"
 	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/notices"
@@ -328,9 +329,20 @@ func TestExportAndErase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.root.Care().SetPlan(ctx, f.staff, f.resident.ResidentID, care.PlanInput{DailyCheck: true,
+		Needs: []care.Need{{Kind: "dialysis", Weekdays: []int{1, 2, 3, 4, 5, 6, 7}, At: "08:00", Place: "兰大一院", NeedsCar: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	tomorrow := time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, 1).Format(time.DateOnly)
+	if _, err := f.root.Care().GiveCar(ctx, f.staff, "c1", care.CarInput{ResidentID: f.resident.ResidentID, Day: tomorrow, Car: care.Car{Driver: "张师傅", Phone: "13800138000"}}); err != nil {
+		t.Fatal(err)
+	}
 	ex, err := f.svc.Export(ctx, f.staff, f.resident.UserID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ex.CarePlan == nil || !ex.CarePlan.DailyCheck || len(ex.CareTrips) != 1 || ex.CareTrips[0].Car == nil || ex.CareTrips[0].Place != "兰大一院" {
+		t.Errorf("export of the care plan: %+v, trips %+v", ex.CarePlan, ex.CareTrips)
 	}
 	if len(ex.Transfers) != 1 || ex.Transfers[0].ID != tr.ID || len(ex.Transfers[0].People) != 1 || len(ex.Transfers[0].LeftBehind) != 0 {
 		t.Errorf("export of the transfer: %+v", ex.Transfers)

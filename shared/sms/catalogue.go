@@ -209,7 +209,7 @@ func check(p Param, v string) (string, error) {
 	case MaskedPhone:
 		ok = len(v) == 11 && onlyRunes(v[:3]+v[7:], "0123456789") && v[3:7] == "****"
 	case PublicPhone:
-		ok = len(v) >= 3 && onlyRunes(v, "0123456789-") && v[0] != '-' && v[len(v)-1] != '-'
+		ok = len(v) >= 3 && onlyRunes(v, "0123456789-") && v[0] != '-' && v[len(v)-1] != '-' && !strings.Contains(v, "--")
 	case Text:
 		ok = plainText(v)
 	default:

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -10,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/fangxian/fangxian/shared/care"
+	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/dispatch"
 )
 
@@ -157,9 +160,23 @@ func (s *Store) AnswerCare(ctx context.Context, cid string, c care.Check) (bool,
 
 // RecordCareCheckHelp records a check's help request where it has none and
 // is still unanswered.
-func (s *Store) RecordCareCheckHelp(ctx context.Context, cid, day, rid, helpID string) (bool, error) {
-	return s.updateIf(ctx, CareCheckKey(cid, day, rid), "SET helpId = :h", "attribute_exists(PK) AND attribute_not_exists(helpId)",
-		nil, map[string]types.AttributeValue{":h": str(helpID)})
+func (s *Store) RecordCareCheckHelp(ctx context.Context, cid, day, rid, claim, helpID string) (bool, error) {
+	return s.updateIf(ctx, CareCheckKey(cid, day, rid), "SET helpId = :h", "helpId = :c",
+		nil, map[string]types.AttributeValue{":h": str(helpID), ":c": str(claim)})
+}
+
+// ClaimCareCheckHelp takes an asked check's help request to raise: where
+// it has none, or a claim older than stale (a run that died raising it).
+func (s *Store) ClaimCareCheckHelp(ctx context.Context, cid, day, rid, claim, stale string) (bool, error) {
+	return s.updateIf(ctx, CareCheckKey(cid, day, rid), "SET helpId = :c",
+		"attribute_exists(PK) AND (attribute_not_exists(helpId) OR (begins_with(helpId, :p) AND helpId < :stale))",
+		nil, map[string]types.AttributeValue{":c": str(claim), ":p": str(care.ClaimPrefix), ":stale": str(stale)})
+}
+
+// ReleaseCareCheckHelp gives back a claim whose request was not raised.
+func (s *Store) ReleaseCareCheckHelp(ctx context.Context, cid, day, rid, claim string) error {
+	_, err := s.updateIf(ctx, CareCheckKey(cid, day, rid), "REMOVE helpId", "helpId = :c", nil, map[string]types.AttributeValue{":c": str(claim)})
+	return err
 }
 
 // updateIf updates an item on a condition; false when it did not hold.
@@ -185,7 +202,7 @@ func (s *Store) CareChecks(ctx context.Context, cid, day string) ([]care.Check, 
 			return err
 		}
 		out = append(out, care.Check{ResidentID: it.ResidentID, Day: it.Day, AskedAt: optionalTime(it.AskedAt), AnsweredAt: optionalTime(it.AnsweredAt),
-			By: it.By, HelpID: it.HelpID})
+			By: it.By, HelpID: unclaimed(it.HelpID)})
 		return nil
 	})
 }
@@ -195,34 +212,68 @@ type careTripItem struct {
 	ResidentID string `dynamodbav:"residentId"`
 	Day        string `dynamodbav:"day"`
 	Need       int    `dynamodbav:"need"`
-	Driver     string `dynamodbav:"driver,omitempty"`
-	Phone      string `dynamodbav:"phone,omitempty"`
-	Plate      string `dynamodbav:"plate,omitempty"`
-	HelpID     string `dynamodbav:"helpId,omitempty"`
+	// What is the need's kind, time and place when the car or request was
+	// given: a plan changed since leaves them with the need they were for.
+	What      string `dynamodbav:"what,omitempty"`
+	Driver    string `dynamodbav:"driver,omitempty"`
+	Phone     string `dynamodbav:"phone,omitempty"`
+	Plate     string `dynamodbav:"plate,omitempty"`
+	HelpID    string `dynamodbav:"helpId,omitempty"`
+	ExpiresAt int64  `dynamodbav:"expiresAt"`
 }
 
-// SetCareCar gives a day's trip its car (its help request, if any, stays
-// recorded).
+// tripExpiry is when a day's trip record goes: 30 days after the day, as
+// the daily checks do.
+func tripExpiry(day string) int64 {
+	d, _ := time.ParseInLocation(time.DateOnly, day, chinatime.Zone)
+	return d.AddDate(0, 0, 30).Unix()
+}
+
+// SetCareCar gives a day's trip its car. A record of the need as it
+// stands keeps its help request; one left by another need (the plan
+// changed) is replaced whole.
 func (s *Store) SetCareCar(ctx context.Context, cid string, t care.Trip) error {
 	k := CareTripKey(cid, t.Day, t.ResidentID, t.Need)
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: k.av(),
-		UpdateExpression:         aws.String("SET #t = :type, residentId = :r, #d = :day, need = :n, driver = :driver, phone = :phone, plate = :plate"),
-		ExpressionAttributeNames: map[string]string{"#t": "type", "#d": "day"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":type": str("careTrip"), ":r": str(t.ResidentID), ":day": str(t.Day), ":n": n64(t.Need),
-			":driver": str(t.Car.Driver), ":phone": str(t.Car.Phone), ":plate": str(t.Car.Plate)}})
+	same, err := s.updateIf(ctx, k, "SET driver = :driver, phone = :phone, plate = :plate, expiresAt = :x", "what = :w",
+		nil, map[string]types.AttributeValue{":w": str(t.What()), ":driver": str(t.Car.Driver), ":phone": str(t.Car.Phone), ":plate": str(t.Car.Plate),
+			":x": n64(int(tripExpiry(t.Day)))})
+	if err != nil || same {
+		return err
+	}
+	av, err := record(careTripItem{keys: keys{PK: k.PK, SK: k.SK, Type: "careTrip"}, ResidentID: t.ResidentID, Day: t.Day, Need: t.Need, What: t.What(),
+		Driver: t.Car.Driver, Phone: t.Car.Phone, Plate: t.Car.Plate, ExpiresAt: tripExpiry(t.Day)})
 	if err != nil {
+		return err
+	}
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: av}); err != nil {
 		return unavailable(err)
 	}
 	return nil
 }
 
-// RecordCareTripHelp records a trip's help request where it has neither a car
-// nor a request.
-func (s *Store) RecordCareTripHelp(ctx context.Context, cid string, t care.Trip) (bool, error) {
+// ClaimCareTripHelp takes a trip with no car to raise its help request:
+// where the need as it stands has neither car nor request (nor a claim
+// younger than stale), or the record is another need's (then cleared).
+func (s *Store) ClaimCareTripHelp(ctx context.Context, cid string, t care.Trip, claim, stale string) (bool, error) {
 	k := CareTripKey(cid, t.Day, t.ResidentID, t.Need)
-	return s.updateIf(ctx, k, "SET #t = :type, residentId = :r, #d = :day, need = :n, helpId = :h", "attribute_not_exists(driver) AND attribute_not_exists(helpId)",
+	return s.updateIf(ctx, k, "SET #t = :type, residentId = :r, #d = :day, need = :n, what = :w, helpId = :c, expiresAt = :x REMOVE driver, phone, plate",
+		"attribute_not_exists(what) OR what <> :w OR (attribute_not_exists(driver) AND (attribute_not_exists(helpId) OR (begins_with(helpId, :p) AND helpId < :stale)))",
 		map[string]string{"#t": "type", "#d": "day"},
-		map[string]types.AttributeValue{":type": str("careTrip"), ":r": str(t.ResidentID), ":day": str(t.Day), ":n": n64(t.Need), ":h": str(t.HelpID)})
+		map[string]types.AttributeValue{":type": str("careTrip"), ":r": str(t.ResidentID), ":day": str(t.Day), ":n": n64(t.Need), ":w": str(t.What()),
+			":c": str(claim), ":p": str(care.ClaimPrefix), ":stale": str(stale), ":x": n64(int(tripExpiry(t.Day)))})
+}
+
+// RecordCareTripHelp records the request a claim raised.
+func (s *Store) RecordCareTripHelp(ctx context.Context, cid string, t care.Trip, claim string) (bool, error) {
+	k := CareTripKey(cid, t.Day, t.ResidentID, t.Need)
+	return s.updateIf(ctx, k, "SET helpId = :h", "helpId = :c", nil, map[string]types.AttributeValue{":h": str(t.HelpID), ":c": str(claim)})
+}
+
+// ReleaseCareTripHelp gives back a claim whose request was not raised.
+func (s *Store) ReleaseCareTripHelp(ctx context.Context, cid string, t care.Trip, claim string) error {
+	k := CareTripKey(cid, t.Day, t.ResidentID, t.Need)
+	_, err := s.updateIf(ctx, k, "REMOVE helpId", "helpId = :c", nil, map[string]types.AttributeValue{":c": str(claim)})
+	return err
 }
 
 // CareTrips reads the cars and help requests given to a day's trips.
@@ -233,7 +284,7 @@ func (s *Store) CareTrips(ctx context.Context, cid, day string) ([]care.Trip, er
 		if err := readRecord(av, &it); err != nil {
 			return err
 		}
-		t := care.Trip{ResidentID: it.ResidentID, Day: it.Day, Need: it.Need, HelpID: it.HelpID}
+		t := care.Trip{ResidentID: it.ResidentID, Day: it.Day, Need: it.Need, HelpID: unclaimed(it.HelpID), Given: it.What}
 		if it.Driver != "" {
 			t.Car = &care.Car{Driver: it.Driver, Phone: it.Phone, Plate: it.Plate}
 		}
@@ -257,6 +308,21 @@ func (s *Store) SaveHospital(ctx context.Context, h care.Hospital) error {
 	return s.putNew(ctx, hospitalItem{keys: keys{PK: k.PK, SK: k.SK, Type: "hospital"}, ID: h.ID, StreetID: h.StreetID, Name: h.Name, Phone: h.Phone, Note: h.Note})
 }
 
+// DeleteHospital removes a street's designated hospital; false when there
+// was none.
+func (s *Store) DeleteHospital(ctx context.Context, sid, id string) (bool, error) {
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: HospitalKey(sid, id).av(),
+		ConditionExpression: aws.String("attribute_exists(PK)")})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return false, nil
+	}
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return true, nil
+}
+
 // Hospitals reads a street's designated hospitals: one Query.
 func (s *Store) Hospitals(ctx context.Context, sid string) ([]care.Hospital, error) {
 	var out []care.Hospital
@@ -268,4 +334,59 @@ func (s *Store) Hospitals(ctx context.Context, sid string) ([]care.Hospital, err
 		out = append(out, care.Hospital{ID: it.ID, StreetID: it.StreetID, Name: it.Name, Phone: it.Phone, Note: it.Note})
 		return nil
 	})
+}
+
+// ResidentCare reads a resident's daily checks and trips (with their cars)
+// of some days, for their data export: the checks by key, the trips one
+// Query a day.
+func (s *Store) ResidentCare(ctx context.Context, cid, rid string, days []string) ([]care.Check, []care.Trip, error) {
+	ks := make([]Key, len(days))
+	for i, d := range days {
+		ks[i] = CareCheckKey(cid, d, rid)
+	}
+	items, err := s.batchGet(ctx, ks)
+	if err != nil {
+		return nil, nil, err
+	}
+	checks := []care.Check{}
+	for _, av := range items {
+		var it careCheckItem
+		if err := readRecord(av, &it); err != nil {
+			return nil, nil, err
+		}
+		checks = append(checks, care.Check{ResidentID: it.ResidentID, Day: it.Day, AskedAt: optionalTime(it.AskedAt),
+			AnsweredAt: optionalTime(it.AnsweredAt), By: it.By, HelpID: unclaimed(it.HelpID)})
+	}
+	slices.SortFunc(checks, func(a, b care.Check) int { return strings.Compare(a.Day, b.Day) })
+	trips := []care.Trip{}
+	for _, d := range days {
+		err := s.queryPrefix(ctx, CommunityKey(cid).PK, CareTripsOf(d)+rid+"#", func(av map[string]types.AttributeValue) error {
+			var it careTripItem
+			if err := readRecord(av, &it); err != nil {
+				return err
+			}
+			t := care.Trip{ResidentID: it.ResidentID, Day: it.Day, Need: it.Need, HelpID: unclaimed(it.HelpID), Given: it.What}
+			if what := strings.SplitN(it.What, "|", 3); len(what) == 3 {
+				t.Kind, t.At, t.Place = what[0], what[1], what[2]
+			}
+			if it.Driver != "" {
+				t.Car = &care.Car{Driver: it.Driver, Phone: it.Phone, Plate: it.Plate}
+			}
+			trips = append(trips, t)
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return checks, trips, nil
+}
+
+// unclaimed is a help id as the domain reads it: a job's claim while it
+// raises the request is none yet.
+func unclaimed(id string) string {
+	if strings.HasPrefix(id, care.ClaimPrefix) {
+		return ""
+	}
+	return id
 }

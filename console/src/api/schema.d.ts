@@ -1804,7 +1804,7 @@ export interface paths {
         put?: never;
         /**
          * Everything held of one resident, for their request (PIPL)
-         * @description The register entry, bookings, temperature reports, orders they placed, help requests for them, the watches (home isolation, health monitoring) they were under with their checks and test results, and the transfers that took them or left them behind (each watch and transfer shows this person only). A POST so that the audit log keeps who handed out whose data. Who: staff, admin.
+         * @description The register entry, bookings, temperature reports, orders they placed, help requests for them, the watches (home isolation, health monitoring) they were under with their checks and test results, and the transfers that took them or left them behind (each watch and transfer shows this person only), their care plan with its daily checks and the cars of its trips. A POST so that the audit log keeps who handed out whose data. Who: staff, admin.
          */
         post: operations["exportResident"];
         delete?: never;
@@ -2556,10 +2556,30 @@ export interface paths {
         put?: never;
         /**
          * Add a designated hospital to the street (its admins)
-         * @description Who: admin.
+         * @description Its 24-hour phone goes into the staff's texts of medical help requests as it is: 3 to 16 digits and dashes, a dash only between two digits. Sent again with the same Idempotency-Key, it is answered as the first time. Who: admin.
          */
         post: operations["addHospital"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/streets/{streetId}/hospitals/{hospitalId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Take a designated hospital off the street's list
+         * @description Plans that named it keep its name as their place; help requests' texts name another of the street's. Who: admin.
+         */
+        delete: operations["removeHospital"];
         options?: never;
         head?: never;
         patch?: never;
@@ -16782,7 +16802,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not Found: CARE_PLAN_NOT_FOUND, NOT_FOUND */
+            /** @description Not Found: CARE_PLAN_NOT_FOUND, NOT_FOUND, RESIDENT_NOT_FOUND */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -16891,7 +16911,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not Found: CARE_PLAN_NOT_FOUND, NOT_FOUND */
+            /** @description Not Found: NOT_FOUND, RESIDENT_NOT_FOUND */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -17007,7 +17027,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not Found: CARE_PLAN_NOT_FOUND, NOT_FOUND */
+            /** @description Not Found: CARE_PLAN_NOT_FOUND, NOT_FOUND, RESIDENT_NOT_FOUND */
             404: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -17071,6 +17091,29 @@ export interface operations {
                     "application/json": {
                         address: string;
                         bookings: components["schemas"]["Booking"][];
+                        /** @description Their daily checks (报平安) of the 30 days before the export. */
+                        careChecks: components["schemas"]["CareCheck"][];
+                        carePlan?: components["schemas"]["CarePlan"];
+                        /** @description The cars and help requests given to their trips, 30 days back and 14 ahead. */
+                        careTrips: {
+                            at?: string;
+                            car?: {
+                                driver: string;
+                                /** @description A mainland mobile number, 11 digits (the server also takes +86, spaces and dashes). */
+                                phone: string;
+                                plate?: string;
+                            };
+                            /** Format: date */
+                            day: string;
+                            door?: string;
+                            helpId?: string;
+                            kind?: string;
+                            name?: string;
+                            need: number;
+                            needsCar?: boolean;
+                            place?: string;
+                            residentId: string;
+                        }[];
                         checks: components["schemas"]["WatchCheck"][];
                         /**
                          * Format: date-time
@@ -21700,7 +21743,10 @@ export interface operations {
     addHospital: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional. The same key and body again answer the first answer (Idempotent-Replayed: true); the key with another body, 422. A key is the caller's own and is kept a day. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 streetId: string;
             };
@@ -21712,7 +21758,7 @@ export interface operations {
                     /** @description At most 32 characters; control, bidi and zero-width characters are refused. */
                     name: string;
                     note?: string;
-                    /** @description A 24-hour phone: digits and dashes. */
+                    /** @description A 24-hour phone: digits, a dash only between two digits. */
                     phone: string;
                 };
             };
@@ -21721,6 +21767,7 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Replayed"];
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -21778,6 +21825,16 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Conflict: IDEMPOTENCY_IN_PROGRESS */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Request Entity Too Large: BODY_TOO_LARGE */
             413: {
                 headers: {
@@ -21790,6 +21847,113 @@ export interface operations {
             };
             /** @description Unsupported Media Type: UNSUPPORTED_MEDIA_TYPE */
             415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unprocessable Entity: IDEMPOTENCY_KEY_REUSED */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal Server Error: INTERNAL */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service Unavailable: AUDIT_UNAVAILABLE, SIGNIN_UNAVAILABLE, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    removeHospital: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                streetId: string;
+                hospitalId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        removed: string;
+                    };
+                };
+            };
+            /** @description Bad Request: VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unauthorized: TOKEN_INVALID, UNAUTHENTICATED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Forbidden: FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not Found: HOSPITAL_NOT_FOUND, NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Method Not Allowed: METHOD_NOT_ALLOWED */
+            405: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
