@@ -418,4 +418,33 @@ async function staffAndLane() {
   await street.click(".community:has-text('酒泉路社区') button");
   await street.waitForSelector(".coverage[data-buildings='2']");
   out.streetOpened = await street.$eval("select[name=community]", (el) => el.selectedOptions[0].textContent);
+  // 日报: the demo community confirms its day; the street's sheet marks the
+  // neighbour unconfirmed; the street names a column its own way; the
+  // workbook downloads.
+  await street.selectOption("select[name=community]", env("COMMUNITY"));
+  await street.click(".el-menu-item:has-text('日报')");
+  await street.waitForSelector(".figures tr[data-figure='residents']");
+  await street.fill("input[name=daily-note]", "已核对");
+  await street.click("button.daily-confirm");
+  out.dailyConfirmed = (await (await street.waitForSelector("text=/日报已确认/")).textContent()).trim();
+  await street.waitForSelector(`.sheet tr[data-row='${env("COMMUNITY")}'] .el-tag--success`);
+  await street.waitForSelector(".sheet tr[data-row] .el-tag--danger:has-text('未确认')");
+  await street.fill(".columns li:first-child input[name=template-title]", "户籍人口");
+  await street.click("button.template-save");
+  out.templateSaved = (await (await street.waitForSelector("text=/日报表头已保存/")).textContent()).trim();
+  await street.waitForSelector(".sheet th:has-text('户籍人口')");
+  const [workbook] = await Promise.all([street.waitForEvent("download"), street.click("button.daily-xlsx")]);
+  out.dailyFile = workbook.suggestedFilename();
+  expect(out.dailyFile.endsWith(".xlsx"), `the street's daily sheet as a workbook, not ${out.dailyFile}`);
+  await street.screenshot({ path: `${shots}/console-daily.png`, fullPage: false });
+  // 街道统一切换: both communities at once; the demo community's drill is
+  // under way, so it says so, and the neighbour starts one; then both end.
+  await street.click(".el-menu-item:has-text('街道')");
+  await street.check("input[name=street-community] >> nth=0");
+  await street.check("input[name=street-community] >> nth=1");
+  await street.click("button.street-on");
+  out.streetDrill = (await (await street.waitForSelector("text=/个社区已开始演练/")).textContent()).trim();
+  await street.waitForSelector("li[data-switched=false]:has-text('已有演练在进行')");
+  await street.click("button.street-off");
+  out.streetDrillEnded = (await (await street.waitForSelector("text=/2 个社区已结束演练/")).textContent()).trim();
 }

@@ -298,8 +298,8 @@ func (r *runner) queues(slots []slot) {
 // switchOff ends the emergency (or the drill, removing its data), so that
 // the next run starts at peace.
 func (r *runner) switchOff(ctx context.Context) error {
-	var end run
-	if err := r.call(ctx, "POST", "/v1/communities/"+community+"/mode", r.staff, map[string]any{"mode": "normal", "drill": r.c.Drill}, &end); err != nil {
+	end, err := r.switchStreet(ctx, "normal")
+	if err != nil {
 		return err
 	}
 	r.count("steps", len(end.Steps))

@@ -60,16 +60,18 @@ var zhWords = map[string]string{
 	"windows missed":     "未按时报告",
 	"doors to visit":     "需上门户数",
 	"night: three people transferred to central quarantine": "夜间：三人转运至集中隔离点",
-	"people transferred":                                "转运人数",
-	"transfer texts":                                    "转运通知短信",
-	"left behind, help requested":                       "留守人员已建求助单",
-	"the care board: a dialysis trip and a daily check": "照护看板：透析出行与每日报平安",
-	"care plans":                                        "照护计划",
-	"daily checks asked":                                "报平安询问",
-	"help requests from the care board":                 "照护转求助",
-	"invariants":                                        "不变量",
-	"switch back":                                       "恢复常态",
-	"costs":                                             "费用",
+	"people transferred":                                       "转运人数",
+	"transfer texts":                                           "转运通知短信",
+	"left behind, help requested":                              "留守人员已建求助单",
+	"the care board: a dialysis trip and a daily check":        "照护看板：透析出行与每日报平安",
+	"the street's daily report: confirmed, rolled up as .xlsx": "街道日报：社区确认，汇总为Excel",
+	"communities not switched":                                 "未切换的社区",
+	"care plans":                                               "照护计划",
+	"daily checks asked":                                       "报平安询问",
+	"help requests from the care board":                        "照护转求助",
+	"invariants":                                               "不变量",
+	"switch back":                                              "恢复常态",
+	"costs":                                                    "费用",
 
 	"SMS 预约 sent":                     "短信预约发送",
 	"app bookings refused":            "小程序预约被拒",
@@ -255,6 +257,9 @@ func (r *Report) Markdown(w io.Writer, lang string) {
 			rm.ShortBefore, rm.Site, rm.Lanes, rm.ShortAfter)
 	}
 	p(s.t("| 留给入户排查的（未采样、无原因） | %d 人 |\n", "| left for the door-to-door check (not sampled, no reason) | %d residents |\n"), r.DoorToDoor)
+	d := r.Daily
+	p(s.t("| 街道统筹 | 一次调用切换 %d 个社区；日报 %d 个社区、%d 列，未确认 %d 个 |\n", "| the street | one call switched %d communities; the daily sheet: %d communities, %d columns, %d unconfirmed |\n"),
+		d.Switched, d.Communities, d.Columns, d.Unconfirmed)
 	p(s.t("| 短信计费条数 | %d |\n\n", "| SMS parts | %d |\n\n"), r.SMSParts)
 
 	if len(r.Field.Sites) > 0 {

@@ -62,6 +62,8 @@ type state struct {
 	// signInFailed counts the people who could not sign in as the day began.
 	signInFailed int
 	signInTried  int
+	// daily0 are the demo community's figures of today before the switch.
+	daily0 map[string]int
 }
 
 type slot struct {
@@ -297,8 +299,14 @@ func (r *runner) stock(ctx context.Context) error {
 
 // switchOn is 07:00: the case is found and the community switches.
 func (r *runner) switchOn(ctx context.Context) error {
+	var err error
+	if r.st.daily0, err = r.daily(ctx); err != nil {
+		return err
+	}
+	// The street moves its communities in one call, each with its own
+	// playbook.
 	r.st.switched = time.Now()
-	if err := r.call(ctx, "POST", "/v1/communities/"+community+"/mode", r.staff, map[string]any{"mode": "emergency", "drill": r.c.Drill}, &r.st.run); err != nil {
+	if r.st.run, err = r.switchStreet(ctx, "emergency"); err != nil {
 		return err
 	}
 	for _, s := range r.st.run.Steps {

@@ -42,6 +42,7 @@ type Report struct {
 	WatchChecks       WatchChecks      `json:"watchChecks"`
 	Transfers         Transfers        `json:"transfers"`
 	Care              Care             `json:"care"`
+	Daily             Daily            `json:"daily"`
 	Invariants        []Invariant      `json:"invariants"`
 	Cost              *Cost            `json:"cost,omitempty"`
 
