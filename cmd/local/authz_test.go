@@ -178,6 +178,12 @@ var allowed = map[string][]string{
 	"postCheckOut":        {volunteerA},
 	"myAssignments":       {volunteerA},
 	"volunteerHours":      {staffA, adminA},
+	"volunteerRecords":    {staffA, adminA},
+	"volunteerPool":       {staffA, adminA},
+	"requestLoan":         {staffA, adminA},
+	"listLoans":           {staffA, adminA},
+	"approveLoan":         {staffA, adminA},
+	"declineLoan":         {staffA, adminA},
 	"getPlaybook":         {staffA, adminA},
 	"putPlaybook":         {staffA, adminA},
 	"getMode":             {staffA, adminA},
@@ -300,6 +306,7 @@ var bodies = map[string]struct{ contentType, body string }{
 	"switchMode":             {"application/json", `{"mode":"emergency","drill":true}`},
 	"switchStreetMode":       {"application/json", `{"communities":["ca"],"mode":"emergency","drill":true}`},
 	"confirmDaily":           {"application/json", `{"day":"TODAY","note":"已核对"}`},
+	"requestLoan":            {"application/json", `{"volunteerId":"v1","from":"WHEN_AT","to":"WHEN_AT"}`},
 	"setReportTemplate":      {"application/json", `{"cutoff":"11:00","columns":[{"title":"发热人数","figure":"fevers"}]}`},
 	"setDrillOptIn":          {"application/json", `{"optIn":true}`},
 }
@@ -442,12 +449,21 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A loan of v1 to a second community of sA, for its approval.
+	if err := st.CreateCommunity(ctx, registry.Community{ID: "ca2", StreetID: "sa", Name: "ca2"}); err != nil {
+		t.Fatal(err)
+	}
+	loan, err := d.root.Volunteers().RequestLoan(ctx, principals[adminA], "ca2", volunteers.LoanInput{VolunteerID: "v1",
+		From: now.AddDate(0, 0, 20).Format(time.RFC3339), To: now.AddDate(0, 0, 21).Format(time.RFC3339)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// A designated hospital of sA, for its removal.
 	hosp, err := d.root.Care().AddHospital(ctx, principals[adminA], "sa", care.HospitalInput{Name: "兰大一院", Phone: "0931-8625200"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := strings.NewReplacer("{hospitalId}", hosp.ID, "{reserveItemId}", stock.ID, "{transferId}", moved.ID, "WHEN_AT", when, "TODAY", time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly), "{watchId}", watched.ID, "{listId}", listed.List.ID, "{taskId}", task, "TASK", task, "{runId}", run.ID, "{stepId}", "s1", "{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
+	ids := strings.NewReplacer("{loanId}", loan.ID, "{hospitalId}", hosp.ID, "{reserveItemId}", stock.ID, "{transferId}", moved.ID, "WHEN_AT", when, "TODAY", time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly), "{watchId}", watched.ID, "{listId}", listed.List.ID, "{taskId}", task, "TASK", task, "{runId}", run.ID, "{stepId}", "s1", "{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
 		"{itemId}", item.ID, "{orderId}", order.ID, "{helpId}", helpReq.ID, "MERCHANT", merchant.ID, "ITEM", item.ID,
 		"{bookingId}", booking.BookingID(round.ID, resident.UserID), "{residentId}", resident.UserID,
 		"{siteId}", booking.SiteOf(slots[0].ID), "{buildingId}", registry.BuildingOf(resident.UserID), "{noticeId}", notice.ID, "SLOT", slots[0].ID, "RESIDENT", resident.UserID,

@@ -76,7 +76,28 @@ func Build(routes []manifest.Route) (*openapi3.T, error) {
 			return nil, fmt.Errorf("apidoc: op %s is described but no route has it", name)
 		}
 	}
+	shareErrors(doc)
 	return doc, nil
+}
+
+// shareErrors moves each error answer into the components once, named by
+// its status and codes, and refers to it from every op that has it: most
+// ops answer 401, 405 or 503 alike, and the document stays one read.
+func shareErrors(doc *openapi3.T) {
+	doc.Components.Responses = openapi3.ResponseBodies{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for status, r := range op.Responses.Map() {
+				if len(status) != 3 || status[0] < '4' || r.Value == nil || r.Value.Description == nil {
+					continue
+				}
+				_, codes, _ := strings.Cut(*r.Value.Description, ": ")
+				name := "E" + status + "." + strings.ReplaceAll(codes, ", ", ".")
+				doc.Components.Responses[name] = &openapi3.ResponseRef{Value: r.Value}
+				op.Responses.Set(status, &openapi3.ResponseRef{Ref: "#/components/responses/" + name, Value: r.Value})
+			}
+		}
+	}
 }
 
 func header(description string) *openapi3.HeaderRef {

@@ -10,6 +10,17 @@ var (
 )
 
 // volunteerComponents are the schemas of volunteering.
+func loanSchema() *openapi3.Schema {
+	return object(props{
+		"id": S(id("")), "volunteerId": S(id("")), "name": S(str(1, 32)),
+		"homeCommunityId": S(describe(id(""), "The volunteer's own community, which approves.")),
+		"communityId":     S(describe(id(""), "The community they are lent to.")),
+		"from":            S(beijingTime()), "to": S(beijingTime()),
+		"status": S(enum("requested", "approved", "declined")), "note": S(str(0, 100)),
+		"requestedBy": S(id("")), "requestedAt": S(beijingTime()), "decidedBy": S(id("")), "decidedAt": S(beijingTime()),
+	}, "id", "volunteerId", "name", "homeCommunityId", "communityId", "from", "to", "status", "requestedBy", "requestedAt")
+}
+
 func volunteerComponents() openapi3.Schemas {
 	window := object(props{
 		"day":  S(describe(integer(1, 7), "1 is Monday, 7 Sunday.")),
@@ -27,6 +38,7 @@ func volunteerComponents() openapi3.Schemas {
 		"drill": S(describe(id(""), "The drill run that called: its SMS went to the drill's outbox.")),
 	}, "activationId", "communityId", "postId", "post", "shiftId", "startsAt", "need", "volunteerId", "name", "role", "status", "askedAt", "deadlineAt", "minutes")
 	return openapi3.Schemas{
+		"Loan": S(loanSchema()),
 		"Volunteer": S(object(props{
 			"id": S(id("")), "communityId": S(id("")), "name": S(str(1, 32)), "phone": S(phone()),
 			"category": S(enum(volunteerCategories...)), "skills": S(array(S(enum(volunteerSkills...)))),
@@ -179,6 +191,39 @@ var volunteerOps = map[string]op{
 				"shifts": S(integer(0, 1e6)), "minutes": S(integer(0, 1e7)), "hours": S(number(0, 1e6))}, "category", "volunteers", "shifts", "minutes", "hours"))),
 			"minutes": S(integer(0, 1e8)), "hours": S(number(0, 1e7)),
 		}, "month", "volunteers", "categories", "minutes", "hours"))}, {status: 200, csv: true}}},
+	"volunteerRecords": {summary: "A month's served shifts as the national volunteer-service record has them (志愿服务记录)",
+		description: "A row a check-out at the community's posts: 姓名, 服务时间, 服务地点, 服务内容, 服务时长, 记录单位 (this community), with the volunteer's home community (a lent volunteer's is another) and category. `?format=csv|xlsx` for filing.",
+		query:       []param{{name: "month", schema: pattern(`^20[0-9]{2}-(0[1-9]|1[0-2])$`, ""), required: true, description: "YYYY-MM, by the check-in's Beijing date."}, formatParam},
+		answers: []answer{{status: 200, schema: S(object(props{
+			"month": S(pattern(`^20[0-9]{2}-(0[1-9]|1[0-2])$`, "")),
+			"records": S(arrayOf(object(props{
+				"volunteerId": S(id("")), "name": S(str(1, 32)), "category": S(enum(volunteerCategories...)),
+				"homeCommunityId": S(id("")), "home": S(describe(str(0, 64), "The volunteer's home community.")),
+				"from": S(beijingTime()), "to": S(beijingTime()), "place": S(str(0, 200)), "content": S(str(0, 100)),
+				"hours": S(number(0, 24)), "recorder": S(describe(str(0, 64), "记录单位: the community whose post it was.")),
+			}, "volunteerId", "name", "category", "homeCommunityId", "home", "from", "to", "place", "content", "hours", "recorder"))),
+		}, "month", "records"))}, {status: 200, csv: true}}},
+	"volunteerPool": {summary: "The street's volunteer pool (志愿服务数据库)",
+		description: "Every approved volunteer of the street's communities, with their home community and where they are lent now. The street's admins and its communities' staff; a phone of another community's volunteer is masked for staff.",
+		answers: ok(S(object(props{"volunteers": S(arrayOf(object(props{
+			"id": S(id("")), "name": S(str(1, 32)), "phone": S(str(11, 11)), "category": S(enum(volunteerCategories...)),
+			"skills": S(array(S(str(1, 32)))), "homeCommunityId": S(id("")), "home": S(str(0, 64)),
+			"lentTo": S(describe(id(""), "The community they are lent to now.")),
+		}, "id", "name", "phone", "category", "skills", "homeCommunityId", "home")))}, "volunteers")))},
+	"requestLoan": {summary: "Ask another community of the street for one of its volunteers (借调)",
+		description: "From a time to a time (up to 30 days): the volunteer's home community's staff approve or decline. Refused for a volunteer with a shift outside this community in that time (VOLUNTEER_ON_SHIFT) or lent elsewhere then (VOLUNTEER_LENT), of another street (NOT_IN_STREET), or not approved. Once approved, this community's posts take them for shifts inside the loan's time, their activations call them and their check-outs count here, with their home community kept.",
+		body:        object(props{"volunteerId": S(id("")), "from": S(anyTime()), "to": S(anyTime()), "note": S(str(0, 100))}, "volunteerId", "from", "to"),
+		answers:     created(ref("Loan")),
+		codes:       map[int][]string{400: {"NOT_IN_STREET"}, 409: {"VOLUNTEER_ON_SHIFT", "VOLUNTEER_LENT", "VOLUNTEER_NOT_APPROVED"}}},
+	"listLoans": {summary: "The community's loans both ways: its volunteers lent out, and those lent to it",
+		answers: ok(S(object(props{"loans": S(array(ref("Loan")))}, "loans")))},
+	"approveLoan": {summary: "Approve a loan of one of the community's volunteers",
+		description: "The staff of the volunteer's home community (the borrower may not). The volunteer must still be free then.",
+		answers:     ok(ref("Loan")),
+		codes:       map[int][]string{404: {"LOAN_NOT_FOUND"}, 409: {"LOAN_DECIDED", "VOLUNTEER_ON_SHIFT", "VOLUNTEER_LENT"}}},
+	"declineLoan": {summary: "Decline a loan of one of the community's volunteers",
+		answers: ok(ref("Loan")),
+		codes:   map[int][]string{404: {"LOAN_NOT_FOUND"}, 409: {"LOAN_DECIDED"}}},
 }
 
 func minutes() *openapi3.Schema { return describe(integer(1, 60), "Default 10.") }

@@ -3,6 +3,7 @@ package daily
 import (
 	"net/http"
 
+	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/httpapi"
 )
@@ -18,7 +19,11 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			return s.Community(r.Context(), auth.Caller(r), cid, r.URL.Query().Get("day"))
+			day, err := dayOf(r)
+			if err != nil {
+				return nil, err
+			}
+			return s.Community(r.Context(), auth.Caller(r), cid, day)
 		}),
 		"confirmDaily": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *ConfirmInput) (any, error) {
 			cid, err := httpapi.PathID(r, "communityId")
@@ -50,7 +55,11 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			rep, err := s.Street(r.Context(), auth.Caller(r), sid, r.URL.Query().Get("day"))
+			day, err := dayOf(r)
+			if err != nil {
+				return nil, err
+			}
+			rep, err := s.Street(r.Context(), auth.Caller(r), sid, day)
 			if err != nil || !file {
 				return rep, err
 			}
@@ -66,4 +75,13 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return httpapi.Workbook{Filename: name + ".xlsx", Sheet: rep.Day, Header: header, Rows: rows, Numeric: numeric}, nil
 		}),
 	}
+}
+
+// dayOf is the query's day: absent is today, present it must be a day.
+func dayOf(r *http.Request) (string, error) {
+	q := r.URL.Query()
+	if q.Has("day") && q.Get("day") == "" {
+		return "", apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "a day (YYYY-MM-DD) of the last 400, not after today"})
+	}
+	return q.Get("day"), nil
 }

@@ -465,6 +465,12 @@ var Functions = []Function{
 			{Method: "GET", Path: "/v1/me/assignments", Op: "myAssignments", Access: Only(RoleVolunteer)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/duty", Op: "dutyBoard", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/volunteer-hours", Op: "volunteerHours", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/volunteer-records", Op: "volunteerRecords", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/streets/{streetId}/volunteers", Op: "volunteerPool", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/volunteer-loans", Op: "requestLoan", Idempotent: true, Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/volunteer-loans", Op: "listLoans", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/volunteer-loans/{loanId}/approve", Op: "approveLoan", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/volunteer-loans/{loanId}/decline", Op: "declineLoan", Access: Only(RoleStaff, RoleAdmin)},
 		},
 	},
 	{

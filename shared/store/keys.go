@@ -547,6 +547,20 @@ func WatchTestKey(communityID, watchID string, testDay int, residentID string) K
 // WatchTestsOf is the sort key prefix of a watch's test results.
 func WatchTestsOf(watchID string) string { return "WTEST#" + watchID + "#" }
 
+// LoanKey is a volunteer lent from their home community to another of
+// the street for a time.
+func LoanKey(id string) Key { return Key{"LOAN#" + id, "LOAN"} }
+
+// LoansToIndex is GSI1 on loans: the loans to a community, by start.
+func LoansToIndex(communityID string, from time.Time, id string) Key {
+	return Key{"LOANS#" + communityID, formatTime(from) + "#" + id}
+}
+
+// LoansFromIndex is GSI2 on loans: a community's volunteers lent out.
+func LoansFromIndex(homeCommunityID string, from time.Time, id string) Key {
+	return Key{"LOANSHOME#" + homeCommunityID, formatTime(from) + "#" + id}
+}
+
 // ReportTemplateKey is a street's daily sheet: its columns and cut-off.
 func ReportTemplateKey(streetID string) Key { return Key{"STREET#" + streetID, "REPORTTEMPLATE"} }
 

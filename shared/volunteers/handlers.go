@@ -119,6 +119,57 @@ func (s *Service) Handlers() httpapi.Handlers {
 			}
 			return httpapi.CSV{Filename: "volunteer-hours-" + m.Month + ".csv", Header: []string{"月份", "志愿者", "类别", "人数", "班次", "时长(小时)"}, Rows: rows}, nil
 		}),
+		"volunteerRecords": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
+			if err != nil {
+				return nil, err
+			}
+			file, err := httpapi.WantsCSV(r)
+			if err != nil {
+				return nil, err
+			}
+			month := r.URL.Query().Get("month")
+			recs, err := s.Records(r.Context(), auth.Caller(r), cid, month)
+			if err != nil || !file {
+				return map[string]any{"month": month, "records": recs}, err
+			}
+			var rows [][]string
+			for _, x := range recs {
+				rows = append(rows, []string{x.Name, x.From.Format("2006-01-02 15:04") + "至" + x.To.Format("15:04"), x.Place, x.Content,
+					strconv.FormatFloat(x.Hours, 'f', 1, 64), x.Recorder, x.Home, CategoryNames[x.Category]})
+			}
+			return httpapi.CSV{Filename: "志愿服务记录-" + month + ".csv",
+				Header: []string{"姓名", "服务时间", "服务地点", "服务内容", "服务时长(小时)", "记录单位", "归属社区", "志愿者类别"}, Rows: rows}, nil
+		}),
+		"volunteerPool": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			sid, err := httpapi.PathID(r, "streetId")
+			if err != nil {
+				return nil, err
+			}
+			pool, err := s.Pool(r.Context(), auth.Caller(r), sid)
+			return map[string]any{"volunteers": pool}, err
+		}),
+		"requestLoan": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *LoanInput) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
+			if err != nil {
+				return nil, err
+			}
+			return s.RequestLoan(r.Context(), auth.Caller(r), cid, *in)
+		}),
+		"listLoans": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
+			if err != nil {
+				return nil, err
+			}
+			loans, err := s.LoansOf(r.Context(), auth.Caller(r), cid)
+			return map[string]any{"loans": loans}, err
+		}),
+		"approveLoan": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			return s.DecideLoan(r.Context(), auth.Caller(r), r.PathValue("loanId"), true)
+		}),
+		"declineLoan": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			return s.DecideLoan(r.Context(), auth.Caller(r), r.PathValue("loanId"), false)
+		}),
 	}
 }
 

@@ -258,11 +258,22 @@ func (s *Service) Assign(ctx context.Context, p auth.Principal, postID string, i
 		return Assignment{}, apperr.Validation.WithFields(fields...)
 	}
 	v, err := s.Store.Volunteer(ctx, in.VolunteerID)
-	if err != nil || v.CommunityID != post.CommunityID {
-		if err == nil || apperr.As(err).Code == ErrVolunteerNotFound.Code {
-			return Assignment{}, apperr.Validation.WithFields(apperr.FieldError{Field: "volunteerId", Reason: "no such volunteer in this community"})
-		}
+	if apperr.As(err).Code == ErrVolunteerNotFound.Code {
+		return Assignment{}, apperr.Validation.WithFields(apperr.FieldError{Field: "volunteerId", Reason: "no such volunteer in this community"})
+	}
+	if err != nil {
 		return Assignment{}, err
+	}
+	if v.CommunityID != post.CommunityID {
+		// Another community's volunteer serves here only on a loan its
+		// home community approved for the shift's whole time.
+		lent, err := s.lentFor(ctx, v, post.CommunityID, sh)
+		if err != nil {
+			return Assignment{}, err
+		}
+		if !lent {
+			return Assignment{}, apperr.Validation.WithFields(apperr.FieldError{Field: "volunteerId", Reason: "no such volunteer in this community, nor one lent to it for the shift"})
+		}
 	}
 	if v.Status != StatusApproved {
 		return Assignment{}, ErrNotApproved
@@ -356,6 +367,21 @@ func (s *Service) Suggest(ctx context.Context, p auth.Principal, postID, shiftID
 	vols, err := s.Store.Volunteers(ctx, post.CommunityID)
 	if err != nil {
 		return nil, err
+	}
+	// Those lent to the community for the shift's time are suggested too.
+	loans, err := s.Loans.LoansTo(ctx, post.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range loans {
+		if !l.covers(post.CommunityID, sh.StartsAt, sh.EndsAt) {
+			continue
+		}
+		v, err := s.Store.Volunteer(ctx, l.VolunteerID)
+		if err != nil {
+			return nil, err
+		}
+		vols = append(vols, v)
 	}
 	on, err := s.Store.Assignments(ctx, post.ID)
 	if err != nil {

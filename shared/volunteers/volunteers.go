@@ -175,6 +175,7 @@ type Directory interface {
 	StaffPhones(ctx context.Context, communityID string) ([]string, error)
 	// HasBuilding says whether a building is the community's.
 	HasBuilding(ctx context.Context, communityID, buildingID string) (bool, error)
+	StreetCommunities(ctx context.Context, streetID string) ([]registry.Community, error)
 }
 
 // Phones proves a phone by its SMS code.
@@ -193,6 +194,8 @@ type Limiter interface {
 // Service runs volunteering.
 type Service struct {
 	Store     Store
+	// Loans keeps the street's loans of volunteers between communities.
+	Loans     LoanStore
 	Accounts  Accounts
 	Directory Directory
 	// Sites says whether a sampling site is of a community (a post at it).

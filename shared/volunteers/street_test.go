@@ -1,0 +1,139 @@
+package volunteers_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/manifest"
+	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/volunteers"
+)
+
+// TestAVolunteerLentForTheRush: c2 asks for a volunteer of c1 for the
+// afternoon; c2 cannot approve its own request, c1's staff do; c2 puts
+// them on a shift inside the loan (not one outside it), they check in
+// and out at c2's post, and c2's service record has them with c1 as
+// home. A loan while they are on a shift at home, a loan overlapping an
+// approved one, a volunteer of another street: refused. The pool shows
+// every community's volunteers, another community's phones masked.
+func TestAVolunteerLentForTheRush(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, c := range []registry.Community{{ID: "c2", StreetID: "s1", Name: "二社区"}, {ID: "c3", StreetID: "s1", Name: "三社区"}} {
+		if err := f.st.CreateCommunity(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dynamolocal.SeedCommunity(t, f.st, "s9", "c9", "13900000099")
+	staff2 := auth.Principal{UserID: "u-2", Role: manifest.RoleStaff, CommunityID: "c2"}.Normalized()
+	staff3 := auth.Principal{UserID: "u-3", Role: manifest.RoleStaff, CommunityID: "c3"}.Normalized()
+	staff9 := auth.Principal{UserID: "u-9", Role: manifest.RoleStaff, CommunityID: "c9"}.Normalized()
+	v, vp := f.approved(t, "13600000001", "王志愿")
+	now := f.clock.Now()
+	at := func(d time.Duration) string { return now.Add(d).Format(time.RFC3339) }
+
+	// At home, v has a shift in two days' time.
+	home, err := f.svc.CreatePost(ctx, f.staff, "c1", volunteers.PostInput{Kind: "checkpoint", Name: "本社区卡口", Place: "东门",
+		Shifts: []volunteers.ShiftInput{{StartsAt: now.Add(48 * time.Hour), EndsAt: now.Add(50 * time.Hour), Need: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.assign(t, home, v.ID, "A", false)
+	for _, c := range []struct {
+		name string
+		p    auth.Principal
+		cid  string
+		in   volunteers.LoanInput
+		code string
+	}{
+		{"over a shift at home", staff2, "c2", volunteers.LoanInput{VolunteerID: v.ID, From: at(47 * time.Hour), To: at(49 * time.Hour)}, "VOLUNTEER_ON_SHIFT"},
+		{"from another street", staff9, "c9", volunteers.LoanInput{VolunteerID: v.ID, From: at(0), To: at(4 * time.Hour)}, "NOT_IN_STREET"},
+		{"their own community's", f.staff, "c1", volunteers.LoanInput{VolunteerID: v.ID, From: at(0), To: at(4 * time.Hour)}, "VALIDATION_FAILED"},
+		{"ending before it starts", staff2, "c2", volunteers.LoanInput{VolunteerID: v.ID, From: at(4 * time.Hour), To: at(0)}, "VALIDATION_FAILED"},
+		{"for 40 days", staff2, "c2", volunteers.LoanInput{VolunteerID: v.ID, From: at(0), To: at(40 * 24 * time.Hour)}, "VALIDATION_FAILED"},
+		{"for nobody", staff2, "c2", volunteers.LoanInput{VolunteerID: "vnobody00000", From: at(0), To: at(4 * time.Hour)}, "VALIDATION_FAILED"},
+	} {
+		if _, err := f.svc.RequestLoan(ctx, c.p, c.cid, c.in); code(err) != c.code {
+			t.Errorf("a loan %s: %v, want %s", c.name, err, c.code)
+		}
+	}
+	loan, err := f.svc.RequestLoan(ctx, staff2, "c2", volunteers.LoanInput{VolunteerID: v.ID, From: at(-30 * time.Minute), To: at(6 * time.Hour), Note: "采样高峰"})
+	if err != nil || loan.Status != volunteers.LoanRequested || loan.HomeCommunityID != "c1" {
+		t.Fatalf("the loan: %+v %v", loan, err)
+	}
+	rival, err := f.svc.RequestLoan(ctx, staff3, "c3", volunteers.LoanInput{VolunteerID: v.ID, From: at(2 * time.Hour), To: at(8 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.DecideLoan(ctx, staff2, loan.ID, true); code(err) != "FORBIDDEN" {
+		t.Errorf("the borrower approved its own request: %v", err)
+	}
+	if loan, err = f.svc.DecideLoan(ctx, f.staff, loan.ID, true); err != nil || loan.Status != volunteers.LoanApproved {
+		t.Fatalf("approval: %+v %v", loan, err)
+	}
+	if _, err := f.svc.DecideLoan(ctx, f.staff, loan.ID, false); code(err) != "LOAN_DECIDED" {
+		t.Errorf("decided twice: %v", err)
+	}
+	if _, err := f.svc.DecideLoan(ctx, f.staff, rival.ID, true); code(err) != "VOLUNTEER_LENT" {
+		t.Errorf("an overlapping loan approved: %v", err)
+	}
+
+	// c2's post: a shift inside the loan takes v, one after it does not.
+	post, err := f.svc.CreatePost(ctx, staff2, "c2", volunteers.PostInput{Kind: "queue_marshal", Name: "排队引导", Place: "西门采样点",
+		Shifts: []volunteers.ShiftInput{{StartsAt: now.Add(-5 * time.Minute), EndsAt: now.Add(3 * time.Hour), Need: 1},
+			{StartsAt: now.Add(7 * time.Hour), EndsAt: now.Add(9 * time.Hour), Need: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Assign(ctx, staff2, post.ID, volunteers.AssignInput{VolunteerID: v.ID, ShiftID: "s2", Role: "A"}); code(err) != "VALIDATION_FAILED" {
+		t.Errorf("a shift after the loan: %v", err)
+	}
+	if _, err := f.svc.Assign(ctx, staff3, post.ID, volunteers.AssignInput{VolunteerID: v.ID, ShiftID: "s1", Role: "A"}); code(err) != "FORBIDDEN" {
+		t.Errorf("another community assigned on c2's post: %v", err)
+	}
+	sugg, err := f.svc.Suggest(ctx, staff2, post.ID, "s1")
+	if err != nil || len(sugg) != 1 || sugg[0].VolunteerID != v.ID {
+		t.Errorf("suggestions for c2's shift: %+v %v", sugg, err)
+	}
+	if _, err := f.svc.Assign(ctx, staff2, post.ID, volunteers.AssignInput{VolunteerID: v.ID, ShiftID: "s1", Role: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	qr, err := f.svc.Code(ctx, staff2, post.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.CheckIn(ctx, vp, post.ID, qr.Token); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(2 * time.Hour)
+	qr, _ = f.svc.Code(ctx, staff2, post.ID)
+	if _, err := f.svc.CheckOut(ctx, vp, post.ID, qr.Token); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := f.svc.Records(ctx, staff2, "c2", now.Format("2006-01"))
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("c2's records: %+v %v", recs, err)
+	}
+	if r := recs[0]; r.Name != "王志愿" || r.Home != "c1" || r.Recorder != "二社区" || !strings.Contains(r.Place, "西门采样点") || r.Hours < 1.9 || !strings.Contains(r.Content, "排队引导") {
+		t.Errorf("the record: %+v", r)
+	}
+
+	pool, err := f.svc.Pool(ctx, staff2, "s1")
+	if err != nil || len(pool) != 1 || pool[0].HomeCommunityID != "c1" || pool[0].Phone != "136****0001" || pool[0].LentTo != "c2" {
+		t.Errorf("the pool as c2 sees it: %+v %v", pool, err)
+	}
+	if pool, _ := f.svc.Pool(ctx, f.staff, "s1"); len(pool) != 1 || pool[0].Phone != "13600000001" {
+		t.Errorf("the pool as c1 sees it: %+v", pool)
+	}
+	if _, err := f.svc.Pool(ctx, staff9, "s1"); code(err) != "FORBIDDEN" {
+		t.Errorf("another street's pool: %v", err)
+	}
+	loans, err := f.svc.LoansOf(ctx, f.staff, "c1")
+	if err != nil || len(loans) != 2 {
+		t.Errorf("c1's loans: %+v %v", loans, err)
+	}
+}
