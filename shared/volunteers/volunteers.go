@@ -193,7 +193,7 @@ type Limiter interface {
 
 // Service runs volunteering.
 type Service struct {
-	Store     Store
+	Store Store
 	// Loans keeps the street's loans of volunteers between communities.
 	Loans     LoanStore
 	Accounts  Accounts
