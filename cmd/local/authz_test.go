@@ -184,6 +184,13 @@ var allowed = map[string][]string{
 	"listLoans":           {staffA, adminA},
 	"approveLoan":         {staffA, adminA},
 	"declineLoan":         {staffA, adminA},
+	"createTraining":      {staffA, adminA},
+	"listTrainings":       {staffA, adminA},
+	"recordAttendance":    {staffA, adminA},
+	"getTrainingRules":    {staffA, adminA},
+	"setTrainingRules":    {adminA},
+	"volunteerRecord":     {staffA, adminA},
+	"volunteerRanking":    {adminA},
 	"getPlaybook":         {staffA, adminA},
 	"putPlaybook":         {staffA, adminA},
 	"getMode":             {staffA, adminA},
@@ -307,6 +314,9 @@ var bodies = map[string]struct{ contentType, body string }{
 	"switchStreetMode":       {"application/json", `{"communities":["ca"],"mode":"emergency","drill":true}`},
 	"confirmDaily":           {"application/json", `{"day":"TODAY","note":"已核对"}`},
 	"requestLoan":            {"application/json", `{"volunteerId":"v1","from":"WHEN_AT","to":"WHEN_AT"}`},
+	"createTraining":         {"application/json", `{"title":"卡口登记规程","day":"TODAY","postKinds":["checkpoint"],"trainer":"街道应急办"}`},
+	"recordAttendance":       {"application/json", `{"volunteerIds":["v1"]}`},
+	"setTrainingRules":       {"application/json", `{"required":["checkpoint"]}`},
 	"setReportTemplate":      {"application/json", `{"cutoff":"11:00","columns":[{"title":"发热人数","figure":"fevers"}]}`},
 	"setDrillOptIn":          {"application/json", `{"optIn":true}`},
 }
@@ -458,12 +468,18 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A training of sA, for its attendance.
+	training, err := d.root.Volunteers().CreateTraining(ctx, principals[adminA], "sa", volunteers.TrainingInput{Title: "卡口登记规程",
+		Day: now.Format(time.DateOnly), PostKinds: []string{"checkpoint"}, Trainer: "街道"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// A designated hospital of sA, for its removal.
 	hosp, err := d.root.Care().AddHospital(ctx, principals[adminA], "sa", care.HospitalInput{Name: "兰大一院", Phone: "0931-8625200"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := strings.NewReplacer("{loanId}", loan.ID, "{hospitalId}", hosp.ID, "{reserveItemId}", stock.ID, "{transferId}", moved.ID, "WHEN_AT", when, "TODAY", time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly), "{watchId}", watched.ID, "{listId}", listed.List.ID, "{taskId}", task, "TASK", task, "{runId}", run.ID, "{stepId}", "s1", "{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
+	ids := strings.NewReplacer("{trainingId}", training.ID, "{loanId}", loan.ID, "{hospitalId}", hosp.ID, "{reserveItemId}", stock.ID, "{transferId}", moved.ID, "WHEN_AT", when, "TODAY", time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly), "{watchId}", watched.ID, "{listId}", listed.List.ID, "{taskId}", task, "TASK", task, "{runId}", run.ID, "{stepId}", "s1", "{communityId}", "ca", "{volunteerId}", "v1", "{postId}", post.ID, "{activationId}", activation.ID, "{streetId}", "sa", "{roundId}", round.ID,
 		"{itemId}", item.ID, "{orderId}", order.ID, "{helpId}", helpReq.ID, "MERCHANT", merchant.ID, "ITEM", item.ID,
 		"{bookingId}", booking.BookingID(round.ID, resident.UserID), "{residentId}", resident.UserID,
 		"{siteId}", booking.SiteOf(slots[0].ID), "{buildingId}", registry.BuildingOf(resident.UserID), "{noticeId}", notice.ID, "SLOT", slots[0].ID, "RESIDENT", resident.UserID,

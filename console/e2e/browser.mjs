@@ -447,4 +447,22 @@ async function staffAndLane() {
   await street.waitForSelector("li[data-switched=false]:has-text('已有演练在进行')");
   await street.click("button.street-off");
   out.streetDrillEnded = (await (await street.waitForSelector("text=/2 个社区已结束演练/")).textContent()).trim();
+  // 志愿者库: the demo community asks for the neighbour's volunteer; the
+  // neighbour approves; a training is recorded with who attended.
+  await street.selectOption("select[name=community]", env("COMMUNITY"));
+  await street.click(".el-menu-item:has-text('志愿者库')");
+  const lender = "tr[data-pool]:has-text('陈晓东')";
+  await street.click(`${lender} button.loan-ask`);
+  out.loanAsked = (await (await street.waitForSelector("text=/申请借调 陈晓东，待对方审批/")).textContent()).trim();
+  await street.selectOption("select[name=community]", "community-jiuquan");
+  await street.click(".el-menu-item:has-text('志愿者库')");
+  await street.click("tr[data-loan=requested] button.loan-approve");
+  out.loanApproved = (await (await street.waitForSelector("text=/陈晓东 的借调已同意/")).textContent()).trim();
+  await street.fill("input[name=training-title]", "卡口登记规程");
+  await street.fill("input[name=training-trainer]", "街道应急办");
+  await street.click("button.training-add");
+  await street.waitForSelector("li[data-training='卡口登记规程']");
+  await street.check(`${lender} input[name=pool-pick]`);
+  await street.click("li[data-training='卡口登记规程'] button.training-attend");
+  out.trainingAttended = (await (await street.waitForSelector("text=/卡口登记规程：已参训 1 人/")).textContent()).trim();
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/fangxian/fangxian/shared/reserve"
 	"github.com/fangxian/fangxian/shared/sms"
 	"github.com/fangxian/fangxian/shared/store"
+	"github.com/fangxian/fangxian/shared/volunteers"
 )
 
 // The demo's fixed ids and sign-in phones.
@@ -143,6 +144,9 @@ func Seed(ctx context.Context, r *app.Root, now time.Time) (registry.ImportRepor
 	if _, err := r.Importer().Import(ctx, NeighbourID, []byte(NeighbourCSV)); err != nil {
 		return registry.ImportReport{}, nil, err
 	}
+	if err := seedNeighbour(ctx, r, now); err != nil {
+		return registry.ImportReport{}, nil, err
+	}
 	data, samples := CSV(now.Year())
 	report, err := r.Importer().Import(ctx, CommunityID, data)
 	if err != nil {
@@ -152,6 +156,42 @@ func Seed(ctx context.Context, r *app.Root, now time.Time) (registry.ImportRepor
 		return report, samples, err
 	}
 	return report, samples, seedPlaybook(ctx, r, now)
+}
+
+// NeighbourStaffPhone is the neighbouring community's staff member, and
+// NeighbourVolunteerPhones its volunteers: the street's pool lends them
+// to the demo community for a rush.
+const NeighbourStaffPhone = "13900000002"
+
+// NeighbourVolunteerPhones are the neighbour's approved volunteers.
+var NeighbourVolunteerPhones = []string{"13500000201", "13500000202"}
+
+var neighbourVolunteerNames = []string{"陈晓东", "刘芳"}
+
+// seedNeighbour gives the neighbouring community its staff member and two
+// volunteers, once.
+func seedNeighbour(ctx context.Context, r *app.Root, now time.Time) error {
+	st := r.Store
+	err := st.CreateStaff(ctx, registry.Staff{ID: "u-jiuquan-staff", Name: "酒泉路社区工作人员", Phone: NeighbourStaffPhone, CommunityID: NeighbourID, CreatedAt: now}, manifest.RoleStaff, nil)
+	if err != nil && !errors.Is(err, registry.ErrPhoneTaken) {
+		return err
+	}
+	have, err := st.Volunteers(ctx, NeighbourID)
+	if err != nil || len(have) > 0 {
+		return err
+	}
+	staff := auth.Principal{UserID: "u-jiuquan-staff", Role: manifest.RoleStaff, CommunityID: NeighbourID}.Normalized()
+	for i, ph := range NeighbourVolunteerPhones {
+		v := volunteers.Volunteer{ID: registry.NewID("v"), CommunityID: NeighbourID, Name: neighbourVolunteerNames[i], Phone: ph,
+			Category: "party_member", Skills: []string{"registration"}, Availability: []volunteers.Window{}, Status: volunteers.StatusPending, CreatedAt: now}
+		if err := st.CreateVolunteer(ctx, v); err != nil {
+			return err
+		}
+		if _, err := r.Volunteers().Decide(ctx, staff, v.ID, volunteers.StatusApproved); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // seedReserve stocks the demo community's reserve as a committee would in

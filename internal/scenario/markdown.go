@@ -66,12 +66,13 @@ var zhWords = map[string]string{
 	"the care board: a dialysis trip and a daily check":        "照护看板：透析出行与每日报平安",
 	"the street's daily report: confirmed, rolled up as .xlsx": "街道日报：社区确认，汇总为Excel",
 	"communities not switched":                                 "未切换的社区",
-	"care plans":                                               "照护计划",
-	"daily checks asked":                                       "报平安询问",
-	"help requests from the care board":                        "照护转求助",
-	"invariants":                                               "不变量",
-	"switch back":                                              "恢复常态",
-	"costs":                                                    "费用",
+	"the neighbour lends two volunteers for the rush":          "邻社区借调两名志愿者支援高峰",
+	"care plans":                        "照护计划",
+	"daily checks asked":                "报平安询问",
+	"help requests from the care board": "照护转求助",
+	"invariants":                        "不变量",
+	"switch back":                       "恢复常态",
+	"costs":                             "费用",
 
 	"SMS 预约 sent":                     "短信预约发送",
 	"app bookings refused":            "小程序预约被拒",
@@ -258,8 +259,8 @@ func (r *Report) Markdown(w io.Writer, lang string) {
 	}
 	p(s.t("| 留给入户排查的（未采样、无原因） | %d 人 |\n", "| left for the door-to-door check (not sampled, no reason) | %d residents |\n"), r.DoorToDoor)
 	d := r.Daily
-	p(s.t("| 街道统筹 | 一次调用切换 %d 个社区；日报 %d 个社区、%d 列，未确认 %d 个 |\n", "| the street | one call switched %d communities; the daily sheet: %d communities, %d columns, %d unconfirmed |\n"),
-		d.Switched, d.Communities, d.Columns, d.Unconfirmed)
+	p(s.t("| 街道统筹 | 一次调用切换 %d 个社区；邻社区借调志愿者 %d 人、到岗 %d 人；日报 %d 个社区、%d 列，未确认 %d 个 |\n", "| the street | one call switched %d communities; %d volunteers lent by the neighbour, %d served; the daily sheet: %d communities, %d columns, %d unconfirmed |\n"),
+		d.Switched, r.Loans.Lent, r.Loans.Served, d.Communities, d.Columns, d.Unconfirmed)
 	p(s.t("| 短信计费条数 | %d |\n\n", "| SMS parts | %d |\n\n"), r.SMSParts)
 
 	if len(r.Field.Sites) > 0 {

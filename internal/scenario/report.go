@@ -43,6 +43,7 @@ type Report struct {
 	Transfers         Transfers        `json:"transfers"`
 	Care              Care             `json:"care"`
 	Daily             Daily            `json:"daily"`
+	Loans             Loans            `json:"loans"`
 	Invariants        []Invariant      `json:"invariants"`
 	Cost              *Cost            `json:"cost,omitempty"`
 

@@ -116,6 +116,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		{"booking opens", r.book},
 		{"residents sampled", r.sample},
 		{"volunteers answer", r.volunteers},
+		{"the neighbour lends two volunteers for the rush", r.loans},
 		{"supplies ordered and delivered", r.supplies},
 		{"childbirth help request", r.help},
 		{"temperatures reported", r.temperatures},

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -181,5 +183,135 @@ func (r *runner) streetDaily(ctx context.Context) error {
 	r.rep.hold("the daily report counts what the day did", "日报的数字与当天实际一致", off == 0,
 		fmt.Sprintf("report vs scenario: %v", r.rep.Daily.Figures), fmt.Sprintf("日报 与 实际：%v", r.rep.Daily.Figures))
 	r.rep.Daily.Seconds = time.Since(started).Seconds()
+	return nil
+}
+
+// Loans is the neighbour's two volunteers lent for the rush.
+type Loans struct {
+	Lent    int     `json:"lent"`
+	Served  int     `json:"served"`
+	Records int     `json:"records"`
+	Seconds float64 `json:"seconds"`
+	Skipped bool    `json:"skipped"`
+}
+
+// loans plays the rush's help from next door: the demo community asks the
+// street's pool for the neighbour's two volunteers for the day's rush, the
+// neighbour's staff approve, the demo's staff put them on a post, they
+// check in and out there, and the demo's service record has them with
+// their own community as home.
+func (r *runner) loans(ctx context.Context) error {
+	if r.c.Remote {
+		r.rep.Loans.Skipped = true // a deployed stack's neighbour is not the demo's
+		return nil
+	}
+	started := time.Now()
+	neighbour, err := r.api.SignIn(ctx, demo.NeighbourStaffPhone)
+	if err != nil {
+		return fmt.Errorf("the neighbour's staff sign-in: %w", err)
+	}
+	var pool struct {
+		Volunteers []struct {
+			ID              string `json:"id"`
+			Phone           string `json:"phone"`
+			HomeCommunityID string `json:"homeCommunityId"`
+		} `json:"volunteers"`
+	}
+	if err := r.call(ctx, "GET", "/v1/streets/"+demo.StreetID+"/volunteers", r.staff, nil, &pool); err != nil {
+		return err
+	}
+	now := time.Now()
+	type shift struct {
+		ID     string    `json:"id"`
+		EndsAt time.Time `json:"endsAt"`
+	}
+	var post struct {
+		ID     string  `json:"id"`
+		Name   string  `json:"name"`
+		Shifts []shift `json:"shifts"`
+	}
+	// A short shift under way, after any an earlier day's run left on the
+	// same stack: a volunteer serves one shift at a time.
+	var posts struct {
+		Posts []struct {
+			Name   string  `json:"name"`
+			Shifts []shift `json:"shifts"`
+		} `json:"posts"`
+	}
+	if err := r.call(ctx, "GET", "/v1/communities/"+community+"/posts", r.staff, nil, &posts); err != nil {
+		return err
+	}
+	start := now.Add(-5 * time.Minute).Truncate(time.Minute)
+	for _, p := range posts.Posts {
+		for _, sh := range p.Shifts {
+			if p.Name == "高峰引导（借调）" && !sh.EndsAt.Before(start) {
+				start = sh.EndsAt.Add(time.Minute)
+			}
+		}
+	}
+	if err := r.call(ctx, "POST", "/v1/communities/"+community+"/posts", r.staff, map[string]any{"kind": "queue_marshal", "name": "高峰引导（借调）", "place": "东门采样点",
+		"shifts": []map[string]any{{"startsAt": start.Format(time.RFC3339), "endsAt": start.Add(10 * time.Minute).Format(time.RFC3339), "need": 2}}}, &post); err != nil {
+		return err
+	}
+	var lent []string
+	for _, v := range pool.Volunteers {
+		if v.HomeCommunityID != demo.NeighbourID || len(lent) == 2 {
+			continue
+		}
+		var loan struct {
+			ID string `json:"id"`
+		}
+		body := map[string]string{"volunteerId": v.ID, "from": now.Add(-30 * time.Minute).Format(time.RFC3339), "to": now.Add(3 * time.Hour).Format(time.RFC3339), "note": "采样高峰"}
+		if err := r.call(ctx, "POST", "/v1/communities/"+community+"/volunteer-loans", r.staff, body, &loan); err != nil {
+			return err
+		}
+		if err := r.call(ctx, "POST", "/v1/volunteer-loans/"+loan.ID+"/approve", neighbour.Token, nil, nil); err != nil {
+			return err
+		}
+		if err := r.call(ctx, "POST", "/v1/posts/"+post.ID+"/assignments", r.staff, map[string]any{"volunteerId": v.ID, "shiftId": post.Shifts[0].ID, "role": "A"}, nil); err != nil {
+			return err
+		}
+		lent = append(lent, v.ID)
+	}
+	r.rep.Loans.Lent = len(lent)
+	for _, ph := range demo.NeighbourVolunteerPhones {
+		s, err := r.api.SignIn(ctx, ph)
+		if err != nil {
+			return fmt.Errorf("a lent volunteer's sign-in: %w", err)
+		}
+		for _, way := range []string{"checkins", "checkouts"} {
+			var qr struct {
+				Token string `json:"token"`
+			}
+			if err := r.call(ctx, "GET", "/v1/posts/"+post.ID+"/qr", r.staff, nil, &qr); err != nil {
+				return err
+			}
+			if err := r.call(ctx, "POST", "/v1/posts/"+post.ID+"/"+way, s.Token, map[string]string{"token": qr.Token}, nil); err != nil {
+				return err
+			}
+		}
+		r.rep.Loans.Served++
+	}
+	var recs struct {
+		Records []struct {
+			VolunteerID string `json:"volunteerId"`
+			Home        string `json:"home"`
+			Recorder    string `json:"recorder"`
+		} `json:"records"`
+	}
+	month := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01")
+	if err := r.call(ctx, "GET", "/v1/communities/"+community+"/volunteer-records?month="+month, r.staff, nil, &recs); err != nil {
+		return err
+	}
+	for _, x := range recs.Records {
+		if slices.Contains(lent, x.VolunteerID) && strings.Contains(x.Home, "酒泉路") {
+			r.rep.Loans.Records++
+		}
+	}
+	r.rep.hold("the neighbour's lent volunteers served here and are recorded with their home", "借调的邻社区志愿者在本社区服务，记录中注明所属社区",
+		len(lent) == 2 && r.rep.Loans.Served == 2 && r.rep.Loans.Records >= 2,
+		fmt.Sprintf("%d lent, %d served, %d service records with their home", len(lent), r.rep.Loans.Served, r.rep.Loans.Records),
+		fmt.Sprintf("借调 %d 人，到岗 %d 人，服务记录 %d 条注明所属社区", len(lent), r.rep.Loans.Served, r.rep.Loans.Records))
+	r.rep.Loans.Seconds = time.Since(started).Seconds()
 	return nil
 }

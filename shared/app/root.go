@@ -362,7 +362,7 @@ func (r *Root) Reserve() *reserve.Service {
 func (r *Root) Volunteers() *volunteers.Service {
 	return r.volunteers.get(func() *volunteers.Service {
 		st := r.Store
-		return &volunteers.Service{Store: st, Loans: st, Accounts: st, Directory: st, Limiter: st, Sites: st,
+		return &volunteers.Service{Store: st, Loans: st, Trainings: st, Accounts: st, Directory: st, Limiter: st, Sites: st,
 			Queue: r.queue(), Outbox: r.Outbox(), Deliveries: r.Supplies(), Now: r.Now}
 	})
 }

@@ -471,6 +471,13 @@ var Functions = []Function{
 			{Method: "GET", Path: "/v1/communities/{communityId}/volunteer-loans", Op: "listLoans", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/volunteer-loans/{loanId}/approve", Op: "approveLoan", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/volunteer-loans/{loanId}/decline", Op: "declineLoan", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/streets/{streetId}/trainings", Op: "createTraining", Idempotent: true, Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/streets/{streetId}/trainings", Op: "listTrainings", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/trainings/{trainingId}/attendance", Op: "recordAttendance", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/streets/{streetId}/training-rules", Op: "getTrainingRules", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "PUT", Path: "/v1/streets/{streetId}/training-rules", Op: "setTrainingRules", Access: Only(RoleAdmin)},
+			{Method: "GET", Path: "/v1/volunteers/{volunteerId}/record", Op: "volunteerRecord", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/streets/{streetId}/volunteer-ranking", Op: "volunteerRanking", Access: Only(RoleAdmin)},
 		},
 	},
 	{

@@ -561,6 +561,27 @@ func LoansFromIndex(homeCommunityID string, from time.Time, id string) Key {
 	return Key{"LOANSHOME#" + homeCommunityID, formatTime(from) + "#" + id}
 }
 
+// TrainingKey is a training (培训) of a street.
+func TrainingKey(id string) Key { return Key{"TRAINING#" + id, "TRAINING"} }
+
+// TrainingsIndex is GSI1 on trainings: a street's, by day.
+func TrainingsIndex(streetID, day, id string) Key {
+	return Key{"TRAININGS#" + streetID, day + "#" + id}
+}
+
+// AttendanceKey is a volunteer's attendance of a training, under it.
+func AttendanceKey(trainingID, volunteerID string) Key {
+	return Key{"TRAINING#" + trainingID, "ATTEND#" + volunteerID}
+}
+
+// VolunteerTrainingsIndex is GSI1 on attendances: a volunteer's trainings.
+func VolunteerTrainingsIndex(volunteerID, day, trainingID string) Key {
+	return Key{"VOLTRAIN#" + volunteerID, day + "#" + trainingID}
+}
+
+// TrainingRulesKey is the post kinds of a street that require a training.
+func TrainingRulesKey(streetID string) Key { return Key{"STREET#" + streetID, "TRAININGRULES"} }
+
 // ReportTemplateKey is a street's daily sheet: its columns and cut-off.
 func ReportTemplateKey(streetID string) Key { return Key{"STREET#" + streetID, "REPORTTEMPLATE"} }
 

@@ -164,6 +164,49 @@ func (s *Service) Handlers() httpapi.Handlers {
 			loans, err := s.LoansOf(r.Context(), auth.Caller(r), cid)
 			return map[string]any{"loans": loans}, err
 		}),
+		"createTraining": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *TrainingInput) (any, error) {
+			sid, err := httpapi.PathID(r, "streetId")
+			if err != nil {
+				return nil, err
+			}
+			return s.CreateTraining(r.Context(), auth.Caller(r), sid, *in)
+		}),
+		"listTrainings": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			sid, err := httpapi.PathID(r, "streetId")
+			if err != nil {
+				return nil, err
+			}
+			ts, err := s.TrainingsOf(r.Context(), auth.Caller(r), sid)
+			return map[string]any{"trainings": ts}, err
+		}),
+		"recordAttendance": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *AttendInput) (any, error) {
+			return s.Attend(r.Context(), auth.Caller(r), r.PathValue("trainingId"), *in)
+		}),
+		"getTrainingRules": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			sid, err := httpapi.PathID(r, "streetId")
+			if err != nil {
+				return nil, err
+			}
+			return s.RulesOf(r.Context(), auth.Caller(r), sid)
+		}),
+		"setTrainingRules": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *TrainingRules) (any, error) {
+			sid, err := httpapi.PathID(r, "streetId")
+			if err != nil {
+				return nil, err
+			}
+			return s.SetRules(r.Context(), auth.Caller(r), sid, *in)
+		}),
+		"volunteerRecord": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			return s.RecordOf(r.Context(), auth.Caller(r), r.PathValue("volunteerId"))
+		}),
+		"volunteerRanking": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			sid, err := httpapi.PathID(r, "streetId")
+			if err != nil {
+				return nil, err
+			}
+			rs, err := s.Ranking(r.Context(), auth.Caller(r), sid)
+			return map[string]any{"volunteers": rs}, err
+		}),
 		"approveLoan": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			return s.DecideLoan(r.Context(), auth.Caller(r), r.PathValue("loanId"), true)
 		}),

@@ -226,6 +226,10 @@ type Assignment struct {
 	StartsAt    time.Time `json:"startsAt"`
 	EndsAt      time.Time `json:"endsAt"`
 	SquadLeader bool      `json:"squadLeader"`
+	// Untrained says, in the answer of an assignment, that the post's kind
+	// requires a training the volunteer has not attended: the assignment
+	// stands, staff are told.
+	Untrained bool `json:"untrained,omitempty"`
 }
 
 // AssignInput names who serves which shift in which role.
@@ -289,9 +293,14 @@ func (s *Service) Assign(ctx context.Context, p auth.Principal, postID string, i
 	}
 	a := Assignment{PostID: post.ID, ShiftID: sh.ID, VolunteerID: v.ID, Role: in.Role, Name: v.Name, Phone: v.Phone, Category: v.Category,
 		Post: post.Name, Place: post.Place, StartsAt: sh.StartsAt, EndsAt: sh.EndsAt, SquadLeader: in.SquadLeader}
+	required, trained, err := s.trained(ctx, post, []string{v.ID})
+	if err != nil {
+		return Assignment{}, err
+	}
 	if err := s.Store.Assign(ctx, post, a, in.SquadLeader); err != nil {
 		return Assignment{}, err
 	}
+	a.Untrained = required && !trained[v.ID]
 	return a, nil
 }
 
@@ -348,6 +357,9 @@ type Suggestion struct {
 	Skills      []string `json:"matchingSkills"`
 	Available   bool     `json:"available"`
 	SameBuiding bool     `json:"sameBuilding"`
+	// Trained is set where the post's kind requires a training: those who
+	// attended one come first.
+	Trained *bool `json:"trained,omitempty"`
 }
 
 // Suggest ranks the community's approved volunteers for a shift of a post:
@@ -402,6 +414,21 @@ func (s *Service) Suggest(ctx context.Context, p auth.Principal, postID, shiftID
 		sg.SameBuiding = post.BuildingID != "" && v.BuildingID == post.BuildingID
 		sg.Score = 8*len(sg.Skills) + 4*b2i(sg.Available) + 2*b2i(sg.SameBuiding) + b2i(v.Category == "emergency_team" || v.Category == "party_member")
 		out = append(out, sg)
+	}
+	ids := make([]string, len(out))
+	for i, sg := range out {
+		ids[i] = sg.VolunteerID
+	}
+	required, trained, err := s.trained(ctx, post, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if required {
+			t := trained[out[i].VolunteerID]
+			out[i].Trained = &t
+			out[i].Score += 32 * b2i(t)
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Score != out[j].Score {

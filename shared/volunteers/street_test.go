@@ -137,3 +137,81 @@ func TestAVolunteerLentForTheRush(t *testing.T) {
 		t.Errorf("c1's loans: %+v %v", loans, err)
 	}
 }
+
+// TestTrainingQualifiesAndTheRecordCounts: the street requires a training
+// for checkpoints; one volunteer attends one (twice sent, counted once);
+// the checkpoint's suggestions put them first; assigning the other says
+// untrained; their records list the training, the shift served and the
+// shift not come to; the ranking puts who served first.
+func TestTrainingQualifiesAndTheRecordCounts(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	admin := auth.Principal{UserID: "admin-s1", Role: manifest.RoleAdmin, StreetID: "s1"}.Normalized()
+	trained, tp := f.approved(t, "13600000011", "甲")
+	other, _ := f.approved(t, "13600000012", "乙")
+	if _, err := f.svc.SetRules(ctx, f.staff, "s1", volunteers.TrainingRules{Required: []string{"checkpoint"}}); code(err) != "FORBIDDEN" {
+		t.Errorf("staff set the street's rules: %v", err)
+	}
+	if _, err := f.svc.SetRules(ctx, admin, "s1", volunteers.TrainingRules{Required: []string{"checkpoint", "checkpoint"}}); code(err) != "VALIDATION_FAILED" {
+		t.Errorf("a kind twice: %v", err)
+	}
+	if _, err := f.svc.SetRules(ctx, admin, "s1", volunteers.TrainingRules{Required: []string{"checkpoint"}}); err != nil {
+		t.Fatal(err)
+	}
+	day := f.clock.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+	if _, err := f.svc.CreateTraining(ctx, f.staff, "s1", volunteers.TrainingInput{Title: "卡口", Day: day, PostKinds: []string{"gate"}, Trainer: "街道"}); code(err) != "VALIDATION_FAILED" {
+		t.Errorf("a kind that is none: %v", err)
+	}
+	tr, err := f.svc.CreateTraining(ctx, f.staff, "s1", volunteers.TrainingInput{Title: "卡口登记规程", Day: day, PostKinds: []string{"checkpoint"}, Trainer: "街道应急办"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if tr, err = f.svc.Attend(ctx, f.staff, tr.ID, volunteers.AttendInput{VolunteerIDs: []string{trained.ID}}); err != nil || tr.Attended != 1 {
+			t.Fatalf("attendance %d: %+v %v", i, tr, err)
+		}
+	}
+	if _, err := f.svc.Attend(ctx, f.staff, tr.ID, volunteers.AttendInput{VolunteerIDs: []string{"vnobody00000"}}); code(err) != "VALIDATION_FAILED" {
+		t.Errorf("attendance of nobody: %v", err)
+	}
+	post := f.post(t, 2) // a checkpoint under way
+	sugg, err := f.svc.Suggest(ctx, f.staff, post.ID, "s1")
+	if err != nil || len(sugg) != 2 || sugg[0].VolunteerID != trained.ID || sugg[0].Trained == nil || !*sugg[0].Trained || *sugg[1].Trained {
+		t.Fatalf("suggestions: %+v %v", sugg, err)
+	}
+	a, err := f.svc.Assign(ctx, f.staff, post.ID, volunteers.AssignInput{VolunteerID: other.ID, ShiftID: "s1", Role: "A"})
+	if err != nil || !a.Untrained {
+		t.Errorf("the untrained's assignment: %+v %v", a, err)
+	}
+	if a, err = f.svc.Assign(ctx, f.staff, post.ID, volunteers.AssignInput{VolunteerID: trained.ID, ShiftID: "s1", Role: "A"}); err != nil || a.Untrained {
+		t.Errorf("the trained's assignment: %+v %v", a, err)
+	}
+	// 甲 serves the shift; 乙 does not come.
+	qr, err := f.svc.Code(ctx, f.staff, post.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.CheckIn(ctx, tp, post.ID, qr.Token); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.add(5 * time.Hour)
+	qr, _ = f.svc.Code(ctx, f.staff, post.ID)
+	if _, err := f.svc.CheckOut(ctx, tp, post.ID, qr.Token); code(err) != "" && code(err) != "NOT_CHECKED_IN" {
+		t.Fatal(err)
+	}
+	rec, err := f.svc.RecordOf(ctx, admin, trained.ID)
+	if err != nil || len(rec.Trainings) != 1 || rec.Shifts != 1 || rec.NoShows != 0 {
+		t.Errorf("甲's record: %+v %v", rec, err)
+	}
+	rec, err = f.svc.RecordOf(ctx, f.staff, other.ID)
+	if err != nil || len(rec.Trainings) != 0 || rec.Shifts != 0 || rec.NoShows != 1 {
+		t.Errorf("乙's record: %+v %v", rec, err)
+	}
+	rank, err := f.svc.Ranking(ctx, admin, "s1")
+	if err != nil || len(rank) != 2 || rank[0].VolunteerID != trained.ID {
+		t.Errorf("the ranking: %+v %v", rank, err)
+	}
+	if _, err := f.svc.Ranking(ctx, f.staff, "s1"); code(err) != "FORBIDDEN" {
+		t.Errorf("staff read the ranking: %v", err)
+	}
+}

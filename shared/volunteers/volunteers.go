@@ -195,7 +195,9 @@ type Limiter interface {
 type Service struct {
 	Store Store
 	// Loans keeps the street's loans of volunteers between communities.
-	Loans     LoanStore
+	Loans LoanStore
+	// Trainings keeps the street's trainings and who attended.
+	Trainings TrainingStore
 	Accounts  Accounts
 	Directory Directory
 	// Sites says whether a sampling site is of a community (a post at it).

@@ -2717,6 +2717,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/streets/{streetId}/training-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The kinds of post of the street that require a training
+         * @description Who: staff, admin.
+         */
+        get: operations["getTrainingRules"];
+        /**
+         * Set which kinds of post require a training
+         * @description Suggestions for a post of such a kind put those who attended a training for it first (`trained`), and an assignment of someone who did not says `untrained: true` (it stands: staff decide). Who: admin.
+         */
+        put: operations["setTrainingRules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/streets/{streetId}/trainings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The street's trainings, the latest first
+         * @description Who: staff, admin.
+         */
+        get: operations["listTrainings"];
+        put?: never;
+        /**
+         * Record a training of the street (培训)
+         * @description Its title, day, the kinds of post it qualifies for and its trainer. The street's admins and its communities' staff. Who: staff, admin.
+         */
+        post: operations["createTraining"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/streets/{streetId}/volunteer-ranking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The street's volunteers by what they did
+         * @description Every approved volunteer of the street with their record, who served the most hours first: the street sees who served most and who declined most. Who: admin.
+         */
+        get: operations["volunteerRanking"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/streets/{streetId}/volunteers": {
         parameters: {
             query?: never;
@@ -2731,6 +2799,26 @@ export interface paths {
         get: operations["volunteerPool"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/trainings/{trainingId}/attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record who attended a training
+         * @description Approved volunteers of the street's communities, 1 to 200; each counted once however often sent. The answer is the training with its count. Who: staff, admin.
+         */
+        post: operations["recordAttendance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2831,6 +2919,26 @@ export interface paths {
          * @description Their volunteer role ends and their tokens stop working within 30 seconds; a resident keeps their household. Who: staff, admin.
          */
         post: operations["deactivateVolunteer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/volunteers/{volunteerId}/record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A volunteer's record (激励与约束)
+         * @description Their trainings, the shifts they served and the hours, the calls they declined or left unanswered (drills left out), and the shifts they were A on and did not come to. The staff of the street's communities and its admins. Who: staff, admin.
+         */
+        get: operations["volunteerRecord"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2967,6 +3075,8 @@ export interface components {
              * @description RFC 3339, Beijing time (+08:00).
              */
             startsAt: string;
+            /** @description In an assignment's answer: the post's kind requires a training this volunteer has not attended (the assignment stands). */
+            untrained?: boolean;
             volunteerId: string;
         };
         Booking: {
@@ -4773,6 +4883,26 @@ export interface components {
             singleResult?: "negative" | "pooled_positive" | "positive" | "invalid";
             singleTube?: string;
         };
+        Training: {
+            attended: number;
+            /**
+             * Format: date-time
+             * @description RFC 3339, Beijing time (+08:00).
+             */
+            createdAt: string;
+            createdBy: string;
+            /** Format: date */
+            day: string;
+            id: string;
+            postKinds: ("queue_marshal" | "checkpoint" | "disinfection" | "delivery" | "site_assistant" | "building_lead" | "door_sampling" | "screening" | "other")[];
+            streetId: string;
+            title: string;
+            trainer: string;
+        };
+        TrainingRules: {
+            required: ("queue_marshal" | "checkpoint" | "disinfection" | "delivery" | "site_assistant" | "building_lead" | "door_sampling" | "screening" | "other")[];
+            streetId: string;
+        };
         Transfer: {
             /**
              * Format: date-time
@@ -4934,6 +5064,33 @@ export interface components {
             skills: ("medical" | "driving" | "registration" | "disinfection" | "delivery" | "counselling" | "other")[];
             /** @enum {string} */
             status: "pending" | "approved" | "rejected" | "inactive";
+        };
+        VolunteerRecord: {
+            declined: number;
+            homeCommunityId: string;
+            hours: number;
+            name: string;
+            /** @description Shifts they were A on, over, with no check-in of theirs. */
+            noShows: number;
+            shifts: number;
+            trainings: {
+                /**
+                 * Format: date-time
+                 * @description RFC 3339, Beijing time (+08:00).
+                 */
+                at: string;
+                by?: string;
+                /** Format: date */
+                day: string;
+                name?: string;
+                postKinds: ("queue_marshal" | "checkpoint" | "disinfection" | "delivery" | "site_assistant" | "building_lead" | "door_sampling" | "screening" | "other")[];
+                streetId?: string;
+                title: string;
+                trainingId: string;
+                volunteerId: string;
+            }[];
+            unanswered: number;
+            volunteerId: string;
         };
         Watch: {
             /** @description Past its date and still active: results are kept and the last test day's are not all in and negative. */
@@ -5673,6 +5830,16 @@ export interface components {
         };
         /** @description Not Found: NOT_FOUND, SITE_NOT_FOUND */
         "E404.NOT_FOUND.SITE_NOT_FOUND": {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Not Found: NOT_FOUND, TRAINING_NOT_FOUND */
+        "E404.NOT_FOUND.TRAINING_NOT_FOUND": {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
@@ -10667,6 +10834,8 @@ export interface operations {
                             name: string;
                             sameBuilding: boolean;
                             score: number;
+                            /** @description Where the post's kind requires a training: whether they attended one (those who did come first). */
+                            trained?: boolean;
                             volunteerId: string;
                         }[];
                     };
@@ -12923,6 +13092,190 @@ export interface operations {
             503: components["responses"]["E503.AUDIT_UNAVAILABLE.SCREENING_UPLOAD_INCOMPLETE.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
         };
     };
+    getTrainingRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                streetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingRules"];
+                };
+            };
+            400: components["responses"]["E400.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    setTrainingRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                streetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    required: ("queue_marshal" | "checkpoint" | "disinfection" | "delivery" | "site_assistant" | "building_lead" | "door_sampling" | "screening" | "other")[];
+                    /** @description Ignored: the path's. */
+                    streetId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingRules"];
+                };
+            };
+            400: components["responses"]["E400.INVALID_JSON.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            413: components["responses"]["E413.BODY_TOO_LARGE"];
+            415: components["responses"]["E415.UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.AUDIT_UNAVAILABLE.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    listTrainings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                streetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        trainings: components["schemas"]["Training"][];
+                    };
+                };
+            };
+            400: components["responses"]["E400.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    createTraining: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. The same key and body again answer the first answer (Idempotent-Replayed: true); the key with another body, 422. A key is the caller's own and is kept a day. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                streetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date */
+                    day: string;
+                    postKinds: ("queue_marshal" | "checkpoint" | "disinfection" | "delivery" | "site_assistant" | "building_lead" | "door_sampling" | "screening" | "other")[];
+                    /** @description At most 40 characters; control, bidi and zero-width characters are refused. */
+                    title: string;
+                    /** @description At most 32 characters; control, bidi and zero-width characters are refused. */
+                    trainer: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Replayed"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Training"];
+                };
+            };
+            400: components["responses"]["E400.INVALID_JSON.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            409: components["responses"]["E409.IDEMPOTENCY_IN_PROGRESS"];
+            413: components["responses"]["E413.BODY_TOO_LARGE"];
+            415: components["responses"]["E415.UNSUPPORTED_MEDIA_TYPE"];
+            422: components["responses"]["E422.IDEMPOTENCY_KEY_REUSED"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.AUDIT_UNAVAILABLE.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    volunteerRanking: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                streetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        volunteers: components["schemas"]["VolunteerRecord"][];
+                    };
+                };
+            };
+            400: components["responses"]["E400.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
     volunteerPool: {
         parameters: {
             query?: never;
@@ -12964,6 +13317,44 @@ export interface operations {
             405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
             500: components["responses"]["E500.INTERNAL"];
             503: components["responses"]["E503.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    recordAttendance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trainingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    volunteerIds: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Training"];
+                };
+            };
+            400: components["responses"]["E400.INVALID_JSON.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.NOT_FOUND.TRAINING_NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            413: components["responses"]["E413.BODY_TOO_LARGE"];
+            415: components["responses"]["E415.UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.AUDIT_UNAVAILABLE.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
         };
     };
     getTube: {
@@ -13118,6 +13509,36 @@ export interface operations {
             409: components["responses"]["E409.VOLUNTEER_CHANGED"];
             500: components["responses"]["E500.INTERNAL"];
             503: components["responses"]["E503.AUDIT_UNAVAILABLE.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    volunteerRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                volunteerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VolunteerRecord"];
+                };
+            };
+            400: components["responses"]["E400.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.NOT_FOUND.VOLUNTEER_NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
         };
     };
     rejectVolunteer: {
