@@ -235,6 +235,16 @@ var volunteerOps = map[string]op{
 		codes:       map[int][]string{400: {"NOT_IN_STREET"}, 409: {"VOLUNTEER_ON_SHIFT", "VOLUNTEER_LENT", "VOLUNTEER_NOT_APPROVED"}}},
 	"listLoans": {summary: "The community's loans both ways: its volunteers lent out, and those lent to it",
 		answers: ok(S(object(props{"loans": S(array(ref("Loan")))}, "loans")))},
+	"activateStreet": {summary: "One activation across the street's communities",
+		description: "Street admins call the volunteers of several communities at once: in each, every shift (all) or the posts' A volunteers of some categories, as its staff's one-click activation does, each community's its own. A community with nothing to call (NOTHING_TO_ACTIVATE) or a call of the same scope under way (ALREADY_CALLED) says so in its result beside the others.",
+		body: object(props{
+			"communities": S(array(S(id(""))).WithMinItems(1).WithMaxItems(20)),
+			"all":         S(boolean()), "categories": S(array(S(enum(volunteerCategories...))).WithMaxItems(5)), "minutes": S(minutes()),
+		}, "communities"),
+		answers: created(S(object(props{"results": S(arrayOf(object(props{
+			"communityId": S(id("")), "activation": ref("Activation"),
+			"error": S(str(1, 64)), "message": S(str(1, 200)),
+		}, "communityId")))}, "results")))},
 	"createTraining": {summary: "Record a training of the street (培训)",
 		description: "Its title, day, the kinds of post it qualifies for and its trainer. The street's admins and its communities' staff.",
 		body: object(props{"title": S(text(40, "")), "day": S(day()), "postKinds": S(array(S(enum(postKinds...))).WithMinItems(1)), "trainer": S(text(32, ""))},

@@ -379,7 +379,7 @@ func (r *Root) Retention() *retention.Service {
 func (r *Root) Playbook() *playbook.Service {
 	return r.playbook.get(func() *playbook.Service {
 		st := r.Store
-		return &playbook.Service{Store: st, Directory: st, Communities: st, Audit: r.Audit(), Expiry: r.Retention(),
+		return &playbook.Service{Store: st, Directory: st, Communities: st, Templates: st, Audit: r.Audit(), Expiry: r.Retention(),
 			Rounds: r.Booking(), Notices: r.Notices(), Activations: r.Volunteers(), Reserves: r.Reserve(), Now: r.Now}
 	})
 }

@@ -457,6 +457,7 @@ var Functions = []Function{
 			{Method: "GET", Path: "/v1/posts/{postId}/assignments", Op: "listAssignments", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/posts/{postId}/suggestions", Op: "suggestVolunteers", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/communities/{communityId}/activations", Op: "activate", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/streets/{streetId}/activations", Op: "activateStreet", Access: Only(RoleAdmin)},
 			{Method: "GET", Path: "/v1/activations/{activationId}", Op: "getActivation", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/activations/{activationId}/response", Op: "respondActivation", Access: Only(RoleVolunteer)},
 			{Method: "GET", Path: "/v1/posts/{postId}/qr", Op: "postCode", Access: Only(RoleStaff, RoleAdmin, RoleVolunteer)},
@@ -491,6 +492,10 @@ var Functions = []Function{
 		Routes: []Route{
 			{Method: "GET", Path: "/v1/communities/{communityId}/playbook", Op: "getPlaybook", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "PUT", Path: "/v1/communities/{communityId}/playbook", Op: "putPlaybook", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/communities/{communityId}/playbook/from-template", Op: "playbookFromTemplate", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/streets/{streetId}/playbook-templates", Op: "listPlaybookTemplates", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/streets/{streetId}/playbook-templates", Op: "createPlaybookTemplate", Idempotent: true, Access: Only(RoleAdmin)},
+			{Method: "PUT", Path: "/v1/streets/{streetId}/playbook-templates/{templateId}", Op: "putPlaybookTemplate", Access: Only(RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/mode", Op: "getMode", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/communities/{communityId}/mode", Op: "switchMode", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/streets/{streetId}/mode", Op: "switchStreetMode", Access: Only(RoleAdmin)},

@@ -55,6 +55,35 @@ func (s *Service) Handlers() httpapi.Handlers {
 			}
 			return s.StreetRuns(r.Context(), auth.Caller(r), sid)
 		}),
+		"listPlaybookTemplates": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			sid, err := httpapi.PathID(r, "streetId")
+			if err != nil {
+				return nil, err
+			}
+			ts, err := s.TemplatesOf(r.Context(), auth.Caller(r), sid)
+			return map[string]any{"templates": ts}, err
+		}),
+		"createPlaybookTemplate": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *TemplateInput) (any, error) {
+			sid, err := httpapi.PathID(r, "streetId")
+			if err != nil {
+				return nil, err
+			}
+			return s.SaveTemplate(r.Context(), auth.Caller(r), sid, "", *in)
+		}),
+		"putPlaybookTemplate": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *TemplateInput) (any, error) {
+			sid, err := httpapi.PathID(r, "streetId")
+			if err != nil {
+				return nil, err
+			}
+			return s.SaveTemplate(r.Context(), auth.Caller(r), sid, r.PathValue("templateId"), *in)
+		}),
+		"playbookFromTemplate": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *FromTemplateInput) (any, error) {
+			cid, err := httpapi.PathID(r, "communityId")
+			if err != nil {
+				return nil, err
+			}
+			return s.FromTemplate(r.Context(), auth.Caller(r), cid, *in)
+		}),
 		"getRun": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			return s.Run(r.Context(), auth.Caller(r), r.PathValue("runId"))
 		}),

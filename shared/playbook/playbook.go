@@ -85,6 +85,11 @@ type Playbook struct {
 	UpdatedBy     string     `json:"updatedBy,omitempty"`
 	// Version guards against two editors saving over each other.
 	Version int `json:"version"`
+	// Template is the street's template it was copied from, as it was;
+	// TemplateChanges what the community changed since (read only: a save
+	// keeps the stored template).
+	Template        *Base    `json:"template,omitempty"`
+	TemplateChanges *Changes `json:"templateChanges,omitempty"`
 }
 
 // Step is one thing to do.

@@ -86,6 +86,7 @@ type Service struct {
 	Store       Store
 	Directory   auth.StreetResolver
 	Communities Communities
+	Templates   TemplateStore
 	Rounds      Rounds
 	Notices     Notices
 	Activations Activations
@@ -118,12 +119,19 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, cid string) (Playbo
 	if !ok {
 		pb = Playbook{CommunityID: cid, Emergency: []Step{}, Normal: []Step{}, RetentionDays: DefaultRetention}
 	}
+	pb.TemplateChanges = pb.changes()
 	return pb, nil
 }
 
 // Put saves a community's playbook. in.Version is the version the editor
 // read (0 for a first); a save over someone else's is refused.
 func (s *Service) Put(ctx context.Context, p auth.Principal, cid string, in Playbook) (Playbook, error) {
+	return s.put(ctx, p, cid, in, nil)
+}
+
+// put saves a playbook; base, when given, is the template it is a copy of
+// (otherwise the stored playbook's template stays).
+func (s *Service) put(ctx context.Context, p auth.Principal, cid string, in Playbook, base *Base) (Playbook, error) {
 	if err := auth.RequireCommunity(ctx, p, cid, s.Directory); err != nil {
 		return Playbook{}, err
 	}
@@ -152,6 +160,10 @@ func (s *Service) Put(ctx context.Context, p auth.Principal, cid string, in Play
 			return Playbook{}, ErrAdminOnly.WithFields(fields...)
 		}
 	}
+	in.Template, in.TemplateChanges = stored.Template, nil
+	if base != nil {
+		in.Template = base
+	}
 	prev := in.Version
 	now := chinatime.In(s.Now())
 	in.UpdatedAt, in.UpdatedBy, in.Version = &now, p.UserID, prev+1
@@ -159,6 +171,7 @@ func (s *Service) Put(ctx context.Context, p auth.Principal, cid string, in Play
 		return Playbook{}, err
 	}
 	audit.Changed(ctx, "playbook", stored, in)
+	in.TemplateChanges = in.changes()
 	return in, nil
 }
 

@@ -2,9 +2,12 @@ package playbook_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/fangxian/fangxian/internal/dynamolocal"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/playbook"
 	"github.com/fangxian/fangxian/shared/registry"
 )
@@ -74,5 +77,60 @@ func TestOneStreetCallSwitchesItsCommunities(t *testing.T) {
 	}
 	if _, err := f.svc.StreetRuns(ctx, f.admin, "s2"); code(err) != "FORBIDDEN" {
 		t.Errorf("another street's runs: %v", err)
+	}
+}
+
+// TestAStreetTemplateCopiedAndAdapted: the street keeps a template that
+// names no building (one that does is refused); a community copies it
+// into its playbook, which names the template and version; adapted, the
+// playbook says what changed; a template of another street is not found.
+func TestAStreetTemplateCopiedAndAdapted(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.SaveTemplate(ctx, f.admin, "s1", "", playbook.TemplateInput{Name: "封控", Emergency: []playbook.Step{
+		{ID: "seal", Title: "封控", Action: &playbook.Action{Kind: playbook.ActionSealBuildings, BuildingIDs: f.sealed}}}}); code(err) != "TEMPLATE_NOT_NEUTRAL" {
+		t.Errorf("a template naming buildings: %v", err)
+	}
+	if _, err := f.svc.SaveTemplate(ctx, f.staff, "s1", "", playbook.TemplateInput{Name: "x"}); code(err) != "FORBIDDEN" {
+		t.Errorf("staff made a template: %v", err)
+	}
+	tpl, err := f.svc.SaveTemplate(ctx, f.admin, "s1", "", playbook.TemplateInput{Name: "街道标准预案", Emergency: []playbook.Step{
+		{ID: "report", Title: "上报街道", Owner: "staff", DueMinutes: 15}, {ID: "tell", Title: "通知居民", Owner: "staff", DueMinutes: 30}}})
+	if err != nil || tpl.Version != 1 {
+		t.Fatalf("the template: %+v %v", tpl, err)
+	}
+	stored, err := f.svc.Get(ctx, f.staff, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.FromTemplate(ctx, f.staff, "c1", playbook.FromTemplateInput{TemplateID: tpl.ID, Version: stored.Version + 5}); code(err) != "CHANGED_MEANWHILE" {
+		t.Errorf("a copy over a playbook not read: %v", err)
+	}
+	pb, err := f.svc.FromTemplate(ctx, f.staff, "c1", playbook.FromTemplateInput{TemplateID: tpl.ID, Version: stored.Version})
+	if err != nil || pb.Template == nil || pb.Template.ID != tpl.ID || pb.Template.Version != 1 || len(pb.Emergency) != 2 {
+		t.Fatalf("the copy: %+v %v", pb, err)
+	}
+	// Adapted: a step added (sealing its own buildings), one changed, one kept.
+	pb.Emergency[1].DueMinutes = 20
+	pb.Emergency = append(pb.Emergency, playbook.Step{ID: "seal", Title: "封控1号楼", Owner: "staff", DueMinutes: 30,
+		Action: &playbook.Action{Kind: playbook.ActionSealBuildings, BuildingIDs: f.sealed[:1]}})
+	pb.Template = nil // a save keeps the stored template whatever it sends
+	if pb, err = f.svc.Put(ctx, f.staff, "c1", pb); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.svc.Get(ctx, f.staff, "c1")
+	if err != nil || got.Template == nil || got.TemplateChanges == nil {
+		t.Fatalf("the adapted playbook: %+v %v", got, err)
+	}
+	if c := got.TemplateChanges; !slices.Equal(c.Added, []string{"seal"}) || !slices.Equal(c.Changed, []string{"tell"}) || len(c.Removed) != 0 {
+		t.Errorf("changes %+v", c)
+	}
+	dynamolocal.SeedCommunity(t, f.st, "s2", "c9", "13900000099")
+	other, err := f.svc.SaveTemplate(ctx, auth.Principal{UserID: "admin-s2", Role: manifest.RoleAdmin, StreetID: "s2"}.Normalized(), "s2", "", playbook.TemplateInput{Name: "东岗"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.FromTemplate(ctx, f.staff, "c1", playbook.FromTemplateInput{TemplateID: other.ID, Version: got.Version}); code(err) != "TEMPLATE_NOT_FOUND" {
+		t.Errorf("another street's template: %v", err)
 	}
 }

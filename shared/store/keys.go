@@ -582,6 +582,11 @@ func VolunteerTrainingsIndex(volunteerID, day, trainingID string) Key {
 // TrainingRulesKey is the post kinds of a street that require a training.
 func TrainingRulesKey(streetID string) Key { return Key{"STREET#" + streetID, "TRAININGRULES"} }
 
+// PlaybookTemplateKey is a street's playbook template.
+func PlaybookTemplateKey(streetID, id string) Key {
+	return Key{"STREET#" + streetID, "PBTEMPLATE#" + id}
+}
+
 // ReportTemplateKey is a street's daily sheet: its columns and cut-off.
 func ReportTemplateKey(streetID string) Key { return Key{"STREET#" + streetID, "REPORTTEMPLATE"} }
 

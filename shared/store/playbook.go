@@ -319,3 +319,41 @@ func (s *Store) RemoveDrillData(ctx context.Context, tag string, c playbook.Crea
 	}
 	return len(doomed), s.batchWrite(ctx, reqs)
 }
+
+// PlaybookTemplate reads a street's playbook template;
+// playbook.ErrTemplateNotFound.
+func (s *Store) PlaybookTemplate(ctx context.Context, sid, id string) (playbook.Template, error) {
+	av, err := s.getItem(ctx, PlaybookTemplateKey(sid, id))
+	if errors.Is(err, errNotFound) {
+		return playbook.Template{}, playbook.ErrTemplateNotFound
+	}
+	if err != nil {
+		return playbook.Template{}, err
+	}
+	var t playbook.Template
+	return t, readDocument(av, &t)
+}
+
+// PlaybookTemplates lists a street's templates: one Query.
+func (s *Store) PlaybookTemplates(ctx context.Context, sid string) ([]playbook.Template, error) {
+	out := []playbook.Template{}
+	err := s.queryPrefix(ctx, StreetKey(sid).PK, "PBTEMPLATE#", func(av map[string]types.AttributeValue) error {
+		var t playbook.Template
+		if err := readDocument(av, &t); err != nil {
+			return err
+		}
+		out = append(out, t)
+		return nil
+	})
+	return out, err
+}
+
+// PutPlaybookTemplate writes a template over version prev.
+func (s *Store) PutPlaybookTemplate(ctx context.Context, t playbook.Template, prev int) error {
+	k := PlaybookTemplateKey(t.StreetID, t.ID)
+	item, err := document(keys{PK: k.PK, SK: k.SK, Type: "playbooktemplate"}, t)
+	if err != nil {
+		return err
+	}
+	return changed(s.putVersioned(ctx, item, prev))
+}

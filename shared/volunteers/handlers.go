@@ -164,6 +164,14 @@ func (s *Service) Handlers() httpapi.Handlers {
 			loans, err := s.LoansOf(r.Context(), auth.Caller(r), cid)
 			return map[string]any{"loans": loans}, err
 		}),
+		"activateStreet": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *StreetActivationInput) (any, error) {
+			sid, err := httpapi.PathID(r, "streetId")
+			if err != nil {
+				return nil, err
+			}
+			res, err := s.ActivateStreet(r.Context(), auth.Caller(r), sid, *in)
+			return map[string]any{"results": res}, err
+		}),
 		"createTraining": httpapi.ReplyTo(http.StatusCreated, func(r *http.Request, in *TrainingInput) (any, error) {
 			sid, err := httpapi.PathID(r, "streetId")
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/fangxian/fangxian/shared/apperr"
@@ -405,5 +406,66 @@ func (s *Service) Records(ctx context.Context, p auth.Principal, cid, month stri
 			From: chinatime.In(r.In), To: chinatime.In(*r.Out), Place: place, Content: content, Hours: hours(r.Minutes), Recorder: c.Name})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].From.Before(out[j].From) })
+	return out, nil
+}
+
+// StreetActivationInput calls volunteers of several communities at once:
+// all of each one's shifts, or its posts of some categories of volunteer.
+type StreetActivationInput struct {
+	Communities []string `json:"communities"`
+	All         bool     `json:"all"`
+	Categories  []string `json:"categories"`
+	Minutes     *int     `json:"minutes"`
+}
+
+// Activated is one community's part of a street's activation: its
+// activation, or why there was none.
+type Activated struct {
+	CommunityID string          `json:"communityId"`
+	Activation  *ActivationView `json:"activation,omitempty"`
+	Error       string          `json:"error,omitempty"`
+	Message     string          `json:"message,omitempty"`
+}
+
+// ActivateStreet is one activation across the street's communities (its
+// admins): each community's is its own, as if its staff had pressed the
+// button; one with nothing to call says so beside the others.
+func (s *Service) ActivateStreet(ctx context.Context, p auth.Principal, sid string, in StreetActivationInput) ([]Activated, error) {
+	if !p.Has(manifest.RoleAdmin) || p.StreetID != sid {
+		return nil, apperr.Forbidden
+	}
+	ids := slices.Clone(in.Communities)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) == 0 || len(ids) > 20 || len(ids) != len(in.Communities) {
+		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "communities", Reason: "1 to 20 distinct communities of the street"})
+	}
+	all, err := s.Directory.StreetCommunities(ctx, sid)
+	if err != nil {
+		return nil, err
+	}
+	var foreign []apperr.FieldError
+	for i, id := range in.Communities {
+		if !slices.ContainsFunc(all, func(c registry.Community) bool { return c.ID == id }) {
+			foreign = append(foreign, apperr.FieldError{Field: "communities[" + strconv.Itoa(i) + "]", Reason: "a community of this street"})
+		}
+	}
+	if len(foreign) > 0 {
+		return nil, apperr.Validation.WithFields(foreign...)
+	}
+	out := make([]Activated, len(ids))
+	for i, cid := range ids {
+		view, err := s.Activate(ctx, p, cid, ActivationInput{Scope: Scope{All: in.All, Categories: in.Categories}, Minutes: in.Minutes})
+		out[i] = Activated{CommunityID: cid}
+		if err != nil {
+			e := apperr.As(err)
+			if e.Kind == apperr.KindInvalid && len(e.Fields) > 0 {
+				return nil, err // the scope itself is wrong: for every community alike
+			}
+			out[i].Error, out[i].Message = e.Code, e.MessageZH
+			continue
+		}
+		out[i].Activation = &view
+	}
 	return out, nil
 }

@@ -215,3 +215,35 @@ func TestTrainingQualifiesAndTheRecordCounts(t *testing.T) {
 		t.Errorf("staff read the ranking: %v", err)
 	}
 }
+
+// TestOneActivationAcrossTheStreet: the street's admin calls two
+// communities at once; the one with a shift calls its A, the other says
+// it has nothing to call; a community of another street is refused.
+func TestOneActivationAcrossTheStreet(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if err := f.st.CreateCommunity(ctx, registry.Community{ID: "c2", StreetID: "s1", Name: "二社区"}); err != nil {
+		t.Fatal(err)
+	}
+	dynamolocal.SeedCommunity(t, f.st, "s9", "c9", "13900000099")
+	admin := auth.Principal{UserID: "admin-s1", Role: manifest.RoleAdmin, StreetID: "s1"}.Normalized()
+	v, _ := f.approved(t, "13600000021", "丙")
+	post := f.post(t, 1)
+	f.assign(t, post, v.ID, "A", false)
+	if _, err := f.svc.ActivateStreet(ctx, admin, "s1", volunteers.StreetActivationInput{Communities: []string{"c1", "c9"}, All: true}); code(err) != "VALIDATION_FAILED" {
+		t.Errorf("another street's community: %v", err)
+	}
+	if _, err := f.svc.ActivateStreet(ctx, f.staff, "s1", volunteers.StreetActivationInput{Communities: []string{"c1"}, All: true}); code(err) != "FORBIDDEN" {
+		t.Errorf("staff called the street: %v", err)
+	}
+	res, err := f.svc.ActivateStreet(ctx, admin, "s1", volunteers.StreetActivationInput{Communities: []string{"c2", "c1"}, All: true})
+	if err != nil || len(res) != 2 {
+		t.Fatalf("the street's activation: %+v %v", res, err)
+	}
+	if res[0].CommunityID != "c1" || res[0].Activation == nil || res[0].Activation.Asked != 1 {
+		t.Errorf("c1: %+v", res[0])
+	}
+	if res[1].CommunityID != "c2" || res[1].Error != "NOTHING_TO_ACTIVATE" {
+		t.Errorf("c2: %+v", res[1])
+	}
+}

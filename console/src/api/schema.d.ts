@@ -556,6 +556,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/communities/{communityId}/playbook/from-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make the community's playbook a copy of a street template
+         * @description The community then adapts it (PUT …/playbook: its buildings, its posts); the playbook names the template and version it came from, and GET shows what changed since. `version` is the playbook's version read (0 when it has none): a playbook is replaced only knowingly. Who: staff, admin.
+         */
+        post: operations["playbookFromTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/communities/{communityId}/posts": {
         parameters: {
             query?: never;
@@ -2521,6 +2541,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/streets/{streetId}/activations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One activation across the street's communities
+         * @description Street admins call the volunteers of several communities at once: in each, every shift (all) or the posts' A volunteers of some categories, as its staff's one-click activation does, each community's its own. A community with nothing to call (NOTHING_TO_ACTIVATE) or a call of the same scope under way (ALREADY_CALLED) says so in its result beside the others. Who: admin.
+         */
+        post: operations["activateStreet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/streets/{streetId}/audit": {
         parameters: {
             query?: never;
@@ -2643,6 +2683,50 @@ export interface paths {
          * @description Street admins move up to 20 communities of their street into emergency or back, or start or end a drill in each, each with its own playbook, as POST /v1/communities/{id}/mode does for one. Every community must be the street's (COMMUNITY_NOT_IN_STREET otherwise, and none switches). Then each switches side by side; one that cannot (ALREADY_IN_MODE, DRILL_RUNNING, NO_DRILL_RUNNING) says so in its result with the others switched. Sent again, it switches nobody twice. Who: admin.
          */
         post: operations["switchStreetMode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/streets/{streetId}/playbook-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The street's playbook templates
+         * @description Who: staff, admin.
+         */
+        get: operations["listPlaybookTemplates"];
+        put?: never;
+        /**
+         * Add a playbook template to the street (its admins)
+         * @description Steps as a playbook's, naming no building and no post of any community (TEMPLATE_NOT_NEUTRAL: no seal_buildings, no buildingIds, no postIds): a community's copy adds them. Who: admin.
+         */
+        post: operations["createPlaybookTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/streets/{streetId}/playbook-templates/{templateId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Save a playbook template over the version read
+         * @description Who: admin.
+         */
+        put: operations["putPlaybookTemplate"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4090,6 +4174,48 @@ export interface components {
             }[];
             /** @description Personal data of an emergency expires this many days after it ends (default 30). */
             retentionDays: number;
+            /** @description The street's template it was copied from, as it was then (read only). */
+            template?: {
+                emergency: {
+                    action?: components["schemas"]["PlaybookAction"];
+                    checklist?: string[];
+                    /** @description Late this long after the switch. */
+                    dueMinutes: number;
+                    /** @description 1 to 20 of a-z, 0-9 and -, unique in its list. */
+                    id: string;
+                    /**
+                     * @description Who answers for it: staff (staff or admins tick it) or admin (street admins only). Default staff.
+                     * @enum {string}
+                     */
+                    owner: "staff" | "admin";
+                    /** @description At most 64 characters; control, bidi and zero-width characters are refused. */
+                    title: string;
+                }[];
+                id: string;
+                name: string;
+                normal: {
+                    action?: components["schemas"]["PlaybookAction"];
+                    checklist?: string[];
+                    /** @description Late this long after the switch. */
+                    dueMinutes: number;
+                    /** @description 1 to 20 of a-z, 0-9 and -, unique in its list. */
+                    id: string;
+                    /**
+                     * @description Who answers for it: staff (staff or admins tick it) or admin (street admins only). Default staff.
+                     * @enum {string}
+                     */
+                    owner: "staff" | "admin";
+                    /** @description At most 64 characters; control, bidi and zero-width characters are refused. */
+                    title: string;
+                }[];
+                version: number;
+            };
+            /** @description What the community changed since the copy, by step id (read only). */
+            templateChanges?: {
+                added: string[];
+                changed: string[];
+                removed: string[];
+            };
             /**
              * Format: date-time
              * @description RFC 3339, Beijing time (+08:00).
@@ -4149,6 +4275,49 @@ export interface components {
             };
             /** @description open_site: the name of a spare site of the round the run opened. */
             site?: string;
+        };
+        PlaybookTemplate: {
+            emergency: {
+                action?: components["schemas"]["PlaybookAction"];
+                checklist?: string[];
+                /** @description Late this long after the switch. */
+                dueMinutes: number;
+                /** @description 1 to 20 of a-z, 0-9 and -, unique in its list. */
+                id: string;
+                /**
+                 * @description Who answers for it: staff (staff or admins tick it) or admin (street admins only). Default staff.
+                 * @enum {string}
+                 */
+                owner: "staff" | "admin";
+                /** @description At most 64 characters; control, bidi and zero-width characters are refused. */
+                title: string;
+            }[];
+            id: string;
+            name: string;
+            normal: {
+                action?: components["schemas"]["PlaybookAction"];
+                checklist?: string[];
+                /** @description Late this long after the switch. */
+                dueMinutes: number;
+                /** @description 1 to 20 of a-z, 0-9 and -, unique in its list. */
+                id: string;
+                /**
+                 * @description Who answers for it: staff (staff or admins tick it) or admin (street admins only). Default staff.
+                 * @enum {string}
+                 */
+                owner: "staff" | "admin";
+                /** @description At most 64 characters; control, bidi and zero-width characters are refused. */
+                title: string;
+            }[];
+            retentionDays: number;
+            streetId: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339, Beijing time (+08:00).
+             */
+            updatedAt?: string;
+            updatedBy?: string;
+            version: number;
         };
         /** @description Swabs a tube takes by the zone level of the person's building (混采); default 1, 10, 20, 20. */
         Pooling: {
@@ -5408,6 +5577,16 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description Bad Request: INVALID_JSON, TEMPLATE_NOT_NEUTRAL, VALIDATION_FAILED */
+        "E400.INVALID_JSON.TEMPLATE_NOT_NEUTRAL.VALIDATION_FAILED": {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description Bad Request: INVALID_JSON, UNKNOWN_FIGURE, VALIDATION_FAILED */
         "E400.INVALID_JSON.UNKNOWN_FIGURE.VALIDATION_FAILED": {
             headers: {
@@ -5830,6 +6009,16 @@ export interface components {
         };
         /** @description Not Found: NOT_FOUND, SITE_NOT_FOUND */
         "E404.NOT_FOUND.SITE_NOT_FOUND": {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Not Found: NOT_FOUND, TEMPLATE_NOT_FOUND */
+        "E404.NOT_FOUND.TEMPLATE_NOT_FOUND": {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
@@ -7965,6 +8154,10 @@ export interface operations {
                         title: string;
                     }[];
                     retentionDays?: number;
+                    /** @description Ignored: the stored playbook's stays. */
+                    template?: Record<string, never>;
+                    /** @description Ignored. */
+                    templateChanges?: Record<string, never>;
                     /**
                      * Format: date-time
                      * @description RFC 3339 with an offset, e.g. 2026-12-01T08:00:00+08:00.
@@ -7991,6 +8184,46 @@ export interface operations {
             401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
             403: components["responses"]["E403.FORBIDDEN"];
             404: components["responses"]["E404.NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            409: components["responses"]["E409.CHANGED_MEANWHILE"];
+            413: components["responses"]["E413.BODY_TOO_LARGE"];
+            415: components["responses"]["E415.UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.AUDIT_UNAVAILABLE.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    playbookFromTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    templateId: string;
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Playbook"];
+                };
+            };
+            400: components["responses"]["E400.INVALID_JSON.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.NOT_FOUND.TEMPLATE_NOT_FOUND"];
             405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
             409: components["responses"]["E409.CHANGED_MEANWHILE"];
             413: components["responses"]["E413.BODY_TOO_LARGE"];
@@ -12482,6 +12715,55 @@ export interface operations {
             503: components["responses"]["E503.CALLBACKS_UNAVAILABLE.STORE_UNAVAILABLE"];
         };
     };
+    activateStreet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                streetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    all?: boolean;
+                    categories?: ("party_member" | "partner_unit" | "veteran" | "emergency_team" | "individual")[];
+                    communities: string[];
+                    /** @description Default 10. */
+                    minutes?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: {
+                            activation?: components["schemas"]["Activation"];
+                            communityId: string;
+                            error?: string;
+                            message?: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["E400.INVALID_JSON.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            413: components["responses"]["E413.BODY_TOO_LARGE"];
+            415: components["responses"]["E415.UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.AUDIT_UNAVAILABLE.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
     streetAudit: {
         parameters: {
             query?: {
@@ -12875,6 +13157,188 @@ export interface operations {
             403: components["responses"]["E403.FORBIDDEN"];
             404: components["responses"]["E404.NOT_FOUND"];
             405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            413: components["responses"]["E413.BODY_TOO_LARGE"];
+            415: components["responses"]["E415.UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.AUDIT_UNAVAILABLE.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    listPlaybookTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                streetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        templates: components["schemas"]["PlaybookTemplate"][];
+                    };
+                };
+            };
+            400: components["responses"]["E400.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    createPlaybookTemplate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional. The same key and body again answer the first answer (Idempotent-Replayed: true); the key with another body, 422. A key is the caller's own and is kept a day. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                streetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    emergency: {
+                        action?: components["schemas"]["PlaybookAction"];
+                        checklist?: string[];
+                        /** @description Late this long after the switch. */
+                        dueMinutes?: number;
+                        /** @description 1 to 20 of a-z, 0-9 and -, unique in its list. */
+                        id: string;
+                        /**
+                         * @description Who answers for it: staff (staff or admins tick it) or admin (street admins only). Default staff.
+                         * @enum {string}
+                         */
+                        owner?: "staff" | "admin";
+                        /** @description At most 64 characters; control, bidi and zero-width characters are refused. */
+                        title: string;
+                    }[];
+                    /** @description At most 40 characters; control, bidi and zero-width characters are refused. */
+                    name: string;
+                    normal: {
+                        action?: components["schemas"]["PlaybookAction"];
+                        checklist?: string[];
+                        /** @description Late this long after the switch. */
+                        dueMinutes?: number;
+                        /** @description 1 to 20 of a-z, 0-9 and -, unique in its list. */
+                        id: string;
+                        /**
+                         * @description Who answers for it: staff (staff or admins tick it) or admin (street admins only). Default staff.
+                         * @enum {string}
+                         */
+                        owner?: "staff" | "admin";
+                        /** @description At most 64 characters; control, bidi and zero-width characters are refused. */
+                        title: string;
+                    }[];
+                    retentionDays?: number;
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Replayed"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybookTemplate"];
+                };
+            };
+            400: components["responses"]["E400.INVALID_JSON.TEMPLATE_NOT_NEUTRAL.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            409: components["responses"]["E409.IDEMPOTENCY_IN_PROGRESS"];
+            413: components["responses"]["E413.BODY_TOO_LARGE"];
+            415: components["responses"]["E415.UNSUPPORTED_MEDIA_TYPE"];
+            422: components["responses"]["E422.IDEMPOTENCY_KEY_REUSED"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.AUDIT_UNAVAILABLE.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    putPlaybookTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                streetId: string;
+                templateId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    emergency: {
+                        action?: components["schemas"]["PlaybookAction"];
+                        checklist?: string[];
+                        /** @description Late this long after the switch. */
+                        dueMinutes?: number;
+                        /** @description 1 to 20 of a-z, 0-9 and -, unique in its list. */
+                        id: string;
+                        /**
+                         * @description Who answers for it: staff (staff or admins tick it) or admin (street admins only). Default staff.
+                         * @enum {string}
+                         */
+                        owner?: "staff" | "admin";
+                        /** @description At most 64 characters; control, bidi and zero-width characters are refused. */
+                        title: string;
+                    }[];
+                    /** @description At most 40 characters; control, bidi and zero-width characters are refused. */
+                    name: string;
+                    normal: {
+                        action?: components["schemas"]["PlaybookAction"];
+                        checklist?: string[];
+                        /** @description Late this long after the switch. */
+                        dueMinutes?: number;
+                        /** @description 1 to 20 of a-z, 0-9 and -, unique in its list. */
+                        id: string;
+                        /**
+                         * @description Who answers for it: staff (staff or admins tick it) or admin (street admins only). Default staff.
+                         * @enum {string}
+                         */
+                        owner?: "staff" | "admin";
+                        /** @description At most 64 characters; control, bidi and zero-width characters are refused. */
+                        title: string;
+                    }[];
+                    retentionDays?: number;
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybookTemplate"];
+                };
+            };
+            400: components["responses"]["E400.INVALID_JSON.TEMPLATE_NOT_NEUTRAL.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.NOT_FOUND.TEMPLATE_NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            409: components["responses"]["E409.CHANGED_MEANWHILE"];
             413: components["responses"]["E413.BODY_TOO_LARGE"];
             415: components["responses"]["E415.UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["E500.INTERNAL"];
