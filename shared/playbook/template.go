@@ -242,4 +242,3 @@ func (pb Playbook) changes() *Changes {
 	}
 	return c
 }
-
