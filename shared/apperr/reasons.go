@@ -19,6 +19,7 @@ var reasonsZH = [][2]string{
 	{"no buildings in a template", "模板中不能指定楼栋"},
 	{"no sealing in a template: a community names its buildings", "模板中不能封控楼栋：由社区指定楼栋"},
 	{"no posts in a template", "模板中不能指定岗位"},
+	{"one of hours, declined, noShows", "须为 hours（服务时长）、declined（婉拒）、noShows（未到岗）之一"},
 	{"a date from two years ago to six months ahead", "须为两年前到六个月后之间的日期"},
 	{"kinds of post it qualifies for, each once: %t", "须为该培训适用的岗位类型，每种一次：%t"},
 	{"kinds of post, each once: %t", "须为岗位类型，每种一次：%t"},

@@ -212,7 +212,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			rs, err := s.Ranking(r.Context(), auth.Caller(r), sid)
+			rs, err := s.Ranking(r.Context(), auth.Caller(r), sid, r.URL.Query().Get("by"))
 			return map[string]any{"volunteers": rs}, err
 		}),
 		"approveLoan": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {

@@ -207,11 +207,17 @@ func TestTrainingQualifiesAndTheRecordCounts(t *testing.T) {
 	if err != nil || len(rec.Trainings) != 0 || rec.Shifts != 0 || rec.NoShows != 1 {
 		t.Errorf("乙's record: %+v %v", rec, err)
 	}
-	rank, err := f.svc.Ranking(ctx, admin, "s1")
+	rank, err := f.svc.Ranking(ctx, admin, "s1", "")
 	if err != nil || len(rank) != 2 || rank[0].VolunteerID != trained.ID {
 		t.Errorf("the ranking: %+v %v", rank, err)
 	}
-	if _, err := f.svc.Ranking(ctx, f.staff, "s1"); code(err) != "FORBIDDEN" {
+	if rank, err = f.svc.Ranking(ctx, admin, "s1", "noShows"); err != nil || rank[0].VolunteerID != other.ID {
+		t.Errorf("the ranking by no-shows: %+v %v", rank, err)
+	}
+	if _, err := f.svc.Ranking(ctx, admin, "s1", "bogus"); code(err) != "VALIDATION_FAILED" {
+		t.Errorf("a ranking by nothing: %v", err)
+	}
+	if _, err := f.svc.Ranking(ctx, f.staff, "s1", ""); code(err) != "FORBIDDEN" {
 		t.Errorf("staff read the ranking: %v", err)
 	}
 }

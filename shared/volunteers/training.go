@@ -331,11 +331,22 @@ func (s *Service) record(ctx context.Context, v Volunteer) (VolunteerRecord, err
 	return out, nil
 }
 
-// Ranking lists the street's approved volunteers by what they did: who
-// served most first, with who declined or did not come (its admins).
-func (s *Service) Ranking(ctx context.Context, p auth.Principal, sid string) ([]VolunteerRecord, error) {
+// RankBy are the orders of the ranking: hours served (the default),
+// calls declined, shifts not come to.
+var RankBy = []string{"hours", "declined", "noShows"}
+
+// Ranking lists the street's approved volunteers by what they did, most
+// first: hours served, or calls declined, or shifts not come to (its
+// admins).
+func (s *Service) Ranking(ctx context.Context, p auth.Principal, sid, by string) ([]VolunteerRecord, error) {
 	if !p.Has(manifest.RoleAdmin) || p.StreetID != sid {
 		return nil, apperr.Forbidden
+	}
+	if by == "" {
+		by = "hours"
+	}
+	if !slices.Contains(RankBy, by) {
+		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "by", Reason: "one of hours, declined, noShows"})
 	}
 	all, err := s.Directory.StreetCommunities(ctx, sid)
 	if err != nil {
@@ -371,9 +382,18 @@ func (s *Service) Ranking(ctx context.Context, p auth.Principal, sid string) ([]
 			return nil, err
 		}
 	}
+	key := func(r VolunteerRecord) float64 {
+		switch by {
+		case "declined":
+			return float64(r.Declined + r.Unanswered)
+		case "noShows":
+			return float64(r.NoShows)
+		}
+		return r.Hours
+	}
 	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Hours != out[j].Hours {
-			return out[i].Hours > out[j].Hours
+		if ki, kj := key(out[i]), key(out[j]); ki != kj {
+			return ki > kj
 		}
 		return out[i].Name < out[j].Name
 	})

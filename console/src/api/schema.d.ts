@@ -2858,7 +2858,7 @@ export interface paths {
         };
         /**
          * The street's volunteers by what they did
-         * @description Every approved volunteer of the street with their record, who served the most hours first: the street sees who served most and who declined most. Who: admin.
+         * @description Every approved volunteer of the street with their record, most first: by hours served (default), by calls declined or left unanswered, or by shifts not come to: the street sees who served most and who declined most. Who: admin.
          */
         get: operations["volunteerRanking"];
         put?: never;
@@ -13710,7 +13710,10 @@ export interface operations {
     };
     volunteerRanking: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The order: hours (default), declined, noShows. */
+                by?: "hours" | "declined" | "noShows";
+            };
             header?: never;
             path: {
                 streetId: string;
