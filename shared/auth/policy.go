@@ -72,6 +72,21 @@ func RequireStreet(p Principal, streetID string) error {
 	return apperr.Forbidden
 }
 
+// RequireStreetMember lets a street's admins, and the staff of its
+// communities, read what the street shares among them (its volunteer
+// pool, trainings, templates, the daily sheet's layout).
+func RequireStreetMember(ctx context.Context, p Principal, streetID string, streets StreetResolver) error {
+	if p.Has(manifest.RoleAdmin) && p.StreetID == streetID {
+		return nil
+	}
+	if p.Has(manifest.RoleStaff) {
+		if got, err := streets.StreetOf(ctx, p.StaffCommunityID); err == nil && got == streetID {
+			return nil
+		}
+	}
+	return apperr.Forbidden
+}
+
 // RequireHousehold lets a resident act on their own household, and staff on
 // any household of their community (householdCommunity is the household's).
 func RequireHousehold(p Principal, householdID, householdCommunity string) error {

@@ -842,19 +842,14 @@ func publicPhone(ph string) bool {
 // HospitalsOf are a street's designated hospitals: its admins and the
 // staff of its communities.
 func (s *Service) HospitalsOf(ctx context.Context, p auth.Principal, sid string) ([]Hospital, error) {
-	if p.StreetID != sid && !(p.Has(manifest.RoleStaff) && s.sameStreet(ctx, p.StaffCommunityID, sid)) {
-		return nil, apperr.Forbidden
+	if err := auth.RequireStreetMember(ctx, p, sid, s.Store); err != nil {
+		return nil, err
 	}
 	hs, err := s.Store.Hospitals(ctx, sid)
 	if hs == nil {
 		hs = []Hospital{}
 	}
 	return hs, err
-}
-
-func (s *Service) sameStreet(ctx context.Context, cid, sid string) bool {
-	got, err := s.Store.StreetOf(ctx, cid)
-	return err == nil && got == sid
 }
 
 // helpNeeds are the plan needs a help request's kind is about: a dialysis

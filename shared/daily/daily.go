@@ -299,22 +299,10 @@ func (s *Service) template(ctx context.Context, sid string) (Template, error) {
 
 // TemplateOf is a street's sheet (its admins and its communities' staff).
 func (s *Service) TemplateOf(ctx context.Context, p auth.Principal, sid string) (Template, error) {
-	if err := s.streetReader(ctx, p, sid); err != nil {
+	if err := auth.RequireStreetMember(ctx, p, sid, s.Store); err != nil {
 		return Template{}, err
 	}
 	return s.template(ctx, sid)
-}
-
-func (s *Service) streetReader(ctx context.Context, p auth.Principal, sid string) error {
-	if p.Has(manifest.RoleAdmin) && p.StreetID == sid {
-		return nil
-	}
-	if p.Has(manifest.RoleStaff) {
-		if got, err := s.Store.StreetOf(ctx, p.StaffCommunityID); err == nil && got == sid {
-			return nil
-		}
-	}
-	return apperr.Forbidden
 }
 
 // TemplateInput sets a street's sheet.

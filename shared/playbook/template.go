@@ -161,24 +161,12 @@ func nonNilSteps(s []Step) []Step {
 // TemplatesOf lists the street's templates (its admins and its
 // communities' staff).
 func (s *Service) TemplatesOf(ctx context.Context, p auth.Principal, sid string) ([]Template, error) {
-	if err := s.streetReader(ctx, p, sid); err != nil {
+	if err := auth.RequireStreetMember(ctx, p, sid, s.Directory); err != nil {
 		return nil, err
 	}
 	ts, err := s.Templates.PlaybookTemplates(ctx, sid)
 	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
 	return ts, err
-}
-
-func (s *Service) streetReader(ctx context.Context, p auth.Principal, sid string) error {
-	if p.Has(manifest.RoleAdmin) && p.StreetID == sid {
-		return nil
-	}
-	if p.Has(manifest.RoleStaff) {
-		if got, err := s.Directory.StreetOf(ctx, p.StaffCommunityID); err == nil && got == sid {
-			return nil
-		}
-	}
-	return apperr.Forbidden
 }
 
 // FromTemplateInput copies a template into a community's playbook.

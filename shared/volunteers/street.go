@@ -92,25 +92,11 @@ type PoolVolunteer struct {
 	LentTo string `json:"lentTo,omitempty"`
 }
 
-// streetOf is the street p reads the pool of: an admin's, or the street of
-// a staff member's community.
-func (s *Service) streetOf(ctx context.Context, p auth.Principal, sid string) error {
-	if p.Has(manifest.RoleAdmin) && p.StreetID == sid {
-		return nil
-	}
-	if p.Has(manifest.RoleStaff) {
-		if got, err := s.Directory.StreetOf(ctx, p.StaffCommunityID); err == nil && got == sid {
-			return nil
-		}
-	}
-	return apperr.Forbidden
-}
-
 // Pool lists the street's approved volunteers with their home community
 // (its admins, and the staff of its communities: a phone of another
 // community is masked).
 func (s *Service) Pool(ctx context.Context, p auth.Principal, sid string) ([]PoolVolunteer, error) {
-	if err := s.streetOf(ctx, p, sid); err != nil {
+	if err := auth.RequireStreetMember(ctx, p, sid, s.Directory); err != nil {
 		return nil, err
 	}
 	all, err := s.Directory.StreetCommunities(ctx, sid)

@@ -87,7 +87,7 @@ type TrainingInput struct {
 // CreateTraining records a training of the street (its admins and its
 // communities' staff).
 func (s *Service) CreateTraining(ctx context.Context, p auth.Principal, sid string, in TrainingInput) (Training, error) {
-	if err := s.streetOf(ctx, p, sid); err != nil {
+	if err := auth.RequireStreetMember(ctx, p, sid, s.Directory); err != nil {
 		return Training{}, err
 	}
 	var fields []apperr.FieldError
@@ -123,7 +123,7 @@ func (s *Service) CreateTraining(ctx context.Context, p auth.Principal, sid stri
 
 // TrainingsOf lists the street's trainings, the latest first.
 func (s *Service) TrainingsOf(ctx context.Context, p auth.Principal, sid string) ([]Training, error) {
-	if err := s.streetOf(ctx, p, sid); err != nil {
+	if err := auth.RequireStreetMember(ctx, p, sid, s.Directory); err != nil {
 		return nil, err
 	}
 	ts, err := s.Trainings.Trainings(ctx, sid)
@@ -146,7 +146,7 @@ func (s *Service) Attend(ctx context.Context, p auth.Principal, id string, in At
 	if err != nil {
 		return Training{}, err
 	}
-	if err := s.streetOf(ctx, p, t.StreetID); err != nil {
+	if err := auth.RequireStreetMember(ctx, p, t.StreetID, s.Directory); err != nil {
 		return Training{}, err
 	}
 	ids := slices.Clone(in.VolunteerIDs)
@@ -196,7 +196,7 @@ func safeID(id string) string {
 
 // RulesOf are the street's post kinds that require a training.
 func (s *Service) RulesOf(ctx context.Context, p auth.Principal, sid string) (TrainingRules, error) {
-	if err := s.streetOf(ctx, p, sid); err != nil {
+	if err := auth.RequireStreetMember(ctx, p, sid, s.Directory); err != nil {
 		return TrainingRules{}, err
 	}
 	return s.Trainings.TrainingRules(ctx, sid)
@@ -274,7 +274,7 @@ func (s *Service) RecordOf(ctx context.Context, p auth.Principal, vid string) (V
 	if err != nil {
 		return VolunteerRecord{}, err
 	}
-	if err := s.streetOf(ctx, p, sid); err != nil {
+	if err := auth.RequireStreetMember(ctx, p, sid, s.Directory); err != nil {
 		return VolunteerRecord{}, err
 	}
 	return s.record(ctx, v)
