@@ -45,6 +45,8 @@ func dailyComponents() openapi3.Schemas {
 			"default":   S(describe(boolean(), "The street has not set its own: every figure, in the report's order, cut-off 11:00.")),
 			"version":   S(integer(0, 1e9)),
 			"updatedAt": S(beijingTime()), "updatedBy": S(id("")),
+			"cutoffs": S(describe(arrayOf(object(props{"since": S(beijingTime()), "cutoff": S(pattern(`^([01][0-9]|2[0-3]):[0-5][0-9]$`, ""))}, "since", "cutoff")),
+				"The cut-offs set, each with when: a day's cut-off is the one in force when the day ended, so a change reopens no day already closed.")),
 		}, "streetId", "cutoff", "columns", "default", "version")),
 	}
 }

@@ -116,10 +116,36 @@ type Template struct {
 	Cutoff   string   `json:"cutoff"`
 	Columns  []Column `json:"columns"`
 	// Default says the street has not set its own.
-	Default   bool       `json:"default"`
-	Version   int        `json:"version"`
-	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
-	UpdatedBy string     `json:"updatedBy,omitempty"`
+	Default bool `json:"default"`
+	// Cutoffs are the cut-offs the street set, each with when: a day's is
+	// the one in force as the day ended, so a change closes or reopens no
+	// day already over.
+	Cutoffs   []CutoffSince `json:"cutoffs,omitempty"`
+	Version   int           `json:"version"`
+	UpdatedAt *time.Time    `json:"updatedAt,omitempty"`
+	UpdatedBy string        `json:"updatedBy,omitempty"`
+}
+
+// CutoffSince is a cut-off and when the street set it.
+type CutoffSince struct {
+	Since  time.Time `json:"since"`
+	Cutoff string    `json:"cutoff"`
+}
+
+// cutoffAt is day d's cut-off: the morning after, at the cut-off in force
+// when d ended.
+func (t Template) cutoffAt(d time.Time) time.Time {
+	end := d.AddDate(0, 0, 1)
+	at := DefaultCutoff
+	if len(t.Cutoffs) == 0 {
+		at = t.Cutoff
+	}
+	for _, c := range t.Cutoffs {
+		if c.Since.Before(end) {
+			at = c.Cutoff
+		}
+	}
+	return cutoffOf(d, at)
 }
 
 // DefaultCutoff is the cut-off of a street that set none.
@@ -226,7 +252,7 @@ func (s *Service) Community(ctx context.Context, p auth.Principal, cid, day stri
 	if err != nil {
 		return Report{}, err
 	}
-	rep.CutoffAt = cutoffOf(d, t.Cutoff)
+	rep.CutoffAt = t.cutoffAt(d)
 	if c, ok, err := s.Store.Confirmation(ctx, cid, day); err != nil {
 		return Report{}, err
 	} else if ok {
@@ -268,7 +294,7 @@ func (s *Service) Confirm(ctx context.Context, p auth.Principal, cid string, in 
 		return Report{}, err
 	}
 	now := chinatime.In(s.Now())
-	if cut := cutoffOf(d, t.Cutoff); !now.Before(cut) {
+	if cut := t.cutoffAt(d); !now.Before(cut) {
 		return Report{}, ErrCutoffPassed
 	}
 	rep, err := s.gather(ctx, p, cid, d)
@@ -280,7 +306,7 @@ func (s *Service) Confirm(ctx context.Context, p auth.Principal, cid string, in 
 		return Report{}, err
 	}
 	audit.Changed(ctx, "daily", nil, map[string]any{"day": day})
-	rep.Confirmation, rep.CutoffAt = &c, cutoffOf(d, t.Cutoff)
+	rep.Confirmation, rep.CutoffAt = &c, t.cutoffAt(d)
 	return rep, nil
 }
 
@@ -351,7 +377,18 @@ func (s *Service) SetTemplate(ctx context.Context, p auth.Principal, sid string,
 		return Template{}, ErrUnknownFigure.WithFields(unknown...)
 	}
 	now := chinatime.In(s.Now())
-	t := Template{StreetID: sid, Cutoff: in.Cutoff, Columns: cols, Version: in.Version + 1, UpdatedAt: &now, UpdatedBy: p.UserID}
+	stored, err := s.template(ctx, sid)
+	if err != nil {
+		return Template{}, err
+	}
+	t := Template{StreetID: sid, Cutoff: in.Cutoff, Columns: cols, Version: in.Version + 1, UpdatedAt: &now, UpdatedBy: p.UserID,
+		Cutoffs: slices.Clone(stored.Cutoffs)}
+	if len(t.Cutoffs) == 0 || t.Cutoffs[len(t.Cutoffs)-1].Cutoff != in.Cutoff {
+		t.Cutoffs = append(t.Cutoffs, CutoffSince{Since: now, Cutoff: in.Cutoff})
+	}
+	if len(t.Cutoffs) > 100 {
+		t.Cutoffs = t.Cutoffs[len(t.Cutoffs)-100:]
+	}
 	if err := s.Store.PutReportTemplate(ctx, t, in.Version); err != nil {
 		return Template{}, err
 	}
@@ -403,7 +440,7 @@ func (s *Service) Street(ctx context.Context, p auth.Principal, sid, day string)
 	if err != nil {
 		return StreetReport{}, err
 	}
-	cut := cutoffOf(d, t.Cutoff)
+	cut := t.cutoffAt(d)
 	out := StreetReport{StreetID: sid, Day: day, CutoffAt: cut, CutOff: !s.Now().Before(cut), Columns: t.Columns,
 		Rows: []Row{}, Total: make([]int, len(t.Columns))}
 	for _, c := range all {

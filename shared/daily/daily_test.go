@@ -218,10 +218,20 @@ func TestADayReportedAndRolledUp(t *testing.T) {
 		t.Errorf("C2 = %q, %v", v, err)
 	}
 
-	// The morning after, at the cut-off: too late to confirm.
+	// The morning after, at the cut-off: too late to confirm; a later
+	// cut-off set now reopens no day already closed.
 	cl.set(at("2026-12-02", 11, 0))
 	if _, err := svc.Confirm(ctx, staff, "c1", daily.ConfirmInput{Day: day}); code(err) != "DAILY_CUTOFF_PASSED" {
 		t.Errorf("a confirmation at the cut-off: %v", err)
+	}
+	if _, err := svc.SetTemplate(ctx, admin, "s1", daily.TemplateInput{Cutoff: "23:59", Columns: cols, Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Confirm(ctx, staff, "c1", daily.ConfirmInput{Day: day}); code(err) != "DAILY_CUTOFF_PASSED" {
+		t.Errorf("a confirmation after the cut-off was moved: %v", err)
+	}
+	if rep, err := svc.Community(ctx, staff, "c1", "2026-12-02"); err != nil || !rep.CutoffAt.Equal(at("2026-12-03", 23, 59)) {
+		t.Errorf("the next day's cut-off: %v %v", rep.CutoffAt, err)
 	}
 	if sr, err := svc.Street(ctx, admin, "s1", day); err != nil || !sr.CutOff {
 		t.Errorf("after the cut-off: %+v %v", sr.CutOff, err)

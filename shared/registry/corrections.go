@@ -222,7 +222,8 @@ func (a *API) AddResident(ctx context.Context, p auth.Principal, cid string, in 
 // householdIn reads a household of the community named by a body's field.
 func (a *API) householdIn(ctx context.Context, cid, hid, field string, fields *[]apperr.FieldError) (Household, error) {
 	if !ValidID(hid) {
-		*fields = append(*fields, apperr.FieldError{Field: field, Reason: "no household " + hid + " in this community"})
+		// What is not an id is not echoed.
+		*fields = append(*fields, apperr.FieldError{Field: field, Reason: "a household of this community"})
 		return Household{}, nil
 	}
 	h, _, err := a.Dir.Household(ctx, hid)

@@ -551,6 +551,10 @@ func WatchTestsOf(watchID string) string { return "WTEST#" + watchID + "#" }
 // the street for a time.
 func LoanKey(id string) Key { return Key{"LOAN#" + id, "LOAN"} }
 
+// LoanGuardKey is a volunteer's lending guard: every decision on their
+// loans moves it, so two read at once cannot both be approved.
+func LoanGuardKey(volunteerID string) Key { return Key{"VOL#" + volunteerID, "LOANGUARD"} }
+
 // LoansToIndex is GSI1 on loans: the loans to a community, by start.
 func LoansToIndex(communityID string, from time.Time, id string) Key {
 	return Key{"LOANS#" + communityID, formatTime(from) + "#" + id}

@@ -66,23 +66,48 @@ func (s *Store) loans(ctx context.Context, index, pk string) ([]volunteers.Loan,
 	return out, err
 }
 
-// DecideLoan writes a loan's decision over its request: false when it was
-// decided meanwhile.
-func (s *Store) DecideLoan(ctx context.Context, l volunteers.Loan) (bool, error) {
+// LoanGuard reads a volunteer's lending guard, strongly consistent: the
+// zero guard before any decision.
+func (s *Store) LoanGuard(ctx context.Context, vid string) (volunteers.Guard, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: LoanGuardKey(vid).av(), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return volunteers.Guard{}, unavailable(err)
+	}
+	var g volunteers.Guard
+	if out.Item == nil {
+		return g, nil
+	}
+	return g, readDocument(out.Item, &g)
+}
+
+// DecideLoan writes a loan's decision over its request and the volunteer's
+// guard over the version read, in one transaction.
+func (s *Store) DecideLoan(ctx context.Context, l volunteers.Loan, read int, next volunteers.Guard) error {
 	item, err := loanItem(l)
 	if err != nil {
-		return false, err
+		return err
 	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: item,
-		ConditionExpression:       aws.String("#s = :requested"),
-		ExpressionAttributeNames:  map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":requested": str(volunteers.LoanRequested)}})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return false, nil
+	k := LoanGuardKey(l.VolunteerID)
+	guard, err := document(keys{PK: k.PK, SK: k.SK, Type: "loanguard"}, next)
+	if err != nil {
+		return err
+	}
+	cond, vals := versioned(read)
+	err = s.transact(ctx, []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(s.Table), Item: item, ConditionExpression: aws.String("#s = :requested"),
+			ExpressionAttributeNames:  map[string]string{"#s": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":requested": str(volunteers.LoanRequested)}}},
+		{Put: &types.Put{TableName: aws.String(s.Table), Item: guard, ConditionExpression: aws.String(cond), ExpressionAttributeValues: vals}},
+	})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && failed(tce, 0) {
+		return volunteers.ErrLoanDecided
+	}
+	if errors.As(err, &tce) && failed(tce, 1) {
+		return volunteers.ErrGuardMoved
 	}
 	if err != nil {
-		return false, unavailable(err)
+		return unavailable(err)
 	}
-	return true, nil
+	return nil
 }

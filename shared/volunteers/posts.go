@@ -268,7 +268,16 @@ func (s *Service) Assign(ctx context.Context, p auth.Principal, postID string, i
 	if err != nil {
 		return Assignment{}, err
 	}
-	if v.CommunityID != post.CommunityID {
+	if v.CommunityID == post.CommunityID {
+		// Their home does not take them while they are lent elsewhere.
+		away, err := s.lentAway(ctx, v, sh)
+		if err != nil {
+			return Assignment{}, err
+		}
+		if away {
+			return Assignment{}, ErrLoanOverlap
+		}
+	} else {
 		// Another community's volunteer serves here only on a loan its
 		// home community approved for the shift's whole time.
 		lent, err := s.lentFor(ctx, v, post.CommunityID, sh)

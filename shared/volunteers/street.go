@@ -65,10 +65,34 @@ type LoanStore interface {
 	// volunteers to others.
 	LoansTo(ctx context.Context, cid string) ([]Loan, error)
 	LoansFrom(ctx context.Context, cid string) ([]Loan, error)
-	// DecideLoan moves a requested loan to approved or declined; false
-	// when it was decided already.
-	DecideLoan(ctx context.Context, l Loan) (bool, error)
+	// LoanGuard is a volunteer's lending guard, read consistently: the
+	// loans of theirs approved, and a version every decision moves, so
+	// that two approvals decided at once cannot both stand.
+	LoanGuard(ctx context.Context, volunteerID string) (Guard, error)
+	// DecideLoan moves a requested loan to approved or declined and writes
+	// the volunteer's guard next over the version read, together:
+	// ErrLoanDecided when the loan was decided already, ErrGuardMoved when
+	// another decision on the volunteer came first.
+	DecideLoan(ctx context.Context, l Loan, read int, next Guard) error
 }
+
+// Guard is a volunteer's approved loans, kept with a version.
+type Guard struct {
+	Version int        `json:"version"`
+	Lent    []LentTime `json:"lent"`
+}
+
+// LentTime is an approved loan's time.
+type LentTime struct {
+	LoanID      string    `json:"loanId"`
+	CommunityID string    `json:"communityId"`
+	From        time.Time `json:"from"`
+	To          time.Time `json:"to"`
+}
+
+// ErrGuardMoved is a decision that lost to another on the same volunteer:
+// it is tried again on what is stored now. It never reaches a caller.
+var ErrGuardMoved = errors.New("volunteers: another loan decision on the volunteer came first")
 
 // Errors of the pool.
 var (
@@ -253,21 +277,45 @@ func (s *Service) DecideLoan(ctx context.Context, p auth.Principal, id string, a
 	if l.Status != LoanRequested {
 		return Loan{}, ErrLoanDecided
 	}
-	l.Status = LoanDeclined
-	if approve {
-		if err := s.free(ctx, l); err != nil {
-			return Loan{}, err
-		}
-		l.Status = LoanApproved
-	}
 	now := chinatime.In(s.Now())
 	l.DecidedBy, l.DecidedAt = p.UserID, &now
-	ok, err := s.Loans.DecideLoan(ctx, l)
-	if err != nil {
-		return Loan{}, err
+	l.Status = LoanDeclined
+	if approve {
+		l.Status = LoanApproved
 	}
-	if !ok {
-		return Loan{}, ErrLoanDecided
+	// The check that the volunteer is free and the decision go together
+	// through the volunteer's guard: of two approvals read at once, the
+	// second is checked again against the first.
+	for attempt := 0; ; attempt++ {
+		guard, err := s.Loans.LoanGuard(ctx, l.VolunteerID)
+		if err != nil {
+			return Loan{}, err
+		}
+		next := Guard{Version: guard.Version + 1, Lent: guard.Lent}
+		if approve {
+			if err := s.free(ctx, l); err != nil {
+				return Loan{}, err
+			}
+			// The index free reads may lag a decision just made; the
+			// guard is read consistently.
+			if slices.ContainsFunc(guard.Lent, func(o LentTime) bool {
+				return o.LoanID != l.ID && o.CommunityID != l.CommunityID && o.From.Before(l.To) && l.From.Before(o.To)
+			}) {
+				return Loan{}, ErrLoanOverlap
+			}
+			next.Lent = append(slices.Clone(guard.Lent), LentTime{LoanID: l.ID, CommunityID: l.CommunityID, From: l.From, To: l.To})
+		}
+		err = s.Loans.DecideLoan(ctx, l, guard.Version, next)
+		if errors.Is(err, ErrGuardMoved) && attempt < 4 {
+			continue
+		}
+		if errors.Is(err, ErrGuardMoved) {
+			return Loan{}, ErrLoanDecided.WithFields(apperr.FieldError{Field: "loanId", Reason: "decided at the same time as another loan of the volunteer: try again"})
+		}
+		if err != nil {
+			return Loan{}, err
+		}
+		break
 	}
 	audit.Changed(ctx, "loan", map[string]any{"status": LoanRequested}, map[string]any{"status": l.Status})
 	return l, nil
@@ -293,6 +341,18 @@ func (s *Service) LoansOf(ctx context.Context, p auth.Principal, cid string) ([]
 	}
 	slices.SortFunc(out, func(a, b Loan) int { return b.RequestedAt.Compare(a.RequestedAt) })
 	return out, nil
+}
+
+// lentAway says whether a volunteer is lent by their home community to
+// another for some of a shift's time: then their home may not take them.
+func (s *Service) lentAway(ctx context.Context, v Volunteer, sh Shift) (bool, error) {
+	loans, err := s.Loans.LoansFrom(ctx, v.CommunityID)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(loans, func(l Loan) bool {
+		return l.VolunteerID == v.ID && l.Status == LoanApproved && l.From.Before(sh.EndsAt) && sh.StartsAt.Before(l.To)
+	}), nil
 }
 
 // lentFor finds the approved loan of a volunteer of another community to

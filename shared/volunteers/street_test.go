@@ -2,7 +2,9 @@ package volunteers_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -136,6 +138,81 @@ func TestAVolunteerLentForTheRush(t *testing.T) {
 	if err != nil || len(loans) != 2 {
 		t.Errorf("c1's loans: %+v %v", loans, err)
 	}
+	// Lent to c2, their home may not put them on a shift then.
+	homeNow, err := f.svc.CreatePost(ctx, f.staff, "c1", volunteers.PostInput{Kind: "checkpoint", Name: "北门", Place: "北门",
+		Shifts: []volunteers.ShiftInput{{StartsAt: now.Add(3 * time.Hour), EndsAt: now.Add(4 * time.Hour), Need: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Assign(ctx, f.staff, homeNow.ID, volunteers.AssignInput{VolunteerID: v.ID, ShiftID: "s1", Role: "A"}); code(err) != "VOLUNTEER_LENT" {
+		t.Errorf("their home took them during the loan: %v", err)
+	}
+	// Their record: the borrower's staff and their home's may read it, a
+	// third community's may not.
+	if _, err := f.svc.RecordOf(ctx, staff2, v.ID); err != nil {
+		t.Errorf("the borrower's read of the record: %v", err)
+	}
+	if _, err := f.svc.RecordOf(ctx, staff3, v.ID); code(err) != "FORBIDDEN" {
+		t.Errorf("a third community read the record: %v", err)
+	}
+}
+
+// TestTwoOverlappingLoansApprovedAtOnce: five volunteers each asked for
+// by two communities for overlapping times; both approvals of each sent
+// at once: one of each stands, the other is refused.
+func TestTwoOverlappingLoansApprovedAtOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, c := range []registry.Community{{ID: "c2", StreetID: "s1", Name: "二社区"}, {ID: "c3", StreetID: "s1", Name: "三社区"}} {
+		if err := f.st.CreateCommunity(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	staff := map[string]auth.Principal{
+		"c2": auth.Principal{UserID: "u-2", Role: manifest.RoleStaff, CommunityID: "c2"}.Normalized(),
+		"c3": auth.Principal{UserID: "u-3", Role: manifest.RoleStaff, CommunityID: "c3"}.Normalized(),
+	}
+	now := f.clock.Now()
+	var loans [][2]string
+	for i := 0; i < 5; i++ {
+		v, _ := f.approved(t, fmt.Sprintf("1360000003%d", i), fmt.Sprintf("志愿者%d", i))
+		var pair [2]string
+		for j, cid := range []string{"c2", "c3"} {
+			l, err := f.svc.RequestLoan(ctx, staff[cid], cid, volunteers.LoanInput{VolunteerID: v.ID,
+				From: now.Add(time.Duration(j) * time.Hour).Format(time.RFC3339), To: now.Add(time.Duration(j+4) * time.Hour).Format(time.RFC3339)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pair[j] = l.ID
+		}
+		loans = append(loans, pair)
+	}
+	var wg sync.WaitGroup
+	results := make([][2]string, len(loans))
+	for i, pair := range loans {
+		for j, id := range pair {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := f.svc.DecideLoan(ctx, f.staff, id, true)
+				results[i][j] = code(err)
+			}()
+		}
+	}
+	wg.Wait()
+	for i, r := range results {
+		ok := 0
+		for _, c := range r {
+			if c == "" {
+				ok++
+			} else if c != "VOLUNTEER_LENT" && c != "LOAN_DECIDED" {
+				t.Errorf("volunteer %d: %q", i, c)
+			}
+		}
+		if ok != 1 {
+			t.Errorf("volunteer %d: %d of two overlapping loans approved (%v)", i, ok, r)
+		}
+	}
 }
 
 // TestTrainingQualifiesAndTheRecordCounts: the street requires a training
@@ -161,6 +238,14 @@ func TestTrainingQualifiesAndTheRecordCounts(t *testing.T) {
 	day := f.clock.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
 	if _, err := f.svc.CreateTraining(ctx, f.staff, "s1", volunteers.TrainingInput{Title: "卡口", Day: day, PostKinds: []string{"gate"}, Trainer: "街道"}); code(err) != "VALIDATION_FAILED" {
 		t.Errorf("a kind that is none: %v", err)
+	}
+	ahead, err := f.svc.CreateTraining(ctx, f.staff, "s1", volunteers.TrainingInput{Title: "下月培训", Day: f.clock.Now().AddDate(0, 1, 0).Format(time.DateOnly),
+		PostKinds: []string{"checkpoint"}, Trainer: "街道"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Attend(ctx, f.staff, ahead.ID, volunteers.AttendInput{VolunteerIDs: []string{other.ID}}); code(err) != "TRAINING_NOT_HELD" {
+		t.Errorf("attendance of a training to come: %v", err)
 	}
 	tr, err := f.svc.CreateTraining(ctx, f.staff, "s1", volunteers.TrainingInput{Title: "卡口登记规程", Day: day, PostKinds: []string{"checkpoint"}, Trainer: "街道应急办"})
 	if err != nil {

@@ -76,6 +76,9 @@ type TrainingStore interface {
 // street).
 var ErrTrainingNotFound = apperr.New(apperr.KindNotFound, "TRAINING_NOT_FOUND", "培训不存在", "No such training")
 
+// ErrTrainingAhead is attendance of a training whose day has not come.
+var ErrTrainingAhead = apperr.New(apperr.KindConflict, "TRAINING_NOT_HELD", "培训尚未举行，不能记录参训", "The training's day has not come: attendance is recorded on or after it")
+
 // TrainingInput records a training.
 type TrainingInput struct {
 	Title     string   `json:"title"`
@@ -148,6 +151,9 @@ func (s *Service) Attend(ctx context.Context, p auth.Principal, id string, in At
 	}
 	if err := auth.RequireStreetMember(ctx, p, t.StreetID, s.Directory); err != nil {
 		return Training{}, err
+	}
+	if t.Day > chinatime.In(s.Now()).Format(time.DateOnly) {
+		return Training{}, ErrTrainingAhead
 	}
 	ids := slices.Clone(in.VolunteerIDs)
 	slices.Sort(ids)
@@ -236,12 +242,14 @@ func (s *Service) trained(ctx context.Context, post Post, vids []string) (bool, 
 		return false, nil, err
 	}
 	out := map[string]bool{}
+	today := chinatime.In(s.Now()).Format(time.DateOnly)
 	for _, vid := range vids {
 		as, err := s.Trainings.Attended(ctx, vid)
 		if err != nil {
 			return false, nil, err
 		}
-		out[vid] = slices.ContainsFunc(as, func(a Attendance) bool { return slices.Contains(a.PostKinds, post.Kind) })
+		// Only a training held counts.
+		out[vid] = slices.ContainsFunc(as, func(a Attendance) bool { return a.Day <= today && slices.Contains(a.PostKinds, post.Kind) })
 	}
 	return true, out, nil
 }
@@ -270,12 +278,18 @@ func (s *Service) RecordOf(ctx context.Context, p auth.Principal, vid string) (V
 	if err != nil {
 		return VolunteerRecord{}, err
 	}
-	sid, err := s.Directory.StreetOf(ctx, v.CommunityID)
-	if err != nil {
-		return VolunteerRecord{}, err
+	// Their home community's staff, those of a community they were lent
+	// to, the street's admins.
+	may := auth.RequireCommunity(ctx, p, v.CommunityID, s.Directory) == nil
+	if !may && p.Has(manifest.RoleStaff) {
+		to, err := s.Loans.LoansTo(ctx, p.StaffCommunityID)
+		if err != nil {
+			return VolunteerRecord{}, err
+		}
+		may = slices.ContainsFunc(to, func(l Loan) bool { return l.VolunteerID == v.ID && l.Status == LoanApproved })
 	}
-	if err := auth.RequireStreetMember(ctx, p, sid, s.Directory); err != nil {
-		return VolunteerRecord{}, err
+	if !may {
+		return VolunteerRecord{}, apperr.Forbidden
 	}
 	return s.record(ctx, v)
 }

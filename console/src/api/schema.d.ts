@@ -3018,7 +3018,7 @@ export interface paths {
         };
         /**
          * A volunteer's record (激励与约束)
-         * @description Their trainings, the shifts they served and the hours, the calls they declined or left unanswered (drills left out), and the shifts they were A on and did not come to. The staff of the street's communities and its admins. Who: staff, admin.
+         * @description Their trainings, the shifts they served and the hours, the calls they declined or left unanswered (drills left out), and the shifts they were A on and did not come to. Their home community's staff, the staff of a community they were lent to, and the street's admins; anyone else is answered VOLUNTEER_NOT_FOUND. Who: staff, admin.
          */
         get: operations["volunteerRecord"];
         put?: never;
@@ -4429,6 +4429,15 @@ export interface components {
             }[];
             /** @description HH:MM, Beijing: the morning after a day. */
             cutoff: string;
+            /** @description The cut-offs set, each with when: a day's cut-off is the one in force when the day ended, so a change reopens no day already closed. */
+            cutoffs?: {
+                cutoff: string;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339, Beijing time (+08:00).
+                 */
+                since: string;
+            }[];
             /** @description The street has not set its own: every figure, in the report's order, cut-off 11:00. */
             default: boolean;
             streetId: string;
@@ -6097,8 +6106,8 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Conflict: ALREADY_ASSIGNED, SHIFT_FULL, SHIFT_OVERLAP, VOLUNTEER_NOT_APPROVED */
-        "E409.ALREADY_ASSIGNED.SHIFT_FULL.SHIFT_OVERLAP.VOLUNTEER_NOT_APPROVED": {
+        /** @description Conflict: ALREADY_ASSIGNED, SHIFT_FULL, SHIFT_OVERLAP, VOLUNTEER_LENT, VOLUNTEER_NOT_APPROVED */
+        "E409.ALREADY_ASSIGNED.SHIFT_FULL.SHIFT_OVERLAP.VOLUNTEER_LENT.VOLUNTEER_NOT_APPROVED": {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
@@ -10907,7 +10916,7 @@ export interface operations {
             403: components["responses"]["E403.FORBIDDEN"];
             404: components["responses"]["E404.NOT_FOUND.POST_NOT_FOUND"];
             405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
-            409: components["responses"]["E409.ALREADY_ASSIGNED.SHIFT_FULL.SHIFT_OVERLAP.VOLUNTEER_NOT_APPROVED"];
+            409: components["responses"]["E409.ALREADY_ASSIGNED.SHIFT_FULL.SHIFT_OVERLAP.VOLUNTEER_LENT.VOLUNTEER_NOT_APPROVED"];
             413: components["responses"]["E413.BODY_TOO_LARGE"];
             415: components["responses"]["E415.UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["E500.INTERNAL"];
