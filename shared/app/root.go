@@ -351,6 +351,15 @@ func (h helpers) Raise(ctx context.Context, p auth.Principal, residentID, kind, 
 	return "", help.ErrAlreadyOpen
 }
 
+// Note adds an action to an open request; a closed one stays as it is.
+func (h helpers) Note(ctx context.Context, p auth.Principal, helpID, text string) error {
+	_, err := h.r.Help().Act(ctx, p, helpID, text)
+	if apperr.As(err).Code == help.ErrClosed.Code {
+		return nil
+	}
+	return err
+}
+
 // Reserve runs the community's reserve for an emergency.
 func (r *Root) Reserve() *reserve.Service {
 	return r.reserve.get(func() *reserve.Service {

@@ -22,6 +22,7 @@ import (
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/dispatch"
+	"github.com/fangxian/fangxian/shared/logging"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/phone"
 	"github.com/fangxian/fangxian/shared/registry"
@@ -197,9 +198,12 @@ type Dependants interface {
 	LeftBehind(ctx context.Context, cid string) ([]LeftBehind, error)
 }
 
-// Helpers raise help requests.
+// Helpers raise help requests, and record on one what was done about it.
 type Helpers interface {
 	Raise(ctx context.Context, p auth.Principal, residentID, kind, note string) (string, error)
+	// Note adds an action to a request not closed; a closed one is left
+	// as it is.
+	Note(ctx context.Context, p auth.Principal, helpID, text string) error
 }
 
 // Service runs care plans.
@@ -595,6 +599,14 @@ func (s *Service) GiveCar(ctx context.Context, p auth.Principal, cid string, in 
 	t.Car = &Car{Driver: driver, Phone: ph, Plate: plate}
 	if err := s.Store.SetCareCar(ctx, cid, t); err != nil {
 		return Trip{}, err
+	}
+	if t.HelpID != "" {
+		// The request the missing car raised says it has one now; staff
+		// close it.
+		text := fmt.Sprintf("已派车：%s %s，%s", driver, plate, dayWords(d)+t.At+needWords[t.Kind])
+		if err := s.Helpers.Note(ctx, p, t.HelpID, text); err != nil {
+			logging.From(ctx).Warn("a car's note not added to its help request", "help", t.HelpID, "err", err)
+		}
 	}
 	audit.Changed(ctx, "care-trip", nil, map[string]any{"resident": t.ResidentID, "day": t.Day, "need": t.Need})
 	return t, nil

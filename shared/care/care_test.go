@@ -315,6 +315,10 @@ func TestCarePlansHoldUnderAttack(t *testing.T) {
 	if err != nil || trip.Car == nil || trip.HelpID != helps[0].ID {
 		t.Errorf("the car after the request: %+v %v", trip, err)
 	}
+	helps, _ = root.Help().List(ctx, staff, "c1")
+	if len(helps) != 1 || len(helps[0].Actions) != 1 || !strings.Contains(helps[0].Actions[0].Text, "已派车：张师傅") {
+		t.Errorf("the request the missing car raised does not say it has one: %+v", helps)
+	}
 
 	// A plan with a daily check saved at night is not asked until morning.
 	if _, err := svc.SetPlan(ctx, staff, li.Principal.ResidentID, care.PlanInput{DailyCheck: true}); err != nil {
