@@ -3018,7 +3018,7 @@ export interface paths {
         };
         /**
          * A volunteer's record (激励与约束)
-         * @description Their trainings, the shifts they served and the hours, the calls they declined or left unanswered (drills left out), and the shifts they were A on and did not come to. Their home community's staff, the staff of a community they were lent to, and the street's admins; anyone else is answered VOLUNTEER_NOT_FOUND. Who: staff, admin.
+         * @description Their trainings, the shifts they served and the hours, the calls they declined or left unanswered (drills left out), and the shifts they were A on and did not come to. Their home community's staff, the staff of a community they were lent to, and the street's admins. Who: staff, admin.
          */
         get: operations["volunteerRecord"];
         put?: never;
