@@ -423,11 +423,15 @@ async function staffAndLane() {
   // workbook downloads.
   await street.selectOption("select[name=community]", env("COMMUNITY"));
   await street.click(".el-menu-item:has-text('日报')");
-  await street.waitForSelector(".figures tr[data-figure='residents']");
+  // The day's figures read the day's round whole: slow under -race on two
+  // busy cores, so these waits are long.
+  const slow = { timeout: 120000 };
+  await street.waitForSelector(".figures tr[data-figure='residents']", slow);
+  await street.waitForSelector(".sheet tr[data-row]", slow);
   await street.fill("input[name=daily-note]", "已核对");
   await street.click("button.daily-confirm");
-  out.dailyConfirmed = (await (await street.waitForSelector("text=/日报已确认/")).textContent()).trim();
-  await street.waitForSelector(`.sheet tr[data-row='${env("COMMUNITY")}'] .el-tag--success`);
+  out.dailyConfirmed = (await (await street.waitForSelector("text=/日报已确认/", slow)).textContent()).trim();
+  await street.waitForSelector(`.sheet tr[data-row='${env("COMMUNITY")}'] .el-tag--success`, slow);
   await street.waitForSelector(".sheet tr[data-row] .el-tag--danger:has-text('未确认')");
   await street.fill(".columns li:first-child input[name=template-title]", "户籍人口");
   await street.click("button.template-save");

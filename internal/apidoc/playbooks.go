@@ -154,7 +154,7 @@ var playbookOps = map[string]op{
 	"switchStreetMode": {summary: "Switch several communities of the street at once (街道统一平战转换)",
 		description: "Street admins move up to 20 communities of their street into emergency or back, or start or end a drill in each, each with its own playbook, as POST /v1/communities/{id}/mode does for one. Every community must be the street's (COMMUNITY_NOT_IN_STREET otherwise, and none switches). Then each switches side by side; one that cannot (ALREADY_IN_MODE, DRILL_RUNNING, NO_DRILL_RUNNING) says so in its result with the others switched. Sent again, it switches nobody twice.",
 		body: object(props{
-			"communities": S(describe(arrayOf(id("")).WithMinItems(1).WithMaxItems(20), "Distinct communities of the street.")),
+			"communities": S(describe(arrayOf(id("")).WithMinItems(1).WithMaxItems(20).WithUniqueItems(true), "Distinct communities of the street.")),
 			"mode":        S(enum("emergency", "normal")), "drill": S(boolean()),
 		}, "communities", "mode"),
 		answers: ok(S(object(props{

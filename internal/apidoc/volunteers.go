@@ -238,7 +238,7 @@ var volunteerOps = map[string]op{
 	"activateStreet": {summary: "One activation across the street's communities",
 		description: "Street admins call the volunteers of several communities at once: in each, every shift (all) or the posts' A volunteers of some categories, as its staff's one-click activation does, each community's its own. A community with nothing to call (NOTHING_TO_ACTIVATE) or a call of the same scope under way (ALREADY_CALLED) says so in its result beside the others.",
 		body: object(props{
-			"communities": S(array(S(id(""))).WithMinItems(1).WithMaxItems(20)),
+			"communities": S(array(S(id(""))).WithMinItems(1).WithMaxItems(20).WithUniqueItems(true)),
 			"all":         S(boolean()), "categories": S(array(S(enum(volunteerCategories...))).WithMaxItems(5)), "minutes": S(minutes()),
 		}, "communities"),
 		answers: created(S(object(props{"results": S(arrayOf(object(props{
@@ -247,7 +247,7 @@ var volunteerOps = map[string]op{
 		}, "communityId")))}, "results")))},
 	"createTraining": {summary: "Record a training of the street (培训)",
 		description: "Its title, day, the kinds of post it qualifies for and its trainer. The street's admins and its communities' staff.",
-		body: object(props{"title": S(text(40, "")), "day": S(day()), "postKinds": S(array(S(enum(postKinds...))).WithMinItems(1)), "trainer": S(text(32, ""))},
+		body: object(props{"title": S(text(40, "")), "day": S(day()), "postKinds": S(array(S(enum(postKinds...))).WithMinItems(1).WithUniqueItems(true)), "trainer": S(text(32, ""))},
 			"title", "day", "postKinds", "trainer"),
 		answers: created(ref("Training"))},
 	"listTrainings": {summary: "The street's trainings, the latest first",
@@ -261,7 +261,7 @@ var volunteerOps = map[string]op{
 		answers: ok(ref("TrainingRules"))},
 	"setTrainingRules": {summary: "Set which kinds of post require a training",
 		description: "Suggestions for a post of such a kind put those who attended a training for it first (`trained`), and an assignment of someone who did not says `untrained: true` (it stands: staff decide).",
-		body:        object(props{"required": S(array(S(enum(postKinds...)))), "streetId": S(describe(id(""), "Ignored: the path's."))}, "required"),
+		body:        object(props{"required": S(array(S(enum(postKinds...))).WithUniqueItems(true)), "streetId": S(describe(id(""), "Ignored: the path's."))}, "required"),
 		answers:     ok(ref("TrainingRules"))},
 	"volunteerRecord": {summary: "A volunteer's record (激励与约束)",
 		description: "Their trainings, the shifts they served and the hours, the calls they declined or left unanswered (drills left out), and the shifts they were A on and did not come to. Their home community's staff, the staff of a community they were lent to, and the street's admins.",
