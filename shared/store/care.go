@@ -96,16 +96,7 @@ func (s *Store) CarePlan(ctx context.Context, cid, rid string) (care.Plan, error
 
 // DeleteCarePlan removes a person's plan; false when there was none.
 func (s *Store) DeleteCarePlan(ctx context.Context, cid, rid string) (bool, error) {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: CarePlanKey(cid, rid).av(),
-		ConditionExpression: aws.String("attribute_exists(PK)")})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return false, nil
-	}
-	if err != nil {
-		return false, unavailable(err)
-	}
-	return true, nil
+	return s.deleteExisting(ctx, CarePlanKey(cid, rid))
 }
 
 // CarePlans reads a community's plans: one Query.
@@ -311,16 +302,7 @@ func (s *Store) SaveHospital(ctx context.Context, h care.Hospital) error {
 // DeleteHospital removes a street's designated hospital; false when there
 // was none.
 func (s *Store) DeleteHospital(ctx context.Context, sid, id string) (bool, error) {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: HospitalKey(sid, id).av(),
-		ConditionExpression: aws.String("attribute_exists(PK)")})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return false, nil
-	}
-	if err != nil {
-		return false, unavailable(err)
-	}
-	return true, nil
+	return s.deleteExisting(ctx, HospitalKey(sid, id))
 }
 
 // Hospitals reads a street's designated hospitals: one Query.

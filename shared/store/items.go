@@ -154,6 +154,33 @@ func collect[R interface{ domain() D }, D any](out *[]D) func(map[string]types.A
 	}
 }
 
+// collectDocuments appends each item of a query, read as a document (the
+// domain value's own JSON names), to out.
+func collectDocuments[D any](out *[]D) func(map[string]types.AttributeValue) error {
+	return func(av map[string]types.AttributeValue) error {
+		var d D
+		if err := readDocument(av, &d); err != nil {
+			return err
+		}
+		*out = append(*out, d)
+		return nil
+	}
+}
+
+// deleteExisting deletes an item that is there: false when it was not.
+func (s *Store) deleteExisting(ctx context.Context, k Key) (bool, error) {
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: k.av(),
+		ConditionExpression: aws.String("attribute_exists(PK)")})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return false, nil
+	}
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return true, nil
+}
+
 // readRecord reads an item into a tagged record.
 func readRecord(av map[string]types.AttributeValue, r any) error {
 	return attributevalue.UnmarshalMap(av, r)

@@ -55,15 +55,7 @@ func (s *Store) LoansFrom(ctx context.Context, cid string) ([]volunteers.Loan, e
 
 func (s *Store) loans(ctx context.Context, index, pk string) ([]volunteers.Loan, error) {
 	out := []volunteers.Loan{}
-	err := s.queryIndex(ctx, index, pk, "", func(av map[string]types.AttributeValue) error {
-		var l volunteers.Loan
-		if err := readDocument(av, &l); err != nil {
-			return err
-		}
-		out = append(out, l)
-		return nil
-	})
-	return out, err
+	return out, s.queryIndex(ctx, index, pk, "", collectDocuments(&out))
 }
 
 // LoanGuard reads a volunteer's lending guard, strongly consistent: the

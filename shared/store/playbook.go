@@ -337,15 +337,7 @@ func (s *Store) PlaybookTemplate(ctx context.Context, sid, id string) (playbook.
 // PlaybookTemplates lists a street's templates: one Query.
 func (s *Store) PlaybookTemplates(ctx context.Context, sid string) ([]playbook.Template, error) {
 	out := []playbook.Template{}
-	err := s.queryPrefix(ctx, StreetKey(sid).PK, "PBTEMPLATE#", func(av map[string]types.AttributeValue) error {
-		var t playbook.Template
-		if err := readDocument(av, &t); err != nil {
-			return err
-		}
-		out = append(out, t)
-		return nil
-	})
-	return out, err
+	return out, s.queryPrefix(ctx, StreetKey(sid).PK, "PBTEMPLATE#", collectDocuments(&out))
 }
 
 // PutPlaybookTemplate writes a template over version prev.

@@ -40,15 +40,7 @@ func (s *Store) Training(ctx context.Context, id string) (volunteers.Training, e
 // Trainings lists a street's trainings (GSI1): one Query.
 func (s *Store) Trainings(ctx context.Context, sid string) ([]volunteers.Training, error) {
 	out := []volunteers.Training{}
-	err := s.queryIndex(ctx, "GSI1", TrainingsIndex(sid, "", "").PK, "", func(av map[string]types.AttributeValue) error {
-		var t volunteers.Training
-		if err := readDocument(av, &t); err != nil {
-			return err
-		}
-		out = append(out, t)
-		return nil
-	})
-	return out, err
+	return out, s.queryIndex(ctx, "GSI1", TrainingsIndex(sid, "", "").PK, "", collectDocuments(&out))
 }
 
 // Attend writes each attendance where there is none, and adds the new ones
@@ -86,15 +78,7 @@ func (s *Store) Attend(ctx context.Context, as []volunteers.Attendance) (int, er
 // Attended lists a volunteer's trainings (GSI1): one Query.
 func (s *Store) Attended(ctx context.Context, vid string) ([]volunteers.Attendance, error) {
 	out := []volunteers.Attendance{}
-	err := s.queryIndex(ctx, "GSI1", VolunteerTrainingsIndex(vid, "", "").PK, "", func(av map[string]types.AttributeValue) error {
-		var a volunteers.Attendance
-		if err := readDocument(av, &a); err != nil {
-			return err
-		}
-		out = append(out, a)
-		return nil
-	})
-	return out, err
+	return out, s.queryIndex(ctx, "GSI1", VolunteerTrainingsIndex(vid, "", "").PK, "", collectDocuments(&out))
 }
 
 // TrainingRules reads the post kinds of a street that require a training.
