@@ -182,8 +182,11 @@ func (s *Service) calls(ctx context.Context, roundID string, sampled map[string]
 		return nil, err
 	}
 	for i, c := range calls {
+		// A sample's time is kept to the second: one in the call's own
+		// second came after it.
+		from := c.At.Truncate(time.Second)
 		for id, at := range sampled {
-			if registry.BuildingOf(id) == c.BuildingID && !at.Before(c.At) && at.Before(c.At.Add(CameWithin)) {
+			if registry.BuildingOf(id) == c.BuildingID && !at.Before(from) && at.Before(from.Add(CameWithin)) {
 				calls[i].Came++
 			}
 		}
