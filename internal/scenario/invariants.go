@@ -126,6 +126,9 @@ func (r *runner) invariants(ctx context.Context) error {
 		}
 	}
 	if !r.c.Remote {
+		if err := r.smsFigures(ctx, box); err != nil {
+			return err
+		}
 		r.rep.hold("no SMS to a phone that opted out", "退订的手机不再收到短信", toOptedOut == 0,
 			fmt.Sprintf("%d phones opted out, %d messages to them after", len(r.st.optedOut), toOptedOut),
 			fmt.Sprintf("%d 个手机退订，之后发给它们的短信 %d 条", len(r.st.optedOut), toOptedOut))

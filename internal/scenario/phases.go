@@ -40,16 +40,19 @@ type run struct {
 
 // state a run carries between phases.
 type state struct {
-	run       run
-	switched  time.Time
-	round     string
-	slots     []slot
-	bookings  sync.Map // residentId → code (app bookings)
-	orders    []order
-	stats0    *stats
-	optedOut  map[string]time.Time
-	items     []item
-	outbox0   int
+	run      run
+	switched time.Time
+	round    string
+	slots    []slot
+	bookings sync.Map // residentId → code (app bookings)
+	orders   []order
+	stats0   *stats
+	optedOut map[string]time.Time
+	items    []item
+	outbox0  int
+	// spent0 is the street's communities' SMS figures when outbox0 was
+	// read: the day's texts are counted from there.
+	spent0    spent
 	latencies []float64
 	latMu     sync.Mutex
 	window    map[string][]string // building → its window's slots
@@ -207,11 +210,15 @@ func (r *runner) prepare(ctx context.Context) error {
 		}
 	}
 	r.count("opted out (TD)", len(r.st.optedOut))
+	r.settle(ctx) // the answers to TD sent: the day's count starts after them
 	box, err := r.outbox(ctx)
 	if err != nil {
 		return err
 	}
 	r.st.outbox0 = len(box)
+	if r.st.spent0, err = r.smsSpent(ctx); err != nil {
+		return err
+	}
 	var app []*household
 	for _, h := range r.hs {
 		if !h.sms {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/fangxian/fangxian/internal/apiclient"
 	"github.com/fangxian/fangxian/internal/demo"
 )
 
@@ -313,5 +314,62 @@ func (r *runner) loans(ctx context.Context) error {
 		fmt.Sprintf("%d lent, %d served, %d service records with their home", len(lent), r.rep.Loans.Served, r.rep.Loans.Records),
 		fmt.Sprintf("借调 %d 人，到岗 %d 人，服务记录 %d 条注明所属社区", len(lent), r.rep.Loans.Served, r.rep.Loans.Records))
 	r.rep.Loans.Seconds = time.Since(started).Seconds()
+	return nil
+}
+
+// spent is SMS figures of the daily report: by Beijing day, the messages
+// and parts the street's communities were sent.
+type spent struct {
+	day             string
+	messages, parts map[string]int
+}
+
+// smsSpent reads the street's communities' SMS figures of today (and of
+// the day the baseline was read, if the night passed midnight).
+func (r *runner) smsSpent(ctx context.Context) (spent, error) {
+	s := spent{day: time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly), messages: map[string]int{}, parts: map[string]int{}}
+	days := []string{s.day}
+	if r.st.spent0.day != "" && r.st.spent0.day != s.day {
+		days = append(days, r.st.spent0.day)
+	}
+	for _, cid := range r.streetCommunities() {
+		for _, day := range days {
+			var rep struct {
+				Figures map[string]int `json:"figures"`
+			}
+			if err := r.call(ctx, "GET", "/v1/communities/"+cid+"/daily?day="+day, r.admin, nil, &rep); err != nil {
+				return s, err
+			}
+			s.messages[day] += rep.Figures["sms_messages"]
+			s.parts[day] += rep.Figures["sms_parts"]
+		}
+	}
+	return s, nil
+}
+
+// smsFigures holds the daily report's SMS figures to the outbox: every
+// text the day sent for the street's communities, and only those (a
+// sign-in code, or an answer to a phone of nobody, is no community's).
+func (r *runner) smsFigures(ctx context.Context, box []apiclient.SMS) error {
+	now, err := r.smsSpent(ctx)
+	if err != nil {
+		return err
+	}
+	var got, gotParts, want, wantParts int
+	for day := range now.messages {
+		got += now.messages[day] - r.st.spent0.messages[day]
+		gotParts += now.parts[day] - r.st.spent0.parts[day]
+	}
+	for _, m := range box {
+		switch m.Template {
+		case "signin_code", "signup_code", "reply_unknown":
+			continue
+		}
+		want++
+		wantParts += m.Parts
+	}
+	r.rep.hold("the daily report's SMS figures are the texts sent", "日报的短信条数与实际发出的一致", got == want && gotParts == wantParts,
+		fmt.Sprintf("report %d messages, %d parts; outbox %d messages, %d parts", got, gotParts, want, wantParts),
+		fmt.Sprintf("日报 %d 条（计费 %d 条），发件箱 %d 条（计费 %d 条）", got, gotParts, want, wantParts))
 	return nil
 }

@@ -138,12 +138,18 @@ func (noQueue) SendBatch(context.Context, []string) error {
 }
 
 // SMS is the provider under the drill guard: what a drill sends goes to
-// its outbox, never to a phone.
+// its outbox, never to a phone. What reaches the provider is counted for
+// the community it was sent for (the daily report's SMS parts); made-up
+// data's discarded texts cost nothing and are not.
 func (r *Root) SMS() *drill.Guard {
 	return r.sender.get(func() *drill.Guard {
 		var real drill.Sender = noSender{}
-		if r.Parts.SMS != nil {
-			real = r.Parts.SMS
+		switch p := r.Parts.SMS.(type) {
+		case nil:
+		case sms.Discard:
+			real = p
+		default:
+			real = sms.Spending{Provider: p, Ledger: r.Store, Signature: r.Config.SMS.Signature, Now: r.Now}
 		}
 		return drill.Guarded(real, r.Store, r.Config.SMS.Signature)
 	})

@@ -133,7 +133,7 @@ func (s *Service) CallBuilding(ctx context.Context, p auth.Principal, roundID, b
 		texts = append(texts, dispatch.TextOf("call:"+c.ID+":"+phone, phone, msg))
 	}
 	c.Households, c.Texted = len(told), len(texts)
-	pending := dispatch.PendingTexts(ctx, now, texts)
+	pending := dispatch.PendingTexts(ctx, now, r.CommunityID, texts)
 	if err := s.Work.SaveCall(ctx, c, now.Add(-CallCooldown), pending); err != nil {
 		return Call{}, err
 	}

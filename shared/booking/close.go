@@ -176,7 +176,7 @@ func (s *Service) CloseSite(ctx context.Context, p auth.Principal, siteID string
 	}
 	closed, open := closureSlots(slots, siteID, s.Now())
 	out := Closure{Site: site, Opened: opened}
-	rel, err := s.relocate(ctx, roundID, "site-closed:"+siteID, closed, open, relocationTexts{
+	rel, err := s.relocate(ctx, round, "site-closed:"+siteID, closed, open, relocationTexts{
 		moved: func(name string, b Booking, toSite string, at time.Time) (sms.Message, error) {
 			return sms.BookingMoved(site.Name, name, toSite, at, b.Code)
 		},
@@ -235,7 +235,8 @@ type relocation struct {
 // together, to the earliest slot of open at their time or later with room
 // for it, or cancels them when none has; everyone affected is told, their
 // texts written with their move. Residents already sampled are left be.
-func (s *Service) relocate(ctx context.Context, roundID, key string, closed map[string]bool, open []Slot, texts relocationTexts) (relocation, error) {
+func (s *Service) relocate(ctx context.Context, r Round, key string, closed map[string]bool, open []Slot, texts relocationTexts) (relocation, error) {
+	roundID := r.ID
 	out := relocation{Moved: []Moved{}, Cancelled: []Booking{}}
 	bookings, err := s.Sites.LiveBookingsAt(ctx, roundID, closed)
 	if err != nil {
@@ -264,7 +265,7 @@ func (s *Service) relocate(ctx context.Context, roundID, key string, closed map[
 	target := place(groups, open)
 	// Whom to tell is read first: each household's texts are written in
 	// its move or cancellation, so nobody moved goes untold.
-	tell, err := s.closureTexts(ctx, key, bookings)
+	tell, err := s.closureTexts(ctx, r.CommunityID, key, bookings)
 	if err != nil {
 		return out, err
 	}
@@ -436,14 +437,16 @@ func (s *Service) closureFits(ctx context.Context, r Round, siteID string, openi
 		" booked people would have no place at the other sites: give confirm=true to close anyway (they are cancelled and told); what would hold them: " + strings.Join(what, "; ")})
 }
 
-// tell texts each resident their own message (a few: a closure's go
-// through the queue): members who share a phone each get theirs, since
-// each has their own code. A phone that opted out or had its share today is
-// skipped; a send that fails is logged. It answers how many were texted.
-func (s *Service) tell(ctx context.Context, msgs map[string]message) int {
+// tell texts each resident of round r their own message (a few: a
+// closure's go through the queue): members who share a phone each get
+// theirs, since each has their own code. A phone that opted out or had its
+// share today is skipped; a send that fails is logged. It answers how many
+// were texted.
+func (s *Service) tell(ctx context.Context, r Round, msgs map[string]message) int {
 	if len(msgs) == 0 {
 		return 0
 	}
+	ctx = sms.ForCommunity(ctx, r.CommunityID)
 	log := logging.From(ctx)
 	ids, contacts, ok := s.contacts(ctx, msgs)
 	if !ok {
@@ -491,7 +494,7 @@ func (s *Service) contacts(ctx context.Context, msgs map[string]message) ([]stri
 // share a phone each get theirs, since each has their own code), once per
 // key and resident however often it is queued, the drill of ctx marked; nil
 // when nobody of the group has a phone. The consumer honours opt-outs.
-func (s *Service) closureTexts(ctx context.Context, key string, bookings []Booking) (func(group []Booking, msg func(name string, b Booking) (sms.Message, error)) *dispatch.Pending, error) {
+func (s *Service) closureTexts(ctx context.Context, cid, key string, bookings []Booking) (func(group []Booking, msg func(name string, b Booking) (sms.Message, error)) *dispatch.Pending, error) {
 	ids := make([]string, 0, len(bookings))
 	for _, b := range bookings {
 		ids = append(ids, b.ResidentID)
@@ -516,7 +519,7 @@ func (s *Service) closureTexts(ctx context.Context, key string, bookings []Booki
 			}
 			texts = append(texts, dispatch.TextOf(key+":"+b.ResidentID, c.Phone, m))
 		}
-		p := dispatch.PendingTexts(ctx, now, texts)
+		p := dispatch.PendingTexts(ctx, now, cid, texts)
 		if p != nil {
 			// One batch: the closure marks its households' records sent
 			// with one write, not one a household.
@@ -668,7 +671,7 @@ func (s *Service) Reschedule(ctx context.Context, p auth.Principal, bookingID, s
 	if staff && !auth.OwnHousehold(p, b.HouseholdID) {
 		audit.Changed(ctx, "booking", audited([]Booking{was}), audited([]Booking{b}))
 		site := s.siteName(ctx, roundID, to.SiteID)
-		s.tell(ctx, map[string]message{b.ResidentID: func(name string) (sms.Message, error) {
+		s.tell(ctx, r, map[string]message{b.ResidentID: func(name string) (sms.Message, error) {
 			return sms.BookingChanged(name, to.StartsAt, site, b.Code)
 		}})
 	}

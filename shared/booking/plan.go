@@ -234,7 +234,7 @@ func (s *Service) publish(ctx context.Context, r Round, plan Plan) (int, int, er
 				texts = append(texts, dispatch.TextOf(key+h.ContactPhone, h.ContactPhone, msg))
 			}
 		}
-		p := dispatch.PendingTexts(ctx, now, texts)
+		p := dispatch.PendingTexts(ctx, now, r.CommunityID, texts)
 		if p == nil {
 			continue
 		}

@@ -214,7 +214,7 @@ func (s *Service) RecordResults(ctx context.Context, p auth.Principal, roundID s
 						return err
 					}
 				}
-				pending = dispatch.PendingTexts(gctx, now, texts)
+				pending = dispatch.PendingTexts(gctx, now, r.CommunityID, texts)
 				changed, err = s.Trace.SetResultAndTrace(gctx, roundID, code, want[code], now, p.UserID, trace, zones, pending)
 				if errors.Is(err, ErrZonesChanged) && try < 2 {
 					continue

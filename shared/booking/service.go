@@ -584,7 +584,7 @@ func (s *Service) confirm(ctx context.Context, r Round, slot Slot, bookings []Bo
 	ctx = drill.With(ctx, r.Drill)
 	sent := 0
 	for _, b := range bookings {
-		n := s.tell(ctx, map[string]message{b.ResidentID: func(name string) (sms.Message, error) {
+		n := s.tell(ctx, r, map[string]message{b.ResidentID: func(name string) (sms.Message, error) {
 			return sms.BookingConfirmed(name, slot.StartsAt, site, b.Code)
 		}})
 		if n == 0 {
@@ -680,7 +680,7 @@ func (s *Service) Cancel(ctx context.Context, p auth.Principal, bookingID string
 		was.Status = StatusBooked
 		audit.Changed(ctx, "booking", audited([]Booking{was}), audited([]Booking{b}))
 		// Staff cancelled it: the resident may not have the app to see it.
-		s.tell(ctx, map[string]message{residentID: func(name string) (sms.Message, error) { return sms.BookingWithdrawn(name, b.StartsAt) }})
+		s.tell(ctx, r, map[string]message{residentID: func(name string) (sms.Message, error) { return sms.BookingWithdrawn(name, b.StartsAt) }})
 	}
 	return b, err
 }

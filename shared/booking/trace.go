@@ -375,7 +375,7 @@ func (s *Service) settleTraces(ctx context.Context, r Round) error {
 			if err != nil {
 				return err
 			}
-			pending = dispatch.PendingTexts(ctx, now, texts)
+			pending = dispatch.PendingTexts(ctx, now, r.CommunityID, texts)
 			closed, err = s.Trace.CloseTrace(ctx, c, chinatime.In(now), zones, pending)
 			if errors.Is(err, ErrZonesChanged) && try < 2 {
 				continue
@@ -612,7 +612,7 @@ func (s *Service) escalateTrace(ctx context.Context, t Trace, now time.Time) (bo
 	for _, ph := range registry.Distinct(phones) {
 		texts = append(texts, dispatch.AlertOf(fmt.Sprintf("trace-overdue:%s:%s:%d", t.RoundID, t.Tube, level), ph, msg))
 	}
-	pending := dispatch.PendingTexts(ctx, now, texts)
+	pending := dispatch.PendingTexts(ctx, now, t.CommunityID, texts)
 	up, err := s.Trace.TraceEscalated(ctx, t.RoundID, t.Tube, t.Level, level, next, pending)
 	if err != nil || !up {
 		return false, err

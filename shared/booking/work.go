@@ -244,7 +244,7 @@ func (s *Service) reshape(ctx context.Context, r Round, siteID string, in SitePa
 		if all, err = s.Store.Slots(ctx, r.ID); err != nil {
 			return out, err
 		}
-		rel, err := s.relocate(ctx, r.ID, "site-hours:"+siteID+":"+strconv.FormatInt(now.Unix(), 10), closing, openSlots(all, now), relocationTexts{
+		rel, err := s.relocate(ctx, r, "site-hours:"+siteID+":"+strconv.FormatInt(now.Unix(), 10), closing, openSlots(all, now), relocationTexts{
 			moved: func(name string, b Booking, toSite string, at time.Time) (sms.Message, error) {
 				return sms.BookingChanged(name, at, toSite, b.Code)
 			},

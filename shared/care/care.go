@@ -695,7 +695,7 @@ func (s *Service) Run(ctx context.Context, now time.Time) (Minute, error) {
 					errs = append(errs, err)
 					continue
 				}
-				pending := dispatch.PendingTexts(ctx, now, []dispatch.Text{dispatch.TextOf("care-check:"+day+":"+pl.ResidentID, to, msg)})
+				pending := dispatch.PendingTexts(ctx, now, pl.CommunityID, []dispatch.Text{dispatch.TextOf("care-check:"+day+":"+pl.ResidentID, to, msg)})
 				ok, err := s.Store.AskCare(ctx, cid, Check{ResidentID: pl.ResidentID, Day: day, AskedAt: &now}, pending)
 				if err != nil {
 					errs = append(errs, err)

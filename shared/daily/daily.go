@@ -72,6 +72,8 @@ var Figures = []Figure{
 	{"orders_delivered", "物资送达单数", "supply orders delivered that day"},
 	{"volunteers_on_duty", "在岗志愿者", "volunteers who checked in that day"},
 	{"volunteer_no_shows", "志愿者未到岗", "A-role shifts of the day begun with nobody checked in"},
+	{"sms_messages", "短信条数", "SMS the provider took for the community that day (a drill's and a sign-in code's not counted)"},
+	{"sms_parts", "短信计费条数", "the billed parts of those SMS (a long text is several)"},
 	{"reserves_below", "储备低于下限品类", "reserve items below their minimum now"},
 }
 
@@ -174,6 +176,8 @@ type Store interface {
 	Posts(ctx context.Context, cid string) ([]volunteers.Post, error)
 	Assignments(ctx context.Context, postID string) ([]volunteers.Assignment, error)
 	OpenCheckins(ctx context.Context, vids []string) ([]volunteers.Checkin, error)
+	// SMSSpend is what the providers took for a community in a day.
+	SMSSpend(ctx context.Context, cid, day string) (messages, parts int, err error)
 
 	// ReportTemplate reads a street's sheet; false when it set none.
 	ReportTemplate(ctx context.Context, sid string) (Template, bool, error)

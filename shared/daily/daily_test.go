@@ -78,7 +78,8 @@ func TestADayReportedAndRolledUp(t *testing.T) {
 	}
 	day := "2026-12-01"
 	cl := &clock{t: at(day, 10, 0)}
-	root := app.Local(st, queue.NewLocal(5, 10, time.Millisecond), &sms.Outbox{Signature: "防线", Now: time.Now}, cl.Now)
+	q, outbox := queue.NewLocal(5, 10, time.Millisecond), &sms.Outbox{Signature: "防线", Now: time.Now}
+	root := app.Local(st, q, outbox, cl.Now)
 	svc := root.Daily()
 	staff := auth.Principal{UserID: "u-1", Role: manifest.RoleStaff, CommunityID: "c1"}.Normalized()
 	adminAcc, err := st.AccountByPhone(ctx, "13900000000")
@@ -124,6 +125,31 @@ func TestADayReportedAndRolledUp(t *testing.T) {
 	}
 	if len(rep.Figures) != len(daily.Figures) || rep.Name != "c1" || !rep.CutoffAt.Equal(at("2026-12-02", 11, 0)) {
 		t.Errorf("report %+v", rep)
+	}
+
+	// The texts the day caused (the help request's and the fever's alerts
+	// to staff, the watch's notice to the household) are the community's
+	// SMS figures once sent, each text with its billed parts; the other
+	// community spent nothing.
+	if rep.Figures["sms_messages"] != 0 {
+		t.Errorf("texts counted before they were sent: %v", rep.Figures["sms_messages"])
+	}
+	q.Drain(ctx, root.Consumer().Handle)
+	sent, parts := outbox.All(), 0
+	for _, m := range sent {
+		parts += m.Parts
+	}
+	if len(sent) < 3 {
+		t.Fatalf("the day's texts: %d sent", len(sent))
+	}
+	if rep, err = svc.Community(ctx, staff, "c1", day); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Figures["sms_messages"] != len(sent) || rep.Figures["sms_parts"] != parts {
+		t.Errorf("sms figures %d messages, %d parts; the outbox holds %d, %d", rep.Figures["sms_messages"], rep.Figures["sms_parts"], len(sent), parts)
+	}
+	if c2, err := svc.Community(ctx, admin, "c2", day); err != nil || c2.Figures["sms_messages"] != 0 {
+		t.Errorf("c2's sms figures %v, %v", c2.Figures["sms_messages"], err)
 	}
 	if _, err := svc.Community(ctx, staff, "c9", day); code(err) != "FORBIDDEN" {
 		t.Errorf("another street's community: %v", err)

@@ -45,6 +45,7 @@ func (s *Service) gather(ctx context.Context, p auth.Principal, cid string, d ti
 		func(ctx context.Context, f map[string]int) error { return s.orders(ctx, cid, w, f) },
 		func(ctx context.Context, f map[string]int) error { return s.volunteers(ctx, cid, w, f) },
 		func(ctx context.Context, f map[string]int) error { return s.reserves(ctx, cid, f) },
+		func(ctx context.Context, f map[string]int) error { return s.sms(ctx, cid, w, f) },
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -307,5 +308,11 @@ func (s *Service) volunteers(ctx context.Context, cid string, w window, f map[st
 func (s *Service) reserves(ctx context.Context, cid string, f map[string]int) error {
 	short, err := s.Reserves.Short(ctx, cid)
 	f["reserves_below"] = len(short)
+	return err
+}
+
+func (s *Service) sms(ctx context.Context, cid string, w window, f map[string]int) error {
+	messages, parts, err := s.Store.SMSSpend(ctx, cid, w.day)
+	f["sms_messages"], f["sms_parts"] = messages, parts
 	return err
 }

@@ -55,7 +55,7 @@ func (c *Consumer) handle(ctx context.Context, body string, last bool) error {
 	if !ok {
 		return fmt.Errorf("unknown message kind %q", m.Kind)
 	}
-	return h(drill.With(ctx, m.Drill), m, last)
+	return h(sms.ForCommunity(drill.With(ctx, m.Drill), m.CommunityID), m, last)
 }
 
 // Inbound is the handler of KindInbound: the keyword flows act on the SMS.

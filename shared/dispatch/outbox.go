@@ -36,10 +36,10 @@ func NewPending(now time.Time, msgs ...Message) *Pending {
 	return &Pending{ID: hex.EncodeToString(b), At: now, Messages: msgs}
 }
 
-// PendingTexts is a record of texts, packed into messages, marked with the
-// drill of ctx (nil when there are none).
-func PendingTexts(ctx context.Context, now time.Time, texts []Text) *Pending {
-	return NewPending(now, TextMessages(ctx, texts)...)
+// PendingTexts is a record of texts sent for a community, packed into
+// messages, marked with the drill of ctx (nil when there are none).
+func PendingTexts(ctx context.Context, now time.Time, community string, texts []Text) *Pending {
+	return NewPending(now, TextMessages(ctx, community, texts)...)
 }
 
 // PendingStore keeps the pending records.
@@ -144,26 +144,29 @@ func (o *Outbox) send(ctx context.Context, ps []Pending) error {
 	return nil
 }
 
-// repack merges KindTexts messages of one drill (or none) into full ones,
-// TextsPerMessage texts each; other kinds stay as they are, in order.
+// repack merges KindTexts messages of one drill (or none) and one
+// community into full ones, TextsPerMessage texts each; other kinds stay as
+// they are, in order.
 func repack(msgs []Message) []Message {
+	type group struct{ drill, community string }
 	var out []Message
-	texts := map[string][]Text{}
-	var drills []string
+	texts := map[group][]Text{}
+	var groups []group
 	for _, m := range msgs {
 		if m.Kind != KindTexts {
 			out = append(out, m)
 			continue
 		}
-		if _, ok := texts[m.Drill]; !ok {
-			drills = append(drills, m.Drill)
+		g := group{m.Drill, m.CommunityID}
+		if _, ok := texts[g]; !ok {
+			groups = append(groups, g)
 		}
-		texts[m.Drill] = append(texts[m.Drill], m.Texts...)
+		texts[g] = append(texts[g], m.Texts...)
 	}
-	for _, d := range drills {
-		all := texts[d]
+	for _, g := range groups {
+		all := texts[g]
 		for start := 0; start < len(all); start += TextsPerMessage {
-			out = append(out, Message{Kind: KindTexts, Texts: all[start:min(start+TextsPerMessage, len(all))], Drill: d})
+			out = append(out, Message{Kind: KindTexts, Texts: all[start:min(start+TextsPerMessage, len(all))], Drill: g.drill, CommunityID: g.community})
 		}
 	}
 	return out

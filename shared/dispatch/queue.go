@@ -135,19 +135,20 @@ func SharedOf(key, phone, share string, msg sms.Message) Text {
 const TextsPerMessage = 25
 
 // TextMessages packs texts into KindTexts messages, TextsPerMessage to one,
-// marked with the drill of ctx.
-func TextMessages(ctx context.Context, texts []Text) []Message {
+// marked with the drill of ctx and the community they are sent for (whose
+// daily report counts their parts; "" for none).
+func TextMessages(ctx context.Context, community string, texts []Text) []Message {
 	var out []Message
 	for start := 0; start < len(texts); start += TextsPerMessage {
-		out = append(out, Message{Kind: KindTexts, Texts: texts[start:min(start+TextsPerMessage, len(texts))], Drill: drill.RunOf(ctx)})
+		out = append(out, Message{Kind: KindTexts, Texts: texts[start:min(start+TextsPerMessage, len(texts))], Drill: drill.RunOf(ctx), CommunityID: community})
 	}
 	return out
 }
 
-// EnqueueTexts puts texts on the dispatch queue. It answers the calls it
-// made.
-func EnqueueTexts(ctx context.Context, q Queue, texts []Text) (int, error) {
-	return Send(ctx, q, TextMessages(ctx, texts))
+// EnqueueTexts puts texts sent for a community on the dispatch queue. It
+// answers the calls it made.
+func EnqueueTexts(ctx context.Context, q Queue, community string, texts []Text) (int, error) {
+	return Send(ctx, q, TextMessages(ctx, community, texts))
 }
 
 // InboundSMS is an SMS a phone sent, as the providers' callbacks and topic

@@ -201,13 +201,13 @@ const AlertWindow = 30 * time.Minute
 
 // alerts are the texts to staff about household hid: once per phone, kind
 // of alert and AlertWindow.
-func alerts(ctx context.Context, hid, what string, at time.Time, phones []string, msg sms.Message) *dispatch.Pending {
+func alerts(ctx context.Context, cid, hid, what string, at time.Time, phones []string, msg sms.Message) *dispatch.Pending {
 	key := fmt.Sprintf("help:%s:%s:%d", hid, what, at.Unix()/int64(AlertWindow/time.Second))
 	texts := make([]dispatch.Text, 0, len(phones))
 	for _, ph := range registry.Distinct(phones) {
 		texts = append(texts, dispatch.AlertOf(key, ph, msg))
 	}
-	return dispatch.PendingTexts(ctx, at, texts)
+	return dispatch.PendingTexts(ctx, at, cid, texts)
 }
 
 // KindView is a kind as a resident chooses it.
@@ -369,7 +369,7 @@ func (s *Service) create(ctx context.Context, h registry.Household, members []re
 	if err == nil {
 		var phones []string
 		if phones, err = s.onDuty(ctx, r.CommunityID, settings); err == nil {
-			alert = alerts(ctx, r.HouseholdID, "new:"+r.Kind, now, phones, msg)
+			alert = alerts(ctx, r.CommunityID, r.HouseholdID, "new:"+r.Kind, now, phones, msg)
 		}
 	}
 	if err != nil {
@@ -463,7 +463,7 @@ func (s *Service) Claim(ctx context.Context, p auth.Principal, id string) (Reque
 	// The household is told with the claim (within its opt-outs).
 	var told *dispatch.Pending
 	if msg, err := sms.HelpClaimed(kindWords[r.Kind]); err == nil && r.Phone != "" {
-		told = dispatch.PendingTexts(ctx, now, []dispatch.Text{dispatch.TextOf("help:"+r.ID+":claimed", r.Phone, msg)})
+		told = dispatch.PendingTexts(ctx, now, r.CommunityID, []dispatch.Text{dispatch.TextOf("help:"+r.ID+":claimed", r.Phone, msg)})
 	}
 	if err := s.Store.Claim(ctx, id, p.UserID, now, told); err != nil {
 		return Request{}, err
@@ -558,7 +558,7 @@ func (s *Service) Escalate(ctx context.Context, now time.Time) (int, error) {
 			errs = append(errs, err)
 			continue
 		}
-		alert := alerts(ctx, r.HouseholdID, fmt.Sprint("overdue", level), now, phones, msg)
+		alert := alerts(ctx, r.CommunityID, r.HouseholdID, fmt.Sprint("overdue", level), now, phones, msg)
 		up, err := s.Store.Escalated(ctx, r.ID, r.Level, level, next, alert)
 		if err != nil {
 			errs = append(errs, err) // the next run tries again: the level is not taken

@@ -109,7 +109,7 @@ func (d *Deliverer) fanout(ctx context.Context, noticeID string) error {
 	}
 	for start := 0; start < len(phones); start += per {
 		batch := phones[start:min(start+per, len(phones))]
-		bodies = append(bodies, dispatch.Message{Kind: dispatch.KindSend, NoticeID: noticeID, Phones: batch, Drill: drill.RunOf(ctx)}.Body())
+		bodies = append(bodies, dispatch.Message{Kind: dispatch.KindSend, NoticeID: noticeID, Phones: batch, Drill: drill.RunOf(ctx), CommunityID: n.CommunityID}.Body())
 		queued += len(batch)
 		if len(bodies) == 10 {
 			if err := flush(); err != nil {

@@ -244,7 +244,7 @@ func (s *Service) Remind(ctx context.Context) (int, error) {
 				continue
 			}
 			seen[ph] = true
-			msgs = append(msgs, dispatch.Message{Kind: dispatch.KindReminder, Phone: ph, Day: day})
+			msgs = append(msgs, dispatch.Message{Kind: dispatch.KindReminder, Phone: ph, Day: day, CommunityID: cid})
 		}
 		if _, err := dispatch.Send(ctx, s.Queue, msgs); err != nil {
 			return queued, err

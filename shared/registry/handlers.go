@@ -199,6 +199,11 @@ func (a *API) findResidents(r *http.Request) (any, error) {
 			return nil, apperr.Validation.WithFields(apperr.FieldError{Field: name, Reason: "required"})
 		}
 	}
+	// Every parameter given is checked, the one the search uses or not.
+	prefix, problem := safetext.Line(q.Get("name"), 32, q.Has("name"))
+	if problem != "" {
+		return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "name", Reason: "a name or its first characters: " + string(problem)})
+	}
 	switch {
 	case q.Get("phone") != "":
 		ph, err := phone.Normalize(q.Get("phone"))
@@ -209,10 +214,6 @@ func (a *API) findResidents(r *http.Request) (any, error) {
 			return nil, err
 		}
 	case q.Get("name") != "":
-		prefix, problem := safetext.Line(q.Get("name"), 32, true)
-		if problem != "" {
-			return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "name", Reason: "a name or its first characters: " + string(problem)})
-		}
 		if found, next, err = a.Dir.ResidentsByName(r.Context(), cid, prefix, q.Get("cursor"), limit); err != nil {
 			return nil, err
 		}

@@ -859,7 +859,7 @@ func (s *Service) escalate(ctx context.Context, pt Part, now time.Time) (bool, e
 	for _, ph := range registry.Distinct(phones) {
 		texts = append(texts, dispatch.AlertOf(fmt.Sprintf("screening-overdue:%s:%s:%d", pt.ListID, pt.CommunityID, level), ph, msg))
 	}
-	pending := dispatch.PendingTexts(ctx, now, texts)
+	pending := dispatch.PendingTexts(ctx, now, pt.CommunityID, texts)
 	up, err := s.Store.ScreeningEscalated(ctx, pt, level, at, pending)
 	if err != nil || !up {
 		return false, err

@@ -141,7 +141,7 @@ func (f *Flow) Handle(ctx context.Context, m dispatch.InboundSMS) error {
 	if err != nil || !first {
 		return err
 	}
-	reply, err := f.act(ctx, m)
+	reply, cid, err := f.act(ctx, m)
 	if err != nil {
 		return errors.Join(err, f.Once.ReleaseOnce(ctx, "sms-flow:"+m.Key, m.From))
 	}
@@ -162,12 +162,13 @@ func (f *Flow) Handle(ctx context.Context, m dispatch.InboundSMS) error {
 	}
 	// What the SMS asked is done: its answer goes to the queue, or waits
 	// for the sweep, but is not lost with a retry that finds it done.
-	return f.Outbox.Deliver(ctx, f.Now(), dispatch.TextMessages(ctx, []dispatch.Text{dispatch.TextOf("sms-answer:"+m.Key, m.From, reply)})...)
+	return f.Outbox.Deliver(ctx, f.Now(), dispatch.TextMessages(ctx, cid, []dispatch.Text{dispatch.TextOf("sms-answer:"+m.Key, m.From, reply)})...)
 }
 
 // act does what the SMS asks and says what to reply (nothing, for an
-// unknown phone answered today already).
-func (f *Flow) act(ctx context.Context, m dispatch.InboundSMS) (sms.Message, error) {
+// unknown phone answered today already), and the community the reply is
+// spent for (none for an unknown phone).
+func (f *Flow) act(ctx context.Context, m dispatch.InboundSMS) (sms.Message, string, error) {
 	cmd := Parse(m.Text)
 	kind := cmd.Kind
 	if kind == Unknown {
@@ -180,12 +181,13 @@ func (f *Flow) act(ctx context.Context, m dispatch.InboundSMS) (sms.Message, err
 		day := chinatime.In(f.Now()).Format(time.DateOnly)
 		first, err := f.Once.ClaimOnce(ctx, "sms-unknown:"+day, m.From)
 		if err != nil || !first {
-			return none, err
+			return none, "", err
 		}
-		return sms.ReplyUnknown()
+		msg, err := sms.ReplyUnknown()
+		return msg, "", err
 	}
 	if err != nil {
-		return none, err
+		return none, "", err
 	}
 	p := acct.Principal
 	key := idempotencyKey(m.Key)
@@ -216,9 +218,10 @@ func (f *Flow) act(ctx context.Context, m dispatch.InboundSMS) (sms.Message, err
 	}
 	if e := apperr.As(err); err != nil && e.Kind != apperr.KindInternal && e.Kind != apperr.KindUnavailable {
 		logging.From(ctx).Info("SMS keyword refused", "from", logging.MaskPhone(m.From), "kind", cmd.Kind, "code", e.Code)
-		return sms.ReplyRefused(reasonOf(err))
+		msg, err := sms.ReplyRefused(reasonOf(err))
+		return msg, p.CommunityID, err
 	}
-	return msg, err
+	return msg, p.CommunityID, err
 }
 
 // idempotencyKey makes an inbound message's key one the services take.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -102,4 +103,40 @@ func (s *Store) HelpCreated(ctx context.Context, cid string, from, to time.Time)
 		}
 	}
 	return out, nil
+}
+
+// spendKept is how long a day's SMS count is kept: as long as a day's
+// report may be read.
+const spendKept = 401 * 24 * time.Hour
+
+// AddSMSSpend adds messages and parts to a community's count of a day.
+func (s *Store) AddSMSSpend(ctx context.Context, cid, day string, messages, parts int) error {
+	d, err := time.ParseInLocation(time.DateOnly, day, chinatime.Zone)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: SMSSpendKey(cid, day).av(),
+		UpdateExpression:          aws.String("ADD messages :m, parts :p SET #type = :t, expiresAt = :exp"),
+		ExpressionAttributeNames:  map[string]string{"#type": "type"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":m": n64(messages), ":p": n64(parts), ":t": str("smsspend"), ":exp": n(d.Add(spendKept).Unix())}})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// SMSSpend reads a community's SMS count of a day.
+func (s *Store) SMSSpend(ctx context.Context, cid, day string) (messages, parts int, err error) {
+	av, err := s.getItem(ctx, SMSSpendKey(cid, day))
+	if errors.Is(err, errNotFound) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	var c struct {
+		Messages int `dynamodbav:"messages"`
+		Parts    int `dynamodbav:"parts"`
+	}
+	return c.Messages, c.Parts, attributevalue.UnmarshalMap(av, &c)
 }

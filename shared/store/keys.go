@@ -599,6 +599,12 @@ func DailyKey(communityID, day string) Key {
 	return Key{"COMMUNITY#" + communityID, "DAILY#" + day}
 }
 
+// SMSSpendKey counts the SMS a community was sent for in a Beijing day:
+// messages and billed parts, for the daily report.
+func SMSSpendKey(communityID, day string) Key {
+	return Key{"COMMUNITY#" + communityID, "SMSSPEND#" + day}
+}
+
 // ReserveItemKey is an item of a community's reserve (隔离储备).
 func ReserveItemKey(communityID, itemID string) Key {
 	return Key{"COMMUNITY#" + communityID, "RESERVE#" + itemID}

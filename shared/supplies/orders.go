@@ -536,7 +536,7 @@ func (s *Service) news(ctx context.Context, o Order, c Change, byHousehold bool)
 			log.Warn("order change not texted", "order", o.ID, "status", c.Status, "err", err)
 			return nil
 		}
-		return dispatch.PendingTexts(ctx, c.At, []dispatch.Text{dispatch.SharedOf(key, to, dispatch.ShareEssential, msg)})
+		return dispatch.PendingTexts(ctx, c.At, o.CommunityID, []dispatch.Text{dispatch.SharedOf(key, to, dispatch.ShareEssential, msg)})
 	case acct.WeChat:
 		return nil
 	}
@@ -555,5 +555,5 @@ func (s *Service) news(ctx context.Context, o Order, c Change, byHousehold bool)
 		return nil
 	}
 	key := "order:" + o.ID + ":" + c.Status
-	return dispatch.PendingTexts(ctx, c.At, []dispatch.Text{dispatch.SharedOf(key, to, share, msg)})
+	return dispatch.PendingTexts(ctx, c.At, o.CommunityID, []dispatch.Text{dispatch.SharedOf(key, to, share, msg)})
 }

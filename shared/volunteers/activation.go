@@ -186,14 +186,25 @@ func (s *Service) Calls(ctx context.Context, m dispatch.Message, _ bool) error {
 	if err != nil {
 		return err
 	}
-	waiting := asks[:0]
+	// A street's activation asks for several communities: each call is
+	// spent for the community whose shift it fills.
+	waiting := map[string][]Ask{}
+	var communities []string
 	for _, a := range asks {
-		if a.Status == AskAsked {
-			waiting = append(waiting, a)
+		if a.Status != AskAsked {
+			continue
+		}
+		if _, ok := waiting[a.CommunityID]; !ok {
+			communities = append(communities, a.CommunityID)
+		}
+		waiting[a.CommunityID] = append(waiting[a.CommunityID], a)
+	}
+	for _, cid := range communities {
+		if _, err := dispatch.EnqueueTexts(ctx, s.Queue, cid, callTexts(ctx, waiting[cid])); err != nil {
+			return err
 		}
 	}
-	_, err = dispatch.EnqueueTexts(ctx, s.Queue, callTexts(ctx, waiting))
-	return err
+	return nil
 }
 
 // callTexts are the texts of asks.
@@ -442,7 +453,7 @@ func (s *Service) settle(ctx context.Context, a Ask, now time.Time, posts map[st
 				StartsAt: a.StartsAt, Need: a.Need, VolunteerID: b.VolunteerID, Name: b.Name, Phone: b.Phone, Role: RoleB,
 				Status: AskAsked, AskedAt: chinatime.In(now), DeadlineAt: chinatime.In(now).Add(time.Duration(a.Minutes) * time.Minute),
 				Minutes: a.Minutes, Drill: a.Drill}
-			call := dispatch.PendingTexts(ctx, now, callTexts(ctx, []Ask{ask}))
+			call := dispatch.PendingTexts(ctx, now, a.CommunityID, callTexts(ctx, []Ask{ask}))
 			took, err := s.Store.SettleAsk(ctx, a, &ask, call)
 			if errors.Is(err, ErrAskedBefore) {
 				continue
@@ -522,5 +533,5 @@ func (s *Service) unfilledTexts(ctx context.Context, a Ask, now time.Time, short
 	for _, ph := range registry.Distinct(phones) {
 		texts = append(texts, dispatch.TextOf(key, ph, msg))
 	}
-	return dispatch.PendingTexts(ctx, now, texts), nil
+	return dispatch.PendingTexts(ctx, now, a.CommunityID, texts), nil
 }

@@ -374,7 +374,7 @@ func (s *Service) Decide(ctx context.Context, p auth.Principal, id, to string) (
 		if msg, err := sms.VolunteerApproved(v.Name, c.Name); err != nil {
 			logging.From(ctx).Warn("approved volunteer not texted", "volunteer", v.ID, "err", err)
 		} else {
-			told = dispatch.PendingTexts(ctx, now, []dispatch.Text{dispatch.SharedOf("approved:"+v.ID+":"+now.Format(time.RFC3339), v.Phone, dispatch.ShareRoutine, msg)})
+			told = dispatch.PendingTexts(ctx, now, v.CommunityID, []dispatch.Text{dispatch.SharedOf("approved:"+v.ID+":"+now.Format(time.RFC3339), v.Phone, dispatch.ShareRoutine, msg)})
 		}
 	}
 	// Who delivers as this volunteer: their account, read before the

@@ -253,7 +253,7 @@ func (s *Service) record(ctx context.Context, w Watch, c Check) (Check, error) {
 		if err != nil {
 			return Check{}, err
 		}
-		pending = dispatch.PendingTexts(ctx, *c.At, texts)
+		pending = dispatch.PendingTexts(ctx, *c.At, w.CommunityID, texts)
 	}
 	if err := s.Checks.SaveCheck(ctx, w.CommunityID, c, prev, pending); err != nil {
 		return Check{}, err

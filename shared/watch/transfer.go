@@ -251,7 +251,7 @@ func (s *Service) createTransfer(ctx context.Context, p auth.Principal, cid stri
 	if err != nil {
 		return Transfer{}, err
 	}
-	pending := dispatch.PendingTexts(ctx, now, texts)
+	pending := dispatch.PendingTexts(ctx, now, cid, texts)
 	if err := s.Transfers.CreateTransfer(ctx, t, pending); err != nil {
 		return Transfer{}, err
 	}

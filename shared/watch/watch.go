@@ -267,7 +267,7 @@ func (s *Service) Open(ctx context.Context, p auth.Principal, cid string, in Inp
 	if err != nil {
 		return Watch{}, err
 	}
-	pending := dispatch.PendingTexts(ctx, now, texts("watch-start:"+w.ID, members, msg))
+	pending := dispatch.PendingTexts(ctx, now, w.CommunityID, texts("watch-start:"+w.ID, members, msg))
 	if err := s.Store.CreateWatch(ctx, w, z, pending); err != nil {
 		return Watch{}, err
 	}
@@ -483,7 +483,7 @@ func (s *Service) end(ctx context.Context, w Watch, now time.Time, by string) (b
 		texted = texts("watch-end:"+w.ID, members, msg)
 	}
 	w.Status, w.EndedAt, w.EndedBy = StatusEnded, &now, by
-	pending := dispatch.PendingTexts(ctx, now, texted)
+	pending := dispatch.PendingTexts(ctx, now, w.CommunityID, texted)
 	ended, err := s.Store.EndWatch(ctx, w, back, since, pending)
 	if err != nil || !ended {
 		return false, err

@@ -3513,6 +3513,10 @@ export interface components {
                     screening_done: number;
                     /** @description 协查超时未完成: screening tasks past their deadline and not done at the day's end. */
                     screening_overdue: number;
+                    /** @description 短信条数: SMS the provider took for the community that day (a drill's and a sign-in code's not counted). */
+                    sms_messages: number;
+                    /** @description 短信计费条数: the billed parts of those SMS (a long text is several). */
+                    sms_parts: number;
                     /** @description 转运人数: people taken to central quarantine that day (not exempted). */
                     transferred: number;
                     /** @description 在管居家隔离/健康监测: people under watch at the day's end. */
@@ -3582,6 +3586,10 @@ export interface components {
                 screening_done: number;
                 /** @description 协查超时未完成: screening tasks past their deadline and not done at the day's end. */
                 screening_overdue: number;
+                /** @description 短信条数: SMS the provider took for the community that day (a drill's and a sign-in code's not counted). */
+                sms_messages: number;
+                /** @description 短信计费条数: the billed parts of those SMS (a long text is several). */
+                sms_parts: number;
                 /** @description 转运人数: people taken to central quarantine that day (not exempted). */
                 transferred: number;
                 /** @description 在管居家隔离/健康监测: people under watch at the day's end. */
@@ -4423,7 +4431,7 @@ export interface components {
         ReportTemplate: {
             columns: {
                 /** @enum {string} */
-                figure: "residents" | "sampled" | "not_sampled" | "unsampled_bedridden" | "unsampled_away" | "unsampled_isolating" | "unsampled_refused" | "unsampled_none" | "results_pending" | "pooled_positive" | "watch_in" | "watch_out" | "under_watch" | "transferred" | "screening_done" | "screening_overdue" | "fevers" | "help_requests" | "help_childbirth" | "help_dialysis" | "help_chronic_medicine" | "help_medical_visit" | "help_other" | "help_response_minutes" | "help_late" | "orders_delivered" | "volunteers_on_duty" | "volunteer_no_shows" | "reserves_below";
+                figure: "residents" | "sampled" | "not_sampled" | "unsampled_bedridden" | "unsampled_away" | "unsampled_isolating" | "unsampled_refused" | "unsampled_none" | "results_pending" | "pooled_positive" | "watch_in" | "watch_out" | "under_watch" | "transferred" | "screening_done" | "screening_overdue" | "fevers" | "help_requests" | "help_childbirth" | "help_dialysis" | "help_chronic_medicine" | "help_medical_visit" | "help_other" | "help_response_minutes" | "help_late" | "orders_delivered" | "volunteers_on_duty" | "volunteer_no_shows" | "sms_messages" | "sms_parts" | "reserves_below";
                 /** @description The column's title in the street's words. At most 40 characters; control, bidi and zero-width characters are refused. */
                 title: string;
             }[];
@@ -11111,7 +11119,7 @@ export interface operations {
                     "application/json": {
                         holds: string;
                         /** @enum {string} */
-                        name: "residents" | "sampled" | "not_sampled" | "unsampled_bedridden" | "unsampled_away" | "unsampled_isolating" | "unsampled_refused" | "unsampled_none" | "results_pending" | "pooled_positive" | "watch_in" | "watch_out" | "under_watch" | "transferred" | "screening_done" | "screening_overdue" | "fevers" | "help_requests" | "help_childbirth" | "help_dialysis" | "help_chronic_medicine" | "help_medical_visit" | "help_other" | "help_response_minutes" | "help_late" | "orders_delivered" | "volunteers_on_duty" | "volunteer_no_shows" | "reserves_below";
+                        name: "residents" | "sampled" | "not_sampled" | "unsampled_bedridden" | "unsampled_away" | "unsampled_isolating" | "unsampled_refused" | "unsampled_none" | "results_pending" | "pooled_positive" | "watch_in" | "watch_out" | "under_watch" | "transferred" | "screening_done" | "screening_overdue" | "fevers" | "help_requests" | "help_childbirth" | "help_dialysis" | "help_chronic_medicine" | "help_medical_visit" | "help_other" | "help_response_minutes" | "help_late" | "orders_delivered" | "volunteers_on_duty" | "volunteer_no_shows" | "sms_messages" | "sms_parts" | "reserves_below";
                         title: string;
                     }[];
                 };
@@ -12959,7 +12967,7 @@ export interface operations {
                     "application/json": {
                         columns: {
                             /** @enum {string} */
-                            figure: "residents" | "sampled" | "not_sampled" | "unsampled_bedridden" | "unsampled_away" | "unsampled_isolating" | "unsampled_refused" | "unsampled_none" | "results_pending" | "pooled_positive" | "watch_in" | "watch_out" | "under_watch" | "transferred" | "screening_done" | "screening_overdue" | "fevers" | "help_requests" | "help_childbirth" | "help_dialysis" | "help_chronic_medicine" | "help_medical_visit" | "help_other" | "help_response_minutes" | "help_late" | "orders_delivered" | "volunteers_on_duty" | "volunteer_no_shows" | "reserves_below";
+                            figure: "residents" | "sampled" | "not_sampled" | "unsampled_bedridden" | "unsampled_away" | "unsampled_isolating" | "unsampled_refused" | "unsampled_none" | "results_pending" | "pooled_positive" | "watch_in" | "watch_out" | "under_watch" | "transferred" | "screening_done" | "screening_overdue" | "fevers" | "help_requests" | "help_childbirth" | "help_dialysis" | "help_chronic_medicine" | "help_medical_visit" | "help_other" | "help_response_minutes" | "help_late" | "orders_delivered" | "volunteers_on_duty" | "volunteer_no_shows" | "sms_messages" | "sms_parts" | "reserves_below";
                             title: string;
                         }[];
                         /** @description The cut-off has passed: the sheet is the day's last word. */
