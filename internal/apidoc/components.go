@@ -6,7 +6,7 @@ import "github.com/getkin/kin-openapi/openapi3"
 // server encodes, field by field (the contract tests hold them to it).
 func components() openapi3.Schemas {
 	out := coreComponents()
-	for _, more := range []openapi3.Schemas{supplyComponents(), volunteerComponents(), playbookComponents(), screeningComponents(), watchComponents(), careComponents(), dailyComponents()} {
+	for _, more := range []openapi3.Schemas{supplyComponents(), volunteerComponents(), playbookComponents(), screeningComponents(), watchComponents(), careComponents(), dailyComponents(), gateComponents()} {
 		for name, sc := range more {
 			if _, taken := out[name]; taken {
 				// One name, two shapes: a reference would silently take the last.

@@ -57,7 +57,7 @@ var (
 var careFlags = []string{"bedridden", "pregnant", "chronic", "alone", "dialysis", "chemotherapy", "oxygen", "insulin", "disability", "infant"}
 
 // ops describes every operation of the manifest, by op name.
-var ops = mergeOps(coreOps, suppliesOps, volunteerOps, auditOps, playbookOps, retentionOps, screeningOps, watchOps, careOps, dailyOps)
+var ops = mergeOps(coreOps, suppliesOps, volunteerOps, auditOps, playbookOps, retentionOps, screeningOps, watchOps, careOps, dailyOps, gateOps)
 
 // auditOps describe the street's audit log.
 var auditOps = map[string]op{

@@ -98,9 +98,10 @@ func (r *Root) RegistryHTTP() httpapi.Handlers {
 // BookingHTTP is testing rounds.
 func (r *Root) BookingHTTP() httpapi.Handlers { return r.Booking().Handlers() }
 
-// NoticesHTTP is zones, notices, temperatures and people under watch.
+// NoticesHTTP is zones, notices, temperatures, people under watch, care
+// plans and the gate.
 func (r *Root) NoticesHTTP() httpapi.Handlers {
-	return httpapi.Merge(r.Notices().Handlers(), r.Watch().Handlers(), r.Care().Handlers())
+	return httpapi.Merge(r.Notices().Handlers(), r.Watch().Handlers(), r.Care().Handlers(), r.Gate().Handlers())
 }
 
 // SuppliesHTTP is supplies, help requests and the reserve.

@@ -22,6 +22,7 @@ import (
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/care"
+	"github.com/fangxian/fangxian/shared/gate"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/config"
 	"github.com/fangxian/fangxian/shared/daily"
@@ -88,6 +89,7 @@ type Root struct {
 	watch      lazy[*watch.Service]
 	reserve    lazy[*reserve.Service]
 	care       lazy[*care.Service]
+	gate       lazy[*gate.Service]
 	daily      lazy[*daily.Service]
 	flow       lazy[*smsflow.Flow]
 	inbound    lazy[*inbound.Handler]
@@ -291,6 +293,13 @@ func (r *Root) Watch() *watch.Service {
 	})
 }
 
+// Gate is the community's gate: pass rules, passes, the checkpoint's log.
+func (r *Root) Gate() *gate.Service {
+	return r.gate.get(func() *gate.Service {
+		return &gate.Service{Store: r.Store, Registry: r.Store, Posts: r.Store, Trips: r.Care(), Now: r.Now}
+	})
+}
+
 // Care runs the vulnerable's care plans.
 func (r *Root) Care() *care.Service {
 	return r.care.get(func() *care.Service {
@@ -402,7 +411,7 @@ func (r *Root) Playbook() *playbook.Service {
 // Daily gathers the communities' daily reports and the street's sheet.
 func (r *Root) Daily() *daily.Service {
 	return r.daily.get(func() *daily.Service {
-		return &daily.Service{Store: r.Store, Rounds: r.Booking(), Reserves: r.Reserve(), Now: r.Now}
+		return &daily.Service{Store: r.Store, Rounds: r.Booking(), Reserves: r.Reserve(), Gates: r.Gate(), Now: r.Now}
 	})
 }
 
@@ -411,7 +420,7 @@ func (r *Root) Flow() *smsflow.Flow {
 	return r.flow.get(func() *smsflow.Flow {
 		st := r.Store
 		return &smsflow.Flow{Accounts: st, Households: st, Menus: st, Limiter: st, Once: st,
-			Bookings: r.Booking(), Temps: r.Notices(), Care: r.Care(), Supplies: r.Supplies(), Helps: r.Help(), Volunteers: r.Volunteers(),
+			Bookings: r.Booking(), Temps: r.Notices(), Care: r.Care(), Supplies: r.Supplies(), Helps: r.Help(), Volunteers: r.Volunteers(), Passes: r.Gate(),
 			Outbox: r.Outbox(), RepliesPerHour: r.Config.Limits.SMSRepliesPerHour, Now: r.Now}
 	})
 }

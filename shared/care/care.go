@@ -911,3 +911,27 @@ func (s *Service) HospitalFor(ctx context.Context, cid, rid, helpKind string) (H
 	}
 	return hospitals[0], true, nil
 }
+
+// TripOn says whether a household has a care plan's trip on day d (the
+// gate lets it out for it).
+func (s *Service) TripOn(ctx context.Context, cid, hid string, d time.Time) (bool, error) {
+	plans, err := s.Store.CarePlans(ctx, cid)
+	if err != nil {
+		return false, err
+	}
+	weekday := int(d.Weekday())
+	if weekday == 0 {
+		weekday = 7
+	}
+	for _, pl := range plans {
+		if pl.HouseholdID != hid {
+			continue
+		}
+		for _, n := range pl.Needs {
+			if slices.Contains(n.Weekdays, weekday) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/gate"
 	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/notices"
@@ -72,6 +73,12 @@ var Figures = []Figure{
 	{"orders_delivered", "物资送达单数", "supply orders delivered that day"},
 	{"volunteers_on_duty", "在岗志愿者", "volunteers who checked in that day"},
 	{"volunteer_no_shows", "志愿者未到岗", "A-role shifts of the day begun with nobody checked in"},
+	{"gate_out", "卡口外出人次", "households let out at the gates that day"},
+	{"gate_in", "卡口返回人次", "returns through the gates that day"},
+	{"gate_refused", "卡口劝返", "passes refused at the gates that day, every reason"},
+	{"gate_visitors", "访客登记", "visitors logged at the gates that day, in and out"},
+	{"gate_couriers", "快递外卖登记", "couriers logged at the gates that day"},
+	{"gate_late", "逾期未归", "outings of the day back late, or out past their time or 20:00"},
 	{"sms_messages", "短信条数", "SMS the provider took for the community that day (a drill's and a sign-in code's not counted)"},
 	{"sms_parts", "短信计费条数", "the billed parts of those SMS (a long text is several)"},
 	{"reserves_below", "储备低于下限品类", "reserve items below their minimum now"},
@@ -189,6 +196,11 @@ type Store interface {
 	PutConfirmation(ctx context.Context, c Confirmation) error
 }
 
+// Gates reads the day's gate figures (gate.Service).
+type Gates interface {
+	Figures(ctx context.Context, cid string, d, asOf time.Time) (gate.DayFigures, error)
+}
+
 // Rounds reads the testing rounds and their reviews (booking.Service).
 type Rounds interface {
 	Rounds(ctx context.Context, p auth.Principal, cid string) ([]booking.Round, error)
@@ -206,6 +218,7 @@ type Service struct {
 	Store    Store
 	Rounds   Rounds
 	Reserves Reserves
+	Gates    Gates
 	Now      func() time.Time
 }
 

@@ -46,6 +46,7 @@ func (s *Service) gather(ctx context.Context, p auth.Principal, cid string, d ti
 		func(ctx context.Context, f map[string]int) error { return s.volunteers(ctx, cid, w, f) },
 		func(ctx context.Context, f map[string]int) error { return s.reserves(ctx, cid, f) },
 		func(ctx context.Context, f map[string]int) error { return s.sms(ctx, cid, w, f) },
+		func(ctx context.Context, f map[string]int) error { return s.gates(ctx, cid, w, f) },
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -314,5 +315,12 @@ func (s *Service) reserves(ctx context.Context, cid string, f map[string]int) er
 func (s *Service) sms(ctx context.Context, cid string, w window, f map[string]int) error {
 	messages, parts, err := s.Store.SMSSpend(ctx, cid, w.day)
 	f["sms_messages"], f["sms_parts"] = messages, parts
+	return err
+}
+
+func (s *Service) gates(ctx context.Context, cid string, w window, f map[string]int) error {
+	g, err := s.Gates.Figures(ctx, cid, w.from, w.asOf)
+	f["gate_out"], f["gate_in"], f["gate_refused"] = g.Out, g.In, g.Refused
+	f["gate_visitors"], f["gate_couriers"], f["gate_late"] = g.Visitors, g.Couriers, g.Late
 	return err
 }

@@ -377,6 +377,17 @@ var Functions = []Function{
 			{Method: "GET", Path: "/v1/communities/{communityId}/transfers/{transferId}", Op: "getTransfer", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
 			{Method: "POST", Path: "/v1/communities/{communityId}/transfers/{transferId}/people/{residentId}", Op: "setTransferStatus", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/communities/{communityId}/transfers/{transferId}/return", Op: "returnTransfer", Access: Only(RoleStaff, RoleAdmin)},
+			// The gate (卡口): pass rules by level, household passes, the
+			// checkpoint's log, the late list and the counts.
+			{Method: "GET", Path: "/v1/communities/{communityId}/pass-rules", Op: "getPassRules", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "PUT", Path: "/v1/communities/{communityId}/pass-rules", Op: "setPassRules", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "GET", Path: "/v1/me/pass", Op: "myPass", Access: Only(RoleResident)},
+			{Method: "GET", Path: "/v1/communities/{communityId}/pass-cards", Op: "passCards", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
+			{Method: "POST", Path: "/v1/communities/{communityId}/households/{householdId}/pass-code", Op: "newPassCode", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "PUT", Path: "/v1/communities/{communityId}/households/{householdId}/pass-permit", Op: "setPassPermit", Access: Only(RoleStaff, RoleAdmin)},
+			{Method: "POST", Path: "/v1/posts/{postId}/gate-events", Op: "recordGateEvent", Access: Only(RoleVolunteer, RoleStaff, RoleAdmin), AuditVolunteer: true},
+			{Method: "GET", Path: "/v1/communities/{communityId}/gate-late", Op: "gateLate", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
+			{Method: "GET", Path: "/v1/communities/{communityId}/gate-counts", Op: "gateCounts", Access: Only(RoleStaff, RoleAdmin)},
 		},
 	},
 	{

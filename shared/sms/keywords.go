@@ -13,6 +13,7 @@ const (
 	FlowCheckOut = "checkout"
 	FlowYes      = "yes"
 	FlowNo       = "no"
+	FlowPass     = "pass"
 )
 
 // Keyword is a word a reply starts with, and the flow it asks for.
@@ -35,6 +36,7 @@ var Keywords = []Keyword{
 	{"求助", FlowHelp}, {"HELP", FlowHelp},
 	{"到岗", FlowCheckIn}, {"CHECKIN", FlowCheckIn}, {"CHECK IN", FlowCheckIn},
 	{"离岗", FlowCheckOut}, {"CHECKOUT", FlowCheckOut}, {"CHECK OUT", FlowCheckOut},
+	{"通行证", FlowPass}, {"通行码", FlowPass}, {"PASS", FlowPass},
 	{"YES", FlowYes}, {"是", FlowYes}, {"NO", FlowNo}, {"否", FlowNo},
 }
 

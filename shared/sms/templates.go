@@ -127,6 +127,9 @@ var (
 	shiftUnfilled = &Template{Name: "shift_unfilled", Purpose: "volunteer", MaxParts: 1,
 		Text:   "岗位缺人：{post}{time}还差{missing}人，A、B岗均未响应，请尽快调配。",
 		Params: []Param{{"post", Text, 10}, {"time", Clock, 11}, {"missing", Digits, 2}}}
+	replyPass = &Template{Name: "reply_pass", Purpose: "reply", MaxParts: 1,
+		Text:   "您家的通行码：{code}。出入卡口时报此码，请勿转给他人。",
+		Params: []Param{{"code", Code, 6}}}
 	replyKeywords = &Template{Name: "reply_keywords", Purpose: "reply", MaxParts: 1,
 		Text: "可回复：预约 取消 查询 体温36.5 订 求助+情况；志愿者：是 否 到岗/离岗+码；退订回TD"}
 	replyUnknown = &Template{Name: "reply_unknown", Purpose: "reply", MaxParts: 1,
@@ -181,7 +184,7 @@ var (
 
 var catalogue = []*Template{signInCode, signupCode, bookingConfirmed, bookingChanged, bookingWithdrawn, bookingMoved, bookingCancelled, buildingCalled, traceHold, traceReleased, traceOverdue, screeningOverdue, watchStarted, watchEnded, watchAlert, transferNotice, careCheck, roundWindow, temperatureReminder, feverAlert,
 	orderUpdate, orderOnTheWay, orderCancelled, orderHandedOver, helpNew, helpOverdue, helpNewHospital, helpOverdueHospital, helpClaimed, volunteerApproved, volunteerCall, volunteerBackup,
-	shiftUnfilled, replyKeywords, replyUnknown, replyChoose, replyBooked, replyCancelled, replyStatus, replyTemperature, replyMenu,
+	shiftUnfilled, replyKeywords, replyPass, replyUnknown, replyChoose, replyBooked, replyCancelled, replyStatus, replyTemperature, replyMenu,
 	replyOrdered, replyRefused, replyHelp, replyAnswer, replyCheckedIn, replyCheckedOut, replyStarted, notice, noticeUrgent}
 
 // SignInCode is the one-time sign-in code.
@@ -432,3 +435,6 @@ func ReplyCheckedOut(post string, minutes int) (Message, error) {
 
 // ReplyStarted confirms that SMS resume after 订阅/START.
 func ReplyStarted() (Message, error) { return fill(replyStarted) }
+
+// ReplyPass is the household's gate code, texted on request (通行证).
+func ReplyPass(code string) (Message, error) { return fill(replyPass, code) }

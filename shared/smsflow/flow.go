@@ -36,6 +36,11 @@ type Accounts interface {
 	AccountByPhone(ctx context.Context, phone string) (auth.Account, error)
 }
 
+// Passes gives a resident their household's gate code (gate.Service).
+type Passes interface {
+	CodeFor(ctx context.Context, p auth.Principal) (string, error)
+}
+
 // Households reads a household and its members.
 type Households interface {
 	Household(ctx context.Context, householdID string) (registry.Household, []registry.Resident, error)
@@ -123,6 +128,7 @@ type Flow struct {
 	Helps      Helps
 	Volunteers Volunteers
 	Menus      Menus
+	Passes     Passes
 	// Outbox takes the replies to the dispatch queue (paced, opt-outs
 	// honoured).
 	Outbox         *dispatch.Outbox
@@ -213,6 +219,11 @@ func (f *Flow) act(ctx context.Context, m dispatch.InboundSMS) (sms.Message, str
 		msg, err = f.checkOut(ctx, p, cmd.Code)
 	case Start:
 		msg, err = sms.ReplyStarted()
+	case Pass:
+		var code string
+		if code, err = f.Passes.CodeFor(ctx, p); err == nil {
+			msg, err = sms.ReplyPass(code)
+		}
 	default:
 		msg, err = sms.ReplyKeywords()
 	}

@@ -35,6 +35,8 @@ const (
 	// Start is 订阅/START: SMS resume (the opt-out list is the inbound
 	// package's; this only answers it).
 	Start = sms.FlowStart
+	// Pass is 通行证/PASS: the household's gate code.
+	Pass = sms.FlowPass
 )
 
 // Line is one item of an SMS order: the menu's number and how many.
@@ -161,7 +163,7 @@ func parseArgs(kind, rest string) Command {
 			return Command{}
 		}
 		c.Code = words[0]
-	case Start:
+	case Start, Pass:
 		if rest != "" {
 			return Command{}
 		}

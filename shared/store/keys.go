@@ -599,6 +599,41 @@ func DailyKey(communityID, day string) Key {
 	return Key{"COMMUNITY#" + communityID, "DAILY#" + day}
 }
 
+// PassRulesKey is a community's pass rules by zone level.
+func PassRulesKey(communityID string) Key { return Key{"COMMUNITY#" + communityID, "PASSRULES"} }
+
+// PassKey is a household's pass: its code and QR secret, its permit.
+func PassKey(householdID string) Key { return Key{"GATEPASS#" + householdID, "PASS"} }
+
+// GateStateKey is a household's state at the gate: its outing under way
+// and its recent outings' days.
+func GateStateKey(householdID string) Key { return Key{"GATEPASS#" + householdID, "STATE"} }
+
+// PassCodeKey is a pass code's household: the code typed at a gate.
+func PassCodeKey(code string) Key { return Key{"PASSCODE#" + code, "PASS"} }
+
+// GateEventKey is one scan at a checkpoint post, by the device's id of it.
+func GateEventKey(postID, eventID string) Key { return Key{"GATEEVENT#" + postID, eventID} }
+
+// OutingKey is a household's outing, by the day it began and its out's
+// event id.
+func OutingKey(communityID, day, eventID string) Key {
+	return Key{"COMMUNITY#" + communityID, "GATEOUT#" + day + "#" + eventID}
+}
+
+// GateCountKey counts a checkpoint post's events of an hour; without a
+// post it is the prefix of a day's counts.
+func GateCountKey(communityID, day, postID string, hour int) Key {
+	if postID == "" {
+		return Key{"COMMUNITY#" + communityID, "GATECOUNT#" + day + "#"}
+	}
+	hh := strconv.Itoa(hour)
+	if hour < 10 {
+		hh = "0" + hh
+	}
+	return Key{"COMMUNITY#" + communityID, "GATECOUNT#" + day + "#" + postID + "#" + hh}
+}
+
 // SMSSpendKey counts the SMS a community was sent for in a Beijing day:
 // messages and billed parts, for the daily report.
 func SMSSpendKey(communityID, day string) Key {

@@ -308,6 +308,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/communities/{communityId}/gate-counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The gates' counts of a day, by post and hour
+         * @description out, in, visitor_out, visitor_in, courier, and refused_<REASON> for each refusal's reason. Who: staff, admin.
+         */
+        get: operations["gateCounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/gate-late": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The late list (逾期未归)
+         * @description A day's outings that came back after their time, or have not come back and are past it or past 20:00. Who: staff, admin.
+         */
+        get: operations["gateLate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/communities/{communityId}/help": {
         parameters: {
             query?: never;
@@ -345,6 +385,46 @@ export interface paths {
          * @description Who: staff, admin.
          */
         put: operations["setHelpSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/households/{householdId}/pass-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new code for a household's pass (a card lost)
+         * @description The old code and every QR code shown so far stop working at once. Who: staff, admin.
+         */
+        post: operations["newPassCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/households/{householdId}/pass-permit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Give or end a household's work permit (复工证明)
+         * @description With the rules' permits, the household's outings go beyond its quota until the day (never when sealed or under watch). An empty until ends it. Who: staff, admin.
+         */
+        put: operations["setPassPermit"];
         post?: never;
         delete?: never;
         options?: never;
@@ -506,6 +586,50 @@ export interface paths {
          * @description For households of sealed and controlled buildings. One transaction writes the order, takes each item's stock and counts the household's daily limit: no stock is oversold and no limit passed, whatever orders come at once. The answer holds the door code the household shows when the order comes. Who: resident, staff, admin.
          */
         post: operations["placeOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/pass-cards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Pass cards to print, one a household (通行证卡片)
+         * @description Each household's door and code, its pass made if it had none. At most 2000 a call (TOO_MANY_CARDS: export a building at a time). `?format=xlsx|csv` for printing. Who: staff, admin.
+         */
+        get: operations["passCards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/communities/{communityId}/pass-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The community's pass rules (出入规则)
+         * @description Who of a household may go out at each zone level, and the exceptions. The default until the community sets its own: sealed nobody; controlled one outing every second day, 120 minutes; precaution one a day, 240 minutes; none free. Who: staff, admin.
+         */
+        get: operations["getPassRules"];
+        /**
+         * Set the pass rules
+         * @description Every level's rule, over the version read (0 the first time). The answer counts the households at each level now, and those at a level whose rule changed. Who: staff, admin.
+         */
+        put: operations["setPassRules"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1528,6 +1652,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/pass": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The household's pass (通行证)
+         * @description What the app shows: a QR code that changes (good for 90 seconds; fetch again at refreshAt), the household's six-character code for typing at the gate, its level and rule, and the outing under way. A pass names the household, never a person or a phone. Who: resident.
+         */
+        get: operations["myPass"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/results": {
         parameters: {
             query?: never;
@@ -1743,6 +1887,26 @@ export interface paths {
          * @description Who: volunteer.
          */
         post: operations["postCheckOut"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/posts/{postId}/gate-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log a scan at the gate (卡口登记)
+         * @description A volunteer on a shift of this checkpoint post at the scan's time (or the community's staff) scans or types a household's pass, or logs a visitor or courier with the building they go to. The answer is allowed or refused and why — nothing else about the household. Going out starts the clock; coming back closes it. Each scan has the device's own id: sent again (a retry, or a queue sent on after an outage with scannedAt), it answers as it did and is counted once. A refused pass is an answer, not an error: it is logged and counted by its reason. Who: volunteer, staff, admin.
+         */
+        post: operations["recordGateEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3479,6 +3643,18 @@ export interface components {
                 figures: {
                     /** @description 发热人数: people with a reading of 37.3 °C or more that day. */
                     fevers: number;
+                    /** @description 快递外卖登记: couriers logged at the gates that day. */
+                    gate_couriers: number;
+                    /** @description 卡口返回人次: returns through the gates that day. */
+                    gate_in: number;
+                    /** @description 逾期未归: outings of the day back late, or out past their time or 20:00. */
+                    gate_late: number;
+                    /** @description 卡口外出人次: households let out at the gates that day. */
+                    gate_out: number;
+                    /** @description 卡口劝返: passes refused at the gates that day, every reason. */
+                    gate_refused: number;
+                    /** @description 访客登记: visitors logged at the gates that day, in and out. */
+                    gate_visitors: number;
                     /** @description 求助-临产分娩: help requests: childbirth. */
                     help_childbirth: number;
                     /** @description 求助-慢病用药: help requests: chronic medicine. */
@@ -3552,6 +3728,18 @@ export interface components {
             figures: {
                 /** @description 发热人数: people with a reading of 37.3 °C or more that day. */
                 fevers: number;
+                /** @description 快递外卖登记: couriers logged at the gates that day. */
+                gate_couriers: number;
+                /** @description 卡口返回人次: returns through the gates that day. */
+                gate_in: number;
+                /** @description 逾期未归: outings of the day back late, or out past their time or 20:00. */
+                gate_late: number;
+                /** @description 卡口外出人次: households let out at the gates that day. */
+                gate_out: number;
+                /** @description 卡口劝返: passes refused at the gates that day, every reason. */
+                gate_refused: number;
+                /** @description 访客登记: visitors logged at the gates that day, in and out. */
+                gate_visitors: number;
                 /** @description 求助-临产分娩: help requests: childbirth. */
                 help_childbirth: number;
                 /** @description 求助-慢病用药: help requests: chronic medicine. */
@@ -3795,6 +3983,34 @@ export interface components {
             /** @description Titles of the building's notices of the last 72 hours the household has not acknowledged, newest first (the building's 楼栋长 and staff see them). */
             unacknowledged?: string[];
             unit: string;
+        };
+        GateEvent: {
+            allowed: boolean;
+            /**
+             * Format: date-time
+             * @description The scan's time.
+             */
+            at: string;
+            communityId: string;
+            /** @enum {string} */
+            direction: "out" | "in";
+            eventId: string;
+            /** @enum {string} */
+            kind: "household" | "visitor" | "courier";
+            postId: string;
+            /**
+             * @description Why it was refused, or the exception that let it out, or an in with no out on record.
+             * @enum {string}
+             */
+            reason?: "PASS_EXPIRED" | "PASS_UNKNOWN" | "PASS_OTHER_COMMUNITY" | "HOUSEHOLD_SEALED" | "UNDER_WATCH" | "NO_OUTINGS" | "QUOTA_USED" | "ALREADY_OUT" | "CARE_TRIP" | "PERMIT" | "NO_OUT_RECORDED";
+            reasonText?: string;
+            /** @description The scan was sent before: this is the answer it was given then, counted once. */
+            replayed?: boolean;
+            /**
+             * Format: date-time
+             * @description When the outing is due back.
+             */
+            returnBy?: string;
         };
         HelpRequest: {
             actions: {
@@ -4107,6 +4323,73 @@ export interface components {
             left: number;
             /** @description Samples of the last 30 minutes, per hour. */
             perHour: number;
+        };
+        PassCard: {
+            building: string;
+            /** @description Six characters, no 0/O or 1/I/L. */
+            code: string;
+            householdId: string;
+            room: string;
+            unit: string;
+        };
+        PassRules: {
+            /** @description A household with a care plan's trip that day goes out whatever its level or quota. */
+            careTrips: boolean;
+            communityId: string;
+            /** @description The community has not set its own. */
+            default: boolean;
+            /** @description One rule per zone level; sealed lets nobody out (SEALED_STAYS_IN otherwise). */
+            levels: {
+                controlled: {
+                    /** @description The period in Beijing days: 1 daily, 2 every second day (0 when nobody goes out). */
+                    everyDays: number;
+                    /** @description Come and go freely: logged, counted against nothing, never late. */
+                    free: boolean;
+                    /** @description How long an outing may last before it is late (0: no limit). */
+                    minutes: number;
+                    /** @description Outings a household may make in a period; 0 lets nobody out. */
+                    outs: number;
+                };
+                none: {
+                    /** @description The period in Beijing days: 1 daily, 2 every second day (0 when nobody goes out). */
+                    everyDays: number;
+                    /** @description Come and go freely: logged, counted against nothing, never late. */
+                    free: boolean;
+                    /** @description How long an outing may last before it is late (0: no limit). */
+                    minutes: number;
+                    /** @description Outings a household may make in a period; 0 lets nobody out. */
+                    outs: number;
+                };
+                precaution: {
+                    /** @description The period in Beijing days: 1 daily, 2 every second day (0 when nobody goes out). */
+                    everyDays: number;
+                    /** @description Come and go freely: logged, counted against nothing, never late. */
+                    free: boolean;
+                    /** @description How long an outing may last before it is late (0: no limit). */
+                    minutes: number;
+                    /** @description Outings a household may make in a period; 0 lets nobody out. */
+                    outs: number;
+                };
+                sealed: {
+                    /** @description The period in Beijing days: 1 daily, 2 every second day (0 when nobody goes out). */
+                    everyDays: number;
+                    /** @description Come and go freely: logged, counted against nothing, never late. */
+                    free: boolean;
+                    /** @description How long an outing may last before it is late (0: no limit). */
+                    minutes: number;
+                    /** @description Outings a household may make in a period; 0 lets nobody out. */
+                    outs: number;
+                };
+            };
+            /** @description A household with a work permit goes out beyond its quota (never when sealed or under watch). */
+            permits: boolean;
+            /**
+             * Format: date-time
+             * @description RFC 3339, Beijing time (+08:00).
+             */
+            updatedAt?: string;
+            updatedBy?: string;
+            version: number;
         };
         PickList: {
             building: string;
@@ -4431,7 +4714,7 @@ export interface components {
         ReportTemplate: {
             columns: {
                 /** @enum {string} */
-                figure: "residents" | "sampled" | "not_sampled" | "unsampled_bedridden" | "unsampled_away" | "unsampled_isolating" | "unsampled_refused" | "unsampled_none" | "results_pending" | "pooled_positive" | "watch_in" | "watch_out" | "under_watch" | "transferred" | "screening_done" | "screening_overdue" | "fevers" | "help_requests" | "help_childbirth" | "help_dialysis" | "help_chronic_medicine" | "help_medical_visit" | "help_other" | "help_response_minutes" | "help_late" | "orders_delivered" | "volunteers_on_duty" | "volunteer_no_shows" | "sms_messages" | "sms_parts" | "reserves_below";
+                figure: "residents" | "sampled" | "not_sampled" | "unsampled_bedridden" | "unsampled_away" | "unsampled_isolating" | "unsampled_refused" | "unsampled_none" | "results_pending" | "pooled_positive" | "watch_in" | "watch_out" | "under_watch" | "transferred" | "screening_done" | "screening_overdue" | "fevers" | "help_requests" | "help_childbirth" | "help_dialysis" | "help_chronic_medicine" | "help_medical_visit" | "help_other" | "help_response_minutes" | "help_late" | "orders_delivered" | "volunteers_on_duty" | "volunteer_no_shows" | "gate_out" | "gate_in" | "gate_refused" | "gate_visitors" | "gate_couriers" | "gate_late" | "sms_messages" | "sms_parts" | "reserves_below";
                 /** @description The column's title in the street's words. At most 40 characters; control, bidi and zero-width characters are refused. */
                 title: string;
             }[];
@@ -5584,8 +5867,28 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description Bad Request: INVALID_JSON, SCAN_TIME_OUT_OF_RANGE, VALIDATION_FAILED */
+        "E400.INVALID_JSON.SCAN_TIME_OUT_OF_RANGE.VALIDATION_FAILED": {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description Bad Request: INVALID_JSON, SCREENING_LIST_INVALID, VALIDATION_FAILED */
         "E400.INVALID_JSON.SCREENING_LIST_INVALID.VALIDATION_FAILED": {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Bad Request: INVALID_JSON, SEALED_STAYS_IN, VALIDATION_FAILED */
+        "E400.INVALID_JSON.SEALED_STAYS_IN.VALIDATION_FAILED": {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
@@ -5636,6 +5939,16 @@ export interface components {
         };
         /** @description Bad Request: NOT_A_SPARE_SITE, VALIDATION_FAILED */
         "E400.NOT_A_SPARE_SITE.VALIDATION_FAILED": {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Bad Request: TOO_MANY_CARDS, VALIDATION_FAILED */
+        "E400.TOO_MANY_CARDS.VALIDATION_FAILED": {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
@@ -5736,6 +6049,16 @@ export interface components {
         };
         /** @description Forbidden: FORBIDDEN, NOT_ON_DUTY, NOT_YOUR_SITE */
         "E403.FORBIDDEN.NOT_ON_DUTY.NOT_YOUR_SITE": {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Forbidden: FORBIDDEN, NOT_ON_SHIFT */
+        "E403.FORBIDDEN.NOT_ON_SHIFT": {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
@@ -5846,6 +6169,16 @@ export interface components {
         };
         /** @description Not Found: HOSPITAL_NOT_FOUND, NOT_FOUND */
         "E404.HOSPITAL_NOT_FOUND.NOT_FOUND": {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Not Found: HOUSEHOLD_NOT_FOUND */
+        "E404.HOUSEHOLD_NOT_FOUND": {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
@@ -6266,6 +6599,16 @@ export interface components {
         };
         /** @description Conflict: CHANGED_MEANWHILE */
         "E409.CHANGED_MEANWHILE": {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Conflict: CHANGED_MEANWHILE, EVENT_ID_REUSED, NOT_A_CHECKPOINT */
+        "E409.CHANGED_MEANWHILE.EVENT_ID_REUSED.NOT_A_CHECKPOINT": {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
@@ -7410,6 +7753,123 @@ export interface operations {
             503: components["responses"]["E503.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
         };
     };
+    gateCounts: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD (Beijing), of the last 60; default today. */
+                day?: string;
+                /** @description One checkpoint's. */
+                postId?: string;
+            };
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date */
+                        day: string;
+                        hours: {
+                            counts: {
+                                [key: string]: number;
+                            };
+                            hour: number;
+                            postId: string;
+                        }[];
+                        totals: {
+                            [key: string]: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["E400.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    gateLate: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD (Beijing), of the last 60; default today. */
+                day?: string;
+            };
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date */
+                        day: string;
+                        late: {
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339, Beijing time (+08:00).
+                             */
+                            at: string;
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339, Beijing time (+08:00).
+                             */
+                            backAt?: string;
+                            backPostId?: string;
+                            communityId: string;
+                            /** Format: date */
+                            day: string;
+                            door?: string;
+                            eventId: string;
+                            householdId: string;
+                            minutes: number;
+                            postId: string;
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339, Beijing time (+08:00).
+                             */
+                            returnBy?: string;
+                            stillOut: boolean;
+                            /**
+                             * @description The exception it went out by.
+                             * @enum {string}
+                             */
+                            why?: "CARE_TRIP" | "PERMIT";
+                        }[];
+                        outings: number;
+                    };
+                };
+            };
+            400: components["responses"]["E400.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
     listHelp: {
         parameters: {
             query?: never;
@@ -7511,6 +7971,91 @@ export interface operations {
             401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
             403: components["responses"]["E403.FORBIDDEN"];
             404: components["responses"]["E404.NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            413: components["responses"]["E413.BODY_TOO_LARGE"];
+            415: components["responses"]["E415.UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.AUDIT_UNAVAILABLE.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    newPassCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+                householdId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassCard"];
+                };
+            };
+            400: components["responses"]["E400.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.HOUSEHOLD_NOT_FOUND.NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.AUDIT_UNAVAILABLE.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    setPassPermit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+                householdId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description What it is for. At most 60 characters; control, bidi and zero-width characters are refused. */
+                    reason?: string;
+                    /** @description YYYY-MM-DD, today to 90 days ahead; empty ends the permit. */
+                    until: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        communityId: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339, Beijing time (+08:00).
+                         */
+                        createdAt: string;
+                        householdId: string;
+                        permitReason?: string;
+                        /** Format: date */
+                        permitUntil?: string;
+                    };
+                };
+            };
+            400: components["responses"]["E400.INVALID_JSON.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.HOUSEHOLD_NOT_FOUND.NOT_FOUND"];
             405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
             413: components["responses"]["E413.BODY_TOO_LARGE"];
             415: components["responses"]["E415.UNSUPPORTED_MEDIA_TYPE"];
@@ -8053,6 +8598,169 @@ export interface operations {
             413: components["responses"]["E413.BODY_TOO_LARGE"];
             415: components["responses"]["E415.UNSUPPORTED_MEDIA_TYPE"];
             422: components["responses"]["E422.IDEMPOTENCY_KEY_REUSED"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.AUDIT_UNAVAILABLE.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    passCards: {
+        parameters: {
+            query?: {
+                /** @description One building's households. */
+                buildingId?: string;
+                /** @description xlsx: an Excel workbook; csv: a file Excel opens. */
+                format?: "json" | "csv" | "xlsx";
+            };
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description attachment; filename=… */
+                    "Content-Disposition"?: string;
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cards: components["schemas"]["PassCard"][];
+                    };
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["E400.TOO_MANY_CARDS.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.BUILDING_NOT_FOUND.NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    getPassRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassRules"];
+                };
+            };
+            400: components["responses"]["E400.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    setPassRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    careTrips?: boolean;
+                    /** @description One rule per zone level; sealed lets nobody out (SEALED_STAYS_IN otherwise). */
+                    levels: {
+                        controlled: {
+                            /** @description The period in Beijing days: 1 daily, 2 every second day (0 when nobody goes out). */
+                            everyDays: number;
+                            /** @description Come and go freely: logged, counted against nothing, never late. */
+                            free: boolean;
+                            /** @description How long an outing may last before it is late (0: no limit). */
+                            minutes: number;
+                            /** @description Outings a household may make in a period; 0 lets nobody out. */
+                            outs: number;
+                        };
+                        none: {
+                            /** @description The period in Beijing days: 1 daily, 2 every second day (0 when nobody goes out). */
+                            everyDays: number;
+                            /** @description Come and go freely: logged, counted against nothing, never late. */
+                            free: boolean;
+                            /** @description How long an outing may last before it is late (0: no limit). */
+                            minutes: number;
+                            /** @description Outings a household may make in a period; 0 lets nobody out. */
+                            outs: number;
+                        };
+                        precaution: {
+                            /** @description The period in Beijing days: 1 daily, 2 every second day (0 when nobody goes out). */
+                            everyDays: number;
+                            /** @description Come and go freely: logged, counted against nothing, never late. */
+                            free: boolean;
+                            /** @description How long an outing may last before it is late (0: no limit). */
+                            minutes: number;
+                            /** @description Outings a household may make in a period; 0 lets nobody out. */
+                            outs: number;
+                        };
+                        sealed: {
+                            /** @description The period in Beijing days: 1 daily, 2 every second day (0 when nobody goes out). */
+                            everyDays: number;
+                            /** @description Come and go freely: logged, counted against nothing, never late. */
+                            free: boolean;
+                            /** @description How long an outing may last before it is late (0: no limit). */
+                            minutes: number;
+                            /** @description Outings a household may make in a period; 0 lets nobody out. */
+                            outs: number;
+                        };
+                    };
+                    permits?: boolean;
+                    version: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Households at a level whose rule changed. */
+                        affected: number;
+                        /** @description Households at each level now. */
+                        byLevel: {
+                            [key: string]: number;
+                        };
+                        rules: components["schemas"]["PassRules"];
+                    };
+                };
+            };
+            400: components["responses"]["E400.INVALID_JSON.SEALED_STAYS_IN.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            409: components["responses"]["E409.CHANGED_MEANWHILE"];
+            413: components["responses"]["E413.BODY_TOO_LARGE"];
+            415: components["responses"]["E415.UNSUPPORTED_MEDIA_TYPE"];
             500: components["responses"]["E500.INTERNAL"];
             503: components["responses"]["E503.AUDIT_UNAVAILABLE.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
         };
@@ -10572,6 +11280,60 @@ export interface operations {
             503: components["responses"]["E503.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
         };
     };
+    myPass: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339, Beijing time (+08:00).
+                         */
+                        expiresAt: string;
+                        /** @enum {string} */
+                        level: "sealed" | "controlled" | "precaution" | "none";
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339, Beijing time (+08:00).
+                         */
+                        out?: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339, Beijing time (+08:00).
+                         */
+                        refreshAt: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339, Beijing time (+08:00).
+                         */
+                        returnBy?: string;
+                        rule: string;
+                        /** @description Put it in a QR code. */
+                        token: string;
+                    };
+                };
+            };
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.HOUSEHOLD_NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
     myResults: {
         parameters: {
             query?: never;
@@ -11009,6 +11771,59 @@ export interface operations {
             503: components["responses"]["E503.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
         };
     };
+    recordGateEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                postId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A visitor's or courier's destination. */
+                    buildingId?: string;
+                    /** @enum {string} */
+                    direction: "out" | "in";
+                    /** @description The device's id of the scan. */
+                    eventId: string;
+                    /** @enum {string} */
+                    kind?: "household" | "visitor" | "courier";
+                    /** @description The scanned QR code or the six-character code. */
+                    pass?: string;
+                    /**
+                     * Format: date-time
+                     * @description When the device scanned, for a scan queued through an outage: within the last 12 hours.
+                     */
+                    scannedAt?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GateEvent"];
+                };
+            };
+            400: components["responses"]["E400.INVALID_JSON.SCAN_TIME_OUT_OF_RANGE.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN.NOT_ON_SHIFT"];
+            404: components["responses"]["E404.NOT_FOUND.POST_NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            409: components["responses"]["E409.CHANGED_MEANWHILE.EVENT_ID_REUSED.NOT_A_CHECKPOINT"];
+            413: components["responses"]["E413.BODY_TOO_LARGE"];
+            415: components["responses"]["E415.UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.AUDIT_UNAVAILABLE.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
     postCode: {
         parameters: {
             query?: never;
@@ -11119,7 +11934,7 @@ export interface operations {
                     "application/json": {
                         holds: string;
                         /** @enum {string} */
-                        name: "residents" | "sampled" | "not_sampled" | "unsampled_bedridden" | "unsampled_away" | "unsampled_isolating" | "unsampled_refused" | "unsampled_none" | "results_pending" | "pooled_positive" | "watch_in" | "watch_out" | "under_watch" | "transferred" | "screening_done" | "screening_overdue" | "fevers" | "help_requests" | "help_childbirth" | "help_dialysis" | "help_chronic_medicine" | "help_medical_visit" | "help_other" | "help_response_minutes" | "help_late" | "orders_delivered" | "volunteers_on_duty" | "volunteer_no_shows" | "sms_messages" | "sms_parts" | "reserves_below";
+                        name: "residents" | "sampled" | "not_sampled" | "unsampled_bedridden" | "unsampled_away" | "unsampled_isolating" | "unsampled_refused" | "unsampled_none" | "results_pending" | "pooled_positive" | "watch_in" | "watch_out" | "under_watch" | "transferred" | "screening_done" | "screening_overdue" | "fevers" | "help_requests" | "help_childbirth" | "help_dialysis" | "help_chronic_medicine" | "help_medical_visit" | "help_other" | "help_response_minutes" | "help_late" | "orders_delivered" | "volunteers_on_duty" | "volunteer_no_shows" | "gate_out" | "gate_in" | "gate_refused" | "gate_visitors" | "gate_couriers" | "gate_late" | "sms_messages" | "sms_parts" | "reserves_below";
                         title: string;
                     }[];
                 };
@@ -12967,7 +13782,7 @@ export interface operations {
                     "application/json": {
                         columns: {
                             /** @enum {string} */
-                            figure: "residents" | "sampled" | "not_sampled" | "unsampled_bedridden" | "unsampled_away" | "unsampled_isolating" | "unsampled_refused" | "unsampled_none" | "results_pending" | "pooled_positive" | "watch_in" | "watch_out" | "under_watch" | "transferred" | "screening_done" | "screening_overdue" | "fevers" | "help_requests" | "help_childbirth" | "help_dialysis" | "help_chronic_medicine" | "help_medical_visit" | "help_other" | "help_response_minutes" | "help_late" | "orders_delivered" | "volunteers_on_duty" | "volunteer_no_shows" | "sms_messages" | "sms_parts" | "reserves_below";
+                            figure: "residents" | "sampled" | "not_sampled" | "unsampled_bedridden" | "unsampled_away" | "unsampled_isolating" | "unsampled_refused" | "unsampled_none" | "results_pending" | "pooled_positive" | "watch_in" | "watch_out" | "under_watch" | "transferred" | "screening_done" | "screening_overdue" | "fevers" | "help_requests" | "help_childbirth" | "help_dialysis" | "help_chronic_medicine" | "help_medical_visit" | "help_other" | "help_response_minutes" | "help_late" | "orders_delivered" | "volunteers_on_duty" | "volunteer_no_shows" | "gate_out" | "gate_in" | "gate_refused" | "gate_visitors" | "gate_couriers" | "gate_late" | "sms_messages" | "sms_parts" | "reserves_below";
                             title: string;
                         }[];
                         /** @description The cut-off has passed: the sheet is the day's last word. */

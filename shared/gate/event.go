@@ -1,0 +1,402 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/volunteers"
+	"github.com/fangxian/fangxian/shared/zone"
+)
+
+// State is a household's at the gate: the outing under way, and the days
+// of its recent outings (what its quota counts).
+type State struct {
+	HouseholdID string  `json:"householdId"`
+	Open        *Outing `json:"open,omitempty"`
+	// Outs are the Beijing days of the household's outings of the last
+	// week, one entry an outing.
+	Outs    []string `json:"outs"`
+	Version int      `json:"version"`
+}
+
+// Outing is a household's time out: from its out to its in.
+type Outing struct {
+	EventID     string     `json:"eventId"`
+	CommunityID string     `json:"communityId"`
+	HouseholdID string     `json:"householdId"`
+	Door        string     `json:"door,omitempty"`
+	PostID      string     `json:"postId"`
+	Day         string     `json:"day"`
+	At          time.Time  `json:"at"`
+	ReturnBy    *time.Time `json:"returnBy,omitempty"`
+	BackAt      *time.Time `json:"backAt,omitempty"`
+	BackPostID  string     `json:"backPostId,omitempty"`
+	// Why is the exception it went out by, if any (CARE_TRIP, PERMIT).
+	Why string `json:"why,omitempty"`
+}
+
+// Event is one scan or log line at a gate.
+type Event struct {
+	ID          string    `json:"eventId"`
+	PostID      string    `json:"postId"`
+	CommunityID string    `json:"communityId"`
+	Kind        string    `json:"kind"`
+	Direction   string    `json:"direction"`
+	At          time.Time `json:"at"`
+	Allowed     bool      `json:"allowed"`
+	// Reason is why it was refused, or the exception that allowed it.
+	Reason      string     `json:"reason,omitempty"`
+	ReasonText  string     `json:"reasonText,omitempty"`
+	ReturnBy    *time.Time `json:"returnBy,omitempty"`
+	HouseholdID string     `json:"-"`
+	BuildingID  string     `json:"-"`
+	By          string     `json:"-"`
+	// Outing is the outing an out began, or an in closed (stored with the
+	// event, so the event's write carries it).
+	Outing *Outing `json:"-"`
+	// Replayed says the device sent a scan already logged: the answer is
+	// the one it was given then.
+	Replayed bool `json:"replayed,omitempty"`
+}
+
+// Hour is the event's hour of its Beijing day, what its count is kept by.
+func (e Event) Hour() int { return chinatime.In(e.At).Hour() }
+
+// Day is the event's Beijing day.
+func (e Event) Day() string { return chinatime.In(e.At).Format(time.DateOnly) }
+
+// Counter is the count an event adds one to: out, in, visitor, courier,
+// or refused by its reason.
+func (e Event) Counter() string {
+	switch {
+	case e.Kind == KindVisitor:
+		return "visitor_" + e.Direction
+	case e.Kind == KindCourier:
+		return "courier"
+	case !e.Allowed:
+		return "refused_" + e.Reason
+	}
+	return e.Direction
+}
+
+// EventInput is a scan sent by a checkpoint's device.
+type EventInput struct {
+	// EventID is the device's id of the scan: sent again (a retry, a
+	// queue sent on after an outage), the same answer, counted once.
+	EventID   string `json:"eventId"`
+	Pass      string `json:"pass,omitempty"`
+	Direction string `json:"direction"`
+	// Kind is household (a pass), visitor or courier (no pass; logged with
+	// the building they go to).
+	Kind       string `json:"kind,omitempty"`
+	BuildingID string `json:"buildingId,omitempty"`
+	// ScannedAt is when the device scanned, for scans queued through an
+	// outage (now if not given; within the last 12 hours).
+	ScannedAt *time.Time `json:"scannedAt,omitempty"`
+}
+
+var eventIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`) })
+
+// ScanWindow is how long after a scan its event may still be sent.
+const ScanWindow = 12 * time.Hour
+
+func (in *EventInput) check(now time.Time) (time.Time, error) {
+	if !eventIDRE().MatchString(in.EventID) {
+		return time.Time{}, field("eventId", "8 to 64 letters, digits, - or _: the device's id of the scan")
+	}
+	if in.Kind == "" {
+		in.Kind = KindHousehold
+	}
+	if !slices.Contains([]string{KindHousehold, KindVisitor, KindCourier}, in.Kind) {
+		return time.Time{}, field("kind", "household, visitor or courier")
+	}
+	if in.Direction != DirectionOut && in.Direction != DirectionIn {
+		return time.Time{}, field("direction", "out or in")
+	}
+	switch {
+	case in.Kind == KindHousehold && (in.Pass == "" || len(in.Pass) > 300):
+		return time.Time{}, field("pass", "the scanned QR code or the 6-character code")
+	case in.Kind != KindHousehold && in.Pass != "":
+		return time.Time{}, field("pass", "a visitor or courier has no pass")
+	case in.Kind != KindHousehold && in.BuildingID == "":
+		return time.Time{}, field("buildingId", "the building they go to")
+	case in.Kind == KindHousehold && in.BuildingID != "":
+		return time.Time{}, field("buildingId", "only for a visitor or courier")
+	}
+	at := now
+	if in.ScannedAt != nil {
+		at = *in.ScannedAt
+		if at.After(now.Add(time.Minute)) || at.Before(now.Add(-ScanWindow)) {
+			return time.Time{}, ErrScanOutOfRange
+		}
+		if at.After(now) {
+			at = now
+		}
+	}
+	return chinatime.In(at).Truncate(time.Second), nil
+}
+
+// Record logs a scan at a checkpoint post and answers allowed or refused
+// and why: nothing else about the household. Only a volunteer on a shift
+// of the post at the scan's time, or the community's staff, may.
+func (s *Service) Record(ctx context.Context, p auth.Principal, postID string, in EventInput) (Event, error) {
+	if !registry.ValidID(postID) {
+		return Event{}, ErrPostNotFound
+	}
+	post, err := s.Posts.Post(ctx, postID)
+	if err != nil {
+		return Event{}, err
+	}
+	at, err := in.check(s.Now())
+	if err != nil {
+		return Event{}, err
+	}
+	if err := s.onShift(ctx, p, post, at); err != nil {
+		return Event{}, err
+	}
+	if post.Kind != "checkpoint" {
+		return Event{}, ErrNotCheckpoint
+	}
+	if prior, ok, err := s.Store.Event(ctx, postID, in.EventID); err != nil || ok {
+		return replay(prior, in, err)
+	}
+	e := Event{ID: in.EventID, PostID: postID, CommunityID: post.CommunityID, Kind: in.Kind, Direction: in.Direction, At: at, Allowed: true, By: p.UserID}
+	if in.Kind != KindHousehold {
+		ok, err := s.Registry.HasBuilding(ctx, post.CommunityID, in.BuildingID)
+		if err != nil {
+			return Event{}, err
+		}
+		if !ok {
+			return Event{}, field("buildingId", "a building of the community")
+		}
+		e.BuildingID = in.BuildingID
+		return s.write(ctx, e, State{}, nil, in)
+	}
+	// Two gates scanning one household at once: the second's state write
+	// fails on the version, and it decides again on what the first did.
+	for range 5 {
+		e := e
+		sc, err := s.read(ctx, in.Pass, at)
+		if err != nil {
+			return Event{}, err
+		}
+		if sc.Refused == "" && sc.pass.CommunityID != post.CommunityID {
+			sc.Refused = ReasonOtherCommunity
+		}
+		e.HouseholdID = sc.HouseholdID
+		if sc.Refused != "" {
+			if sc.Refused == ReasonOtherCommunity {
+				e.HouseholdID = "" // another community's household is not ours to log
+			}
+			e.Allowed, e.Reason = false, sc.Refused
+			return s.write(ctx, e, State{}, nil, in)
+		}
+		st, err := s.Store.GateState(ctx, sc.HouseholdID)
+		if err != nil {
+			return Event{}, err
+		}
+		next, err := s.decide(ctx, &e, sc.pass, st)
+		if err != nil {
+			return Event{}, err
+		}
+		got, err := s.write(ctx, e, st, next, in)
+		if !errors.Is(err, ErrChanged) {
+			return got, err
+		}
+	}
+	return Event{}, ErrChanged
+}
+
+// write stores the event; an event of this id stored meanwhile (the same
+// scan sent twice at once) is answered as it was.
+func (s *Service) write(ctx context.Context, e Event, prev State, next *State, in EventInput) (Event, error) {
+	if e.Reason != "" {
+		e.ReasonText = ReasonText[e.Reason]
+	}
+	ok, err := s.Store.RecordEvent(ctx, e, prev, next)
+	if err != nil {
+		return Event{}, err
+	}
+	if ok {
+		return e, nil
+	}
+	prior, found, err := s.Store.Event(ctx, e.PostID, e.ID)
+	if err != nil {
+		return Event{}, err
+	}
+	if !found {
+		return Event{}, ErrChanged // the household's state moved: decide again
+	}
+	return replay(prior, in, nil)
+}
+
+// replay answers a scan sent again with the answer it was given, if it is
+// the same scan; an id reused for another is refused.
+func replay(prior Event, in EventInput, err error) (Event, error) {
+	if err != nil {
+		return Event{}, err
+	}
+	if prior.Kind != in.Kind || prior.Direction != in.Direction {
+		return Event{}, ErrEventIDReused
+	}
+	prior.Replayed = true
+	return prior, nil
+}
+
+// onShift lets the community's staff, and a volunteer assigned to a shift
+// of the post that the scan's time falls in (from Early before its start
+// to its end).
+func (s *Service) onShift(ctx context.Context, p auth.Principal, post volunteers.Post, at time.Time) error {
+	if auth.RequireCommunity(ctx, p, post.CommunityID, s.Store) == nil {
+		return nil
+	}
+	if p.VolunteerID == "" {
+		return apperr.Forbidden
+	}
+	as, err := s.Posts.Assignments(ctx, post.ID)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		if a.VolunteerID == p.VolunteerID && !at.Before(a.StartsAt.Add(-volunteers.Early)) && at.Before(a.EndsAt) {
+			return nil
+		}
+	}
+	return ErrNotOnShift
+}
+
+// decide fills in e's answer for a household and the state it leaves
+// (nil for a refusal, which changes nothing of the household).
+func (s *Service) decide(ctx context.Context, e *Event, pass Pass, st State) (*State, error) {
+	h, members, err := s.Registry.Household(ctx, pass.HouseholdID)
+	if errors.Is(err, registry.ErrNotFound) {
+		e.Allowed, e.Reason = false, ReasonUnknown
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	day := e.Day()
+	next := State{HouseholdID: h.ID, Outs: recent(st.Outs, e.At), Version: st.Version}
+	if e.Direction == DirectionIn {
+		o := st.Open
+		if o == nil {
+			e.Reason = ReasonNoOut
+			return &next, nil
+		}
+		back := e.At
+		o.BackAt, o.BackPostID = &back, e.PostID
+		e.Outing = o
+		return &next, nil
+	}
+	if st.Open != nil {
+		e.Allowed, e.Reason = false, ReasonAlreadyOut
+		return nil, nil
+	}
+	zs, err := s.Registry.BuildingZones(ctx, h.CommunityID, h.BuildingID)
+	if err != nil {
+		return nil, err
+	}
+	level, homeIsolated := zone.LevelNone, false
+	if z, ok := zone.Strictest(zs, h); ok {
+		level = z.Level
+		homeIsolated = z.HouseholdID != "" && z.Reason == "home_isolation"
+	}
+	rules, err := s.rules(ctx, h.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	rule := rules.Levels[level]
+	refused := ""
+	watched, err := s.watched(ctx, h.CommunityID, members)
+	if err != nil {
+		return nil, err
+	}
+	used := 0
+	if rule.Outs > 0 {
+		from := chinatime.Midnight(e.At).AddDate(0, 0, 1-rule.EveryDays).Format(time.DateOnly)
+		for _, d := range next.Outs {
+			if d >= from && d <= day {
+				used++
+			}
+		}
+	}
+	switch {
+	case homeIsolated || watched:
+		refused = ReasonUnderWatch
+	case level == zone.LevelSealed:
+		refused = ReasonSealed
+	case rule.Free:
+	case rule.Outs == 0:
+		refused = ReasonNoOutings
+	case used >= rule.Outs:
+		refused = ReasonQuotaUsed
+	}
+	why := ""
+	if refused != "" && rules.CareTrips {
+		trip, err := s.Trips.TripOn(ctx, h.CommunityID, h.ID, chinatime.Midnight(e.At))
+		if err != nil {
+			return nil, err
+		}
+		if trip {
+			refused, why = "", ReasonCareTrip
+		}
+	}
+	if (refused == ReasonQuotaUsed || refused == ReasonNoOutings) && rules.Permits && pass.PermitUntil >= day && level != zone.LevelSealed {
+		refused, why = "", ReasonPermit
+	}
+	if refused != "" {
+		e.Allowed, e.Reason = false, refused
+		return nil, nil
+	}
+	e.Reason = why
+	if rule.Free && why == "" {
+		return nil, nil // free to come and go: logged, nothing to keep
+	}
+	o := &Outing{EventID: e.ID, CommunityID: h.CommunityID, HouseholdID: h.ID, Door: h.Address(), PostID: e.PostID, Day: day, At: e.At, Why: why}
+	if rule.Minutes > 0 {
+		by := e.At.Add(time.Duration(rule.Minutes) * time.Minute)
+		o.ReturnBy, e.ReturnBy = &by, &by
+	}
+	next.Open = o
+	if why == "" {
+		next.Outs = append(next.Outs, day)
+	}
+	e.Outing = o
+	return &next, nil
+}
+
+// recent keeps the outing days of the week before at: no rule's period is
+// longer.
+func recent(days []string, at time.Time) []string {
+	from := chinatime.Midnight(at).AddDate(0, 0, -7).Format(time.DateOnly)
+	out := []string{}
+	for _, d := range days {
+		if d >= from {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// watched says whether anyone of the household is under watch.
+func (s *Service) watched(ctx context.Context, cid string, members []registry.Resident) (bool, error) {
+	for _, m := range members {
+		id, err := s.Registry.UnderWatch(ctx, cid, m.ID)
+		if err != nil {
+			return false, err
+		}
+		if id != "" {
+			return true, nil
+		}
+	}
+	return false, nil
+}

@@ -1,0 +1,124 @@
+package gate
+
+import (
+	"net/http"
+
+	"github.com/fangxian/fangxian/shared/apperr"
+	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/httpapi"
+)
+
+// Handlers serves the gate's ops.
+func (s *Service) Handlers() httpapi.Handlers {
+	community := func(r *http.Request) (string, error) { return httpapi.PathID(r, "communityId") }
+	return httpapi.Handlers{
+		"getPassRules": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			return s.RulesOf(r.Context(), auth.Caller(r), cid)
+		}),
+		"setPassRules": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *RulesInput) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			return s.SetRules(r.Context(), auth.Caller(r), cid, *in)
+		}),
+		"myPass": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			return s.Mine(r.Context(), auth.Caller(r))
+		}),
+		"passCards": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			file, err := httpapi.WantsCSV(r)
+			if err != nil {
+				return nil, err
+			}
+			q := r.URL.Query()
+			if q.Has("buildingId") && q.Get("buildingId") == "" {
+				return nil, field("buildingId", "a building of the community, or leave it out for all")
+			}
+			cards, err := s.Cards(r.Context(), auth.Caller(r), cid, q.Get("buildingId"))
+			if err != nil || !file {
+				return map[string]any{"cards": cards}, err
+			}
+			header := []string{"楼栋", "单元", "房号", "通行码"}
+			rows := make([][]string, len(cards))
+			for i, c := range cards {
+				rows[i] = []string{c.Building, c.Unit, c.Room, c.Code}
+			}
+			if q.Get("format") == "csv" {
+				return httpapi.CSV{Filename: "通行证-" + cid + ".csv", Header: header, Rows: rows}, nil
+			}
+			return httpapi.Workbook{Filename: "通行证-" + cid + ".xlsx", Sheet: "通行证", Header: header, Rows: rows}, nil
+		}),
+		"newPassCode": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			hid, err := httpapi.PathID(r, "householdId")
+			if err != nil {
+				return nil, err
+			}
+			return s.NewCode(r.Context(), auth.Caller(r), cid, hid)
+		}),
+		"setPassPermit": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *PermitInput) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			hid, err := httpapi.PathID(r, "householdId")
+			if err != nil {
+				return nil, err
+			}
+			return s.SetPermit(r.Context(), auth.Caller(r), cid, hid, *in)
+		}),
+		"recordGateEvent": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *EventInput) (any, error) {
+			pid, err := httpapi.PathID(r, "postId")
+			if err != nil {
+				return nil, err
+			}
+			return s.Record(r.Context(), auth.Caller(r), pid, *in)
+		}),
+		"gateLate": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			day, err := dayOf(r)
+			if err != nil {
+				return nil, err
+			}
+			return s.LateOf(r.Context(), auth.Caller(r), cid, day)
+		}),
+		"gateCounts": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			day, err := dayOf(r)
+			if err != nil {
+				return nil, err
+			}
+			q := r.URL.Query()
+			if q.Has("postId") && q.Get("postId") == "" {
+				return nil, field("postId", "a checkpoint post, or leave it out for every gate")
+			}
+			return s.CountsOf(r.Context(), auth.Caller(r), cid, q.Get("postId"), day)
+		}),
+	}
+}
+
+// dayOf is the query's day: absent is today, present it must be a day.
+func dayOf(r *http.Request) (string, error) {
+	q := r.URL.Query()
+	if q.Has("day") && q.Get("day") == "" {
+		return "", apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "a day (YYYY-MM-DD) of the last 60, not after today"})
+	}
+	return q.Get("day"), nil
+}
