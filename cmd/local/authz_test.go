@@ -110,6 +110,7 @@ var allowed = map[string][]string{
 	"newPassCode":            {staffA, adminA},
 	"setPassPermit":          {staffA, adminA},
 	"recordGateEvent":        {volunteerA, staffA, adminA},
+	"gateView":               {volunteerA, staffA, adminA},
 	"gateLate":               {staffA, adminA},
 	"gateCounts":             {staffA, adminA},
 	"answerCareCheck":        {residentA},

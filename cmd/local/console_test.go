@@ -231,11 +231,12 @@ func TestTheConsoleInABrowser(t *testing.T) {
 	if load <= 0 || load > 2000 {
 		t.Errorf("今日's first load took %.0f ms to a drawn chart: want under 2,000", load)
 	}
-	t.Logf("first load of 今日 to a drawn chart: %.0f ms; the first page's JavaScript: %.1f KB gzipped; %s; %v sites' pace; %s; refused at another site: %s; scanned: %s; 轮次: %s; 居民: %s; 通知: %s / %s; 物资: %s, %s; 志愿者: %s / %s; the 楼栋长: %v doors, %s; 预案: %s, a run of %v steps (%s); the street admin: %v communities side by side, opened %s; 结果: %s, a trace of %v people; 核查: %s, %s, %s; 隔离: %s / %s; 日报: %s, %s, %s; 街道统一切换: %s / %s; 志愿者库: %s / %s / %s",
+	t.Logf("first load of 今日 to a drawn chart: %.0f ms; the first page's JavaScript: %.1f KB gzipped; %s; %v sites' pace; %s; refused at another site: %s; scanned: %s; 轮次: %s; 居民: %s; 通知: %s / %s; 物资: %s, %s; 志愿者: %s / %s; the 楼栋长: %v doors, %s; 预案: %s, a run of %v steps (%s); the street admin: %v communities side by side, opened %s; 结果: %s, a trace of %v people; 核查: %s, %s, %s; 隔离: %s / %s; 日报: %s, %s, %s; 街道统一切换: %s / %s; 志愿者库: %s / %s / %s; 出入: %s, a card %s; 卡口: %s / %s",
 		load, float64(js)/1024, out["called"], out["sites"], out["duty"], out["refused"], out["scanned"], out["resized"], out["card"], out["sms"], out["delivery"], out["purchaseList"], out["pickList"],
 		out["rota"], out["activation"], out["leadDoors"], out["leadCalled"], out["playbookSaved"], out["runSteps"], out["runFirstStep"], out["streetCommunities"], out["streetOpened"], out["results"], out["tracePeople"],
 		out["screeningUploaded"], out["screeningAnswered"], out["screeningFeedback"], out["watchOpened"], out["watchEnded"],
-		out["dailyConfirmed"], out["templateSaved"], out["dailyFile"], out["streetDrill"], out["streetDrillEnded"], out["loanAsked"], out["loanApproved"], out["trainingAttended"])
+		out["dailyConfirmed"], out["templateSaved"], out["dailyFile"], out["streetDrill"], out["streetDrillEnded"], out["loanAsked"], out["loanApproved"], out["trainingAttended"],
+		out["rulesSaved"], out["cards"], out["gateLetOut"], out["gateRefused"])
 
 	if banner, _ := out["drillBanner"].(string); !strings.Contains(banner, "演练") {
 		t.Fatalf("the drill's banner: %q", banner)

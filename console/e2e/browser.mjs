@@ -413,6 +413,34 @@ async function staffAndLane() {
   await street.click(".trips tr[data-trip] button.car-give");
   out.careCar = (await (await street.waitForSelector("text=/透析：已派车/")).textContent()).trim();
   await street.waitForSelector(".checks li[data-check] .el-tag:has-text('待询问')");
+  // 出入: the controlled level's rule changed (the answer counts the
+  // households it reaches); a building's pass cards laid out for print.
+  await street.click(".el-menu-item:has-text('出入')");
+  await street.waitForSelector(".rules tr[data-level=controlled]");
+  await street.fill("input[name=controlled-minutes]", "90");
+  await street.click("button.save-rules");
+  out.rulesSaved = (await (await street.waitForSelector("text=/出入规则已保存：影响 \\d+ 户/")).textContent()).trim();
+  await street.selectOption("select[name=cards-building]", { index: 30 }); // a building no earlier step zoned
+  await street.click("button.print-cards");
+  out.cards = await (await street.waitForSelector(".cards .card strong")).textContent();
+  expect(/^[23456789A-HJKMNP-Z]{6}$/.test(out.cards.trim()), `a pass card's code, not ${out.cards}`);
+  // 卡口 on a phone: the card's code typed at the checkpoint lets the
+  // household out (its building is at no level: free); a made-up code is
+  // refused in large type with the reason.
+  await street.setViewportSize({ width: 360, height: 740 });
+  await street.click(".el-menu-item:has-text('卡口')");
+  await street.waitForSelector(".gate .direction");
+  await street.fill("input[name=pass]", out.cards.trim());
+  await street.click(".gate form.code button[type=submit]");
+  out.gateLetOut = (await (await street.waitForSelector(".verdict.yes strong")).textContent()).trim();
+  expect(out.gateLetOut === "放行", `放行 at the gate, not ${out.gateLetOut}`);
+  await street.fill("input[name=pass]", "ZZZZZZ");
+  await street.click(".gate form.code button[type=submit]");
+  out.gateRefused = (await (await street.waitForSelector(".verdict.no")).textContent()).replace(/\s+/g, " ").trim();
+  expect(out.gateRefused.includes("通行证无效"), `a made-up code refused with its reason, not ${out.gateRefused}`);
+  await street.screenshot({ path: `${shots}/console-gate.png`, fullPage: false });
+  await street.setViewportSize({ width: 1440, height: 900 });
+  await street.goto(`${base}/console/#/today`);
   await street.click(".el-menu-item:has-text('街道')");
   await street.waitForSelector(".street .community dd.sampled");
   await street.click(".community:has-text('酒泉路社区') button");

@@ -51,6 +51,23 @@ func gateComponents() openapi3.Schemas {
 			"returnBy":   S(describe(beijingTime(), "When the outing is due back.")),
 			"replayed":   S(describe(boolean(), "The scan was sent before: this is the answer it was given then, counted once.")),
 		}, "eventId", "postId", "communityId", "kind", "direction", "at", "allowed")),
+		"GateView": S(object(props{"postId": S(id("")), "name": S(str(0, 64)), "place": S(str(0, 64)),
+			"buildings": S(arrayOf(object(props{"id": S(id("")), "name": S(str(0, 64))}, "id", "name"))),
+			"onShift":   S(boolean())}, "postId", "name", "place", "buildings", "onShift")),
+		"GateLate": S(object(props{"day": S(day()), "outings": S(integer(0, 1e6)),
+			"late": S(array(S(func() *openapi3.Schema {
+				s := outing()
+				s.Properties["minutes"] = S(integer(0, 1e6))
+				s.Properties["stillOut"] = S(boolean())
+				s.Required = append(s.Required, "minutes", "stillOut")
+				return s
+			}()))),
+		}, "day", "outings", "late")),
+		"GateCounts": S(object(props{"day": S(day()),
+			"hours": S(arrayOf(object(props{"postId": S(id("")), "hour": S(integer(0, 23)),
+				"counts": S(openapi3.NewObjectSchema().WithAdditionalProperties(integer(0, 1e7)))}, "postId", "hour", "counts"))),
+			"totals": S(openapi3.NewObjectSchema().WithAdditionalProperties(integer(0, 1e7))),
+		}, "day", "hours", "totals")),
 		"PassCard": S(object(props{"householdId": S(id("")), "building": S(str(0, 64)), "unit": S(str(0, 16)), "room": S(str(0, 16)),
 			"code": S(pattern(`^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}$`, "Six characters, no 0/O or 1/I/L."))},
 			"householdId", "building", "unit", "room", "code")),
@@ -107,25 +124,17 @@ var gateOps = map[string]op{
 		}, "eventId", "direction"),
 		answers: ok(ref("GateEvent")),
 		codes:   map[int][]string{400: {"SCAN_TIME_OUT_OF_RANGE"}, 403: {"NOT_ON_SHIFT"}, 404: {"POST_NOT_FOUND"}, 409: {"NOT_A_CHECKPOINT", "EVENT_ID_REUSED", "CHANGED_MEANWHILE"}}},
+	"gateView": {summary: "A checkpoint's page: its post, the buildings, whether the caller is on shift",
+		description: "For the checkpoint's device before the first scan: the buildings a visitor or courier may go to, and onShift (staff always; a volunteer of the post's team off shift sees it false; anyone else is refused).",
+		answers:     ok(ref("GateView")),
+		codes:       map[int][]string{404: {"POST_NOT_FOUND"}, 409: {"NOT_A_CHECKPOINT"}}},
 	"gateLate": {summary: "The late list (逾期未归)",
 		description: "A day's outings that came back after their time, or have not come back and are past it or past 20:00.",
 		query:       []param{{name: "day", schema: day(), description: "YYYY-MM-DD (Beijing), of the last 60; default today."}},
-		answers: ok(S(object(props{"day": S(day()), "outings": S(integer(0, 1e6)),
-			"late": S(array(S(func() *openapi3.Schema {
-				s := outing()
-				s.Properties["minutes"] = S(integer(0, 1e6))
-				s.Properties["stillOut"] = S(boolean())
-				s.Required = append(s.Required, "minutes", "stillOut")
-				return s
-			}()))),
-		}, "day", "outings", "late")))},
+		answers:     ok(ref("GateLate"))},
 	"gateCounts": {summary: "The gates' counts of a day, by post and hour",
 		description: "out, in, visitor_out, visitor_in, courier, and refused_<REASON> for each refusal's reason.",
 		query: []param{{name: "day", schema: day(), description: "YYYY-MM-DD (Beijing), of the last 60; default today."},
 			{name: "postId", schema: id(""), description: "One checkpoint's."}},
-		answers: ok(S(object(props{"day": S(day()),
-			"hours": S(arrayOf(object(props{"postId": S(id("")), "hour": S(integer(0, 23)),
-				"counts": S(openapi3.NewObjectSchema().WithAdditionalProperties(integer(0, 1e7)))}, "postId", "hour", "counts"))),
-			"totals": S(openapi3.NewObjectSchema().WithAdditionalProperties(integer(0, 1e7))),
-		}, "day", "hours", "totals")))},
+		answers: ok(ref("GateCounts"))},
 }

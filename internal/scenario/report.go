@@ -42,6 +42,7 @@ type Report struct {
 	WatchChecks       WatchChecks      `json:"watchChecks"`
 	Transfers         Transfers        `json:"transfers"`
 	Care              Care             `json:"care"`
+	Gates             Gates            `json:"gates"`
 	Daily             Daily            `json:"daily"`
 	Loans             Loans            `json:"loans"`
 	Invariants        []Invariant      `json:"invariants"`

@@ -127,6 +127,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		{"night: people under watch report morning and evening", r.watchChecks},
 		{"night: three people transferred to central quarantine", r.transfers},
 		{"the care board: a dialysis trip and a daily check", r.care},
+		{"the way out: passes at the gate", r.gates},
 		{"the street's daily report: confirmed, rolled up as .xlsx", r.streetDaily},
 		{"invariants", r.invariants},
 		{"switch back", r.switchOff},

@@ -173,6 +173,9 @@ func (r *runner) streetDaily(ctx context.Context) error {
 		// A drill's round is the drill's, left out of the real report.
 		mine["sampled"] = r.rep.Booking.Sampled
 	}
+	if g := r.rep.Gates; !g.Skipped {
+		mine["gate_out"], mine["gate_in"], mine["gate_couriers"], mine["gate_visitors"] = g.Out, g.In, g.Couriers, g.Visitors
+	}
 	off := 0
 	for name, want := range mine {
 		got := figures[name] - r.st.daily0[name]

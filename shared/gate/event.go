@@ -400,3 +400,66 @@ func (s *Service) watched(ctx context.Context, cid string, members []registry.Re
 	}
 	return false, nil
 }
+
+// View is what a checkpoint's device shows before the first scan: the
+// post, the buildings a visitor or courier may go to, and whether the
+// caller may log here now.
+type View struct {
+	PostID    string         `json:"postId"`
+	Name      string         `json:"name"`
+	Place     string         `json:"place"`
+	Buildings []BuildingName `json:"buildings"`
+	// OnShift says the caller may log scans here now (staff always).
+	OnShift bool `json:"onShift"`
+}
+
+// BuildingName is a building as the gate's device lists it.
+type BuildingName struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// ViewOf is a checkpoint's view for its volunteers and the community's
+// staff.
+func (s *Service) ViewOf(ctx context.Context, p auth.Principal, postID string) (View, error) {
+	if !registry.ValidID(postID) {
+		return View{}, ErrPostNotFound
+	}
+	post, err := s.Posts.Post(ctx, postID)
+	if err != nil {
+		return View{}, err
+	}
+	if post.Kind != "checkpoint" {
+		return View{}, ErrNotCheckpoint
+	}
+	err = s.onShift(ctx, p, post, s.Now())
+	switch {
+	case errors.Is(err, ErrNotOnShift):
+		// A volunteer of the post's team sees the page, told they are off
+		// shift; anyone else is refused.
+		as, aerr := s.Posts.Assignments(ctx, postID)
+		if aerr != nil {
+			return View{}, aerr
+		}
+		if !slices.ContainsFunc(as, func(a volunteers.Assignment) bool { return a.VolunteerID == p.VolunteerID }) {
+			return View{}, apperr.Forbidden
+		}
+	case err != nil:
+		return View{}, err
+	}
+	v := View{PostID: post.ID, Name: post.Name, Place: post.Place, Buildings: []BuildingName{}, OnShift: err == nil}
+	cursor := ""
+	for {
+		bs, next, err := s.Registry.Buildings(ctx, post.CommunityID, cursor, 200)
+		if err != nil {
+			return View{}, err
+		}
+		for _, b := range bs {
+			v.Buildings = append(v.Buildings, BuildingName{ID: b.ID, Name: b.Name})
+		}
+		if next == "" {
+			return v, nil
+		}
+		cursor = next
+	}
+}

@@ -85,6 +85,13 @@ func (s *Service) Handlers() httpapi.Handlers {
 			}
 			return s.Record(r.Context(), auth.Caller(r), pid, *in)
 		}),
+		"gateView": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			pid, err := httpapi.PathID(r, "postId")
+			if err != nil {
+				return nil, err
+			}
+			return s.ViewOf(r.Context(), auth.Caller(r), pid)
+		}),
 		"gateLate": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			cid, err := community(r)
 			if err != nil {

@@ -1893,6 +1893,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/posts/{postId}/gate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A checkpoint's page: its post, the buildings, whether the caller is on shift
+         * @description For the checkpoint's device before the first scan: the buildings a visitor or courier may go to, and onShift (staff always; a volunteer of the post's team off shift sees it false; anyone else is refused). Who: volunteer, staff, admin.
+         */
+        get: operations["gateView"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/posts/{postId}/gate-events": {
         parameters: {
             query?: never;
@@ -3984,6 +4004,20 @@ export interface components {
             unacknowledged?: string[];
             unit: string;
         };
+        GateCounts: {
+            /** Format: date */
+            day: string;
+            hours: {
+                counts: {
+                    [key: string]: number;
+                };
+                hour: number;
+                postId: string;
+            }[];
+            totals: {
+                [key: string]: number;
+            };
+        };
         GateEvent: {
             allowed: boolean;
             /**
@@ -4011,6 +4045,53 @@ export interface components {
              * @description When the outing is due back.
              */
             returnBy?: string;
+        };
+        GateLate: {
+            /** Format: date */
+            day: string;
+            late: {
+                /**
+                 * Format: date-time
+                 * @description RFC 3339, Beijing time (+08:00).
+                 */
+                at: string;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339, Beijing time (+08:00).
+                 */
+                backAt?: string;
+                backPostId?: string;
+                communityId: string;
+                /** Format: date */
+                day: string;
+                door?: string;
+                eventId: string;
+                householdId: string;
+                minutes: number;
+                postId: string;
+                /**
+                 * Format: date-time
+                 * @description RFC 3339, Beijing time (+08:00).
+                 */
+                returnBy?: string;
+                stillOut: boolean;
+                /**
+                 * @description The exception it went out by.
+                 * @enum {string}
+                 */
+                why?: "CARE_TRIP" | "PERMIT";
+            }[];
+            outings: number;
+        };
+        GateView: {
+            buildings: {
+                id: string;
+                name: string;
+            }[];
+            name: string;
+            onShift: boolean;
+            place: string;
+            postId: string;
         };
         HelpRequest: {
             actions: {
@@ -6817,6 +6898,16 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description Conflict: NOT_A_CHECKPOINT */
+        "E409.NOT_A_CHECKPOINT": {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description Conflict: NOT_A_DRILL */
         "E409.NOT_A_DRILL": {
             headers: {
@@ -7776,20 +7867,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: date */
-                        day: string;
-                        hours: {
-                            counts: {
-                                [key: string]: number;
-                            };
-                            hour: number;
-                            postId: string;
-                        }[];
-                        totals: {
-                            [key: string]: number;
-                        };
-                    };
+                    "application/json": components["schemas"]["GateCounts"];
                 };
             };
             400: components["responses"]["E400.VALIDATION_FAILED"];
@@ -7822,43 +7900,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: date */
-                        day: string;
-                        late: {
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339, Beijing time (+08:00).
-                             */
-                            at: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339, Beijing time (+08:00).
-                             */
-                            backAt?: string;
-                            backPostId?: string;
-                            communityId: string;
-                            /** Format: date */
-                            day: string;
-                            door?: string;
-                            eventId: string;
-                            householdId: string;
-                            minutes: number;
-                            postId: string;
-                            /**
-                             * Format: date-time
-                             * @description RFC 3339, Beijing time (+08:00).
-                             */
-                            returnBy?: string;
-                            stillOut: boolean;
-                            /**
-                             * @description The exception it went out by.
-                             * @enum {string}
-                             */
-                            why?: "CARE_TRIP" | "PERMIT";
-                        }[];
-                        outings: number;
-                    };
+                    "application/json": components["schemas"]["GateLate"];
                 };
             };
             400: components["responses"]["E400.VALIDATION_FAILED"];
@@ -11767,6 +11809,37 @@ export interface operations {
             409: components["responses"]["E409.NOT_CHECKED_IN"];
             413: components["responses"]["E413.BODY_TOO_LARGE"];
             415: components["responses"]["E415.UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    gateView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                postId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GateView"];
+                };
+            };
+            400: components["responses"]["E400.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.NOT_FOUND.POST_NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            409: components["responses"]["E409.NOT_A_CHECKPOINT"];
             500: components["responses"]["E500.INTERNAL"];
             503: components["responses"]["E503.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
         };
