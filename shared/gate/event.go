@@ -448,17 +448,25 @@ func (s *Service) ViewOf(ctx context.Context, p auth.Principal, postID string) (
 		return View{}, err
 	}
 	v := View{PostID: post.ID, Name: post.Name, Place: post.Place, Buildings: []BuildingName{}, OnShift: err == nil}
+	bs, err := s.buildings(ctx, post.CommunityID)
+	for _, b := range bs {
+		v.Buildings = append(v.Buildings, BuildingName{ID: b.ID, Name: b.Name})
+	}
+	return v, err
+}
+
+// buildings are every building of a community, in walking order.
+func (s *Service) buildings(ctx context.Context, cid string) ([]registry.Building, error) {
+	var out []registry.Building
 	cursor := ""
 	for {
-		bs, next, err := s.Registry.Buildings(ctx, post.CommunityID, cursor, 200)
+		bs, next, err := s.Registry.Buildings(ctx, cid, cursor, 200)
 		if err != nil {
-			return View{}, err
+			return nil, err
 		}
-		for _, b := range bs {
-			v.Buildings = append(v.Buildings, BuildingName{ID: b.ID, Name: b.Name})
-		}
+		out = append(out, bs...)
 		if next == "" {
-			return v, nil
+			return out, nil
 		}
 		cursor = next
 	}

@@ -333,19 +333,12 @@ func (s *Service) Cards(ctx context.Context, p auth.Principal, cid, buildingID s
 		}
 		bids = []string{buildingID}
 	} else {
-		cursor := ""
-		for {
-			bs, next, err := s.Registry.Buildings(ctx, cid, cursor, 200)
-			if err != nil {
-				return nil, err
-			}
-			for _, b := range bs {
-				bids = append(bids, b.ID)
-			}
-			if next == "" {
-				break
-			}
-			cursor = next
+		bs, err := s.buildings(ctx, cid)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range bs {
+			bids = append(bids, b.ID)
 		}
 	}
 	var hs []registry.Household

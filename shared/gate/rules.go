@@ -177,43 +177,37 @@ func (s *Service) householdsByLevel(ctx context.Context, cid string) (map[string
 	for _, l := range zone.Levels {
 		out[l] = 0
 	}
-	cursor := ""
-	for {
-		bs, next, err := s.Registry.Buildings(ctx, cid, cursor, 200)
+	bs, err := s.buildings(ctx, cid)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range bs {
+		zs := byBuilding[b.ID]
+		whole := true
+		for _, z := range zs {
+			whole = whole && z.WholeBuilding()
+		}
+		if whole {
+			level := zone.LevelNone
+			if z, ok := zone.Strictest(zs, registry.Household{BuildingID: b.ID}); ok {
+				level = z.Level
+			}
+			out[level] += b.HouseholdCount
+			continue
+		}
+		hs, err := s.Registry.BuildingHouseholds(ctx, b.ID)
 		if err != nil {
 			return nil, err
 		}
-		for _, b := range bs {
-			zs := byBuilding[b.ID]
-			whole := true
-			for _, z := range zs {
-				whole = whole && z.WholeBuilding()
+		for _, h := range hs {
+			level := zone.LevelNone
+			if z, ok := zone.Strictest(zs, h); ok {
+				level = z.Level
 			}
-			if whole {
-				level := zone.LevelNone
-				if z, ok := zone.Strictest(zs, registry.Household{BuildingID: b.ID}); ok {
-					level = z.Level
-				}
-				out[level] += b.HouseholdCount
-				continue
-			}
-			hs, err := s.Registry.BuildingHouseholds(ctx, b.ID)
-			if err != nil {
-				return nil, err
-			}
-			for _, h := range hs {
-				level := zone.LevelNone
-				if z, ok := zone.Strictest(zs, h); ok {
-					level = z.Level
-				}
-				out[level]++
-			}
+			out[level]++
 		}
-		if next == "" {
-			return out, nil
-		}
-		cursor = next
 	}
+	return out, nil
 }
 
 // describe is a rule in words, for the resident's pass page.
