@@ -2,6 +2,7 @@ package retention
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/fangxian/fangxian/shared/booking"
 	"github.com/fangxian/fangxian/shared/care"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/gate"
 	"github.com/fangxian/fangxian/shared/help"
 	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/playbook"
@@ -38,6 +40,10 @@ type People interface {
 	CarePlan(ctx context.Context, cid, rid string) (care.Plan, error)
 	// ResidentCare are a resident's daily checks and trips on days.
 	ResidentCare(ctx context.Context, cid, rid string, days []string) ([]care.Check, []care.Trip, error)
+	// Pass and GateState are the household's pass and its state at the
+	// gate (gate.ErrNoPass for none).
+	Pass(ctx context.Context, hid string) (gate.Pass, error)
+	GateState(ctx context.Context, hid string) (gate.State, error)
 }
 
 // lookback is how far back a person's temperature reports are looked for:
@@ -67,7 +73,12 @@ type Export struct {
 	CarePlan   *care.Plan   `json:"carePlan,omitempty"`
 	CareChecks []care.Check `json:"careChecks"`
 	CareTrips  []care.Trip  `json:"careTrips"`
-	ExportedAt time.Time    `json:"exportedAt"`
+	// Pass is the household's gate pass (its code and any work permit),
+	// and Gate its outing under way and the days of its last week's: the
+	// gate logs a household, not a person.
+	Pass       *gate.Pass  `json:"pass,omitempty"`
+	Gate       *gate.State `json:"gate,omitempty"`
+	ExportedAt time.Time   `json:"exportedAt"`
 }
 
 // ErrResidentNotFound is a resident id that names nobody.
@@ -172,6 +183,17 @@ func (s *Service) Export(ctx context.Context, p auth.Principal, residentID strin
 		days = append(days, today.AddDate(0, 0, d).Format(time.DateOnly))
 	}
 	if ex.CareChecks, ex.CareTrips, err = s.People.ResidentCare(ctx, h.CommunityID, r.ID, days); err != nil {
+		return Export{}, err
+	}
+	pass, err := s.People.Pass(ctx, h.ID)
+	switch {
+	case err == nil:
+		st, err := s.People.GateState(ctx, h.ID)
+		if err != nil {
+			return Export{}, err
+		}
+		ex.Pass, ex.Gate = &pass, &st
+	case !errors.Is(err, gate.ErrNoPass):
 		return Export{}, err
 	}
 	return ex, nil

@@ -337,9 +337,16 @@ func TestExportAndErase(t *testing.T) {
 	if _, err := f.root.Care().GiveCar(ctx, f.staff, "c1", care.CarInput{ResidentID: f.resident.ResidentID, Day: tomorrow, Car: care.Car{Driver: "张师傅", Phone: "13800138000"}}); err != nil {
 		t.Fatal(err)
 	}
+	passCode, err := f.root.Gate().CodeFor(ctx, f.resident)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ex, err := f.svc.Export(ctx, f.staff, f.resident.UserID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ex.Pass == nil || ex.Pass.Code != passCode || ex.Gate == nil {
+		t.Errorf("export of the household's pass: %+v, %+v", ex.Pass, ex.Gate)
 	}
 	if ex.CarePlan == nil || !ex.CarePlan.DailyCheck || len(ex.CareTrips) != 1 || ex.CareTrips[0].Car == nil || ex.CareTrips[0].Place != "兰大一院" {
 		t.Errorf("export of the care plan: %+v, trips %+v", ex.CarePlan, ex.CareTrips)

@@ -12226,8 +12226,58 @@ export interface operations {
                          * @description RFC 3339, Beijing time (+08:00).
                          */
                         exportedAt: string;
+                        /** @description The household at the gate: its outing under way and the days of its last week's outings. */
+                        gate?: {
+                            householdId: string;
+                            open?: {
+                                /**
+                                 * Format: date-time
+                                 * @description RFC 3339, Beijing time (+08:00).
+                                 */
+                                at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description RFC 3339, Beijing time (+08:00).
+                                 */
+                                backAt?: string;
+                                backPostId?: string;
+                                communityId: string;
+                                /** Format: date */
+                                day: string;
+                                door?: string;
+                                eventId: string;
+                                householdId: string;
+                                postId: string;
+                                /**
+                                 * Format: date-time
+                                 * @description RFC 3339, Beijing time (+08:00).
+                                 */
+                                returnBy?: string;
+                                /**
+                                 * @description The exception it went out by.
+                                 * @enum {string}
+                                 */
+                                why?: "CARE_TRIP" | "PERMIT";
+                            };
+                            outs: string[];
+                            version: number;
+                        };
                         help: components["schemas"]["HelpRequest"][];
                         orders: components["schemas"]["Order"][];
+                        /** @description The household's gate pass, if it has one. */
+                        pass?: {
+                            code: string;
+                            communityId: string;
+                            /**
+                             * Format: date-time
+                             * @description RFC 3339, Beijing time (+08:00).
+                             */
+                            createdAt: string;
+                            householdId: string;
+                            permitReason?: string;
+                            /** Format: date */
+                            permitUntil?: string;
+                        };
                         resident: components["schemas"]["Resident"];
                         temperatures: components["schemas"]["Reading"][];
                         tests: {
