@@ -7,7 +7,7 @@ import (
 )
 
 var gateReasons = []string{gate.ReasonExpired, gate.ReasonUnknown, gate.ReasonOtherCommunity, gate.ReasonSealed, gate.ReasonUnderWatch,
-	gate.ReasonNoOutings, gate.ReasonQuotaUsed, gate.ReasonAlreadyOut, gate.ReasonCareTrip, gate.ReasonPermit, gate.ReasonNoOut}
+	gate.ReasonNoOutings, gate.ReasonQuotaUsed, gate.ReasonAlreadyOut, gate.ReasonArrangedTrip, gate.ReasonPermit, gate.ReasonNoOut}
 
 func levelRule() *openapi3.Schema {
 	return object(props{
@@ -27,7 +27,7 @@ func outing() *openapi3.Schema {
 	return object(props{
 		"eventId": S(str(8, 64)), "communityId": S(id("")), "householdId": S(id("")), "door": S(str(0, 120)), "postId": S(id("")),
 		"day": S(day()), "at": S(beijingTime()), "returnBy": S(beijingTime()), "backAt": S(beijingTime()), "backPostId": S(id("")),
-		"why": S(describe(enum(gate.ReasonCareTrip, gate.ReasonPermit), "The exception it went out by.")),
+		"why": S(describe(enum(gate.ReasonArrangedTrip, gate.ReasonPermit), "The exception it went out by.")),
 	}, "eventId", "communityId", "householdId", "postId", "day", "at")
 }
 
@@ -50,6 +50,7 @@ func gateComponents() openapi3.Schemas {
 			"reasonText": S(str(1, 60)),
 			"returnBy":   S(describe(beijingTime(), "When the outing is due back.")),
 			"replayed":   S(describe(boolean(), "The scan was sent before: this is the answer it was given then, counted once.")),
+			"delayed":    S(describe(boolean(), "The scan reached the server over two minutes after it was taken (a queue sent on after an outage): judged by the household's state on arrival, logged at its time. A QR code must arrive within two minutes of its expiry; through an outage, type the code.")),
 		}, "eventId", "postId", "communityId", "kind", "direction", "at", "allowed")),
 		"GateView": S(object(props{"postId": S(id("")), "name": S(str(0, 64)), "place": S(str(0, 64)),
 			"buildings": S(arrayOf(object(props{"id": S(id("")), "name": S(str(0, 64))}, "id", "name"))),
@@ -80,7 +81,7 @@ var gateOps = map[string]op{
 		answers:     ok(ref("PassRules"))},
 	"setPassRules": {summary: "Set the pass rules",
 		description: "Every level's rule, over the version read (0 the first time). The answer counts the households at each level now, and those at a level whose rule changed.",
-		body:        object(props{"levels": S(levels()), "careTrips": S(boolean()), "permits": S(boolean()), "version": S(integer(0, 1e9))}, "levels", "version"),
+		body:        object(props{"levels": S(levels()), "careTrips": S(boolean()), "permits": S(boolean()), "version": S(integer(0, 1e9))}, "levels", "careTrips", "permits", "version"),
 		answers: ok(S(object(props{"rules": ref("PassRules"),
 			"affected": S(describe(integer(0, 1e6), "Households at a level whose rule changed.")),
 			"byLevel":  S(describe(openapi3.NewObjectSchema().WithAdditionalProperties(integer(0, 1e6)), "Households at each level now.")),
@@ -123,7 +124,7 @@ var gateOps = map[string]op{
 			"scannedAt":  S(describe(openapi3.NewDateTimeSchema(), "When the device scanned, for a scan queued through an outage: within the last 12 hours.")),
 		}, "eventId", "direction"),
 		answers: ok(ref("GateEvent")),
-		codes:   map[int][]string{400: {"SCAN_TIME_OUT_OF_RANGE"}, 403: {"NOT_ON_SHIFT"}, 404: {"POST_NOT_FOUND"}, 409: {"NOT_A_CHECKPOINT", "EVENT_ID_REUSED", "CHANGED_MEANWHILE"}}},
+		codes:   map[int][]string{400: {"SCAN_TIME_OUT_OF_RANGE"}, 403: {"NOT_ON_SHIFT"}, 404: {"POST_NOT_FOUND"}, 409: {"NOT_A_CHECKPOINT", "EVENT_ID_REUSED", "CHANGED_MEANWHILE"}, 429: {"PASS_GUESSING"}}},
 	"gateView": {summary: "A checkpoint's page: its post, the buildings, whether the caller is on shift",
 		description: "For the checkpoint's device before the first scan: the buildings a visitor or courier may go to, and onShift (staff always; a volunteer of the post's team off shift sees it false; anyone else is refused).",
 		answers:     ok(ref("GateView")),
@@ -136,5 +137,6 @@ var gateOps = map[string]op{
 		description: "out, in, visitor_out, visitor_in, courier, and refused_<REASON> for each refusal's reason.",
 		query: []param{{name: "day", schema: day(), description: "YYYY-MM-DD (Beijing), of the last 60; default today."},
 			{name: "postId", schema: id(""), description: "One checkpoint's."}},
-		answers: ok(ref("GateCounts"))},
+		answers: ok(ref("GateCounts")),
+		codes:   map[int][]string{404: {"POST_NOT_FOUND"}, 409: {"NOT_A_CHECKPOINT"}}},
 }

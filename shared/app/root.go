@@ -296,7 +296,7 @@ func (r *Root) Watch() *watch.Service {
 // Gate is the community's gate: pass rules, passes, the checkpoint's log.
 func (r *Root) Gate() *gate.Service {
 	return r.gate.get(func() *gate.Service {
-		return &gate.Service{Store: r.Store, Registry: r.Store, Posts: r.Store, Trips: r.Care(), Now: r.Now}
+		return &gate.Service{Store: r.Store, Registry: r.Store, Posts: r.Store, Trips: r.Care(), Limiter: r.Store, Now: r.Now}
 	})
 }
 

@@ -912,26 +912,27 @@ func (s *Service) HospitalFor(ctx context.Context, cid, rid, helpKind string) (H
 	return hospitals[0], true, nil
 }
 
-// TripOn says whether a household has a care plan's trip on day d (the
-// gate lets it out for it).
-func (s *Service) TripOn(ctx context.Context, cid, hid string, d time.Time) (bool, error) {
+// TripsOn counts a household's care plan trips on day d (the gate lets it
+// out for each).
+func (s *Service) TripsOn(ctx context.Context, cid, hid string, d time.Time) (int, error) {
 	plans, err := s.Store.CarePlans(ctx, cid)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
 	weekday := int(d.Weekday())
 	if weekday == 0 {
 		weekday = 7
 	}
+	n := 0
 	for _, pl := range plans {
 		if pl.HouseholdID != hid {
 			continue
 		}
-		for _, n := range pl.Needs {
-			if slices.Contains(n.Weekdays, weekday) {
-				return true, nil
+		for _, need := range pl.Needs {
+			if slices.Contains(need.Weekdays, weekday) {
+				n++
 			}
 		}
 	}
-	return false, nil
+	return n, nil
 }

@@ -2,9 +2,12 @@ package gate
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,15 +19,21 @@ import (
 	"github.com/fangxian/fangxian/shared/zone"
 )
 
-// State is a household's at the gate: the outing under way, and the days
-// of its recent outings (what its quota counts).
+// State is a household's at the gate: the outing under way, the days of
+// its recent outings (what its quota counts) and of its arranged trips,
+// and its latest return with no outing on record.
 type State struct {
 	HouseholdID string  `json:"householdId"`
 	Open        *Outing `json:"open,omitempty"`
 	// Outs are the Beijing days of the household's outings of the last
 	// week, one entry an outing.
-	Outs    []string `json:"outs"`
-	Version int      `json:"version"`
+	Outs []string `json:"outs"`
+	// Trips are the days of its outings for a care plan's trips.
+	Trips []string `json:"trips,omitempty"`
+	// LastIn is its latest return with no outing open: an out scanned
+	// before it (sent on late from a queue) was over by then.
+	LastIn  *time.Time `json:"lastIn,omitempty"`
+	Version int        `json:"version"`
 }
 
 // Outing is a household's time out: from its out to its in.
@@ -39,7 +48,7 @@ type Outing struct {
 	ReturnBy    *time.Time `json:"returnBy,omitempty"`
 	BackAt      *time.Time `json:"backAt,omitempty"`
 	BackPostID  string     `json:"backPostId,omitempty"`
-	// Why is the exception it went out by, if any (CARE_TRIP, PERMIT).
+	// Why is the exception it went out by, if any (ARRANGED_TRIP, PERMIT).
 	Why string `json:"why,omitempty"`
 }
 
@@ -53,12 +62,20 @@ type Event struct {
 	At          time.Time `json:"at"`
 	Allowed     bool      `json:"allowed"`
 	// Reason is why it was refused, or the exception that allowed it.
-	Reason      string     `json:"reason,omitempty"`
-	ReasonText  string     `json:"reasonText,omitempty"`
-	ReturnBy    *time.Time `json:"returnBy,omitempty"`
-	HouseholdID string     `json:"-"`
-	BuildingID  string     `json:"-"`
-	By          string     `json:"-"`
+	Reason     string     `json:"reason,omitempty"`
+	ReasonText string     `json:"reasonText,omitempty"`
+	ReturnBy   *time.Time `json:"returnBy,omitempty"`
+	// Delayed says the scan reached the server over DelayedAfter after
+	// it was taken (a queue sent on after an outage): judged by the
+	// household's state when it arrived, logged at the time it was taken.
+	Delayed     bool      `json:"delayed,omitempty"`
+	ReceivedAt  time.Time `json:"-"`
+	HouseholdID string    `json:"-"`
+	BuildingID  string    `json:"-"`
+	By          string    `json:"-"`
+	// Fingerprint is the scan as sent: the same id sent again must be
+	// the same scan.
+	Fingerprint string `json:"-"`
 	// Outing is the outing an out began, or an in closed (stored with the
 	// event, so the event's write carries it).
 	Outing *Outing `json:"-"`
@@ -103,10 +120,27 @@ type EventInput struct {
 	ScannedAt *time.Time `json:"scannedAt,omitempty"`
 }
 
+// fingerprint is the scan as the device sent it.
+func (in EventInput) fingerprint() string {
+	at := ""
+	if in.ScannedAt != nil {
+		at = in.ScannedAt.UTC().Format(time.RFC3339Nano)
+	}
+	sum := sha256.Sum256([]byte(strings.Join([]string{in.Kind, in.Direction, in.Pass, in.BuildingID, at}, "\x00")))
+	return hex.EncodeToString(sum[:16])
+}
+
 var eventIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`) })
 
-// ScanWindow is how long after a scan its event may still be sent.
-const ScanWindow = 12 * time.Hour
+// ScanWindow is how long after a scan its event may still be sent;
+// DelayedAfter is when a scan counts as sent on late. A QR code must reach
+// the server within DelayedAfter of its expiry: a device offline cannot
+// vouch for a code's time (the resident's app offline shows no new code
+// either: through an outage the typed code is the pass).
+const (
+	ScanWindow   = 12 * time.Hour
+	DelayedAfter = 2 * time.Minute
+)
 
 func (in *EventInput) check(now time.Time) (time.Time, error) {
 	if !eventIDRE().MatchString(in.EventID) {
@@ -128,6 +162,8 @@ func (in *EventInput) check(now time.Time) (time.Time, error) {
 		return time.Time{}, field("pass", "a visitor or courier has no pass")
 	case in.Kind != KindHousehold && in.BuildingID == "":
 		return time.Time{}, field("buildingId", "the building they go to")
+	case in.Kind != KindHousehold && !registry.ValidID(in.BuildingID):
+		return time.Time{}, field("buildingId", "a building of the community")
 	case in.Kind == KindHousehold && in.BuildingID != "":
 		return time.Time{}, field("buildingId", "only for a visitor or courier")
 	}
@@ -144,6 +180,13 @@ func (in *EventInput) check(now time.Time) (time.Time, error) {
 	return chinatime.In(at).Truncate(time.Second), nil
 }
 
+// Guessing bounds the unknown passes a post may try: a queue at a gate
+// mistypes a few; trying codes is many.
+const (
+	GuessesPerWindow = 30
+	GuessWindow      = 10 * time.Minute
+)
+
 // Record logs a scan at a checkpoint post and answers allowed or refused
 // and why: nothing else about the household. Only a volunteer on a shift
 // of the post at the scan's time, or the community's staff, may.
@@ -155,7 +198,8 @@ func (s *Service) Record(ctx context.Context, p auth.Principal, postID string, i
 	if err != nil {
 		return Event{}, err
 	}
-	at, err := in.check(s.Now())
+	now := s.Now()
+	at, err := in.check(now)
 	if err != nil {
 		return Event{}, err
 	}
@@ -168,7 +212,8 @@ func (s *Service) Record(ctx context.Context, p auth.Principal, postID string, i
 	if prior, ok, err := s.Store.Event(ctx, postID, in.EventID); err != nil || ok {
 		return replay(prior, in, err)
 	}
-	e := Event{ID: in.EventID, PostID: postID, CommunityID: post.CommunityID, Kind: in.Kind, Direction: in.Direction, At: at, Allowed: true, By: p.UserID}
+	e := Event{ID: in.EventID, PostID: postID, CommunityID: post.CommunityID, Kind: in.Kind, Direction: in.Direction, At: at, Allowed: true, By: p.UserID,
+		ReceivedAt: chinatime.In(now).Truncate(time.Second), Delayed: now.Sub(at) > DelayedAfter, Fingerprint: in.fingerprint()}
 	if in.Kind != KindHousehold {
 		ok, err := s.Registry.HasBuilding(ctx, post.CommunityID, in.BuildingID)
 		if err != nil {
@@ -184,7 +229,7 @@ func (s *Service) Record(ctx context.Context, p auth.Principal, postID string, i
 	// fails on the version, and it decides again on what the first did.
 	for range 5 {
 		e := e
-		sc, err := s.read(ctx, in.Pass, at)
+		sc, err := s.read(ctx, in.Pass, at, now.Add(-DelayedAfter))
 		if err != nil {
 			return Event{}, err
 		}
@@ -193,6 +238,15 @@ func (s *Service) Record(ctx context.Context, p auth.Principal, postID string, i
 		}
 		e.HouseholdID = sc.HouseholdID
 		if sc.Refused != "" {
+			if sc.Refused == ReasonUnknown {
+				wait, err := s.Limiter.Take(ctx, "gate-unknown:"+postID, GuessesPerWindow, GuessWindow, now)
+				if err != nil {
+					return Event{}, err
+				}
+				if wait > 0 {
+					return Event{}, ErrGuessing
+				}
+			}
 			if sc.Refused == ReasonOtherCommunity {
 				e.HouseholdID = "" // another community's household is not ours to log
 			}
@@ -244,7 +298,7 @@ func replay(prior Event, in EventInput, err error) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	if prior.Kind != in.Kind || prior.Direction != in.Direction {
+	if prior.Fingerprint != in.fingerprint() {
 		return Event{}, ErrEventIDReused
 	}
 	prior.Replayed = true
@@ -274,7 +328,9 @@ func (s *Service) onShift(ctx context.Context, p auth.Principal, post volunteers
 }
 
 // decide fills in e's answer for a household and the state it leaves
-// (nil for a refusal, which changes nothing of the household).
+// (nil for a refusal, which changes nothing of the household). The
+// household's level, watches and rules are as they are when the scan
+// arrives; its outings are ordered by the times the scans were taken.
 func (s *Service) decide(ctx context.Context, e *Event, pass Pass, st State) (*State, error) {
 	h, members, err := s.Registry.Household(ctx, pass.HouseholdID)
 	if errors.Is(err, registry.ErrNotFound) {
@@ -285,15 +341,25 @@ func (s *Service) decide(ctx context.Context, e *Event, pass Pass, st State) (*S
 		return nil, err
 	}
 	day := e.Day()
-	next := State{HouseholdID: h.ID, Outs: recent(st.Outs, e.At), Version: st.Version}
+	next := st
+	next.HouseholdID, next.Outs, next.Trips = h.ID, recent(st.Outs, e.At), recent(st.Trips, e.At)
 	if e.Direction == DirectionIn {
 		o := st.Open
-		if o == nil {
+		if o == nil || e.At.Before(o.At) {
+			// No outing to close: one open began after this return (its
+			// out was sent on late); remember the return, so an out
+			// scanned before it that comes later is over by then.
 			e.Reason = ReasonNoOut
-			return &next, nil
+			if o == nil && (st.LastIn == nil || e.At.After(*st.LastIn)) {
+				at := e.At
+				next.LastIn = &at
+				return &next, nil
+			}
+			return nil, nil
 		}
 		back := e.At
 		o.BackAt, o.BackPostID = &back, e.PostID
+		next.Open = nil
 		e.Outing = o
 		return &next, nil
 	}
@@ -320,15 +386,6 @@ func (s *Service) decide(ctx context.Context, e *Event, pass Pass, st State) (*S
 	if err != nil {
 		return nil, err
 	}
-	used := 0
-	if rule.Outs > 0 {
-		from := chinatime.Midnight(e.At).AddDate(0, 0, 1-rule.EveryDays).Format(time.DateOnly)
-		for _, d := range next.Outs {
-			if d >= from && d <= day {
-				used++
-			}
-		}
-	}
 	switch {
 	case homeIsolated || watched:
 		refused = ReasonUnderWatch
@@ -337,17 +394,17 @@ func (s *Service) decide(ctx context.Context, e *Event, pass Pass, st State) (*S
 	case rule.Free:
 	case rule.Outs == 0:
 		refused = ReasonNoOutings
-	case used >= rule.Outs:
+	case countFrom(next.Outs, chinatime.Midnight(e.At).AddDate(0, 0, 1-rule.EveryDays).Format(time.DateOnly), day) >= rule.Outs:
 		refused = ReasonQuotaUsed
 	}
 	why := ""
 	if refused != "" && rules.CareTrips {
-		trip, err := s.Trips.TripOn(ctx, h.CommunityID, h.ID, chinatime.Midnight(e.At))
+		trips, err := s.Trips.TripsOn(ctx, h.CommunityID, h.ID, chinatime.Midnight(e.At))
 		if err != nil {
 			return nil, err
 		}
-		if trip {
-			refused, why = "", ReasonCareTrip
+		if countFrom(next.Trips, day, day) < trips {
+			refused, why = "", ReasonArrangedTrip
 		}
 	}
 	if (refused == ReasonQuotaUsed || refused == ReasonNoOutings) && rules.Permits && pass.PermitUntil >= day && level != zone.LevelSealed {
@@ -366,15 +423,36 @@ func (s *Service) decide(ctx context.Context, e *Event, pass Pass, st State) (*S
 		by := e.At.Add(time.Duration(rule.Minutes) * time.Minute)
 		o.ReturnBy, e.ReturnBy = &by, &by
 	}
-	next.Open = o
-	if why == "" {
+	switch why {
+	case "":
 		next.Outs = append(next.Outs, day)
+	case ReasonArrangedTrip:
+		next.Trips = append(next.Trips, day)
+	}
+	if st.LastIn != nil && e.At.Before(*st.LastIn) {
+		// Sent on late from a queue: the household came back at LastIn.
+		back := *st.LastIn
+		o.BackAt = &back
+		next.LastIn = nil
+	} else {
+		next.Open = o
 	}
 	e.Outing = o
 	return &next, nil
 }
 
-// recent keeps the outing days of the week before at: no rule's period is
+// countFrom counts the days from from to to (YYYY-MM-DD).
+func countFrom(days []string, from, to string) int {
+	n := 0
+	for _, d := range days {
+		if d >= from && d <= to {
+			n++
+		}
+	}
+	return n
+}
+
+// recent keeps the days of the week before at: no rule's period is
 // longer.
 func recent(days []string, at time.Time) []string {
 	from := chinatime.Midnight(at).AddDate(0, 0, -7).Format(time.DateOnly)

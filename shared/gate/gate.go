@@ -19,15 +19,19 @@ import (
 // Errors of the gate. A pass refused at the gate is not an error: it is an
 // event, logged and counted, with its reason (Reason*).
 var (
-	ErrNotCheckpoint  = apperr.New(apperr.KindConflict, "NOT_A_CHECKPOINT", "该岗位不是卡口", "The post is not a checkpoint")
-	ErrSealedStaysIn  = apperr.New(apperr.KindInvalid, "SEALED_STAYS_IN", "封控区不能设置外出名额", "A sealed level lets nobody out")
-	ErrChanged        = apperr.New(apperr.KindConflict, "CHANGED_MEANWHILE", "数据已被他人修改，请刷新后重试", "Someone changed it meanwhile: reload and try again")
-	ErrEventIDReused  = apperr.New(apperr.KindConflict, "EVENT_ID_REUSED", "该扫码编号已用于另一条记录", "The event id was used for another scan")
-	ErrNoPass         = apperr.New(apperr.KindNotFound, "NO_PASS", "本户暂无通行证", "The household has no pass")
-	ErrHouseholdGone  = apperr.New(apperr.KindNotFound, "HOUSEHOLD_NOT_FOUND", "未找到该户", "No such household")
-	ErrPostNotFound   = volunteers.ErrPostNotFound
-	ErrNotOnShift     = volunteers.ErrNotOnShift
-	ErrScanOutOfRange = apperr.New(apperr.KindInvalid, "SCAN_TIME_OUT_OF_RANGE", "扫码时间须在过去12小时内", "scannedAt must be within the last 12 hours")
+	ErrNotCheckpoint    = apperr.New(apperr.KindConflict, "NOT_A_CHECKPOINT", "该岗位不是卡口", "The post is not a checkpoint")
+	ErrSealedStaysIn    = apperr.New(apperr.KindInvalid, "SEALED_STAYS_IN", "封控区不能设置外出名额", "A sealed level lets nobody out")
+	ErrChanged          = apperr.New(apperr.KindConflict, "CHANGED_MEANWHILE", "数据已被他人修改，请刷新后重试", "Someone changed it meanwhile: reload and try again")
+	ErrEventIDReused    = apperr.New(apperr.KindConflict, "EVENT_ID_REUSED", "该扫码编号已用于另一条记录", "The event id was used for another scan")
+	ErrNoPass           = apperr.New(apperr.KindNotFound, "NO_PASS", "本户暂无通行证", "The household has no pass")
+	ErrBuildingNotFound = apperr.New(apperr.KindNotFound, "BUILDING_NOT_FOUND", "未找到该楼栋", "No such building")
+	ErrHouseholdGone    = apperr.New(apperr.KindNotFound, "HOUSEHOLD_NOT_FOUND", "未找到该户", "No such household")
+	ErrPostNotFound     = volunteers.ErrPostNotFound
+	ErrNotOnShift       = volunteers.ErrNotOnShift
+	ErrScanOutOfRange   = apperr.New(apperr.KindInvalid, "SCAN_TIME_OUT_OF_RANGE", "扫码时间须在过去12小时内", "scannedAt must be within the last 12 hours")
+	// ErrGuessing stops a post typing unknown codes faster than a queue
+	// of people can: codes are not to be found by trying.
+	ErrGuessing = apperr.New(apperr.KindRateLimited, "PASS_GUESSING", "无效通行码过多，请稍后再试或联系社区", "Too many unknown passes at this post: wait, or call the office")
 )
 
 // Reasons a pass is refused at the gate, and what an in or out allowed
@@ -42,8 +46,8 @@ const (
 	ReasonQuotaUsed      = "QUOTA_USED"
 	ReasonAlreadyOut     = "ALREADY_OUT"
 	// Allowed by an exception.
-	ReasonCareTrip = "CARE_TRIP"
-	ReasonPermit   = "PERMIT"
+	ReasonArrangedTrip = "ARRANGED_TRIP"
+	ReasonPermit       = "PERMIT"
 	// An in with no out on record (went out before the gate kept a log,
 	// or by another way).
 	ReasonNoOut = "NO_OUT_RECORDED"
@@ -55,11 +59,11 @@ var ReasonText = map[string]string{
 	ReasonUnknown:        "通行证无效",
 	ReasonOtherCommunity: "非本社区通行证",
 	ReasonSealed:         "该户处于封控区，不能外出",
-	ReasonUnderWatch:     "该户有居家隔离或健康监测人员，不能外出",
+	ReasonUnderWatch:     "该户在居家管理期，暂不能外出",
 	ReasonNoOutings:      "该户所在区域不允许外出",
 	ReasonQuotaUsed:      "该户本期外出次数已用完",
 	ReasonAlreadyOut:     "该户已有人外出未归",
-	ReasonCareTrip:       "重点人群就医出行",
+	ReasonArrangedTrip:   "社区安排的出行",
 	ReasonPermit:         "持复工通行证",
 	ReasonNoOut:          "无外出记录",
 }
@@ -119,10 +123,14 @@ type Posts interface {
 	Assignments(ctx context.Context, postID string) ([]volunteers.Assignment, error)
 }
 
-// Trips says whether a household has a care plan's trip on a day
-// (care.Service).
+// Trips counts a household's care plan trips on a day (care.Service).
 type Trips interface {
-	TripOn(ctx context.Context, cid, hid string, day time.Time) (bool, error)
+	TripsOn(ctx context.Context, cid, hid string, day time.Time) (int, error)
+}
+
+// Limiter counts within a window (the store's windows).
+type Limiter interface {
+	Take(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (time.Duration, error)
 }
 
 // Service is the gate.
@@ -131,5 +139,6 @@ type Service struct {
 	Registry Registry
 	Posts    Posts
 	Trips    Trips
+	Limiter  Limiter
 	Now      func() time.Time
 }

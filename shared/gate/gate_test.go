@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/fangxian/fangxian/shared/app"
 	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
+	"github.com/fangxian/fangxian/shared/care"
 	"github.com/fangxian/fangxian/shared/chinatime"
 	"github.com/fangxian/fangxian/shared/gate"
 	"github.com/fangxian/fangxian/shared/manifest"
@@ -143,8 +145,18 @@ func (f *fixture) resident(t *testing.T, phone string) auth.Principal {
 	return acc.Principal
 }
 
-var controlledRules = gate.RulesInput{CareTrips: true, Permits: true, Levels: map[string]gate.LevelRule{
-	"sealed": {}, "controlled": {Outs: 1, EveryDays: 2, Minutes: 120}, "precaution": {Outs: 1, EveryDays: 1, Minutes: 240}, "none": {Free: true}}}
+// rules is an input of these levels, both exceptions on, over version.
+func rules(levels map[string]gate.LevelRule, version int) gate.RulesInput {
+	yes := true
+	in := gate.RulesInput{CareTrips: &yes, Permits: &yes, Levels: map[string]*gate.LevelRule{}, Version: version}
+	for k, v := range levels {
+		in.Levels[k] = &v
+	}
+	return in
+}
+
+var controlledLevels = map[string]gate.LevelRule{
+	"sealed": {}, "controlled": {Outs: 1, EveryDays: 2, Minutes: 120}, "precaution": {Outs: 1, EveryDays: 1, Minutes: 240}, "none": {Free: true}}
 
 // TestTheWayOut: 1号楼 controlled, 2号楼 sealed. A household's pass lets
 // one member out once and refuses a second the same day and the next; it
@@ -168,17 +180,19 @@ func TestTheWayOut(t *testing.T) {
 		in   gate.RulesInput
 		code string
 	}{
-		{"sealed lets out", gate.RulesInput{Levels: map[string]gate.LevelRule{"sealed": {Outs: 1, EveryDays: 1}, "controlled": {}, "precaution": {}, "none": {Free: true}}}, "SEALED_STAYS_IN"},
-		{"a level missing", gate.RulesInput{Levels: map[string]gate.LevelRule{"sealed": {}, "controlled": {}, "none": {Free: true}}}, "VALIDATION_FAILED"},
-		{"an unknown level", gate.RulesInput{Levels: map[string]gate.LevelRule{"sealed": {}, "controlled": {}, "precaution": {}, "none": {}, "red": {}}}, "VALIDATION_FAILED"},
-		{"outs without a period", gate.RulesInput{Levels: map[string]gate.LevelRule{"sealed": {}, "controlled": {Outs: 1}, "precaution": {}, "none": {}}}, "VALIDATION_FAILED"},
-		{"over a version never read", gate.RulesInput{Levels: controlledRules.Levels, Version: 3}, "CHANGED_MEANWHILE"},
+		{"sealed lets out", rules(map[string]gate.LevelRule{"sealed": {Outs: 1, EveryDays: 1}, "controlled": {}, "precaution": {}, "none": {Free: true}}, 0), "SEALED_STAYS_IN"},
+		{"a level missing", rules(map[string]gate.LevelRule{"sealed": {}, "controlled": {}, "none": {Free: true}}, 0), "VALIDATION_FAILED"},
+		{"a level null", func() gate.RulesInput { in := rules(controlledLevels, 0); in.Levels["controlled"] = nil; return in }(), "VALIDATION_FAILED"},
+		{"the exceptions left out", func() gate.RulesInput { in := rules(controlledLevels, 0); in.CareTrips = nil; return in }(), "VALIDATION_FAILED"},
+		{"an unknown level", rules(map[string]gate.LevelRule{"sealed": {}, "controlled": {}, "precaution": {}, "none": {}, "red": {}}, 0), "VALIDATION_FAILED"},
+		{"outs without a period", rules(map[string]gate.LevelRule{"sealed": {}, "controlled": {Outs: 1}, "precaution": {}, "none": {}}, 0), "VALIDATION_FAILED"},
+		{"over a version never read", rules(controlledLevels, 3), "CHANGED_MEANWHILE"},
 	} {
 		if _, err := f.svc.SetRules(ctx, f.staff, "c1", c.in); code(err) != c.code {
 			t.Errorf("%s: %v, want %s", c.name, err, c.code)
 		}
 	}
-	change, err := f.svc.SetRules(ctx, f.staff, "c1", controlledRules)
+	change, err := f.svc.SetRules(ctx, f.staff, "c1", rules(controlledLevels, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,15 +201,11 @@ func TestTheWayOut(t *testing.T) {
 	if change.Affected != 0 || change.ByLevel["controlled"] != 4 || change.ByLevel["sealed"] != 1 {
 		t.Errorf("change %+v", change)
 	}
-	stricter := controlledRules
-	stricter.Version = 1
-	stricter.Levels = map[string]gate.LevelRule{"sealed": {}, "controlled": {Outs: 1, EveryDays: 3, Minutes: 90}, "precaution": {Outs: 1, EveryDays: 1, Minutes: 240}, "none": {Free: true}}
+	stricter := rules(map[string]gate.LevelRule{"sealed": {}, "controlled": {Outs: 1, EveryDays: 3, Minutes: 90}, "precaution": {Outs: 1, EveryDays: 1, Minutes: 240}, "none": {Free: true}}, 1)
 	if change, err = f.svc.SetRules(ctx, f.staff, "c1", stricter); err != nil || change.Affected != 4 {
 		t.Fatalf("a stricter controlled rule: %+v, %v", change, err)
 	}
-	back := controlledRules
-	back.Version = 2
-	if _, err := f.svc.SetRules(ctx, f.staff, "c1", back); err != nil {
+	if _, err := f.svc.SetRules(ctx, f.staff, "c1", rules(controlledLevels, 2)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -432,5 +442,129 @@ func TestTheGateUnderAttack(t *testing.T) {
 	}
 	if fresh == c {
 		t.Errorf("the new code is the old one")
+	}
+}
+
+// TestWhatTheProbeFound: an attack on a running stack found these; each
+// holds now. A scan id reused with another pass is refused, not answered
+// as the first; an expired QR code backdated by the device is still
+// expired; a return scanned before its outing's out closes nothing; an
+// out sent on late, scanned before a return already logged, is over by
+// then; a care plan's trip lets the household out once a trip; a post
+// that tries codes is stopped; rotating a code at once from many places
+// gives no error; a building id too long to be one is a 400.
+func TestWhatTheProbeFound(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	b1 := registry.BuildingOf(f.households["101"])
+	if _, err := f.root.Notices().SetZones(ctx, f.staff, "c1", notices.ZoneTargets{BuildingIDs: []string{b1}}, "controlled"); err != nil {
+		t.Fatal(err)
+	}
+	sealedCode := f.code(t, "201")
+	if _, err := f.root.Notices().SetZones(ctx, f.staff, "c1", notices.ZoneTargets{BuildingIDs: []string{registry.BuildingOf(f.households["201"])}}, "sealed"); err != nil {
+		t.Fatal(err)
+	}
+	c101 := f.code(t, "101")
+	first, err := f.svc.Record(ctx, f.vol, f.post.ID, gate.EventInput{EventID: "reuse-0001", Pass: c101, Direction: "out"})
+	if err != nil || !first.Allowed {
+		t.Fatalf("first: %+v, %v", first, err)
+	}
+	if _, err := f.svc.Record(ctx, f.vol, f.post.ID, gate.EventInput{EventID: "reuse-0001", Pass: sealedCode, Direction: "out"}); code(err) != "EVENT_ID_REUSED" {
+		t.Errorf("an id reused with a sealed household's pass: %v", err)
+	}
+
+	// A QR code photographed at 09:00 and sent at 09:05 with a scan time
+	// of 09:00:30.
+	wang := f.resident(t, "13700000002")
+	mine, err := f.svc.Mine(ctx, wang)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.cl.add(5 * time.Minute)
+	back := f.cl.Now().Add(-270 * time.Second)
+	if e, err := f.svc.Record(ctx, f.vol, f.post.ID, gate.EventInput{EventID: "backdated-1", Pass: mine.Token, Direction: "out", ScannedAt: &back}); err != nil || e.Allowed || e.Reason != gate.ReasonExpired || !e.Delayed {
+		t.Errorf("a backdated expired QR: %+v, %v", e, err)
+	}
+
+	// 101 is out since 09:00; a return dated 08:30 closes nothing.
+	early := at("2026-12-03", 8, 30)
+	if e, err := f.svc.Record(ctx, f.vol, f.post.ID, gate.EventInput{EventID: "early-in-1", Pass: c101, Direction: "in", ScannedAt: &early}); err != nil || e.Reason != gate.ReasonNoOut {
+		t.Errorf("a return before the out: %+v, %v", e, err)
+	}
+	if e := f.scan(t, f.vol, f.post.ID, c101, "out"); e.Reason != gate.ReasonAlreadyOut {
+		t.Errorf("101 is still out: %+v", e)
+	}
+
+	// 102 comes home at 09:05 with no out on record; its out of 08:40,
+	// queued through an outage, arrives after: the outing is over.
+	c102 := f.code(t, "102")
+	f.scan(t, f.vol, f.post.ID, c102, "in")
+	queued := at("2026-12-03", 8, 40)
+	if e, err := f.svc.Record(ctx, f.vol, f.post.ID, gate.EventInput{EventID: "queued-out-1", Pass: c102, Direction: "out", ScannedAt: &queued}); err != nil || !e.Allowed {
+		t.Errorf("the queued out: %+v, %v", e, err)
+	}
+	f.cl.set(at("2026-12-03", 21, 0))
+	late, err := f.svc.LateOf(ctx, f.staff, "c1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range late.Late {
+		if l.HouseholdID == f.households["102"] {
+			t.Errorf("102 is home, not late: %+v", l)
+		}
+	}
+	f.cl.set(at("2026-12-03", 12, 0))
+
+	// 104 has a dialysis trip every day: one outing for it, then its quota.
+	sun := f.resident(t, "13700000004")
+	if _, err := f.root.Care().SetPlan(ctx, f.staff, sun.ResidentID, care.PlanInput{Needs: []care.Need{{Kind: "dialysis", Weekdays: []int{1, 2, 3, 4, 5, 6, 7}, At: "08:00", Place: "兰大一院"}}}); err != nil {
+		t.Fatal(err)
+	}
+	c104 := f.code(t, "104")
+	var why []string
+	for range 3 {
+		e := f.scan(t, f.vol, f.post.ID, c104, "out")
+		why = append(why, e.Reason)
+		f.scan(t, f.vol, f.post.ID, c104, "in")
+	}
+	if why[0] != "" || why[1] != gate.ReasonArrangedTrip || why[2] != gate.ReasonQuotaUsed {
+		t.Errorf("104's outs: %v, want its quota, its trip, then refused", why)
+	}
+
+	// Trying codes: stopped after GuessesPerWindow.
+	var last error
+	for i := range gate.GuessesPerWindow + 1 {
+		_, last = f.svc.Record(ctx, f.vol, f.post.ID, gate.EventInput{EventID: fmt.Sprintf("guess-%06d", i), Pass: fmt.Sprintf("Z%05d", i%10), Direction: "out"})
+	}
+	if code(last) != "PASS_GUESSING" {
+		t.Errorf("the %dth unknown code: %v", gate.GuessesPerWindow+1, last)
+	}
+
+	// New codes from eight places at once.
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = f.svc.NewCode(ctx, f.staff, "c1", f.households["103"])
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Errorf("a new code at once: %v", err)
+		}
+	}
+
+	long := strings.Repeat("b", 1100)
+	if _, err := f.svc.Record(ctx, f.vol, f.post.ID, gate.EventInput{EventID: "long-00001", Kind: "courier", Direction: "in", BuildingID: long}); code(err) != "VALIDATION_FAILED" {
+		t.Errorf("a building id of 1,100 characters: %v", err)
+	}
+	if _, err := f.svc.Cards(ctx, f.staff, "c1", long); code(err) != "BUILDING_NOT_FOUND" {
+		t.Errorf("cards of a building id of 1,100 characters: %v", err)
+	}
+	if _, err := f.svc.CountsOf(ctx, f.staff, "c1", "pzzzzzzzzzz", ""); code(err) != "POST_NOT_FOUND" {
+		t.Errorf("counts of no post: %v", err)
 	}
 }

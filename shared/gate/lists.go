@@ -9,6 +9,7 @@ import (
 	"github.com/fangxian/fangxian/shared/audit"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/chinatime"
+	"github.com/fangxian/fangxian/shared/registry"
 )
 
 // Evening is when a household still out is on the late list whatever its
@@ -124,6 +125,21 @@ func (s *Service) CountsOf(ctx context.Context, p auth.Principal, cid, postID, d
 	d, err := s.day(day)
 	if err != nil {
 		return Counts{}, err
+	}
+	if postID != "" {
+		if !registry.ValidID(postID) {
+			return Counts{}, ErrPostNotFound
+		}
+		post, err := s.Posts.Post(ctx, postID)
+		if err != nil {
+			return Counts{}, err
+		}
+		if post.CommunityID != cid {
+			return Counts{}, ErrPostNotFound
+		}
+		if post.Kind != "checkpoint" {
+			return Counts{}, ErrNotCheckpoint
+		}
 	}
 	return s.counts(ctx, cid, postID, d.Format(time.DateOnly))
 }

@@ -86,8 +86,9 @@ type Scanned struct {
 }
 
 // read resolves a pass as scanned (a QR code) or typed (a code) at the
-// time of the scan.
-func (s *Service) read(ctx context.Context, raw string, at time.Time) (Scanned, error) {
+// time of the scan; a QR code must also be good at floor (the scan must
+// reach the server soon after it was taken).
+func (s *Service) read(ctx context.Context, raw string, at, floor time.Time) (Scanned, error) {
 	raw = strings.TrimSpace(raw)
 	if m := tokenRE().FindStringSubmatch(raw); m != nil {
 		exp, err := strconv.ParseInt(m[2], 36, 64)
@@ -104,7 +105,7 @@ func (s *Service) read(ctx context.Context, raw string, at time.Time) (Scanned, 
 		if !hmac.Equal([]byte(p.token(time.Unix(exp, 0))), []byte(raw)) {
 			return Scanned{Refused: ReasonUnknown}, nil
 		}
-		if at.Unix() > exp {
+		if at.Unix() > exp || floor.Unix() > exp {
 			return Scanned{HouseholdID: p.HouseholdID, Refused: ReasonExpired, pass: p}, nil
 		}
 		return Scanned{HouseholdID: p.HouseholdID, pass: p}, nil
@@ -151,11 +152,14 @@ func (s *Service) issue(ctx context.Context, h registry.Household, prev *Pass) (
 		if ok {
 			return p, nil
 		}
-		if prev == nil {
-			// Another request made it meanwhile: theirs stands.
-			if got, err := s.Store.Pass(ctx, h.ID); err == nil {
-				return got, nil
-			}
+		got, err := s.Store.Pass(ctx, h.ID)
+		switch {
+		case err != nil && !errors.Is(err, ErrNoPass):
+			return Pass{}, err
+		case prev == nil && err == nil:
+			return got, nil // another request made it meanwhile: theirs stands
+		case prev != nil && err == nil && got.Code != prev.Code:
+			prev = &got // another new code came first: replace that one
 		}
 	}
 	return Pass{}, apperr.Internal.Wrap(errors.New("gate: no free pass code in 5 draws"))
@@ -324,12 +328,15 @@ func (s *Service) Cards(ctx context.Context, p auth.Principal, cid, buildingID s
 	}
 	var bids []string
 	if buildingID != "" {
+		if !registry.ValidID(buildingID) {
+			return nil, ErrBuildingNotFound
+		}
 		ok, err := s.Registry.HasBuilding(ctx, cid, buildingID)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			return nil, apperr.New(apperr.KindNotFound, "BUILDING_NOT_FOUND", "未找到该楼栋", "No such building")
+			return nil, ErrBuildingNotFound
 		}
 		bids = []string{buildingID}
 	} else {

@@ -57,12 +57,14 @@ func DefaultRules(cid string) Rules {
 	}}
 }
 
-// RulesInput sets a community's rules: every level, over version.
+// RulesInput sets a community's rules: every level and both exceptions,
+// over version (nothing left out is taken as off: a dialysis trip is not
+// to stop for a field forgotten).
 type RulesInput struct {
-	Levels    map[string]LevelRule `json:"levels"`
-	CareTrips bool                 `json:"careTrips"`
-	Permits   bool                 `json:"permits"`
-	Version   int                  `json:"version"`
+	Levels    map[string]*LevelRule `json:"levels"`
+	CareTrips *bool                 `json:"careTrips"`
+	Permits   *bool                 `json:"permits"`
+	Version   int                   `json:"version"`
 }
 
 // RulesChange is a change's answer: the rules, and how many households
@@ -85,11 +87,19 @@ func (in RulesInput) check() error {
 			return field("levels."+level, "a zone level: sealed, controlled, precaution or none")
 		}
 	}
+	if in.CareTrips == nil {
+		return field("careTrips", "required")
+	}
+	if in.Permits == nil {
+		return field("permits", "required")
+	}
 	for _, level := range zone.Levels {
-		r, ok := in.Levels[level]
-		switch {
-		case !ok:
+		rp := in.Levels[level]
+		if rp == nil {
 			return field("levels."+level, "required: every level has its rule")
+		}
+		r := *rp
+		switch {
 		case level == zone.LevelSealed && (r.Outs > 0 || r.Free):
 			return ErrSealedStaysIn.WithFields(apperr.FieldError{Field: "levels.sealed", Reason: "outs 0, not free"})
 		case r.Free && (r.Outs != 0 || r.EveryDays != 0 || r.Minutes != 0):
@@ -144,7 +154,11 @@ func (s *Service) SetRules(ctx context.Context, p auth.Principal, cid string, in
 		return RulesChange{}, ErrChanged
 	}
 	now := chinatime.In(s.Now())
-	next := Rules{CommunityID: cid, Levels: in.Levels, CareTrips: in.CareTrips, Permits: in.Permits, Version: prev + 1, UpdatedAt: &now, UpdatedBy: p.UserID}
+	levels := map[string]LevelRule{}
+	for k, v := range in.Levels {
+		levels[k] = *v
+	}
+	next := Rules{CommunityID: cid, Levels: levels, CareTrips: *in.CareTrips, Permits: *in.Permits, Version: prev + 1, UpdatedAt: &now, UpdatedBy: p.UserID}
 	if err := s.Store.PutPassRules(ctx, next, prev); err != nil {
 		return RulesChange{}, err
 	}

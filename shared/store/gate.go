@@ -165,10 +165,12 @@ func (s *Store) GateState(ctx context.Context, hid string) (gate.State, error) {
 type eventItem struct {
 	keys
 	gate.Event
-	HouseholdID string `json:"householdId,omitempty"`
-	BuildingID  string `json:"buildingId,omitempty"`
-	By          string `json:"by"`
-	ExpiresAt   int64  `json:"expiresAt"`
+	HouseholdID string    `json:"householdId,omitempty"`
+	BuildingID  string    `json:"buildingId,omitempty"`
+	By          string    `json:"by"`
+	Fingerprint string    `json:"fingerprint"`
+	ReceivedAt  time.Time `json:"receivedAt"`
+	ExpiresAt   int64     `json:"expiresAt"`
 }
 
 // counterPrefix marks a gate count's attributes: one a counter.
@@ -183,7 +185,7 @@ func (s *Store) RecordEvent(ctx context.Context, e gate.Event, prev gate.State, 
 	ek := GateEventKey(e.PostID, e.ID)
 	d, _ := time.ParseInLocation(time.DateOnly, day, chinatime.Zone)
 	event, err := document(keys{PK: ek.PK, SK: ek.SK, Type: "gateevent"}, eventItem{Event: e, HouseholdID: e.HouseholdID, BuildingID: e.BuildingID, By: e.By,
-		ExpiresAt: d.Add(gateKept).Unix()})
+		Fingerprint: e.Fingerprint, ReceivedAt: e.ReceivedAt, ExpiresAt: d.Add(gateKept).Unix()})
 	if err != nil {
 		return false, err
 	}
@@ -241,6 +243,7 @@ func (s *Store) Event(ctx context.Context, postID, eventID string) (gate.Event, 
 	}
 	e := it.Event
 	e.HouseholdID, e.BuildingID, e.By, e.At = it.HouseholdID, it.BuildingID, it.By, chinatime.In(e.At)
+	e.Fingerprint, e.ReceivedAt = it.Fingerprint, chinatime.In(it.ReceivedAt)
 	return e, true, nil
 }
 

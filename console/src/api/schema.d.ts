@@ -4026,6 +4026,8 @@ export interface components {
              */
             at: string;
             communityId: string;
+            /** @description The scan reached the server over two minutes after it was taken (a queue sent on after an outage): judged by the household's state on arrival, logged at its time. A QR code must arrive within two minutes of its expiry; through an outage, type the code. */
+            delayed?: boolean;
             /** @enum {string} */
             direction: "out" | "in";
             eventId: string;
@@ -4036,7 +4038,7 @@ export interface components {
              * @description Why it was refused, or the exception that let it out, or an in with no out on record.
              * @enum {string}
              */
-            reason?: "PASS_EXPIRED" | "PASS_UNKNOWN" | "PASS_OTHER_COMMUNITY" | "HOUSEHOLD_SEALED" | "UNDER_WATCH" | "NO_OUTINGS" | "QUOTA_USED" | "ALREADY_OUT" | "CARE_TRIP" | "PERMIT" | "NO_OUT_RECORDED";
+            reason?: "PASS_EXPIRED" | "PASS_UNKNOWN" | "PASS_OTHER_COMMUNITY" | "HOUSEHOLD_SEALED" | "UNDER_WATCH" | "NO_OUTINGS" | "QUOTA_USED" | "ALREADY_OUT" | "ARRANGED_TRIP" | "PERMIT" | "NO_OUT_RECORDED";
             reasonText?: string;
             /** @description The scan was sent before: this is the answer it was given then, counted once. */
             replayed?: boolean;
@@ -4079,7 +4081,7 @@ export interface components {
                  * @description The exception it went out by.
                  * @enum {string}
                  */
-                why?: "CARE_TRIP" | "PERMIT";
+                why?: "ARRANGED_TRIP" | "PERMIT";
             }[];
             outings: number;
         };
@@ -7091,6 +7093,17 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description Too Many Requests: PASS_GUESSING */
+        "E429.PASS_GUESSING": {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description Internal Server Error: INTERNAL */
         "E500.INTERNAL": {
             headers: {
@@ -7873,8 +7886,9 @@ export interface operations {
             400: components["responses"]["E400.VALIDATION_FAILED"];
             401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
             403: components["responses"]["E403.FORBIDDEN"];
-            404: components["responses"]["E404.NOT_FOUND"];
+            404: components["responses"]["E404.NOT_FOUND.POST_NOT_FOUND"];
             405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            409: components["responses"]["E409.NOT_A_CHECKPOINT"];
             500: components["responses"]["E500.INTERNAL"];
             503: components["responses"]["E503.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
         };
@@ -8727,7 +8741,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    careTrips?: boolean;
+                    careTrips: boolean;
                     /** @description One rule per zone level; sealed lets nobody out (SEALED_STAYS_IN otherwise). */
                     levels: {
                         controlled: {
@@ -8771,7 +8785,7 @@ export interface operations {
                             outs: number;
                         };
                     };
-                    permits?: boolean;
+                    permits: boolean;
                     version: number;
                 };
             };
@@ -11893,6 +11907,7 @@ export interface operations {
             409: components["responses"]["E409.CHANGED_MEANWHILE.EVENT_ID_REUSED.NOT_A_CHECKPOINT"];
             413: components["responses"]["E413.BODY_TOO_LARGE"];
             415: components["responses"]["E415.UNSUPPORTED_MEDIA_TYPE"];
+            429: components["responses"]["E429.PASS_GUESSING"];
             500: components["responses"]["E500.INTERNAL"];
             503: components["responses"]["E503.AUDIT_UNAVAILABLE.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
         };
@@ -12257,7 +12272,7 @@ export interface operations {
                                  * @description The exception it went out by.
                                  * @enum {string}
                                  */
-                                why?: "CARE_TRIP" | "PERMIT";
+                                why?: "ARRANGED_TRIP" | "PERMIT";
                             };
                             outs: string[];
                             version: number;
