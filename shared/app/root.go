@@ -256,7 +256,7 @@ func (r *Root) Booking() *booking.Service {
 func (r *Root) Notices() *notices.Service {
 	return r.notices.get(func() *notices.Service {
 		st := r.Store
-		return &notices.Service{Store: st, Readings: st, Directory: st, Drills: st, Rounds: roundFeed{r.Booking()}, Watches: r.Watch(), Queue: r.queue(), Outbox: r.Outbox(), Now: r.Now,
+		return &notices.Service{Store: st, Readings: st, Directory: st, Drills: st, Rounds: roundFeed{r.Booking()}, Watches: r.Watch(), Doors: doors{r}, Queue: r.queue(), Outbox: r.Outbox(), Now: r.Now,
 			Signature: r.Config.SMS.Signature}
 	})
 }
@@ -516,6 +516,23 @@ func (f roundFeed) FeedFor(ctx context.Context, communityID, householdID string)
 
 // watcher gives booking the notices' watch of a building, built when first
 // asked: notices' feed reads booking in turn.
+// doors are the readings staff took at watched doors, as the day's
+// temperature list counts them.
+type doors struct{ r *Root }
+
+func (d doors) DoorReadings(ctx context.Context, cid, day string) ([]notices.Reading, error) {
+	checks, err := d.r.Store.Checks(ctx, cid, day)
+	var out []notices.Reading
+	for _, c := range checks {
+		if c.By != watch.ByStaff || !c.Reported() || c.At == nil {
+			continue
+		}
+		out = append(out, notices.Reading{ResidentID: c.ResidentID, Celsius: c.Celsius, Peak: c.Celsius, At: *c.At,
+			Fever: c.Celsius >= notices.FeverCelsius, Symptoms: c.Symptoms, Watched: true})
+	}
+	return out, err
+}
+
 type watcher struct{ r *Root }
 
 func (w watcher) Watch(ctx context.Context, cid, buildingID string, households, residents []string) (map[string][]string, map[string]bool, error) {

@@ -122,6 +122,15 @@ type Service struct {
 	Rounds RoundFeed
 	// Watches takes the readings of people under watch as their checks.
 	Watches Watches
+	// Doors reads the readings staff took at watched doors: the day's
+	// list counts them as reported, and their fevers with the others.
+	Doors Doors
+}
+
+// Doors reads a day's readings staff took at the doors of people under
+// watch (watch checks), as readings.
+type Doors interface {
+	DoorReadings(ctx context.Context, cid, day string) ([]Reading, error)
 }
 
 // RoundFeed is what testing rounds tell a building's households in the app

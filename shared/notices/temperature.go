@@ -185,6 +185,22 @@ func (s *Service) temperatureDay(ctx context.Context, cid, day string) (Temperat
 	if err != nil {
 		return TemperatureDay{}, err
 	}
+	if s.Doors != nil {
+		doors, err := s.Doors.DoorReadings(ctx, cid, day)
+		if err != nil {
+			return TemperatureDay{}, err
+		}
+		for _, d := range doors {
+			r, ok := readings[d.ResidentID]
+			switch {
+			case !ok:
+				readings[d.ResidentID] = d
+			case d.Peak > r.Peak:
+				r.Peak, r.Fever = d.Peak, r.Fever || d.Fever
+				readings[d.ResidentID] = r
+			}
+		}
+	}
 	out := TemperatureDay{Day: day, Fevers: []Reading{}, Missing: []Missing{}}
 	for _, r := range readings {
 		if r.Peak >= FeverCelsius || symptom.Any(r.Symptoms) {

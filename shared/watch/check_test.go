@@ -9,6 +9,7 @@ import (
 	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/manifest"
 	"github.com/fangxian/fangxian/shared/registry"
+	"github.com/fangxian/fangxian/shared/notices"
 	"github.com/fangxian/fangxian/shared/watch"
 )
 
@@ -158,6 +159,16 @@ func TestTwiceDailyChecks(t *testing.T) {
 	td, err := f.root.Notices().Temperatures(ctx, f.staff, "c1", "")
 	if err != nil || len(td.Fevers) != 1 || td.Fevers[0].ResidentID != lee.Principal.ResidentID {
 		t.Errorf("the day's list: %+v %v", td, err)
+	}
+	// A fever taken at the grandmother's door is on the day's list too,
+	// and she counts as reported.
+	if _, err := f.svc.Enter(ctx, f.staff, "c1", w.ID, watch.Reading{ResidentID: granny, Celsius: ptr(38.3)}); err != nil {
+		t.Fatal(err)
+	}
+	td, err = f.root.Notices().Temperatures(ctx, f.staff, "c1", "")
+	if err != nil || len(td.Fevers) != 2 || !slices.ContainsFunc(td.Fevers, func(r notices.Reading) bool { return r.ResidentID == granny && r.Peak == 38.3 }) ||
+		slices.ContainsFunc(td.Missing, func(m notices.Missing) bool { return m.ResidentID == granny }) {
+		t.Errorf("the day's list with a door reading: %+v %v", td, err)
 	}
 }
 
