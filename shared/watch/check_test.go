@@ -8,8 +8,8 @@ import (
 
 	"github.com/fangxian/fangxian/shared/dispatch"
 	"github.com/fangxian/fangxian/shared/manifest"
-	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/notices"
+	"github.com/fangxian/fangxian/shared/registry"
 	"github.com/fangxian/fangxian/shared/watch"
 )
 
