@@ -188,7 +188,7 @@ var coreOps = map[string]op{
 			"where":       S(describe(str(0, 40), "With away: where they are.")),
 			"phone":       S(pattern(`^(1[3-9][0-9]{9})?$`, "An 11-digit mainland mobile number; empty removes it.")),
 			"flags":       S(arrayOf(enum(careFlags...))),
-			"reason":      S(describe(str(1, 100), "Why: kept in the audit log.")),
+			"reason":      S(text(100, "Why: kept in the audit log.")),
 		}, "reason"),
 		answers: ok(ref("Resident")),
 		codes:   map[int][]string{404: {"RESIDENT_NOT_FOUND"}, 409: {"RESIDENT_EXISTS", "PHONE_TAKEN", "CHANGED_MEANWHILE", "RESIDENT_NOT_CURRENT", "UNDER_WATCH"}}},

@@ -12050,7 +12050,7 @@ export interface operations {
                     householdId?: string;
                     /** @description An 11-digit mainland mobile number; empty removes it. */
                     phone?: string;
-                    /** @description Why: kept in the audit log. */
+                    /** @description Why: kept in the audit log. At most 100 characters; control, bidi and zero-width characters are refused. */
                     reason: string;
                     /** @enum {string} */
                     status?: "present" | "away" | "moved_out" | "deceased";
