@@ -912,27 +912,32 @@ func (s *Service) HospitalFor(ctx context.Context, cid, rid, helpKind string) (H
 	return hospitals[0], true, nil
 }
 
-// TripsOn counts a household's care plan trips on day d (the gate lets it
-// out for each).
-func (s *Service) TripsOn(ctx context.Context, cid, hid string, d time.Time) (int, error) {
+// TripsOn are a household's care plan trips on day d, each by its
+// minutes (the gate lets it out once a trip, for that long and the way
+// there and back).
+func (s *Service) TripsOn(ctx context.Context, cid, hid string, d time.Time) ([]int, error) {
 	plans, err := s.Store.CarePlans(ctx, cid)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	weekday := int(d.Weekday())
 	if weekday == 0 {
 		weekday = 7
 	}
-	n := 0
+	var out []int
 	for _, pl := range plans {
 		if pl.HouseholdID != hid {
 			continue
 		}
 		for _, need := range pl.Needs {
 			if slices.Contains(need.Weekdays, weekday) {
-				n++
+				m := need.Minutes
+				if m == 0 {
+					m = defaultMinutes
+				}
+				out = append(out, m)
 			}
 		}
 	}
-	return n, nil
+	return out, nil
 }

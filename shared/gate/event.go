@@ -30,9 +30,11 @@ type State struct {
 	Outs []string `json:"outs"`
 	// Trips are the days of its outings for a care plan's trips.
 	Trips []string `json:"trips,omitempty"`
-	// LastIn is its latest return with no outing open: an out scanned
-	// before it (sent on late from a queue) was over by then.
+	// LastIn and LastOut are its latest return and its latest outing's
+	// start: an out scanned before either (sent on late from a queue) was
+	// over by then.
 	LastIn  *time.Time `json:"lastIn,omitempty"`
+	LastOut *time.Time `json:"lastOut,omitempty"`
 	Version int        `json:"version"`
 }
 
@@ -133,13 +135,14 @@ func (in EventInput) fingerprint() string {
 var eventIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`) })
 
 // ScanWindow is how long after a scan its event may still be sent;
-// DelayedAfter is when a scan counts as sent on late. A QR code must reach
-// the server within DelayedAfter of its expiry: a device offline cannot
+// DelayedAfter is when a scan counts as sent on late (marked, for staff
+// to see). A QR code must reach the server within QRGrace of its expiry: a device offline cannot
 // vouch for a code's time (the resident's app offline shows no new code
 // either: through an outage the typed code is the pass).
 const (
 	ScanWindow   = 12 * time.Hour
-	DelayedAfter = 2 * time.Minute
+	DelayedAfter = 30 * time.Second
+	QRGrace      = 2 * time.Minute
 )
 
 func (in *EventInput) check(now time.Time) (time.Time, error) {
@@ -181,10 +184,12 @@ func (in *EventInput) check(now time.Time) (time.Time, error) {
 }
 
 // Guessing bounds the unknown passes a post may try: a queue at a gate
-// mistypes a few; trying codes is many.
+// mistypes a few; trying codes is many. The day's cap keeps the odds of
+// finding one of 3,000 codes among 887 million at about 1 in 3,000 a day.
 const (
 	GuessesPerWindow = 30
 	GuessWindow      = 10 * time.Minute
+	GuessesPerDay    = 100
 )
 
 // Record logs a scan at a checkpoint post and answers allowed or refused
@@ -203,7 +208,7 @@ func (s *Service) Record(ctx context.Context, p auth.Principal, postID string, i
 	if err != nil {
 		return Event{}, err
 	}
-	if err := s.onShift(ctx, p, post, at); err != nil {
+	if err := s.onShift(ctx, p, post, at, now); err != nil {
 		return Event{}, err
 	}
 	if post.Kind != "checkpoint" {
@@ -229,7 +234,7 @@ func (s *Service) Record(ctx context.Context, p auth.Principal, postID string, i
 	// fails on the version, and it decides again on what the first did.
 	for range 5 {
 		e := e
-		sc, err := s.read(ctx, in.Pass, at, now.Add(-DelayedAfter))
+		sc, err := s.read(ctx, in.Pass, at, now.Add(-QRGrace))
 		if err != nil {
 			return Event{}, err
 		}
@@ -239,12 +244,18 @@ func (s *Service) Record(ctx context.Context, p auth.Principal, postID string, i
 		e.HouseholdID = sc.HouseholdID
 		if sc.Refused != "" {
 			if sc.Refused == ReasonUnknown {
-				wait, err := s.Limiter.Take(ctx, "gate-unknown:"+postID, GuessesPerWindow, GuessWindow, now)
-				if err != nil {
-					return Event{}, err
-				}
-				if wait > 0 {
-					return Event{}, ErrGuessing
+				for _, l := range []struct {
+					key    string
+					limit  int
+					window time.Duration
+				}{{"gate-unknown:", GuessesPerWindow, GuessWindow}, {"gate-unknown-day:", GuessesPerDay, 24 * time.Hour}} {
+					wait, err := s.Limiter.Take(ctx, l.key+postID, l.limit, l.window, now)
+					if err != nil {
+						return Event{}, err
+					}
+					if wait > 0 {
+						return Event{}, ErrGuessing
+					}
 				}
 			}
 			if sc.Refused == ReasonOtherCommunity {
@@ -307,8 +318,10 @@ func replay(prior Event, in EventInput, err error) (Event, error) {
 
 // onShift lets the community's staff, and a volunteer assigned to a shift
 // of the post that the scan's time falls in (from Early before its start
-// to its end).
-func (s *Service) onShift(ctx context.Context, p auth.Principal, post volunteers.Post, at time.Time) error {
+// to its end) and that ended no more than volunteers.Late before the scan
+// arrived: a queue sent on after an outage arrives soon after the shift,
+// and a device's claimed time cannot stretch a shift past that.
+func (s *Service) onShift(ctx context.Context, p auth.Principal, post volunteers.Post, at, now time.Time) error {
 	if auth.RequireCommunity(ctx, p, post.CommunityID, s.Store) == nil {
 		return nil
 	}
@@ -320,7 +333,7 @@ func (s *Service) onShift(ctx context.Context, p auth.Principal, post volunteers
 		return err
 	}
 	for _, a := range as {
-		if a.VolunteerID == p.VolunteerID && !at.Before(a.StartsAt.Add(-volunteers.Early)) && at.Before(a.EndsAt) {
+		if a.VolunteerID == p.VolunteerID && !at.Before(a.StartsAt.Add(-volunteers.Early)) && at.Before(a.EndsAt) && now.Before(a.EndsAt.Add(volunteers.Late)) {
 			return nil
 		}
 	}
@@ -345,17 +358,13 @@ func (s *Service) decide(ctx context.Context, e *Event, pass Pass, st State) (*S
 	next.HouseholdID, next.Outs, next.Trips = h.ID, recent(st.Outs, e.At), recent(st.Trips, e.At)
 	if e.Direction == DirectionIn {
 		o := st.Open
+		next.LastIn = latest(st.LastIn, e.At)
 		if o == nil || e.At.Before(o.At) {
 			// No outing to close: one open began after this return (its
-			// out was sent on late); remember the return, so an out
+			// out was sent on late). The return is remembered, so an out
 			// scanned before it that comes later is over by then.
 			e.Reason = ReasonNoOut
-			if o == nil && (st.LastIn == nil || e.At.After(*st.LastIn)) {
-				at := e.At
-				next.LastIn = &at
-				return &next, nil
-			}
-			return nil, nil
+			return &next, nil
 		}
 		back := e.At
 		o.BackAt, o.BackPostID = &back, e.PostID
@@ -363,9 +372,17 @@ func (s *Service) decide(ctx context.Context, e *Event, pass Pass, st State) (*S
 		e.Outing = o
 		return &next, nil
 	}
-	if st.Open != nil {
-		e.Allowed, e.Reason = false, ReasonAlreadyOut
-		return nil, nil
+	// An out sent on late, scanned before a return or another outing
+	// already logged, was over by the first of them.
+	var home *time.Time
+	for _, t := range []*time.Time{st.LastIn, st.LastOut} {
+		if t != nil && e.At.Before(*t) && (home == nil || t.Before(*home)) {
+			home = t
+		}
+	}
+	if st.Open != nil && e.At.Before(st.Open.At) && (home == nil || st.Open.At.Before(*home)) {
+		at := st.Open.At
+		home = &at
 	}
 	zs, err := s.Registry.BuildingZones(ctx, h.CommunityID, h.BuildingID)
 	if err != nil {
@@ -381,30 +398,46 @@ func (s *Service) decide(ctx context.Context, e *Event, pass Pass, st State) (*S
 		return nil, err
 	}
 	rule := rules.Levels[level]
-	refused := ""
 	watched, err := s.watched(ctx, h.CommunityID, members)
 	if err != nil {
 		return nil, err
 	}
+	if rule.Free && !homeIsolated && !watched {
+		// Free to come and go: logged, nothing to keep. An outing left
+		// open from a stricter day is over: the household is at the gate.
+		if st.Open == nil || home != nil {
+			return nil, nil
+		}
+		o := st.Open
+		back := e.At
+		o.BackAt, o.BackPostID = &back, e.PostID
+		next.Open, e.Outing = nil, o
+		return &next, nil
+	}
+	if st.Open != nil && home == nil {
+		e.Allowed, e.Reason = false, ReasonAlreadyOut
+		return nil, nil
+	}
+	refused := ""
 	switch {
 	case homeIsolated || watched:
 		refused = ReasonUnderWatch
 	case level == zone.LevelSealed:
 		refused = ReasonSealed
-	case rule.Free:
 	case rule.Outs == 0:
 		refused = ReasonNoOutings
 	case countFrom(next.Outs, chinatime.Midnight(e.At).AddDate(0, 0, 1-rule.EveryDays).Format(time.DateOnly), day) >= rule.Outs:
 		refused = ReasonQuotaUsed
 	}
-	why := ""
+	why, minutes := "", rule.Minutes
 	if refused != "" && rules.CareTrips {
 		trips, err := s.Trips.TripsOn(ctx, h.CommunityID, h.ID, chinatime.Midnight(e.At))
 		if err != nil {
 			return nil, err
 		}
-		if countFrom(next.Trips, day, day) < trips {
-			refused, why = "", ReasonArrangedTrip
+		if used := countFrom(next.Trips, day, day); used < len(trips) {
+			// The trip's time, and an hour for the way there and back.
+			refused, why, minutes = "", ReasonArrangedTrip, trips[used]+60
 		}
 	}
 	if (refused == ReasonQuotaUsed || refused == ReasonNoOutings) && rules.Permits && pass.PermitUntil >= day && level != zone.LevelSealed {
@@ -415,12 +448,9 @@ func (s *Service) decide(ctx context.Context, e *Event, pass Pass, st State) (*S
 		return nil, nil
 	}
 	e.Reason = why
-	if rule.Free && why == "" {
-		return nil, nil // free to come and go: logged, nothing to keep
-	}
 	o := &Outing{EventID: e.ID, CommunityID: h.CommunityID, HouseholdID: h.ID, Door: h.Address(), PostID: e.PostID, Day: day, At: e.At, Why: why}
-	if rule.Minutes > 0 {
-		by := e.At.Add(time.Duration(rule.Minutes) * time.Minute)
+	if minutes > 0 {
+		by := e.At.Add(time.Duration(minutes) * time.Minute)
 		o.ReturnBy, e.ReturnBy = &by, &by
 	}
 	switch why {
@@ -429,16 +459,23 @@ func (s *Service) decide(ctx context.Context, e *Event, pass Pass, st State) (*S
 	case ReasonArrangedTrip:
 		next.Trips = append(next.Trips, day)
 	}
-	if st.LastIn != nil && e.At.Before(*st.LastIn) {
-		// Sent on late from a queue: the household came back at LastIn.
-		back := *st.LastIn
+	if home != nil {
+		back := *home
 		o.BackAt = &back
-		next.LastIn = nil
 	} else {
 		next.Open = o
+		next.LastOut = latest(st.LastOut, e.At)
 	}
 	e.Outing = o
 	return &next, nil
+}
+
+// latest is the later of t and at.
+func latest(t *time.Time, at time.Time) *time.Time {
+	if t != nil && t.After(at) {
+		return t
+	}
+	return &at
 }
 
 // countFrom counts the days from from to to (YYYY-MM-DD).
@@ -510,7 +547,7 @@ func (s *Service) ViewOf(ctx context.Context, p auth.Principal, postID string) (
 	if post.Kind != "checkpoint" {
 		return View{}, ErrNotCheckpoint
 	}
-	err = s.onShift(ctx, p, post, s.Now())
+	err = s.onShift(ctx, p, post, s.Now(), s.Now())
 	switch {
 	case errors.Is(err, ErrNotOnShift):
 		// A volunteer of the post's team sees the page, told they are off

@@ -123,9 +123,10 @@ type Posts interface {
 	Assignments(ctx context.Context, postID string) ([]volunteers.Assignment, error)
 }
 
-// Trips counts a household's care plan trips on a day (care.Service).
+// Trips are a household's care plan trips on a day, by their minutes
+// (care.Service).
 type Trips interface {
-	TripsOn(ctx context.Context, cid, hid string, day time.Time) (int, error)
+	TripsOn(ctx context.Context, cid, hid string, day time.Time) ([]int, error)
 }
 
 // Limiter counts within a window (the store's windows).

@@ -568,3 +568,113 @@ func TestWhatTheProbeFound(t *testing.T) {
 		t.Errorf("counts of no post: %v", err)
 	}
 }
+
+// TestWhatTheSecondProbeFound: a second attack, after the first's fixes.
+// An out sent on late, scanned before an outing already out and back, is
+// over by then; a volunteer cannot log past an hour after their shift by
+// claiming an earlier time; a post's unknown passes are capped for the
+// day too; a care trip's outing is due back after the trip; an outing
+// left open does not hold in a household now free to go; a QR code
+// claimed scanned before it was shown is unknown.
+func TestWhatTheSecondProbeFound(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	b1 := registry.BuildingOf(f.households["101"])
+	if _, err := f.root.Notices().SetZones(ctx, f.staff, "c1", notices.ZoneTargets{BuildingIDs: []string{b1}}, "controlled"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SetRules(ctx, f.staff, "c1", rules(map[string]gate.LevelRule{"sealed": {}, "controlled": {Outs: 5, EveryDays: 1, Minutes: 30},
+		"precaution": {Outs: 1, EveryDays: 1, Minutes: 240}, "none": {Free: true}}, 0)); err != nil {
+		t.Fatal(err)
+	}
+	f.cl.set(at("2026-12-03", 11, 0))
+	c101 := f.code(t, "101")
+	scanAt := func(id, dir string, h, m int) gate.Event {
+		t.Helper()
+		when := at("2026-12-03", h, m)
+		e, err := f.svc.Record(ctx, f.vol, f.post.ID, gate.EventInput{EventID: id, Pass: c101, Direction: dir, ScannedAt: &when})
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		return e
+	}
+	scanAt("late-out-1000", "out", 10, 0)
+	scanAt("late-in-10030", "in", 10, 30)
+	if e := scanAt("late-out-0930", "out", 9, 30); !e.Allowed {
+		t.Errorf("the out sent on late: %+v", e)
+	}
+	if e := f.scan(t, f.vol, f.post.ID, c101, "out"); !e.Allowed {
+		t.Errorf("the household is home, a live out: %+v", e)
+	}
+	f.scan(t, f.vol, f.post.ID, c101, "in")
+
+	// The volunteer's shift ends at 20:00: at 21:30 a scan claimed at
+	// 19:59 is refused; at 20:30 (a queue after an outage) it stands.
+	for _, c := range []struct {
+		now  time.Time
+		code string
+	}{{at("2026-12-03", 21, 30), "NOT_ON_SHIFT"}, {at("2026-12-03", 20, 30), ""}} {
+		f.cl.set(c.now)
+		claimed := at("2026-12-03", 19, 59)
+		_, err := f.svc.Record(ctx, f.vol, f.post.ID, gate.EventInput{EventID: "shift-" + c.now.Format("1504"), Pass: f.code(t, "102"), Direction: "in", ScannedAt: &claimed})
+		if code(err) != c.code {
+			t.Errorf("a scan claimed at 19:59, sent at %s: %v, want %q", c.now.Format("15:04"), err, c.code)
+		}
+	}
+
+	// 201: a dialysis trip of 240 minutes from a sealed building.
+	f.cl.set(at("2026-12-03", 12, 0))
+	b2 := registry.BuildingOf(f.households["201"])
+	if _, err := f.root.Notices().SetZones(ctx, f.staff, "c1", notices.ZoneTargets{BuildingIDs: []string{b2}}, "sealed"); err != nil {
+		t.Fatal(err)
+	}
+	sun := f.resident(t, "13700000005")
+	if _, err := f.root.Care().SetPlan(ctx, f.staff, sun.ResidentID, care.PlanInput{Needs: []care.Need{{Kind: "dialysis", Weekdays: []int{1, 2, 3, 4, 5, 6, 7}, At: "13:00", Place: "兰大一院"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if e := f.scan(t, f.vol, f.post.ID, f.code(t, "201"), "out"); !e.Allowed || e.Reason != gate.ReasonArrangedTrip || e.ReturnBy == nil || !e.ReturnBy.Equal(at("2026-12-03", 17, 0)) {
+		t.Errorf("a care trip out: %+v", e)
+	}
+
+	// 103 goes out while controlled; the building is then released to
+	// none: 103 at the gate goes out again, its old outing over.
+	c103 := f.code(t, "103")
+	f.scan(t, f.vol, f.post.ID, c103, "out")
+	if _, err := f.root.Notices().SetZones(ctx, f.staff, "c1", notices.ZoneTargets{BuildingIDs: []string{b1}}, "none"); err != nil {
+		t.Fatal(err)
+	}
+	if e := f.scan(t, f.vol, f.post.ID, c103, "out"); !e.Allowed {
+		t.Errorf("a household now free, with an outing left open: %+v", e)
+	}
+	mine, err := f.svc.Mine(ctx, f.resident(t, "13700000003"))
+	if err != nil || mine.Out != nil {
+		t.Errorf("103's outing is over: %+v, %v", mine, err)
+	}
+
+	// A QR code shown at 12:00, claimed scanned at 11:50.
+	wang := f.resident(t, "13700000001")
+	pass, err := f.svc.Mine(ctx, wang)
+	if err != nil {
+		t.Fatal(err)
+	}
+	early := at("2026-12-03", 11, 50)
+	if e, err := f.svc.Record(ctx, f.vol, f.post.ID, gate.EventInput{EventID: "before-shown", Pass: pass.Token, Direction: "out", ScannedAt: &early}); err != nil || e.Reason != gate.ReasonUnknown {
+		t.Errorf("a QR code scanned before it was shown: %+v, %v", e, err)
+	}
+
+	// Unknown passes: 30 in ten minutes, and 100 in the day across windows.
+	tried := 0
+	var last error
+	for window := range 5 {
+		f.cl.set(at("2026-12-03", 13, 0).Add(time.Duration(window) * 11 * time.Minute))
+		for i := range gate.GuessesPerWindow {
+			_, last = f.svc.Record(ctx, f.staff, f.otherPst.ID, gate.EventInput{EventID: fmt.Sprintf("guess-%d-%04d", window, i), Pass: fmt.Sprintf("Z%05d", i%10), Direction: "out"})
+			if last == nil {
+				tried++
+			}
+		}
+	}
+	if tried != gate.GuessesPerDay || code(last) != "PASS_GUESSING" {
+		t.Errorf("unknown passes taken in a day: %d (%v), want %d", tried, last, gate.GuessesPerDay)
+	}
+}

@@ -105,6 +105,9 @@ func (s *Service) read(ctx context.Context, raw string, at, floor time.Time) (Sc
 		if !hmac.Equal([]byte(p.token(time.Unix(exp, 0))), []byte(raw)) {
 			return Scanned{Refused: ReasonUnknown}, nil
 		}
+		if at.Before(time.Unix(exp, 0).Add(-QRLife - time.Minute)) {
+			return Scanned{Refused: ReasonUnknown}, nil // scanned before the code was shown
+		}
 		if at.Unix() > exp || floor.Unix() > exp {
 			return Scanned{HouseholdID: p.HouseholdID, Refused: ReasonExpired, pass: p}, nil
 		}

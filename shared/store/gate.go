@@ -109,14 +109,17 @@ func (s *Store) CreatePass(ctx context.Context, p gate.Pass, prev *gate.Pass) (b
 	if err != nil {
 		return false, err
 	}
-	put := &types.Put{TableName: aws.String(s.Table), Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: aws.String(s.Table), Item: code, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-		{Put: put},
+		{Put: &types.Put{TableName: aws.String(s.Table), Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 	}
 	if prev != nil {
-		put.ConditionExpression = aws.String("code = :prev")
-		put.ExpressionAttributeValues = map[string]types.AttributeValue{":prev": str(prev.Code)}
+		// A new code changes the code and the secret only: a permit given
+		// or ended meanwhile stands.
+		items[1] = types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: k.av(),
+			UpdateExpression:          aws.String("SET code = :c, secret = :s, createdAt = :t"),
+			ConditionExpression:       aws.String("code = :prev"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":c": str(p.Code), ":s": item["secret"], ":t": item["createdAt"], ":prev": str(prev.Code)}}}
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: PassCodeKey(prev.Code).av()}})
 	}
 	err = s.transact(ctx, items)
