@@ -111,6 +111,7 @@ var allowed = map[string][]string{
 	"setPassPermit":          {staffA, adminA},
 	"recordGateEvent":        {volunteerA, staffA, adminA},
 	"gateView":               {volunteerA, staffA, adminA},
+	"markGateReturn":         {staffA, adminA},
 	"gateLate":               {staffA, adminA},
 	"gateCounts":             {staffA, adminA},
 	"answerCareCheck":        {residentA},

@@ -27,7 +27,8 @@ func outing() *openapi3.Schema {
 	return object(props{
 		"eventId": S(str(8, 64)), "communityId": S(id("")), "householdId": S(id("")), "door": S(str(0, 120)), "postId": S(id("")),
 		"day": S(day()), "at": S(beijingTime()), "returnBy": S(beijingTime()), "backAt": S(beijingTime()), "backPostId": S(id("")),
-		"why": S(describe(enum(gate.ReasonArrangedTrip, gate.ReasonPermit), "The exception it went out by.")),
+		"why":    S(describe(enum(gate.ReasonArrangedTrip, gate.ReasonPermit), "The exception it went out by.")),
+		"backBy": S(describe(id(""), "The staff member who marked it back when no return was scanned.")),
 	}, "eventId", "communityId", "householdId", "postId", "day", "at")
 }
 
@@ -129,6 +130,10 @@ var gateOps = map[string]op{
 		description: "For the checkpoint's device before the first scan: the buildings a visitor or courier may go to, and onShift (staff always; a volunteer of the post's team off shift sees it false; anyone else is refused).",
 		answers:     ok(ref("GateView")),
 		codes:       map[int][]string{404: {"POST_NOT_FOUND"}, 409: {"NOT_A_CHECKPOINT"}}},
+	"markGateReturn": {summary: "Mark a household back (a call, a visit)",
+		description: "Closes the household's outing under way as of now, by staff's word when no return was scanned: it leaves the late list's still-out rows (shown back late if it was).",
+		answers:     ok(S(outing())),
+		codes:       map[int][]string{404: {"HOUSEHOLD_NOT_FOUND"}, 409: {"HOUSEHOLD_NOT_OUT", "CHANGED_MEANWHILE"}}},
 	"gateLate": {summary: "The late list (逾期未归)",
 		description: "A day's outings that came back after their time, or have not come back and are past it or past 20:00.",
 		query:       []param{{name: "day", schema: day(), description: "YYYY-MM-DD (Beijing), of the last 60; default today."}},

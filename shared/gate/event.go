@@ -52,6 +52,9 @@ type Outing struct {
 	BackPostID  string     `json:"backPostId,omitempty"`
 	// Why is the exception it went out by, if any (ARRANGED_TRIP, PERMIT).
 	Why string `json:"why,omitempty"`
+	// BackBy is the staff member who marked the household back (by a
+	// call or a visit) when no return was scanned.
+	BackBy string `json:"backBy,omitempty"`
 }
 
 // Event is one scan or log line at a gate.

@@ -25,6 +25,7 @@ var (
 	ErrEventIDReused    = apperr.New(apperr.KindConflict, "EVENT_ID_REUSED", "该扫码编号已用于另一条记录", "The event id was used for another scan")
 	ErrNoPass           = apperr.New(apperr.KindNotFound, "NO_PASS", "本户暂无通行证", "The household has no pass")
 	ErrBuildingNotFound = apperr.New(apperr.KindNotFound, "BUILDING_NOT_FOUND", "未找到该楼栋", "No such building")
+	ErrNotOut           = apperr.New(apperr.KindConflict, "HOUSEHOLD_NOT_OUT", "该户没有未结束的外出", "The household has no outing under way")
 	ErrHouseholdGone    = apperr.New(apperr.KindNotFound, "HOUSEHOLD_NOT_FOUND", "未找到该户", "No such household")
 	ErrPostNotFound     = volunteers.ErrPostNotFound
 	ErrNotOnShift       = volunteers.ErrNotOnShift
@@ -100,6 +101,9 @@ type Store interface {
 	// ErrEventIDReused's cousin, an existing event, answered by Event.
 	RecordEvent(ctx context.Context, e Event, prev State, next *State) (bool, error)
 	Event(ctx context.Context, postID, eventID string) (Event, bool, error)
+	// CloseOuting writes the state over prev's version with an outing
+	// staff closed; false when the state changed meanwhile.
+	CloseOuting(ctx context.Context, prev, next State, o Outing) (bool, error)
 	// Outings lists a community's outings that began on day.
 	Outings(ctx context.Context, cid, day string) ([]Outing, error)
 	// Counts lists a community's gate counts of a day, a post and hour each.

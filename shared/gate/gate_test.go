@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -303,6 +304,20 @@ func TestTheWayOut(t *testing.T) {
 	}
 	if l := got[f.households["104"]]; !l.Out {
 		t.Errorf("104 not back: %+v", l)
+	}
+	// 104 calls: they are home. Staff mark them back; a second time there
+	// is nothing to close; another community's household is not found.
+	if o, err := f.svc.MarkBack(ctx, f.staff, "c1", f.households["104"]); err != nil || o.BackBy != "u-1" || o.BackAt == nil {
+		t.Errorf("104 marked back: %+v, %v", o, err)
+	}
+	if _, err := f.svc.MarkBack(ctx, f.staff, "c1", f.households["104"]); code(err) != "HOUSEHOLD_NOT_OUT" {
+		t.Errorf("104 marked back twice: %v", err)
+	}
+	if _, err := f.svc.MarkBack(ctx, f.staff, "c1", f.households["901"]); code(err) != "HOUSEHOLD_NOT_FOUND" {
+		t.Errorf("another community's household: %v", err)
+	}
+	if again, err := f.svc.LateOf(ctx, f.staff, "c1", ""); err != nil || len(again.Late) != 2 || slices.ContainsFunc(again.Late, func(l gate.Late) bool { return l.Out }) {
+		t.Errorf("the late list after 104 was marked back: %+v, %v", again, err)
 	}
 	counts, err := f.svc.CountsOf(ctx, f.staff, "c1", "", "")
 	if err != nil {

@@ -92,6 +92,17 @@ func (s *Service) Handlers() httpapi.Handlers {
 			}
 			return s.ViewOf(r.Context(), auth.Caller(r), pid)
 		}),
+		"markGateReturn": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
+			cid, err := community(r)
+			if err != nil {
+				return nil, err
+			}
+			hid, err := httpapi.PathID(r, "householdId")
+			if err != nil {
+				return nil, err
+			}
+			return s.MarkBack(r.Context(), auth.Caller(r), cid, hid)
+		}),
 		"gateLate": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			cid, err := community(r)
 			if err != nil {

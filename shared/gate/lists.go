@@ -194,3 +194,33 @@ func (s *Service) Figures(ctx context.Context, cid string, d, asOf time.Time) (D
 	return DayFigures{Out: c.Totals["out"], In: c.Totals["in"], Refused: c.Total("refused"), Visitors: c.Total("visitor"),
 		Couriers: c.Totals["courier"], Late: late}, nil
 }
+
+// MarkBack closes a household's outing under way by staff's word (a call,
+// a visit: it came home without a scan), as of now.
+func (s *Service) MarkBack(ctx context.Context, p auth.Principal, cid, hid string) (Outing, error) {
+	if err := auth.RequireCommunity(ctx, p, cid, s.Store); err != nil {
+		return Outing{}, err
+	}
+	if _, err := s.householdOf(ctx, cid, hid); err != nil {
+		return Outing{}, err
+	}
+	for range 5 {
+		st, err := s.Store.GateState(ctx, hid)
+		if err != nil {
+			return Outing{}, err
+		}
+		if st.Open == nil {
+			return Outing{}, ErrNotOut
+		}
+		now := chinatime.In(s.Now()).Truncate(time.Second)
+		o := *st.Open
+		o.BackAt, o.BackBy = &now, p.UserID
+		next := st
+		next.Open, next.LastIn = nil, latest(st.LastIn, now)
+		ok, err := s.Store.CloseOuting(ctx, st, next, o)
+		if err != nil || ok {
+			return o, err
+		}
+	}
+	return Outing{}, ErrChanged
+}

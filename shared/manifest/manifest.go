@@ -387,6 +387,7 @@ var Functions = []Function{
 			{Method: "PUT", Path: "/v1/communities/{communityId}/households/{householdId}/pass-permit", Op: "setPassPermit", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/posts/{postId}/gate", Op: "gateView", Access: Only(RoleVolunteer, RoleStaff, RoleAdmin)},
 			{Method: "POST", Path: "/v1/posts/{postId}/gate-events", Op: "recordGateEvent", Access: Only(RoleVolunteer, RoleStaff, RoleAdmin), AuditVolunteer: true},
+			{Method: "POST", Path: "/v1/communities/{communityId}/households/{householdId}/gate-return", Op: "markGateReturn", Access: Only(RoleStaff, RoleAdmin)},
 			{Method: "GET", Path: "/v1/communities/{communityId}/gate-late", Op: "gateLate", Access: Only(RoleStaff, RoleAdmin), AuditRead: true},
 			{Method: "GET", Path: "/v1/communities/{communityId}/gate-counts", Op: "gateCounts", Access: Only(RoleStaff, RoleAdmin)},
 		},

@@ -199,27 +199,11 @@ func (s *Store) RecordEvent(ctx context.Context, e gate.Event, prev gate.State, 
 			ExpressionAttributeNames:  map[string]string{"#c": counterPrefix + e.Counter(), "#type": "type", "#hour": "hour"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":one": n64(1), ":t": str("gatecount"), ":p": str(e.PostID), ":h": n64(e.Hour()), ":exp": gateExpiry(day)}}},
 	}
-	if next != nil {
-		st := *next
-		st.Version = prev.Version + 1
-		k := GateStateKey(st.HouseholdID)
-		item, err := document(keys{PK: k.PK, SK: k.SK, Type: "gatestate"}, st)
-		if err != nil {
-			return false, err
-		}
-		cond, vals := versioned(prev.Version)
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: item,
-			ConditionExpression: aws.String(cond), ExpressionAttributeValues: vals}})
+	more, err := s.stateItems(prev, next, e.Outing)
+	if err != nil {
+		return false, err
 	}
-	if o := e.Outing; o != nil {
-		k := OutingKey(o.CommunityID, o.Day, o.EventID)
-		item, err := document(keys{PK: k.PK, SK: k.SK, Type: "outing"}, o)
-		if err != nil {
-			return false, err
-		}
-		item["expiresAt"] = gateExpiry(o.Day)
-		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: item}})
-	}
+	items = append(items, more...)
 	err = s.transact(ctx, items)
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) && (failed(tce, 0) || failed(tce, 2)) {
@@ -284,4 +268,50 @@ func (s *Store) Counts(ctx context.Context, cid, day string) ([]gate.HourCount, 
 		return nil
 	})
 	return out, err
+}
+
+// stateItems write a household's state over prev's version and the
+// outing a change began or closed.
+func (s *Store) stateItems(prev gate.State, next *gate.State, o *gate.Outing) ([]types.TransactWriteItem, error) {
+	var items []types.TransactWriteItem
+	if next != nil {
+		st := *next
+		st.Version = prev.Version + 1
+		k := GateStateKey(st.HouseholdID)
+		item, err := document(keys{PK: k.PK, SK: k.SK, Type: "gatestate"}, st)
+		if err != nil {
+			return nil, err
+		}
+		cond, vals := versioned(prev.Version)
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: item,
+			ConditionExpression: aws.String(cond), ExpressionAttributeValues: vals}})
+	}
+	if o != nil {
+		k := OutingKey(o.CommunityID, o.Day, o.EventID)
+		item, err := document(keys{PK: k.PK, SK: k.SK, Type: "outing"}, o)
+		if err != nil {
+			return nil, err
+		}
+		item["expiresAt"] = gateExpiry(o.Day)
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: item}})
+	}
+	return items, nil
+}
+
+// CloseOuting writes a household's state over prev's version with the
+// outing staff closed; false when the state changed meanwhile.
+func (s *Store) CloseOuting(ctx context.Context, prev, next gate.State, o gate.Outing) (bool, error) {
+	items, err := s.stateItems(prev, &next, &o)
+	if err != nil {
+		return false, err
+	}
+	err = s.transact(ctx, items)
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && failed(tce, 0) {
+		return false, nil
+	}
+	if err != nil {
+		return false, unavailable(err)
+	}
+	return true, nil
 }

@@ -392,6 +392,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/communities/{communityId}/households/{householdId}/gate-return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a household back (a call, a visit)
+         * @description Closes the household's outing under way as of now, by staff's word when no return was scanned: it leaves the late list's still-out rows (shown back late if it was). Who: staff, admin.
+         */
+        post: operations["markGateReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/communities/{communityId}/households/{householdId}/pass-code": {
         parameters: {
             query?: never;
@@ -4062,6 +4082,8 @@ export interface components {
                  * @description RFC 3339, Beijing time (+08:00).
                  */
                 backAt?: string;
+                /** @description The staff member who marked it back when no return was scanned. */
+                backBy?: string;
                 backPostId?: string;
                 communityId: string;
                 /** Format: date */
@@ -6700,6 +6722,16 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /** @description Conflict: CHANGED_MEANWHILE, HOUSEHOLD_NOT_OUT */
+        "E409.CHANGED_MEANWHILE.HOUSEHOLD_NOT_OUT": {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description Conflict: CHANGED_MEANWHILE, PHONE_TAKEN, RESIDENT_EXISTS, RESIDENT_NOT_CURRENT, UNDER_WATCH */
         "E409.CHANGED_MEANWHILE.PHONE_TAKEN.RESIDENT_EXISTS.RESIDENT_NOT_CURRENT.UNDER_WATCH": {
             headers: {
@@ -8030,6 +8062,69 @@ export interface operations {
             405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
             413: components["responses"]["E413.BODY_TOO_LARGE"];
             415: components["responses"]["E415.UNSUPPORTED_MEDIA_TYPE"];
+            500: components["responses"]["E500.INTERNAL"];
+            503: components["responses"]["E503.AUDIT_UNAVAILABLE.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
+        };
+    };
+    markGateReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                communityId: string;
+                householdId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339, Beijing time (+08:00).
+                         */
+                        at: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339, Beijing time (+08:00).
+                         */
+                        backAt?: string;
+                        /** @description The staff member who marked it back when no return was scanned. */
+                        backBy?: string;
+                        backPostId?: string;
+                        communityId: string;
+                        /** Format: date */
+                        day: string;
+                        door?: string;
+                        eventId: string;
+                        householdId: string;
+                        postId: string;
+                        /**
+                         * Format: date-time
+                         * @description RFC 3339, Beijing time (+08:00).
+                         */
+                        returnBy?: string;
+                        /**
+                         * @description The exception it went out by.
+                         * @enum {string}
+                         */
+                        why?: "ARRANGED_TRIP" | "PERMIT";
+                    };
+                };
+            };
+            400: components["responses"]["E400.VALIDATION_FAILED"];
+            401: components["responses"]["E401.TOKEN_INVALID.UNAUTHENTICATED"];
+            403: components["responses"]["E403.FORBIDDEN"];
+            404: components["responses"]["E404.HOUSEHOLD_NOT_FOUND.NOT_FOUND"];
+            405: components["responses"]["E405.METHOD_NOT_ALLOWED"];
+            409: components["responses"]["E409.CHANGED_MEANWHILE.HOUSEHOLD_NOT_OUT"];
             500: components["responses"]["E500.INTERNAL"];
             503: components["responses"]["E503.AUDIT_UNAVAILABLE.SIGNIN_UNAVAILABLE.STORE_UNAVAILABLE"];
         };
@@ -12255,6 +12350,8 @@ export interface operations {
                                  * @description RFC 3339, Beijing time (+08:00).
                                  */
                                 backAt?: string;
+                                /** @description The staff member who marked it back when no return was scanned. */
+                                backBy?: string;
                                 backPostId?: string;
                                 communityId: string;
                                 /** Format: date */
