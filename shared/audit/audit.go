@@ -352,8 +352,9 @@ func (rec *Recorder) Handlers() httpapi.Handlers {
 				return nil, err
 			}
 			q := r.URL.Query()
-			if q.Has("day") && q.Get("day") == "" {
-				return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "YYYY-MM-DD"})
+			day, err := httpapi.OptionalQuery(r, "day", "YYYY-MM-DD")
+			if err != nil {
+				return nil, err
 			}
 			limit := 200
 			if q.Has("limit") {
@@ -363,7 +364,7 @@ func (rec *Recorder) Handlers() httpapi.Handlers {
 				}
 				limit = n
 			}
-			entries, next, err := rec.Day(r.Context(), p, street, q.Get("day"), q.Get("cursor"), limit)
+			entries, next, err := rec.Day(r.Context(), p, street, day, q.Get("cursor"), limit)
 			return map[string]any{"entries": entries, "cursor": next}, err
 		}),
 	}

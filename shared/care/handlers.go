@@ -3,7 +3,6 @@ package care
 import (
 	"net/http"
 
-	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/httpapi"
 )
@@ -37,11 +36,11 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			q := r.URL.Query()
-			if q.Has("day") && q.Get("day") == "" {
-				return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "YYYY-MM-DD"})
+			day, err := httpapi.OptionalQuery(r, "day", "YYYY-MM-DD")
+			if err != nil {
+				return nil, err
 			}
-			return s.BoardOf(r.Context(), auth.Caller(r), cid, q.Get("day"))
+			return s.BoardOf(r.Context(), auth.Caller(r), cid, day)
 		}),
 		"giveCareCar": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *CarInput) (any, error) {
 			cid, err := httpapi.PathID(r, "communityId")

@@ -3,7 +3,6 @@ package daily
 import (
 	"net/http"
 
-	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/httpapi"
 )
@@ -79,9 +78,5 @@ func (s *Service) Handlers() httpapi.Handlers {
 
 // dayOf is the query's day: absent is today, present it must be a day.
 func dayOf(r *http.Request) (string, error) {
-	q := r.URL.Query()
-	if q.Has("day") && q.Get("day") == "" {
-		return "", apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "a day (YYYY-MM-DD) of the last 400, not after today"})
-	}
-	return q.Get("day"), nil
+	return httpapi.OptionalQuery(r, "day", "a day (YYYY-MM-DD) of the last 400, not after today")
 }

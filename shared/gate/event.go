@@ -507,16 +507,11 @@ func recent(days []string, at time.Time) []string {
 
 // watched says whether anyone of the household is under watch.
 func (s *Service) watched(ctx context.Context, cid string, members []registry.Resident) (bool, error) {
-	for _, m := range members {
-		id, err := s.Registry.UnderWatch(ctx, cid, m.ID)
-		if err != nil {
-			return false, err
-		}
-		if id != "" {
-			return true, nil
-		}
+	ids := make([]string, len(members))
+	for i, m := range members {
+		ids[i] = m.ID
 	}
-	return false, nil
+	return s.Registry.AnyUnderWatch(ctx, cid, ids)
 }
 
 // View is what a checkpoint's device shows before the first scan: the

@@ -117,7 +117,7 @@ type Registry interface {
 	Zones(ctx context.Context, cid string) ([]zone.Zone, error)
 	Buildings(ctx context.Context, cid, cursor string, limit int) ([]registry.Building, string, error)
 	BuildingHouseholds(ctx context.Context, buildingID string) ([]registry.Household, error)
-	UnderWatch(ctx context.Context, cid, rid string) (string, error)
+	AnyUnderWatch(ctx context.Context, cid string, rids []string) (bool, error)
 	HasBuilding(ctx context.Context, cid, buildingID string) (bool, error)
 }
 

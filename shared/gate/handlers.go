@@ -3,7 +3,6 @@ package gate
 import (
 	"net/http"
 
-	"github.com/fangxian/fangxian/shared/apperr"
 	"github.com/fangxian/fangxian/shared/auth"
 	"github.com/fangxian/fangxian/shared/httpapi"
 )
@@ -11,6 +10,14 @@ import (
 // Handlers serves the gate's ops.
 func (s *Service) Handlers() httpapi.Handlers {
 	community := func(r *http.Request) (string, error) { return httpapi.PathID(r, "communityId") }
+	household := func(r *http.Request) (string, string, error) {
+		cid, err := community(r)
+		if err != nil {
+			return "", "", err
+		}
+		hid, err := httpapi.PathID(r, "householdId")
+		return cid, hid, err
+	}
 	return httpapi.Handlers{
 		"getPassRules": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			cid, err := community(r)
@@ -38,11 +45,11 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			q := r.URL.Query()
-			if q.Has("buildingId") && q.Get("buildingId") == "" {
-				return nil, field("buildingId", "a building of the community, or leave it out for all")
+			building, err := httpapi.OptionalQuery(r, "buildingId", "a building of the community, or leave it out for all")
+			if err != nil {
+				return nil, err
 			}
-			cards, err := s.Cards(r.Context(), auth.Caller(r), cid, q.Get("buildingId"))
+			cards, err := s.Cards(r.Context(), auth.Caller(r), cid, building)
 			if err != nil || !file {
 				return map[string]any{"cards": cards}, err
 			}
@@ -51,28 +58,20 @@ func (s *Service) Handlers() httpapi.Handlers {
 			for i, c := range cards {
 				rows[i] = []string{c.Building, c.Unit, c.Room, c.Code}
 			}
-			if q.Get("format") == "csv" {
+			if r.URL.Query().Get("format") == "csv" {
 				return httpapi.CSV{Filename: "通行证-" + cid + ".csv", Header: header, Rows: rows}, nil
 			}
 			return httpapi.Workbook{Filename: "通行证-" + cid + ".xlsx", Sheet: "通行证", Header: header, Rows: rows}, nil
 		}),
 		"newPassCode": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			cid, err := community(r)
-			if err != nil {
-				return nil, err
-			}
-			hid, err := httpapi.PathID(r, "householdId")
+			cid, hid, err := household(r)
 			if err != nil {
 				return nil, err
 			}
 			return s.NewCode(r.Context(), auth.Caller(r), cid, hid)
 		}),
 		"setPassPermit": httpapi.ReplyTo(http.StatusOK, func(r *http.Request, in *PermitInput) (any, error) {
-			cid, err := community(r)
-			if err != nil {
-				return nil, err
-			}
-			hid, err := httpapi.PathID(r, "householdId")
+			cid, hid, err := household(r)
 			if err != nil {
 				return nil, err
 			}
@@ -93,11 +92,7 @@ func (s *Service) Handlers() httpapi.Handlers {
 			return s.ViewOf(r.Context(), auth.Caller(r), pid)
 		}),
 		"markGateReturn": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
-			cid, err := community(r)
-			if err != nil {
-				return nil, err
-			}
-			hid, err := httpapi.PathID(r, "householdId")
+			cid, hid, err := household(r)
 			if err != nil {
 				return nil, err
 			}
@@ -123,20 +118,16 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			q := r.URL.Query()
-			if q.Has("postId") && q.Get("postId") == "" {
-				return nil, field("postId", "a checkpoint post, or leave it out for every gate")
+			post, err := httpapi.OptionalQuery(r, "postId", "a checkpoint post, or leave it out for every gate")
+			if err != nil {
+				return nil, err
 			}
-			return s.CountsOf(r.Context(), auth.Caller(r), cid, q.Get("postId"), day)
+			return s.CountsOf(r.Context(), auth.Caller(r), cid, post, day)
 		}),
 	}
 }
 
 // dayOf is the query's day: absent is today, present it must be a day.
 func dayOf(r *http.Request) (string, error) {
-	q := r.URL.Query()
-	if q.Has("day") && q.Get("day") == "" {
-		return "", apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "a day (YYYY-MM-DD) of the last 60, not after today"})
-	}
-	return q.Get("day"), nil
+	return httpapi.OptionalQuery(r, "day", "a day (YYYY-MM-DD) of the last 60, not after today")
 }

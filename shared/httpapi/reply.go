@@ -114,6 +114,16 @@ func PathID(r *http.Request, name string) (string, error) {
 	return id, nil
 }
 
+// OptionalQuery reads a query parameter a request may leave out; given,
+// it may not be empty (?day= is a mistake, not "today").
+func OptionalQuery(r *http.Request, name, reason string) (string, error) {
+	q := r.URL.Query()
+	if q.Has(name) && q.Get(name) == "" {
+		return "", apperr.Validation.WithFields(apperr.FieldError{Field: name, Reason: reason})
+	}
+	return q.Get(name), nil
+}
+
 // ValidID says whether s could be one of our ids (guards keys built from
 // input).
 func ValidID(s string) bool {

@@ -86,11 +86,11 @@ func (s *Service) Handlers() httpapi.Handlers {
 			if err != nil {
 				return nil, err
 			}
-			q := r.URL.Query()
-			if q.Has("day") && q.Get("day") == "" {
-				return nil, apperr.Validation.WithFields(apperr.FieldError{Field: "day", Reason: "YYYY-MM-DD"})
+			day, err := httpapi.OptionalQuery(r, "day", "YYYY-MM-DD")
+			if err != nil {
+				return nil, err
 			}
-			return s.Temperatures(r.Context(), auth.Caller(r), cid, q.Get("day"))
+			return s.Temperatures(r.Context(), auth.Caller(r), cid, day)
 		}),
 		"noticeDelivery": httpapi.Reply(http.StatusOK, func(r *http.Request) (any, error) {
 			return s.Delivery(r.Context(), auth.Caller(r), r.PathValue("noticeId"))

@@ -256,6 +256,17 @@ func (s *Store) UnderWatch(ctx context.Context, cid, rid string) (string, error)
 	return it.WatchID, attributevalue.UnmarshalMap(av, &it)
 }
 
+// AnyUnderWatch says whether any of the residents is under a watch (one
+// BatchGetItem: the gate asks it of a household at every scan).
+func (s *Store) AnyUnderWatch(ctx context.Context, cid string, rids []string) (bool, error) {
+	keys := make([]Key, len(rids))
+	for i, rid := range rids {
+		keys[i] = UnderWatchKey(cid, rid)
+	}
+	found, err := s.batchGet(ctx, keys)
+	return len(found) > 0, err
+}
+
 // Check reads one person's check of a window.
 func (s *Store) Check(ctx context.Context, cid, day, window, rid string) (watch.Check, error) {
 	var it checkItem
